@@ -1,0 +1,3 @@
+from streamt.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""streamt.adapters room."""

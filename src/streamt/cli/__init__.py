@@ -1,0 +1,83 @@
+"""The command line: thin commands over `streamt.context.Context`.
+
+Subcommands are registered by dotted path and imported only when invoked, so
+`streamt --version` does not pay for pydantic, sqlglot or confluent-kafka.
+Exit codes: 0 ok, 1 user error / validation failed, 2 usage, 3 changes pending
+(plan --detailed-exitcode), 4 data tests failed, 70 internal error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from streamt import __version__
+from streamt.diagnostics import StreamtError
+
+# command name -> "module:attribute"; each module lives in streamt.cli.commands.*
+COMMANDS: dict[str, str] = {
+    "local": "streamt.local.cli:local",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="streamt")
+def cli() -> None:
+    """streamt — dbt for streaming: Kafka topics, Flink SQL jobs and Connect connectors from YAML + SQL."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        result: Any = cli.main(args=argv, prog_name="streamt", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except StreamtError as exc:
+        for diag in exc.diagnostics:
+            click.echo(diag.render(), err=True)
+        return exc.exit_code
+    except Exception as exc:  # a bug: keep a traceback the user can paste into an issue
+        return _crash(exc)
+    return int(result or 0)
+
+
+def _crash(exc: BaseException) -> int:
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="streamt-crash-", suffix=".log", delete=False
+    ) as fh:
+        fh.write(text)
+    click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+    click.echo(f"  this is a bug in streamt; the traceback is in {fh.name}", err=True)
+    return 70
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

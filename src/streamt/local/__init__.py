@@ -1,0 +1,1 @@
+"""streamt.local room."""

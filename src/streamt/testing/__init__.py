@@ -1,0 +1,1 @@
+"""streamt.testing room."""
