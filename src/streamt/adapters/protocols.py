@@ -1,9 +1,12 @@
 """Adapter protocols: the only seam between streamt and the network.
 
-Every adapter takes an injected client (httpx.Client / confluent_kafka AdminClient) so unit
-tests use fakes (httpx.MockTransport) and integration tests use the real local stack.
+Every adapter takes an injected client (httpx.Client / a confluent_kafka AdminClient factory) so
+unit tests use fakes (httpx.MockTransport) and integration tests use the real local stack.
 Observed state types (`*State`) are frozen values; errors raise `AdapterError` naming the
-system, URL, status and a body excerpt.
+system, URL, status and a body excerpt (never a credential).
+
+Every adapter counts the network calls it makes in its `calls` attribute (one per HTTP request
+attempt / Kafka admin request), so callers can report "calls per system".
 """
 
 from __future__ import annotations
@@ -11,9 +14,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from streamt.compile.specs import GatewayRuleSpec, TopicSpec
+
+
+def redact_url(url: str) -> str:
+    """Drop any `user:password@` from a URL so it can be shown."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 class AdapterError(Exception):
+    """A failed call to an external system: system, URL, HTTP status and a body excerpt."""
+
     def __init__(
         self,
         system: str,
@@ -24,17 +41,21 @@ class AdapterError(Exception):
         body: str = "",
         transient: bool = False,
     ) -> None:
-        self.system, self.url, self.status, self.body, self.transient = (
+        self.system, self.message, self.status, self.body, self.transient = (
             system,
-            url,
+            message,
             status,
             body,
             transient,
         )
-        where = f" {url}" if url else ""
+        self.url = redact_url(url)
+        where = f" {self.url}" if self.url else ""
         code = f" -> HTTP {status}" if status is not None else ""
         excerpt = f": {body[:300]}" if body else ""
         super().__init__(f"{system}{where}{code}: {message}{excerpt}")
+
+
+# ---------------------------------------------------------------- observed states
 
 
 @dataclass(frozen=True)
@@ -42,7 +63,17 @@ class TopicState:
     name: str
     partitions: int
     replication_factor: int
-    config: Mapping[str, str] = field(default_factory=dict)  # non-default (dynamic) configs
+    config: Mapping[str, str] = field(default_factory=dict)  # non-default (dynamic) configs only
+
+
+@dataclass(frozen=True)
+class GroupLag:
+    """Consumer-group lag: latest offset minus committed offset, summed per topic."""
+
+    group: str
+    lag: int  # total over all partitions with a committed offset
+    topics: Mapping[str, int] = field(default_factory=dict)  # topic -> lag
+    has_offsets: bool = True  # False: the group has committed nothing (lag unknown, 0 here)
 
 
 @dataclass(frozen=True)
@@ -50,7 +81,7 @@ class SubjectState:
     subject: str
     version: int
     schema_id: int
-    schema_type: str
+    schema_type: str  # AVRO | JSON | PROTOBUF
     schema: str
 
 
@@ -60,46 +91,105 @@ class JobState:
     name: str  # pipeline.name
     state: str  # RUNNING, FAILED, CANCELED, FINISHED, ...
     start_time_ms: int = 0
+    end_time_ms: int = -1  # -1 while running
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class CheckpointState:
+    completed: int  # number of completed checkpoints
+    failed: int
+    last_completed_ms: int = 0  # latest_ack_timestamp of the last completed checkpoint, 0 if none
+    last_path: str = ""  # external path of the last completed checkpoint
 
 
 @dataclass(frozen=True)
 class ConnectorState:
     name: str
     config: Mapping[str, str]
-    state: str  # RUNNING, PAUSED, FAILED, UNASSIGNED
-    tasks: tuple[str, ...] = ()  # task states
+    state: str  # RUNNING, PAUSED, FAILED, UNASSIGNED, STOPPED
+    tasks: tuple[str, ...] = ()  # task states, by task id
+    type: str = ""  # sink | source
+    errors: tuple[str, ...] = ()  # first line of each failed task's / connector's trace
+
+
+@dataclass(frozen=True)
+class InterceptorState:
+    name: str
+    plugin_class: str
+    priority: int
+    config_json: str  # canonical JSON (sorted keys) of the interceptor's config
+    vcluster: str | None = None
+
+
+@dataclass(frozen=True)
+class AliasTopicState:
+    name: str
+    physical_name: str
+    vcluster: str | None = None
+
+
+# ---------------------------------------------------------------- protocols
 
 
 class KafkaAdmin(Protocol):
-    def list_topics(self) -> Sequence[TopicState]: ...
-    def create_topics(self, topics: Sequence[tuple[str, int, int, Mapping[str, str]]]) -> None: ...
-    def alter_topic_config(self, name: str, config: Mapping[str, str]) -> None: ...
+    calls: int
+
+    def list_topics(self) -> Sequence[TopicState]: ...  # internal (`__*`) topics excluded
+    def create_topics(self, topics: Sequence[TopicSpec]) -> None: ...  # one batched request
+    def alter_topic_config(self, name: str, config: Mapping[str, str | None]) -> None: ...
+    def alter_topic_configs(self, changes: Mapping[str, Mapping[str, str | None]]) -> None: ...
     def add_partitions(self, name: str, total: int) -> None: ...
     def delete_topics(self, names: Sequence[str]) -> None: ...
+    def message_counts(self, topics: Sequence[str]) -> Mapping[str, int]: ...  # sum(high - low)
+    def consumer_lag(self, groups: Sequence[str]) -> Mapping[str, GroupLag]: ...
 
 
 class SchemaRegistry(Protocol):
+    calls: int
+
     def list_subjects(self) -> Sequence[SubjectState]: ...  # latest version of each subject
     def check_compatibility(
         self, subject: str, schema_type: str, schema: str
-    ) -> tuple[bool, list[str]]: ...
-    def register(self, subject: str, schema_type: str, schema: str) -> int: ...
-    def delete_subject(self, subject: str) -> None: ...
+    ) -> tuple[bool, list[str]]: ...  # (True, []) when the subject does not exist yet
+    def register(self, subject: str, schema_type: str, schema: str) -> int: ...  # -> schema id
+    def delete_subject(self, subject: str, *, permanent: bool = False) -> None: ...
+    def get_compatibility(self, subject: str) -> str | None: ...  # None: subject has no override
+    def set_compatibility(self, subject: str, level: str) -> None: ...
 
 
 class FlinkCluster(Protocol):
     """Flink REST (jobs) + SQL Gateway (statements)."""
 
-    def list_jobs(self) -> Sequence[JobState]: ...
+    calls: int
+
+    def list_jobs(self) -> Sequence[JobState]: ...  # one call: GET /jobs/overview
     def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str: ...  # -> job id
     def explain(self, statements: Sequence[str]) -> list[str]: ...  # -> errors, [] when valid
     def stop_with_savepoint(self, job_id: str, directory: str | None = None) -> str: ...  # -> path
     def cancel(self, job_id: str) -> None: ...
+    def checkpoint_stats(self, job_id: str) -> CheckpointState: ...
 
 
 class KafkaConnect(Protocol):
-    def list_connectors(
-        self,
-    ) -> Sequence[ConnectorState]: ...  # one call: ?expand=status&expand=info
-    def put_connector(self, name: str, config: Mapping[str, str]) -> None: ...
+    calls: int
+
+    def list_connectors(self) -> Sequence[ConnectorState]: ...  # one call: ?expand=status&info
+    def put_connector(self, name: str, config: Mapping[str, str]) -> None: ...  # idempotent
     def delete_connector(self, name: str) -> None: ...
+    def pause_connector(self, name: str) -> None: ...
+    def resume_connector(self, name: str) -> None: ...
+    def restart_connector(self, name: str, *, only_failed: bool = False) -> None: ...
+
+
+class ConduktorGateway(Protocol):
+    """Conduktor Gateway admin API v2 (virtual SQL topics as interceptors, alias topics)."""
+
+    calls: int
+
+    def list_interceptors(self) -> Sequence[InterceptorState]: ...
+    def put_virtual_topic(self, rule: GatewayRuleSpec) -> None: ...  # VirtualSqlTopicPlugin
+    def delete_interceptor(self, name: str) -> None: ...
+    def list_alias_topics(self) -> Sequence[AliasTopicState]: ...
+    def put_alias_topic(self, name: str, physical_name: str) -> None: ...
+    def delete_alias_topic(self, name: str) -> None: ...
