@@ -1,0 +1,92 @@
+"""`${VAR}` placeholders: find them and resolve them from a passed-in mapping.
+
+Placeholders stay verbatim in the loaded project and in every artifact. Only commands that need
+a real value (apply, test, plan against live systems) call `resolve`, with the environment they
+were given; a missing variable is then a diagnostic, never a crash. This module never reads or
+writes `os.environ`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from streamt.diagnostics import Diagnostic, Location
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    name: str
+    start: int  # offset of "$" in the string
+    end: int  # offset just past "}"
+
+
+def _is_name(text: str) -> bool:
+    if not text or not (text[0].isalpha() or text[0] == "_"):
+        return False
+    return all(c.isalnum() or c == "_" for c in text) and text.isascii()
+
+
+def placeholders(value: str) -> list[Placeholder]:
+    """Every `${NAME}` in `value` (NAME = [A-Za-z_][A-Za-z0-9_]*); `$${X}` is a literal escape."""
+    found: list[Placeholder] = []
+    i = value.find("${")
+    while i != -1:
+        end = value.find("}", i + 2)
+        if end == -1:
+            break
+        escaped = i > 0 and value[i - 1] == "$"
+        name = value[i + 2 : end]
+        if not escaped and _is_name(name):
+            found.append(Placeholder(name, i, end + 1))
+        i = value.find("${", end + 1)
+    return found
+
+
+def missing_variables(value: str, environ: Mapping[str, str]) -> list[str]:
+    return [p.name for p in placeholders(value) if p.name not in environ]
+
+
+def resolve(value: str, environ: Mapping[str, str]) -> str:
+    """Substitute `${NAME}` from `environ`; `$${X}` yields a literal `${X}`.
+
+    Raises `KeyError(name)` for a missing variable; callers that collect diagnostics use
+    `missing_variable_diagnostics` first.
+    """
+    out: list[str] = []
+    pos = 0
+    for ph in placeholders(value):
+        out.append(value[pos : ph.start])
+        out.append(environ[ph.name])
+        pos = ph.end
+    out.append(value[pos:])
+    return "".join(out).replace("$${", "${")
+
+
+def resolve_tree(value: object, environ: Mapping[str, str]) -> object:
+    """`resolve` applied to every string inside nested mappings / sequences."""
+    if isinstance(value, str):
+        return resolve(value, environ)
+    if isinstance(value, Mapping):
+        return {k: resolve_tree(v, environ) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve_tree(v, environ) for v in value)
+    return value
+
+
+def missing_variable_diagnostics(
+    values: Iterable[tuple[str, Location]], environ: Mapping[str, str]
+) -> list[Diagnostic]:
+    """One `L030` diagnostic per unset variable per value (value text, where it was written)."""
+    diags: list[Diagnostic] = []
+    for text, where in values:
+        for name in missing_variables(text, environ):
+            diags.append(
+                Diagnostic(
+                    code="L030",
+                    message=f"environment variable {name} is not set",
+                    location=where,
+                    hint=f"export {name}=... or put it in .env; this command needs its value",
+                )
+            )
+    return diags

@@ -1,0 +1,38 @@
+"""Environment overlays: `environments/<env>.yml` (name, description, protected, runtime, safety).
+
+Only the shape lives here; `streamt.load` reads the file and applies the overlay (today: the
+overlay's `runtime:` replaces the project's). Selection precedence (`--env` > `STREAMT_ENV`) is
+the caller's business: this room never reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from streamt.config.runtime import RuntimeConfig, Settings
+
+
+class EnvironmentInfo(Settings):
+    name: str | None = None  # when set, must equal the file stem
+    description: str | None = None
+    protected: bool = False  # apply asks for confirmation
+
+
+class SafetyConfig(Settings):
+    confirm_apply: bool | None = None  # default: value of `protected`
+    allow_destructive: bool = False
+
+
+class EnvironmentConfig(Settings):
+    environment: EnvironmentInfo = EnvironmentInfo()
+    runtime: RuntimeConfig | None = None
+    safety: SafetyConfig = SafetyConfig()
+
+
+def is_valid_env_name(name: str) -> bool:
+    """Letters, digits, `-` and `_`, starting with a letter or digit; no path tricks."""
+    return (
+        bool(name)
+        and len(name) <= 64
+        and name.isascii()
+        and name[0].isalnum()
+        and all(c.isalnum() or c in "-_" for c in name)
+    )

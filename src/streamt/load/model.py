@@ -1,0 +1,543 @@
+"""The project model: typed, frozen nodes for everything a streamt project can declare.
+
+Contract: `streamt.load` builds these from YAML (strictly: unknown keys are errors) and every
+later room reads them. Nodes never change after loading. Each top-level node carries
+`location` (where its YAML entry starts) and `spans` (dotted key path relative to the node, e.g.
+`"advanced.topic.partitions"` or `"columns.2.type"`, -> where that key's value is written); use
+`node.where(path)` to get the best location for a diagnostic. Field names are a stable API.
+
+Shapes accepted besides the seed README's (upstream users already have them):
+`from:` as a string, a list of names or a list of `{source:}` / `{ref:}`; `ml_outputs` flat
+(`{Model: {col: TYPE}}`) or `{Model: {columns: [...]}}`; a sink as `advanced.connector`,
+`advanced.sink`, top-level `connector` or top-level `sink`; `checkpoint_interval` or
+`checkpoint_interval_ms`. They are normalised here so consumers see one form.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation, model_validator
+
+from streamt.config.environments import EnvironmentConfig
+from streamt.config.runtime import RuntimeConfig, Str, StrMap
+from streamt.diagnostics import Location
+
+# ----------------------------------------------------------------------------- base
+
+
+class Spec(BaseModel):
+    """Base of every project object: frozen, unknown keys forbidden."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Located(Spec):
+    """A top-level node with its YAML location and per-key spans (set by the loader)."""
+
+    location: SkipValidation[Location] = Location()
+    spans: SkipValidation[Mapping[str, Location]] = Field(default_factory=dict, repr=False)
+
+    def where(self, path: str = "") -> Location:
+        """Location of `path` (dotted), else of its closest written parent, else of the node."""
+        while path:
+            hit = self.spans.get(path)
+            if hit is not None:
+                return hit
+            path = path.rpartition(".")[0]
+        return self.location
+
+
+LOADER_FIELDS = frozenset({"location", "spans"})  # set by the loader, never read from YAML
+
+
+def _tuple_of_str(value: object) -> object:
+    """`tags: x` / `key: a` written as one string -> a one-element tuple."""
+    if isinstance(value, str):
+        return (value,)
+    return value
+
+
+StrTuple = Annotated[tuple[str, ...], BeforeValidator(_tuple_of_str)]
+
+# ----------------------------------------------------------------------------- shared pieces
+
+
+class Classification(str, enum.Enum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    SENSITIVE = "sensitive"
+    HIGHLY_SENSITIVE = "highly_sensitive"
+
+    @property
+    def is_sensitive(self) -> bool:
+        return self in (Classification.SENSITIVE, Classification.HIGHLY_SENSITIVE)
+
+
+class Column(Spec):
+    name: str
+    type: str | None = None  # Flink SQL type, e.g. STRING, DOUBLE, TIMESTAMP(3); None = infer
+    description: str | None = None
+    classification: Classification | None = None
+    proctime: bool = False  # a computed `AS PROCTIME()` column
+    nullable: bool = True
+
+
+class Watermark(Spec):
+    strategy: Literal["bounded_out_of_orderness", "monotonously_increasing"] = (
+        "bounded_out_of_orderness"
+    )
+    max_out_of_orderness_ms: int = Field(default=5000, ge=0)
+
+
+class EventTime(Spec):
+    column: str
+    watermark: Watermark = Watermark()
+    allowed_lateness_ms: int | None = Field(default=None, ge=0)
+
+
+class TopicOptions(Spec):
+    """A topic's settings (`advanced.topic`, `defaults.topic`); None = not set here."""
+
+    name: str | None = None
+    partitions: int | None = Field(default=None, ge=1)
+    replication_factor: int | None = Field(default=None, ge=1)
+    config: StrMap = {}
+
+
+# ----------------------------------------------------------------------------- project header
+
+
+class ProjectInfo(Spec):
+    name: str
+    version: Str = "0.0.0"
+    description: str | None = None
+
+
+class ModelDefaults(Spec):
+    cluster: str | None = None
+    topic: TopicOptions = TopicOptions()
+
+
+class TestDefaults(Spec):
+    flink_cluster: str | None = None
+    sample_size: int | None = Field(default=None, ge=1)
+
+
+class Defaults(Spec):
+    topic: TopicOptions = TopicOptions()
+    models: ModelDefaults = ModelDefaults()
+    tests: TestDefaults = TestDefaults()
+
+
+class TopicRules(Spec):
+    min_partitions: int | None = None
+    max_partitions: int | None = None
+    min_replication_factor: int | None = None
+    max_replication_factor: int | None = None
+    required_config: tuple[str, ...] = ()
+    naming_pattern: str | None = None  # a Python regex matched against the topic name
+    forbidden_prefixes: StrTuple = ()
+    forbidden_suffixes: StrTuple = ()
+
+
+class ModelRules(Spec):
+    require_description: bool = False
+    require_owner: bool = False
+    require_tests: bool = False
+    max_dependencies: int | None = Field(default=None, ge=0)
+    naming_pattern: str | None = None
+
+
+class SourceRules(Spec):
+    require_schema: bool = False
+    require_freshness: bool = False
+    require_description: bool = False
+    require_owner: bool = False
+
+
+class SecurityRules(Spec):
+    require_classification: bool = False
+    sensitive_columns_require_masking: bool = False
+
+
+class Rules(Spec):
+    topics: TopicRules = TopicRules()
+    models: ModelRules = ModelRules()
+    sources: SourceRules = SourceRules()
+    security: SecurityRules = SecurityRules()
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+class SchemaFormat(str, enum.Enum):
+    AVRO = "avro"
+    JSON = "json"
+    PROTOBUF = "protobuf"
+
+
+class SchemaDef(Spec):
+    format: SchemaFormat = SchemaFormat.AVRO
+    definition: str | None = None  # inline schema text (Avro / JSON Schema / .proto)
+    subject: str | None = None  # default "<topic>-value"
+    registry: str | None = None
+    compatibility: str | None = None  # BACKWARD | FORWARD | FULL | NONE | ..._TRANSITIVE
+
+
+PayloadFormat = Literal[
+    "json",
+    "avro",
+    "avro-confluent",
+    "debezium-json",
+    "debezium-avro-confluent",
+    "canal-json",
+    "maxwell-json",
+    "protobuf",
+    "protobuf-confluent",
+    "raw",
+    "csv",
+]
+
+StartupMode = Literal[
+    "earliest-offset", "latest-offset", "group-offsets", "timestamp", "specific-offsets"
+]
+
+_STARTUP_ALIASES = {"earliest": "earliest-offset", "latest": "latest-offset"}
+
+
+def _startup(value: object) -> object:
+    return _STARTUP_ALIASES.get(value, value) if isinstance(value, str) else value
+
+
+class Freshness(Spec):
+    max_lag_seconds: int | None = Field(default=None, ge=0)
+    warn_after_seconds: int | None = Field(default=None, ge=0)
+    error_after_seconds: int | None = Field(default=None, ge=0)
+
+
+class Source(Located):
+    name: str
+    topic: str
+    description: str | None = None
+    owner: str | None = None
+    tags: StrTuple = ()
+    cluster: str | None = None
+    schema_: SchemaDef | None = Field(default=None, alias="schema")
+    format: PayloadFormat | None = (
+        None  # None = decided from schema.format (avro -> avro-confluent)
+    )
+    columns: tuple[Column, ...] = ()
+    key: StrTuple = ()  # key fields (message key columns)
+    event_time: EventTime | None = None
+    freshness: Freshness | None = None
+    startup_mode: Annotated[StartupMode, BeforeValidator(_startup)] | None = None
+    startup_timestamp_ms: int | None = None
+
+
+# ----------------------------------------------------------------------------- models
+
+
+class Materialized(str, enum.Enum):
+    """Explicit `materialized:` override (same words as `streamt.compile.specs.Materialization`)."""
+
+    TOPIC = "topic"
+    FLINK = "flink"
+    VIRTUAL_TOPIC = "virtual_topic"
+    SINK = "sink"
+
+
+class FromRef(Spec):
+    """One declared input: `kind` "source", "ref" (a model) or "auto" (a bare name)."""
+
+    kind: Literal["source", "ref", "auto"]
+    name: str
+
+
+def _from_refs(value: object) -> object:
+    """Accept `from: x`, `from: [x, y]`, `from: [{ref: x}, {source: y}]`."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, (str, dict)) else value
+    if not isinstance(items, (list, tuple)):
+        return value
+    out: list[object] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append({"kind": "auto", "name": item})
+        elif isinstance(item, dict) and len(item) == 1:
+            ((k, v),) = item.items()
+            out.append({"kind": k, "name": v} if k in ("source", "ref") else item)
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+class FlinkOptions(Spec):
+    parallelism: int | None = Field(default=None, ge=1)
+    checkpoint_interval_ms: int | None = Field(default=None, ge=1)
+    state_ttl_ms: int | None = None  # validated (> 0) by `streamt validate`
+    state_backend: str | None = None
+    cluster: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _alias_checkpoint(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "checkpoint_interval" in data:
+            data = dict(data)
+            value = data.pop("checkpoint_interval")
+            if "checkpoint_interval_ms" in data:
+                raise ValueError("set checkpoint_interval or checkpoint_interval_ms, not both")
+            data["checkpoint_interval_ms"] = value
+        return data
+
+
+class Connector(Spec):
+    """A Kafka Connect sink: `type` is an alias (jdbc-sink, ...) or a connector class."""
+
+    type: str
+    config: StrMap = {}
+
+
+class SinkDef(Spec):
+    """Upstream spelling `sink: {connector: jdbc-sink, config: {...}}`."""
+
+    connector: str
+    config: StrMap = {}
+
+
+class Advanced(Spec):
+    flink: FlinkOptions = FlinkOptions()
+    topic: TopicOptions = TopicOptions()
+    connector: Connector | None = None
+    sink: SinkDef | None = None
+    flink_cluster: str | None = None
+    connect_cluster: str | None = None
+
+
+class MaskPolicy(Spec):
+    column: str
+    method: Literal["hash", "redact", "null", "partial", "tokenize"] = "hash"
+    for_roles: StrTuple = ()
+
+
+class AccessPolicy(Spec):
+    roles: StrTuple = ()
+    columns: StrTuple = ()
+    where: str | None = None
+
+
+class Policy(Spec):
+    """Exactly one of `mask`, `allow`, `deny`."""
+
+    mask: MaskPolicy | None = None
+    allow: AccessPolicy | None = None
+    deny: AccessPolicy | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Policy:
+        if sum(p is not None for p in (self.mask, self.allow, self.deny)) != 1:
+            raise ValueError("a policy has exactly one of: mask, allow, deny")
+        return self
+
+
+class Security(Spec):
+    classification: Mapping[str, Classification] = {}
+    policies: tuple[Policy, ...] = ()
+
+
+class MlOutput(Spec):
+    columns: tuple[Column, ...]
+    description: str | None = None
+
+
+def _ml_outputs(value: object) -> object:
+    """Flat form `{Model: {col: TYPE}}` -> `{Model: {columns: [{name, type}]}}`."""
+    if not isinstance(value, dict):
+        return value
+    out: dict[object, object] = {}
+    for model, body in value.items():
+        if isinstance(body, dict) and "columns" not in body:
+            body = {"columns": [{"name": k, "type": v} for k, v in body.items()]}
+        out[model] = body
+    return out
+
+
+class VirtualTopic(Spec):
+    name: str | None = None
+    compression: str | None = None
+
+
+class GatewayOptions(Spec):
+    virtual_topic: VirtualTopic | None = None
+
+
+class Model(Located):
+    name: str
+    sql: str | None = None
+    from_: Annotated[tuple[FromRef, ...], BeforeValidator(_from_refs)] = Field(
+        default=(), alias="from"
+    )
+    key: StrTuple = ()
+    description: str | None = None
+    owner: str | None = None
+    tags: StrTuple = ()
+    materialized: Materialized | None = None
+    columns: tuple[Column, ...] = ()
+    event_time: EventTime | None = None
+    security: Security = Security()
+    ml_outputs: Annotated[Mapping[str, MlOutput], BeforeValidator(_ml_outputs)] = {}
+    access: Literal["private", "protected", "public"] = "protected"
+    group: str | None = None
+    version: int | None = None
+    advanced: Advanced = Advanced()
+    connector: Connector | None = None  # upstream top-level spelling
+    sink: SinkDef | None = None  # upstream top-level spelling
+    gateway: GatewayOptions | None = None
+    # Where the first character of `sql` is (in the YAML file or a .sql file), and the column
+    # offset of its continuation lines (a YAML block scalar's indentation; 0 in a .sql file).
+    # Set by the loader.
+    sql_location: SkipValidation[Location] = Location()
+    sql_indent: SkipValidation[int] = 0
+
+    @property
+    def sink_connector(self) -> Connector | None:
+        """The sink connector however it was spelled (advanced.connector wins)."""
+        for conn in (self.advanced.connector, self.connector):
+            if conn is not None:
+                return conn
+        for sink in (self.advanced.sink, self.sink):
+            if sink is not None:
+                return Connector(type=sink.connector, config=sink.config)
+        return None
+
+    @property
+    def topic_name(self) -> str:
+        """The output topic: `advanced.topic.name`, else the model name."""
+        return self.advanced.topic.name or self.name
+
+    def sql_position(self, line: int, column: int) -> Location:
+        """Map a 1-based (line, column) inside `sql` to the file position."""
+        base = self.sql_location
+        if not base.file:
+            return self.where("sql")
+        if line <= 1:
+            return Location(base.file, base.line, base.column + max(column, 1) - 1)
+        return Location(base.file, base.line + line - 1, self.sql_indent + max(column, 1))
+
+
+LOADER_FIELDS_MODEL = LOADER_FIELDS | {"sql_location", "sql_indent"}
+
+# ----------------------------------------------------------------------------- tests
+
+
+class TestType(str, enum.Enum):
+    SCHEMA = "schema"
+    SAMPLE = "sample"
+    CONTINUOUS = "continuous"
+    UNIT = "unit"
+
+
+class OnFailure(Spec):
+    severity: Literal["error", "warning"] = "error"
+    actions: tuple[Mapping[str, Any], ...] = ()
+
+
+class DataTest(Located):
+    __test__ = False  # not a pytest class
+
+    name: str
+    model: str
+    type: TestType
+    description: str | None = None
+    sample_size: int | None = Field(default=None, ge=1)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    flink_cluster: str | None = None
+    assertions: tuple[Mapping[str, Any], ...] = ()
+    on_failure: OnFailure | None = None
+    given: tuple[Mapping[str, Any], ...] = ()  # unit tests: input rows per source/ref
+    expect: Mapping[str, Any] | None = None  # unit tests: expected output rows
+
+
+# ----------------------------------------------------------------------------- exposures
+
+
+class ExposureRef(Spec):
+    kind: Literal["source", "ref", "auto"]
+    name: str
+
+
+class Sla(Spec):
+    availability: Str | None = None
+    max_produce_latency_ms: int | None = None
+    max_end_to_end_latency_ms: int | None = None
+    max_lag_messages: int | None = None
+    max_error_rate: float | None = None
+    max_lag_minutes: float | None = None
+
+
+_Refs = Annotated[tuple[ExposureRef, ...], BeforeValidator(_from_refs)]
+
+
+class Exposure(Located):
+    name: str
+    type: Literal["application", "dashboard", "ml_training", "ml_inference", "api", "notebook"]
+    role: Literal["producer", "consumer", "both"] = "consumer"
+    description: str | None = None
+    owner: str | None = None
+    tags: StrTuple = ()
+    url: str | None = None
+    repo: str | None = None
+    language: str | None = None
+    tool: str | None = None
+    consumer_group: str | None = None
+    consumes: _Refs = ()
+    produces: _Refs = ()
+    depends_on: _Refs = ()
+    sla: Sla | None = None
+    contracts: Mapping[str, Any] = {}
+    access: Mapping[str, Any] = {}
+    freshness: Freshness | None = None
+    schedule: str | None = None
+    data_requirements: Mapping[str, Any] = {}
+
+
+# ----------------------------------------------------------------------------- the project
+
+
+class Project(Spec):
+    """Everything loaded. `runtime` is never None: omitted -> the local stack's endpoints."""
+
+    root: SkipValidation[str] = ""  # project directory (absolute path)
+    project: ProjectInfo
+    runtime: RuntimeConfig
+    runtime_declared: bool = True  # False when `runtime:` was omitted (local defaults)
+    defaults: Defaults = Defaults()
+    rules: Rules = Rules()
+    sources: tuple[Source, ...] = ()
+    models: tuple[Model, ...] = ()
+    tests: tuple[DataTest, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
+    environment: str | None = None  # selected environment name
+    environment_config: EnvironmentConfig | None = None
+    spans: SkipValidation[Mapping[str, Location]] = Field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.project.name
+
+    @property
+    def version(self) -> str:
+        return self.project.version
+
+    def where(self, path: str) -> Location:
+        """Location of a project-level key path such as `rules.topics.min_partitions`."""
+        while path:
+            hit = self.spans.get(path)
+            if hit is not None:
+                return hit
+            path = path.rpartition(".")[0]
+        return self.spans.get("", Location())
