@@ -1,0 +1,238 @@
+"""Static checks of a project's data tests: `check_tests(project) -> list[Diagnostic]`.
+
+Called by `streamt validate` (and by `streamt test` before running anything). Pure: reads the
+loaded project (and, when given, the compiled output columns per model) and never raises.
+Codes: T001-T005 assertion parameters, T006 assertion vs test type, T007 unknown column,
+T008 unknown target, T009 unknown foreign-key ref, T010 on_failure actions, T011 dlq misuse,
+T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 custom_sql.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sqlglot
+from sqlglot import exp
+
+from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.model import DataTest, Project, TestType
+from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, ForeignKey, UniqueKey
+from streamt.testing.params import did_you_mean
+from streamt.testing.spec import DlqAction, TestSpec, parse_test
+
+WRONG_TYPE = "T006"
+UNKNOWN_COLUMN = "T007"
+UNKNOWN_TARGET = "T008"
+UNKNOWN_REF = "T009"
+DLQ_MISUSE = "T011"
+IGNORED = "T013"
+DUPLICATE = "T014"
+BAD_SQL = "T015"
+
+SUPPORTED: dict[TestType, frozenset[AssertionKind]] = {
+    TestType.SCHEMA: frozenset({AssertionKind.NOT_NULL, AssertionKind.ACCEPTED_TYPES}),
+    TestType.SAMPLE: frozenset(AssertionKind),
+    TestType.CONTINUOUS: frozenset(AssertionKind),
+    TestType.UNIT: frozenset(AssertionKind) - {AssertionKind.THROUGHPUT, AssertionKind.FRESHNESS},
+}
+
+
+def check_tests(
+    project: Project, output_columns: Mapping[str, Sequence[str]] | None = None
+) -> list[Diagnostic]:
+    """Every problem of every test; `output_columns` maps model/source name -> known columns."""
+    columns: dict[str, Sequence[str]] = dict(declared_columns(project))
+    columns.update(output_columns or {})
+    diags: list[Diagnostic] = []
+    seen: dict[str, DataTest] = {}
+    for test in project.tests:
+        if test.name in seen:
+            first = seen[test.name].location
+            diags.append(
+                Diagnostic(
+                    DUPLICATE,
+                    f"duplicate test name '{test.name}'",
+                    location=test.location,
+                    hint=f"first defined at {first}",
+                    node=f"test.{test.name}",
+                )
+            )
+        seen.setdefault(test.name, test)
+        spec, problems = parse_test(test, project.defaults.tests.sample_size)
+        diags.extend(problems)
+        diags.extend(_check_spec(spec, test, project, columns))
+    return diags
+
+
+def declared_columns(project: Project) -> dict[str, tuple[str, ...]]:
+    """Columns written in YAML: a source's `columns`, a model's `columns` (when declared)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for source in project.sources:
+        if source.columns:
+            out[source.name] = tuple(c.name for c in source.columns)
+    for model in project.models:
+        if model.columns:
+            out[model.name] = tuple(c.name for c in model.columns)
+    return out
+
+
+def _check_spec(
+    spec: TestSpec, test: DataTest, project: Project, columns: Mapping[str, Sequence[str]]
+) -> list[Diagnostic]:
+    names = {s.name for s in project.sources} | {m.name for m in project.models}
+    out: list[Diagnostic] = []
+
+    def add(
+        code: str,
+        message: str,
+        where: Location,
+        hint: str = "",
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        out.append(
+            Diagnostic(
+                code, f"test '{test.name}': {message}", severity, where, hint, f"test.{test.name}"
+            )
+        )
+
+    if spec.target not in names:
+        add(
+            UNKNOWN_TARGET,
+            f"'{spec.target}' is neither a model nor a source",
+            test.where("model"),
+            did_you_mean(spec.target, names),
+        )
+    if test.sample_size is not None and spec.type is not TestType.SAMPLE:
+        add(
+            IGNORED,
+            f"sample_size is only used by sample tests (this is a {spec.type.value} test)",
+            test.where("sample_size"),
+            severity=Severity.WARNING,
+        )
+    if spec.type is not TestType.UNIT and (test.given or test.expect is not None):
+        add(
+            IGNORED,
+            "given/expect are only used by unit tests",
+            test.where("given"),
+            "set `type: unit`",
+            Severity.WARNING,
+        )
+    known = columns.get(spec.target)
+    for a in spec.assertions:
+        if a.kind not in SUPPORTED[spec.type]:
+            ok = ", ".join(sorted(k.value for k in SUPPORTED[spec.type]))
+            add(
+                WRONG_TYPE,
+                f"'{a.kind.value}' cannot be checked by a {spec.type.value} test",
+                a.location,
+                f"{spec.type.value} tests support: {ok}" if ok else "",
+            )
+        for problem in _assertion_problems(a, spec, known, names, columns):
+            add(problem[0], problem[1], a.location, problem[2])
+    if any(isinstance(x, DlqAction) for x in spec.actions):
+        if spec.type is not TestType.CONTINUOUS or not any(a.row_level for a in spec.assertions):
+            add(
+                DLQ_MISUSE,
+                "dlq routes violating records of a continuous test with row-level assertions",
+                test.where("on_failure"),
+                "row-level: not_null, accepted_values, range, accepted_types, custom_sql, max_lag",
+            )
+        for x in spec.actions:
+            if (
+                isinstance(x, DlqAction)
+                and x.model is not None
+                and x.model not in {m.name for m in project.models}
+            ):
+                add(
+                    UNKNOWN_REF,
+                    f"dlq model '{x.model}' is not a model",
+                    test.where("on_failure"),
+                    did_you_mean(x.model, [m.name for m in project.models]),
+                )
+    return out
+
+
+Problem = tuple[str, str, str]
+
+
+def _assertion_problems(
+    a: Assertion,
+    spec: TestSpec,
+    known: Sequence[str] | None,
+    names: set[str],
+    columns: Mapping[str, Sequence[str]],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    used = list(a.columns())
+    if isinstance(a.spec, CustomSql):
+        parsed = custom_sql_columns(a.spec.where)
+        if isinstance(parsed, str):
+            problems.append(
+                (
+                    BAD_SQL,
+                    f"{a.label}: cannot parse the predicate: {parsed}",
+                    "write a Flink SQL boolean expression",
+                )
+            )
+        else:
+            used.extend(parsed)
+    if known is not None:
+        for col in used:
+            if col not in known:
+                problems.append(
+                    (
+                        UNKNOWN_COLUMN,
+                        f"{a.label}: column '{col}' is not a column of '{spec.target}'",
+                        did_you_mean(col, known) or "columns: " + ", ".join(known),
+                    )
+                )
+    if isinstance(a.spec, ForeignKey):
+        if a.spec.ref not in names:
+            problems.append(
+                (
+                    UNKNOWN_REF,
+                    f"{a.label}: ref '{a.spec.ref}' is neither a model nor a source",
+                    did_you_mean(a.spec.ref, names),
+                )
+            )
+        ref_cols = columns.get(a.spec.ref)
+        if ref_cols is not None and a.spec.ref_column not in ref_cols:
+            problems.append(
+                (
+                    UNKNOWN_COLUMN,
+                    f"{a.label}: '{a.spec.ref_column}' is not a column of '{a.spec.ref}'",
+                    did_you_mean(a.spec.ref_column, ref_cols),
+                )
+            )
+    if (
+        isinstance(a.spec, UniqueKey)
+        and spec.type is TestType.CONTINUOUS
+        and a.spec.tolerance > 0
+        and a.spec.window_ms is None
+    ):
+        problems.append(
+            (
+                WRONG_TYPE,
+                f"{a.label}: a tolerance needs a window in a continuous test",
+                "add e.g. `window: 1m` (the duplicate rate is judged per window)",
+            )
+        )
+    return problems
+
+
+def custom_sql_columns(predicate: str) -> list[str] | str:
+    """Column names a custom_sql predicate reads, or the parse error text."""
+    from streamt.sql.dialect import parse
+
+    try:
+        tree = parse(f"SELECT 1 FROM t WHERE {predicate}")
+    except sqlglot.errors.SqlglotError as exc:
+        return str(exc).splitlines()[0]
+    where = tree.args.get("where")
+    if (
+        where is None
+        or tree.args.get("limit") is not None
+        or len(list(tree.find_all(exp.Select))) != 1
+    ):
+        return "not a single boolean expression"
+    return sorted({c.name for c in where.find_all(exp.Column)})
