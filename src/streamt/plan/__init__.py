@@ -1,1 +1,28 @@
-"""streamt.plan room."""
+"""The plan room: a pure diff of (desired, live, ledger) into an ordered, frozen `Plan`.
+
+In: `DesiredState` (compile), `LiveState` (observed values), `Ledger` (what streamt deployed).
+Out: `Plan` (the `plan.json` contract in `streamt.artifacts.plan_file`) and its text rendering.
+No I/O, no clients: everything arrives as values.
+"""
+
+from streamt.artifacts.plan_file import Action, Change, Plan, ResourceKind
+from streamt.plan.builder import PlanOptions, build_plan
+from streamt.plan.inputs import Compatibility, LiveState
+from streamt.plan.ledger import EntryStatus, JobVersion, Ledger, LedgerEntry
+from streamt.plan.render import render_text
+
+__all__ = [
+    "Action",
+    "Change",
+    "Compatibility",
+    "EntryStatus",
+    "JobVersion",
+    "Ledger",
+    "LedgerEntry",
+    "LiveState",
+    "Plan",
+    "PlanOptions",
+    "ResourceKind",
+    "build_plan",
+    "render_text",
+]

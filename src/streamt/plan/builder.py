@@ -1,0 +1,168 @@
+"""`build_plan(desired, live, ledger) -> Plan`: the pure diff.
+
+Every desired resource gets exactly one `Change` (no-ops included, so the plan is a complete
+account); ledger-owned resources missing from the project get deletes. A scoped plan
+(`--select` / `--target`) keeps only changes of the selected nodes and never deletes.
+Order is deterministic: subjects -> topics -> jobs -> connectors -> gateway rules, then name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from streamt.artifacts.plan_file import (
+    KIND_ORDER,
+    Action,
+    Change,
+    InputFingerprints,
+    Plan,
+    PlanMetadata,
+    ResourceKind,
+)
+from streamt.compile.specs import DesiredState, digest
+from streamt.plan.connectors import plan_connector, plan_connector_removal
+from streamt.plan.inputs import LiveState
+from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
+from streamt.plan.ledger import Ledger, LedgerEntry
+from streamt.plan.payloads import (
+    connector_payload,
+    gateway_payload,
+    job_payload,
+    subject_payload,
+    topic_payload,
+)
+from streamt.plan.subjects import plan_subject, plan_subject_removal
+from streamt.plan.topics import plan_topic, plan_topic_removal
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    environment: str = "default"
+    scope: frozenset[str] | None = None  # node ids; None = the whole project
+    reset_state: bool = False
+    metadata: PlanMetadata = field(default_factory=PlanMetadata)
+
+
+def desired_fingerprint(desired: DesiredState) -> str:
+    return digest(
+        {
+            "topics": [topic_payload(t).model_dump(mode="json") for t in desired.topics],
+            "subjects": [subject_payload(s).model_dump(mode="json") for s in desired.subjects],
+            "jobs": [job_payload(j).model_dump(mode="json") for j in desired.jobs],
+            "connectors": [
+                connector_payload(c).model_dump(mode="json") for c in desired.connectors
+            ],
+            "gateway": [gateway_payload(g).model_dump(mode="json") for g in desired.gateway_rules],
+        }
+    )
+
+
+def build_plan(
+    desired: DesiredState, live: LiveState, ledger: Ledger, options: PlanOptions | None = None
+) -> Plan:
+    opts = options or PlanOptions()
+    changes = [
+        *_desired_changes(desired, live, ledger, opts),
+        *_removals(desired, live, ledger, opts),
+    ]
+    if opts.scope is not None:
+        changes = [c for c in changes if c.node in opts.scope and c.action is not Action.DELETE]
+    changes.sort(key=_order)
+    return Plan(
+        project=desired.project,
+        environment=opts.environment,
+        fingerprint=InputFingerprints(
+            desired=desired_fingerprint(desired),
+            live=live.fingerprint(),
+            ledger=ledger.fingerprint(),
+        ),
+        changes=tuple(changes),
+        scope=tuple(sorted(opts.scope)) if opts.scope is not None else None,
+        metadata=opts.metadata,
+    )
+
+
+def _order(change: Change) -> tuple[int, str]:
+    return (KIND_ORDER.index(change.kind), change.name)
+
+
+def _desired_changes(
+    desired: DesiredState, live: LiveState, ledger: Ledger, opts: PlanOptions
+) -> Iterable[Change]:
+    for s in desired.subjects:
+        entry = ledger.get(ResourceKind.SUBJECT, s.subject)
+        yield plan_subject(
+            subject_payload(s),
+            s.node,
+            live.subjects.get(s.subject),
+            entry,
+            live.compatibility.get(s.subject),
+        )
+    for t in desired.topics:
+        yield plan_topic(
+            topic_payload(t),
+            t.node,
+            live.topics.get(t.name),
+            ledger.get(ResourceKind.TOPIC, t.name),
+        )
+    for j in desired.jobs:
+        ctx = JobContext(
+            desired=job_payload(j),
+            name=j.name,
+            node=j.node,
+            entry=ledger.get(ResourceKind.JOB, j.name),
+            reset_state=opts.reset_state,
+        )
+        yield plan_job(ctx, live)
+    for c in desired.connectors:
+        yield plan_connector(
+            connector_payload(c),
+            c.node,
+            live.connectors.get(c.name),
+            ledger.get(ResourceKind.CONNECTOR, c.name),
+        )
+    for g in desired.gateway_rules:
+        yield Change(
+            kind=ResourceKind.GATEWAY_RULE,
+            name=g.name,
+            action=Action.REFUSED,
+            reason="virtual topics (Conduktor Gateway rules) are not deployed by this apply",
+            node=g.node,
+            desired=gateway_payload(g),
+            hint="set `materialized: flink` on the model to run it as a Flink job",
+        )
+
+
+def _removals(
+    desired: DesiredState, live: LiveState, ledger: Ledger, opts: PlanOptions
+) -> Iterable[Change]:
+    if opts.scope is not None:
+        return
+    wanted = {
+        ResourceKind.SUBJECT: {s.subject for s in desired.subjects},
+        ResourceKind.TOPIC: {t.name for t in desired.topics},
+        ResourceKind.JOB: {j.name for j in desired.jobs},
+        ResourceKind.CONNECTOR: {c.name for c in desired.connectors},
+        ResourceKind.GATEWAY_RULE: {g.name for g in desired.gateway_rules},
+    }
+    for entry in ledger.entries:
+        if entry.name in wanted[entry.kind]:
+            continue
+        change = _removal(entry, live)
+        if change is not None:
+            yield change
+
+
+def _removal(entry: LedgerEntry, live: LiveState) -> Change | None:
+    match entry.kind:
+        case ResourceKind.SUBJECT:
+            return plan_subject_removal(entry, live.subjects.get(entry.name))
+        case ResourceKind.TOPIC:
+            return plan_topic_removal(entry, live.topics.get(entry.name))
+        case ResourceKind.JOB:
+            return plan_job_removal(entry, live) if entry.owned else None
+        case ResourceKind.CONNECTOR:
+            return plan_connector_removal(entry, live.connectors.get(entry.name))
+        case ResourceKind.GATEWAY_RULE:
+            return None

@@ -1,0 +1,108 @@
+"""Kafka Connect connector rules: updated in place (PUT config), never deleted and recreated.
+
+The desired config keeps its `${VAR}` placeholders, while Connect returns resolved values,
+so the config is compared with the ledger's copy of the last applied (placeholder) config,
+and edits made outside streamt are found by comparing the public (non-secret) live config
+with the digest recorded right after the last apply.
+"""
+
+from __future__ import annotations
+
+from streamt.artifacts.plan_file import (
+    Action,
+    AttributeChange,
+    Change,
+    ConnectorPayload,
+    ResourceKind,
+)
+from streamt.compile.specs import digest
+from streamt.plan.inputs import ObservedConnector
+from streamt.plan.ledger import EntryStatus, LedgerEntry
+from streamt.plan.secrets import display, public_config, sensitive_keys
+
+KIND = ResourceKind.CONNECTOR
+
+
+def live_config_digest(config: dict[str, str], desired: ConnectorPayload) -> str:
+    return digest(public_config(config, sensitive_keys(desired.config)))
+
+
+def plan_connector(
+    desired: ConnectorPayload, node: str, live: ObservedConnector | None, entry: LedgerEntry | None
+) -> Change:
+    secret = sensitive_keys(desired.config)
+    if live is None:
+        attrs = tuple(
+            AttributeChange(key=k, after=display(k, v, secret)) for k, v in desired.config.items()
+        )
+        return _change(desired, node, Action.CREATE, "new connector", attrs)
+    if entry is None or entry.status is not EntryStatus.APPLIED:
+        attrs = _diff(dict(live.config), desired.config, secret)
+        why = (
+            "exists but is not in the ledger" if entry is None else "finishing an interrupted apply"
+        )
+        return _change(desired, node, Action.UPDATE, f"{why}: set its config", attrs)
+    before = entry.spec.config if isinstance(entry.spec, ConnectorPayload) else {}
+    attrs = _diff(before, desired.config, secret)
+    if attrs:
+        return _change(desired, node, Action.UPDATE, "config changed: update in place", attrs)
+    if entry.live_digest and live_config_digest(dict(live.config), desired) != entry.live_digest:
+        attrs = _diff(dict(live.config), desired.config, secret, placeholders_equal=True)
+        return _change(
+            desired, node, Action.UPDATE, "config was edited outside streamt: restore it", attrs
+        )
+    return _change(desired, node, Action.NOOP, "up to date")
+
+
+def _diff(
+    before: dict[str, str],
+    after: dict[str, str],
+    secret: frozenset[str],
+    *,
+    placeholders_equal: bool = False,
+) -> tuple[AttributeChange, ...]:
+    attrs = []
+    for key in sorted(set(before) | set(after)):
+        if key == "name" or before.get(key) == after.get(key):
+            continue
+        if placeholders_equal and key in secret and key in before:
+            continue  # a resolved secret vs its placeholder: not comparable, not shown
+        attrs.append(
+            AttributeChange(
+                key=key,
+                before=display(key, before.get(key), secret),
+                after=display(key, after.get(key), secret),
+            )
+        )
+    return tuple(attrs)
+
+
+def plan_connector_removal(entry: LedgerEntry, live: ObservedConnector | None) -> Change | None:
+    if live is None or not entry.owned:
+        return None
+    return Change(
+        kind=KIND,
+        name=entry.name,
+        action=Action.DELETE,
+        reason="no longer in the project; created by streamt",
+        node=entry.node,
+        destructive=True,
+    )
+
+
+def _change(
+    desired: ConnectorPayload,
+    node: str,
+    action: Action,
+    reason: str,
+    attrs: tuple[AttributeChange, ...] = (),
+) -> Change:
+    return Change(
+        kind=KIND,
+        name=desired.name,
+        action=action,
+        reason=reason,
+        node=node,
+        attributes=attrs,
+        desired=desired,
+    )

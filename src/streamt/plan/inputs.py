@@ -1,0 +1,112 @@
+"""What the planner reads about the live world: `LiveState`.
+
+The planner is pure and may not import the adapters, so it declares the shape it needs as
+read-only Protocols; the adapters' observed values (`TopicState`, `SubjectState`, `JobState`,
+`ConnectorState`) satisfy them structurally, and `streamt.state.observe` fills a `LiveState`
+with them. `compatibility` holds the Schema Registry's verdict for each subject whose schema
+differs from the registered one (asked at observe time, so an incompatible schema fails the
+plan rather than half an apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from streamt.compile.specs import digest
+from streamt.plan.secrets import public_config
+
+
+class ObservedTopic(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def partitions(self) -> int: ...
+    @property
+    def replication_factor(self) -> int: ...
+    @property
+    def config(self) -> Mapping[str, str]: ...
+
+
+class ObservedSubject(Protocol):
+    @property
+    def subject(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def schema_type(self) -> str: ...
+    @property
+    def schema(self) -> str: ...
+
+
+class ObservedJob(Protocol):
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def start_time_ms(self) -> int: ...
+
+
+class ObservedConnector(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def config(self) -> Mapping[str, str]: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def tasks(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    compatible: bool
+    messages: tuple[str, ...] = ()
+
+
+ACTIVE_JOB_STATES = frozenset(
+    {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING", "CANCELLING"}
+)
+FAILED_JOB_STATES = frozenset({"FAILED"})
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """Observed resources by name. `jobs` lists every job carrying a given pipeline name."""
+
+    topics: Mapping[str, ObservedTopic] = field(default_factory=dict)
+    subjects: Mapping[str, ObservedSubject] = field(default_factory=dict)
+    jobs: Mapping[str, Sequence[ObservedJob]] = field(default_factory=dict)
+    connectors: Mapping[str, ObservedConnector] = field(default_factory=dict)
+    compatibility: Mapping[str, Compatibility] = field(default_factory=dict)
+
+    def active_jobs(self, pipeline_name: str) -> list[ObservedJob]:
+        return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]
+
+    def latest_job(self, pipeline_name: str) -> ObservedJob | None:
+        jobs = sorted(self.jobs.get(pipeline_name, ()), key=lambda j: (j.start_time_ms, j.job_id))
+        return jobs[-1] if jobs else None
+
+    def fingerprint(self) -> str:
+        """Digest of what the plan depends on (job ids and states, configs, schema versions)."""
+        return digest(
+            {
+                "topics": {
+                    n: [t.partitions, t.replication_factor, dict(sorted(t.config.items()))]
+                    for n, t in sorted(self.topics.items())
+                },
+                "subjects": {n: [s.version, s.schema] for n, s in sorted(self.subjects.items())},
+                "jobs": {
+                    n: sorted([j.job_id, j.state] for j in js)
+                    for n, js in sorted(self.jobs.items())
+                },
+                "connectors": {
+                    n: public_config(c.config) for n, c in sorted(self.connectors.items())
+                },
+                "compat": {n: c.compatible for n, c in sorted(self.compatibility.items())},
+            }
+        )

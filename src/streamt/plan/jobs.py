@@ -1,0 +1,202 @@
+"""Flink job rules. A job is found by its `pipeline.name`, never by guessing from table names.
+
+| live                      | ledger                         | plan                                   |
+|---------------------------|--------------------------------|----------------------------------------|
+| several active jobs       | any                            | refused: duplicates, cancel one        |
+| one active job            | none                           | adopt (its SQL cannot be verified)     |
+| one active job            | same data fingerprint          | no-op (metadata-only changes included) |
+| one active job            | other data fingerprint         | upgrade: stop with savepoint, resubmit |
+| one active job, new id    | pending, target == desired     | adopt: finish the interrupted apply    |
+| none                      | none / never ran               | create                                 |
+| none                      | pending upgrade with savepoint | create from that savepoint (resume)    |
+| none (FAILED or vanished) | ran before                     | refused; `--reset-state` -> replace    |
+| removed from project      | owned                          | delete (destructive, state-breaking)   |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streamt.artifacts.plan_file import Action, AttributeChange, Change, JobPayload, ResourceKind
+from streamt.plan.inputs import LiveState, ObservedJob
+from streamt.plan.ledger import EntryStatus, LedgerEntry
+
+KIND = ResourceKind.JOB
+
+
+@dataclass(frozen=True)
+class JobContext:
+    desired: JobPayload
+    name: str  # model name
+    node: str
+    entry: LedgerEntry | None
+    reset_state: bool
+
+
+def plan_job(ctx: JobContext, live: LiveState) -> Change:
+    active = live.active_jobs(ctx.desired.pipeline_name)
+    if len(active) > 1:
+        ids = ", ".join(sorted(j.job_id for j in active))
+        return _change(
+            ctx,
+            Action.REFUSED,
+            f"{len(active)} jobs are running as pipeline.name {ctx.desired.pipeline_name!r} ({ids})",
+            hint="cancel the duplicates (Flink UI or `flink cancel <id>`), then plan again",
+        )
+    if active:
+        return _plan_running(ctx, active[0])
+    return _plan_not_running(ctx, live.latest_job(ctx.desired.pipeline_name))
+
+
+def _plan_running(ctx: JobContext, job: ObservedJob) -> Change:
+    entry, desired = ctx.entry, ctx.desired
+    if entry is None:
+        return _change(
+            ctx, Action.ADOPT, f"running job {job.job_id} is not in the ledger: adopted as is"
+        )
+    if entry.status is not EntryStatus.APPLIED and job.job_id != entry.previous_job_id:
+        target = entry.target
+        if isinstance(target, JobPayload) and target.data_fingerprint == desired.data_fingerprint:
+            return _change(
+                ctx,
+                Action.ADOPT,
+                f"finishing an interrupted apply: job {job.job_id} runs the target version",
+            )
+    if entry.data_fingerprint == desired.data_fingerprint:
+        if entry.job_id == job.job_id:
+            meta = entry.metadata_fingerprint != desired.metadata_fingerprint
+            return _change(
+                ctx, Action.NOOP, "metadata changed only: job untouched" if meta else "up to date"
+            )
+        return _change(
+            ctx,
+            Action.ADOPT,
+            f"job was resubmitted outside streamt (ledger {entry.job_id or '-'}, running {job.job_id})",
+        )
+    return Change(
+        kind=KIND,
+        name=ctx.name,
+        action=Action.UPGRADE,
+        reason="SQL or job config changed: stop with savepoint, resubmit from it",
+        node=ctx.node,
+        attributes=_diff(entry, desired),
+        desired=desired,
+        live_job_id=job.job_id,
+    )
+
+
+def _plan_not_running(ctx: JobContext, latest: ObservedJob | None) -> Change:
+    entry = ctx.entry
+    if entry is None or (not entry.job_id and entry.savepoint is None):
+        return _change(ctx, Action.CREATE, "new job", attributes=_diff(None, ctx.desired))
+    if entry.savepoint and not ctx.reset_state:
+        return _resume(ctx, entry, entry.savepoint)
+    where = f"{latest.state} (job {latest.job_id})" if latest else "not found on the cluster"
+    if ctx.reset_state:
+        return Change(
+            kind=KIND,
+            name=ctx.name,
+            action=Action.REPLACE,
+            reason=f"job is {where}: resubmitting without state (--reset-state)",
+            node=ctx.node,
+            destructive=True,
+            state_breaking=True,
+            desired=ctx.desired,
+        )
+    return _change(
+        ctx,
+        Action.REFUSED,
+        f"job was deployed (ledger job {entry.job_id}) but is {where}; resubmitting it would "
+        "start without its state",
+        hint=f"inspect it (streamt status), then `streamt rollback {ctx.name}` or "
+        "`streamt apply --reset-state` to start from scratch",
+    )
+
+
+def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
+    failed_same = (
+        entry.status is EntryStatus.FAILED
+        and isinstance(entry.target, JobPayload)
+        and entry.target.data_fingerprint == ctx.desired.data_fingerprint
+    )
+    if failed_same:
+        return _change(
+            ctx,
+            Action.REFUSED,
+            f"the last upgrade of this job failed: {entry.error or 'unknown error'}",
+            hint=f"`streamt rollback {ctx.name}` restores the previous SQL from {savepoint}; "
+            "or change the SQL; or `streamt apply --reset-state` to start without state",
+        )
+    return Change(
+        kind=KIND,
+        name=ctx.name,
+        action=Action.CREATE,
+        reason="not running: resubmitting from the savepoint of an interrupted upgrade",
+        node=ctx.node,
+        attributes=_diff(entry, ctx.desired),
+        desired=ctx.desired,
+        restore_from=savepoint,
+    )
+
+
+def plan_job_removal(entry: LedgerEntry, live: LiveState) -> Change:
+    pipeline = entry.spec.pipeline_name if isinstance(entry.spec, JobPayload) else ""
+    active = live.active_jobs(pipeline) if pipeline else []
+    if not active:
+        return Change(
+            kind=KIND,
+            name=entry.name,
+            action=Action.DELETE,
+            reason="no longer in the project and not running: forget its ledger entry",
+            node=entry.node,
+        )
+    return Change(
+        kind=KIND,
+        name=entry.name,
+        action=Action.DELETE,
+        reason="no longer in the project: cancel the job (its state is discarded)",
+        node=entry.node,
+        destructive=True,
+        state_breaking=True,
+        live_job_id=active[0].job_id,
+    )
+
+
+def _diff(entry: LedgerEntry | None, desired: JobPayload) -> tuple[AttributeChange, ...]:
+    before = entry.spec if entry is not None and isinstance(entry.spec, JobPayload) else None
+    attrs: list[AttributeChange] = []
+    if before is None or before.query != desired.query:
+        attrs.append(
+            AttributeChange(
+                key="query", before=before.query if before else None, after=desired.query
+            )
+        )
+    old_config = before.config if before else {}
+    for key in sorted(set(old_config) | set(desired.config)):
+        if old_config.get(key) != desired.config.get(key):
+            attrs.append(
+                AttributeChange(key=key, before=old_config.get(key), after=desired.config.get(key))
+            )
+    if before is not None and not attrs and before.statements != desired.statements:
+        attrs.append(AttributeChange(key="statements", before="(previous DDL)", after="(new DDL)"))
+    return tuple(attrs)
+
+
+def _change(
+    ctx: JobContext,
+    action: Action,
+    reason: str,
+    *,
+    hint: str = "",
+    attributes: tuple[AttributeChange, ...] = (),
+) -> Change:
+    return Change(
+        kind=KIND,
+        name=ctx.name,
+        action=action,
+        reason=reason,
+        node=ctx.node,
+        desired=ctx.desired,
+        hint=hint,
+        attributes=attributes,
+    )

@@ -1,0 +1,134 @@
+"""Topic change rules (terraform-provider-kafka style, as a table of attributes).
+
+| attribute          | rule                                                            |
+|--------------------|-----------------------------------------------------------------|
+| missing            | create                                                          |
+| partitions up      | update in place (add partitions)                                |
+| partitions down    | refused: Kafka cannot remove partitions                         |
+| replication factor | refused: needs a partition reassignment streamt does not run    |
+| config key set     | update in place, compared only on keys the user set, so broker  |
+|                    | defaults never show as perpetual drift                          |
+| removed + owned    | delete (destructive)                                            |
+"""
+
+from __future__ import annotations
+
+from streamt.artifacts.plan_file import (
+    Action,
+    AttributeChange,
+    Change,
+    ResourceKind,
+    TopicPayload,
+)
+from streamt.plan.inputs import ObservedTopic
+from streamt.plan.ledger import LedgerEntry
+
+KIND = ResourceKind.TOPIC
+
+
+def plan_topic(
+    desired: TopicPayload, node: str, live: ObservedTopic | None, entry: LedgerEntry | None
+) -> Change:
+    if live is None:
+        reason = "missing (was deleted outside streamt)" if entry and entry.owned else "new topic"
+        attrs = (
+            AttributeChange(key="partitions", after=str(desired.partitions)),
+            AttributeChange(key="replication_factor", after=str(desired.replication_factor)),
+            *(AttributeChange(key=k, after=v) for k, v in desired.config.items()),
+        )
+        return _change(desired, node, Action.CREATE, reason, attrs)
+    refused = _refusal(desired, node, live)
+    if refused is not None:
+        return refused
+    attrs = _attribute_changes(desired, live)
+    if attrs:
+        return _change(desired, node, Action.UPDATE, "update in place", attrs)
+    if entry is None:
+        return _change(desired, node, Action.ADOPT, "exists and matches: record in the ledger")
+    return _change(desired, node, Action.NOOP, "up to date")
+
+
+def _refusal(desired: TopicPayload, node: str, live: ObservedTopic) -> Change | None:
+    if desired.partitions < live.partitions:
+        return _change(
+            desired,
+            node,
+            Action.REFUSED,
+            f"partition decrease {live.partitions} -> {desired.partitions}: Kafka cannot "
+            "remove partitions from a topic",
+            (
+                AttributeChange(
+                    key="partitions", before=str(live.partitions), after=str(desired.partitions)
+                ),
+            ),
+            hint=f"keep partitions >= {live.partitions}, or publish to a new topic name "
+            "(advanced.topic.name) and delete the old one with --allow-destructive",
+        )
+    if desired.replication_factor != live.replication_factor:
+        return _change(
+            desired,
+            node,
+            Action.REFUSED,
+            f"replication factor change {live.replication_factor} -> "
+            f"{desired.replication_factor} needs a partition reassignment",
+            (
+                AttributeChange(
+                    key="replication_factor",
+                    before=str(live.replication_factor),
+                    after=str(desired.replication_factor),
+                ),
+            ),
+            hint=f"set replication_factor to {live.replication_factor}, or reassign "
+            "partitions with kafka-reassign-partitions first",
+        )
+    return None
+
+
+def _attribute_changes(desired: TopicPayload, live: ObservedTopic) -> tuple[AttributeChange, ...]:
+    attrs: list[AttributeChange] = []
+    if desired.partitions > live.partitions:
+        attrs.append(
+            AttributeChange(
+                key="partitions", before=str(live.partitions), after=str(desired.partitions)
+            )
+        )
+    for key, value in desired.config.items():
+        current = live.config.get(key)
+        if current != value:
+            attrs.append(AttributeChange(key=key, before=current, after=value))
+    return tuple(attrs)
+
+
+def plan_topic_removal(entry: LedgerEntry, live: ObservedTopic | None) -> Change | None:
+    if live is None or not entry.owned:
+        return None
+    return Change(
+        kind=KIND,
+        name=entry.name,
+        action=Action.DELETE,
+        reason="no longer in the project; created by streamt",
+        node=entry.node,
+        destructive=True,
+        state_breaking=False,
+    )
+
+
+def _change(
+    desired: TopicPayload,
+    node: str,
+    action: Action,
+    reason: str,
+    attrs: tuple[AttributeChange, ...] = (),
+    *,
+    hint: str = "",
+) -> Change:
+    return Change(
+        kind=KIND,
+        name=desired.name,
+        action=action,
+        reason=reason,
+        node=node,
+        attributes=attrs,
+        desired=desired,
+        hint=hint,
+    )

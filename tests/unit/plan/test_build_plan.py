@@ -1,0 +1,441 @@
+"""Every action and flag of the pure planner."""
+
+from __future__ import annotations
+
+from streamt.adapters.protocols import ConnectorState, JobState, SubjectState
+from streamt.artifacts.plan_file import Action, ResourceKind
+from streamt.plan import Compatibility, EntryStatus, PlanOptions, build_plan
+
+from .factories import (
+    AVRO,
+    AVRO_V2,
+    ENV,
+    applied_job_entry,
+    connector,
+    desired,
+    entry,
+    job,
+    ledger,
+    live,
+    running,
+    subject,
+    topic,
+    topic_state,
+)
+
+OPTS = PlanOptions(environment=ENV)
+
+
+def _one(plan):  # type: ignore[no-untyped-def]
+    changes = [c for c in plan.changes]
+    assert len(changes) == 1, changes
+    return changes[0]
+
+
+# --- topics -----------------------------------------------------------------
+
+
+def test_missing_topic_is_created_with_its_settings():
+    plan = build_plan(
+        desired(topics=(topic("orders", 6, {"retention.ms": "1000"}),)), live(), ledger(), OPTS
+    )
+    change = _one(plan)
+    assert (change.kind, change.action, change.name) == (
+        ResourceKind.TOPIC,
+        Action.CREATE,
+        "orders",
+    )
+    assert {a.key: a.after for a in change.attributes} == {
+        "partitions": "6",
+        "replication_factor": "1",
+        "retention.ms": "1000",
+    }
+    assert not change.destructive and not change.state_breaking
+
+
+def test_partition_increase_and_config_change_update_in_place():
+    spec = topic("orders", 6, {"retention.ms": "2000"})
+    state = topic_state("orders", 3, {"retention.ms": "1000"})
+    plan = build_plan(
+        desired(topics=(spec,)),
+        live(topics=(state,)),
+        ledger(entry(ResourceKind.TOPIC, "orders", spec)),
+        OPTS,
+    )
+    change = _one(plan)
+    assert change.action is Action.UPDATE
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [
+        ("partitions", "3", "6"),
+        ("retention.ms", "1000", "2000"),
+    ]
+
+
+def test_partition_decrease_is_refused_with_an_explanation():
+    spec = topic("orders", 2)
+    plan = build_plan(
+        desired(topics=(spec,)), live(topics=(topic_state("orders", 6),)), ledger(), OPTS
+    )
+    change = _one(plan)
+    assert change.action is Action.REFUSED and not change.executable
+    assert "partition decrease 6 -> 2" in change.reason
+    assert "Kafka cannot remove partitions" in change.reason
+    assert "partitions >= 6" in change.hint
+    assert plan.refused == (change,)
+
+
+def test_broker_defaults_and_unmanaged_keys_never_drift():
+    spec = topic("orders", 3, {"cleanup.policy": "compact"})
+    state = topic_state(
+        "orders",
+        3,
+        {"cleanup.policy": "compact", "segment.bytes": "1000", "min.insync.replicas": "1"},
+    )
+    plan = build_plan(
+        desired(topics=(spec,)),
+        live(topics=(state,)),
+        ledger(entry(ResourceKind.TOPIC, "orders", spec)),
+        OPTS,
+    )
+    assert _one(plan).action is Action.NOOP
+    assert not plan.has_changes
+
+
+def test_existing_matching_topic_not_in_ledger_is_adopted_not_owned():
+    spec = topic("orders")
+    plan = build_plan(
+        desired(topics=(spec,)), live(topics=(topic_state("orders"),)), ledger(), OPTS
+    )
+    assert _one(plan).action is Action.ADOPT
+
+
+def test_replication_factor_change_is_refused():
+    from streamt.adapters.protocols import TopicState
+
+    plan = build_plan(
+        desired(topics=(topic("orders"),)),
+        live(topics=(TopicState("orders", 3, 3, {}),)),
+        ledger(),
+        OPTS,
+    )
+    change = _one(plan)
+    assert change.action is Action.REFUSED and "replication factor change 3 -> 1" in change.reason
+
+
+def test_removed_topic_deleted_only_when_owned():
+    owned = entry(ResourceKind.TOPIC, "old", topic("old"), owned=True)
+    adopted = entry(ResourceKind.TOPIC, "shared", topic("shared"), owned=False)
+    plan = build_plan(
+        desired(),
+        live(topics=(topic_state("old"), topic_state("shared"))),
+        ledger(owned, adopted),
+        OPTS,
+    )
+    change = _one(plan)
+    assert (change.name, change.action, change.destructive) == ("old", Action.DELETE, True)
+
+
+# --- subjects ---------------------------------------------------------------
+
+
+def test_subject_created_then_compatible_new_version_then_incompatible_refused():
+    spec = subject("orders-value", AVRO_V2)
+    assert (
+        _one(build_plan(desired(subjects=(spec,)), live(), ledger(), OPTS)).action is Action.CREATE
+    )
+    registered = SubjectState("orders-value", 1, 7, "AVRO", AVRO)
+    ok = live(subjects=(registered,), compatibility={"orders-value": Compatibility(True)})
+    change = _one(build_plan(desired(subjects=(spec,)), ok, ledger(), OPTS))
+    assert change.action is Action.UPDATE
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [("version", "1", "2")]
+    bad = live(
+        subjects=(registered,),
+        compatibility={
+            "orders-value": Compatibility(False, ("READER_FIELD_MISSING_DEFAULT_VALUE amount",))
+        },
+    )
+    change = _one(build_plan(desired(subjects=(spec,)), bad, ledger(), OPTS))
+    assert change.action is Action.REFUSED
+    assert "incompatible with version 1: READER_FIELD_MISSING_DEFAULT_VALUE amount" in change.reason
+
+
+def test_subject_whitespace_differences_are_not_changes():
+    spec = subject("orders-value", AVRO)
+    pretty = AVRO.replace(",", ", ").replace(":", ": ")
+    state = SubjectState("orders-value", 3, 9, "AVRO", pretty)
+    plan = build_plan(
+        desired(subjects=(spec,)),
+        live(subjects=(state,)),
+        ledger(entry(ResourceKind.SUBJECT, "orders-value", spec)),
+        OPTS,
+    )
+    assert _one(plan).action is Action.NOOP
+
+
+# --- jobs -------------------------------------------------------------------
+
+
+def test_new_job_is_created():
+    spec = job("orders_clean")
+    change = _one(build_plan(desired(jobs=(spec,)), live(), ledger(), OPTS))
+    assert change.action is Action.CREATE and change.desired is not None
+    assert change.desired.type == "flink_job"
+
+
+def test_metadata_only_change_never_touches_a_job():
+    deployed = job("orders_clean", meta="m1")
+    now = job("orders_clean", meta="m2-new-description")
+    change = _one(
+        build_plan(
+            desired(jobs=(now,)),
+            live(jobs=(running(deployed),)),
+            ledger(applied_job_entry(deployed)),
+            OPTS,
+        )
+    )
+    assert change.action is Action.NOOP
+    assert change.reason == "metadata changed only: job untouched"
+
+
+def test_sql_change_plans_a_savepoint_upgrade_of_the_running_job():
+    deployed = job("orders_clean", "SELECT id FROM orders")
+    now = job("orders_clean", "SELECT id FROM orders WHERE id <> ''")
+    change = _one(
+        build_plan(
+            desired(jobs=(now,)),
+            live(jobs=(running(deployed, "j1"),)),
+            ledger(applied_job_entry(deployed, "j1")),
+            OPTS,
+        )
+    )
+    assert change.action is Action.UPGRADE
+    assert change.live_job_id == "j1"
+    assert not change.state_breaking and not change.destructive
+    assert change.attributes[0].key == "query"
+
+
+def test_job_config_change_is_an_upgrade_too():
+    deployed = job("orders_clean")
+    now = job("orders_clean", **{"parallelism.default": "2"})
+    change = _one(
+        build_plan(
+            desired(jobs=(now,)),
+            live(jobs=(running(deployed),)),
+            ledger(applied_job_entry(deployed)),
+            OPTS,
+        )
+    )
+    assert change.action is Action.UPGRADE
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [
+        ("parallelism.default", None, "2")
+    ]
+
+
+def test_failed_job_is_reported_not_resubmitted_unless_reset_state():
+    spec = job("orders_clean")
+    failed = live(jobs=(running(spec, "j1", "FAILED"),))
+    change = _one(
+        build_plan(desired(jobs=(spec,)), failed, ledger(applied_job_entry(spec, "j1")), OPTS)
+    )
+    assert change.action is Action.REFUSED
+    assert "FAILED (job j1)" in change.reason and "--reset-state" in change.hint
+    reset = PlanOptions(environment=ENV, reset_state=True)
+    change = _one(
+        build_plan(desired(jobs=(spec,)), failed, ledger(applied_job_entry(spec, "j1")), reset)
+    )
+    assert change.action is Action.REPLACE and change.state_breaking and change.destructive
+
+
+def test_duplicate_running_jobs_are_refused():
+    spec = job("orders_clean")
+    state = live(jobs=(running(spec, "a"), running(spec, "b")))
+    change = _one(build_plan(desired(jobs=(spec,)), state, ledger(), OPTS))
+    assert change.action is Action.REFUSED and "(a, b)" in change.reason
+
+
+def test_running_job_missing_from_ledger_is_adopted():
+    spec = job("orders_clean")
+    change = _one(
+        build_plan(desired(jobs=(spec,)), live(jobs=(running(spec, "x"),)), ledger(), OPTS)
+    )
+    assert change.action is Action.ADOPT
+
+
+def test_interrupted_upgrade_after_savepoint_resumes_from_it():
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    pending = applied_job_entry(
+        old,
+        "j1",
+        status=EntryStatus.PENDING,
+        previous_job_id="j1",
+        savepoint="file:///sp/1",
+        target=applied_job_entry(new).spec,
+    )
+    canceled = live(jobs=(running(old, "j1", "FINISHED"),))
+    change = _one(build_plan(desired(jobs=(new,)), canceled, ledger(pending), OPTS))
+    assert change.action is Action.CREATE and change.restore_from == "file:///sp/1"
+
+
+def test_interrupted_upgrade_before_stop_upgrades_again():
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    pending = applied_job_entry(
+        old,
+        "j1",
+        status=EntryStatus.PENDING,
+        previous_job_id="j1",
+        target=applied_job_entry(new).spec,
+    )
+    change = _one(
+        build_plan(desired(jobs=(new,)), live(jobs=(running(old, "j1"),)), ledger(pending), OPTS)
+    )
+    assert change.action is Action.UPGRADE and change.live_job_id == "j1"
+
+
+def test_interrupted_upgrade_after_submit_is_adopted():
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    pending = applied_job_entry(
+        old,
+        "j1",
+        status=EntryStatus.PENDING,
+        previous_job_id="j1",
+        savepoint="file:///sp/1",
+        target=applied_job_entry(new).spec,
+    )
+    state = live(jobs=(running(old, "j1", "FINISHED", 1), running(new, "j2", "RUNNING", 2)))
+    change = _one(build_plan(desired(jobs=(new,)), state, ledger(pending), OPTS))
+    assert change.action is Action.ADOPT and "interrupted apply" in change.reason
+
+
+def test_failed_upgrade_is_refused_with_rollback_hint():
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    failed = applied_job_entry(
+        old,
+        "j1",
+        status=EntryStatus.FAILED,
+        previous_job_id="j1",
+        savepoint="file:///sp/1",
+        target=applied_job_entry(new).spec,
+        error="state incompatible",
+    )
+    change = _one(build_plan(desired(jobs=(new,)), live(), ledger(failed), OPTS))
+    assert change.action is Action.REFUSED
+    assert "state incompatible" in change.reason and "streamt rollback orders_clean" in change.hint
+
+
+def test_removed_job_is_deleted_destructively_only_if_owned_and_running():
+    spec = job("old_model")
+    plan = build_plan(
+        desired(), live(jobs=(running(spec, "j9"),)), ledger(applied_job_entry(spec, "j9")), OPTS
+    )
+    change = _one(plan)
+    assert (change.action, change.live_job_id, change.destructive, change.state_breaking) == (
+        Action.DELETE,
+        "j9",
+        True,
+        True,
+    )
+    adopted = applied_job_entry(spec, "j9", owned=False)
+    assert (
+        build_plan(desired(), live(jobs=(running(spec, "j9"),)), ledger(adopted), OPTS).changes
+        == ()
+    )
+
+
+# --- connectors -------------------------------------------------------------
+
+
+def test_connector_create_update_and_secret_masking():
+    spec = connector(
+        "pg_sink", **{"connection.password": "${PG_PASSWORD}", "connection.username": "app"}
+    )
+    change = _one(build_plan(desired(connectors=(spec,)), live(), ledger(), OPTS))
+    assert change.action is Action.CREATE
+    shown = {a.key: a.after for a in change.attributes}
+    assert shown["connection.password"] == "${PG_PASSWORD}"
+    resolved = {**spec.config, "connection.password": "hunter2", "name": "pg_sink"}
+    state = ConnectorState("pg_sink", resolved, "RUNNING", ("RUNNING",))
+    changed = connector(
+        "pg_sink", **{"connection.password": "${PG_PASSWORD}", "connection.username": "admin"}
+    )
+    led = ledger(
+        entry(ResourceKind.CONNECTOR, "pg_sink", spec, live_digest=_digest(resolved, spec))
+    )
+    change = _one(build_plan(desired(connectors=(changed,)), live(connectors=(state,)), led, OPTS))
+    assert change.action is Action.UPDATE
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [
+        ("connection.username", "app", "admin")
+    ]
+    assert (
+        "hunter2"
+        not in build_plan(
+            desired(connectors=(changed,)), live(connectors=(state,)), led, OPTS
+        ).model_dump_json()
+    )
+
+
+def test_connector_edited_outside_streamt_is_restored():
+    spec = connector("pg_sink", **{"batch.size": "100"})
+    applied = {**spec.config, "name": "pg_sink"}
+    led = ledger(entry(ResourceKind.CONNECTOR, "pg_sink", spec, live_digest=_digest(applied, spec)))
+    same = ConnectorState("pg_sink", applied, "RUNNING", ())
+    assert (
+        _one(build_plan(desired(connectors=(spec,)), live(connectors=(same,)), led, OPTS)).action
+        is Action.NOOP
+    )
+    edited = ConnectorState("pg_sink", {**applied, "batch.size": "5"}, "RUNNING", ())
+    change = _one(build_plan(desired(connectors=(spec,)), live(connectors=(edited,)), led, OPTS))
+    assert change.action is Action.UPDATE and "edited outside streamt" in change.reason
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [("batch.size", "5", "100")]
+
+
+def _digest(config, spec):  # type: ignore[no-untyped-def]
+    from streamt.plan.connectors import live_config_digest
+    from streamt.plan.payloads import connector_payload
+
+    return live_config_digest(config, connector_payload(spec))
+
+
+# --- plan-level ----------------------------------------------------------------
+
+
+def test_order_is_subjects_topics_jobs_connectors_then_name():
+    plan = build_plan(
+        desired(
+            connectors=(connector("z_sink"),),
+            jobs=(job("b_job"), job("a_job")),
+            topics=(topic("t2"), topic("t1")),
+            subjects=(subject("s-value"),),
+        ),
+        live(),
+        ledger(),
+        OPTS,
+    )
+    assert [(c.kind.value, c.name) for c in plan.changes] == [
+        ("subject", "s-value"),
+        ("topic", "t1"),
+        ("topic", "t2"),
+        ("flink_job", "a_job"),
+        ("flink_job", "b_job"),
+        ("connector", "z_sink"),
+    ]
+
+
+def test_scope_keeps_selected_nodes_and_never_deletes():
+    keep, other = topic("keep"), topic("other")
+    owned = entry(ResourceKind.TOPIC, "gone", topic("gone"))
+    plan = build_plan(
+        desired(topics=(keep, other)),
+        live(topics=(topic_state("gone"),)),
+        ledger(owned),
+        PlanOptions(environment=ENV, scope=frozenset({keep.node})),
+    )
+    assert [(c.name, c.action) for c in plan.changes] == [("keep", Action.CREATE)]
+
+
+def test_plan_is_deterministic_and_fingerprint_tracks_inputs():
+    args = (desired(topics=(topic("a"),)), live(), ledger())
+    assert build_plan(*args, OPTS) == build_plan(*args, OPTS)
+    moved = build_plan(
+        desired(topics=(topic("a"),)), live(jobs=(JobState("x", "p", "RUNNING"),)), ledger(), OPTS
+    )
+    assert moved.fingerprint.live != build_plan(*args, OPTS).fingerprint.live
+    assert moved.fingerprint.desired == build_plan(*args, OPTS).fingerprint.desired
