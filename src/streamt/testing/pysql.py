@@ -1,0 +1,35 @@
+"""Evaluate a custom_sql predicate over Python rows with sqlglot's executor.
+
+The predicate is parsed with streamt's Flink dialect (never pattern-matched) and run by
+`sqlglot.executor`; functions the executor does not know raise `ValueError` with their name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.executor import execute
+
+from streamt.sql.dialect import parse
+
+_INDEX = "__streamt_row"
+
+
+def matching_rows(predicate: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Indexes of the rows for which `predicate` is true."""
+    try:
+        tree = parse(f"SELECT `{_INDEX}` FROM t WHERE {predicate}")
+    except sqlglot.errors.SqlglotError as exc:
+        raise ValueError(str(exc).splitlines()[0]) from None
+    columns = sorted({c.name for c in tree.find_all(exp.Column)} | {_INDEX})
+    table = [{c: (i if c == _INDEX else row.get(c)) for c in columns} for i, row in enumerate(rows)]
+    if not table:
+        return []
+    try:
+        result = execute(tree.sql(), tables={"t": table})
+    except (sqlglot.errors.SqlglotError, TypeError, NameError) as exc:
+        raise ValueError(str(exc).splitlines()[0]) from None
+    return sorted(int(r[0]) for r in result.rows)

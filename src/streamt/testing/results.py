@@ -1,0 +1,143 @@
+"""The result of running data tests, and the run summary. Pure values.
+
+A `TestResult` has a status (pass / fail / error / skipped), the outcomes of its assertions, a
+message, an optional row diff (unit tests) and the on_failure actions that were taken.
+`blocking_failures(results)` is what `apply` consults for `block_deploy`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from streamt.diagnostics import Diagnostic, Location
+from streamt.testing.records import Outcome
+
+BLOCKED = "T101"
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"  # could not run (stack unreachable, job failed, ...)
+    SKIPPED = "skipped"  # nothing to judge (e.g. continuous test not deployed with --deploy yet)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    __test__ = False
+
+    name: str
+    type: str  # schema | sample | continuous | unit
+    target: str
+    status: Status
+    message: str = ""
+    outcomes: tuple[Outcome, ...] = ()
+    diff: str = ""  # unit tests: readable expected-vs-actual row diff
+    duration_s: float = 0.0
+    blocking: bool = False  # the test has on_failure block_deploy
+    severity: str = "error"  # on_failure.severity: a failing "warning" test does not fail the run
+    actions_taken: tuple[str, ...] = ()
+    location: Location = field(default_factory=Location)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in (Status.FAIL, Status.ERROR)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "target": self.target,
+            "status": self.status.value,
+            "message": self.message,
+            "severity": self.severity,
+            "blocking": self.blocking,
+            "duration_s": round(self.duration_s, 3),
+            "file": str(self.location),
+            "assertions": [
+                {
+                    "assertion": o.assertion,
+                    "passed": o.passed,
+                    "message": o.message,
+                    "checked": o.checked,
+                    "violations": o.violations,
+                    "examples": [dict(e) for e in o.examples],
+                }
+                for o in self.outcomes
+            ],
+            "diff": self.diff,
+            "actions_taken": list(self.actions_taken),
+        }
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    results: tuple[TestResult, ...]
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    @property
+    def failing(self) -> tuple[TestResult, ...]:
+        """Failures that fail the run (severity warning only reports)."""
+        return tuple(r for r in self.results if r.failed and r.severity != "warning")
+
+    @property
+    def exit_code(self) -> int:
+        return 4 if self.failing else 0
+
+    def line(self) -> str:
+        parts = [f"{self.count(Status.PASS)} passed", f"{self.count(Status.FAIL)} failed"]
+        if self.count(Status.ERROR):
+            parts.append(f"{self.count(Status.ERROR)} errors")
+        if self.count(Status.SKIPPED):
+            parts.append(f"{self.count(Status.SKIPPED)} skipped")
+        return f"Tests: {', '.join(parts)} ({len(self.results)} total)"
+
+
+def blocking_failures(results: Iterable[TestResult]) -> list[Diagnostic]:
+    """One error diagnostic per failing test that has `on_failure: block_deploy`.
+
+    `apply` calls this with the results of the blocking tests (see `blocking_tests`) and refuses
+    to deploy when it is non-empty, unless overridden by a flag.
+    """
+    return [
+        Diagnostic(
+            BLOCKED,
+            f"data test '{r.name}' ({r.type} on {r.target}) fails and blocks deployment: {r.message}",
+            location=r.location,
+            hint="fix the data or the test, or override with --ignore-blocking-tests",
+            node=f"test.{r.name}",
+        )
+        for r in results
+        if r.blocking and r.failed
+    ]
+
+
+def render_text(results: Sequence[TestResult]) -> str:
+    """The seed-style report: one line per test, details of failures, a summary line."""
+    lines: list[str] = []
+    for r in results:
+        mark = {
+            Status.PASS: "PASS",
+            Status.FAIL: "FAIL",
+            Status.ERROR: "ERROR",
+            Status.SKIPPED: "SKIP",
+        }[r.status]
+        lines.append(
+            f"{mark}: {r.name} ({r.type} on {r.target}){' - ' + r.message if r.message else ''}"
+        )
+        if r.status is Status.PASS:
+            continue
+        for o in r.outcomes:
+            if not o.passed:
+                lines.append(f"  - {o.assertion}: {o.message}")
+                lines.extend(f"      e.g. {dict(e)}" for e in o.examples)
+        if r.diff:
+            lines.extend("  " + d for d in r.diff.splitlines())
+        lines.extend(f"  -> {a}" for a in r.actions_taken)
+    lines.append("")
+    lines.append(RunSummary(tuple(results)).line())
+    return "\n".join(lines)
