@@ -16,8 +16,8 @@ Shapes accepted besides the seed README's (upstream users already have them):
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation, model_validator
 
@@ -37,7 +37,7 @@ class Spec(BaseModel):
 class Located(Spec):
     """A top-level node with its YAML location and per-key spans (set by the loader)."""
 
-    location: SkipValidation[Location] = Location()
+    location: SkipValidation[Location] = Field(default_factory=Location)
     spans: SkipValidation[Mapping[str, Location]] = Field(default_factory=dict, repr=False)
 
     def where(self, path: str = "") -> Location:
@@ -48,6 +48,24 @@ class Located(Spec):
                 return hit
             path = path.rpartition(".")[0]
         return self.location
+
+
+_T = TypeVar("_T", bound=BaseModel)
+
+
+def _shared(cls: type[_T]) -> Callable[[], _T]:
+    """A default factory returning one shared (frozen, so safe) instance, built on first use.
+
+    Pydantic deep-copies model defaults for every object; sharing keeps loading 1000 models cheap.
+    """
+    cache: list[_T] = []
+
+    def factory() -> _T:
+        if not cache:
+            cache.append(cls())
+        return cache[0]
+
+    return factory
 
 
 LOADER_FIELDS = frozenset({"location", "spans"})  # set by the loader, never read from YAML
@@ -95,7 +113,7 @@ class Watermark(Spec):
 
 class EventTime(Spec):
     column: str
-    watermark: Watermark = Watermark()
+    watermark: Watermark = Field(default_factory=_shared(Watermark))
     allowed_lateness_ms: int | None = Field(default=None, ge=0)
 
 
@@ -119,7 +137,7 @@ class ProjectInfo(Spec):
 
 class ModelDefaults(Spec):
     cluster: str | None = None
-    topic: TopicOptions = TopicOptions()
+    topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
 
 
 class TestDefaults(Spec):
@@ -128,9 +146,9 @@ class TestDefaults(Spec):
 
 
 class Defaults(Spec):
-    topic: TopicOptions = TopicOptions()
-    models: ModelDefaults = ModelDefaults()
-    tests: TestDefaults = TestDefaults()
+    topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
+    models: ModelDefaults = Field(default_factory=_shared(ModelDefaults))
+    tests: TestDefaults = Field(default_factory=_shared(TestDefaults))
 
 
 class TopicRules(Spec):
@@ -165,10 +183,10 @@ class SecurityRules(Spec):
 
 
 class Rules(Spec):
-    topics: TopicRules = TopicRules()
-    models: ModelRules = ModelRules()
-    sources: SourceRules = SourceRules()
-    security: SecurityRules = SecurityRules()
+    topics: TopicRules = Field(default_factory=_shared(TopicRules))
+    models: ModelRules = Field(default_factory=_shared(ModelRules))
+    sources: SourceRules = Field(default_factory=_shared(SourceRules))
+    security: SecurityRules = Field(default_factory=_shared(SecurityRules))
 
 
 # ----------------------------------------------------------------------------- sources
@@ -270,7 +288,9 @@ def _from_refs(value: object) -> object:
             out.append({"kind": "auto", "name": item})
         elif isinstance(item, dict) and len(item) == 1:
             ((k, v),) = item.items()
-            out.append({"kind": k, "name": v} if k in ("source", "ref") else item)
+            if k not in ("source", "ref"):
+                raise ValueError(f"expected {{source: NAME}} or {{ref: NAME}}, got key '{k}'")
+            out.append({"kind": k, "name": v})
         else:
             out.append(item)
     return tuple(out)
@@ -310,8 +330,8 @@ class SinkDef(Spec):
 
 
 class Advanced(Spec):
-    flink: FlinkOptions = FlinkOptions()
-    topic: TopicOptions = TopicOptions()
+    flink: FlinkOptions = Field(default_factory=_shared(FlinkOptions))
+    topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
     connector: Connector | None = None
     sink: SinkDef | None = None
     flink_cluster: str | None = None
@@ -388,19 +408,19 @@ class Model(Located):
     materialized: Materialized | None = None
     columns: tuple[Column, ...] = ()
     event_time: EventTime | None = None
-    security: Security = Security()
+    security: Security = Field(default_factory=_shared(Security))
     ml_outputs: Annotated[Mapping[str, MlOutput], BeforeValidator(_ml_outputs)] = {}
     access: Literal["private", "protected", "public"] = "protected"
     group: str | None = None
     version: int | None = None
-    advanced: Advanced = Advanced()
+    advanced: Advanced = Field(default_factory=_shared(Advanced))
     connector: Connector | None = None  # upstream top-level spelling
     sink: SinkDef | None = None  # upstream top-level spelling
     gateway: GatewayOptions | None = None
     # Where the first character of `sql` is (in the YAML file or a .sql file), and the column
     # offset of its continuation lines (a YAML block scalar's indentation; 0 in a .sql file).
     # Set by the loader.
-    sql_location: SkipValidation[Location] = Location()
+    sql_location: SkipValidation[Location] = Field(default_factory=Location)
     sql_indent: SkipValidation[int] = 0
 
     @property
@@ -515,8 +535,8 @@ class Project(Spec):
     project: ProjectInfo
     runtime: RuntimeConfig
     runtime_declared: bool = True  # False when `runtime:` was omitted (local defaults)
-    defaults: Defaults = Defaults()
-    rules: Rules = Rules()
+    defaults: Defaults = Field(default_factory=_shared(Defaults))
+    rules: Rules = Field(default_factory=_shared(Rules))
     sources: tuple[Source, ...] = ()
     models: tuple[Model, ...] = ()
     tests: tuple[DataTest, ...] = ()

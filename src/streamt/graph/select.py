@@ -1,0 +1,84 @@
+"""Node selection: `name`, `+name`, `name+`, `+name+`, `tag:x`, `path:models/x`,
+`source:x` / `model:x` / `test:x` / `exposure:x`, `kind:source`; space-separated selectors are a
+union, comma-joined ones (`tag:a,+b`) an intersection.
+
+`select(graph, expr)` returns node ids and diagnostics (`G010` for a selector matching nothing,
+with a did-you-mean). Pure.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from streamt.diagnostics import Diagnostic, Severity
+from streamt.graph.dag import Graph, NodeKind
+
+_KINDS = {k.value: k for k in NodeKind}
+
+
+def select(graph: Graph, expr: str | Iterable[str]) -> tuple[frozenset[str], list[Diagnostic]]:
+    """Node ids matched by the union of the selectors in `expr`."""
+    words = expr.split() if isinstance(expr, str) else [w for e in expr for w in e.split()]
+    chosen: set[str] = set()
+    diags: list[Diagnostic] = []
+    for word in words:
+        parts = [p for p in word.split(",") if p]
+        matched: set[str] | None = None
+        for part in parts:
+            hits = _one(graph, part)
+            if not hits:
+                diags.append(_nothing(graph, part))
+            matched = hits if matched is None else matched & hits
+        chosen |= matched or set()
+    return frozenset(chosen), diags
+
+
+def _one(graph: Graph, selector: str) -> set[str]:
+    up = selector.startswith("+")
+    down = selector.endswith("+")
+    core = selector.strip("+")
+    base = _base(graph, core)
+    result = set(base)
+    for nid in base:
+        if up:
+            result |= graph.upstream(nid)
+        if down:
+            result |= graph.downstream(nid)
+    return result
+
+
+def _base(graph: Graph, core: str) -> set[str]:
+    method, _, value = core.partition(":")
+    if not value:
+        return {nid for nid, n in graph.nodes.items() if n.name == core}
+    if method == "tag":
+        return {nid for nid, n in graph.nodes.items() if value in n.tags}
+    if method == "path":
+        prefix = value.rstrip("/")
+        return {
+            nid
+            for nid, n in graph.nodes.items()
+            if n.location.file == prefix or n.location.file.startswith(prefix + "/")
+        }
+    if method == "kind" and value in _KINDS:
+        return {nid for nid, n in graph.nodes.items() if n.kind is _KINDS[value]}
+    if method in _KINDS:
+        nid = graph.id_of(_KINDS[method], value)
+        return {nid} if nid in graph.nodes else set()
+    return set()
+
+
+def _nothing(graph: Graph, selector: str) -> Diagnostic:
+    core = selector.strip("+")
+    name = core.partition(":")[2] or core
+    names = sorted({n.name for n in graph.nodes.values()})
+    guess = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    hint = (
+        f"did you mean '{guess[0]}'?"
+        if guess
+        else ("selectors: name, +name, name+, tag:x, path:models/x, model:x, source:x")
+    )
+    return Diagnostic(
+        "G010", f"selector '{selector}' matches no node", severity=Severity.ERROR, hint=hint
+    )

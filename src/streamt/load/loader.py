@@ -1,0 +1,217 @@
+"""`load_project`: files on disk -> a frozen `Project` plus diagnostics (never an exception).
+
+Reads `stream_project.yml`, every YAML file under `sources/ models/ tests/ exposures/` (any
+depth), `models/**/<name>.sql`, and with `env` the overlay `environments/<env>.yml`.
+When any error diagnostic is produced, nodes that failed validation are left out, so callers
+must check `LoadResult.ok` before trusting the project to be complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamt.config.environments import EnvironmentConfig, is_valid_env_name
+from streamt.config.runtime import RuntimeConfig, local_runtime
+from streamt.diagnostics import Diagnostic, Location, has_errors, sorted_diagnostics
+from streamt.load.discover import PROJECT_FILES, discover, display_name, find_project_file
+from streamt.load.model import Defaults, Model, Project, ProjectInfo, Rules
+from streamt.load.sections import HEADER_SECTIONS, LIST_SECTIONS, Collector, header_value
+from streamt.load.yaml_tree import parse, read_text
+
+PROJECT_KEYS = HEADER_SECTIONS + tuple(LIST_SECTIONS)
+NODE_FILE_KEYS = tuple(LIST_SECTIONS)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    project: Project | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.project is not None and not has_errors(self.diagnostics)
+
+
+def load_project(path: Path, env: str | None = None) -> LoadResult:
+    """Load the project at `path` (a directory or its `stream_project.yml`)."""
+    project_file = find_project_file(Path(path))
+    if project_file is None:
+        return LoadResult(
+            None,
+            [
+                Diagnostic(
+                    "L001",
+                    f"no {PROJECT_FILES[0]} found in {path}",
+                    location=Location(str(path)),
+                    hint="run streamt in the project folder or pass -p DIR",
+                )
+            ],
+        )
+    files = discover(project_file.resolve())
+    root = files.root
+    collector = Collector()
+    _read(collector, root, files.project_file, PROJECT_KEYS, ())
+    for file in files.yaml_files:
+        _read(collector, root, file, NODE_FILE_KEYS, ("version",))
+    models = _attach_sql(collector, root, files.sql_files)
+    project = _assemble(collector, root, models, env)
+    return LoadResult(project, sorted_diagnostics(collector.diagnostics))
+
+
+def _read(
+    c: Collector, root: Path, file: Path, allowed: tuple[str, ...], ignored: tuple[str, ...]
+) -> None:
+    display = display_name(root, file)
+    text, diags = read_text(file, display)
+    c.diagnostics.extend(diags)
+    if text is None:
+        return
+    c.read_file(parse(text, display), allowed, ignored)
+
+
+def _attach_sql(c: Collector, root: Path, sql_files: tuple[Path, ...]) -> list[Model]:
+    """`models/**/<name>.sql` gives its SQL to the YAML model of that name (or is one)."""
+    models: list[Model] = [m for m in c.nodes["models"] if isinstance(m, Model)]
+    by_name = {m.name: i for i, m in enumerate(models)}
+    seen: dict[str, str] = {}
+    for file in sql_files:
+        display = display_name(root, file)
+        name = file.stem
+        if name in seen:
+            c.add(
+                Diagnostic(
+                    "L009",
+                    f"two SQL files define model '{name}'",
+                    location=Location(display, 1, 1),
+                    hint=f"the other one is {seen[name]}; model names are unique",
+                )
+            )
+            continue
+        seen[name] = display
+        text, diags = read_text(file, display)
+        c.diagnostics.extend(diags)
+        if text is None:
+            continue
+        origin = {"sql_location": Location(display, 1, 1), "sql_indent": 0}
+        index = by_name.get(name)
+        if index is None:
+            models.append(
+                Model.model_validate(
+                    {"name": name, "sql": text, "location": Location(display, 1, 1), **origin}
+                )
+            )
+            continue
+        model = models[index]
+        if model.sql is not None:
+            c.add(
+                Diagnostic(
+                    "L009",
+                    f"model '{name}' has SQL both in YAML and in {display}",
+                    location=model.where("sql"),
+                    hint="keep the SQL in one place: remove 'sql:' or the .sql file",
+                )
+            )
+            continue
+        models[index] = model.model_copy(update={"sql": text, **origin})
+    return models
+
+
+def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) -> Project | None:
+    info, spans = header_value(c, "project", ProjectInfo, "project")
+    if "project" not in c.headers:
+        c.add(
+            Diagnostic(
+                "L007",
+                "missing required section 'project'",
+                location=Location(PROJECT_FILES[0], 1, 1),
+                hint="add:\nproject:\n  name: my-pipeline",
+            )
+        )
+    runtime, runtime_spans = header_value(c, "runtime", RuntimeConfig, "runtime")
+    defaults, defaults_spans = header_value(c, "defaults", Defaults, "defaults")
+    rules, rules_spans = header_value(c, "rules", Rules, "rules")
+    environment = _environment(c, root, env) if env else None
+    declared = "runtime" in c.headers
+    if environment is not None and environment.runtime is not None:
+        runtime, declared = environment.runtime, True
+    if info is None or (declared and runtime is None):
+        return None
+    all_spans: dict[str, Location] = {"": Location(PROJECT_FILES[0], 1, 1)}
+    for part in (spans, runtime_spans, defaults_spans, rules_spans):
+        all_spans.update(part)
+    fields: dict[str, Any] = {
+        "root": str(root),
+        "project": info,
+        "runtime": runtime if declared else local_runtime(),
+        "runtime_declared": declared,
+        "defaults": defaults or Defaults(),
+        "rules": rules or Rules(),
+        "sources": tuple(c.nodes["sources"]),
+        "models": tuple(models),
+        "tests": tuple(c.nodes["tests"]),
+        "exposures": tuple(c.nodes["exposures"]),
+        "environment": env,
+        "environment_config": environment,
+        "spans": all_spans,
+    }
+    return Project.model_construct(**fields)
+
+
+def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None:
+    folder = root / "environments"
+    if not is_valid_env_name(env):
+        c.add(
+            Diagnostic(
+                "L012",
+                f"invalid environment name '{env}'",
+                hint="use letters, digits, '-' and '_' only",
+            )
+        )
+        return None
+    file = next(
+        (folder / f"{env}{s}" for s in (".yml", ".yaml") if (folder / f"{env}{s}").is_file()), None
+    )
+    if file is None:
+        known = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+        c.add(
+            Diagnostic(
+                "L012",
+                f"environment '{env}' not found",
+                location=Location("environments"),
+                hint=f"available: {', '.join(known)}"
+                if known
+                else f"create environments/{env}.yml",
+            )
+        )
+        return None
+    display = display_name(root, file)
+    text, diags = read_text(file, display)
+    c.diagnostics.extend(diags)
+    if text is None:
+        return None
+    doc = parse(text, display)
+    sub = Collector()
+    sub.read_file(doc, ("environment", "runtime", "safety"), ())
+    c.diagnostics.extend(sub.diagnostics)
+    data = {k: v[0] for k, v in sub.headers.items()}
+    spans: dict[str, Location] = {}
+    for _, s, _ in sub.headers.values():
+        spans.update(s)
+    config: EnvironmentConfig | None = c.validate(
+        EnvironmentConfig,
+        data,
+        lambda p: spans.get(p, Location(display, 1, 1)),
+        f"environment '{env}'",
+    )
+    if config is not None and config.environment.name not in (None, env):
+        c.add(
+            Diagnostic(
+                "L012",
+                f"environment file declares name '{config.environment.name}'",
+                location=spans.get("environment", Location(display, 1, 1)),
+                hint=f"the name must match the file name '{env}'",
+            )
+        )
+    return config

@@ -1,0 +1,203 @@
+"""Turn YAML nodes of one file into validated project objects, collecting diagnostics.
+
+`Collector` holds what has been read so far (header sections, node lists, SQL files) and the
+diagnostics; `loader.load_project` drives it file by file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from streamt.diagnostics import Diagnostic, Location
+from streamt.load.errors import diagnostics_from, did_you_mean
+from streamt.load.model import (
+    LOADER_FIELDS_MODEL,
+    DataTest,
+    Exposure,
+    Located,
+    Model,
+    Source,
+)
+from streamt.load.yaml_tree import Document, TreeError, block_scalar_start, to_python
+
+LIST_SECTIONS: dict[str, type[Located]] = {
+    "sources": Source,
+    "models": Model,
+    "tests": DataTest,
+    "exposures": Exposure,
+}
+HEADER_SECTIONS = ("project", "runtime", "defaults", "rules")
+KIND_OF_SECTION = {"sources": "source", "models": "model", "tests": "test", "exposures": "exposure"}
+
+
+@dataclass
+class Collector:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    headers: dict[str, tuple[Any, dict[str, Location], Document]] = field(default_factory=dict)
+    nodes: dict[str, list[Located]] = field(default_factory=lambda: {k: [] for k in LIST_SECTIONS})
+
+    def add(self, diag: Diagnostic) -> None:
+        self.diagnostics.append(diag)
+
+    def read_file(self, doc: Document, allowed: tuple[str, ...], ignored: tuple[str, ...]) -> None:
+        """Read a file whose root is a mapping of sections."""
+        self.diagnostics.extend(doc.diagnostics)
+        doc.diagnostics.clear()
+        if doc.root is None:
+            return
+        if not isinstance(doc.root, MappingNode):
+            self.add(
+                Diagnostic(
+                    "L008",
+                    "the file must be a mapping of sections",
+                    location=doc.location(doc.root),
+                    hint=f"top-level keys: {', '.join(allowed)}",
+                )
+            )
+            return
+        for key_node, value_node in doc.root.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key in ignored:
+                continue
+            if not isinstance(key, str) or key not in allowed:
+                self._unknown_section(doc, key_node, str(key), allowed)
+            elif key in LIST_SECTIONS:
+                self._read_list(doc, key, value_node)
+            else:
+                self._read_header(doc, key, value_node)
+
+    def _unknown_section(
+        self, doc: Document, node: Node, key: str, allowed: tuple[str, ...]
+    ) -> None:
+        hint = did_you_mean(key, allowed)
+        if not hint and key in HEADER_SECTIONS:
+            hint = f"'{key}' belongs in stream_project.yml"
+        self.add(
+            Diagnostic(
+                "L005",
+                f"unknown top-level key '{key}'",
+                location=doc.location(node),
+                hint=hint or f"allowed here: {', '.join(allowed)}",
+            )
+        )
+
+    def _read_header(self, doc: Document, key: str, node: Node) -> None:
+        spans: dict[str, Location] = {key: doc.location(node)}
+        try:
+            value = to_python(doc, node, spans, key)
+        except (TreeError, RecursionError) as exc:
+            self._tree_error(doc, node, exc)
+            return
+        self.diagnostics.extend(doc.diagnostics)
+        doc.diagnostics.clear()
+        self.headers[key] = (value, spans, doc)
+
+    def _read_list(self, doc: Document, key: str, node: Node) -> None:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":null"):
+            return
+        if not isinstance(node, SequenceNode):
+            self.add(
+                Diagnostic(
+                    "L008",
+                    f"'{key}' must be a list",
+                    location=doc.location(node),
+                    hint=f"write '{key}:' then '- name: ...' items",
+                )
+            )
+            return
+        cls = LIST_SECTIONS[key]
+        for item in node.value:
+            built = self._read_item(doc, key, cls, item)
+            if built is not None:
+                self.nodes[key].append(built)
+
+    def _read_item(self, doc: Document, key: str, cls: type[Located], item: Node) -> Located | None:
+        where = doc.location(item)
+        kind = KIND_OF_SECTION[key]
+        if not isinstance(item, MappingNode):
+            self.add(
+                Diagnostic(
+                    "L008",
+                    f"each entry of '{key}' must be a mapping",
+                    location=where,
+                    hint="start the entry with '- name: ...'",
+                )
+            )
+            return None
+        spans: dict[str, Location] = {}
+        try:
+            data = to_python(doc, item, spans)
+        except (TreeError, RecursionError) as exc:
+            self._tree_error(doc, item, exc)
+            return None
+        self.diagnostics.extend(doc.diagnostics)
+        doc.diagnostics.clear()
+        name = data.get("name")
+        label = f"{kind} '{name}'" if isinstance(name, str) else kind
+        reserved = [k for k in data if k in LOADER_FIELDS_MODEL]
+        for k in reserved:
+            self.add(
+                Diagnostic("L005", f"unknown key '{k}' in {label}", location=spans.get(k, where))
+            )
+            del data[k]
+        data["location"] = where
+        data["spans"] = spans
+        if cls is Model:
+            self._sql_origin(doc, item, data)
+        built: Located | None = self.validate(cls, data, lambda p: _where(spans, p, where), label)
+        return built
+
+    def validate(
+        self, cls: type[Any], data: Any, where: Any, label: str, kind: str = "", name: object = None
+    ) -> Any:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            node = ""
+            self.diagnostics.extend(diagnostics_from(exc, cls, where, label, node))
+            return None
+
+    def _sql_origin(self, doc: Document, item: MappingNode, data: dict[str, Any]) -> None:
+        for key_node, value_node in item.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == "sql":
+                start, indent = block_scalar_start(doc, value_node)
+                data["sql_location"] = start
+                data["sql_indent"] = indent
+
+    def _tree_error(self, doc: Document, node: Node, exc: BaseException) -> None:
+        self.diagnostics.extend(doc.diagnostics)
+        doc.diagnostics.clear()
+        if isinstance(exc, TreeError):
+            self.add(exc.diagnostic)
+        else:
+            self.add(Diagnostic("L004", "YAML is nested too deeply", location=doc.location(node)))
+
+
+def _where(spans: dict[str, Location], path: str, default: Location) -> Location:
+    while path:
+        hit = spans.get(path)
+        if hit is not None:
+            return hit
+        path = path.rpartition(".")[0]
+    return default
+
+
+def header_value(
+    collector: Collector, key: str, cls: type[BaseModel], label: str
+) -> tuple[Any, dict[str, Location]]:
+    """Validate a header section (project/runtime/defaults/rules); None when absent/invalid."""
+    entry = collector.headers.get(key)
+    if entry is None:
+        return None, {}
+    value, spans, doc = entry
+    if value is None:
+        value = {}
+    default = spans.get(key, Location(doc.file))
+    result = collector.validate(
+        cls, value, lambda p: _where(spans, f"{key}.{p}" if p else key, default), label
+    )
+    return result, spans

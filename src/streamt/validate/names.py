@@ -1,0 +1,167 @@
+"""Names that end up in SQL, topic names and cross-kind collisions.
+
+V001 invalid identifier, V002 invalid topic name, V021 two nodes writing/reading one topic,
+V022 ambiguous bare name in `from:` (a model and a source share it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from streamt.compile.specs import TopicSpec
+from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.graph.dag import Graph, NodeKind
+from streamt.load.model import Located, Model, Project
+
+MAX_IDENTIFIER = 128
+MAX_TOPIC = 249
+_TOPIC_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+_BAD_IDENT = {
+    "'": "a quote",
+    '"': "a double quote",
+    "`": "a backtick",
+    ";": "a semicolon",
+    "/": "a slash",
+    "\\": "a backslash",
+}
+
+
+def identifier_problem(name: str) -> str:
+    """Why `name` cannot be a streamt identifier, or "" when it can."""
+    if not name:
+        return "is empty"
+    if len(name) > MAX_IDENTIFIER:
+        return f"is longer than {MAX_IDENTIFIER} characters"
+    for ch in name:
+        if ch in _BAD_IDENT:
+            return f"contains {_BAD_IDENT[ch]}"
+        if ch.isspace():
+            return "contains whitespace"
+        if not ch.isprintable():
+            return "contains a control character"
+    return ""
+
+
+def topic_problem(name: str) -> str:
+    """Why `name` is not a legal Kafka topic name (Kafka's own rules), or ""."""
+    if not name:
+        return "is empty"
+    if name in (".", ".."):
+        return "cannot be '.' or '..'"
+    if len(name) > MAX_TOPIC:
+        return f"is longer than {MAX_TOPIC} characters"
+    bad = sorted({ch for ch in name if ch not in _TOPIC_CHARS})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:5])
+        return f"contains characters Kafka does not allow ({shown})"
+    return ""
+
+
+def check_identifiers(project: Project) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    groups: list[tuple[str, Iterable[Located]]] = [
+        ("source", project.sources),
+        ("model", project.models),
+        ("test", project.tests),
+        ("exposure", project.exposures),
+    ]
+    for kind, items in groups:
+        for item in items:
+            name = str(getattr(item, "name", ""))
+            problem = identifier_problem(name)
+            if problem:
+                out.append(_ident(f"{kind} name '{name}' {problem}", item.where("name")))
+            for i, column in enumerate(getattr(item, "columns", ())):
+                problem = identifier_problem(column.name)
+                if problem:
+                    out.append(
+                        _ident(
+                            f"column name '{column.name}' of {kind} '{name}' {problem}",
+                            item.where(f"columns.{i}.name"),
+                        )
+                    )
+    return out
+
+
+def _ident(message: str, where: Location) -> Diagnostic:
+    return Diagnostic(
+        "V001",
+        message,
+        location=where,
+        hint="use letters, digits, '_', '-' or '.'; no quotes, backticks, "
+        f"semicolons or spaces; at most {MAX_IDENTIFIER} characters",
+    )
+
+
+def check_topics(project: Project, topics: Iterable[TopicSpec]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    owners: dict[str, list[tuple[str, Location]]] = {}
+    for source in project.sources:
+        owners.setdefault(source.topic, []).append(
+            (f"source '{source.name}'", source.where("topic"))
+        )
+        problem = topic_problem(source.topic)
+        if problem:
+            out.append(
+                _topic(
+                    f"topic '{source.topic}' of source '{source.name}' {problem}",
+                    source.where("topic"),
+                )
+            )
+    models = {m.name: m for m in project.models}
+    for spec in topics:
+        model = models.get(spec.node.rpartition(".")[2]) if spec.node.startswith("model.") else None
+        where = _topic_where(model)
+        label = f"model '{model.name}'" if model else spec.node or "a topic"
+        owners.setdefault(spec.name, []).append((label, where))
+        problem = topic_problem(spec.name)
+        if problem:
+            out.append(_topic(f"output topic '{spec.name}' of {label} {problem}", where))
+    for topic, users in sorted(owners.items()):
+        if len(users) > 1:
+            (first, _), *rest = users
+            for label, where in rest:
+                out.append(
+                    Diagnostic(
+                        "V021",
+                        f"topic '{topic}' is used by both {first} and {label}",
+                        location=where,
+                        hint="give the model its own topic with advanced.topic.name, or read the "
+                        "source instead of writing into it",
+                    )
+                )
+    return out
+
+
+def _topic_where(model: Model | None) -> Location:
+    if model is None:
+        return Location()
+    return model.where("advanced.topic.name") if model.advanced.topic.name else model.where("name")
+
+
+def _topic(message: str, where: Location) -> Diagnostic:
+    return Diagnostic(
+        "V002",
+        message,
+        location=where,
+        hint=f"Kafka topic names use [a-zA-Z0-9._-], at most {MAX_TOPIC} characters",
+    )
+
+
+def check_ambiguous_from(project: Project, graph: Graph) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for model in project.models:
+        for i, item in enumerate(model.from_):
+            if item.kind != "auto":
+                continue
+            if graph.get(NodeKind.MODEL, item.name) and graph.get(NodeKind.SOURCE, item.name):
+                out.append(
+                    Diagnostic(
+                        "V022",
+                        f"'{item.name}' is both a model and a source; using the model",
+                        severity=Severity.WARNING,
+                        location=model.where(f"from.{i}"),
+                        hint=f"write {{ref: {item.name}}} or {{source: {item.name}}}",
+                    )
+                )
+    return out
