@@ -1,0 +1,159 @@
+"""Reading and writing the deployment ledger; the apply lock.
+
+Records are JSON `LedgerEntry` values keyed `<project>/<env>/<kind>/<name>`; a tombstone
+forgets a resource. The ledger of one project + environment is the last value of each key
+after reading the whole topic up to its high watermark.
+
+Lock: a second concurrent apply on the same project + environment is refused. Each apply
+writes a claim under its own key `<project>/<env>/_lock/<owner>` with an expiry, then reads
+the log back: among live claims (not tombstoned, not expired) the one first written wins, so
+two racing applies always agree on the winner. The loser withdraws its claim (tombstone) and
+fails with who holds the lock and until when; the winner tombstones its claim when done. A
+crashed apply's claim simply expires (default 15 minutes; refreshed while apply runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from streamt.artifacts.plan_file import ResourceKind
+from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.plan.ledger import Ledger, LedgerEntry, ledger_key, ledger_prefix
+from streamt.state.ledger_store import LedgerStore, Record
+
+LOCK_TTL_S = 15 * 60
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class Claim:
+    owner: str
+    host: str
+    pid: int
+    acquired_at_ms: int
+    expires_at_ms: int
+    first_offset: int
+
+
+def read_ledger(store: LedgerStore, project: str, environment: str) -> Ledger:
+    entries = _latest(store.read(), ledger_prefix(project, environment))
+    values = [
+        LedgerEntry.model_validate_json(v)
+        for k, (v, _) in entries.items()
+        if "/_lock/" not in k and v is not None
+    ]
+    return Ledger(project, environment, values)
+
+
+def _latest(records: list[Record], prefix: str) -> dict[str, tuple[bytes | None, int]]:
+    """Last value per key (None for a tombstone) and the offset it was first written at."""
+    latest: dict[str, tuple[bytes | None, int]] = {}
+    for rec in records:
+        if not rec.key.startswith(prefix):
+            continue
+        first = (
+            latest[rec.key][1]
+            if rec.key in latest and latest[rec.key][0] is not None
+            else rec.offset
+        )
+        latest[rec.key] = (rec.value, first)
+    return latest
+
+
+class LedgerWriter:
+    """Writes entries as apply progresses; thread-safe through the store."""
+
+    def __init__(self, store: LedgerStore, project: str, environment: str) -> None:
+        self.store, self.project, self.environment = store, project, environment
+
+    def put(self, entry: LedgerEntry) -> LedgerEntry:
+        stamped = entry.model_copy(
+            update={"updated_at_ms": now_ms(), "created_at_ms": entry.created_at_ms or now_ms()}
+        )
+        self.store.write([(stamped.key, stamped.model_dump_json().encode())])
+        return stamped
+
+    def forget(self, kind: ResourceKind, name: str) -> None:
+        self.store.write([(ledger_key(self.project, self.environment, kind, name), None)])
+
+
+class ApplyLock:
+    def __init__(
+        self,
+        store: LedgerStore,
+        project: str,
+        environment: str,
+        *,
+        ttl_s: float = LOCK_TTL_S,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self.store, self.ttl_ms, self.clock = store, int(ttl_s * 1000), clock
+        self.prefix = f"{ledger_prefix(project, environment)}_lock/"
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.key = self.prefix + self.owner
+        self.project, self.environment = project, environment
+
+    def _claim_value(self) -> bytes:
+        now = self.clock()
+        return json.dumps(
+            {
+                "owner": self.owner,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "acquired_at_ms": now,
+                "expires_at_ms": now + self.ttl_ms,
+            }
+        ).encode()
+
+    def claims(self) -> list[Claim]:
+        now = self.clock()
+        found = []
+        for _key, (value, first) in _latest(self.store.read(), self.prefix).items():
+            if value is None:
+                continue
+            data = json.loads(value)
+            claim = Claim(
+                data["owner"],
+                data["host"],
+                int(data["pid"]),
+                int(data["acquired_at_ms"]),
+                int(data["expires_at_ms"]),
+                first,
+            )
+            if claim.expires_at_ms > now:
+                found.append(claim)
+        return sorted(found, key=lambda c: c.first_offset)
+
+    def acquire(self) -> None:
+        self.store.write([(self.key, self._claim_value())])
+        claims = self.claims()
+        winner = claims[0] if claims else None
+        if winner is not None and winner.owner != self.owner:
+            self.store.write([(self.key, None)])
+            raise StreamtError(_held_by(winner, self.project, self.environment))
+
+    def refresh(self) -> None:
+        self.store.write([(self.key, self._claim_value())])
+
+    def release(self) -> None:
+        self.store.write([(self.key, None)])
+
+
+def _held_by(claim: Claim, project: str, environment: str) -> Diagnostic:
+    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(claim.acquired_at_ms / 1000))
+    until = time.strftime("%H:%M:%S UTC", time.gmtime(claim.expires_at_ms / 1000))
+    return Diagnostic(
+        "A001",
+        f"another apply is running on project {project!r}, environment {environment!r}: "
+        f"started {since} by pid {claim.pid} on {claim.host}",
+        hint=f"wait for it to finish; if it crashed, its lock expires at {until}",
+    )

@@ -1,0 +1,115 @@
+"""`observe(desired, ledger, systems) -> LiveState`: one listing call per system.
+
+Only systems the project or its ledger uses are asked; results are narrowed to the names the
+project or ledger knows (other teams' topics on a shared cluster never enter a plan or its
+fingerprint). The only per-resource calls are Schema Registry compatibility checks, made only
+for subjects whose schema differs from the registered one.
+"""
+
+from __future__ import annotations
+
+from streamt.adapters.protocols import AdapterError
+from streamt.artifacts.plan_file import JobPayload, ResourceKind
+from streamt.compile.specs import DesiredState
+from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.plan.inputs import Compatibility, LiveState, ObservedJob
+from streamt.plan.ledger import Ledger
+from streamt.plan.payloads import canonical_schema
+from streamt.state.systems import Systems
+
+
+def _names(ledger: Ledger, kind: ResourceKind) -> set[str]:
+    return {e.name for e in ledger.of_kind(kind)}
+
+
+def _pipelines(desired: DesiredState, ledger: Ledger) -> set[str]:
+    names = {j.pipeline_name for j in desired.jobs}
+    for e in ledger.of_kind(ResourceKind.JOB):
+        for payload in (e.spec, e.target):
+            if isinstance(payload, JobPayload):
+                names.add(payload.pipeline_name)
+    return names
+
+
+def _missing(system: str) -> StreamtError:
+    return StreamtError(
+        Diagnostic(
+            "A010",
+            f"the project needs {system} but runtime: configures none",
+            hint=f"add runtime.{system} to stream_project.yml (or omit runtime: for the local stack)",
+        )
+    )
+
+
+def observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveState:
+    try:
+        return _observe(desired, ledger, systems)
+    except AdapterError as exc:
+        raise StreamtError(
+            Diagnostic(
+                "A011",
+                f"cannot observe live state: {exc}",
+                hint="is the stack up? (streamt local status)",
+            )
+        ) from None
+
+
+def _observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveState:
+    topic_names = {t.name for t in desired.topics} | _names(ledger, ResourceKind.TOPIC)
+    subject_names = {s.subject for s in desired.subjects} | _names(ledger, ResourceKind.SUBJECT)
+    pipelines = _pipelines(desired, ledger)
+    connector_names = {c.name for c in desired.connectors} | _names(ledger, ResourceKind.CONNECTOR)
+
+    topics = {}
+    if topic_names:
+        if systems.kafka is None:
+            raise _missing("kafka")
+        topics = {t.name: t for t in systems.kafka.list_topics() if t.name in topic_names}
+    subjects = {}
+    if subject_names:
+        if systems.registry is None:
+            raise _missing("schema_registry")
+        subjects = {
+            s.subject: s for s in systems.registry.list_subjects() if s.subject in subject_names
+        }
+    jobs: dict[str, list[ObservedJob]] = {}
+    if pipelines:
+        if systems.flink is None:
+            raise _missing("flink")
+        for job in systems.flink.list_jobs():
+            if job.name in pipelines:
+                jobs.setdefault(job.name, []).append(job)
+    connectors = {}
+    if connector_names:
+        if systems.connect is None:
+            raise _missing("connect")
+        connectors = {
+            c.name: c for c in systems.connect.list_connectors() if c.name in connector_names
+        }
+    live = LiveState(topics=topics, subjects=subjects, jobs=jobs, connectors=connectors)
+    return LiveState(
+        topics=topics,
+        subjects=subjects,
+        jobs=jobs,
+        connectors=connectors,
+        compatibility=_compatibility(desired, live, systems),
+    )
+
+
+def _compatibility(
+    desired: DesiredState, live: LiveState, systems: Systems
+) -> dict[str, Compatibility]:
+    verdicts: dict[str, Compatibility] = {}
+    for spec in desired.subjects:
+        current = live.subjects.get(spec.subject)
+        if current is None or systems.registry is None:
+            continue
+        if canonical_schema(spec.schema_type, spec.schema) == canonical_schema(
+            current.schema_type, current.schema
+        ):
+            continue
+        ok, messages = systems.registry.check_compatibility(
+            spec.subject, spec.schema_type.upper(), spec.schema
+        )
+        verdicts[spec.subject] = Compatibility(ok, tuple(messages))
+    return verdicts

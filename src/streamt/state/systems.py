@@ -1,0 +1,102 @@
+"""The adapters of one environment, built from `runtime:` with `${VAR}` resolved in memory.
+
+A system the project does not configure is None; commands only fail for it when a plan needs
+it. Resolved credentials live only in the client objects, never in a value streamt writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from streamt.adapters import (
+    ConnectClient,
+    FlinkClient,
+    KafkaAdminClient,
+    SchemaRegistryClient,
+    http_client,
+)
+from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, KafkaConnect, SchemaRegistry
+from streamt.config.env import resolve
+from streamt.config.runtime import KafkaConfig, RuntimeConfig
+from streamt.state.ledger_store import DEFAULT_TOPIC, KafkaLedgerStore, LedgerStore
+
+
+@dataclass
+class Systems:
+    kafka: KafkaAdmin | None = None
+    registry: SchemaRegistry | None = None
+    flink: FlinkCluster | None = None
+    connect: KafkaConnect | None = None
+    ledger: LedgerStore | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def calls(self) -> dict[str, int]:
+        pairs: dict[str, object | None] = {
+            "kafka": self.kafka,
+            "schema_registry": self.registry,
+            "flink": self.flink,
+            "connect": self.connect,
+            "ledger": self.ledger,
+        }
+        return {name: int(getattr(s, "calls", 0)) for name, s in pairs.items() if s is not None}
+
+
+def kafka_properties(cfg: KafkaConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    def r(value: str | None) -> str | None:
+        return resolve(value, environ) if value is not None else None
+
+    props = {k: resolve(v, environ) for k, v in cfg.properties.items()}
+    pairs = {
+        "security.protocol": cfg.security_protocol,
+        "sasl.mechanism": r(cfg.sasl_mechanism),
+        "sasl.username": r(cfg.sasl_username),
+        "sasl.password": r(cfg.sasl_password),
+        "ssl.ca.location": r(cfg.ssl_ca_location),
+        "ssl.certificate.location": r(cfg.ssl_certificate_location),
+        "ssl.key.location": r(cfg.ssl_key_location),
+        "ssl.key.password": r(cfg.ssl_key_password),
+    }
+    props.update({k: v for k, v in pairs.items() if v is not None})
+    return props
+
+
+def systems_from_runtime(
+    runtime: RuntimeConfig, environ: Mapping[str, str], *, ledger_topic: str = DEFAULT_TOPIC
+) -> Systems:
+    systems = Systems()
+    if runtime.kafka is not None:
+        bootstrap = resolve(runtime.kafka.bootstrap_servers, environ)
+        props = kafka_properties(runtime.kafka, environ)
+        systems.kafka = KafkaAdminClient(bootstrap, props)
+        systems.ledger = KafkaLedgerStore(bootstrap, props, topic=ledger_topic)
+    if runtime.schema_registry is not None:
+        sr = runtime.schema_registry
+        systems.registry = SchemaRegistryClient(
+            http_client(
+                resolve(sr.url, environ),
+                username=_opt(sr.username, environ),
+                password=_opt(sr.password, environ),
+                ca_location=_opt(sr.ssl_ca_location, environ),
+            )
+        )
+    cluster = runtime.flink.cluster() if runtime.flink else None
+    if cluster is not None and cluster.rest_url and cluster.sql_gateway_url:
+        systems.flink = FlinkClient(
+            http_client(resolve(cluster.rest_url, environ)),
+            http_client(resolve(cluster.sql_gateway_url, environ)),
+        )
+    connect = runtime.connect.cluster() if runtime.connect else None
+    if connect is not None:
+        systems.connect = ConnectClient(
+            http_client(
+                resolve(connect.rest_url, environ),
+                username=_opt(connect.username, environ),
+                password=_opt(connect.password, environ),
+            )
+        )
+    return systems
+
+
+def _opt(value: str | None, environ: Mapping[str, str]) -> str | None:
+    return resolve(value, environ) if value is not None else None
