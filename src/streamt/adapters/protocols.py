@@ -133,7 +133,8 @@ class AliasTopicState:
 
 
 class KafkaAdmin(Protocol):
-    calls: int
+    @property
+    def calls(self) -> int: ...  # network calls made so far
 
     def list_topics(self) -> Sequence[TopicState]: ...  # internal (`__*`) topics excluded
     def create_topics(self, topics: Sequence[TopicSpec]) -> None: ...  # one batched request
@@ -146,7 +147,8 @@ class KafkaAdmin(Protocol):
 
 
 class SchemaRegistry(Protocol):
-    calls: int
+    @property
+    def calls(self) -> int: ...  # network calls made so far
 
     def list_subjects(self) -> Sequence[SubjectState]: ...  # latest version of each subject
     def check_compatibility(
@@ -161,7 +163,8 @@ class SchemaRegistry(Protocol):
 class FlinkCluster(Protocol):
     """Flink REST (jobs) + SQL Gateway (statements)."""
 
-    calls: int
+    @property
+    def calls(self) -> int: ...  # network calls made so far
 
     def list_jobs(self) -> Sequence[JobState]: ...  # one call: GET /jobs/overview
     def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str: ...  # -> job id
@@ -172,7 +175,8 @@ class FlinkCluster(Protocol):
 
 
 class KafkaConnect(Protocol):
-    calls: int
+    @property
+    def calls(self) -> int: ...  # network calls made so far
 
     def list_connectors(self) -> Sequence[ConnectorState]: ...  # one call: ?expand=status&info
     def put_connector(self, name: str, config: Mapping[str, str]) -> None: ...  # idempotent
@@ -185,7 +189,8 @@ class KafkaConnect(Protocol):
 class ConduktorGateway(Protocol):
     """Conduktor Gateway admin API v2 (virtual SQL topics as interceptors, alias topics)."""
 
-    calls: int
+    @property
+    def calls(self) -> int: ...  # network calls made so far
 
     def list_interceptors(self) -> Sequence[InterceptorState]: ...
     def put_virtual_topic(self, rule: GatewayRuleSpec) -> None: ...  # VirtualSqlTopicPlugin

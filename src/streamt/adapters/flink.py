@@ -1,0 +1,184 @@
+"""Flink adapter: JobManager REST (jobs, savepoints, checkpoints) + SQL Gateway (statements).
+
+- `list_jobs`: one `GET /jobs/overview` for every job (name = `pipeline.name`, state, times).
+- `submit(statements, config)`: a fresh SQL Gateway session whose properties are `config` (so one
+  job's options never leak into another), runs every statement in order (SET / CREATE ... /
+  the INSERT last), returns the job id of the last statement, closes the session. A resume from
+  a savepoint is `config["execution.savepoint.path"]` (Flink 2.x reads it as the deprecated key
+  of `execution.state-recovery.path`).
+- `explain(statements)`: same, in a throwaway session, but the last statement runs as
+  `EXPLAIN <statement>`; returns the gateway's error summaries ([] when valid), never raises for
+  a planner error.
+- `stop_with_savepoint`: `POST /jobs/{id}/stop`, polls `GET /jobs/{id}/savepoints/{trigger}`,
+  then waits for the job to leave RUNNING; returns the savepoint path.
+- `cancel`: `PATCH /jobs/{id}?mode=cancel`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import httpx
+
+from streamt.adapters._json import Shape
+from streamt.adapters.http import HttpApi, RetryPolicy
+from streamt.adapters.protocols import AdapterError, CheckpointState, JobState
+from streamt.adapters.sql_gateway import SqlGateway, StatementError
+
+REST = "flink"
+GATEWAY = "flink-sql-gateway"
+TERMINAL_JOB_STATES = frozenset({"FINISHED", "CANCELED", "FAILED"})
+
+
+class FlinkClient:
+    """`FlinkCluster` over Flink REST (`rest`) and the SQL Gateway REST API (`gateway`)."""
+
+    def __init__(
+        self,
+        rest: httpx.Client,
+        gateway: httpx.Client,
+        *,
+        retry: RetryPolicy | None = None,
+        gateway_api_version: str = "v2",
+        timeout_s: float = 180.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rest = HttpApi(REST, rest, retry=retry, sleep=sleep)
+        self.gateway_api = HttpApi(GATEWAY, gateway, retry=retry, sleep=sleep)
+        self.gateway = SqlGateway(
+            self.gateway_api, api_version=gateway_api_version, timeout_s=timeout_s, clock=clock
+        )
+        self.timeout_s, self.clock = timeout_s, clock
+
+    @property
+    def calls(self) -> int:
+        return self.rest.calls + self.gateway_api.calls
+
+    # ------------------------------------------------------------ jobs (REST)
+
+    def list_jobs(self) -> Sequence[JobState]:
+        reply = self.rest.request("GET", "/jobs/overview", ok=(200,))
+        shape = Shape(REST, reply.url)
+        jobs = shape.arr(shape.obj(reply.json()).get("jobs"), "jobs")
+        return sorted(
+            (self._job(shape, job) for job in jobs), key=lambda j: (j.name, j.start_time_ms)
+        )
+
+    @staticmethod
+    def _job(shape: Shape, item: object) -> JobState:
+        job = shape.obj(item, "job")
+        return JobState(
+            job_id=shape.str_(job, "jid"),
+            name=shape.str_(job, "name"),
+            state=shape.str_(job, "state"),
+            start_time_ms=shape.int_(job, "start-time", 0),
+            end_time_ms=shape.int_(job, "end-time", -1),
+            duration_ms=shape.int_(job, "duration", 0),
+        )
+
+    def job_state(self, job_id: str) -> str:
+        reply = self.rest.request("GET", f"/jobs/{job_id}", ok=(200,))
+        shape = Shape(REST, reply.url)
+        return shape.str_(shape.obj(reply.json()), "state")
+
+    def stop_with_savepoint(self, job_id: str, directory: str | None = None) -> str:
+        body: dict[str, object] = {"drain": False}
+        if directory:
+            body["targetDirectory"] = directory
+        reply = self.rest.request("POST", f"/jobs/{job_id}/stop", json_body=body, ok=(200, 202))
+        shape = Shape(REST, reply.url)
+        trigger = shape.str_(shape.obj(reply.json()), "request-id")
+        location = self._await_savepoint(job_id, trigger)
+        self._await_terminal(job_id)
+        return location
+
+    def _await_savepoint(self, job_id: str, trigger: str) -> str:
+        deadline, delay = self.clock() + self.timeout_s, 0.1
+        while True:
+            reply = self.rest.request("GET", f"/jobs/{job_id}/savepoints/{trigger}", ok=(200,))
+            shape = Shape(REST, reply.url)
+            body = shape.obj(reply.json())
+            status = shape.opt_str(shape.obj(body.get("status", {}), "status"), "id")
+            if status == "COMPLETED":
+                return self._savepoint_location(shape, body.get("operation"), job_id)
+            if self.clock() > deadline:
+                raise AdapterError(REST, f"savepoint of job {job_id} still {status}", url=reply.url)
+            self.rest.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    @staticmethod
+    def _savepoint_location(shape: Shape, operation: object, job_id: str) -> str:
+        op = shape.obj(operation or {}, "operation")
+        location = op.get("location")
+        if isinstance(location, str) and location:
+            return location
+        cause = shape.obj(op.get("failure-cause") or {}, "failure-cause")
+        trace = shape.opt_str(cause, "stack-trace") or shape.opt_str(
+            cause, "class", "unknown cause"
+        )
+        first = trace.strip().splitlines()[0] if trace.strip() else "unknown cause"
+        raise AdapterError(
+            REST, f"stop-with-savepoint of job {job_id} failed: {first}", url=shape.url
+        )
+
+    def _await_terminal(self, job_id: str) -> str:
+        deadline, delay = self.clock() + self.timeout_s, 0.1
+        while True:
+            state = self.job_state(job_id)
+            if state in TERMINAL_JOB_STATES:
+                return state
+            if self.clock() > deadline:
+                raise AdapterError(REST, f"job {job_id} still {state} after stop")
+            self.rest.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def cancel(self, job_id: str) -> None:
+        self.rest.request(
+            "PATCH", f"/jobs/{job_id}", params={"mode": "cancel"}, ok=(200, 202), allow=(404,)
+        )
+
+    def checkpoint_stats(self, job_id: str) -> CheckpointState:
+        reply = self.rest.request("GET", f"/jobs/{job_id}/checkpoints", ok=(200,))
+        shape = Shape(REST, reply.url)
+        body = shape.obj(reply.json())
+        counts = shape.obj(body.get("counts", {}), "counts")
+        latest = shape.obj(body.get("latest") or {}, "latest")
+        completed = shape.obj(latest.get("completed") or {}, "latest.completed")
+        return CheckpointState(
+            completed=shape.int_(counts, "completed", 0),
+            failed=shape.int_(counts, "failed", 0),
+            last_completed_ms=shape.int_(completed, "latest_ack_timestamp", 0),
+            last_path=shape.opt_str(completed, "external_path"),
+        )
+
+    # ------------------------------------------------------------ statements (SQL Gateway)
+
+    def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
+        if not statements:
+            raise ValueError("submit() needs at least one statement")
+        session = self.gateway.open_session(config)
+        try:
+            result = None
+            for statement in statements:
+                result = self.gateway.run(session, statement)
+        finally:
+            self.gateway.close_session(session)
+        if result is None or not result.job_id:
+            raise AdapterError(GATEWAY, "the last statement started no job (is it an INSERT?)")
+        return result.job_id
+
+    def explain(self, statements: Sequence[str]) -> list[str]:
+        if not statements:
+            return []
+        *setup, last = statements
+        session = self.gateway.open_session({})
+        try:
+            for statement in [*setup, f"EXPLAIN {last.strip().rstrip(';')}"]:
+                self.gateway.run(session, statement)
+        except StatementError as exc:
+            return [exc.summary]
+        finally:
+            self.gateway.close_session(session)
+        return []

@@ -1,0 +1,88 @@
+import pytest
+
+from streamt.adapters.connect import ConnectClient
+from streamt.adapters.http import RetryPolicy
+from streamt.adapters.protocols import AdapterError, ConnectorState
+
+from .fakes import Script, client, ok, text
+
+LISTING = {
+    "sink-a": {
+        "info": {
+            "name": "sink-a",
+            "config": {"connector.class": "X", "tasks.max": "2"},
+            "tasks": [],
+            "type": "sink",
+        },
+        "status": {
+            "name": "sink-a",
+            "connector": {"state": "RUNNING", "worker_id": "w:8083"},
+            "tasks": [
+                {"id": 1, "state": "FAILED", "worker_id": "w", "trace": "org.X: broke\n\tat y"},
+                {"id": 0, "state": "RUNNING", "worker_id": "w"},
+            ],
+            "type": "sink",
+        },
+    }
+}
+
+
+def connect(script: Script) -> ConnectClient:
+    return ConnectClient(client(script), retry=RetryPolicy(attempts=1))
+
+
+def test_list_is_one_call_with_status_and_info():
+    script = Script().add("GET", "/connectors", ok(LISTING))
+    c = connect(script)
+    assert c.list_connectors() == [
+        ConnectorState(
+            name="sink-a",
+            config={"connector.class": "X", "tasks.max": "2"},
+            state="RUNNING",
+            tasks=("RUNNING", "FAILED"),
+            type="sink",
+            errors=("org.X: broke",),
+        )
+    ]
+    assert c.calls == 1
+    assert script.seen[0].url.params.get_list("expand") == ["status", "info"]
+
+
+def test_list_rejects_a_malformed_answer():
+    script = Script().add("GET", "/connectors", ok(["sink-a"]))
+    with pytest.raises(AdapterError, match="expected connectors to be an object"):
+        connect(script).list_connectors()
+
+
+def test_put_is_idempotent_config_put_with_encoded_name():
+    script = Script().add("PUT", "/connectors/my%20sink/config", ok({}, status=201))
+    connect(script).put_connector("my sink", {"connector.class": "X"})
+    assert script.body(0) == {"connector.class": "X"}
+
+
+def test_put_with_a_bad_config_raises_with_the_connect_message():
+    body = '{"error_code":400,"message":"Connector configuration is invalid"}'
+    script = Script().add("PUT", "/connectors/s/config", text(body, 400))
+    with pytest.raises(AdapterError, match="configuration is invalid") as err:
+        connect(script).put_connector("s", {})
+    assert err.value.status == 400 and err.value.system == "kafka-connect"
+
+
+def test_delete_missing_connector_is_fine():
+    script = Script().add("DELETE", "/connectors/s", text("", 404))
+    connect(script).delete_connector("s")
+
+
+def test_pause_resume_restart():
+    script = (
+        Script()
+        .add("PUT", "/connectors/s/pause", ok(status=202))
+        .add("PUT", "/connectors/s/resume", ok(status=202))
+    )
+    script.add("POST", "/connectors/s/restart", ok(status=202))
+    c = connect(script)
+    c.pause_connector("s")
+    c.resume_connector("s")
+    c.restart_connector("s", only_failed=True)
+    assert script.seen[2].url.params["onlyFailed"] == "true"
+    assert c.calls == 3
