@@ -19,6 +19,9 @@ from streamt.diagnostics import StreamtError
 
 # command name -> "module:attribute"; each module lives in streamt.cli.commands.*
 COMMANDS: dict[str, str] = {
+    "validate": "streamt.cli.commands.validate:validate",
+    "lineage": "streamt.cli.commands.lineage:lineage",
+    "compile": "streamt.cli.commands.compile:compile_command",
     "local": "streamt.local.cli:local",
 }
 

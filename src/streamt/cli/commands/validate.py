@@ -1,0 +1,53 @@
+"""`streamt validate`: every problem in the project, sorted; exit 0 when valid, 1 otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from streamt.cli import render
+
+
+@click.command("validate")
+@render.project_options
+@click.option("--strict", is_flag=True, help="Treat warnings as failures.")
+@click.option("--flink", is_flag=True, help="Also EXPLAIN every compiled job on the SQL Gateway.")
+@render.format_option("text", "json")
+def validate(project_dir: Path, env: str | None, strict: bool, flink: bool, fmt: str) -> int:
+    """Check the project: references, cycles, names, SQL, and governance rules."""
+    from streamt.context import Context
+
+    report = Context(project_dir, env).validate(strict=strict, flink=flink)
+    project = report.project
+    counts = {
+        "sources": len(project.sources) if project else 0,
+        "models": len(project.models) if project else 0,
+        "tests": len(project.tests) if project else 0,
+        "exposures": len(project.exposures) if project else 0,
+    }
+    if fmt == "json":
+        render.emit_json(
+            {
+                "ok": report.ok,
+                "project": project.name if project else None,
+                "strict": strict,
+                "flink_checked": report.flink_checked,
+                "errors": report.errors,
+                "warnings": report.warnings,
+                "counts": counts,
+                "diagnostics": [d.to_dict() for d in report.diagnostics],
+            }
+        )
+        return 0 if report.ok else 1
+    render.diagnostics(report.diagnostics)
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    if report.ok:
+        render.echo(f"Project '{project.name if project else '?'}' is valid ({summary}).")
+        return 0
+    render.echo(
+        f"Validation failed: {report.errors} error(s), {report.warnings} warning(s)"
+        f"{' (--strict: warnings fail)' if strict and report.warnings else ''}.",
+        err=True,
+    )
+    return 1

@@ -1,0 +1,113 @@
+"""Console output for commands: rich on a TTY, plain text otherwise, JSON for `--format json`.
+
+Commands hand values (diagnostics, tables, text) to these helpers and never format by hand.
+Also the shared `-p/--project-dir` and `-e/--env` options.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from streamt.diagnostics import Diagnostic, Severity
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def project_options(func: F) -> F:
+    """`-p/--project-dir DIR` (default: current directory) and `-e/--env NAME`."""
+    func = click.option(
+        "-e",
+        "--env",
+        default=None,
+        help="Environment (environments/<env>.yml); default $STREAMT_ENV.",
+    )(func)
+    func = click.option(
+        "-p",
+        "--project-dir",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Project directory.",
+    )(func)
+    return func
+
+
+def use_rich(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("CI"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    click.echo(text, err=err)
+
+
+def diagnostics(diags: Iterable[Diagnostic], err: bool = True) -> None:
+    """Render diagnostics, one block each, to stderr (or stdout)."""
+    stream = sys.stderr if err else sys.stdout
+    items = list(diags)
+    if not items:
+        return
+    if use_rich(stream):
+        from rich.console import Console
+        from rich.markup import escape
+
+        console = Console(file=stream, highlight=False)
+        for d in items:
+            where = f"{d.location}: " if str(d.location) else ""
+            console.print(
+                f"{escape(where)}[{_STYLE[d.severity]}]{d.severity.value} "
+                f"{d.code}[/]: {escape(d.message)}"
+            )
+            if d.hint:
+                console.print(f"  [dim]hint:[/] {escape(d.hint)}")
+        return
+    for d in items:
+        click.echo(d.render(), err=err)
+
+
+def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    cells = [[str(c) for c in r] for r in rows]
+    if use_rich(sys.stdout):
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=title)
+        for h in headers:
+            t.add_column(h)
+        for r in cells:
+            t.add_row(*r)
+        Console().print(t)
+        return
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
+    if title:
+        click.echo(title)
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for r in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def emit_json(payload: object) -> None:
+    click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
