@@ -135,8 +135,9 @@ class FlinkClient:
             delay = min(delay * 2, 1.0)
 
     def cancel(self, job_id: str) -> None:
+        """Cancel without savepoint; a job that is gone (404) or already terminal (409) is fine."""
         self.rest.request(
-            "PATCH", f"/jobs/{job_id}", params={"mode": "cancel"}, ok=(200, 202), allow=(404,)
+            "PATCH", f"/jobs/{job_id}", params={"mode": "cancel"}, ok=(200, 202), allow=(404, 409)
         )
 
     def checkpoint_stats(self, job_id: str) -> CheckpointState:
@@ -146,11 +147,13 @@ class FlinkClient:
         counts = shape.obj(body.get("counts", {}), "counts")
         latest = shape.obj(body.get("latest") or {}, "latest")
         completed = shape.obj(latest.get("completed") or {}, "latest.completed")
+        restored = shape.obj(latest.get("restored") or {}, "latest.restored")
         return CheckpointState(
             completed=shape.int_(counts, "completed", 0),
             failed=shape.int_(counts, "failed", 0),
             last_completed_ms=shape.int_(completed, "latest_ack_timestamp", 0),
             last_path=shape.opt_str(completed, "external_path"),
+            restored_path=shape.opt_str(restored, "external_path"),
         )
 
     # ------------------------------------------------------------ statements (SQL Gateway)

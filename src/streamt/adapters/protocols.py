@@ -101,6 +101,7 @@ class CheckpointState:
     failed: int
     last_completed_ms: int = 0  # latest_ack_timestamp of the last completed checkpoint, 0 if none
     last_path: str = ""  # external path of the last completed checkpoint
+    restored_path: str = ""  # savepoint/checkpoint the job was restored from, "" if none
 
 
 @dataclass(frozen=True)

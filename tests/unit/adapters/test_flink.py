@@ -234,7 +234,10 @@ def test_checkpoint_stats():
         ok(
             {
                 "counts": {"completed": 3, "failed": 1},
-                "latest": {"completed": {"latest_ack_timestamp": 77, "external_path": "file:/c/3"}},
+                "latest": {
+                    "completed": {"latest_ack_timestamp": 77, "external_path": "file:/c/3"},
+                    "restored": {"external_path": "file:/sp/savepoint-1", "is_savepoint": True},
+                },
             }
         ),
     )
@@ -244,7 +247,7 @@ def test_checkpoint_stats():
         ok({"counts": {"completed": 0, "failed": 0}, "latest": {"completed": None}}),
     )
     f = flink(rest)
-    assert f.checkpoint_stats(JOB) == CheckpointState(3, 1, 77, "file:/c/3")
+    assert f.checkpoint_stats(JOB) == CheckpointState(3, 1, 77, "file:/c/3", "file:/sp/savepoint-1")
     assert f.checkpoint_stats(JOB) == CheckpointState(0, 0, 0, "")
 
 
