@@ -1,0 +1,158 @@
+"""The Flink SQL dialect: a small sqlglot subclass plus tables.
+
+Contract: `parse(sql)` returns a sqlglot tree; `quote_identifier` / `quote_string` produce
+backtick-quoted identifiers (embedded backticks doubled) and single-quoted literals (quotes
+doubled) through the generator. Flink-only syntax that sqlglot's compiled parser cannot be
+taught (sqlglot[c] forbids parser subclasses) is handled at the token level here
+(`TABLE t` arguments of window TVFs) and in `streamt.sql.generate` (tree rewrites before
+generation). No I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokenizer_core import Token, TokenType
+from sqlglot.tokens import Tokenizer
+
+# Marker function name standing for a `TABLE t` argument (Flink window TVFs).
+TABLE_ARG = "__STREAMT_TABLE_ARG"
+_TABLE_ARG_CONTEXT = {TokenType.L_PAREN, TokenType.COMMA, TokenType.FARROW}
+# Flink functions that sqlglot would canonicalise into another spelling (or mis-parse):
+# they are kept as opaque calls and restored verbatim by streamt.sql.generate.
+VERBATIM_PREFIX = "__STREAMT_FN_"
+VERBATIM_FUNCTIONS = frozenset(
+    {
+        "TIMESTAMPDIFF",
+        "CHAR_LENGTH",
+        "DAYOFWEEK",
+        "DAYOFMONTH",
+        "DAYOFYEAR",
+        "LOCATE",
+        "APPROX_COUNT_DISTINCT",
+        "TO_TIMESTAMP",
+        "DATE_FORMAT",
+        "FROM_UNIXTIME",
+        "UNIX_TIMESTAMP",
+        "REGEXP_EXTRACT",
+        "SPLIT_INDEX",
+        "IF",
+        "SUBSTR",
+        "CONCAT_WS",
+        "STR_TO_MAP",
+        "JSON_VALUE",
+        "JSON_QUERY",
+        "TO_DATE",
+        "CONVERT_TZ",
+        "DATE_ADD",
+        "DATE_SUB",
+        "DATEDIFF",
+        "HOUR",
+        "MINUTE",
+        "SECOND",
+        "YEAR",
+        "MONTH",
+        "WEEK",
+        "QUARTER",
+    }
+)
+
+
+class FlinkTokenizer(Tokenizer):
+    QUOTES: ClassVar[list[Any]] = ["'"]
+    IDENTIFIERS: ClassVar[list[Any]] = ["`"]
+    STRING_ESCAPES: ClassVar[list[str]] = ["'"]
+    IDENTIFIER_ESCAPES: ClassVar[list[str]] = ["`"]
+    KEYWORDS: ClassVar[dict[str, TokenType]] = {
+        **Tokenizer.KEYWORDS,
+        "STRING": TokenType.TEXT,
+        "BYTES": TokenType.VARBINARY,
+        "TIMESTAMP_LTZ": TokenType.TIMESTAMPLTZ,
+    }
+
+    def tokenize(self, sql: str) -> list[Token]:
+        return _verbatim_functions(_table_args(super().tokenize(sql)))
+
+
+def _verbatim_functions(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        prev = tokens[i - 1] if i else None
+        if (
+            nxt is not None
+            and nxt.token_type == TokenType.L_PAREN
+            and tok.token_type != TokenType.IDENTIFIER
+            and tok.text.upper() in VERBATIM_FUNCTIONS
+            and (prev is None or prev.token_type != TokenType.DOT)
+        ):
+            out.append(_like(tok, TokenType.VAR, VERBATIM_PREFIX + tok.text.upper()))
+            continue
+        out.append(tok)
+    return out
+
+
+def _table_args(tokens: list[Token]) -> list[Token]:
+    """`( TABLE name` / `, TABLE name` / `=> TABLE name` -> `__STREAMT_TABLE_ARG(name)`."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (
+            tok.token_type == TokenType.TABLE
+            and out
+            and out[-1].token_type in _TABLE_ARG_CONTEXT
+            and nxt is not None
+            and nxt.token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+        ):
+            name_end = i + 2
+            while (
+                name_end + 1 < len(tokens)
+                and tokens[name_end].token_type == TokenType.DOT
+                and tokens[name_end + 1].token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+            ):
+                name_end += 2
+            out.append(_like(tok, TokenType.VAR, TABLE_ARG))
+            out.append(_like(tok, TokenType.L_PAREN, "("))
+            out.extend(tokens[i + 1 : name_end])
+            out.append(_like(tokens[name_end - 1], TokenType.R_PAREN, ")"))
+            i = name_end
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _like(tok: Token, token_type: TokenType, text: str) -> Token:
+    return Token(
+        token_type, text, line=tok.line, col=tok.col, start=tok.start, end=tok.end, comments=[]
+    )
+
+
+class Flink(Dialect):
+    Tokenizer = FlinkTokenizer
+
+
+DIALECT = Flink()
+
+
+def parse(sql: str) -> exp.Expr:
+    """Parse one Flink SQL statement (raises sqlglot.errors.ParseError with line/col)."""
+    return sqlglot.parse_one(sql, read=DIALECT)
+
+
+def generate(tree: exp.Expr) -> str:
+    """Generate without rewrites (callers use streamt.sql.generate.render)."""
+    return tree.sql(dialect=DIALECT, identify=True)
+
+
+def quote_identifier(name: str) -> str:
+    return generate(exp.to_identifier(name, quoted=True))
+
+
+def quote_string(value: str) -> str:
+    return generate(exp.Literal.string(value))

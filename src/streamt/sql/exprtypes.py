@@ -1,0 +1,215 @@
+"""Expression typing: the Flink type (and time-attribute flag) of one expression in a scope.
+
+`ExprTyper.type_of(node)` walks a sqlglot expression; column references are resolved through the
+`resolve` callback supplied by the analyser (which owns scopes and diagnostics). No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sqlglot import exp
+
+from streamt.sql.dialect import VERBATIM_PREFIX
+from streamt.sql.functions import AGGREGATES, GROUP_WINDOW_AUX, ML_FUNCTIONS, RANKING, SCALARS
+from streamt.sql.generate import sql_type_of
+from streamt.sql.schema import Column
+from streamt.sql.types import (
+    BIGINT,
+    BOOLEAN,
+    DOUBLE,
+    INT,
+    NULL,
+    NUMERIC_ORDER,
+    STRING,
+    SqlType,
+    common_type,
+)
+
+Resolver = Callable[[exp.Column], Column]
+
+_PREDICATES = (
+    exp.Predicate,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.Xor,
+)
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
+
+
+def function_name(node: exp.Expr) -> str:
+    if isinstance(node, exp.Anonymous):
+        name = node.name.upper()
+        return name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
+    if isinstance(node, exp.Func):
+        return str(node.sql_name()).upper()
+    return ""
+
+
+def function_args(node: exp.Expr) -> list[exp.Expr]:
+    if isinstance(node, exp.Anonymous):
+        return list(node.expressions)
+    args: list[exp.Expr] = []
+    for value in node.args.values():
+        if isinstance(value, exp.Expr):
+            args.append(value)
+        elif isinstance(value, list):
+            args.extend(v for v in value if isinstance(v, exp.Expr))
+    return args
+
+
+class ExprTyper:
+    def __init__(
+        self, resolve: Resolver, ml_outputs: Mapping[str, Mapping[str, SqlType]] | None = None
+    ) -> None:
+        self.resolve = resolve
+        self.ml_outputs = ml_outputs or {}
+
+    def column_of(self, node: exp.Expr) -> Column:
+        """Type of `node`; keeps the time-attribute flags of a bare column reference."""
+        inner = node.this if isinstance(node, (exp.Alias, exp.Paren)) else node
+        if isinstance(inner, exp.Column) and not isinstance(inner.this, exp.Star):
+            return self.resolve(inner)
+        name = function_name(inner)
+        if name in GROUP_WINDOW_AUX:
+            sql_type, is_rowtime = GROUP_WINDOW_AUX[name]
+            return Column("", sql_type.with_nullable(False), rowtime=is_rowtime)
+        if name == "PROCTIME":
+            return Column("", self.type_of(inner), proctime=True)
+        return Column("", self.type_of(inner))
+
+    def type_of(self, node: exp.Expr) -> SqlType:
+        if isinstance(node, (exp.Alias, exp.Paren)):
+            return self.type_of(node.this)
+        if isinstance(node, exp.Column):
+            return self.resolve(node).type
+        if isinstance(node, exp.Literal):
+            return _literal(node)
+        if isinstance(node, exp.Null):
+            return NULL
+        if isinstance(node, exp.Boolean):
+            return BOOLEAN.with_nullable(False)
+        if isinstance(node, (exp.Cast, exp.TryCast)):
+            to = node.args["to"]
+            target = sql_type_of(to) if isinstance(to, exp.DataType) else STRING
+            safe = isinstance(node, exp.TryCast) or bool(node.args.get("safe"))
+            return target.with_nullable(safe or self.type_of(node.this).nullable)
+        if isinstance(node, _PREDICATES):
+            return BOOLEAN
+        if isinstance(node, exp.DPipe):
+            return STRING
+        if isinstance(node, _ARITHMETIC):
+            return self._arithmetic(node)
+        if isinstance(node, exp.Div):
+            return self._division(node)
+        if isinstance(node, exp.Neg):
+            return self.type_of(node.this)
+        if isinstance(node, exp.Case):
+            branches = [self.type_of(i.args["true"]) for i in node.args.get("ifs", [])]
+            default = node.args.get("default")
+            branches.append(self.type_of(default) if default is not None else NULL)
+            return common_type(branches)
+        if isinstance(node, exp.Window):
+            return self.type_of(node.this)
+        if isinstance(node, exp.Subquery):
+            return STRING
+        if isinstance(node, exp.Interval):
+            return SqlType("INTERVAL")
+        if isinstance(node, exp.Bracket):
+            container = self.type_of(node.this)
+            if container.name == "MAP" and len(container.children) == 2:
+                return container.children[1].with_nullable(True)
+            if container.children:
+                return container.children[0].with_nullable(True)
+            return STRING
+        if isinstance(node, exp.Dot):
+            return self._field(node)
+        if isinstance(node, exp.Array):
+            items = [self.type_of(e) for e in node.expressions]
+            return SqlType("ARRAY", children=(common_type(items),), nullable=False)
+        if isinstance(node, exp.Extract):
+            return BIGINT
+        if isinstance(node, exp.Func):
+            return self._function(node)
+        if isinstance(node, exp.Var):
+            return STRING
+        return STRING
+
+    def _function(self, node: exp.Func) -> SqlType:
+        name = function_name(node)
+        args = [a for a in function_args(node) if not isinstance(a, exp.Var)]
+        if name in ML_FUNCTIONS:
+            return self._ml(node)
+        if name in GROUP_WINDOW_AUX:
+            return GROUP_WINDOW_AUX[name][0].with_nullable(False)
+        if name == "COUNT":
+            return BIGINT.with_nullable(False)
+        if isinstance(node, exp.If):
+            branches = [node.args.get("true"), node.args.get("false")]
+            return common_type([self.type_of(b) if b is not None else NULL for b in branches])
+        if isinstance(node, exp.Coalesce):
+            types = [self.type_of(a) for a in args]
+            merged = common_type(types)
+            return merged.with_nullable(all(x.nullable for x in types))
+        rule = AGGREGATES.get(name) or RANKING.get(name) or SCALARS.get(name)
+        if rule is None:
+            return STRING
+        return rule([self.type_of(a) for a in args])
+
+    def _ml(self, node: exp.Func) -> SqlType:
+        args = function_args(node)
+        model = args[0].name if args else ""
+        outputs = self.ml_outputs.get(model)
+        if not outputs:
+            return STRING
+        if len(outputs) == 1:
+            return next(iter(outputs.values()))
+        return SqlType("ROW", children=tuple(outputs.values()), fields=tuple(outputs))
+
+    def _arithmetic(self, node: exp.Expr) -> SqlType:
+        left = self.type_of(node.this)
+        right = self.type_of(node.expression)
+        nullable = left.nullable or right.nullable
+        if left.is_timestamp or left.name == "DATE":
+            return left
+        if right.is_timestamp:
+            return right
+        if left.is_numeric and right.is_numeric:
+            return _promote(left, right).with_nullable(nullable)
+        return DOUBLE.with_nullable(nullable)
+
+    def _division(self, node: exp.Div) -> SqlType:
+        left = self.type_of(node.this)
+        right = self.type_of(node.expression)
+        nullable = left.nullable or right.nullable
+        if left.is_integer and right.is_integer:
+            return _promote(left, right).with_nullable(nullable)
+        return DOUBLE.with_nullable(nullable)
+
+    def _field(self, node: exp.Dot) -> SqlType:
+        container = self.type_of(node.this)
+        field = node.expression.name
+        for name, child in zip(container.fields, container.children, strict=False):
+            if name == field:
+                return child
+        return STRING
+
+
+def _promote(left: SqlType, right: SqlType) -> SqlType:
+    return max((left, right), key=lambda x: NUMERIC_ORDER.index(x.name))
+
+
+def _literal(node: exp.Literal) -> SqlType:
+    if node.is_string:
+        return SqlType("CHAR", (max(len(node.this), 1),), nullable=False)
+    text = str(node.this)
+    if any(c in text for c in ".eE"):
+        if "e" in text.lower():
+            return DOUBLE.with_nullable(False)
+        digits = text.replace("-", "").replace("+", "")
+        whole, _, frac = digits.partition(".")
+        precision = max(len(whole.lstrip("0")) + len(frac), 1)
+        return SqlType("DECIMAL", (precision, len(frac)), nullable=False)
+    value = int(text)
+    return (INT if -(2**31) <= value < 2**31 else BIGINT).with_nullable(False)

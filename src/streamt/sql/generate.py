@@ -1,0 +1,82 @@
+"""Generate Flink SQL from a sqlglot tree: the rewrites the compiled generator cannot be taught.
+
+`render(tree)` copies the tree, rewrites Flink-only constructs (TABLE arguments, FOR SYSTEM_TIME
+AS OF, Flink type names, verbatim functions, CURRENT_TIMESTAMP without parentheses, ARRAY[...]),
+then generates with every identifier quoted. No I/O.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from streamt.sql.dialect import TABLE_ARG, VERBATIM_PREFIX, generate, quote_identifier
+from streamt.sql.types import SqlType, TypeSyntaxError, parse_type
+
+_UNIT_FIRST = {"TIMESTAMPDIFF"}
+_NO_PAREN: dict[type[exp.Expr], str] = {
+    exp.CurrentTimestamp: "CURRENT_TIMESTAMP",
+    exp.CurrentDate: "CURRENT_DATE",
+    exp.CurrentTime: "CURRENT_TIME",
+}
+_RENAMES: dict[type[exp.Expr], str] = {
+    exp.Length: "CHAR_LENGTH",
+    exp.ApproxDistinct: "APPROX_COUNT_DISTINCT",
+}
+
+
+def render(tree: exp.Expr) -> str:
+    """Flink SQL text of `tree` (the input tree is not modified)."""
+    return generate(rewrite(tree.copy()))
+
+
+def rewrite(tree: exp.Expr) -> exp.Expr:
+    return tree.transform(_rewrite_node, copy=False)
+
+
+def _rewrite_node(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Anonymous):
+        return _anonymous(node)
+    if isinstance(node, exp.DataType):
+        return datatype_node(sql_type_of(node))
+    if isinstance(node, exp.Version) and node.name.upper() == "TIMESTAMP":
+        node.set("this", "SYSTEM_TIME")
+        return node
+    no_paren = _NO_PAREN.get(type(node))
+    if no_paren:
+        return exp.var(no_paren)
+    rename = _RENAMES.get(type(node))
+    if rename:
+        return exp.Anonymous(this=rename, expressions=[a for a in node.args.values() if a])
+    if isinstance(node, exp.Array):
+        return exp.var("ARRAY[" + ", ".join(render(e) for e in node.expressions) + "]")
+    return node
+
+
+def _anonymous(node: exp.Anonymous) -> exp.Expr:
+    name = node.name
+    if name.upper() == TABLE_ARG:
+        target = node.expressions[0]
+        return exp.var("TABLE " + render(target))
+    if name.startswith(VERBATIM_PREFIX):
+        real = name[len(VERBATIM_PREFIX) :]
+        args = list(node.expressions)
+        if real in _UNIT_FIRST and args and isinstance(args[0], exp.Column):
+            args[0] = exp.var(args[0].name.upper())
+        return exp.Anonymous(this=real, expressions=args)
+    return node
+
+
+def sql_type_of(node: exp.DataType) -> SqlType:
+    """Convert a sqlglot DataType (from a CAST in user SQL) to a Flink type."""
+    text = node.sql()  # sqlglot's canonical spelling, e.g. TEXT, TIMESTAMPLTZ(3), DECIMAL(10, 2)
+    try:
+        return parse_type(text)
+    except TypeSyntaxError:
+        return parse_type(text.replace("STRUCT<", "ROW<"))
+
+
+def datatype_node(sql_type: SqlType) -> exp.DataType:
+    return exp.DataType(this=exp.DType.USERDEFINED, kind=sql_type.sql(with_nullability=False))
+
+
+__all__ = ["datatype_node", "quote_identifier", "render", "rewrite", "sql_type_of"]

@@ -1,0 +1,360 @@
+"""The walk behind `analyze_query`: relations (FROM items, joins, window TVFs, subqueries) and
+select lists, with statefulness, changelog and upsert-key propagation. No I/O.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from sqlglot import exp
+
+from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.sql.dialect import TABLE_ARG
+from streamt.sql.exprtypes import ExprTyper, function_args, function_name
+from streamt.sql.functions import AGGREGATES, GROUP_WINDOWS, ML_FUNCTIONS, WINDOW_TVFS
+from streamt.sql.generate import render
+from streamt.sql.schema import Column, TableSchema
+from streamt.sql.types import DOUBLE, STRING, TIMESTAMP3, SqlType, common_type
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+_WINDOW_COLUMNS = ("window_start", "window_end", "window_time")
+
+
+@dataclass(frozen=True)
+class RowNum:
+    column: str
+    partition: tuple[str, ...]
+    time_ascending: bool
+
+
+@dataclass
+class Rel:
+    columns: list[Column]
+    updating: bool = False
+    key: tuple[str, ...] | None = None
+    rownum: RowNum | None = None
+    window_tvf: bool = False
+    open_name: str | None = None  # an input whose columns are inferred from usage
+
+    def find(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+Scope = list[tuple[str, Rel]]
+
+
+@dataclass
+class Analyzer:
+    inputs: Mapping[str, TableSchema]
+    ml_outputs: Mapping[str, Mapping[str, SqlType]]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stateful: list[str] = field(default_factory=list)
+    changelog: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    ml: list[str] = field(default_factory=list)
+    inferred: dict[str, dict[str, Column]] = field(default_factory=dict)
+    hints: dict[str, SqlType] = field(default_factory=dict)
+
+    # ---- diagnostics -------------------------------------------------------------------
+    def error(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(code, message, Severity.ERROR, _loc(node), hint))
+
+    def warn(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(code, message, Severity.WARNING, _loc(node), hint))
+
+    # ---- inference hints for inputs without declared columns ---------------------------
+    def collect_hints(self, tree: exp.Expr) -> None:
+        for col in tree.find_all(exp.Column):
+            hint = _usage_hint(col)
+            current = self.hints.get(col.name)
+            if current is None or _hint_rank(hint) > _hint_rank(current):
+                self.hints[col.name] = hint
+        for node in tree.find_all(exp.Func):
+            name = function_name(node)
+            if name in ML_FUNCTIONS:
+                self.ml.append(name)
+
+    # ---- queries -----------------------------------------------------------------------
+    def query(self, node: exp.Expr, ctes: Mapping[str, exp.Expr]) -> Rel:
+        if isinstance(node, exp.Subquery):
+            return self.query(node.this, ctes)
+        with_ = node.args.get("with_") or node.args.get("with")
+        if with_ is not None:
+            ctes = {**ctes, **{c.alias_or_name: c.this for c in with_.expressions}}
+        if isinstance(node, exp.SetOperation):
+            return self._set_operation(node, ctes)
+        if isinstance(node, exp.Select):
+            return self._select(node, ctes)
+        self.error("S007", f"unsupported query form {node.key.upper()}", node)
+        return Rel([])
+
+    def _set_operation(self, node: exp.SetOperation, ctes: Mapping[str, exp.Expr]) -> Rel:
+        left = self.query(node.left, ctes)
+        right = self.query(node.right, ctes)
+        if len(left.columns) != len(right.columns):
+            self.error(
+                "S009", "the two sides of a set operation have different column counts", node
+            )
+        columns = [
+            replace(lc, type=common_type([lc.type, rc.type]), rowtime=lc.rowtime and rc.rowtime)
+            for lc, rc in zip(left.columns, right.columns, strict=False)
+        ]
+        distinct = bool(node.args.get("distinct"))
+        updating = left.updating or right.updating
+        if distinct or not isinstance(node, exp.Union):
+            self.stateful.append(f"{node.key.upper()} (distinct)")
+            self.changelog.append(f"{node.key.upper()} without ALL emits updates")
+            return Rel(columns, updating=True, key=tuple(c.name for c in columns))
+        return Rel(columns, updating=updating, key=None)
+
+    def _select(self, node: exp.Select, ctes: Mapping[str, exp.Expr]) -> Rel:
+        scope: Scope = []
+        from_ = node.args.get("from_") or node.args.get("from")
+        if from_ is not None:
+            scope.append(self.source(from_.this, ctes))
+        joins = list(node.args.get("joins") or [])
+        for join in joins:
+            scope.append(self.source(join.this, ctes))
+            self._join(join, scope, node.args.get("where"))
+        for sub in _nested_subqueries(node):
+            self.query(sub.this, ctes)
+        from streamt.sql.select import SelectList
+
+        return SelectList(self, node, scope).build()
+
+    # ---- FROM items -----------------------------------------------------------------------
+    def source(self, node: exp.Expr, ctes: Mapping[str, exp.Expr]) -> tuple[str, Rel]:
+        alias = node.alias_or_name if isinstance(node, exp.Expr) else ""
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
+            return node.alias or "", self._tvf(node.this, ctes, node)
+        if isinstance(node, exp.Table):
+            return node.alias or node.name, self.table(node.name, ctes, node)
+        if isinstance(node, exp.Subquery):
+            return node.alias, self.query(node.this, ctes)
+        if isinstance(node, exp.Unnest):
+            return self._unnest(node)
+        if isinstance(node, exp.Lateral):
+            names = [c.name for c in node.args["alias"].columns] if node.args.get("alias") else []
+            return node.alias, Rel([Column(n, STRING) for n in names])
+        self.error("S007", f"unsupported FROM item {node.key.upper()}", node)
+        return alias, Rel([])
+
+    def table(self, name: str, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
+        if name in ctes:
+            return self.query(ctes[name], {k: v for k, v in ctes.items() if k != name})
+        schema = self.inputs.get(name)
+        if schema is None:
+            close = difflib.get_close_matches(name, list(self.inputs), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "read inputs with source() or ref()"
+            self.error("S002", f"unknown table {name!r}", node, hint)
+            return Rel([], open_name=None)
+        self.tables.append(name)
+        if schema.updating:
+            self.changelog.append(f"input {name!r} is a changelog (updating) stream")
+        rel = Rel(
+            list(schema.columns),
+            updating=schema.updating,
+            key=schema.primary_key or None,
+            open_name=name if schema.open else None,
+        )
+        if schema.open:
+            rel.columns = list(self.inferred.get(name, {}).values())
+        return rel
+
+    def _unnest(self, node: exp.Unnest) -> tuple[str, Rel]:
+        alias = node.args.get("alias")
+        names = [c.name for c in alias.columns] if alias is not None else []
+        return (alias.name if alias is not None else ""), Rel([Column(n, STRING) for n in names])
+
+    def _tvf(self, call: exp.Anonymous, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
+        inner = call.expressions[0] if call.name.upper() == "TABLE" and call.expressions else call
+        fn = function_name(inner)
+        if fn in ML_FUNCTIONS:
+            return Rel([Column("prediction", STRING)])
+        if fn not in WINDOW_TVFS or not isinstance(inner, exp.Anonymous):
+            self.error("S007", f"unsupported table function {fn or inner.key}", node)
+            return Rel([])
+        positional, named = _split_args(inner.expressions)
+        data = named.get("DATA") or (positional[0] if positional else None)
+        timecol = named.get("TIMECOL") or (positional[1] if len(positional) > 1 else None)
+        base = self._tvf_data(data, ctes, node)
+        time_col = self._descriptor(timecol, base, fn, node)
+        self.stateful.append(f"{fn} window")
+        ts_type = (time_col.type if time_col else TIMESTAMP3).with_nullable(False)
+        window = [
+            Column("window_start", TIMESTAMP3.with_nullable(False)),
+            Column("window_end", TIMESTAMP3.with_nullable(False)),
+            Column(
+                "window_time",
+                ts_type,
+                rowtime=bool(time_col and time_col.rowtime),
+                proctime=bool(time_col and time_col.proctime),
+                watermark_delay_ms=time_col.watermark_delay_ms if time_col else 0,
+            ),
+        ]
+        return Rel(base.columns + window, updating=base.updating, window_tvf=True)
+
+    def _tvf_data(self, data: exp.Expr | None, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
+        if isinstance(data, exp.Anonymous) and data.name.upper() == TABLE_ARG:
+            target = data.expressions[0]
+            return self.table(target.name, ctes, target)
+        if isinstance(data, (exp.Subquery, exp.Select)):
+            return self.query(data, ctes)
+        self.error("S007", "a window table function needs TABLE <name> as its first argument", node)
+        return Rel([])
+
+    def _descriptor(
+        self, arg: exp.Expr | None, base: Rel, fn: str, node: exp.Expr
+    ) -> Column | None:
+        cols = list(arg.find_all(exp.Column)) if arg is not None else []
+        if not cols:
+            self.error("S007", f"{fn} needs DESCRIPTOR(<time column>)", node)
+            return None
+        name = cols[0].name
+        col = base.find(name)
+        if col is None and base.open_name:
+            col = self.infer_column(base, name)
+        if col is None:
+            self.error("S003", f"unknown column {name!r} in DESCRIPTOR", cols[0])
+            return None
+        self.require_time_attribute(col, fn, cols[0])
+        return col
+
+    def require_time_attribute(self, col: Column, fn: str, node: exp.Expr) -> None:
+        if col.rowtime or col.proctime:
+            return
+        self.error(
+            "S005",
+            f"{fn} window over column {col.name!r}, which is not an event-time attribute",
+            node,
+            "declare event_time (with a watermark) on the source, or window over a column "
+            "that keeps its rowtime through ref()",
+        )
+
+    def infer_column(self, rel: Rel, name: str) -> Column:
+        assert rel.open_name is not None
+        col = Column(name, self.hints.get(name, STRING))
+        table = self.inferred.setdefault(rel.open_name, {})
+        col = table.setdefault(name, col)
+        if rel.find(name) is None:
+            rel.columns.append(col)
+        return col
+
+    # ---- joins ---------------------------------------------------------------------------
+    def _join(self, join: exp.Join, scope: Scope, where: exp.Expr | None) -> None:
+        _right_alias, right = scope[-1]
+        target = join.this
+        if isinstance(target, (exp.Unnest, exp.Lateral)):
+            return
+        if isinstance(target, exp.Table) and target.args.get("version") is not None:
+            self.stateful.append("temporal join")
+            right.columns = [c.plain() for c in right.columns]
+            return
+        condition = [c for c in (join.args.get("on"), where) if c is not None]
+        if _is_interval_join(condition, scope):
+            self.stateful.append("interval join")
+            return
+        self.stateful.append("regular join")
+        side = (join.args.get("side") or "").upper()
+        for _, rel in scope:
+            rel.columns = [c.plain() for c in rel.columns]
+        if side in ("LEFT", "RIGHT", "FULL"):
+            self.changelog.append(f"{side} OUTER join emits updates (retractions)")
+            for _, rel in scope:
+                rel.updating = True
+                rel.key = None
+        elif any(rel.updating for _, rel in scope):
+            for _, rel in scope:
+                rel.updating = True
+                rel.key = None
+
+
+def _split_args(args: Iterable[exp.Expr]) -> tuple[list[exp.Expr], dict[str, exp.Expr]]:
+    positional: list[exp.Expr] = []
+    named: dict[str, exp.Expr] = {}
+    for arg in args:
+        if isinstance(arg, exp.Kwarg):
+            named[arg.this.name.upper()] = arg.expression
+        else:
+            positional.append(arg)
+    return positional, named
+
+
+def _is_interval_join(conditions: list[exp.Expr], scope: Scope) -> bool:
+    """Time bounds between rowtime columns of the joined relations (BETWEEN / < / >)."""
+    rowtimes = {c.name for _, rel in scope for c in rel.columns if c.rowtime or c.proctime}
+    for cond in conditions:
+        for node in cond.find_all(exp.Between, *_COMPARISONS):
+            if isinstance(node, exp.EQ):
+                continue
+            cols = {c.name for c in node.find_all(exp.Column)}
+            quals = {c.table for c in node.find_all(exp.Column) if c.table}
+            if len(cols & rowtimes) >= 1 and (len(quals) >= 2 or len(cols & rowtimes) >= 2):
+                return True
+    return False
+
+
+def _nested_subqueries(node: exp.Select) -> list[exp.Subquery]:
+    found: list[exp.Subquery] = []
+    for key in ("where", "having"):
+        part = node.args.get(key)
+        if part is not None:
+            found.extend(part.find_all(exp.Subquery))
+    return found
+
+
+def _usage_hint(col: exp.Column) -> SqlType:
+    parent = col.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    if isinstance(parent, (*_COMPARISONS, exp.Between)):
+        others = [a for a in parent.args.values() if isinstance(a, exp.Literal)]
+        if any(not lit.is_string for lit in others):
+            return DOUBLE
+    if isinstance(parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg)):
+        return DOUBLE
+    name = function_name(parent) if parent is not None else ""
+    if name in ("SUM", "AVG"):
+        return DOUBLE
+    if name == "DESCRIPTOR" or (
+        name in GROUP_WINDOWS and parent is not None and function_args(parent)[:1] == [col]
+    ):
+        return TIMESTAMP3
+    return STRING
+
+
+def _hint_rank(sql_type: SqlType) -> int:
+    return {"TIMESTAMP": 3, "DOUBLE": 2}.get(sql_type.name, 1)
+
+
+def _loc(node: exp.Expr | None) -> Location:
+    if node is None:
+        return Location()
+    target = node
+    for candidate in (node, node.this if isinstance(node.this, exp.Expr) else None):
+        if candidate is not None and candidate.meta.get("line"):
+            target = candidate
+            break
+    else:
+        ident = node.find(exp.Identifier)
+        if ident is not None:
+            target = ident
+    line = int(target.meta.get("line") or 0)
+    col = int(target.meta.get("col") or 0)
+    length = len(target.name) if isinstance(target, exp.Identifier) else 0
+    return Location("", line, max(col - length + 1, 1) if line else 0)
+
+
+def aggregate_calls(node: exp.Expr) -> list[exp.Expr]:
+    found: list[exp.Expr] = []
+    for sub in node.find_all(exp.Func):
+        if isinstance(sub.parent, exp.Window) or sub.find_ancestor(exp.Window, exp.Subquery):
+            continue
+        if function_name(sub) in AGGREGATES or isinstance(sub, exp.AggFunc):
+            found.append(sub)
+    return found
+
+
+__all__ = ["Analyzer", "ExprTyper", "Rel", "RowNum", "aggregate_calls", "render"]

@@ -1,0 +1,39 @@
+"""Input and output table shapes exchanged with `streamt.sql.analyze` (frozen values, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from streamt.sql.types import SqlType
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: SqlType
+    rowtime: bool = False  # an event-time attribute (declared with a WATERMARK)
+    proctime: bool = False  # a processing-time attribute (PROCTIME())
+    watermark_delay_ms: int = 0  # for rowtime columns: bounded out-of-orderness
+
+    def plain(self) -> Column:
+        """The same column as a regular value (time attribute materialised)."""
+        return replace(self, rowtime=False, proctime=False, watermark_delay_ms=0)
+
+    def renamed(self, name: str) -> Column:
+        return replace(self, name=name)
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    columns: tuple[Column, ...] = ()
+    updating: bool = False  # a changelog input (CDC format, upsert topic)
+    primary_key: tuple[str, ...] = ()
+    open: bool = False  # columns unknown: infer them from how the query uses them
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def rowtime(self) -> Column | None:
+        return next((c for c in self.columns if c.rowtime), None)

@@ -1,0 +1,292 @@
+"""One SELECT list over its scope: output columns, aggregation kind, changelog and upsert key.
+
+Used by `streamt.sql.relations.Analyzer`; no I/O.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+
+from sqlglot import exp
+
+from streamt.sql.exprtypes import ExprTyper, function_args, function_name
+from streamt.sql.functions import GROUP_WINDOW_AUX, GROUP_WINDOWS
+from streamt.sql.generate import render
+from streamt.sql.relations import Analyzer, Rel, RowNum, Scope, aggregate_calls
+from streamt.sql.schema import Column
+from streamt.sql.types import STRING
+
+
+@dataclass
+class _Projection:
+    name: str
+    expr: exp.Expr
+    column: Column
+
+
+class SelectList:
+    def __init__(self, analyzer: Analyzer, node: exp.Select, scope: Scope) -> None:
+        self.a = analyzer
+        self.node = node
+        self.scope = scope
+        self.aliases: dict[str, Column] = {}
+        self.typer = ExprTyper(self.resolve, analyzer.ml_outputs)
+
+    # ---- column resolution ----------------------------------------------------------------
+    def resolve(self, col: exp.Column) -> Column:
+        name = col.name
+        qualifier = col.table
+        rels = [(alias, rel) for alias, rel in self.scope if not qualifier or alias == qualifier]
+        if qualifier and not rels:
+            known = [alias for alias, _ in self.scope]
+            self.a.error(
+                "S003", f"unknown table alias {qualifier!r}", col, _did_you_mean(qualifier, known)
+            )
+            return Column(name, STRING)
+        hits = [rel.find(name) for _, rel in rels]
+        found = [c for c in hits if c is not None]
+        if len(found) > 1 and not qualifier:
+            self.a.error(
+                "S004", f"column {name!r} is ambiguous", col, "qualify it with a table alias"
+            )
+        if found:
+            return found[0]
+        open_rels = [rel for _, rel in rels if rel.open_name]
+        if open_rels:
+            return self.a.infer_column(open_rels[0], name)
+        if name in self.aliases:
+            return self.aliases[name]
+        known = [c.name for _, rel in rels for c in rel.columns]
+        self.a.error("S003", f"unknown column {name!r}", col, _did_you_mean(name, known))
+        return Column(name, STRING)
+
+    def check(self, expr: exp.Expr | None) -> None:
+        if expr is None:
+            return
+        for col in expr.find_all(exp.Column):
+            if not col.find_ancestor(exp.Subquery) and not isinstance(col.this, exp.Star):
+                self.resolve(col)
+
+    # ---- build ------------------------------------------------------------------------------
+    def build(self) -> Rel:
+        node = self.node
+        projections = self._projections()
+        for key in ("where", "group", "having", "qualify"):
+            self.check(node.args.get(key))
+        group = node.args.get("group")
+        group_exprs = list(group.expressions) if group is not None else []
+        has_agg = bool(group_exprs) or any(aggregate_calls(p.expr) for p in projections)
+        self._check_over(projections)
+        if node.args.get("order") is not None:
+            self.a.stateful.append("ORDER BY")
+        if node.args.get("limit") is not None:
+            self.a.stateful.append("LIMIT")
+        if has_agg:
+            return self._aggregate(projections, group_exprs)
+        if node.args.get("distinct") is not None:
+            self.a.stateful.append("DISTINCT")
+            self.a.changelog.append("SELECT DISTINCT emits updates")
+            cols = [p.column.plain() for p in projections]
+            return Rel(cols, updating=True, key=tuple(c.name for c in cols))
+        return self._passthrough(projections)
+
+    def _projections(self) -> list[_Projection]:
+        out: list[_Projection] = []
+        for i, expr in enumerate(self.node.expressions):
+            if isinstance(expr, exp.Star) or (
+                isinstance(expr, exp.Column) and isinstance(expr.this, exp.Star)
+            ):
+                out.extend(self._star(expr))
+                continue
+            column = self.typer.column_of(expr)
+            name = _output_name(expr)
+            if not name:
+                name = f"EXPR${i}"
+                self.a.warn(
+                    "S006",
+                    f"expression {render(expr)!r} has no name; Flink calls it {name}",
+                    expr,
+                    "add AS <name>",
+                )
+            out.append(_Projection(name, expr, column.renamed(name)))
+            self.aliases[name] = column.renamed(name)
+        seen: set[str] = set()
+        for p in out:
+            if p.name in seen:
+                self.a.error(
+                    "S008",
+                    f"duplicate output column {p.name!r}",
+                    p.expr,
+                    "give each column a distinct alias",
+                )
+            seen.add(p.name)
+        return out
+
+    def _star(self, expr: exp.Expr) -> list[_Projection]:
+        qualifier = expr.table if isinstance(expr, exp.Column) else ""
+        rels = [rel for alias, rel in self.scope if not qualifier or alias == qualifier]
+        if any(rel.open_name for rel in rels):
+            self.a.error(
+                "S010",
+                "SELECT * over a source without declared columns",
+                expr,
+                "declare the source's columns (or a schema), or list the columns you select",
+            )
+        return [_Projection(c.name, exp.column(c.name), c) for rel in rels for c in rel.columns]
+
+    def _check_over(self, projections: list[_Projection]) -> None:
+        for p in projections:
+            for window in p.expr.find_all(exp.Window):
+                fn = function_name(window.this)
+                self.a.stateful.append("ROW_NUMBER" if fn == "ROW_NUMBER" else "OVER window")
+                for col in window.find_all(exp.Column):
+                    self.resolve(col)
+
+    # ---- aggregation -------------------------------------------------------------------------
+    def _aggregate(self, projections: list[_Projection], group_exprs: list[exp.Expr]) -> Rel:
+        legacy = [g for g in group_exprs if function_name(g) in GROUP_WINDOWS]
+        for g in legacy:
+            args = function_args(g)
+            if args and isinstance(args[0], exp.Column):
+                self.a.require_time_attribute(self.resolve(args[0]), function_name(g), args[0])
+        names = {g.name for g in group_exprs if isinstance(g, exp.Column)}
+        tvf = (
+            any(rel.window_tvf for _, rel in self.scope) and {"window_start", "window_end"} <= names
+        )
+        updating_input = any(rel.updating for _, rel in self.scope)
+        if legacy or tvf:
+            self.a.stateful.append("window aggregation")
+            cols = [self._window_output(p) for p in projections]
+            return Rel(cols, updating=updating_input, key=None)
+        self.a.stateful.append("GROUP BY aggregation" if group_exprs else "global aggregation")
+        self.a.changelog.append(
+            "non-windowed GROUP BY emits updates"
+            if group_exprs
+            else "aggregation without GROUP BY emits updates"
+        )
+        cols = [p.column.plain() for p in projections]
+        return Rel(cols, updating=True, key=self._group_key(projections, group_exprs))
+
+    def _window_output(self, p: _Projection) -> Column:
+        inner = p.expr.this if isinstance(p.expr, exp.Alias) else p.expr
+        fn = function_name(inner)
+        if fn in GROUP_WINDOW_AUX and GROUP_WINDOW_AUX[fn][1]:
+            return p.column
+        if isinstance(inner, exp.Column) and inner.name == "window_time" and p.column.rowtime:
+            return p.column
+        return p.column.plain()
+
+    def _group_key(
+        self, projections: list[_Projection], group_exprs: list[exp.Expr]
+    ) -> tuple[str, ...] | None:
+        if not group_exprs:
+            return None
+        key: list[str] = []
+        for g in group_exprs:
+            name = _match_projection(g, projections)
+            if name is None:
+                return None
+            key.append(name)
+        return tuple(key)
+
+    # ---- filters / projections -------------------------------------------------------------
+    def _passthrough(self, projections: list[_Projection]) -> Rel:
+        updating = any(rel.updating for _, rel in self.scope)
+        key = self._mapped_key(projections)
+        rownum = self._rownum(projections)
+        source_rownum = next((rel.rownum for _, rel in self.scope if rel.rownum), None)
+        if source_rownum is not None:
+            return self._ranked(projections, source_rownum, updating)
+        return Rel([p.column for p in projections], updating=updating, key=key, rownum=rownum)
+
+    def _mapped_key(self, projections: list[_Projection]) -> tuple[str, ...] | None:
+        keyed = [rel for _, rel in self.scope if rel.key]
+        if len(self.scope) != 1 or not keyed:
+            return None
+        mapped = [_match_projection(exp.column(k), projections) for k in keyed[0].key or ()]
+        return None if any(m is None for m in mapped) else tuple(m for m in mapped if m)
+
+    def _rownum(self, projections: list[_Projection]) -> RowNum | None:
+        for p in projections:
+            inner = p.expr.this if isinstance(p.expr, exp.Alias) else p.expr
+            if isinstance(inner, exp.Window) and function_name(inner.this) == "ROW_NUMBER":
+                partition = tuple(
+                    c.name
+                    for c in inner.args.get("partition_by") or []
+                    if isinstance(c, exp.Column)
+                )
+                order = inner.args.get("order")
+                ordered = list(order.expressions) if order is not None else []
+                ascending = False
+                if len(ordered) == 1 and isinstance(ordered[0].this, exp.Column):
+                    col = self.resolve(ordered[0].this)
+                    ascending = (col.rowtime or col.proctime) and not ordered[0].args.get("desc")
+                return RowNum(p.name, partition, bool(ascending))
+        return None
+
+    def _ranked(self, projections: list[_Projection], rownum: RowNum, updating: bool) -> Rel:
+        limit = _rank_limit(self.node.args.get("where"), rownum.column)
+        cols = [p.column for p in projections]
+        if limit is None:
+            self.a.changelog.append("ROW_NUMBER without a rank filter")
+            return Rel([c.plain() for c in cols], updating=True, key=None)
+        if limit == 1 and rownum.time_ascending and not updating:
+            self.a.stateful.append("deduplication (keep first row)")
+            return Rel(cols, updating=False, key=None)
+        self.a.stateful.append("deduplication (keep last row)" if limit == 1 else "Top-N")
+        self.a.changelog.append("ROW_NUMBER deduplication / Top-N emits updates")
+        names = [_match_projection(exp.column(k), projections) for k in rownum.partition]
+        key: tuple[str, ...] | None = None
+        if all(names):
+            key = tuple(n for n in names if n)
+            if limit > 1:
+                rn = _match_projection(exp.column(rownum.column), projections)
+                key = (*key, rn) if rn else None
+        return Rel([c.plain() for c in cols], updating=True, key=key)
+
+
+def _rank_limit(where: exp.Expr | None, column: str) -> int | None:
+    if where is None:
+        return None
+    for node in where.find_all(exp.EQ, exp.LT, exp.LTE):
+        left, right = node.this, node.expression
+        if isinstance(left, exp.Column) and left.name == column and isinstance(right, exp.Literal):
+            value = int(str(right.this))
+            return value - 1 if isinstance(node, exp.LT) else value
+    return None
+
+
+def _match_projection(expr: exp.Expr, projections: list[_Projection]) -> str | None:
+    target = render(expr)
+    for p in projections:
+        inner = p.expr.this if isinstance(p.expr, exp.Alias) else p.expr
+        if (
+            isinstance(expr, exp.Column)
+            and isinstance(inner, exp.Column)
+            and inner.name == expr.name
+        ):
+            return p.name
+        if render(inner) == target:
+            return p.name
+    return None
+
+
+def _output_name(expr: exp.Expr) -> str:
+    if isinstance(expr, exp.Alias):
+        return str(expr.alias)
+    if isinstance(expr, exp.Column):
+        return str(expr.name)
+    if isinstance(expr, exp.Dot):
+        return str(expr.expression.name)
+    return ""
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"known: {', '.join(sorted(set(known))[:12])}" if known else ""
+
+
+__all__ = ["SelectList", "replace"]

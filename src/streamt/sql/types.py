@@ -1,0 +1,261 @@
+"""Flink SQL data types as frozen values: parse from text, render to Flink DDL text.
+
+`parse_type("DECIMAL(10, 2) NOT NULL")` -> `SqlType`; `SqlType.sql()` -> canonical Flink text.
+Parsing walks sqlglot tokens (never regex). Type names follow Flink 2.x (STRING, BYTES,
+TIMESTAMP_LTZ, ROW<...>, ARRAY<...>, MAP<...>, MULTISET<...>). No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlglot.tokenizer_core import Token, TokenType
+from sqlglot.tokens import Tokenizer
+
+from streamt.sql.dialect import quote_identifier
+
+
+class TypeSyntaxError(ValueError):
+    """A type string that is not a Flink data type."""
+
+
+ALIASES = {
+    "INTEGER": "INT",
+    "TEXT": "STRING",
+    "DOUBLE PRECISION": "DOUBLE",
+    "DEC": "DECIMAL",
+    "NUMERIC": "DECIMAL",
+    "BOOL": "BOOLEAN",
+    "REAL": "FLOAT",
+    "TIMESTAMPLTZ": "TIMESTAMP_LTZ",
+    "DATETIME": "TIMESTAMP",
+    "LONG": "BIGINT",
+}
+SIMPLE = {
+    "STRING",
+    "BOOLEAN",
+    "BYTES",
+    "TINYINT",
+    "SMALLINT",
+    "INT",
+    "BIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DATE",
+    "NULL",
+    "VARIANT",
+}
+PARAMETRIC = {
+    "CHAR",
+    "VARCHAR",
+    "BINARY",
+    "VARBINARY",
+    "DECIMAL",
+    "TIME",
+    "TIMESTAMP",
+    "TIMESTAMP_LTZ",
+}
+NESTED = {"ARRAY", "MULTISET", "MAP", "ROW"}
+INTEGERS = ("TINYINT", "SMALLINT", "INT", "BIGINT")
+NUMERIC_ORDER = ("TINYINT", "SMALLINT", "INT", "BIGINT", "DECIMAL", "FLOAT", "DOUBLE")
+
+
+@dataclass(frozen=True)
+class SqlType:
+    name: str  # canonical root name, e.g. "BIGINT", "TIMESTAMP", "ROW"
+    params: tuple[int, ...] = ()
+    children: tuple[SqlType, ...] = ()
+    fields: tuple[str, ...] = ()  # ROW field names, parallel to children
+    nullable: bool = True
+
+    def sql(self, *, with_nullability: bool = True) -> str:
+        text = self._body()
+        if with_nullability and not self.nullable:
+            text += " NOT NULL"
+        return text
+
+    def _body(self) -> str:
+        if self.name == "ROW":
+            inner = ", ".join(
+                f"{quote_identifier(n)} {c.sql()}"
+                for n, c in zip(self.fields, self.children, strict=False)
+            )
+            return f"ROW<{inner}>"
+        if self.name in NESTED:
+            return f"{self.name}<{', '.join(c.sql() for c in self.children)}>"
+        if self.params:
+            return f"{self.name}({', '.join(str(p) for p in self.params)})"
+        return self.name
+
+    def __str__(self) -> str:
+        return self.sql()
+
+    def with_nullable(self, nullable: bool) -> SqlType:
+        return self if self.nullable == nullable else replace(self, nullable=nullable)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.name in NUMERIC_ORDER
+
+    @property
+    def is_integer(self) -> bool:
+        return self.name in INTEGERS
+
+    @property
+    def is_string(self) -> bool:
+        return self.name in ("STRING", "VARCHAR", "CHAR")
+
+    @property
+    def is_timestamp(self) -> bool:
+        return self.name in ("TIMESTAMP", "TIMESTAMP_LTZ")
+
+
+def t(text: str) -> SqlType:
+    """Shorthand used by the function tables: parse a known-good type string."""
+    return parse_type(text)
+
+
+STRING = SqlType("STRING")
+BOOLEAN = SqlType("BOOLEAN")
+BIGINT = SqlType("BIGINT")
+INT = SqlType("INT")
+DOUBLE = SqlType("DOUBLE")
+TIMESTAMP3 = SqlType("TIMESTAMP", (3,))
+TIMESTAMP_LTZ3 = SqlType("TIMESTAMP_LTZ", (3,))
+DATE = SqlType("DATE")
+NULL = SqlType("NULL")
+
+
+def parse_type(text: str) -> SqlType:
+    tokens = [tok for tok in Tokenizer().tokenize(text) if tok.token_type != TokenType.SEMICOLON]
+    parser = _TypeParser(tokens, text)
+    result = parser.parse()
+    if parser.pos != len(tokens):
+        raise TypeSyntaxError(f"unexpected {tokens[parser.pos].text!r} in type {text!r}")
+    return result
+
+
+class _TypeParser:
+    def __init__(self, tokens: list[Token], text: str) -> None:
+        self.tokens = tokens
+        self.text = text
+        self.pos = 0
+
+    def peek(self, offset: int = 0) -> Token | None:
+        i = self.pos + offset
+        return self.tokens[i] if i < len(self.tokens) else None
+
+    def word(self, offset: int = 0) -> str:
+        tok = self.peek(offset)
+        return tok.text.upper() if tok else ""
+
+    def expect(self, token_type: TokenType) -> Token:
+        tok = self.peek()
+        if tok is None or tok.token_type != token_type:
+            raise TypeSyntaxError(f"invalid type {self.text!r}")
+        self.pos += 1
+        return tok
+
+    def parse(self) -> SqlType:
+        root = self._root()
+        result = self._params(root)
+        return self._nullability(result)
+
+    def _root(self) -> str:
+        if self.peek() is None:
+            raise TypeSyntaxError(f"empty type {self.text!r}")
+        name = self.word()
+        self.pos += 1
+        if name == "DOUBLE" and self.word() == "PRECISION":
+            self.pos += 1
+        return ALIASES.get(name, name)
+
+    def _params(self, name: str) -> SqlType:
+        if name in NESTED:
+            return self._nested(name)
+        params: tuple[int, ...] = ()
+        tok = self.peek()
+        if tok is not None and tok.token_type == TokenType.L_PAREN:
+            if name not in PARAMETRIC:
+                raise TypeSyntaxError(f"type {name} takes no parameters in {self.text!r}")
+            self.pos += 1
+            nums = [int(self.expect(TokenType.NUMBER).text)]
+            while self.peek() and self.peek().token_type == TokenType.COMMA:  # type: ignore[union-attr]
+                self.pos += 1
+                nums.append(int(self.expect(TokenType.NUMBER).text))
+            self.expect(TokenType.R_PAREN)
+            params = tuple(nums)
+        if name == "VARBINARY" and not params:
+            name = "BYTES"
+        if name == "TIMESTAMP" and self._match_words("WITH", "LOCAL", "TIME", "ZONE"):
+            name = "TIMESTAMP_LTZ"
+        self._match_words("WITHOUT", "TIME", "ZONE")
+        if name not in SIMPLE and name not in PARAMETRIC:
+            raise TypeSyntaxError(f"unknown type {name!r} in {self.text!r}")
+        return SqlType(name, _default_params(name, params))
+
+    def _match_words(self, *words: str) -> bool:
+        if all(self.word(i) == w for i, w in enumerate(words)):
+            self.pos += len(words)
+            return True
+        return False
+
+    def _nested(self, name: str) -> SqlType:
+        tok = self.peek()
+        close = TokenType.GT
+        if tok is not None and tok.token_type == TokenType.L_PAREN and name == "ROW":
+            close = TokenType.R_PAREN
+            self.pos += 1
+        else:
+            self.expect(TokenType.LT)
+        children: list[SqlType] = []
+        fields: list[str] = []
+        while True:
+            if name == "ROW":
+                field_tok = self.peek()
+                if field_tok is None:
+                    raise TypeSyntaxError(f"invalid type {self.text!r}")
+                fields.append(field_tok.text)
+                self.pos += 1
+            children.append(self.parse())
+            if self.peek() and self.peek().token_type == TokenType.COMMA:  # type: ignore[union-attr]
+                self.pos += 1
+                continue
+            break
+        self.expect(close)
+        if name == "MAP" and len(children) != 2:
+            raise TypeSyntaxError(f"MAP needs a key and a value type in {self.text!r}")
+        if name in ("ARRAY", "MULTISET") and len(children) != 1:
+            raise TypeSyntaxError(f"{name} needs one element type in {self.text!r}")
+        return SqlType(name, children=tuple(children), fields=tuple(fields))
+
+    def _nullability(self, result: SqlType) -> SqlType:
+        if self._match_words("NOT", "NULL"):
+            return result.with_nullable(False)
+        self._match_words("NULL")
+        return result
+
+
+def _default_params(name: str, params: tuple[int, ...]) -> tuple[int, ...]:
+    if params:
+        return params
+    return {"TIMESTAMP": (6,), "TIMESTAMP_LTZ": (6,), "DECIMAL": (10, 0)}.get(name, ())
+
+
+def common_type(types: list[SqlType]) -> SqlType:
+    """The least restrictive type of CASE/COALESCE/UNION branches (NULL literals ignored)."""
+    real = [x for x in types if x.name != "NULL"]
+    if not real:
+        return STRING
+    nullable = any(x.nullable for x in types) or len(real) != len(types)
+    first = real[0]
+    if all(x.sql(with_nullability=False) == first.sql(with_nullability=False) for x in real):
+        return first.with_nullable(nullable)
+    if all(x.is_numeric for x in real):
+        widest = max(real, key=lambda x: NUMERIC_ORDER.index(x.name))
+        return widest.with_nullable(nullable)
+    if all(x.is_string for x in real):
+        return STRING.with_nullable(nullable)
+    if all(x.is_timestamp for x in real):
+        return real[0].with_nullable(nullable)
+    return STRING.with_nullable(nullable)
