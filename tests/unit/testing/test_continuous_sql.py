@@ -1,0 +1,102 @@
+"""Continuous-test SQL: one job per test, violations as append-only rows, quoting, golden script.
+
+The golden script was accepted by the real Flink 2.2 planner (shared flink_explain tool, 14/14
+scripts, every sink append-only); `tests/integration/test_datatests_continuous.py` runs it.
+Regenerate with `STREAMT_UPDATE_GOLDEN=1`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from streamt.testing.assertions import (
+    AcceptedTypes,
+    AcceptedValues,
+    Assertion,
+    AssertionKind,
+    Bucket,
+    CustomSql,
+    Distribution,
+    ForeignKey,
+    Freshness,
+    MaxLag,
+    NotNull,
+    Range,
+    Throughput,
+    TypeName,
+    UniqueKey,
+)
+from streamt.testing.continuous_sql import JobSettings, TargetTable, continuous_job
+
+GOLDEN = Path(__file__).parent / "golden" / "continuous_all.sql"
+
+TARGET = TargetTable(
+    "orders_clean",
+    "orders.clean",
+    (
+        ("order_id", "STRING"),
+        ("customer_id", "STRING"),
+        ("amount", "DOUBLE"),
+        ("status", "STRING"),
+        ("ts", "TIMESTAMP(3)"),
+    ),
+)
+REFS = {"customers": TargetTable("customers", "customers.raw", (("id", "STRING"),))}
+SETTINGS = JobSettings("shop", "localhost:9092", 1_700_000_000_000, dlq_topic="orders.dlq")
+
+ALL = [
+    Assertion(0, AssertionKind.NOT_NULL, NotNull(("order_id",))),
+    Assertion(1, AssertionKind.ACCEPTED_VALUES, AcceptedValues("status", ("NEW", "it's"))),
+    Assertion(2, AssertionKind.RANGE, Range("amount", 0, 1000)),
+    Assertion(3, AssertionKind.ACCEPTED_TYPES, AcceptedTypes((("amount", TypeName.NUMBER),))),
+    Assertion(
+        4, AssertionKind.CUSTOM_SQL, CustomSql("big", "amount > 500 AND CHAR_LENGTH(status) > 2")
+    ),
+    Assertion(5, AssertionKind.UNIQUE_KEY, UniqueKey(("order_id",))),
+    Assertion(6, AssertionKind.UNIQUE_KEY, UniqueKey(("order_id",), 0.1, 60_000)),
+    Assertion(7, AssertionKind.FOREIGN_KEY, ForeignKey("customer_id", "customers", "id", 5000)),
+    Assertion(
+        8, AssertionKind.FOREIGN_KEY, ForeignKey("customer_id", "customers", "id", 5000, 0.9)
+    ),
+    Assertion(
+        9, AssertionKind.DISTRIBUTION, Distribution("amount", (Bucket(None, 100, 0.8, 0.1),))
+    ),
+    Assertion(10, AssertionKind.MAX_LAG, MaxLag("ts", 30_500)),
+    Assertion(11, AssertionKind.THROUGHPUT, Throughput(1, 100, 10_000)),
+    Assertion(12, AssertionKind.FRESHNESS, Freshness(60_000)),
+]
+
+
+def test_all_assertions_compile_to_one_job_matching_the_golden_script() -> None:
+    job = continuous_job("all", ALL, TARGET, REFS, SETTINGS)
+    assert job.pipeline_name == "streamt-test.shop.all"
+    assert job.config["pipeline.name"] == "streamt-test.shop.all"
+    if os.environ.get("STREAMT_UPDATE_GOLDEN"):
+        GOLDEN.write_text(job.script)
+    assert job.script == GOLDEN.read_text()
+
+
+def test_literals_and_identifiers_are_quoted() -> None:
+    target = TargetTable("t", "we`ird", (("we`ird col", "STRING"),))
+    a = Assertion(
+        0, AssertionKind.ACCEPTED_VALUES, AcceptedValues("we`ird col", ("a'); DROP TABLE x; --",))
+    )
+    script = continuous_job("t'x", [a], target, {}, SETTINGS).script
+    assert "`we``ird col`" in script
+    assert "'a''); DROP TABLE x; --'" in script
+    assert "'t''x'" in script
+
+
+def test_dlq_only_for_row_level_and_heartbeat_only_for_rates() -> None:
+    row = continuous_job("r", ALL[:1], TARGET, REFS, SETTINGS)
+    assert (
+        "EXECUTE STATEMENT SET" in row.script
+        and "`headers` MAP<STRING, BYTES> METADATA" in row.script
+    )
+    assert "'streamt-reason'" in row.script
+    windowed = continuous_job("w", ALL[6:7], TARGET, REFS, SETTINGS)
+    assert "dlq" not in windowed.script and "heartbeat" not in windowed.script
+    rate = continuous_job("r2", ALL[11:12], TARGET, REFS, SETTINGS)
+    assert "'connector' = 'datagen'" in rate.script
+    assert "'scan.startup.timestamp-millis' = '1700000000000'" in rate.script
