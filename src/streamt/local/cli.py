@@ -1,0 +1,151 @@
+"""`streamt local ...`: thin click commands over `streamt.local.stack.Stack`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.local.config import StackConfig, load_config
+from streamt.local.describe import describe
+from streamt.local.spec import Component
+from streamt.local.stack import ProcessStatus, Stack
+
+_COMPONENTS = [c.value for c in Component]
+
+
+def _echo(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group()
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Stack home (data, logs, PID files). Default: $STREAMT_LOCAL_HOME or ~/.local/share/streamt/local.",
+)
+@click.option(
+    "--port-offset",
+    type=int,
+    default=None,
+    help="Add this to every port (run a second stack). Default: $STREAMT_LOCAL_PORT_OFFSET or 0.",
+)
+@click.pass_context
+def local(ctx: click.Context, home: Path | None, port_offset: int | None) -> None:
+    """Run the local stack: Kafka, Flink + SQL Gateway, Kafka Connect, Schema Registry."""
+    ctx.obj = load_config(home=home, port_offset=port_offset)
+
+
+@local.command()
+@click.option("--wait/--no-wait", default=False, help="Wait until every component is healthy.")
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice(_COMPONENTS),
+    help="Only these components (and what they need).",
+)
+@click.option(
+    "--timeout", type=float, default=240.0, show_default=True, help="Seconds to wait for health."
+)
+@click.pass_obj
+def up(cfg: StackConfig, wait: bool, only: tuple[str, ...], timeout: float) -> None:
+    """Start the stack (reuses components already running)."""
+    started = time.monotonic()
+    Stack(cfg, _echo).up(tuple(Component(c) for c in only), wait=wait, timeout=timeout)
+    ep = cfg.endpoints
+    _echo(f"local stack up in {time.monotonic() - started:.1f} s (home {cfg.home})")
+    for label, value in (
+        ("Kafka", ep.kafka_bootstrap),
+        ("Schema Registry", ep.schema_registry_url),
+        ("Flink REST", ep.flink_rest_url),
+        ("SQL Gateway", ep.sql_gateway_url),
+        ("Kafka Connect", ep.connect_url),
+    ):
+        _echo(f"  {label:<16} {value}")
+
+
+@local.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def status(cfg: StackConfig, fmt: str) -> None:
+    """Version, port, PID, memory and health of each component."""
+    rows = Stack(cfg).status()
+    if fmt == "json":
+        click.echo(
+            json.dumps({"home": str(cfg.home), "processes": [_row_dict(r) for r in rows]}, indent=2)
+        )
+        return
+    click.echo(f"{'process':<15} {'version':<12} {'port':>6} {'pid':>8} {'rss':>9}  state")
+    for r in rows:
+        rss = f"{r.rss_bytes / 2**20:.0f} MiB" if r.rss_bytes else "-"
+        click.echo(
+            f"{r.name:<15} {r.version:<12} {r.port or '-':>6} {r.pid or '-':>8} {rss:>9}  {r.state}"
+        )
+
+
+def _row_dict(r: ProcessStatus) -> dict[str, object]:
+    return {
+        "name": r.name,
+        "component": r.component,
+        "version": r.version,
+        "port": r.port,
+        "pid": r.pid,
+        "rss_bytes": r.rss_bytes,
+        "healthy": r.healthy,
+        "state": r.state,
+    }
+
+
+@local.command()
+@click.argument("component", required=False)
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
+@click.option("--lines", "-n", type=int, default=50, show_default=True)
+@click.pass_obj
+def logs(cfg: StackConfig, component: str | None, follow: bool, lines: int) -> None:
+    """Show the log of a process or component (default: all, last lines)."""
+    specs = describe(cfg)
+    chosen = [s for s in specs if component in (None, s.name, s.component.value)]
+    if not chosen:
+        names = sorted({s.name for s in specs} | set(_COMPONENTS))
+        raise StreamtError(
+            Diagnostic(
+                "K006", f"unknown component {component!r}", hint="one of: " + ", ".join(names)
+            )
+        )
+    files = [f for s in chosen for f in (s.log_file, s.log_file.with_suffix(".out")) if f.exists()]
+    for f in files:
+        if len(files) > 1:
+            click.echo(f"==> {f} <==")
+        for line in f.read_text(errors="replace").splitlines()[-lines:]:
+            click.echo(line)
+    if follow:
+        _follow(files)
+
+
+def _follow(files: list[Path]) -> None:
+    positions = {f: f.stat().st_size for f in files}
+    while True:
+        for f in files:
+            size = f.stat().st_size if f.exists() else 0
+            if size < positions[f]:
+                positions[f] = 0
+            if size > positions[f]:
+                with f.open("rb") as fh:
+                    fh.seek(positions[f])
+                    click.echo(fh.read().decode(errors="replace"), nl=False)
+                positions[f] = size
+        time.sleep(0.5)
+
+
+@local.command()
+@click.option("--purge", is_flag=True, help="Also delete the stack's data, logs and configs.")
+@click.pass_obj
+def down(cfg: StackConfig, purge: bool) -> None:
+    """Stop exactly the processes `up` started (by PID file)."""
+    stopped = Stack(cfg, _echo).down(purge=purge)
+    _echo(f"stopped {len(stopped)} process(es)" + (f"; purged {cfg.home}" if purge else ""))

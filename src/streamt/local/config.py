@@ -1,0 +1,148 @@
+"""Configuration of one local stack: where it lives, which ports and heaps it uses.
+
+Everything has a default sized for a 2-core / 24 GB machine and can be overridden by
+environment variables (`STREAMT_LOCAL_HOME`, `STREAMT_CACHE_DIR`, `STREAMT_LOCAL_PORT_OFFSET`,
+`STREAMT_LOCAL_PORT_<NAME>`, `STREAMT_LOCAL_HEAP_<NAME>`, `STREAMT_LOCAL_VERSION_<NAME>`,
+`JAVA_HOME`) or CLI options. The value is frozen; components only read it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from streamt.local.endpoints import Endpoints
+from streamt.local.versions import Versions, versions_from_env
+
+
+@dataclass(frozen=True)
+class Ports:
+    kafka: int = 9092
+    kafka_controller: int = 9093
+    schema_registry: int = 8081  # the Confluent API at the root (streamt's proxy)
+    registry_backend: int = 8091  # Apicurio itself
+    registry_management: int = 8092  # Apicurio health/metrics
+    flink_rest: int = 8082
+    flink_rpc: int = 6123
+    connect: int = 8083
+    sql_gateway: int = 8084
+
+    def shifted(self, offset: int) -> Ports:
+        return Ports(**{f.name: getattr(self, f.name) + offset for f in fields(self)})
+
+
+@dataclass(frozen=True)
+class Heaps:
+    """-Xmx of each JVM; Flink JM/TM are sized by total process memory instead."""
+
+    kafka: str = "768m"
+    connect: str = "768m"
+    sql_gateway: str = "640m"
+    registry: str = "384m"
+    jobmanager_process: str = "1024m"
+    taskmanager_process: str = "2048m"
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "streamt" / "local"
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "streamt"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    home: Path = field(default_factory=default_home)
+    cache: Path = field(default_factory=default_cache)
+    ports: Ports = field(default_factory=Ports)
+    heaps: Heaps = field(default_factory=Heaps)
+    versions: Versions = field(default_factory=Versions)
+    java: str = "java"
+    taskmanager_slots: int = 4
+
+    @property
+    def endpoints(self) -> Endpoints:
+        p = self.ports
+        return Endpoints(
+            kafka_bootstrap=f"localhost:{p.kafka}",
+            schema_registry_url=f"http://localhost:{p.schema_registry}",
+            flink_rest_url=f"http://localhost:{p.flink_rest}",
+            connect_url=f"http://localhost:{p.connect}",
+            sql_gateway_url=f"http://localhost:{p.sql_gateway}",
+        )
+
+    # directories inside the home
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.home / "tmp"
+
+
+def _java_from_env(env: dict[str, str]) -> str:
+    java_home = env.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    return "java"
+
+
+def _ports_from_env(env: dict[str, str], offset: int) -> Ports:
+    ports = Ports().shifted(offset)
+    overrides = {
+        f.name: int(env[f"STREAMT_LOCAL_PORT_{f.name.upper()}"])
+        for f in fields(Ports)
+        if f"STREAMT_LOCAL_PORT_{f.name.upper()}" in env
+    }
+    return replace(ports, **overrides)
+
+
+def _heaps_from_env(env: dict[str, str]) -> Heaps:
+    overrides = {
+        f.name: env[f"STREAMT_LOCAL_HEAP_{f.name.upper()}"]
+        for f in fields(Heaps)
+        if f"STREAMT_LOCAL_HEAP_{f.name.upper()}" in env
+    }
+    return replace(Heaps(), **overrides)
+
+
+def load_config(
+    home: Path | None = None,
+    port_offset: int | None = None,
+    env: dict[str, str] | None = None,
+) -> StackConfig:
+    """The stack configuration from explicit options, then the environment, then defaults."""
+    source = dict(os.environ if env is None else env)
+    home_dir = home or Path(source.get("STREAMT_LOCAL_HOME") or default_home())
+    cache_dir = Path(source.get("STREAMT_CACHE_DIR") or default_cache())
+    offset = (
+        port_offset
+        if port_offset is not None
+        else int(source.get("STREAMT_LOCAL_PORT_OFFSET", "0"))
+    )
+    versions: Versions = versions_from_env(source)
+    return StackConfig(
+        home=home_dir.expanduser().absolute(),
+        cache=cache_dir.expanduser().absolute(),
+        ports=_ports_from_env(source, offset),
+        heaps=_heaps_from_env(source),
+        versions=versions,
+        java=_java_from_env(source),
+    )

@@ -1,0 +1,47 @@
+"""Health probes of the stack's processes: quick, never raising, True/False."""
+
+from __future__ import annotations
+
+import httpx
+
+from streamt.local.ports import port_accepts
+from streamt.local.spec import Health, HealthKind
+
+
+def probe(health: Health, timeout: float = 2.0) -> bool:
+    try:
+        if health.kind is HealthKind.HTTP:
+            return _http_ok(health.target, timeout)
+        if health.kind is HealthKind.FLINK_TASKMANAGER:
+            return _taskmanagers(health.target, timeout) >= 1
+        if health.kind is HealthKind.KAFKA:
+            return _kafka_ok(health.target, timeout)
+    except (httpx.HTTPError, ValueError, OSError):
+        return False
+    return False
+
+
+def _http_ok(url: str, timeout: float) -> bool:
+    return httpx.get(url, timeout=timeout).status_code == 200
+
+
+def _taskmanagers(url: str, timeout: float) -> int:
+    response = httpx.get(url, timeout=timeout)
+    if response.status_code != 200:
+        return 0
+    return int(response.json().get("taskmanagers", 0))
+
+
+def _kafka_ok(bootstrap: str, timeout: float) -> bool:
+    port = int(bootstrap.rsplit(":", 1)[1])
+    if not port_accepts(port):
+        return False
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+    try:
+        metadata = admin.list_topics(timeout=timeout)
+    except KafkaException:
+        return False
+    return bool(metadata.brokers)

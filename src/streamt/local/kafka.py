@@ -1,0 +1,155 @@
+"""Kafka: one KRaft broker+controller, and the Kafka Connect distributed worker.
+
+Both run from the same `lib/` of the Kafka bundle (one consistent set of jars), with
+replication factor 1 everywhere and settings for fast tests (1-partition offsets topic,
+no initial rebalance delay). The storage is formatted once per data dir.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.local.bundles import BundleSet
+from streamt.local.config import StackConfig
+from streamt.local.describe import described
+from streamt.local.fetch import bundle_dir
+from streamt.local.jvm import COMMON_FLAGS, classpath, log_flags, write_if_changed, write_log4j
+from streamt.local.spec import ProcessSpec
+
+
+def _lib_jars(cfg: StackConfig, bundles: BundleSet) -> list[Path]:
+    return sorted((bundle_dir(cfg.cache, bundles.kafka) / "lib").glob("*.jar"))
+
+
+def server_properties(cfg: StackConfig) -> str:
+    p = cfg.ports
+    data = cfg.data_dir / "kafka"
+    lines = [
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@127.0.0.1:{p.kafka_controller}",
+        f"listeners=PLAINTEXT://127.0.0.1:{p.kafka},CONTROLLER://127.0.0.1:{p.kafka_controller}",
+        f"advertised.listeners=PLAINTEXT://localhost:{p.kafka}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        f"log.dirs={data}",
+        "num.partitions=1",
+        "default.replication.factor=1",
+        "min.insync.replicas=1",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "transaction.state.log.num.partitions=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "share.coordinator.state.topic.num.partitions=1",
+        "group.initial.rebalance.delay.ms=0",
+        "auto.create.topics.enable=true",
+        "log.retention.hours=168",
+        "num.network.threads=2",
+        "num.io.threads=2",
+        "background.threads=2",
+        "log.cleaner.threads=1",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _cluster_id(cfg: StackConfig) -> str:
+    path = cfg.data_dir / "kafka-cluster-id"
+    if path.exists():
+        return path.read_text().strip()
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(cid)
+    return cid
+
+
+def prepare_kafka(cfg: StackConfig, bundles: BundleSet) -> ProcessSpec:
+    conf = cfg.conf_dir / "kafka"
+    props = write_if_changed(conf / "server.properties", server_properties(cfg))
+    log4j = write_log4j(conf)
+    log_file = described(cfg, "kafka").log_file
+    cp = classpath(_lib_jars(cfg, bundles))
+    _format_storage(cfg, cp, props, log4j)
+    argv = [
+        cfg.java, f"-Xms{cfg.heaps.kafka}", f"-Xmx{cfg.heaps.kafka}", *COMMON_FLAGS,
+        *log_flags(log_file, log4j), f"-Dkafka.logs.dir={cfg.log_dir}",
+        "-cp", cp, "kafka.Kafka", str(props),
+    ]  # fmt: skip
+    return replace(described(cfg, "kafka"), argv=tuple(argv), stop_timeout=20.0)
+
+
+def _format_storage(cfg: StackConfig, cp: str, props: Path, log4j: Path) -> None:
+    if (cfg.data_dir / "kafka" / "meta.properties").exists():
+        return
+    argv = [
+        cfg.java, "-Xmx256m", *COMMON_FLAGS,
+        *log_flags(cfg.log_dir / "kafka-format.log", log4j),
+        "-cp", cp, "kafka.tools.StorageTool", "format",
+        "--cluster-id", _cluster_id(cfg), "--config", str(props), "--ignore-formatted",
+    ]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise StreamtError(
+            Diagnostic(
+                "K004",
+                f"formatting the Kafka storage in {cfg.data_dir / 'kafka'} failed:\n{tail}",
+                hint="`streamt local down --purge` resets the stack's data",
+            )
+        )
+
+
+def worker_properties(cfg: StackConfig, bundles: BundleSet) -> str:
+    p = cfg.ports
+    plugin_path = ",".join(
+        str(bundle_dir(cfg.cache, b)) for b in (bundles.connect_file, bundles.jdbc_sink)
+    )
+    lines = [
+        f"bootstrap.servers=localhost:{p.kafka}",
+        "group.id=streamt-local-connect",
+        "key.converter=org.apache.kafka.connect.json.JsonConverter",
+        "value.converter=org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable=false",
+        "value.converter.schemas.enable=false",
+        "offset.storage.topic=_connect-offsets",
+        "offset.storage.replication.factor=1",
+        "offset.storage.partitions=1",
+        "config.storage.topic=_connect-configs",
+        "config.storage.replication.factor=1",
+        "status.storage.topic=_connect-status",
+        "status.storage.replication.factor=1",
+        "status.storage.partitions=1",
+        "offset.flush.interval.ms=1000",
+        f"listeners=http://127.0.0.1:{p.connect}",
+        "rest.advertised.host.name=localhost",
+        f"rest.advertised.port={p.connect}",
+        f"plugin.path={plugin_path}",
+        "plugin.discovery=hybrid_warn",
+        "scheduled.rebalance.max.delay.ms=0",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def prepare_connect(cfg: StackConfig, bundles: BundleSet) -> ProcessSpec:
+    conf = cfg.conf_dir / "connect"
+    props = write_if_changed(conf / "worker.properties", worker_properties(cfg, bundles))
+    log4j = write_log4j(conf)
+    log_file = described(cfg, "connect").log_file
+    argv = [
+        cfg.java, "-Xms256m", f"-Xmx{cfg.heaps.connect}", *COMMON_FLAGS,
+        *log_flags(log_file, log4j), f"-Dkafka.logs.dir={cfg.log_dir}",
+        "-cp", classpath(_lib_jars(cfg, bundles)),
+        "org.apache.kafka.connect.cli.ConnectDistributed", str(props),
+    ]  # fmt: skip
+    return replace(described(cfg, "connect"), argv=tuple(argv), after=("kafka",), stop_timeout=20.0)

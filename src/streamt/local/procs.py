@@ -1,0 +1,156 @@
+"""Processes of the stack: start detached, remember by PID file, stop exactly those.
+
+A PID file (`<home>/run/<name>.pid`, JSON) records the PID and the process start time
+from /proc, so a recycled PID is never mistaken for ours. Nothing here kills by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class PidRecord:
+    name: str
+    pid: int
+    start_ticks: int  # /proc/<pid>/stat field 22
+
+
+def proc_start_ticks(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may contain spaces; fields after ')' are fixed
+    rest = stat.rsplit(")", 1)[1].split()
+    return int(rest[19])
+
+
+def is_running(record: PidRecord) -> bool:
+    ticks = proc_start_ticks(record.pid)
+    if ticks is None or ticks != record.start_ticks:
+        return False
+    return _state(record.pid) not in ("Z", "X")
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "X"
+
+
+def rss_bytes(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def pid_file(run_dir: Path, name: str) -> Path:
+    return run_dir / f"{name}.pid"
+
+
+def read_pid(run_dir: Path, name: str) -> PidRecord | None:
+    try:
+        data = json.loads(pid_file(run_dir, name).read_text())
+        return PidRecord(name=name, pid=int(data["pid"]), start_ticks=int(data["start_ticks"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def live_pid(run_dir: Path, name: str) -> PidRecord | None:
+    record = read_pid(run_dir, name)
+    return record if record is not None and is_running(record) else None
+
+
+def spawn(
+    name: str,
+    argv: list[str],
+    *,
+    run_dir: Path,
+    out_file: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> PidRecord:
+    """Start argv in its own session, stdout+stderr to out_file, and write its PID file."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    with out_file.open("ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+            cwd=cwd,
+        )
+    ticks = proc_start_ticks(proc.pid) or 0
+    record = PidRecord(name=name, pid=proc.pid, start_ticks=ticks)
+    pid_file(run_dir, name).write_text(json.dumps({"pid": proc.pid, "start_ticks": ticks}))
+    _ZOMBIE_GUARD[proc.pid] = proc
+    return record
+
+
+# Popen objects of children we started in this process, so they can be reaped (no zombies).
+_ZOMBIE_GUARD: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _reap(pid: int) -> None:
+    proc = _ZOMBIE_GUARD.get(pid)
+    if proc is not None:
+        proc.poll()
+
+
+def has_exited(record: PidRecord) -> bool:
+    _reap(record.pid)
+    return not is_running(record)
+
+
+def stop(record: PidRecord, run_dir: Path, timeout: float) -> bool:
+    """SIGTERM, wait up to timeout, then SIGKILL. True if it had to be killed."""
+    killed = False
+    if is_running(record):
+        _signal(record.pid, signal.SIGTERM)
+        if not _wait_gone(record, timeout):
+            _signal(record.pid, signal.SIGKILL)
+            _wait_gone(record, 5.0)
+            killed = True
+    pid_file(run_dir, record.name).unlink(missing_ok=True)
+    return killed
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _wait_gone(record: PidRecord, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _reap(record.pid)
+        if not is_running(record):
+            return True
+        time.sleep(0.1)
+    return not is_running(record)
+
+
+def uptime_seconds(record: PidRecord) -> float:
+    try:
+        boot_uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except OSError:
+        return 0.0
+    return max(0.0, boot_uptime - record.start_ticks / _CLOCK_TICKS)

@@ -1,0 +1,45 @@
+"""The shape of one process of the stack, as built by the component modules."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Component(str, enum.Enum):
+    """What a user can name in `--only` / `logs`; each maps to one or more processes."""
+
+    KAFKA = "kafka"
+    CONNECT = "connect"
+    FLINK = "flink"
+    SQL_GATEWAY = "sql-gateway"
+    SCHEMA_REGISTRY = "schema-registry"
+
+
+class HealthKind(str, enum.Enum):
+    HTTP = "http"  # GET url answers 200 (and the JSON predicate holds)
+    KAFKA = "kafka"  # a Kafka client gets cluster metadata
+    FLINK_TASKMANAGER = "flink-taskmanager"  # the JM's /overview counts >= 1 TaskManager
+
+
+@dataclass(frozen=True)
+class Health:
+    kind: HealthKind
+    target: str  # url or bootstrap servers
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    component: Component
+    version: str
+    argv: tuple[str, ...]
+    port: int  # the port users talk to (0: none of its own)
+    bind_ports: tuple[int, ...]  # must be free before start
+    health: Health
+    log_file: Path
+    env: tuple[tuple[str, str], ...] = ()
+    after: tuple[str, ...] = ()  # processes that must be healthy before this one starts
+    stop_timeout: float = 15.0
+    extra_logs: tuple[Path, ...] = field(default=())

