@@ -23,6 +23,10 @@ COMMANDS: dict[str, str] = {
     "lineage": "streamt.cli.commands.lineage:lineage",
     "compile": "streamt.cli.commands.compile:compile_command",
     "local": "streamt.local.cli:local",
+    "plan": "streamt.cli.commands.plan:plan_command",
+    "apply": "streamt.cli.commands.apply:apply_command",
+    "rollback": "streamt.cli.commands.rollback:rollback_command",
+    "status": "streamt.cli.commands.status:status_command",
 }
 
 

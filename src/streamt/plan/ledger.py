@@ -40,6 +40,7 @@ class JobVersion(_Frozen):
 
     statements: tuple[str, ...]
     config: dict[str, str] = Field(default_factory=dict)
+    query: str = ""
     data_fingerprint: str = ""
     job_id: str = ""
     savepoint: str | None = None  # taken when this version was stopped

@@ -1,0 +1,77 @@
+"""What every apply step gets: the systems, the ledger (as planned) and its writer, options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, KafkaConnect, SchemaRegistry
+from streamt.artifacts.plan_file import Change
+from streamt.plan.ledger import Ledger, LedgerEntry
+from streamt.state.ledger import LedgerWriter
+from streamt.state.systems import Systems
+
+
+class StepError(Exception):
+    """A step failed; the message says what happened and what to do."""
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    allow_destructive: bool = False
+    environ: Mapping[str, str] = field(default_factory=dict)
+    max_workers: int = 4
+    job_start_timeout_s: float = 120.0
+    job_stable_s: float = 5.0  # a new job must stay RUNNING this long to count as started
+    savepoint_dir: str | None = None
+    poll_s: float = 0.5
+
+
+@dataclass
+class StepContext:
+    systems: Systems
+    ledger: Ledger
+    writer: LedgerWriter
+    options: ApplyOptions
+
+    def entry(self, change: Change) -> LedgerEntry | None:
+        return self.ledger.get(change.kind, change.name)
+
+    def base_entry(self, change: Change, *, owned: bool) -> LedgerEntry:
+        found = self.entry(change)
+        if found is not None:
+            return found
+        return LedgerEntry(
+            project=self.ledger.project,
+            environment=self.ledger.environment,
+            kind=change.kind,
+            name=change.name,
+            node=change.node,
+            owned=owned,
+        )
+
+    @property
+    def kafka(self) -> KafkaAdmin:
+        return _need(self.systems.kafka, "kafka")
+
+    @property
+    def registry(self) -> SchemaRegistry:
+        return _need(self.systems.registry, "schema_registry")
+
+    @property
+    def flink(self) -> FlinkCluster:
+        return _need(self.systems.flink, "flink")
+
+    @property
+    def connect(self) -> KafkaConnect:
+        return _need(self.systems.connect, "connect")
+
+
+T = TypeVar("T")
+
+
+def _need(system: T | None, name: str) -> T:
+    if system is None:
+        raise StepError(f"runtime.{name} is not configured")
+    return system

@@ -1,0 +1,167 @@
+"""`execute_plan(plan, ...)`: run a plan's changes in dependency order, in parallel within a phase.
+
+Phases: delete connectors -> delete jobs -> subjects -> topics -> jobs -> connectors ->
+delete topics -> delete subjects. Steps inside a phase are independent and run on a thread pool;
+a failed step stops the apply after its phase (later phases depend on earlier ones), and the
+ledger records how far it got, so the next `plan` picks up exactly there.
+
+Refused changes and, without `allow_destructive`, destructive ones stop the apply before any
+step runs. `--dry-run` is `explain_plan`: the same phases and steps, described, not executed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from streamt.adapters.protocols import AdapterError
+from streamt.apply.context import ApplyOptions, StepContext, StepError
+from streamt.apply.jobs import apply_job, delete_job
+from streamt.apply.resources import (
+    apply_connector,
+    apply_subject,
+    apply_topic,
+    delete_connector,
+    delete_subject,
+    delete_topic,
+)
+from streamt.apply.secrets import check_variables
+from streamt.artifacts.plan_file import Action, Change, Plan, ResourceKind
+from streamt.diagnostics import Diagnostic, StreamtError
+
+Step = Callable[[StepContext, Change], str]
+K = ResourceKind
+PHASES: tuple[tuple[str, K, bool], ...] = (
+    ("delete connectors", K.CONNECTOR, True),
+    ("delete jobs", K.JOB, True),
+    ("subjects", K.SUBJECT, False),
+    ("topics", K.TOPIC, False),
+    ("jobs", K.JOB, False),
+    ("connectors", K.CONNECTOR, False),
+    ("delete topics", K.TOPIC, True),
+    ("delete subjects", K.SUBJECT, True),
+)
+
+
+def step_for(change: Change) -> Step:
+    deleting = change.action is Action.DELETE
+    match change.kind:
+        case ResourceKind.SUBJECT:
+            return delete_subject if deleting else apply_subject
+        case ResourceKind.TOPIC:
+            return delete_topic if deleting else apply_topic
+        case ResourceKind.JOB:
+            return delete_job if deleting else apply_job
+        case ResourceKind.CONNECTOR:
+            return delete_connector if deleting else apply_connector
+        case ResourceKind.GATEWAY_RULE:
+            raise StepError("Conduktor Gateway rules are not applied")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    change: Change
+    ok: bool
+    message: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    results: tuple[StepResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> tuple[StepResult, ...]:
+        return tuple(r for r in self.results if not r.ok)
+
+
+class Progress(Protocol):
+    def phase(self, name: str, changes: Sequence[Change]) -> None: ...
+    def started(self, change: Change) -> None: ...
+    def finished(self, result: StepResult) -> None: ...
+
+
+class NoProgress:
+    def phase(self, name: str, changes: Sequence[Change]) -> None:
+        return None
+
+    def started(self, change: Change) -> None:
+        return None
+
+    def finished(self, result: StepResult) -> None:
+        return None
+
+
+def phases(plan: Plan) -> list[tuple[str, list[Change]]]:
+    out = []
+    for name, kind, deleting in PHASES:
+        changes = [
+            c for c in plan.pending if c.kind is kind and (c.action is Action.DELETE) == deleting
+        ]
+        if changes:
+            out.append((name, changes))
+    return out
+
+
+def preflight(plan: Plan, options: ApplyOptions) -> None:
+    if plan.refused:
+        raise StreamtError(
+            [
+                Diagnostic("A002", f"{c.address}: {c.reason}", hint=c.hint, node=c.node)
+                for c in plan.refused
+            ]
+        )
+    destructive = [c for c in plan.pending if c.destructive]
+    if destructive and not options.allow_destructive:
+        raise StreamtError(
+            [
+                Diagnostic(
+                    "A003",
+                    f"{c.address}: {c.action.value} is destructive ({c.reason})",
+                    hint="re-run with --allow-destructive to allow it; nothing was applied",
+                    node=c.node,
+                )
+                for c in destructive
+            ]
+        )
+    check_variables(plan, options.environ)
+
+
+def execute_plan(
+    plan: Plan,
+    ctx: StepContext,
+    progress: Progress | None = None,
+    on_phase_done: Callable[[], None] | None = None,
+) -> ApplyReport:
+    preflight(plan, ctx.options)
+    events = progress or NoProgress()
+    results: list[StepResult] = []
+    with ThreadPoolExecutor(max_workers=max(1, ctx.options.max_workers)) as pool:
+        for name, changes in phases(plan):
+            events.phase(name, changes)
+            done = list(pool.map(lambda c: _run(ctx, c, events), changes))
+            results.extend(done)
+            if on_phase_done is not None:
+                on_phase_done()
+            if not all(r.ok for r in done):
+                break
+    return ApplyReport(tuple(results))
+
+
+def _run(ctx: StepContext, change: Change, events: Progress) -> StepResult:
+    events.started(change)
+    start = time.monotonic()
+    try:
+        message, ok = step_for(change)(ctx, change), True
+    except (StepError, AdapterError) as exc:
+        message, ok = str(exc), False
+    result = StepResult(change, ok, message, time.monotonic() - start)
+    events.finished(result)
+    return result

@@ -1,0 +1,185 @@
+"""The plan / apply / rollback facade over `streamt.context.Context` (used by the CLI and as API).
+
+    session = open_session(Context(path))        # load, compile, read ledger, observe
+    plan = session.plan(scope=None)              # pure
+    report = session.apply(plan, options)        # under the apply lock, re-checking staleness
+
+Everything the project needs is compiled in full (fingerprints cover the whole project) and a
+selection only narrows the plan (`scope`). Systems come from the project's `runtime:` with
+`${VAR}` resolved in memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from streamt import __version__
+from streamt.apply.context import ApplyOptions, StepContext
+from streamt.apply.executor import ApplyReport, Progress, execute_plan
+from streamt.apply.rollback import rollback_job
+from streamt.artifacts.plan_file import Plan, PlanMetadata, plan_from_json
+from streamt.compile.specs import DesiredState
+from streamt.diagnostics import Diagnostic, Location, StreamtError
+from streamt.load.model import Project
+from streamt.plan import LiveState, PlanOptions, build_plan
+from streamt.plan.ledger import Ledger
+from streamt.state import (
+    ApplyLock,
+    LedgerStore,
+    LedgerWriter,
+    Systems,
+    observe,
+    read_ledger,
+    systems_from_runtime,
+)
+
+
+class ProjectContext(Protocol):
+    """What the facade needs of `streamt.context.Context` (which sits above this room)."""
+
+    env: str | None
+    environ: Mapping[str, str]
+
+    def load(self) -> Project: ...
+    def compile(self, select: str | None = None) -> CompileResultLike: ...
+    def select(self, expr: str | None) -> frozenset[str] | None: ...
+
+
+class CompileResultLike(Protocol):
+    @property
+    def desired(self) -> DesiredState: ...
+
+
+def environment_name(ctx: ProjectContext) -> str:
+    project = ctx.load()
+    return ctx.env or project.environment or "default"
+
+
+@dataclass
+class Session:
+    ctx: ProjectContext
+    systems: Systems
+    desired: DesiredState
+    environment: str
+    ledger: Ledger = field(init=False)
+    live: LiveState = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        store = self._store()
+        self.ledger = read_ledger(store, self.desired.project, self.environment)
+        self.live = observe(self.desired, self.ledger, self.systems)
+
+    def _store(self) -> LedgerStore:
+        if self.systems.ledger is None:
+            raise StreamtError(Diagnostic("A010", "the ledger needs runtime.kafka"))
+        return self.systems.ledger
+
+    def scope(self, select: str | None, target: str | None) -> frozenset[str] | None:
+        chosen: set[str] = set()
+        exprs = [e for e in (select, target) if e]
+        for expr in exprs:
+            chosen |= self.ctx.select(expr) or frozenset()
+        return frozenset(chosen) if exprs else None
+
+    def plan(self, scope: frozenset[str] | None = None, *, reset_state: bool = False) -> Plan:
+        meta = PlanMetadata(
+            streamt_version=__version__,
+            generated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        opts = PlanOptions(
+            environment=self.environment, scope=scope, reset_state=reset_state, metadata=meta
+        )
+        return build_plan(self.desired, self.live, self.ledger, opts)
+
+    def step_context(self, options: ApplyOptions) -> StepContext:
+        writer = LedgerWriter(self._store(), self.desired.project, self.environment)
+        return StepContext(self.systems, self.ledger, writer, options)
+
+    def locked(self) -> ApplyLock:
+        lock = ApplyLock(self._store(), self.desired.project, self.environment)
+        lock.acquire()
+        return lock
+
+    def apply(
+        self,
+        plan: Plan,
+        options: ApplyOptions,
+        progress: Progress | None = None,
+        confirm: Callable[[Plan], bool] | None = None,
+    ) -> ApplyReport:
+        """Execute `plan` under the lock; refuse it if the world moved since it was made."""
+        lock = self.locked()
+        try:
+            self.refresh()
+            fresh = self.plan(tuple_to_scope(plan.scope), reset_state=_has_reset(plan))
+            ensure_fresh(plan, fresh)
+            if confirm is not None and not confirm(plan):
+                return ApplyReport(())
+            return execute_plan(plan, self.step_context(options), progress, lock.refresh)
+        finally:
+            lock.release()
+
+    def rollback(self, model: str, options: ApplyOptions) -> str:
+        lock = self.locked()
+        try:
+            self.refresh()
+            return rollback_job(self.step_context(options), model)
+        finally:
+            lock.release()
+
+
+def tuple_to_scope(scope: tuple[str, ...] | None) -> frozenset[str] | None:
+    return frozenset(scope) if scope is not None else None
+
+
+def _has_reset(plan: Plan) -> bool:
+    from streamt.artifacts.plan_file import Action, ResourceKind
+
+    return any(c.kind is ResourceKind.JOB and c.action is Action.REPLACE for c in plan.changes)
+
+
+def ensure_fresh(plan: Plan, fresh: Plan, source: str = "") -> None:
+    moved = [
+        what
+        for what, a, b in (
+            ("the project", plan.fingerprint.desired, fresh.fingerprint.desired),
+            ("live infrastructure", plan.fingerprint.live, fresh.fingerprint.live),
+            ("the deployment ledger", plan.fingerprint.ledger, fresh.fingerprint.ledger),
+        )
+        if a != b
+    ]
+    if moved:
+        raise StreamtError(
+            Diagnostic(
+                "A005",
+                f"the plan is stale: {' and '.join(moved)} changed since it was made",
+                location=Location(source),
+                hint="run `streamt plan` again and review the new plan",
+            )
+        )
+
+
+def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
+    result = ctx.compile()
+    project = ctx.load()
+    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
+    return Session(ctx, chosen, result.desired, environment_name(ctx))
+
+
+def read_plan_file(path: Path) -> Plan:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise StreamtError(
+            Diagnostic(
+                "A006", f"cannot read plan file: {exc.strerror}", location=Location(str(path))
+            )
+        ) from None
+    return plan_from_json(text, source=str(path))

@@ -1,0 +1,214 @@
+"""Apply steps for Flink jobs: create, upgrade (stop with savepoint -> resubmit from it),
+replace (without state), adopt, delete, and rollback to a previous version.
+
+Every step writes the ledger before and after touching the cluster, so an interrupted apply is
+resumed by the next plan (see `streamt.plan.jobs`): the entry goes `pending` with its target
+(and the job being replaced), then records the savepoint as soon as it exists, then becomes
+`applied` with the new job id once the job is verified RUNNING. Before submitting, the
+cluster is asked again for a job with the same `pipeline.name`, so no step ever starts a
+duplicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import NoReturn
+
+from streamt.adapters.protocols import AdapterError
+from streamt.apply.context import StepContext, StepError
+from streamt.apply.secrets import resolved_list, resolved_map
+from streamt.artifacts.plan_file import Action, Change, JobPayload
+from streamt.plan.inputs import ACTIVE_JOB_STATES
+from streamt.plan.ledger import MAX_PREVIOUS, EntryStatus, JobVersion, LedgerEntry
+from streamt.state.ledger import now_ms
+
+SAVEPOINT_KEY = "execution.savepoint.path"
+
+
+def apply_job(ctx: StepContext, change: Change) -> str:
+    payload = change.desired
+    if not isinstance(payload, JobPayload):
+        raise StepError(f"{change.address}: plan carries no job payload")
+    match change.action:
+        case Action.CREATE:
+            return _start(ctx, change, payload, restore_from=change.restore_from)
+        case Action.UPGRADE:
+            return _upgrade(ctx, change, payload)
+        case Action.REPLACE:
+            if change.live_job_id:
+                ctx.flink.cancel(change.live_job_id)
+            return _start(ctx, change, payload, restore_from=None)
+        case Action.ADOPT:
+            return _adopt(ctx, change, payload)
+        case Action.NOOP:
+            return "unchanged"
+        case _:
+            raise StepError(f"{change.address}: cannot {change.action.value} a job")
+
+
+def active_job_ids(ctx: StepContext, pipeline: str) -> list[str]:
+    return [
+        j.job_id
+        for j in ctx.flink.list_jobs()
+        if j.name == pipeline and j.state in ACTIVE_JOB_STATES
+    ]
+
+
+def _entry(ctx: StepContext, change: Change) -> LedgerEntry:
+    return ctx.base_entry(change, owned=True)
+
+
+def _start(
+    ctx: StepContext,
+    change: Change,
+    payload: JobPayload,
+    *,
+    restore_from: str | None,
+    base: LedgerEntry | None = None,
+) -> str:
+    entry = base or _entry(ctx, change)
+    pending = ctx.writer.put(
+        entry.model_copy(
+            update={"status": EntryStatus.PENDING, "target": payload, "savepoint": restore_from}
+        )
+    )
+    running = active_job_ids(ctx, payload.pipeline_name)
+    if running:  # started by an interrupted run (or someone else): never a duplicate
+        job_id = running[0]
+        note = f"already running as {job_id}: adopted"
+    else:
+        job_id = submit_job(ctx, payload, restore_from)
+        note = f"submitted {job_id}" + (f" from {restore_from}" if restore_from else "")
+    try:
+        await_running(ctx, job_id)
+    except StepError as exc:
+        _fail(ctx, pending, job_id, str(exc), restore_from)
+    _record_running(ctx, pending, payload, job_id, restore_from)
+    return note
+
+
+def submit_job(ctx: StepContext, payload: JobPayload, restore_from: str | None) -> str:
+    env = ctx.options.environ
+    config = {**resolved_map(payload.config, env), "pipeline.name": payload.pipeline_name}
+    if restore_from:
+        config[SAVEPOINT_KEY] = restore_from
+    try:
+        return ctx.flink.submit(resolved_list(payload.statements, env), config)
+    except AdapterError as exc:
+        raise StepError(f"submitting the job failed: {exc}") from None
+
+
+def await_running(ctx: StepContext, job_id: str) -> None:
+    opts = ctx.options
+    deadline = time.monotonic() + opts.job_start_timeout_s
+    running_since: float | None = None
+    state = "UNKNOWN"
+    while time.monotonic() < deadline:
+        state = next((j.state for j in ctx.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
+        if state in {"FAILED", "CANCELED", "FINISHED", "FAILING"}:
+            raise StepError(f"job {job_id} went {state} right after submission")
+        if state == "RUNNING":
+            running_since = running_since or time.monotonic()
+            if time.monotonic() - running_since >= opts.job_stable_s:
+                return
+        elif running_since is not None:  # RESTARTING: the job cannot run (e.g. state mismatch)
+            raise StepError(f"job {job_id} is {state} right after starting")
+        time.sleep(opts.poll_s)
+    raise StepError(
+        f"job {job_id} did not reach RUNNING in {opts.job_start_timeout_s:.0f}s (last state {state})"
+    )
+
+
+def _fail(
+    ctx: StepContext, pending: LedgerEntry, job_id: str, why: str, savepoint: str | None
+) -> NoReturn:
+    with contextlib.suppress(AdapterError):  # already terminal
+        ctx.flink.cancel(job_id)
+    ctx.writer.put(pending.model_copy(update={"status": EntryStatus.FAILED, "error": why}))
+    if savepoint:
+        raise StepError(
+            f"{why}. The new version could not start from savepoint {savepoint}; nothing runs "
+            f"for {pending.name} now. `streamt rollback {pending.name}` restores the previous SQL "
+            "from that savepoint; `streamt apply --reset-state` starts the new SQL without state"
+        )
+    raise StepError(why)
+
+
+def _record_running(
+    ctx: StepContext,
+    pending: LedgerEntry,
+    payload: JobPayload,
+    job_id: str,
+    restore_from: str | None,
+) -> None:
+    previous = list(pending.previous)
+    old = pending.spec
+    if isinstance(old, JobPayload) and old.data_fingerprint != payload.data_fingerprint:
+        previous.append(
+            JobVersion(
+                statements=old.statements,
+                config=dict(old.config),
+                query=old.query,
+                data_fingerprint=old.data_fingerprint,
+                job_id=pending.previous_job_id or pending.job_id,
+                savepoint=restore_from,
+                deployed_at_ms=pending.updated_at_ms,
+            )
+        )
+    ctx.writer.put(
+        pending.model_copy(
+            update={
+                "status": EntryStatus.APPLIED,
+                "spec": payload,
+                "target": None,
+                "data_fingerprint": payload.data_fingerprint,
+                "metadata_fingerprint": payload.metadata_fingerprint,
+                "job_id": job_id,
+                "previous_job_id": "",
+                "savepoint": None,
+                "previous": tuple(previous[-MAX_PREVIOUS:]),
+                "error": "",
+            }
+        )
+    )
+
+
+def _upgrade(ctx: StepContext, change: Change, payload: JobPayload) -> str:
+    old_job = change.live_job_id
+    if not old_job:
+        raise StepError(f"{change.address}: upgrade without a running job id")
+    entry = ctx.writer.put(
+        _entry(ctx, change).model_copy(
+            update={"status": EntryStatus.PENDING, "target": payload, "previous_job_id": old_job}
+        )
+    )
+    try:
+        savepoint = ctx.flink.stop_with_savepoint(old_job, ctx.options.savepoint_dir)
+    except AdapterError as exc:
+        raise StepError(
+            f"stop-with-savepoint of job {old_job} failed (it keeps running): {exc}"
+        ) from None
+    entry = ctx.writer.put(entry.model_copy(update={"savepoint": savepoint}))
+    note = _start(ctx, change, payload, restore_from=savepoint, base=entry)
+    return f"stopped {old_job} with savepoint {savepoint}; {note}"
+
+
+def _adopt(ctx: StepContext, change: Change, payload: JobPayload) -> str:
+    running = active_job_ids(ctx, payload.pipeline_name)
+    if len(running) != 1:
+        raise StepError(
+            f"{change.address}: expected one running job to adopt, found {len(running)}"
+        )
+    entry = ctx.entry(change)
+    base = entry or ctx.base_entry(change, owned=False)
+    pending = base.model_copy(update={"updated_at_ms": base.updated_at_ms or now_ms()})
+    _record_running(ctx, pending, payload, running[0], pending.savepoint)
+    return f"recorded running job {running[0]}"
+
+
+def delete_job(ctx: StepContext, change: Change) -> str:
+    if change.live_job_id:
+        ctx.flink.cancel(change.live_job_id)
+    ctx.writer.forget(change.kind, change.name)
+    return f"cancelled {change.live_job_id}" if change.live_job_id else "forgotten"

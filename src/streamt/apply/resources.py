@@ -1,0 +1,136 @@
+"""Apply steps for topics, subjects and connectors. Each is idempotent: re-running a step
+whose effect already happened converges (a topic that exists is fine, a PUT is a PUT)."""
+
+from __future__ import annotations
+
+from streamt.adapters.protocols import AdapterError
+from streamt.apply.context import StepContext, StepError
+from streamt.apply.secrets import resolved_map
+from streamt.artifacts.plan_file import (
+    Action,
+    Change,
+    ConnectorPayload,
+    SubjectPayload,
+    TopicPayload,
+)
+from streamt.compile.specs import TopicSpec
+from streamt.plan.connectors import live_config_digest
+from streamt.plan.ledger import EntryStatus
+from streamt.plan.payloads import data_fingerprint
+
+
+def _applied(
+    ctx: StepContext, change: Change, payload: object, *, owned: bool, **extra: object
+) -> None:
+    entry = ctx.base_entry(change, owned=owned)
+    fields: dict[str, object] = {
+        "status": EntryStatus.APPLIED,
+        "spec": payload,
+        "target": None,
+        "error": "",
+        "owned": entry.owned or owned,
+        "node": change.node or entry.node,
+        **extra,
+    }
+    if payload is not None:
+        fields["data_fingerprint"] = data_fingerprint(payload)  # type: ignore[arg-type]
+    ctx.writer.put(entry.model_copy(update=fields))
+
+
+# ------------------------------------------------------------------ topics
+
+
+def apply_topic(ctx: StepContext, change: Change) -> str:
+    payload = change.desired
+    if not isinstance(payload, TopicPayload):
+        raise StepError(f"{change.address}: plan carries no topic payload")
+    match change.action:
+        case Action.CREATE:
+            _create_topic(ctx, payload)
+            _applied(ctx, change, payload, owned=True)
+            return f"created ({payload.partitions} partitions)"
+        case Action.UPDATE:
+            done = _update_topic(ctx, change, payload)
+            _applied(ctx, change, payload, owned=False)
+            return done
+        case Action.ADOPT | Action.NOOP:
+            _applied(ctx, change, payload, owned=False)
+            return "recorded in the ledger"
+        case _:
+            raise StepError(f"{change.address}: cannot {change.action.value} a topic")
+
+
+def _create_topic(ctx: StepContext, p: TopicPayload) -> None:
+    spec = TopicSpec(p.name, p.partitions, p.replication_factor, dict(p.config))
+    try:
+        ctx.kafka.create_topics([spec])
+    except AdapterError as exc:
+        if "exist" not in str(exc).lower():  # created by an interrupted run: converge
+            raise
+
+
+def _update_topic(ctx: StepContext, change: Change, p: TopicPayload) -> str:
+    done = []
+    configs = {a.key: a.after for a in change.attributes if a.key != "partitions"}
+    for attr in change.attributes:
+        if attr.key == "partitions":
+            ctx.kafka.add_partitions(p.name, p.partitions)
+            done.append(f"partitions -> {p.partitions}")
+    if configs:
+        ctx.kafka.alter_topic_config(p.name, configs)
+        done.append(f"config {', '.join(sorted(configs))}")
+    return "updated " + "; ".join(done)
+
+
+def delete_topic(ctx: StepContext, change: Change) -> str:
+    ctx.kafka.delete_topics([change.name])
+    ctx.writer.forget(change.kind, change.name)
+    return "deleted"
+
+
+# ------------------------------------------------------------------ subjects
+
+
+def apply_subject(ctx: StepContext, change: Change) -> str:
+    payload = change.desired
+    if not isinstance(payload, SubjectPayload):
+        raise StepError(f"{change.address}: plan carries no subject payload")
+    if change.action in (Action.ADOPT, Action.NOOP):
+        _applied(ctx, change, payload, owned=False)
+        return "recorded in the ledger"
+    schema_id = ctx.registry.register(payload.subject, payload.schema_type, payload.schema_text)
+    if payload.compatibility:
+        ctx.registry.set_compatibility(payload.subject, payload.compatibility)
+    _applied(ctx, change, payload, owned=change.action is Action.CREATE)
+    return f"registered (schema id {schema_id})"
+
+
+def delete_subject(ctx: StepContext, change: Change) -> str:
+    ctx.registry.delete_subject(change.name)
+    ctx.writer.forget(change.kind, change.name)
+    return "deleted"
+
+
+# ------------------------------------------------------------------ connectors
+
+
+def apply_connector(ctx: StepContext, change: Change) -> str:
+    payload = change.desired
+    if not isinstance(payload, ConnectorPayload):
+        raise StepError(f"{change.address}: plan carries no connector payload")
+    if change.action is Action.NOOP:
+        return "unchanged"
+    owned = change.action is Action.CREATE
+    entry = ctx.base_entry(change, owned=owned)
+    ctx.writer.put(entry.model_copy(update={"status": EntryStatus.PENDING, "target": payload}))
+    resolved = resolved_map(payload.config, ctx.options.environ)
+    ctx.connect.put_connector(payload.name, resolved)
+    digest = live_config_digest({**resolved, "name": payload.name}, payload)
+    _applied(ctx, change, payload, owned=owned, live_digest=digest)
+    return "created" if owned else "config updated"
+
+
+def delete_connector(ctx: StepContext, change: Change) -> str:
+    ctx.connect.delete_connector(change.name)
+    ctx.writer.forget(change.kind, change.name)
+    return "deleted"

@@ -1,0 +1,239 @@
+"""`streamt status`: each resource of the project (and of its ledger) as it runs, with drift.
+
+Drift is anything that differs from what streamt last applied: a ledger-owned resource that is
+missing, a job not running or running under another job id than the ledger's (resubmitted
+outside streamt), a connector whose public config was edited outside streamt, a topic with
+other partitions. Pending (project changed, not applied) is reported separately.
+
+Consumer-group lag: Flink jobs are read under group `pipeline.name` (the group their Kafka
+sources commit to on checkpoints), sink connectors under `connect-<name>`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from dataclasses import dataclass, field
+
+from streamt.adapters.protocols import AdapterError
+from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, ResourceKind, TopicPayload
+from streamt.compile.specs import DesiredState
+from streamt.plan.connectors import live_config_digest
+from streamt.plan.inputs import LiveState
+from streamt.plan.ledger import EntryStatus, Ledger, LedgerEntry
+from streamt.plan.payloads import job_payload
+from streamt.state.systems import Systems
+
+
+@dataclass(frozen=True)
+class ResourceStatus:
+    kind: str
+    name: str
+    exists: bool
+    state: str
+    details: dict[str, object] = field(default_factory=dict)
+    drift: tuple[str, ...] = ()
+    pending: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "exists": self.exists,
+            "state": self.state,
+            "details": self.details,
+            "drift": list(self.drift),
+            "pending": self.pending,
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    project: str
+    environment: str
+    resources: tuple[ResourceStatus, ...]
+
+    @property
+    def drifted(self) -> tuple[ResourceStatus, ...]:
+        return tuple(r for r in self.resources if r.drift)
+
+
+def collect_status(
+    desired: DesiredState,
+    ledger: Ledger,
+    live: LiveState,
+    systems: Systems,
+    *,
+    lag: bool = False,
+    pattern: str | None = None,
+) -> StatusReport:
+    rows = [
+        *_topics(desired, ledger, live, systems, lag),
+        *(_subject(name, ledger, live) for name in _names(desired, ledger, ResourceKind.SUBJECT)),
+        *_jobs(desired, ledger, live, systems, lag),
+        *_connectors(desired, ledger, live, systems, lag),
+    ]
+    if pattern:
+        rows = [r for r in rows if fnmatch.fnmatch(r.name, pattern)]
+    return StatusReport(desired.project, ledger.environment, tuple(rows))
+
+
+def _names(desired: DesiredState, ledger: Ledger, kind: ResourceKind) -> list[str]:
+    wanted = {
+        ResourceKind.SUBJECT: [s.subject for s in desired.subjects],
+        ResourceKind.TOPIC: [t.name for t in desired.topics],
+        ResourceKind.JOB: [j.name for j in desired.jobs],
+        ResourceKind.CONNECTOR: [c.name for c in desired.connectors],
+    }[kind]
+    return sorted(set(wanted) | {e.name for e in ledger.of_kind(kind)})
+
+
+def _missing(entry: LedgerEntry | None) -> tuple[str, ...]:
+    return ("missing: in the ledger but not live",) if entry is not None and entry.owned else ()
+
+
+def _topics(
+    desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems, lag: bool
+) -> list[ResourceStatus]:
+    names = _names(desired, ledger, ResourceKind.TOPIC)
+    counts: dict[str, int] = {}
+    if lag and systems.kafka is not None:
+        present = [n for n in names if n in live.topics]
+        counts = dict(systems.kafka.message_counts(present)) if present else {}
+    rows = []
+    for name in names:
+        entry, topic = ledger.get(ResourceKind.TOPIC, name), live.topics.get(name)
+        if topic is None:
+            rows.append(ResourceStatus("topic", name, False, "MISSING", drift=_missing(entry)))
+            continue
+        details: dict[str, object] = {
+            "partitions": topic.partitions,
+            "replication_factor": topic.replication_factor,
+        }
+        if name in counts:
+            details["messages"] = counts[name]
+        drift: tuple[str, ...] = ()
+        if (
+            entry is not None
+            and isinstance(entry.spec, TopicPayload)
+            and entry.spec.partitions != topic.partitions
+        ):
+            drift = (f"partitions {topic.partitions}, ledger says {entry.spec.partitions}",)
+        rows.append(ResourceStatus("topic", name, True, "OK", details, drift))
+    return rows
+
+
+def _subject(name: str, ledger: Ledger, live: LiveState) -> ResourceStatus:
+    entry, subject = ledger.get(ResourceKind.SUBJECT, name), live.subjects.get(name)
+    if subject is None:
+        return ResourceStatus("subject", name, False, "MISSING", drift=_missing(entry))
+    return ResourceStatus(
+        "subject", name, True, "OK", {"version": subject.version, "type": subject.schema_type}
+    )
+
+
+def _jobs(
+    desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems, lag: bool
+) -> list[ResourceStatus]:
+    specs = {j.name: job_payload(j) for j in desired.jobs}
+    rows = []
+    for name in _names(desired, ledger, ResourceKind.JOB):
+        entry = ledger.get(ResourceKind.JOB, name)
+        payload = specs.get(name) or (
+            entry.spec if entry and isinstance(entry.spec, JobPayload) else None
+        )
+        if payload is None:
+            continue
+        rows.append(_job(name, payload, entry, live, systems, lag, name in specs))
+    return rows
+
+
+def _job(
+    name: str,
+    payload: JobPayload,
+    entry: LedgerEntry | None,
+    live: LiveState,
+    systems: Systems,
+    lag: bool,
+    wanted: bool,
+) -> ResourceStatus:
+    active = live.active_jobs(payload.pipeline_name)
+    latest = active[0] if active else live.latest_job(payload.pipeline_name)
+    pending = wanted and (entry is None or entry.data_fingerprint != payload.data_fingerprint)
+    if latest is None or not active:
+        state = latest.state if latest else "NOT FOUND"
+        lost = ("not running: the ledger has it deployed",)
+        return ResourceStatus(
+            "flink_job",
+            name,
+            False,
+            state,
+            {"pipeline": payload.pipeline_name},
+            lost if entry is not None and entry.job_id else (),
+            pending,
+        )
+    details: dict[str, object] = {
+        "pipeline": payload.pipeline_name,
+        "job_id": latest.job_id,
+        "uptime_s": max(0, int(time.time() - latest.start_time_ms / 1000)),
+    }
+    details.update(_checkpoint(systems, latest.job_id))
+    if lag:
+        details.update(_lag(systems, payload.pipeline_name))
+    drift: tuple[str, ...] = ()
+    if (
+        entry is not None
+        and entry.status is EntryStatus.APPLIED
+        and entry.job_id
+        and entry.job_id != latest.job_id
+    ):
+        drift = (f"running job {latest.job_id} is not the one streamt deployed ({entry.job_id})",)
+    if len(active) > 1:
+        drift += (f"{len(active)} jobs run under this pipeline.name",)
+    return ResourceStatus("flink_job", name, True, latest.state, details, drift, pending)
+
+
+def _checkpoint(systems: Systems, job_id: str) -> dict[str, object]:
+    if systems.flink is None:
+        return {}
+    try:
+        stats = systems.flink.checkpoint_stats(job_id)
+    except AdapterError:
+        return {}
+    last = int(time.time() - stats.last_completed_ms / 1000) if stats.last_completed_ms else None
+    return {"checkpoints": stats.completed, "last_checkpoint_age_s": last}
+
+
+def _lag(systems: Systems, group: str) -> dict[str, object]:
+    if systems.kafka is None:
+        return {}
+    found = systems.kafka.consumer_lag([group]).get(group)
+    if found is None or not found.has_offsets:
+        return {"lag": None, "group": group}
+    return {"lag": found.lag, "group": group}
+
+
+def _connectors(
+    desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems, lag: bool
+) -> list[ResourceStatus]:
+    rows = []
+    for name in _names(desired, ledger, ResourceKind.CONNECTOR):
+        entry, conn = ledger.get(ResourceKind.CONNECTOR, name), live.connectors.get(name)
+        if conn is None:
+            rows.append(ResourceStatus("connector", name, False, "MISSING", drift=_missing(entry)))
+            continue
+        details: dict[str, object] = {"tasks": list(conn.tasks)}
+        if lag:
+            details.update(_lag(systems, f"connect-{name}"))
+        drift: tuple[str, ...] = ()
+        spec = entry.spec if entry is not None else None
+        edited = (
+            entry is not None
+            and entry.live_digest
+            and isinstance(spec, ConnectorPayload)
+            and live_config_digest(dict(conn.config), spec) != entry.live_digest
+        )
+        if edited:
+            drift = ("config edited outside streamt",)
+        rows.append(ResourceStatus("connector", name, True, conn.state, details, drift))
+    return rows

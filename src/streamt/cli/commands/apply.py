@@ -1,0 +1,111 @@
+"""`streamt apply`: make live infrastructure match the project, step by step, resumably.
+
+Without a terminal and without --auto-approve it prints the plan and refuses (exit 1).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from streamt.cli import render
+
+
+class _Progress:
+    def phase(self, name: str, changes: Sequence[object]) -> None:
+        render.echo(f"-- {name} ({len(changes)})")
+
+    def started(self, change: object) -> None:
+        return None
+
+    def finished(self, result: object) -> None:
+        from streamt.apply.executor import StepResult
+
+        assert isinstance(result, StepResult)
+        mark = "ok" if result.ok else "FAILED"
+        render.echo(
+            f"   {result.change.kind.value} {result.change.name}: {result.change.action.value} "
+            f"{mark} ({result.seconds:.1f}s) - {result.message}"
+        )
+
+
+@click.command("apply")
+@render.project_options
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Apply this plan.json (refused if stale).",
+)
+@click.option("-s", "--select", "selector", default=None, help="Only these nodes (selector).")
+@click.option("-t", "--target", default=None, help="Only this model.")
+@click.option("--dry-run", is_flag=True, help="Show the plan and the steps; change nothing.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--allow-destructive", is_flag=True, help="Allow deletes and state-discarding replaces."
+)
+@click.option(
+    "--reset-state", is_flag=True, help="Restart failed/vanished jobs without their state."
+)
+def apply_command(
+    project_dir: Path,
+    env: str | None,
+    plan_file: Path | None,
+    selector: str | None,
+    target: str | None,
+    dry_run: bool,
+    auto_approve: bool,
+    allow_destructive: bool,
+    reset_state: bool,
+) -> int:
+    """Create, update, upgrade and (with --allow-destructive) delete resources."""
+    from streamt.apply.context import ApplyOptions
+    from streamt.apply.executor import phases, preflight
+    from streamt.apply.facade import ensure_fresh, open_session, read_plan_file
+    from streamt.context import Context
+    from streamt.plan import render_text
+
+    ctx = Context(project_dir, env)
+    session = open_session(ctx)
+    fresh = session.plan(session.scope(selector, target), reset_state=reset_state)
+    plan = fresh
+    if plan_file is not None:
+        plan = read_plan_file(plan_file)
+        ensure_fresh(plan, fresh, str(plan_file))
+    render.echo(render_text(plan).rstrip("\n"))
+    if not plan.has_changes:
+        return 0
+    options = ApplyOptions(allow_destructive=allow_destructive, environ=ctx.environ)
+    preflight(plan, options)
+    if dry_run:
+        render.echo("\nDry run: these steps would run, in this order:")
+        for name, changes in phases(plan):
+            render.echo(f"-- {name}: " + ", ".join(f"{c.action.value} {c.name}" for c in changes))
+        return 0
+    if not auto_approve and not sys.stdin.isatty():
+        render.echo(
+            "\nerror A007: not a terminal: re-run with --auto-approve to apply this plan", err=True
+        )
+        return 1
+
+    def confirm(_plan: object) -> bool:
+        return auto_approve or click.confirm("\nApply these changes?", default=False)
+
+    report = session.apply(plan, options, _Progress(), confirm)
+    if not report.results:
+        render.echo("Aborted: nothing applied.")
+        return 1
+    if report.ok:
+        render.echo(f"\nApply complete: {len(report.results)} step(s).")
+        return 0
+    render.echo(
+        f"\nApply stopped: {len(report.failed)} step(s) failed; re-run `streamt apply` after fixing.",
+        err=True,
+    )
+    for failed in report.failed:
+        render.echo(f"  {failed.change.address}: {failed.message}", err=True)
+    return 1

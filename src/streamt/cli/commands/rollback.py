@@ -1,0 +1,24 @@
+"""`streamt rollback MODEL`: restore a Flink job's previous SQL from its upgrade savepoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from streamt.cli import render
+
+
+@click.command("rollback")
+@render.project_options
+@click.argument("model")
+def rollback_command(project_dir: Path, env: str | None, model: str) -> int:
+    """Restore MODEL's previous Flink job version from the savepoint taken at its upgrade."""
+    from streamt.apply.context import ApplyOptions
+    from streamt.apply.facade import open_session
+    from streamt.context import Context
+
+    ctx = Context(project_dir, env)
+    session = open_session(ctx)
+    render.echo(session.rollback(model, ApplyOptions(environ=ctx.environ)))
+    return 0

@@ -1,0 +1,60 @@
+"""`streamt status`: topics, subjects, Flink jobs and connectors as they run, with drift.
+
+Exit codes: 0 all present and as applied, 3 drift (or missing resources), 1 error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from streamt.cli import render
+
+
+@click.command("status")
+@render.project_options
+@click.option("--lag", is_flag=True, help="Add message counts and consumer-group lag.")
+@click.option("--filter", "pattern", default=None, help="Only names matching this glob.")
+@render.format_option("text", "json")
+def status_command(
+    project_dir: Path, env: str | None, lag: bool, pattern: str | None, fmt: str
+) -> int:
+    """Show what runs, how far behind it is, and where it drifted from what streamt applied."""
+    from streamt.apply.facade import open_session
+    from streamt.apply.status import collect_status
+    from streamt.context import Context
+
+    session = open_session(Context(project_dir, env))
+    report = collect_status(
+        session.desired, session.ledger, session.live, session.systems, lag=lag, pattern=pattern
+    )
+    if fmt == "json":
+        render.emit_json(
+            {
+                "project": report.project,
+                "environment": report.environment,
+                "resources": [r.to_dict() for r in report.resources],
+                "drift": len(report.drifted),
+            }
+        )
+    else:
+        rows = [
+            (
+                r.kind,
+                r.name,
+                r.state + (" (pending)" if r.pending else ""),
+                ", ".join(f"{k}={v}" for k, v in r.details.items()),
+                "; ".join(r.drift),
+            )
+            for r in report.resources
+        ]
+        render.table(
+            f"{report.project} ({report.environment})",
+            ("kind", "name", "state", "details", "drift"),
+            rows,
+        )
+        render.echo(
+            f"{len(report.drifted)} resource(s) drifted." if report.drifted else "No drift."
+        )
+    return 3 if report.drifted else 0

@@ -1,0 +1,282 @@
+"""Apply logic against in-memory systems: convergence, upgrades, interruptions, safety."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamt.apply.context import ApplyOptions, StepContext
+from streamt.apply.executor import execute_plan
+from streamt.apply.facade import ensure_fresh
+from streamt.apply.rollback import rollback_job
+from streamt.artifacts.plan_file import Action, ResourceKind
+from streamt.compile.specs import DesiredState
+from streamt.diagnostics import StreamtError
+from streamt.plan import EntryStatus, PlanOptions, build_plan
+from streamt.state import LedgerWriter, Systems, observe, read_ledger
+
+from ..plan.factories import ENV, PROJECT, connector, job, subject, topic
+from .fakes import FakeConnect, FakeFlink, FakeKafka, fake_systems
+
+
+def _opts(**kw):  # type: ignore[no-untyped-def]
+    return ApplyOptions(job_stable_s=0, poll_s=0, job_start_timeout_s=2, **kw)
+
+
+def plan_for(systems: Systems, desired: DesiredState, *, reset: bool = False):  # type: ignore[no-untyped-def]
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, PROJECT, ENV)
+    live = observe(desired, ledger, systems)
+    return build_plan(desired, live, ledger, PlanOptions(ENV, reset_state=reset)), ledger
+
+
+def cycle(systems: Systems, desired: DesiredState, *, reset: bool = False, **opts):  # type: ignore[no-untyped-def]
+    plan, ledger = plan_for(systems, desired, reset=reset)
+    assert systems.ledger is not None
+    ctx = StepContext(systems, ledger, LedgerWriter(systems.ledger, PROJECT, ENV), _opts(**opts))
+    return plan, execute_plan(plan, ctx)
+
+
+def project(
+    query: str = "SELECT id FROM orders", partitions: int = 3, with_sink: bool = True
+) -> DesiredState:
+    return DesiredState(
+        project=PROJECT,
+        subjects=(subject("orders-value"),),
+        topics=(topic("orders"), topic("orders_clean", partitions)),
+        jobs=(job("orders_clean", query),),
+        connectors=(connector("pg", **{"connection.password": "${PG_PASSWORD}"}),)
+        if with_sink
+        else (),
+    )
+
+
+ENVIRON = {"PG_PASSWORD": "hunter2"}
+
+
+def _flink(systems: Systems) -> FakeFlink:
+    assert isinstance(systems.flink, FakeFlink)
+    return systems.flink
+
+
+def test_apply_creates_everything_then_second_plan_is_empty_and_nothing_restarts():
+    systems = fake_systems()
+    plan, report = cycle(systems, project(), environ=ENVIRON)
+    assert report.ok, report.failed
+    assert [c.action for c in plan.pending] == [Action.CREATE] * 5
+    flink = _flink(systems)
+    assert len(flink.running()) == 1
+    submitted_config = flink.submitted[0][1]
+    assert submitted_config["pipeline.name"] == "streamt.shop.orders_clean"
+    again, report2 = cycle(systems, project(), environ=ENVIRON)
+    assert not again.has_changes, [(c.address, c.reason) for c in again.pending]
+    assert report2.results == ()
+    assert len(flink.submitted) == 1
+
+
+def test_secrets_are_resolved_for_connect_but_never_written_to_the_ledger():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    assert isinstance(systems.connect, FakeConnect)
+    assert systems.connect.connectors["pg"]["connection.password"] == "hunter2"
+    from streamt.state import MemoryLedgerStore
+
+    assert isinstance(systems.ledger, MemoryLedgerStore)
+    log = b"".join(r.value or b"" for r in systems.ledger.log)
+    assert b"hunter2" not in log and b"${PG_PASSWORD}" in log
+
+
+def test_missing_variable_fails_before_anything_runs():
+    systems = fake_systems()
+    with pytest.raises(StreamtError) as err:
+        cycle(systems, project(), environ={})
+    assert err.value.diagnostics[0].code == "A004"
+    assert "PG_PASSWORD" in err.value.diagnostics[0].message
+    assert isinstance(systems.kafka, FakeKafka) and systems.kafka.topics == {}
+
+
+def test_sql_change_upgrades_through_a_savepoint_and_rollback_restores_it():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    flink = _flink(systems)
+    plan, report = cycle(systems, project("SELECT id FROM orders WHERE id <> ''"), environ=ENVIRON)
+    assert [c.action for c in plan.pending] == [Action.UPGRADE]
+    assert report.ok, report.failed
+    statements, config = flink.submitted[-1]
+    assert config["execution.savepoint.path"] == "file:///savepoints/savepoint-job1"
+    assert "WHERE id <> ''" in statements[-1]
+    assert [j.job_id for j in flink.running()] == ["job2"]
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, PROJECT, ENV)
+    entry = ledger.get(ResourceKind.JOB, "orders_clean")
+    assert entry is not None and entry.job_id == "job2" and entry.status is EntryStatus.APPLIED
+    assert entry.previous[-1].savepoint == "file:///savepoints/savepoint-job1"
+    ctx = StepContext(
+        systems, ledger, LedgerWriter(systems.ledger, PROJECT, ENV), _opts(environ=ENVIRON)
+    )
+    message = rollback_job(ctx, "orders_clean")
+    assert "restored the previous version" in message
+    statements, config = flink.submitted[-1]
+    assert statements[-1].endswith("SELECT id FROM orders")
+    assert config["execution.savepoint.path"] == "file:///savepoints/savepoint-job1"
+    assert [j.job_id for j in flink.running()] == ["job3"]
+
+
+def test_upgrade_whose_new_job_fails_keeps_rollback_and_is_refused_next_time():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    flink = _flink(systems)
+    flink.fail_next = "FAILED"
+    new = project("SELECT id, 1 FROM orders")
+    _, report = cycle(systems, new, environ=ENVIRON)
+    assert not report.ok
+    message = report.failed[0].message
+    assert "could not start from savepoint file:///savepoints/savepoint-job1" in message
+    assert "streamt rollback orders_clean" in message
+    again, _ = plan_for(systems, new)
+    (refused,) = again.refused
+    assert "last upgrade of this job failed" in refused.reason
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, PROJECT, ENV)
+    ctx = StepContext(
+        systems, ledger, LedgerWriter(systems.ledger, PROJECT, ENV), _opts(environ=ENVIRON)
+    )
+    rollback_job(ctx, "orders_clean")
+    assert flink.submitted[-1][1]["execution.savepoint.path"] == "file:///savepoints/savepoint-job1"
+    assert len(flink.running()) == 1
+
+
+def test_interrupted_upgrade_after_the_savepoint_resumes_from_it_without_duplicates():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    flink = _flink(systems)
+    flink.crash_on_submit = 1
+    new = project("SELECT id FROM orders WHERE id > ''")
+    with pytest.raises(KeyboardInterrupt):
+        cycle(systems, new, environ=ENVIRON)
+    assert flink.running() == []  # old job stopped with savepoint, new never submitted
+    flink.dead = False
+    plan, report = cycle(systems, new, environ=ENVIRON)
+    (change,) = plan.pending
+    assert (
+        change.action is Action.CREATE
+        and change.restore_from == "file:///savepoints/savepoint-job1"
+    )
+    assert report.ok
+    assert len(flink.running()) == 1
+    assert not plan_for(systems, new)[0].has_changes
+
+
+def test_interrupted_create_between_jobs_converges_without_duplicate_jobs():
+    systems = fake_systems()
+    desired = DesiredState(
+        project=PROJECT,
+        topics=(topic("orders"),),
+        jobs=(job("a"), job("b"), job("c")),
+    )
+    flink = _flink(systems)
+    flink.crash_on_submit = 2
+    with pytest.raises(KeyboardInterrupt):
+        cycle(systems, desired, max_workers=1)
+    assert len(flink.running()) == 1
+    flink.dead = False
+    plan, report = cycle(systems, desired)
+    assert report.ok
+    assert sorted(j.name for j in flink.running()) == [f"streamt.shop.{n}" for n in "abc"]
+    assert not plan_for(systems, desired)[0].has_changes
+
+
+def test_job_submitted_but_not_recorded_is_found_by_pipeline_name_not_resubmitted():
+    systems = fake_systems()
+    desired = DesiredState(project=PROJECT, jobs=(job("a"),))
+    flink = _flink(systems)
+    plan, _ = plan_for(systems, desired)
+    flink.submit(
+        ["INSERT ..."], {"pipeline.name": "streamt.shop.a"}
+    )  # the crash happened after this
+    assert systems.ledger is not None
+    ctx = StepContext(
+        systems,
+        read_ledger(systems.ledger, PROJECT, ENV),
+        LedgerWriter(systems.ledger, PROJECT, ENV),
+        _opts(),
+    )
+    report = execute_plan(plan, ctx)
+    assert report.ok and "already running as job1: adopted" in report.results[0].message
+    assert len(flink.submitted) == 1
+
+
+def test_destructive_changes_need_allow_destructive_and_touch_only_owned():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    assert isinstance(systems.kafka, FakeKafka)
+    systems.kafka.create_topics(
+        [__import__("streamt.compile.specs", fromlist=["TopicSpec"]).TopicSpec("not_ours", 1, 1)]
+    )
+    smaller = DesiredState(project=PROJECT, topics=(topic("orders"),))
+    with pytest.raises(StreamtError) as err:
+        cycle(systems, smaller, environ=ENVIRON)
+    codes = {d.code for d in err.value.diagnostics}
+    assert codes == {"A003"}
+    assert "orders_clean" in systems.kafka.topics
+    plan, report = cycle(systems, smaller, environ=ENVIRON, allow_destructive=True)
+    assert report.ok
+    assert sorted((c.kind.value, c.name) for c in plan.pending) == [
+        ("connector", "pg"),
+        ("flink_job", "orders_clean"),
+        ("subject", "orders-value"),
+        ("topic", "orders_clean"),
+    ]
+    assert sorted(systems.kafka.topics) == ["not_ours", "orders"]
+    assert _flink(systems).running() == []
+
+
+def test_partition_decrease_is_refused_by_apply():
+    systems = fake_systems()
+    cycle(systems, project(partitions=6), environ=ENVIRON)
+    with pytest.raises(StreamtError) as err:
+        cycle(systems, project(partitions=2), environ=ENVIRON)
+    diag = err.value.diagnostics[0]
+    assert diag.code == "A002" and "partition decrease 6 -> 2" in diag.message
+
+
+def test_stale_plan_is_refused():
+    systems = fake_systems()
+    plan, _ = plan_for(systems, project())
+    cycle(systems, DesiredState(project=PROJECT, topics=(topic("orders"),)))
+    fresh, _ = plan_for(systems, project())
+    with pytest.raises(StreamtError) as err:
+        ensure_fresh(plan, fresh, "plan.json")
+    diag = err.value.diagnostics[0]
+    assert diag.code == "A005"
+    assert "live infrastructure and the deployment ledger changed" in diag.message
+    ensure_fresh(fresh, plan_for(systems, project())[0])
+
+
+def test_failed_job_needs_reset_state_then_restarts_without_state():
+    systems = fake_systems()
+    desired = DesiredState(project=PROJECT, jobs=(job("a"),))
+    cycle(systems, desired)
+    flink = _flink(systems)
+    flink._end("job1", "FAILED")
+    plan, _ = plan_for(systems, desired)
+    assert plan.refused and "FAILED (job job1)" in plan.refused[0].reason
+    with pytest.raises(StreamtError):
+        cycle(systems, desired, reset=True)  # replace is destructive
+    plan, report = cycle(systems, desired, reset=True, allow_destructive=True)
+    assert report.ok and plan.pending[0].action is Action.REPLACE
+    assert "execution.savepoint.path" not in flink.submitted[-1][1]
+
+
+def test_observe_makes_one_listing_call_per_system():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    before = systems.calls()
+    plan_for(systems, project())
+    after = systems.calls()
+    assert {k: after[k] - before[k] for k in after} == {
+        "kafka": 1,
+        "schema_registry": 1,
+        "flink": 1,
+        "connect": 1,
+        "ledger": 1,
+    }

@@ -1,0 +1,70 @@
+"""Ledger read/write semantics and the apply lock (on the in-memory store)."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamt.artifacts.plan_file import ResourceKind
+from streamt.diagnostics import StreamtError
+from streamt.plan import LedgerEntry
+from streamt.state import ApplyLock, LedgerWriter, MemoryLedgerStore, read_ledger
+
+
+def _entry(name: str, project: str = "p", env: str = "dev") -> LedgerEntry:
+    return LedgerEntry(project=project, environment=env, kind=ResourceKind.TOPIC, name=name)
+
+
+def test_last_value_per_key_wins_tombstones_forget_and_projects_are_isolated():
+    store = MemoryLedgerStore()
+    writer = LedgerWriter(store, "p", "dev")
+    writer.put(_entry("a"))
+    writer.put(_entry("b").model_copy(update={"owned": False}))
+    writer.put(_entry("b"))
+    writer.forget(ResourceKind.TOPIC, "a")
+    LedgerWriter(store, "p", "prod").put(_entry("a", env="prod"))
+    LedgerWriter(store, "p2", "dev").put(_entry("z", project="p2"))
+    ledger = read_ledger(store, "p", "dev")
+    assert [(e.name, e.owned) for e in ledger.entries] == [("b", True)]
+    assert ledger.get(ResourceKind.TOPIC, "b") is not None
+    assert [e.name for e in read_ledger(store, "p", "prod").entries] == ["a"]
+    assert read_ledger(store, "p", "dev").fingerprint() == ledger.fingerprint()
+
+
+def test_second_concurrent_apply_is_refused_with_who_holds_the_lock():
+    store = MemoryLedgerStore()
+    first = ApplyLock(store, "p", "dev")
+    first.acquire()
+    second = ApplyLock(store, "p", "dev")
+    with pytest.raises(StreamtError) as err:
+        second.acquire()
+    diag = err.value.diagnostics[0]
+    assert (
+        diag.code == "A001"
+        and "another apply is running on project 'p', environment 'dev'" in diag.message
+    )
+    assert "expires at" in diag.hint
+    ApplyLock(store, "p", "prod").acquire()  # other environment: independent
+    first.release()
+    second.acquire()
+    second.release()
+    assert read_ledger(store, "p", "dev").entries == []  # lock records never look like entries
+
+
+def test_racing_claims_agree_on_the_first_written():
+    store = MemoryLedgerStore()
+    a, b = ApplyLock(store, "p", "dev"), ApplyLock(store, "p", "dev")
+    store.write([(a.key, a._claim_value()), (b.key, b._claim_value())])  # both wrote before reading
+    assert [c.owner for c in a.claims()] == [a.owner, b.owner]
+    with pytest.raises(StreamtError):
+        b.acquire()  # b re-writes its claim, still behind a's first offset
+    a.refresh()
+    assert a.claims()[0].owner == a.owner
+
+
+def test_stale_lock_expires():
+    store = MemoryLedgerStore()
+    clock = [1_000_000]
+    crashed = ApplyLock(store, "p", "dev", ttl_s=60, clock=lambda: clock[0])
+    crashed.acquire()
+    clock[0] += 61_000
+    ApplyLock(store, "p", "dev", ttl_s=60, clock=lambda: clock[0]).acquire()
