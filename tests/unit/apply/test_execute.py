@@ -179,7 +179,7 @@ def test_interrupted_create_between_jobs_converges_without_duplicate_jobs():
         cycle(systems, desired, max_workers=1)
     assert len(flink.running()) == 1
     flink.dead = False
-    plan, report = cycle(systems, desired)
+    _, report = cycle(systems, desired)
     assert report.ok
     assert sorted(j.name for j in flink.running()) == [f"streamt.shop.{n}" for n in "abc"]
     assert not plan_for(systems, desired)[0].has_changes
