@@ -30,6 +30,7 @@ SYSTEM = "kafka"
 K = TypeVar("K", bound=Hashable)
 AdminFactory = Callable[[dict[str, str]], Any]
 ck: Any = _admin_module  # confluent_kafka.admin re-exports without __all__: typed as Any here
+DYNAMIC_TOPIC_CONFIG = int(ck.ConfigSource.DYNAMIC_TOPIC_CONFIG.value)  # set on the topic itself
 
 
 def _kafka_error(exc: BaseException) -> KafkaError | None:
@@ -152,7 +153,7 @@ class KafkaAdminClient:
             key: entry.value
             for key, entry in sorted(entries.items())
             if isinstance(entry, ck.ConfigEntry)
-            and entry.source == ck.ConfigSource.DYNAMIC_TOPIC_CONFIG
+            and _source(entry) == DYNAMIC_TOPIC_CONFIG
             and entry.value is not None
         }
         replicas = len(getattr(first, "replicas", []) or []) if first is not None else 0
@@ -293,6 +294,12 @@ def _lag(
     return GroupLag(
         group, sum(topics.values()), dict(sorted(topics.items())), has_offsets=bool(committed)
     )
+
+
+def _source(entry: Any) -> int:
+    """librdkafka hands `ConfigEntry.source` back as a plain int, not a ConfigSource."""
+    source = entry.source
+    return int(getattr(source, "value", source))
 
 
 def _failed(exc: BaseException) -> Future[object]:

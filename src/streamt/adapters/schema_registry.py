@@ -45,9 +45,15 @@ def _error_code(reply: Reply) -> int | None:
 class SchemaRegistryClient:
     """`SchemaRegistry` over the Confluent REST API."""
 
-    def __init__(self, client: httpx.Client, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        retry: RetryPolicy | None = None,
+        listing_mode: ListingMode = ListingMode.UNKNOWN,
+    ) -> None:
         self.api = HttpApi(SYSTEM, client, retry=retry)
-        self.listing_mode = ListingMode.UNKNOWN
+        self.listing_mode = listing_mode  # preset it to skip the probe when the registry is known
 
     @property
     def calls(self) -> int:
@@ -131,8 +137,11 @@ class SchemaRegistryClient:
         compatible = body.get("is_compatible")
         if not isinstance(compatible, bool):
             raise shape.fail("expected boolean 'is_compatible'", dict(body))
-        messages = body.get("messages")
-        return compatible, [str(m) for m in messages] if isinstance(messages, list) else []
+        found = body.get("messages")
+        messages = [str(m) for m in found] if isinstance(found, list) else []
+        if not compatible and not messages:  # e.g. Apicurio answers only {"is_compatible": false}
+            messages = [f"not compatible with the latest version of {subject} (no details given)"]
+        return compatible, messages
 
     def register(self, subject: str, schema_type: str, schema: str) -> int:
         reply = self.api.request(

@@ -55,11 +55,12 @@ class FakeAdmin:
         def configs(resource):
             return done(
                 {
+                    # librdkafka hands `source` back as a plain int
                     "cleanup.policy": ConfigEntry(
-                        "cleanup.policy", "compact", source=ConfigSource.DYNAMIC_TOPIC_CONFIG
+                        "cleanup.policy", "compact", source=ConfigSource.DYNAMIC_TOPIC_CONFIG.value
                     ),
                     "retention.ms": ConfigEntry(
-                        "retention.ms", "604800000", source=ConfigSource.DEFAULT_CONFIG
+                        "retention.ms", "604800000", source=ConfigSource.DEFAULT_CONFIG.value
                     ),
                 }
             )

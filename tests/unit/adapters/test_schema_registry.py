@@ -34,6 +34,21 @@ def test_list_uses_latest_only_in_one_call_when_supported():
     assert script.seen[0].url.params["latestOnly"] == "true"
 
 
+def test_list_falls_back_when_listing_items_lack_subjects():
+    # Apicurio's ccompat /schemas answers [{"schema": ...}] without subject or version
+    script = Script().add("GET", "/schemas", ok([{"schema": AVRO}]))
+    script.add("GET", "/subjects", ok([]))
+    sr = registry(script)
+    assert sr.list_subjects() == []
+    assert sr.listing_mode is ListingMode.PER_SUBJECT
+
+
+def test_preset_listing_mode_skips_the_probe():
+    script = Script().add("GET", "/subjects", ok([]))
+    sr = SchemaRegistryClient(client(script), listing_mode=ListingMode.PER_SUBJECT)
+    assert sr.list_subjects() == [] and sr.calls == 1
+
+
 def test_list_falls_back_to_per_subject_and_remembers_it():
     script = Script().add("GET", "/schemas", text('{"error_code":404}', 404))
     script.add("GET", "/subjects", ok(["x/y"]))
@@ -65,6 +80,16 @@ def test_compatibility_reports_messages_from_verbose_check():
     )
     assert script.body(0) == {"schema": AVRO, "schemaType": "AVRO"}
     assert script.seen[0].url.params["verbose"] == "true"
+
+
+def test_incompatible_without_messages_still_says_why():
+    script = Script().add(
+        "POST", "/compatibility/subjects/s/versions/latest", ok({"is_compatible": False})
+    )
+    assert registry(script).check_compatibility("s", "AVRO", AVRO) == (
+        False,
+        ["not compatible with the latest version of s (no details given)"],
+    )
 
 
 def test_compatibility_of_a_new_subject_is_true():
