@@ -123,6 +123,7 @@ DOUBLE = SqlType("DOUBLE")
 TIMESTAMP3 = SqlType("TIMESTAMP", (3,))
 TIMESTAMP_LTZ3 = SqlType("TIMESTAMP_LTZ", (3,))
 DATE = SqlType("DATE")
+BYTES_T = SqlType("BYTES")
 NULL = SqlType("NULL")
 
 

@@ -1,0 +1,250 @@
+"""`manifest.json`: the versioned, deterministic record of one compile.
+
+The body is a pure function of the project (sorted, no timestamps) so the same project gives
+byte-identical files; the only volatile facts (the streamt version that wrote it) live in
+`metadata`. The JSON Schema in `schemas/manifest.schema.json` is generated from these models
+(`manifest_json_schema()`); a test fails when the committed copy differs.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from streamt.compile.result import CompiledNode, CompileResult
+from streamt.compile.specs import (
+    ConnectorSpec,
+    FlinkJobSpec,
+    GatewayRuleSpec,
+    SubjectSpec,
+    TopicSpec,
+)
+
+MANIFEST_SCHEMA_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Metadata(_Frozen):
+    generator: str = Field(description="streamt version that wrote this manifest (volatile)")
+
+
+class ColumnEntry(_Frozen):
+    name: str
+    type: str = Field(description="Flink SQL type, e.g. BIGINT NOT NULL")
+    rowtime: bool = False
+    proctime: bool = False
+
+
+class NodeEntry(_Frozen):
+    id: str = Field(description="kind.project.name")
+    kind: str
+    name: str
+    topic: str | None = None
+    materialization: str | None = None
+    columns: tuple[ColumnEntry, ...] = ()
+    changelog: str = "append"
+    primary_key: tuple[str, ...] = ()
+    rowtime: str | None = None
+    stateful_reasons: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    query: str = ""
+    inferred_columns: bool = False
+    description: str | None = None
+    owner: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+class TopicEntry(_Frozen):
+    name: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str] = Field(default_factory=dict)
+    node: str = ""
+    file: str
+
+
+class SubjectEntry(_Frozen):
+    subject: str
+    schema_type: str
+    schema_text: str
+    compatibility: str | None = None
+    node: str = ""
+    file: str
+
+
+class JobEntry(_Frozen):
+    node: str
+    name: str
+    pipeline_name: str
+    file: str = Field(description="the job script, relative to the manifest")
+    config: dict[str, str] = Field(default_factory=dict)
+    source_topics: tuple[str, ...] = ()
+    sink_topic: str = ""
+    changelog: str = "append"
+    query: str = ""
+    data_fingerprint: str = ""
+    metadata_fingerprint: str = ""
+
+
+class ConnectorEntry(_Frozen):
+    name: str
+    config: dict[str, str]
+    topics: tuple[str, ...] = ()
+    node: str = ""
+    file: str
+
+
+class GatewayRuleEntry(_Frozen):
+    name: str
+    physical_topic: str
+    where: str = ""
+    columns: tuple[str, ...] = ()
+    node: str = ""
+    file: str
+
+
+class Manifest(_Frozen):
+    schema_version: int = MANIFEST_SCHEMA_VERSION
+    project: str
+    project_version: str = "0.0.0"
+    metadata: Metadata
+    nodes: tuple[NodeEntry, ...] = ()
+    topics: tuple[TopicEntry, ...] = ()
+    subjects: tuple[SubjectEntry, ...] = ()
+    flink_jobs: tuple[JobEntry, ...] = ()
+    connectors: tuple[ConnectorEntry, ...] = ()
+    gateway_rules: tuple[GatewayRuleEntry, ...] = ()
+
+    def files(self) -> list[str]:
+        entries: list[TopicEntry | SubjectEntry | JobEntry | ConnectorEntry | GatewayRuleEntry] = [
+            *self.topics,
+            *self.subjects,
+            *self.flink_jobs,
+            *self.connectors,
+            *self.gateway_rules,
+        ]
+        return [e.file for e in entries]
+
+
+def safe_file_name(name: str) -> str:
+    """A file name from a resource name: only [A-Za-z0-9._-], never '.' / '..' / hidden."""
+    cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in name)
+    cleaned = cleaned.lstrip(".") or "_"
+    return cleaned[:200]
+
+
+def build_manifest(result: CompileResult, generator: str) -> Manifest:
+    d = result.desired
+    return Manifest(
+        project=d.project,
+        project_version=result.project_version,
+        metadata=Metadata(generator=generator),
+        nodes=tuple(_node(n) for n in result.nodes.values()),
+        topics=tuple(_topic(t) for t in d.topics),
+        subjects=tuple(_subject(s) for s in d.subjects),
+        flink_jobs=tuple(_job(j) for j in d.jobs),
+        connectors=tuple(_connector(c) for c in d.connectors),
+        gateway_rules=tuple(_rule(g) for g in d.gateway_rules),
+    )
+
+
+def job_file(job: FlinkJobSpec) -> str:
+    return f"flink/{safe_file_name(job.name)}.sql"
+
+
+def _node(n: CompiledNode) -> NodeEntry:
+    return NodeEntry(
+        id=n.id,
+        kind=n.kind,
+        name=n.name,
+        topic=n.topic,
+        materialization=n.materialization.value if n.materialization else None,
+        columns=tuple(
+            ColumnEntry(name=c.name, type=c.type.sql(), rowtime=c.rowtime, proctime=c.proctime)
+            for c in n.columns
+        ),
+        changelog=n.changelog.value,
+        primary_key=n.primary_key,
+        rowtime=n.rowtime,
+        stateful_reasons=n.stateful_reasons,
+        inputs=n.inputs,
+        query=n.query,
+        inferred_columns=n.inferred_columns,
+        description=n.description,
+        owner=n.owner,
+        tags=n.tags,
+    )
+
+
+def _topic(t: TopicSpec) -> TopicEntry:
+    return TopicEntry(
+        name=t.name,
+        partitions=t.partitions,
+        replication_factor=t.replication_factor,
+        config=dict(t.config),
+        node=t.node,
+        file=f"topics/{safe_file_name(t.name)}.json",
+    )
+
+
+def _subject(s: SubjectSpec) -> SubjectEntry:
+    return SubjectEntry(
+        subject=s.subject,
+        schema_type=s.schema_type,
+        schema_text=s.schema,
+        compatibility=s.compatibility,
+        node=s.node,
+        file=f"subjects/{safe_file_name(s.subject)}.json",
+    )
+
+
+def _job(j: FlinkJobSpec) -> JobEntry:
+    return JobEntry(
+        node=j.node,
+        name=j.name,
+        pipeline_name=j.pipeline_name,
+        file=job_file(j),
+        config=dict(j.config),
+        source_topics=j.source_topics,
+        sink_topic=j.sink_topic,
+        changelog=j.changelog.value,
+        query=j.query,
+        data_fingerprint=j.fingerprint.data,
+        metadata_fingerprint=j.fingerprint.metadata,
+    )
+
+
+def _connector(c: ConnectorSpec) -> ConnectorEntry:
+    return ConnectorEntry(
+        name=c.name,
+        config=dict(c.config),
+        topics=c.topics,
+        node=c.node,
+        file=f"connectors/{safe_file_name(c.name)}.json",
+    )
+
+
+def _rule(g: GatewayRuleSpec) -> GatewayRuleEntry:
+    return GatewayRuleEntry(
+        name=g.name,
+        physical_topic=g.physical_topic,
+        where=g.where,
+        columns=g.columns,
+        node=g.node,
+        file=f"gateway/{safe_file_name(g.name)}.json",
+    )
+
+
+def to_json(value: object) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def manifest_json_schema() -> dict[str, object]:
+    schema = Manifest.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://streamt.dev/schemas/manifest.v{MANIFEST_SCHEMA_VERSION}.json"
+    return schema

@@ -1,0 +1,93 @@
+"""Write a compile's artifacts: `manifest.json` plus one file per artifact.
+
+Files: topics/<topic>.json, subjects/<subject>.json, flink/<model>.sql, connectors/<name>.json,
+gateway/<name>.json. File names are sanitised (no path traversal). Files listed by a previous
+manifest in the same directory that this compile no longer produces are removed; nothing else
+is touched. Writes only inside `out_dir`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamt.artifacts.manifest import Manifest, build_manifest, to_json
+from streamt.compile.result import CompileResult
+
+MANIFEST = "manifest.json"
+
+
+def _generator() -> str:
+    from streamt import __version__
+
+    return f"streamt {__version__}"
+
+
+def render_artifacts(result: CompileResult) -> dict[str, str]:
+    """Relative path -> file text (deterministic)."""
+    manifest = build_manifest(result, _generator())
+    d = result.desired
+    files: dict[str, str] = {}
+    for entry, topic in zip(manifest.topics, d.topics, strict=True):
+        files[entry.file] = to_json(
+            {
+                "name": topic.name,
+                "partitions": topic.partitions,
+                "replication_factor": topic.replication_factor,
+                "config": dict(topic.config),
+            }
+        )
+    for s_entry, subject in zip(manifest.subjects, d.subjects, strict=True):
+        files[s_entry.file] = to_json(
+            {
+                "subject": subject.subject,
+                "schemaType": subject.schema_type,
+                "schema": subject.schema,
+                "compatibility": subject.compatibility,
+            }
+        )
+    for j_entry, job in zip(manifest.flink_jobs, d.jobs, strict=True):
+        files[j_entry.file] = f"-- streamt job {job.pipeline_name}\n" + job.script
+    for c_entry, conn in zip(manifest.connectors, d.connectors, strict=True):
+        files[c_entry.file] = to_json({"name": conn.name, "config": dict(conn.config)})
+    for g_entry, rule in zip(manifest.gateway_rules, d.gateway_rules, strict=True):
+        files[g_entry.file] = to_json(
+            {
+                "name": rule.name,
+                "physical_topic": rule.physical_topic,
+                "where": rule.where,
+                "columns": list(rule.columns),
+            }
+        )
+    files[MANIFEST] = to_json(manifest.model_dump(mode="json"))
+    return files
+
+
+def write_artifacts(result: CompileResult, out_dir: Path) -> list[Path]:
+    out_dir = Path(out_dir)
+    files = render_artifacts(result)
+    stale = set(_previous_files(out_dir)) - set(files)
+    written: list[Path] = []
+    for rel, text in sorted(files.items()):
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        written.append(path)
+    for rel in sorted(stale):
+        (out_dir / rel).unlink(missing_ok=True)
+    return written
+
+
+def _previous_files(out_dir: Path) -> list[str]:
+    path = out_dir / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return [f for f in Manifest.model_validate(doc).files() if _inside(out_dir, f)]
+    except (OSError, ValueError):
+        return []
+
+
+def _inside(root: Path, rel: str) -> bool:
+    target = (root / rel).resolve()
+    return root.resolve() in target.parents

@@ -1,0 +1,70 @@
+"""Sink connectors (Kafka Connect) and Gateway rules. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from streamt.compile.specs import ConnectorSpec, GatewayRuleSpec
+from streamt.load.model import Model
+from streamt.sql import parse, render
+
+CONNECTOR_CLASSES = {
+    "jdbc-sink": "io.debezium.connector.jdbc.JdbcSinkConnector",
+    "debezium-jdbc-sink": "io.debezium.connector.jdbc.JdbcSinkConnector",
+    "confluent-jdbc-sink": "io.confluent.connect.jdbc.JdbcSinkConnector",
+    "snowflake-sink": "com.snowflake.kafka.connector.SnowflakeSinkConnector",
+    "s3-sink": "io.confluent.connect.s3.S3SinkConnector",
+    "gcs-sink": "io.confluent.connect.gcs.GcsSinkConnector",
+    "elasticsearch-sink": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
+    "bigquery-sink": "com.wepay.kafka.connect.bigquery.BigQuerySinkConnector",
+    "http-sink": "io.confluent.connect.http.HttpSinkConnector",
+    "file-sink": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+}
+
+
+def connector_class(kind: str) -> str:
+    return CONNECTOR_CLASSES.get(kind, kind)
+
+
+def connector_spec(model: Model, node: str, topics: Sequence[str]) -> ConnectorSpec | None:
+    conn = model.sink_connector
+    if conn is None:
+        return None
+    config = {str(k): str(v) for k, v in conn.config.items()}
+    config.setdefault("connector.class", connector_class(conn.type))
+    config.setdefault("tasks.max", "1")
+    config["topics"] = ",".join(topics)
+    return ConnectorSpec(
+        name=model.name, config=dict(sorted(config.items())), topics=tuple(topics), node=node
+    )
+
+
+def gateway_rule(query: str, virtual: str, physical: str, node: str) -> GatewayRuleSpec | None:
+    """A Gateway rule for a filter/projection over one table, else None."""
+    tree = parse(query)
+    if not isinstance(tree, exp.Select) or tree.args.get("joins") or tree.args.get("group"):
+        return None
+    if any(tree.args.get(k) for k in ("distinct", "order", "limit", "having", "with_")):
+        return None
+    from_ = tree.args.get("from_")
+    if (
+        from_ is None
+        or not isinstance(from_.this, exp.Table)
+        or isinstance(from_.this.this, exp.Anonymous)
+    ):
+        return None
+    columns: list[str] = []
+    for expr in tree.expressions:
+        if isinstance(expr, exp.Star):
+            columns = []
+            break
+        if not isinstance(expr, exp.Column):
+            return None
+        columns.append(expr.name)
+    where = tree.args.get("where")
+    predicate = render(where.this) if where is not None else ""
+    return GatewayRuleSpec(
+        name=virtual, physical_topic=physical, where=predicate, columns=tuple(columns), node=node
+    )

@@ -1,0 +1,141 @@
+"""Materialization per the seed's table, decided from the parsed query (never from text).
+
+stateless -> virtual_topic when a Gateway is configured (and the query is a filter/projection
+over one physical topic), else a Flink job (info); stateful / updating / ML -> Flink job + topic;
+`from:` only -> sink connector; no SQL and no `from:` -> a plain topic. An explicit
+`materialized:` is honoured unless it contradicts the query (error). Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streamt.compile.specs import Materialization
+from streamt.diagnostics import Diagnostic, Severity
+from streamt.load.model import Materialized, Model
+from streamt.sql import QueryAnalysis
+
+
+@dataclass(frozen=True)
+class Decision:
+    materialization: Materialization
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def decide_without_sql(model: Model, node: str) -> Decision:
+    inferred = (
+        Materialization.SINK if (model.from_ or model.sink_connector) else Materialization.TOPIC
+    )
+    explicit = model.materialized
+    if explicit is None or explicit.value == inferred.value:
+        return Decision(inferred)
+    if explicit is Materialized.TOPIC and inferred is Materialization.TOPIC:
+        return Decision(inferred)
+    return Decision(
+        inferred,
+        (
+            Diagnostic(
+                "C011",
+                f"model '{model.name}' is materialized: {explicit.value} but has no sql",
+                location=model.where("materialized"),
+                hint="add sql:, or remove materialized:",
+                node=node,
+            ),
+        ),
+    )
+
+
+def decide_with_sql(
+    model: Model, node: str, analysis: QueryAnalysis, *, gateway: bool, gateway_expressible: bool
+) -> Decision:
+    needs_flink = analysis.stateful or analysis.updating or bool(analysis.ml_functions)
+    explicit = model.materialized
+    where = model.where("materialized")
+    if explicit is not None:
+        return _explicit(model, node, explicit, needs_flink, gateway, gateway_expressible, analysis)
+    if needs_flink:
+        return Decision(Materialization.FLINK)
+    if gateway and gateway_expressible:
+        return Decision(Materialization.VIRTUAL_TOPIC)
+    reason = (
+        "no Conduktor Gateway is configured (runtime.conduktor.gateway)"
+        if not gateway
+        else "the query is not a filter/projection over one physical topic"
+    )
+    return Decision(
+        Materialization.FLINK,
+        (
+            Diagnostic(
+                "C012",
+                f"model '{model.name}' is stateless; it runs as a Flink job because {reason}",
+                Severity.INFO,
+                where if model.materialized else model.location,
+                node=node,
+            ),
+        ),
+    )
+
+
+def _explicit(
+    model: Model,
+    node: str,
+    explicit: Materialized,
+    needs_flink: bool,
+    gateway: bool,
+    expressible: bool,
+    analysis: QueryAnalysis,
+) -> Decision:
+    where = model.where("materialized")
+    if explicit is Materialized.SINK:
+        return Decision(
+            Materialization.FLINK,
+            (
+                Diagnostic(
+                    "C010",
+                    f"model '{model.name}' is materialized: sink but has sql; a sink copies a topic",
+                    location=where,
+                    hint="remove sql: and use from: with advanced.connector, or remove materialized:",
+                    node=node,
+                ),
+            ),
+        )
+    if explicit is Materialized.VIRTUAL_TOPIC:
+        problems: list[Diagnostic] = []
+        if needs_flink:
+            why = (
+                ", ".join(analysis.stateful_reasons + analysis.changelog_reasons) or "ML inference"
+            )
+            problems.append(
+                Diagnostic(
+                    "C010",
+                    f"model '{model.name}' is materialized: virtual_topic but its query is stateful ({why})",
+                    location=where,
+                    hint="remove materialized: (it becomes a Flink job) or make the query a filter/projection",
+                    node=node,
+                )
+            )
+        elif not expressible:
+            problems.append(
+                Diagnostic(
+                    "C010",
+                    f"model '{model.name}' is materialized: virtual_topic but a Gateway rule can only "
+                    "filter and select columns of one topic",
+                    location=where,
+                    hint="remove computed columns/renames, or remove materialized:",
+                    node=node,
+                )
+            )
+        if not gateway:
+            problems.append(
+                Diagnostic(
+                    "C013",
+                    f"model '{model.name}' is materialized: virtual_topic, which needs Conduktor Gateway",
+                    location=where,
+                    hint="configure runtime.conduktor.gateway, or remove materialized:",
+                    node=node,
+                )
+            )
+        return Decision(Materialization.VIRTUAL_TOPIC, tuple(problems))
+    if explicit is Materialized.TOPIC:
+        return Decision(Materialization.TOPIC)
+    return Decision(Materialization.FLINK)

@@ -1,0 +1,245 @@
+"""Specs for one analysed SQL model: node facts, topic, Flink job or Gateway rule. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from streamt.compile.connectors import gateway_rule
+from streamt.compile.jobs import InputTable, build_job, pipeline_name
+from streamt.compile.materialize import decide_with_sql
+from streamt.compile.result import CompiledNode
+from streamt.compile.specs import ChangelogMode, GatewayRuleSpec, Materialization
+from streamt.compile.tables import source_options, topic_options
+from streamt.compile.topics import topic_spec
+from streamt.diagnostics import Diagnostic, Severity
+from streamt.load.model import Model
+from streamt.sql import QueryAnalysis, TableSchema
+
+if TYPE_CHECKING:
+    from streamt.compile.project import _Run
+
+Names = dict[tuple[str, str], str]
+
+
+def emit_model(
+    run: _Run,
+    model: Model,
+    nid: str,
+    analysis: QueryAnalysis,
+    names: Names,
+    sources: Sequence[str],
+    refs: Sequence[str],
+) -> None:
+    input_ids = tuple([run.sid(s) for s in sources] + [run.mid(r) for r in refs])
+    common = {
+        "inputs": input_ids,
+        "query": analysis.canonical,
+        "description": model.description,
+        "owner": model.owner,
+        "tags": tuple(model.tags),
+    }
+    if not analysis.ok:
+        run.nodes[nid] = CompiledNode(
+            nid,
+            "model",
+            model.name,
+            model.topic_name,
+            Materialization.FLINK,
+            analysis.columns,
+            **common,  # type: ignore[arg-type]
+        )
+        return
+    diags: list[Diagnostic] = []
+    key = _key(model, nid, analysis, diags)
+    rule = _rule(run, analysis, model, nid, sources, refs)
+    gateway = run.project.runtime.gateway is not None
+    decision = decide_with_sql(
+        model, nid, analysis, gateway=gateway, gateway_expressible=rule is not None
+    )
+    diags.extend(decision.diagnostics)
+    if analysis.ml_functions:
+        diags.append(
+            Diagnostic(
+                "C030",
+                f"model '{model.name}' uses {', '.join(analysis.ml_functions)}, which needs Confluent Cloud Flink",
+                Severity.INFO,
+                model.where("sql"),
+                hint="it compiles, but open-source Flink (the local stack) cannot run it",
+                node=nid,
+            )
+        )
+    mat = decision.materialization
+    updating = analysis.updating
+    rowtime = analysis.rowtime
+    run.nodes[nid] = CompiledNode(
+        nid,
+        "model",
+        model.name,
+        model.topic_name,
+        mat,
+        analysis.columns,
+        ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
+        tuple(key) if updating else tuple(model.key),
+        rowtime.name if rowtime else None,
+        analysis.stateful_reasons,
+        **common,  # type: ignore[arg-type]
+    )
+    if not run.infer_only:
+        run.diags.extend(diags)
+    if any(d.is_error for d in diags):
+        return
+    if mat is Materialization.VIRTUAL_TOPIC:
+        if rule is not None:
+            run.rules.append(rule)
+        group = pipeline_name(run.project.name, model.name)
+        inputs = [_source_input(run, s, names[("source", s)], group, analysis) for s in sources]
+        for r in refs:
+            inputs.extend(_ref_inputs(run, r, names[("ref", r)], group, analysis))
+        run.job_inputs[f"__vt__{model.name}"] = tuple(_dedupe(inputs))
+        return
+    _flink(run, model, nid, analysis, names, sources, refs, key)
+
+
+def _key(
+    model: Model, nid: str, analysis: QueryAnalysis, diags: list[Diagnostic]
+) -> tuple[str, ...]:
+    names = {c.name for c in analysis.columns}
+    for i, k in enumerate(model.key):
+        if k not in names:
+            diags.append(
+                Diagnostic(
+                    "C003",
+                    f"model '{model.name}': key column '{k}' is not an output column",
+                    location=model.where(f"key.{i}") if len(model.key) > 1 else model.where("key"),
+                    hint=f"output columns: {', '.join(sorted(names))}",
+                    node=nid,
+                )
+            )
+    if model.key:
+        return tuple(model.key)
+    if analysis.updating and not analysis.upsert_key:
+        why = "; ".join(analysis.changelog_reasons) or "the query emits updates"
+        diags.append(
+            Diagnostic(
+                "C002",
+                f"model '{model.name}' produces an updating result ({why}) but no primary key can be derived",
+                location=model.where("sql"),
+                hint="set key: [<columns>] on the model (the upsert-kafka primary key), "
+                "or GROUP BY columns you also select",
+                node=nid,
+            )
+        )
+        return ()
+    return tuple(analysis.upsert_key or ())
+
+
+def _rule(
+    run: _Run,
+    analysis: QueryAnalysis,
+    model: Model,
+    nid: str,
+    sources: Sequence[str],
+    refs: Sequence[str],
+) -> GatewayRuleSpec | None:
+    if len(sources) + len(refs) != 1:
+        return None
+    if sources:
+        physical = next(s.topic for s in run.project.sources if s.name == sources[0])
+    else:
+        upstream = run.nodes[run.mid(refs[0])]
+        if upstream.materialization is Materialization.VIRTUAL_TOPIC or upstream.topic is None:
+            return None
+        physical = upstream.topic
+    return gateway_rule(analysis.canonical, model.topic_name, physical, nid)
+
+
+def _flink(
+    run: _Run,
+    model: Model,
+    nid: str,
+    analysis: QueryAnalysis,
+    names: Names,
+    sources: Sequence[str],
+    refs: Sequence[str],
+    key: tuple[str, ...],
+) -> None:
+    project = run.project
+    group = pipeline_name(project.name, model.name)
+    inputs: list[InputTable] = []
+    for s in sources:
+        inputs.append(_source_input(run, s, names[("source", s)], group, analysis))
+    for r in refs:
+        inputs.extend(_ref_inputs(run, r, names[("ref", r)], group, analysis))
+    updating = analysis.updating
+    output = TableSchema(model.name, analysis.columns, primary_key=key if updating else ())
+    options = topic_options(
+        model.topic_name,
+        project.runtime,
+        upsert=updating,
+        key=() if updating else key,
+        group_id=None,
+    )
+    run.topics.append(topic_spec(project, model, nid))
+    job = build_job(
+        node=nid,
+        model=model,
+        project=project.name,
+        inputs=_dedupe(inputs),
+        output=output,
+        output_options=options,
+        query=analysis.canonical,
+        sink_topic=model.topic_name,
+        changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
+    )
+    run.jobs.append(job)
+    run.job_inputs[model.name] = tuple(_dedupe(inputs))
+
+
+def _source_input(
+    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
+) -> InputTable:
+    source = next(s for s in run.project.sources if s.name == name)
+    schema = run.sources[name]
+    columns = schema.columns or analysis.inferred.get(table, ())
+    keys = [c for k in source.key for c in columns if c.name == k]
+    pk = schema.primary_key if schema.updating else ()
+    options = source_options(source, run.project.runtime, group, [] if pk else keys)
+    return InputTable(table, tuple(columns), options, pk, topic=source.topic)
+
+
+def _ref_inputs(
+    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
+) -> list[InputTable]:
+    upstream = run.nodes[run.mid(name)]
+    if upstream.materialization is Materialization.VIRTUAL_TOPIC:
+        inner = list(run.job_inputs.get(f"__vt__{name}", ()))
+        return [*inner, InputTable(table, upstream.columns, view_query=upstream.query)]
+    upsert = upstream.changelog is ChangelogMode.UPSERT
+    columns = upstream.columns or analysis.inferred.get(table, ())
+    options = topic_options(
+        upstream.topic or name,
+        run.project.runtime,
+        upsert=upsert,
+        key=() if upsert else upstream.primary_key,
+        group_id=group,
+    )
+    return [
+        InputTable(
+            table,
+            tuple(columns),
+            options,
+            upstream.primary_key if upsert else (),
+            topic=upstream.topic,
+        )
+    ]
+
+
+def _dedupe(tables: list[InputTable]) -> list[InputTable]:
+    seen: set[str] = set()
+    out = []
+    for t in tables:
+        if t.name not in seen:
+            seen.add(t.name)
+            out.append(t)
+    return out

@@ -1,0 +1,321 @@
+"""`compile_project(project, graph)`: the desired state of a loaded project, in graph order.
+
+Sources become table schemas (declared / inline schema / lock / inferred from usage); each model
+is rendered (refs -> quoted table names), analysed by `streamt.sql`, given a materialization,
+and turned into specs: topics, subjects, one Flink job per Flink model, connectors, Gateway
+rules. Diagnostics from the SQL room are mapped back to the model's file and line. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from streamt.compile.connectors import connector_spec
+from streamt.compile.jobs import InputTable
+from streamt.compile.materialize import decide_without_sql
+from streamt.compile.result import CompiledNode, CompileResult
+from streamt.compile.schemas import SchemaLock
+from streamt.compile.sources import (
+    close_inferred,
+    inferred_warning,
+    merge_inferred,
+    source_schema,
+    subject_spec,
+)
+from streamt.compile.specs import (
+    ChangelogMode,
+    ConnectorSpec,
+    DesiredState,
+    FlinkJobSpec,
+    GatewayRuleSpec,
+    Materialization,
+    SubjectSpec,
+    TopicSpec,
+)
+from streamt.compile.topics import topic_spec
+from streamt.diagnostics import Diagnostic
+from streamt.graph.dag import Graph, NodeKind
+from streamt.load.jinja import render_sql
+from streamt.load.model import Model, Project, Source
+from streamt.sql import (
+    Column,
+    QueryAnalysis,
+    SqlType,
+    TableSchema,
+    analyze_query,
+    parse_type,
+    quote_identifier,
+)
+from streamt.sql.types import STRING
+
+
+@dataclass
+class _Run:
+    project: Project
+    graph: Graph
+    lock: SchemaLock | None
+    infer_only: bool = False
+    diags: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, TableSchema] = field(default_factory=dict)
+    nodes: dict[str, CompiledNode] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+    analyses: dict[str, tuple[QueryAnalysis, dict[tuple[str, str], str]]] = field(
+        default_factory=dict
+    )
+    inferred: dict[str, list[Column]] = field(default_factory=dict)
+    topics: list[TopicSpec] = field(default_factory=list)
+    subjects: list[SubjectSpec] = field(default_factory=list)
+    jobs: list[FlinkJobSpec] = field(default_factory=list)
+    connectors: list[ConnectorSpec] = field(default_factory=list)
+    rules: list[GatewayRuleSpec] = field(default_factory=list)
+    job_inputs: dict[str, tuple[InputTable, ...]] = field(default_factory=dict)
+
+    def sid(self, name: str) -> str:
+        return self.graph.id_of(NodeKind.SOURCE, name)
+
+    def mid(self, name: str) -> str:
+        return self.graph.id_of(NodeKind.MODEL, name)
+
+    def compiled_models(self) -> set[str]:
+        return {n.name for n in self.nodes.values() if n.kind == "model"}
+
+
+def compile_project(
+    project: Project,
+    graph: Graph,
+    *,
+    select: Iterable[str] | None = None,
+    lock: SchemaLock | None = None,
+) -> CompileResult:
+    """Compile every node (upstream schemas are needed); keep specs of `select`ed nodes only."""
+    sources = {s.name: s for s in project.sources}
+    run = _Run(project, graph, lock)
+    for source in project.sources:
+        run.sources[source.name] = source_schema(source, lock, run.diags, run.sid(source.name))
+    open_sources = [name for name, schema in run.sources.items() if schema.open]
+    if open_sources:
+        first = _Run(project, graph, lock, infer_only=True, sources=dict(run.sources))
+        _compile(first)
+        inferred = merge_inferred(first.inferred)
+        for name in open_sources:
+            cols = inferred.get(name, ())
+            run.diags.append(inferred_warning(sources[name], cols, run.sid(name)))
+            run.sources[name] = close_inferred(sources[name], run.sources[name], cols)
+    _compile(run)
+    chosen = frozenset(select) if select is not None else None
+    return CompileResult(
+        desired=_desired(run, chosen),
+        nodes=dict(sorted(run.nodes.items())),
+        diagnostics=sorted(run.diags, key=Diagnostic.sort_key),
+        project_version=project.version,
+    )
+
+
+def _desired(run: _Run, chosen: frozenset[str] | None) -> DesiredState:
+    def keep(node: str) -> bool:
+        return chosen is None or node in chosen
+
+    return DesiredState(
+        project=run.project.name,
+        topics=tuple(sorted((t for t in run.topics if keep(t.node)), key=lambda t: t.name)),
+        subjects=tuple(sorted((s for s in run.subjects if keep(s.node)), key=lambda s: s.subject)),
+        jobs=tuple(sorted((j for j in run.jobs if keep(j.node)), key=lambda j: j.name)),
+        connectors=tuple(sorted((c for c in run.connectors if keep(c.node)), key=lambda c: c.name)),
+        gateway_rules=tuple(sorted((g for g in run.rules if keep(g.node)), key=lambda g: g.name)),
+    )
+
+
+def _compile(run: _Run) -> None:
+    for source in run.project.sources:
+        _source(run, source)
+    by_name = {m.name: m for m in run.project.models}
+    run.models = by_name
+    for nid in run.graph.order:
+        node = run.graph.nodes.get(nid)
+        if node is not None and node.kind is NodeKind.MODEL and node.name in by_name:
+            _model(run, by_name[node.name], nid)
+
+
+def _source(run: _Run, source: Source) -> None:
+    nid = run.sid(source.name)
+    schema = run.sources[source.name]
+    run.nodes[nid] = CompiledNode(
+        id=nid,
+        kind="source",
+        name=source.name,
+        topic=source.topic,
+        columns=schema.columns,
+        changelog=ChangelogMode.UPSERT if schema.updating else ChangelogMode.APPEND,
+        primary_key=schema.primary_key,
+        rowtime=schema.rowtime.name if schema.rowtime else None,
+        inferred_columns=schema.open,
+        description=source.description,
+        owner=source.owner,
+        tags=tuple(source.tags),
+    )
+    subject = subject_spec(source, nid)
+    if subject is not None:
+        run.subjects.append(subject)
+
+
+# ------------------------------------------------------------------------------------ models
+
+
+def _model(run: _Run, model: Model, nid: str) -> None:
+    if model.sql is None:
+        _model_without_sql(run, model, nid)
+        return
+    refs = run.graph.refs.get(nid)
+    if refs is None or not refs.ok:
+        return  # the graph reports Jinja problems
+    if any(s not in run.sources for s in refs.sources) or any(
+        r not in run.compiled_models() for r in refs.refs
+    ):
+        return  # unknown references: reported by the graph
+    names = _table_names(model.name, refs.sources, refs.refs)
+    rendered, problems = render_sql(
+        model.sql,
+        source=lambda n: quote_identifier(names.get(("source", n), n)),
+        ref=lambda n: quote_identifier(names.get(("ref", n), n)),
+    )
+    if problems:
+        return
+    inputs = {
+        names[("source", s)]: _renamed(run.sources[s], names[("source", s)]) for s in refs.sources
+    }
+    inputs |= {
+        names[("ref", r)]: _renamed(_model_schema(run, r), names[("ref", r)]) for r in refs.refs
+    }
+    analysis = analyze_query(rendered, inputs, ml_outputs=_ml_outputs(model))
+    if run.infer_only:
+        for s in refs.sources:
+            found = analysis.inferred.get(names[("source", s)], ())
+            run.inferred.setdefault(s, []).extend(found)
+    else:
+        run.diags.extend(_placed(d, model, nid) for d in analysis.diagnostics)
+    from streamt.compile.model_specs import emit_model
+
+    emit_model(run, model, nid, analysis, names, refs.sources, refs.refs)
+
+
+def _model_without_sql(run: _Run, model: Model, nid: str) -> None:
+    decision = decide_without_sql(model, nid)
+    if not run.infer_only:
+        run.diags.extend(decision.diagnostics)
+    mat = decision.materialization
+    inputs = tuple(_from_ids(run, model))
+    if mat is Materialization.SINK:
+        topics = [t for t in (_topic_of(run, i) for i in inputs) if t]
+        spec = connector_spec(model, nid, topics)
+        if spec is not None:
+            run.connectors.append(spec)
+        run.nodes[nid] = CompiledNode(
+            nid,
+            "model",
+            model.name,
+            None,
+            mat,
+            inputs=inputs,
+            description=model.description,
+            owner=model.owner,
+            tags=tuple(model.tags),
+        )
+        return
+    columns = tuple(_declared_columns(model))
+    run.topics.append(topic_spec(run.project, model, nid))
+    run.nodes[nid] = CompiledNode(
+        nid,
+        "model",
+        model.name,
+        model.topic_name,
+        mat,
+        columns=columns,
+        inputs=inputs,
+        description=model.description,
+        owner=model.owner,
+        tags=tuple(model.tags),
+    )
+
+
+def _from_ids(run: _Run, model: Model) -> list[str]:
+    out: list[str] = []
+    for item in model.from_:
+        model_id, source_id = run.mid(item.name), run.sid(item.name)
+        if item.kind == "ref" or (item.kind == "auto" and model_id in run.graph.nodes):
+            out.append(model_id)
+        elif source_id in run.graph.nodes:
+            out.append(source_id)
+    return out
+
+
+def _topic_of(run: _Run, node_id: str) -> str | None:
+    node = run.nodes.get(node_id)
+    return node.topic if node else None
+
+
+def _declared_columns(model: Model) -> list[Column]:
+    out = []
+    for col in model.columns:
+        try:
+            sql_type: SqlType = parse_type(col.type) if col.type else STRING
+        except ValueError:
+            sql_type = STRING
+        out.append(Column(col.name, sql_type))
+    return out
+
+
+def _ml_outputs(model: Model) -> dict[str, dict[str, SqlType]]:
+    out: dict[str, dict[str, SqlType]] = {}
+    for name, spec in model.ml_outputs.items():
+        cols: dict[str, SqlType] = {}
+        for col in spec.columns:
+            try:
+                cols[col.name] = parse_type(col.type or "STRING")
+            except ValueError:
+                cols[col.name] = STRING
+        out[name] = cols
+    return out
+
+
+def _table_names(
+    model: str, sources: Iterable[str], refs: Iterable[str]
+) -> dict[tuple[str, str], str]:
+    """Table names inside one job: the input's name, suffixed when it would collide."""
+    sources, refs = list(sources), list(refs)
+    taken = {model}
+    names: dict[tuple[str, str], str] = {}
+    for kind, items, suffix in (("ref", refs, "_model"), ("source", sources, "_source")):
+        for name in items:
+            table = name if name not in taken else f"{name}{suffix}"
+            while table in taken:
+                table += "_"
+            taken.add(table)
+            names[(kind, name)] = table
+    return names
+
+
+def _renamed(schema: TableSchema, name: str) -> TableSchema:
+    return replace(schema, name=name)
+
+
+def _model_schema(run: _Run, name: str) -> TableSchema:
+    node = run.nodes[run.mid(name)]
+    return TableSchema(
+        name,
+        node.columns,
+        updating=node.changelog is ChangelogMode.UPSERT,
+        primary_key=node.primary_key,
+        open=not node.columns and node.materialization is Materialization.TOPIC,
+    )
+
+
+def _placed(diag: Diagnostic, model: Model, nid: str) -> Diagnostic:
+    loc = diag.location
+    where = model.sql_position(loc.line, loc.column) if loc.line else model.where("sql")
+    return Diagnostic(
+        diag.code, f"model '{model.name}': {diag.message}", diag.severity, where, diag.hint, nid
+    )
+
+
+__all__ = ["compile_project"]

@@ -1,0 +1,162 @@
+"""Source tables: columns (declared, from the inline schema, from the lock, or inferred), event
+time, changelog-ness, and the Schema Registry subject of an inline schema. Pure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+
+from streamt.compile.schemas import SchemaLock, SchemaProblem, avro_columns, json_schema_columns
+from streamt.compile.specs import SubjectSpec
+from streamt.compile.tables import is_changelog
+from streamt.diagnostics import Diagnostic, Severity
+from streamt.load.model import Source
+from streamt.sql import Column, SqlType, TableSchema, TypeSyntaxError, parse_type
+from streamt.sql.types import STRING, TIMESTAMP3
+
+
+def source_schema(
+    source: Source, lock: SchemaLock | None, diags: list[Diagnostic], node: str
+) -> TableSchema:
+    """The table a source is read as; `open=True` when its columns must be inferred."""
+    from_schema = _schema_columns(source, diags, node)
+    declared = _declared(source, from_schema, diags, node)
+    columns: list[Column] = declared or from_schema
+    if not columns and lock is not None and source.name in lock.sources:
+        columns = list(lock.sources[source.name])
+    columns = _with_time(source, columns)
+    open_ = not declared and not from_schema and not (lock and source.name in lock.sources)
+    return TableSchema(
+        source.name,
+        tuple(columns),
+        updating=is_changelog(source),
+        primary_key=tuple(source.key) if is_changelog(source) else (),
+        open=open_,
+    )
+
+
+def close_inferred(
+    source: Source, schema: TableSchema, inferred: tuple[Column, ...]
+) -> TableSchema:
+    """An open schema completed with the columns inferred from the models that read it."""
+    known = {c.name for c in schema.columns}
+    extra = tuple(c for c in inferred if c.name not in known)
+    return replace(
+        schema, columns=tuple(_with_time(source, list(schema.columns) + list(extra))), open=False
+    )
+
+
+def _schema_columns(source: Source, diags: list[Diagnostic], node: str) -> list[Column]:
+    schema = source.schema_
+    if schema is None or not schema.definition:
+        return []
+    try:
+        if schema.format.value == "avro":
+            return list(avro_columns(schema.definition))
+        if schema.format.value == "json":
+            return list(json_schema_columns(schema.definition))
+    except SchemaProblem as err:
+        diags.append(
+            Diagnostic(
+                "C040",
+                f"source '{source.name}': {err}",
+                location=source.where("schema.definition"),
+                node=node,
+            )
+        )
+    return []
+
+
+def _declared(
+    source: Source, from_schema: list[Column], diags: list[Diagnostic], node: str
+) -> list[Column]:
+    typed = {c.name: c.type for c in from_schema}
+    out: list[Column] = []
+    for i, col in enumerate(source.columns):
+        if col.proctime:
+            out.append(Column(col.name, parse_type("TIMESTAMP_LTZ(3) NOT NULL"), proctime=True))
+            continue
+        sql_type: SqlType = typed.get(col.name, STRING)
+        if col.type:
+            try:
+                sql_type = parse_type(col.type)
+            except TypeSyntaxError as err:
+                diags.append(
+                    Diagnostic(
+                        "C041",
+                        f"source '{source.name}' column '{col.name}': {err}",
+                        location=source.where(f"columns.{i}.type"),
+                        hint="use a Flink SQL type such as STRING, BIGINT, DOUBLE, TIMESTAMP(3)",
+                        node=node,
+                    )
+                )
+        out.append(Column(col.name, sql_type.with_nullable(col.nullable and sql_type.nullable)))
+    if out and from_schema:
+        declared = {c.name for c in out}
+        out += [c for c in from_schema if c.name not in declared]
+    return out
+
+
+def _with_time(source: Source, columns: list[Column] | tuple[Column, ...]) -> list[Column]:
+    cols = list(columns)
+    et = source.event_time
+    if et is None:
+        return cols
+    delay = (
+        0
+        if et.watermark.strategy == "monotonously_increasing"
+        else et.watermark.max_out_of_orderness_ms
+    )
+    for i, col in enumerate(cols):
+        if col.name == et.column:
+            ts = col.type if col.type.is_timestamp else TIMESTAMP3.with_nullable(col.type.nullable)
+            cols[i] = replace(col, type=ts, rowtime=True, watermark_delay_ms=delay)
+            return cols
+    cols.append(Column(et.column, TIMESTAMP3, rowtime=True, watermark_delay_ms=delay))
+    return cols
+
+
+def subject_spec(source: Source, node: str) -> SubjectSpec | None:
+    schema = source.schema_
+    if schema is None or not schema.definition:
+        return None
+    text = schema.definition
+    if schema.format.value in ("avro", "json"):
+        try:
+            text = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+        except json.JSONDecodeError:
+            text = schema.definition
+    return SubjectSpec(
+        subject=schema.subject or f"{source.topic}-value",
+        schema_type=schema.format.value.upper(),
+        schema=text,
+        compatibility=schema.compatibility,
+        node=node,
+    )
+
+
+def inferred_warning(source: Source, columns: tuple[Column, ...], node: str) -> Diagnostic:
+    listing = ", ".join(f"{c.name} {c.type.sql()}" for c in columns) or "(none)"
+    return Diagnostic(
+        "C020",
+        f"source '{source.name}' declares no columns; inferred from the models that read it: {listing}",
+        Severity.WARNING,
+        source.location,
+        hint="declare columns (or a schema), or run `streamt schemas pull` to lock them from the registry",
+        node=node,
+    )
+
+
+def merge_inferred(found: Mapping[str, list[Column]]) -> dict[str, tuple[Column, ...]]:
+    rank = {"TIMESTAMP": 3, "DOUBLE": 2}
+    out: dict[str, tuple[Column, ...]] = {}
+    for table, cols in found.items():
+        best: dict[str, Column] = {}
+        for col in cols:
+            cur = best.get(col.name)
+            if cur is None or rank.get(col.type.name, 1) > rank.get(cur.type.name, 1):
+                best[col.name] = col
+        out[table] = tuple(best.values())
+    return out

@@ -1,0 +1,138 @@
+"""Kafka table options (the WITH clause) for sources, model topics read downstream, and sinks.
+
+`${VAR}` placeholders in runtime settings are kept verbatim (resolved only at apply time);
+credentials are written only as the placeholders the user wrote. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from streamt.config.runtime import LOCAL_KAFKA_BOOTSTRAP, LOCAL_SCHEMA_REGISTRY_URL, RuntimeConfig
+from streamt.load.model import Source
+from streamt.sql import Column
+
+Options = tuple[tuple[str, str], ...]
+
+CHANGELOG_FORMATS = frozenset(
+    {"debezium-json", "debezium-avro-confluent", "canal-json", "maxwell-json", "ogg-json"}
+)
+_JAAS = {
+    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+}
+
+
+def bootstrap(runtime: RuntimeConfig) -> str:
+    kafka = runtime.kafka
+    if kafka is None:
+        return LOCAL_KAFKA_BOOTSTRAP
+    return kafka.bootstrap_servers_internal or kafka.bootstrap_servers
+
+
+def security(runtime: RuntimeConfig) -> Options:
+    kafka = runtime.kafka
+    if kafka is None or kafka.security_protocol is None:
+        return ()
+    out: list[tuple[str, str]] = [("properties.security.protocol", kafka.security_protocol)]
+    if kafka.sasl_mechanism:
+        out.append(("properties.sasl.mechanism", kafka.sasl_mechanism))
+        module = _JAAS.get(kafka.sasl_mechanism.upper())
+        if module and kafka.sasl_username is not None:
+            jaas = (
+                f'{module} required username="{kafka.sasl_username}" '
+                f'password="{kafka.sasl_password or ""}";'
+            )
+            out.append(("properties.sasl.jaas.config", jaas))
+    if kafka.ssl_ca_location:
+        out.append(("properties.ssl.truststore.location", kafka.ssl_ca_location))
+    return tuple(out)
+
+
+def source_format(source: Source) -> str:
+    if source.format:
+        return "avro-confluent" if source.format == "avro" and source.schema_ else source.format
+    if source.schema_ is not None and source.schema_.format.value == "avro":
+        return "avro-confluent"
+    return "json"
+
+
+def is_changelog(source: Source) -> bool:
+    return source_format(source) in CHANGELOG_FORMATS
+
+
+def format_options(fmt: str, runtime: RuntimeConfig, prefix: str = "") -> Options:
+    key = f"{prefix}format"
+    out: list[tuple[str, str]] = [(key, fmt)]
+    if fmt in ("avro-confluent", "debezium-avro-confluent"):
+        registry = runtime.schema_registry
+        url = registry.url if registry else LOCAL_SCHEMA_REGISTRY_URL
+        out.append((f"{prefix}{fmt}.url", url))
+        if registry and registry.username is not None:
+            out.append((f"{prefix}{fmt}.basic-auth.credentials-source", "USER_INFO"))
+            out.append(
+                (
+                    f"{prefix}{fmt}.basic-auth.user-info",
+                    f"{registry.username}:{registry.password or ''}",
+                )
+            )
+    return tuple(out)
+
+
+def source_options(
+    source: Source, runtime: RuntimeConfig, group_id: str, key_columns: Sequence[Column]
+) -> Options:
+    out: list[tuple[str, str]] = [
+        ("connector", "kafka"),
+        ("topic", source.topic),
+        ("properties.bootstrap.servers", bootstrap(runtime)),
+        ("properties.group.id", group_id),
+        ("scan.startup.mode", source.startup_mode or "earliest-offset"),
+    ]
+    if source.startup_mode == "timestamp" and source.startup_timestamp_ms is not None:
+        out.append(("scan.startup.timestamp-millis", str(source.startup_timestamp_ms)))
+    fmt = source_format(source)
+    if key_columns:
+        raw = len(key_columns) == 1 and key_columns[0].type.is_string
+        out.append(("key.format", "raw" if raw else "json"))
+        out.append(("key.fields", ";".join(c.name for c in key_columns)))
+        out.extend(format_options(fmt, runtime, prefix="value."))
+        out.append(("value.fields-include", "ALL"))
+    else:
+        out.extend(format_options(fmt, runtime))
+    out.extend(security(runtime))
+    return tuple(out)
+
+
+def topic_options(
+    topic: str,
+    runtime: RuntimeConfig,
+    *,
+    upsert: bool,
+    key: Sequence[str],
+    group_id: str | None,
+) -> Options:
+    """A model's output topic, written by its job or read by a downstream job (JSON)."""
+    out: list[tuple[str, str]] = [
+        ("connector", "upsert-kafka" if upsert else "kafka"),
+        ("topic", topic),
+        ("properties.bootstrap.servers", bootstrap(runtime)),
+    ]
+    if group_id is not None:
+        out.append(("properties.group.id", group_id))
+        if not upsert:
+            out.append(("scan.startup.mode", "earliest-offset"))
+    if upsert:
+        out += [("key.format", "json"), ("value.format", "json")]
+    elif key:
+        out += [
+            ("key.format", "json"),
+            ("key.fields", ";".join(key)),
+            ("value.format", "json"),
+            ("value.fields-include", "ALL"),
+        ]
+    else:
+        out.append(("format", "json"))
+    out.extend(security(runtime))
+    return tuple(out)

@@ -1,0 +1,26 @@
+"""Output topic settings: `advanced.topic`, then `defaults.models.topic`, then `defaults.topic`,
+then 1 partition / replication factor 1. Config maps merge in the same order. Pure.
+"""
+
+from __future__ import annotations
+
+from streamt.compile.specs import TopicSpec
+from streamt.load.model import Model, Project
+
+
+def topic_spec(project: Project, model: Model, node: str) -> TopicSpec:
+    layers = (model.advanced.topic, project.defaults.models.topic, project.defaults.topic)
+    partitions = next((t.partitions for t in layers if t.partitions is not None), 1)
+    replication = next(
+        (t.replication_factor for t in layers if t.replication_factor is not None), 1
+    )
+    config: dict[str, str] = {}
+    for layer in reversed(layers):
+        config.update({str(k): str(v) for k, v in layer.config.items()})
+    return TopicSpec(
+        name=model.topic_name,
+        partitions=partitions,
+        replication_factor=replication,
+        config=dict(sorted(config.items())),
+        node=node,
+    )
