@@ -92,14 +92,21 @@ class Context:
         return result.project
 
     def graph_result(self) -> tuple[Graph, list[Diagnostic]]:
+        """The DAG of what loaded (possibly partial) and its diagnostics; raises only when
+        nothing loaded."""
         if self._graph is None:
             from streamt.graph.dag import build_graph
 
-            self._graph = build_graph(self.load())
+            project = self.load_result().project
+            if project is None:
+                self.load()  # raises with the load diagnostics
+            assert project is not None
+            self._graph = build_graph(project)
         return self._graph
 
     def graph(self) -> Graph:
-        """The DAG; raises on cycles and unknown references."""
+        """The DAG of a cleanly loaded project; raises on cycles and unknown references."""
+        self.load()
         graph, diags = self.graph_result()
         if has_errors(diags):
             raise StreamtError(sorted_diagnostics(diags))
@@ -139,8 +146,8 @@ class Context:
         diags += graph_diags
         desired = None
         compile_project = _compiler()
-        cyclic = any(d.code == "G003" for d in graph_diags)
-        if compile_project is not None and not cyclic:
+        # compile needs resolvable references; load errors only drop the nodes that failed
+        if compile_project is not None and not has_errors(graph_diags):
             result = compile_project(project, graph, select=None)
             diags += list(result.diagnostics)
             desired = result.desired

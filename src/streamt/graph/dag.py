@@ -42,6 +42,9 @@ class Graph:
     children: Mapping[str, tuple[str, ...]]
     refs: Mapping[str, Refs] = field(default_factory=dict)  # model id -> captured refs
     order: tuple[str, ...] = ()  # topological (parents first), ties by id
+    # source id -> exposures that write into it (`produces:`); kept apart from `parents` so an
+    # application that both produces a source and consumes models built from it is no cycle
+    produced_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def id_of(self, kind: NodeKind, name: str) -> str:
         return node_id(kind, self.project, name)
@@ -79,6 +82,7 @@ class _Builder:
     edges: dict[str, set[str]] = field(default_factory=dict)  # child -> parents
     refs: dict[str, Refs] = field(default_factory=dict)
     names: dict[NodeKind, list[str]] = field(default_factory=dict)
+    produced_by: dict[str, list[str]] = field(default_factory=dict)
 
     def id(self, kind: NodeKind, name: str) -> str:
         return node_id(kind, self.project.name, name)
@@ -115,7 +119,8 @@ class _Builder:
             return
         code = "G002" if kind is NodeKind.SOURCE else "G001"
         label = "source" if kind is NodeKind.SOURCE else "model"
-        guess = difflib.get_close_matches(name, self.names.get(kind, []), n=1, cutoff=0.6)
+        pool = self.names.get(kind, []) or self.names.get(NodeKind.SOURCE, [])
+        guess = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
         other = NodeKind.MODEL if kind is NodeKind.SOURCE else NodeKind.SOURCE
         if guess:
             hint = f"did you mean '{guess[0]}'?"
@@ -134,7 +139,13 @@ class _Builder:
         )
 
     def resolve_auto(self, name: str) -> NodeKind:
-        return NodeKind.MODEL if self.id(NodeKind.MODEL, name) in self.nodes else NodeKind.SOURCE
+        """A bare name: the model if there is one, else the source, else (unknown) a model."""
+        if (
+            self.id(NodeKind.SOURCE, name) in self.nodes
+            and self.id(NodeKind.MODEL, name) not in self.nodes
+        ):
+            return NodeKind.SOURCE
+        return NodeKind.MODEL
 
 
 def _call(kind: NodeKind, name: str) -> str:
@@ -168,6 +179,7 @@ def build_graph(project: Project) -> tuple[Graph, list[Diagnostic]]:
         {k: tuple(sorted(v)) for k, v in children.items()},
         b.refs,
         order,
+        {k: tuple(sorted(v)) for k, v in b.produced_by.items()},
     )
     return graph, b.diagnostics
 
@@ -232,7 +244,7 @@ def _link_exposure(b: _Builder, exposure: Located) -> None:
         kind = NodeKind.SOURCE if item.kind != "ref" else NodeKind.MODEL
         target = b.id(kind, item.name)
         if target in b.nodes:
-            b.edges[target].add(nid)
+            b.produced_by.setdefault(target, []).append(nid)
         else:
             b.link(nid, kind, item.name, exposure.where(f"produces.{i}"), "exposure produces")
 
@@ -273,7 +285,7 @@ def _find_cycle(stuck: list[str], parents: Mapping[str, tuple[str, ...]]) -> lis
         if nxt is None:  # cannot happen for a stuck node; be safe
             return path
         if nxt in index:
-            cycle = [*path[index[nxt]:], nxt]
+            cycle = [*path[index[nxt] :], nxt]
             return list(reversed(cycle))  # upstream -> downstream
         index[nxt] = len(path)
         path.append(nxt)

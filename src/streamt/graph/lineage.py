@@ -35,11 +35,17 @@ def to_json(graph: Graph, keep: set[str]) -> str:
         if n in keep
     ]
     edges = [
-        {"from": p, "to": c}
+        {"from": p, "to": c, "kind": "depends_on"}
         for c in graph.order
         if c in keep
         for p in graph.parents[c]
         if p in keep
+    ] + [
+        {"from": e, "to": s, "kind": "produces"}
+        for s, producers in sorted(graph.produced_by.items())
+        if s in keep
+        for e in producers
+        if e in keep
     ]
     return json.dumps({"project": graph.project, "nodes": nodes, "edges": edges}, indent=2)
 
@@ -62,6 +68,10 @@ def to_mermaid(graph: Graph, keep: set[str]) -> str:
         for parent in graph.parents[child]:
             if parent in ids:
                 lines.append(f"  {ids[parent]} --> {short}")
+    for source, producers in sorted(graph.produced_by.items()):
+        for producer in producers:
+            if source in ids and producer in ids:
+                lines.append(f"  {ids[producer]} -.-> {ids[source]}")
     return "\n".join(lines) + "\n"
 
 

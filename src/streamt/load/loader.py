@@ -17,7 +17,13 @@ from streamt.config.runtime import RuntimeConfig, local_runtime
 from streamt.diagnostics import Diagnostic, Location, has_errors, sorted_diagnostics
 from streamt.load.discover import PROJECT_FILES, discover, display_name, find_project_file
 from streamt.load.model import Defaults, Model, Project, ProjectInfo, Rules
-from streamt.load.sections import HEADER_SECTIONS, LIST_SECTIONS, Collector, header_value
+from streamt.load.sections import (
+    HEADER_SECTIONS,
+    LIST_SECTIONS,
+    MAX_SQL_CHARS,
+    Collector,
+    header_value,
+)
 from streamt.load.yaml_tree import parse, read_text
 
 PROJECT_KEYS = HEADER_SECTIONS + tuple(LIST_SECTIONS)
@@ -94,6 +100,16 @@ def _attach_sql(c: Collector, root: Path, sql_files: tuple[Path, ...]) -> list[M
         c.diagnostics.extend(diags)
         if text is None:
             continue
+        if len(text) > MAX_SQL_CHARS:
+            c.add(
+                Diagnostic(
+                    "L014",
+                    f"SQL file is {len(text)} characters long (limit {MAX_SQL_CHARS})",
+                    location=Location(display, 1, 1),
+                    hint="split the model; generated SQL this large is a mistake",
+                )
+            )
+            continue
         origin = {"sql_location": Location(display, 1, 1), "sql_indent": 0}
         index = by_name.get(name)
         if index is None:
@@ -120,7 +136,11 @@ def _attach_sql(c: Collector, root: Path, sql_files: tuple[Path, ...]) -> list[M
 
 def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) -> Project | None:
     info, spans = header_value(c, "project", ProjectInfo, "project")
-    if "project" not in c.headers:
+    main_failed = any(
+        d.location.file == PROJECT_FILES[0] and d.code in ("L002", "L003", "L004")
+        for d in c.diagnostics
+    )
+    if "project" not in c.headers and not main_failed:
         c.add(
             Diagnostic(
                 "L007",

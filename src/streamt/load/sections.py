@@ -31,6 +31,7 @@ LIST_SECTIONS: dict[str, type[Located]] = {
     "exposures": Exposure,
 }
 HEADER_SECTIONS = ("project", "runtime", "defaults", "rules")
+MAX_SQL_CHARS = 1_000_000
 KIND_OF_SECTION = {"sources": "source", "models": "model", "tests": "test", "exposures": "exposure"}
 
 
@@ -148,6 +149,17 @@ class Collector:
         data["spans"] = spans
         if cls is Model:
             self._sql_origin(doc, item, data)
+            sql = data.get("sql")
+            if isinstance(sql, str) and len(sql) > MAX_SQL_CHARS:
+                self.add(
+                    Diagnostic(
+                        "L014",
+                        f"SQL of {label} is {len(sql)} characters long (limit {MAX_SQL_CHARS})",
+                        location=spans.get("sql", where),
+                        hint="split the model; generated SQL this large is a mistake",
+                    )
+                )
+                return None
         built: Located | None = self.validate(cls, data, lambda p: _where(spans, p, where), label)
         return built
 

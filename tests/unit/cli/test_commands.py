@@ -1,0 +1,113 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from streamt.cli import main
+from tests.unit.load.helpers import write
+
+VALID = """
+project: {name: shop}
+sources:
+  - name: orders
+    topic: orders.v1
+    columns:
+      - {name: id, type: STRING}
+      - {name: amount, type: DOUBLE}
+models:
+  - name: big_orders
+    sql: |
+      SELECT id, amount FROM {{ source("orders") }} WHERE amount > 100
+"""
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_valid_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"stream_project.yml": VALID})
+    code, out, _ = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 0
+    assert "Project 'shop' is valid (1 sources, 1 models, 0 tests, 0 exposures)." in out
+
+
+def test_validate_reports_every_problem_placed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {
+            "stream_project.yml": VALID.replace("topic: orders.v1", "topik: orders.v1")
+            + "  - name: b\n    sql: SELECT * FROM {{ ref('big_order') }}\n"
+        },
+    )
+    code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 1
+    assert "stream_project.yml:4:5: error L005: unknown key 'topik' in source 'orders'" in err
+    assert "hint: did you mean 'topic'?" in err
+    assert "error G001: ref(\"big_order\") refers to unknown model 'big_order'" in err
+    assert "Validation failed" in err
+
+
+def test_validate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"stream_project.yml": VALID.replace("name: big_orders", "name: 'big orders'")})
+    code, out, _ = run(["validate", "-p", str(tmp_path), "--format", "json"], capsys)
+    payload = json.loads(out)
+    assert code == 1 and payload["ok"] is False and payload["project"] == "shop"
+    v001 = [d for d in payload["diagnostics"] if d["code"] == "V001"]
+    assert v001 == [
+        {
+            "code": "V001",
+            "severity": "error",
+            "file": "stream_project.yml",
+            "line": 9,
+            "column": 5,
+            "message": "model name 'big orders' contains whitespace",
+            "hint": v001[0]["hint"],
+            "node": "",
+        }
+    ]
+
+
+def test_strict_turns_warnings_into_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"stream_project.yml": VALID + "    advanced: {flink: {state_ttl_ms: 10}}\n"})
+    code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 0 and "warning V014" in err
+    code, _, err = run(["validate", "-p", str(tmp_path), "--strict"], capsys)
+    assert code == 1 and "(--strict: warnings fail)" in err
+
+
+def test_lineage_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"stream_project.yml": VALID})
+    code, out, _ = run(["lineage", "-p", str(tmp_path)], capsys)
+    assert (code, out) == (0, "orders [source]\n└── big_orders [model]\n")
+    code, out, _ = run(["lineage", "-p", str(tmp_path), "--format", "mermaid"], capsys)
+    assert out == (
+        'flowchart LR\n  n0[("source: orders")]\n  n1["model: big_orders"]\n  n0 --> n1\n'
+    )
+    code, out, _ = run(
+        ["lineage", "-p", str(tmp_path), "-m", "big_orders", "--upstream", "--format", "json"],
+        capsys,
+    )
+    assert [n["name"] for n in json.loads(out)["nodes"]] == ["orders", "big_orders"]
+
+
+def test_lineage_unknown_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"stream_project.yml": VALID})
+    code, _, err = run(["lineage", "-p", str(tmp_path), "-m", "big_order"], capsys)
+    assert code == 1
+    assert "error G010: selector 'big_order' matches no node" in err
+    assert "did you mean 'big_orders'?" in err
+
+
+def test_missing_project_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 1
+    assert "error L001: no stream_project.yml found in" in err

@@ -1,0 +1,128 @@
+from pathlib import Path
+
+import pytest
+
+from streamt.diagnostics import Location, Severity
+from tests.unit.validate.helpers import check, one
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("it's", "contains a quote"),
+        ("a`b", "contains a backtick"),
+        ("a;drop", "contains a semicolon"),
+        ("a b", "contains whitespace"),
+        ("x" * 129, "is longer than 128 characters"),
+    ],
+)
+def test_invalid_identifiers(tmp_path: Path, name: str, problem: str) -> None:
+    diag = one(
+        tmp_path, f'project: {{name: p}}\nmodels:\n  - name: "{name}"\n    sql: SELECT 1\n', "V001"
+    )
+    assert diag.message == f"model name '{name}' {problem}"
+    assert diag.location == Location("stream_project.yml", 3, 5)
+    assert "no quotes, backticks, semicolons or spaces" in diag.hint
+
+
+def test_invalid_column_identifier(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        sources:
+          - name: s
+            topic: t
+            columns: [{name: ok}, {name: "bad col"}]
+        """,
+        "V001",
+    )
+    assert diag.message == "column name 'bad col' of source 's' contains whitespace"
+    assert diag.location == Location("stream_project.yml", 5, 28)
+
+
+@pytest.mark.parametrize(
+    ("topic", "problem"),
+    [
+        ("../../etc/passwd", "contains characters Kafka does not allow ('/')"),
+        ("..", "cannot be '.' or '..'"),
+        ("a" * 250, "is longer than 249 characters"),
+        ("orders v1", "contains characters Kafka does not allow (' ')"),
+    ],
+)
+def test_invalid_source_topic_names(tmp_path: Path, topic: str, problem: str) -> None:
+    diag = one(
+        tmp_path, f'project: {{name: p}}\nsources:\n  - name: s\n    topic: "{topic}"\n', "V002"
+    )
+    assert diag.message == f"topic '{topic}' of source 's' {problem}"
+    assert diag.location == Location("stream_project.yml", 4, 5)
+    assert diag.hint.startswith("Kafka topic names use [a-zA-Z0-9._-]")
+
+
+def test_invalid_model_output_topic(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models:
+          - name: m
+            sql: SELECT 1
+            advanced: {topic: {name: "a/b"}}
+        """,
+        "V002",
+    )
+    assert (
+        diag.message
+        == "output topic 'a/b' of model 'm' contains characters Kafka does not allow ('/')"
+    )
+    assert diag.location == Location("stream_project.yml", 5, 24)
+
+
+def test_model_writing_into_a_source_topic_collides(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        sources: [{name: orders, topic: orders}]
+        models:
+          - {name: orders, sql: 'SELECT * FROM {{ source("orders") }}'}
+        """,
+        "V021",
+    )
+    assert diag.message == "topic 'orders' is used by both source 'orders' and model 'orders'"
+    assert diag.location == Location("stream_project.yml", 4, 6)
+    assert "advanced.topic.name" in diag.hint
+
+
+def test_ambiguous_bare_from_name_warns(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        sources: [{name: x, topic: x.src}]
+        models:
+          - {name: x, sql: 'SELECT * FROM {{ source("x") }}'}
+          - name: out
+            from: x
+            advanced: {connector: {type: jdbc-sink}}
+        """,
+        "V022",
+    )
+    assert diag.severity is Severity.WARNING
+    assert diag.hint == "write {ref: x} or {source: x}"
+    assert diag.location == Location("stream_project.yml", 6, 5)
+
+
+def test_a_clean_project_has_no_findings(tmp_path: Path) -> None:
+    assert (
+        check(
+            tmp_path,
+            """
+        project: {name: p}
+        sources: [{name: orders, topic: orders.v1}]
+        models:
+          - {name: clean, sql: 'SELECT * FROM {{ source("orders") }}'}
+        """,
+        )
+        == []
+    )

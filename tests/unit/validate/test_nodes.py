@@ -1,0 +1,140 @@
+from pathlib import Path
+
+from streamt.diagnostics import Location, Severity
+from tests.unit.validate.helpers import one
+
+
+def test_sink_without_connector(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models:
+          - {name: clean, sql: SELECT 1}
+          - name: to_snowflake
+            from: clean
+        """,
+        "V010",
+    )
+    assert diag.message == "sink model 'to_snowflake' has no connector configuration"
+    assert diag.location == Location("stream_project.yml", 5, 5)
+    assert diag.hint == "add advanced.connector: {type: jdbc-sink, config: {...}}"
+
+
+def test_from_entry_not_used_by_sql_warns(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        sources: [{name: a, topic: a}, {name: b, topic: b}]
+        models:
+          - name: m
+            from: [{source: a}, {source: b}]
+            sql: 'SELECT * FROM {{ source("a") }}'
+        """,
+        "V013",
+    )
+    assert diag.severity is Severity.WARNING
+    assert diag.location == Location("stream_project.yml", 5, 25)
+    assert diag.message == "'b' is declared in from: but not used by the SQL of 'm'"
+
+
+def test_state_ttl_must_be_positive_and_sane(tmp_path: Path) -> None:
+    text = """
+        project: {name: p}
+        models:
+          - name: m
+            sql: SELECT 1
+            advanced: {flink: {state_ttl_ms: TTL}}
+        """
+    diag = one(tmp_path, text.replace("TTL", "0"), "V014")
+    assert diag.severity is Severity.ERROR
+    assert diag.location == Location("stream_project.yml", 5, 24)
+    warn = one(tmp_path, text.replace("TTL", "500"), "V014")
+    assert warn.severity is Severity.WARNING
+    assert warn.hint == "state TTL is in milliseconds; did you mean seconds?"
+
+
+def test_sample_size_on_a_schema_test_warns(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models: [{name: m, sql: SELECT 1}]
+        tests:
+          - {name: t, model: m, type: schema, sample_size: 10}
+        """,
+        "V015",
+    )
+    assert diag.severity is Severity.WARNING
+    assert diag.location == Location("stream_project.yml", 4, 39)
+
+
+def test_continuous_test_needs_flink(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        runtime: {kafka: {bootstrap_servers: k:9092}}
+        models: [{name: m, sql: SELECT 1}]
+        tests:
+          - {name: t, model: m, type: continuous}
+        """,
+        "V016",
+    )
+    assert diag.message == "continuous test 't' needs a Flink cluster"
+    assert diag.location == Location("stream_project.yml", 5, 25)
+
+
+def test_private_model_used_outside_its_group(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models:
+          - {name: core, sql: SELECT 1, access: private, group: finance}
+          - {name: ok, sql: 'SELECT * FROM {{ ref("core") }}', group: finance}
+          - {name: leak, sql: 'SELECT * FROM {{ ref("core") }}', group: marketing}
+        """,
+        "V017",
+    )
+    assert diag.message == "model 'leak' uses private model 'core' of group 'finance'"
+    assert diag.location == Location("stream_project.yml", 5, 5)
+
+
+def test_dlq_model_must_exist(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models: [{name: m, sql: SELECT 1}]
+        tests:
+          - name: t
+            model: m
+            type: sample
+            on_failure:
+              actions:
+                - dlq: {model: m_dlq}
+        """,
+        "V018",
+    )
+    assert diag.message == "on_failure dlq model 'm_dlq' does not exist"
+    assert diag.location == Location("stream_project.yml", 9, 11)
+
+
+def test_sla_is_reported_as_not_enforced(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models: [{name: m, sql: SELECT 1}]
+        exposures:
+          - name: app
+            type: application
+            consumes: [{ref: m}]
+            sla: {availability: 99.9}
+        """,
+        "V019",
+    )
+    assert diag.severity is Severity.INFO
+    assert diag.location == Location("stream_project.yml", 7, 5)
