@@ -141,8 +141,12 @@ class KafkaAdminClient:
                     [resources[n] for n in batch], request_timeout=self.timeout_s
                 )
             ),
+            tolerate=frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART}),
         )
-        return [self._topic_state(name, topics[name], configs.get(name)) for name in names]
+        # a topic deleted between the two calls has no configs (tolerated): leave it out
+        return [
+            self._topic_state(n, topics[n], configs[n]) for n in names if configs.get(n) is not None
+        ]
 
     @staticmethod
     def _topic_state(name: str, meta: object, described: object) -> TopicState:

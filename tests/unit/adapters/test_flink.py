@@ -279,3 +279,11 @@ def test_error_summary_handles_plain_text_and_single_exceptions():
     assert error_summary("just text") == "just text"
     one = '{"errors": ["org.apache.flink.sql.parser.impl.ParseException: Encountered \\"SELEC\\" at line 1"]}'
     assert error_summary(one) == 'ParseException: Encountered "SELEC" at line 1'
+
+
+def test_a_failed_session_close_does_not_hide_the_statement_error():
+    gw = Script().add("POST", "/v2/sessions", ok({"sessionHandle": "sess"}))
+    run_statement(gw, "op1", status="ERROR")
+    gw.add("DELETE", S, httpx.ConnectError("gone")).add("DELETE", S, httpx.ConnectError("gone"))
+    with pytest.raises(AdapterError, match="Object 'nosuch' not found"):
+        flink(Script(), gw).submit(["INSERT INTO nosuch SELECT 1"], {})

@@ -226,3 +226,9 @@ def test_consumer_lag_is_latest_minus_committed_per_topic():
         "g": GroupLag("g", 2, {"t": 2}),
     }
     assert [r[0] for r in fake.requests] == ["group-offsets", "group-offsets", "offsets-latest"]
+
+
+def test_a_topic_deleted_between_metadata_and_describe_is_left_out():
+    fake = FakeAdmin({"a": topic(1), "gone": topic(1)})
+    fake.outcomes["describe_configs"] = [{"gone": failed(KafkaError.UNKNOWN_TOPIC_OR_PART)}]
+    assert [t.name for t in kafka(fake).list_topics()] == ["a"]
