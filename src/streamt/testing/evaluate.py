@@ -245,7 +245,7 @@ def _throughput(a: Assertion, spec: Throughput, records: Sequence[Record]) -> Ou
     if not records:
         return Outcome(a.label, spec.min_per_second in (None, 0.0), "no records", 0)
     stamps = sorted(r.timestamp_ms for r in records)
-    first = stamps[0] - stamps[0] % spec.window_ms
+    first = stamps[0]  # windows start at the first record, so the first one is complete
     counts = Counter((t - first) // spec.window_ms for t in stamps)
     last = (stamps[-1] - first) // spec.window_ms
     windows = range(
@@ -258,7 +258,9 @@ def _throughput(a: Assertion, spec: Throughput, records: Sequence[Record]) -> Ou
             spec.max_per_second is not None and rate > spec.max_per_second
         ):
             off.append(f"window {w}: {rate:g}/s")
-    bounds = f"[{spec.min_per_second if spec.min_per_second is not None else 0:g}, {spec.max_per_second if spec.max_per_second is not None else 'inf'}]/s"
+    low = f"{spec.min_per_second:g}" if spec.min_per_second is not None else "0"
+    high = f"{spec.max_per_second:g}" if spec.max_per_second is not None else "inf"
+    bounds = f"[{low}, {high}]/s"
     if off:
         return Outcome(
             a.label,

@@ -19,7 +19,7 @@ _INDEX = "__streamt_row"
 
 
 def matching_rows(predicate: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Indexes of the rows for which `predicate` is true."""
+    """Indexes of the rows for which `predicate` is true (rows it cannot judge are not counted)."""
     try:
         tree = parse(f"SELECT `{_INDEX}` FROM t WHERE {predicate}")
     except sqlglot.errors.SqlglotError as exc:
@@ -28,8 +28,26 @@ def matching_rows(predicate: str, rows: Sequence[Mapping[str, Any]]) -> list[int
     table = [{c: (i if c == _INDEX else row.get(c)) for c in columns} for i, row in enumerate(rows)]
     if not table:
         return []
+    sql = tree.sql()
     try:
-        result = execute(tree.sql(), tables={"t": table})
+        return _run(sql, table)
+    except ValueError:
+        pass  # one odd row (e.g. a string where numbers are compared): judge rows one by one
+    hits: list[int] = []
+    errors: list[str] = []
+    for row in table:
+        try:
+            hits.extend(_run(sql, [row]))
+        except ValueError as exc:
+            errors.append(str(exc))
+    if errors and len(errors) == len(table):
+        raise ValueError(errors[0])
+    return hits
+
+
+def _run(sql: str, table: list[dict[str, Any]]) -> list[int]:
+    try:
+        result = execute(sql, tables={"t": table})
     except (sqlglot.errors.SqlglotError, TypeError, NameError) as exc:
         raise ValueError(str(exc).splitlines()[0]) from None
     return sorted(int(r[0]) for r in result.rows)

@@ -1,0 +1,152 @@
+"""Continuous tests on a Flink cluster: deploy the violation job, report violations.
+
+`deploy(...)` creates the violations (and DLQ) topics if missing, cancels a previous job of the
+same test (found by its pipeline name) and submits the job through the SQL Gateway, judging
+records from now on. `report(...)` reads the violations topic from `since_ms` (default: when
+the running job started) and fails the test when it holds violations of this test; a test whose
+job is not running is reported as skipped (deploy it with `streamt test --deploy`), a failed
+job as an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from streamt.adapters.protocols import AdapterError, JobState
+from streamt.compile.specs import TopicSpec
+from streamt.testing.continuous_sql import (
+    VIOLATIONS_TOPIC,
+    JobSettings,
+    TargetTable,
+    continuous_job,
+    pipeline_name,
+)
+from streamt.testing.env import TestEnv
+from streamt.testing.kafka_io import StartAt, read_records
+from streamt.testing.records import Outcome
+from streamt.testing.results import Status, TestResult
+from streamt.testing.spec import TestSpec
+
+ACTIVE = frozenset({"RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "RECONCILING"})
+MAX_VIOLATIONS_READ = 100_000
+
+
+def deploy(
+    spec: TestSpec,
+    target: TargetTable,
+    tables: Mapping[str, TargetTable],
+    env: TestEnv,
+    dlq_topic: str | None = None,
+    violations_topic: str = VIOLATIONS_TOPIC,
+) -> str:
+    """Submit the test's job (replacing a previous one); returns the Flink job id."""
+    if env.flink is None:
+        raise AdapterError(
+            "flink", "no Flink cluster with a SQL Gateway is configured (runtime.flink)"
+        )
+    settings = JobSettings(env.project, env.bootstrap, env.now_ms(), violations_topic, dlq_topic)
+    job = continuous_job(spec.name, spec.assertions, target, tables, settings)
+    _ensure_topics(env, [violations_topic, *([dlq_topic] if dlq_topic else [])])
+    for old in _jobs(env, job.pipeline_name):
+        if old.state in ACTIVE:
+            env.flink.cancel(old.job_id)
+    return env.flink.submit(job.statements, job.config)
+
+
+def _ensure_topics(env: TestEnv, names: Sequence[str]) -> None:
+    if env.kafka_admin is None:
+        return
+    existing = {t.name for t in env.kafka_admin.list_topics()}
+    missing = [TopicSpec(n, 1, 1) for n in names if n not in existing]
+    if missing:
+        env.kafka_admin.create_topics(missing)
+
+
+def _jobs(env: TestEnv, name: str) -> list[JobState]:
+    assert env.flink is not None
+    return [j for j in env.flink.list_jobs() if j.name == name]
+
+
+def report(
+    spec: TestSpec,
+    env: TestEnv,
+    since_ms: int | None = None,
+    violations_topic: str = VIOLATIONS_TOPIC,
+) -> TestResult:
+    def result(status: Status, message: str, outcomes: tuple[Outcome, ...] = ()) -> TestResult:
+        return TestResult(spec.name, "continuous", spec.target, status, message, outcomes)
+
+    if env.flink is None:
+        return result(Status.ERROR, "no Flink cluster configured (runtime.flink)")
+    try:
+        jobs = _jobs(env, pipeline_name(env.project, spec.name))
+    except AdapterError as exc:
+        return result(Status.ERROR, str(exc))
+    running = [j for j in jobs if j.state in ACTIVE]
+    if not running:
+        if jobs and jobs[-1].state == "FAILED":
+            return result(Status.ERROR, f"the test's Flink job {jobs[-1].job_id} FAILED")
+        return result(Status.SKIPPED, "not deployed: run `streamt test --type continuous --deploy`")
+    since = since_ms if since_ms is not None else running[-1].start_time_ms
+    try:
+        found = violations(env, spec.name, since, violations_topic)
+    except AdapterError as exc:
+        return result(Status.ERROR, str(exc))
+    outcomes = _outcomes(spec, found)
+    if found:
+        return result(Status.FAIL, f"{len(found)} violation(s) since {_iso(since)}", outcomes)
+    return result(
+        Status.PASS,
+        f"no violations since {_iso(since)} (job {running[-1].job_id} running)",
+        outcomes,
+    )
+
+
+def violations(
+    env: TestEnv, test: str, since_ms: int, topic: str = VIOLATIONS_TOPIC
+) -> list[dict[str, object]]:
+    """Violation records of `test` (this project) written at or after `since_ms`."""
+    try:
+        records = read_records(
+            env.bootstrap,
+            topic,
+            max_records=MAX_VIOLATIONS_READ,
+            timeout_s=30.0,
+            start=StartAt("time", since_ms),
+            properties=env.kafka_properties,
+        )
+    except AdapterError as exc:
+        if "does not exist" in str(exc):
+            return []
+        raise
+    return [
+        dict(r.value)
+        for r in records
+        if r.value.get("test") == test and r.value.get("project") == env.project
+    ]
+
+
+def _outcomes(spec: TestSpec, found: Sequence[Mapping[str, object]]) -> tuple[Outcome, ...]:
+    out = []
+    for a in spec.assertions:
+        mine = [v for v in found if v.get("assertion") == a.label]
+        examples = tuple(_row(v) for v in mine[:5])
+        message = f"{len(mine)} violation(s): {mine[0].get('detail')}" if mine else "no violations"
+        out.append(Outcome(a.label, not mine, message, 0, len(mine), examples))
+    return tuple(out)
+
+
+def _row(violation: Mapping[str, object]) -> Mapping[str, object]:
+    text = violation.get("row")
+    try:
+        row = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        row = {"row": text}
+    return row if isinstance(row, dict) else {"row": row}
+
+
+def _iso(ms: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,115 @@
+"""What running data tests needs from the outside world, built once per `streamt test`.
+
+`TestEnv` holds resolved endpoints and clients (Kafka bootstrap + properties, the Schema
+Registry, the Flink cluster), the environment mapping for `${VAR}` in alert URLs, a clock and
+an HTTP poster (replaceable in tests). `targets_from_compile` turns the compiled project into the
+topics and typed columns tests read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, SchemaRegistry
+from streamt.compile.result import CompiledNode, CompileResult
+from streamt.config.env import resolve
+from streamt.load.model import Project
+from streamt.testing.continuous_sql import TargetTable
+
+Poster = Callable[[str, Mapping[str, Any]], int]  # (url, json body) -> HTTP status
+
+
+def post_json(url: str, body: Mapping[str, Any]) -> int:
+    response = httpx.post(url, json=dict(body), timeout=10.0)
+    return response.status_code
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class TestEnv:
+    __test__ = False
+
+    project: str
+    bootstrap: str
+    kafka_properties: Mapping[str, str] = field(default_factory=dict)
+    registry_url: str | None = None
+    registry: SchemaRegistry | None = None
+    flink: FlinkCluster | None = None
+    kafka_admin: KafkaAdmin | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    now_ms: Callable[[], int] = _now_ms
+    post: Poster = post_json
+
+    def schema_text(self, schema_id: int) -> str:
+        """The Avro schema registered under `schema_id` (for Confluent wire-format values)."""
+        if not self.registry_url:
+            raise ValueError("no schema registry configured to decode Avro values")
+        response = httpx.get(
+            f"{self.registry_url.rstrip('/')}/schemas/ids/{schema_id}", timeout=10.0
+        )
+        response.raise_for_status()
+        body = response.json()
+        return str(body["schema"])
+
+
+def env_from_project(project: Project, environ: Mapping[str, str]) -> TestEnv:
+    from streamt.state.systems import kafka_properties, systems_from_runtime
+
+    runtime = project.runtime
+    systems = systems_from_runtime(runtime, environ)
+    kafka = runtime.kafka
+    bootstrap = resolve(kafka.bootstrap_servers, environ) if kafka else ""
+    registry_url = (
+        resolve(runtime.schema_registry.url, environ) if runtime.schema_registry else None
+    )
+    return TestEnv(
+        project=project.name,
+        bootstrap=bootstrap,
+        kafka_properties=kafka_properties(kafka, environ) if kafka else {},
+        registry_url=registry_url,
+        registry=systems.registry,
+        flink=systems.flink,
+        kafka_admin=systems.kafka,
+        environ=environ,
+    )
+
+
+def _table(node: CompiledNode) -> TargetTable | None:
+    if not node.topic:
+        return None
+    cols = tuple(
+        (c.name, c.type.sql(with_nullability=False)) for c in node.columns if not c.proctime
+    )
+    return TargetTable(node.name, node.topic, cols)
+
+
+def targets_from_compile(compiled: CompileResult) -> dict[str, TargetTable]:
+    """Name -> table for every source and model with a topic; a model wins over a same-named source."""
+    out: dict[str, TargetTable] = {}
+    for node in sorted(compiled.nodes.values(), key=lambda n: n.kind != "source"):
+        table = _table(node)
+        if table is not None:
+            out[node.name] = table
+    return out
+
+
+def targets_from_project(project: Project) -> dict[str, TargetTable]:
+    """Without a compiler: topics and declared columns only (types may be unknown)."""
+    out: dict[str, TargetTable] = {}
+    for source in project.sources:
+        out[source.name] = TargetTable(
+            source.name, source.topic, tuple((c.name, c.type) for c in source.columns)
+        )
+    for model in project.models:
+        out[model.name] = TargetTable(
+            model.name, model.topic_name, tuple((c.name, c.type) for c in model.columns)
+        )
+    return out

@@ -1,0 +1,131 @@
+"""Run a project's data tests: select, dispatch by type, apply on_failure actions.
+
+`run_tests(project, compiled, env, options) -> list[TestResult]` is the one entry point used by
+`streamt test` (and by `apply` for block_deploy via `blocking_tests`). Static problems found by
+`check_tests` stop the run before anything touches a cluster. Each test is timed; an adapter
+failure of one test is its ERROR result, never an exception for the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from streamt.adapters.protocols import AdapterError
+from streamt.compile.result import CompileResult
+from streamt.diagnostics import StreamtError, has_errors
+from streamt.load.model import Project, TestType
+from streamt.testing.actions import apply_actions
+from streamt.testing.check import check_tests
+from streamt.testing.continuous import deploy, report
+from streamt.testing.continuous_sql import TargetTable
+from streamt.testing.env import TestEnv, targets_from_compile, targets_from_project
+from streamt.testing.kafka_io import StartAt
+from streamt.testing.results import Status, TestResult
+from streamt.testing.sample_tests import run_sample_test
+from streamt.testing.schema_tests import run_schema_test
+from streamt.testing.spec import BlockDeployAction, DlqAction, TestSpec, parse_test
+
+UnitRunner = Callable[[TestSpec, TestEnv], TestResult]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    types: frozenset[TestType] = frozenset()  # empty = all
+    tests: frozenset[str] = frozenset()  # test names; empty = all
+    targets: frozenset[str] = frozenset()  # model / source names; empty = all
+    deploy: bool = False  # (re)deploy continuous tests before reporting
+    since_ms: int | None = None  # continuous: report violations since (default: job start)
+    start: StartAt = field(default_factory=StartAt)  # sample: where reading starts
+
+
+def selected_specs(project: Project, options: RunOptions) -> list[TestSpec]:
+    diags = check_tests(project)
+    if has_errors(diags):
+        raise StreamtError(diags)
+    specs = [parse_test(t, project.defaults.tests.sample_size)[0] for t in project.tests]
+    return [
+        s
+        for s in specs
+        if (not options.types or s.type in options.types)
+        and (not options.tests or s.name in options.tests)
+        and (not options.targets or s.target in options.targets)
+    ]
+
+
+def blocking_tests(project: Project) -> list[TestSpec]:
+    """Tests with `on_failure: block_deploy` (what apply runs before deploying)."""
+    specs = [parse_test(t, project.defaults.tests.sample_size)[0] for t in project.tests]
+    return [s for s in specs if any(isinstance(a, BlockDeployAction) for a in s.actions)]
+
+
+def run_tests(
+    project: Project,
+    compiled: CompileResult | None,
+    env: TestEnv,
+    options: RunOptions,
+    unit_runner: UnitRunner | None = None,
+) -> list[TestResult]:
+    tables = (
+        targets_from_compile(compiled) if compiled is not None else targets_from_project(project)
+    )
+    model_jobs = (
+        {j.name: j.pipeline_name for j in compiled.desired.jobs} if compiled is not None else {}
+    )
+    topics = {m.name: m.topic_name for m in project.models}
+    results = []
+    for spec in selected_specs(project, options):
+        started = time.monotonic()
+        dlq = _dlq_topic(spec, topics)
+        result = _run_one(spec, tables, env, options, dlq, unit_runner)
+        result = replace(result, duration_s=time.monotonic() - started)
+        results.append(apply_actions(spec, result, env, model_jobs, dlq))
+    return results
+
+
+def _dlq_topic(spec: TestSpec, topics: Mapping[str, str]) -> str | None:
+    for action in spec.actions:
+        if isinstance(action, DlqAction):
+            return action.topic or topics.get(action.model or "")
+    return None
+
+
+def _run_one(
+    spec: TestSpec,
+    tables: Mapping[str, TargetTable],
+    env: TestEnv,
+    options: RunOptions,
+    dlq: str | None,
+    unit_runner: UnitRunner | None,
+) -> TestResult:
+    target = tables.get(spec.target)
+    try:
+        if spec.type is TestType.SCHEMA:
+            return run_schema_test(spec, target, env)
+        if spec.type is TestType.SAMPLE:
+            return run_sample_test(spec, target, tables, env, options.start)
+        if spec.type is TestType.CONTINUOUS:
+            if options.deploy:
+                if target is None:
+                    return TestResult(
+                        spec.name, "continuous", spec.target, Status.ERROR, "no topic to watch"
+                    )
+                job_id = deploy(spec, target, tables, env, dlq)
+                return TestResult(
+                    spec.name,
+                    "continuous",
+                    spec.target,
+                    Status.PASS,
+                    f"deployed as Flink job {job_id}",
+                )
+            return report(spec, env, options.since_ms)
+        if spec.type is TestType.UNIT:
+            if unit_runner is None:
+                return TestResult(
+                    spec.name, "unit", spec.target, Status.ERROR, "unit tests need the compiler"
+                )
+            return unit_runner(spec, env)
+    except AdapterError as exc:
+        return TestResult(spec.name, spec.type.value, spec.target, Status.ERROR, str(exc))
+    raise AssertionError(spec.type)  # pragma: no cover
