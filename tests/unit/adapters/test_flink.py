@@ -287,3 +287,26 @@ def test_a_failed_session_close_does_not_hide_the_statement_error():
     gw.add("DELETE", S, httpx.ConnectError("gone")).add("DELETE", S, httpx.ConnectError("gone"))
     with pytest.raises(AdapterError, match="Object 'nosuch' not found"):
         flink(Script(), gw).submit(["INSERT INTO nosuch SELECT 1"], {})
+
+
+def test_a_statement_that_never_finishes_times_out_with_a_clear_error():
+    now = [0.0]
+    gw = Script().add("POST", "/v2/sessions", ok({"sessionHandle": "sess"}))
+    gw.add("POST", f"{S}/statements", ok({"operationHandle": "op"}))
+    for _ in range(4):  # at t = 0, 50, 100, 150 (past the deadline)
+        gw.add("GET", f"{S}/operations/op/status", ok({"status": "RUNNING"}))
+    gw.add("DELETE", S, ok({}))
+
+    def sleep(seconds):
+        now[0] += 50.0
+
+    f = FlinkClient(
+        client(Script(), "http://flink.test"),
+        client(gw, "http://gateway.test"),
+        timeout_s=100.0,
+        sleep=sleep,
+        clock=lambda: now[0],
+    )
+    with pytest.raises(AdapterError, match="statement still RUNNING after 100s"):
+        f.submit(["INSERT INTO t SELECT 1"], {})
+    assert not gw.steps  # polled until the deadline, then closed the session
