@@ -8,7 +8,9 @@ CLI, `conduktor/ctl` `pkg/schema/testdata/gateway.yaml`, and docs.conduktor.io):
 - alias topics: `GET|PUT|DELETE /gateway/v2/alias-topic` (`{kind: AliasTopic, metadata: {name,
   vCluster}, spec: {physicalName}}`; delete body `{name, vCluster}`).
 A virtual topic (`GatewayRuleSpec`) is one `VirtualSqlTopicPlugin` interceptor named after the
-virtual topic, whose statement is built with sqlglot (never string-spliced).
+virtual topic, whose statement is built with sqlglot (never string-spliced); topic names are
+double-quoted as the Gateway's SQL topic docs require for names with dashes. That SQL subset only
+supports AND and `= <> > >= < <= REGEXP`: checking a predicate against it is compile's job.
 
 A Gateway cannot run in this environment: this adapter is tested only against recorded HTTP
 exchanges written from those documented shapes (tests/fixtures/gateway_recordings), not against a

@@ -147,11 +147,8 @@ class HttpApi:
         self.calls += 1
         url = self.url(path)
         log.debug("%s %s %s", self.system, method, url)
-        kwargs: dict[str, object] = {}
-        if json_body is not None:
-            kwargs["json"] = json_body
         try:
-            response = self.client.request(method, path, params=params, **kwargs)  # type: ignore[arg-type]
+            response = self.client.request(method, path, params=params, json=json_body)
         except httpx.ConnectError as exc:
             return AdapterError(self.system, f"cannot connect ({exc})", url=url, transient=True)
         except httpx.TimeoutException as exc:
