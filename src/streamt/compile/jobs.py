@@ -68,7 +68,7 @@ def build_job(
     statements.append(
         create_table(TableDDL(output.name, sink_columns, output_options, output.primary_key))
     )
-    statements.append(insert_into(output.name, query))
+    statements.append(insert_into(output.name, query, output.columns))
     return FlinkJobSpec(
         node=node,
         name=model.name,

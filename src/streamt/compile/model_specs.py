@@ -14,7 +14,7 @@ from streamt.compile.tables import source_options, topic_options
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.load.model import Model
-from streamt.sql import QueryAnalysis, TableSchema
+from streamt.sql import Column, QueryAnalysis, TableSchema
 
 if TYPE_CHECKING:
     from streamt.compile.project import _Run
@@ -78,7 +78,7 @@ def emit_model(
         model.name,
         model.topic_name,
         mat,
-        analysis.columns,
+        _one_rowtime(analysis.columns),
         ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         tuple(key) if updating else tuple(model.key),
         rowtime.name if rowtime else None,
@@ -233,6 +233,16 @@ def _ref_inputs(
             topic=upstream.topic,
         )
     ]
+
+
+def _one_rowtime(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """Only the first rowtime column stays a time attribute (the one the sink writes as such)."""
+    out: list[Column] = []
+    seen = False
+    for col in columns:
+        out.append(col.plain() if col.rowtime and seen else col)
+        seen = seen or col.rowtime
+    return tuple(out)
 
 
 def _dedupe(tables: list[InputTable]) -> list[InputTable]:

@@ -76,8 +76,27 @@ def set_option(key: str, value: str) -> str:
     return _generate(exp.Set(expressions=[item]))
 
 
-def insert_into(table: str, query: str) -> str:
-    return _generate(exp.Insert(this=_table(table), expression=rewrite(parse(query))))
+def insert_into(table: str, query: str, columns: Sequence[Column] = ()) -> str:
+    """INSERT INTO `table` the query whose output is `columns`. Flink writes at most one rowtime
+    column into a sink: every rowtime column after the first is CAST to a plain timestamp."""
+    tree = rewrite(parse(query))
+    rowtimes = [c for c in columns if c.rowtime]
+    if len(rowtimes) > 1:
+        tree = _materialized(tree, columns, {c.name for c in rowtimes[1:]})
+    return _generate(exp.Insert(this=_table(table), expression=tree))
+
+
+def _materialized(tree: exp.Expr, columns: Sequence[Column], cast: set[str]) -> exp.Expr:
+    items: list[exp.Expr] = []
+    for col in columns:
+        ref = exp.column(_ident(col.name))
+        if col.name in cast:
+            to = datatype_node(col.type.with_nullable(True))
+            items.append(exp.alias_(exp.Cast(this=ref, to=to), _ident(col.name)))
+        else:
+            items.append(ref)
+    subquery = exp.Subquery(this=tree, alias=exp.TableAlias(this=_ident("q")))
+    return exp.select(*items).from_(subquery)
 
 
 def watermark_interval(delay_ms: int) -> exp.Expr:

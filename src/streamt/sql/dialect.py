@@ -27,6 +27,7 @@ VERBATIM_PREFIX = "__STREAMT_FN_"
 VERBATIM_FUNCTIONS = frozenset(
     {
         "TIMESTAMPDIFF",
+        "SESSION",
         "CHAR_LENGTH",
         "DAYOFWEEK",
         "DAYOFMONTH",

@@ -234,6 +234,9 @@ class SelectList:
         if limit == 1 and rownum.time_ascending and not updating:
             self.a.stateful.append("deduplication (keep first row)")
             return Rel(cols, updating=False, key=None)
+        if {"window_start", "window_end"} <= set(rownum.partition) and not updating:
+            self.a.stateful.append("window Top-N")
+            return Rel([c.plain() for c in cols], updating=False, key=None)
         self.a.stateful.append("deduplication (keep last row)" if limit == 1 else "Top-N")
         self.a.changelog.append("ROW_NUMBER deduplication / Top-N emits updates")
         names = [_match_projection(exp.column(k), projections) for k in rownum.partition]
