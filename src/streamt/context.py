@@ -11,15 +11,15 @@ its own beyond that wiring and caching. Everything returns values; user errors a
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from streamt.diagnostics import (
     Diagnostic,
+    Location,
     Severity,
     StreamtError,
     has_errors,
@@ -27,20 +27,11 @@ from streamt.diagnostics import (
 )
 
 if TYPE_CHECKING:
+    from streamt.compile import CompileResult, SchemaLock
     from streamt.compile.specs import DesiredState
     from streamt.graph.dag import Graph
     from streamt.load.loader import LoadResult
     from streamt.load.model import Project
-
-
-class CompileResultLike(Protocol):
-    """What `streamt.compile.compile_project` returns (only what the context reads)."""
-
-    @property
-    def desired(self) -> DesiredState: ...
-
-    @property
-    def diagnostics(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -70,6 +61,9 @@ class Context:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
+    _lock: tuple[SchemaLock | None, list[Diagnostic]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.project_dir = Path(self.project_dir)
@@ -123,16 +117,42 @@ class Context:
         return chosen
 
     # ------------------------------------------------------------------ compile / validate
-    def compile(self, select: str | None = None) -> CompileResultLike:
+    def schema_lock(self) -> tuple[SchemaLock | None, list[Diagnostic]]:
+        """`schemas.lock` beside `stream_project.yml` (columns pulled from the registry), if any."""
+        if self._lock is None:
+            from streamt.compile import LOCK_FILE, parse_lock
+            from streamt.compile.schemas import SchemaProblem
+
+            root = Path(self.load().root)
+            path = root / LOCK_FILE
+            try:
+                text = path.read_text(encoding="utf-8") if path.is_file() else None
+                self._lock = (parse_lock(text) if text is not None else None, [])
+            except (OSError, UnicodeDecodeError, SchemaProblem) as exc:
+                self._lock = (
+                    None,
+                    [
+                        Diagnostic(
+                            "L020",
+                            f"cannot read {LOCK_FILE}: {exc}",
+                            location=Location(LOCK_FILE),
+                            hint="re-create it with streamt schemas pull",
+                        )
+                    ],
+                )
+        return self._lock
+
+    def compile(self, select: str | None = None) -> CompileResult:
         """Compile (in memory); raises with every error if the project does not compile."""
+        from streamt.compile import compile_project
+
         project, graph = self.load(), self.graph()
-        compile_project = _compiler()
-        if compile_project is None:
-            raise StreamtError(Diagnostic("C000", "the compiler is not available in this build"))
-        result = compile_project(project, graph, select=self.select(select))
-        diags = list(result.diagnostics)
-        if has_errors(diags):
-            raise StreamtError(sorted_diagnostics(diags))
+        lock, lock_diags = self.schema_lock()
+        if lock_diags:
+            raise StreamtError(lock_diags)
+        result = compile_project(project, graph, select=self.select(select), lock=lock)
+        if has_errors(result.diagnostics):
+            raise StreamtError(sorted_diagnostics(result.diagnostics))
         return result
 
     def validate(self, strict: bool = False, flink: bool = False) -> ValidationReport:
@@ -145,11 +165,13 @@ class Context:
         graph, graph_diags = self.graph_result()
         diags += graph_diags
         desired = None
-        compile_project = _compiler()
         # compile needs resolvable references; load errors only drop the nodes that failed
-        if compile_project is not None and not has_errors(graph_diags):
-            result = compile_project(project, graph, select=None)
-            diags += list(result.diagnostics)
+        if not has_errors(graph_diags):
+            from streamt.compile import compile_project
+
+            lock, lock_diags = self.schema_lock()
+            result = compile_project(project, graph, lock=lock)
+            diags += lock_diags + list(result.diagnostics)
             desired = result.desired
         from streamt.validate import validate_project
 
@@ -161,22 +183,47 @@ class Context:
         return ValidationReport(project, tuple(_dedupe(sorted_diagnostics(diags))), strict, checked)
 
     def _explain_on_flink(self, project: Project, desired: DesiredState) -> list[Diagnostic]:
-        return [Diagnostic("V090", "validate --flink is not available yet", Severity.WARNING)]
+        """EXPLAIN every compiled job on the SQL Gateway (`validate --flink`)."""
+        from streamt.adapters import FlinkClient, http_client
+        from streamt.adapters.protocols import AdapterError
+        from streamt.config import missing_variable_diagnostics, resolve
+        from streamt.validate.flink import explain_jobs
 
-    def write_artifacts(self, result: CompileResultLike, out_dir: Path) -> Any:
-        artifacts = importlib.import_module("streamt.artifacts")
-        writer = getattr(artifacts, "write_artifacts", None)
-        if writer is None:
-            raise StreamtError(
-                Diagnostic("C000", "artifact writing is not available in this build")
-            )
-        return writer(result, out_dir)
+        cluster = project.runtime.flink.cluster() if project.runtime.flink else None
+        if cluster is None or not cluster.rest_url or not cluster.sql_gateway_url:
+            return [
+                Diagnostic(
+                    "V090",
+                    "validate --flink needs runtime.flink with rest_url and sql_gateway_url",
+                    location=project.where("runtime.flink"),
+                    hint="or omit runtime: to use the local stack",
+                )
+            ]
+        urls = [
+            (cluster.rest_url, project.where("runtime.flink")),
+            (cluster.sql_gateway_url, project.where("runtime.flink")),
+        ]
+        missing = missing_variable_diagnostics(urls, self.environ)
+        if missing:
+            return missing
+        rest, gateway = (resolve(u, self.environ) for u, _ in urls)
+        client = FlinkClient(http_client(rest), http_client(gateway))
+        try:
+            return explain_jobs(project, desired, client.explain)
+        except AdapterError as exc:
+            return [
+                Diagnostic(
+                    "V091",
+                    f"cannot check jobs on the Flink SQL Gateway at {gateway}: {exc}",
+                    location=project.where("runtime.flink"),
+                    hint="start it (streamt local up) or drop --flink",
+                )
+            ]
 
+    def write_artifacts(self, result: CompileResult, out_dir: Path) -> list[Path]:
+        from streamt.artifacts import write_artifacts
 
-def _compiler() -> Callable[..., CompileResultLike] | None:
-    module = importlib.import_module("streamt.compile")
-    fn: Callable[..., CompileResultLike] | None = getattr(module, "compile_project", None)
-    return fn
+        return write_artifacts(result, out_dir)
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

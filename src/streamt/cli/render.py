@@ -51,10 +51,20 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(text, err=err)
 
 
-def diagnostics(diags: Iterable[Diagnostic], err: bool = True) -> None:
-    """Render diagnostics, one block each, to stderr (or stdout)."""
+def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = False) -> None:
+    """Render diagnostics, one block each, to stderr (or stdout).
+
+    Info diagnostics are summarised in one line unless `verbose` (or there are only a few).
+    """
     stream = sys.stderr if err else sys.stdout
     items = list(diags)
+    infos = [d for d in items if d.severity is Severity.INFO]
+    if not verbose and len(infos) > 3:
+        items = [d for d in items if d.severity is not Severity.INFO]
+        codes = sorted({d.code for d in infos})
+        click.echo(
+            f"{len(infos)} info message(s) ({', '.join(codes)}); --verbose shows them", err=err
+        )
     if not items:
         return
     if use_rich(stream):
@@ -100,6 +110,10 @@ def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) 
 
 def emit_json(payload: object) -> None:
     click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
+
+
+def verbose_option(func: F) -> F:
+    return click.option("-v", "--verbose", is_flag=True, help="Show info messages too.")(func)
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:

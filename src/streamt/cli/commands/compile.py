@@ -27,6 +27,7 @@ from streamt.cli import render
     help="Only these nodes, e.g. '+orders_clean tag:finance'.",
 )
 @render.format_option("text", "json")
+@render.verbose_option
 def compile_command(
     project_dir: Path,
     env: str | None,
@@ -34,6 +35,7 @@ def compile_command(
     dry_run: bool,
     selector: str | None,
     fmt: str,
+    verbose: bool,
 ) -> int:
     """Compile topics, schemas, Flink SQL jobs, connectors and gateway rules."""
     from streamt.context import Context
@@ -51,7 +53,7 @@ def compile_command(
     out_dir = output or ctx.project_dir / "target"
     if not dry_run:
         ctx.write_artifacts(result, out_dir)
-    render.diagnostics(result.diagnostics)
+    render.diagnostics(result.diagnostics, verbose=verbose)
     if fmt == "json":
         render.emit_json(
             {

@@ -14,7 +14,10 @@ from streamt.cli import render
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.option("--flink", is_flag=True, help="Also EXPLAIN every compiled job on the SQL Gateway.")
 @render.format_option("text", "json")
-def validate(project_dir: Path, env: str | None, strict: bool, flink: bool, fmt: str) -> int:
+@render.verbose_option
+def validate(
+    project_dir: Path, env: str | None, strict: bool, flink: bool, fmt: str, verbose: bool
+) -> int:
     """Check the project: references, cycles, names, SQL, and governance rules."""
     from streamt.context import Context
 
@@ -40,7 +43,7 @@ def validate(project_dir: Path, env: str | None, strict: bool, flink: bool, fmt:
             }
         )
         return 0 if report.ok else 1
-    render.diagnostics(report.diagnostics)
+    render.diagnostics(report.diagnostics, verbose=verbose)
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
     if report.ok:
         render.echo(f"Project '{project.name if project else '?'}' is valid ({summary}).")
