@@ -123,8 +123,10 @@ class Context:
             from streamt.compile import LOCK_FILE, parse_lock
             from streamt.compile.schemas import SchemaProblem
 
-            root = Path(self.load().root)
-            path = root / LOCK_FILE
+            project = self.load_result().project
+            if project is None:
+                return None, []
+            path = Path(project.root) / LOCK_FILE
             try:
                 text = path.read_text(encoding="utf-8") if path.is_file() else None
                 self._lock = (parse_lock(text) if text is not None else None, [])
