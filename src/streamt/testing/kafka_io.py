@@ -66,11 +66,12 @@ def read_records(
     start: StartAt = StartAt(),
     properties: Mapping[str, str] | None = None,
     schema_fetch: SchemaFetch | None = None,
+    tombstones: bool = False,
 ) -> list[Record]:
     consumer = Consumer(_config(bootstrap, properties or {}))
     try:
         ends = _assign(consumer, topic, start, max_records, timeout_s)
-        return _drain(consumer, ends, max_records, timeout_s, schema_fetch)
+        return _drain(consumer, ends, max_records, timeout_s, schema_fetch, tombstones)
     except KafkaException as exc:
         raise AdapterError(SYSTEM, f"reading {topic}: {exc}", transient=True) from exc
     finally:
@@ -114,6 +115,7 @@ def _drain(
     max_records: int,
     timeout_s: float,
     schema_fetch: SchemaFetch | None,
+    tombstones: bool = False,
 ) -> list[Record]:
     out: list[Record] = []
     deadline = time.monotonic() + timeout_s
@@ -131,11 +133,12 @@ def _drain(
         if part in pending and offset >= pending[part] - 1:
             del pending[part]
         value = decode_value(_bytes(msg.value()), schema_fetch)
-        if value is None:
-            continue  # tombstone
+        if value is None and not tombstones:
+            continue
         stamp = msg.timestamp()[1]
         headers = tuple((str(h[0]), _bytes(h[1]) or b"") for h in (msg.headers() or []))
-        out.append(Record(value, int(stamp), _bytes(msg.key()), part, offset, headers))
+        key = _bytes(msg.key())
+        out.append(Record(value or {}, int(stamp), key, part, offset, headers, value is None))
     return out
 
 

@@ -22,6 +22,7 @@ class Record:
     partition: int = 0
     offset: int = 0
     headers: tuple[tuple[str, bytes], ...] = ()
+    tombstone: bool = False  # a null value (an upsert delete); `value` is then empty
 
 
 @dataclass(frozen=True)
