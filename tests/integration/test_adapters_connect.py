@@ -89,3 +89,17 @@ def test_put_list_pause_resume_delete_file_sink(local_stack, connect, topic, con
 
     connect.delete_connector(connector)
     assert wait_for(lambda: state_of(connect, connector) is None)
+
+
+def test_validate_connector_config_with_connect_itself(connect, topic):
+    sink = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+    assert (
+        connect.validate_connector(
+            "s", {"connector.class": sink, "topics": topic, "file": "/tmp/x"}
+        )
+        == []
+    )
+    errors = connect.validate_connector("s", {"connector.class": sink, "file": "/tmp/x"})
+    assert errors and all(e.startswith(("topics:", "topics.regex:")) for e in errors)
+    unknown = connect.validate_connector("s", {"connector.class": "com.example.NoSuchSink"})
+    assert len(unknown) == 1 and "com.example.NoSuchSink" in unknown[0]

@@ -82,6 +82,27 @@ class ConnectClient:
     def resume_connector(self, name: str) -> None:
         self.api.request("PUT", _path(name, "/resume"), ok=(202,))
 
+    def validate_connector(self, name: str, config: Mapping[str, str]) -> list[str]:
+        """Connect's own check of a config (`PUT /connector-plugins/{class}/config/validate`):
+        `["key: message", ...]`, [] when valid. An unknown plugin class is one error, not a raise."""
+        plugin = config.get("connector.class", "")
+        if not plugin:
+            return ["connector.class: missing"]
+        path = f"/connector-plugins/{quote(plugin, safe='')}/config/validate"
+        body_in = {"name": name, **config}  # Connect requires the name in the validated config
+        reply = self.api.request("PUT", path, json_body=body_in, ok=(200,), allow=(400, 404, 500))
+        shape = Shape(SYSTEM, reply.url)
+        body = shape.obj(reply.json(), "validation")
+        if reply.status != 200:
+            message = shape.opt_str(body, "message", reply.text[:300])
+            return [f"connector.class: {message.split(', available connectors are:')[0]}"]
+        errors = []
+        for item in shape.arr(body.get("configs", []), "configs"):
+            value = shape.obj(shape.obj(item, "config").get("value", {}), "config value")
+            for error in shape.arr(value.get("errors", []), "errors"):
+                errors.append(f"{shape.opt_str(value, 'name', '?')}: {error}")
+        return errors
+
     def restart_connector(self, name: str, *, only_failed: bool = False) -> None:
         params = {"includeTasks": "true", "onlyFailed": "true" if only_failed else "false"}
         self.api.request("POST", _path(name, "/restart"), params=params, ok=(200, 202, 204))

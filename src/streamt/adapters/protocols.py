@@ -185,6 +185,9 @@ class KafkaConnect(Protocol):
     def pause_connector(self, name: str) -> None: ...
     def resume_connector(self, name: str) -> None: ...
     def restart_connector(self, name: str, *, only_failed: bool = False) -> None: ...
+    def validate_connector(
+        self, name: str, config: Mapping[str, str]
+    ) -> list[str]: ...  # [] when valid
 
 
 class ConduktorGateway(Protocol):

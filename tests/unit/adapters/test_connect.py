@@ -86,3 +86,50 @@ def test_pause_resume_restart():
     c.restart_connector("s", only_failed=True)
     assert script.seen[2].url.params["onlyFailed"] == "true"
     assert c.calls == 3
+
+
+def test_validate_reports_connect_errors_per_key():
+    answer = {
+        "name": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "error_count": 1,
+        "configs": [
+            {
+                "definition": {"name": "topics"},
+                "value": {
+                    "name": "topics",
+                    "value": None,
+                    "errors": ["Must configure one of topics or topics.regex"],
+                },
+            },
+            {
+                "definition": {"name": "file"},
+                "value": {"name": "file", "value": "/tmp/x", "errors": []},
+            },
+        ],
+    }
+    script = Script().add(
+        "PUT",
+        "/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config/validate",
+        ok(answer),
+    )
+    config = {
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "file": "/tmp/x",
+    }
+    assert connect(script).validate_connector("s", config) == [
+        "topics: Must configure one of topics or topics.regex"
+    ]
+    assert script.body(0) == {"name": "s", **config}
+
+
+def test_validate_of_an_unknown_class_is_one_error_without_the_plugin_dump():
+    body = '{"error_code":500,"message":"BadRequestException: Failed to find any class that implements Connector and which name matches com.nope.Sink, available connectors are: PluginDesc{...}"}'
+    script = Script().add(
+        "PUT", "/connector-plugins/com.nope.Sink/config/validate", text(body, 500)
+    )
+    c = connect(script)
+    assert c.validate_connector("s", {"connector.class": "com.nope.Sink"}) == [
+        "connector.class: BadRequestException: Failed to find any class that implements Connector and which name matches com.nope.Sink"
+    ]
+    assert c.calls == 1  # not retried
+    assert connect(Script()).validate_connector("s", {}) == ["connector.class: missing"]
