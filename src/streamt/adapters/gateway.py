@@ -47,6 +47,26 @@ def virtual_topic_statement(rule: GatewayRuleSpec) -> str:
     return select.sql()
 
 
+def _canonical(config: Mapping[str, object]) -> str:
+    return json.dumps(config, sort_keys=True, separators=(",", ":"))
+
+
+def virtual_topic_config(rule: GatewayRuleSpec) -> dict[str, str]:
+    return {"virtualTopic": rule.name, "statement": virtual_topic_statement(rule)}
+
+
+def expected_interceptor(rule: GatewayRuleSpec, vcluster: str | None = None) -> InterceptorState:
+    """What `list_interceptors` reports once `put_virtual_topic(rule)` is applied: compare it to
+    the observed state to tell whether the Gateway already has this rule (no-op) or drifted."""
+    return InterceptorState(
+        name=rule.name,
+        plugin_class=VIRTUAL_SQL_TOPIC,
+        priority=DEFAULT_PRIORITY,
+        config_json=_canonical(virtual_topic_config(rule)),
+        vcluster=vcluster,
+    )
+
+
 class ConduktorGatewayClient:
     """`ConduktorGateway` over the admin API v2; `vcluster` scopes every call (None = default)."""
 
@@ -85,7 +105,7 @@ class ConduktorGatewayClient:
             name=shape.str_(metadata, "name"),
             plugin_class=shape.str_(spec, "pluginClass"),
             priority=shape.int_(spec, "priority", DEFAULT_PRIORITY),
-            config_json=json.dumps(spec.get("config") or {}, sort_keys=True, separators=(",", ":")),
+            config_json=_canonical(shape.obj(spec.get("config") or {}, "spec.config")),
             vcluster=vcluster if isinstance(vcluster, str) else None,
         )
 
@@ -117,7 +137,7 @@ class ConduktorGatewayClient:
         self.api.request("PUT", f"{API}/interceptor", json_body=body, ok=(200, 201))
 
     def put_virtual_topic(self, rule: GatewayRuleSpec) -> None:
-        config = {"virtualTopic": rule.name, "statement": virtual_topic_statement(rule)}
+        config = virtual_topic_config(rule)
         comment = f"managed by streamt ({rule.node})" if rule.node else "managed by streamt"
         self.put_interceptor(rule.name, VIRTUAL_SQL_TOPIC, config, comment=comment)
 

@@ -10,7 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from streamt.adapters.gateway import ConduktorGatewayClient, virtual_topic_statement
+from streamt.adapters.gateway import (
+    ConduktorGatewayClient,
+    expected_interceptor,
+    virtual_topic_statement,
+)
 from streamt.adapters.http import RetryPolicy
 from streamt.adapters.protocols import AdapterError, AliasTopicState, InterceptorState
 from streamt.compile.specs import GatewayRuleSpec
@@ -75,6 +79,7 @@ def test_virtual_topic_upsert_list_and_delete():
         config_json='{"statement":"SELECT id, amount FROM \\"orders.raw\\" WHERE status = \'paid\'","virtualTopic":"orders_paid"}',
     )
     assert listed[0].vcluster == "passthrough"
+    assert listed[1] == expected_interceptor(rule)  # the observed rule matches what was put
     gw.delete_interceptor("orders_paid")
     gw.delete_interceptor("orders_paid")  # already gone: 404 is fine
     assert not replay.exchanges and gw.calls == 4
