@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "lineage": "streamt.cli.commands.lineage:lineage",
     "compile": "streamt.cli.commands.compile:compile_command",
     "local": "streamt.local.cli:local",
+    "test": "streamt.cli.commands.test:test_command",
     "plan": "streamt.cli.commands.plan:plan_command",
     "apply": "streamt.cli.commands.apply:apply_command",
     "rollback": "streamt.cli.commands.rollback:rollback_command",

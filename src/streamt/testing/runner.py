@@ -33,8 +33,10 @@ UnitRunner = Callable[[TestSpec, TestEnv], TestResult]
 @dataclass(frozen=True)
 class RunOptions:
     types: frozenset[TestType] = frozenset()  # empty = all
-    tests: frozenset[str] = frozenset()  # test names; empty = all
-    targets: frozenset[str] = frozenset()  # model / source names; empty = all
+    tests: frozenset[str] = frozenset()  # these tests ...
+    targets: frozenset[str] = (
+        frozenset()
+    )  # ... and the tests of these models / sources; both empty = all
     deploy: bool = False  # (re)deploy continuous tests before reporting
     since_ms: int | None = None  # continuous: report violations since (default: job start)
     start: StartAt = field(default_factory=StartAt)  # sample: where reading starts
@@ -49,8 +51,11 @@ def selected_specs(project: Project, options: RunOptions) -> list[TestSpec]:
         s
         for s in specs
         if (not options.types or s.type in options.types)
-        and (not options.tests or s.name in options.tests)
-        and (not options.targets or s.target in options.targets)
+        and (
+            (not options.tests and not options.targets)
+            or s.name in options.tests
+            or s.target in options.targets
+        )
     ]
 
 

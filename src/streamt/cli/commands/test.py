@@ -1,0 +1,94 @@
+"""`streamt test`: run data tests (schema, sample, continuous, unit); exit 4 when one fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from streamt.cli import render
+
+TYPES = ("schema", "sample", "continuous", "unit")
+
+
+@click.command("test")
+@render.project_options
+@click.option(
+    "-s", "--select", default=None, help="Graph selector: tests on these nodes (or these tests)."
+)
+@click.option("-m", "--model", "models", multiple=True, help="Only tests of this model or source.")
+@click.option(
+    "-t",
+    "--type",
+    "types",
+    multiple=True,
+    type=click.Choice(TYPES),
+    help="Only tests of this type.",
+)
+@click.option("--deploy", is_flag=True, help="(Re)deploy continuous tests as Flink jobs.")
+@click.option(
+    "--since",
+    default=None,
+    help="Continuous: violations since this time (ISO); default: job start.",
+)
+@click.option(
+    "--from",
+    "start",
+    default="earliest",
+    show_default=True,
+    help="Sample: earliest, latest, offset:N or an ISO time.",
+)
+@click.option(
+    "--junit-xml",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write a JUnit XML report.",
+)
+@render.format_option("text", "json")
+def test_command(
+    project_dir: Path,
+    env: str | None,
+    select: str | None,
+    models: tuple[str, ...],
+    types: tuple[str, ...],
+    deploy: bool,
+    since: str | None,
+    start: str,
+    junit_xml: Path | None,
+    fmt: str,
+) -> int:
+    """Check the data: schemas, sampled records, continuous violation jobs and model unit tests."""
+    from streamt.context import Context
+    from streamt.load.model import TestType
+    from streamt.testing import session
+    from streamt.testing.options import build_options
+    from streamt.testing.results import RunSummary, render_text
+
+    ctx = Context(project_dir, env)
+    project = ctx.load()
+    targets, tests = session.names_from_selection(ctx.select(select) or ())
+    options = build_options(
+        types=frozenset(TestType(t) for t in types),
+        targets=targets | set(models),
+        tests=tests,
+        selected=bool(select),
+        deploy=deploy,
+        since=since,
+        start=start,
+    )
+    results = session.run_project_tests(project, ctx.compile(), ctx.environ, options)
+    if junit_xml is not None:
+        session.write_junit(junit_xml, results, project.name)
+    summary = RunSummary(tuple(results))
+    if fmt == "json":
+        render.emit_json(
+            {
+                "project": project.name,
+                "exit_code": summary.exit_code,
+                "summary": summary.line(),
+                "results": [r.to_dict() for r in results],
+            }
+        )
+    else:
+        render.echo(render_text(results))
+    return summary.exit_code

@@ -1,0 +1,45 @@
+"""One `streamt test` run over a loaded + compiled project: the Python API behind the command.
+
+`run_project_tests(project, compiled, environ, options)` builds the `TestEnv` from `runtime:`
+(resolving `${VAR}` in memory), runs the selected tests (unit tests through `UnitRunner`) and
+returns their results; `write_junit` writes the JUnit XML report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from streamt.compile.result import CompileResult
+from streamt.load.model import Project
+from streamt.testing.env import env_from_project
+from streamt.testing.junit import to_junit_xml
+from streamt.testing.results import TestResult
+from streamt.testing.runner import RunOptions, run_tests
+from streamt.testing.unit import UnitRunner
+
+
+def run_project_tests(
+    project: Project,
+    compiled: CompileResult | None,
+    environ: Mapping[str, str],
+    options: RunOptions,
+) -> list[TestResult]:
+    env = env_from_project(project, environ)
+    return run_tests(project, compiled, env, options, unit_runner=UnitRunner(project))
+
+
+def names_from_selection(node_ids: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """Graph node ids (`kind.project.name`) -> (target names, test names)."""
+    targets: set[str] = set()
+    tests: set[str] = set()
+    for node in node_ids:
+        kind, _, rest = node.partition(".")
+        name = rest.partition(".")[2]
+        (tests if kind == "test" else targets).add(name)
+    return frozenset(targets), frozenset(tests)
+
+
+def write_junit(path: Path, results: Sequence[TestResult], project: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_junit_xml(results, project), encoding="utf-8")
