@@ -7,6 +7,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from streamt.adapters.kafka import KafkaAdminClient
+from streamt.adapters.protocols import AdapterError
 from streamt.compile.specs import TopicSpec
 
 pytestmark = pytest.mark.integration
@@ -106,3 +107,12 @@ def test_message_counts_and_consumer_group_lag(local_stack, kafka, names):
     lag = kafka.consumer_lag([group, "it-group-that-never-ran"])
     assert lag[group].lag == 6 and dict(lag[group].topics) == {topic: 6} and lag[group].has_offsets
     assert not lag["it-group-that-never-ran"].has_offsets
+
+
+def test_an_unreachable_broker_is_a_clear_bounded_error():
+    unreachable = KafkaAdminClient("127.0.0.1:1", timeout_s=2.0)
+    started = time.monotonic()
+    with pytest.raises(AdapterError, match="cannot read cluster metadata") as err:
+        unreachable.list_topics()
+    assert err.value.system == "kafka" and err.value.url == "127.0.0.1:1"
+    assert time.monotonic() - started < 20

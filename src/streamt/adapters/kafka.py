@@ -14,6 +14,7 @@ Retriable Kafka errors are retried with bounded backoff, only for the items that
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future
@@ -27,8 +28,9 @@ from streamt.adapters.protocols import AdapterError, GroupLag, TopicState
 from streamt.compile.specs import TopicSpec
 
 SYSTEM = "kafka"
+log = logging.getLogger("streamt.adapters.kafka")
 K = TypeVar("K", bound=Hashable)
-AdminFactory = Callable[[dict[str, str]], Any]
+AdminFactory = Callable[[dict[str, object]], Any]
 ck: Any = _admin_module  # confluent_kafka.admin re-exports without __all__: typed as Any here
 DYNAMIC_TOPIC_CONFIG = int(ck.ConfigSource.DYNAMIC_TOPIC_CONFIG.value)  # set on the topic itself
 
@@ -67,7 +69,9 @@ class KafkaAdminClient:
     @property
     def admin(self) -> Any:
         if self._admin is None:
-            self._admin = self._factory(dict(self._config))
+            # librdkafka logs go to a Python logger instead of spamming stderr when a broker is down
+            config: dict[str, object] = {"logger": log, **self._config}
+            self._admin = self._factory(config)
         return self._admin
 
     def error(self, message: str, detail: str = "", *, transient: bool = False) -> AdapterError:
