@@ -41,9 +41,11 @@ def connector_spec(model: Model, node: str, topics: Sequence[str]) -> ConnectorS
     )
 
 
-def gateway_rule(query: str, virtual: str, physical: str, node: str) -> GatewayRuleSpec | None:
+def gateway_rule(
+    query: str | exp.Expr, virtual: str, physical: str, node: str
+) -> GatewayRuleSpec | None:
     """A Gateway rule for a filter/projection over one table, else None."""
-    tree = parse(query)
+    tree = parse(query) if isinstance(query, str) else query
     if not isinstance(tree, exp.Select) or tree.args.get("joins") or tree.args.get("group"):
         return None
     if any(tree.args.get(k) for k in ("distinct", "order", "limit", "having", "with_")):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlglot import exp
+
 from streamt.compile.specs import ChangelogMode, Fingerprint, FlinkJobSpec, digest
 from streamt.load.model import Model
 from streamt.sql import Column, TableDDL, create_table, create_view, insert_into, set_option
@@ -58,6 +60,7 @@ def build_job(
     output: TableSchema,
     output_options: tuple[tuple[str, str], ...],
     query: str,
+    tree: exp.Expr | None,
     sink_topic: str,
     changelog: ChangelogMode,
 ) -> FlinkJobSpec:
@@ -68,7 +71,7 @@ def build_job(
     statements.append(
         create_table(TableDDL(output.name, sink_columns, output_options, output.primary_key))
     )
-    statements.append(insert_into(output.name, query, output.columns))
+    statements.append(insert_into(output.name, tree if tree is not None else query, output.columns))
     return FlinkJobSpec(
         node=node,
         name=model.name,

@@ -13,7 +13,7 @@ from streamt.compile.specs import ChangelogMode, GatewayRuleSpec, Materializatio
 from streamt.compile.tables import source_options, topic_options
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
-from streamt.load.model import Model
+from streamt.load.model import Materialized, Model
 from streamt.sql import Column, QueryAnalysis, TableSchema
 
 if TYPE_CHECKING:
@@ -52,8 +52,9 @@ def emit_model(
         return
     diags: list[Diagnostic] = []
     key = _key(model, nid, analysis, diags)
-    rule = _rule(run, analysis, model, nid, sources, refs)
     gateway = run.project.runtime.gateway is not None
+    wants_rule = gateway or model.materialized is Materialized.VIRTUAL_TOPIC
+    rule = _rule(run, analysis, model, nid, sources, refs) if wants_rule else None
     decision = decide_with_sql(
         model, nid, analysis, gateway=gateway, gateway_expressible=rule is not None
     )
@@ -151,7 +152,7 @@ def _rule(
         if upstream.materialization is Materialization.VIRTUAL_TOPIC or upstream.topic is None:
             return None
         physical = upstream.topic
-    return gateway_rule(analysis.canonical, model.topic_name, physical, nid)
+    return gateway_rule(analysis.tree or analysis.canonical, model.topic_name, physical, nid)
 
 
 def _flink(
@@ -189,6 +190,7 @@ def _flink(
         output=output,
         output_options=options,
         query=analysis.canonical,
+        tree=analysis.tree,
         sink_topic=model.topic_name,
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
     )

@@ -70,6 +70,7 @@ class _Run:
     connectors: list[ConnectorSpec] = field(default_factory=list)
     rules: list[GatewayRuleSpec] = field(default_factory=list)
     job_inputs: dict[str, tuple[InputTable, ...]] = field(default_factory=dict)
+    model_names: set[str] = field(default_factory=set)
 
     def sid(self, name: str) -> str:
         return self.graph.id_of(NodeKind.SOURCE, name)
@@ -78,7 +79,7 @@ class _Run:
         return self.graph.id_of(NodeKind.MODEL, name)
 
     def compiled_models(self) -> set[str]:
-        return {n.name for n in self.nodes.values() if n.kind == "model"}
+        return self.model_names
 
 
 def compile_project(
@@ -163,6 +164,12 @@ def _source(run: _Run, source: Source) -> None:
 
 
 def _model(run: _Run, model: Model, nid: str) -> None:
+    _model_body(run, model, nid)
+    if nid in run.nodes:
+        run.model_names.add(model.name)
+
+
+def _model_body(run: _Run, model: Model, nid: str) -> None:
     if model.sql is None:
         _model_without_sql(run, model, nid)
         return

@@ -20,8 +20,8 @@ import sqlglot
 from sqlglot import exp
 
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.sql.dialect import parse
-from streamt.sql.generate import render
+from streamt.sql.dialect import generate, parse
+from streamt.sql.generate import rewrite
 from streamt.sql.relations import Analyzer, Rel
 from streamt.sql.schema import Column, TableSchema
 from streamt.sql.types import SqlType
@@ -39,6 +39,8 @@ class QueryAnalysis:
     inferred: Mapping[str, tuple[Column, ...]] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
     canonical: str = ""
+    # the parsed query after the Flink rewrites (what `canonical` was generated from)
+    tree: exp.Expr | None = field(default=None, compare=False, repr=False)
 
     @property
     def stateful(self) -> bool:
@@ -80,10 +82,11 @@ def analyze_query(
     analyzer = Analyzer(inputs, ml_outputs or {})
     analyzer.collect_hints(tree)
     rel = analyzer.query(tree, {})
-    return _result(analyzer, rel, render(tree))
+    rewritten = rewrite(tree)  # in place: the analysis is done with the raw tree
+    return _result(analyzer, rel, generate(rewritten), rewritten)
 
 
-def _result(analyzer: Analyzer, rel: Rel, canonical: str) -> QueryAnalysis:
+def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> QueryAnalysis:
     return QueryAnalysis(
         columns=tuple(rel.columns),
         stateful_reasons=tuple(dict.fromkeys(analyzer.stateful)),
@@ -95,6 +98,7 @@ def _result(analyzer: Analyzer, rel: Rel, canonical: str) -> QueryAnalysis:
         inferred={k: tuple(v.values()) for k, v in sorted(analyzer.inferred.items())},
         diagnostics=tuple(analyzer.diagnostics),
         canonical=canonical,
+        tree=tree,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from streamt.sql.dialect import DIALECT, parse, quote_string
+from streamt.sql.dialect import generate, parse, quote_string
 from streamt.sql.generate import datatype_node, rewrite
 from streamt.sql.schema import Column
 from streamt.sql.types import STRING, SqlType
@@ -59,11 +59,17 @@ def create_table(ddl: TableDDL) -> str:
     return _generate(create)
 
 
-def create_view(name: str, query: str) -> str:
+def _query_tree(query: str | exp.Expr) -> exp.Expr:
+    """Text is parsed and rewritten; a tree is taken as already rewritten and is consumed
+    (it becomes part of the statement; pass a copy to keep using it)."""
+    return rewrite(parse(query)) if isinstance(query, str) else query
+
+
+def create_view(name: str, query: str | exp.Expr) -> str:
     create = exp.Create(
         this=_table(name),
         kind="VIEW",
-        expression=rewrite(parse(query)),
+        expression=_query_tree(query),
         properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
     )
     return _generate(create)
@@ -76,10 +82,10 @@ def set_option(key: str, value: str) -> str:
     return _generate(exp.Set(expressions=[item]))
 
 
-def insert_into(table: str, query: str, columns: Sequence[Column] = ()) -> str:
+def insert_into(table: str, query: str | exp.Expr, columns: Sequence[Column] = ()) -> str:
     """INSERT INTO `table` the query whose output is `columns`. Flink writes at most one rowtime
     column into a sink: every rowtime column after the first is CAST to a plain timestamp."""
-    tree = rewrite(parse(query))
+    tree = _query_tree(query)
     rowtimes = [c for c in columns if c.rowtime]
     if len(rowtimes) > 1:
         tree = _materialized(tree, columns, {c.name for c in rowtimes[1:]})
@@ -139,4 +145,4 @@ def _table(name: str) -> exp.Table:
 
 
 def _generate(tree: exp.Expr) -> str:
-    return tree.sql(dialect=DIALECT, identify=True, pretty=True)
+    return generate(tree, pretty=True)

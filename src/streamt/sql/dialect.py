@@ -10,11 +10,13 @@ generation). No I/O.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.generator import Generator
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
@@ -146,14 +148,21 @@ def parse(sql: str) -> exp.Expr:
     return sqlglot.parse_one(sql, read=DIALECT)
 
 
-def generate(tree: exp.Expr) -> str:
-    """Generate without rewrites (callers use streamt.sql.generate.render)."""
-    return tree.sql(dialect=DIALECT, identify=True)
+@functools.lru_cache(maxsize=2)
+def _generator(pretty: bool) -> Generator:
+    return DIALECT.generator(identify=True, pretty=pretty)
 
 
+def generate(tree: exp.Expr, *, pretty: bool = False) -> str:
+    """Generate `tree` as is (no copy, no rewrites; callers use streamt.sql.generate.render)."""
+    return _generator(pretty).generate(tree, copy=False)
+
+
+@functools.lru_cache(maxsize=4096)
 def quote_identifier(name: str) -> str:
     return generate(exp.to_identifier(name, quoted=True))
 
 
+@functools.lru_cache(maxsize=4096)
 def quote_string(value: str) -> str:
     return generate(exp.Literal.string(value))

@@ -17,10 +17,12 @@ class Column:
 
     def plain(self) -> Column:
         """The same column as a regular value (time attribute materialised)."""
+        if not (self.rowtime or self.proctime or self.watermark_delay_ms):
+            return self
         return replace(self, rowtime=False, proctime=False, watermark_delay_ms=0)
 
     def renamed(self, name: str) -> Column:
-        return replace(self, name=name)
+        return self if name == self.name else replace(self, name=name)
 
 
 @dataclass(frozen=True)

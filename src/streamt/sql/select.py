@@ -261,7 +261,6 @@ def _rank_limit(where: exp.Expr | None, column: str) -> int | None:
 
 
 def _match_projection(expr: exp.Expr, projections: list[_Projection]) -> str | None:
-    target = render(expr)
     for p in projections:
         inner = p.expr.this if isinstance(p.expr, exp.Alias) else p.expr
         if (
@@ -270,7 +269,7 @@ def _match_projection(expr: exp.Expr, projections: list[_Projection]) -> str | N
             and inner.name == expr.name
         ):
             return p.name
-        if render(inner) == target:
+        if inner == expr:
             return p.name
     return None
 
