@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from streamt import cache
 from streamt.diagnostics import (
     Diagnostic,
     Location,
@@ -36,10 +37,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    project: Project | None
+    project_name: str | None
+    counts: Mapping[str, int]  # sources / models / tests / exposures
     diagnostics: tuple[Diagnostic, ...]
     strict: bool = False
     flink_checked: bool = False
+    cached: bool = False  # served from the result cache (nothing changed since the last run)
+    project: Project | None = None  # None when cached or when nothing loaded
 
     @property
     def errors(self) -> int:
@@ -52,6 +56,17 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return self.errors == 0 and not (self.strict and self.warnings)
+
+
+@dataclass(frozen=True)
+class CompileSummary:
+    """What `streamt compile` reports: artifact counts, diagnostics, where files went."""
+
+    project_name: str
+    counts: Mapping[str, int]  # topics / schemas / flink jobs / connectors / gateway rules
+    diagnostics: tuple[Diagnostic, ...]
+    out_dir: Path | None  # None for a dry run
+    cached: bool = False  # artifacts on disk were already up to date
 
 
 @dataclass
@@ -157,13 +172,38 @@ class Context:
             raise StreamtError(sorted_diagnostics(result.diagnostics))
         return result
 
-    def validate(self, strict: bool = False, flink: bool = False) -> ValidationReport:
-        """Every problem in the project, sorted: load, graph, compile/SQL and validation rules."""
+    def validate(
+        self, strict: bool = False, flink: bool = False, use_cache: bool = True
+    ) -> ValidationReport:
+        """Every problem in the project, sorted: load, graph, compile/SQL and validation rules.
+
+        Without `flink`, an unchanged project is answered from the result cache.
+        """
+        key = self._cache_key("validate", ()) if use_cache and not flink else None
+        hit = cache.read(self.project_dir, "validate", key) if key else None
+        if hit is not None:
+            diags = tuple(cache.diagnostic_from_dict(d) for d in hit["diagnostics"])
+            return ValidationReport(hit["project_name"], hit["counts"], diags, strict, cached=True)
+        report = self._validate(strict, flink)
+        if key and report.project_name is not None:
+            cache.write(
+                self.project_dir,
+                "validate",
+                key,
+                {
+                    "project_name": report.project_name,
+                    "counts": dict(report.counts),
+                    "diagnostics": [d.to_dict() for d in report.diagnostics],
+                },
+            )
+        return report
+
+    def _validate(self, strict: bool, flink: bool) -> ValidationReport:
         loaded = self.load_result()
         diags = list(loaded.diagnostics)
         project = loaded.project
         if project is None:
-            return ValidationReport(None, tuple(sorted_diagnostics(diags)), strict)
+            return ValidationReport(None, {}, tuple(sorted_diagnostics(diags)), strict)
         graph, graph_diags = self.graph_result()
         diags += graph_diags
         desired = None
@@ -182,7 +222,69 @@ class Context:
         if flink and desired is not None and not has_errors(diags):
             diags += self._explain_on_flink(project, desired)
             checked = True
-        return ValidationReport(project, tuple(_dedupe(sorted_diagnostics(diags))), strict, checked)
+        counts = {
+            "sources": len(project.sources),
+            "models": len(project.models),
+            "tests": len(project.tests),
+            "exposures": len(project.exposures),
+        }
+        final = tuple(_dedupe(sorted_diagnostics(diags)))
+        return ValidationReport(project.name, counts, final, strict, checked, project=project)
+
+    def build(
+        self,
+        out_dir: Path | None,
+        select: str | None = None,
+        dry_run: bool = False,
+        use_cache: bool = True,
+    ) -> CompileSummary:
+        """Compile and write the artifacts to `out_dir` (default `<project>/target`), unless
+        the artifacts there are already what this project compiles to."""
+        target = Path(out_dir) if out_dir is not None else self._root() / "target"
+        key = None
+        if use_cache and not dry_run:
+            key = self._cache_key("compile", (str(target.resolve()), select or ""))
+        hit = cache.read(self.project_dir, "compile", key) if key else None
+        if hit is not None and all(
+            cache.file_digest(target / rel) == sha for rel, sha in hit["files"].items()
+        ):
+            diags = tuple(cache.diagnostic_from_dict(d) for d in hit["diagnostics"])
+            return CompileSummary(hit["project_name"], hit["counts"], diags, target, cached=True)
+        result = self.compile(select)
+        desired = result.desired
+        counts = {
+            "topics": len(desired.topics),
+            "schemas": len(desired.subjects),
+            "flink jobs": len(desired.jobs),
+            "connectors": len(desired.connectors),
+            "gateway rules": len(desired.gateway_rules),
+        }
+        diags = tuple(sorted_diagnostics(result.diagnostics))
+        if dry_run:
+            return CompileSummary(desired.project, counts, diags, None)
+        written = self.write_artifacts(result, target)
+        if key:
+            files = {p.relative_to(target).as_posix(): cache.file_digest(p) for p in written}
+            cache.write(
+                self.project_dir,
+                "compile",
+                key,
+                {
+                    "project_name": desired.project,
+                    "counts": counts,
+                    "files": files,
+                    "diagnostics": [d.to_dict() for d in diags],
+                },
+            )
+        return CompileSummary(desired.project, counts, diags, target)
+
+    def _cache_key(self, kind: str, options: tuple[str, ...]) -> str | None:
+        if self.environ.get("STREAMT_NO_CACHE"):
+            return None
+        return cache.cache_key(self.project_dir, self.env, kind, options)
+
+    def _root(self) -> Path:
+        return cache.project_root(self.project_dir) or self.project_dir
 
     def _explain_on_flink(self, project: Project, desired: DesiredState) -> list[Diagnostic]:
         """EXPLAIN every compiled job on the SQL Gateway (`validate --flink`)."""

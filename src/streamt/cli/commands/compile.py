@@ -26,6 +26,7 @@ from streamt.cli import render
     default=None,
     help="Only these nodes, e.g. '+orders_clean tag:finance'.",
 )
+@click.option("--no-cache", is_flag=True, help="Recompile even if nothing changed.")
 @render.format_option("text", "json")
 @render.verbose_option
 def compile_command(
@@ -34,37 +35,33 @@ def compile_command(
     output: Path | None,
     dry_run: bool,
     selector: str | None,
+    no_cache: bool,
     fmt: str,
     verbose: bool,
 ) -> int:
     """Compile topics, schemas, Flink SQL jobs, connectors and gateway rules."""
     from streamt.context import Context
 
-    ctx = Context(project_dir, env)
-    result = ctx.compile(select=selector)
-    desired = result.desired
-    rows = [
-        ("topics", len(desired.topics)),
-        ("schemas", len(desired.subjects)),
-        ("flink jobs", len(desired.jobs)),
-        ("connectors", len(desired.connectors)),
-        ("gateway rules", len(desired.gateway_rules)),
-    ]
-    out_dir = output or ctx.project_dir / "target"
-    if not dry_run:
-        ctx.write_artifacts(result, out_dir)
-    render.diagnostics(result.diagnostics, verbose=verbose)
+    summary = Context(project_dir, env).build(output, selector, dry_run, use_cache=not no_cache)
     if fmt == "json":
         render.emit_json(
             {
-                "project": desired.project,
+                "project": summary.project_name,
                 "dry_run": dry_run,
-                "output": None if dry_run else str(out_dir),
-                "artifacts": dict(rows),
-                "diagnostics": [d.to_dict() for d in result.diagnostics],
+                "output": str(summary.out_dir) if summary.out_dir else None,
+                "up_to_date": summary.cached,
+                "artifacts": dict(summary.counts),
+                "diagnostics": [d.to_dict() for d in summary.diagnostics],
             }
         )
         return 0
-    render.table(f"Compiled '{desired.project}'", ("artifact", "count"), rows)
-    render.echo("(dry run: nothing written)" if dry_run else f"Artifacts written to {out_dir}")
+    render.diagnostics(summary.diagnostics, verbose=verbose)
+    render.table(
+        f"Compiled '{summary.project_name}'", ("artifact", "count"), list(summary.counts.items())
+    )
+    if summary.out_dir is None:
+        render.echo("(dry run: nothing written)")
+    else:
+        fresh = " (already up to date)" if summary.cached else ""
+        render.echo(f"Artifacts written to {summary.out_dir}{fresh}")
     return 0

@@ -13,44 +13,44 @@ from streamt.cli import render
 @render.project_options
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.option("--flink", is_flag=True, help="Also EXPLAIN every compiled job on the SQL Gateway.")
+@click.option("--no-cache", is_flag=True, help="Ignore the result cache.")
 @render.format_option("text", "json")
 @render.verbose_option
 def validate(
-    project_dir: Path, env: str | None, strict: bool, flink: bool, fmt: str, verbose: bool
+    project_dir: Path,
+    env: str | None,
+    strict: bool,
+    flink: bool,
+    no_cache: bool,
+    fmt: str,
+    verbose: bool,
 ) -> int:
     """Check the project: references, cycles, names, SQL, and governance rules."""
     from streamt.context import Context
 
-    report = Context(project_dir, env).validate(strict=strict, flink=flink)
-    project = report.project
-    counts = {
-        "sources": len(project.sources) if project else 0,
-        "models": len(project.models) if project else 0,
-        "tests": len(project.tests) if project else 0,
-        "exposures": len(project.exposures) if project else 0,
-    }
+    report = Context(project_dir, env).validate(strict=strict, flink=flink, use_cache=not no_cache)
     if fmt == "json":
         render.emit_json(
             {
                 "ok": report.ok,
-                "project": project.name if project else None,
+                "project": report.project_name,
                 "strict": strict,
                 "flink_checked": report.flink_checked,
                 "errors": report.errors,
                 "warnings": report.warnings,
-                "counts": counts,
+                "counts": dict(report.counts),
                 "diagnostics": [d.to_dict() for d in report.diagnostics],
             }
         )
         return 0 if report.ok else 1
     render.diagnostics(report.diagnostics, verbose=verbose)
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    summary = ", ".join(f"{n} {k}" for k, n in report.counts.items())
     if report.ok:
-        render.echo(f"Project '{project.name if project else '?'}' is valid ({summary}).")
+        render.echo(f"Project '{report.project_name}' is valid ({summary}).")
         return 0
+    failing = " (--strict: warnings fail)" if strict and report.warnings else ""
     render.echo(
-        f"Validation failed: {report.errors} error(s), {report.warnings} warning(s)"
-        f"{' (--strict: warnings fail)' if strict and report.warnings else ''}.",
+        f"Validation failed: {report.errors} error(s), {report.warnings} warning(s){failing}.",
         err=True,
     )
     return 1

@@ -1,0 +1,93 @@
+"""Result cache for `validate` and `compile`, keyed by content (like ruff's and mypy's caches).
+
+The key hashes every file `load_project` would read (`streamt.load.fingerprint`), the selected
+environment, the command's options and the streamt code itself (file names, sizes and mtimes of
+the installed package, so an upgrade or a local edit invalidates everything). Entries live in
+`<project>/target/.streamt-cache/<kind>.json`; any problem reading or writing them just means a
+cache miss. `STREAMT_NO_CACHE=1` (or `--no-cache`) disables the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from streamt import __version__
+from streamt.diagnostics import Diagnostic, Location, Severity
+
+CACHE_DIR = Path("target") / ".streamt-cache"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def code_fingerprint() -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for root, dirs, files in os.walk(_PACKAGE):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith((".py", ".json", ".yml", ".yaml")):
+                stat = os.stat(os.path.join(root, name))
+                digest.update(f"{root}/{name}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def cache_key(project_dir: Path, env: str | None, kind: str, options: Iterable[str]) -> str | None:
+    from streamt.load.fingerprint import project_fingerprint
+
+    return project_fingerprint(project_dir, env, [kind, code_fingerprint(), *options])
+
+
+def project_root(project_dir: Path) -> Path | None:
+    from streamt.load.discover import find_project_file
+
+    found = find_project_file(Path(project_dir))
+    return found.resolve().parent if found else None
+
+
+def read(project_dir: Path, kind: str, key: str) -> dict[str, Any] | None:
+    root = project_root(project_dir)
+    if root is None:
+        return None
+    try:
+        entry = json.loads((root / CACHE_DIR / f"{kind}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    payload = entry.get("payload")
+    return payload if isinstance(payload, dict) else None
+
+
+def write(project_dir: Path, kind: str, key: str, payload: Mapping[str, Any]) -> None:
+    root = project_root(project_dir)
+    if root is None:
+        return
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{kind}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"key": key, "payload": payload}), encoding="utf-8")
+        tmp.replace(folder / f"{kind}.json")
+    except OSError:
+        return
+
+
+def diagnostic_from_dict(data: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        code=str(data["code"]),
+        message=str(data["message"]),
+        severity=Severity(data["severity"]),
+        location=Location(str(data["file"]), int(data["line"]), int(data["column"])),
+        hint=str(data["hint"]),
+        node=str(data["node"]),
+    )
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
