@@ -1,0 +1,444 @@
+"""compile_project: materialization, changelog/keys, diagnostics placed in files, options."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from streamt.compile import compile_project, parse_lock
+from streamt.compile.specs import ChangelogMode, Materialization
+from streamt.graph import build_graph
+from streamt.load import load_project
+from tests.unit.compile.helpers import compile_yaml
+
+HEAD = """\
+project:
+  name: shop
+sources:
+  - name: orders
+    topic: orders.v1
+    columns:
+      - {name: order_id, type: STRING}
+      - {name: customer_id, type: STRING}
+      - {name: amount, type: DOUBLE}
+      - {name: ts, type: TIMESTAMP(3)}
+    event_time:
+      column: ts
+      watermark: {max_out_of_orderness_ms: 1500}
+"""
+
+
+def project(models: str, head: str = HEAD) -> str:
+    return head + "models:\n" + textwrap.indent(textwrap.dedent(models), "  ")
+
+
+def codes(result: object) -> list[str]:
+    return [d.code for d in result.diagnostics]  # type: ignore[attr-defined]
+
+
+def test_stateless_without_gateway_is_a_flink_job_with_info(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: big
+          sql: SELECT order_id, amount, ts FROM {{ source("orders") }} WHERE amount > 100
+        """),
+    )
+    node = result.nodes["model.shop.big"]
+    assert node.materialization is Materialization.FLINK and codes(result) == ["C012"]
+    (job,) = result.desired.jobs
+    assert job.pipeline_name == "streamt.shop.big"
+    assert job.statements[0] == "SET 'pipeline.name' = 'streamt.shop.big'"
+    assert all("CREATE TEMPORARY TABLE" in s for s in job.statements if s.startswith("CREATE"))
+    assert "WATERMARK FOR `ts` AS `ts` - INTERVAL '1.500' SECOND" in job.script
+    assert job.config["pipeline.name"] == "streamt.shop.big"
+
+
+def test_event_time_survives_ref(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: big
+          sql: SELECT order_id, amount, ts FROM {{ source("orders") }} WHERE amount > 100
+        - name: per_minute
+          sql: |
+            SELECT window_start, window_end, COUNT(*) AS n
+            FROM TABLE(TUMBLE(TABLE {{ ref("big") }}, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+            GROUP BY window_start, window_end
+        """),
+    )
+    job = next(j for j in result.desired.jobs if j.name == "per_minute")
+    big_table = next(s for s in job.statements if s.startswith("CREATE TEMPORARY TABLE `big`"))
+    assert "WATERMARK FOR `ts` AS `ts` - INTERVAL '1.500' SECOND" in big_table
+    assert "'topic'='big'" in big_table
+    assert not any(d.is_error for d in result.diagnostics)
+
+
+def test_updating_aggregate_goes_to_upsert_kafka_with_group_key(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: per_customer
+          sql: SELECT customer_id, SUM(amount) AS total FROM {{ source("orders") }} GROUP BY customer_id
+        """),
+    )
+    (job,) = result.desired.jobs
+    assert job.changelog is ChangelogMode.UPSERT
+    assert "'connector'='upsert-kafka'" in job.script
+    assert "PRIMARY KEY (`customer_id`) NOT ENFORCED" in job.script
+    assert result.nodes["model.shop.per_customer"].primary_key == ("customer_id",)
+
+
+def test_updating_result_without_key_is_an_error(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: total
+          sql: SELECT SUM(amount) AS total FROM {{ source("orders") }}
+        """),
+    )
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    assert diag.code == "C002" and "key:" in diag.hint
+    assert diag.location.file == "stream_project.yml" and diag.location.line == 16
+    assert not result.desired.jobs
+
+
+def test_explicit_key_must_be_an_output_column(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: keyed
+          key: nope
+          sql: SELECT order_id, amount FROM {{ source("orders") }}
+        """),
+    )
+    assert "C003" in codes(result)
+
+
+def test_explicit_key_on_append_model_sets_the_message_key(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: keyed
+          key: order_id
+          sql: SELECT order_id, amount FROM {{ source("orders") }}
+        """),
+    )
+    (job,) = result.desired.jobs
+    assert "'key.fields'='order_id'" in job.script and "'connector'='kafka'" in job.script
+
+
+def test_contradictory_virtual_topic_is_an_error(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: agg
+          materialized: virtual_topic
+          sql: SELECT customer_id, COUNT(*) AS n FROM {{ source("orders") }} GROUP BY customer_id
+        """),
+    )
+    errors = {d.code: d for d in result.diagnostics if d.is_error}
+    assert set(errors) == {"C010", "C013"}
+    assert errors["C010"].location.line == 16
+
+
+GATEWAY = HEAD.replace(
+    "sources:",
+    "runtime:\n  conduktor:\n    gateway:\n      admin_url: http://localhost:8888\nsources:",
+)
+
+
+def test_stateless_with_gateway_is_a_virtual_topic_rule(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project(
+            """\
+        - name: eu_orders
+          sql: SELECT order_id, amount FROM {{ source("orders") }} WHERE customer_id <> 'x'
+        """,
+            GATEWAY,
+        ),
+    )
+    (rule,) = result.desired.gateway_rules
+    assert rule.physical_topic == "orders.v1" and rule.columns == ("order_id", "amount")
+    assert rule.where == "`customer_id` <> 'x'"
+    assert not result.desired.jobs and not result.desired.topics
+
+
+def test_downstream_of_a_virtual_topic_reads_it_as_a_view(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project(
+            """\
+        - name: eu_orders
+          sql: SELECT order_id, amount, ts FROM {{ source("orders") }} WHERE amount > 1
+        - name: eu_counts
+          sql: SELECT order_id, COUNT(*) AS n FROM {{ ref("eu_orders") }} GROUP BY order_id
+        """,
+            GATEWAY,
+        ),
+    )
+    (job,) = result.desired.jobs
+    assert "CREATE TEMPORARY VIEW `eu_orders`" in job.script
+    assert "'topic'='orders.v1'" in job.script
+
+
+def test_sink_from_only_is_a_connector_with_placeholders(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: big
+          sql: SELECT order_id, amount FROM {{ source("orders") }}
+        - name: to_pg
+          from: big
+          advanced:
+            connector:
+              type: jdbc-sink
+              config: {connection.password: "${PG_PASSWORD}"}
+        """),
+    )
+    (conn,) = result.desired.connectors
+    assert conn.config["connector.class"] == "io.debezium.connector.jdbc.JdbcSinkConnector"
+    assert conn.config["topics"] == "big" and conn.config["connection.password"] == "${PG_PASSWORD}"
+    assert result.nodes["model.shop.to_pg"].materialization is Materialization.SINK
+
+
+def test_no_sql_no_from_is_a_plain_topic_with_defaults(tmp_path: Path) -> None:
+    head = HEAD.replace(
+        "sources:",
+        "defaults:\n  topic: {partitions: 2, replication_factor: 3, config: {retention.ms: 1000}}\n"
+        "  models:\n    topic: {partitions: 4}\nsources:",
+    )
+    result = compile_yaml(
+        tmp_path,
+        project(
+            """\
+        - name: dlq
+          advanced: {topic: {name: dlq.orders, config: {cleanup.policy: delete}}}
+        """,
+            head,
+        ),
+    )
+    (topic,) = result.desired.topics
+    assert (topic.name, topic.partitions, topic.replication_factor) == ("dlq.orders", 4, 3)
+    assert topic.config == {"cleanup.policy": "delete", "retention.ms": "1000"}
+    assert not result.desired.jobs
+
+
+def test_materialized_flink_without_sql_is_an_error(tmp_path: Path) -> None:
+    result = compile_yaml(tmp_path, project("- name: t\n  materialized: flink\n"))
+    assert "C011" in codes(result)
+
+
+def test_sql_errors_are_placed_in_the_yaml_file(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: typo
+          sql: |
+            SELECT order_id,
+                   ammount
+            FROM {{ source("orders") }}
+        """),
+    )
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    assert diag.code == "S003" and "did you mean 'amount'" in diag.hint
+    assert (diag.location.file, diag.location.line, diag.location.column) == (
+        "stream_project.yml",
+        18,
+        14,
+    )
+
+
+def test_syntax_error_is_placed(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: broken
+          sql: |
+            SELECT order_id
+            FROM {{ source("orders") }}
+            WHERE (amount >
+        """),
+    )
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    assert diag.code == "S001" and diag.location.line >= 17
+
+
+def test_window_without_event_time_is_an_error(tmp_path: Path) -> None:
+    head = HEAD.replace(
+        "    event_time:\n      column: ts\n      watermark: {max_out_of_orderness_ms: 1500}\n", ""
+    )
+    result = compile_yaml(
+        tmp_path,
+        project(
+            """\
+        - name: w
+          sql: |
+            SELECT TUMBLE_START(ts, INTERVAL '1' HOUR) AS h, COUNT(*) AS n
+            FROM {{ source("orders") }} GROUP BY TUMBLE(ts, INTERVAL '1' HOUR)
+        """,
+            head,
+        ),
+    )
+    assert [d.code for d in result.diagnostics if d.is_error] == ["S005"]
+
+
+def test_ml_predict_compiles_with_ml_outputs_and_an_info(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: scored
+          sql: SELECT order_id, ML_PREDICT('Fraud', amount) AS score FROM {{ source("orders") }}
+          ml_outputs:
+            Fraud: {score: DOUBLE}
+        """),
+    )
+    assert "C030" in codes(result)
+    cols = {c.name: c.type.sql() for c in result.nodes["model.shop.scored"].columns}
+    assert cols["score"] == "DOUBLE"
+    assert result.nodes["model.shop.scored"].materialization is Materialization.FLINK
+
+
+def test_sasl_settings_keep_placeholders(tmp_path: Path) -> None:
+    head = HEAD.replace(
+        "sources:",
+        "runtime:\n  kafka:\n    bootstrap_servers: ${BOOTSTRAP}\n    security_protocol: SASL_SSL\n"
+        "    sasl_mechanism: PLAIN\n    sasl_username: ${KAFKA_USER}\n    sasl_password: ${KAFKA_PASSWORD}\n"
+        "sources:",
+    )
+    result = compile_yaml(
+        tmp_path, project("- name: m\n  sql: SELECT order_id FROM {{ source('orders') }}\n", head)
+    )
+    script = result.desired.jobs[0].script
+    assert "'properties.bootstrap.servers'='${BOOTSTRAP}'" in script
+    assert "'properties.security.protocol'='SASL_SSL'" in script
+    assert 'username="${KAFKA_USER}" password="${KAFKA_PASSWORD}";' in script
+
+
+def test_source_without_columns_uses_the_lock(tmp_path: Path) -> None:
+    text = (
+        "project: {name: shop}\nsources:\n  - {name: events, topic: events.v1}\nmodels:\n"
+        "  - name: clean\n    sql: SELECT id FROM {{ source('events') }}\n"
+    )
+    (tmp_path / "stream_project.yml").write_text(text)
+    loaded = load_project(tmp_path)
+    assert loaded.project is not None
+    graph, _ = build_graph(loaded.project)
+    lock = parse_lock(
+        '{"version": 1, "sources": {"events": {"columns": [{"name": "id", "type": "BIGINT"},'
+        ' {"name": "extra", "type": "STRING"}]}}}'
+    )
+    result = compile_project(loaded.project, graph, lock=lock)
+    assert "C020" not in codes(result)
+    cols = [(c.name, c.type.sql()) for c in result.nodes["source.shop.events"].columns]
+    assert cols == [("id", "BIGINT"), ("extra", "STRING")]
+
+
+def test_source_without_columns_is_inferred_with_a_warning(tmp_path: Path) -> None:
+    text = (
+        "project: {name: shop}\nsources:\n  - {name: events, topic: events.v1}\nmodels:\n"
+        "  - name: clean\n    sql: SELECT id, score FROM {{ source('events') }} WHERE score > 1.5\n"
+    )
+    result = compile_yaml(tmp_path, text)
+    (warn,) = [d for d in result.diagnostics if d.code == "C020"]
+    assert "id STRING" in warn.message and "score DOUBLE" in warn.message
+    assert "`score` DOUBLE" in result.desired.jobs[0].script
+
+
+def test_avro_schema_gives_columns_and_a_subject(tmp_path: Path) -> None:
+    text = """\
+project: {name: shop}
+sources:
+  - name: raw
+    topic: raw.v1
+    schema:
+      format: avro
+      definition: '{"type": "record", "name": "R", "fields": [{"name": "id", "type": "long"},
+        {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "note", "type": ["null", "string"]}]}'
+models:
+  - name: m
+    sql: SELECT id, at, note FROM {{ source("raw") }}
+"""
+    result = compile_yaml(tmp_path, text)
+    cols = [(c.name, c.type.sql()) for c in result.nodes["source.shop.raw"].columns]
+    assert cols == [("id", "BIGINT"), ("at", "TIMESTAMP(3)"), ("note", "STRING")]
+    (subject,) = result.desired.subjects
+    assert subject.subject == "raw.v1-value" and subject.schema_type == "AVRO"
+    assert "'format'='avro-confluent'" in result.desired.jobs[0].script
+    assert "'avro-confluent.url'='http://localhost:8081'" in result.desired.jobs[0].script
+
+
+def test_cdc_source_makes_downstream_upsert(tmp_path: Path) -> None:
+    text = """\
+project: {name: shop}
+sources:
+  - name: customers
+    topic: pg.customers
+    format: debezium-json
+    key: id
+    columns:
+      - {name: id, type: BIGINT}
+      - {name: name, type: STRING}
+models:
+  - name: names
+    sql: SELECT id, UPPER(name) AS name FROM {{ source("customers") }}
+"""
+    result = compile_yaml(tmp_path, text)
+    job = result.desired.jobs[0]
+    assert job.changelog is ChangelogMode.UPSERT and "PRIMARY KEY (`id`)" in job.script
+    assert "'format'='debezium-json'" in job.script
+
+
+def test_fingerprints_split_data_from_metadata(tmp_path: Path) -> None:
+    base = project(
+        "- name: m\n  description: one\n  sql: SELECT order_id FROM {{ source('orders') }}\n"
+    )
+    first = compile_yaml(tmp_path, base).desired.jobs[0].fingerprint
+    second = compile_yaml(tmp_path, base.replace("one", "two")).desired.jobs[0].fingerprint
+    third = (
+        compile_yaml(tmp_path, base.replace("SELECT order_id", "SELECT amount"))
+        .desired.jobs[0]
+        .fingerprint
+    )
+    assert first.data == second.data and first.metadata != second.metadata
+    assert first.data != third.data
+
+
+def test_hostile_column_names_are_quoted(tmp_path: Path) -> None:
+    text = """\
+project: {name: shop}
+sources:
+  - name: raw
+    topic: raw.v1
+    columns:
+      - {name: "we`ird", type: STRING}
+      - {name: "select", type: STRING}
+models:
+  - name: m
+    sql: SELECT `we``ird`, `select` FROM {{ source("raw") }}
+"""
+    (tmp_path / "stream_project.yml").write_text(text)
+    loaded = load_project(tmp_path)
+    assert loaded.project is not None
+    graph, _ = build_graph(loaded.project)
+    result = compile_project(loaded.project, graph)
+    script = result.desired.jobs[0].script
+    assert "`we``ird` STRING" in script and "`select` STRING" in script
+
+
+def test_select_keeps_only_chosen_specs(tmp_path: Path) -> None:
+    text = project("""\
+    - name: a
+      sql: SELECT order_id FROM {{ source("orders") }}
+    - name: b
+      sql: SELECT order_id FROM {{ ref("a") }}
+    """)
+    (tmp_path / "stream_project.yml").write_text(text)
+    loaded = load_project(tmp_path)
+    assert loaded.project is not None
+    graph, _ = build_graph(loaded.project)
+    result = compile_project(loaded.project, graph, select={"model.shop.b"})
+    assert [j.name for j in result.desired.jobs] == ["b"]
+    assert [t.name for t in result.desired.topics] == ["b"]
