@@ -110,7 +110,7 @@ class Context:
             if project is None:
                 self.load()  # raises with the load diagnostics
             assert project is not None
-            self._graph = build_graph(project)
+            self._graph = build_graph(project, self.load_result().failed)
         return self._graph
 
     def graph(self) -> Graph:

@@ -77,6 +77,7 @@ def _walk(start: str, edges: Mapping[str, tuple[str, ...]]) -> set[str]:
 @dataclass
 class _Builder:
     project: Project
+    broken: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
     nodes: dict[str, GraphNode] = field(default_factory=dict)
     edges: dict[str, set[str]] = field(default_factory=dict)  # child -> parents
@@ -117,6 +118,8 @@ class _Builder:
         if parent in self.nodes:
             self.edges[child].add(parent)
             return
+        if f"{kind.value}:{name}" in self.broken:
+            return  # already reported where it is declared
         code = "G002" if kind is NodeKind.SOURCE else "G001"
         label = "source" if kind is NodeKind.SOURCE else "model"
         pool = self.names.get(kind, []) or self.names.get(NodeKind.SOURCE, [])
@@ -152,8 +155,12 @@ def _call(kind: NodeKind, name: str) -> str:
     return f'{{{{ {"source" if kind is NodeKind.SOURCE else "ref"}("{name}") }}}}'
 
 
-def build_graph(project: Project) -> tuple[Graph, list[Diagnostic]]:
-    b = _Builder(project)
+def build_graph(
+    project: Project, broken: frozenset[str] = frozenset()
+) -> tuple[Graph, list[Diagnostic]]:
+    """The DAG and its diagnostics. `broken` ("model:x", "source:y") names entries that exist
+    but failed to load: references to them are not reported again as unknown."""
+    b = _Builder(project, broken=broken)
     b.add_nodes(NodeKind.SOURCE, project.sources)
     b.add_nodes(NodeKind.MODEL, project.models)
     b.add_nodes(NodeKind.TEST, project.tests)

@@ -34,6 +34,7 @@ NODE_FILE_KEYS = tuple(LIST_SECTIONS)
 class LoadResult:
     project: Project | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    failed: frozenset[str] = frozenset()  # "model:x" / "source:y" entries dropped by errors
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,9 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
         _read(collector, root, file, NODE_FILE_KEYS, ("version",))
     models = _attach_sql(collector, root, files.sql_files)
     project = _assemble(collector, root, models, env)
-    return LoadResult(project, sorted_diagnostics(collector.diagnostics))
+    return LoadResult(
+        project, sorted_diagnostics(collector.diagnostics), frozenset(collector.failed)
+    )
 
 
 def _read(

@@ -40,6 +40,7 @@ class Collector:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     headers: dict[str, tuple[Any, dict[str, Location], Document]] = field(default_factory=dict)
     nodes: dict[str, list[Located]] = field(default_factory=lambda: {k: [] for k in LIST_SECTIONS})
+    failed: set[str] = field(default_factory=set)  # "kind:name" of entries that did not load
 
     def add(self, diag: Diagnostic) -> None:
         self.diagnostics.append(diag)
@@ -159,8 +160,11 @@ class Collector:
                         hint="split the model; generated SQL this large is a mistake",
                     )
                 )
+                self.failed.add(f"{kind}:{name}")
                 return None
         built: Located | None = self.validate(cls, data, lambda p: _where(spans, p, where), label)
+        if built is None and isinstance(name, str):
+            self.failed.add(f"{kind}:{name}")
         return built
 
     def validate(

@@ -111,3 +111,12 @@ def test_missing_project_is_one_clear_line(
     code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
     assert code == 1
     assert "error L001: no stream_project.yml found in" in err
+
+
+def test_a_node_that_failed_to_load_is_not_reported_again_as_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"stream_project.yml": VALID.replace("topic: orders.v1", "topik: orders.v1")})
+    code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 1
+    assert "L005" in err and "G002" not in err
