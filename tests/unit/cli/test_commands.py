@@ -120,3 +120,37 @@ def test_a_node_that_failed_to_load_is_not_reported_again_as_unknown(
     code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
     assert code == 1
     assert "L005" in err and "G002" not in err
+
+
+def test_compile_writes_artifacts_and_honours_select(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = VALID + "  - name: small_orders\n    sql: SELECT id FROM {{ source('orders') }}\n"
+    write(tmp_path, {"stream_project.yml": text})
+    out = tmp_path / "out"
+    code, stdout, _ = run(
+        ["compile", "-p", str(tmp_path), "-o", str(out), "--format", "json"], capsys
+    )
+    payload = json.loads(stdout)
+    assert code == 0 and payload["artifacts"]["flink jobs"] == 2
+    assert (out / "manifest.json").is_file()
+    code, stdout, _ = run(
+        ["compile", "-p", str(tmp_path), "--dry-run", "--select", "big_orders", "--format", "json"],
+        capsys,
+    )
+    payload = json.loads(stdout)
+    assert payload["artifacts"]["flink jobs"] == 1 and payload["output"] is None
+    code, _, err = run(["compile", "-p", str(tmp_path), "--select", "nope"], capsys)
+    assert code == 1 and "G010" in err
+
+
+def test_streamt_env_is_ignored_without_environments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"stream_project.yml": VALID})
+    monkeypatch.setenv("STREAMT_ENV", "prod")
+    code, _, _ = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 0
+    write(tmp_path, {"environments/dev.yml": "environment: {description: dev}\n"})
+    code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 1 and "L012" in err and "available: dev" in err
