@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import gateway_rule
@@ -15,6 +16,7 @@ from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.load.model import Materialized, Model
 from streamt.sql import Column, QueryAnalysis, TableSchema
+from streamt.sql.types import TIMESTAMP3
 
 if TYPE_CHECKING:
     from streamt.compile.project import _Run
@@ -55,6 +57,19 @@ def emit_model(
     gateway = run.project.runtime.gateway is not None
     wants_rule = gateway or model.materialized is Materialized.VIRTUAL_TOPIC
     rule = _rule(run, analysis, model, nid, sources, refs) if wants_rule else None
+    if rule is not None and _feeds_connector(run, nid):
+        rule = None
+        if model.materialized is Materialized.VIRTUAL_TOPIC:
+            diags.append(
+                Diagnostic(
+                    "C014",
+                    f"model '{model.name}' is a virtual topic read by a sink connector; "
+                    "Kafka Connect reads physical topics only",
+                    location=model.where("materialized"),
+                    hint="remove materialized: virtual_topic (it becomes a Flink job + topic)",
+                    node=nid,
+                )
+            )
     decision = decide_with_sql(
         model, nid, analysis, gateway=gateway, gateway_expressible=rule is not None
     )
@@ -79,10 +94,10 @@ def emit_model(
         model.name,
         model.topic_name,
         mat,
-        _one_rowtime(analysis.columns),
+        _declared_event_time(model, _one_rowtime(analysis.columns), nid, diags),
         ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         tuple(key) if updating else tuple(model.key),
-        rowtime.name if rowtime else None,
+        _rowtime_name(model, rowtime),
         analysis.stateful_reasons,
         **common,  # type: ignore[arg-type]
     )
@@ -235,6 +250,53 @@ def _ref_inputs(
             topic=upstream.topic,
         )
     ]
+
+
+def _feeds_connector(run: _Run, nid: str) -> bool:
+    for child in run.graph.children.get(nid, ()):
+        node = run.graph.nodes.get(child)
+        model = (
+            run.models.get(node.name) if node is not None and child.startswith("model.") else None
+        )
+        if model is not None and model.sql is None and (model.from_ or model.sink_connector):
+            return True
+    return False
+
+
+def _rowtime_name(model: Model, rowtime: Column | None) -> str | None:
+    if model.event_time is not None:
+        return model.event_time.column
+    return rowtime.name if rowtime else None
+
+
+def _declared_event_time(
+    model: Model, columns: tuple[Column, ...], nid: str, diags: list[Diagnostic]
+) -> tuple[Column, ...]:
+    """A model's own `event_time:` makes that output column the rowtime its readers see."""
+    et = model.event_time
+    if et is None:
+        return columns
+    if et.column not in {c.name for c in columns}:
+        diags.append(
+            Diagnostic(
+                "C004",
+                f"model '{model.name}': event_time column '{et.column}' is not an output column",
+                location=model.where("event_time.column"),
+                hint=f"output columns: {', '.join(c.name for c in columns)}",
+                node=nid,
+            )
+        )
+        return columns
+    strategy = et.watermark.strategy
+    delay = 0 if strategy == "monotonously_increasing" else et.watermark.max_out_of_orderness_ms
+    out = []
+    for col in columns:
+        if col.name == et.column:
+            ts = col.type if col.type.is_timestamp else TIMESTAMP3
+            out.append(replace(col, type=ts, rowtime=True, watermark_delay_ms=delay))
+        else:
+            out.append(col.plain())
+    return tuple(out)
 
 
 def _one_rowtime(columns: Sequence[Column]) -> tuple[Column, ...]:

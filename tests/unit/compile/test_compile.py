@@ -442,3 +442,43 @@ def test_select_keeps_only_chosen_specs(tmp_path: Path) -> None:
     result = compile_project(loaded.project, graph, select={"model.shop.b"})
     assert [j.name for j in result.desired.jobs] == ["b"]
     assert [t.name for t in result.desired.topics] == ["b"]
+
+
+def test_model_event_time_makes_a_plain_timestamp_a_rowtime_downstream(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: hourly
+          event_time: {column: hour, watermark: {max_out_of_orderness_ms: 0}}
+          sql: |
+            SELECT TUMBLE_START(ts, INTERVAL '1' HOUR) AS hour, SUM(amount) AS revenue
+            FROM {{ source("orders") }} GROUP BY TUMBLE(ts, INTERVAL '1' HOUR)
+        - name: daily
+          sql: |
+            SELECT window_start, SUM(revenue) AS revenue
+            FROM TABLE(TUMBLE(TABLE {{ ref("hourly") }}, DESCRIPTOR(hour), INTERVAL '1' DAY))
+            GROUP BY window_start, window_end
+        """),
+    )
+    assert not [d for d in result.diagnostics if d.is_error]
+    assert result.nodes["model.shop.hourly"].rowtime == "hour"
+    job = next(j for j in result.desired.jobs if j.name == "daily")
+    assert "WATERMARK FOR `hour` AS `hour` - INTERVAL '0' SECOND" in job.script
+
+
+def test_virtual_topic_read_by_a_connector_is_an_error(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project(
+            """\
+        - name: eu
+          materialized: virtual_topic
+          sql: SELECT order_id, amount FROM {{ source("orders") }} WHERE amount > 1
+        - name: eu_pg
+          from: eu
+          advanced: {connector: {type: jdbc-sink, config: {}}}
+        """,
+            GATEWAY,
+        ),
+    )
+    assert "C014" in codes(result)
