@@ -12,6 +12,7 @@ adapter protocols have no produce/consume; it counts its calls like an adapter d
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -99,21 +100,23 @@ class KafkaLedgerStore:
             consumer.close()
 
     def _consume_until(self, consumer: Any, high: int) -> list[Record]:
+        from confluent_kafka import KafkaError
+
         records: list[Record] = []
-        next_offset = -1
-        while next_offset < high - 1:
-            batch = consumer.consume(num_messages=5000, timeout=self.timeout_s)
-            self.calls += 1
-            if not batch:
-                raise TimeoutError(f"ledger topic {self.topic}: no records before offset {high}")
-            for msg in batch:
-                if msg.error() is not None:
-                    if msg.error().code() == -191:  # _PARTITION_EOF
+        last = -1
+        deadline = time.monotonic() + self.timeout_s
+        while last < high - 1:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"ledger topic {self.topic}: stopped at {last} before {high}")
+            for msg in consumer.consume(num_messages=1000, timeout=0.2):
+                error = msg.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
                         return records
-                    raise RuntimeError(f"ledger topic {self.topic}: {msg.error()}")
+                    raise RuntimeError(f"ledger topic {self.topic}: {error}")
                 key = msg.key().decode() if msg.key() is not None else ""
                 records.append(Record(key, msg.value(), msg.offset()))
-                next_offset = msg.offset()
+                last = msg.offset()
         return records
 
     # ---------------------------------------------------------------- writing

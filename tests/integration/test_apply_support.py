@@ -1,0 +1,218 @@
+"""Helpers for the plan/apply integration tests (no tests here): hand-built desired states with
+real Flink SQL, and one `deploy()` that runs observe -> plan -> apply under the lock exactly as
+`streamt apply` does, against the real local stack and the real `_streamt_state` ledger."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import Consumer, KafkaError
+
+from streamt.apply.context import ApplyOptions
+from streamt.apply.executor import ApplyReport
+from streamt.apply.facade import Session
+from streamt.artifacts.plan_file import Plan
+from streamt.compile.specs import (
+    ChangelogMode,
+    ConnectorSpec,
+    DesiredState,
+    FlinkJobSpec,
+    Fingerprint,
+    TopicSpec,
+    digest,
+)
+from streamt.config.runtime import local_runtime
+from streamt.state import Systems, systems_from_runtime
+
+ENV = "it"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class _NoSelect:
+    env = ENV
+    environ: Mapping[str, str] = {}
+
+    def select(self, expr: str | None) -> frozenset[str] | None:
+        return None
+
+
+def systems() -> Systems:
+    return systems_from_runtime(local_runtime(), {})
+
+
+def session(desired: DesiredState, chosen: Systems | None = None) -> Session:
+    return Session(_NoSelect(), chosen or systems(), desired, ENV)  # type: ignore[arg-type]
+
+
+def deploy(
+    desired: DesiredState, *, chosen: Systems | None = None, **options: object
+) -> tuple[Plan, ApplyReport]:
+    s = session(desired, chosen)
+    plan = s.plan(reset_state=bool(options.pop("reset_state", False)))
+    opts = ApplyOptions(job_stable_s=3.0, **options)  # type: ignore[arg-type]
+    return plan, s.apply(plan, opts)
+
+
+def table_ddl(
+    name: str,
+    topic: str,
+    columns: Sequence[tuple[str, str]],
+    *,
+    group: str | None = None,
+    key: str | None = None,
+    bootstrap: str = "localhost:9092",
+) -> str:
+    cols = ", ".join(f"`{c}` {t}" for c, t in columns)
+    if key:
+        cols += f", PRIMARY KEY (`{key}`) NOT ENFORCED"
+        opts = {
+            "connector": "upsert-kafka",
+            "key.format": "json",
+            "value.format": "json",
+        }
+    else:
+        opts = {"connector": "kafka", "format": "json"}
+        if group:
+            opts["scan.startup.mode"] = "earliest-offset"
+    opts.update({"topic": topic, "properties.bootstrap.servers": bootstrap})
+    if group:
+        opts["properties.group.id"] = group
+    with_ = ", ".join(f"'{k}' = '{v}'" for k, v in opts.items())
+    return f"CREATE TABLE `{name}` ({cols}) WITH ({with_})"
+
+
+def flink_job(
+    project: str,
+    name: str,
+    source_ddl: str,
+    sink_ddl: str,
+    query: str,
+    sink_table: str,
+    *,
+    config: Mapping[str, str] | None = None,
+    meta: str = "m",
+    changelog: ChangelogMode = ChangelogMode.APPEND,
+) -> FlinkJobSpec:
+    pipeline = f"streamt.{project}.{name}"
+    cfg = dict(config or {})
+    return FlinkJobSpec(
+        node=f"model.{project}.{name}",
+        name=name,
+        pipeline_name=pipeline,
+        statements=(source_ddl, sink_ddl, f"INSERT INTO `{sink_table}` {query}"),
+        query=query,
+        config=cfg,
+        changelog=changelog,
+        fingerprint=Fingerprint(
+            digest([source_ddl, sink_ddl, query, sorted(cfg.items())]), digest(meta)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FilterProject:
+    """raw topic -> Flink filter job -> clean topic -> FileStream sink connector."""
+
+    name: str
+    raw: str
+    clean: str
+    out_file: str
+
+    def desired(self, *, extra_where: str = "", sink: bool = True) -> DesiredState:
+        src = table_ddl("raw", self.raw, [("id", "STRING"), ("amount", "INT")], group=f"streamt.{self.name}.clean")
+        dst = table_ddl("clean", self.clean, [("id", "STRING"), ("amount", "INT")])
+        query = f"SELECT `id`, `amount` FROM `raw` WHERE `amount` > 0{extra_where}"
+        connectors = (
+            ConnectorSpec(
+                f"{self.name}-file",
+                {
+                    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                    "topics": self.clean,
+                    "file": self.out_file,
+                    "tasks.max": "1",
+                    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+                },
+                topics=(self.clean,),
+                node=f"model.{self.name}.file",
+            ),
+        )
+        return DesiredState(
+            project=self.name,
+            topics=(
+                TopicSpec(self.raw, 2, 1, {}, node=f"source.{self.name}.raw"),
+                TopicSpec(self.clean, 3, 1, {"retention.ms": "3600000"}, node=f"model.{self.name}.clean"),
+            ),
+            jobs=(flink_job(self.name, "clean", src, dst, query, "clean"),),
+            connectors=connectors if sink else (),
+        )
+
+
+def read_all(bootstrap: str, topic: str, *, expect: int, timeout: float = 90.0, settle: float = 2.0) -> list[tuple[object, object]]:
+    """(key, value) JSON pairs from the start of `topic`; waits for `expect` records, then
+    keeps reading `settle` seconds to catch anything extra."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": unique("it-read"),
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    out: list[tuple[object, object]] = []
+    deadline = time.monotonic() + timeout
+    extra_until: float | None = None
+    try:
+        while time.monotonic() < deadline:
+            if len(out) >= expect and extra_until is None:
+                extra_until = time.monotonic() + settle
+            if extra_until is not None and time.monotonic() > extra_until:
+                break
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
+                    continue
+                raise RuntimeError(str(msg.error()))
+            key = json.loads(msg.key()) if msg.key() else None
+            value = json.loads(msg.value()) if msg.value() is not None else None
+            out.append((key, value))
+    finally:
+        consumer.close()
+    return out
+
+
+def wait_for(predicate, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.5)
+
+
+def cleanup(desired_sets: Sequence[DesiredState], chosen: Systems | None = None) -> None:
+    """Cancel this test's jobs, delete its connectors and topics (best effort)."""
+    s = chosen or systems()
+    pipelines = {j.pipeline_name for d in desired_sets for j in d.jobs}
+    assert s.flink is not None and s.connect is not None and s.kafka is not None
+    for job in s.flink.list_jobs():
+        if job.name in pipelines and job.state in {"RUNNING", "CREATED", "RESTARTING", "INITIALIZING"}:
+            s.flink.cancel(job.job_id)
+    names = {c.name for d in desired_sets for c in d.connectors}
+    for c in s.connect.list_connectors():
+        if c.name in names:
+            s.connect.delete_connector(c.name)
+    topics = sorted({t.name for d in desired_sets for t in d.topics})
+    existing = {t.name for t in s.kafka.list_topics()}
+    if [t for t in topics if t in existing]:
+        s.kafka.delete_topics([t for t in topics if t in existing])
