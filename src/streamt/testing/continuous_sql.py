@@ -9,8 +9,13 @@
 * it starts at the deployment time (`scan.startup.mode = timestamp`), so it judges what arrives
   after `streamt test --deploy`;
 * row-level assertions become `WHERE` filters; unique_key (per occurrence: an OVER count;
-  with a window: duplicate rate per tumbling window), foreign_key (left interval join, the
-  unmatched rows), distribution, throughput and freshness become processing-time windows.
+  with a window: duplicate rate per tumbling window), distribution, throughput and freshness
+  become processing-time windows;
+* foreign_key is an event-time LEFT interval join on Kafka timestamps: a row matches when a
+  record with its key was written to the ref's topic within +/- window of it (the ref is read
+  from `window` before deployment). An unmatched row is reported once the watermark (newest
+  Kafka timestamp - 1 s) passes its time + window, i.e. when later records arrive; an idle ref
+  topic does not hold the watermark back (`table.exec.source.idle-timeout`).
   Throughput and freshness union a 1 row/s `datagen` heartbeat so that an empty window still
   fires (Flink emits nothing for a window without rows);
 * each violation row: project, test, target, assertion, detail, row (JSON), detected_at, into
@@ -48,6 +53,7 @@ from streamt.testing.durations import format_ms
 
 VIOLATIONS_TOPIC = "_streamt_violations"
 KAFKA_TS = "__kafka_ts"
+WATERMARK_DELAY_MS = 1000  # foreign_key joins: Kafka timestamps may arrive this much out of order
 PROC = "__proc"
 
 
@@ -107,13 +113,17 @@ def continuous_job(
 ) -> ContinuousJob:
     name = pipeline_name(settings.project, test)
     group = f"streamt-test-{settings.project}-{test}"
+    fks = [a.spec for a in assertions if isinstance(a.spec, ForeignKey)]
     ddl = [
-        _source("src", target, settings, group),
+        _source("src", target, settings, group, settings.start_ms, bool(fks)),
         _typed_view("typed", "src", target),
         _violations(settings),
     ]
-    for ref in sorted({a.spec.ref for a in assertions if isinstance(a.spec, ForeignKey)}):
-        ddl.append(_source(f"ref_{ref}", refs[ref], settings, group))
+    for ref in sorted({fk.ref for fk in fks}):
+        lookback = max(fk.window_ms for fk in fks if fk.ref == ref)
+        ddl.append(
+            _source(f"ref_{ref}", refs[ref], settings, group, settings.start_ms - lookback, True)
+        )
     for a in assertions:
         if isinstance(a.spec, ForeignKey) and a.spec.match_rate < 1.0:
             ddl.append(_match_view(a, a.spec))
@@ -132,6 +142,8 @@ def continuous_job(
         else "EXECUTE STATEMENT SET BEGIN\n" + ";\n".join(inserts) + ";\nEND"
     )
     config = {"pipeline.name": name, "table.local-time-zone": "UTC", "parallelism.default": "1"}
+    if fks:  # an idle reference topic must not hold the join's watermark back
+        config["table.exec.source.idle-timeout"] = "2 s"
     return ContinuousJob(test, name, (*ddl, body), config)
 
 
@@ -139,17 +151,24 @@ def _with(options: Mapping[str, str]) -> str:
     return "WITH (\n" + ",\n".join(f"  {s(k)} = {s(v)}" for k, v in options.items()) + "\n)"
 
 
-def _source(table: str, target: TargetTable, settings: JobSettings, group: str) -> str:
+def _source(
+    table: str, target: TargetTable, settings: JobSettings, group: str, start_ms: int, rowtime: bool
+) -> str:
+    """The topic as text columns + Kafka timestamp (an event-time attribute when `rowtime`)."""
     cols = [f"  {q(c)} STRING" for c, _ in target.columns]
     cols.append(f"  {q(KAFKA_TS)} TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL")
     cols.append(f"  {q(PROC)} AS PROCTIME()")
+    if rowtime:
+        cols.append(
+            f"  WATERMARK FOR {q(KAFKA_TS)} AS {q(KAFKA_TS)} - {_interval(WATERMARK_DELAY_MS)}"
+        )
     options = {
         "connector": "kafka",
         "topic": target.topic,
         "properties.bootstrap.servers": settings.bootstrap_servers,
         "properties.group.id": group,
         "scan.startup.mode": "timestamp",
-        "scan.startup.timestamp-millis": str(settings.start_ms),
+        "scan.startup.timestamp-millis": str(max(start_ms, 0)),
         "format": "json",
         "json.ignore-parse-errors": "true",
     }
@@ -313,8 +332,8 @@ def _interval(ms: int) -> str:
     )
 
 
-def _window(table: str, ms: int) -> str:
-    return f"TABLE(TUMBLE(TABLE {q(table)}, DESCRIPTOR({q(PROC)}), {_interval(ms)}))"
+def _window(table: str, ms: int, time_column: str = PROC) -> str:
+    return f"TABLE(TUMBLE(TABLE {q(table)}, DESCRIPTOR({q(time_column)}), {_interval(ms)}))"
 
 
 def _window_json(extra: Sequence[tuple[str, str]]) -> str:
@@ -364,7 +383,7 @@ def _foreign_key(
     window = _interval(spec.window_ms)
     join = (
         f"FROM src AS l LEFT JOIN {ref} AS r ON l.{q(spec.column)} = r.{q(spec.ref_column)} "
-        f"AND r.{q(PROC)} BETWEEN l.{q(PROC)} - {window} AND l.{q(PROC)} + {window}"
+        f"AND r.{q(KAFKA_TS)} BETWEEN l.{q(KAFKA_TS)} - {window} AND l.{q(KAFKA_TS)} + {window}"
     )
     detail = f"{spec.column} has no match in {spec.ref}.{spec.ref_column} within {format_ms(spec.window_ms)}"
     if spec.match_rate >= 1.0:
@@ -372,7 +391,7 @@ def _foreign_key(
         return f"SELECT {_header(header, a, s(detail))}, {row}, {_now()}\n{join}\nWHERE r.{q(spec.ref_column)} IS NULL AND l.{q(spec.column)} IS NOT NULL"
     inner = (
         f"SELECT window_start, window_end, COUNT(*) AS total, SUM(m) AS hits\n"
-        f"  FROM {_window(f'fk_{a.index}', spec.window_ms)}\n"
+        f"  FROM {_window(f'fk_{a.index}', spec.window_ms, KAFKA_TS)}\n"
         f"  GROUP BY window_start, window_end"
     )
     rate = "CAST(hits AS DOUBLE) / CAST(total AS DOUBLE)"
@@ -389,9 +408,9 @@ def _match_view(a: Assertion, spec: ForeignKey) -> str:
     window = _interval(spec.window_ms)
     matched = f"CASE WHEN r.{q(spec.ref_column)} IS NULL THEN 0 ELSE 1 END"
     return (
-        f"CREATE TEMPORARY VIEW {q(f'fk_{a.index}')} AS SELECT l.{q(PROC)} AS {q(PROC)}, {matched} AS m "
+        f"CREATE TEMPORARY VIEW {q(f'fk_{a.index}')} AS SELECT l.{q(KAFKA_TS)} AS {q(KAFKA_TS)}, {matched} AS m "
         f"FROM src AS l LEFT JOIN {ref} AS r ON l.{q(spec.column)} = r.{q(spec.ref_column)} "
-        f"AND r.{q(PROC)} BETWEEN l.{q(PROC)} - {window} AND l.{q(PROC)} + {window}"
+        f"AND r.{q(KAFKA_TS)} BETWEEN l.{q(KAFKA_TS)} - {window} AND l.{q(KAFKA_TS)} + {window}"
     )
 
 

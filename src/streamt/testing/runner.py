@@ -19,7 +19,7 @@ from streamt.load.model import Project, TestType
 from streamt.testing.actions import apply_actions
 from streamt.testing.check import check_tests
 from streamt.testing.continuous import deploy, report
-from streamt.testing.continuous_sql import TargetTable
+from streamt.testing.continuous_sql import VIOLATIONS_TOPIC, TargetTable
 from streamt.testing.env import TestEnv, targets_from_compile, targets_from_project
 from streamt.testing.kafka_io import StartAt
 from streamt.testing.results import Status, TestResult
@@ -40,6 +40,7 @@ class RunOptions:
     deploy: bool = False  # (re)deploy continuous tests before reporting
     since_ms: int | None = None  # continuous: report violations since (default: job start)
     start: StartAt = field(default_factory=StartAt)  # sample: where reading starts
+    violations_topic: str = VIOLATIONS_TOPIC  # continuous: where violation records go
 
 
 def selected_specs(project: Project, options: RunOptions) -> list[TestSpec]:
@@ -116,7 +117,7 @@ def _run_one(
                     return TestResult(
                         spec.name, "continuous", spec.target, Status.ERROR, "no topic to watch"
                     )
-                job_id = deploy(spec, target, tables, env, dlq)
+                job_id = deploy(spec, target, tables, env, dlq, options.violations_topic)
                 return TestResult(
                     spec.name,
                     "continuous",
@@ -124,7 +125,7 @@ def _run_one(
                     Status.PASS,
                     f"deployed as Flink job {job_id}",
                 )
-            return report(spec, env, options.since_ms)
+            return report(spec, env, options.since_ms, options.violations_topic)
         if spec.type is TestType.UNIT:
             if unit_runner is None:
                 return TestResult(

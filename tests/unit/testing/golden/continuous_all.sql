@@ -5,7 +5,8 @@ CREATE TABLE `src` (
   `status` STRING,
   `ts` STRING,
   `__kafka_ts` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  `__proc` AS PROCTIME()
+  `__proc` AS PROCTIME(),
+  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '0 00:00:01.000' DAY TO SECOND(3)
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'orders.clean',
@@ -38,19 +39,20 @@ CREATE TABLE `violations` (
 CREATE TABLE `ref_customers` (
   `id` STRING,
   `__kafka_ts` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  `__proc` AS PROCTIME()
+  `__proc` AS PROCTIME(),
+  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '0 00:00:01.000' DAY TO SECOND(3)
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'customers.raw',
   'properties.bootstrap.servers' = 'localhost:9092',
   'properties.group.id' = 'streamt-test-shop-all',
   'scan.startup.mode' = 'timestamp',
-  'scan.startup.timestamp-millis' = '1700000000000',
+  'scan.startup.timestamp-millis' = '1699999995000',
   'format' = 'json',
   'json.ignore-parse-errors' = 'true'
 );
 
-CREATE TEMPORARY VIEW `fk_8` AS SELECT l.`__proc` AS `__proc`, CASE WHEN r.`id` IS NULL THEN 0 ELSE 1 END AS m FROM src AS l LEFT JOIN `ref_customers` AS r ON l.`customer_id` = r.`id` AND r.`__proc` BETWEEN l.`__proc` - INTERVAL '0 00:00:05.000' DAY TO SECOND(3) AND l.`__proc` + INTERVAL '0 00:00:05.000' DAY TO SECOND(3);
+CREATE TEMPORARY VIEW `fk_8` AS SELECT l.`__kafka_ts` AS `__kafka_ts`, CASE WHEN r.`id` IS NULL THEN 0 ELSE 1 END AS m FROM src AS l LEFT JOIN `ref_customers` AS r ON l.`customer_id` = r.`id` AND r.`__kafka_ts` BETWEEN l.`__kafka_ts` - INTERVAL '0 00:00:05.000' DAY TO SECOND(3) AND l.`__kafka_ts` + INTERVAL '0 00:00:05.000' DAY TO SECOND(3);
 
 CREATE TABLE `heartbeat` (
   `beat` INT,
@@ -110,12 +112,12 @@ FROM (SELECT window_start, window_end, COUNT(*) AS total, COUNT(DISTINCT CONCAT_
 WHERE CAST(total - uniq AS DOUBLE) / CAST(total AS DOUBLE) > CAST(0.1 AS DOUBLE)
 UNION ALL
 SELECT 'shop', 'all', 'orders_clean', 'foreign_key[7]', 'customer_id has no match in customers.id within 5s', JSON_OBJECT(KEY 'order_id' VALUE l.`order_id`, KEY 'customer_id' VALUE l.`customer_id`, KEY 'amount' VALUE l.`amount`, KEY 'status' VALUE l.`status`, KEY 'ts' VALUE l.`ts` NULL ON NULL), CAST(CURRENT_TIMESTAMP AS STRING)
-FROM src AS l LEFT JOIN `ref_customers` AS r ON l.`customer_id` = r.`id` AND r.`__proc` BETWEEN l.`__proc` - INTERVAL '0 00:00:05.000' DAY TO SECOND(3) AND l.`__proc` + INTERVAL '0 00:00:05.000' DAY TO SECOND(3)
+FROM src AS l LEFT JOIN `ref_customers` AS r ON l.`customer_id` = r.`id` AND r.`__kafka_ts` BETWEEN l.`__kafka_ts` - INTERVAL '0 00:00:05.000' DAY TO SECOND(3) AND l.`__kafka_ts` + INTERVAL '0 00:00:05.000' DAY TO SECOND(3)
 WHERE r.`id` IS NULL AND l.`customer_id` IS NOT NULL
 UNION ALL
 SELECT 'shop', 'all', 'orders_clean', 'foreign_key[8]', 'match rate of customer_id in customers.id below 90.00%', JSON_OBJECT(KEY 'window_start' VALUE CAST(window_start AS STRING), KEY 'window_end' VALUE CAST(window_end AS STRING), KEY 'records' VALUE CAST(total AS STRING), KEY 'matched' VALUE CAST(hits AS STRING)), CAST(CURRENT_TIMESTAMP AS STRING)
 FROM (SELECT window_start, window_end, COUNT(*) AS total, SUM(m) AS hits
-  FROM TABLE(TUMBLE(TABLE `fk_8`, DESCRIPTOR(`__proc`), INTERVAL '0 00:00:05.000' DAY TO SECOND(3)))
+  FROM TABLE(TUMBLE(TABLE `fk_8`, DESCRIPTOR(`__kafka_ts`), INTERVAL '0 00:00:05.000' DAY TO SECOND(3)))
   GROUP BY window_start, window_end)
 WHERE CAST(hits AS DOUBLE) / CAST(total AS DOUBLE) < CAST(0.9 AS DOUBLE)
 UNION ALL
