@@ -208,6 +208,7 @@ class Context:
         graph, graph_diags = self.graph_result()
         diags += graph_diags
         desired = None
+        columns: dict[str, list[str]] = {}
         # compile needs resolvable references; load errors only drop the nodes that failed
         if not has_errors(graph_diags):
             from streamt.compile import compile_project
@@ -216,9 +217,13 @@ class Context:
             result = compile_project(project, graph, lock=lock)
             diags += lock_diags + list(result.diagnostics)
             desired = result.desired
+            for node in sorted(result.nodes.values(), key=lambda n: n.kind != "source"):
+                columns[node.name] = [c.name for c in node.columns]  # a model wins over a source
+        from streamt.testing.check import check_tests
         from streamt.validate import validate_project
 
         diags += validate_project(project, graph, desired)
+        diags += _without_duplicate_targets(check_tests(project, columns), graph_diags)
         checked = False
         if flink and desired is not None and not has_errors(diags):
             diags += self._explain_on_flink(project, desired)
@@ -329,6 +334,14 @@ class Context:
         from streamt.artifacts import write_artifacts
 
         return write_artifacts(result, out_dir)
+
+
+def _without_duplicate_targets(
+    test_diags: list[Diagnostic], graph_diags: list[Diagnostic]
+) -> list[Diagnostic]:
+    """An unknown test target is already a graph diagnostic at the same place."""
+    placed = {d.location for d in graph_diags}
+    return [d for d in test_diags if not (d.code == "T008" and d.location in placed)]
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -22,6 +22,7 @@ def validate_project(
     topics = list(desired.topics) if desired is not None else fallback_topics(project)
     out: list[Diagnostic] = []
     out += names.check_identifiers(project)
+    out += names.check_columns(project)
     out += names.check_topics(project, topics)
     out += names.check_ambiguous_from(project, graph)
     out += nodes.check_models(project, graph)

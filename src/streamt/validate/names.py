@@ -1,17 +1,19 @@
 """Names that end up in SQL, topic names and cross-kind collisions.
 
-V001 invalid identifier, V002 invalid topic name, V021 two nodes writing/reading one topic,
+V001 invalid identifier, V002 invalid topic name, V003 duplicate column, V004 a source's
+event_time / key names a column it does not declare, V021 two nodes writing/reading one topic,
 V022 ambiguous bare name in `from:` (a model and a source share it).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.graph.dag import Graph, NodeKind
-from streamt.load.model import Located, Model, Project
+from streamt.load.model import Located, Model, Project, Source
 
 MAX_IDENTIFIER = 128
 MAX_TOPIC = 249
@@ -162,6 +164,45 @@ def check_ambiguous_from(project: Project, graph: Graph) -> list[Diagnostic]:
                         severity=Severity.WARNING,
                         location=model.where(f"from.{i}"),
                         hint=f"write {{ref: {item.name}}} or {{source: {item.name}}}",
+                    )
+                )
+    return out
+
+
+def check_columns(project: Project) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    nodes: list[Source | Model] = [*project.sources, *project.models]
+    for node in nodes:
+        seen: set[str] = set()
+        for i, column in enumerate(node.columns):
+            if column.name in seen:
+                out.append(
+                    Diagnostic(
+                        "V003",
+                        f"column '{column.name}' of '{node.name}' is declared twice",
+                        location=node.where(f"columns.{i}.name"),
+                        hint="remove one of them",
+                    )
+                )
+            seen.add(column.name)
+    for source in project.sources:
+        declared = [c.name for c in source.columns]
+        if not declared:
+            continue  # columns come from a schema, the lock or usage: checked by compile
+        wanted = [("event_time.column", source.event_time.column)] if source.event_time else []
+        wanted += [(f"key.{i}", k) for i, k in enumerate(source.key)]
+        for path, name in wanted:
+            if name not in declared:
+                guess = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+                out.append(
+                    Diagnostic(
+                        "V004",
+                        f"{path.split('.')[0]} column '{name}' is not a column of source "
+                        f"'{source.name}'",
+                        location=source.where(path),
+                        hint=f"did you mean '{guess[0]}'?"
+                        if guess
+                        else f"columns: {', '.join(declared)}",
                     )
                 )
     return out

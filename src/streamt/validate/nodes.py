@@ -1,15 +1,15 @@
 """Per-node checks that need the project and the graph but no SQL analysis.
 
 V010 sink without connector config, V013 `from:` entry not used by the SQL, V014 state TTL,
-V015 sample_size on a non-sample test, V016 continuous/unit test without Flink, V017 private
-model used outside its group, V018 on_failure DLQ model unknown, V019 SLA not enforced.
+V016 continuous/unit test without Flink, V017 private model used outside its group, V019 SLA
+not enforced. (Data-test checks, T codes, live in `streamt.testing.check`.)
 """
 
 from __future__ import annotations
 
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.graph.dag import Graph, NodeKind
-from streamt.load.model import DataTest, Materialized, Model, Project, TestType
+from streamt.load.model import Materialized, Model, Project, TestType
 
 
 def check_models(project: Project, graph: Graph) -> list[Diagnostic]:
@@ -113,46 +113,18 @@ def _access(project: Project, model: Model, graph: Graph) -> list[Diagnostic]:
 
 
 def check_tests(project: Project) -> list[Diagnostic]:
+    """Only what needs the runtime; assertions, targets, options and on_failure are checked by
+    `streamt.testing.check.check_tests` (the context merges both)."""
     out: list[Diagnostic] = []
-    models = {m.name for m in project.models}
     for test in project.tests:
-        out += _test(project, test, models)
-    return out
-
-
-def _test(project: Project, test: DataTest, models: set[str]) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    if test.sample_size is not None and test.type is not TestType.SAMPLE:
-        out.append(
-            Diagnostic(
-                "V015",
-                f"sample_size is ignored for a {test.type.value} test",
-                severity=Severity.WARNING,
-                location=test.where("sample_size"),
-                hint="remove sample_size or use type: sample",
-            )
-        )
-    needs_flink = test.type in (TestType.CONTINUOUS, TestType.UNIT)
-    if needs_flink and project.runtime.flink is None:
-        out.append(
-            Diagnostic(
-                "V016",
-                f"{test.type.value} test '{test.name}' needs a Flink cluster",
-                location=test.where("type"),
-                hint="add runtime.flink (or omit runtime: for the local stack)",
-            )
-        )
-    actions = test.on_failure.actions if test.on_failure else ()
-    for i, action in enumerate(actions):
-        dlq = action.get("dlq")
-        target = dlq.get("model") if isinstance(dlq, dict) else None
-        if isinstance(target, str) and target not in models:
+        needs_flink = test.type in (TestType.CONTINUOUS, TestType.UNIT)
+        if needs_flink and project.runtime.flink is None:
             out.append(
                 Diagnostic(
-                    "V018",
-                    f"on_failure dlq model '{target}' does not exist",
-                    location=test.where(f"on_failure.actions.{i}"),
-                    hint="declare the DLQ model (a topic-only model: name + advanced.topic)",
+                    "V016",
+                    f"{test.type.value} test '{test.name}' needs a Flink cluster",
+                    location=test.where("type"),
+                    hint="add runtime.flink (or omit runtime: for the local stack)",
                 )
             )
     return out

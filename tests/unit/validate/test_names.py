@@ -126,3 +126,38 @@ def test_a_clean_project_has_no_findings(tmp_path: Path) -> None:
         )
         == []
     )
+
+
+def test_duplicate_column(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        sources:
+          - name: s
+            topic: t
+            columns: [{name: id}, {name: id}]
+        """,
+        "V003",
+    )
+    assert diag.message == "column 'id' of 's' is declared twice"
+    assert diag.location == Location("stream_project.yml", 5, 28)
+
+
+def test_event_time_and_key_must_be_declared_columns(tmp_path: Path) -> None:
+    found = check(
+        tmp_path,
+        """
+        project: {name: p}
+        sources:
+          - name: s
+            topic: t
+            key: [idd]
+            columns: [{name: id, type: STRING}, {name: ts, type: TIMESTAMP(3)}]
+            event_time: {column: tss}
+        """,
+    )
+    assert sorted((d.code, d.message, d.location.line, d.hint) for d in found) == [
+        ("V004", "event_time column 'tss' is not a column of source 's'", 7, "did you mean 'ts'?"),
+        ("V004", "key column 'idd' is not a column of source 's'", 5, "did you mean 'id'?"),
+    ]

@@ -55,21 +55,6 @@ def test_state_ttl_must_be_positive_and_sane(tmp_path: Path) -> None:
     assert warn.hint == "state TTL is in milliseconds; did you mean seconds?"
 
 
-def test_sample_size_on_a_schema_test_warns(tmp_path: Path) -> None:
-    diag = one(
-        tmp_path,
-        """
-        project: {name: p}
-        models: [{name: m, sql: SELECT 1}]
-        tests:
-          - {name: t, model: m, type: schema, sample_size: 10}
-        """,
-        "V015",
-    )
-    assert diag.severity is Severity.WARNING
-    assert diag.location == Location("stream_project.yml", 4, 39)
-
-
 def test_continuous_test_needs_flink(tmp_path: Path) -> None:
     diag = one(
         tmp_path,
@@ -100,26 +85,6 @@ def test_private_model_used_outside_its_group(tmp_path: Path) -> None:
     )
     assert diag.message == "model 'leak' uses private model 'core' of group 'finance'"
     assert diag.location == Location("stream_project.yml", 5, 5)
-
-
-def test_dlq_model_must_exist(tmp_path: Path) -> None:
-    diag = one(
-        tmp_path,
-        """
-        project: {name: p}
-        models: [{name: m, sql: SELECT 1}]
-        tests:
-          - name: t
-            model: m
-            type: sample
-            on_failure:
-              actions:
-                - dlq: {model: m_dlq}
-        """,
-        "V018",
-    )
-    assert diag.message == "on_failure dlq model 'm_dlq' does not exist"
-    assert diag.location == Location("stream_project.yml", 9, 11)
 
 
 def test_sla_is_reported_as_not_enforced(tmp_path: Path) -> None:
