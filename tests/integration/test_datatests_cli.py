@@ -1,0 +1,117 @@
+"""`streamt test` end to end on the real stack: exit code 4, text summary, JSON, JUnit XML (XSD).
+
+Also the schema test against a registered Avro subject: a not_null column that the registry
+declares nullable fails, a required one passes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import xmlschema
+from click.testing import CliRunner
+
+from streamt.cli import cli
+from streamt.local.endpoints import Endpoints
+from streamt.testing.kafka_io import OutRow, produce_rows
+from tests.integration.datatests_helpers import create_topics, unique, write_project
+
+pytestmark = pytest.mark.integration
+
+XSD = Path(__file__).parents[1] / "fixtures" / "junit.xsd"
+
+AVRO = json.dumps(
+    {
+        "type": "record",
+        "name": "Order",
+        "fields": [
+            {"name": "order_id", "type": "string"},
+            {"name": "amount", "type": ["null", "double"], "default": None},
+        ],
+    }
+)
+
+
+def test_cli_exit_code_summary_json_and_junit(tmp_path: Path, local_stack: Endpoints) -> None:
+    topic = unique("dt_cli")
+    create_topics(local_stack.kafka_bootstrap, topic)
+    produce_rows(
+        local_stack.kafka_bootstrap,
+        topic,
+        [OutRow({"order_id": "a", "amount": 5.0}), OutRow({"order_id": None, "amount": -1.0})],
+    )
+    subject = f"{topic}-value"
+    reply = httpx.post(
+        f"{local_stack.schema_registry_url}/subjects/{subject}/versions",
+        json={"schema": AVRO, "schemaType": "AVRO"},
+        timeout=15,
+    )
+    assert reply.status_code == 200, reply.text
+    write_project(
+        tmp_path,
+        local_stack,
+        f"""\
+sources:
+  - name: orders
+    topic: {topic}
+    columns: [{{name: order_id, type: STRING}}, {{name: amount, type: DOUBLE}}]
+tests:
+  - name: ok_sample
+    model: orders
+    type: sample
+    timeout_seconds: 15
+    assertions: [{{accepted_types: {{types: {{amount: number}}}}}}]
+  - name: bad_sample
+    model: orders
+    type: sample
+    timeout_seconds: 15
+    assertions:
+      - not_null: {{columns: [order_id]}}
+      - range: {{column: amount, min: 0}}
+  - name: schema_required
+    model: orders
+    type: schema
+    assertions: [{{not_null: {{columns: [order_id]}}}}, {{accepted_types: {{types: {{amount: number}}}}}}]
+  - name: schema_nullable
+    model: orders
+    type: schema
+    assertions: [{{not_null: {{columns: [amount]}}}}]
+""",
+    )
+    runner = CliRunner()
+    junit = tmp_path / "out" / "junit.xml"
+    result = runner.invoke(
+        cli, ["test", "-p", str(tmp_path), "--junit-xml", str(junit)], standalone_mode=False
+    )
+    assert result.exception is None, result.output
+    assert result.return_value == 4, result.output
+    assert "FAIL: bad_sample (sample on orders)" in result.output
+    assert "  - not_null[0]: 1 of 2 records fail: order_id is null" in result.output
+    assert (
+        "PASS: schema_required (schema on orders) - compiled and registered schemas satisfy 2 assertions"
+        in result.output
+    )
+    assert "amount is nullable in the registered schema" in result.output
+    assert result.output.rstrip().endswith("Tests: 2 passed, 2 failed (4 total)")
+    xmlschema.XMLSchema(str(XSD)).validate(str(junit))
+    text = junit.read_text()
+    assert 'name="bad_sample"' in text and "<failure" in text
+
+    as_json = runner.invoke(
+        cli,
+        ["test", "-p", str(tmp_path), "--type", "sample", "--model", "orders", "--format", "json"],
+        standalone_mode=False,
+    )
+    assert as_json.return_value == 4
+    body = json.loads(as_json.output)
+    assert [r["name"] for r in body["results"]] == ["ok_sample", "bad_sample"]
+    assert body["results"][1]["assertions"][1]["examples"] == [{"order_id": None, "amount": -1.0}]
+
+    only_ok = runner.invoke(
+        cli, ["test", "-p", str(tmp_path), "--select", "ok_sample"], standalone_mode=False
+    )
+    assert only_ok.return_value == 0, only_ok.output
+    assert only_ok.output.rstrip().endswith("Tests: 1 passed, 0 failed (1 total)")
