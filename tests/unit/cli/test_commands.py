@@ -154,3 +154,18 @@ def test_streamt_env_is_ignored_without_environments(
     write(tmp_path, {"environments/dev.yml": "environment: {description: dev}\n"})
     code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
     assert code == 1 and "L012" in err and "available: dev" in err
+
+
+def test_validate_includes_data_test_checks_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    column = "tests:\n  - {name: t1, model: big_orders, type: schema, assertions: [{not_null: {columns: [idd]}}]}\n"
+    write(tmp_path, {"stream_project.yml": VALID + column})
+    code, out, _ = run(["validate", "-p", str(tmp_path), "--format", "json"], capsys)
+    found = [(d["code"], d["line"], d["hint"]) for d in json.loads(out)["diagnostics"]]
+    assert code == 1
+    assert ("T007", 13, "did you mean 'id'?") in found  # known from the compiled model
+    target = "tests:\n  - {name: t2, model: big_order, type: schema}\n"
+    write(tmp_path, {"stream_project.yml": VALID + target})
+    code, out, _ = run(["validate", "-p", str(tmp_path), "--format", "json"], capsys)
+    assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["G001"]  # not also T008
