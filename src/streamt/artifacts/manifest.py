@@ -243,6 +243,24 @@ def to_json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def manifest_text(doc: dict[str, object]) -> str:
+    """The manifest's text: top-level keys one per line, each list item on its own line
+    (compact JSON inside), so diffs stay readable and the C encoder does the work."""
+
+    def dump(value: object) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    lines = []
+    for key in sorted(doc):
+        value = doc[key]
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(dump(v) for v in value)
+            lines.append(f"  {dump(key)}: [\n    {items}\n  ]")
+        else:
+            lines.append(f"  {dump(key)}: {dump(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def manifest_json_schema() -> dict[str, object]:
     schema = Manifest.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

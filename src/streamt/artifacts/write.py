@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from streamt.artifacts.manifest import Manifest, build_manifest, to_json
+from streamt.artifacts.manifest import Manifest, build_manifest, manifest_text, to_json
 from streamt.compile.result import CompileResult
 
 MANIFEST = "manifest.json"
@@ -59,7 +59,7 @@ def render_artifacts(result: CompileResult) -> dict[str, str]:
                 "columns": list(rule.columns),
             }
         )
-    files[MANIFEST] = to_json(manifest.model_dump(mode="json"))
+    files[MANIFEST] = manifest_text(manifest.model_dump(mode="json"))
     return files
 
 

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from streamt.artifacts import render_artifacts
-from streamt.artifacts.manifest import to_json
+from streamt.artifacts.manifest import manifest_text
 from tests.unit.compile.helpers import EXAMPLES, GOLDEN, compile_dir
 
 EXAMPLE_NAMES = ["quickstart", "payments", "iot", "clickstream", "avro_orders"]
@@ -26,7 +26,7 @@ def golden_files(example: str) -> dict[str, str]:
     files = render_artifacts(result)
     manifest = json.loads(files["manifest.json"])
     manifest["metadata"] = {"generator": "streamt"}
-    files["manifest.json"] = to_json(manifest)
+    files["manifest.json"] = manifest_text(manifest)
     return files
 
 
