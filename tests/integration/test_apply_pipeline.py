@@ -14,7 +14,16 @@ from streamt.compile.specs import DesiredState, TopicSpec
 from streamt.diagnostics import StreamtError
 from tests.kafka_helpers import produce_json
 
-from .test_apply_support import FilterProject, cleanup, deploy, read_all, session, systems, unique, wait_for
+from .test_apply_support import (
+    FilterProject,
+    cleanup,
+    deploy,
+    read_all,
+    session,
+    systems,
+    unique,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -76,11 +85,16 @@ def test_status_reports_drift_and_plan_restores_an_edited_connector(project, loc
     assert report.ok
     s = systems()
     name = f"{project.name}-file"
-    edited = {**next(c.config for c in s.connect.list_connectors() if c.name == name), "tasks.max": "2"}  # type: ignore[union-attr]
+    edited = {
+        **next(c.config for c in s.connect.list_connectors() if c.name == name),
+        "tasks.max": "2",
+    }  # type: ignore[union-attr]
     s.connect.put_connector(name, edited)  # type: ignore[union-attr]
     fresh = session(desired)
     status = collect_status(fresh.desired, fresh.ledger, fresh.live, fresh.systems)
-    assert [(r.name, r.drift) for r in status.drifted] == [(name, ("config edited outside streamt",))]
+    assert [(r.name, r.drift) for r in status.drifted] == [
+        (name, ("config edited outside streamt",))
+    ]
     plan = fresh.plan()
     (change,) = plan.pending
     assert change.action is Action.UPDATE and "edited outside streamt" in change.reason
@@ -101,16 +115,24 @@ def test_destructive_changes_are_refused_then_only_owned_resources_go(project, l
         with pytest.raises(StreamtError) as err:
             deploy(smaller)
         assert {d.code for d in err.value.diagnostics} == {"A003"}
-        assert {j.name for j in systems().flink.list_jobs() if j.state == "RUNNING"} >= {"streamt." + project.name + ".clean"}  # type: ignore[union-attr]
+        assert {j.name for j in systems().flink.list_jobs() if j.state == "RUNNING"} >= {
+            "streamt." + project.name + ".clean"
+        }  # type: ignore[union-attr]
         plan, report = deploy(smaller, allow_destructive=True)
         assert report.ok, [(r.change.address, r.message) for r in report.failed]
         assert sorted((c.kind.value, c.name) for c in plan.pending) == sorted(
-            [("connector", f"{project.name}-file"), ("flink_job", "clean"), ("topic", project.clean)]
+            [
+                ("connector", f"{project.name}-file"),
+                ("flink_job", "clean"),
+                ("topic", project.clean),
+            ]
         )
         topics = {t.name for t in systems().kafka.list_topics()}  # type: ignore[union-attr]
         assert project.raw in topics and foreign in topics and project.clean not in topics
         pipeline = f"streamt.{project.name}.clean"
-        assert not [j for j in systems().flink.list_jobs() if j.name == pipeline and j.state == "RUNNING"]  # type: ignore[union-attr]
+        assert not [
+            j for j in systems().flink.list_jobs() if j.name == pipeline and j.state == "RUNNING"
+        ]  # type: ignore[union-attr]
     finally:
         systems().kafka.delete_topics([foreign])  # type: ignore[union-attr]
 

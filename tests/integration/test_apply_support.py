@@ -126,7 +126,12 @@ class FilterProject:
     out_file: str
 
     def desired(self, *, extra_where: str = "", sink: bool = True) -> DesiredState:
-        src = table_ddl("raw", self.raw, [("id", "STRING"), ("amount", "INT")], group=f"streamt.{self.name}.clean")
+        src = table_ddl(
+            "raw",
+            self.raw,
+            [("id", "STRING"), ("amount", "INT")],
+            group=f"streamt.{self.name}.clean",
+        )
         dst = table_ddl("clean", self.clean, [("id", "STRING"), ("amount", "INT")])
         query = f"SELECT `id`, `amount` FROM `raw` WHERE `amount` > 0{extra_where}"
         connectors = (
@@ -148,14 +153,18 @@ class FilterProject:
             project=self.name,
             topics=(
                 TopicSpec(self.raw, 2, 1, {}, node=f"source.{self.name}.raw"),
-                TopicSpec(self.clean, 3, 1, {"retention.ms": "3600000"}, node=f"model.{self.name}.clean"),
+                TopicSpec(
+                    self.clean, 3, 1, {"retention.ms": "3600000"}, node=f"model.{self.name}.clean"
+                ),
             ),
             jobs=(flink_job(self.name, "clean", src, dst, query, "clean"),),
             connectors=connectors if sink else (),
         )
 
 
-def read_all(bootstrap: str, topic: str, *, expect: int, timeout: float = 90.0, settle: float = 2.0) -> list[tuple[object, object]]:
+def read_all(
+    bootstrap: str, topic: str, *, expect: int, timeout: float = 90.0, settle: float = 2.0
+) -> list[tuple[object, object]]:
     """(key, value) JSON pairs from the start of `topic`; waits for `expect` records, then
     keeps reading `settle` seconds to catch anything extra."""
     consumer = Consumer(
@@ -180,7 +189,10 @@ def read_all(bootstrap: str, topic: str, *, expect: int, timeout: float = 90.0, 
             if msg is None:
                 continue
             if msg.error():
-                if msg.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART):
+                if msg.error().code() in (
+                    KafkaError._PARTITION_EOF,
+                    KafkaError.UNKNOWN_TOPIC_OR_PART,
+                ):
                     continue
                 raise RuntimeError(str(msg.error()))
             key = json.loads(msg.key()) if msg.key() else None
@@ -206,7 +218,12 @@ def cleanup(desired_sets: Sequence[DesiredState], chosen: Systems | None = None)
     pipelines = {j.pipeline_name for d in desired_sets for j in d.jobs}
     assert s.flink is not None and s.connect is not None and s.kafka is not None
     for job in s.flink.list_jobs():
-        if job.name in pipelines and job.state in {"RUNNING", "CREATED", "RESTARTING", "INITIALIZING"}:
+        if job.name in pipelines and job.state in {
+            "RUNNING",
+            "CREATED",
+            "RESTARTING",
+            "INITIALIZING",
+        }:
             s.flink.cancel(job.job_id)
     names = {c.name for d in desired_sets for c in d.connectors}
     for c in s.connect.list_connectors():

@@ -78,7 +78,10 @@ def _start(
         job_id = running[0]
         note = f"already running as {job_id}: adopted"
     else:
-        job_id = submit_job(ctx, payload, restore_from)
+        try:
+            job_id = submit_job(ctx, payload, restore_from)
+        except StepError as exc:
+            _fail(ctx, pending, None, str(exc), restore_from)
         note = f"submitted {job_id}" + (f" from {restore_from}" if restore_from else "")
     try:
         await_running(ctx, job_id)
@@ -121,10 +124,11 @@ def await_running(ctx: StepContext, job_id: str) -> None:
 
 
 def _fail(
-    ctx: StepContext, pending: LedgerEntry, job_id: str, why: str, savepoint: str | None
+    ctx: StepContext, pending: LedgerEntry, job_id: str | None, why: str, savepoint: str | None
 ) -> NoReturn:
-    with contextlib.suppress(AdapterError):  # already terminal
-        ctx.flink.cancel(job_id)
+    if job_id is not None:
+        with contextlib.suppress(AdapterError):  # already terminal
+            ctx.flink.cancel(job_id)
     ctx.writer.put(pending.model_copy(update={"status": EntryStatus.FAILED, "error": why}))
     if savepoint:
         raise StepError(
