@@ -20,8 +20,8 @@ from streamt.compile.specs import (
     ChangelogMode,
     ConnectorSpec,
     DesiredState,
-    FlinkJobSpec,
     Fingerprint,
+    FlinkJobSpec,
     TopicSpec,
     digest,
 )

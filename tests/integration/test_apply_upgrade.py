@@ -95,7 +95,7 @@ def final_counts(
     deadline = time.monotonic() + timeout
     latest: dict[str, int] = {}
     while time.monotonic() < deadline:
-        for key, value in read_all(bootstrap, topic, expect=1, timeout=20, settle=1.0):
+        for _key, value in read_all(bootstrap, topic, expect=1, timeout=20, settle=1.0):
             if isinstance(value, dict):
                 latest[str(value["k"])] = int(value["c"])
         if latest == dict(expected):
@@ -160,7 +160,7 @@ def test_upgrade_that_cannot_restore_fails_clearly_and_rollback_restores_the_cou
     _, report = deploy(counting_project(name, events, counts, BROKEN), job_start_timeout_s=90.0)
     assert not report.ok
     message = report.failed[0].message
-    assert "could not start from savepoint" in message and f"streamt rollback counts" in message
+    assert "could not start from savepoint" in message and "streamt rollback counts" in message
     refused = session(counting_project(name, events, counts, BROKEN)).plan().refused
     assert refused and "last upgrade of this job failed" in refused[0].reason
 
