@@ -93,9 +93,11 @@ def _declared(
                     )
                 )
         out.append(Column(col.name, sql_type.with_nullable(col.nullable and sql_type.nullable)))
-    if out and from_schema:
-        declared = {c.name for c in out}
-        out += [c for c in from_schema if c.name not in declared]
+    if out and from_schema:  # the schema's field order; declared columns refine or extend it
+        declared = {c.name: c for c in out}
+        schema_names = {c.name for c in from_schema}
+        merged = [declared.get(c.name, c) for c in from_schema]
+        out = merged + [c for c in out if c.name not in schema_names]
     return out
 
 
