@@ -12,7 +12,7 @@ the SQL text; callers map them to file:line with `Model.sql_position`.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,10 @@ class Refs:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        """`sources, refs = capture_refs(sql)` works too."""
+        return iter((self.sources, self.refs))
 
 
 @dataclass

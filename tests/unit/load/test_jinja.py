@@ -6,6 +6,8 @@ def test_fast_path_captures_literal_calls_in_order() -> None:
         'SELECT * FROM {{ source("a") }} JOIN {{ref(\'b\')}} ON 1=1 JOIN {{ ref("b") }}'
     )
     assert (refs.sources, refs.refs, refs.calls, refs.problems) == (("a",), ("b",), 3, ())
+    sources, models = refs
+    assert (sources, models) == (("a",), ("b",))
 
 
 def test_jinja_path_records_calls_made_by_logic() -> None:
