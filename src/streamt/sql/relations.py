@@ -249,8 +249,13 @@ class Analyzer:
         if isinstance(target, (exp.Unnest, exp.Lateral)):
             return
         if isinstance(target, exp.Table) and target.args.get("version") is not None:
+            # the versioned side's changelog is consumed by the join: the result follows
+            # the probe side (append-only when the probe side is)
             self.stateful.append("temporal join")
             right.columns = [c.plain() for c in right.columns]
+            right.updating, right.key = False, None
+            consumed = f"input {target.name!r} is a changelog (updating) stream"
+            self.changelog = [r for r in self.changelog if r != consumed]
             return
         condition = [c for c in (join.args.get("on"), where) if c is not None]
         if _is_interval_join(condition, scope):

@@ -30,6 +30,16 @@ INPUTS = {
             Column("uts", T("TIMESTAMP(3)"), rowtime=True),
         ),
     ),
+    "customers_cdc": TableSchema(
+        "customers_cdc",
+        (
+            Column("cid", T("STRING")),
+            Column("name", T("STRING")),
+            Column("uts", T("TIMESTAMP(3)"), rowtime=True),
+        ),
+        updating=True,
+        primary_key=("cid",),
+    ),
 }
 
 # query -> Flink 2.2's changelog of the result
@@ -61,6 +71,10 @@ FLINK_VERDICTS = {
     "GROUP BY window_start, window_end, cid)) WHERE rn <= 3": "[I]",
     "SELECT cid, COUNT(*) AS n FROM orders GROUP BY cid HAVING COUNT(*) > 2": "[I,UB,UA]",
     "WITH big AS (SELECT * FROM orders WHERE amount > 10) SELECT id, ts FROM big": "[I]",
+    # a temporal join consumes the versioned side's changelog
+    "SELECT o.id, c.name, o.ts FROM orders AS o JOIN customers_cdc FOR SYSTEM_TIME AS OF o.ts AS c "
+    "ON o.cid = c.cid": "[I]",
+    "SELECT cid, UPPER(name) AS name FROM customers_cdc": "[I,UA,D]",
 }
 
 
