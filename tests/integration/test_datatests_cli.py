@@ -115,3 +115,61 @@ tests:
     )
     assert only_ok.return_value == 0, only_ok.output
     assert only_ok.output.rstrip().endswith("Tests: 1 passed, 0 failed (1 total)")
+
+
+def test_source_freshness_and_block_deploy(tmp_path: Path, local_stack: Endpoints) -> None:
+    import time
+
+    from streamt.testing.session import blocking_diagnostics
+
+    fresh, stale = unique("dt_fresh"), unique("dt_stale")
+    create_topics(local_stack.kafka_bootstrap, fresh, stale)
+    now = int(time.time() * 1000)
+    produce_rows(
+        local_stack.kafka_bootstrap,
+        stale,
+        [OutRow({"id": "x"}, now - 3_600_000), OutRow({"id": "y"}, now - 1_800_000)],
+    )
+    produce_rows(
+        local_stack.kafka_bootstrap,
+        fresh,
+        [OutRow({"id": "x"}, now - 3_600_000), OutRow({"id": "y"}, now)],
+    )
+    project = write_project(
+        tmp_path,
+        local_stack,
+        f"""\
+sources:
+  - {{name: fresh, topic: {fresh}, columns: [{{name: id, type: STRING}}], freshness: {{max_lag_seconds: 600}}}}
+  - {{name: stale, topic: {stale}, columns: [{{name: id, type: STRING}}], freshness: {{warn_after_seconds: 60, error_after_seconds: 600}}}}
+tests:
+  - name: stale_blocks
+    model: stale
+    type: sample
+    assertions: [{{freshness: {{max_age: 10m}}}}]
+    on_failure: {{actions: [{{block_deploy: {{}}}}]}}
+  - name: fresh_blocks_nothing
+    model: fresh
+    type: sample
+    assertions: [{{freshness: {{max_age: 10m}}}}]
+    on_failure: {{actions: [{{block_deploy: {{}}}}]}}
+""",
+    )
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["test", "-p", str(tmp_path), "--format", "json"], standalone_mode=False
+    )
+    body = json.loads(result.output)
+    status = {r["name"]: (r["status"], r["severity"]) for r in body["results"]}
+    assert status == {
+        "stale_blocks": ("fail", "error"),
+        "fresh_blocks_nothing": ("pass", "error"),
+        "freshness.fresh": ("pass", "error"),
+        "freshness.stale": ("fail", "error"),
+        "freshness_warning.stale": ("fail", "warning"),
+    }
+    assert result.return_value == 4
+    blocked = blocking_diagnostics(project, None, {})
+    assert [(d.code, d.node) for d in blocked] == [("T101", "test.stale_blocks")]
+    assert "freshness[0]: newest record is" in blocked[0].message
+    assert blocked[0].message.endswith("old (> 10m)")

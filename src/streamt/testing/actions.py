@@ -36,13 +36,14 @@ def apply_actions(
     env: TestEnv,
     model_jobs: Mapping[str, str],
     dlq_topic: str | None = None,
+    take: bool = True,
 ) -> TestResult:
-    """`result` with `blocking`, `severity` and (when it failed) the actions taken."""
+    """`result` with `blocking`, `severity` and (when it failed and `take`) the actions taken."""
     blocking = any(isinstance(a, BlockDeployAction) for a in spec.actions)
     result = dataclasses.replace(
         result, blocking=blocking, severity=spec.severity, location=spec.location
     )
-    if not result.failed:
+    if not result.failed or not take:
         return result
     taken: list[str] = []
     for action in spec.actions:

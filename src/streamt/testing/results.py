@@ -106,7 +106,13 @@ def blocking_failures(results: Iterable[TestResult]) -> list[Diagnostic]:
     return [
         Diagnostic(
             BLOCKED,
-            f"data test '{r.name}' ({r.type} on {r.target}) fails and blocks deployment: {r.message}",
+            f"data test '{r.name}' ({r.type} on {r.target}) fails and blocks deployment: "
+            + "; ".join(
+                [
+                    r.message,
+                    *[f"{o.assertion}: {o.message}" for o in r.outcomes if not o.passed][:3],
+                ]
+            ),
             location=r.location,
             hint="fix the data or the test, or override with --ignore-blocking-tests",
             node=f"test.{r.name}",

@@ -17,6 +17,7 @@ from streamt.compile.result import CompileResult
 from streamt.diagnostics import StreamtError, has_errors
 from streamt.load.model import Project, TestType
 from streamt.testing.actions import apply_actions
+from streamt.testing.assertions import Assertion, AssertionKind, Freshness
 from streamt.testing.check import check_tests
 from streamt.testing.continuous import deploy, report
 from streamt.testing.continuous_sql import VIOLATIONS_TOPIC, TargetTable
@@ -41,6 +42,7 @@ class RunOptions:
     since_ms: int | None = None  # continuous: report violations since (default: job start)
     start: StartAt = field(default_factory=StartAt)  # sample: where reading starts
     violations_topic: str = VIOLATIONS_TOPIC  # continuous: where violation records go
+    take_actions: bool = True  # False: no alert / pause_model (apply checking block_deploy)
 
 
 def selected_specs(project: Project, options: RunOptions) -> list[TestSpec]:
@@ -48,6 +50,7 @@ def selected_specs(project: Project, options: RunOptions) -> list[TestSpec]:
     if has_errors(diags):
         raise StreamtError(diags)
     specs = [parse_test(t, project.defaults.tests.sample_size)[0] for t in project.tests]
+    specs += source_freshness_specs(project)
     return [
         s
         for s in specs
@@ -58,6 +61,40 @@ def selected_specs(project: Project, options: RunOptions) -> list[TestSpec]:
             or s.target in options.targets
         )
     ]
+
+
+def source_freshness_specs(project: Project) -> list[TestSpec]:
+    """Sources declaring `freshness:` get sample tests of their newest record's age.
+
+    `error_after_seconds` (or `max_lag_seconds`) -> test `freshness.<source>` failing the run;
+    `warn_after_seconds` -> test `freshness_warning.<source>` reported with severity warning.
+    """
+    out: list[TestSpec] = []
+    for source in project.sources:
+        f = source.freshness
+        if f is None:
+            continue
+        limits = [
+            ("freshness", f.error_after_seconds or f.max_lag_seconds, "error"),
+            ("freshness_warning", f.warn_after_seconds, "warning"),
+        ]
+        for prefix, seconds, severity in limits:
+            if seconds:
+                check = Assertion(
+                    0, AssertionKind.FRESHNESS, Freshness(seconds * 1000), source.where("freshness")
+                )
+                out.append(
+                    TestSpec(
+                        f"{prefix}.{source.name}",
+                        source.name,
+                        TestType.SAMPLE,
+                        (check,),
+                        severity=severity,
+                        sample_size=1,
+                        location=source.where("freshness"),
+                    )
+                )
+    return out
 
 
 def blocking_tests(project: Project) -> list[TestSpec]:
@@ -86,7 +123,7 @@ def run_tests(
         dlq = _dlq_topic(spec, topics)
         result = _run_one(spec, tables, env, options, dlq, unit_runner)
         result = replace(result, duration_s=time.monotonic() - started)
-        results.append(apply_actions(spec, result, env, model_jobs, dlq))
+        results.append(apply_actions(spec, result, env, model_jobs, dlq, options.take_actions))
     return results
 
 

@@ -1,7 +1,7 @@
 """Sample tests: read up to `sample_size` records of the target's topic and judge them in Python.
 
-Reading starts at `start` (earliest by default; latest N, an offset or a time on request) and is
-bounded by the test's timeout. foreign_key targets are read the same way (up to ten times the
+Reading starts at `start` (earliest by default; latest N, an offset or a time on request; the
+latest records when only freshness is asserted) and is bounded by the test's timeout. foreign_key targets are read the same way (up to ten times the
 sample size). An empty sample fails (nothing was judged), unless only freshness is asserted,
 which reports the staleness itself.
 """
@@ -34,6 +34,9 @@ def run_sample_test(
         return TestResult(
             spec.name, "sample", spec.target, Status.ERROR, f"'{spec.target}' has no topic"
         )
+    only_freshness = all(a.kind is AssertionKind.FRESHNESS for a in spec.assertions)
+    if only_freshness:
+        start = StartAt("latest")  # freshness is about the newest records
     try:
         records = _read(env, target.topic, spec.sample_size, spec.timeout_s, start)
         refs = {
@@ -49,7 +52,6 @@ def run_sample_test(
         }
     except AdapterError as exc:
         return TestResult(spec.name, "sample", spec.target, Status.ERROR, str(exc))
-    only_freshness = all(a.kind is AssertionKind.FRESHNESS for a in spec.assertions)
     if not records and not only_freshness:
         msg = f"no records in topic '{target.topic}' (read for up to {spec.timeout_s:g}s from {start.mode})"
         return TestResult(spec.name, "sample", spec.target, Status.FAIL, msg)

@@ -2,7 +2,8 @@
 
 `run_project_tests(project, compiled, environ, options)` builds the `TestEnv` from `runtime:`
 (resolving `${VAR}` in memory), runs the selected tests (unit tests through `UnitRunner`) and
-returns their results; `write_junit` writes the JUnit XML report.
+returns their results; `write_junit` writes the JUnit XML report; `blocking_diagnostics` is what
+`apply` consults for `block_deploy`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from streamt.compile.result import CompileResult
+from streamt.diagnostics import Diagnostic
 from streamt.load.model import Project
 from streamt.testing.env import env_from_project
 from streamt.testing.junit import to_junit_xml
-from streamt.testing.results import TestResult
-from streamt.testing.runner import RunOptions, run_tests
+from streamt.testing.results import TestResult, blocking_failures
+from streamt.testing.runner import RunOptions, blocking_tests, run_tests
 from streamt.testing.unit import UnitRunner
 
 
@@ -27,6 +29,18 @@ def run_project_tests(
 ) -> list[TestResult]:
     env = env_from_project(project, environ)
     return run_tests(project, compiled, env, options, unit_runner=UnitRunner(project))
+
+
+def blocking_diagnostics(
+    project: Project, compiled: CompileResult | None, environ: Mapping[str, str]
+) -> list[Diagnostic]:
+    """For `apply`: run the tests with `on_failure: block_deploy` (no alerts, no pause; continuous
+    ones report their violations) and return one T101 error per failing one ([] = deploy)."""
+    specs = blocking_tests(project)
+    if not specs:
+        return []
+    options = RunOptions(tests=frozenset(s.name for s in specs), take_actions=False)
+    return blocking_failures(run_project_tests(project, compiled, environ, options))
 
 
 def names_from_selection(node_ids: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
