@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from streamt.compile.connectors import connector_spec
 from streamt.compile.jobs import InputTable
 from streamt.compile.materialize import decide_without_sql
+from streamt.compile.positions import template_position
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.compile.schemas import SchemaLock
 from streamt.compile.sources import (
@@ -200,7 +201,7 @@ def _model_body(run: _Run, model: Model, nid: str) -> None:
             found = analysis.inferred.get(names[("source", s)], ())
             run.inferred.setdefault(s, []).extend(found)
     else:
-        run.diags.extend(_placed(d, model, nid) for d in analysis.diagnostics)
+        run.diags.extend(_placed(d, model, nid, rendered) for d in analysis.diagnostics)
     from streamt.compile.model_specs import emit_model
 
     emit_model(run, model, nid, analysis, names, refs.sources, refs.refs)
@@ -317,9 +318,13 @@ def _model_schema(run: _Run, name: str) -> TableSchema:
     )
 
 
-def _placed(diag: Diagnostic, model: Model, nid: str) -> Diagnostic:
+def _placed(diag: Diagnostic, model: Model, nid: str, rendered: str) -> Diagnostic:
     loc = diag.location
-    where = model.sql_position(loc.line, loc.column) if loc.line else model.where("sql")
+    if loc.line:
+        line, column = template_position(model.sql or "", rendered, loc.line, loc.column)
+        where = model.sql_position(line, column)
+    else:
+        where = model.where("sql")
     return Diagnostic(
         diag.code, f"model '{model.name}': {diag.message}", diag.severity, where, diag.hint, nid
     )

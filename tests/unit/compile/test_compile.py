@@ -482,3 +482,16 @@ def test_virtual_topic_read_by_a_connector_is_an_error(tmp_path: Path) -> None:
         ),
     )
     assert "C014" in codes(result)
+
+
+def test_positions_after_a_ref_map_back_to_the_template(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: typo
+          sql: SELECT order_id FROM {{ source("orders") }} WHERE ammount > 1
+        """),
+    )
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    line_text = (tmp_path / "stream_project.yml").read_text().splitlines()[diag.location.line - 1]
+    assert line_text[diag.location.column - 1 :].startswith("ammount")
