@@ -131,3 +131,28 @@ tests:
     assert "lag 2m > 30s" in results["bad_max_lag"].outcomes[0].message
     assert "outside [0.5, 5]/s" in results["bad_throughput"].outcomes[0].message
     assert "old (> 10m)" in results["bad_freshness"].outcomes[0].message
+
+
+def test_sample_start_positions_on_real_kafka(local_stack: Endpoints) -> None:
+    from streamt.testing.kafka_io import StartAt, read_records
+
+    topic = unique("dt_start")
+    create_topics(local_stack.kafka_bootstrap, topic)
+    base = now_ms() - 100_000
+    produce_rows(
+        local_stack.kafka_bootstrap, topic, [OutRow({"i": i}, base + i * 1000) for i in range(50)]
+    )
+
+    def ids(start: StartAt, n: int = 100) -> list[int]:
+        return [
+            r.value["i"]
+            for r in read_records(
+                local_stack.kafka_bootstrap, topic, max_records=n, timeout_s=15, start=start
+            )
+        ]
+
+    assert ids(StartAt()) == list(range(50))
+    assert ids(StartAt("latest"), 5) == [45, 46, 47, 48, 49]
+    assert ids(StartAt("offset", 40)) == list(range(40, 50))
+    assert ids(StartAt("time", base + 30_000)) == list(range(30, 50))
+    assert ids(StartAt(), 7) == list(range(7))
