@@ -24,6 +24,7 @@ class ApplyOptions:
     max_workers: int = 4
     job_start_timeout_s: float = 120.0
     job_stable_s: float = 5.0  # a new job must stay RUNNING this long to count as started
+    restart_grace_s: float = 15.0  # RESTARTING longer than this before ever running = failed
     savepoint_dir: str | None = None
     poll_s: float = 0.5
 

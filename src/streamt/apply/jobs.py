@@ -106,6 +106,7 @@ def await_running(ctx: StepContext, job_id: str) -> None:
     opts = ctx.options
     deadline = time.monotonic() + opts.job_start_timeout_s
     running_since: float | None = None
+    restarting_since: float | None = None
     state = "UNKNOWN"
     while time.monotonic() < deadline:
         state = next((j.state for j in ctx.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
@@ -115,8 +116,16 @@ def await_running(ctx: StepContext, job_id: str) -> None:
             running_since = running_since or time.monotonic()
             if time.monotonic() - running_since >= opts.job_stable_s:
                 return
-        elif running_since is not None:  # RESTARTING: the job cannot run (e.g. state mismatch)
-            raise StepError(f"job {job_id} is {state} right after starting")
+        elif running_since is not None or state == "RESTARTING":
+            restarting_since = restarting_since or time.monotonic()
+            if (
+                running_since is not None
+                or time.monotonic() - restarting_since > opts.restart_grace_s
+            ):
+                raise StepError(
+                    f"job {job_id} keeps {state} right after starting: it cannot run (see its "
+                    "exceptions in the Flink UI, e.g. a missing source topic or unrestorable state)"
+                )
         time.sleep(opts.poll_s)
     raise StepError(
         f"job {job_id} did not reach RUNNING in {opts.job_start_timeout_s:.0f}s (last state {state})"

@@ -47,6 +47,8 @@ def apply_topic(ctx: StepContext, change: Change) -> str:
     match change.action:
         case Action.CREATE:
             _create_topic(ctx, payload)
+            if change.external:
+                return f"created source topic ({payload.partitions} partition, not owned)"
             _applied(ctx, change, payload, owned=True)
             return f"created ({payload.partitions} partitions)"
         case Action.UPDATE:

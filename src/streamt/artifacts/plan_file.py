@@ -119,6 +119,7 @@ class Change(_Frozen):
     live_job_id: str | None = None  # the running job an upgrade / delete / replace stops
     restore_from: str | None = None  # savepoint a job is (re)submitted from
     hint: str = ""  # for REFUSED: how to get out
+    external: bool = False  # created for a job to start (a missing source topic), never owned
 
     @property
     def executable(self) -> bool:

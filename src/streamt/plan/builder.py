@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from streamt.artifacts.plan_file import (
     KIND_ORDER,
     Action,
+    AttributeChange,
     Change,
     InputFingerprints,
     Plan,
     PlanMetadata,
     ResourceKind,
+    TopicPayload,
 )
-from streamt.compile.specs import DesiredState, digest
+from streamt.compile.specs import DesiredState, FlinkJobSpec, digest
 from streamt.plan.connectors import plan_connector, plan_connector_removal
 from streamt.plan.inputs import LiveState
 from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
@@ -106,6 +108,7 @@ def _desired_changes(
             live.topics.get(t.name),
             ledger.get(ResourceKind.TOPIC, t.name),
         )
+    yield from _missing_sources(desired, live)
     for j in desired.jobs:
         ctx = JobContext(
             desired=job_payload(j),
@@ -131,6 +134,34 @@ def _desired_changes(
             node=g.node,
             desired=gateway_payload(g),
             hint="set `materialized: flink` on the model to run it as a Flink job",
+        )
+
+
+def _missing_sources(desired: DesiredState, live: LiveState) -> Iterable[Change]:
+    """Source topics a job reads that nobody created yet: created so the job can start, but
+    never owned (streamt does not delete a source's data)."""
+    managed = {t.name for t in desired.topics}
+    rf = min((t.replication_factor for t in desired.topics), default=1)
+    readers: dict[str, list[FlinkJobSpec]] = {}
+    for job in desired.jobs:
+        for topic in job.source_topics:
+            if topic not in managed and topic not in live.topics:
+                readers.setdefault(topic, []).append(job)
+    for topic, jobs in sorted(readers.items()):
+        names = ", ".join(sorted(j.name for j in jobs))
+        yield Change(
+            kind=ResourceKind.TOPIC,
+            name=topic,
+            action=Action.CREATE,
+            reason=f"source topic read by {names} does not exist: create it so the job can "
+            "start (not owned: streamt never deletes it)",
+            node=jobs[0].node,
+            attributes=(
+                AttributeChange(key="partitions", after="1"),
+                AttributeChange(key="replication_factor", after=str(rf)),
+            ),
+            desired=TopicPayload(name=topic, partitions=1, replication_factor=rf),
+            external=True,
         )
 
 

@@ -56,6 +56,7 @@ def observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveStat
 
 def _observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveState:
     topic_names = {t.name for t in desired.topics} | _names(ledger, ResourceKind.TOPIC)
+    topic_names |= {topic for j in desired.jobs for topic in j.source_topics}
     subject_names = {s.subject for s in desired.subjects} | _names(ledger, ResourceKind.SUBJECT)
     pipelines = _pipelines(desired, ledger)
     connector_names = {c.name for c in desired.connectors} | _names(ledger, ResourceKind.CONNECTOR)

@@ -35,7 +35,11 @@ def subject(name: str, schema: str = AVRO) -> SubjectSpec:
 
 
 def job(
-    name: str, query: str = "SELECT id FROM orders", meta: str = "m1", **config: str
+    name: str,
+    query: str = "SELECT id FROM orders",
+    meta: str = "m1",
+    sources: tuple[str, ...] = (),
+    **config: str,
 ) -> FlinkJobSpec:
     statements = (
         "CREATE TABLE `orders` (`id` STRING) WITH ('connector' = 'kafka')",
@@ -49,7 +53,7 @@ def job(
         statements=statements,
         query=query,
         config=config,
-        source_topics=("orders",),
+        source_topics=sources,
         sink_topic=name,
         fingerprint=Fingerprint(data=digest([query, sorted(config.items())]), metadata=meta),
     )

@@ -47,6 +47,7 @@ def _fresh():  # type: ignore[no-untyped-def]
                 job(
                     "orders_clean",
                     "SELECT `id` FROM `orders` WHERE `id` IS NOT NULL",
+                    sources=("orders.raw.v1", "customers.v1"),
                     **{"parallelism.default": "1"},
                 ),
             ),
