@@ -36,7 +36,9 @@ def _servers(value: object) -> object:
     return value
 
 
-Str = Annotated[str, BeforeValidator(_scalar_to_str)]
+Str = Annotated[
+    str, BeforeValidator(_scalar_to_str, json_schema_input_type=str | int | float | bool)
+]
 """A string that also accepts a YAML number or bool (e.g. `version: 1.0`, `tasks.max: 2`)."""
 
 StrMap = Mapping[str, Str]
@@ -49,7 +51,9 @@ class Settings(BaseModel):
 
 
 class KafkaConfig(Settings):
-    bootstrap_servers: Annotated[str, BeforeValidator(_servers)] = LOCAL_KAFKA_BOOTSTRAP
+    bootstrap_servers: Annotated[
+        str, BeforeValidator(_servers, json_schema_input_type=str | list[str])
+    ] = LOCAL_KAFKA_BOOTSTRAP
     bootstrap_servers_internal: str | None = None  # address Flink/Connect use, if different
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] | None = None
     sasl_mechanism: str | None = None  # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 | OAUTHBEARER

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidation, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from streamt.config.environments import EnvironmentConfig
 from streamt.config.runtime import RuntimeConfig, Str, StrMap
@@ -37,8 +38,10 @@ class Spec(BaseModel):
 class Located(Spec):
     """A top-level node with its YAML location and per-key spans (set by the loader)."""
 
-    location: SkipValidation[Location] = Field(default_factory=Location)
-    spans: SkipValidation[Mapping[str, Location]] = Field(default_factory=dict, repr=False)
+    location: SkipJsonSchema[SkipValidation[Location]] = Field(default_factory=Location)
+    spans: SkipJsonSchema[SkipValidation[Mapping[str, Location]]] = Field(
+        default_factory=dict, repr=False
+    )
 
     def where(self, path: str = "") -> Location:
         """Location of `path` (dotted), else of its closest written parent, else of the node."""
@@ -78,7 +81,9 @@ def _tuple_of_str(value: object) -> object:
     return value
 
 
-StrTuple = Annotated[tuple[str, ...], BeforeValidator(_tuple_of_str)]
+StrTuple = Annotated[
+    tuple[str, ...], BeforeValidator(_tuple_of_str, json_schema_input_type=str | list[str])
+]
 
 # ----------------------------------------------------------------------------- shared pieces
 
@@ -252,7 +257,15 @@ class Source(Located):
     key: StrTuple = ()  # key fields (message key columns)
     event_time: EventTime | None = None
     freshness: Freshness | None = None
-    startup_mode: Annotated[StartupMode, BeforeValidator(_startup)] | None = None
+    startup_mode: (
+        Annotated[
+            StartupMode,
+            BeforeValidator(
+                _startup, json_schema_input_type=StartupMode | Literal["earliest", "latest"]
+            ),
+        ]
+        | None
+    ) = None
     startup_timestamp_ms: int | None = None
 
 
@@ -273,6 +286,10 @@ class FromRef(Spec):
 
     kind: Literal["source", "ref", "auto"]
     name: str
+
+
+RefsInput = str | list[str | dict[Literal["source", "ref"], str]]
+"""How `from:` / `consumes:` ... may be written (for the JSON Schema)."""
 
 
 def _from_refs(value: object) -> object:
@@ -296,7 +313,18 @@ def _from_refs(value: object) -> object:
     return tuple(out)
 
 
+def _checkpoint_alias_schema(schema: dict[str, Any]) -> None:
+    props = schema.setdefault("properties", {})
+    props["checkpoint_interval"] = {"type": "integer", "description": "ms (the seed's spelling)"}
+
+
 class FlinkOptions(Spec):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra=_checkpoint_alias_schema,
+    )
+
     parallelism: int | None = Field(default=None, ge=1)
     checkpoint_interval_ms: int | None = Field(default=None, ge=1)
     state_ttl_ms: int | None = None  # validated (> 0) by `streamt validate`
@@ -398,9 +426,9 @@ class GatewayOptions(Spec):
 class Model(Located):
     name: str
     sql: str | None = None
-    from_: Annotated[tuple[FromRef, ...], BeforeValidator(_from_refs)] = Field(
-        default=(), alias="from"
-    )
+    from_: Annotated[
+        tuple[FromRef, ...], BeforeValidator(_from_refs, json_schema_input_type=RefsInput)
+    ] = Field(default=(), alias="from")
     key: StrTuple = ()
     description: str | None = None
     owner: str | None = None
@@ -409,7 +437,10 @@ class Model(Located):
     columns: tuple[Column, ...] = ()
     event_time: EventTime | None = None
     security: Security = Field(default_factory=_shared(Security))
-    ml_outputs: Annotated[Mapping[str, MlOutput], BeforeValidator(_ml_outputs)] = {}
+    ml_outputs: Annotated[
+        Mapping[str, MlOutput],
+        BeforeValidator(_ml_outputs, json_schema_input_type=dict[str, MlOutput | dict[str, str]]),
+    ] = {}
     access: Literal["private", "protected", "public"] = "protected"
     group: str | None = None
     version: int | None = None
@@ -420,8 +451,8 @@ class Model(Located):
     # Where the first character of `sql` is (in the YAML file or a .sql file), and the column
     # offset of its continuation lines (a YAML block scalar's indentation; 0 in a .sql file).
     # Set by the loader.
-    sql_location: SkipValidation[Location] = Field(default_factory=Location)
-    sql_indent: SkipValidation[int] = 0
+    sql_location: SkipJsonSchema[SkipValidation[Location]] = Field(default_factory=Location)
+    sql_indent: SkipJsonSchema[SkipValidation[int]] = 0
 
     @property
     def sink_connector(self) -> Connector | None:
@@ -499,7 +530,9 @@ class Sla(Spec):
     max_lag_minutes: float | None = None
 
 
-_Refs = Annotated[tuple[ExposureRef, ...], BeforeValidator(_from_refs)]
+_Refs = Annotated[
+    tuple[ExposureRef, ...], BeforeValidator(_from_refs, json_schema_input_type=RefsInput)
+]
 
 
 class Exposure(Located):
