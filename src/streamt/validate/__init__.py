@@ -8,10 +8,13 @@ merges them. Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from streamt.compile.specs import DesiredState
-from streamt.diagnostics import Diagnostic
+from streamt.diagnostics import Diagnostic, Location
 from streamt.graph.dag import Graph
-from streamt.load.model import Project
+from streamt.load.model import Located, Project
 from streamt.validate import governance, names, nodes
 from streamt.validate.topics import fallback_topics
 
@@ -32,7 +35,30 @@ def validate_project(
     out += governance.check_model_rules(project, graph)
     out += governance.check_source_rules(project)
     out += governance.check_security_rules(project, graph)
-    return out
+    return with_nodes(project, out)
+
+
+def with_nodes(project: Project, diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Fill `node` of diagnostics placed exactly at a node or one of its keys."""
+    if all(d.node for d in diags):
+        return diags
+    owner: dict[Location, str] = {}
+    groups: list[tuple[str, Sequence[Located]]] = [
+        ("source", project.sources),
+        ("model", project.models),
+        ("test", project.tests),
+        ("exposure", project.exposures),
+    ]
+    for kind, items in groups:
+        for item in items:
+            nid = f"{kind}.{project.name}.{getattr(item, 'name', '')}"
+            owner.setdefault(item.location, nid)
+            for where in item.spans.values():
+                owner.setdefault(where, nid)
+    return [
+        d if d.node or d.location not in owner else replace(d, node=owner[d.location])
+        for d in diags
+    ]
 
 
 __all__ = ["validate_project"]

@@ -67,7 +67,7 @@ def test_validate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
             "column": 5,
             "message": "model name 'big orders' contains whitespace",
             "hint": v001[0]["hint"],
-            "node": "",
+            "node": "model.shop.big orders",
         }
     ]
 

@@ -22,6 +22,7 @@ def test_invalid_identifiers(tmp_path: Path, name: str, problem: str) -> None:
     )
     assert diag.message == f"model name '{name}' {problem}"
     assert diag.location == Location("stream_project.yml", 3, 5)
+    assert diag.node == f"model.p.{name}"
     assert "no quotes, backticks, semicolons or spaces" in diag.hint
 
 
@@ -141,6 +142,7 @@ def test_duplicate_column(tmp_path: Path) -> None:
         "V003",
     )
     assert diag.message == "column 'id' of 's' is declared twice"
+    assert diag.node == "source.p.s"
     assert diag.location == Location("stream_project.yml", 5, 28)
 
 
