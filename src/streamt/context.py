@@ -82,7 +82,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.project_dir = Path(self.project_dir)
-        if self.env is None and (self.project_dir / "environments").is_dir():
+        if self.env is None and (self._root() / "environments").is_dir():
             # STREAMT_ENV only selects an overlay in a project that has environments/
             self.env = self.environ.get("STREAMT_ENV") or None
 
