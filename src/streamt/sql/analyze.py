@@ -80,6 +80,7 @@ def analyze_query(
             )
         )
     analyzer = Analyzer(inputs, ml_outputs or {})
+    analyzer.top = _output_select(tree)
     analyzer.collect_hints(tree)
     rel = analyzer.query(tree, {})
     rewritten = rewrite(tree)  # in place: the analysis is done with the raw tree
@@ -100,6 +101,12 @@ def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> Que
         canonical=canonical,
         tree=tree,
     )
+
+
+def _output_select(tree: exp.Expr) -> exp.Expr:
+    while isinstance(tree, exp.SetOperation):
+        tree = tree.left
+    return tree.this if isinstance(tree, exp.Subquery) else tree
 
 
 _SYNTAX_HINT = "check the SQL near the marked position; Flink SQL quotes identifiers with backticks"

@@ -47,9 +47,24 @@ def function_name(node: exp.Expr) -> str:
     return ""
 
 
+UNIT_FIRST = frozenset({"TIMESTAMPDIFF", "TIMESTAMPADD"})
+
+
+def is_unit_argument(col: exp.Expr) -> bool:
+    """`HOUR` in TIMESTAMPADD(HOUR, 1, ts): a time unit, not a column."""
+    parent = col.parent
+    return (
+        isinstance(parent, exp.Anonymous)
+        and function_name(parent) in UNIT_FIRST
+        and bool(parent.expressions)
+        and parent.expressions[0] is col
+    )
+
+
 def function_args(node: exp.Expr) -> list[exp.Expr]:
     if isinstance(node, exp.Anonymous):
-        return list(node.expressions)
+        given = list(node.expressions)
+        return given[1:] if function_name(node) in UNIT_FIRST else given
     args: list[exp.Expr] = []
     for value in node.args.values():
         if isinstance(value, exp.Expr):
@@ -110,7 +125,7 @@ class ExprTyper:
             default = node.args.get("default")
             branches.append(self.type_of(default) if default is not None else NULL)
             return common_type(branches)
-        if isinstance(node, exp.Window):
+        if isinstance(node, (exp.Window, exp.Filter)):
             return self.type_of(node.this)
         if isinstance(node, exp.Subquery):
             return STRING

@@ -184,6 +184,7 @@ SCALARS: dict[str, Rule] = {
     "QUARTER": _fixed(BIGINT),
     "EXTRACT": _fixed(BIGINT),
     "TIMESTAMPDIFF": _fixed(INT),
+    "TIMESTAMPADD": lambda args: args[-1] if args else TIMESTAMP3,
     "UNIX_TIMESTAMP": _fixed(BIGINT),
     "FROM_UNIXTIME": _fixed(STRING),
     "TO_TIMESTAMP": _nullable(TIMESTAMP3),

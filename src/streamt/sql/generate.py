@@ -12,7 +12,7 @@ from sqlglot import exp
 from streamt.sql.dialect import TABLE_ARG, VERBATIM_PREFIX, generate, quote_identifier
 from streamt.sql.types import SqlType, TypeSyntaxError, parse_type
 
-_UNIT_FIRST = {"TIMESTAMPDIFF"}
+_UNIT_FIRST = {"TIMESTAMPDIFF", "TIMESTAMPADD"}
 _NO_PAREN: dict[type[exp.Expr], str] = {
     exp.CurrentTimestamp: "CURRENT_TIMESTAMP",
     exp.CurrentDate: "CURRENT_DATE",
@@ -57,10 +57,10 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
     if name.upper() == TABLE_ARG:
         target = node.expressions[0]
         return exp.var("TABLE " + render(target))
-    if name.startswith(VERBATIM_PREFIX):
-        real = name[len(VERBATIM_PREFIX) :]
+    real = name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
+    if name.startswith(VERBATIM_PREFIX) or real.upper() in _UNIT_FIRST:
         args = list(node.expressions)
-        if real in _UNIT_FIRST and args and isinstance(args[0], exp.Column):
+        if real.upper() in _UNIT_FIRST and args and isinstance(args[0], exp.Column):
             args[0] = exp.var(args[0].name.upper())
         return exp.Anonymous(this=real, expressions=args)
     return node

@@ -56,6 +56,8 @@ class Analyzer:
     ml: list[str] = field(default_factory=list)
     inferred: dict[str, dict[str, Column]] = field(default_factory=dict)
     hints: dict[str, SqlType] = field(default_factory=dict)
+    outer: list[Scope] = field(default_factory=list)  # enclosing scopes (correlated subqueries)
+    top: exp.Expr | None = None  # the SELECT whose columns are the query's output names
 
     # ---- diagnostics -------------------------------------------------------------------
     def error(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
@@ -118,8 +120,12 @@ class Analyzer:
         for join in joins:
             scope.append(self.source(join.this, ctes))
             self._join(join, scope, node.args.get("where"))
-        for sub in _nested_subqueries(node):
-            self.query(sub.this, ctes)
+        self.outer.append(scope)
+        try:
+            for sub in _nested_subqueries(node):
+                self.query(sub, ctes)
+        finally:
+            self.outer.pop()
         from streamt.sql.select import SelectList
 
         return SelectList(self, node, scope).build()
@@ -301,12 +307,16 @@ def _is_interval_join(conditions: list[exp.Expr], scope: Scope) -> bool:
     return False
 
 
-def _nested_subqueries(node: exp.Select) -> list[exp.Subquery]:
-    found: list[exp.Subquery] = []
+def _nested_subqueries(node: exp.Select) -> list[exp.Expr]:
+    """Queries nested in WHERE / HAVING (IN, EXISTS, scalar subqueries), outermost only."""
+    found: list[exp.Expr] = []
     for key in ("where", "having"):
         part = node.args.get(key)
-        if part is not None:
-            found.extend(part.find_all(exp.Subquery))
+        if part is None:
+            continue
+        for query in part.find_all(exp.Select):
+            if query.parent_select is node:
+                found.append(query)
     return found
 
 

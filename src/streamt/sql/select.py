@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
-from streamt.sql.exprtypes import ExprTyper, function_args, function_name
+from streamt.sql.exprtypes import ExprTyper, function_args, function_name, is_unit_argument
 from streamt.sql.functions import GROUP_WINDOW_AUX, GROUP_WINDOWS
 from streamt.sql.generate import render
 from streamt.sql.relations import Analyzer, Rel, RowNum, Scope, aggregate_calls
@@ -39,6 +39,15 @@ class SelectList:
         qualifier = col.table
         rels = [(alias, rel) for alias, rel in self.scope if not qualifier or alias == qualifier]
         if qualifier and not rels:
+            field = self._row_field(qualifier, name)
+            if field is not None:
+                return field
+            outer = self._outer(col)
+            if outer is not None:
+                return outer
+            if any(alias == qualifier for scope in self.a.outer for alias, _ in scope):
+                self.a.error("S003", f"unknown column {qualifier}.{name}", col)
+                return Column(name, STRING)
             known = [alias for alias, _ in self.scope]
             self.a.error(
                 "S003", f"unknown table alias {qualifier!r}", col, _did_you_mean(qualifier, known)
@@ -57,20 +66,48 @@ class SelectList:
             return self.a.infer_column(open_rels[0], name)
         if name in self.aliases:
             return self.aliases[name]
+        outer_col = self._outer(col)
+        if outer_col is not None:
+            return outer_col
         known = [c.name for _, rel in rels for c in rel.columns]
         self.a.error("S003", f"unknown column {name!r}", col, _did_you_mean(name, known))
         return Column(name, STRING)
+
+    def _row_field(self, column: str, field: str) -> Column | None:
+        """`r.a` where `r` is a ROW column (not a table alias): the field's type."""
+        for _, rel in self.scope:
+            col = rel.find(column)
+            if col is not None and col.type.name == "ROW":
+                for name, child in zip(col.type.fields, col.type.children, strict=False):
+                    if name == field:
+                        return Column(field, child)
+        return None
+
+    def _outer(self, col: exp.Column) -> Column | None:
+        for scope in reversed(self.a.outer):
+            for alias, rel in scope:
+                if col.table and alias != col.table:
+                    continue
+                found = rel.find(col.name)
+                if found is not None:
+                    return found
+        return None
 
     def check(self, expr: exp.Expr | None) -> None:
         if expr is None:
             return
         for col in expr.find_all(exp.Column):
-            if not col.find_ancestor(exp.Subquery) and not isinstance(col.this, exp.Star):
+            if col.find_ancestor(exp.Select) is not self.node or is_unit_argument(col):
+                continue
+            if not isinstance(col.this, exp.Star):
                 self.resolve(col)
 
     # ---- build ------------------------------------------------------------------------------
     def build(self) -> Rel:
         node = self.node
+        if not node.expressions:
+            self.a.error("S001", "SQL syntax error: empty SELECT list", node)
+            return Rel([])
         projections = self._projections()
         for key in ("where", "group", "having", "qualify"):
             self.check(node.args.get(key))
@@ -103,14 +140,21 @@ class SelectList:
             name = _output_name(expr)
             if not name:
                 name = f"EXPR${i}"
-                self.a.warn(
-                    "S006",
-                    f"expression {render(expr)!r} has no name; Flink calls it {name}",
-                    expr,
-                    "add AS <name>",
-                )
+                self._unnamed(expr, name)
             out.append(_Projection(name, expr, column.renamed(name)))
             self.aliases[name] = column.renamed(name)
+        return self._unique(out)
+
+    def _unnamed(self, expr: exp.Expr, name: str) -> None:
+        if self.node is self.a.top:
+            self.a.warn(
+                "S006",
+                f"expression {render(expr)!r} has no name; Flink calls it {name}",
+                expr,
+                "add AS <name>",
+            )
+
+    def _unique(self, out: list[_Projection]) -> list[_Projection]:
         seen: set[str] = set()
         for p in out:
             if p.name in seen:

@@ -201,3 +201,36 @@ def test_syntax_error_has_line_and_column() -> None:
 def test_unknown_table() -> None:
     result = analyze_query("SELECT a FROM ordres", INPUTS)
     assert result.diagnostics[0].code == "S002" and "orders" in result.diagnostics[0].hint
+
+
+def test_correlated_subquery_sees_the_outer_scope() -> None:
+    result = analyze_query(
+        "SELECT order_id FROM orders WHERE EXISTS "
+        "(SELECT 1 FROM payments AS p WHERE p.order_id = orders.order_id)",
+        INPUTS,
+    )
+    assert result.ok and not result.diagnostics
+
+
+def test_row_field_access_and_unit_arguments() -> None:
+    inputs = {
+        "t": TableSchema(
+            "t",
+            (
+                Column("r", parse_type("ROW<a INT, b STRING>")),
+                Column("ts", parse_type("TIMESTAMP(3)")),
+            ),
+        )
+    }
+    result = analyze_query(
+        "SELECT r.a AS ra, TIMESTAMPADD(HOUR, 1, ts) AS later, "
+        "TIMESTAMPDIFF(SECOND, ts, ts) AS d FROM t",
+        inputs,
+    )
+    assert result.ok, [d.render() for d in result.diagnostics]
+    assert [c.type.sql() for c in result.columns] == ["INT", "TIMESTAMP(3)", "INT"]
+    assert "TIMESTAMPADD(HOUR, 1, `ts`)" in result.canonical
+
+
+def test_empty_select_list_is_a_syntax_error() -> None:
+    assert [d.code for d in analyze_query("SELECT", INPUTS).diagnostics] == ["S001"]
