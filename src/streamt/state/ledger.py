@@ -9,7 +9,8 @@ writes a claim under its own key `<project>/<env>/_lock/<owner>` with an expiry,
 the log back: among live claims (not tombstoned, not expired) the one first written wins, so
 two racing applies always agree on the winner. The loser withdraws its claim (tombstone) and
 fails with who holds the lock and until when; the winner tombstones its claim when done. A
-crashed apply's claim simply expires (default 15 minutes; refreshed while apply runs).
+crashed apply's claim expires (default 15 minutes; refreshed while apply runs), at once when
+its process, on this host, no longer exists.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ class ApplyLock:
                 int(data["expires_at_ms"]),
                 first,
             )
-            if claim.expires_at_ms > now:
+            if claim.expires_at_ms > now and not _dead(claim):
                 found.append(claim)
         return sorted(found, key=lambda c: c.first_offset)
 
@@ -146,6 +147,19 @@ class ApplyLock:
 
     def release(self) -> None:
         self.store.write([(self.key, None)])
+
+
+def _dead(claim: Claim) -> bool:
+    """A claim of a process on this host that no longer exists (killed apply) is stale."""
+    if claim.host != socket.gethostname() or claim.pid == os.getpid():
+        return False
+    try:
+        os.kill(claim.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _held_by(claim: Claim, project: str, environment: str) -> Diagnostic:

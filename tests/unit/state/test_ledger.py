@@ -68,3 +68,23 @@ def test_stale_lock_expires():
     crashed.acquire()
     clock[0] += 61_000
     ApplyLock(store, "p", "dev", ttl_s=60, clock=lambda: clock[0]).acquire()
+
+
+def test_claim_of_a_dead_process_on_this_host_is_stale():
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    store = MemoryLedgerStore()
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    claim = {
+        "owner": "killed",
+        "host": socket.gethostname(),
+        "pid": child.pid,
+        "acquired_at_ms": 1,
+        "expires_at_ms": 10**15,
+    }
+    store.write([("p/dev/_lock/killed", json.dumps(claim).encode())])
+    ApplyLock(store, "p", "dev").acquire()
