@@ -116,7 +116,7 @@ def name(local_stack):  # type: ignore[no-untyped-def]
 )
 def test_killed_apply_converges_without_duplicates(name, point, local_stack):  # type: ignore[no-untyped-def]
     kill_when(start_worker(name), name, point)
-    plan, report = deploy(chain(name))
+    _plan, report = deploy(chain(name))
     assert report.ok, [(r.change.address, r.message) for r in report.failed]
     assert running_per_pipeline(name) == {f"streamt.{name}.{j}": 1 for j in JOBS}
     topics = [t.name for t in systems().kafka.list_topics() if t.name.startswith(name)]  # type: ignore[union-attr]
