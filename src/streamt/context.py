@@ -299,8 +299,9 @@ class Context:
         from streamt.config import missing_variable_diagnostics, resolve
         from streamt.validate.flink import explain_jobs
 
-        cluster = project.runtime.flink.cluster() if project.runtime.flink else None
-        if cluster is None or not cluster.rest_url or not cluster.sql_gateway_url:
+        flink = project.runtime.flink
+        cluster = flink.cluster() if flink else None
+        if flink is None or cluster is None or not cluster.rest_url or not cluster.sql_gateway_url:
             return [
                 Diagnostic(
                     "V090",
@@ -309,9 +310,10 @@ class Context:
                     hint="or omit runtime: to use the local stack",
                 )
             ]
+        base = f"runtime.flink.clusters.{flink.default or next(iter(flink.clusters), '')}"
         urls = [
-            (cluster.rest_url, project.where("runtime.flink")),
-            (cluster.sql_gateway_url, project.where("runtime.flink")),
+            (cluster.rest_url, project.where(f"{base}.rest_url")),
+            (cluster.sql_gateway_url, project.where(f"{base}.sql_gateway_url")),
         ]
         missing = missing_variable_diagnostics(urls, self.environ)
         if missing:
@@ -325,7 +327,7 @@ class Context:
                 Diagnostic(
                     "V091",
                     f"cannot check jobs on the Flink SQL Gateway at {gateway}: {exc}",
-                    location=project.where("runtime.flink"),
+                    location=urls[1][1],
                     hint="start it (streamt local up) or drop --flink",
                 )
             ]

@@ -232,3 +232,21 @@ def test_lineage_json_and_mermaid_focused_upstream(tmp_path: Path) -> None:
     assert '[("source: orders")]' in mermaid and '["model: hourly"]' in mermaid
     assert "-->" in mermaid and "t1" not in mermaid
     assert "-.->" in render(graph, focus(graph, None, False, False), "mermaid")
+
+
+def test_jinja_problem_is_placed_in_the_file(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        """
+        project: {name: shop}
+        models:
+          - name: a
+            sql: |
+              SELECT 1
+              FROM {{ nope("x") }}
+        """,
+    )
+    (diag,) = build_graph(project)[1]
+    assert diag.code == "L011" and "'nope' is undefined" in diag.message
+    assert diag.location == Location("stream_project.yml", 6, 7)
+    assert diag.node == "model.shop.a"
