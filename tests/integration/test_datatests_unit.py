@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from streamt.load import load_project
-from streamt.load.model import Project, TestType
+from streamt.load import model as lm
+from streamt.load.model import Project
 from streamt.local.endpoints import Endpoints
 from streamt.testing.env import env_from_project
 from streamt.testing.results import Status, TestResult
@@ -41,7 +42,7 @@ def _copy(name: str, tmp_path: Path, extra_tests: str = "") -> Project:
 
 
 def _run(project: Project, names: set[str] | None = None) -> dict[str, TestResult]:
-    options = RunOptions(types=frozenset({TestType.UNIT}), tests=frozenset(names or ()))
+    options = RunOptions(types=frozenset({lm.TestType.UNIT}), tests=frozenset(names or ()))
     results = run_tests(
         project, None, env_from_project(project, {}), options, unit_runner=UnitRunner(project)
     )

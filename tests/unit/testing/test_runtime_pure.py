@@ -14,7 +14,8 @@ import pytest
 from streamt.adapters.protocols import JobState, SubjectState
 from streamt.compile.specs import ChangelogMode
 from streamt.diagnostics import StreamtError
-from streamt.load.model import Project, TestType
+from streamt.load import model as lm
+from streamt.load.model import Project
 from streamt.testing.actions import apply_actions
 from streamt.testing.assertions import AcceptedTypes, Assertion, AssertionKind, NotNull, TypeName
 from streamt.testing.env import TestEnv, targets_from_project
@@ -66,7 +67,7 @@ def _env(
 
 
 def _spec(*actions: Any) -> TestSpec:
-    return TestSpec("t", "orders", TestType.SAMPLE, (), tuple(actions))
+    return TestSpec("t", "orders", lm.TestType.SAMPLE, (), tuple(actions))
 
 
 FAILED = TestResult("t", "sample", "orders", Status.FAIL, "1 of 1 assertions failed")
@@ -148,7 +149,7 @@ def test_override_statements_quote_names() -> None:
 
 
 def test_judge_final_rows_per_key_for_upsert_outputs() -> None:
-    spec = TestSpec("u", "totals", TestType.UNIT, (), unit=UnitCase((), ({"k": "a", "n": 2},)))
+    spec = TestSpec("u", "totals", lm.TestType.UNIT, (), unit=UnitCase((), ({"k": "a", "n": 2},)))
     log = [
         Record({"k": "a", "n": 1}, key=b"a"),
         Record({"k": "b", "n": 1}, key=b"b"),
@@ -187,7 +188,9 @@ def test_schema_test_against_compiled_and_registered_json_schema(make_project: M
             AcceptedTypes((("amount", TypeName.INTEGER), ("status", TypeName.STRING))),
         ),
     )
-    result = run_schema_test(TestSpec("s", "orders_raw", TestType.SCHEMA, assertions), target, env)
+    result = run_schema_test(
+        TestSpec("s", "orders_raw", lm.TestType.SCHEMA, assertions), target, env
+    )
     messages = {o.assertion: o.message for o in result.outcomes}
     assert result.status is Status.FAIL
     assert messages["not_null[0]"] == "ok against the compiled schema"
@@ -238,7 +241,7 @@ def test_selected_specs_by_type_test_or_target(make_project: Make) -> None:
         + "- {name: s, model: orders_raw, type: sample, assertions: [{not_null: {columns: [order_id]}}]}\n"
     )
     names = lambda o: [s.name for s in selected_specs(project, o)]  # noqa: E731
-    assert names(RunOptions(types=frozenset({TestType.SAMPLE}))) == ["s"]
+    assert names(RunOptions(types=frozenset({lm.TestType.SAMPLE}))) == ["s"]
     assert names(RunOptions(tests=frozenset({"u"}), targets=frozenset({"orders_raw"}))) == [
         "u",
         "s",
