@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 LOCAL_KAFKA_BOOTSTRAP = "localhost:9092"
 LOCAL_SCHEMA_REGISTRY_URL = "http://localhost:8081"
@@ -63,7 +63,7 @@ class KafkaConfig(Settings):
     ssl_certificate_location: str | None = None
     ssl_key_location: str | None = None
     ssl_key_password: str | None = None
-    properties: StrMap = {}  # extra client properties, passed through
+    properties: StrMap = Field(default_factory=dict)  # extra client properties, passed through
 
 
 class SchemaRegistryConfig(Settings):
@@ -88,7 +88,7 @@ class FlinkClusterConfig(Settings):
 
 class FlinkConfig(Settings):
     default: str | None = None
-    clusters: Mapping[str, FlinkClusterConfig] = {}
+    clusters: Mapping[str, FlinkClusterConfig] = Field(default_factory=dict)
 
     def cluster(self, name: str | None = None) -> FlinkClusterConfig | None:
         key = name or self.default or next(iter(self.clusters), None)
@@ -103,7 +103,7 @@ class ConnectClusterConfig(Settings):
 
 class ConnectConfig(Settings):
     default: str | None = None
-    clusters: Mapping[str, ConnectClusterConfig] = {}
+    clusters: Mapping[str, ConnectClusterConfig] = Field(default_factory=dict)
 
     def cluster(self, name: str | None = None) -> ConnectClusterConfig | None:
         key = name or self.default or next(iter(self.clusters), None)

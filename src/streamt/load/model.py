@@ -128,7 +128,7 @@ class TopicOptions(Spec):
     name: str | None = None
     partitions: int | None = Field(default=None, ge=1)
     replication_factor: int | None = Field(default=None, ge=1)
-    config: StrMap = {}
+    config: StrMap = Field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- project header
@@ -347,14 +347,14 @@ class Connector(Spec):
     """A Kafka Connect sink: `type` is an alias (jdbc-sink, ...) or a connector class."""
 
     type: str
-    config: StrMap = {}
+    config: StrMap = Field(default_factory=dict)
 
 
 class SinkDef(Spec):
     """Upstream spelling `sink: {connector: jdbc-sink, config: {...}}`."""
 
     connector: str
-    config: StrMap = {}
+    config: StrMap = Field(default_factory=dict)
 
 
 class Advanced(Spec):
@@ -393,7 +393,7 @@ class Policy(Spec):
 
 
 class Security(Spec):
-    classification: Mapping[str, Classification] = {}
+    classification: Mapping[str, Classification] = Field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
 
 
@@ -440,7 +440,7 @@ class Model(Located):
     ml_outputs: Annotated[
         Mapping[str, MlOutput],
         BeforeValidator(_ml_outputs, json_schema_input_type=dict[str, MlOutput | dict[str, str]]),
-    ] = {}
+    ] = Field(default_factory=dict)
     access: Literal["private", "protected", "public"] = "protected"
     group: str | None = None
     version: int | None = None
@@ -551,11 +551,11 @@ class Exposure(Located):
     produces: _Refs = ()
     depends_on: _Refs = ()
     sla: Sla | None = None
-    contracts: Mapping[str, Any] = {}
-    access: Mapping[str, Any] = {}
+    contracts: Mapping[str, Any] = Field(default_factory=dict)
+    access: Mapping[str, Any] = Field(default_factory=dict)
     freshness: Freshness | None = None
     schedule: str | None = None
-    data_requirements: Mapping[str, Any] = {}
+    data_requirements: Mapping[str, Any] = Field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- the project
