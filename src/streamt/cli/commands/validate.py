@@ -36,6 +36,7 @@ def validate(
                 "project": report.project_name,
                 "strict": strict,
                 "flink_checked": report.flink_checked,
+                "cached": report.cached,
                 "errors": report.errors,
                 "warnings": report.warnings,
                 "counts": dict(report.counts),
