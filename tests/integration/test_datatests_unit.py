@@ -4,7 +4,7 @@
   an updating aggregate compared as final rows per key: all pass;
 * a deliberately wrong expectation (one that counts the late row) fails with a row diff that
   shows the late row did not count;
-* the repo's other example projects (payments, iot, clickstream) get unit tests for one model each.
+* the repo's other example projects (payments, iot, clickstream, avro_orders) get unit tests.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from streamt.load import load_project
 from streamt.load import model as lm
@@ -32,6 +33,13 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 def _copy(name: str, tmp_path: Path, extra_tests: str = "") -> Project:
     root = tmp_path / name
     shutil.copytree(EXAMPLES / name, root)
+    doc = yaml.safe_load((root / "stream_project.yml").read_text())
+    if (
+        "runtime" in doc and "flink" not in doc["runtime"]
+    ):  # a runtime without Flink: add the local one
+        local = {"rest_url": "http://localhost:8082", "sql_gateway_url": "http://localhost:8084"}
+        doc["runtime"]["flink"] = {"default": "local", "clusters": {"local": local}}
+        (root / "stream_project.yml").write_text(yaml.safe_dump(doc, sort_keys=False))
     if extra_tests:
         (root / "tests").mkdir(exist_ok=True)
         (root / "tests" / "extra_unit.yml").write_text(textwrap.dedent(extra_tests))
@@ -152,8 +160,25 @@ tests:
 """
 
 
+AVRO = """\
+tests:
+  - name: avro_source_read_as_json_rows
+    model: orders_clean
+    type: unit
+    given:
+      - input: orders_raw
+        rows:
+          - {order_id: o1, customer_id: c1, amount: 5.0, status: null, order_ts: "2024-01-01 00:00:00"}
+          - {order_id: o2, customer_id: c1, amount: -1.0, status: PAID, order_ts: "2024-01-01 00:00:01"}
+    expect:
+      rows:
+        - {order_id: o1, customer_id: c1, amount: 5.0, status: new, order_ts: "2024-01-01 00:00:00"}
+"""
+
+
 @pytest.mark.parametrize(
-    ("example", "tests"), [("payments", PAYMENTS), ("iot", IOT), ("clickstream", CLICKSTREAM)]
+    ("example", "tests"),
+    [("payments", PAYMENTS), ("iot", IOT), ("clickstream", CLICKSTREAM), ("avro_orders", AVRO)],
 )
 def test_unit_tests_of_the_repo_example_models(
     example: str, tests: str, tmp_path: Path, local_stack: Endpoints

@@ -4,7 +4,8 @@ How a case runs, in isolation from everything deployed:
 
 1. every input of the model (source or upstream model) and its output get fresh topics
    (`streamt_ut_<test>_<name>_<random>`, 1 partition); the project is copied with those topics
-   and compiled again, so the job is exactly the model's compiled SQL, only the topics differ;
+   and compiled again, so the job is exactly the model's compiled SQL, only the topics differ
+   (and Avro / Protobuf sources are read as JSON, since given rows are written as JSON);
 2. the `given` rows are produced in the order written (that order is the arrival order, so late
    and out-of-order rows are expressed by where they are written);
 3. each input table is made **bounded** and its watermark **emitted on every event**: after its
@@ -196,8 +197,17 @@ def _rewire(
     return project.model_copy(update={"sources": tuple(sources), "models": tuple(models)})
 
 
+_AS_JSON = {"avro", "avro-confluent", "protobuf", "protobuf-confluent"}
+
+
 def _source(source: Source, topic: str) -> Source:
-    return source.model_copy(update={"topic": topic, "startup_mode": "earliest-offset"})
+    """The source on `topic`, read from the start; registry formats read as JSON (given rows)."""
+    update: dict[str, object] = {"topic": topic, "startup_mode": "earliest-offset"}
+    schema = source.schema_
+    registry_format = schema is not None and schema.format.value in ("avro", "protobuf")
+    if source.format in _AS_JSON or (source.format is None and registry_format):
+        update["format"] = "json"
+    return source.model_copy(update=update)
 
 
 def _model(model: Model, topic: str) -> Model:
