@@ -10,6 +10,7 @@ import pytest
 from streamt.adapters.flink import FlinkClient
 from streamt.adapters.http import http_client
 from streamt.local.endpoints import Endpoints
+from streamt.sql import Column, TableDDL, TableSchema, analyze_query, create_table, parse_type
 from tests.unit.compile.helpers import EXAMPLES, GOLDEN, compile_dir
 from tests.unit.compile.test_goldens import EXAMPLE_NAMES
 
@@ -44,3 +45,92 @@ def test_the_planner_check_rejects_a_broken_job(flink: FlinkClient) -> None:
     job = next(j for j in result.desired.jobs if j.name == "payments_validated")
     broken = [*job.statements[:-1], job.statements[-1].replace("`status`", "`no_such_column`", 1)]
     assert flink.explain(broken)
+
+
+# ------------------------------------------------------------------ types vs Flink's DESCRIBE
+
+TYPED = TableSchema(
+    "t",
+    (
+        Column("s", parse_type("STRING")),
+        Column("i", parse_type("INT")),
+        Column("b", parse_type("BIGINT")),
+        Column("d", parse_type("DOUBLE")),
+        Column("f", parse_type("FLOAT")),
+        Column("dec", parse_type("DECIMAL(10, 2)")),
+        Column("ts", parse_type("TIMESTAMP(3)"), rowtime=True, watermark_delay_ms=1000),
+        Column("dt", parse_type("DATE")),
+        Column("arr", parse_type("ARRAY<STRING>")),
+        Column("m", parse_type("MAP<STRING, INT>")),
+        Column("r", parse_type("ROW<a INT, b STRING>")),
+        Column("nn", parse_type("INT NOT NULL")),
+    ),
+)
+SCALAR_EXPRESSIONS = [
+    "s", "i + b", "i * 2", "d / 2", "i / 2", "dec * 2", "dec + d", "i + dec", "b % 3", "-i",
+    "CAST(s AS INT)", "TRY_CAST(s AS INT)", "CAST(nn AS STRING)", "COALESCE(s, 'x')",
+    "COALESCE(i, b)", "COALESCE(nn, 0)", "NULLIF(i, 0)", "CASE WHEN i > 1 THEN 'a' ELSE 'bb' END",
+    "CASE WHEN i > 1 THEN i END", "CASE WHEN i > 1 THEN i ELSE d END", "IF(i > 1, s, 'x')",
+    "UPPER(s)", "CHAR_LENGTH(s)", "CONCAT(s, 'x')", "s || 'x'", "SUBSTRING(s, 1, 2)", "TRIM(s)",
+    "REPLACE(s, 'a', 'b')", "REGEXP_EXTRACT(s, 'a', 0)", "SPLIT_INDEX(s, ',', 0)", "MD5(s)",
+    "LOCATE('a', s)", "DATE_FORMAT(ts, 'yyyy')", "TO_TIMESTAMP(s)", "TO_TIMESTAMP_LTZ(b, 3)",
+    "UNIX_TIMESTAMP()", "FROM_UNIXTIME(b)", "EXTRACT(HOUR FROM ts)", "HOUR(ts)", "YEAR(dt)",
+    "TIMESTAMPDIFF(SECOND, ts, ts)", "TIMESTAMPADD(HOUR, 1, ts)", "ts + INTERVAL '1' HOUR",
+    "CAST(ts AS DATE)", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_DATE", "NOW()",
+    "PROCTIME()", "CURRENT_WATERMARK(ts)", "FLOOR(ts TO HOUR)", "CEIL(d)", "ROUND(d, 2)",
+    "ROUND(dec, 1)", "ABS(i)", "POWER(i, 2)", "SQRT(d)", "MOD(b, 2)", "RAND()", "UUID()",
+    "s IS NULL", "i BETWEEN 1 AND 2", "s LIKE 'a%'", "i IN (1, 2)", "arr[1]", "m['k']", "r.a",
+    "CARDINALITY(arr)", "ELEMENT(arr)", "ARRAY[1, 2]", "JSON_VALUE(s, '$.a')", "1", "1.5",
+    "'abc'", "TRUE", "HASH_CODE(s)", "GREATEST(i, b)", "LEAST(d, i)", "DAYOFWEEK(dt)",
+    "TO_DATE(s)", "STR_TO_MAP(s)", "nn + 1", "LPAD(s, 3, 'x')", "INITCAP(s)", "SHA256(s)", "ts",
+]  # fmt: skip
+AGGREGATE_EXPRESSIONS = [
+    "COUNT(*)", "COUNT(s)", "COUNT(DISTINCT s)", "SUM(i)", "SUM(b)", "SUM(d)", "SUM(dec)",
+    "SUM(f)", "AVG(i)", "AVG(d)", "AVG(dec)", "MIN(s)", "MIN(nn)", "LISTAGG(s)",
+    "FIRST_VALUE(s)", "LAST_VALUE(i)", "STDDEV_POP(d)", "VAR_SAMP(i)", "COLLECT(s)",
+    "APPROX_COUNT_DISTINCT(s)", "SUM(nn)", "MAX(nn)",
+]  # fmt: skip
+
+
+def _describe(flink: FlinkClient, setup: list[str], query: str) -> list[tuple[str, str, bool]]:
+    gateway = flink.gateway
+    session = gateway.open_session({})
+    try:
+        for statement in setup:
+            gateway.run(session, statement)
+        gateway.run(session, f"CREATE TEMPORARY VIEW `__streamt_q` AS {query}")
+        rows = gateway.run(session, "DESCRIBE `__streamt_q`").rows
+    finally:
+        gateway.close_session(session)
+    return [(str(r[0]), str(r[1]), bool(r[2])) for r in rows]
+
+
+def _ours(col: Column) -> tuple[str, str, bool]:
+    text = col.type.sql(with_nullability=False)
+    text += " *ROWTIME*" if col.rowtime else " *PROCTIME*" if col.proctime else ""
+    return (col.name, text, col.type.nullable)
+
+
+@pytest.mark.parametrize("expr", SCALAR_EXPRESSIONS + [f"agg:{a}" for a in AGGREGATE_EXPRESSIONS])
+def test_inferred_type_matches_flink(expr: str, flink: FlinkClient) -> None:
+    grouped = expr.startswith("agg:")
+    body = expr.removeprefix("agg:")
+    query = f"SELECT {body} AS v FROM t" + (" GROUP BY s" if grouped else "")
+    result = analyze_query(query, {"t": TYPED})
+    assert result.ok, [d.render() for d in result.diagnostics]
+    setup = [create_table(TableDDL("t", TYPED.columns, (("connector", "datagen"),)))]
+    assert _describe(flink, setup, result.canonical) == [_ours(result.columns[0])]
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_example_output_types_match_flink(example: str, flink: FlinkClient) -> None:
+    result, _ = compile_dir(EXAMPLES / example)
+    for job in result.desired.jobs:
+        theirs = _describe(flink, list(job.statements[:-2]), job.query)
+        first = next((i for i, row in enumerate(theirs) if "*ROWTIME*" in row[1]), None)
+        theirs = [  # the sink keeps one rowtime; later ones are cast to plain timestamps
+            (n, t.replace(" *ROWTIME*", "") if first is not None and i > first else t, nl)
+            for i, (n, t, nl) in enumerate(theirs)
+        ]
+        ours = [_ours(c) for c in result.nodes[job.node].columns]
+        assert theirs == ours, job.name

@@ -29,8 +29,8 @@ class TableDDL:
 
 
 def storage_type(sql_type: SqlType) -> SqlType:
-    """The type a column is stored with in a table: CHAR(n) literals widen to STRING."""
-    if sql_type.name == "CHAR":
+    """The type a column is stored with in a table: CHAR(n) / VARCHAR(n) widen to STRING."""
+    if sql_type.name in ("CHAR", "VARCHAR"):
         return STRING.with_nullable(sql_type.nullable)
     return sql_type
 

@@ -35,7 +35,7 @@ _PREDICATES = (
     exp.Not,
     exp.Xor,
 )
-_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul)
 
 
 def function_name(node: exp.Expr) -> str:
@@ -92,7 +92,25 @@ class ExprTyper:
             return Column("", sql_type.with_nullable(False), rowtime=is_rowtime)
         if name == "PROCTIME":
             return Column("", self.type_of(inner), proctime=True)
+        time_attr = self._shifted_time(inner)
+        if time_attr is not None:
+            return Column(
+                "",
+                self.type_of(inner),
+                rowtime=time_attr.rowtime,
+                watermark_delay_ms=time_attr.watermark_delay_ms,
+            )
         return Column("", self.type_of(inner))
+
+    def _shifted_time(self, node: exp.Expr) -> Column | None:
+        """`ts + INTERVAL ..`, `ts - INTERVAL ..`, `FLOOR(ts TO unit)`: Flink keeps the rowtime."""
+        shifted = isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval)
+        floored = isinstance(node, (exp.Floor, exp.Ceil)) and node.args.get("to") is not None
+        base = node.this if shifted or floored else None
+        if isinstance(base, exp.Column):
+            col = self.resolve(base)
+            return col if col.rowtime else None
+        return None
 
     def type_of(self, node: exp.Expr) -> SqlType:
         if isinstance(node, (exp.Alias, exp.Paren)):
@@ -110,10 +128,17 @@ class ExprTyper:
             target = sql_type_of(to) if isinstance(to, exp.DataType) else STRING
             safe = isinstance(node, exp.TryCast) or bool(node.args.get("safe"))
             return target.with_nullable(safe or self.type_of(node.this).nullable)
+        if isinstance(node, exp.Is):
+            return BOOLEAN.with_nullable(False)
+        if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
+            return BOOLEAN.with_nullable(False)
         if isinstance(node, _PREDICATES):
             return BOOLEAN
         if isinstance(node, exp.DPipe):
             return STRING
+        if isinstance(node, exp.Mod):
+            left, right = self.type_of(node.this), self.type_of(node.expression)
+            return right.with_nullable(left.nullable or right.nullable)
         if isinstance(node, _ARITHMETIC):
             return self._arithmetic(node)
         if isinstance(node, exp.Div):
@@ -167,6 +192,11 @@ class ExprTyper:
             types = [self.type_of(a) for a in args]
             merged = common_type(types)
             return merged.with_nullable(all(x.nullable for x in types))
+        if name == "ROUND" and len(args) == 2 and isinstance(args[1], exp.Literal):
+            base = self.type_of(args[0])
+            if base.name == "DECIMAL" and base.params:
+                digits = int(str(args[1].this)) if str(args[1].this).isdigit() else 0
+                return SqlType("DECIMAL", (base.params[0], digits), nullable=base.nullable)
         rule = AGGREGATES.get(name) or RANKING.get(name) or SCALARS.get(name)
         if rule is None:
             return STRING
@@ -190,6 +220,8 @@ class ExprTyper:
             return left
         if right.is_timestamp:
             return right
+        if "DECIMAL" in (left.name, right.name) and _exact(left) and _exact(right):
+            return _decimal_arithmetic(node, left, right).with_nullable(nullable)
         if left.is_numeric and right.is_numeric:
             return _promote(left, right).with_nullable(nullable)
         return DOUBLE.with_nullable(nullable)
@@ -209,6 +241,34 @@ class ExprTyper:
             if name == field:
                 return child
         return STRING
+
+
+_INT_PRECISION = {"TINYINT": 3, "SMALLINT": 5, "INT": 10, "BIGINT": 19}
+
+
+def _exact(t: SqlType) -> bool:
+    return t.name == "DECIMAL" or t.is_integer
+
+
+def _precision_scale(t: SqlType) -> tuple[int, int]:
+    if t.name == "DECIMAL":
+        return (t.params[0] if t.params else 10), (t.params[1] if len(t.params) > 1 else 0)
+    return _INT_PRECISION.get(t.name, 10), 0
+
+
+def _decimal_arithmetic(node: exp.Expr, left: SqlType, right: SqlType) -> SqlType:
+    """Flink's DECIMAL rules for + - * (LogicalTypeMerging), capped at precision 38."""
+    p1, s1 = _precision_scale(left)
+    p2, s2 = _precision_scale(right)
+    if isinstance(node, exp.Mul):
+        precision, scale = p1 + p2 + 1, s1 + s2
+    else:
+        scale = max(s1, s2)
+        precision = max(p1 - s1, p2 - s2) + scale + 1
+    if precision > 38:
+        scale = max(scale - (precision - 38), min(scale, 6))
+        precision = 38
+    return SqlType("DECIMAL", (precision, scale))
 
 
 def _promote(left: SqlType, right: SqlType) -> SqlType:

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 
 from streamt.sql.types import (
     BIGINT,
-    BOOLEAN,
     DATE,
     DOUBLE,
     INT,
@@ -28,7 +27,7 @@ Rule = Callable[[Sequence[SqlType]], SqlType]
 
 def _fixed(result: SqlType) -> Rule:
     def rule(args: Sequence[SqlType]) -> SqlType:
-        return result.with_nullable(any(a.nullable for a in args) if args else result.nullable)
+        return result.with_nullable(any(a.nullable for a in args) if args else False)
 
     return rule
 
@@ -59,16 +58,22 @@ def _coalesce(args: Sequence[SqlType]) -> SqlType:
 
 def _sum(args: Sequence[SqlType]) -> SqlType:
     arg = _arg0(args)
-    if arg.is_integer:
-        return BIGINT
     if arg.name == "DECIMAL":
-        return SqlType("DECIMAL", (38, arg.params[1] if len(arg.params) > 1 else 0))
-    if arg.name == "FLOAT":
-        return SqlType("FLOAT")
-    return DOUBLE
+        return SqlType(
+            "DECIMAL", (38, arg.params[1] if len(arg.params) > 1 else 0), nullable=arg.nullable
+        )
+    return arg if arg.is_numeric else DOUBLE
 
 
 def _avg(args: Sequence[SqlType]) -> SqlType:
+    arg = _arg0(args)
+    if arg.name == "DECIMAL":
+        scale = arg.params[1] if len(arg.params) > 1 else 0
+        return SqlType("DECIMAL", (38, max(6, scale)), nullable=arg.nullable)
+    return arg if arg.is_numeric else DOUBLE
+
+
+def _numeric_arg0(args: Sequence[SqlType]) -> SqlType:
     arg = _arg0(args)
     return arg.with_nullable(True) if arg.is_numeric else DOUBLE
 
@@ -82,31 +87,25 @@ def _element(args: Sequence[SqlType]) -> SqlType:
     return arg.children[0].with_nullable(True) if arg.children else STRING
 
 
-def _round(args: Sequence[SqlType]) -> SqlType:
-    return _arg0(args)
-
-
 AGGREGATES: dict[str, Rule] = {
     "COUNT": lambda args: BIGINT.with_nullable(False),
     "SUM": _sum,
     "SUM0": _sum,
     "AVG": _avg,
-    "MIN": _arg0_nullable,
-    "MAX": _arg0_nullable,
+    "MIN": _arg0,
+    "MAX": _arg0,
     "FIRST_VALUE": _arg0_nullable,
     "LAST_VALUE": _arg0_nullable,
     "LISTAGG": lambda args: STRING,
     "COLLECT": lambda args: SqlType("MULTISET", children=(_arg0(args),), nullable=False),
     "ARRAY_AGG": _array_of_arg0,
-    "STDDEV_POP": lambda args: DOUBLE,
-    "STDDEV_SAMP": lambda args: DOUBLE,
-    "STDDEV": lambda args: DOUBLE,
-    "VAR_POP": lambda args: DOUBLE,
-    "VAR_SAMP": lambda args: DOUBLE,
-    "VARIANCE": lambda args: DOUBLE,
+    "STDDEV_POP": _numeric_arg0,
+    "STDDEV_SAMP": _numeric_arg0,
+    "STDDEV": _numeric_arg0,
+    "VAR_POP": _numeric_arg0,
+    "VAR_SAMP": _numeric_arg0,
+    "VARIANCE": _numeric_arg0,
     "APPROX_COUNT_DISTINCT": lambda args: BIGINT.with_nullable(False),
-    "BOOL_AND": lambda args: BOOLEAN,
-    "BOOL_OR": lambda args: BOOLEAN,
 }
 
 RANKING: dict[str, Rule] = {
@@ -131,9 +130,9 @@ SCALARS: dict[str, Rule] = {
     "CEIL": _arg0,
     "CEILING": _arg0,
     "FLOOR": _arg0,
-    "ROUND": _round,
+    "ROUND": _arg0,
     "TRUNCATE": _arg0,
-    "MOD": _arg0,
+    "MOD": lambda args: args[-1].with_nullable(any(a.nullable for a in args)) if args else INT,
     "POWER": _fixed(DOUBLE),
     "SQRT": _fixed(DOUBLE),
     "LN": _fixed(DOUBLE),
@@ -156,14 +155,14 @@ SCALARS: dict[str, Rule] = {
     "LPAD": _fixed(STRING),
     "RPAD": _fixed(STRING),
     "INITCAP": _fixed(STRING),
-    "MD5": _fixed(STRING),
-    "SHA1": _fixed(STRING),
-    "SHA256": _fixed(STRING),
+    "MD5": _fixed(SqlType("CHAR", (32,))),
+    "SHA1": _fixed(SqlType("CHAR", (40,))),
+    "SHA256": _fixed(SqlType("CHAR", (64,))),
     "SPLIT_INDEX": _nullable(STRING),
     "DATE_FORMAT": _fixed(STRING),
     "JSON_VALUE": _nullable(STRING),
     "JSON_QUERY": _nullable(STRING),
-    "UUID": _fixed(STRING.with_nullable(False)),
+    "UUID": _fixed(SqlType("CHAR", (36,), nullable=False)),
     "CHAR_LENGTH": _fixed(INT),
     "CHARACTER_LENGTH": _fixed(INT),
     "LENGTH": _fixed(INT),

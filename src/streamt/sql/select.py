@@ -290,7 +290,7 @@ class SelectList:
             if limit > 1:
                 rn = _match_projection(exp.column(rownum.column), projections)
                 key = (*key, rn) if rn else None
-        return Rel([c.plain() for c in cols], updating=True, key=key)
+        return Rel(cols, updating=True, key=key)  # Flink keeps time attributes through a rank
 
 
 def _rank_limit(where: exp.Expr | None, column: str) -> int | None:

@@ -256,6 +256,10 @@ def common_type(types: list[SqlType]) -> SqlType:
         widest = max(real, key=lambda x: NUMERIC_ORDER.index(x.name))
         return widest.with_nullable(nullable)
     if all(x.is_string for x in real):
+        if all(x.name in ("CHAR", "VARCHAR") and x.params for x in real):
+            if len({x.sql(with_nullability=False) for x in real}) == 1:
+                return real[0].with_nullable(nullable)
+            return SqlType("VARCHAR", (max(x.params[0] for x in real),), nullable=nullable)
         return STRING.with_nullable(nullable)
     if all(x.is_timestamp for x in real):
         return real[0].with_nullable(nullable)

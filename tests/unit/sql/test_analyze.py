@@ -46,7 +46,7 @@ def types(sql: str) -> dict[str, str]:
     [
         ("COUNT(*)", "BIGINT NOT NULL"),
         ("SUM(amount)", "DOUBLE"),
-        ("SUM(qty)", "BIGINT"),
+        ("SUM(qty)", "INT"),
         ("SUM(price)", "DECIMAL(38, 2)"),
         ("AVG(amount)", "DOUBLE"),
         ("MAX(ts)", "TIMESTAMP(3)"),
