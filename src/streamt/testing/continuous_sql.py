@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from streamt.sql.dialect import parse, quote_identifier, quote_string
+from streamt.sql.dialect import parse
 from streamt.sql.generate import render
 from streamt.testing.assertions import (
     AcceptedTypes,
@@ -49,12 +49,35 @@ from streamt.testing.assertions import (
     TypeName,
     UniqueKey,
 )
+from streamt.testing.continuous_windows import (
+    distribution_select,
+    foreign_key_select,
+    heartbeat,
+    match_view,
+    rate_select,
+    unique_key_select,
+)
 from streamt.testing.durations import format_ms
+from streamt.testing.sqltext import (
+    KAFKA_TS,
+    PROC,
+    header,
+    interval,
+    lit,
+    now,
+    num,
+    q,
+    raw,
+    rc,
+    row_json,
+    s,
+    with_options,
+)
 
 VIOLATIONS_TOPIC = "_streamt_violations"
-KAFKA_TS = "__kafka_ts"
+
+
 WATERMARK_DELAY_MS = 1000  # foreign_key joins: Kafka timestamps may arrive this much out of order
-PROC = "__proc"
 
 
 @dataclass(frozen=True)
@@ -87,19 +110,6 @@ class ContinuousJob:
         return "\n\n".join(s.rstrip().rstrip(";") + ";" for s in self.statements) + "\n"
 
 
-def raw(column: str) -> str:
-    """The name of a column's text value in the `typed` view."""
-    return f"__raw__{column}"
-
-
-def q(name: str) -> str:
-    return quote_identifier(name)
-
-
-def s(value: str) -> str:
-    return quote_string(value)
-
-
 def pipeline_name(project: str, test: str) -> str:
     return f"streamt-test.{project}.{test}"
 
@@ -126,11 +136,11 @@ def continuous_job(
         )
     for a in assertions:
         if isinstance(a.spec, ForeignKey) and a.spec.match_rate < 1.0:
-            ddl.append(_match_view(a, a.spec))
+            ddl.append(match_view(a, a.spec))
     if any(isinstance(a.spec, (Throughput, Freshness)) for a in assertions):
-        ddl.extend(_heartbeat())
-    header = (settings.project, test, target.name)
-    selects = [_violation_select(a, target, header) for a in assertions]
+        ddl.extend(heartbeat())
+    where = (settings.project, test, target.name)
+    selects = [_violation_select(a, target, where) for a in assertions]
     inserts = [f"INSERT INTO {q('violations')}\n" + "\nUNION ALL\n".join(selects)]
     row_level = [a for a in assertions if a.row_level]
     if settings.dlq_topic and row_level:
@@ -147,10 +157,6 @@ def continuous_job(
     return ContinuousJob(test, name, (*ddl, body), config)
 
 
-def _with(options: Mapping[str, str]) -> str:
-    return "WITH (\n" + ",\n".join(f"  {s(k)} = {s(v)}" for k, v in options.items()) + "\n)"
-
-
 def _source(
     table: str, target: TargetTable, settings: JobSettings, group: str, start_ms: int, rowtime: bool
 ) -> str:
@@ -160,7 +166,7 @@ def _source(
     cols.append(f"  {q(PROC)} AS PROCTIME()")
     if rowtime:
         cols.append(
-            f"  WATERMARK FOR {q(KAFKA_TS)} AS {q(KAFKA_TS)} - {_interval(WATERMARK_DELAY_MS)}"
+            f"  WATERMARK FOR {q(KAFKA_TS)} AS {q(KAFKA_TS)} - {interval(WATERMARK_DELAY_MS)}"
         )
     options = {
         "connector": "kafka",
@@ -172,7 +178,7 @@ def _source(
         "format": "json",
         "json.ignore-parse-errors": "true",
     }
-    return f"CREATE TABLE {q(table)} (\n" + ",\n".join(cols) + "\n) " + _with(options)
+    return f"CREATE TABLE {q(table)} (\n" + ",\n".join(cols) + "\n) " + with_options(options)
 
 
 def _typed_view(view: str, table: str, target: TargetTable) -> str:
@@ -199,63 +205,27 @@ def _violations(settings: JobSettings) -> str:
         "format": "json",
         "sink.delivery-guarantee": "at-least-once",
     }
-    return f"CREATE TABLE {q('violations')} (\n{body}\n) " + _with(options)
+    return f"CREATE TABLE {q('violations')} (\n{body}\n) " + with_options(options)
 
 
-def _heartbeat() -> list[str]:
-    """A 1 row/s datagen table and the view `beats` (1 per record, 0 per heartbeat)."""
-    options = {"connector": "datagen", "rows-per-second": "1", "fields.beat.kind": "random"}
-    table = f"CREATE TABLE {q('heartbeat')} (\n  {q('beat')} INT,\n  {q(PROC)} AS PROCTIME()\n) "
-    view = (
-        f"CREATE TEMPORARY VIEW {q('beats')} AS SELECT 1 AS n, {q(PROC)} FROM src "
-        f"UNION ALL SELECT 0 AS n, {q(PROC)} FROM {q('heartbeat')}"
-    )
-    return [table + _with(options), view]
-
-
-def _row_json(columns: Sequence[str], prefix: str = "", raw_names: bool = False) -> str:
-    pairs = ", ".join(f"KEY {s(c)} VALUE {prefix}{q(raw(c) if raw_names else c)}" for c in columns)
-    return f"JSON_OBJECT({pairs} NULL ON NULL)"
-
-
-def _header(header: tuple[str, str, str], a: Assertion, detail: str) -> str:
-    project, test, target = header
-    return f"{s(project)}, {s(test)}, {s(target)}, {s(a.label)}, {detail}"
-
-
-def _now() -> str:
-    return "CAST(CURRENT_TIMESTAMP AS STRING)"
-
-
-def _violation_select(a: Assertion, target: TargetTable, header: tuple[str, str, str]) -> str:
+def _violation_select(a: Assertion, target: TargetTable, where: tuple[str, str, str]) -> str:
     cols = [c for c, _ in target.columns]
     spec = a.spec
     if a.row_level:
         cond, detail = row_condition(a, target)
-        row = _row_json(cols, raw_names=True)
-        return f"SELECT {_header(header, a, s(detail))}, {row}, {_now()}\nFROM {q('typed')}\nWHERE {cond}"
+        row = row_json(cols, raw_names=True)
+        return (
+            f"SELECT {header(where, a, s(detail))}, {row}, {now()}\nFROM {q('typed')}\nWHERE {cond}"
+        )
     if isinstance(spec, UniqueKey):
-        return _unique_key(a, spec, cols, header)
+        return unique_key_select(a, spec, cols, where)
     if isinstance(spec, ForeignKey):
-        return _foreign_key(a, spec, cols, header)
+        return foreign_key_select(a, spec, cols, where)
     if isinstance(spec, Distribution):
-        return _distribution(a, spec, header)
+        return distribution_select(a, spec, where)
     if isinstance(spec, (Throughput, Freshness)):
-        return _rate(a, spec, header)
+        return rate_select(a, spec, where)
     raise AssertionError(spec)  # pragma: no cover
-
-
-def _num(column: str, raw_name: bool = True) -> str:
-    return f"TRY_CAST({q(raw(column) if raw_name else column)} AS DOUBLE)"
-
-
-def rc(column: str) -> str:
-    """A column's raw text in the `typed` view, quoted."""
-    return q(raw(column))
-
-
-def _lit(value: float) -> str:
-    return f"CAST({value!r} AS DOUBLE)"
 
 
 _TYPE_BAD: dict[TypeName, str] = {
@@ -283,10 +253,10 @@ def row_condition(a: Assertion, target: TargetTable) -> tuple[str, str]:
     if isinstance(spec, Range):
         parts = []
         if spec.min is not None:
-            parts.append(f"{_num(spec.column)} < {_lit(spec.min)}")
+            parts.append(f"{num(spec.column)} < {lit(spec.min)}")
         if spec.max is not None:
-            parts.append(f"{_num(spec.column)} > {_lit(spec.max)}")
-        bad_number = f"({rc(spec.column)} IS NOT NULL AND {_num(spec.column)} IS NULL)"
+            parts.append(f"{num(spec.column)} > {lit(spec.max)}")
+        bad_number = f"({rc(spec.column)} IS NOT NULL AND {num(spec.column)} IS NULL)"
         return "(" + " OR ".join(
             [*parts, bad_number]
         ) + ")", f"{spec.column} outside [{spec.min}, {spec.max}]"
@@ -297,7 +267,7 @@ def row_condition(a: Assertion, target: TargetTable) -> tuple[str, str]:
         )
     if isinstance(spec, MaxLag):
         event = f"TRY_CAST({rc(spec.column)} AS TIMESTAMP(3))"
-        limit = f"CAST({q(KAFKA_TS)} AS TIMESTAMP(3)) - {_interval(spec.max_lag_ms)}"
+        limit = f"CAST({q(KAFKA_TS)} AS TIMESTAMP(3)) - {interval(spec.max_lag_ms)}"
         return (
             f"{event} < {limit}",
             f"{spec.column} lags processing time by more than {format_ms(spec.max_lag_ms)}",
@@ -316,147 +286,10 @@ def _in_values(spec: AcceptedValues) -> str:
         items = ", ".join("TRUE" if v else "FALSE" for v in values)
         return f"({col} IS NOT NULL AND TRY_CAST({col} AS BOOLEAN) NOT IN ({items}))"
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        items = ", ".join(_lit(float(v)) for v in values if isinstance(v, (int, float)))
-        return f"({col} IS NOT NULL AND ({_num(spec.column)} IS NULL OR {_num(spec.column)} NOT IN ({items})))"
+        items = ", ".join(lit(float(v)) for v in values if isinstance(v, (int, float)))
+        return f"({col} IS NOT NULL AND ({num(spec.column)} IS NULL OR {num(spec.column)} NOT IN ({items})))"
     items = ", ".join(s(str(v)) for v in values)
     return f"({col} IS NOT NULL AND {col} NOT IN ({items}))"
-
-
-def _interval(ms: int) -> str:
-    days, rest = divmod(ms, 86_400_000)
-    hours, rest = divmod(rest, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return (
-        f"INTERVAL '{days} {hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}' DAY TO SECOND(3)"
-    )
-
-
-def _window(table: str, ms: int, time_column: str = PROC) -> str:
-    return f"TABLE(TUMBLE(TABLE {q(table)}, DESCRIPTOR({q(time_column)}), {_interval(ms)}))"
-
-
-def _window_json(extra: Sequence[tuple[str, str]]) -> str:
-    pairs = [
-        ("window_start", "CAST(window_start AS STRING)"),
-        ("window_end", "CAST(window_end AS STRING)"),
-        *extra,
-    ]
-    return "JSON_OBJECT(" + ", ".join(f"KEY {s(k)} VALUE {v}" for k, v in pairs) + ")"
-
-
-def _key_text(columns: Sequence[str], prefix: str = "") -> str:
-    return (
-        "CONCAT_WS('|', " + ", ".join(f"COALESCE({prefix}{q(c)}, '<null>')" for c in columns) + ")"
-    )
-
-
-def _unique_key(
-    a: Assertion, spec: UniqueKey, cols: Sequence[str], header: tuple[str, str, str]
-) -> str:
-    detail = f"duplicate {'/'.join(spec.key)}"
-    if spec.window_ms is None:
-        partition = ", ".join(q(c) for c in spec.key)
-        counted = (
-            f"SELECT *, COUNT(*) OVER (PARTITION BY {partition} ORDER BY {q(PROC)} "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __seen FROM src"
-        )
-        return f"SELECT {_header(header, a, s(detail))}, {_row_json(cols)}, {_now()}\nFROM ({counted})\nWHERE __seen > 1"
-    inner = (
-        f"SELECT window_start, window_end, COUNT(*) AS total, COUNT(DISTINCT {_key_text(spec.key)}) AS uniq\n"
-        f"  FROM {_window('src', spec.window_ms)}\n  GROUP BY window_start, window_end"
-    )
-    row = _window_json(
-        [("records", "CAST(total AS STRING)"), ("duplicates", "CAST(total - uniq AS STRING)")]
-    )
-    rate = "CAST(total - uniq AS DOUBLE) / CAST(total AS DOUBLE)"
-    return (
-        f"SELECT {_header(header, a, s(detail + f' rate above {spec.tolerance:.2%} per {format_ms(spec.window_ms)}'))}, {row}, {_now()}\n"
-        f"FROM ({inner})\nWHERE {rate} > {_lit(spec.tolerance)}"
-    )
-
-
-def _foreign_key(
-    a: Assertion, spec: ForeignKey, cols: Sequence[str], header: tuple[str, str, str]
-) -> str:
-    ref = q(f"ref_{spec.ref}")
-    window = _interval(spec.window_ms)
-    join = (
-        f"FROM src AS l LEFT JOIN {ref} AS r ON l.{q(spec.column)} = r.{q(spec.ref_column)} "
-        f"AND r.{q(KAFKA_TS)} BETWEEN l.{q(KAFKA_TS)} - {window} AND l.{q(KAFKA_TS)} + {window}"
-    )
-    detail = f"{spec.column} has no match in {spec.ref}.{spec.ref_column} within {format_ms(spec.window_ms)}"
-    if spec.match_rate >= 1.0:
-        row = _row_json(cols, "l.")
-        return f"SELECT {_header(header, a, s(detail))}, {row}, {_now()}\n{join}\nWHERE r.{q(spec.ref_column)} IS NULL AND l.{q(spec.column)} IS NOT NULL"
-    inner = (
-        f"SELECT window_start, window_end, COUNT(*) AS total, SUM(m) AS hits\n"
-        f"  FROM {_window(f'fk_{a.index}', spec.window_ms, KAFKA_TS)}\n"
-        f"  GROUP BY window_start, window_end"
-    )
-    rate = "CAST(hits AS DOUBLE) / CAST(total AS DOUBLE)"
-    row = _window_json([("records", "CAST(total AS STRING)"), ("matched", "CAST(hits AS STRING)")])
-    detail = (
-        f"match rate of {spec.column} in {spec.ref}.{spec.ref_column} below {spec.match_rate:.2%}"
-    )
-    return f"SELECT {_header(header, a, s(detail))}, {row}, {_now()}\nFROM ({inner})\nWHERE {rate} < {_lit(spec.match_rate)}"
-
-
-def _match_view(a: Assertion, spec: ForeignKey) -> str:
-    """The left interval join as a view (window TVFs take a table name, not a subquery)."""
-    ref = q(f"ref_{spec.ref}")
-    window = _interval(spec.window_ms)
-    matched = f"CASE WHEN r.{q(spec.ref_column)} IS NULL THEN 0 ELSE 1 END"
-    return (
-        f"CREATE TEMPORARY VIEW {q(f'fk_{a.index}')} AS SELECT l.{q(KAFKA_TS)} AS {q(KAFKA_TS)}, {matched} AS m "
-        f"FROM src AS l LEFT JOIN {ref} AS r ON l.{q(spec.column)} = r.{q(spec.ref_column)} "
-        f"AND r.{q(KAFKA_TS)} BETWEEN l.{q(KAFKA_TS)} - {window} AND l.{q(KAFKA_TS)} + {window}"
-    )
-
-
-def _distribution(a: Assertion, spec: Distribution, header: tuple[str, str, str]) -> str:
-    value = _num(spec.column, raw_name=False)
-    sums, checks, extra = [], [], []
-    for i, b in enumerate(spec.buckets):
-        conds = [
-            f"{value} >= {_lit(b.min)}" if b.min is not None else "",
-            f"{value} < {_lit(b.max)}" if b.max is not None else "",
-        ]
-        cond = " AND ".join(c for c in conds if c) or "TRUE"
-        sums.append(f"SUM(CASE WHEN {value} IS NOT NULL AND {cond} THEN 1 ELSE 0 END) AS b{i}")
-        ratio = f"CAST(b{i} AS DOUBLE) / CAST(total AS DOUBLE)"
-        checks.append(f"ABS({ratio} - {_lit(b.expected_ratio)}) > {_lit(b.tolerance)}")
-        extra.append((f"{b.label}", f"CAST({ratio} AS STRING)"))
-    inner = (
-        f"SELECT window_start, window_end, COUNT({value}) AS total, {', '.join(sums)}\n"
-        f"  FROM {_window('src', spec.window_ms)}\n  GROUP BY window_start, window_end"
-    )
-    detail = f"distribution of {spec.column} off per {format_ms(spec.window_ms)}"
-    row = _window_json([("values", "CAST(total AS STRING)"), *extra])
-    return f"SELECT {_header(header, a, s(detail))}, {row}, {_now()}\nFROM ({inner})\nWHERE total > 0 AND ({' OR '.join(checks)})"
-
-
-def _rate(a: Assertion, spec: Throughput | Freshness, header: tuple[str, str, str]) -> str:
-    window_ms = spec.window_ms if isinstance(spec, Throughput) else spec.max_age_ms
-    seconds = window_ms / 1000
-    inner = (
-        f"SELECT window_start, window_end, SUM(n) AS cnt\n"
-        f"  FROM {_window('beats', window_ms)}\n"
-        f"  GROUP BY window_start, window_end"
-    )
-    rate = f"CAST(cnt AS DOUBLE) / {_lit(seconds)}"
-    if isinstance(spec, Freshness):
-        cond, detail = "cnt = 0", f"no record for {format_ms(window_ms)}"
-    else:
-        parts = []
-        if spec.min_per_second is not None:
-            parts.append(f"{rate} < {_lit(spec.min_per_second)}")
-        if spec.max_per_second is not None:
-            parts.append(f"{rate} > {_lit(spec.max_per_second)}")
-        cond = " OR ".join(parts)
-        detail = f"throughput outside [{spec.min_per_second}, {spec.max_per_second}]/s per {format_ms(window_ms)}"
-    row = _window_json([("records", "CAST(cnt AS STRING)")])
-    return f"SELECT {_header(header, a, s(detail))}, {row}, {_now()}\nFROM ({inner})\nWHERE {cond}"
 
 
 def _dlq_table(target: TargetTable, settings: JobSettings) -> str:
@@ -468,7 +301,7 @@ def _dlq_table(target: TargetTable, settings: JobSettings) -> str:
         "properties.bootstrap.servers": settings.bootstrap_servers,
         "format": "json",
     }
-    return f"CREATE TABLE {q('dlq')} (\n" + ",\n".join(cols) + "\n) " + _with(options)
+    return f"CREATE TABLE {q('dlq')} (\n" + ",\n".join(cols) + "\n) " + with_options(options)
 
 
 def _dlq_insert(test: str, row_level: Sequence[Assertion], target: TargetTable) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import Diagnostic
-from streamt.load.model import Project
+from streamt.load.model import Project, TestType
 from streamt.testing.env import env_from_project
 from streamt.testing.junit import to_junit_xml
 from streamt.testing.results import TestResult, blocking_failures
@@ -41,6 +41,14 @@ def blocking_diagnostics(
         return []
     options = RunOptions(tests=frozenset(s.name for s in specs), take_actions=False)
     return blocking_failures(run_project_tests(project, compiled, environ, options))
+
+
+def deploy_continuous_tests(
+    project: Project, compiled: CompileResult | None, environ: Mapping[str, str]
+) -> list[TestResult]:
+    """For `apply` (when enabled): (re)deploy every continuous test's Flink job."""
+    options = RunOptions(types=frozenset({TestType.CONTINUOUS}), deploy=True, take_actions=False)
+    return run_project_tests(project, compiled, environ, options)
 
 
 def names_from_selection(node_ids: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
