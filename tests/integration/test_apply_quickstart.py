@@ -14,7 +14,7 @@ import pytest
 
 from tests.kafka_helpers import produce_json
 
-from .test_apply_support import read_all
+from .test_apply_support import destroy, read_all
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,13 @@ def streamt(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
     )
 
 
-def test_quickstart_applies_runs_and_converges(local_stack):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def quickstart(local_stack):  # type: ignore[no-untyped-def]
+    yield QUICKSTART
+    destroy("my-pipeline", "default")  # frees its Flink slot (the local TaskManager has 4)
+
+
+def test_quickstart_applies_runs_and_converges(quickstart, local_stack):  # type: ignore[no-untyped-def]
     applied = streamt("apply", "-p", str(QUICKSTART), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
 
@@ -45,7 +51,9 @@ def test_quickstart_applies_runs_and_converges(local_stack):  # type: ignore[no-
     mine: list[object] = []
     for _ in range(6):  # the topic is shared with other runs: keep only this run's ids
         out = read_all(local_stack.kafka_bootstrap, "events_clean", expect=1, timeout=30, settle=2)
-        mine = [v for _, v in out if isinstance(v, dict) and str(v.get("event_id", "")).startswith(tag)]
+        mine = [
+            v for _, v in out if isinstance(v, dict) and str(v.get("event_id", "")).startswith(tag)
+        ]
         if len(mine) >= 2:
             break
     assert sorted(mine, key=lambda r: r["event_id"]) == [  # type: ignore[index]

@@ -233,3 +233,11 @@ def cleanup(desired_sets: Sequence[DesiredState], chosen: Systems | None = None)
     existing = {t.name for t in s.kafka.list_topics()}
     if [t for t in topics if t in existing]:
         s.kafka.delete_topics([t for t in topics if t in existing])
+
+
+def destroy(project: str, environment: str = ENV) -> None:
+    """Remove everything the ledger says `project` owns in `environment` (frees Flink slots)."""
+    s = Session(_NoSelect(), systems(), DesiredState(project=project), environment)  # type: ignore[arg-type]
+    plan = s.plan()
+    report = s.apply(plan, ApplyOptions(allow_destructive=True))
+    assert report.ok, [(r.change.address, r.message) for r in report.failed]

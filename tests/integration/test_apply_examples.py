@@ -1,0 +1,145 @@
+"""The example projects, unmodified, applied through the CLI on the real stack: produce input
+rows, read every output topic, assert the exact rows; then tear the deployment down (the local
+TaskManager has 4 slots).
+
+The example topics are shared with other runs, so every run tags its ids and uses event times
+later than any earlier run's (windows only close forwards)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.kafka_helpers import produce_json
+
+from .test_apply_support import destroy, read_all
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def streamt(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "streamt", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def future_base() -> datetime:
+    """An hour boundary strictly after every earlier run's event times (x200 the wall clock)."""
+    now = datetime.now(timezone.utc)
+    ahead = T0 + (now - T0) * 200
+    return ahead.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def ts(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def norm_ts(value: object) -> str:
+    text = str(value).replace("T", " ").rstrip("Z")
+    return ts(datetime.fromisoformat(text))
+
+
+def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    mine: list[dict] = []  # type: ignore[type-arg]
+    while time.monotonic() < deadline:
+        rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
+        mine = [v for _, v in rows if isinstance(v, dict) and keep(v)]
+        if len(mine) >= expect:
+            time.sleep(3)
+            rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
+            return [v for _, v in rows if isinstance(v, dict) and keep(v)]
+        time.sleep(2)
+    return mine
+
+
+@pytest.fixture
+def payments(local_stack, tmp_path):  # type: ignore[no-untyped-def]
+    """examples/payments with one change: `parallelism: 2` of revenue_per_minute is dropped.
+    The local TaskManager has 4 slots and the example's four jobs need 5 with it (the job then
+    keeps RESTARTING with NoResourceAvailable, which apply reports as a failed step)."""
+    text = (ROOT / "examples" / "payments" / "stream_project.yml").read_text()
+    assert "        parallelism: 2\n" in text
+    (tmp_path / "stream_project.yml").write_text(text.replace("        parallelism: 2\n", ""))
+    yield tmp_path
+    destroy("payments", "default")
+
+
+def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_stack):  # type: ignore[no-untyped-def]
+    applied = streamt("apply", "-p", str(payments), "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    tag, base = uuid.uuid4().hex[:6], future_base()
+
+    def pay(pid: str, cust: str, amount: float, cur: str, status: str | None, sec: int) -> dict:  # type: ignore[type-arg]
+        return {
+            "payment_id": f"{tag}-{pid}",
+            "customer_id": f"{tag}-{cust}",
+            "amount": amount,
+            "currency": cur,
+            "status": status,
+            "paid_at": ts(base + timedelta(seconds=sec)),
+        }
+
+    rows = [
+        pay("p1", "c1", 10.0, "EUR", "paid", 0),
+        pay("p2", "c1", 5.5, "EUR", "paid", 10),
+        pay("p3", "c2", -3.0, "EUR", "paid", 20),
+        pay("p4", "c2", 7.25, "USD", "paid", 30),
+        pay("p5", "c2", 2.0, "EUR", None, 40),
+        pay("p6", "c3", 1.0, "EUR", "refunded", 70),
+        pay("flush", "c9", 0.01, "EUR", "paid", 7200),
+    ]
+    produce_json("localhost:9092", "payments.raw.v1", rows)
+    mine = lambda v: str(v.get("payment_id", "")).startswith(tag)  # noqa: E731
+
+    validated = collect("payments_validated", mine, 5)
+    assert sorted(v["payment_id"].split("-")[1] for v in validated) == [
+        "flush",
+        "p1",
+        "p2",
+        "p4",
+        "p6",
+    ]
+    eur = collect("payments_eur", mine, 4)
+    assert sorted(
+        (v["payment_id"].split("-")[1], float(v["amount"]), v["status"]) for v in eur
+    ) == [
+        ("flush", 0.01, "PAID"),
+        ("p1", 10.0, "PAID"),
+        ("p2", 5.5, "PAID"),
+        ("p6", 1.0, "REFUNDED"),
+    ]
+    per_minute = collect(
+        "revenue_per_minute", lambda v: str(v.get("customer_id", "")).startswith(tag), 2
+    )
+    assert sorted(
+        (
+            norm_ts(v["window_start"]),
+            v["customer_id"].split("-")[1],
+            float(v["revenue"]),
+            v["payments"],
+        )
+        for v in per_minute
+    ) == [
+        (ts(base), "c1", 15.5, 2),
+        (ts(base + timedelta(minutes=1)), "c3", 1.0, 1),
+    ]
+    hourly = collect(
+        "hourly_revenue", lambda v: norm_ts(v.get("hour", "1970-01-01 00:00:00")) == ts(base), 1
+    )
+    assert [float(v["revenue"]) for v in hourly] == [16.5]
+
+    plan = streamt("plan", "-p", str(payments), "--detailed-exitcode")
+    assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout + plan.stderr
