@@ -8,7 +8,6 @@ did-you-mean come from walking the model class along the error path.
 from __future__ import annotations
 
 import difflib
-import enum
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -79,7 +78,7 @@ def _field(cls: type[BaseModel], key: int | str) -> Any:
     return None
 
 
-def _clean_loc(loc: tuple[int | str, ...], cls: type[BaseModel]) -> tuple[int | str, ...]:
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     """Drop pydantic's union-branch / validator markers (e.g. 'function-before[...]')."""
     return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p == "str")))
 
@@ -103,7 +102,7 @@ def _one(
     what: str,
     node: str,
 ) -> Diagnostic:
-    loc = _clean_loc(tuple(err["loc"]), cls)
+    loc = _clean_loc(tuple(err["loc"]))
     path = ".".join(str(p) for p in loc)
     key = str(loc[-1]) if loc else ""
     kind = err["type"]
@@ -151,7 +150,3 @@ def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
             seen.add(key)
             out.append(d)
     return out
-
-
-def enum_values(cls: type[enum.Enum]) -> list[str]:
-    return [str(m.value) for m in cls]

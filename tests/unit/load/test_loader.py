@@ -309,3 +309,31 @@ def test_unknown_environment_lists_the_known_ones(tmp_path: Path) -> None:
     assert (diag.code, diag.hint) == ("L012", "available: dev")
     bad = load_project(tmp_path, env="../etc")
     assert [d.code for d in bad.diagnostics] == ["L012"]
+
+
+def test_misspelled_keys_in_header_sections(tmp_path: Path) -> None:
+    result = load(
+        tmp_path,
+        "project: {name: p, versoin: 1}\nruntime:\n  kafka: {bootstrap_server: x}\n"
+        "rules:\n  topics:\n    min_partitons: 3\n",
+    )
+    assert [
+        (d.code, d.message, d.location.line, d.location.column, d.hint) for d in result.diagnostics
+    ] == [
+        ("L005", "unknown key 'versoin' in project", 1, 20, "did you mean 'version'?"),
+        (
+            "L005",
+            "unknown key 'kafka.bootstrap_server' in runtime",
+            3,
+            11,
+            "did you mean 'bootstrap_servers'?",
+        ),
+        (
+            "L005",
+            "unknown key 'topics.min_partitons' in rules",
+            6,
+            5,
+            "did you mean 'min_partitions'?",
+        ),
+    ]
+    assert result.project is None
