@@ -5,6 +5,8 @@ INSERT is EXPLAINed (planning only: nothing is submitted, no data needed).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from streamt.adapters.flink import FlinkClient
@@ -134,3 +136,58 @@ def test_example_output_types_match_flink(example: str, flink: FlinkClient) -> N
         ]
         ours = [_ours(c) for c in result.nodes[job.node].columns]
         assert theirs == ours, job.name
+
+
+FORMATS_PROJECT = """\
+project: {name: fmt}
+sources:
+  - name: keyed
+    topic: keyed.v1
+    key: id
+    columns: [{name: id, type: STRING}, {name: v, type: INT}]
+  - name: keyed2
+    topic: keyed2.v1
+    key: [a, b]
+    columns: [{name: a, type: STRING}, {name: b, type: INT}, {name: v, type: INT}]
+  - name: lines
+    topic: lines.v1
+    format: raw
+    columns: [{name: line, type: STRING}]
+  - name: csvs
+    topic: csvs.v1
+    format: csv
+    startup_mode: latest
+    columns: [{name: a, type: STRING}, {name: n, type: INT}]
+  - name: since
+    topic: since.v1
+    startup_mode: timestamp
+    startup_timestamp_ms: 1700000000000
+    columns: [{name: a, type: STRING}, {name: p, proctime: true}]
+  - name: customers
+    topic: pg.customers
+    format: debezium-json
+    key: id
+    columns: [{name: id, type: BIGINT}, {name: name, type: STRING}]
+models:
+  - {name: m_keyed, sql: "SELECT id, v FROM {{ source('keyed') }}"}
+  - {name: m_keyed2, key: [a, b], sql: "SELECT a, b, v FROM {{ source('keyed2') }}"}
+  - {name: m_keyed2_down, sql: "SELECT a, b FROM {{ ref('m_keyed2') }}"}
+  - {name: m_lines, sql: "SELECT UPPER(line) AS line FROM {{ source('lines') }}"}
+  - {name: m_csv, sql: "SELECT a, n * 2 AS n2 FROM {{ source('csvs') }}"}
+  - {name: m_since, sql: "SELECT a, p FROM {{ source('since') }}"}
+  - {name: m_cdc, sql: "SELECT id, UPPER(name) AS name FROM {{ source('customers') }}"}
+  - {name: m_cdc_down, sql: "SELECT name, COUNT(*) AS n FROM {{ ref('m_cdc') }} GROUP BY name"}
+"""
+
+
+def test_source_formats_keys_and_startup_modes_pass_the_planner(
+    tmp_path: Path, flink: FlinkClient
+) -> None:
+    """Kafka options (key fields, raw/csv/debezium-json, startup modes, upsert reads) are
+    validated by the real connector factories during EXPLAIN."""
+    (tmp_path / "stream_project.yml").write_text(FORMATS_PROJECT)
+    result, _ = compile_dir(tmp_path)
+    assert not [d.render() for d in result.diagnostics if d.is_error]
+    failures = {j.name: flink.explain(list(j.statements)) for j in result.desired.jobs}
+    assert len(failures) == 8
+    assert not {k: v for k, v in failures.items() if v}
