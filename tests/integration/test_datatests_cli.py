@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from streamt.cli import cli
 from streamt.local.endpoints import Endpoints
 from streamt.testing.kafka_io import OutRow, produce_rows
-from tests.integration.datatests_helpers import create_topics, unique, write_project
+from tests.integration.test_datatests_support import create_topics, unique, write_project
 
 pytestmark = pytest.mark.integration
 

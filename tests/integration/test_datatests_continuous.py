@@ -30,7 +30,7 @@ from streamt.testing.env import env_from_project
 from streamt.testing.kafka_io import OutRow, produce_rows, read_records
 from streamt.testing.results import Status
 from streamt.testing.runner import RunOptions, run_tests
-from tests.integration.datatests_helpers import create_topics, unique, write_project
+from tests.integration.test_datatests_support import create_topics, unique, write_project
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from streamt.local.endpoints import Endpoints
 from streamt.testing.kafka_io import OutRow, produce_rows
 from streamt.testing.results import Status
 from streamt.testing.runner import RunOptions, run_tests
-from tests.integration.datatests_helpers import (
+from tests.integration.test_datatests_support import (
     create_topics,
     env_for,
     now_ms,

@@ -1,4 +1,4 @@
-"""Helpers for the data-test integration tests: a project on disk, topics, a TestEnv."""
+"""Support for the data-test integration tests (no tests here): a project on disk, topics, a TestEnv."""
 
 from __future__ import annotations
 
