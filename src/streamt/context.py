@@ -161,7 +161,8 @@ class Context:
         return self._lock
 
     def compile(self, select: str | None = None) -> CompileResult:
-        """Compile (in memory); raises with every error if the project does not compile."""
+        """Compile (in memory); raises with every error if the project does not compile or
+        breaks a validation rule (invalid names, governance)."""
         from streamt.compile import compile_project
 
         project, graph = self.load(), self.graph()
@@ -169,8 +170,12 @@ class Context:
         if lock_diags:
             raise StreamtError(lock_diags)
         result = compile_project(project, graph, select=self.select(select), lock=lock)
-        if has_errors(result.diagnostics):
-            raise StreamtError(sorted_diagnostics(result.diagnostics))
+        from streamt.validate import validate_project
+
+        # names, topics and governance rules gate every artifact (compile, plan, apply)
+        problems = [*result.diagnostics, *validate_project(project, graph, result.desired)]
+        if has_errors(problems):
+            raise StreamtError(sorted_diagnostics(d for d in problems if d.is_error))
         return result
 
     def validate(

@@ -169,3 +169,12 @@ def test_validate_includes_data_test_checks_once(
     write(tmp_path, {"stream_project.yml": VALID + target})
     code, out, _ = run(["validate", "-p", str(tmp_path), "--format", "json"], capsys)
     assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["G001"]  # not also T008
+
+
+def test_compile_refuses_a_project_that_breaks_a_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"stream_project.yml": VALID + "rules: {topics: {min_partitions: 3}}\n"})
+    code, _, err = run(["compile", "-p", str(tmp_path), "--dry-run"], capsys)
+    assert code == 1
+    assert "error V030: topic 'big_orders' has partitions 1" in err
