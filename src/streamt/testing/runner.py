@@ -9,7 +9,7 @@ failure of one test is its ERROR result, never an exception for the run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from streamt.adapters.protocols import AdapterError
@@ -45,8 +45,11 @@ class RunOptions:
     take_actions: bool = True  # False: no alert / pause_model (apply checking block_deploy)
 
 
-def selected_specs(project: Project, options: RunOptions) -> list[TestSpec]:
-    diags = check_tests(project)
+def selected_specs(
+    project: Project, options: RunOptions, columns: Mapping[str, Sequence[str]] | None = None
+) -> list[TestSpec]:
+    """The tests to run; raises `StreamtError` with every static problem (`check_tests`)."""
+    diags = check_tests(project, columns)
     if has_errors(diags):
         raise StreamtError(diags)
     specs = [parse_test(t, project.defaults.tests.sample_size)[0] for t in project.tests]
@@ -118,7 +121,8 @@ def run_tests(
     )
     topics = {m.name: m.topic_name for m in project.models}
     results = []
-    for spec in selected_specs(project, options):
+    columns = {name: [c for c, _ in t.columns] for name, t in tables.items() if t.columns}
+    for spec in selected_specs(project, options, columns):
         started = time.monotonic()
         dlq = _dlq_topic(spec, topics)
         result = _run_one(spec, tables, env, options, dlq, unit_runner)
