@@ -177,6 +177,14 @@ models:
   - {name: m_since, sql: "SELECT a, p FROM {{ source('since') }}"}
   - {name: m_cdc, sql: "SELECT id, UPPER(name) AS name FROM {{ source('customers') }}"}
   - {name: m_cdc_down, sql: "SELECT name, COUNT(*) AS n FROM {{ ref('m_cdc') }} GROUP BY name"}
+  - name: m_masked
+    sql: "SELECT id, v, CAST(v AS STRING) AS s, 'x' AS r FROM {{ source('keyed') }}"
+    security:
+      policies:
+        - {mask: {column: id, method: hash}}
+        - {mask: {column: v, method: "null"}}
+        - {mask: {column: s, method: partial}}
+        - {mask: {column: r, method: redact}}
 """
 
 
@@ -184,10 +192,10 @@ def test_source_formats_keys_and_startup_modes_pass_the_planner(
     tmp_path: Path, flink: FlinkClient
 ) -> None:
     """Kafka options (key fields, raw/csv/debezium-json, startup modes, upsert reads) are
-    validated by the real connector factories during EXPLAIN."""
+    validated by the real connector factories during EXPLAIN; masked outputs type-check."""
     (tmp_path / "stream_project.yml").write_text(FORMATS_PROJECT)
     result, _ = compile_dir(tmp_path)
     assert not [d.render() for d in result.diagnostics if d.is_error]
     failures = {j.name: flink.explain(list(j.statements)) for j in result.desired.jobs}
-    assert len(failures) == 8
+    assert len(failures) == 9
     assert not {k: v for k, v in failures.items() if v}

@@ -12,6 +12,7 @@ from sqlglot import exp
 from streamt.compile.specs import ChangelogMode, Fingerprint, FlinkJobSpec, digest
 from streamt.load.model import Model
 from streamt.sql import Column, TableDDL, create_table, create_view, insert_into, set_option
+from streamt.sql.ddl import Rewrite
 from streamt.sql.schema import TableSchema
 
 DEFAULT_CHECKPOINT_MS = 10_000
@@ -42,6 +43,8 @@ def job_config(model: Model, project: str) -> dict[str, str]:
     config["execution.checkpointing.interval"] = f"{interval} ms"
     if flink.state_ttl_ms is not None and flink.state_ttl_ms > 0:
         config["table.exec.state.ttl"] = f"{flink.state_ttl_ms} ms"
+    if flink.state_backend:
+        config["state.backend.type"] = flink.state_backend
     return config
 
 
@@ -63,6 +66,8 @@ def build_job(
     tree: exp.Expr | None,
     sink_topic: str,
     changelog: ChangelogMode,
+    query_columns: Sequence[Column] = (),
+    rewrites: Mapping[str, Rewrite] | None = None,
 ) -> FlinkJobSpec:
     config = job_config(model, project)
     statements = [set_option(k, v) for k, v in config.items()]
@@ -71,7 +76,14 @@ def build_job(
     statements.append(
         create_table(TableDDL(output.name, sink_columns, output_options, output.primary_key))
     )
-    statements.append(insert_into(output.name, tree if tree is not None else query, output.columns))
+    statements.append(
+        insert_into(
+            output.name,
+            tree if tree is not None else query,
+            query_columns or output.columns,
+            rewrites,
+        )
+    )
     return FlinkJobSpec(
         node=node,
         name=model.name,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import gateway_rule
 from streamt.compile.jobs import InputTable, build_job, pipeline_name
+from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql
 from streamt.compile.result import CompiledNode
 from streamt.compile.specs import ChangelogMode, GatewayRuleSpec, Materialization
@@ -16,6 +17,7 @@ from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.load.model import Materialized, Model
 from streamt.sql import Column, QueryAnalysis, TableSchema
+from streamt.sql.ddl import Rewrite
 from streamt.sql.types import TIMESTAMP3
 
 if TYPE_CHECKING:
@@ -57,6 +59,9 @@ def emit_model(
     gateway = run.project.runtime.gateway is not None
     wants_rule = gateway or model.materialized is Materialized.VIRTUAL_TOPIC
     rule = _rule(run, analysis, model, nid, sources, refs) if wants_rule else None
+    rewrites, columns = masks(model, nid, analysis.columns, diags)
+    if rewrites:
+        rule = None  # a Gateway rule here only filters and projects
     if rule is not None and _feeds_connector(run, nid):
         rule = None
         if model.materialized is Materialized.VIRTUAL_TOPIC:
@@ -94,7 +99,7 @@ def emit_model(
         model.name,
         model.topic_name,
         mat,
-        _declared_event_time(model, _one_rowtime(analysis.columns), nid, diags),
+        _declared_event_time(model, _one_rowtime(columns), nid, diags),
         ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         tuple(key) if updating else tuple(model.key),
         _rowtime_name(model, rowtime),
@@ -114,7 +119,7 @@ def emit_model(
             inputs.extend(_ref_inputs(run, r, names[("ref", r)], group, analysis))
         run.job_inputs[f"__vt__{model.name}"] = tuple(_dedupe(inputs))
         return
-    _flink(run, model, nid, analysis, names, sources, refs, key)
+    _flink(run, model, nid, analysis, names, sources, refs, key, (rewrites, columns))
 
 
 def _key(
@@ -179,8 +184,10 @@ def _flink(
     sources: Sequence[str],
     refs: Sequence[str],
     key: tuple[str, ...],
+    masking: tuple[dict[str, Rewrite], tuple[Column, ...]],
 ) -> None:
     project = run.project
+    rewrites, masked_columns = masking
     group = pipeline_name(project.name, model.name)
     inputs: list[InputTable] = []
     for s in sources:
@@ -188,7 +195,7 @@ def _flink(
     for r in refs:
         inputs.extend(_ref_inputs(run, r, names[("ref", r)], group, analysis))
     updating = analysis.updating
-    output = TableSchema(model.name, analysis.columns, primary_key=key if updating else ())
+    output = TableSchema(model.name, masked_columns, primary_key=key if updating else ())
     options = topic_options(
         model.topic_name,
         project.runtime,
@@ -208,6 +215,8 @@ def _flink(
         tree=analysis.tree,
         sink_topic=model.topic_name,
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
+        query_columns=analysis.columns,
+        rewrites=rewrites,
     )
     run.jobs.append(job)
     run.job_inputs[model.name] = tuple(_dedupe(inputs))

@@ -8,7 +8,7 @@ No I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -82,25 +82,45 @@ def set_option(key: str, value: str) -> str:
     return _generate(exp.Set(expressions=[item]))
 
 
-def insert_into(table: str, query: str | exp.Expr, columns: Sequence[Column] = ()) -> str:
-    """INSERT INTO `table` the query whose output is `columns`. Flink writes at most one rowtime
-    column into a sink: every rowtime column after the first is CAST to a plain timestamp."""
+Rewrite = Callable[[exp.Expr], exp.Expr]
+
+
+def insert_into(
+    table: str,
+    query: str | exp.Expr,
+    columns: Sequence[Column] = (),
+    rewrites: Mapping[str, Rewrite] | None = None,
+) -> str:
+    """INSERT INTO `table` the query whose output is `columns`.
+
+    Flink writes at most one rowtime column into a sink: every rowtime column after the first
+    is CAST to a plain timestamp. `rewrites` maps an output column to a function building its
+    replacement from a reference to it (masking); both wrap the query in an outer SELECT."""
     tree = _query_tree(query)
     rowtimes = [c for c in columns if c.rowtime]
-    if len(rowtimes) > 1:
-        tree = _materialized(tree, columns, {c.name for c in rowtimes[1:]})
+    changes: dict[str, Rewrite] = dict(rewrites or {})
+    for col in rowtimes[1:]:
+        changes.setdefault(col.name, _plain_timestamp(col))
+    if changes:
+        tree = _outer_select(tree, columns, changes)
     return _generate(exp.Insert(this=_table(table), expression=tree))
 
 
-def _materialized(tree: exp.Expr, columns: Sequence[Column], cast: set[str]) -> exp.Expr:
+def _plain_timestamp(col: Column) -> Rewrite:
+    def cast(ref: exp.Expr) -> exp.Expr:
+        return exp.Cast(this=ref, to=datatype_node(col.type.with_nullable(True)))
+
+    return cast
+
+
+def _outer_select(
+    tree: exp.Expr, columns: Sequence[Column], changes: Mapping[str, Rewrite]
+) -> exp.Expr:
     items: list[exp.Expr] = []
     for col in columns:
         ref = exp.column(_ident(col.name))
-        if col.name in cast:
-            to = datatype_node(col.type.with_nullable(True))
-            items.append(exp.alias_(exp.Cast(this=ref, to=to), _ident(col.name)))
-        else:
-            items.append(ref)
+        change = changes.get(col.name)
+        items.append(exp.alias_(change(ref), _ident(col.name)) if change else ref)
     subquery = exp.Subquery(this=tree, alias=exp.TableAlias(this=_ident("q")))
     return exp.select(*items).from_(subquery)
 

@@ -495,3 +495,45 @@ def test_positions_after_a_ref_map_back_to_the_template(tmp_path: Path) -> None:
     (diag,) = [d for d in result.diagnostics if d.is_error]
     line_text = (tmp_path / "stream_project.yml").read_text().splitlines()[diag.location.line - 1]
     assert line_text[diag.location.column - 1 :].startswith("ammount")
+
+
+def test_mask_policies_rewrite_the_output(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: masked
+          sql: SELECT order_id, customer_id, amount, ts FROM {{ source("orders") }}
+          security:
+            policies:
+              - mask: {column: customer_id, method: hash}
+              - mask: {column: order_id, method: partial, for_roles: [support]}
+              - mask: {column: amount, method: "null"}
+        """),
+    )
+    assert "C031" in codes(result) and not [d for d in result.diagnostics if d.is_error]
+    insert = result.desired.jobs[0].statements[-1]
+    assert "SHA256(CAST(`customer_id` AS STRING)) AS `customer_id`" in insert
+    assert "REGEXP_REPLACE(CAST(`order_id` AS STRING), '.(?=.{4})', '*') AS `order_id`" in insert
+    assert "CAST(NULL AS DOUBLE) AS `amount`" in insert
+    cols = {c.name: c.type.sql() for c in result.nodes["model.shop.masked"].columns}
+    assert cols == {
+        "order_id": "STRING",
+        "customer_id": "STRING",
+        "amount": "DOUBLE",
+        "ts": "TIMESTAMP(3)",
+    }
+
+
+def test_masking_an_unknown_column_is_an_error(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: masked
+          sql: SELECT order_id FROM {{ source("orders") }}
+          security:
+            policies:
+              - mask: {column: nope, method: redact}
+        """),
+    )
+    assert [d.code for d in result.diagnostics if d.is_error] == ["C005"]
+    assert not result.desired.jobs
