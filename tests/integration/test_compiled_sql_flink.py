@@ -199,3 +199,25 @@ def test_source_formats_keys_and_startup_modes_pass_the_planner(
     failures = {j.name: flink.explain(list(j.statements)) for j in result.desired.jobs}
     assert len(failures) == 9
     assert not {k: v for k, v in failures.items() if v}
+
+
+def test_compiled_connectors_pass_connect_validation(local_stack: Endpoints) -> None:
+    """Kafka Connect's own config validation accepts the compiled sink connector (with the
+    MaskField transform streamt adds for mask policies); placeholders get test values."""
+    from streamt.adapters.connect import ConnectClient
+
+    connect = ConnectClient(http_client(local_stack.connect_url))
+    result, _ = compile_dir(EXAMPLES / "clickstream")
+    (conn,) = result.desired.connectors
+    config = {
+        k: v.replace("${PG_USER}", "u").replace("${PG_PASSWORD}", "p")
+        for k, v in conn.config.items()
+    }
+    assert connect.validate_connector(conn.name, config) == []
+    masked = {
+        **config,
+        "transforms": "streamt_mask",
+        "transforms.streamt_mask.type": "org.apache.kafka.connect.transforms.MaskField$Value",
+        "transforms.streamt_mask.fields": "page",
+    }
+    assert connect.validate_connector(conn.name, masked) == []

@@ -36,9 +36,24 @@ def connector_spec(model: Model, node: str, topics: Sequence[str]) -> ConnectorS
     config.setdefault("connector.class", connector_class(conn.type))
     config.setdefault("tasks.max", "1")
     config["topics"] = ",".join(topics)
+    config.update(_mask_transforms(model, config))
     return ConnectorSpec(
         name=model.name, config=dict(sorted(config.items())), topics=tuple(topics), node=node
     )
+
+
+def _mask_transforms(model: Model, config: dict[str, str]) -> dict[str, str]:
+    """Mask policies on a sink: Kafka Connect's MaskField SMT blanks those fields."""
+    fields = [p.mask.column for p in model.security.policies if p.mask is not None]
+    if not fields:
+        return {}
+    name = "streamt_mask"
+    existing = [t for t in config.get("transforms", "").split(",") if t.strip()]
+    return {
+        "transforms": ",".join([*existing, name]),
+        f"transforms.{name}.type": "org.apache.kafka.connect.transforms.MaskField$Value",
+        f"transforms.{name}.fields": ",".join(fields),
+    }
 
 
 def gateway_rule(

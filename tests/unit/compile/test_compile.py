@@ -537,3 +537,22 @@ def test_masking_an_unknown_column_is_an_error(tmp_path: Path) -> None:
     )
     assert [d.code for d in result.diagnostics if d.is_error] == ["C005"]
     assert not result.desired.jobs
+
+
+def test_mask_policies_on_a_sink_use_the_maskfield_transform(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: big
+          sql: SELECT order_id, customer_id FROM {{ source("orders") }}
+        - name: to_pg
+          from: big
+          security: {policies: [{mask: {column: customer_id}}]}
+          advanced:
+            connector: {type: jdbc-sink, config: {transforms: route, transforms.route.type: X}}
+        """),
+    )
+    config = result.desired.connectors[0].config
+    assert config["transforms"] == "route,streamt_mask"
+    assert config["transforms.streamt_mask.type"].endswith("MaskField$Value")
+    assert config["transforms.streamt_mask.fields"] == "customer_id"
