@@ -225,3 +225,89 @@ def test_clickstream_interval_join_updating_aggregate_and_dedup(clickstream, loc
     }
     plan = streamt("plan", "-p", str(clickstream), "--detailed-exitcode")
     assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout + plan.stderr
+
+
+@pytest.fixture
+def avro_orders(local_stack, tmp_path):  # type: ignore[no-untyped-def]
+    """examples/avro_orders plus the Flink cluster in `runtime:`: the example declares kafka and
+    schema_registry only, and a declared runtime is not completed with local defaults, so
+    unmodified it plans `A010 the project needs flink but runtime: configures none`."""
+    text = (ROOT / "examples" / "avro_orders" / "stream_project.yml").read_text()
+    flink = (
+        "  flink:\n    default: local\n    clusters:\n      local:\n"
+        "        rest_url: http://localhost:8082\n        sql_gateway_url: http://localhost:8084\n"
+    )
+    anchor = "  schema_registry:\n    url: http://localhost:8081\n"
+    assert anchor in text
+    (tmp_path / "stream_project.yml").write_text(text.replace(anchor, anchor + flink))
+    yield tmp_path
+    destroy("avro-orders", "default")
+
+
+def avro_bytes(schema_id: int, schema: dict, record: dict) -> bytes:  # type: ignore[type-arg]
+    import io
+    import struct
+
+    import fastavro
+
+    out = io.BytesIO()
+    out.write(b"\x00" + struct.pack(">I", schema_id))
+    fastavro.schemaless_writer(out, fastavro.parse_schema(schema), record)
+    return out.getvalue()
+
+
+def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # type: ignore[no-untyped-def]
+    import json
+
+    from confluent_kafka import Producer
+
+    from streamt.adapters import SchemaRegistryClient, http_client
+
+    applied = streamt("apply", "-p", str(avro_orders), "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    registry = SchemaRegistryClient(http_client(local_stack.schema_registry_url))
+    subject = next(s for s in registry.list_subjects() if s.subject == "orders.avro.v1-value")
+    schema = json.loads(subject.schema)
+    tag, base = uuid.uuid4().hex[:6], future_base()
+
+    def order(oid: str, cust: str, amount: float, status: str | None, sec: int) -> dict:  # type: ignore[type-arg]
+        millis = int((base + timedelta(seconds=sec)).timestamp() * 1000)
+        return {
+            "order_id": f"{tag}-{oid}",
+            "customer_id": cust,
+            "amount": amount,
+            "status": status,
+            "order_ts": millis,
+        }
+
+    orders = [
+        order("o1", "c1", 10.0, "paid", 0),
+        order("o2", "c2", -1.0, None, 5),
+        order("o3", "c3", 2.5, None, 20),
+        order("o4", "c1", 4.0, "paid", 70),
+        order("flush", "c9", 0.5, None, 600),
+    ]
+    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
+    for o in orders:
+        producer.produce("orders.avro.v1", value=avro_bytes(subject.schema_id, schema, o))
+    assert producer.flush(15) == 0
+
+    clean = collect("orders_clean", lambda v: str(v.get("order_id", "")).startswith(tag), 4)
+    assert sorted(
+        (v["order_id"][7:], v["amount"], v["status"], norm_ts(v["order_ts"])) for v in clean
+    ) == [
+        ("flush", 0.5, "new", ts(base + timedelta(seconds=600))),
+        ("o1", 10.0, "paid", ts(base)),
+        ("o3", 2.5, "new", ts(base + timedelta(seconds=20))),
+        ("o4", 4.0, "paid", ts(base + timedelta(seconds=70))),
+    ]
+    mine = {ts(base), ts(base + timedelta(minutes=1))}
+    per_minute = collect(
+        "orders_per_minute",
+        lambda v: norm_ts(v.get("window_start", "1970-01-01 00:00:00")) in mine,
+        2,
+    )
+    assert sorted((norm_ts(v["window_start"]), v["orders"], v["total"]) for v in per_minute) == [
+        (ts(base), 2, 12.5),
+        (ts(base + timedelta(minutes=1)), 1, 4.0),
+    ]
