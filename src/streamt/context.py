@@ -74,6 +74,7 @@ class Context:
     project_dir: Path = field(default_factory=Path.cwd)
     env: str | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    dotenv: bool = True  # layer <project>/.env and .env.<env> under `environ` (environ wins)
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
     _lock: tuple[SchemaLock | None, list[Diagnostic]] | None = field(
@@ -85,6 +86,8 @@ class Context:
         if self.env is None and (self._root() / "environments").is_dir():
             # STREAMT_ENV only selects an overlay in a project that has environments/
             self.env = self.environ.get("STREAMT_ENV") or None
+        if self.dotenv:
+            self.environ = {**_dotenv(self._root(), self.env), **self.environ}
 
     # ------------------------------------------------------------------ load / graph
     def load_result(self) -> LoadResult:
@@ -341,6 +344,21 @@ class Context:
         from streamt.artifacts import write_artifacts
 
         return write_artifacts(result, out_dir)
+
+
+def _dotenv(root: Path, env: str | None) -> dict[str, str]:
+    """Variables from `.env` then `.env.<env>` in the project root (later files win)."""
+    from streamt.config.env import parse_dotenv
+
+    values: dict[str, str] = {}
+    for name in (".env", f".env.{env}" if env else ""):
+        path = root / name if name else None
+        if path is not None and path.is_file():
+            try:
+                values.update(parse_dotenv(path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return values
 
 
 def _without_duplicate_targets(

@@ -3,7 +3,13 @@
 Pure: values in, values out. Never reads or writes `os.environ`; callers pass a mapping.
 """
 
-from streamt.config.env import missing_variable_diagnostics, placeholders, resolve, resolve_tree
+from streamt.config.env import (
+    missing_variable_diagnostics,
+    parse_dotenv,
+    placeholders,
+    resolve,
+    resolve_tree,
+)
 from streamt.config.environments import EnvironmentConfig
 from streamt.config.runtime import RuntimeConfig, local_runtime
 
@@ -12,6 +18,7 @@ __all__ = [
     "RuntimeConfig",
     "local_runtime",
     "missing_variable_diagnostics",
+    "parse_dotenv",
     "placeholders",
     "resolve",
     "resolve_tree",

@@ -90,3 +90,28 @@ def missing_variable_diagnostics(
                 )
             )
     return diags
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """`KEY=value` lines of a `.env` file (`export ` prefix, quotes and `#` comments allowed).
+
+    Values are taken literally (no `${VAR}` expansion inside .env); malformed lines are skipped.
+    """
+    out: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not _is_name(key):
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out[key] = value
+    return out

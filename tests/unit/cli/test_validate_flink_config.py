@@ -32,3 +32,18 @@ def test_flink_check_reports_an_unset_variable_where_it_is_used(tmp_path: Path) 
     (diag,) = [d for d in report.diagnostics if d.is_error]
     assert (diag.code, diag.message) == ("L030", "environment variable GW is not set")
     assert diag.location == Location("stream_project.yml", 7, 43)
+
+
+def test_dotenv_files_feed_variables_and_the_real_environment_wins(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "stream_project.yml": PROJECT,
+            ".env": "GW=http://from-dotenv:1\nOTHER=base\n",
+            ".env.prod": "OTHER=prod\n",
+            "environments/prod.yml": "environment: {description: p}\n",
+        },
+    )
+    ctx = Context(tmp_path, env="prod", environ={"GW": "http://real:1"})
+    assert ctx.environ["GW"] == "http://real:1" and ctx.environ["OTHER"] == "prod"
+    assert Context(tmp_path, environ={}, dotenv=False).environ == {}

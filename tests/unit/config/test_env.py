@@ -1,6 +1,12 @@
 import pytest
 
-from streamt.config import missing_variable_diagnostics, placeholders, resolve, resolve_tree
+from streamt.config import (
+    missing_variable_diagnostics,
+    parse_dotenv,
+    placeholders,
+    resolve,
+    resolve_tree,
+)
 from streamt.diagnostics import Location
 
 
@@ -28,3 +34,17 @@ def test_missing_variables_are_placed_diagnostics() -> None:
         where,
     )
     assert diag.hint.startswith("export B=")
+
+
+def test_parse_dotenv() -> None:
+    text = (
+        "# comment\nA=1\nexport B = two \nC='quoted # not a comment'\nD=\"x\"\n"
+        "E=value # trailing\nnot a line\n1BAD=x\n"
+    )
+    assert parse_dotenv(text) == {
+        "A": "1",
+        "B": "two",
+        "C": "quoted # not a comment",
+        "D": "x",
+        "E": "value",
+    }
