@@ -178,3 +178,18 @@ def test_compile_refuses_a_project_that_breaks_a_rule(
     code, _, err = run(["compile", "-p", str(tmp_path), "--dry-run"], capsys)
     assert code == 1
     assert "error V030: topic 'big_orders' has partitions 1" in err
+
+
+def test_unreadable_schema_lock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"stream_project.yml": VALID, "schemas.lock": "{not json"})
+    code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 1 and "schemas.lock: error L020: cannot read schemas.lock" in err
+
+
+def test_lineage_model_naming_two_nodes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = VALID.replace("name: big_orders", "name: orders")
+    write(tmp_path, {"stream_project.yml": text.replace("topic: orders.v1", "topic: raw.v1")})
+    code, _, err = run(["lineage", "-p", str(tmp_path), "-m", "orders"], capsys)
+    assert code == 1 and "error G011: 'orders' names several nodes" in err
+    code, out, _ = run(["lineage", "-p", str(tmp_path), "-m", "model:orders"], capsys)
+    assert code == 0 and "orders [model]" in out

@@ -337,3 +337,27 @@ def test_misspelled_keys_in_header_sections(tmp_path: Path) -> None:
         ),
     ]
     assert result.project is None
+
+
+def test_sections_of_the_wrong_shape(tmp_path: Path) -> None:
+    result = load(
+        tmp_path,
+        "project: {name: p}\nsources: {name: s}\nmodels:\n  - just a string\n",
+        {"tests/t.yml": "- a list at the top\n"},
+    )
+    assert [(d.code, d.location, d.message) for d in result.diagnostics] == [
+        ("L008", Location("stream_project.yml", 2, 10), "'sources' must be a list"),
+        ("L008", Location("stream_project.yml", 4, 5), "each entry of 'models' must be a mapping"),
+        ("L008", Location("tests/t.yml", 1, 1), "the file must be a mapping of sections"),
+    ]
+
+
+def test_two_sql_files_for_one_model(tmp_path: Path) -> None:
+    result = load(
+        tmp_path,
+        "project: {name: p}\n",
+        {"models/a/x.sql": "SELECT 1", "models/b/x.sql": "SELECT 2"},
+    )
+    (diag,) = result.diagnostics
+    assert (diag.code, diag.location) == ("L009", Location("models/b/x.sql", 1, 1))
+    assert diag.hint == "the other one is models/a/x.sql; model names are unique"
