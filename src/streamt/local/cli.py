@@ -12,7 +12,7 @@ from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local.config import StackConfig, load_config
 from streamt.local.describe import describe
 from streamt.local.spec import Component
-from streamt.local.stack import ProcessStatus, Stack
+from streamt.local.stack import ProcessStatus, Stack, resolve
 
 _COMPONENTS = [c.value for c in Component]
 
@@ -56,16 +56,19 @@ def local(ctx: click.Context, home: Path | None, port_offset: int | None) -> Non
 def up(cfg: StackConfig, wait: bool, only: tuple[str, ...], timeout: float) -> None:
     """Start the stack (reuses components already running)."""
     started = time.monotonic()
-    Stack(cfg, _echo).up(tuple(Component(c) for c in only), wait=wait, timeout=timeout)
+    selected = resolve(tuple(Component(c) for c in only))
+    Stack(cfg, _echo).up(selected, wait=wait, timeout=timeout)
     ep = cfg.endpoints
     _echo(f"local stack up in {time.monotonic() - started:.1f} s (home {cfg.home})")
-    for label, value in (
-        ("Kafka", ep.kafka_bootstrap),
-        ("Schema Registry", ep.schema_registry_url),
-        ("Flink REST", ep.flink_rest_url),
-        ("SQL Gateway", ep.sql_gateway_url),
-        ("Kafka Connect", ep.connect_url),
-    ):
+    endpoints = {
+        Component.KAFKA: ("Kafka", ep.kafka_bootstrap),
+        Component.SCHEMA_REGISTRY: ("Schema Registry", ep.schema_registry_url),
+        Component.FLINK: ("Flink REST", ep.flink_rest_url),
+        Component.SQL_GATEWAY: ("SQL Gateway", ep.sql_gateway_url),
+        Component.CONNECT: ("Kafka Connect", ep.connect_url),
+    }
+    for comp in selected:
+        label, value = endpoints[comp]
         _echo(f"  {label:<16} {value}")
 
 

@@ -39,7 +39,7 @@ def is_complete(cache: Path, bundle: Bundle) -> bool:
 
 
 def ensure_bundles(cache: Path, bundles: Sequence[Bundle], progress: Progress) -> None:
-    """Fetch every missing bundle: Maven ones one after the other, the wheels alongside.
+    """Fetch every missing bundle (wheels alongside Maven; Maven runs in parallel after the first).
 
     A lock file in the cache serialises concurrent fetches (several test sessions at once)."""
     if all(is_complete(cache, b) for b in bundles):
@@ -66,13 +66,21 @@ def _fetch_missing(cache: Path, missing: list[Bundle], progress: Progress) -> No
                 errors.append(exc)
                 return
 
-    wheel = [b for b in missing if b.layout is Layout.WHEEL]
+    def run_parallel(groups: list[list[Bundle]]) -> None:
+        threads = [threading.Thread(target=run, args=(g,), daemon=True) for g in groups if g]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    wheels = [b for b in missing if b.layout is Layout.WHEEL]
     maven = [b for b in missing if b.layout is not Layout.WHEEL]
-    threads = [threading.Thread(target=run, args=(g,), daemon=True) for g in (wheel, maven) if g]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    # The first Maven run also fetches the dependency plugin into the private repository;
+    # after it, runs only write their own artifacts and can go in parallel.
+    first, rest = maven[:1], maven[1:]
+    run_parallel([wheels, first])
+    if not errors:
+        run_parallel([[b] for b in rest])
     if errors:
         raise StreamtError([d for e in errors for d in e.diagnostics])
 
@@ -98,7 +106,19 @@ def fetch_bundle(cache: Path, bundle: Bundle, progress: Progress) -> None:
     (work / MARKER).write_text(json.dumps({"bytes": size, "seconds": round(seconds, 1)}))
     shutil.rmtree(final, ignore_errors=True)
     work.rename(final)
+    if bundle.java_in_bundle:
+        _dump_base_cds(final / bundle.java_in_bundle)
     progress(f"fetched {bundle.label}: {size / 1e6:.0f} MB in {seconds:.1f} s")
+
+
+def _dump_base_cds(java: Path) -> None:
+    """A jlinked runtime ships without the JDK's base CDS archive; AppCDS needs one."""
+    subprocess.run(
+        [str(java), "-Xshare:dump", "-Xlog:cds=off"],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def _pom(bundle: Bundle) -> str:

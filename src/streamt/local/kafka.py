@@ -135,7 +135,7 @@ def worker_properties(cfg: StackConfig, bundles: BundleSet) -> str:
         "rest.advertised.host.name=localhost",
         f"rest.advertised.port={p.connect}",
         f"plugin.path={plugin_path}",
-        "plugin.discovery=hybrid_warn",
+        "plugin.discovery=service_load",
         "scheduled.rebalance.max.delay.ms=0",
     ]
     return "\n".join(lines) + "\n"

@@ -11,9 +11,9 @@ from streamt.local import procs
 from streamt.local.config import load_config
 from streamt.local.fetch import _verify_pins
 from streamt.local.javacheck import check_java
+from streamt.local.launcher import Launcher as _Launcher
 from streamt.local.ports import port_is_free, port_owner
 from streamt.local.spec import Component, Health, HealthKind, ProcessSpec
-from streamt.local.stack import _Launcher
 
 
 def _spec(tmp_path, name, argv, port=0, binds=()):
