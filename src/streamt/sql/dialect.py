@@ -150,7 +150,7 @@ def parse(sql: str) -> exp.Expr:
 
 @functools.lru_cache(maxsize=2)
 def _generator(pretty: bool) -> Generator:
-    return DIALECT.generator(identify=True, pretty=pretty)
+    return DIALECT.generator(identify=True, pretty=pretty, comments=False)
 
 
 def generate(tree: exp.Expr, *, pretty: bool = False) -> str:

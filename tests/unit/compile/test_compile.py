@@ -556,3 +556,14 @@ def test_mask_policies_on_a_sink_use_the_maskfield_transform(tmp_path: Path) -> 
     assert config["transforms"] == "route,streamt_mask"
     assert config["transforms.streamt_mask.type"].endswith("MaskField$Value")
     assert config["transforms.streamt_mask.fields"] == "customer_id"
+
+
+def test_errors_in_a_sql_file_model_point_into_that_file(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.sql").write_text(
+        '-- a model in its own file\nSELECT order_id,\n       nope\nFROM {{ source("orders") }}\n'
+    )
+    result = compile_yaml(tmp_path, HEAD)
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    assert diag.code == "S003"
+    assert (diag.location.file, diag.location.line, diag.location.column) == ("models/m.sql", 3, 8)
