@@ -120,7 +120,8 @@ def logs(cfg: StackConfig, component: str | None, follow: bool, lines: int) -> N
                 "K006", f"unknown component {component!r}", hint="one of: " + ", ".join(names)
             )
         )
-    files = [f for s in chosen for f in (s.log_file, s.log_file.with_suffix(".out")) if f.exists()]
+    candidates = [f for s in chosen for f in (s.log_file, s.log_file.with_suffix(".out"))]
+    files = [f for f in candidates if f.exists() and (f.stat().st_size or follow)]
     for f in files:
         if len(files) > 1:
             click.echo(f"==> {f} <==")

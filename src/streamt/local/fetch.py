@@ -102,6 +102,7 @@ def fetch_bundle(cache: Path, bundle: Bundle, progress: Progress) -> None:
     _verify_pins(downloads)
     _lay_out(bundle, downloads, work)
     shutil.rmtree(downloads)
+    _drop_repository_copies(cache, bundle)
     seconds = time.monotonic() - started
     (work / MARKER).write_text(json.dumps({"bytes": size, "seconds": round(seconds, 1)}))
     shutil.rmtree(final, ignore_errors=True)
@@ -109,6 +110,17 @@ def fetch_bundle(cache: Path, bundle: Bundle, progress: Progress) -> None:
     if bundle.java_in_bundle:
         _dump_base_cds(final / bundle.java_in_bundle)
     progress(f"fetched {bundle.label}: {size / 1e6:.0f} MB in {seconds:.1f} s")
+
+
+def _drop_repository_copies(cache: Path, bundle: Bundle) -> None:
+    """The bundle holds the files now; Maven's copies of direct downloads are just weight."""
+    if bundle.transitive:
+        return
+    for dep in bundle.maven:
+        group_dir = Path(*dep.group.split("."))
+        shutil.rmtree(
+            cache / "maven-repo" / group_dir / dep.artifact / dep.version, ignore_errors=True
+        )
 
 
 def _dump_base_cds(java: Path) -> None:

@@ -35,6 +35,9 @@ def prepare_registry(cfg: StackConfig, bundles: BundleSet, java: str) -> list[Pr
         f"-Dapicurio.datasource.url=jdbc:h2:file:{db};DB_CLOSE_ON_EXIT=FALSE",
         "-Dquarkus.log.file.enabled=true", f"-Dquarkus.log.file.path={log_file}",
         "-Dquarkus.log.console.enabled=false",
+        "-Dquarkus.log.file.json.enabled=false",
+        "-Dquarkus.log.file.format=%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p [%c{2.}] %s%e%n",
+        "-Dquarkus.http.access-log.enabled=false",
         "-jar", str(runner),
     )  # fmt: skip
     proxy_argv = (
