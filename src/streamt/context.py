@@ -75,6 +75,7 @@ class Context:
     env: str | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     dotenv: bool = True  # layer <project>/.env and .env.<env> under `environ` (environ wins)
+    state_dir: Path | None = None  # an earlier compile's output, for `state:modified`
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
     _lock: tuple[SchemaLock | None, list[Diagnostic]] | None = field(
@@ -130,10 +131,39 @@ class Context:
             return None
         from streamt.graph.select import select
 
-        chosen, diags = select(self.graph(), expr)
+        modified = self.modified_nodes() if "state:" in expr else None
+        chosen, diags = select(self.graph(), expr, modified)
         if has_errors(diags):
             raise StreamtError(diags)
         return chosen
+
+    def modified_nodes(self) -> frozenset[str] | None:
+        """Nodes whose compiled form differs from `state_dir/manifest.json` (None: no state)."""
+        if self.state_dir is None:
+            return None
+        import json
+
+        from streamt.artifacts import render_artifacts
+        from streamt.artifacts.write import MANIFEST
+        from streamt.compile import compile_project
+        from streamt.graph.state import modified_nodes
+
+        path = Path(self.state_dir) / MANIFEST
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StreamtError(
+                Diagnostic(
+                    "G013",
+                    f"cannot read the previous manifest {path}: {exc}",
+                    location=Location(str(path)),
+                    hint="--state takes the output directory of an earlier `streamt compile`",
+                )
+            ) from None
+        project, graph = self.load(), self.graph()
+        result = compile_project(project, graph, lock=self.schema_lock()[0])
+        current = json.loads(render_artifacts(result)[MANIFEST])
+        return modified_nodes(previous if isinstance(previous, dict) else {}, current)
 
     # ------------------------------------------------------------------ compile / validate
     def schema_lock(self) -> tuple[SchemaLock | None, list[Diagnostic]]:

@@ -1,6 +1,7 @@
 """Node selection: `name`, `+name`, `name+`, `+name+`, `tag:x`, `path:models/x`,
-`source:x` / `model:x` / `test:x` / `exposure:x`, `kind:source`; space-separated selectors are a
-union, comma-joined ones (`tag:a,+b`) an intersection.
+`source:x` / `model:x` / `test:x` / `exposure:x`, `kind:source`, `state:modified` (needs the
+modified node ids, see `streamt.graph.state`); space-separated selectors are a union,
+comma-joined ones (`tag:a,+b`) an intersection.
 
 `select(graph, expr)` returns node ids and diagnostics (`G010` for a selector matching nothing,
 with a did-you-mean). Pure.
@@ -17,8 +18,11 @@ from streamt.graph.dag import Graph, NodeKind
 _KINDS = {k.value: k for k in NodeKind}
 
 
-def select(graph: Graph, expr: str | Iterable[str]) -> tuple[frozenset[str], list[Diagnostic]]:
-    """Node ids matched by the union of the selectors in `expr`."""
+def select(
+    graph: Graph, expr: str | Iterable[str], modified: frozenset[str] | None = None
+) -> tuple[frozenset[str], list[Diagnostic]]:
+    """Node ids matched by the union of the selectors in `expr`. `modified` feeds
+    `state:modified` (see `streamt.graph.state`); without it that selector is an error."""
     words = expr.split() if isinstance(expr, str) else [w for e in expr for w in e.split()]
     chosen: set[str] = set()
     diags: list[Diagnostic] = []
@@ -26,19 +30,32 @@ def select(graph: Graph, expr: str | Iterable[str]) -> tuple[frozenset[str], lis
         parts = [p for p in word.split(",") if p]
         matched: set[str] | None = None
         for part in parts:
-            hits = _one(graph, part)
-            if not hits:
+            if part.strip("+") == "state:modified" and modified is None:
+                diags.append(
+                    Diagnostic(
+                        "G012",
+                        "state:modified needs the previous compile to compare with",
+                        hint="pass --state DIR (the target directory of an earlier streamt compile)",
+                    )
+                )
+                continue
+            hits = _one(graph, part, modified or frozenset())
+            if not hits and part.strip("+") != "state:modified":
                 diags.append(_nothing(graph, part))
             matched = hits if matched is None else matched & hits
         chosen |= matched or set()
     return frozenset(chosen), diags
 
 
-def _one(graph: Graph, selector: str) -> set[str]:
+def _one(graph: Graph, selector: str, modified: frozenset[str]) -> set[str]:
     up = selector.startswith("+")
     down = selector.endswith("+")
     core = selector.strip("+")
-    base = _base(graph, core)
+    base = (
+        {n for n in modified if n in graph.nodes}
+        if core == "state:modified"
+        else _base(graph, core)
+    )
     result = set(base)
     for nid in base:
         if up:

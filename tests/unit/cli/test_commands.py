@@ -193,3 +193,23 @@ def test_lineage_model_naming_two_nodes(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1 and "error G011: 'orders' names several nodes" in err
     code, out, _ = run(["lineage", "-p", str(tmp_path), "-m", "model:orders"], capsys)
     assert code == 0 and "orders [model]" in out
+
+
+def test_select_state_modified(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    two = (
+        VALID
+        + "  - name: doubled\n    sql: SELECT id, amount * 2 AS amount FROM {{ ref('big_orders') }}\n"
+    )
+    write(tmp_path, {"stream_project.yml": two})
+    out = tmp_path / "before"
+    assert run(["compile", "-p", str(tmp_path), "-o", str(out)], capsys)[0] == 0
+    args = ["compile", "-p", str(tmp_path), "--dry-run", "--format", "json", "--state", str(out)]
+    code, stdout, _ = run([*args, "--select", "state:modified"], capsys)
+    assert code == 0 and json.loads(stdout)["artifacts"]["flink jobs"] == 0
+    write(tmp_path, {"stream_project.yml": two.replace("amount > 100", "amount > 200")})
+    code, stdout, _ = run([*args, "--select", "state:modified"], capsys)
+    assert json.loads(stdout)["artifacts"]["flink jobs"] == 1  # big_orders only
+    code, stdout, _ = run([*args, "--select", "state:modified+"], capsys)
+    assert json.loads(stdout)["artifacts"]["flink jobs"] == 2  # and what reads it
+    code, _, err = run(["compile", "-p", str(tmp_path), "--select", "state:modified"], capsys)
+    assert code == 1 and "G012" in err

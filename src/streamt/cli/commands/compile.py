@@ -26,6 +26,13 @@ from streamt.cli import render
     default=None,
     help="Only these nodes, e.g. '+orders_clean tag:finance'.",
 )
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An earlier compile's output dir, for --select state:modified.",
+)
 @click.option("--no-cache", is_flag=True, help="Recompile even if nothing changed.")
 @render.format_option("text", "json")
 @render.verbose_option
@@ -35,6 +42,7 @@ def compile_command(
     output: Path | None,
     dry_run: bool,
     selector: str | None,
+    state_dir: Path | None,
     no_cache: bool,
     fmt: str,
     verbose: bool,
@@ -42,7 +50,8 @@ def compile_command(
     """Compile topics, schemas, Flink SQL jobs, connectors and gateway rules."""
     from streamt.context import Context
 
-    summary = Context(project_dir, env).build(output, selector, dry_run, use_cache=not no_cache)
+    ctx = Context(project_dir, env, state_dir=state_dir)
+    summary = ctx.build(output, selector, dry_run, use_cache=not no_cache and not state_dir)
     if fmt == "json":
         render.emit_json(
             {
