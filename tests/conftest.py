@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from streamt.local import procs
 from streamt.local.config import load_config
 from streamt.local.endpoints import Endpoints
 from streamt.local.stack import Stack
@@ -28,12 +30,37 @@ def _progress(message: str) -> None:
 def local_stack() -> Iterator[Endpoints]:
     cfg = load_config()
     stack = Stack(cfg, _progress)
+    lease = _take_lease(cfg.run_dir)
     started = stack.up(wait=True, timeout=300.0)
     try:
         yield cfg.endpoints
     finally:
-        if started and not os.environ.get("STREAMT_KEEP_STACK"):
+        lease.unlink(missing_ok=True)
+        others = _other_live_leases(cfg.run_dir)
+        if started and not others and not os.environ.get("STREAMT_KEEP_STACK"):
             stack.stop(started)
+
+
+def _take_lease(run_dir: Path) -> Path:
+    """Marks this test session as a user of the stack, so a parallel session that started
+    it does not stop it under our feet."""
+    leases = run_dir / "leases"
+    leases.mkdir(parents=True, exist_ok=True)
+    lease = leases / str(os.getpid())
+    lease.write_text(str(procs.proc_start_ticks(os.getpid())))
+    return lease
+
+
+def _other_live_leases(run_dir: Path) -> list[Path]:
+    alive = []
+    for lease in (run_dir / "leases").glob("*"):
+        pid = int(lease.name) if lease.name.isdigit() else -1
+        ticks = procs.proc_start_ticks(pid) if pid > 0 else None
+        if ticks is not None and lease.read_text().strip() == str(ticks):
+            alive.append(lease)
+        else:
+            lease.unlink(missing_ok=True)
+    return alive
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ class StackConfig:
     heaps: Heaps = field(default_factory=Heaps)
     versions: Versions = field(default_factory=Versions)
     java: str = "java"
-    taskmanager_slots: int = 4
+    taskmanager_slots: int = 8
 
     @property
     def endpoints(self) -> Endpoints:
@@ -145,4 +145,5 @@ def load_config(
         heaps=_heaps_from_env(source),
         versions=versions,
         java=_java_from_env(source),
+        taskmanager_slots=int(source.get("STREAMT_LOCAL_TASKMANAGER_SLOTS", "8")),
     )
