@@ -221,3 +221,25 @@ def test_compiled_connectors_pass_connect_validation(local_stack: Endpoints) -> 
         "transforms.streamt_mask.fields": "page",
     }
     assert connect.validate_connector(conn.name, masked) == []
+
+
+FULL_QUERIES = [
+    "SELECT s, x FROM t CROSS JOIN UNNEST(arr) AS u(x)",
+    "SELECT s, k, n FROM t CROSS JOIN UNNEST(m) AS u(k, n)",
+    "SELECT window_start, window_end, window_time, s, SUM(dec) AS total "
+    "FROM TABLE(HOP(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE)) "
+    "GROUP BY window_start, window_end, window_time, s",
+    "SELECT * FROM t WHERE i > 1",
+    "SELECT a.s, b.i, a.ts FROM t AS a JOIN t AS b ON a.s = b.s "
+    "AND a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts",
+    "SELECT s, i, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY s ORDER BY ts DESC) AS rn "
+    "FROM t) WHERE rn = 1",
+]
+
+
+@pytest.mark.parametrize("query", FULL_QUERIES)
+def test_inferred_query_schema_matches_flink(query: str, flink: FlinkClient) -> None:
+    result = analyze_query(query, {"t": TYPED})
+    assert result.ok, [d.render() for d in result.diagnostics]
+    setup = [create_table(TableDDL("t", TYPED.columns, (("connector", "datagen"),)))]
+    assert _describe(flink, setup, result.canonical) == [_ours(c) for c in result.columns]

@@ -119,6 +119,8 @@ class Analyzer:
         joins = list(node.args.get("joins") or [])
         for join in joins:
             scope.append(self.source(join.this, ctes))
+            if isinstance(join.this, exp.Unnest):
+                self._type_unnest(join.this, node, scope)
             self._join(join, scope, node.args.get("where"))
         self.outer.append(scope)
         try:
@@ -173,6 +175,25 @@ class Analyzer:
         alias = node.args.get("alias")
         names = [c.name for c in alias.columns] if alias is not None else []
         return (alias.name if alias is not None else ""), Rel([Column(n, STRING) for n in names])
+
+    def _type_unnest(self, unnest: exp.Unnest, node: exp.Select, scope: Scope) -> None:
+        """Element types of `CROSS JOIN UNNEST(arr) AS t(x)` from the array's type."""
+        from streamt.sql.select import SelectList
+
+        typer = SelectList(self, node, scope[:-1]).typer
+        _, rel = scope[-1]
+        element_types: list[SqlType] = []
+        for arg in unnest.expressions:
+            container = typer.type_of(arg)
+            if container.name == "MAP" and len(container.children) == 2:
+                element_types.extend(container.children)
+            elif container.children and container.name in ("ARRAY", "MULTISET"):
+                inner = container.children[0]
+                element_types.extend(inner.children if inner.name == "ROW" else [inner])
+        if len(element_types) == len(rel.columns):
+            rel.columns = [
+                replace(c, type=t) for c, t in zip(rel.columns, element_types, strict=True)
+            ]
 
     def _tvf(self, call: exp.Anonymous, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
         inner = call.expressions[0] if call.name.upper() == "TABLE" and call.expressions else call
