@@ -164,8 +164,20 @@ def prepare_flink(cfg: StackConfig, bundles: BundleSet) -> list[ProcessSpec]:
         "--configDir", str(conf), *params["tm_dyn"],
     )  # fmt: skip
     return [
-        replace(described(cfg, "jobmanager"), argv=jm_argv, env=env, stop_timeout=10.0),
-        replace(described(cfg, "taskmanager"), argv=tm_argv, env=env, stop_timeout=10.0),
+        replace(
+            described(cfg, "jobmanager"),
+            argv=jm_argv,
+            env=env,
+            stop_timeout=10.0,
+            config_files=(conf / "config.yaml",),
+        ),
+        replace(
+            described(cfg, "taskmanager"),
+            argv=tm_argv,
+            env=env,
+            stop_timeout=10.0,
+            config_files=(conf / "config.yaml",),
+        ),
         _gateway(cfg, layout, conf, log4j),
     ]
 
@@ -186,4 +198,5 @@ def _gateway(cfg: StackConfig, layout: FlinkLayout, conf: Path, log4j: Path) -> 
         argv=argv,
         env=(("FLINK_CONF_DIR", str(conf)),),
         stop_timeout=10.0,
+        config_files=(conf / "config.yaml",),
     )

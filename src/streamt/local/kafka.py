@@ -86,7 +86,9 @@ def prepare_kafka(cfg: StackConfig, bundles: BundleSet) -> ProcessSpec:
         *log_flags(log_file, log4j), f"-Dkafka.logs.dir={cfg.log_dir}",
         "-cp", cp, "kafka.Kafka", str(props),
     ]  # fmt: skip
-    return replace(described(cfg, "kafka"), argv=tuple(argv), stop_timeout=20.0)
+    return replace(
+        described(cfg, "kafka"), argv=tuple(argv), stop_timeout=20.0, config_files=(props,)
+    )
 
 
 def _format_storage(cfg: StackConfig, cp: str, props: Path, log4j: Path) -> None:
@@ -152,4 +154,10 @@ def prepare_connect(cfg: StackConfig, bundles: BundleSet) -> ProcessSpec:
         "-cp", classpath(_lib_jars(cfg, bundles)),
         "org.apache.kafka.connect.cli.ConnectDistributed", str(props),
     ]  # fmt: skip
-    return replace(described(cfg, "connect"), argv=tuple(argv), after=("kafka",), stop_timeout=20.0)
+    return replace(
+        described(cfg, "connect"),
+        argv=tuple(argv),
+        after=("kafka",),
+        stop_timeout=20.0,
+        config_files=(props,),
+    )

@@ -50,11 +50,14 @@ class Launcher:
     def _adopt_running(self) -> None:
         for spec in self.specs:
             record = procs.live_pid(self.cfg.run_dir, spec.name)
-            if record is not None:
-                self.records[spec.name] = record
-                self.progress(f"{spec.name}: already running (pid {record.pid})")
-            else:
+            if record is None:
                 procs.pid_file(self.cfg.run_dir, spec.name).unlink(missing_ok=True)
+                continue
+            self.records[spec.name] = record
+            note = ""
+            if record.fingerprint and record.fingerprint != spec.fingerprint():
+                note = "; its configuration changed: `streamt local down` then `up` applies it"
+            self.progress(f"{spec.name}: already running (pid {record.pid}){note}")
 
     def _check_ports(self, to_start: list[ProcessSpec]) -> None:
         problems = []
@@ -95,7 +98,7 @@ class Launcher:
         argv = cds.with_cds(list(spec.argv), self.cfg.home / "cds", spec.name)
         self.records[spec.name] = procs.spawn(
             spec.name, argv, run_dir=self.cfg.run_dir, out_file=out, env=env,
-            cwd=self.cfg.home,
+            cwd=self.cfg.home, fingerprint=spec.fingerprint(),
         )  # fmt: skip
         self.started.add(spec.name)
         self.progress(f"{spec.name}: started (pid {self.records[spec.name].pid})")

@@ -23,6 +23,7 @@ class PidRecord:
     name: str
     pid: int
     start_ticks: int  # /proc/<pid>/stat field 22
+    fingerprint: str = ""  # of the spec it was started from
 
 
 def proc_start_ticks(pid: int) -> int | None:
@@ -66,7 +67,12 @@ def pid_file(run_dir: Path, name: str) -> Path:
 def read_pid(run_dir: Path, name: str) -> PidRecord | None:
     try:
         data = json.loads(pid_file(run_dir, name).read_text())
-        return PidRecord(name=name, pid=int(data["pid"]), start_ticks=int(data["start_ticks"]))
+        return PidRecord(
+            name=name,
+            pid=int(data["pid"]),
+            start_ticks=int(data["start_ticks"]),
+            fingerprint=str(data.get("fingerprint", "")),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -84,6 +90,7 @@ def spawn(
     out_file: Path,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    fingerprint: str = "",
 ) -> PidRecord:
     """Start argv in its own session, stdout+stderr to out_file, and write its PID file."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -99,8 +106,10 @@ def spawn(
             cwd=cwd,
         )
     ticks = proc_start_ticks(proc.pid) or 0
-    record = PidRecord(name=name, pid=proc.pid, start_ticks=ticks)
-    pid_file(run_dir, name).write_text(json.dumps({"pid": proc.pid, "start_ticks": ticks}))
+    record = PidRecord(name=name, pid=proc.pid, start_ticks=ticks, fingerprint=fingerprint)
+    pid_file(run_dir, name).write_text(
+        json.dumps({"pid": proc.pid, "start_ticks": ticks, "fingerprint": fingerprint})
+    )
     _ZOMBIE_GUARD[proc.pid] = proc
     return record
 

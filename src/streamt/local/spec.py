@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,4 +43,11 @@ class ProcessSpec:
     env: tuple[tuple[str, str], ...] = ()
     after: tuple[str, ...] = ()  # processes that must be healthy before this one starts
     stop_timeout: float = 15.0
-    extra_logs: tuple[Path, ...] = field(default=())
+    config_files: tuple[Path, ...] = field(default=())  # read at start; part of the fingerprint
+
+    def fingerprint(self) -> str:
+        """Changes when the command line, environment or a config file changes."""
+        digest = hashlib.sha256("\0".join([*self.argv, *map("=".join, self.env)]).encode())
+        for path in self.config_files:
+            digest.update(path.read_bytes() if path.exists() else b"<missing>")
+        return digest.hexdigest()[:16]

@@ -72,3 +72,18 @@ def test_java_version_parsing():
     assert parse_java_major('java version "1.8.0_392"') == 8
     assert parse_java_major('openjdk version "21" 2023-09-19') == 21
     assert parse_java_major("no java here") is None
+
+
+def test_fingerprint_follows_argv_env_and_config_files(tmp_path):
+    from dataclasses import replace
+
+    conf = tmp_path / "server.properties"
+    conf.write_text("a=1\n")
+    spec = replace(describe(load_config(home=tmp_path, env={}))[0], argv=("java", "x"))
+    with_conf = replace(spec, config_files=(conf,))
+    before = with_conf.fingerprint()
+    assert before == replace(spec, config_files=(conf,)).fingerprint()
+    conf.write_text("a=2\n")
+    assert with_conf.fingerprint() != before
+    assert replace(spec, argv=("java", "y")).fingerprint() != spec.fingerprint()
+    assert replace(spec, env=(("K", "V"),)).fingerprint() != spec.fingerprint()
