@@ -36,3 +36,19 @@ def test_compile_rewrites_artifacts_changed_on_disk(tmp_path: Path) -> None:
     manifest.write_text("{}")
     third = Context(tmp_path, environ={}).build(out)
     assert not third.cached and manifest.read_text() == text
+
+
+def test_a_cache_hit_imports_neither_pydantic_nor_sqlglot(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write(tmp_path, {"stream_project.yml": VALID})
+    code = (
+        "import sys; from streamt.cli import main; "
+        f"rc = main(['validate', '-p', {str(tmp_path)!r}]); "
+        "print(rc, 'pydantic' in sys.modules, 'sqlglot' in sys.modules)"
+    )
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert cold.stdout.split()[-3:] == ["0", "True", "True"]
+    assert warm.stdout.split()[-3:] == ["0", "False", "False"]
