@@ -47,3 +47,16 @@ def test_dotenv_files_feed_variables_and_the_real_environment_wins(tmp_path: Pat
     ctx = Context(tmp_path, env="prod", environ={"GW": "http://real:1"})
     assert ctx.environ["GW"] == "http://real:1" and ctx.environ["OTHER"] == "prod"
     assert Context(tmp_path, environ={}, dotenv=False).environ == {}
+
+
+def test_unreachable_sql_gateway_is_a_placed_error(tmp_path: Path) -> None:
+    gateway = 'sql_gateway_url: "http://127.0.0.1:1"'
+    write(tmp_path, {"stream_project.yml": PROJECT.replace("GATEWAY", gateway)})
+    report = Context(tmp_path, environ={}).validate(flink=True)
+    (diag,) = [d for d in report.diagnostics if d.is_error]
+    assert diag.code == "V091"
+    assert diag.message.startswith(
+        "cannot check jobs on the Flink SQL Gateway at http://127.0.0.1:1"
+    )
+    assert diag.location == Location("stream_project.yml", 7, 43)
+    assert diag.hint == "start it (streamt local up) or drop --flink"
