@@ -145,10 +145,14 @@ class Distribution:
 
 @dataclass(frozen=True)
 class MaxLag:
-    """Event time (`column`) vs processing time (the record's Kafka timestamp)."""
+    """Event time (`column`) vs processing time (the record's Kafka timestamp).
+
+    Without `window_ms` every late record is a violation; with it, continuous tests report the
+    maximum lag per tumbling window (one violation per window over the limit)."""
 
     column: str
     max_lag_ms: int
+    window_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,8 @@ class Assertion:
 
     @property
     def row_level(self) -> bool:
-        return self.kind in ROW_LEVEL
+        windowed = isinstance(self.spec, MaxLag) and self.spec.window_ms is not None
+        return self.kind in ROW_LEVEL and not windowed
 
     def columns(self) -> tuple[str, ...]:
         """Target columns this assertion reads (custom_sql's come from its parsed predicate)."""

@@ -54,6 +54,7 @@ from streamt.testing.continuous_windows import (
     foreign_key_select,
     heartbeat,
     match_view,
+    max_lag_select,
     rate_select,
     unique_key_select,
 )
@@ -225,6 +226,8 @@ def _violation_select(a: Assertion, target: TargetTable, where: tuple[str, str, 
         return distribution_select(a, spec, where)
     if isinstance(spec, (Throughput, Freshness)):
         return rate_select(a, spec, where)
+    if isinstance(spec, MaxLag):
+        return max_lag_select(a, spec, where)
     raise AssertionError(spec)  # pragma: no cover
 
 

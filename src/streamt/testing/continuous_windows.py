@@ -11,6 +11,7 @@ from streamt.testing.assertions import (
     Distribution,
     ForeignKey,
     Freshness,
+    MaxLag,
     Throughput,
     UniqueKey,
 )
@@ -150,3 +151,20 @@ def rate_select(a: Assertion, spec: Throughput | Freshness, where: tuple[str, st
         detail = f"throughput outside [{spec.min_per_second}, {spec.max_per_second}]/s per {format_ms(window_ms)}"
     row = window_json([("records", "CAST(cnt AS STRING)")])
     return f"SELECT {header(where, a, s(detail))}, {row}, {now()}\nFROM ({inner})\nWHERE {cond}"
+
+
+def max_lag_select(a: Assertion, spec: MaxLag, where: tuple[str, str, str]) -> str:
+    """The largest lag (Kafka timestamp - event time, in seconds) per processing-time window."""
+    assert spec.window_ms is not None
+    event = f"TRY_CAST({q(spec.column)} AS TIMESTAMP(3))"
+    lag = f"TIMESTAMPDIFF(SECOND, {event}, CAST({q(KAFKA_TS)} AS TIMESTAMP(3)))"
+    inner = (
+        f"SELECT window_start, window_end, MAX({lag}) AS max_lag_s, COUNT(*) AS total\n"
+        f"  FROM {window('src', spec.window_ms)}\n  GROUP BY window_start, window_end"
+    )
+    row = window_json(
+        [("records", "CAST(total AS STRING)"), ("max_lag_seconds", "CAST(max_lag_s AS STRING)")]
+    )
+    detail = f"{spec.column} lags more than {format_ms(spec.max_lag_ms)} in a {format_ms(spec.window_ms)} window"
+    limit = lit(spec.max_lag_ms / 1000)
+    return f"SELECT {header(where, a, s(detail))}, {row}, {now()}\nFROM ({inner})\nWHERE CAST(max_lag_s AS DOUBLE) > {limit}"

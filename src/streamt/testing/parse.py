@@ -55,7 +55,7 @@ _ALLOWED: dict[AssertionKind, tuple[str, ...]] = {
         "match_rate",
     ),
     AssertionKind.DISTRIBUTION: ("column", "buckets", "window"),
-    AssertionKind.MAX_LAG: ("column", "max", "max_lag", "max_seconds"),
+    AssertionKind.MAX_LAG: ("column", "max", "max_lag", "max_seconds", "window"),
     AssertionKind.THROUGHPUT: ("min_per_second", "max_per_second", "window"),
     AssertionKind.FRESHNESS: ("max_age", "max_age_seconds", "max_lag_seconds", "column"),
 }
@@ -271,7 +271,8 @@ def _max_lag(p: Params) -> AssertionSpec | None:
         )
         return None
     lag = p.duration(key)
-    return MaxLag(column, lag) if column and lag else None
+    window = p.duration("window")
+    return MaxLag(column, lag, window) if column and lag else None
 
 
 def _throughput(p: Params) -> AssertionSpec | None:

@@ -65,6 +65,7 @@ ALL = [
     Assertion(10, AssertionKind.MAX_LAG, MaxLag("ts", 30_500)),
     Assertion(11, AssertionKind.THROUGHPUT, Throughput(1, 100, 10_000)),
     Assertion(12, AssertionKind.FRESHNESS, Freshness(60_000)),
+    Assertion(13, AssertionKind.MAX_LAG, MaxLag("ts", 30_000, 10_000)),
 ]
 
 

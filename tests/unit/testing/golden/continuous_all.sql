@@ -141,7 +141,13 @@ SELECT 'shop', 'all', 'orders_clean', 'freshness[12]', 'no record for 1m', JSON_
 FROM (SELECT window_start, window_end, SUM(n) AS cnt
   FROM TABLE(TUMBLE(TABLE `beats`, DESCRIPTOR(`__proc`), INTERVAL '0 00:01:00.000' DAY TO SECOND(3)))
   GROUP BY window_start, window_end)
-WHERE cnt = 0;
+WHERE cnt = 0
+UNION ALL
+SELECT 'shop', 'all', 'orders_clean', 'max_lag[13]', 'ts lags more than 30s in a 10s window', JSON_OBJECT(KEY 'window_start' VALUE CAST(window_start AS STRING), KEY 'window_end' VALUE CAST(window_end AS STRING), KEY 'records' VALUE CAST(total AS STRING), KEY 'max_lag_seconds' VALUE CAST(max_lag_s AS STRING)), CAST(CURRENT_TIMESTAMP AS STRING)
+FROM (SELECT window_start, window_end, MAX(TIMESTAMPDIFF(SECOND, TRY_CAST(`ts` AS TIMESTAMP(3)), CAST(`__kafka_ts` AS TIMESTAMP(3)))) AS max_lag_s, COUNT(*) AS total
+  FROM TABLE(TUMBLE(TABLE `src`, DESCRIPTOR(`__proc`), INTERVAL '0 00:00:10.000' DAY TO SECOND(3)))
+  GROUP BY window_start, window_end)
+WHERE CAST(max_lag_s AS DOUBLE) > CAST(30.0 AS DOUBLE);
 INSERT INTO `dlq`
 SELECT `order_id`, `customer_id`, `amount`, `status`, `ts`, MAP['streamt-test', CAST('all' AS BYTES), 'streamt-reason', CAST(CASE WHEN `__raw__order_id` IS NULL THEN 'not_null[0]' WHEN (`__raw__status` IS NOT NULL AND `__raw__status` NOT IN ('NEW', 'it''s')) THEN 'accepted_values[1]' WHEN (TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0 AS DOUBLE) OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000 AS DOUBLE) OR (`__raw__amount` IS NOT NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL)) THEN 'range[2]' WHEN ((`__raw__amount` IS NOT NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL)) THEN 'accepted_types[3]' WHEN (`amount` > 500 AND CHAR_LENGTH(`status`) > 2) THEN 'custom_sql:big' WHEN TRY_CAST(`__raw__ts` AS TIMESTAMP(3)) < CAST(`__kafka_ts` AS TIMESTAMP(3)) - INTERVAL '0 00:00:30.500' DAY TO SECOND(3) THEN 'max_lag[10]' END AS BYTES)]
 FROM `typed`
