@@ -1,0 +1,142 @@
+"""The demo pipeline: examples/payments on the local stack, end to end, through the CLI.
+
+validate -> plan -> apply, then produce a handful of payments (one negative, one without status,
+one in USD) and print the rows every model wrote. Each run tags its payment ids and uses event
+times later than any earlier run's (windows only close forwards), so runs never mix.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = ROOT / "examples" / "payments"
+BOOTSTRAP = "localhost:9092"
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def streamt(*args: str) -> None:
+    print(f"\n$ streamt {' '.join(args)}", flush=True)
+    done = subprocess.run([sys.executable, "-m", "streamt", *args], cwd=ROOT, check=False)
+    if done.returncode != 0:
+        sys.exit(f"streamt {args[0]} failed with exit code {done.returncode}")
+
+
+def fresh_base() -> datetime:
+    """An hour boundary after every earlier run's event times (event time runs 200x wall time)."""
+    ahead = T0 + (datetime.now(timezone.utc) - T0) * 200
+    return ahead.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def ts(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def payments(tag: str, base: datetime) -> list[dict[str, Any]]:
+    def pay(
+        pid: str, cust: str, amount: float, cur: str, status: str | None, sec: int
+    ) -> dict[str, Any]:
+        return {
+            "payment_id": f"{tag}-{pid}",
+            "customer_id": f"{tag}-{cust}",
+            "amount": amount,
+            "currency": cur,
+            "status": status,
+            "paid_at": ts(base + timedelta(seconds=sec)),
+        }
+
+    return [
+        pay("p1", "alice", 10.0, "EUR", "paid", 0),
+        pay("p2", "alice", 5.5, "EUR", "paid", 10),
+        pay("p3", "bob", -3.0, "EUR", "paid", 20),  # dropped: amount <= 0
+        pay("p4", "bob", 7.25, "USD", "paid", 30),  # validated, not EUR
+        pay("p5", "bob", 2.0, "EUR", None, 40),  # dropped: no status
+        pay("p6", "carol", 1.0, "EUR", "refunded", 70),
+        pay("p7", "dave", 0.01, "EUR", "paid", 7200),  # two hours later: closes the windows
+    ]
+
+
+def produce(topic: str, rows: list[dict[str, Any]]) -> None:
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    if topic not in admin.list_topics(timeout=10).topics:
+        for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
+            future.result(timeout=10)
+    producer = Producer({"bootstrap.servers": BOOTSTRAP})
+    for row in rows:
+        producer.produce(topic, json.dumps(row).encode())
+    producer.flush(15)
+    print(f"\nproduced {len(rows)} payments to {topic}")
+
+
+def read(
+    topic: str, keep: Callable[[dict[str, Any]], bool], expect: int, timeout: float = 90.0
+) -> list[dict[str, Any]]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": BOOTSTRAP,
+            "group.id": f"streamt-demo-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    rows: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and len(rows) < expect:
+            msg = consumer.poll(1.0)
+            if msg is None or msg.value() is None:
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    continue
+                raise RuntimeError(str(msg.error()))
+            value = json.loads(msg.value())
+            if isinstance(value, dict) and keep(value):
+                rows.append(value)
+    finally:
+        consumer.close()
+    return rows
+
+
+def show(topic: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n== {topic}: {len(rows)} row(s)")
+    if not rows:
+        return
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r.get(c))) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c)).ljust(widths[c]) for c in columns))
+
+
+def main() -> int:
+    project = str(PROJECT)
+    streamt("validate", "-p", project)
+    streamt("plan", "-p", project)
+    streamt("apply", "-p", project, "--auto-approve")
+    tag, base = uuid.uuid4().hex[:6], fresh_base()
+    produce("payments.raw.v1", payments(tag, base))
+    mine = lambda row: str(row.get("payment_id", row.get("customer_id", ""))).startswith(tag)  # noqa: E731
+    show("payments_validated", read("payments_validated", mine, 5))
+    show("payments_eur", read("payments_eur", mine, 4))
+    show("revenue_per_minute", read("revenue_per_minute", mine, 2))
+    this_hour = lambda row: str(row.get("hour", "")).replace("T", " ").startswith(ts(base)[:16])  # noqa: E731
+    show("hourly_revenue", read("hourly_revenue", this_hour, 1))
+    print("\nThe pipeline keeps running: `streamt status -p examples/payments --lag` shows it.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
