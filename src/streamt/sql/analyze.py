@@ -105,7 +105,7 @@ def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> Que
 
 def _output_select(tree: exp.Expr) -> exp.Expr:
     while isinstance(tree, exp.SetOperation):
-        tree = tree.left
+        tree = tree.args["this"]
     return tree.this if isinstance(tree, exp.Subquery) else tree
 
 

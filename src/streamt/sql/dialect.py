@@ -11,6 +11,7 @@ generation). No I/O.
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any, ClassVar
 
 import sqlglot
@@ -19,6 +20,9 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.generator import Generator
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
+
+# sqlglot logs "falling back to parsing as a Command" for statements we reject anyway.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 # Marker function name standing for a `TABLE t` argument (Flink window TVFs).
 TABLE_ARG = "__STREAMT_TABLE_ARG"

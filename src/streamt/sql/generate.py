@@ -69,10 +69,12 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
 def sql_type_of(node: exp.DataType) -> SqlType:
     """Convert a sqlglot DataType (from a CAST in user SQL) to a Flink type."""
     text = node.sql()  # sqlglot's canonical spelling, e.g. TEXT, TIMESTAMPLTZ(3), DECIMAL(10, 2)
-    try:
-        return parse_type(text)
-    except TypeSyntaxError:
-        return parse_type(text.replace("STRUCT<", "ROW<"))
+    for candidate in (text, text.replace("STRUCT<", "ROW<")):
+        try:
+            return parse_type(candidate)
+        except TypeSyntaxError:
+            continue
+    return SqlType(text.upper() or "STRING")  # not a Flink type: Flink itself will say so
 
 
 def datatype_node(sql_type: SqlType) -> exp.DataType:

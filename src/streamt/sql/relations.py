@@ -93,8 +93,8 @@ class Analyzer:
         return Rel([])
 
     def _set_operation(self, node: exp.SetOperation, ctes: Mapping[str, exp.Expr]) -> Rel:
-        left = self.query(node.left, ctes)
-        right = self.query(node.right, ctes)
+        left = self.query(node.args["this"], ctes)
+        right = self.query(node.args["expression"], ctes)
         if len(left.columns) != len(right.columns):
             self.error(
                 "S009", "the two sides of a set operation have different column counts", node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,3 +42,16 @@ def test_truncated_and_spliced_queries_only_yield_diagnostics(
 def test_arbitrary_text_only_yields_diagnostics(text: str) -> None:
     result = analyze_query(text, INPUTS)
     assert result.ok or result.diagnostics
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SFROM orders UNION ALL SELECT cid FROM customers",  # a set operation over a non-query
+        "SELECT id, tag FROM orders CROSS JOIN UNNEST(ARRAY['a']) AS t(ta rg)",  # 'rg' as a type
+        "SET COUNT(*) AS n FROM orders",
+    ],
+)
+def test_crashes_found_by_fuzzing_are_diagnostics(query: str) -> None:
+    result = analyze_query(query, CHANGELOG_INPUTS)
+    assert [d for d in result.diagnostics if d.is_error]
