@@ -27,7 +27,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +173,7 @@ def isolate(project: Project, spec: TestSpec) -> Isolated:
     keys = {
         name: n.primary_key for name, n in inputs.items() if n.changelog is ChangelogMode.UPSERT
     }
-    return Isolated(_bounded(job, spec.name, list(inputs)), topics, output, keys)
+    return Isolated(_bounded(job, spec.name, list(inputs), set(keys)), topics, output, keys)
 
 
 def _job(compiled: CompileResult, model: str) -> FlinkJobSpec:
@@ -217,7 +217,7 @@ def _model(model: Model, topic: str) -> Model:
     )
 
 
-def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str]) -> FlinkJobSpec:
+def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str], upsert: Set[str]) -> FlinkJobSpec:
     """Insert the bounded / on-event-watermark override after each input's CREATE statement."""
     statements: list[str] = []
     prefixes = {f"CREATE TEMPORARY TABLE {quote_identifier(name)} ": name for name in inputs}
@@ -227,7 +227,7 @@ def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str]) -> FlinkJobSpe
         statements.append(statement)
         name = next((n for p, n in prefixes.items() if statement.startswith(p)), None)
         if name is not None:
-            statements.extend(_override(name))
+            statements.extend(_override(name, name in upsert))
     config = {
         **job.config,
         "parallelism.default": "1",
@@ -247,13 +247,11 @@ def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str]) -> FlinkJobSpe
     )
 
 
-def _override(name: str) -> list[str]:
+def _override(name: str, upsert: bool = False) -> list[str]:
     table, shadow = quote_identifier(name), quote_identifier(f"__ut_{name}")
-    options = {
-        "scan.bounded.mode": "latest-offset",
-        "scan.watermark.emit.strategy": "on-event",
-        "scan.startup.mode": "earliest-offset",
-    }
+    options = {"scan.bounded.mode": "latest-offset", "scan.watermark.emit.strategy": "on-event"}
+    if not upsert:  # upsert-kafka always reads from the start and has no startup mode
+        options["scan.startup.mode"] = "earliest-offset"
     with_ = ", ".join(f"{quote_string(k)} = {quote_string(v)}" for k, v in options.items())
     return [
         f"CREATE TEMPORARY TABLE {shadow} WITH ({with_}) LIKE {table}",

@@ -144,8 +144,10 @@ def test_isolate_rewires_topics_and_makes_inputs_bounded(make_project: Make) -> 
         isolate(project, specs["v"])
 
 
-def test_override_statements_quote_names() -> None:
+def test_override_statements_quote_names_and_skip_startup_mode_for_upsert() -> None:
     assert _override("we`ird")[1] == "DROP TEMPORARY TABLE `we``ird`"
+    assert "'scan.startup.mode'" in _override("t")[0]
+    assert "'scan.startup.mode'" not in _override("t", upsert=True)[0]
 
 
 def test_judge_final_rows_per_key_for_upsert_outputs() -> None:
