@@ -248,3 +248,33 @@ def test_selected_specs_by_type_test_or_target(make_project: Make) -> None:
         "u",
         "s",
     ]
+
+
+def test_continuous_report_without_a_running_job() -> None:
+    from streamt.testing.continuous import report
+
+    spec = TestSpec("w", "orders", lm.TestType.CONTINUOUS, ())
+    none = report(spec, TestEnv(project="p", bootstrap="", flink=FakeFlink([])))  # type: ignore[arg-type]
+    assert (none.status, none.message) == (
+        Status.SKIPPED,
+        "not deployed: run `streamt test --type continuous --deploy`",
+    )
+    failed = FakeFlink([JobState("j9", "streamt-test.p.w", "FAILED")])
+    broken = report(spec, TestEnv(project="p", bootstrap="", flink=failed))  # type: ignore[arg-type]
+    assert (broken.status, broken.message) == (Status.ERROR, "the test's Flink job j9 FAILED")
+    assert report(spec, TestEnv(project="p", bootstrap="")).status is Status.ERROR
+
+
+def test_windowed_max_lag_is_not_row_level(make_project: Make) -> None:
+    from streamt.testing.check import check_tests
+
+    project = make_project(
+        """\
+        - name: c
+          model: orders_clean
+          type: continuous
+          assertions: [{max_lag: {column: ts, max: 30s, window: 1m}}]
+          on_failure: {actions: [{dlq: {topic: x}}]}
+        """
+    )
+    assert [d.code for d in check_tests(project)] == ["T011"]
