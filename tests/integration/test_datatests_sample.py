@@ -156,3 +156,54 @@ def test_sample_start_positions_on_real_kafka(local_stack: Endpoints) -> None:
     assert ids(StartAt("offset", 40)) == list(range(40, 50))
     assert ids(StartAt("time", base + 30_000)) == list(range(30, 50))
     assert ids(StartAt(), 7) == list(range(7))
+
+
+def test_sample_test_decodes_confluent_avro_through_the_registry(
+    tmp_path: Path, local_stack: Endpoints
+) -> None:
+    import io
+    import json
+
+    import fastavro
+    import httpx
+    from confluent_kafka import Producer
+
+    topic = unique("dt_avro")
+    create_topics(local_stack.kafka_bootstrap, topic)
+    schema = {
+        "type": "record",
+        "name": "Order",
+        "fields": [
+            {"name": "order_id", "type": ["null", "string"], "default": None},
+            {"name": "amount", "type": "double"},
+        ],
+    }
+    reply = httpx.post(
+        f"{local_stack.schema_registry_url}/subjects/{topic}-value/versions",
+        json={"schema": json.dumps(schema)},
+        timeout=15,
+    )
+    assert reply.status_code == 200, reply.text
+    schema_id = reply.json()["id"]
+    parsed = fastavro.parse_schema(schema)
+    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
+    for value in ({"order_id": "a", "amount": 1.5}, {"order_id": None, "amount": 2.0}):
+        buf = io.BytesIO()
+        fastavro.schemaless_writer(buf, parsed, value)
+        producer.produce(topic, b"\x00" + schema_id.to_bytes(4, "big") + buf.getvalue())
+    assert producer.flush(15) == 0
+    project = write_project(
+        tmp_path,
+        local_stack,
+        f"""\
+sources:
+  - {{name: orders, topic: {topic}, columns: [{{name: order_id, type: STRING}}, {{name: amount, type: DOUBLE}}]}}
+tests:
+  - {{name: avro_types, model: orders, type: sample, assertions: [{{accepted_types: {{types: {{amount: number}}}}}}]}}
+  - {{name: avro_not_null, model: orders, type: sample, assertions: [{{not_null: {{columns: [order_id]}}}}]}}
+""",
+    )
+    results = {r.name: r for r in run_tests(project, None, env_for(project), RunOptions())}
+    assert results["avro_types"].status is Status.PASS, results["avro_types"].message
+    assert results["avro_not_null"].status is Status.FAIL
+    assert results["avro_not_null"].outcomes[0].examples == ({"order_id": None, "amount": 2.0},)
