@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import gateway_rule
+from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_name
+from streamt.compile.inputs import dedupe, ref_inputs, source_input
 from streamt.compile.jobs import InputTable, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql
 from streamt.compile.result import CompiledNode
 from streamt.compile.specs import ChangelogMode, GatewayRuleSpec, Materialization
-from streamt.compile.tables import source_options, topic_options
+from streamt.compile.tables import topic_options
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.load.model import Materialized, Model
 from streamt.sql import Column, QueryAnalysis, TableSchema
 from streamt.sql.ddl import Rewrite
-from streamt.sql.types import TIMESTAMP3
 
 if TYPE_CHECKING:
     from streamt.compile.project import _Run
@@ -36,23 +36,8 @@ def emit_model(
     refs: Sequence[str],
 ) -> None:
     input_ids = tuple([run.sid(s) for s in sources] + [run.mid(r) for r in refs])
-    common = {
-        "inputs": input_ids,
-        "query": analysis.canonical,
-        "description": model.description,
-        "owner": model.owner,
-        "tags": tuple(model.tags),
-    }
     if not analysis.ok:
-        run.nodes[nid] = CompiledNode(
-            nid,
-            "model",
-            model.name,
-            model.topic_name,
-            Materialization.FLINK,
-            analysis.columns,
-            **common,  # type: ignore[arg-type]
-        )
+        run.nodes[nid] = _node(model, nid, analysis, input_ids, Materialization.FLINK)
         return
     diags: list[Diagnostic] = []
     key = _key(model, nid, analysis, diags)
@@ -93,18 +78,16 @@ def emit_model(
     mat = decision.materialization
     updating = analysis.updating
     rowtime = analysis.rowtime
-    run.nodes[nid] = CompiledNode(
+    run.nodes[nid] = _node(
+        model,
         nid,
-        "model",
-        model.name,
-        model.topic_name,
+        analysis,
+        input_ids,
         mat,
-        _declared_event_time(model, _one_rowtime(columns), nid, diags),
-        ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
-        tuple(key) if updating else tuple(model.key),
-        _rowtime_name(model, rowtime),
-        analysis.stateful_reasons,
-        **common,  # type: ignore[arg-type]
+        columns=declared_event_time(model, one_rowtime(columns), nid, diags),
+        changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
+        primary_key=tuple(key) if updating else tuple(model.key),
+        rowtime=rowtime_name(model, rowtime),
     )
     if not run.infer_only:
         run.diags.extend(diags)
@@ -114,10 +97,10 @@ def emit_model(
         if rule is not None:
             run.rules.append(rule)
         group = pipeline_name(run.project.name, model.name)
-        inputs = [_source_input(run, s, names[("source", s)], group, analysis) for s in sources]
+        inputs = [source_input(run, s, names[("source", s)], group, analysis) for s in sources]
         for r in refs:
-            inputs.extend(_ref_inputs(run, r, names[("ref", r)], group, analysis))
-        run.job_inputs[f"__vt__{model.name}"] = tuple(_dedupe(inputs))
+            inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis))
+        run.job_inputs[f"__vt__{model.name}"] = tuple(dedupe(inputs))
         return
     _flink(run, model, nid, analysis, names, sources, refs, key, (rewrites, columns))
 
@@ -191,9 +174,9 @@ def _flink(
     group = pipeline_name(project.name, model.name)
     inputs: list[InputTable] = []
     for s in sources:
-        inputs.append(_source_input(run, s, names[("source", s)], group, analysis))
+        inputs.append(source_input(run, s, names[("source", s)], group, analysis))
     for r in refs:
-        inputs.extend(_ref_inputs(run, r, names[("ref", r)], group, analysis))
+        inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis))
     updating = analysis.updating
     output = TableSchema(model.name, masked_columns, primary_key=key if updating else ())
     options = topic_options(
@@ -208,7 +191,7 @@ def _flink(
         node=nid,
         model=model,
         project=project.name,
-        inputs=_dedupe(inputs),
+        inputs=dedupe(inputs),
         output=output,
         output_options=options,
         query=analysis.canonical,
@@ -219,46 +202,38 @@ def _flink(
         rewrites=rewrites,
     )
     run.jobs.append(job)
-    run.job_inputs[model.name] = tuple(_dedupe(inputs))
+    run.job_inputs[model.name] = tuple(dedupe(inputs))
 
 
-def _source_input(
-    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
-) -> InputTable:
-    source = next(s for s in run.project.sources if s.name == name)
-    schema = run.sources[name]
-    columns = schema.columns or analysis.inferred.get(table, ())
-    keys = [c for k in source.key for c in columns if c.name == k]
-    pk = schema.primary_key if schema.updating else ()
-    options = source_options(source, run.project.runtime, group, [] if pk else keys)
-    return InputTable(table, tuple(columns), options, pk, topic=source.topic)
-
-
-def _ref_inputs(
-    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
-) -> list[InputTable]:
-    upstream = run.nodes[run.mid(name)]
-    if upstream.materialization is Materialization.VIRTUAL_TOPIC:
-        inner = list(run.job_inputs.get(f"__vt__{name}", ()))
-        return [*inner, InputTable(table, upstream.columns, view_query=upstream.query)]
-    upsert = upstream.changelog is ChangelogMode.UPSERT
-    columns = upstream.columns or analysis.inferred.get(table, ())
-    options = topic_options(
-        upstream.topic or name,
-        run.project.runtime,
-        upsert=upsert,
-        key=() if upsert else upstream.primary_key,
-        group_id=group,
+def _node(
+    model: Model,
+    nid: str,
+    analysis: QueryAnalysis,
+    inputs: tuple[str, ...],
+    materialization: Materialization,
+    *,
+    columns: tuple[Column, ...] | None = None,
+    changelog: ChangelogMode = ChangelogMode.APPEND,
+    primary_key: tuple[str, ...] = (),
+    rowtime: str | None = None,
+) -> CompiledNode:
+    return CompiledNode(
+        id=nid,
+        kind="model",
+        name=model.name,
+        topic=model.topic_name,
+        materialization=materialization,
+        columns=analysis.columns if columns is None else columns,
+        changelog=changelog,
+        primary_key=primary_key,
+        rowtime=rowtime,
+        stateful_reasons=analysis.stateful_reasons,
+        inputs=inputs,
+        query=analysis.canonical,
+        description=model.description,
+        owner=model.owner,
+        tags=tuple(model.tags),
     )
-    return [
-        InputTable(
-            table,
-            tuple(columns),
-            options,
-            upstream.primary_key if upsert else (),
-            topic=upstream.topic,
-        )
-    ]
 
 
 def _feeds_connector(run: _Run, nid: str) -> bool:
@@ -270,59 +245,3 @@ def _feeds_connector(run: _Run, nid: str) -> bool:
         if model is not None and model.sql is None and (model.from_ or model.sink_connector):
             return True
     return False
-
-
-def _rowtime_name(model: Model, rowtime: Column | None) -> str | None:
-    if model.event_time is not None:
-        return model.event_time.column
-    return rowtime.name if rowtime else None
-
-
-def _declared_event_time(
-    model: Model, columns: tuple[Column, ...], nid: str, diags: list[Diagnostic]
-) -> tuple[Column, ...]:
-    """A model's own `event_time:` makes that output column the rowtime its readers see."""
-    et = model.event_time
-    if et is None:
-        return columns
-    if et.column not in {c.name for c in columns}:
-        diags.append(
-            Diagnostic(
-                "C004",
-                f"model '{model.name}': event_time column '{et.column}' is not an output column",
-                location=model.where("event_time.column"),
-                hint=f"output columns: {', '.join(c.name for c in columns)}",
-                node=nid,
-            )
-        )
-        return columns
-    strategy = et.watermark.strategy
-    delay = 0 if strategy == "monotonously_increasing" else et.watermark.max_out_of_orderness_ms
-    out = []
-    for col in columns:
-        if col.name == et.column:
-            ts = col.type if col.type.is_timestamp else TIMESTAMP3
-            out.append(replace(col, type=ts, rowtime=True, watermark_delay_ms=delay))
-        else:
-            out.append(col.plain())
-    return tuple(out)
-
-
-def _one_rowtime(columns: Sequence[Column]) -> tuple[Column, ...]:
-    """Only the first rowtime column stays a time attribute (the one the sink writes as such)."""
-    out: list[Column] = []
-    seen = False
-    for col in columns:
-        out.append(col.plain() if col.rowtime and seen else col)
-        seen = seen or col.rowtime
-    return tuple(out)
-
-
-def _dedupe(tables: list[InputTable]) -> list[InputTable]:
-    seen: set[str] = set()
-    out = []
-    for t in tables:
-        if t.name not in seen:
-            seen.add(t.name)
-            out.append(t)
-    return out

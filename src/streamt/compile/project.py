@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from streamt.compile.connectors import connector_spec
 from streamt.compile.jobs import InputTable
-from streamt.compile.materialize import decide_without_sql
+from streamt.compile.plain import model_without_sql
 from streamt.compile.positions import template_position
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.compile.schemas import SchemaLock
@@ -34,7 +33,6 @@ from streamt.compile.specs import (
     SubjectSpec,
     TopicSpec,
 )
-from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.graph.dag import Graph, NodeKind
 from streamt.load.jinja import render_sql
@@ -172,7 +170,7 @@ def _model(run: _Run, model: Model, nid: str) -> None:
 
 def _model_body(run: _Run, model: Model, nid: str) -> None:
     if model.sql is None:
-        _model_without_sql(run, model, nid)
+        model_without_sql(run, model, nid)
         return
     refs = run.graph.refs.get(nid)
     if refs is None or not refs.ok:
@@ -205,72 +203,6 @@ def _model_body(run: _Run, model: Model, nid: str) -> None:
     from streamt.compile.model_specs import emit_model
 
     emit_model(run, model, nid, analysis, names, refs.sources, refs.refs)
-
-
-def _model_without_sql(run: _Run, model: Model, nid: str) -> None:
-    decision = decide_without_sql(model, nid)
-    if not run.infer_only:
-        run.diags.extend(decision.diagnostics)
-    mat = decision.materialization
-    inputs = tuple(_from_ids(run, model))
-    if mat is Materialization.SINK:
-        topics = [t for t in (_topic_of(run, i) for i in inputs) if t]
-        spec = connector_spec(model, nid, topics)
-        if spec is not None:
-            run.connectors.append(spec)
-        run.nodes[nid] = CompiledNode(
-            nid,
-            "model",
-            model.name,
-            None,
-            mat,
-            inputs=inputs,
-            description=model.description,
-            owner=model.owner,
-            tags=tuple(model.tags),
-        )
-        return
-    columns = tuple(_declared_columns(model))
-    run.topics.append(topic_spec(run.project, model, nid))
-    run.nodes[nid] = CompiledNode(
-        nid,
-        "model",
-        model.name,
-        model.topic_name,
-        mat,
-        columns=columns,
-        inputs=inputs,
-        description=model.description,
-        owner=model.owner,
-        tags=tuple(model.tags),
-    )
-
-
-def _from_ids(run: _Run, model: Model) -> list[str]:
-    out: list[str] = []
-    for item in model.from_:
-        model_id, source_id = run.mid(item.name), run.sid(item.name)
-        if item.kind == "ref" or (item.kind == "auto" and model_id in run.graph.nodes):
-            out.append(model_id)
-        elif source_id in run.graph.nodes:
-            out.append(source_id)
-    return out
-
-
-def _topic_of(run: _Run, node_id: str) -> str | None:
-    node = run.nodes.get(node_id)
-    return node.topic if node else None
-
-
-def _declared_columns(model: Model) -> list[Column]:
-    out = []
-    for col in model.columns:
-        try:
-            sql_type: SqlType = parse_type(col.type) if col.type else STRING
-        except ValueError:
-            sql_type = STRING
-        out.append(Column(col.name, sql_type))
-    return out
 
 
 def _ml_outputs(model: Model) -> dict[str, dict[str, SqlType]]:

@@ -5,21 +5,27 @@ select lists, with statefulness, changelog and upsert-key propagation. No I/O.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
-from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.diagnostics import Diagnostic, Severity
 from streamt.sql.dialect import TABLE_ARG
-from streamt.sql.exprtypes import ExprTyper, function_args, function_name
-from streamt.sql.functions import AGGREGATES, GROUP_WINDOWS, ML_FUNCTIONS, WINDOW_TVFS
+from streamt.sql.exprtypes import ExprTyper, function_name
+from streamt.sql.functions import ML_FUNCTIONS, WINDOW_TVFS
 from streamt.sql.generate import render
 from streamt.sql.schema import Column, TableSchema
-from streamt.sql.types import DOUBLE, STRING, TIMESTAMP3, SqlType, common_type
-
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
-_WINDOW_COLUMNS = ("window_start", "window_end", "window_time")
+from streamt.sql.tree import (
+    aggregate_calls,
+    hint_rank,
+    is_interval_join,
+    location_of,
+    nested_subqueries,
+    split_args,
+    usage_hint,
+)
+from streamt.sql.types import STRING, TIMESTAMP3, SqlType, common_type
 
 
 @dataclass(frozen=True)
@@ -61,17 +67,19 @@ class Analyzer:
 
     # ---- diagnostics -------------------------------------------------------------------
     def error(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
-        self.diagnostics.append(Diagnostic(code, message, Severity.ERROR, _loc(node), hint))
+        self.diagnostics.append(Diagnostic(code, message, Severity.ERROR, location_of(node), hint))
 
     def warn(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
-        self.diagnostics.append(Diagnostic(code, message, Severity.WARNING, _loc(node), hint))
+        self.diagnostics.append(
+            Diagnostic(code, message, Severity.WARNING, location_of(node), hint)
+        )
 
     # ---- inference hints for inputs without declared columns ---------------------------
     def collect_hints(self, tree: exp.Expr) -> None:
         for col in tree.find_all(exp.Column):
-            hint = _usage_hint(col)
+            hint = usage_hint(col)
             current = self.hints.get(col.name)
-            if current is None or _hint_rank(hint) > _hint_rank(current):
+            if current is None or hint_rank(hint) > hint_rank(current):
                 self.hints[col.name] = hint
         for node in tree.find_all(exp.Func):
             name = function_name(node)
@@ -124,7 +132,7 @@ class Analyzer:
             self._join(join, scope, node.args.get("where"))
         self.outer.append(scope)
         try:
-            for sub in _nested_subqueries(node):
+            for sub in nested_subqueries(node):
                 self.query(sub, ctes)
         finally:
             self.outer.pop()
@@ -203,7 +211,7 @@ class Analyzer:
         if fn not in WINDOW_TVFS or not isinstance(inner, exp.Anonymous):
             self.error("S007", f"unsupported table function {fn or inner.key}", node)
             return Rel([])
-        positional, named = _split_args(inner.expressions)
+        positional, named = split_args(inner.expressions)
         data = named.get("DATA") or (positional[0] if positional else None)
         timecol = named.get("TIMECOL") or (positional[1] if len(positional) > 1 else None)
         base = self._tvf_data(data, ctes, node)
@@ -285,7 +293,8 @@ class Analyzer:
             self.changelog = [r for r in self.changelog if r != consumed]
             return
         condition = [c for c in (join.args.get("on"), where) if c is not None]
-        if _is_interval_join(condition, scope):
+        rowtimes = {c.name for _, rel in scope for c in rel.columns if c.rowtime or c.proctime}
+        if is_interval_join(condition, rowtimes):
             self.stateful.append("interval join")
             return
         self.stateful.append("regular join")
@@ -301,96 +310,6 @@ class Analyzer:
             for _, rel in scope:
                 rel.updating = True
                 rel.key = None
-
-
-def _split_args(args: Iterable[exp.Expr]) -> tuple[list[exp.Expr], dict[str, exp.Expr]]:
-    positional: list[exp.Expr] = []
-    named: dict[str, exp.Expr] = {}
-    for arg in args:
-        if isinstance(arg, exp.Kwarg):
-            named[arg.this.name.upper()] = arg.expression
-        else:
-            positional.append(arg)
-    return positional, named
-
-
-def _is_interval_join(conditions: list[exp.Expr], scope: Scope) -> bool:
-    """Time bounds between rowtime columns of the joined relations (BETWEEN / < / >)."""
-    rowtimes = {c.name for _, rel in scope for c in rel.columns if c.rowtime or c.proctime}
-    for cond in conditions:
-        for node in cond.find_all(exp.Between, *_COMPARISONS):
-            if isinstance(node, exp.EQ):
-                continue
-            cols = {c.name for c in node.find_all(exp.Column)}
-            quals = {c.table for c in node.find_all(exp.Column) if c.table}
-            if len(cols & rowtimes) >= 1 and (len(quals) >= 2 or len(cols & rowtimes) >= 2):
-                return True
-    return False
-
-
-def _nested_subqueries(node: exp.Select) -> list[exp.Expr]:
-    """Queries nested in WHERE / HAVING (IN, EXISTS, scalar subqueries), outermost only."""
-    found: list[exp.Expr] = []
-    for key in ("where", "having"):
-        part = node.args.get(key)
-        if part is None:
-            continue
-        for query in part.find_all(exp.Select):
-            if query.parent_select is node:
-                found.append(query)
-    return found
-
-
-def _usage_hint(col: exp.Column) -> SqlType:
-    parent = col.parent
-    while isinstance(parent, exp.Paren):
-        parent = parent.parent
-    if isinstance(parent, (*_COMPARISONS, exp.Between)):
-        others = [a for a in parent.args.values() if isinstance(a, exp.Literal)]
-        if any(not lit.is_string for lit in others):
-            return DOUBLE
-    if isinstance(parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg)):
-        return DOUBLE
-    name = function_name(parent) if parent is not None else ""
-    if name in ("SUM", "AVG"):
-        return DOUBLE
-    if name == "DESCRIPTOR" or (
-        name in GROUP_WINDOWS and parent is not None and function_args(parent)[:1] == [col]
-    ):
-        return TIMESTAMP3
-    return STRING
-
-
-def _hint_rank(sql_type: SqlType) -> int:
-    return {"TIMESTAMP": 3, "DOUBLE": 2}.get(sql_type.name, 1)
-
-
-def _loc(node: exp.Expr | None) -> Location:
-    if node is None:
-        return Location()
-    target = node
-    for candidate in (node, node.this if isinstance(node.this, exp.Expr) else None):
-        if candidate is not None and candidate.meta.get("line"):
-            target = candidate
-            break
-    else:
-        ident = node.find(exp.Identifier)
-        if ident is not None:
-            target = ident
-    line = int(target.meta.get("line") or 0)
-    col = int(target.meta.get("col") or 0)
-    length = len(target.name) if isinstance(target, exp.Identifier) else 0
-    return Location("", line, max(col - length + 1, 1) if line else 0)
-
-
-def aggregate_calls(node: exp.Expr) -> list[exp.Expr]:
-    found: list[exp.Expr] = []
-    for sub in node.find_all(exp.Func):
-        if isinstance(sub.parent, exp.Window) or sub.find_ancestor(exp.Window, exp.Subquery):
-            continue
-        if function_name(sub) in AGGREGATES or isinstance(sub, exp.AggFunc):
-            found.append(sub)
-    return found
 
 
 __all__ = ["Analyzer", "ExprTyper", "Rel", "RowNum", "aggregate_calls", "render"]

@@ -5,7 +5,6 @@ Used by `streamt.sql.relations.Analyzer`; no I/O.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 
 from sqlglot import exp
@@ -15,6 +14,7 @@ from streamt.sql.functions import GROUP_WINDOW_AUX, GROUP_WINDOWS
 from streamt.sql.generate import render
 from streamt.sql.relations import Analyzer, Rel, RowNum, Scope, aggregate_calls
 from streamt.sql.schema import Column
+from streamt.sql.tree import did_you_mean, output_name, rank_limit
 from streamt.sql.types import STRING
 
 
@@ -50,7 +50,7 @@ class SelectList:
                 return Column(name, STRING)
             known = [alias for alias, _ in self.scope]
             self.a.error(
-                "S003", f"unknown table alias {qualifier!r}", col, _did_you_mean(qualifier, known)
+                "S003", f"unknown table alias {qualifier!r}", col, did_you_mean(qualifier, known)
             )
             return Column(name, STRING)
         hits = [rel.find(name) for _, rel in rels]
@@ -70,7 +70,7 @@ class SelectList:
         if outer_col is not None:
             return outer_col
         known = [c.name for _, rel in rels for c in rel.columns]
-        self.a.error("S003", f"unknown column {name!r}", col, _did_you_mean(name, known))
+        self.a.error("S003", f"unknown column {name!r}", col, did_you_mean(name, known))
         return Column(name, STRING)
 
     def _row_field(self, column: str, field: str) -> Column | None:
@@ -137,7 +137,7 @@ class SelectList:
                 out.extend(self._star(expr))
                 continue
             column = self.typer.column_of(expr)
-            name = _output_name(expr)
+            name = output_name(expr)
             if not name:
                 name = f"EXPR${i}"
                 self._unnamed(expr, name)
@@ -270,7 +270,7 @@ class SelectList:
         return None
 
     def _ranked(self, projections: list[_Projection], rownum: RowNum, updating: bool) -> Rel:
-        limit = _rank_limit(self.node.args.get("where"), rownum.column)
+        limit = rank_limit(self.node.args.get("where"), rownum.column)
         cols = [p.column for p in projections]
         if limit is None:
             self.a.changelog.append("ROW_NUMBER without a rank filter")
@@ -293,17 +293,6 @@ class SelectList:
         return Rel(cols, updating=True, key=key)  # Flink keeps time attributes through a rank
 
 
-def _rank_limit(where: exp.Expr | None, column: str) -> int | None:
-    if where is None:
-        return None
-    for node in where.find_all(exp.EQ, exp.LT, exp.LTE):
-        left, right = node.this, node.expression
-        if isinstance(left, exp.Column) and left.name == column and isinstance(right, exp.Literal):
-            value = int(str(right.this))
-            return value - 1 if isinstance(node, exp.LT) else value
-    return None
-
-
 def _match_projection(expr: exp.Expr, projections: list[_Projection]) -> str | None:
     for p in projections:
         inner = p.expr.this if isinstance(p.expr, exp.Alias) else p.expr
@@ -316,23 +305,6 @@ def _match_projection(expr: exp.Expr, projections: list[_Projection]) -> str | N
         if inner == expr:
             return p.name
     return None
-
-
-def _output_name(expr: exp.Expr) -> str:
-    if isinstance(expr, exp.Alias):
-        return str(expr.alias)
-    if isinstance(expr, exp.Column):
-        return str(expr.name)
-    if isinstance(expr, exp.Dot):
-        return str(expr.expression.name)
-    return ""
-
-
-def _did_you_mean(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return f"known: {', '.join(sorted(set(known))[:12])}" if known else ""
 
 
 __all__ = ["SelectList", "replace"]

@@ -146,6 +146,10 @@ class _TypeParser:
         i = self.pos + offset
         return self.tokens[i] if i < len(self.tokens) else None
 
+    def at(self, token_type: TokenType) -> bool:
+        tok = self.peek()
+        return tok is not None and tok.token_type == token_type
+
     def word(self, offset: int = 0) -> str:
         tok = self.peek(offset)
         return tok.text.upper() if tok else ""
@@ -181,7 +185,7 @@ class _TypeParser:
                 raise TypeSyntaxError(f"type {name} takes no parameters in {self.text!r}")
             self.pos += 1
             nums = [int(self.expect(TokenType.NUMBER).text)]
-            while self.peek() and self.peek().token_type == TokenType.COMMA:  # type: ignore[union-attr]
+            while self.at(TokenType.COMMA):
                 self.pos += 1
                 nums.append(int(self.expect(TokenType.NUMBER).text))
             self.expect(TokenType.R_PAREN)
@@ -219,7 +223,7 @@ class _TypeParser:
                 fields.append(field_tok.text)
                 self.pos += 1
             children.append(self.parse())
-            if self.peek() and self.peek().token_type == TokenType.COMMA:  # type: ignore[union-attr]
+            if self.at(TokenType.COMMA):
                 self.pos += 1
                 continue
             break

@@ -1,0 +1,63 @@
+"""The tables one job reads: sources (Kafka tables with their format options) and upstream
+models (their topics, `upsert-kafka` when they emit updates, views for virtual topics). Pure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from streamt.compile.jobs import InputTable
+from streamt.compile.specs import ChangelogMode, Materialization
+from streamt.compile.tables import source_options, topic_options
+from streamt.sql import QueryAnalysis
+
+if TYPE_CHECKING:
+    from streamt.compile.project import _Run
+
+
+def source_input(
+    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
+) -> InputTable:
+    source = next(s for s in run.project.sources if s.name == name)
+    schema = run.sources[name]
+    columns = schema.columns or analysis.inferred.get(table, ())
+    keys = [c for k in source.key for c in columns if c.name == k]
+    pk = schema.primary_key if schema.updating else ()
+    options = source_options(source, run.project.runtime, group, [] if pk else keys)
+    return InputTable(table, tuple(columns), options, pk, topic=source.topic)
+
+
+def ref_inputs(
+    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
+) -> list[InputTable]:
+    upstream = run.nodes[run.mid(name)]
+    if upstream.materialization is Materialization.VIRTUAL_TOPIC:
+        inner = list(run.job_inputs.get(f"__vt__{name}", ()))
+        return [*inner, InputTable(table, upstream.columns, view_query=upstream.query)]
+    upsert = upstream.changelog is ChangelogMode.UPSERT
+    columns = upstream.columns or analysis.inferred.get(table, ())
+    options = topic_options(
+        upstream.topic or name,
+        run.project.runtime,
+        upsert=upsert,
+        key=() if upsert else upstream.primary_key,
+        group_id=group,
+    )
+    return [
+        InputTable(
+            table,
+            tuple(columns),
+            options,
+            upstream.primary_key if upsert else (),
+            topic=upstream.topic,
+        )
+    ]
+
+
+def dedupe(tables: list[InputTable]) -> list[InputTable]:
+    seen: set[str] = set()
+    out = []
+    for t in tables:
+        if t.name not in seen:
+            seen.add(t.name)
+            out.append(t)
+    return out
