@@ -19,11 +19,8 @@ from streamt.context import Context
 from streamt.load.jinja import capture_refs
 
 REPO = Path(__file__).resolve().parents[2]
-READMES = [
-    p
-    for p in (REPO / "tests/fixtures/seed_README.md", REPO.parent / "shared/seed/README.md")
-    if p.exists()
-]
+README_COPY = REPO / "tests/fixtures/seed_README.md"
+READMES = [p for p in (README_COPY, REPO.parent / "shared/seed/README.md") if p.exists()]
 
 _EVENT_SOURCE: dict[str, Any] = {
     "columns": [
