@@ -5,7 +5,7 @@
 * the target topic is read as a raw table (every column STRING, so a badly typed value is seen,
   not dropped) plus the Kafka record timestamp (processing time of the producing pipeline) and a
   processing-time attribute; a view `typed` casts columns to their compiled types (TRY_CAST)
-  for custom_sql and the DLQ;
+  for custom_sql and the DLQ (nested ROW / ARRAY / MAP columns stay JSON text);
 * it starts at the deployment time (`scan.startup.mode = timestamp`), so it judges what arrives
   after `streamt test --deploy`;
 * row-level assertions become `WHERE` filters; unique_key (per occurrence: an OVER count;
@@ -182,11 +182,16 @@ def _source(
     return f"CREATE TABLE {q(table)} (\n" + ",\n".join(cols) + "\n) " + with_options(options)
 
 
+def castable(sql_type: str | None) -> bool:
+    """Whether text can be TRY_CAST to `sql_type` (nested types stay JSON text)."""
+    if not sql_type:
+        return False
+    base = sql_type.strip().upper()
+    return not base.startswith(("STRING", "VARCHAR", "CHAR", "ROW", "ARRAY", "MAP", "MULTISET"))
+
+
 def _typed_view(view: str, table: str, target: TargetTable) -> str:
-    cols = [
-        f"TRY_CAST({q(c)} AS {t})" if t and t.upper() not in ("STRING", "VARCHAR") else q(c)
-        for c, t in target.columns
-    ]
+    cols = [f"TRY_CAST({q(c)} AS {t})" if castable(t) else q(c) for c, t in target.columns]
     named = [
         f"{expr} AS {q(c)}" if expr != q(c) else expr
         for expr, (c, _) in zip(cols, target.columns, strict=True)
@@ -296,7 +301,7 @@ def _in_values(spec: AcceptedValues) -> str:
 
 
 def _dlq_table(target: TargetTable, settings: JobSettings) -> str:
-    cols = [f"  {q(c)} {t or 'STRING'}" for c, t in target.columns]
+    cols = [f"  {q(c)} {t if castable(t) else 'STRING'}" for c, t in target.columns]
     cols.append(f"  {q('headers')} MAP<STRING, BYTES> METADATA")
     options = {
         "connector": "kafka",
