@@ -90,6 +90,8 @@ def source_options(
         ("properties.group.id", group_id),
         ("scan.startup.mode", source.startup_mode or "earliest-offset"),
     ]
+    if source.startup_mode == "group-offsets":  # first run: no committed offsets yet
+        out.append(("properties.auto.offset.reset", "earliest"))
     if source.startup_mode == "timestamp" and source.startup_timestamp_ms is not None:
         out.append(("scan.startup.timestamp-millis", str(source.startup_timestamp_ms)))
     fmt = source_format(source)
