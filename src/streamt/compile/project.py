@@ -179,6 +179,19 @@ def _model_body(run: _Run, model: Model, nid: str) -> None:
         r not in run.compiled_models() for r in refs.refs
     ):
         return  # unknown references: reported by the graph
+    sinks = [r for r in refs.refs if run.nodes[run.mid(r)].materialization is Materialization.SINK]
+    if sinks:
+        if not run.infer_only:
+            run.diags.append(
+                Diagnostic(
+                    "C006",
+                    f"model '{model.name}' reads '{sinks[0]}', a sink connector with no topic of its own",
+                    location=model.where("sql"),
+                    hint=f"read the model '{sinks[0]}' exports from instead",
+                    node=nid,
+                )
+            )
+        return
     names = _table_names(model.name, refs.sources, refs.refs)
     rendered, problems = render_sql(
         model.sql,

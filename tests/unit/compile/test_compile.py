@@ -567,3 +567,19 @@ def test_errors_in_a_sql_file_model_point_into_that_file(tmp_path: Path) -> None
     (diag,) = [d for d in result.diagnostics if d.is_error]
     assert diag.code == "S003"
     assert (diag.location.file, diag.location.line, diag.location.column) == ("models/m.sql", 3, 8)
+
+
+def test_reading_a_sink_model_is_an_error(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: big
+          sql: SELECT order_id FROM {{ source("orders") }}
+        - name: to_pg
+          from: big
+          advanced: {connector: {type: jdbc-sink}}
+        - name: wrong
+          sql: SELECT order_id FROM {{ ref("to_pg") }}
+        """),
+    )
+    assert [d.code for d in result.diagnostics if d.is_error] == ["C006"]
