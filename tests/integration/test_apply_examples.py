@@ -18,7 +18,7 @@ import pytest
 
 from tests.kafka_helpers import produce_json
 
-from .test_apply_support import destroy, read_all
+from .test_apply_support import destroy, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +78,7 @@ def payments(local_stack, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_stack):  # type: ignore[no-untyped-def]
+    wait_for_slots(4)
     applied = streamt("apply", "-p", str(payments), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     tag, base = uuid.uuid4().hex[:6], future_base()
@@ -176,6 +177,7 @@ def json_key(key: dict) -> str:  # type: ignore[type-arg]
 
 
 def test_clickstream_interval_join_updating_aggregate_and_dedup(clickstream, local_stack):  # type: ignore[no-untyped-def]
+    wait_for_slots(3)
     applied = streamt("apply", "-p", str(clickstream), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     tag, base = uuid.uuid4().hex[:6], future_base()
@@ -263,6 +265,7 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
 
     from streamt.adapters import SchemaRegistryClient, http_client
 
+    wait_for_slots(2)
     applied = streamt("apply", "-p", str(avro_orders), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     registry = SchemaRegistryClient(http_client(local_stack.schema_registry_url))
@@ -311,3 +314,65 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
         (ts(base), 2, 12.5),
         (ts(base + timedelta(minutes=1)), 1, 4.0),
     ]
+
+
+@pytest.fixture
+def iot(local_stack, tmp_path):  # type: ignore[no-untyped-def]
+    """examples/iot without `site_humidity_hop` (legacy HOP group window): the example has five
+    jobs and the local TaskManager four slots."""
+    text = (ROOT / "examples" / "iot" / "stream_project.yml").read_text()
+    start = text.index("  - name: site_humidity_hop")
+    (tmp_path / "stream_project.yml").write_text(text[:start])
+    yield tmp_path
+    destroy("iot", "default")
+
+
+def test_iot_hop_windows_and_windows_over_a_window_output(iot, local_stack):  # type: ignore[no-untyped-def]
+    wait_for_slots(4)
+    applied = streamt("apply", "-p", str(iot), "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    tag, base = uuid.uuid4().hex[:6], future_base()
+
+    def reading(dev: str | None, temp: float, sec: int) -> dict:  # type: ignore[type-arg]
+        return {
+            "device_id": f"{tag}-{dev}" if dev else None,
+            "site": f"{tag}-s1",
+            "temperature": temp,
+            "humidity": 0.5,
+            "reading_ts": ts(base + timedelta(seconds=sec)),
+        }
+
+    rows = [
+        reading("d1", 70.0, 0),
+        reading("d1", 90.0, 30),
+        reading("d1", 200.0, 40),  # implausible: dropped
+        reading(None, 75.0, 45),  # no device: dropped
+        reading("hot", 95.0, 7200),  # an alert at +2 h moves the alerts' watermark past +1 h
+        reading("late", 20.0, 14400),  # closes the windows of +2 h
+    ]
+    produce_json("localhost:9092", "iot.sensor-readings.v1", rows)
+    mine = lambda v: str(v.get("device_id", "")).startswith(f"{tag}-d1")  # noqa: E731
+
+    clean = collect("readings_clean", lambda v: str(v.get("device_id", "")).startswith(tag), 4)
+    assert sorted((v["device_id"][7:], v["temperature"]) for v in clean) == [
+        ("d1", 70.0),
+        ("d1", 90.0),
+        ("hot", 95.0),
+        ("late", 20.0),
+    ]
+    windows = collect("device_temperature_5m", mine, 5)
+    starts = [base + timedelta(minutes=m) for m in range(-4, 1)]
+    assert sorted(
+        (norm_ts(v["window_start"]), v["avg_temperature"], v["max_temperature"], v["readings"])
+        for v in windows
+    ) == [(ts(s), 80.0, 90.0, 2) for s in starts]
+    alerts = collect("overheating_alerts", mine, 5)
+    assert sorted(norm_ts(v["alert_ts"]) for v in alerts) == [
+        ts(s + timedelta(minutes=5) - timedelta(milliseconds=1)) for s in starts
+    ]
+    hourly = collect(
+        "alerts_per_hour",
+        lambda v: norm_ts(v.get("window_start", "1970-01-01 00:00:00")) == ts(base),
+        1,
+    )
+    assert [v["alerts"] for v in hourly] == [5]

@@ -14,7 +14,7 @@ import pytest
 
 from tests.kafka_helpers import produce_json
 
-from .test_apply_support import destroy, read_all
+from .test_apply_support import destroy, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +38,7 @@ def quickstart(local_stack):  # type: ignore[no-untyped-def]
 
 
 def test_quickstart_applies_runs_and_converges(quickstart, local_stack):  # type: ignore[no-untyped-def]
+    wait_for_slots(1)
     applied = streamt("apply", "-p", str(QUICKSTART), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
 

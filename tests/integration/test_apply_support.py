@@ -241,3 +241,19 @@ def destroy(project: str, environment: str = ENV) -> None:
     plan = s.plan()
     report = s.apply(plan, ApplyOptions(allow_destructive=True))
     assert report.ok, [(r.change.address, r.message) for r in report.failed]
+
+
+def wait_for_slots(needed: int, timeout: float = 180.0) -> None:
+    """The local TaskManager has few slots and other tests run jobs too: wait for `needed`."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    free = 0
+    while time.monotonic() < deadline:
+        free = int(
+            httpx.get("http://localhost:8082/overview", timeout=10).json()["slots-available"]
+        )
+        if free >= needed:
+            return
+        time.sleep(2)
+    raise AssertionError(f"only {free} free Flink task slots after {timeout:.0f}s, {needed} needed")
