@@ -296,6 +296,15 @@ class Analyzer:
         rowtimes = {c.name for _, rel in scope for c in rel.columns if c.rowtime or c.proctime}
         if is_interval_join(condition, rowtimes):
             self.stateful.append("interval join")
+            updating = [alias for alias, rel in scope if rel.updating]
+            if updating:
+                self.error(
+                    "S011",
+                    f"an interval join cannot read an updating input ({', '.join(updating)})",
+                    join,
+                    "join the updating side with FOR SYSTEM_TIME AS OF (a temporal join), "
+                    "or read an append-only topic",
+                )
             return
         self.stateful.append("regular join")
         side = (join.args.get("side") or "").upper()

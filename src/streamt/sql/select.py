@@ -198,11 +198,15 @@ class SelectList:
         tvf = (
             any(rel.window_tvf for _, rel in self.scope) and {"window_start", "window_end"} <= names
         )
-        updating_input = any(rel.updating for _, rel in self.scope)
         if legacy or tvf:
             self.a.stateful.append("window aggregation")
             cols = [self._window_output(p) for p in projections]
-            return Rel(cols, updating=updating_input, key=None)
+            # a window aggregation emits each window once, even over a changelog input
+            for reason in [
+                r for r in self.a.changelog if r.endswith("changelog (updating) stream")
+            ]:
+                self.a.changelog.remove(reason)
+            return Rel(cols, updating=False, key=None)
         self.a.stateful.append("GROUP BY aggregation" if group_exprs else "global aggregation")
         self.a.changelog.append(
             "non-windowed GROUP BY emits updates"

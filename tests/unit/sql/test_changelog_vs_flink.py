@@ -83,3 +83,29 @@ def test_updating_matches_flink(query: str, verdict: str) -> None:
     result = analyze_query(query, INPUTS)
     assert result.ok, [d.render() for d in result.diagnostics]
     assert result.updating == (verdict != "[I]")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Flink 2.2: window aggregations over a changelog input emit append-only results
+        "SELECT window_start, window_end, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE customers_cdc, "
+        "DESCRIPTOR(uts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end",
+        "SELECT TUMBLE_START(uts, INTERVAL '1' MINUTE) AS w, COUNT(*) AS n FROM customers_cdc "
+        "GROUP BY TUMBLE(uts, INTERVAL '1' MINUTE)",
+    ],
+)
+def test_window_aggregation_over_a_changelog_is_append(query: str) -> None:
+    result = analyze_query(query, INPUTS)
+    assert result.ok and not result.updating
+
+
+def test_interval_join_over_a_changelog_is_rejected_like_flink() -> None:
+    """Flink 2.2: "StreamPhysicalIntervalJoin doesn't support consuming update and delete
+    changes"; compile says so before deployment."""
+    result = analyze_query(
+        "SELECT o.id, c.name FROM orders AS o JOIN customers_cdc AS c ON o.cid = c.cid "
+        "AND o.ts BETWEEN c.uts - INTERVAL '1' MINUTE AND c.uts",
+        INPUTS,
+    )
+    assert [d.code for d in result.diagnostics] == ["S011"]
