@@ -79,7 +79,10 @@ def apply_command(
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0
-    options = ApplyOptions(allow_destructive=allow_destructive, environ=ctx.environ)
+    env_cfg = ctx.load().environment_config
+    protected = bool(env_cfg and env_cfg.environment.protected)
+    allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
+    options = ApplyOptions(allow_destructive=allowed, environ=ctx.environ)
     preflight(plan, options)
     if dry_run:
         render.echo("\nDry run: these steps would run, in this order:")
@@ -93,7 +96,14 @@ def apply_command(
         return 1
 
     def confirm(_plan: object) -> bool:
-        return auto_approve or click.confirm("\nApply these changes?", default=False)
+        if auto_approve:
+            return True
+        if protected:
+            typed = click.prompt(
+                f"\nEnvironment {session.environment!r} is protected: type its name to apply"
+            )
+            return bool(typed == session.environment)
+        return click.confirm("\nApply these changes?", default=False)
 
     report = session.apply(plan, options, _Progress(), confirm)
     if not report.results:

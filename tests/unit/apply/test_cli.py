@@ -1,0 +1,82 @@
+"""The plan / apply / status / rollback commands end to end on in-memory systems (exit codes,
+non-TTY refusal, dry run, saved plans, stale plans). Real-stack proof: tests/integration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streamt.apply import jobs as apply_jobs
+from streamt.cli import main
+from streamt.state import Systems
+
+from .fakes import FakeKafka, fake_systems
+
+QUICKSTART = str(Path(__file__).resolve().parents[3] / "examples" / "quickstart")
+
+
+@pytest.fixture
+def systems(monkeypatch):  # type: ignore[no-untyped-def]
+    chosen = fake_systems()
+    monkeypatch.setattr(
+        "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
+    )
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    return chosen
+
+
+def test_plan_detailed_exitcode_then_apply_then_no_changes(systems: Systems, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["plan", "-p", QUICKSTART, "--detailed-exitcode"]) == 3
+    out = capsys.readouterr().out
+    assert "+ flink_job events_clean: create" in out and "+ topic events_clean: create" in out
+    assert main(["plan", "-p", QUICKSTART]) == 0
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
+    assert "Apply complete" in capsys.readouterr().out
+    assert main(["plan", "-p", QUICKSTART, "--detailed-exitcode"]) == 0
+    assert "No changes." in capsys.readouterr().out
+
+
+def test_apply_without_a_terminal_refuses_and_dry_run_changes_nothing(
+    systems: Systems, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    assert main(["apply", "-p", QUICKSTART]) == 1
+    captured = capsys.readouterr()
+    assert "+ flink_job events_clean" in captured.out and "A007" in captured.err
+    assert main(["apply", "-p", QUICKSTART, "--dry-run"]) == 0
+    assert "Dry run: these steps would run" in capsys.readouterr().out
+    assert isinstance(systems.kafka, FakeKafka) and systems.kafka.topics == {}
+
+
+def test_saved_plan_applies_once_then_is_stale(systems: Systems, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    saved = tmp_path / "plan.json"
+    assert main(["plan", "-p", QUICKSTART, "--out", str(saved), "--format", "json"]) == 0
+    body = json.loads(saved.read_text())
+    assert body["schema_version"] == 1 and json.loads(capsys.readouterr().out) == body
+    assert main(["apply", "-p", QUICKSTART, "--plan", str(saved), "--auto-approve"]) == 0
+    capsys.readouterr()
+    assert main(["apply", "-p", QUICKSTART, "--plan", str(saved), "--auto-approve"]) == 1
+    err = capsys.readouterr().err
+    assert "A005" in err and "the plan is stale" in err and str(saved) in err
+
+
+def test_status_json_and_rollback_without_history(systems: Systems, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
+    capsys.readouterr()
+    assert main(["status", "-p", QUICKSTART, "--format", "json", "--lag"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    states = {(r["kind"], r["name"]): r["state"] for r in body["resources"]}
+    assert states == {("topic", "events_clean"): "OK", ("flink_job", "events_clean"): "RUNNING"}
+    assert body["drift"] == 0
+    assert main(["rollback", "-p", QUICKSTART, "events_clean"]) == 1
+    assert "A021" in capsys.readouterr().err
+
+
+def test_status_exit_code_3_on_drift(systems: Systems, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
+    assert isinstance(systems.kafka, FakeKafka)
+    del systems.kafka.topics["events_clean"]
+    capsys.readouterr()
+    assert main(["status", "-p", QUICKSTART]) == 3
+    assert "missing: in the ledger but not live" in capsys.readouterr().out
