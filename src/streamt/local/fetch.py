@@ -8,9 +8,11 @@ a second start never touches the network. Failures raise `StreamtError` (K003).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -93,9 +95,12 @@ def fetch_bundle(cache: Path, bundle: Bundle, progress: Progress) -> None:
     downloads.mkdir(parents=True)
     started = time.monotonic()
     progress(f"fetching {bundle.label} ...")
-    with _Heartbeat(downloads, bundle.label, progress):
-        if bundle.layout is Layout.WHEEL:
-            _pip_download(bundle, downloads)
+    is_wheel = bundle.layout is Layout.WHEEL
+    # parallel Maven runs share the repository, so their counts are approximate
+    watched = (downloads, work / "pip-tmp") if is_wheel else (downloads, cache / "maven-repo")
+    with _Heartbeat(watched, bundle.label, progress):
+        if is_wheel:
+            _pip_download(bundle, downloads, work / "pip-tmp")
         else:
             _maven_copy(cache, bundle, work, downloads)
     size = _tree_size(downloads)
@@ -175,18 +180,21 @@ def _maven_copy(cache: Path, bundle: Bundle, work: Path, downloads: Path) -> Non
     _run(bundle, argv)
 
 
-def _pip_download(bundle: Bundle, downloads: Path) -> None:
+def _pip_download(bundle: Bundle, downloads: Path, tmp: Path) -> None:
     argv = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
         "--only-binary", ":all:", "--progress-bar", "off", "-q", "-d", str(downloads),
         bundle.pip_requirement,
     ]  # fmt: skip
-    _run(bundle, argv)
+    tmp.mkdir(parents=True, exist_ok=True)  # pip downloads here first: lets us show progress
+    _run(bundle, argv, env={**os.environ, "TMPDIR": str(tmp)})
 
 
-def _run(bundle: Bundle, argv: list[str]) -> None:
+def _run(bundle: Bundle, argv: list[str], env: dict[str, str] | None = None) -> None:
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env
+        )
     except OSError as exc:
         raise _fetch_error(bundle, str(exc), "check the installation") from exc
     if proc.returncode != 0:
@@ -255,15 +263,27 @@ def _fetch_error(bundle: Bundle, message: str, hint: str) -> StreamtError:
 
 
 class _Heartbeat:
-    """Reports every few seconds that a download is still running (Maven/pip are quiet)."""
+    """Reports every few seconds how many MB a download has written so far (Maven and pip
+    are run quietly)."""
 
-    def __init__(self, watched: Path, label: str, progress: Progress, every: float = 5.0) -> None:
+    def __init__(
+        self, watched: tuple[Path, ...], label: str, progress: Progress, every: float = 3.0
+    ) -> None:
         self._watched, self._label, self._progress, self._every = watched, label, progress, every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
+    def _bytes(self) -> int:
+        total = 0
+        for path in self._watched:
+            for p in path.rglob("*") if path.exists() else ():
+                with contextlib.suppress(OSError):
+                    total += p.stat().st_size if p.is_file() else 0
+        return total
+
     def __enter__(self) -> _Heartbeat:
         self._started = time.monotonic()
+        self._baseline = self._bytes()
         self._thread.start()
         return self
 
@@ -274,4 +294,5 @@ class _Heartbeat:
     def _loop(self) -> None:
         while not self._stop.wait(self._every):
             elapsed = time.monotonic() - self._started
-            self._progress(f"  ... still fetching {self._label} ({elapsed:.0f} s)")
+            mb = max(0, self._bytes() - self._baseline) / 1e6
+            self._progress(f"  ... {self._label}: {mb:.0f} MB so far ({elapsed:.0f} s)")
