@@ -186,6 +186,16 @@ class SelectList:
                 self.a.stateful.append("ROW_NUMBER" if fn == "ROW_NUMBER" else "OVER window")
                 for col in window.find_all(exp.Column):
                     self.resolve(col)
+                updating = [alias for alias, rel in self.scope if rel.updating]
+                if fn not in ("ROW_NUMBER", "RANK", "DENSE_RANK") and updating:
+                    self.a.error(
+                        "S011",
+                        f"an OVER window ({fn}) cannot read an updating input "
+                        f"({', '.join(updating)})",
+                        window,
+                        "aggregate with GROUP BY (or a window TVF) instead, or read an "
+                        "append-only topic",
+                    )
 
     # ---- aggregation -------------------------------------------------------------------------
     def _aggregate(self, projections: list[_Projection], group_exprs: list[exp.Expr]) -> Rel:

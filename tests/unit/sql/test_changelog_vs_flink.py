@@ -109,3 +109,20 @@ def test_interval_join_over_a_changelog_is_rejected_like_flink() -> None:
         INPUTS,
     )
     assert [d.code for d in result.diagnostics] == ["S011"]
+
+
+def test_over_aggregation_over_a_changelog_is_rejected_like_flink() -> None:
+    """Flink 2.2: "StreamPhysicalOverAggregate doesn't support consuming update and delete
+    changes"; ROW_NUMBER ranks over a changelog are fine (a Rank node)."""
+    over = analyze_query(
+        "SELECT cid, SUM(1) OVER (PARTITION BY cid ORDER BY uts ROWS BETWEEN 2 PRECEDING "
+        "AND CURRENT ROW) AS s FROM customers_cdc",
+        INPUTS,
+    )
+    assert [d.code for d in over.diagnostics] == ["S011"]
+    rank = analyze_query(
+        "SELECT cid, name FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY uts DESC) "
+        "AS rn FROM customers_cdc) WHERE rn = 1",
+        INPUTS,
+    )
+    assert rank.ok and rank.updating
