@@ -74,7 +74,8 @@ def analyze_query(
             diagnostics=(
                 Diagnostic(
                     "S007",
-                    f"a model's SQL must be a query (SELECT ...), got {tree.key.upper()}",
+                    "a model's SQL must be one query (SELECT ...), got "
+                    + ("several statements" if tree.key == "block" else tree.key.upper()),
                     hint="write only the SELECT; streamt generates CREATE TABLE and INSERT INTO",
                 ),
             )
