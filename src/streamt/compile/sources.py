@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from streamt.compile.schemas import SchemaLock, SchemaProblem, avro_columns, json_schema_columns
 from streamt.compile.specs import SubjectSpec
-from streamt.compile.tables import is_changelog
+from streamt.compile.tables import is_changelog, source_format
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.load.model import Source
 from streamt.sql import Column, SqlType, TableSchema, TypeSyntaxError, parse_type
@@ -28,6 +28,18 @@ def source_schema(
         columns = list(lock.sources[source.name])
     columns = _with_time(source, columns)
     open_ = not declared and not from_schema and not (lock and source.name in lock.sources)
+    physical = [c for c in columns if not c.proctime]
+    if source_format(source) == "raw" and len(physical) > 1:
+        diags.append(
+            Diagnostic(
+                "C042",
+                f"source '{source.name}' uses format raw, which reads one column, "
+                f"but declares {len(physical)}",
+                location=source.where("format"),
+                hint="declare a single STRING or BYTES column, or use json / csv",
+                node=node,
+            )
+        )
     return TableSchema(
         source.name,
         tuple(columns),

@@ -583,3 +583,13 @@ def test_reading_a_sink_model_is_an_error(tmp_path: Path) -> None:
         """),
     )
     assert [d.code for d in result.diagnostics if d.is_error] == ["C006"]
+
+
+def test_raw_format_needs_one_column(tmp_path: Path) -> None:
+    text = (
+        "project: {name: shop}\nsources:\n  - name: lines\n    topic: l.v1\n    format: raw\n"
+        "    columns: [{name: a, type: STRING}, {name: b, type: STRING}]\n"
+    )
+    result = compile_yaml(tmp_path, text)
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    assert diag.code == "C042" and diag.location.line == 5
