@@ -143,7 +143,7 @@ class Stack:
             launcher = Launcher(self.cfg, specs, self.progress)
             try:
                 launcher.run(wait=wait, timeout=timeout)
-            except StreamtError:
+            except (StreamtError, KeyboardInterrupt):
                 self._stop_names(launcher.started)  # leave nothing half-started behind
                 raise
             return tuple(n for n in PROCESS_ORDER if n in launcher.started)
