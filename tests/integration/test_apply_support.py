@@ -15,7 +15,7 @@ from confluent_kafka import Consumer, KafkaError
 from streamt.apply.context import ApplyOptions
 from streamt.apply.executor import ApplyReport
 from streamt.apply.facade import Session
-from streamt.artifacts.plan_file import Plan
+from streamt.artifacts.plan_file import Action, Plan, ResourceKind
 from streamt.compile.specs import (
     ChangelogMode,
     ConnectorSpec,
@@ -56,6 +56,13 @@ def deploy(
 ) -> tuple[Plan, ApplyReport]:
     s = session(desired, chosen)
     plan = s.plan(reset_state=bool(options.pop("reset_state", False)))
+    starts = [
+        c
+        for c in plan.pending
+        if c.kind is ResourceKind.JOB and c.action in (Action.CREATE, Action.REPLACE)
+    ]
+    if starts:
+        wait_for_slots(len(starts))
     opts = ApplyOptions(job_stable_s=3.0, **options)  # type: ignore[arg-type]
     return plan, s.apply(plan, opts)
 
