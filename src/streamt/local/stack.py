@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from streamt.diagnostics import StreamtError
 from streamt.local import procs
@@ -174,7 +175,12 @@ class Stack:
             stopped = self._stop_names(set(PROCESS_ORDER))
             shutil.rmtree(self.cfg.tmp_dir, ignore_errors=True)
             if purge:
-                for d in (self.cfg.data_dir, self.cfg.log_dir, self.cfg.conf_dir):
+                for d in (
+                    self.cfg.data_dir,
+                    self.cfg.log_dir,
+                    self.cfg.conf_dir,
+                    self.cfg.home / "cds",
+                ):
                     shutil.rmtree(d, ignore_errors=True)
         if purge:
             shutil.rmtree(self.cfg.run_dir, ignore_errors=True)
@@ -206,9 +212,6 @@ class Stack:
 _STOP_TIMEOUT = {"kafka": 20.0, "connect": 20.0}
 
 
-def _rmdir_if_empty(path: object) -> None:
-    from pathlib import Path
-
-    p = Path(str(path))
+def _rmdir_if_empty(path: Path) -> None:
     with suppress(OSError):
-        p.rmdir()
+        path.rmdir()
