@@ -1,6 +1,6 @@
 """The seed README's quick-start project, unmodified (examples/quickstart), through the CLI:
 apply, produce, read the exact rows, plan again (no changes, exit 0 with --detailed-exitcode),
-status (RUNNING, no drift)."""
+a description-only change plans nothing (the job is not touched), status (RUNNING, no drift)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def quickstart(local_stack):  # type: ignore[no-untyped-def]
     destroy("my-pipeline", "default")  # frees its Flink slot (the local TaskManager has 4)
 
 
-def test_quickstart_applies_runs_and_converges(quickstart, local_stack):  # type: ignore[no-untyped-def]
+def test_quickstart_applies_runs_and_converges(quickstart, local_stack, tmp_path):  # type: ignore[no-untyped-def]
     wait_for_slots(1)
     applied = streamt("apply", "-p", str(QUICKSTART), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -65,6 +65,17 @@ def test_quickstart_applies_runs_and_converges(quickstart, local_stack):  # type
     plan = streamt("plan", "-p", str(QUICKSTART), "--detailed-exitcode")
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "No changes." in plan.stdout
+
+    described = tmp_path / "stream_project.yml"  # the same project with a description added
+    text = (QUICKSTART / "stream_project.yml").read_text()
+    described.write_text(
+        text.replace(
+            "  - name: events_clean\n", "  - name: events_clean\n    description: Clean events\n"
+        )
+    )
+    assert "description: Clean events" in described.read_text()
+    metadata_only = streamt("plan", "-p", str(tmp_path), "--detailed-exitcode")
+    assert metadata_only.returncode == 0 and "No changes." in metadata_only.stdout
 
     status = streamt("status", "-p", str(QUICKSTART), "--format", "json")
     assert status.returncode == 0, status.stdout + status.stderr
