@@ -169,8 +169,11 @@ def _maven_copy(cache: Path, bundle: Bundle, work: Path, downloads: Path) -> Non
         )
     pom = work / "pom.xml"
     pom.write_text(_pom(bundle))
+    # Central's checksums are enforced (-C) unless we pin every file ourselves (a few
+    # artifacts, e.g. flink-sql-avro-confluent-registry, are served without checksums).
+    pinned = not bundle.transitive and all(d.file_name in SHA256 for d in bundle.maven)
     argv = [
-        mvn, "-B", "-q", "-f", str(pom),
+        mvn, "-B", "-q", *([] if pinned else ["-C"]), "-f", str(pom),
         f"-Dmaven.repo.local={cache / 'maven-repo'}",
         f"{DEPENDENCY_PLUGIN}:copy-dependencies",
         "-DincludeScope=runtime",
