@@ -33,6 +33,7 @@ def prepare_registry(cfg: StackConfig, bundles: BundleSet, java: str) -> list[Pr
         "-Dquarkus.management.host=127.0.0.1",
         f"-Dquarkus.management.port={p.registry_management}",
         f"-Dapicurio.datasource.url=jdbc:h2:file:{db};DB_CLOSE_ON_EXIT=FALSE",
+        "-Dapicurio.rules.global.compatibility=BACKWARD",  # Confluent's default
         "-Dquarkus.log.file.enabled=true", f"-Dquarkus.log.file.path={log_file}",
         "-Dquarkus.log.console.enabled=false",
         "-Dquarkus.log.file.json.enabled=false",
