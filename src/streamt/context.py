@@ -330,6 +330,10 @@ class Context:
     def _root(self) -> Path:
         return cache.project_root(self.project_dir) or self.project_dir
 
+    def project_root(self) -> Path:
+        """The directory holding stream_project.yml (schemas.lock, .env live there)."""
+        return self._root()
+
     def _explain_on_flink(self, project: Project, desired: DesiredState) -> list[Diagnostic]:
         """EXPLAIN every compiled job on the SQL Gateway (`validate --flink`)."""
         from streamt.adapters import FlinkClient, http_client

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "apply": "streamt.cli.commands.apply:apply_command",
     "rollback": "streamt.cli.commands.rollback:rollback_command",
     "status": "streamt.cli.commands.status:status_command",
+    "schemas": "streamt.cli.commands.schemas:schemas",
 }
 
 
