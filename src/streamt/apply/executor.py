@@ -31,6 +31,7 @@ from streamt.apply.resources import (
 from streamt.apply.secrets import check_variables
 from streamt.artifacts.plan_file import Action, Change, Plan, ResourceKind
 from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.state.ledger_store import LedgerError
 
 Step = Callable[[StepContext, Change], str]
 K = ResourceKind
@@ -160,7 +161,7 @@ def _run(ctx: StepContext, change: Change, events: Progress) -> StepResult:
     start = time.monotonic()
     try:
         message, ok = step_for(change)(ctx, change), True
-    except (StepError, AdapterError) as exc:
+    except (StepError, AdapterError, LedgerError) as exc:
         message, ok = str(exc), False
     result = StepResult(change, ok, message, time.monotonic() - start)
     events.finished(result)

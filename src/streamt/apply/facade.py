@@ -36,6 +36,7 @@ from streamt.state import (
     read_ledger,
     systems_from_runtime,
 )
+from streamt.state.ledger_store import LedgerError
 
 
 class ProjectContext(Protocol):
@@ -52,6 +53,9 @@ class ProjectContext(Protocol):
 class CompileResultLike(Protocol):
     @property
     def desired(self) -> DesiredState: ...
+
+
+_UP = "is Kafka reachable? (streamt local status)"
 
 
 def environment_name(ctx: ProjectContext) -> str:
@@ -73,7 +77,12 @@ class Session:
 
     def refresh(self) -> None:
         store = self._store()
-        self.ledger = read_ledger(store, self.desired.project, self.environment)
+        try:
+            self.ledger = read_ledger(store, self.desired.project, self.environment)
+        except LedgerError as exc:
+            raise StreamtError(
+                Diagnostic("A012", f"cannot read the deployment ledger: {exc}", hint=_UP)
+            ) from None
         self.live = observe(self.desired, self.ledger, self.systems)
 
     def _store(self) -> LedgerStore:
@@ -104,7 +113,12 @@ class Session:
 
     def locked(self) -> ApplyLock:
         lock = ApplyLock(self._store(), self.desired.project, self.environment)
-        lock.acquire()
+        try:
+            lock.acquire()
+        except LedgerError as exc:
+            raise StreamtError(
+                Diagnostic("A013", f"cannot take the apply lock: {exc}", hint=_UP)
+            ) from None
         return lock
 
     def apply(

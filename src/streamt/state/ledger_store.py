@@ -11,6 +11,7 @@ adapter protocols have no produce/consume; it counts its calls like an adapter d
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 DEFAULT_TOPIC = "_streamt_state"
+_QUIET = logging.getLogger("streamt.ledger.librdkafka")  # librdkafka's own log lines
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
+class LedgerError(Exception):
+    """The ledger topic could not be read or written (names the topic and the cause)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,11 @@ class KafkaLedgerStore:
         timeout_s: float = 15.0,
     ) -> None:
         self.topic, self.timeout_s = topic, timeout_s
-        self._config = {**dict(properties or {}), "bootstrap.servers": bootstrap_servers}
+        self._config: dict[str, Any] = {
+            **dict(properties or {}),
+            "bootstrap.servers": bootstrap_servers,
+            "logger": _QUIET,
+        }
         self.calls = 0
         self._producer: Any = None
         self._lock = threading.Lock()
@@ -72,6 +84,14 @@ class KafkaLedgerStore:
     # ---------------------------------------------------------------- reading
 
     def read(self) -> list[Record]:
+        try:
+            return self._read()
+        except LedgerError:
+            raise
+        except Exception as exc:  # librdkafka errors: broker down, auth, ...
+            raise LedgerError(f"ledger topic {self.topic}: cannot read: {exc}") from None
+
+    def _read(self) -> list[Record]:
         from confluent_kafka import Consumer, TopicPartition
 
         consumer = Consumer(
@@ -107,13 +127,13 @@ class KafkaLedgerStore:
         deadline = time.monotonic() + self.timeout_s
         while last < high - 1:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"ledger topic {self.topic}: stopped at {last} before {high}")
+                raise LedgerError(f"ledger topic {self.topic}: stopped at {last} before {high}")
             for msg in consumer.consume(num_messages=1000, timeout=0.2):
                 error = msg.error()
                 if error is not None:
                     if error.code() == KafkaError._PARTITION_EOF:
                         return records
-                    raise RuntimeError(f"ledger topic {self.topic}: {error}")
+                    raise LedgerError(f"ledger topic {self.topic}: {error}")
                 key = msg.key().decode() if msg.key() is not None else ""
                 records.append(Record(key, msg.value(), msg.offset()))
                 last = msg.offset()
@@ -122,6 +142,14 @@ class KafkaLedgerStore:
     # ---------------------------------------------------------------- writing
 
     def write(self, records: Sequence[tuple[str, bytes | None]]) -> None:
+        try:
+            self._write(records)
+        except LedgerError:
+            raise
+        except Exception as exc:
+            raise LedgerError(f"ledger topic {self.topic}: cannot write: {exc}") from None
+
+    def _write(self, records: Sequence[tuple[str, bytes | None]]) -> None:
         with self._lock:
             producer = self._ensure_producer()
             errors: list[str] = []
@@ -135,7 +163,7 @@ class KafkaLedgerStore:
             self.calls += 1
             remaining = producer.flush(self.timeout_s)
             if remaining or errors:
-                raise RuntimeError(
+                raise LedgerError(
                     f"ledger topic {self.topic}: write not acknowledged ({errors or remaining})"
                 )
 
