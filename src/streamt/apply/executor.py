@@ -22,9 +22,11 @@ from streamt.apply.context import ApplyOptions, StepContext, StepError
 from streamt.apply.jobs import apply_job, delete_job
 from streamt.apply.resources import (
     apply_connector,
+    apply_gateway_rule,
     apply_subject,
     apply_topic,
     delete_connector,
+    delete_gateway_rule,
     delete_subject,
     delete_topic,
 )
@@ -37,9 +39,11 @@ Step = Callable[[StepContext, Change], str]
 K = ResourceKind
 PHASES: tuple[tuple[str, K, bool], ...] = (
     ("delete connectors", K.CONNECTOR, True),
+    ("delete gateway rules", K.GATEWAY_RULE, True),
     ("delete jobs", K.JOB, True),
     ("subjects", K.SUBJECT, False),
     ("topics", K.TOPIC, False),
+    ("gateway rules", K.GATEWAY_RULE, False),
     ("jobs", K.JOB, False),
     ("connectors", K.CONNECTOR, False),
     ("delete topics", K.TOPIC, True),
@@ -59,7 +63,7 @@ def step_for(change: Change) -> Step:
         case ResourceKind.CONNECTOR:
             return delete_connector if deleting else apply_connector
         case ResourceKind.GATEWAY_RULE:
-            raise StepError("Conduktor Gateway rules are not applied")
+            return delete_gateway_rule if deleting else apply_gateway_rule
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ whose effect already happened converges (a topic that exists is fine, a PUT is a
 
 from __future__ import annotations
 
+from streamt.adapters.gateway import expected_interceptor
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.secrets import resolved_map
@@ -10,10 +11,11 @@ from streamt.artifacts.plan_file import (
     Action,
     Change,
     ConnectorPayload,
+    GatewayRulePayload,
     SubjectPayload,
     TopicPayload,
 )
-from streamt.compile.specs import TopicSpec
+from streamt.compile.specs import GatewayRuleSpec, TopicSpec, digest
 from streamt.plan.connectors import live_config_digest
 from streamt.plan.ledger import EntryStatus
 from streamt.plan.payloads import data_fingerprint
@@ -134,5 +136,35 @@ def apply_connector(ctx: StepContext, change: Change) -> str:
 
 def delete_connector(ctx: StepContext, change: Change) -> str:
     ctx.connect.delete_connector(change.name)
+    ctx.writer.forget(change.kind, change.name)
+    return "deleted"
+
+
+# ------------------------------------------------------------------ gateway rules
+
+
+def apply_gateway_rule(ctx: StepContext, change: Change) -> str:
+    payload = change.desired
+    if not isinstance(payload, GatewayRulePayload):
+        raise StepError(f"{change.address}: plan carries no gateway rule payload")
+    if change.action is Action.NOOP:
+        return "unchanged"
+    gateway = ctx.systems.gateway
+    if gateway is None:
+        raise StepError("runtime.conduktor.gateway is not configured")
+    rule = GatewayRuleSpec(
+        payload.name, payload.physical_topic, payload.where, payload.columns, node=change.node
+    )
+    gateway.put_virtual_topic(rule)
+    live = digest(expected_interceptor(rule).config_json)
+    _applied(ctx, change, payload, owned=change.action is Action.CREATE, live_digest=live)
+    return "virtual topic created" if change.action is Action.CREATE else "virtual topic updated"
+
+
+def delete_gateway_rule(ctx: StepContext, change: Change) -> str:
+    gateway = ctx.systems.gateway
+    if gateway is None:
+        raise StepError("runtime.conduktor.gateway is not configured")
+    gateway.delete_interceptor(change.name)
     ctx.writer.forget(change.kind, change.name)
     return "deleted"

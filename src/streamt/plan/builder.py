@@ -24,6 +24,7 @@ from streamt.artifacts.plan_file import (
 )
 from streamt.compile.specs import DesiredState, FlinkJobSpec, digest
 from streamt.plan.connectors import plan_connector, plan_connector_removal
+from streamt.plan.gateway import plan_gateway_rule, plan_gateway_rule_removal
 from streamt.plan.inputs import LiveState
 from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
 from streamt.plan.ledger import Ledger, LedgerEntry
@@ -126,14 +127,11 @@ def _desired_changes(
             ledger.get(ResourceKind.CONNECTOR, c.name),
         )
     for g in desired.gateway_rules:
-        yield Change(
-            kind=ResourceKind.GATEWAY_RULE,
-            name=g.name,
-            action=Action.REFUSED,
-            reason="virtual topics (Conduktor Gateway rules) are not deployed by this apply",
-            node=g.node,
-            desired=gateway_payload(g),
-            hint="set `materialized: flink` on the model to run it as a Flink job",
+        yield plan_gateway_rule(
+            gateway_payload(g),
+            g.node,
+            live.interceptors.get(g.name),
+            ledger.get(ResourceKind.GATEWAY_RULE, g.name),
         )
 
 
@@ -196,4 +194,4 @@ def _removal(entry: LedgerEntry, live: LiveState) -> Change | None:
         case ResourceKind.CONNECTOR:
             return plan_connector_removal(entry, live.connectors.get(entry.name))
         case ResourceKind.GATEWAY_RULE:
-            return None
+            return plan_gateway_rule_removal(entry, live.interceptors.get(entry.name))

@@ -62,6 +62,13 @@ class ObservedConnector(Protocol):
     def tasks(self) -> tuple[str, ...]: ...
 
 
+class ObservedInterceptor(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def config_json(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Compatibility:
     compatible: bool
@@ -83,6 +90,7 @@ class LiveState:
     jobs: Mapping[str, Sequence[ObservedJob]] = field(default_factory=dict)
     connectors: Mapping[str, ObservedConnector] = field(default_factory=dict)
     compatibility: Mapping[str, Compatibility] = field(default_factory=dict)
+    interceptors: Mapping[str, ObservedInterceptor] = field(default_factory=dict)
 
     def active_jobs(self, pipeline_name: str) -> list[ObservedJob]:
         return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]
@@ -108,5 +116,6 @@ class LiveState:
                     n: public_config(c.config) for n, c in sorted(self.connectors.items())
                 },
                 "compat": {n: c.compatible for n, c in sorted(self.compatibility.items())},
+                "gateway": {n: i.config_json for n, i in sorted(self.interceptors.items())},
             }
         )

@@ -12,7 +12,7 @@ from streamt.adapters.protocols import AdapterError
 from streamt.artifacts.plan_file import JobPayload, ResourceKind
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic, StreamtError
-from streamt.plan.inputs import Compatibility, LiveState, ObservedJob
+from streamt.plan.inputs import Compatibility, LiveState, ObservedInterceptor, ObservedJob
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
 from streamt.state.systems import Systems
@@ -94,7 +94,19 @@ def _observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveSta
         jobs=jobs,
         connectors=connectors,
         compatibility=_compatibility(desired, live, systems),
+        interceptors=_interceptors(desired, ledger, systems),
     )
+
+
+def _interceptors(
+    desired: DesiredState, ledger: Ledger, systems: Systems
+) -> dict[str, ObservedInterceptor]:
+    names = {g.name for g in desired.gateway_rules} | _names(ledger, ResourceKind.GATEWAY_RULE)
+    if not names:
+        return {}
+    if systems.gateway is None:
+        raise _missing("conduktor.gateway")
+    return {i.name: i for i in systems.gateway.list_interceptors() if i.name in names}
 
 
 def _compatibility(

@@ -10,13 +10,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from streamt.adapters import (
+    ConduktorGatewayClient,
     ConnectClient,
     FlinkClient,
     KafkaAdminClient,
     SchemaRegistryClient,
     http_client,
 )
-from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, KafkaConnect, SchemaRegistry
+from streamt.adapters.protocols import (
+    ConduktorGateway,
+    FlinkCluster,
+    KafkaAdmin,
+    KafkaConnect,
+    SchemaRegistry,
+)
 from streamt.config.env import resolve
 from streamt.config.runtime import KafkaConfig, RuntimeConfig
 from streamt.state.ledger_store import DEFAULT_TOPIC, KafkaLedgerStore, LedgerStore
@@ -29,6 +36,7 @@ class Systems:
     flink: FlinkCluster | None = None
     connect: KafkaConnect | None = None
     ledger: LedgerStore | None = None
+    gateway: ConduktorGateway | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def calls(self) -> dict[str, int]:
@@ -38,6 +46,7 @@ class Systems:
             "flink": self.flink,
             "connect": self.connect,
             "ledger": self.ledger,
+            "gateway": self.gateway,
         }
         return {name: int(getattr(s, "calls", 0)) for name, s in pairs.items() if s is not None}
 
@@ -94,6 +103,16 @@ def systems_from_runtime(
                 username=_opt(connect.username, environ),
                 password=_opt(connect.password, environ),
             )
+        )
+    gateway = runtime.gateway
+    if gateway is not None:
+        systems.gateway = ConduktorGatewayClient(
+            http_client(
+                resolve(gateway.admin_url, environ),
+                username=_opt(gateway.username, environ),
+                password=_opt(gateway.password, environ),
+            ),
+            vcluster=_opt(gateway.virtual_cluster, environ),
         )
     return systems
 

@@ -8,14 +8,16 @@ from collections.abc import Mapping, Sequence
 
 from streamt.adapters.protocols import (
     AdapterError,
+    AliasTopicState,
     CheckpointState,
     ConnectorState,
     GroupLag,
+    InterceptorState,
     JobState,
     SubjectState,
     TopicState,
 )
-from streamt.compile.specs import TopicSpec
+from streamt.compile.specs import GatewayRuleSpec, TopicSpec
 from streamt.state import MemoryLedgerStore, Systems
 
 
@@ -179,4 +181,34 @@ class FakeConnect:
 
 
 def fake_systems() -> Systems:
-    return Systems(FakeKafka(), FakeRegistry(), FakeFlink(), FakeConnect(), MemoryLedgerStore())
+    return Systems(
+        FakeKafka(), FakeRegistry(), FakeFlink(), FakeConnect(), MemoryLedgerStore(), FakeGateway()
+    )
+
+
+class FakeGateway:
+    """Interceptors by name, as the Gateway's admin API would hold them."""
+
+    def __init__(self) -> None:
+        self.interceptors: dict[str, InterceptorState] = {}
+        self.calls = 0
+
+    def list_interceptors(self) -> Sequence[InterceptorState]:
+        self.calls += 1
+        return list(self.interceptors.values())
+
+    def put_virtual_topic(self, rule: GatewayRuleSpec) -> None:
+        from streamt.adapters.gateway import expected_interceptor
+
+        self.calls += 1
+        self.interceptors[rule.name] = expected_interceptor(rule)
+
+    def delete_interceptor(self, name: str) -> None:
+        self.calls += 1
+        self.interceptors.pop(name, None)
+
+    def list_alias_topics(self) -> Sequence[AliasTopicState]:
+        return []
+
+    def put_alias_topic(self, name: str, physical_name: str) -> None: ...
+    def delete_alias_topic(self, name: str) -> None: ...

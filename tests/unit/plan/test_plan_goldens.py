@@ -13,6 +13,7 @@ import pytest
 
 from streamt.adapters.protocols import ConnectorState, SubjectState, TopicState
 from streamt.artifacts.plan_file import ResourceKind, plan_from_json, plan_to_json
+from streamt.compile.specs import GatewayRuleSpec
 from streamt.plan import Compatibility, PlanOptions, build_plan, render_text
 
 from .factories import (
@@ -49,6 +50,15 @@ def _fresh():  # type: ignore[no-untyped-def]
                     "SELECT `id` FROM `orders` WHERE `id` IS NOT NULL",
                     sources=("orders.raw.v1", "customers.v1"),
                     **{"parallelism.default": "1"},
+                ),
+            ),
+            gateway_rules=(
+                GatewayRuleSpec(
+                    "orders_eur",
+                    "orders.raw.v1",
+                    "currency = 'EUR'",
+                    ("id",),
+                    node="model.shop.orders_eur",
                 ),
             ),
             connectors=(

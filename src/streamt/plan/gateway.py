@@ -1,0 +1,95 @@
+"""Conduktor Gateway virtual topics (one `VirtualSqlTopicPlugin` interceptor per rule).
+
+The statement the Gateway runs is built by the adapter, so rules are compared with the ledger's
+copy of the last applied rule; edits made outside streamt are found by comparing the live
+interceptor config with the digest recorded right after the last apply. A rule whose
+interceptor exists but is not in the ledger is (re)written, since PUT is idempotent.
+"""
+
+from __future__ import annotations
+
+from streamt.artifacts.plan_file import (
+    Action,
+    AttributeChange,
+    Change,
+    GatewayRulePayload,
+    ResourceKind,
+)
+from streamt.compile.specs import digest
+from streamt.plan.inputs import ObservedInterceptor
+from streamt.plan.ledger import EntryStatus, LedgerEntry
+
+KIND = ResourceKind.GATEWAY_RULE
+
+
+def plan_gateway_rule(
+    desired: GatewayRulePayload,
+    node: str,
+    live: ObservedInterceptor | None,
+    entry: LedgerEntry | None,
+) -> Change:
+    if live is None:
+        return _change(desired, node, Action.CREATE, "new virtual topic", _diff(None, desired))
+    if entry is None or entry.status is not EntryStatus.APPLIED:
+        return _change(
+            desired, node, Action.UPDATE, "interceptor exists but is not in the ledger: set it"
+        )
+    before = entry.spec if isinstance(entry.spec, GatewayRulePayload) else None
+    attrs = _diff(before, desired)
+    if attrs:
+        return _change(desired, node, Action.UPDATE, "rule changed: update in place", attrs)
+    if entry.live_digest and digest(live.config_json) != entry.live_digest:
+        return _change(
+            desired, node, Action.UPDATE, "interceptor was edited outside streamt: restore it"
+        )
+    return _change(desired, node, Action.NOOP, "up to date")
+
+
+def plan_gateway_rule_removal(
+    entry: LedgerEntry, live: ObservedInterceptor | None
+) -> Change | None:
+    if live is None or not entry.owned:
+        return None
+    return Change(
+        kind=KIND,
+        name=entry.name,
+        action=Action.DELETE,
+        reason="no longer in the project; created by streamt",
+        node=entry.node,
+        destructive=True,
+    )
+
+
+def _diff(
+    before: GatewayRulePayload | None, after: GatewayRulePayload
+) -> tuple[AttributeChange, ...]:
+    pairs = (
+        ("physical_topic", before.physical_topic if before else None, after.physical_topic),
+        ("where", before.where if before else None, after.where),
+        ("columns", _columns(before) if before else None, _columns(after)),
+    )
+    return tuple(
+        AttributeChange(key=k, before=b, after=a) for k, b, a in pairs if b != a and (a or b)
+    )
+
+
+def _columns(rule: GatewayRulePayload) -> str:
+    return ", ".join(rule.columns) or "*"
+
+
+def _change(
+    desired: GatewayRulePayload,
+    node: str,
+    action: Action,
+    reason: str,
+    attrs: tuple[AttributeChange, ...] = (),
+) -> Change:
+    return Change(
+        kind=KIND,
+        name=desired.name,
+        action=action,
+        reason=reason,
+        node=node,
+        attributes=attrs,
+        desired=desired,
+    )

@@ -1,0 +1,75 @@
+"""Conduktor Gateway virtual topics through plan and apply, on a fake Gateway (a real one
+cannot run here; the adapter is tested against recorded exchanges in tests/unit/adapters)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from streamt.artifacts.plan_file import Action, ResourceKind
+from streamt.compile.specs import DesiredState, GatewayRuleSpec
+from streamt.diagnostics import StreamtError
+from streamt.state import Systems
+
+from ..plan.factories import PROJECT, topic
+from .fakes import FakeGateway, fake_systems
+from .test_execute import cycle, plan_for
+
+
+def rules(where: str = "amount > 0") -> DesiredState:
+    return DesiredState(
+        project=PROJECT,
+        topics=(topic("orders"),),
+        gateway_rules=(
+            GatewayRuleSpec("orders_valid", "orders", where, node="model.shop.orders_valid"),
+        ),
+    )
+
+
+def _gateway(systems: Systems) -> FakeGateway:
+    assert isinstance(systems.gateway, FakeGateway)
+    return systems.gateway
+
+
+def test_virtual_topic_created_updated_in_place_and_converges():
+    systems = fake_systems()
+    plan, report = cycle(systems, rules())
+    assert report.ok
+    assert [(c.kind, c.action) for c in plan.pending] == [
+        (ResourceKind.TOPIC, Action.CREATE),
+        (ResourceKind.GATEWAY_RULE, Action.CREATE),
+    ]
+    statement = json.loads(_gateway(systems).interceptors["orders_valid"].config_json)["statement"]
+    assert statement == 'SELECT * FROM "orders" WHERE amount > 0'
+    assert not plan_for(systems, rules())[0].has_changes
+    plan, report = cycle(systems, rules("amount > 10"))
+    (change,) = plan.pending
+    assert change.action is Action.UPDATE
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [
+        ("where", "amount > 0", "amount > 10")
+    ]
+    assert report.ok and "amount > 10" in _gateway(systems).interceptors["orders_valid"].config_json
+
+
+def test_interceptor_edited_outside_streamt_is_restored():
+    systems = fake_systems()
+    cycle(systems, rules())
+    gateway = _gateway(systems)
+    edited = gateway.interceptors["orders_valid"]
+    gateway.interceptors["orders_valid"] = type(edited)(
+        edited.name, edited.plugin_class, edited.priority, "{}", None
+    )
+    (change,) = plan_for(systems, rules())[0].pending
+    assert change.action is Action.UPDATE and "edited outside streamt" in change.reason
+
+
+def test_removed_virtual_topic_is_deleted_only_with_allow_destructive():
+    systems = fake_systems()
+    cycle(systems, rules())
+    without = DesiredState(project=PROJECT, topics=(topic("orders"),))
+    with pytest.raises(StreamtError) as err:
+        cycle(systems, without)
+    assert err.value.diagnostics[0].code == "A003"
+    _, report = cycle(systems, without, allow_destructive=True)
+    assert report.ok and _gateway(systems).interceptors == {}
