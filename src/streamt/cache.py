@@ -1,10 +1,14 @@
-"""Result cache for `validate` and `compile`, keyed by content (like ruff's and mypy's caches).
+"""Result caches for `validate` and `compile`, keyed by content (like ruff's and mypy's caches).
 
-The key hashes every file `load_project` would read (`streamt.load.fingerprint`), the selected
+Two layers. The whole-project entry answers an unchanged project at once. Its key hashes every file `load_project` would read (`streamt.load.fingerprint`), the selected
 environment, the command's options and the streamt code itself (file names, sizes and mtimes of
 the installed package, so an upgrade or a local edit invalidates everything). Entries live in
 `<project>/target/.streamt-cache/<kind>.json`; any problem reading or writing them just means a
-cache miss. `STREAMT_NO_CACHE=1` (or `--no-cache`) disables the cache.
+cache miss. When anything changed, the per-model memo (`streamt.compile.memo`, stored as
+`<kind>-models.pickle`) re-compiles only the models whose inputs changed: editing one model in a
+1000-model project re-analyses that model and the children whose inputs it changed. The memo is
+read by an unpickler that accepts only the compiler's own value classes, so a planted file can
+build nothing else. `STREAMT_NO_CACHE=1` (or `--no-cache`) disables both layers.
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamt import __version__
 from streamt.diagnostics import Diagnostic, Location, Severity
+
+if TYPE_CHECKING:
+    from streamt.compile.memo import ModelMemo
 
 CACHE_DIR = Path("target") / ".streamt-cache"
 _PACKAGE = Path(__file__).resolve().parent
@@ -91,3 +99,60 @@ def file_digest(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+# ---------------------------------------------------------------------- per-model memo
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: Any, allowed: dict[tuple[str, str], type]) -> None:
+        super().__init__(file)
+        self._allowed = allowed
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self._allowed.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a memo class")
+        return found
+
+
+def read_memo(project_dir: Path, kind: str) -> ModelMemo:
+    """The per-model memo of the last `kind` run (empty when missing, stale or unreadable)."""
+    import io
+
+    from streamt.compile.memo import Delta, ModelMemo, memo_classes
+
+    salt = code_fingerprint()
+    root = project_root(project_dir)
+    if root is None:
+        return ModelMemo(salt=salt)
+    allowed = {(c.__module__, c.__qualname__): c for c in memo_classes()}
+    try:
+        data = (root / CACHE_DIR / f"{kind}-models.pickle").read_bytes()
+        entry = _Unpickler(io.BytesIO(data), allowed).load()
+    except Exception:  # any unreadable memo is a miss, never an error
+        return ModelMemo(salt=salt)
+    if not isinstance(entry, dict) or entry.get("salt") != salt:
+        return ModelMemo(salt=salt)
+    entries = entry.get("entries")
+    if not isinstance(entries, dict) or not all(isinstance(v, Delta) for v in entries.values()):
+        return ModelMemo(salt=salt)
+    return ModelMemo(entries=entries, salt=salt)
+
+
+def write_memo(project_dir: Path, kind: str, memo: ModelMemo) -> None:
+    """Keep the entries this run used or made (so the file never grows past the project)."""
+    if memo.misses == 0 and len(memo.used) == len(memo.entries):
+        return  # nothing new
+    root = project_root(project_dir)
+    if root is None:
+        return
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{kind}-models.{os.getpid()}.tmp"
+        payload = {"salt": memo.salt, "entries": memo.used}
+        tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(folder / f"{kind}-models.pickle")
+    except (OSError, pickle.PicklingError):
+        return

@@ -29,6 +29,7 @@ from streamt.diagnostics import (
 
 if TYPE_CHECKING:
     from streamt.compile import CompileResult, SchemaLock
+    from streamt.compile.memo import ModelMemo
     from streamt.compile.specs import DesiredState
     from streamt.graph.dag import Graph
     from streamt.load.loader import LoadResult
@@ -196,13 +197,17 @@ class Context:
     def compile(self, select: str | None = None) -> CompileResult:
         """Compile (in memory); raises with every error if the project does not compile or
         breaks a validation rule (invalid names, governance)."""
+        return self._compile(select, None)
+
+    def _compile(self, select: str | None, memo: ModelMemo | None) -> CompileResult:
         from streamt.compile import compile_project
 
         project, graph = self.load(), self.graph()
         lock, lock_diags = self.schema_lock()
         if lock_diags:
             raise StreamtError(lock_diags)
-        result = compile_project(project, graph, select=self.select(select), lock=lock)
+        chosen = self.select(select)
+        result = compile_project(project, graph, select=chosen, lock=lock, memo=memo)
         from streamt.validate import validate_project
 
         # names, topics and governance rules gate every artifact (compile, plan, apply)
@@ -223,7 +228,10 @@ class Context:
         if hit is not None:
             diags = tuple(cache.diagnostic_from_dict(d) for d in hit["diagnostics"])
             return ValidationReport(hit["project_name"], hit["counts"], diags, strict, cached=True)
-        report = self._validate(strict, flink)
+        memo = cache.read_memo(self.project_dir, "validate") if key else None
+        report = self._validate(strict, flink, memo)
+        if memo is not None:
+            cache.write_memo(self.project_dir, "validate", memo)
         if key and report.project_name is not None:
             cache.write(
                 self.project_dir,
@@ -237,7 +245,7 @@ class Context:
             )
         return report
 
-    def _validate(self, strict: bool, flink: bool) -> ValidationReport:
+    def _validate(self, strict: bool, flink: bool, memo: ModelMemo | None) -> ValidationReport:
         loaded = self.load_result()
         diags = list(loaded.diagnostics)
         project = loaded.project
@@ -252,7 +260,8 @@ class Context:
             from streamt.compile import compile_project
 
             lock, lock_diags = self.schema_lock()
-            result = compile_project(project, graph, lock=lock)
+            # job scripts are only needed to EXPLAIN them on Flink
+            result = compile_project(project, graph, lock=lock, jobs=flink, memo=memo)
             diags += lock_diags + list(result.diagnostics)
             desired = result.desired
             for node in sorted(result.nodes.values(), key=lambda n: n.kind != "source"):
@@ -294,7 +303,12 @@ class Context:
         ):
             diags = tuple(cache.diagnostic_from_dict(d) for d in hit["diagnostics"])
             return CompileSummary(hit["project_name"], hit["counts"], diags, target, cached=True)
-        result = self.compile(select)
+        memo = cache.read_memo(self.project_dir, "compile") if key else None
+        try:
+            result = self._compile(select, memo)
+        finally:
+            if memo is not None:
+                cache.write_memo(self.project_dir, "compile", memo)
         desired = result.desired
         counts = {
             "topics": len(desired.topics),

@@ -187,6 +187,9 @@ def _flink(
         group_id=None,
     )
     run.topics.append(topic_spec(project, model, nid))
+    run.job_inputs[model.name] = tuple(dedupe(inputs))
+    if not run.with_jobs:
+        return
     job = build_job(
         node=nid,
         model=model,
@@ -202,7 +205,6 @@ def _flink(
         rewrites=rewrites,
     )
     run.jobs.append(job)
-    run.job_inputs[model.name] = tuple(dedupe(inputs))
 
 
 def _node(

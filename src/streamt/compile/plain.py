@@ -22,7 +22,7 @@ def model_without_sql(run: _Run, model: Model, nid: str) -> None:
     if not run.infer_only:
         run.diags.extend(decision.diagnostics)
     mat = decision.materialization
-    inputs = tuple(_from_ids(run, model))
+    inputs = tuple(from_ids(run, model))
     if mat is Materialization.SINK:
         topics = [t for t in (_topic_of(run, i) for i in inputs) if t]
         spec = connector_spec(model, nid, topics)
@@ -56,7 +56,7 @@ def model_without_sql(run: _Run, model: Model, nid: str) -> None:
     )
 
 
-def _from_ids(run: _Run, model: Model) -> list[str]:
+def from_ids(run: _Run, model: Model) -> list[str]:
     out: list[str] = []
     for item in model.from_:
         model_id, source_id = run.mid(item.name), run.sid(item.name)

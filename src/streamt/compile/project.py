@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from streamt.compile.jobs import InputTable
-from streamt.compile.plain import model_without_sql
+from streamt.compile.memo import ModelMemo, capture, mark, replay
+from streamt.compile.plain import from_ids, model_without_sql
 from streamt.compile.positions import template_position
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.compile.schemas import SchemaLock
@@ -39,7 +40,6 @@ from streamt.load.jinja import render_sql
 from streamt.load.model import Model, Project, Source
 from streamt.sql import (
     Column,
-    QueryAnalysis,
     SqlType,
     TableSchema,
     analyze_query,
@@ -55,13 +55,12 @@ class _Run:
     graph: Graph
     lock: SchemaLock | None
     infer_only: bool = False
+    with_jobs: bool = True  # render each Flink job's script (validate does not need them)
+    memo: ModelMemo | None = None
     diags: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, TableSchema] = field(default_factory=dict)
     nodes: dict[str, CompiledNode] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
-    analyses: dict[str, tuple[QueryAnalysis, dict[tuple[str, str], str]]] = field(
-        default_factory=dict
-    )
     inferred: dict[str, list[Column]] = field(default_factory=dict)
     topics: list[TopicSpec] = field(default_factory=list)
     subjects: list[SubjectSpec] = field(default_factory=list)
@@ -87,15 +86,23 @@ def compile_project(
     *,
     select: Iterable[str] | None = None,
     lock: SchemaLock | None = None,
+    jobs: bool = True,
+    memo: ModelMemo | None = None,
 ) -> CompileResult:
-    """Compile every node (upstream schemas are needed); keep specs of `select`ed nodes only."""
+    """Compile every node (upstream schemas are needed); keep specs of `select`ed nodes only.
+
+    `jobs=False` skips rendering Flink job scripts (`desired.jobs` is then empty; everything
+    else, diagnostics included, is the same). `memo` reuses unchanged models' results.
+    """
     sources = {s.name: s for s in project.sources}
-    run = _Run(project, graph, lock)
+    run = _Run(project, graph, lock, with_jobs=jobs, memo=memo)
     for source in project.sources:
         run.sources[source.name] = source_schema(source, lock, run.diags, run.sid(source.name))
     open_sources = [name for name, schema in run.sources.items() if schema.open]
     if open_sources:
-        first = _Run(project, graph, lock, infer_only=True, sources=dict(run.sources))
+        first = _Run(
+            project, graph, lock, infer_only=True, with_jobs=False, sources=dict(run.sources)
+        )
         _compile(first)
         inferred = merge_inferred(first.inferred)
         for name in open_sources:
@@ -163,9 +170,32 @@ def _source(run: _Run, source: Source) -> None:
 
 
 def _model(run: _Run, model: Model, nid: str) -> None:
-    _model_body(run, model, nid)
+    memo = run.memo if not run.infer_only else None
+    if memo is None:
+        _model_body(run, model, nid)
+    else:
+        key = memo.key(run, model, nid, *_input_ids(run, model, nid))
+        delta = memo.get(key)
+        if delta is not None:
+            replay(run, delta, nid)
+        else:
+            before = mark(run)
+            _model_body(run, model, nid)
+            memo.put(key, capture(run, before, model, nid))
     if nid in run.nodes:
         run.model_names.add(model.name)
+
+
+def _input_ids(run: _Run, model: Model, nid: str) -> tuple[str, list[str]]:
+    """How the model names its inputs, and the nodes whose compiled facts `_model_body` reads
+    (for the memo key)."""
+    if model.sql is None:
+        ids = from_ids(run, model)
+        return repr(ids), ids
+    refs = run.graph.refs.get(nid)
+    if refs is None:
+        return "refs:none", []
+    return repr(refs), [run.sid(s) for s in refs.sources] + [run.mid(r) for r in refs.refs]
 
 
 def _model_body(run: _Run, model: Model, nid: str) -> None:
