@@ -1,1 +1,8 @@
-"""streamt.local room."""
+"""streamt.local room: the embedded single-machine stack behind `streamt local`.
+
+In: a `StackConfig` (home, cache, ports, heaps, versions; from env/CLI). Out: running
+processes (Kafka KRaft, Flink JM/TM + SQL Gateway, Kafka Connect, Apicurio Registry behind a
+root proxy) recorded in PID files, their `Endpoints`, and `ProcessStatus` values. Artifacts
+come from Maven Central (via `mvn`) and PyPI (via pip), pinned in `versions.py`, cached once.
+Never kills anything it did not start; every user-facing failure is a K-coded StreamtError.
+"""

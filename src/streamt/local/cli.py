@@ -59,7 +59,9 @@ def up(cfg: StackConfig, wait: bool, only: tuple[str, ...], timeout: float) -> N
     selected = resolve(tuple(Component(c) for c in only))
     Stack(cfg, _echo).up(selected, wait=wait, timeout=timeout)
     ep = cfg.endpoints
-    _echo(f"local stack up in {time.monotonic() - started:.1f} s (home {cfg.home})")
+    took = time.monotonic() - started
+    state = "up" if wait else "starting (`streamt local status` shows health)"
+    _echo(f"local stack {state} after {took:.1f} s (home {cfg.home})")
     endpoints = {
         Component.KAFKA: ("Kafka", ep.kafka_bootstrap),
         Component.SCHEMA_REGISTRY: ("Schema Registry", ep.schema_registry_url),
