@@ -66,7 +66,7 @@ def render_artifacts(result: CompileResult) -> dict[str, str]:
 def write_artifacts(result: CompileResult, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     files = render_artifacts(result)
-    stale = set(_previous_files(out_dir)) - set(files)
+    stale = {f for f in set(_previous_files(out_dir)) - set(files) if _inside(out_dir, f)}
     written: list[Path] = []
     for rel, text in sorted(files.items()):
         path = out_dir / rel
@@ -83,7 +83,7 @@ def _previous_files(out_dir: Path) -> list[str]:
     path = out_dir / MANIFEST
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return [f for f in Manifest.model_validate(doc).files() if _inside(out_dir, f)]
+        return list(Manifest.model_validate(doc).files())
     except (OSError, ValueError):
         return []
 

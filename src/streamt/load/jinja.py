@@ -12,6 +12,7 @@ the SQL text; callers map them to file:line with `Model.sql_position`.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,7 +122,10 @@ def _fast_render(sql: str, source: Callable[..., str], ref: Callable[..., str]) 
     return "".join(parts)
 
 
-def _literal_call(expr: str) -> tuple[str, list[str]] | None:
+@functools.lru_cache(maxsize=4096)
+def _literal_call(expr: str) -> tuple[str, tuple[str, ...]] | None:
+    """`source('x')` / `ref('y')` -> (function, args); None for anything else (cached: the
+    same call appears in many models, and the graph and the compiler both render)."""
     try:
         tree = ast.parse(expr.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -134,7 +138,7 @@ def _literal_call(expr: str) -> tuple[str, list[str]] | None:
     args = [a.value for a in node.args if isinstance(a, ast.Constant)]
     if len(args) != len(node.args) or not all(isinstance(a, str) for a in args):
         return None
-    return node.func.id, [str(a) for a in args]
+    return node.func.id, tuple(str(a) for a in args)
 
 
 # ----------------------------------------------------------------------------- sandbox

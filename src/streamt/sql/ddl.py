@@ -8,6 +8,7 @@ No I/O.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -75,6 +76,7 @@ def create_view(name: str, query: str | exp.Expr) -> str:
     return _generate(create)
 
 
+@functools.lru_cache(maxsize=1024)
 def set_option(key: str, value: str) -> str:
     item = exp.SetItem(
         this=exp.EQ(this=exp.Literal.string(key), expression=exp.Literal.string(value))

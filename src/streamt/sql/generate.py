@@ -34,6 +34,8 @@ def rewrite(tree: exp.Expr) -> exp.Expr:
 
 
 def _rewrite_node(node: exp.Expr) -> exp.Expr:
+    if not isinstance(node, _REWRITTEN):
+        return node  # most nodes: nothing below applies
     if isinstance(node, exp.Anonymous):
         return _anonymous(node)
     if isinstance(node, exp.DataType):
@@ -50,6 +52,16 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Array):
         return exp.var("ARRAY[" + ", ".join(render(e) for e in node.expressions) + "]")
     return node
+
+
+_REWRITTEN: tuple[type[exp.Expr], ...] = (
+    exp.Anonymous,
+    exp.DataType,
+    exp.Version,
+    exp.Array,
+    *_NO_PAREN,
+    *_RENAMES,
+)
 
 
 def _anonymous(node: exp.Anonymous) -> exp.Expr:
