@@ -94,6 +94,11 @@ def diagnostic_from_dict(data: Mapping[str, Any]) -> Diagnostic:
     )
 
 
+def text_digest(text: str) -> str:
+    """The `file_digest` of a file holding `text` (written as UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def file_digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

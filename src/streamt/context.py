@@ -320,9 +320,13 @@ class Context:
         diags = tuple(sorted_diagnostics(result.diagnostics))
         if dry_run:
             return CompileSummary(desired.project, counts, diags, None)
-        written = self.write_artifacts(result, target)
+        from streamt.artifacts import render_artifacts
+        from streamt.artifacts.write import write_rendered
+
+        rendered = render_artifacts(result)
+        write_rendered(rendered, target)
         if key:
-            files = {p.relative_to(target).as_posix(): cache.file_digest(p) for p in written}
+            files = {rel: cache.text_digest(text) for rel, text in rendered.items()}
             cache.write(
                 self.project_dir,
                 "compile",

@@ -64,13 +64,20 @@ def render_artifacts(result: CompileResult) -> dict[str, str]:
 
 
 def write_artifacts(result: CompileResult, out_dir: Path) -> list[Path]:
+    return write_rendered(render_artifacts(result), out_dir)
+
+
+def write_rendered(files: dict[str, str], out_dir: Path) -> list[Path]:
+    """Write `render_artifacts` output: only files whose text changed; remove stale ones."""
     out_dir = Path(out_dir)
-    files = render_artifacts(result)
     stale = {f for f in set(_previous_files(out_dir)) - set(files) if _inside(out_dir, f)}
     written: list[Path] = []
+    made: set[Path] = set()
     for rel, text in sorted(files.items()):
         path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         written.append(path)

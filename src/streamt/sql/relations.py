@@ -76,7 +76,9 @@ class Analyzer:
 
     # ---- inference hints for inputs without declared columns ---------------------------
     def collect_hints(self, tree: exp.Expr) -> None:
-        for col in tree.find_all(exp.Column):
+        # type hints only serve inputs whose columns are inferred (`TableSchema.open`)
+        wants_hints = any(schema.open for schema in self.inputs.values())
+        for col in tree.find_all(exp.Column) if wants_hints else ():
             hint = usage_hint(col)
             current = self.hints.get(col.name)
             if current is None or hint_rank(hint) > hint_rank(current):
