@@ -7,6 +7,7 @@ TIMESTAMP_LTZ, ROW<...>, ARRAY<...>, MAP<...>, MULTISET<...>). No I/O.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from sqlglot.tokenizer_core import Token, TokenType
@@ -127,7 +128,10 @@ BYTES_T = SqlType("BYTES")
 NULL = SqlType("NULL")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_type(text: str) -> SqlType:
+    """A Flink type from its SQL spelling (cached: a project spells the same types often;
+    `SqlType` is frozen, and a `TypeSyntaxError` is raised again each time)."""
     tokens = [tok for tok in Tokenizer().tokenize(text) if tok.token_type != TokenType.SEMICOLON]
     parser = _TypeParser(tokens, text)
     result = parser.parse()
