@@ -201,12 +201,25 @@ def _run(bundle: Bundle, argv: list[str], env: dict[str, str] | None = None) -> 
     except OSError as exc:
         raise _fetch_error(bundle, str(exc), "check the installation") from exc
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        tail = "\n".join(_meaningful((proc.stdout + proc.stderr).splitlines())[-8:])
         raise _fetch_error(
             bundle,
             f"`{Path(argv[0]).name} ...` exited with {proc.returncode}:\n{tail}",
             "check network access to Maven Central / PyPI; rerun `streamt local up` to retry",
         )
+
+
+_BOILERPLATE = ("To see the full stack trace", "Re-run Maven", "For more information", "[Help 1] ")
+
+
+def _meaningful(lines: list[str]) -> list[str]:
+    """Maven's output without its generic advice and empty [ERROR] lines."""
+    out = []
+    for line in lines:
+        text = line.removeprefix("[ERROR]").strip()
+        if text and not text.startswith(_BOILERPLATE):
+            out.append(line.replace(" -> [Help 1]", ""))
+    return out
 
 
 def _verify_pins(downloads: Path) -> None:

@@ -47,3 +47,15 @@ def test_a_complete_bundle_is_not_fetched_again(tmp_path, monkeypatch):
     (fetch.bundle_dir(tmp_path, bundle) / fetch.MARKER).write_text("{}")
     monkeypatch.setattr(fetch, "fetch_bundle", lambda *a: (_ for _ in ()).throw(AssertionError))
     fetch.ensure_bundles(tmp_path, [bundle], lambda _m: None)
+
+
+def test_maven_errors_are_shown_without_the_generic_advice():
+    lines = [
+        "[ERROR] Failed to execute goal: Could not resolve x:y:1 -> [Help 1]",
+        "[ERROR] ",
+        "[ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.",
+        "[ERROR] Re-run Maven using the -X switch to enable full debug logging.",
+        "[ERROR] For more information about the errors and possible solutions, please read:",
+        "[ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/Dependency",
+    ]
+    assert fetch._meaningful(lines) == ["[ERROR] Failed to execute goal: Could not resolve x:y:1"]
