@@ -67,5 +67,9 @@ def _cmdline(pid_dir: Path) -> str:
         parts = (pid_dir / "cmdline").read_bytes().split(b"\0")
     except OSError:
         return "?"
-    text = " ".join(p.decode(errors="replace") for p in parts if p)
-    return text if len(text) <= 120 else text[:117] + "..."
+    words = [p.decode(errors="replace") for p in parts if p]
+    text = " ".join(words)
+    if len(text) <= 120:
+        return text
+    # a JVM's flags say little: keep the program and the end (main class and arguments)
+    return f"{Path(words[0]).name} ... {text[-90:]}"
