@@ -25,7 +25,7 @@ from streamt import __version__
 from streamt.diagnostics import Diagnostic, Location, Severity
 
 if TYPE_CHECKING:
-    from streamt.compile.memo import ModelMemo
+    from streamt.compile.memo import Delta, ModelMemo
 
 CACHE_DIR = Path("target") / ".streamt-cache"
 _PACKAGE = Path(__file__).resolve().parent
@@ -123,30 +123,43 @@ class _Unpickler(pickle.Unpickler):
 
 def read_memo(project_dir: Path, kind: str) -> ModelMemo:
     """The per-model memo of the last `kind` run (empty when missing, stale or unreadable)."""
-    import io
-
-    from streamt.compile.memo import Delta, ModelMemo, memo_classes
+    from streamt.compile.memo import ModelMemo
 
     salt = code_fingerprint()
     root = project_root(project_dir)
-    if root is None:
-        return ModelMemo(salt=salt)
+    try:
+        data = (root / CACHE_DIR / f"{kind}-models.pickle").read_bytes() if root else b""
+    except OSError:
+        data = b""
+    return ModelMemo(entries=memo_entries(data, salt), salt=salt)
+
+
+def memo_entries(data: bytes, salt: str) -> dict[str, Delta]:
+    """The entries of a memo file written by `memo_bytes` with the same salt, else none."""
+    import io
+
+    from streamt.compile.memo import Delta, memo_classes
+
     allowed = {(c.__module__, c.__qualname__): c for c in memo_classes()}
     try:
-        data = (root / CACHE_DIR / f"{kind}-models.pickle").read_bytes()
         entry = _Unpickler(io.BytesIO(data), allowed).load()
     except Exception:  # any unreadable memo is a miss, never an error
-        return ModelMemo(salt=salt)
+        return {}
     if not isinstance(entry, dict) or entry.get("salt") != salt:
-        return ModelMemo(salt=salt)
+        return {}
     entries = entry.get("entries")
     if not isinstance(entries, dict) or not all(isinstance(v, Delta) for v in entries.values()):
-        return ModelMemo(salt=salt)
-    return ModelMemo(entries=entries, salt=salt)
+        return {}
+    return entries
+
+
+def memo_bytes(memo: ModelMemo) -> bytes:
+    """The entries this run used or made (so the file never grows past the project)."""
+    payload = {"salt": memo.salt, "entries": memo.used}
+    return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def write_memo(project_dir: Path, kind: str, memo: ModelMemo) -> None:
-    """Keep the entries this run used or made (so the file never grows past the project)."""
     if memo.misses == 0 and len(memo.used) == len(memo.entries):
         return  # nothing new
     root = project_root(project_dir)
@@ -156,8 +169,7 @@ def write_memo(project_dir: Path, kind: str, memo: ModelMemo) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{kind}-models.{os.getpid()}.tmp"
-        payload = {"salt": memo.salt, "entries": memo.used}
-        tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(memo_bytes(memo))
         tmp.replace(folder / f"{kind}-models.pickle")
     except (OSError, pickle.PicklingError):
         return

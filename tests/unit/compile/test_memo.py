@@ -49,8 +49,10 @@ def _compile(root: Path, memo: ModelMemo | None, jobs: bool = True) -> CompileRe
 
 
 def _roundtrip(memo: ModelMemo) -> ModelMemo:
-    """What the next process reads back (the cache stores the memo pickled)."""
-    return ModelMemo(entries=pickle.loads(pickle.dumps(memo.used)), salt=memo.salt)
+    """What the next process reads back (through the cache's restricted unpickler)."""
+    entries = cache.memo_entries(cache.memo_bytes(memo), memo.salt)
+    assert len(entries) == len(memo.used)
+    return ModelMemo(entries=entries, salt=memo.salt)
 
 
 def _edit(root: Path, old: str, new: str) -> None:
@@ -159,11 +161,25 @@ def test_compile_artifacts_from_the_memo_equal_the_cold_ones(tmp_path: Path) -> 
         assert (warm_out / rel).read_bytes() == (cold_out / rel).read_bytes(), rel
 
 
+class _Planted:
+    """Unpickling this would run a command."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, ...]]:
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
 def test_a_planted_memo_file_cannot_build_other_objects(tmp_path: Path) -> None:
     (tmp_path / "stream_project.yml").write_text(CHAIN)
     folder = tmp_path / "target" / ".streamt-cache"
     folder.mkdir(parents=True)
-    evil = {"salt": cache.code_fingerprint(), "entries": {"k": Path("/etc/passwd")}}
+    marker = tmp_path / "pwned"
+    evil = {"salt": cache.code_fingerprint(), "entries": {"k": _Planted(marker)}}
     (folder / "validate-models.pickle").write_bytes(pickle.dumps(evil))
     assert cache.read_memo(tmp_path, "validate").entries == {}
     assert Context(tmp_path, environ={}).validate().ok
+    assert not marker.exists()
