@@ -17,6 +17,8 @@ from streamt.graph import build_graph
 from streamt.load import load_project
 from tests.unit.compile.helpers import EXAMPLES
 
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+
 CHAIN = """
 project: {name: shop}
 sources:
@@ -62,7 +64,7 @@ def _edit(root: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_a_memoised_compile_equals_the_cold_one(example: str) -> None:
     root = EXAMPLES / example
     cold = _compile(root, None)
@@ -73,12 +75,16 @@ def test_a_memoised_compile_equals_the_cold_one(example: str) -> None:
     assert warm.misses == 0 and warm.hits == filled.misses > 0
 
 
-def test_without_jobs_everything_but_the_job_scripts_is_the_same() -> None:
-    root = EXAMPLES / "payments"
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_without_jobs_everything_but_the_job_scripts_is_the_same(example: str) -> None:
+    root = EXAMPLES / example
     full, light = _compile(root, None), _compile(root, None, jobs=False)
-    assert full.desired.jobs and not light.desired.jobs
+    assert not light.desired.jobs
     assert light.nodes == full.nodes and light.diagnostics == full.diagnostics
     assert light.desired.topics == full.desired.topics
+    assert light.desired.subjects == full.desired.subjects
+    assert light.desired.connectors == full.desired.connectors
+    assert light.desired.gateway_rules == full.desired.gateway_rules
 
 
 def test_an_edit_recompiles_the_model_and_only_children_whose_inputs_changed(
