@@ -492,9 +492,25 @@ class TestType(str, enum.Enum):
     UNIT = "unit"
 
 
+def _actions(value: object) -> object:
+    """`- pause_model` (a bare action name) means `- pause_model: {}`."""
+    if isinstance(value, (list, tuple)):
+        return tuple({item: {}} if isinstance(item, str) else item for item in value)
+    return value
+
+
 class OnFailure(Spec):
     severity: Literal["error", "warning"] = "error"
-    actions: tuple[Mapping[str, Any], ...] = ()
+    actions: Annotated[
+        tuple[Mapping[str, Any], ...],
+        BeforeValidator(_actions, json_schema_input_type=list[str | dict[str, Any]]),
+    ] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_form(cls, value: object) -> object:
+        """The upstream list form `on_failure: [- alert: ...]` is `{actions: [...]}`."""
+        return {"actions": value} if isinstance(value, (list, tuple)) else value
 
 
 class DataTest(Located):

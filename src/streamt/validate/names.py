@@ -187,6 +187,7 @@ def check_columns(project: Project) -> list[Diagnostic]:
             seen.add(column.name)
     for source in project.sources:
         declared = [c.name for c in source.columns]
+        declared += [n for n in _schema_column_names(source) if n not in declared]
         if not declared:
             continue  # columns come from a schema, the lock or usage: checked by compile
         wanted = [("event_time.column", source.event_time.column)] if source.event_time else []
@@ -206,3 +207,17 @@ def check_columns(project: Project) -> list[Diagnostic]:
                     )
                 )
     return out
+
+
+def _schema_column_names(source: Source) -> list[str]:
+    """Columns an inline Avro / JSON Schema definition gives (YAML `columns:` only annotate)."""
+    from streamt.compile.schemas import SchemaProblem, avro_columns, json_schema_columns
+
+    schema = source.schema_
+    if schema is None or not schema.definition or schema.format.value == "protobuf":
+        return []
+    derive = json_schema_columns if schema.format.value == "json" else avro_columns
+    try:
+        return [c.name for c in derive(schema.definition)]
+    except SchemaProblem:
+        return []  # compile reports the broken definition (C040)

@@ -249,3 +249,29 @@ def test_documented_but_wrong_shapes_get_a_clear_error(tmp_path: Path) -> None:
     (diag,) = result.diagnostics
     assert diag.code == "L006"
     assert diag.hint == "did you mean 'monotonously_increasing'?"
+
+
+def test_on_failure_accepts_bare_action_names_and_the_list_form(tmp_path: Path) -> None:
+    result = load(
+        tmp_path,
+        """
+        project: {name: p}
+        sources: [{name: s, topic: t, columns: [{name: id, type: STRING}]}]
+        tests:
+          - name: a
+            model: s
+            type: sample
+            on_failure: {actions: [pause_model, {alert: {url: "http://127.0.0.1:9"}}]}
+          - name: b
+            model: s
+            type: sample
+            on_failure: [block_deploy, {dlq: {topic: bad}}]
+        """,
+    )
+    assert result.ok, result.diagnostics
+    assert result.project is not None
+    a, b = result.project.tests
+    assert a.on_failure is not None and b.on_failure is not None
+    assert a.on_failure.actions == ({"pause_model": {}}, {"alert": {"url": "http://127.0.0.1:9"}})
+    assert b.on_failure.actions == ({"block_deploy": {}}, {"dlq": {"topic": "bad"}})
+    assert b.on_failure.severity == "error"

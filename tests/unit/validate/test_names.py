@@ -163,3 +163,22 @@ def test_event_time_and_key_must_be_declared_columns(tmp_path: Path) -> None:
         ("V004", "event_time column 'tss' is not a column of source 's'", 7, "did you mean 'ts'?"),
         ("V004", "key column 'idd' is not a column of source 's'", 5, "did you mean 'id'?"),
     ]
+
+
+def test_event_time_may_name_a_column_of_the_inline_avro_schema(tmp_path: Path) -> None:
+    schema = (
+        '{"type": "record", "name": "O", "fields": [{"name": "id", "type": "string"}, '
+        '{"name": "order_ts", "type": {"type": "long", "logicalType": "timestamp-millis"}}]}'
+    )
+    text = f"""
+        project: {{name: p}}
+        sources:
+          - name: s
+            topic: t
+            schema: {{format: avro, definition: '{schema}'}}
+            columns: [{{name: id, description: the id}}]
+            event_time: {{column: EVENT}}
+        """
+    assert check(tmp_path, text.replace("EVENT", "order_ts")) == []
+    (typo,) = check(tmp_path, text.replace("EVENT", "order_tss"))
+    assert (typo.code, typo.hint) == ("V004", "did you mean 'order_ts'?")
