@@ -63,6 +63,8 @@ def pull_schemas(
             "version": state.version,
         }
         pulled.append((source.name, subject, len(cols)))
+        if state.schema_type.upper() == "AVRO" and source.format is None and source.schema_ is None:
+            diags.append(_avro_hint(source, subject))
     text = dump_lock(SchemaLock(columns), extra)
     return PullResult(text, tuple(pulled), tuple(diags))
 
@@ -94,6 +96,17 @@ def _unusable(source: Source, subject: str, why: str) -> Diagnostic:
         Severity.ERROR,
         _where(source),
         "declare the source's `columns:` in YAML",
+        node=source.name,
+    )
+
+
+def _avro_hint(source: Source, subject: str) -> Diagnostic:
+    return Diagnostic(
+        "R004",
+        f"source '{source.name}': subject '{subject}' is Avro but the source reads JSON",
+        Severity.WARNING,
+        _where(source),
+        "add `format: avro-confluent` to the source if its records are Avro-encoded",
         node=source.name,
     )
 

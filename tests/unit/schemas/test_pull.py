@@ -38,7 +38,7 @@ def test_avro_subject_becomes_locked_columns(tmp_path: Path) -> None:
     proj = project(tmp_path, "  - {name: events, topic: ev.v1}\n")
     registry = FakeRegistry(SubjectState("ev.v1-value", 2, 7, "AVRO", AVRO))
     result = pull_schemas(proj, registry)  # type: ignore[arg-type]
-    assert result.diagnostics == ()
+    assert [d.code for d in result.diagnostics] == ["R004"]  # Avro subject, source reads JSON
     assert result.pulled == (("events", "ev.v1-value", 3),)
     lock = parse_lock(result.text)
     assert [(c.name, c.type.sql()) for c in lock.sources["events"]] == [
