@@ -1,1 +1,0 @@
-"""streamt.docs room."""
