@@ -68,8 +68,9 @@ def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]
 @pytest.fixture
 def payments(local_stack, tmp_path):  # type: ignore[no-untyped-def]
     """examples/payments with one change: `parallelism: 2` of revenue_per_minute is dropped.
-    The local TaskManager has 4 slots and the example's four jobs need 5 with it (the job then
-    keeps RESTARTING with NoResourceAvailable, which apply reports as a failed step)."""
+    With it the job reads the 1-partition topic payments_eur with 2 source subtasks and no
+    window ever fires (seen on the real stack: no row in revenue_per_minute; most likely the
+    idle subtask holds the watermark back) - a compile issue, reported."""
     text = (ROOT / "examples" / "payments" / "stream_project.yml").read_text()
     assert "        parallelism: 2\n" in text
     (tmp_path / "stream_project.yml").write_text(text.replace("        parallelism: 2\n", ""))
@@ -317,18 +318,13 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
 
 
 @pytest.fixture
-def iot(local_stack, tmp_path):  # type: ignore[no-untyped-def]
-    """examples/iot without `site_humidity_hop` (legacy HOP group window): the example has five
-    jobs and the local TaskManager four slots."""
-    text = (ROOT / "examples" / "iot" / "stream_project.yml").read_text()
-    start = text.index("  - name: site_humidity_hop")
-    (tmp_path / "stream_project.yml").write_text(text[:start])
-    yield tmp_path
+def iot(local_stack):  # type: ignore[no-untyped-def]
+    yield ROOT / "examples" / "iot"
     destroy("iot", "default")
 
 
 def test_iot_hop_windows_and_windows_over_a_window_output(iot, local_stack):  # type: ignore[no-untyped-def]
-    wait_for_slots(4)
+    wait_for_slots(5)
     applied = streamt("apply", "-p", str(iot), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     tag, base = uuid.uuid4().hex[:6], future_base()
