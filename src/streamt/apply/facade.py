@@ -25,7 +25,7 @@ from streamt.artifacts.plan_file import Plan, PlanMetadata, plan_from_json
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic, Location, StreamtError
 from streamt.load.model import Project
-from streamt.plan import LiveState, PlanOptions, build_plan
+from streamt.plan import LiveState, PlanOptions, SourceOrigin, plan_with_problems
 from streamt.plan.ledger import Ledger
 from streamt.state import (
     ApplyLock,
@@ -103,9 +103,16 @@ class Session:
             generated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
         opts = PlanOptions(
-            environment=self.environment, scope=scope, reset_state=reset_state, metadata=meta
+            environment=self.environment,
+            scope=scope,
+            reset_state=reset_state,
+            metadata=meta,
+            sources=source_origins(self.ctx.load()),
         )
-        return build_plan(self.desired, self.live, self.ledger, opts)
+        plan, problems = plan_with_problems(self.desired, self.live, self.ledger, opts)
+        if problems:  # the plan fails as a whole: no step may run
+            raise StreamtError(problems)
+        return plan
 
     def step_context(self, options: ApplyOptions) -> StepContext:
         writer = LedgerWriter(self._store(), self.desired.project, self.environment)
@@ -147,6 +154,11 @@ class Session:
             return rollback_job(self.step_context(options), model)
         finally:
             lock.release()
+
+
+def source_origins(project: Project) -> dict[str, SourceOrigin]:
+    """Topic -> the declared source reading it (for P020 messages)."""
+    return {s.topic: SourceOrigin(s.name, s.where("topic")) for s in project.sources}
 
 
 def tuple_to_scope(scope: tuple[str, ...] | None) -> frozenset[str] | None:

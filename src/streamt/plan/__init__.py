@@ -6,10 +6,11 @@ No I/O, no clients: everything arrives as values.
 """
 
 from streamt.artifacts.plan_file import Action, Change, Plan, ResourceKind
-from streamt.plan.builder import PlanOptions, build_plan
+from streamt.plan.builder import PlanOptions, build_plan, plan_with_problems
 from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import EntryStatus, JobVersion, Ledger, LedgerEntry
 from streamt.plan.render import render_text
+from streamt.plan.sources import SourceOrigin
 
 __all__ = [
     "Action",
@@ -23,6 +24,8 @@ __all__ = [
     "Plan",
     "PlanOptions",
     "ResourceKind",
+    "SourceOrigin",
     "build_plan",
+    "plan_with_problems",
     "render_text",
 ]

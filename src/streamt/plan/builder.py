@@ -8,21 +8,20 @@ Order is deterministic: subjects -> topics -> jobs -> connectors -> gateway rule
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from streamt.artifacts.plan_file import (
     KIND_ORDER,
     Action,
-    AttributeChange,
     Change,
     InputFingerprints,
     Plan,
     PlanMetadata,
     ResourceKind,
-    TopicPayload,
 )
-from streamt.compile.specs import DesiredState, FlinkJobSpec, digest
+from streamt.compile.specs import DesiredState, digest
+from streamt.diagnostics import Diagnostic
 from streamt.plan.connectors import plan_connector, plan_connector_removal
 from streamt.plan.gateway import plan_gateway_rule, plan_gateway_rule_removal
 from streamt.plan.inputs import LiveState
@@ -35,6 +34,7 @@ from streamt.plan.payloads import (
     subject_payload,
     topic_payload,
 )
+from streamt.plan.sources import SourceOrigin, missing_sources, refuse_jobs
 from streamt.plan.subjects import plan_subject, plan_subject_removal
 from streamt.plan.topics import plan_topic, plan_topic_removal
 
@@ -45,6 +45,7 @@ class PlanOptions:
     scope: frozenset[str] | None = None  # node ids; None = the whole project
     reset_state: bool = False
     metadata: PlanMetadata = field(default_factory=PlanMetadata)
+    sources: Mapping[str, SourceOrigin] = field(default_factory=dict)  # topic -> its source
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
@@ -64,6 +65,13 @@ def desired_fingerprint(desired: DesiredState) -> str:
 def build_plan(
     desired: DesiredState, live: LiveState, ledger: Ledger, options: PlanOptions | None = None
 ) -> Plan:
+    return plan_with_problems(desired, live, ledger, options)[0]
+
+
+def plan_with_problems(
+    desired: DesiredState, live: LiveState, ledger: Ledger, options: PlanOptions | None = None
+) -> tuple[Plan, list[Diagnostic]]:
+    """The plan and the errors that fail it as a whole (P020: a job on a missing topic)."""
     opts = options or PlanOptions()
     changes = [
         *_desired_changes(desired, live, ledger, opts),
@@ -71,8 +79,10 @@ def build_plan(
     ]
     if opts.scope is not None:
         changes = [c for c in changes if c.node in opts.scope and c.action is not Action.DELETE]
+    missing = missing_sources(desired.jobs, changes, live, opts.sources)
+    changes = refuse_jobs(changes, missing)
     changes.sort(key=_order)
-    return Plan(
+    plan = Plan(
         project=desired.project,
         environment=opts.environment,
         fingerprint=InputFingerprints(
@@ -84,6 +94,7 @@ def build_plan(
         scope=tuple(sorted(opts.scope)) if opts.scope is not None else None,
         metadata=opts.metadata,
     )
+    return plan, [m.diagnostic() for m in missing]
 
 
 def _order(change: Change) -> tuple[int, str]:
@@ -109,7 +120,6 @@ def _desired_changes(
             live.topics.get(t.name),
             ledger.get(ResourceKind.TOPIC, t.name),
         )
-    yield from _missing_sources(desired, live)
     for j in desired.jobs:
         ctx = JobContext(
             desired=job_payload(j),
@@ -132,34 +142,6 @@ def _desired_changes(
             g.node,
             live.interceptors.get(g.name),
             ledger.get(ResourceKind.GATEWAY_RULE, g.name),
-        )
-
-
-def _missing_sources(desired: DesiredState, live: LiveState) -> Iterable[Change]:
-    """Source topics a job reads that nobody created yet: created so the job can start, but
-    never owned (streamt does not delete a source's data)."""
-    managed = {t.name for t in desired.topics}
-    rf = min((t.replication_factor for t in desired.topics), default=1)
-    readers: dict[str, list[FlinkJobSpec]] = {}
-    for job in desired.jobs:
-        for topic in job.source_topics:
-            if topic not in managed and topic not in live.topics:
-                readers.setdefault(topic, []).append(job)
-    for topic, jobs in sorted(readers.items()):
-        names = ", ".join(sorted(j.name for j in jobs))
-        yield Change(
-            kind=ResourceKind.TOPIC,
-            name=topic,
-            action=Action.CREATE,
-            reason=f"source topic read by {names} does not exist: create it so the job can "
-            "start (not owned: streamt never deletes it)",
-            node=jobs[0].node,
-            attributes=(
-                AttributeChange(key="partitions", after="1"),
-                AttributeChange(key="replication_factor", after=str(rf)),
-            ),
-            desired=TopicPayload(name=topic, partitions=1, replication_factor=rf),
-            external=True,
         )
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from streamt.adapters.protocols import TopicState
 from streamt.apply import jobs as apply_jobs
+from streamt.apply.context import StepError
 from streamt.cli import main
 from streamt.state import Systems
 
-from .fakes import FakeKafka, fake_systems
+from .fakes import FakeFlink, FakeKafka, fake_systems
 
 QUICKSTART = str(Path(__file__).resolve().parents[3] / "examples" / "quickstart")
 
@@ -20,6 +22,8 @@ QUICKSTART = str(Path(__file__).resolve().parents[3] / "examples" / "quickstart"
 @pytest.fixture
 def systems(monkeypatch):  # type: ignore[no-untyped-def]
     chosen = fake_systems()
+    assert isinstance(chosen.kafka, FakeKafka)
+    chosen.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})  # the source
     monkeypatch.setattr(
         "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
     )
@@ -46,7 +50,7 @@ def test_apply_without_a_terminal_refuses_and_dry_run_changes_nothing(
     assert "+ flink_job events_clean" in captured.out and "A007" in captured.err
     assert main(["apply", "-p", QUICKSTART, "--dry-run"]) == 0
     assert "Dry run: these steps would run" in capsys.readouterr().out
-    assert isinstance(systems.kafka, FakeKafka) and systems.kafka.topics == {}
+    assert isinstance(systems.kafka, FakeKafka) and list(systems.kafka.topics) == ["events.raw.v1"]
 
 
 def test_saved_plan_applies_once_then_is_stale(systems: Systems, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -80,3 +84,27 @@ def test_status_exit_code_3_on_drift(systems: Systems, capsys) -> None:  # type:
     capsys.readouterr()
     assert main(["status", "-p", QUICKSTART]) == 3
     assert "missing: in the ledger but not live" in capsys.readouterr().out
+
+
+def test_plan_and_apply_fail_with_p020_when_the_source_topic_is_missing(
+    systems: Systems, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    assert isinstance(systems.kafka, FakeKafka) and isinstance(systems.flink, FakeFlink)
+    del systems.kafka.topics["events.raw.v1"]
+    assert main(["plan", "-p", QUICKSTART]) == 1
+    err = capsys.readouterr().err
+    assert "P020" in err and "source 'events' (topic 'events.raw.v1')" in err
+    assert "create the topic or produce to it first (sources are external to streamt)" in err
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 1
+    assert "P020" in capsys.readouterr().err
+    assert systems.kafka.created == [] and systems.flink.submitted == []  # nothing half-applied
+
+
+def test_a_failed_step_exits_1(systems: Systems, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    def never_starts(ctx: object, job_id: str) -> None:
+        raise StepError(f"job {job_id} went FAILED right after submission")
+
+    monkeypatch.setattr(apply_jobs, "await_running", never_starts)
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 1
+    err = capsys.readouterr().err
+    assert "Apply stopped: 1 step(s) failed" in err and "went FAILED" in err

@@ -134,23 +134,6 @@ def test_removed_topic_deleted_only_when_owned():
     assert (change.name, change.action, change.destructive) == ("old", Action.DELETE, True)
 
 
-def test_missing_source_topic_of_a_job_is_created_but_never_owned():
-    spec = job("orders_clean", sources=("orders.raw",))
-    plan = build_plan(desired(jobs=(spec,)), live(), ledger(), OPTS)
-    topic_change, job_change = plan.changes
-    assert (topic_change.name, topic_change.action, topic_change.external) == (
-        "orders.raw",
-        Action.CREATE,
-        True,
-    )
-    assert "source topic read by orders_clean does not exist" in topic_change.reason
-    assert job_change.action is Action.CREATE
-    present = build_plan(
-        desired(jobs=(spec,)), live(topics=(topic_state("orders.raw"),)), ledger(), OPTS
-    )
-    assert [c.kind for c in present.changes] == [ResourceKind.JOB]
-
-
 # --- subjects ---------------------------------------------------------------
 
 

@@ -71,7 +71,7 @@ def _fresh():  # type: ignore[no-untyped-def]
                 ),
             ),
         ),
-        live(),
+        live(topics=(topic_state("customers.v1", 1),)),  # a source: external, already there
         ledger(),
     )
 
