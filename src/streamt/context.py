@@ -392,6 +392,13 @@ class Context:
                 )
             ]
 
+    def blocking_test_failures(self) -> list[Diagnostic]:
+        """For `apply`: run the data tests with `on_failure: block_deploy` (on the live data) and
+        return one T101 error per failing one; [] means deploy."""
+        from streamt.testing.session import blocking_diagnostics
+
+        return blocking_diagnostics(self.load(), self.compile(), self.environ)
+
     def write_artifacts(self, result: CompileResult, out_dir: Path) -> list[Path]:
         from streamt.artifacts import write_artifacts
 

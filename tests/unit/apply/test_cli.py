@@ -12,6 +12,7 @@ from streamt.adapters.protocols import TopicState
 from streamt.apply import jobs as apply_jobs
 from streamt.apply.context import StepError
 from streamt.cli import main
+from streamt.diagnostics import Diagnostic
 from streamt.state import Systems
 
 from .fakes import FakeFlink, FakeKafka, fake_systems
@@ -108,3 +109,36 @@ def test_a_failed_step_exits_1(systems: Systems, monkeypatch, capsys) -> None:  
     assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 1
     err = capsys.readouterr().err
     assert "Apply stopped: 1 step(s) failed" in err and "went FAILED" in err
+
+
+def _blocking(monkeypatch, failures: list[Diagnostic]) -> list[str]:  # type: ignore[no-untyped-def]
+    calls: list[str] = []
+
+    def fake(project: object, compiled: object, environ: object) -> list[Diagnostic]:
+        calls.append(getattr(project, "name", "?"))
+        return failures
+
+    monkeypatch.setattr("streamt.testing.session.blocking_diagnostics", fake)
+    return calls
+
+
+def test_a_failing_block_deploy_test_refuses_the_apply_before_any_step(
+    systems: Systems, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    failing = Diagnostic("T101", "data test 'no_nulls' (sample on events_clean) fails and blocks")
+    calls = _blocking(monkeypatch, [failing])
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 1
+    assert "error T101: data test 'no_nulls'" in capsys.readouterr().err
+    assert calls == ["my-pipeline"]
+    assert isinstance(systems.flink, FakeFlink) and systems.flink.submitted == []
+    assert isinstance(systems.kafka, FakeKafka) and systems.kafka.created == []
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve", "--ignore-blocking-tests"]) == 0
+    out = capsys.readouterr()
+    assert "deploying anyway (--ignore-blocking-tests)" in out.err and "Apply complete" in out.out
+    assert len(systems.flink.submitted) == 1
+
+
+def test_passing_blocking_tests_let_the_apply_run(systems: Systems, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    calls = _blocking(monkeypatch, [])
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
+    assert calls == ["my-pipeline"] and "Apply complete" in capsys.readouterr().out

@@ -1,6 +1,10 @@
 """`streamt apply`: make live infrastructure match the project, step by step, resumably.
 
-Without a terminal and without --auto-approve it prints the plan and refuses (exit 1).
+Order: plan (a refused change or P020 fails it) -> preflight -> data tests marked
+`on_failure: block_deploy` (a failing one refuses the apply, exit 1, unless
+--ignore-blocking-tests) -> confirm -> execute. Without a terminal and without --auto-approve
+it prints the plan and refuses (exit 1). Exit codes: 0 applied (or nothing to do), 1 refused,
+aborted or any step failed.
 """
 
 from __future__ import annotations
@@ -8,10 +12,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from streamt.cli import render
+
+if TYPE_CHECKING:
+    from streamt.context import Context
 
 
 class _Progress:
@@ -30,6 +38,25 @@ class _Progress:
             f"   {result.change.kind.value} {result.change.name}: {result.change.action.value} "
             f"{mark} ({result.seconds:.1f}s) - {result.message}"
         )
+
+
+def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
+    """Refuse (StreamtError, exit 1) when a `block_deploy` data test fails."""
+    from streamt.diagnostics import StreamtError
+
+    failures = ctx.blocking_test_failures()
+    if not failures:
+        return
+    if ignore:
+        render.echo(
+            f"\nwarning: {len(failures)} blocking data test(s) fail; deploying anyway "
+            "(--ignore-blocking-tests)",
+            err=True,
+        )
+        for diag in failures:
+            render.echo(f"  {diag.message}", err=True)
+        return
+    raise StreamtError(failures)
 
 
 @click.command("apply")
@@ -51,6 +78,11 @@ class _Progress:
 @click.option(
     "--reset-state", is_flag=True, help="Restart failed/vanished jobs without their state."
 )
+@click.option(
+    "--ignore-blocking-tests",
+    is_flag=True,
+    help="Deploy even when a data test marked on_failure: block_deploy fails.",
+)
 def apply_command(
     project_dir: Path,
     env: str | None,
@@ -61,6 +93,7 @@ def apply_command(
     auto_approve: bool,
     allow_destructive: bool,
     reset_state: bool,
+    ignore_blocking_tests: bool,
 ) -> int:
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
     from streamt.apply.context import ApplyOptions
@@ -84,6 +117,7 @@ def apply_command(
     allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
     options = ApplyOptions(allow_destructive=allowed, environ=ctx.environ)
     preflight(plan, options)
+    _check_blocking_tests(ctx, ignore_blocking_tests)
     if dry_run:
         render.echo("\nDry run: these steps would run, in this order:")
         for name, changes in phases(plan):
