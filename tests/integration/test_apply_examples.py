@@ -66,15 +66,11 @@ def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]
 
 
 @pytest.fixture
-def payments(local_stack, tmp_path):  # type: ignore[no-untyped-def]
-    """examples/payments with one change: `parallelism: 2` of revenue_per_minute is dropped.
-    With it the job reads the 1-partition topic payments_eur with 2 source subtasks and no
-    window ever fires (seen on the real stack: no row in revenue_per_minute; most likely the
-    idle subtask holds the watermark back) - a compile issue, reported."""
-    text = (ROOT / "examples" / "payments" / "stream_project.yml").read_text()
-    assert "        parallelism: 2\n" in text
-    (tmp_path / "stream_project.yml").write_text(text.replace("        parallelism: 2\n", ""))
-    yield tmp_path
+def payments(local_stack):  # type: ignore[no-untyped-def]
+    """examples/payments unmodified: revenue_per_minute runs with parallelism 2 over the
+    1-partition topic payments_eur; the compiled `table.exec.source.idle-timeout` keeps the
+    subtask without a partition from holding the watermark back."""
+    yield ROOT / "examples" / "payments"
     destroy("payments", "default")
 
 
@@ -231,19 +227,8 @@ def test_clickstream_interval_join_updating_aggregate_and_dedup(clickstream, loc
 
 
 @pytest.fixture
-def avro_orders(local_stack, tmp_path):  # type: ignore[no-untyped-def]
-    """examples/avro_orders plus the Flink cluster in `runtime:`: the example declares kafka and
-    schema_registry only, and a declared runtime is not completed with local defaults, so
-    unmodified it plans `A010 the project needs flink but runtime: configures none`."""
-    text = (ROOT / "examples" / "avro_orders" / "stream_project.yml").read_text()
-    flink = (
-        "  flink:\n    default: local\n    clusters:\n      local:\n"
-        "        rest_url: http://localhost:8082\n        sql_gateway_url: http://localhost:8084\n"
-    )
-    anchor = "  schema_registry:\n    url: http://localhost:8081\n"
-    assert anchor in text
-    (tmp_path / "stream_project.yml").write_text(text.replace(anchor, anchor + flink))
-    yield tmp_path
+def avro_orders(local_stack):  # type: ignore[no-untyped-def]
+    yield ROOT / "examples" / "avro_orders"
     destroy("avro-orders", "default")
 
 

@@ -16,6 +16,10 @@ from streamt.sql.ddl import Rewrite
 from streamt.sql.schema import TableSchema
 
 DEFAULT_CHECKPOINT_MS = 10_000
+# A source subtask without a Kafka partition (parallelism > partitions) or with a quiet
+# partition would hold the job's watermark at Long.MIN_VALUE and no window would ever fire;
+# after this long without records it is marked idle and ignored by watermark alignment.
+DEFAULT_SOURCE_IDLE_TIMEOUT = "5 s"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ def job_config(model: Model, project: str) -> dict[str, str]:
         config["parallelism.default"] = str(flink.parallelism)
     interval = flink.checkpoint_interval_ms or DEFAULT_CHECKPOINT_MS
     config["execution.checkpointing.interval"] = f"{interval} ms"
+    config["table.exec.source.idle-timeout"] = DEFAULT_SOURCE_IDLE_TIMEOUT
     if flink.state_ttl_ms is not None and flink.state_ttl_ms > 0:
         config["table.exec.state.ttl"] = f"{flink.state_ttl_ms} ms"
     if flink.state_backend:

@@ -5,6 +5,8 @@ SET 'parallelism.default' = '2';
 
 SET 'execution.checkpointing.interval' = '30000 ms';
 
+SET 'table.exec.source.idle-timeout' = '5 s';
+
 CREATE TEMPORARY TABLE `payments_eur` (
   `payment_id` STRING,
   `customer_id` STRING,
