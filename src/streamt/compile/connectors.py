@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
 
@@ -28,11 +28,15 @@ def connector_class(kind: str) -> str:
     return CONNECTOR_CLASSES.get(kind, kind)
 
 
-def connector_spec(model: Model, node: str, topics: Sequence[str]) -> ConnectorSpec | None:
+def connector_spec(
+    model: Model, node: str, topics: Sequence[str], defaults: Mapping[str, str] | None = None
+) -> ConnectorSpec | None:
+    """The connector of a sink model: the user's `config:` over `defaults`."""
     conn = model.sink_connector
     if conn is None:
         return None
-    config = {str(k): str(v) for k, v in conn.config.items()}
+    config = dict(defaults or {})
+    config.update({str(k): str(v) for k, v in conn.config.items()})
     config.setdefault("connector.class", connector_class(conn.type))
     config.setdefault("tasks.max", "1")
     config["topics"] = ",".join(topics)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import connector_spec
+from streamt.compile.envelope import needs_envelope
 from streamt.compile.materialize import decide_without_sql
 from streamt.compile.result import CompiledNode
+from streamt.compile.sink_envelope import add_envelope
 from streamt.compile.specs import Materialization
 from streamt.compile.topics import topic_spec
 from streamt.load.model import Model
@@ -25,7 +28,12 @@ def model_without_sql(run: _Run, model: Model, nid: str) -> None:
     inputs = tuple(from_ids(run, model))
     if mat is Materialization.SINK:
         topics = [t for t in (_topic_of(run, i) for i in inputs) if t]
-        spec = connector_spec(model, nid, topics)
+        defaults: Mapping[str, str] = {}
+        if needs_envelope(model):
+            wired = add_envelope(run, model, nid, inputs)
+            if wired is not None:
+                topics, defaults = wired
+        spec = connector_spec(model, nid, topics, defaults)
         if spec is not None:
             run.connectors.append(spec)
         run.nodes[nid] = CompiledNode(

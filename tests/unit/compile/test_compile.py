@@ -199,7 +199,8 @@ def test_sink_from_only_is_a_connector_with_placeholders(tmp_path: Path) -> None
     )
     (conn,) = result.desired.connectors
     assert conn.config["connector.class"] == "io.debezium.connector.jdbc.JdbcSinkConnector"
-    assert conn.config["topics"] == "big" and conn.config["connection.password"] == "${PG_PASSWORD}"
+    assert conn.config["topics"] == "to_pg.connect"  # the Connect-JSON envelope of `big`
+    assert conn.config["connection.password"] == "${PG_PASSWORD}"
     assert result.nodes["model.shop.to_pg"].materialization is Materialization.SINK
 
 

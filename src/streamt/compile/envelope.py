@@ -1,0 +1,183 @@
+"""Connect-JSON envelopes for sink connectors that need schema'd values (the JDBC sinks).
+
+streamt's topics hold plain JSON; Debezium's and Confluent's JDBC sinks need records with a
+Connect schema. For such a sink (unless the user chose their own `value.converter`) compile adds
+one Flink job `<sink>__envelope` (owned by the sink node) that reads the upstream's topic with
+its compiled schema and changelog and writes `<sink>.connect` with values
+`{"schema": {"type": "struct", "fields": [...]}, "payload": {...}}`; the connector reads that
+topic with `JsonConverter` and `schemas.enable=true`.
+
+Updating upstream: the job reads `upsert-kafka` and writes `upsert-kafka` keyed by the primary
+key (the value holds only schema + payload); the connector upserts on `primary.key.fields` taken
+from the record value. An upsert-kafka sink writes a tombstone only for a DELETE row; the JDBC
+sink skips tombstones while `delete.enabled` is false (its default), so deletes are not
+propagated (a GROUP BY over an append-only input never deletes). Append upstream: `kafka` in and
+out, `insert.mode=insert`. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from streamt.compile.connectors import connector_class
+from streamt.compile.jobs import InputTable, build_job
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec, TopicSpec
+from streamt.compile.tables import topic_options
+from streamt.load.model import Model, Project
+from streamt.sql import Column, TableSchema, quote_identifier, quote_string
+from streamt.sql.types import SqlType
+
+SCHEMA_VALUE_CONNECTORS = frozenset(
+    {
+        "io.debezium.connector.jdbc.JdbcSinkConnector",
+        "io.confluent.connect.jdbc.JdbcSinkConnector",
+    }
+)
+JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
+STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
+SCHEMA_COLUMN, PAYLOAD_COLUMN = "schema", "payload"
+_STRING, _BOOLEAN = SqlType("STRING"), SqlType("BOOLEAN")
+_FIELD = SqlType("ROW", children=(_STRING, _STRING, _BOOLEAN), fields=("field", "type", "optional"))
+SCHEMA_TYPE = SqlType(
+    "ROW",
+    children=(_STRING, _STRING, _BOOLEAN, SqlType("ARRAY", children=(_FIELD,))),
+    fields=("type", "name", "optional", "fields"),
+)
+# Flink type -> Connect schema type, for values JSON writes as Connect expects them.
+_CONNECT_TYPES = {
+    "BOOLEAN": "boolean",
+    "TINYINT": "int8",
+    "SMALLINT": "int16",
+    "INT": "int32",
+    "BIGINT": "int64",
+    "FLOAT": "float32",
+    "DOUBLE": "float64",
+    "STRING": "string",
+    "CHAR": "string",
+    "VARCHAR": "string",
+    "BYTES": "bytes",  # Flink JSON writes base64, JsonConverter decodes base64
+    "BINARY": "bytes",
+    "VARBINARY": "bytes",
+}
+
+
+def needs_envelope(model: Model) -> bool:
+    conn = model.sink_connector
+    if conn is None or "value.converter" in conn.config:
+        return False
+    cls = str(conn.config.get("connector.class") or connector_class(conn.type))
+    return cls in SCHEMA_VALUE_CONNECTORS
+
+
+def envelope_topic(sink: str) -> str:
+    return f"{sink}.connect"
+
+
+def envelope_name(sink: str) -> str:
+    return f"{sink}__envelope"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """What the envelope job reads: the upstream's table (name, columns, options, key)."""
+
+    table: InputTable
+    updating: bool
+
+
+def connect_field(col: Column) -> tuple[str, SqlType | None]:
+    """The Connect type of a column and the type to CAST it to first (None: as is).
+
+    DECIMAL is cast to DOUBLE (float64): Connect's Decimal logical type needs bytes with a
+    scale, which Flink JSON does not write. Times and nested types travel as strings (their
+    Flink CAST text), which the JDBC sink writes into text columns."""
+    name = col.type.name
+    if name == "DECIMAL":
+        return "float64", SqlType("DOUBLE")
+    if name in _CONNECT_TYPES:
+        return _CONNECT_TYPES[name], None
+    return "string", SqlType("STRING")
+
+
+def envelope_query(sink: str, upstream: Upstream, key: Sequence[str]) -> str:
+    """SELECT [key columns,] ROW(<schema literal>), ROW(<payload>) FROM upstream."""
+    fields, payload = [], []
+    for col in upstream.table.columns:
+        kind, cast = connect_field(col)
+        optional = "FALSE" if col.name in key or not col.type.nullable else "TRUE"
+        fields.append(f"ROW({quote_string(col.name)}, {quote_string(kind)}, {optional})")
+        ref = quote_identifier(col.name)
+        payload.append(f"CAST({ref} AS {cast.sql()})" if cast is not None else ref)
+    schema = (
+        f"ROW('struct', {quote_string(sink)}, FALSE, ARRAY[{', '.join(fields)}]) "
+        f"AS {quote_identifier(SCHEMA_COLUMN)}"
+    )
+    body = f"ROW({', '.join(payload)}) AS {quote_identifier(PAYLOAD_COLUMN)}"
+    keys = [quote_identifier(k) for k in key]
+    items = ", ".join([*keys, schema, body])
+    return f"SELECT {items} FROM {quote_identifier(upstream.table.name)}"
+
+
+def payload_type(columns: Sequence[Column]) -> SqlType:
+    children, names = [], []
+    for col in columns:
+        _, cast = connect_field(col)
+        children.append(cast if cast is not None else col.type.with_nullable(True))
+        names.append(col.name)
+    return SqlType("ROW", children=tuple(children), fields=tuple(names))
+
+
+def envelope_job(
+    project: Project, sink: Model, node: str, upstream: Upstream, key: Sequence[str]
+) -> FlinkJobSpec:
+    name = envelope_name(sink.name)
+    columns = upstream.table.columns
+    key_columns = tuple(c for k in key for c in columns if c.name == k)
+    output = TableSchema(
+        name,
+        (
+            *key_columns,
+            Column(SCHEMA_COLUMN, SCHEMA_TYPE),
+            Column(PAYLOAD_COLUMN, payload_type(columns)),
+        ),
+        primary_key=tuple(key),
+    )
+    options = topic_options(
+        envelope_topic(sink.name), project.runtime, upsert=bool(key), key=(), group_id=None
+    )
+    if key:
+        options += (("value.fields-include", "EXCEPT_KEY"),)
+    return build_job(
+        node=node,
+        model=sink.model_copy(update={"name": name}),
+        project=project.name,
+        inputs=[upstream.table],
+        output=output,
+        output_options=options,
+        query=envelope_query(sink.name, upstream, key),
+        tree=None,
+        sink_topic=envelope_topic(sink.name),
+        changelog=ChangelogMode.UPSERT if key else ChangelogMode.APPEND,
+    )
+
+
+def connector_defaults(sink: Model, key: Sequence[str]) -> Mapping[str, str]:
+    """Settings the connector gets unless the user set them in `config:`."""
+    out = {
+        "key.converter": STRING_CONVERTER,
+        "value.converter": JSON_CONVERTER,
+        "value.converter.schemas.enable": "true",
+        "schema.evolution": "basic",
+        "table.name.format": sink.name,
+        "insert.mode": "upsert" if key else "insert",
+    }
+    if key:
+        out["primary.key.mode"] = "record_value"
+        out["primary.key.fields"] = ",".join(key)
+    return out
+
+
+def envelope_topic_spec(project: Project, sink: Model, node: str, partitions: int) -> TopicSpec:
+    replication = project.defaults.topic.replication_factor or 1
+    return TopicSpec(envelope_topic(sink.name), partitions, replication, {}, node=node)

@@ -1,0 +1,133 @@
+"""JDBC sinks read Connect-JSON envelopes: compile adds `<sink>__envelope` (job + topic, owned by
+the sink node) and points the connector at it with JsonConverter defaults the user may override."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from streamt.compile.specs import ChangelogMode
+
+from .helpers import compile_yaml
+from .test_compile import codes, project
+
+SINK = """\
+- name: to_pg
+  from: {upstream}
+  advanced:
+    connector:
+      type: jdbc-sink
+      config: {{connection.url: "${{PG_JDBC_URL}}"{extra}}}
+"""
+
+
+def sink(upstream: str, extra: str = "") -> str:
+    return SINK.format(upstream=upstream, extra=extra)
+
+
+def with_sink(models: str, upstream: str, extra: str = "") -> str:
+    return project(textwrap.dedent(models) + sink(upstream, extra))
+
+
+def test_append_upstream_gets_an_insert_mode_envelope(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        with_sink(
+            """\
+            - name: big
+              sql: SELECT order_id, CAST(amount AS DECIMAL(10, 2)) AS amount, ts FROM {{ source("orders") }}
+            """,
+            "big",
+        ),
+    )
+    jobs = {j.name: j for j in result.desired.jobs}
+    env = jobs["to_pg__envelope"]
+    assert env.node == "model.shop.to_pg"
+    assert env.pipeline_name == "streamt.shop.to_pg__envelope"
+    assert env.changelog is ChangelogMode.APPEND
+    assert env.source_topics == ("big",) and env.sink_topic == "to_pg.connect"
+    assert "ROW('amount', 'float64', TRUE)" in env.script  # DECIMAL travels as DOUBLE
+    assert "CAST(`amount` AS DOUBLE)" in env.script
+    assert "ROW('ts', 'string', TRUE)" in env.script and "CAST(`ts` AS STRING)" in env.script
+    assert "'connector'='kafka'" in env.script and "upsert-kafka" not in env.script
+    topics = {t.name: t for t in result.desired.topics}
+    assert topics["to_pg.connect"].node == "model.shop.to_pg"
+    (conn,) = result.desired.connectors
+    assert conn.topics == ("to_pg.connect",)
+    assert conn.config["insert.mode"] == "insert"
+    assert conn.config["value.converter"] == "org.apache.kafka.connect.json.JsonConverter"
+    assert conn.config["value.converter.schemas.enable"] == "true"
+    assert "primary.key.fields" not in conn.config
+
+
+def test_updating_upstream_is_upserted_by_its_key(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        with_sink(
+            """\
+            - name: counts
+              sql: SELECT customer_id, COUNT(*) AS n FROM {{ source("orders") }} GROUP BY customer_id
+            """,
+            "counts",
+            ", table.name.format: totals",
+        ),
+    )
+    env = next(j for j in result.desired.jobs if j.name == "to_pg__envelope")
+    assert env.changelog is ChangelogMode.UPSERT
+    assert env.script.count("'connector'='upsert-kafka'") == 2
+    assert "'value.fields-include'='EXCEPT_KEY'" in env.script
+    assert "ROW('customer_id', 'string', FALSE), ROW('n', 'int64', FALSE)" in env.script
+    (conn,) = result.desired.connectors
+    assert conn.config["insert.mode"] == "upsert"
+    assert conn.config["primary.key.mode"] == "record_value"
+    assert conn.config["primary.key.fields"] == "customer_id"
+    assert conn.config["table.name.format"] == "totals"  # the user's setting wins
+
+
+def test_a_user_value_converter_reads_the_topic_as_it_is(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        with_sink(
+            """\
+            - name: big
+              sql: SELECT order_id, amount FROM {{ source("orders") }}
+            """,
+            "big",
+            ", value.converter: io.confluent.connect.avro.AvroConverter",
+        ),
+    )
+    assert [j.name for j in result.desired.jobs] == ["big"]
+    (conn,) = result.desired.connectors
+    assert conn.topics == ("big",) and "insert.mode" not in conn.config
+
+
+def test_non_jdbc_sinks_get_no_envelope(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project(
+            """\
+            - name: big
+              sql: SELECT order_id, amount FROM {{ source("orders") }}
+            - name: to_file
+              from: big
+              advanced:
+                connector: {type: file-sink, config: {file: /tmp/x}}
+            """
+        ),
+    )
+    assert [j.name for j in result.desired.jobs] == ["big"]
+    assert "to_file.connect" not in {t.name for t in result.desired.topics}
+
+
+def test_an_upstream_without_columns_is_reported(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        with_sink(
+            """\
+            - name: raw_copy
+            """,
+            "raw_copy",
+        ),
+    )
+    assert "C015" in codes(result)
+    assert not [j for j in result.desired.jobs if j.name == "to_pg__envelope"]
