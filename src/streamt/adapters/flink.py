@@ -12,6 +12,12 @@
 - `stop_with_savepoint`: `POST /jobs/{id}/stop`, polls `GET /jobs/{id}/savepoints/{trigger}`,
   then waits for the job to leave RUNNING; returns the savepoint path.
 - `cancel`: `PATCH /jobs/{id}?mode=cancel`.
+- `job_exceptions`: `GET /jobs/{id}/exceptions`, the root cause of each failure, newest first
+  (Flink 2.x: `exceptionHistory.entries[].stacktrace`, the deepest `Caused by:` line; the
+  `root-exception` field of Flink 1.x when there is no history).
+- `job_parallelism`: slots a job needs (`GET /jobs/{id}`, the largest vertex parallelism: with
+  the default slot sharing one slot runs one subtask of every vertex).
+- `free_slots`: `GET /overview` -> (`slots-available`, `slots-total`).
 """
 
 from __future__ import annotations
@@ -140,6 +146,37 @@ class FlinkClient:
             "PATCH", f"/jobs/{job_id}", params={"mode": "cancel"}, ok=(200, 202), allow=(404, 409)
         )
 
+    def job_exceptions(self, job_id: str) -> list[str]:
+        reply = self.rest.request("GET", f"/jobs/{job_id}/exceptions", ok=(200,))
+        shape = Shape(REST, reply.url)
+        body = shape.obj(reply.json())
+        history = shape.obj(body.get("exceptionHistory") or {}, "exceptionHistory")
+        causes = [
+            root_cause(shape.opt_str(entry, "stacktrace") or shape.opt_str(entry, "exceptionName"))
+            for entry in (
+                shape.obj(item, "exception")
+                for item in shape.arr(history.get("entries") or [], "exceptionHistory.entries")
+            )
+        ]
+        legacy = shape.opt_str(body, "root-exception")
+        if not causes and legacy:
+            causes.append(root_cause(legacy))
+        return [c for c in causes if c]
+
+    def job_parallelism(self, job_id: str) -> int:
+        reply = self.rest.request("GET", f"/jobs/{job_id}", ok=(200,))
+        shape = Shape(REST, reply.url)
+        vertices = shape.arr(shape.obj(reply.json()).get("vertices") or [], "vertices")
+        return max(
+            (shape.int_(shape.obj(v, "vertex"), "parallelism", 1) for v in vertices), default=1
+        )
+
+    def free_slots(self) -> tuple[int, int]:
+        reply = self.rest.request("GET", "/overview", ok=(200,))
+        shape = Shape(REST, reply.url)
+        body = shape.obj(reply.json())
+        return shape.int_(body, "slots-available", 0), shape.int_(body, "slots-total", 0)
+
     def checkpoint_stats(self, job_id: str) -> CheckpointState:
         reply = self.rest.request("GET", f"/jobs/{job_id}/checkpoints", ok=(200,))
         shape = Shape(REST, reply.url)
@@ -185,3 +222,20 @@ class FlinkClient:
         finally:
             self.gateway.close_session(session)
         return []
+
+
+MAX_CAUSE = 600
+
+
+def root_cause(trace: str) -> str:
+    """The deepest cause of a Java stack trace: its last `Caused by:` line, else its first line."""
+    lines = [
+        line.strip()
+        for line in trace.strip().splitlines()
+        if line.strip() and not line.startswith("\t") and not line.lstrip().startswith("at ")
+    ]
+    causes = [
+        line.removeprefix("Caused by:").strip() for line in lines if line.startswith("Caused by:")
+    ]
+    found = causes[-1] if causes else (lines[0] if lines else "")
+    return found if len(found) <= MAX_CAUSE else found[: MAX_CAUSE - 3] + "..."

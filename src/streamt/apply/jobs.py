@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
+from streamt.apply.diagnose import explain_failure
 from streamt.apply.secrets import resolved_list, resolved_map
 from streamt.artifacts.plan_file import Action, Change, JobPayload
 from streamt.plan.inputs import ACTIVE_JOB_STATES
@@ -122,10 +123,7 @@ def await_running(ctx: StepContext, job_id: str) -> None:
                 running_since is not None
                 or time.monotonic() - restarting_since > opts.restart_grace_s
             ):
-                raise StepError(
-                    f"job {job_id} keeps {state} right after starting: it cannot run (see its "
-                    "exceptions in the Flink UI, e.g. a missing source topic or unrestorable state)"
-                )
+                raise StepError(f"job {job_id} keeps {state} right after starting: it cannot run")
         time.sleep(opts.poll_s)
     raise StepError(
         f"job {job_id} did not reach RUNNING in {opts.job_start_timeout_s:.0f}s (last state {state})"
@@ -135,9 +133,12 @@ def await_running(ctx: StepContext, job_id: str) -> None:
 def _fail(
     ctx: StepContext, pending: LedgerEntry, job_id: str | None, why: str, savepoint: str | None
 ) -> NoReturn:
-    if job_id is not None:
+    if job_id is not None:  # never leave a RESTARTING job behind; then say why it failed
         with contextlib.suppress(AdapterError):  # already terminal
             ctx.flink.cancel(job_id)
+        _await_stopped(ctx, job_id)
+        cause = explain_failure(ctx.flink, job_id)
+        why = f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
     ctx.writer.put(pending.model_copy(update={"status": EntryStatus.FAILED, "error": why}))
     if savepoint:
         raise StepError(
@@ -146,6 +147,17 @@ def _fail(
             "from that savepoint; `streamt apply --reset-state` starts the new SQL without state"
         )
     raise StepError(why)
+
+
+def _await_stopped(ctx: StepContext, job_id: str, timeout_s: float = 15.0) -> None:
+    """Wait (bounded) for a cancelled job to leave the active states, so its slots are free."""
+    deadline = time.monotonic() + timeout_s
+    with contextlib.suppress(AdapterError):
+        while time.monotonic() < deadline:
+            states = [j.state for j in ctx.flink.list_jobs() if j.job_id == job_id]
+            if not states or states[0] not in ACTIVE_JOB_STATES:
+                return
+            time.sleep(ctx.options.poll_s)
 
 
 def _record_running(

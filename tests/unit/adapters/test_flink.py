@@ -310,3 +310,71 @@ def test_a_statement_that_never_finishes_times_out_with_a_clear_error():
     with pytest.raises(AdapterError, match="statement still RUNNING after 100s"):
         f.submit(["INSERT INTO t SELECT 1"], {})
     assert not gw.steps  # polled until the deadline, then closed the session
+
+
+NO_SLOTS_TRACE = (
+    "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n"
+    "\tat org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler.handleFailure\n"
+    "Caused by: java.util.concurrent.CompletionException: "
+    "org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: "
+    "Could not acquire the minimum required resources.\n"
+    "\t... 4 more\n"
+    "Caused by: org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: "
+    "Could not acquire the minimum required resources.\n"
+    "\t... 30 more\n"
+)
+
+
+def test_job_exceptions_give_the_root_cause_of_each_failure_newest_first():
+    rest = Script().add(
+        "GET",
+        f"/jobs/{JOB}/exceptions",
+        ok(
+            {
+                "exceptionHistory": {
+                    "entries": [
+                        {
+                            "exceptionName": "org.apache.flink.runtime.JobException",
+                            "stacktrace": NO_SLOTS_TRACE,
+                            "timestamp": 2,
+                        },
+                        {"exceptionName": "java.lang.IllegalStateException", "timestamp": 1},
+                    ],
+                    "truncated": False,
+                }
+            }
+        ),
+    )
+    assert flink(rest).job_exceptions(JOB) == [
+        "org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: "
+        "Could not acquire the minimum required resources.",
+        "java.lang.IllegalStateException",
+    ]
+
+
+def test_job_exceptions_empty_history_and_flink_1_root_exception():
+    empty = Script().add(
+        "GET", f"/jobs/{JOB}/exceptions", ok({"exceptionHistory": {"entries": []}})
+    )
+    assert flink(empty).job_exceptions(JOB) == []
+    legacy = Script().add(
+        "GET",
+        f"/jobs/{JOB}/exceptions",
+        ok({"root-exception": "java.lang.RuntimeException: boom\n\tat x.y(Z.java:1)"}),
+    )
+    assert flink(legacy).job_exceptions(JOB) == ["java.lang.RuntimeException: boom"]
+
+
+def test_job_parallelism_is_the_widest_vertex_and_free_slots_come_from_overview():
+    rest = (
+        Script()
+        .add(
+            "GET",
+            f"/jobs/{JOB}",
+            ok({"state": "RESTARTING", "vertices": [{"parallelism": 2}, {"parallelism": 9}]}),
+        )
+        .add("GET", "/overview", ok({"slots-total": 8, "slots-available": 3, "taskmanagers": 1}))
+    )
+    client_ = flink(rest)
+    assert client_.job_parallelism(JOB) == 9
+    assert client_.free_slots() == (3, 8)

@@ -114,6 +114,10 @@ class FakeFlink:
         self.fail_next: str | None = None  # state of the next submitted job, e.g. "FAILED"
         self.crash_on_submit: int | None = None  # raise on the n-th submit from now (1 = next)
         self.dead = False
+        self.exceptions: dict[str, list[str]] = {}  # job id -> root causes, newest first
+        self.fail_cause: list[str] = []  # the exceptions of the next job that fails
+        self.parallelism = 1
+        self.slots = (8, 8)  # (available, total)
 
     def list_jobs(self) -> Sequence[JobState]:
         self.calls += 1
@@ -130,6 +134,8 @@ class FakeFlink:
             raise KeyboardInterrupt("simulated kill of the apply process")
         job_id = f"job{next(self._ids)}"
         state = self.fail_next or "RUNNING"
+        if self.fail_next:
+            self.exceptions[job_id] = list(self.fail_cause)
         self.fail_next = None
         self.jobs[job_id] = JobState(job_id, config["pipeline.name"], state, len(self.jobs) + 1)
         self.submitted.append((list(statements), dict(config)))
@@ -153,6 +159,15 @@ class FakeFlink:
 
     def checkpoint_stats(self, job_id: str) -> CheckpointState:
         return CheckpointState(1, 0)
+
+    def job_exceptions(self, job_id: str) -> list[str]:
+        return list(self.exceptions.get(job_id, []))
+
+    def job_parallelism(self, job_id: str) -> int:
+        return self.parallelism
+
+    def free_slots(self) -> tuple[int, int]:
+        return self.slots
 
     def running(self) -> list[JobState]:
         return [j for j in self.jobs.values() if j.state == "RUNNING"]

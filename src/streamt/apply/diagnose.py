@@ -1,0 +1,53 @@
+"""Why a submitted job did not start: the root cause from Flink, in words a user can act on.
+
+`explain_failure(flink, job_id)` asks the cluster for the job's exceptions (call it after the
+job was cancelled, so its slots are free again). `NoResourceAvailableException` becomes "not
+enough free task slots: the job needs N, the cluster has M free" with what to do; any other
+failure is its root cause line. A cluster that cannot say (or a client without these calls)
+gives "" and the caller keeps its generic message.
+
+The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has them; the
+`FlinkCluster` Protocol in `streamt.adapters.protocols` does not require them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from streamt.adapters.protocols import AdapterError
+
+NO_SLOTS = "NoResourceAvailableException"
+SLOTS_HINT = (
+    "lower the job's parallelism, cancel other jobs, or on the local stack raise "
+    "STREAMT_LOCAL_TASKMANAGER_SLOTS (then `streamt local up`)"
+)
+
+
+@runtime_checkable
+class FlinkDiagnostics(Protocol):
+    def job_exceptions(self, job_id: str) -> list[str]: ...
+    def job_parallelism(self, job_id: str) -> int: ...
+    def free_slots(self) -> tuple[int, int]: ...
+
+
+def explain_failure(flink: object, job_id: str) -> str:
+    if not isinstance(flink, FlinkDiagnostics):
+        return ""
+    try:
+        causes = flink.job_exceptions(job_id)
+        if not causes:
+            return ""
+        if any(NO_SLOTS in cause for cause in causes):
+            return _no_slots(flink, job_id)
+    except AdapterError:
+        return ""
+    return f"root cause: {causes[0]}"
+
+
+def _no_slots(flink: FlinkDiagnostics, job_id: str) -> str:
+    needs = flink.job_parallelism(job_id)
+    free, total = flink.free_slots()
+    return (
+        f"not enough free task slots: the job needs {needs}, the cluster has {free} free "
+        f"(GET /overview slots-available; {total} in total). Hint: {SLOTS_HINT}"
+    )

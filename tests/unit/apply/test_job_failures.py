@@ -1,0 +1,58 @@
+"""A submitted job that will not start: apply cancels it, says why (the root cause from Flink;
+NoResourceAvailableException as a slot shortage with numbers and a hint), and the next apply
+converges. Real-stack proof: tests/integration/test_apply_guards.py."""
+
+from __future__ import annotations
+
+from streamt.apply.diagnose import explain_failure
+from streamt.plan import Action
+
+from .fakes import FakeFlink, fake_systems
+from .test_execute import ENVIRON, _flink, cycle, project
+
+NO_SLOTS = (
+    "org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: "
+    "Could not acquire the minimum required resources."
+)
+
+
+def test_a_slot_shortage_is_reported_with_numbers_the_job_is_cancelled_and_apply_converges():
+    systems = fake_systems()
+    flink = _flink(systems)
+    flink.fail_next, flink.fail_cause = "FAILED", [NO_SLOTS]
+    flink.parallelism, flink.slots = 9, (3, 8)
+    _, report = cycle(systems, project(with_sink=False))
+    (failed,) = report.failed
+    assert failed.change.name == "orders_clean"
+    assert failed.message == (
+        "job job1 went FAILED right after submission: not enough free task slots: the job needs "
+        "9, the cluster has 3 free (GET /overview slots-available; 8 in total). Hint: lower the "
+        "job's parallelism, cancel other jobs, or on the local stack raise "
+        "STREAMT_LOCAL_TASKMANAGER_SLOTS (then `streamt local up`)"
+    )
+    assert [j.state for j in flink.jobs.values()] == ["CANCELED"]  # nothing left RESTARTING
+    plan, again = cycle(systems, project(with_sink=False))
+    assert [c.action for c in plan.pending] == [Action.CREATE]  # the failed create is retried
+    assert again.ok and len(flink.running()) == 1
+
+
+def test_any_other_failure_gives_its_root_cause_and_no_cause_keeps_the_generic_message():
+    systems = fake_systems()
+    flink = _flink(systems)
+    flink.fail_next = "FAILED"
+    flink.fail_cause = ["org.apache.kafka.common.errors.TopicAuthorizationException: denied"]
+    _, report = cycle(systems, project(with_sink=False), environ=ENVIRON)
+    assert report.failed[0].message.endswith(
+        "went FAILED right after submission: root cause: "
+        "org.apache.kafka.common.errors.TopicAuthorizationException: denied"
+    )
+    flink.fail_next, flink.fail_cause = "FAILED", []
+    other = project(with_sink=False, query="SELECT id FROM orders WHERE id <> ''")
+    _, report = cycle(systems, other)
+    assert report.failed[0].message.endswith("(see its exceptions in the Flink UI)")
+
+
+def test_a_cluster_without_the_diagnostic_calls_gives_no_explanation():
+    assert explain_failure(object(), "j1") == ""
+    flink = FakeFlink()
+    assert explain_failure(flink, "unknown") == ""
