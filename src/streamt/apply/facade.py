@@ -69,6 +69,7 @@ class Session:
     systems: Systems
     desired: DesiredState
     environment: str
+    sources: Mapping[str, SourceOrigin] = field(default_factory=dict)  # topic -> its source
     ledger: Ledger = field(init=False)
     live: LiveState = field(init=False)
 
@@ -107,7 +108,7 @@ class Session:
             scope=scope,
             reset_state=reset_state,
             metadata=meta,
-            sources=source_origins(self.ctx.load()),
+            sources=self.sources,
         )
         plan, problems = plan_with_problems(self.desired, self.live, self.ledger, opts)
         if problems:  # the plan fails as a whole: no step may run
@@ -196,7 +197,9 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
     result = ctx.compile()
     project = ctx.load()
     chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
-    return Session(ctx, chosen, result.desired, environment_name(ctx))
+    return Session(
+        ctx, chosen, result.desired, environment_name(ctx), sources=source_origins(project)
+    )
 
 
 def read_plan_file(path: Path) -> Plan:
