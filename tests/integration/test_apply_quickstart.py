@@ -1,5 +1,6 @@
 """The seed README's quick-start project, unmodified (examples/quickstart), through the CLI:
-apply, produce, read the exact rows, plan again (no changes, exit 0 with --detailed-exitcode),
+its source topic exists first (sources are external: a missing one fails the plan, see
+test_apply_guards), apply, produce, read the exact rows, plan again (no changes, exit 0 with --detailed-exitcode),
 a description-only change plans nothing (the job is not touched), status (RUNNING, no drift)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kafka_helpers import produce_json
+from tests.kafka_helpers import create_topic, produce_json
 
 from .test_apply_support import destroy, read_all, wait_for_slots
 
@@ -37,7 +38,16 @@ def quickstart(local_stack):  # type: ignore[no-untyped-def]
     destroy("my-pipeline", "default")  # frees its Flink slot (the local TaskManager has 4)
 
 
+def ensure_source_topic(bootstrap: str, topic: str) -> None:
+    """Sources are external to streamt: their topic must exist before apply (P020 otherwise)."""
+    from confluent_kafka.admin import AdminClient
+
+    if topic not in AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).topics:
+        create_topic(bootstrap, topic)
+
+
 def test_quickstart_applies_runs_and_converges(quickstart, local_stack, tmp_path):  # type: ignore[no-untyped-def]
+    ensure_source_topic(local_stack.kafka_bootstrap, "events.raw.v1")
     wait_for_slots(1)
     applied = streamt("apply", "-p", str(QUICKSTART), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
