@@ -161,6 +161,9 @@ def test_upgrade_that_cannot_restore_fails_clearly_and_rollback_restores_the_cou
     assert not report.ok
     message = report.failed[0].message
     assert "could not start from savepoint" in message and "streamt rollback counts" in message
+    assert (
+        "root cause: IllegalStateException: Failed to rollback to checkpoint/savepoint" in message
+    )
     refused = session(counting_project(name, events, counts, BROKEN)).plan().refused
     assert refused and "last upgrade of this job failed" in refused[0].reason
 
