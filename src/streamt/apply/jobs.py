@@ -133,12 +133,8 @@ def await_running(ctx: StepContext, job_id: str) -> None:
 def _fail(
     ctx: StepContext, pending: LedgerEntry, job_id: str | None, why: str, savepoint: str | None
 ) -> NoReturn:
-    if job_id is not None:  # never leave a RESTARTING job behind; then say why it failed
-        with contextlib.suppress(AdapterError):  # already terminal
-            ctx.flink.cancel(job_id)
-        _await_stopped(ctx, job_id)
-        cause = explain_failure(ctx.flink, job_id)
-        why = f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
+    if job_id is not None:
+        why = cancel_and_explain(ctx, job_id, why)
     ctx.writer.put(pending.model_copy(update={"status": EntryStatus.FAILED, "error": why}))
     if savepoint:
         raise StepError(
@@ -147,6 +143,16 @@ def _fail(
             "from that savepoint; `streamt apply --reset-state` starts the new SQL without state"
         )
     raise StepError(why)
+
+
+def cancel_and_explain(ctx: StepContext, job_id: str, why: str) -> str:
+    """Never leave a job that did not start RESTARTING: cancel it, wait until it stopped (its
+    slots are free again), then add Flink's reason to `why`."""
+    with contextlib.suppress(AdapterError):  # already terminal
+        ctx.flink.cancel(job_id)
+    _await_stopped(ctx, job_id)
+    cause = explain_failure(ctx.flink, job_id)
+    return f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
 
 
 def _await_stopped(ctx: StepContext, job_id: str, timeout_s: float = 15.0) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
-from streamt.apply.jobs import active_job_ids, await_running, submit_job
+from streamt.apply.jobs import active_job_ids, await_running, cancel_and_explain, submit_job
 from streamt.artifacts.plan_file import JobPayload, ResourceKind
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.plan.ledger import EntryStatus, JobVersion, LedgerEntry
@@ -77,7 +77,10 @@ def _restore(
         entry.model_copy(update={"status": EntryStatus.PENDING, "target": payload})
     )
     job_id = submit_job(ctx, payload, version.savepoint)
-    await_running(ctx, job_id)
+    try:
+        await_running(ctx, job_id)
+    except StepError as exc:
+        raise StepError(cancel_and_explain(ctx, job_id, str(exc))) from None
     ctx.writer.put(
         pending.model_copy(
             update={

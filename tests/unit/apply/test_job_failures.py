@@ -4,11 +4,17 @@ converges. Real-stack proof: tests/integration/test_apply_guards.py."""
 
 from __future__ import annotations
 
-from streamt.apply.diagnose import explain_failure
-from streamt.plan import Action
+import pytest
 
+from streamt.apply.context import StepContext, StepError
+from streamt.apply.diagnose import explain_failure
+from streamt.apply.rollback import rollback_job
+from streamt.plan import Action
+from streamt.state import LedgerWriter, read_ledger
+
+from ..plan.factories import ENV, PROJECT
 from .fakes import FakeFlink, fake_systems
-from .test_execute import ENVIRON, _flink, cycle, project
+from .test_execute import ENVIRON, _flink, _opts, cycle, project
 
 NO_SLOTS = (
     "org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: "
@@ -56,3 +62,19 @@ def test_a_cluster_without_the_diagnostic_calls_gives_no_explanation():
     assert explain_failure(object(), "j1") == ""
     flink = FakeFlink()
     assert explain_failure(flink, "unknown") == ""
+
+
+def test_a_rollback_whose_job_fails_is_cancelled_and_explained():
+    systems = fake_systems()
+    cycle(systems, project(with_sink=False))
+    flink = _flink(systems)
+    _, report = cycle(systems, project("SELECT id FROM orders WHERE id <> ''", with_sink=False))
+    assert report.ok
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, PROJECT, ENV)
+    ctx = StepContext(systems, ledger, LedgerWriter(systems.ledger, PROJECT, ENV), _opts())
+    flink.fail_next, flink.fail_cause = "FAILED", ["java.lang.IllegalStateException: no state"]
+    with pytest.raises(StepError) as failed:
+        rollback_job(ctx, "orders_clean")
+    assert str(failed.value).endswith("root cause: java.lang.IllegalStateException: no state")
+    assert flink.running() == [] and list(flink.jobs.values())[-1].state == "CANCELED"
