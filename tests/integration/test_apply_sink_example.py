@@ -1,0 +1,144 @@
+"""examples/clickstream, unmodified, applied through the CLI on the real stack, including its
+JDBC sink into PostgreSQL: the sink's connection settings are `${PG_JDBC_URL}`, `${PG_USER}`,
+`${PG_PASSWORD}`, set here from the `postgres` fixture (resolved in memory by apply). Produce
+views and clicks, read every output topic and the PostgreSQL table, assert the exact rows;
+then tear the deployment down.
+
+The compiled `clicks_per_page_pg__envelope` job turns the updating `clicks_per_page` topic into
+Connect-JSON envelopes (`clicks_per_page_pg.connect`) that Debezium's JDBC sink upserts by `page`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from tests.kafka_helpers import produce_json
+
+from . import test_apply_examples as ex
+from .test_apply_support import destroy, wait_for_slots
+
+pytestmark = pytest.mark.integration
+EXAMPLE = ex.ROOT / "examples" / "clickstream"
+TABLE = "clicks_per_page_pg"
+
+
+def streamt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "streamt", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ex.ROOT,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.fixture
+def pg_env(local_stack, postgres):  # type: ignore[no-untyped-def]
+    yield {
+        "PG_JDBC_URL": postgres.jdbc_url,
+        "PG_USER": postgres.user,
+        "PG_PASSWORD": postgres.password,
+    }
+    destroy("clickstream", "default")
+    postgres.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
+
+
+def pg_rows(pg, tag: str, expect: int, timeout: float = 120.0) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    rows: list[tuple[str, ...]] = []
+    query = f"SELECT page, clicks, users FROM \"{TABLE}\" WHERE page LIKE '{tag}-%' ORDER BY page"
+    while time.monotonic() < deadline:
+        try:
+            rows = pg.query(query)
+        except RuntimeError:  # the sink creates the table with its first record
+            rows = []
+        if len(rows) >= expect:
+            time.sleep(5)  # later upserts of the same pages would show here
+            return pg.query(query)
+        time.sleep(2)
+    return rows
+
+
+def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgres, local_stack):  # type: ignore[no-untyped-def]
+    wait_for_slots(4)
+    applied = streamt(pg_env, "apply", "-p", str(EXAMPLE), "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    tag, base = uuid.uuid4().hex[:6], ex.future_base()
+
+    def at(minutes: float) -> str:
+        return ex.ts(base + timedelta(minutes=minutes))
+
+    views = [
+        {"user_id": f"{tag}-u1", "page": f"{tag}-p1", "view_ts": at(0)},
+        {"user_id": f"{tag}-u2", "page": f"{tag}-p1", "view_ts": at(1)},
+        {"user_id": f"{tag}-u1", "page": f"{tag}-p2", "view_ts": at(2)},
+        {"user_id": f"{tag}-u3", "page": f"{tag}-p1", "view_ts": at(4)},
+    ]
+    clicks = [
+        {"user_id": f"{tag}-u1", "page": f"{tag}-p1", "element": "btn", "click_ts": at(0.5)},
+        {"user_id": f"{tag}-u2", "page": f"{tag}-p1", "element": "link", "click_ts": at(20)},
+        {"user_id": f"{tag}-u1", "page": f"{tag}-p2", "element": "img", "click_ts": at(3)},
+        {"user_id": f"{tag}-u3", "page": f"{tag}-p1", "element": "x", "click_ts": at(5)},
+        {"user_id": f"{tag}-u1", "page": f"{tag}-p1", "element": "btn2", "click_ts": at(6)},
+    ]
+    produce_json("localhost:9092", "web.page-views.v1", views)
+    produce_json("localhost:9092", "web.clicks.v1", clicks)
+
+    joined = ex.collect("view_clicks", lambda v: str(v.get("user_id", "")).startswith(tag), 4)
+    assert sorted(
+        (
+            v["user_id"][7:],
+            v["page"][7:],
+            v["element"],
+            ex.norm_ts(v["view_ts"]),
+            ex.norm_ts(v["click_ts"]),
+        )
+        for v in joined
+    ) == [
+        ("u1", "p1", "btn", at(0), at(0.5)),
+        ("u1", "p1", "btn2", at(0), at(6)),
+        ("u1", "p2", "img", at(2), at(3)),
+        ("u3", "p1", "x", at(4), at(5)),
+    ]
+
+    per_page = ex.last_per_key(
+        "clicks_per_page", lambda k: str(k.get("page", "")).startswith(tag), 2
+    )
+    assert {k[7:]: (v["clicks"], v["users"]) for k, v in per_page.items()} == {
+        "p1": (3, 2),
+        "p2": (1, 1),
+    }
+
+    latest = ex.last_per_key(
+        "latest_click_per_user", lambda k: str(k.get("user_id", "")).startswith(tag), 3
+    )
+    assert {k[7:]: (v["page"][7:], v["element"]) for k, v in latest.items()} == {
+        "u1": ("p1", "btn2"),
+        "u2": ("p1", "link"),
+        "u3": ("p1", "x"),
+    }
+
+    envelopes = ex.collect(
+        "clicks_per_page_pg.connect",
+        lambda v: str(v.get("payload", {}).get("page", "")).startswith(tag),
+        2,
+    )
+    assert {e["schema"]["type"] for e in envelopes} == {"struct"}
+    assert envelopes[0]["schema"]["fields"] == [
+        {"field": "page", "type": "string", "optional": False},
+        {"field": "clicks", "type": "int64", "optional": False},
+        {"field": "users", "type": "int64", "optional": False},
+    ]
+
+    assert pg_rows(postgres, tag, 2) == [(f"{tag}-p1", "3", "2"), (f"{tag}-p2", "1", "1")]
+
+    plan = streamt(pg_env, "plan", "-p", str(EXAMPLE), "--detailed-exitcode")
+    assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout + plan.stderr
