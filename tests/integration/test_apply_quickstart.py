@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.kafka_helpers import create_topic, produce_json
+from tests.kafka_helpers import produce_json
 
-from .test_apply_support import destroy, read_all, wait_for_slots
+from .test_apply_support import destroy, ensure_source_topics, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,16 +38,8 @@ def quickstart(local_stack):  # type: ignore[no-untyped-def]
     destroy("my-pipeline", "default")  # frees its Flink slot (the local TaskManager has 4)
 
 
-def ensure_source_topic(bootstrap: str, topic: str) -> None:
-    """Sources are external to streamt: their topic must exist before apply (P020 otherwise)."""
-    from confluent_kafka.admin import AdminClient
-
-    if topic not in AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).topics:
-        create_topic(bootstrap, topic)
-
-
 def test_quickstart_applies_runs_and_converges(quickstart, local_stack, tmp_path):  # type: ignore[no-untyped-def]
-    ensure_source_topic(local_stack.kafka_bootstrap, "events.raw.v1")
+    ensure_source_topics(QUICKSTART, local_stack.kafka_bootstrap)
     wait_for_slots(1)
     applied = streamt("apply", "-p", str(QUICKSTART), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr

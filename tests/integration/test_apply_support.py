@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from confluent_kafka import Consumer, KafkaError
 
@@ -248,6 +249,27 @@ def destroy(project: str, environment: str = ENV) -> None:
     plan = s.plan()
     report = s.apply(plan, ApplyOptions(allow_destructive=True))
     assert report.ok, [(r.change.address, r.message) for r in report.failed]
+
+
+def ensure_source_topics(
+    project_dir: Path, bootstrap: str = "localhost:9092", partitions: int = 1
+) -> list[str]:
+    """Create the topics of the project's declared sources that do not exist yet, as a producer
+    would: sources are external, so `plan`/`apply` refuse a job on a missing one (P020).
+    Returns the topics created."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from streamt.context import Context
+
+    project = Context(project_dir).load()
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = set(admin.list_topics(timeout=10).topics)
+    missing = sorted({s.topic for s in project.sources} - existing)
+    if missing:
+        futures = admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+        for future in futures.values():
+            future.result(timeout=15)
+    return missing
 
 
 def wait_for_slots(needed: int, timeout: float = 180.0) -> None:
