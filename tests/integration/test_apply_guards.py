@@ -75,6 +75,15 @@ def jobs(stack, pipeline: str) -> list[tuple[str, str]]:  # type: ignore[no-unty
     return [(j["jid"], j["state"]) for j in body["jobs"] if j["name"] == pipeline]
 
 
+def drop_topics(stack, *names: str) -> None:  # type: ignore[no-untyped-def]
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    existing = set(admin.list_topics(timeout=10).topics)
+    gone = [n for n in names if n in existing]
+    if gone:
+        for future in admin.delete_topics(gone).values():
+            future.result(timeout=15)
+
+
 def names(prefix: str) -> tuple[str, str, str]:
     tag = uuid.uuid4().hex[:8]
     return f"{prefix}{tag}", f"guards.raw.{tag}", f"guards_out_{tag}"
@@ -132,6 +141,7 @@ def test_a_job_without_enough_slots_fails_with_the_numbers_is_cancelled_then_con
         assert again.returncode == 0 and "No changes." in again.stdout, again.stdout + again.stderr
     finally:
         destroy(project, "default")
+        drop_topics(local_stack, source_topic)
 
 
 def test_a_failing_block_deploy_test_refuses_apply_and_the_flag_overrides(
@@ -170,3 +180,4 @@ tests:
         assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
     finally:
         destroy(project, "default")
+        drop_topics(local_stack, source_topic, model)  # adopted, so not deleted by destroy
