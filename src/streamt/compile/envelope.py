@@ -44,15 +44,16 @@ SCHEMA_TYPE = SqlType(
     children=(_STRING, _STRING, _BOOLEAN, SqlType("ARRAY", children=(_FIELD,))),
     fields=("type", "name", "optional", "fields"),
 )
-# Flink type -> Connect schema type, for values JSON writes as Connect expects them.
+# Flink type -> Connect schema type as JsonConverter spells it (FLOAT32 "float", FLOAT64
+# "double"), for values Flink JSON writes as Connect expects them.
 _CONNECT_TYPES = {
     "BOOLEAN": "boolean",
     "TINYINT": "int8",
     "SMALLINT": "int16",
     "INT": "int32",
     "BIGINT": "int64",
-    "FLOAT": "float32",
-    "DOUBLE": "float64",
+    "FLOAT": "float",
+    "DOUBLE": "double",
     "STRING": "string",
     "CHAR": "string",
     "VARCHAR": "string",
@@ -89,12 +90,12 @@ class Upstream:
 def connect_field(col: Column) -> tuple[str, SqlType | None]:
     """The Connect type of a column and the type to CAST it to first (None: as is).
 
-    DECIMAL is cast to DOUBLE (float64): Connect's Decimal logical type needs bytes with a
-    scale, which Flink JSON does not write. Times and nested types travel as strings (their
+    DECIMAL is cast to DOUBLE (Connect FLOAT64, spelled "double" in JsonConverter's schema):
+    Connect's Decimal logical type needs bytes with a scale, which Flink JSON does not write. Times and nested types travel as strings (their
     Flink CAST text), which the JDBC sink writes into text columns."""
     name = col.type.name
     if name == "DECIMAL":
-        return "float64", SqlType("DOUBLE")
+        return "double", SqlType("DOUBLE")
     if name in _CONNECT_TYPES:
         return _CONNECT_TYPES[name], None
     return "string", SqlType("STRING")

@@ -46,7 +46,7 @@ def test_append_upstream_gets_an_insert_mode_envelope(tmp_path: Path) -> None:
     assert env.pipeline_name == "streamt.shop.to_pg__envelope"
     assert env.changelog is ChangelogMode.APPEND
     assert env.source_topics == ("big",) and env.sink_topic == "to_pg.connect"
-    assert "ROW('amount', 'float64', TRUE)" in env.script  # DECIMAL travels as DOUBLE
+    assert "ROW('amount', 'double', TRUE)" in env.script  # DECIMAL travels as DOUBLE
     assert "CAST(`amount` AS DOUBLE)" in env.script
     assert "ROW('ts', 'string', TRUE)" in env.script and "CAST(`ts` AS STRING)" in env.script
     assert "'connector'='kafka'" in env.script and "upsert-kafka" not in env.script
