@@ -1,7 +1,7 @@
 """The demo pipeline: examples/payments on the local stack, end to end, through the CLI.
 
-validate -> plan -> apply, then produce a handful of payments (one negative, one without status,
-one in USD) and print the rows every model wrote. Each run tags its payment ids and uses event
+validate, produce a handful of payments to the source topic (one negative, one without status,
+one in USD), plan, apply, and print the rows every model wrote. Each run tags its payment ids and uses event
 times later than any earlier run's (windows only close forwards), so runs never mix.
 """
 
@@ -124,10 +124,11 @@ def show(topic: str, rows: list[dict[str, Any]]) -> None:
 def main() -> int:
     project = str(PROJECT)
     streamt("validate", "-p", project)
-    streamt("plan", "-p", project)
-    streamt("apply", "-p", project, "--auto-approve")
+    # sources are external to streamt: their topic must exist before a job reads it
     tag, base = uuid.uuid4().hex[:6], fresh_base()
     produce("payments.raw.v1", payments(tag, base))
+    streamt("plan", "-p", project)
+    streamt("apply", "-p", project, "--auto-approve")
     mine = lambda row: str(row.get("payment_id", row.get("customer_id", ""))).startswith(tag)  # noqa: E731
     show("payments_validated", read("payments_validated", mine, 5))
     show("payments_eur", read("payments_eur", mine, 4))

@@ -202,6 +202,13 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
     )
 
 
+def open_destroy_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
+    """A session whose desired state is empty: its plan deletes what the ledger says we own."""
+    project = ctx.load()
+    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
+    return Session(ctx, chosen, DesiredState(project=project.name), environment_name(ctx))
+
+
 def read_plan_file(path: Path) -> Plan:
     try:
         text = path.read_text()

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "streamt.cli.commands.rollback:rollback_command",
     "status": "streamt.cli.commands.status:status_command",
     "schemas": "streamt.cli.commands.schemas:schemas",
+    "destroy": "streamt.cli.commands.destroy:destroy_command",
 }
 
 

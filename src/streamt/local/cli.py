@@ -155,3 +155,30 @@ def down(cfg: StackConfig, purge: bool) -> None:
     """Stop exactly the processes `up` started (by PID file)."""
     stopped = Stack(cfg, _echo).down(purge=purge)
     _echo(f"stopped {len(stopped)} process(es)" + (f"; purged {cfg.home}" if purge else ""))
+
+
+@local.command()
+@click.argument("topic")
+@click.option("--key", default=None, help="Use this field of each record as the message key.")
+@click.pass_obj
+def produce(cfg: StackConfig, topic: str, key: str | None) -> None:
+    """Produce JSON lines from stdin to TOPIC (created if missing)."""
+    import sys
+
+    from streamt.local.records import produce_lines
+
+    count = produce_lines(cfg.endpoints.kafka_bootstrap, topic, sys.stdin, key)
+    _echo(f"produced {count} record(s) to {topic}")
+
+
+@local.command()
+@click.argument("topic")
+@click.option("-n", "--max-records", "limit", type=int, default=100, show_default=True)
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait.")
+@click.pass_obj
+def consume(cfg: StackConfig, topic: str, limit: int, timeout: float) -> None:
+    """Print TOPIC's records as JSON lines, from the earliest offset."""
+    from streamt.local.records import consume_lines
+
+    for line in consume_lines(cfg.endpoints.kafka_bootstrap, topic, limit, timeout):
+        click.echo(line)
