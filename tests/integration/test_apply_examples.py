@@ -19,7 +19,7 @@ import pytest
 
 from tests.kafka_helpers import produce_json
 
-from .test_apply_support import destroy, read_all, wait_for_slots
+from .test_apply_support import destroy, ensure_source_topics, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +71,7 @@ def payments(local_stack):  # type: ignore[no-untyped-def]
     """examples/payments unmodified: revenue_per_minute runs with parallelism 2 over the
     1-partition topic payments_eur; the compiled `table.exec.source.idle-timeout` keeps the
     subtask without a partition from holding the watermark back."""
+    ensure_source_topics(ROOT / "examples" / "payments")
     yield ROOT / "examples" / "payments"
     destroy("payments", "default")
 
@@ -164,6 +165,7 @@ def json_key(key: dict) -> str:  # type: ignore[type-arg]
 
 @pytest.fixture
 def avro_orders(local_stack):  # type: ignore[no-untyped-def]
+    ensure_source_topics(ROOT / "examples" / "avro_orders")
     yield ROOT / "examples" / "avro_orders"
     destroy("avro-orders", "default")
 
@@ -240,6 +242,7 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
 
 @pytest.fixture
 def iot(local_stack):  # type: ignore[no-untyped-def]
+    ensure_source_topics(ROOT / "examples" / "iot")
     yield ROOT / "examples" / "iot"
     destroy("iot", "default")
 

@@ -22,7 +22,7 @@ import pytest
 from tests.kafka_helpers import produce_json
 
 from . import test_apply_examples as ex
-from .test_apply_support import destroy, wait_for_slots
+from .test_apply_support import destroy, ensure_source_topics, wait_for_slots
 
 pytestmark = pytest.mark.integration
 EXAMPLE = ex.ROOT / "examples" / "clickstream"
@@ -42,6 +42,7 @@ def streamt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture
 def pg_env(local_stack, postgres):  # type: ignore[no-untyped-def]
+    ensure_source_topics(EXAMPLE)
     yield {
         "PG_JDBC_URL": postgres.jdbc_url,
         "PG_USER": postgres.user,
