@@ -8,6 +8,7 @@ Exit codes: 0 ok, 1 user error / validation failed, 2 usage, 3 changes pending
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import Any
@@ -52,7 +53,15 @@ def cli() -> None:
     """streamt — dbt for streaming: Kafka topics, Flink SQL jobs and Connect connectors from YAML + SQL."""
 
 
+# A run builds many short-lived cyclic objects (sqlglot nodes point to their parents) next to
+# large, long-lived module and pydantic state; the default thresholds (700, 10, 10) make the
+# collector rescan that state over and over. Collecting less often cuts ~10% of the CPU of a cold
+# validate / compile of 1000 models for ~5% more peak memory.
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
 def main(argv: list[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         result: Any = cli.main(args=argv, prog_name="streamt", standalone_mode=False)
     except click.exceptions.Exit as exc:
