@@ -85,25 +85,29 @@ class FlinkTokenizer(Tokenizer):
 
 
 def _verbatim_functions(tokens: list[Token]) -> list[Token]:
-    out: list[Token] = []
-    for i, tok in enumerate(tokens):
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        prev = tokens[i - 1] if i else None
-        if (
-            nxt is not None
-            and nxt.token_type == TokenType.L_PAREN
-            and tok.token_type != TokenType.IDENTIFIER
-            and tok.text.upper() in VERBATIM_FUNCTIONS
-            and (prev is None or prev.token_type != TokenType.DOT)
-        ):
-            out.append(_like(tok, TokenType.VAR, VERBATIM_PREFIX + tok.text.upper()))
+    """`NAME (` with NAME in VERBATIM_FUNCTIONS (not quoted, not after a dot) -> an opaque call.
+
+    Replaces in place (the list is this tokenizer's own); only tokens before a `(` are looked at.
+    """
+    paren, identifier, dot = TokenType.L_PAREN, TokenType.IDENTIFIER, TokenType.DOT
+    for i in range(1, len(tokens)):
+        if tokens[i].token_type != paren:
             continue
-        out.append(tok)
-    return out
+        tok = tokens[i - 1]
+        if (
+            tok.token_type != identifier
+            and tok.text.upper() in VERBATIM_FUNCTIONS
+            and (i < 2 or tokens[i - 2].token_type != dot)
+        ):
+            tokens[i - 1] = _like(tok, TokenType.VAR, VERBATIM_PREFIX + tok.text.upper())
+    return tokens
 
 
 def _table_args(tokens: list[Token]) -> list[Token]:
     """`( TABLE name` / `, TABLE name` / `=> TABLE name` -> `__STREAMT_TABLE_ARG(name)`."""
+    table = TokenType.TABLE
+    if not any(tok.token_type == table for tok in tokens):
+        return tokens
     out: list[Token] = []
     i = 0
     while i < len(tokens):
