@@ -45,7 +45,10 @@ class Rel:
     open_name: str | None = None  # an input whose columns are inferred from usage
 
     def find(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
 
 
 Scope = list[tuple[str, Rel]]

@@ -37,6 +37,10 @@ class SelectList:
     def resolve(self, col: exp.Column) -> Column:
         name = col.name
         qualifier = col.table
+        if not qualifier and len(self.scope) == 1:
+            hit = self.scope[0][1].find(name)  # the common case: one input, column found
+            if hit is not None:
+                return hit
         rels = [(alias, rel) for alias, rel in self.scope if not qualifier or alias == qualifier]
         if qualifier and not rels:
             field = self._row_field(qualifier, name)
@@ -141,8 +145,9 @@ class SelectList:
             if not name:
                 name = f"EXPR${i}"
                 self._unnamed(expr, name)
-            out.append(_Projection(name, expr, column.renamed(name)))
-            self.aliases[name] = column.renamed(name)
+            column = column.renamed(name)
+            out.append(_Projection(name, expr, column))
+            self.aliases[name] = column
         return self._unique(out)
 
     def _unnamed(self, expr: exp.Expr, name: str) -> None:
