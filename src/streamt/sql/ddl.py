@@ -3,7 +3,12 @@
 `create_table(TableDDL)`, `create_view(name, query)`, `set_option(key, value)`,
 `insert_into(table, query)` return statement text (no trailing semicolon). Identifiers are
 always quoted and literals escaped by the generator; nothing is concatenated from user text.
-No I/O.
+
+`create_table` generates each distinct table shape (columns, key, option keys) once, with
+placeholder slots for the table name and the option values, and fills the slots with the
+generator's own quoting of the real name and values (`quote_identifier` / `quote_string`): the
+same text as generating every statement, without regenerating the same column list for each of
+the jobs that read one table. No I/O.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from sqlglot import exp
 
-from streamt.sql.dialect import generate, parse, quote_string
+from streamt.sql.dialect import generate, parse, quote_identifier, quote_string
 from streamt.sql.generate import datatype_node, rewrite
 from streamt.sql.schema import Column
 from streamt.sql.types import STRING, SqlType
@@ -37,6 +43,48 @@ def storage_type(sql_type: SqlType) -> SqlType:
 
 
 def create_table(ddl: TableDDL) -> str:
+    keys = tuple(k for k, _ in ddl.options)
+    template = _create_template(ddl.columns, ddl.primary_key, ddl.temporary, keys)
+    if template is None:
+        return _generate(_create_tree(ddl))
+    fills = (quote_identifier(ddl.name), *(quote_string(v) for _, v in ddl.options))
+    return "".join(chain.from_iterable(zip(template[:-1], fills, strict=True))) + template[-1]
+
+
+# slot markers hold NUL, which generated statements do not otherwise contain; each must occur
+# exactly once in the template, else the statement is generated directly
+_NAME_SLOT = "\x00streamt-table\x00"
+
+
+def _value_slot(index: int) -> str:
+    return f"\x00streamt-value-{index}\x00"
+
+
+@functools.lru_cache(maxsize=1024)
+def _create_template(
+    columns: tuple[Column, ...],
+    primary_key: tuple[str, ...],
+    temporary: bool,
+    keys: tuple[str, ...],
+) -> tuple[str, ...] | None:
+    """The CREATE TABLE text split around its slots: [before name, between slots..., after]."""
+    slots = [_value_slot(i) for i in range(len(keys))]
+    shape = TableDDL(
+        _NAME_SLOT, columns, tuple(zip(keys, slots, strict=True)), primary_key, temporary
+    )
+    rest = _generate(_create_tree(shape))
+    parts: list[str] = []
+    for slot in (quote_identifier(_NAME_SLOT), *(quote_string(v) for v in slots)):
+        pieces = rest.split(slot)
+        if len(pieces) != 2:
+            return None  # a slot marker also inside the columns: generate directly
+        parts.append(pieces[0])
+        rest = pieces[1]
+    parts.append(rest)
+    return tuple(parts)
+
+
+def _create_tree(ddl: TableDDL) -> exp.Expr:
     items: list[exp.Expr] = [_column_def(c, ddl.primary_key) for c in ddl.columns]
     rowtime = next((c for c in ddl.columns if c.rowtime), None)
     if rowtime is not None:
@@ -52,12 +100,11 @@ def create_table(ddl: TableDDL) -> str:
         exp.Property(this=exp.var(quote_string(k)), value=exp.Literal.string(v))
         for k, v in ddl.options
     )
-    create = exp.Create(
+    return exp.Create(
         this=exp.Schema(this=_table(ddl.name), expressions=items),
         kind="TABLE",
         properties=exp.Properties(expressions=props),
     )
-    return _generate(create)
 
 
 def _query_tree(query: str | exp.Expr) -> exp.Expr:
