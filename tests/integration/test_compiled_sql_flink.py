@@ -128,6 +128,13 @@ def test_inferred_type_matches_flink(expr: str, flink: FlinkClient) -> None:
 def test_example_output_types_match_flink(example: str, flink: FlinkClient) -> None:
     result, _ = compile_dir(EXAMPLES / example)
     for job in result.desired.jobs:
+        if job.name.endswith("__envelope"):
+            # A JDBC sink's Connect-envelope job: its output is a fixed (schema, payload) pair,
+            # not the node's columns, and the gateway's DESCRIBE of a view with a constant
+            # ARRAY[ROW(...)] fails inside Flink (ArrayIndexOutOfBoundsException), so the
+            # planner is asked to plan the whole job instead.
+            assert flink.explain(list(job.statements)) == [], job.name
+            continue
         theirs = _describe(flink, list(job.statements[:-2]), job.query)
         first = next((i for i, row in enumerate(theirs) if "*ROWTIME*" in row[1]), None)
         theirs = [  # the sink keeps one rowtime; later ones are cast to plain timestamps

@@ -171,6 +171,21 @@ class FlinkClient:
             (shape.int_(shape.obj(v, "vertex"), "parallelism", 1) for v in vertices), default=1
         )
 
+    def tasks_started(self, job_id: str) -> bool:
+        """Whether every vertex of the job runs (or finished): a job is RUNNING while its
+        tasks still wait for task slots, so RUNNING alone does not mean it started."""
+        reply = self.rest.request("GET", f"/jobs/{job_id}", ok=(200,))
+        shape = Shape(REST, reply.url)
+        vertices = shape.arr(shape.obj(reply.json()).get("vertices") or [], "vertices")
+        if not vertices:
+            return False
+        for vertex in vertices:  # a vertex reads RUNNING while some of its subtasks wait
+            tasks = shape.obj(shape.obj(vertex, "vertex").get("tasks") or {}, "tasks")
+            waiting = [n for st, n in tasks.items() if st not in ("RUNNING", "FINISHED")]
+            if any(isinstance(n, int) and n > 0 for n in waiting):
+                return False
+        return True
+
     def free_slots(self) -> tuple[int, int]:
         reply = self.rest.request("GET", "/overview", ok=(200,))
         shape = Shape(REST, reply.url)

@@ -51,3 +51,20 @@ def _no_slots(flink: FlinkDiagnostics, job_id: str) -> str:
         f"not enough free task slots: the job needs {needs}, the cluster has {free} free "
         f"(GET /overview slots-available; {total} in total). Hint: {SLOTS_HINT}"
     )
+
+
+def waiting_for_slots(flink: object, job_id: str) -> str:
+    """For a RUNNING job whose tasks are not deployed: the slot shortfall, or "" if none."""
+    if not isinstance(flink, FlinkDiagnostics):
+        return ""
+    try:
+        needs = flink.job_parallelism(job_id)
+        free, total = flink.free_slots()
+    except AdapterError:
+        return ""
+    if needs <= free:
+        return ""
+    return (
+        f"not enough free task slots: the job needs {needs}, the cluster has {free} free "
+        f"({total} in total) and its tasks were not deployed. Hint: {SLOTS_HINT}"
+    )

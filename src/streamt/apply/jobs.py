@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
-from streamt.apply.diagnose import explain_failure
+from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import resolved_list, resolved_map
 from streamt.artifacts.plan_file import Action, Change, JobPayload
 from streamt.plan.inputs import ACTIVE_JOB_STATES
@@ -108,12 +108,20 @@ def await_running(ctx: StepContext, job_id: str) -> None:
     deadline = time.monotonic() + opts.job_start_timeout_s
     running_since: float | None = None
     restarting_since: float | None = None
+    waiting_since: float | None = None
     state = "UNKNOWN"
     while time.monotonic() < deadline:
         state = next((j.state for j in ctx.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
         if state in {"FAILED", "CANCELED", "FINISHED", "FAILING"}:
             raise StepError(f"job {job_id} went {state} right after submission")
-        if state == "RUNNING":
+        if state == "RUNNING" and not _tasks_started(ctx, job_id):
+            state = "RUNNING, tasks not yet deployed"  # e.g. waiting for free task slots
+            waiting_since = waiting_since or time.monotonic()
+            if time.monotonic() - waiting_since > opts.restart_grace_s:
+                shortfall = waiting_for_slots(ctx.flink, job_id)
+                if shortfall:
+                    raise StepError(f"job {job_id} cannot start: {shortfall}")
+        elif state == "RUNNING":
             running_since = running_since or time.monotonic()
             if time.monotonic() - running_since >= opts.job_stable_s:
                 return
@@ -128,6 +136,11 @@ def await_running(ctx: StepContext, job_id: str) -> None:
     raise StepError(
         f"job {job_id} did not reach RUNNING in {opts.job_start_timeout_s:.0f}s (last state {state})"
     )
+
+
+def _tasks_started(ctx: StepContext, job_id: str) -> bool:
+    check = getattr(ctx.flink, "tasks_started", None)
+    return True if check is None else bool(check(job_id))
 
 
 def _fail(

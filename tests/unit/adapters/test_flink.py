@@ -378,3 +378,20 @@ def test_job_parallelism_is_the_widest_vertex_and_free_slots_come_from_overview(
     client_ = flink(rest)
     assert client_.job_parallelism(JOB) == 9
     assert client_.free_slots() == (3, 8)
+
+
+def test_tasks_started_needs_every_subtask_running_not_just_the_vertex_status():
+    def vertex(running: int, scheduled: int) -> dict[str, object]:
+        # Flink reports the vertex RUNNING as soon as some subtasks run
+        return {"status": "RUNNING", "tasks": {"RUNNING": running, "SCHEDULED": scheduled}}
+
+    rest = (
+        Script()
+        .add("GET", f"/jobs/{JOB}", ok({"state": "RUNNING", "vertices": [vertex(8, 4)]}))
+        .add("GET", f"/jobs/{JOB}", ok({"state": "RUNNING", "vertices": [vertex(12, 0)]}))
+        .add("GET", f"/jobs/{JOB}", ok({"state": "RUNNING", "vertices": []}))
+    )
+    client_ = flink(rest)
+    assert client_.tasks_started(JOB) is False
+    assert client_.tasks_started(JOB) is True
+    assert client_.tasks_started(JOB) is False  # no vertices yet: not started
