@@ -6,11 +6,15 @@
 Needs the local stack (`streamt local up --wait`). For each size the project is generated with
 ../shared/bench/gen_project.py, compiled, and deployed for real on the local stack: every topic
 is created on Kafka and every resource is recorded in the `_streamt_state` ledger by the real
-apply steps. Flink jobs are the one exception: this machine's TaskManager has 4 slots, so 100
-jobs cannot run; the Flink adapter's `list_jobs` still makes the real `GET /jobs/overview`
-call, and adds a RUNNING entry per deployed job id recorded in the ledger. Then the timed part
-is exactly what `streamt plan` does after compiling: read the ledger, observe (one listing per
-system) and build the plan, which must be empty.
+apply steps. Flink jobs: with `--real-jobs` every job is submitted and runs (the TaskManager
+needs a slot per job: start the stack with e.g. `STREAMT_LOCAL_TASKMANAGER_SLOTS=128
+STREAMT_LOCAL_HEAP_TASKMANAGER_PROCESS=6144m streamt local up --wait`); without it the jobs
+are only recorded in the ledger and the Flink adapter's `list_jobs` makes the real
+`GET /jobs/overview` call and adds a RUNNING entry per recorded job. Then the timed part is
+exactly what `streamt plan` does after compiling: read the ledger, observe (one listing per
+system) and build the plan, which must be empty. `--real-jobs` removes the deployment after.
+
+    .venv/bin/python scripts/bench_plan.py --real-jobs --sizes 10 100
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import execute_plan
 from streamt.apply.facade import Session
 from streamt.artifacts.plan_file import JobPayload, Plan, ResourceKind
+from streamt.compile.specs import DesiredState
 from streamt.config.runtime import local_runtime
 from streamt.context import Context
 from streamt.plan import EntryStatus
@@ -106,16 +111,56 @@ def register_jobs(session: Session, flink: JobsFromLedger) -> None:
             )
 
 
-def bench(n: int, runs: int) -> dict[str, object]:
+def deploy_for_real(session: Session, desired_topics: Sequence[str]) -> None:
+    """Create the external source topics, then apply the whole plan, jobs included."""
+    from confluent_kafka import admin as ck_admin
+
+    admin = ck_admin.AdminClient({"bootstrap.servers": "localhost:9092"})
+    existing = set(admin.list_topics(timeout=10).topics)
+    sources = sorted({t for job in session.desired.jobs for t in job.source_topics})
+    missing = [t for t in sources if t not in existing and t not in desired_topics]
+    if missing:
+        futures = admin.create_topics([ck_admin.NewTopic(t, 1, 1) for t in missing])
+        for future in futures.values():
+            future.result(timeout=15)
+    report = session.apply(session.plan(), ApplyOptions(max_workers=4, job_stable_s=1.0))
+    assert report.ok, [(r.change.address, r.message) for r in report.failed][:5]
+    session.refresh()
+
+
+def destroy(session: Session) -> None:
+    empty = Session(
+        session.ctx, session.systems, DesiredState(session.desired.project), session.environment
+    )
+    report = empty.apply(empty.plan(), ApplyOptions(allow_destructive=True, max_workers=4))
+    assert report.ok, [(r.change.address, r.message) for r in report.failed][:5]
+
+
+def bench(n: int, runs: int, real_jobs: bool) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, str(GENERATOR), str(n), tmp], check=True)
         desired = Context(Path(tmp)).compile().desired
     systems: Systems = systems_from_runtime(local_runtime(), {})
-    flink = JobsFromLedger(systems.flink)
-    systems.flink = flink  # type: ignore[assignment]
-    session = Session(_Ctx(), systems, desired, f"bench-{n}")  # type: ignore[arg-type]
-    deploy(session, flink)
-    register_jobs(session, flink)
+    env = f"bench-real-{n}-{int(time.time())}" if real_jobs else f"bench-{n}"
+    session = Session(_Ctx(), systems, desired, env)  # type: ignore[arg-type]
+    if real_jobs:
+        deploy_for_real(session, [t.name for t in desired.topics])
+    else:
+        flink = JobsFromLedger(systems.flink)
+        systems.flink = flink  # type: ignore[assignment]
+        session.systems = systems
+        deploy(session, flink)
+        register_jobs(session, flink)
+    try:
+        return _measure(session, systems, desired, n, runs)
+    finally:
+        if real_jobs:
+            destroy(session)
+
+
+def _measure(
+    session: Session, systems: Systems, desired: DesiredState, n: int, runs: int
+) -> dict[str, object]:
     walls, deltas = [], []
     for _ in range(runs):
         before = systems.calls()
@@ -141,12 +186,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--real-jobs", action="store_true", help="submit and run every job")
     args = parser.parse_args()
     print(
         f"{'models':>6} {'topics':>6} {'jobs':>5}  calls per system (one no-op plan)          wall median / min"
     )
     for n in args.sizes:
-        r = bench(n, args.runs)
+        r = bench(n, args.runs, args.real_jobs)
         calls = ", ".join(f"{k}={v}" for k, v in sorted(r["calls"].items()))  # type: ignore[attr-defined]
         print(
             f"{r['models']:>6} {r['topics']:>6} {r['jobs']:>5}  {calls:<42} {r['wall_median_s']}s / {r['wall_min_s']}s"
