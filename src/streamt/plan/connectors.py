@@ -16,6 +16,7 @@ from streamt.artifacts.plan_file import (
     ResourceKind,
 )
 from streamt.compile.specs import digest
+from streamt.plan.common import change, owned_removal
 from streamt.plan.inputs import ObservedConnector
 from streamt.plan.ledger import EntryStatus, LedgerEntry
 from streamt.plan.secrets import display, public_config, sensitive_keys
@@ -78,16 +79,7 @@ def _diff(
 
 
 def plan_connector_removal(entry: LedgerEntry, live: ObservedConnector | None) -> Change | None:
-    if live is None or not entry.owned:
-        return None
-    return Change(
-        kind=KIND,
-        name=entry.name,
-        action=Action.DELETE,
-        reason="no longer in the project; created by streamt",
-        node=entry.node,
-        destructive=True,
-    )
+    return owned_removal(KIND, entry, live)
 
 
 def _change(
@@ -97,12 +89,4 @@ def _change(
     reason: str,
     attrs: tuple[AttributeChange, ...] = (),
 ) -> Change:
-    return Change(
-        kind=KIND,
-        name=desired.name,
-        action=action,
-        reason=reason,
-        node=node,
-        attributes=attrs,
-        desired=desired,
-    )
+    return change(KIND, desired.name, desired, node, action, reason, attrs)

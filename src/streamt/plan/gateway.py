@@ -16,6 +16,7 @@ from streamt.artifacts.plan_file import (
     ResourceKind,
 )
 from streamt.compile.specs import digest
+from streamt.plan.common import change, owned_removal
 from streamt.plan.inputs import ObservedInterceptor
 from streamt.plan.ledger import EntryStatus, LedgerEntry
 
@@ -48,16 +49,7 @@ def plan_gateway_rule(
 def plan_gateway_rule_removal(
     entry: LedgerEntry, live: ObservedInterceptor | None
 ) -> Change | None:
-    if live is None or not entry.owned:
-        return None
-    return Change(
-        kind=KIND,
-        name=entry.name,
-        action=Action.DELETE,
-        reason="no longer in the project; created by streamt",
-        node=entry.node,
-        destructive=True,
-    )
+    return owned_removal(KIND, entry, live)
 
 
 def _diff(
@@ -84,12 +76,4 @@ def _change(
     reason: str,
     attrs: tuple[AttributeChange, ...] = (),
 ) -> Change:
-    return Change(
-        kind=KIND,
-        name=desired.name,
-        action=action,
-        reason=reason,
-        node=node,
-        attributes=attrs,
-        desired=desired,
-    )
+    return change(KIND, desired.name, desired, node, action, reason, attrs)

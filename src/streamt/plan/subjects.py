@@ -16,6 +16,7 @@ from streamt.artifacts.plan_file import (
     ResourceKind,
     SubjectPayload,
 )
+from streamt.plan.common import change, owned_removal
 from streamt.plan.inputs import Compatibility, ObservedSubject
 from streamt.plan.ledger import LedgerEntry
 from streamt.plan.payloads import canonical_schema
@@ -58,16 +59,7 @@ def plan_subject(
 
 
 def plan_subject_removal(entry: LedgerEntry, live: ObservedSubject | None) -> Change | None:
-    if live is None or not entry.owned:
-        return None
-    return Change(
-        kind=KIND,
-        name=entry.name,
-        action=Action.DELETE,
-        reason="no longer in the project; registered by streamt",
-        node=entry.node,
-        destructive=True,
-    )
+    return owned_removal(KIND, entry, live, "registered")
 
 
 def _change(
@@ -79,13 +71,4 @@ def _change(
     *,
     hint: str = "",
 ) -> Change:
-    return Change(
-        kind=KIND,
-        name=desired.subject,
-        action=action,
-        reason=reason,
-        node=node,
-        attributes=attrs,
-        desired=desired,
-        hint=hint,
-    )
+    return change(KIND, desired.subject, desired, node, action, reason, attrs, hint=hint)

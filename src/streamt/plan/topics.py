@@ -20,6 +20,7 @@ from streamt.artifacts.plan_file import (
     ResourceKind,
     TopicPayload,
 )
+from streamt.plan.common import change, owned_removal
 from streamt.plan.inputs import ObservedTopic
 from streamt.plan.ledger import LedgerEntry
 
@@ -100,17 +101,7 @@ def _attribute_changes(desired: TopicPayload, live: ObservedTopic) -> tuple[Attr
 
 
 def plan_topic_removal(entry: LedgerEntry, live: ObservedTopic | None) -> Change | None:
-    if live is None or not entry.owned:
-        return None
-    return Change(
-        kind=KIND,
-        name=entry.name,
-        action=Action.DELETE,
-        reason="no longer in the project; created by streamt",
-        node=entry.node,
-        destructive=True,
-        state_breaking=False,
-    )
+    return owned_removal(KIND, entry, live)
 
 
 def _change(
@@ -122,13 +113,4 @@ def _change(
     *,
     hint: str = "",
 ) -> Change:
-    return Change(
-        kind=KIND,
-        name=desired.name,
-        action=action,
-        reason=reason,
-        node=node,
-        attributes=attrs,
-        desired=desired,
-        hint=hint,
-    )
+    return change(KIND, desired.name, desired, node, action, reason, attrs, hint=hint)
