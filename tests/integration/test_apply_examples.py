@@ -71,6 +71,7 @@ def payments(local_stack):  # type: ignore[no-untyped-def]
     """examples/payments unmodified: revenue_per_minute runs with parallelism 2 over the
     1-partition topic payments_eur; the compiled `table.exec.source.idle-timeout` keeps the
     subtask without a partition from holding the watermark back."""
+    destroy("payments", "default")  # a deployment left by an earlier run (e.g. the demo)
     ensure_source_topics(ROOT / "examples" / "payments")
     yield ROOT / "examples" / "payments"
     destroy("payments", "default")
@@ -165,6 +166,7 @@ def json_key(key: dict) -> str:  # type: ignore[type-arg]
 
 @pytest.fixture
 def avro_orders(local_stack):  # type: ignore[no-untyped-def]
+    destroy("avro-orders", "default")  # a deployment left by an earlier run
     ensure_source_topics(ROOT / "examples" / "avro_orders")
     yield ROOT / "examples" / "avro_orders"
     destroy("avro-orders", "default")
@@ -242,6 +244,7 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
 
 @pytest.fixture
 def iot(local_stack):  # type: ignore[no-untyped-def]
+    destroy("iot", "default")  # a deployment left by an earlier run
     ensure_source_topics(ROOT / "examples" / "iot")
     yield ROOT / "examples" / "iot"
     destroy("iot", "default")

@@ -34,6 +34,7 @@ def streamt(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 
 @pytest.fixture
 def quickstart(local_stack):  # type: ignore[no-untyped-def]
+    destroy("my-pipeline", "default")  # a deployment left by an earlier run (README quick start)
     yield QUICKSTART
     destroy("my-pipeline", "default")  # frees its Flink slot (the local TaskManager has 4)
 

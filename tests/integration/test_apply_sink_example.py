@@ -42,6 +42,7 @@ def streamt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture
 def pg_env(local_stack, postgres):  # type: ignore[no-untyped-def]
+    destroy("clickstream", "default")  # a deployment left by an earlier run
     ensure_source_topics(EXAMPLE)
     yield {
         "PG_JDBC_URL": postgres.jdbc_url,
