@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from streamt.local.records import consume_lines, produce_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "payments"
@@ -68,45 +66,20 @@ def payments(tag: str, base: datetime) -> list[dict[str, Any]]:
 
 
 def produce(topic: str, rows: list[dict[str, Any]]) -> None:
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-    if topic not in admin.list_topics(timeout=10).topics:
-        for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
-            future.result(timeout=10)
-    producer = Producer({"bootstrap.servers": BOOTSTRAP})
-    for row in rows:
-        producer.produce(topic, json.dumps(row).encode())
-    producer.flush(15)
+    produce_lines(BOOTSTRAP, topic, (json.dumps(row) for row in rows), key=None)
     print(f"\nproduced {len(rows)} payments to {topic}")
 
 
 def read(
     topic: str, keep: Callable[[dict[str, Any]], bool], expect: int, timeout: float = 90.0
 ) -> list[dict[str, Any]]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": BOOTSTRAP,
-            "group.id": f"streamt-demo-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
     rows: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and len(rows) < expect:
-            msg = consumer.poll(1.0)
-            if msg is None or msg.value() is None:
-                continue
-            if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
-                    continue
-                raise RuntimeError(str(msg.error()))
-            value = json.loads(msg.value())
-            if isinstance(value, dict) and keep(value):
-                rows.append(value)
-    finally:
-        consumer.close()
+    for line in consume_lines(BOOTSTRAP, topic, limit=1_000_000, timeout=timeout):
+        value = json.loads(line)
+        if isinstance(value, dict) and keep(value):
+            rows.append(value)
+            if len(rows) >= expect:
+                break  # closing the generator closes its consumer
     return rows
 
 

@@ -140,14 +140,23 @@ def apply_command(
         return click.confirm("\nApply these changes?", default=False)
 
     report = session.apply(plan, options, _Progress(), confirm)
+    return report_outcome(report, "Apply", "applied")
+
+
+def report_outcome(report: object, verb: str, done: str) -> int:
+    """Render an executed plan's outcome (shared by apply and destroy); the exit code."""
+    from streamt.apply.executor import ApplyReport
+
+    assert isinstance(report, ApplyReport)
     if not report.results:
-        render.echo("Aborted: nothing applied.")
+        render.echo(f"Aborted: nothing {done}.")
         return 1
     if report.ok:
-        render.echo(f"\nApply complete: {len(report.results)} step(s).")
+        render.echo(f"\n{verb} complete: {len(report.results)} step(s).")
         return 0
     render.echo(
-        f"\nApply stopped: {len(report.failed)} step(s) failed; re-run `streamt apply` after fixing.",
+        f"\n{verb} stopped: {len(report.failed)} step(s) failed; "
+        f"re-run `streamt {verb.lower()}` after fixing.",
         err=True,
     )
     for failed in report.failed:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from streamt.cli import render
-from streamt.cli.commands.apply import _Progress
+from streamt.cli.commands.apply import _Progress, report_outcome
 
 
 @click.command("destroy")
@@ -40,12 +40,4 @@ def destroy_command(project_dir: Path, env: str | None, auto_approve: bool) -> i
 
     options = ApplyOptions(allow_destructive=True, environ=ctx.environ)
     report = session.apply(plan, options, _Progress(), confirm)
-    if not report.results:
-        render.echo("Aborted: nothing destroyed.")
-        return 1
-    if report.ok:
-        render.echo(f"\nDestroy complete: {len(report.results)} step(s).")
-        return 0
-    for failed in report.failed:
-        render.echo(f"  {failed.change.address}: {failed.message}", err=True)
-    return 1
+    return report_outcome(report, "Destroy", "destroyed")
