@@ -1,3 +1,3 @@
-from streamt.cli import main
+from streamt.cli import run
 
-raise SystemExit(main())
+run()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -34,6 +34,13 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Commands that read the project, compute and exit: their memory is bounded by the project and
+# the cyclic garbage they make (sqlglot trees) is small, so the cycle collector only costs time
+# (~10% of a cold validate of 1000 models, peak memory unchanged). Commands that talk to
+# services or wait (apply, test, local, ...) keep it.
+NO_GC_COMMANDS = frozenset({"validate", "compile", "lineage"})
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -44,6 +51,8 @@ class LazyGroup(click.Group):
             return None
         module_name, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)
+        if cmd_name in NO_GC_COMMANDS and not ctx.resilient_parsing:
+            gc.disable()
         return command
 
 
@@ -60,7 +69,47 @@ def cli() -> None:
 GC_THRESHOLDS = (10_000, 20, 20)
 
 
+def run() -> NoReturn:
+    """The console script: `main()`, then a quick exit (see `exit_now`)."""
+    exit_now(_main(None))
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit without tearing the heap down object by object.
+
+    Interpreter shutdown frees every module and object one at a time, ~70 ms after a validate
+    of 1000 models, and nothing depends on it: output is flushed and the atexit handlers run
+    (logging, temporary files) exactly as at a normal exit. With other threads still running
+    the normal exit (which joins them) is taken.
+    """
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    gc.disable()  # a last collection over the whole heap would only delay the exit
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120  # what Python exits with when stdout cannot be flushed
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line in this process (tests, embedding); returns the exit code."""
+    collecting = gc.isenabled()
+    try:
+        return _main(argv)
+    finally:
+        if collecting:
+            gc.enable()  # a NO_GC_COMMANDS command turned it off for its run only
+
+
+def _main(argv: list[str] | None) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         result: Any = cli.main(args=argv, prog_name="streamt", standalone_mode=False)
@@ -99,4 +148,4 @@ def _crash(exc: BaseException) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -155,7 +155,9 @@ def _rule(
         if upstream.materialization is Materialization.VIRTUAL_TOPIC or upstream.topic is None:
             return None
         physical = upstream.topic
-    return gateway_rule(analysis.tree or analysis.canonical, model.topic_name, physical, nid)
+    return gateway_rule(
+        analysis.query_tree() or analysis.canonical, model.topic_name, physical, nid
+    )
 
 
 def _flink(
@@ -170,6 +172,9 @@ def _flink(
     masking: tuple[dict[str, Rewrite], tuple[Column, ...]],
 ) -> None:
     project = run.project
+    run.topics.append(topic_spec(project, model, nid))
+    if not run.with_jobs:
+        return
     rewrites, masked_columns = masking
     group = pipeline_name(project.name, model.name)
     inputs: list[InputTable] = []
@@ -186,10 +191,6 @@ def _flink(
         key=() if updating else key,
         group_id=None,
     )
-    run.topics.append(topic_spec(project, model, nid))
-    run.job_inputs[model.name] = tuple(dedupe(inputs))
-    if not run.with_jobs:
-        return
     job = build_job(
         node=nid,
         model=model,
@@ -198,7 +199,7 @@ def _flink(
         output=output,
         output_options=options,
         query=analysis.canonical,
-        tree=analysis.tree,
+        tree=analysis.query_tree(),
         sink_topic=model.topic_name,
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         query_columns=analysis.columns,

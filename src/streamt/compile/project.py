@@ -17,6 +17,7 @@ from streamt.compile.plain import from_ids, model_without_sql
 from streamt.compile.positions import template_position
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.compile.schemas import SchemaLock
+from streamt.compile.shapes import ShapeMemo
 from streamt.compile.sources import (
     close_inferred,
     inferred_warning,
@@ -69,6 +70,7 @@ class _Run:
     rules: list[GatewayRuleSpec] = field(default_factory=list)
     job_inputs: dict[str, tuple[InputTable, ...]] = field(default_factory=dict)
     model_names: set[str] = field(default_factory=set)
+    shapes: ShapeMemo = field(default_factory=ShapeMemo)  # one analysis per query shape
 
     def sid(self, name: str) -> str:
         return self.graph.id_of(NodeKind.SOURCE, name)
@@ -223,26 +225,26 @@ def _model_body(run: _Run, model: Model, nid: str) -> None:
             )
         return
     names = _table_names(model.name, refs.sources, refs.refs)
-    rendered, problems = render_sql(
-        model.sql,
-        source=lambda n: quote_identifier(names.get(("source", n), n)),
-        ref=lambda n: quote_identifier(names.get(("ref", n), n)),
-    )
-    if problems:
-        return
-    inputs = {
-        names[("source", s)]: _renamed(run.sources[s], names[("source", s)]) for s in refs.sources
-    }
-    inputs |= {
-        names[("ref", r)]: _renamed(_model_schema(run, r), names[("ref", r)]) for r in refs.refs
-    }
-    analysis = analyze_query(rendered, inputs, ml_outputs=_ml_outputs(model))
+    schemas = {("source", s): run.sources[s] for s in refs.sources}
+    schemas |= {("ref", r): _model_schema(run, r) for r in refs.refs}
+    ml_outputs = _ml_outputs(model)
+    analysis = None if ml_outputs else run.shapes.analyze(model.sql, names, schemas)
+    if analysis is None:
+        rendered, problems = render_sql(
+            model.sql,
+            source=lambda n: quote_identifier(names.get(("source", n), n)),
+            ref=lambda n: quote_identifier(names.get(("ref", n), n)),
+        )
+        if problems:
+            return
+        inputs = {names[k]: _renamed(schema, names[k]) for k, schema in schemas.items()}
+        analysis = analyze_query(rendered, inputs, ml_outputs=ml_outputs)
+        if not run.infer_only:
+            run.diags.extend(_placed(d, model, nid, rendered) for d in analysis.diagnostics)
     if run.infer_only:
         for s in refs.sources:
             found = analysis.inferred.get(names[("source", s)], ())
             run.inferred.setdefault(s, []).extend(found)
-    else:
-        run.diags.extend(_placed(d, model, nid, rendered) for d in analysis.diagnostics)
     from streamt.compile.model_specs import emit_model
 
     emit_model(run, model, nid, analysis, names, refs.sources, refs.refs)

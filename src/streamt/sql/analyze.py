@@ -13,7 +13,7 @@ No I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -39,8 +39,10 @@ class QueryAnalysis:
     inferred: Mapping[str, tuple[Column, ...]] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
     canonical: str = ""
-    # the parsed query after the Flink rewrites (what `canonical` was generated from)
+    # the parsed query after the Flink rewrites (what `canonical` was generated from), or a
+    # function building a fresh copy of it (an analysis derived from another one's)
     tree: exp.Expr | None = field(default=None, compare=False, repr=False)
+    tree_factory: Callable[[], exp.Expr] | None = field(default=None, compare=False, repr=False)
 
     @property
     def stateful(self) -> bool:
@@ -49,6 +51,12 @@ class QueryAnalysis:
     @property
     def rowtime(self) -> Column | None:
         return next((c for c in self.columns if c.rowtime), None)
+
+    def query_tree(self) -> exp.Expr | None:
+        """The rewritten query tree (a fresh one per call when built by `tree_factory`)."""
+        if self.tree is not None:
+            return self.tree
+        return self.tree_factory() if self.tree_factory is not None else None
 
     @property
     def ok(self) -> bool:

@@ -105,36 +105,35 @@ def _verbatim_functions(tokens: list[Token]) -> list[Token]:
 
 def _table_args(tokens: list[Token]) -> list[Token]:
     """`( TABLE name` / `, TABLE name` / `=> TABLE name` -> `__STREAMT_TABLE_ARG(name)`."""
-    table = TokenType.TABLE
-    if not any(tok.token_type == table for tok in tokens):
+    table, names = TokenType.TABLE, (TokenType.VAR, TokenType.IDENTIFIER)
+    at = [i for i, tok in enumerate(tokens) if tok.token_type == table]
+    if not at:
         return tokens
     out: list[Token] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if (
-            tok.token_type == TokenType.TABLE
-            and out
-            and out[-1].token_type in _TABLE_ARG_CONTEXT
-            and nxt is not None
-            and nxt.token_type in (TokenType.VAR, TokenType.IDENTIFIER)
-        ):
-            name_end = i + 2
-            while (
-                name_end + 1 < len(tokens)
-                and tokens[name_end].token_type == TokenType.DOT
-                and tokens[name_end + 1].token_type in (TokenType.VAR, TokenType.IDENTIFIER)
-            ):
-                name_end += 2
-            out.append(_like(tok, TokenType.VAR, TABLE_ARG))
-            out.append(_like(tok, TokenType.L_PAREN, "("))
-            out.extend(tokens[i + 1 : name_end])
-            out.append(_like(tokens[name_end - 1], TokenType.R_PAREN, ")"))
-            i = name_end
+    done = 0  # tokens[:done] are in `out`
+    for i in at:
+        if i < done or i == 0 or i + 1 >= len(tokens):
             continue
-        out.append(tok)
-        i += 1
+        if (
+            tokens[i - 1].token_type not in _TABLE_ARG_CONTEXT
+            or tokens[i + 1].token_type not in names
+        ):
+            continue
+        name_end = i + 2
+        while (
+            name_end + 1 < len(tokens)
+            and tokens[name_end].token_type == TokenType.DOT
+            and tokens[name_end + 1].token_type in names
+        ):
+            name_end += 2
+        tok = tokens[i]
+        out.extend(tokens[done:i])
+        out.append(_like(tok, TokenType.VAR, TABLE_ARG))
+        out.append(_like(tok, TokenType.L_PAREN, "("))
+        out.extend(tokens[i + 1 : name_end])
+        out.append(_like(tokens[name_end - 1], TokenType.R_PAREN, ")"))
+        done = name_end
+    out.extend(tokens[done:])
     return out
 
 

@@ -68,6 +68,8 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
     name = node.name
     if name.upper() == TABLE_ARG:
         target = node.expressions[0]
+        if isinstance(target, (exp.Column, exp.Dot, exp.Identifier)):  # a (dotted) name
+            return exp.var("TABLE " + generate(target))
         return exp.var("TABLE " + render(target))
     real = name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
     if name.startswith(VERBATIM_PREFIX) or real.upper() in _UNIT_FIRST:

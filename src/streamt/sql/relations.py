@@ -86,7 +86,8 @@ class Analyzer:
             current = self.hints.get(col.name)
             if current is None or hint_rank(hint) > hint_rank(current):
                 self.hints[col.name] = hint
-        for node in tree.find_all(exp.Func):
+        # ML_PREDICT / ML_EVALUATE are unknown to sqlglot: they parse as anonymous calls
+        for node in tree.find_all(exp.Anonymous):
             name = function_name(node)
             if name in ML_FUNCTIONS:
                 self.ml.append(name)

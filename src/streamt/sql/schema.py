@@ -22,7 +22,9 @@ class Column:
         return replace(self, rowtime=False, proctime=False, watermark_delay_ms=0)
 
     def renamed(self, name: str) -> Column:
-        return self if name == self.name else replace(self, name=name)
+        if name == self.name:
+            return self
+        return Column(name, self.type, self.rowtime, self.proctime, self.watermark_delay_ms)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ TIMESTAMP_LTZ, ROW<...>, ARRAY<...>, MAP<...>, MULTISET<...>). No I/O.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
@@ -92,7 +92,9 @@ class SqlType:
         return self.sql()
 
     def with_nullable(self, nullable: bool) -> SqlType:
-        return self if self.nullable == nullable else replace(self, nullable=nullable)
+        if self.nullable == nullable:
+            return self
+        return SqlType(self.name, self.params, self.children, self.fields, nullable)
 
     @property
     def is_numeric(self) -> bool:

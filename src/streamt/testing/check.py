@@ -10,6 +10,7 @@ T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 cu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import sqlglot
 from sqlglot import exp
@@ -45,6 +46,7 @@ def check_tests(
     columns.update(output_columns or {})
     diags: list[Diagnostic] = []
     seen: dict[str, DataTest] = {}
+    names = frozenset(s.name for s in project.sources) | {m.name for m in project.models}
     for test in project.tests:
         if test.name in seen:
             first = seen[test.name].location
@@ -60,7 +62,7 @@ def check_tests(
         seen.setdefault(test.name, test)
         spec, problems = parse_test(test, project.defaults.tests.sample_size)
         diags.extend(problems)
-        diags.extend(_check_spec(spec, test, project, columns))
+        diags.extend(_check_spec(spec, test, project, names, columns))
     return diags
 
 
@@ -77,9 +79,12 @@ def declared_columns(project: Project) -> dict[str, tuple[str, ...]]:
 
 
 def _check_spec(
-    spec: TestSpec, test: DataTest, project: Project, columns: Mapping[str, Sequence[str]]
+    spec: TestSpec,
+    test: DataTest,
+    project: Project,
+    names: AbstractSet[str],
+    columns: Mapping[str, Sequence[str]],
 ) -> list[Diagnostic]:
-    names = {s.name for s in project.sources} | {m.name for m in project.models}
     out: list[Diagnostic] = []
 
     def add(
@@ -159,7 +164,7 @@ def _assertion_problems(
     a: Assertion,
     spec: TestSpec,
     known: Sequence[str] | None,
-    names: set[str],
+    names: AbstractSet[str],
     columns: Mapping[str, Sequence[str]],
 ) -> list[Problem]:
     problems: list[Problem] = []

@@ -1,0 +1,189 @@
+"""The shape memo: a model analysed from its query shape compiles exactly as one analysed as
+written (jobs, nodes, diagnostics), and models whose table names are more than table names are
+analysed as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streamt.compile import CompileResult, compile_project
+from streamt.compile.shapes import ShapeMemo
+from streamt.graph import build_graph
+from streamt.load import load_project
+from streamt.sql import Column, TableSchema, parse_type
+from tests.unit.compile.helpers import EXAMPLES
+
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+
+SOURCE = """
+  - name: {name}
+    topic: raw.{name}.v1
+    columns:
+      - {{name: id, type: STRING}}
+      - {{name: user_id, type: STRING}}
+      - {{name: amount, type: DOUBLE}}
+      - {{name: status, type: STRING}}
+      - {{name: ts, type: TIMESTAMP(3)}}
+    event_time: {{column: ts, watermark: {{max_out_of_orderness_ms: 5000}}}}
+"""
+CDC = """
+  - name: {name}
+    topic: cdc.{name}.v1
+    format: debezium-json
+    key: id
+    columns:
+      - {{name: id, type: STRING}}
+      - {{name: amount, type: DOUBLE}}
+"""
+OPEN = """
+  - name: {name}
+    topic: open.{name}.v1
+"""
+
+# templates stamped over several inputs: the memo answers all but the first of each
+TEMPLATES = {
+    "filter": 'SELECT id, user_id, amount, status, ts FROM {{{{ {kind}("{input}") }}}} '
+    "WHERE amount > 10 AND status IS NOT NULL",
+    "star": 'SELECT * FROM {{{{ {kind}("{input}") }}}}',
+    "tumble": "SELECT user_id, SUM(amount) AS total, window_start, window_end, window_time "
+    "FROM TABLE(TUMBLE(TABLE {{{{ {kind}(\"{input}\") }}}}, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) "
+    "GROUP BY user_id, window_start, window_end, window_time",
+    "agg": 'SELECT user_id, COUNT(*) AS n FROM {{{{ {kind}("{input}") }}}} GROUP BY user_id',
+    "dedup": "SELECT id, amount, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY id "
+    'ORDER BY ts ASC) AS rn FROM {{{{ {kind}("{input}") }}}}) WHERE rn = 1',
+    "self_join": 'SELECT a.id, b.amount FROM {{{{ {kind}("{input}") }}}} AS a '
+    'JOIN {{{{ {kind}("{input}") }}}} AS b ON a.id = b.id',
+    "typo": 'SELECT id, amout FROM {{{{ {kind}("{input}") }}}}',
+}
+
+
+def _project(tmp_path: Path, models: list[tuple[str, str]], extra_sources: str = "") -> Path:
+    sources = "".join(SOURCE.format(name=f"src_{i}") for i in range(3))
+    lines = ["project: {name: shapes}", "sources:" + sources + extra_sources, "models:"]
+    for name, sql in models:
+        lines += [f"  - name: {name}", "    sql: |", f"      {sql}"]
+    (tmp_path / "stream_project.yml").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def _compile(root: Path, *, shapes: bool, jobs: bool = True) -> CompileResult:
+    loaded = load_project(root)
+    assert loaded.project is not None
+    graph, _ = build_graph(loaded.project)
+    if shapes:
+        return compile_project(loaded.project, graph, jobs=jobs)
+    original = ShapeMemo.analyze
+    try:
+        ShapeMemo.analyze = lambda self, *args: None  # type: ignore[method-assign]
+        return compile_project(loaded.project, graph, jobs=jobs)
+    finally:
+        ShapeMemo.analyze = original  # type: ignore[method-assign]
+
+
+def _assert_same(root: Path) -> CompileResult:
+    """Compile with and without the memo, with and without job scripts; the full result."""
+    results = []
+    for jobs in (False, True):
+        shared = _compile(root, shapes=True, jobs=jobs)
+        as_written = _compile(root, shapes=False, jobs=jobs)
+        assert shared.diagnostics == as_written.diagnostics
+        assert shared.nodes == as_written.nodes
+        assert shared.desired == as_written.desired
+        results.append(shared)
+    return results[-1]
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_examples_compile_the_same_with_and_without_shapes(example: str) -> None:
+    _assert_same(EXAMPLES / example)
+
+
+def test_templated_models_share_an_analysis_and_compile_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models = []
+    for template, sql in TEMPLATES.items():
+        for i in range(3):
+            models.append((f"{template}_{i}", sql.format(kind="source", input=f"src_{i}")))
+        # and over models: the filter's outputs keep the rowtime, so windows work on them too
+        for i in range(2):
+            models.append((f"{template}_of_f{i}", sql.format(kind="ref", input=f"filter_{i}")))
+    root = _project(tmp_path, models)
+
+    calls: list[tuple[int, int]] = []
+    analyze = ShapeMemo.analyze
+
+    def counting(self: ShapeMemo, *args: object) -> object:
+        result = analyze(self, *args)  # type: ignore[arg-type]
+        calls.append((self.hits, self.misses))
+        return result
+
+    monkeypatch.setattr(ShapeMemo, "analyze", counting)
+    shared = _compile(root, shapes=True)
+    hits, misses = calls[-1]
+    # one analysis per template: a filter's output has its source's schema (the rowtime kept),
+    # so the template over a filter has the same shape and input schemas as over a source
+    assert misses == len(TEMPLATES)
+    assert hits == len(models) - misses
+    monkeypatch.undo()
+
+    _assert_same(root)
+    jobs = {j.name: j for j in shared.desired.jobs}
+    # each job reads its own input under its own name
+    assert "`src_2`" in jobs["tumble_2"].statements[-1]
+    assert "TABLE `src_2`" in jobs["tumble_2"].statements[-1]
+    assert "`filter_1`" in jobs["self_join_of_f1"].statements[-1]
+    assert "__streamt_input" not in "".join(s for j in jobs.values() for s in j.statements)
+    # a shape with a problem is analysed per model: each diagnostic points at its own model
+    typos = [d for d in shared.diagnostics if "amout" in d.message]
+    assert sorted(d.node for d in typos) == sorted(
+        f"model.shapes.typo_{s}" for s in ("0", "1", "2", "of_f0", "of_f1")
+    )
+    assert len({d.location.line for d in typos}) == len(typos)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # a qualified column names the table
+        'SELECT src_0.id FROM {{ source("src_0") }}',
+        # a CTE named like the input shadows it
+        'WITH src_0 AS (SELECT id FROM {{ source("src_0") }}) SELECT id FROM src_0',
+        # a column alias spelled like the input
+        'SELECT id AS SRC_0 FROM {{ source("src_0") }}',
+        # the placeholder prefix already in the SQL
+        'SELECT id AS __streamt_input_0__ FROM {{ source("src_0") }}',
+        # a template that does not render
+        'SELECT id FROM {{ source("src_0") }',
+    ],
+)
+def test_models_whose_table_names_are_more_than_names_are_analysed_as_written(
+    tmp_path: Path, sql: str
+) -> None:
+    columns = (Column("id", parse_type("STRING")),)
+    memo = ShapeMemo()
+    names = {("source", "src_0"): "src_0"}
+    schemas = {("source", "src_0"): TableSchema("src_0", columns)}
+    assert memo.analyze(sql, names, schemas) is None
+    assert memo.hits == memo.misses == 0
+    if sql.endswith("}}"):
+        _assert_same(_project(tmp_path, [("m", sql), ("n", sql)]))
+
+
+def test_updating_and_open_inputs_keep_their_real_names(tmp_path: Path) -> None:
+    extra = CDC.format(name="accounts") + CDC.format(name="ledger") + OPEN.format(name="clicks")
+    extra += OPEN.format(name="views")
+    models = [
+        ("acc_total", 'SELECT id, SUM(amount) AS total FROM {{ source("accounts") }} GROUP BY id'),
+        ("led_total", 'SELECT id, SUM(amount) AS total FROM {{ source("ledger") }} GROUP BY id'),
+        ("clicks_by_page", 'SELECT page, url FROM {{ source("clicks") }} WHERE page IS NOT NULL'),
+        ("views_by_page", 'SELECT page, url FROM {{ source("views") }} WHERE page IS NOT NULL'),
+    ]
+    root = _project(tmp_path, models, extra)
+    shared = _assert_same(root)
+    assert not [d for d in shared.diagnostics if d.is_error]
+    assert shared.nodes["model.shapes.led_total"].changelog.value == "upsert"
+    jobs = {j.name: j for j in shared.desired.jobs}
+    assert "CREATE TEMPORARY TABLE `views`" in "\n".join(jobs["views_by_page"].statements)
