@@ -174,3 +174,45 @@ def test_upgrade_that_cannot_restore_fails_clearly_and_rollback_restores_the_cou
     producer.send(50)
     assert final_counts(bootstrap, counts, producer.sent) == dict(producer.sent)
     assert not session(counting_project(name, events, counts, V1)).plan().has_changes
+
+
+def test_local_down_keeps_a_jobs_state_in_a_savepoint_and_apply_resumes_it(names, local_stack):  # type: ignore[no-untyped-def]
+    """What `streamt local down` does before the stack stops (the stack itself stays up here:
+    the job is stopped the same way and the next apply must find it gone)."""
+    from streamt.local.suspend import suspend_jobs
+
+    name, events, counts = names
+    bootstrap = local_stack.kafka_bootstrap
+    producer = Producer(bootstrap, events)
+    _, report = deploy(counting_project(name, events, counts, V1))
+    assert report.ok, [(r.change.address, r.message) for r in report.failed]
+    producer.send(50)
+    assert final_counts(bootstrap, counts, producer.sent) == dict(producer.sent)
+    before = session(counting_project(name, events, counts, V1)).ledger.get(
+        ResourceKind.JOB, "counts"
+    )
+    assert before is not None
+
+    said: list[str] = []
+    (done,) = suspend_jobs(local_stack, said.append, projects={name})
+    assert done.entry.job_id == before.job_id and said[0].startswith(f"suspended {name}/")
+    flink = systems().flink
+    assert flink is not None
+    assert flink.job_state(before.job_id) == "FINISHED"
+    producer.send(50)  # arrives while the job is down
+
+    plan = session(counting_project(name, events, counts, V1)).plan()
+    (change,) = plan.pending
+    assert change.action is Action.CREATE and change.restore_from == done.savepoint
+    _, report = deploy(counting_project(name, events, counts, V1))
+    assert report.ok, [(r.change.address, r.message) for r in report.failed]
+    producer.send(50)
+
+    assert final_counts(bootstrap, counts, producer.sent) == dict(producer.sent)
+    entry = session(counting_project(name, events, counts, V1)).ledger.get(
+        ResourceKind.JOB, "counts"
+    )
+    assert entry is not None and entry.job_id != before.job_id and entry.savepoint is None
+    restored = flink.checkpoint_stats(entry.job_id).restored_path  # type: ignore[attr-defined]
+    assert restored.rstrip("/") == done.savepoint.rstrip("/")
+    assert not session(counting_project(name, events, counts, V1)).plan().has_changes

@@ -152,9 +152,23 @@ def _follow(files: list[Path]) -> None:
 @click.option("--purge", is_flag=True, help="Also delete the stack's data, logs and configs.")
 @click.pass_obj
 def down(cfg: StackConfig, purge: bool) -> None:
-    """Stop exactly the processes `up` started (by PID file)."""
+    """Stop exactly the processes `up` started (by PID file).
+
+    Without --purge, running jobs that streamt deployed are first stopped with savepoints
+    (recorded in the deployment ledger): after `up`, `streamt apply` resumes them from there.
+    """
+    suspended = []
+    if not purge:
+        from streamt.local.suspend import suspend_jobs
+
+        suspended = suspend_jobs(cfg.endpoints, _echo)
     stopped = Stack(cfg, _echo).down(purge=purge)
     _echo(f"stopped {len(stopped)} process(es)" + (f"; purged {cfg.home}" if purge else ""))
+    if suspended:
+        _echo(
+            f"{len(suspended)} job(s) kept as savepoints: after `streamt local up`, "
+            "`streamt apply` resumes them with their state"
+        )
 
 
 @local.command()

@@ -9,6 +9,7 @@
 | one active job, new id    | pending, target == desired     | adopt: finish the interrupted apply    |
 | none                      | none / never ran               | create                                 |
 | none                      | pending upgrade with savepoint | create from that savepoint (resume)    |
+| none                      | savepoint of `local down`      | create from that savepoint (resume)    |
 | none (FAILED or vanished) | ran before                     | refused; `--reset-state` -> replace    |
 | removed from project      | owned                          | delete (destructive, state-breaking)   |
 """
@@ -131,7 +132,8 @@ def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
         kind=KIND,
         name=ctx.name,
         action=Action.CREATE,
-        reason="not running: resubmitting from the savepoint of an interrupted upgrade",
+        reason="not running: resubmitting from its savepoint (taken by an interrupted upgrade "
+        "or `streamt local down`)",
         node=ctx.node,
         attributes=_diff(entry, ctx.desired),
         desired=ctx.desired,

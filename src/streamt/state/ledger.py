@@ -55,6 +55,15 @@ def read_ledger(store: LedgerStore, project: str, environment: str) -> Ledger:
     return Ledger(project, environment, values)
 
 
+def all_entries(store: LedgerStore) -> list[LedgerEntry]:
+    """The current entry of every resource of every project and environment in the store."""
+    return [
+        LedgerEntry.model_validate_json(v)
+        for k, (v, _) in _latest(store.read(), "").items()
+        if "/_lock/" not in k and v is not None
+    ]
+
+
 def _latest(records: list[Record], prefix: str) -> dict[str, tuple[bytes | None, int]]:
     """Last value per key (None for a tombstone) and the offset it was first written at."""
     latest: dict[str, tuple[bytes | None, int]] = {}

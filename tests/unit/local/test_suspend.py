@@ -1,0 +1,118 @@
+"""`streamt local down` keeps deployed jobs: each running job the ledger knows is stopped with a
+savepoint recorded in its entry, and the next apply resubmits it from there."""
+
+from __future__ import annotations
+
+from streamt.artifacts.plan_file import Action, ResourceKind
+from streamt.local.suspend import suspend
+from streamt.state import read_ledger
+from streamt.state.ledger_store import LedgerError, MemoryLedgerStore
+
+from ..apply.fakes import FakeFlink, fake_systems
+from ..apply.test_execute import cycle, plan_for, project
+from ..plan.factories import ENV, PROJECT
+
+
+def _deployed():  # type: ignore[no-untyped-def]
+    systems = fake_systems()
+    _, report = cycle(systems, project(with_sink=False))
+    assert report.ok
+    assert isinstance(systems.flink, FakeFlink) and isinstance(systems.ledger, MemoryLedgerStore)
+    return systems, systems.flink, systems.ledger
+
+
+def test_a_suspended_job_is_resumed_from_its_savepoint_by_the_next_apply() -> None:
+    systems, flink, store = _deployed()
+    (job,) = flink.running()
+    said: list[str] = []
+
+    (done,) = suspend(flink, store, {job.job_id}, said.append)
+
+    assert done.savepoint == f"file:///savepoints/savepoint-{job.job_id}"
+    assert flink.jobs[job.job_id].state == "FINISHED"
+    entry = read_ledger(store, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")
+    assert entry is not None and entry.savepoint == done.savepoint and entry.job_id == job.job_id
+    assert said == [
+        f"suspended {PROJECT}/{ENV}/orders_clean (job {job.job_id}) with savepoint {done.savepoint}"
+    ]
+
+    flink.jobs.clear()  # the JobManager restarted: it knows no job
+    plan, _ = plan_for(systems, project(with_sink=False))
+    (change,) = plan.pending
+    assert change.action is Action.CREATE and change.restore_from == done.savepoint
+    assert "local down" in change.reason
+    _, report = cycle(systems, project(with_sink=False))
+    assert report.ok
+    _, config = flink.submitted[-1]
+    assert config["execution.savepoint.path"] == done.savepoint
+    after = read_ledger(store, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")
+    assert after is not None and after.savepoint is None and after.job_id != job.job_id
+    assert not plan_for(systems, project(with_sink=False))[0].has_changes
+
+
+def test_only_the_ledgers_running_jobs_of_the_chosen_projects_are_stopped() -> None:
+    _, flink, store = _deployed()
+    (job,) = flink.running()
+    flink.jobs["stranger"] = type(job)("stranger", "someone.else", "RUNNING", 9)
+
+    assert suspend(flink, store, {job.job_id, "stranger"}, [].append, projects={"other"}) == []
+    assert suspend(flink, store, {"stranger"}, [].append) == []  # ours is not running
+    assert flink.jobs[job.job_id].state == "RUNNING" and flink.jobs["stranger"].state == "RUNNING"
+
+
+def test_a_job_without_a_savepoint_is_reported_and_the_others_go_on() -> None:
+    _, flink, store = _deployed()
+    (job,) = flink.running()
+
+    def broken(job_id: str, directory: str | None = None) -> str:
+        raise RuntimeError("savepoint timed out")
+
+    flink.stop_with_savepoint = broken  # type: ignore[method-assign]
+    said: list[str] = []
+    assert suspend(flink, store, {job.job_id}, said.append) == []
+    assert said == [
+        f"warning: {PROJECT}/{ENV}/orders_clean: no savepoint (savepoint timed out); "
+        "`streamt apply` will refuse it (A002)"
+    ]
+    entry = read_ledger(store, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")
+    assert entry is not None and entry.savepoint is None
+
+
+def test_an_unreadable_ledger_stops_nothing() -> None:
+    _, flink, _ = _deployed()
+    (job,) = flink.running()
+
+    class Down(MemoryLedgerStore):
+        def read(self):  # type: ignore[no-untyped-def]
+            raise LedgerError("broker down")
+
+    said: list[str] = []
+    assert suspend(flink, Down(), {job.job_id}, said.append) == []
+    assert said == [
+        "warning: cannot read the deployment ledger (broker down); jobs stop without savepoints"
+    ]
+    assert flink.jobs[job.job_id].state == "RUNNING"
+
+
+def test_local_down_suspends_before_it_stops_and_purge_does_not(tmp_path, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    from streamt.cli import main
+    from streamt.local import stack
+    from streamt.local import suspend as suspend_module
+
+    order: list[str] = []
+
+    def fake_suspend(endpoints, echo, projects=None):  # type: ignore[no-untyped-def]
+        order.append(f"suspend {endpoints.flink_rest_url}")
+        return ["one"]
+
+    def fake_down(self, purge=False):  # type: ignore[no-untyped-def]
+        order.append(f"down purge={purge}")
+        return []
+
+    monkeypatch.setattr(suspend_module, "suspend_jobs", fake_suspend)
+    monkeypatch.setattr(stack.Stack, "down", fake_down)
+    home = str(tmp_path / "h")
+    assert main(["local", "--home", home, "--port-offset", "100", "down"]) == 0
+    assert "`streamt apply` resumes them" in capsys.readouterr().err
+    assert main(["local", "--home", home, "down", "--purge"]) == 0
+    assert order == ["suspend http://localhost:8182", "down purge=False", "down purge=True"]
