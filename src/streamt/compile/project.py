@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from streamt.compile.jobs import InputTable
-from streamt.compile.memo import ModelMemo, capture, mark, replay
 from streamt.compile.plain import from_ids, model_without_sql
 from streamt.compile.positions import template_position
 from streamt.compile.result import CompiledNode, CompileResult
@@ -48,6 +48,9 @@ from streamt.sql import (
     quote_identifier,
 )
 from streamt.sql.types import STRING
+
+if TYPE_CHECKING:
+    from streamt.compile.memo import ModelMemo
 
 
 @dataclass
@@ -176,6 +179,8 @@ def _model(run: _Run, model: Model, nid: str) -> None:
     if memo is None:
         _model_body(run, model, nid)
     else:
+        from streamt.compile.memo import capture, mark, replay
+
         key = memo.key(run, model, nid, *_input_ids(run, model, nid))
         delta = memo.get(key)
         if delta is not None:

@@ -23,9 +23,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.errors import TokenError
+from sqlglot.tokenizer_core import TokenType
 
 from streamt.load.jinja import render_sql
-from streamt.sql import Column, QueryAnalysis, TableSchema, analyze_query, quote_identifier
+from streamt.sql import (
+    Column,
+    QueryAnalysis,
+    TableSchema,
+    analyze_query,
+    quote_identifier,
+    quote_string,
+)
+from streamt.sql.dialect import FlinkTokenizer
 
 _PREFIX = "__streamt_input_"
 
@@ -55,20 +65,23 @@ class ShapeMemo:
         lowered = shape.lower()
         if any(name.lower() in lowered for _, name in names):
             return None
+        shape, literals = literal_parameters(shape)
         key = (shape, *((placeholders[k], _schema_key(schemas[k])) for k in names))
         entry = self.entries.get(key, _MISSING)
         if entry is _MISSING:
             self.misses += 1
             inputs = {placeholders[k]: replace(schemas[k], name=placeholders[k]) for k in names}
             analysis = analyze_query(shape, inputs)
-            entry = None if analysis.diagnostics else _Shape.of(analysis, len(names))
+            entry = None
+            if not analysis.diagnostics:
+                entry = _Shape.of(analysis, len(names), literals)
             self.entries[key] = entry
         else:
             self.hits += 1
         if entry is None:
             return None
         assert isinstance(entry, _Shape)
-        return entry.named([names[k] for k in names])
+        return entry.named([names[k] for k in names], literals)
 
 
 _MISSING: Any = object()
@@ -80,35 +93,38 @@ class _Shape:
 
     analysis: QueryAnalysis
     placeholders: tuple[str, ...]
-    canonical: tuple[str, ...]  # the canonical text split at the quoted placeholders
-    plain: bool  # no placeholder outside `tables` and `canonical` (the usual case)
+    parameters: tuple[Literal, ...]  # the literal placeholders, in order
+    canonical: tuple[str, ...]  # the canonical text split at the placeholders
+    plain: bool  # no table placeholder outside `tables` and `canonical` (the usual case)
 
     @classmethod
-    def of(cls, analysis: QueryAnalysis, count: int) -> _Shape:
+    def of(
+        cls, analysis: QueryAnalysis, count: int, literals: tuple[Literal, ...] = ()
+    ) -> _Shape | None:
         placeholders = tuple(f"{_PREFIX}{i}__" for i in range(count))
+        parameters = _parameters(literals)
         parts = [analysis.canonical]
-        for placeholder in placeholders:
-            quoted = quote_identifier(placeholder)
-            parts = [piece for part in parts for piece in _split_keep(part, quoted)]
-        named_elsewhere = _PREFIX in repr(
-            (
-                analysis.columns,
-                analysis.stateful_reasons,
-                analysis.changelog_reasons,
-                analysis.upsert_key,
-                analysis.inferred,
-            )
-        )
-        return cls(analysis, placeholders, tuple(parts), not named_elsewhere)
+        for sep in [quote_identifier(p) for p in placeholders] + [p.sql() for p in parameters]:
+            parts = [piece for part in parts for piece in _split_keep(part, sep)]
+        texts = [c.name for c in analysis.columns]
+        texts += [*analysis.stateful_reasons, *analysis.changelog_reasons]
+        texts += [*(analysis.upsert_key or ()), *analysis.inferred]
+        texts += [c.name for cols in analysis.inferred.values() for c in cols]
+        if any(p.value in t for p in parameters for t in texts):
+            return None  # a literal that is more than a filter value: analyse as written
+        named_elsewhere = any(_PREFIX in t for t in texts)
+        return cls(analysis, placeholders, parameters, tuple(parts), not named_elsewhere)
 
-    def named(self, names: list[str]) -> QueryAnalysis:
+    def named(self, names: list[str], literals: tuple[Literal, ...] = ()) -> QueryAnalysis:
         real = dict(zip(self.placeholders, names, strict=True))
+        values = dict(zip(self.parameters, literals, strict=True))
         quoted = {quote_identifier(p): quote_identifier(n) for p, n in real.items()}
+        quoted |= {p.sql(): lit.sql() for p, lit in values.items()}
         a = self.analysis
         canonical = "".join(quoted.get(part, part) for part in self.canonical)
         tables = tuple(real.get(t, t) for t in a.tables)
         tree = a.query_tree()
-        factory = None if tree is None else _tree_factory(tree, real)
+        factory = None if tree is None else _tree_factory(tree, real, values)
         if self.plain:
             inferred = {real.get(t, t): cols for t, cols in a.inferred.items()}
             return QueryAnalysis(
@@ -126,6 +142,132 @@ class _Shape:
                 factory,
             )
         return _renamed(a, real, canonical, tables, factory)
+
+
+# ---------------------------------------------------------------------- literal parameters
+
+_PARAMETER_BASE = 1_000_000_001  # placeholders stay INT literals, like the values they stand for
+_PARAMETER_PREFIX = "__streamt_parameter_"
+_COMPARISONS = frozenset(
+    {TokenType.EQ, TokenType.NEQ, TokenType.GT, TokenType.GTE, TokenType.LT, TokenType.LTE}
+)
+_NAMES = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+_ENDS = frozenset(
+    {
+        TokenType.AND,
+        TokenType.OR,
+        TokenType.R_PAREN,
+        TokenType.GROUP_BY,
+        TokenType.ORDER_BY,
+        TokenType.HAVING,
+        TokenType.UNION,
+    }
+)
+_CLAUSES = frozenset(
+    {
+        TokenType.SELECT,
+        TokenType.FROM,
+        TokenType.WHERE,
+        TokenType.GROUP_BY,
+        TokenType.HAVING,
+        TokenType.ORDER_BY,
+        TokenType.QUALIFY,
+        TokenType.WINDOW,
+        TokenType.UNION,
+        TokenType.EXCEPT,
+        TokenType.INTERSECT,
+    }
+)
+# a query with any of these is analysed with its literals: their values can matter there
+# (ROW_NUMBER() ... WHERE rn <= N is a Top-N, rn = 1 a deduplication)
+_VALUE_SENSITIVE = frozenset(
+    {
+        "ROW_NUMBER",
+        "RANK",
+        "DENSE_RANK",
+        "OVER",
+        "LIMIT",
+        "FETCH",
+        "OFFSET",
+        "JOIN",
+        "MATCH_RECOGNIZE",
+    }
+)
+
+
+def literal_parameters(shape: str) -> tuple[str, tuple[Literal, ...]]:
+    """`shape` with each filter value made a parameter, and the values.
+
+    A filter value is a string or integer (INT range) literal compared with a column in a WHERE
+    clause: `WHERE amount > 49 AND status <> 'x'`. Its value cannot change the query's columns, types, changelog or
+    keys, only which rows pass, so queries differing only there share one analysis. Every
+    other literal is part of the shape. Found with the Flink tokenizer, never by pattern."""
+    if "WHERE" not in shape.upper():
+        return shape, ()
+    try:
+        tokens = FlinkTokenizer().tokenize(shape)
+    except TokenError:
+        return shape, ()
+    if any(t.text.upper() in _VALUE_SENSITIVE for t in tokens):
+        return shape, ()
+    clause: list[TokenType | None] = [None]  # the current clause at each parenthesis depth
+    spans: list[tuple[int, int, Literal]] = []
+    for i, tok in enumerate(tokens):
+        kind = tok.token_type
+        if kind == TokenType.L_PAREN:
+            # a parenthesised condition stays in its WHERE; a subquery starts its own clauses
+            clause.append(clause[-1] if clause[-1] == TokenType.WHERE else None)
+        elif kind == TokenType.R_PAREN:
+            if len(clause) > 1:
+                clause.pop()
+        elif kind in _CLAUSES:
+            clause[-1] = kind
+        elif (
+            clause[-1] == TokenType.WHERE
+            and (kind == TokenType.STRING or (kind == TokenType.NUMBER and _int_literal(tok.text)))
+            and i >= 2
+            and tokens[i - 1].token_type in _COMPARISONS
+            and tokens[i - 2].token_type in _NAMES
+            and (i + 1 == len(tokens) or tokens[i + 1].token_type in _ENDS)
+        ):
+            spans.append((tok.start, tok.end + 1, Literal(kind == TokenType.STRING, tok.text)))
+    params = tuple(literal for _, _, literal in spans)
+    names = _parameters(params)
+    if not spans or any(name.value in shape for name in names):
+        return shape, ()
+    out: list[str] = []
+    at = 0
+    for (start, end, _), name in zip(spans, names, strict=True):
+        out += [shape[at:start], name.sql()]
+        at = end
+    out.append(shape[at:])
+    return "".join(out), params
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A filter value: a string literal's content or an integer's digits."""
+
+    is_string: bool
+    value: str
+
+    def sql(self) -> str:
+        return quote_string(self.value) if self.is_string else self.value
+
+
+def _parameters(literals: tuple[Literal, ...]) -> tuple[Literal, ...]:
+    """The placeholder standing for each literal (same kind; INT stays INT)."""
+    return tuple(
+        Literal(
+            lit.is_string,
+            f"{_PARAMETER_PREFIX}{i}__" if lit.is_string else str(_PARAMETER_BASE + i),
+        )
+        for i, lit in enumerate(literals)
+    )
+
+
+def _int_literal(text: str) -> bool:
+    return text.isdigit() and int(text) < 2**31
 
 
 def _split_keep(text: str, sep: str) -> list[str]:
@@ -192,7 +334,10 @@ def _renamed(
     )
 
 
-def _tree_factory(shape: exp.Expr, real: Mapping[str, str]) -> Callable[[], exp.Expr]:
+def _tree_factory(
+    shape: exp.Expr, real: Mapping[str, str], values: Mapping[Literal, Literal]
+) -> Callable[[], exp.Expr]:
+    by_kind = {(p.is_string, p.value): lit.value for p, lit in values.items()}
     quoted = {quote_identifier(p): quote_identifier(n) for p, n in real.items()}
 
     def build() -> exp.Expr:
@@ -200,6 +345,10 @@ def _tree_factory(shape: exp.Expr, real: Mapping[str, str]) -> Callable[[], exp.
         for node in tree.walk():
             if isinstance(node, exp.Identifier):
                 node.set("this", _text(node.this, real))
+            elif isinstance(node, exp.Literal):
+                value = by_kind.get((bool(node.is_string), node.this))
+                if value is not None:
+                    node.set("this", value)
             elif isinstance(node, exp.Var) and _PREFIX in node.this:
                 # the rewritten `TABLE <name>` argument of a window TVF is verbatim text
                 text = node.this

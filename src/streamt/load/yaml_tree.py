@@ -21,7 +21,23 @@ from streamt.diagnostics import Diagnostic, Location
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EXPANDED_NODES = 2_000_000
 
-Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAGS: dict[str, str] = {}  # short plain scalar text -> its resolved tag
+
+
+class Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, remembering how each scalar text resolves (a project repeats `STRING`,
+    `id`, `true`, ... thousands of times; the resolver runs regexes for every one)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not ScalarNode or not implicit[0] or len(value) > 64 or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        tag = _TAGS.get(value)
+        if tag is None:
+            tag = _TAGS[value] = super().resolve(kind, value, implicit)
+        return tag
+
+
 _CTOR = SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"

@@ -30,6 +30,8 @@ def render(tree: exp.Expr) -> str:
 
 
 def rewrite(tree: exp.Expr) -> exp.Expr:
+    if tree.find(*_REWRITTEN) is None:
+        return tree  # most filters and projections: nothing Flink spells differently
     return tree.transform(_rewrite_node, copy=False)
 
 

@@ -187,3 +187,93 @@ def test_updating_and_open_inputs_keep_their_real_names(tmp_path: Path) -> None:
     assert shared.nodes["model.shapes.led_total"].changelog.value == "upsert"
     jobs = {j.name: j for j in shared.desired.jobs}
     assert "CREATE TEMPORARY TABLE `views`" in "\n".join(jobs["views_by_page"].statements)
+
+
+def test_filter_values_are_parameters_and_every_other_literal_is_part_of_the_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filters = [
+        (f"over_{n}", f'SELECT id, amount FROM {{{{ source("src_{n % 3}") }}}} WHERE amount > {n}')
+        for n in (5, 17, 123, 2_000_000_000)
+    ]
+    filters.append(("other_op", 'SELECT id, amount FROM {{ source("src_0") }} WHERE amount <= 9'))
+    filters += [
+        (f"not_{i}", f"SELECT id, amount FROM {{{{ source(\"src_1\") }}}} WHERE status <> '{v}'")
+        for i, v in enumerate(("x", "it''s", "a longer value"))
+    ]
+    tops = [
+        (
+            f"top_{n}",
+            "SELECT id, amount, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY "
+            f'ts ASC) AS rn FROM {{{{ source("src_{n}") }}}}) WHERE rn <= {n}',
+        )
+        for n in (1, 2)
+    ]
+    projected = [
+        (
+            f"plus_{n}",
+            f'SELECT id, amount + {n} AS more FROM {{{{ source("src_0") }}}} WHERE id = 1',
+        )
+        for n in (1, 2_000_000_000_000)
+    ]
+    root = _project(tmp_path, filters + tops + projected)
+    seen: list[int] = []
+    analyze = ShapeMemo.analyze
+
+    def counting(self: ShapeMemo, *args: object) -> object:
+        result = analyze(self, *args)  # type: ignore[arg-type]
+        seen.append(self.misses)
+        return result
+
+    monkeypatch.setattr(ShapeMemo, "analyze", counting)
+    shared = _compile(root, shapes=True)
+    # `> 5`, `> 17`, `> 123`: one analysis; `> 2000000000` is one too (still an INT); `<= 9` is
+    # another operator; the three `<> '...'`: one; the Top-N values and the projected literals
+    # are part of their shapes
+    assert seen[-1] == 1 + 1 + 1 + 2 + 2
+    monkeypatch.undo()
+    _assert_same(root)
+
+    jobs = {j.name: j.statements[-1] for j in shared.desired.jobs}
+    assert "> 17" in jobs["over_17"] and "> 123" in jobs["over_123"]
+    assert "<> 'it''s'" in jobs["not_1"] and "<> 'a longer value'" in jobs["not_2"]
+    assert "1000000001" not in "".join(jobs.values())
+    assert "__streamt_parameter" not in "".join(jobs.values())
+    nodes = shared.nodes
+    # rn <= 1 is a deduplication, rn <= 2 a Top-N (updating): each analysed with its value
+    assert nodes["model.shapes.top_1"].changelog != nodes["model.shapes.top_2"].changelog
+    assert [c.type.name for c in nodes["model.shapes.plus_1"].columns][-1] == "DOUBLE"
+
+
+@pytest.mark.parametrize(
+    ("sql", "values"),
+    [
+        ("SELECT a FROM t WHERE amount > 49 AND s IS NOT NULL", ("49",)),
+        ("SELECT a FROM t WHERE (a >= 3 OR b < 4) AND c = 'x'", ("3", "4", "'x'")),
+        ("SELECT a FROM t WHERE u <> 'it''s' GROUP BY a", ("'it''s'",)),
+        ("SELECT a FROM t WHERE x.y <> 12 GROUP BY a", ("12",)),
+        ("SELECT a FROM t WHERE a > (SELECT MAX(x) FROM u WHERE y = 5)", ("5",)),
+        ("SELECT a, 5 AS five, 'k' AS k FROM t", ()),  # not filters
+        ("SELECT a FROM t WHERE amount > 49 * 2", ()),  # part of an expression
+        ("SELECT a FROM t WHERE f(a) > 3", ()),  # compared with a call, not a column
+        ("SELECT a FROM t WHERE a IN (1, 2)", ()),
+        ("SELECT a FROM t WHERE s LIKE 'a%'", ()),
+        ("SELECT a FROM t WHERE ts > TIMESTAMP '2026-01-01 00:00:00'", ()),
+        ("SELECT a FROM t WHERE a > -3", ()),
+        ("SELECT a FROM t WHERE a > 4.5", ()),  # DECIMAL(2, 1): the digits are its type
+        ("SELECT a FROM t WHERE a > 3000000000", ()),  # BIGINT
+        ("SELECT a FROM t WHERE a > 1000000001", ()),  # looks like a placeholder
+        ("SELECT a FROM t WHERE s = '__streamt_parameter_0__'", ()),
+        ("SELECT a FROM t WHERE a > 3 LIMIT 5", ()),
+        ("SELECT a FROM t JOIN u ON t.a = u.a WHERE t.b > 3", ()),
+    ],
+)
+def test_which_literals_become_parameters(sql: str, values: tuple[str, ...]) -> None:
+    from streamt.compile.shapes import literal_parameters
+
+    shape, found = literal_parameters(sql)
+    assert tuple(lit.sql() for lit in found) == values
+    if values:
+        assert all(v not in shape.split("WHERE", 1)[1] for v in values)
+    else:
+        assert shape == sql
