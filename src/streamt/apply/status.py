@@ -163,12 +163,17 @@ def _job(
     if latest is None or not active:
         state = latest.state if latest else "NOT FOUND"
         lost = ("not running: the ledger has it deployed",)
+        info: dict[str, object] = {"pipeline": payload.pipeline_name}
+        if entry is not None and entry.savepoint:
+            # stopped with a savepoint (`streamt local down`, an interrupted upgrade)
+            info["savepoint"] = entry.savepoint
+            lost = ("not running: stopped with a savepoint; `streamt apply` resumes it",)
         return ResourceStatus(
             "flink_job",
             name,
             False,
             state,
-            {"pipeline": payload.pipeline_name},
+            info,
             lost if entry is not None and entry.job_id else (),
             pending,
         )

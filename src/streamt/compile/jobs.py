@@ -20,6 +20,10 @@ DEFAULT_CHECKPOINT_MS = 10_000
 # partition would hold the job's watermark at Long.MIN_VALUE and no window would ever fire;
 # after this long without records it is marked idle and ignored by watermark alignment.
 DEFAULT_SOURCE_IDLE_TIMEOUT = "5 s"
+# Flink options streamt owns: a job is found by its pipeline.name; apply sets the restore path
+RESERVED_FLINK_OPTIONS = frozenset(
+    {"pipeline.name", "execution.savepoint.path", "execution.state-recovery.path"}
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ def job_config(model: Model, project: str) -> dict[str, str]:
         config["table.exec.state.ttl"] = f"{flink.state_ttl_ms} ms"
     if flink.state_backend:
         config["state.backend.type"] = flink.state_backend
+    for key, value in flink.config.items():
+        if key not in RESERVED_FLINK_OPTIONS:  # refused by `streamt validate` (V018)
+            config[str(key)] = str(value)
     return config
 
 

@@ -330,6 +330,9 @@ class FlinkOptions(Spec):
     state_ttl_ms: int | None = None  # validated (> 0) by `streamt validate`
     state_backend: str | None = None
     cluster: str | None = None
+    # any Flink option for this job only (`SET` in its script), applied after the ones above;
+    # streamt's own keys (pipeline.name, the restore path) are refused by `streamt validate`
+    config: StrMap = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,12 +1,14 @@
 """Per-node checks that need the project and the graph but no SQL analysis.
 
 V010 sink without connector config, V013 `from:` entry not used by the SQL, V014 state TTL,
+V018 a Flink option streamt manages set in `advanced.flink.config`,
 V016 continuous/unit test without Flink, V017 private model used outside its group, V019 SLA
 not enforced. (Data-test checks, T codes, live in `streamt.testing.check`.)
 """
 
 from __future__ import annotations
 
+from streamt.compile.jobs import RESERVED_FLINK_OPTIONS
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.graph.dag import Graph, NodeKind
 from streamt.load.model import Materialized, Model, Project, TestType
@@ -18,6 +20,7 @@ def check_models(project: Project, graph: Graph) -> list[Diagnostic]:
         out += _sink(model)
         out += _unused_from(model, graph)
         out += _ttl(model)
+        out += _reserved_options(model)
         out += _access(project, model, graph)
     return out
 
@@ -87,6 +90,20 @@ def _ttl(model: Model) -> list[Diagnostic]:
             )
         ]
     return []
+
+
+def _reserved_options(model: Model) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            "V018",
+            f"advanced.flink.config of '{model.name}' sets '{key}', which streamt manages",
+            location=model.where(f"advanced.flink.config.{key}"),
+            hint="pipeline.name identifies the job across deployments and apply sets the "
+            "restore path; remove the key",
+        )
+        for key in model.advanced.flink.config
+        if key in RESERVED_FLINK_OPTIONS
+    ]
 
 
 def _access(project: Project, model: Model, graph: Graph) -> list[Diagnostic]:

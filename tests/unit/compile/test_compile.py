@@ -594,3 +594,37 @@ def test_raw_format_needs_one_column(tmp_path: Path) -> None:
     result = compile_yaml(tmp_path, text)
     (diag,) = [d for d in result.diagnostics if d.is_error]
     assert diag.code == "C042" and diag.location.line == 5
+
+
+def test_flink_config_options_are_set_for_that_job_only_after_the_typed_ones(
+    tmp_path: Path,
+) -> None:
+    text = """\
+project: {name: shop}
+sources:
+  - {name: orders, topic: orders, columns: [{name: id, type: STRING}]}
+models:
+  - name: a
+    sql: SELECT id FROM {{ source("orders") }}
+    advanced:
+      flink:
+        parallelism: 2
+        config:
+          table.exec.source.idle-timeout: 30 s
+          parallelism.default: 3
+          table.exec.mini-batch.enabled: true
+  - name: b
+    sql: SELECT id FROM {{ source("orders") }}
+"""
+    jobs = {j.name: j for j in compile_yaml(tmp_path, text).desired.jobs}
+    a, b = jobs["a"], jobs["b"]
+    assert a.config["table.exec.source.idle-timeout"] == "30 s"
+    assert a.config["parallelism.default"] == "3"  # config: is applied last
+    assert a.config["table.exec.mini-batch.enabled"] == "true"
+    assert "SET 'table.exec.mini-batch.enabled' = 'true'" in a.script
+    assert b.config["table.exec.source.idle-timeout"] == "5 s"
+    assert "table.exec.mini-batch.enabled" not in b.config
+    assert (
+        a.fingerprint.data
+        != compile_yaml(tmp_path, text.replace("30 s", "31 s")).desired.jobs[0].fingerprint.data
+    )

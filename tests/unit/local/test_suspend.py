@@ -3,9 +3,10 @@ savepoint recorded in its entry, and the next apply resubmits it from there."""
 
 from __future__ import annotations
 
+from streamt.apply.status import collect_status
 from streamt.artifacts.plan_file import Action, ResourceKind
 from streamt.local.suspend import suspend
-from streamt.state import read_ledger
+from streamt.state import observe, read_ledger
 from streamt.state.ledger_store import LedgerError, MemoryLedgerStore
 
 from ..apply.fakes import FakeFlink, fake_systems
@@ -37,6 +38,12 @@ def test_a_suspended_job_is_resumed_from_its_savepoint_by_the_next_apply() -> No
     ]
 
     flink.jobs.clear()  # the JobManager restarted: it knows no job
+    desired = project(with_sink=False)
+    ledger = read_ledger(store, PROJECT, ENV)
+    report = collect_status(desired, ledger, observe(desired, ledger, systems), systems)
+    (row,) = [r for r in report.resources if r.kind == "flink_job"]
+    assert not row.exists and row.details["savepoint"] == done.savepoint
+    assert row.drift == ("not running: stopped with a savepoint; `streamt apply` resumes it",)
     plan, _ = plan_for(systems, project(with_sink=False))
     (change,) = plan.pending
     assert change.action is Action.CREATE and change.restore_from == done.savepoint

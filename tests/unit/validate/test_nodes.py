@@ -103,3 +103,27 @@ def test_sla_is_reported_as_not_enforced(tmp_path: Path) -> None:
     )
     assert diag.severity is Severity.INFO
     assert diag.location == Location("stream_project.yml", 7, 5)
+
+
+def test_flink_options_streamt_manages_are_refused(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models:
+          - name: m
+            sql: SELECT 1
+            advanced:
+              flink:
+                config:
+                  table.exec.source.idle-timeout: 30 s
+                  pipeline.name: mine
+        """,
+        "V018",
+    )
+    assert diag.severity is Severity.ERROR
+    assert (
+        diag.message == "advanced.flink.config of 'm' sets 'pipeline.name', which streamt manages"
+    )
+    assert diag.location == Location("stream_project.yml", 9, 11)  # the key
+    assert diag.hint.endswith("remove the key")
