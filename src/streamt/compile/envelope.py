@@ -7,6 +7,12 @@ its compiled schema and changelog and writes `<sink>.connect` with values
 `{"schema": {"type": "struct", "fields": [...]}, "payload": {...}}`; the connector reads that
 topic with `JsonConverter` and `schemas.enable=true`.
 
+Timestamps: for Debezium's JDBC sink a TIMESTAMP / TIMESTAMP_LTZ column travels as an ISO-8601
+string in UTC with the `io.debezium.time.ZonedTimestamp` schema name, so PostgreSQL gets a
+`timestamptz` column (a TIMESTAMP without zone is taken as UTC; the job runs with
+`table.local-time-zone` UTC so TIMESTAMP_LTZ values print in UTC too). Other sinks, DATE and TIME
+get the value's text.
+
 Updating upstream: the job reads `upsert-kafka` and writes `upsert-kafka` keyed by the primary
 key (the value holds only schema + payload); the connector upserts on `primary.key.fields` taken
 from the record value. An upsert-kafka sink writes a tombstone only for a DELETE row; the JDBC
@@ -38,7 +44,16 @@ JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
 SCHEMA_COLUMN, PAYLOAD_COLUMN = "schema", "payload"
 _STRING, _BOOLEAN = SqlType("STRING"), SqlType("BOOLEAN")
-_FIELD = SqlType("ROW", children=(_STRING, _STRING, _BOOLEAN), fields=("field", "type", "optional"))
+_FIELD = SqlType(
+    "ROW",
+    children=(_STRING, _STRING, _BOOLEAN, _STRING),
+    fields=("field", "type", "optional", "name"),  # name: a logical type, or null
+)
+DEBEZIUM_JDBC = "io.debezium.connector.jdbc.JdbcSinkConnector"
+ZONED_TIMESTAMP = "io.debezium.time.ZonedTimestamp"
+_TIMESTAMPS = frozenset({"TIMESTAMP", "TIMESTAMP_LTZ"})
+_ISO_UTC = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"  # Flink DATE_FORMAT pattern
+UTC_CONFIG = {"table.local-time-zone": "UTC"}
 SCHEMA_TYPE = SqlType(
     "ROW",
     children=(_STRING, _STRING, _BOOLEAN, SqlType("ARRAY", children=(_FIELD,))),
@@ -67,8 +82,14 @@ def needs_envelope(model: Model) -> bool:
     conn = model.sink_connector
     if conn is None or "value.converter" in conn.config:
         return False
-    cls = str(conn.config.get("connector.class") or connector_class(conn.type))
-    return cls in SCHEMA_VALUE_CONNECTORS
+    return sink_class(model) in SCHEMA_VALUE_CONNECTORS
+
+
+def sink_class(model: Model) -> str:
+    conn = model.sink_connector
+    if conn is None:
+        return ""
+    return str(conn.config.get("connector.class") or connector_class(conn.type))
 
 
 def envelope_topic(sink: str) -> str:
@@ -87,29 +108,52 @@ class Upstream:
     updating: bool
 
 
-def connect_field(col: Column) -> tuple[str, SqlType | None]:
-    """The Connect type of a column and the type to CAST it to first (None: as is).
+@dataclass(frozen=True)
+class ConnectField:
+    """How one column travels: Connect type, logical name, and the payload expression."""
+
+    type: str
+    name: str | None  # Connect/Debezium logical type name
+    flink_type: SqlType  # of the payload expression
+
+    def payload(self, col: Column) -> str:
+        ref = quote_identifier(col.name)
+        if self.name == ZONED_TIMESTAMP:
+            return f"DATE_FORMAT({ref}, {quote_string(_ISO_UTC)})"
+        if self.flink_type.name != col.type.name:
+            return f"CAST({ref} AS {self.flink_type.sql()})"
+        return ref
+
+
+def connect_field(col: Column, sink: str = "") -> ConnectField:
+    """How column `col` travels to a sink of connector class `sink`.
 
     DECIMAL is cast to DOUBLE (Connect FLOAT64, spelled "double" in JsonConverter's schema):
-    Connect's Decimal logical type needs bytes with a scale, which Flink JSON does not write. Times and nested types travel as strings (their
-    Flink CAST text), which the JDBC sink writes into text columns."""
+    Connect's Decimal logical type needs bytes with a scale, which Flink JSON does not write.
+    Timestamps go to Debezium's JDBC sink as ZonedTimestamp strings (see the module docstring).
+    Other times and nested types travel as strings (their Flink CAST text), which the JDBC sink
+    writes into text columns."""
     name = col.type.name
     if name == "DECIMAL":
-        return "double", SqlType("DOUBLE")
+        return ConnectField("double", None, SqlType("DOUBLE"))
     if name in _CONNECT_TYPES:
-        return _CONNECT_TYPES[name], None
-    return "string", SqlType("STRING")
+        return ConnectField(_CONNECT_TYPES[name], None, col.type.with_nullable(True))
+    if name in _TIMESTAMPS and sink == DEBEZIUM_JDBC:
+        return ConnectField("string", ZONED_TIMESTAMP, _STRING)
+    return ConnectField("string", None, _STRING)
 
 
-def envelope_query(sink: str, upstream: Upstream, key: Sequence[str]) -> str:
+def envelope_query(sink: str, upstream: Upstream, key: Sequence[str], connector: str = "") -> str:
     """SELECT [key columns,] ROW(<schema literal>), ROW(<payload>) FROM upstream."""
     fields, payload = [], []
     for col in upstream.table.columns:
-        kind, cast = connect_field(col)
+        field = connect_field(col, connector)
         optional = "FALSE" if col.name in key or not col.type.nullable else "TRUE"
-        fields.append(f"ROW({quote_string(col.name)}, {quote_string(kind)}, {optional})")
-        ref = quote_identifier(col.name)
-        payload.append(f"CAST({ref} AS {cast.sql()})" if cast is not None else ref)
+        name = quote_string(field.name) if field.name else "CAST(NULL AS STRING)"
+        fields.append(
+            f"ROW({quote_string(col.name)}, {quote_string(field.type)}, {optional}, {name})"
+        )
+        payload.append(field.payload(col))
     schema = (
         f"ROW('struct', {quote_string(sink)}, FALSE, ARRAY[{', '.join(fields)}]) "
         f"AS {quote_identifier(SCHEMA_COLUMN)}"
@@ -120,11 +164,10 @@ def envelope_query(sink: str, upstream: Upstream, key: Sequence[str]) -> str:
     return f"SELECT {items} FROM {quote_identifier(upstream.table.name)}"
 
 
-def payload_type(columns: Sequence[Column]) -> SqlType:
+def payload_type(columns: Sequence[Column], connector: str = "") -> SqlType:
     children, names = [], []
     for col in columns:
-        _, cast = connect_field(col)
-        children.append(cast if cast is not None else col.type.with_nullable(True))
+        children.append(connect_field(col, connector).flink_type.with_nullable(True))
         names.append(col.name)
     return SqlType("ROW", children=tuple(children), fields=tuple(names))
 
@@ -133,6 +176,7 @@ def envelope_job(
     project: Project, sink: Model, node: str, upstream: Upstream, key: Sequence[str]
 ) -> FlinkJobSpec:
     name = envelope_name(sink.name)
+    connector = sink_class(sink)
     columns = upstream.table.columns
     key_columns = tuple(c for k in key for c in columns if c.name == k)
     output = TableSchema(
@@ -140,7 +184,7 @@ def envelope_job(
         (
             *key_columns,
             Column(SCHEMA_COLUMN, SCHEMA_TYPE),
-            Column(PAYLOAD_COLUMN, payload_type(columns)),
+            Column(PAYLOAD_COLUMN, payload_type(columns, connector)),
         ),
         primary_key=tuple(key),
     )
@@ -156,10 +200,11 @@ def envelope_job(
         inputs=[upstream.table],
         output=output,
         output_options=options,
-        query=envelope_query(sink.name, upstream, key),
+        query=envelope_query(sink.name, upstream, key, connector),
         tree=None,
         sink_topic=envelope_topic(sink.name),
         changelog=ChangelogMode.UPSERT if key else ChangelogMode.APPEND,
+        extra_config=UTC_CONFIG,
     )
 
 

@@ -42,7 +42,9 @@ def pipeline_name(project: str, model: str) -> str:
     return f"streamt.{project}.{model}"
 
 
-def job_config(model: Model, project: str) -> dict[str, str]:
+def job_config(
+    model: Model, project: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     flink = model.advanced.flink
     config = {"pipeline.name": pipeline_name(project, model.name)}
     if flink.parallelism is not None:
@@ -54,6 +56,7 @@ def job_config(model: Model, project: str) -> dict[str, str]:
         config["table.exec.state.ttl"] = f"{flink.state_ttl_ms} ms"
     if flink.state_backend:
         config["state.backend.type"] = flink.state_backend
+    config.update(extra or {})  # what streamt's own job needs (e.g. the envelope's time zone)
     for key, value in flink.config.items():
         if key not in RESERVED_FLINK_OPTIONS:  # refused by `streamt validate` (V018)
             config[str(key)] = str(value)
@@ -80,8 +83,9 @@ def build_job(
     changelog: ChangelogMode,
     query_columns: Sequence[Column] = (),
     rewrites: Mapping[str, Rewrite] | None = None,
+    extra_config: Mapping[str, str] | None = None,
 ) -> FlinkJobSpec:
-    config = job_config(model, project)
+    config = job_config(model, project, extra_config)
     statements = [set_option(k, v) for k, v in config.items()]
     statements += [input_ddl(t) for t in inputs]
     sink_columns = tuple(c.plain() for c in output.columns)

@@ -46,9 +46,13 @@ def test_append_upstream_gets_an_insert_mode_envelope(tmp_path: Path) -> None:
     assert env.pipeline_name == "streamt.shop.to_pg__envelope"
     assert env.changelog is ChangelogMode.APPEND
     assert env.source_topics == ("big",) and env.sink_topic == "to_pg.connect"
-    assert "ROW('amount', 'double', TRUE)" in env.script  # DECIMAL travels as DOUBLE
+    # DECIMAL travels as DOUBLE
+    assert "ROW('amount', 'double', TRUE, CAST(NULL AS STRING))" in env.script
     assert "CAST(`amount` AS DOUBLE)" in env.script
-    assert "ROW('ts', 'string', TRUE)" in env.script and "CAST(`ts` AS STRING)" in env.script
+    # a timestamp as an ISO-8601 UTC string Debezium's sink writes into timestamptz
+    assert "ROW('ts', 'string', TRUE, 'io.debezium.time.ZonedTimestamp')" in env.script
+    assert "DATE_FORMAT(`ts`, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''')" in env.script
+    assert env.config["table.local-time-zone"] == "UTC"
     assert "'connector'='kafka'" in env.script and "upsert-kafka" not in env.script
     topics = {t.name: t for t in result.desired.topics}
     assert topics["to_pg.connect"].node == "model.shop.to_pg"
@@ -76,7 +80,9 @@ def test_updating_upstream_is_upserted_by_its_key(tmp_path: Path) -> None:
     assert env.changelog is ChangelogMode.UPSERT
     assert env.script.count("'connector'='upsert-kafka'") == 2
     assert "'value.fields-include'='EXCEPT_KEY'" in env.script
-    assert "ROW('customer_id', 'string', FALSE), ROW('n', 'int64', FALSE)" in env.script
+    fields = "ROW('customer_id', 'string', FALSE, CAST(NULL AS STRING)), "
+    fields += "ROW('n', 'int64', FALSE, CAST(NULL AS STRING))"
+    assert fields in env.script
     (conn,) = result.desired.connectors
     assert conn.config["insert.mode"] == "upsert"
     assert conn.config["primary.key.mode"] == "record_value"
@@ -131,3 +137,20 @@ def test_an_upstream_without_columns_is_reported(tmp_path: Path) -> None:
     )
     assert "C015" in codes(result)
     assert not [j for j in result.desired.jobs if j.name == "to_pg__envelope"]
+
+
+def test_other_jdbc_sinks_get_timestamps_as_text(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        with_sink(
+            """\
+            - name: big
+              sql: SELECT order_id, ts FROM {{ source("orders") }}
+            """,
+            "big",
+            ", connector.class: io.confluent.connect.jdbc.JdbcSinkConnector",
+        ),
+    )
+    env = {j.name: j for j in result.desired.jobs}["to_pg__envelope"]
+    assert "ROW('ts', 'string', TRUE, CAST(NULL AS STRING))" in env.script
+    assert "CAST(`ts` AS STRING)" in env.script

@@ -5,6 +5,8 @@ SET 'execution.checkpointing.interval' = '10000 ms';
 
 SET 'table.exec.source.idle-timeout' = '5 s';
 
+SET 'table.local-time-zone' = 'UTC';
+
 CREATE TEMPORARY TABLE `clicks_per_page` (
   `page` STRING NOT NULL,
   `clicks` BIGINT NOT NULL,
@@ -22,7 +24,7 @@ WITH (
 
 CREATE TEMPORARY TABLE `clicks_per_page_pg__envelope` (
   `page` STRING NOT NULL,
-  `schema` ROW<`type` STRING, `name` STRING, `optional` BOOLEAN, `fields` ARRAY<ROW<`field` STRING, `type` STRING, `optional` BOOLEAN>>>,
+  `schema` ROW<`type` STRING, `name` STRING, `optional` BOOLEAN, `fields` ARRAY<ROW<`field` STRING, `type` STRING, `optional` BOOLEAN, `name` STRING>>>,
   `payload` ROW<`page` STRING, `clicks` BIGINT, `users` BIGINT>,
   PRIMARY KEY (`page`) NOT ENFORCED
 )
@@ -42,7 +44,7 @@ SELECT
     'struct',
     'clicks_per_page_pg',
     FALSE,
-    ARRAY[ROW('page', 'string', FALSE), ROW('clicks', 'int64', FALSE), ROW('users', 'int64', FALSE)]
+    ARRAY[ROW('page', 'string', FALSE, CAST(NULL AS STRING)), ROW('clicks', 'int64', FALSE, CAST(NULL AS STRING)), ROW('users', 'int64', FALSE, CAST(NULL AS STRING))]
   ) AS `schema`,
   ROW(`page`, `clicks`, `users`) AS `payload`
 FROM `clicks_per_page`;
