@@ -25,6 +25,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import TokenType
+from sqlglot.tokens import Tokenizer
 
 from streamt.load.jinja import render_sql
 from streamt.sql import (
@@ -35,7 +36,7 @@ from streamt.sql import (
     quote_identifier,
     quote_string,
 )
-from streamt.sql.dialect import FlinkTokenizer
+from streamt.sql.dialect import DIALECT
 
 _PREFIX = "__streamt_input_"
 
@@ -146,6 +147,7 @@ class _Shape:
 
 # ---------------------------------------------------------------------- literal parameters
 
+_LEXER = DIALECT.tokenizer_class(dialect=DIALECT)
 _PARAMETER_BASE = 1_000_000_001  # placeholders stay INT literals, like the values they stand for
 _PARAMETER_PREFIX = "__streamt_parameter_"
 _COMPARISONS = frozenset(
@@ -202,13 +204,12 @@ def literal_parameters(shape: str) -> tuple[str, tuple[Literal, ...]]:
     clause: `WHERE amount > 49 AND status <> 'x'`. Its value cannot change the query's columns, types, changelog or
     keys, only which rows pass, so queries differing only there share one analysis. Every
     other literal is part of the shape. Found with the Flink tokenizer, never by pattern."""
-    if "WHERE" not in shape.upper():
-        return shape, ()
+    upper = shape.upper()
+    if "WHERE" not in upper or any(word in upper for word in _VALUE_SENSITIVE):
+        return shape, ()  # (a substring test: `overall` counts as OVER, which only costs sharing)
     try:
-        tokens = FlinkTokenizer().tokenize(shape)
+        tokens = Tokenizer.tokenize(_LEXER, shape)  # the dialect's lexer, without its rewrites
     except TokenError:
-        return shape, ()
-    if any(t.text.upper() in _VALUE_SENSITIVE for t in tokens):
         return shape, ()
     clause: list[TokenType | None] = [None]  # the current clause at each parenthesis depth
     spans: list[tuple[int, int, Literal]] = []
