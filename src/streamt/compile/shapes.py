@@ -1,10 +1,12 @@
 """Analyse each query shape once per run.
 
 Projects stamped from a template (one model per tenant, region or topic; dbt macros generating
-models) repeat one query over different inputs. Their analysis is the same up to the names of
-the input tables, so `ShapeMemo` analyses a model's SQL rendered with placeholder table names
-(`__streamt_input_0__`, ...) once per distinct (shape, input schemas) and derives each model's
-`QueryAnalysis` by renaming the placeholders back.
+models) repeat one query over different inputs and filter values. Their analysis is the same up
+to the names of the input tables and those values, so `ShapeMemo` analyses a model's SQL
+rendered with placeholder table names (`__streamt_input_0__`, ...) and with its filter values
+made parameters (`literal_parameters`: integer/string literals compared with a column in a
+WHERE) once per distinct (shape, input schemas), and derives each model's `QueryAnalysis` by
+putting the names and values back.
 
 That renaming is only exact when the table names are nothing but table names in the query, so a
 model is analysed as written (`analyze` returns None) when:
@@ -12,7 +14,7 @@ model is analysed as written (`analyze` returns None) when:
   column `orders.id`, a column named like the table: any case-insensitive substring counts);
 - its SQL already contains the placeholder prefix, or its template does not render;
 - the shape's analysis has diagnostics (their positions and messages belong to the text as
-  written, which the placeholders change).
+  written, which the placeholders change), or a parameter shows up in its columns or reasons.
 Pure: one memo lives for one `compile_project` run.
 """
 
