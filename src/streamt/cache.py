@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,17 +70,9 @@ def read(project_dir: Path, kind: str, key: str) -> dict[str, Any] | None:
 
 
 def write(project_dir: Path, kind: str, key: str, payload: Mapping[str, Any]) -> None:
-    root = project_root(project_dir)
-    if root is None:
-        return
-    folder = root / CACHE_DIR
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{kind}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"key": key, "payload": payload}), encoding="utf-8")
-        tmp.replace(folder / f"{kind}.json")
-    except OSError:
-        return
+    _write_file(
+        project_dir, f"{kind}.json", lambda: json.dumps({"key": key, "payload": payload}).encode()
+    )
 
 
 def diagnostic_from_dict(data: Mapping[str, Any]) -> Diagnostic:
@@ -162,14 +154,20 @@ def memo_bytes(memo: ModelMemo) -> bytes:
 def write_memo(project_dir: Path, kind: str, memo: ModelMemo) -> None:
     if memo.misses == 0 and len(memo.used) == len(memo.entries):
         return  # nothing new
+    _write_file(project_dir, f"{kind}-models.pickle", lambda: memo_bytes(memo))
+
+
+def _write_file(project_dir: Path, name: str, data: Callable[[], bytes]) -> None:
+    """Replace `name` in the project's cache folder atomically; a cache that cannot be written
+    is skipped (the next run just misses)."""
     root = project_root(project_dir)
     if root is None:
         return
     folder = root / CACHE_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{kind}-models.{os.getpid()}.tmp"
-        tmp.write_bytes(memo_bytes(memo))
-        tmp.replace(folder / f"{kind}-models.pickle")
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(data())
+        tmp.replace(folder / name)
     except (OSError, pickle.PicklingError):
         return
