@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import Action, AttributeChange, Change, Payload, ResourceKind
+from streamt.artifacts.plan_file import (
+    Action,
+    AttributeChange,
+    Change,
+    ConnectorPayload,
+    GatewayRulePayload,
+    ResourceKind,
+    SubjectPayload,
+    TopicPayload,
+)
 from streamt.plan.ledger import LedgerEntry
+
+NamedPayload = TopicPayload | SubjectPayload | ConnectorPayload | GatewayRulePayload
 
 
 def change(
     kind: ResourceKind,
-    name: str,
-    desired: Payload,
+    desired: NamedPayload,
     node: str,
     action: Action,
     reason: str,
@@ -17,9 +27,10 @@ def change(
     *,
     hint: str = "",
 ) -> Change:
+    """A change to the resource `desired` describes (named by its subject or name)."""
     return Change(
         kind=kind,
-        name=name,
+        name=desired.subject if isinstance(desired, SubjectPayload) else desired.name,
         action=action,
         reason=reason,
         node=node,

@@ -36,23 +36,28 @@ def plan_connector(
         attrs = tuple(
             AttributeChange(key=k, after=display(k, v, secret)) for k, v in desired.config.items()
         )
-        return _change(desired, node, Action.CREATE, "new connector", attrs)
+        return change(KIND, desired, node, Action.CREATE, "new connector", attrs)
     if entry is None or entry.status is not EntryStatus.APPLIED:
         attrs = _diff(dict(live.config), desired.config, secret)
         why = (
             "exists but is not in the ledger" if entry is None else "finishing an interrupted apply"
         )
-        return _change(desired, node, Action.UPDATE, f"{why}: set its config", attrs)
+        return change(KIND, desired, node, Action.UPDATE, f"{why}: set its config", attrs)
     before = entry.spec.config if isinstance(entry.spec, ConnectorPayload) else {}
     attrs = _diff(before, desired.config, secret)
     if attrs:
-        return _change(desired, node, Action.UPDATE, "config changed: update in place", attrs)
+        return change(KIND, desired, node, Action.UPDATE, "config changed: update in place", attrs)
     if entry.live_digest and live_config_digest(dict(live.config), desired) != entry.live_digest:
         attrs = _diff(dict(live.config), desired.config, secret, placeholders_equal=True)
-        return _change(
-            desired, node, Action.UPDATE, "config was edited outside streamt: restore it", attrs
+        return change(
+            KIND,
+            desired,
+            node,
+            Action.UPDATE,
+            "config was edited outside streamt: restore it",
+            attrs,
         )
-    return _change(desired, node, Action.NOOP, "up to date")
+    return change(KIND, desired, node, Action.NOOP, "up to date")
 
 
 def _diff(
@@ -80,13 +85,3 @@ def _diff(
 
 def plan_connector_removal(entry: LedgerEntry, live: ObservedConnector | None) -> Change | None:
     return owned_removal(KIND, entry, live)
-
-
-def _change(
-    desired: ConnectorPayload,
-    node: str,
-    action: Action,
-    reason: str,
-    attrs: tuple[AttributeChange, ...] = (),
-) -> Change:
-    return change(KIND, desired.name, desired, node, action, reason, attrs)

@@ -30,20 +30,24 @@ def plan_gateway_rule(
     entry: LedgerEntry | None,
 ) -> Change:
     if live is None:
-        return _change(desired, node, Action.CREATE, "new virtual topic", _diff(None, desired))
+        return change(KIND, desired, node, Action.CREATE, "new virtual topic", _diff(None, desired))
     if entry is None or entry.status is not EntryStatus.APPLIED:
-        return _change(
-            desired, node, Action.UPDATE, "interceptor exists but is not in the ledger: set it"
+        return change(
+            KIND,
+            desired,
+            node,
+            Action.UPDATE,
+            "interceptor exists but is not in the ledger: set it",
         )
     before = entry.spec if isinstance(entry.spec, GatewayRulePayload) else None
     attrs = _diff(before, desired)
     if attrs:
-        return _change(desired, node, Action.UPDATE, "rule changed: update in place", attrs)
+        return change(KIND, desired, node, Action.UPDATE, "rule changed: update in place", attrs)
     if entry.live_digest and digest(live.config_json) != entry.live_digest:
-        return _change(
-            desired, node, Action.UPDATE, "interceptor was edited outside streamt: restore it"
+        return change(
+            KIND, desired, node, Action.UPDATE, "interceptor was edited outside streamt: restore it"
         )
-    return _change(desired, node, Action.NOOP, "up to date")
+    return change(KIND, desired, node, Action.NOOP, "up to date")
 
 
 def plan_gateway_rule_removal(
@@ -67,13 +71,3 @@ def _diff(
 
 def _columns(rule: GatewayRulePayload) -> str:
     return ", ".join(rule.columns) or "*"
-
-
-def _change(
-    desired: GatewayRulePayload,
-    node: str,
-    action: Action,
-    reason: str,
-    attrs: tuple[AttributeChange, ...] = (),
-) -> Change:
-    return change(KIND, desired.name, desired, node, action, reason, attrs)

@@ -32,20 +32,21 @@ def plan_subject(
     compatibility: Compatibility | None,
 ) -> Change:
     if live is None:
-        return _change(desired, node, Action.CREATE, "new subject")
+        return change(KIND, desired, node, Action.CREATE, "new subject")
     same = canonical_schema(desired.schema_type, desired.schema_text) == canonical_schema(
         live.schema_type, live.schema
     )
     if same:
         if entry is None:
-            return _change(
-                desired, node, Action.ADOPT, "registered and matches: record in the ledger"
+            return change(
+                KIND, desired, node, Action.ADOPT, "registered and matches: record in the ledger"
             )
-        return _change(desired, node, Action.NOOP, "up to date")
+        return change(KIND, desired, node, Action.NOOP, "up to date")
     attrs = (AttributeChange(key="version", before=str(live.version), after=str(live.version + 1)),)
     if compatibility is not None and not compatibility.compatible:
         detail = "; ".join(compatibility.messages) or "the registry rejected it"
-        return _change(
+        return change(
+            KIND,
             desired,
             node,
             Action.REFUSED,
@@ -55,20 +56,8 @@ def plan_subject(
             "a new subject/topic",
         )
     reason = "new schema version (compatible)" if compatibility else "new schema version"
-    return _change(desired, node, Action.UPDATE, reason, attrs)
+    return change(KIND, desired, node, Action.UPDATE, reason, attrs)
 
 
 def plan_subject_removal(entry: LedgerEntry, live: ObservedSubject | None) -> Change | None:
     return owned_removal(KIND, entry, live, "registered")
-
-
-def _change(
-    desired: SubjectPayload,
-    node: str,
-    action: Action,
-    reason: str,
-    attrs: tuple[AttributeChange, ...] = (),
-    *,
-    hint: str = "",
-) -> Change:
-    return change(KIND, desired.subject, desired, node, action, reason, attrs, hint=hint)

@@ -37,21 +37,22 @@ def plan_topic(
             AttributeChange(key="replication_factor", after=str(desired.replication_factor)),
             *(AttributeChange(key=k, after=v) for k, v in desired.config.items()),
         )
-        return _change(desired, node, Action.CREATE, reason, attrs)
+        return change(KIND, desired, node, Action.CREATE, reason, attrs)
     refused = _refusal(desired, node, live)
     if refused is not None:
         return refused
     attrs = _attribute_changes(desired, live)
     if attrs:
-        return _change(desired, node, Action.UPDATE, "update in place", attrs)
+        return change(KIND, desired, node, Action.UPDATE, "update in place", attrs)
     if entry is None:
-        return _change(desired, node, Action.ADOPT, "exists and matches: record in the ledger")
-    return _change(desired, node, Action.NOOP, "up to date")
+        return change(KIND, desired, node, Action.ADOPT, "exists and matches: record in the ledger")
+    return change(KIND, desired, node, Action.NOOP, "up to date")
 
 
 def _refusal(desired: TopicPayload, node: str, live: ObservedTopic) -> Change | None:
     if desired.partitions < live.partitions:
-        return _change(
+        return change(
+            KIND,
             desired,
             node,
             Action.REFUSED,
@@ -66,7 +67,8 @@ def _refusal(desired: TopicPayload, node: str, live: ObservedTopic) -> Change | 
             "(advanced.topic.name) and delete the old one with --allow-destructive",
         )
     if desired.replication_factor != live.replication_factor:
-        return _change(
+        return change(
+            KIND,
             desired,
             node,
             Action.REFUSED,
@@ -102,15 +104,3 @@ def _attribute_changes(desired: TopicPayload, live: ObservedTopic) -> tuple[Attr
 
 def plan_topic_removal(entry: LedgerEntry, live: ObservedTopic | None) -> Change | None:
     return owned_removal(KIND, entry, live)
-
-
-def _change(
-    desired: TopicPayload,
-    node: str,
-    action: Action,
-    reason: str,
-    attrs: tuple[AttributeChange, ...] = (),
-    *,
-    hint: str = "",
-) -> Change:
-    return change(KIND, desired.name, desired, node, action, reason, attrs, hint=hint)
