@@ -8,6 +8,7 @@ later than any earlier run's (windows only close forwards)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -36,11 +37,71 @@ def streamt(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str
     )
 
 
-def future_base() -> datetime:
-    """An hour boundary strictly after every earlier run's event times (x200 the wall clock)."""
+def future_base(*topics: str) -> datetime:
+    """An hour boundary strictly after every earlier run's event times: after the wall clock
+    x200, and after every event time already in the JSON `topics` (a fresh deployment replays
+    them from the earliest offset; a wall clock that stepped back would otherwise make this
+    run's rows late, and windows and interval joins would drop them)."""
     now = datetime.now(timezone.utc)
     ahead = T0 + (now - T0) * 200
+    latest = latest_event_time(topics)
+    if latest is not None and latest >= ahead:
+        ahead = latest
     return ahead.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def latest_event_time(topics: tuple[str, ...]) -> datetime | None:
+    """The latest timestamp-looking string value in the JSON records of `topics` (read to their
+    high watermarks), as UTC."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": "localhost:9092",
+            "group.id": f"it-latest-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+        }
+    )
+    latest: datetime | None = None
+    try:
+        for topic in topics:
+            meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+            if meta is None or meta.error is not None:
+                continue
+            for partition in meta.partitions:
+                low, high = consumer.get_watermark_offsets(
+                    TopicPartition(topic, partition), timeout=10
+                )
+                consumer.assign([TopicPartition(topic, partition, low)])
+                position = low
+                while position < high:
+                    msg = consumer.poll(5)
+                    if msg is None:
+                        break
+                    if msg.error():
+                        continue
+                    position = msg.offset() + 1
+                    for value in _event_times(msg.value()):
+                        latest = value if latest is None else max(latest, value)
+    finally:
+        consumer.close()
+    return latest
+
+
+def _event_times(raw: bytes | None) -> list[datetime]:
+    try:
+        record = json.loads(raw) if raw else None
+    except ValueError:
+        return []
+    out = []
+    for value in record.values() if isinstance(record, dict) else ():
+        if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-":
+            try:
+                parsed = datetime.fromisoformat(value.replace("T", " ").rstrip("Z"))
+            except ValueError:
+                continue
+            out.append(parsed.replace(tzinfo=timezone.utc))
+    return out
 
 
 def ts(t: datetime) -> str:
@@ -81,7 +142,7 @@ def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_st
     wait_for_slots(4)
     applied = streamt("apply", "-p", str(payments), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    tag, base = uuid.uuid4().hex[:6], future_base()
+    tag, base = uuid.uuid4().hex[:6], future_base("payments.raw.v1")
 
     def pay(pid: str, cust: str, amount: float, cur: str, status: str | None, sec: int) -> dict:  # type: ignore[type-arg]
         return {
@@ -254,7 +315,7 @@ def test_iot_hop_windows_and_windows_over_a_window_output(iot, local_stack):  # 
     wait_for_slots(5)
     applied = streamt("apply", "-p", str(iot), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    tag, base = uuid.uuid4().hex[:6], future_base()
+    tag, base = uuid.uuid4().hex[:6], future_base("iot.sensor-readings.v1")
 
     def reading(dev: str | None, temp: float, sec: int) -> dict:  # type: ignore[type-arg]
         return {

@@ -73,7 +73,7 @@ def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgre
     wait_for_slots(4)
     applied = streamt(pg_env, "apply", "-p", str(EXAMPLE), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    tag, base = uuid.uuid4().hex[:6], ex.future_base()
+    tag, base = uuid.uuid4().hex[:6], ex.future_base("web.page-views.v1", "web.clicks.v1")
 
     def at(minutes: float) -> str:
         return ex.ts(base + timedelta(minutes=minutes))
