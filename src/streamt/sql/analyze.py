@@ -20,10 +20,12 @@ import sqlglot
 from sqlglot import exp
 
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.sql.dialect import generate, parse
+from streamt.sql.dialect import UnsupportedSql, generate, parse
+from streamt.sql.emitted import emitted_token_problems
 from streamt.sql.generate import rewrite
 from streamt.sql.relations import Analyzer, Rel
 from streamt.sql.schema import Column, TableSchema
+from streamt.sql.tree import location_of
 from streamt.sql.types import SqlType
 
 
@@ -71,6 +73,8 @@ def analyze_query(
 ) -> QueryAnalysis:
     try:
         tree = parse(sql)
+    except UnsupportedSql as err:
+        return QueryAnalysis(diagnostics=(_unsupported_diagnostic(err),))
     except sqlglot.errors.ParseError as err:
         return QueryAnalysis(diagnostics=(_syntax_diagnostic(err),))
     except sqlglot.errors.TokenError as err:
@@ -88,6 +92,9 @@ def analyze_query(
                 ),
             )
         )
+    tokens = emitted_token_problems(tree)
+    if tokens:
+        return QueryAnalysis(diagnostics=tuple(_token_diagnostic(*p) for p in tokens))
     analyzer = Analyzer(inputs, ml_outputs or {})
     analyzer.top = _output_select(tree)
     analyzer.collect_hints(tree)
@@ -135,3 +142,14 @@ def _syntax_diagnostic(err: sqlglot.errors.ParseError) -> Diagnostic:
         Location("", line, max(col - len(highlight) + 1, 1) if col else 0),
         hint=_SYNTAX_HINT,
     )
+
+
+def _unsupported_diagnostic(err: UnsupportedSql) -> Diagnostic:
+    first = err.errors[0]
+    line, col = int(first.get("line") or 0), int(first.get("col") or 0)
+    return Diagnostic("C051", err.description, Severity.ERROR, Location("", line, col), err.hint)
+
+
+def _token_diagnostic(node: exp.Expr, message: str, hint: str) -> Diagnostic:
+    """C050: a token the generator would write verbatim is not from its closed set."""
+    return Diagnostic("C050", message, Severity.ERROR, location_of(node), hint)

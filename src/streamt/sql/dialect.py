@@ -24,12 +24,14 @@ from sqlglot.tokens import Tokenizer
 # sqlglot logs "falling back to parsing as a Command" for statements we reject anyway.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
+# Function names streamt's tokenizer writes for itself (a user's SQL may not use the prefix).
+RESERVED_PREFIX = "__STREAMT_"
 # Marker function name standing for a `TABLE t` argument (Flink window TVFs).
-TABLE_ARG = "__STREAMT_TABLE_ARG"
+TABLE_ARG = RESERVED_PREFIX + "TABLE_ARG"
 _TABLE_ARG_CONTEXT = {TokenType.L_PAREN, TokenType.COMMA, TokenType.FARROW}
 # Flink functions that sqlglot would canonicalise into another spelling (or mis-parse):
 # they are kept as opaque calls and restored verbatim by streamt.sql.generate.
-VERBATIM_PREFIX = "__STREAMT_FN_"
+VERBATIM_PREFIX = RESERVED_PREFIX + "FN_"
 VERBATIM_FUNCTIONS = frozenset(
     {
         "TIMESTAMPDIFF",
@@ -81,7 +83,82 @@ class FlinkTokenizer(Tokenizer):
     }
 
     def tokenize(self, sql: str) -> list[Token]:
-        return _verbatim_functions(_table_args(super().tokenize(sql)))
+        tokens = super().tokenize(sql)
+        _refuse_dropped_text(sql, tokens)
+        return _verbatim_functions(_table_args(tokens))
+
+
+def _has_hint_comment(gap: str) -> bool:
+    """Whether the text between two tokens (blanks and comments only) holds a `/*+` comment."""
+    i = 0
+    while i < len(gap):
+        if gap.startswith("--", i):
+            newline = gap.find("\n", i)
+            i = len(gap) if newline < 0 else newline + 1
+        elif gap.startswith("/*+", i):
+            return True
+        elif gap.startswith("/*", i):
+            close = gap.find("*/", i + 2)
+            i = len(gap) if close < 0 else close + 2
+        else:
+            i += 1
+    return False
+
+
+class UnsupportedSql(sqlglot.errors.ParseError):
+    """SQL whose meaning the parser would silently change (a table hint, a quoted type name)."""
+
+    def __init__(self, description: str, token: Token, hint: str) -> None:
+        super().__init__(
+            description,
+            [{"description": description, "line": token.line, "col": token.col, "highlight": ""}],
+        )
+        self.description = description
+        self.hint = hint
+
+
+def _refuse_dropped_text(sql: str, tokens: list[Token]) -> None:
+    """Raise `UnsupportedSql` for text the parser would drop or truncate without a word.
+
+    * a `/*+ ... */` hint anywhere but after SELECT (a table hint such as OPTIONS(...) could
+      point the table at another topic; the parser keeps it as a comment, which is not emitted);
+    * a backtick-quoted name in the type of a CAST (sqlglot re-reads it as a type and silently
+      drops whatever does not fit, e.g. CAST(x AS `DOUBLE) AS y`)).
+    """
+    if "/*+" in sql:
+        end = -1
+        for tok in [*tokens, None]:
+            start = tok.start if tok is not None else len(sql)
+            if _has_hint_comment(sql[end + 1 : start]):
+                at = tok or tokens[-1]
+                raise UnsupportedSql(
+                    "a table hint (/*+ ... */ after a table name) would not reach Flink",
+                    at,
+                    "set connector options in the YAML; only query hints after SELECT are kept",
+                )
+            end = tok.end if tok is not None else end
+    casts: list[int] = []  # paren depths at which a CAST's arguments are open
+    depth, in_type = 0, False
+    cast_words = ("CAST", "TRY_CAST")
+    for i, tok in enumerate(tokens):
+        kind = tok.token_type
+        if kind == TokenType.L_PAREN:
+            depth += 1
+            if i and tokens[i - 1].text.upper() in cast_words:
+                casts.append(depth)
+        elif kind == TokenType.R_PAREN:
+            if casts and casts[-1] == depth:
+                casts.pop()
+                in_type = False
+            depth -= 1
+        elif kind == TokenType.ALIAS and casts and casts[-1] == depth:
+            in_type = True
+        elif kind == TokenType.IDENTIFIER and in_type and casts:
+            raise UnsupportedSql(
+                f"a type cannot be a quoted name (`{tok.text}`)",
+                tok,
+                "write the Flink type unquoted, e.g. CAST(x AS DECIMAL(10, 2))",
+            )
 
 
 def _verbatim_functions(tokens: list[Token]) -> list[Token]:

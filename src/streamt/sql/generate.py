@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlglot import exp
 
 from streamt.sql.dialect import TABLE_ARG, VERBATIM_PREFIX, generate, quote_identifier
+from streamt.sql.emitted import TIME_UNITS, UNIT_FIRST
 from streamt.sql.types import SqlType, TypeSyntaxError, parse_type
 
-_UNIT_FIRST = {"TIMESTAMPDIFF", "TIMESTAMPADD"}
 _NO_PAREN: dict[type[exp.Expr], str] = {
     exp.CurrentTimestamp: "CURRENT_TIMESTAMP",
     exp.CurrentDate: "CURRENT_DATE",
@@ -67,6 +67,8 @@ _REWRITTEN: tuple[type[exp.Expr], ...] = (
 
 
 def _anonymous(node: exp.Anonymous) -> exp.Expr:
+    if not isinstance(node.args.get("this"), str):
+        return node  # a quoted function name: generated quoted, never one of the markers below
     name = node.name
     if name.upper() == TABLE_ARG:
         target = node.expressions[0]
@@ -74,10 +76,11 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
             return exp.var("TABLE " + generate(target))
         return exp.var("TABLE " + render(target))
     real = name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
-    if name.startswith(VERBATIM_PREFIX) or real.upper() in _UNIT_FIRST:
+    if name.startswith(VERBATIM_PREFIX) or real.upper() in UNIT_FIRST:
         args = list(node.expressions)
-        if real.upper() in _UNIT_FIRST and args and isinstance(args[0], exp.Column):
-            args[0] = exp.var(args[0].name.upper())
+        unit = args[0].name.upper() if args and isinstance(args[0], exp.Column) else ""
+        if real.upper() in UNIT_FIRST and unit in TIME_UNITS:  # the keyword from the closed set
+            args[0] = exp.var(unit)
         return exp.Anonymous(this=real, expressions=args)
     return node
 

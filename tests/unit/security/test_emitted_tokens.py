@@ -1,0 +1,220 @@
+"""Class 3: every token streamt emits comes from an allow-list; Flink gets the analysed query.
+
+Two halves: hostile queries (a raw unit, a quoted type, a hint, a reserved function name) get a
+placed C050 / C051 error and no job; and every job compiled from the examples and from every
+project under tests/corpus/ is parsed back and its table references compared with what streamt
+analysed (the topics the node reads), statement by statement.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlglot import exp
+from sqlglot.tokenizer_core import TokenType
+
+from streamt.compile import CompileResult
+from streamt.compile.specs import FlinkJobSpec
+from streamt.sql.dialect import DIALECT, TABLE_ARG, generate, parse
+from streamt.sql.generate import rewrite
+from tests.unit.compile.helpers import EXAMPLES, REPO, compile_dir
+
+HEAD = """\
+project:
+  name: shop
+sources:
+  - name: orders
+    topic: orders.v1
+    columns:
+      - {name: order_id, type: STRING}
+      - {name: amount, type: DOUBLE}
+      - {name: ts, type: TIMESTAMP(3)}
+  - name: secrets
+    topic: secrets.v1
+    columns:
+      - {name: pw, type: STRING}
+models:
+  - name: out
+    sql: |
+"""
+
+
+def _compile(tmp_path: Path, sql: str) -> CompileResult:
+    text = HEAD + textwrap.indent(textwrap.dedent(sql).strip() + "\n", " " * 6)
+    (tmp_path / "stream_project.yml").write_text(text, encoding="utf-8")
+    result, _ = compile_dir(tmp_path)
+    return result
+
+
+# Each payload smuggles a read of `secrets` (an undeclared input) or changes the query silently.
+PAYLOADS = {
+    "backtick unit of TIMESTAMPDIFF": (
+        "SELECT TIMESTAMPDIFF(`SECOND, ts, ts) AS x, (SELECT MAX(pw) FROM secrets) AS y, "
+        'TIMESTAMPDIFF(SECOND`, ts, ts) AS d FROM {{ source("orders") }}',
+        "C050",
+    ),
+    "backtick unit of TIMESTAMPADD": (
+        "SELECT TIMESTAMPADD(`DAY, 1, ts) AS x FROM secrets --`, 1, ts) AS d "
+        'FROM {{ source("orders") }}',
+        "C050",
+    ),
+    "quoted TIMESTAMPDIFF with a raw unit": (
+        "SELECT `TIMESTAMPDIFF`(ts, ts, `SECOND) AS a, (SELECT pw FROM secrets) AS b --`) AS d "
+        'FROM {{ source("orders") }}',
+        "C050",
+    ),
+    "unknown unit word": (
+        'SELECT TIMESTAMPDIFF(FORTNIGHT, ts, ts) AS d FROM {{ source("orders") }}',
+        "C050",
+    ),
+    "quoted type truncated by the parser": (
+        'SELECT CAST(amount AS `DOUBLE) AS boom`) AS c FROM {{ source("orders") }}',
+        "C051",
+    ),
+    "quoted type carrying SQL": (
+        "SELECT CAST(amount AS `x) AS c, (SELECT pw FROM secrets) AS y --`) AS c "
+        'FROM {{ source("orders") }}',
+        "C051",
+    ),
+    "unknown type emitted verbatim": (
+        'SELECT CAST(amount AS MONEY) AS c FROM {{ source("orders") }}',
+        "C050",
+    ),
+    "table hint pointing the table at another topic": (
+        "SELECT order_id FROM {{ source(\"orders\") }} /*+ OPTIONS('topic'='secrets.v1') */",
+        "C051",
+    ),
+    "OPTIONS written as a query hint": (
+        "SELECT /*+ OPTIONS('topic'='secrets.v1') */ order_id FROM {{ source(\"orders\") }}",
+        "C050",
+    ),
+    "reserved verbatim prefix in a quoted function name": (
+        "SELECT `__STREAMT_FN_X(1) AS a, (SELECT pw FROM secrets) AS b, X`(1) AS c "
+        'FROM {{ source("orders") }}',
+        "C050",
+    ),
+    "reserved TABLE marker in a quoted function name": (
+        'SELECT `__STREAMT_TABLE_ARG`(secrets) AS c FROM {{ source("orders") }}',
+        "C050",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAYLOADS))
+def test_hostile_token_is_a_placed_error_and_no_job(tmp_path: Path, name: str) -> None:
+    sql, code = PAYLOADS[name]
+    result = _compile(tmp_path, sql)
+    found = [d for d in result.diagnostics if d.code == code]
+    assert found, [d.render() for d in result.diagnostics]
+    assert all(d.is_error and d.location.file == "stream_project.yml" for d in found)
+    assert all(d.location.line >= 16 for d in found), [
+        d.render() for d in found
+    ]  # the model or below
+    assert not result.ok
+    assert not [j for j in result.desired.jobs if "secrets" in j.script.lower()]
+
+
+def test_allowed_units_hints_and_types_pass_and_reach_the_job(tmp_path: Path) -> None:
+    result = _compile(
+        tmp_path,
+        """\
+        SELECT /*+ STATE_TTL('o'='1d') */ order_id,
+          TIMESTAMPDIFF(second, ts, ts) AS d,
+          TIMESTAMPADD(DAY, 1, ts) AS t2,
+          CAST(amount AS DECIMAL(10, 2)) AS a
+        FROM {{ source("orders") }} AS o -- /*+ not a hint: a line comment */
+        """,
+    )
+    assert result.ok, [d.render() for d in result.diagnostics]
+    (job,) = result.desired.jobs
+    assert "TIMESTAMPDIFF(SECOND, `ts`, `ts`)" in job.script
+    assert "TIMESTAMPADD(DAY, 1, `ts`)" in job.script
+    assert "/*+ STATE_TTL('o' = '1d') */" in job.script
+    assert "CAST(`amount` AS DECIMAL(10, 2))" in job.script
+    _check_job(result, job)
+
+
+# ---- the query Flink gets is the query streamt analysed -------------------------------------
+
+
+def _projects() -> list[Path]:
+    found = sorted(p for p in EXAMPLES.iterdir() if (p / "stream_project.yml").is_file())
+    corpus = REPO / "tests" / "corpus"
+    if corpus.is_dir():
+        found += sorted(p.parent for p in corpus.rglob("stream_project.yml"))
+    return found
+
+
+def _tokens(statement: str) -> list[tuple[TokenType, str]]:
+    return [(t.token_type, t.text) for t in DIALECT.tokenize(statement)]
+
+
+def _ddl_table(statement: str) -> tuple[str, str | None]:
+    """(table name, its 'topic' option) of a CREATE TEMPORARY TABLE/VIEW statement."""
+    toks = _tokens(statement)
+    kinds = [k for k, _ in toks[:4]]
+    assert kinds[:2] == [TokenType.CREATE, TokenType.TEMPORARY], statement
+    assert kinds[2] in (TokenType.TABLE, TokenType.VIEW), statement
+    assert kinds[3] == TokenType.IDENTIFIER, statement  # the name, quoted
+    assert TokenType.SELECT not in {k for k, _ in toks}, statement  # no query inside the DDL
+    topic = None
+    for i, (kind, text) in enumerate(toks[:-2]):
+        if kind == TokenType.STRING and text == "topic" and toks[i + 1][0] == TokenType.EQ:
+            topic = toks[i + 2][1]
+    return toks[3][1], topic
+
+
+def _read_tables(query: exp.Expr) -> set[str]:
+    ctes = {c.alias for c in query.find_all(exp.CTE)}
+    names = {t.name for t in query.find_all(exp.Table) if t.name and t.name not in ctes}
+    for call in query.find_all(exp.Anonymous):
+        if call.name.upper() == TABLE_ARG:
+            names.add(call.expressions[0].name)
+    return names
+
+
+def _check_job(result: CompileResult, job: FlinkJobSpec) -> None:
+    tables: dict[str, str | None] = {}
+    inserts: list[exp.Insert] = []
+    for statement in job.statements:
+        toks = _tokens(statement)
+        # one statement each: a `;` outside a literal would let Flink run a second one
+        assert TokenType.SEMICOLON not in {k for k, _ in toks}, statement
+        head = toks[0][0]
+        if head == TokenType.SET:
+            assert [k for k, _ in toks] == [
+                TokenType.SET,
+                TokenType.STRING,
+                TokenType.EQ,
+                TokenType.STRING,
+            ], statement
+        elif head == TokenType.CREATE:
+            name, topic = _ddl_table(statement)
+            tables[name] = topic
+        else:
+            tree = parse(statement)
+            assert isinstance(tree, exp.Insert), statement
+            # parsed back and regenerated, the text is unchanged: nothing was reinterpreted
+            assert generate(rewrite(tree.copy()), pretty=True) == statement
+            inserts.append(tree)
+    (insert,) = inserts
+    sink = insert.this.name
+    assert tables.get(sink) == job.sink_topic
+    read = _read_tables(insert.expression)
+    assert read <= set(tables), (read, set(tables))
+    read_topics = {tables[name] for name in read}
+    assert read_topics == set(job.source_topics), (job.name, read_topics, job.source_topics)
+    node = result.nodes[job.node]  # the model (or sink) whose query this job runs
+    analysed = {result.nodes[i].topic for i in node.inputs}
+    assert read_topics == analysed, (job.name, read_topics, analysed)
+
+
+@pytest.mark.parametrize("project", _projects(), ids=lambda p: str(p.relative_to(REPO)))
+def test_every_emitted_statement_reads_only_the_analysed_inputs(project: Path) -> None:
+    result, _ = compile_dir(project)
+    if project.parent == EXAMPLES:  # every example compiles into jobs (corpora may hold errors)
+        assert result.ok and result.desired.jobs, [d.render() for d in result.diagnostics]
+    for job in result.desired.jobs:
+        _check_job(result, job)
