@@ -67,12 +67,27 @@ class Diagnostic:
         }
 
     def render(self) -> str:
-        where = str(self.location)
+        where = terminal_safe(str(self.location))
         head = f"{where}: " if where else ""
-        text = f"{head}{self.severity.value} {self.code}: {self.message}"
+        text = f"{head}{self.severity.value} {self.code}: {terminal_safe(self.message)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {terminal_safe(self.hint, keep_newlines=True)}"
         return text
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with control and format characters escaped (`\\x1b`, `\\u202e`), so that a name
+    from a project cannot move the cursor, recolour the terminal or forge another line."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch
+        if ch.isprintable() or (keep_newlines and ch == "\n")
+        else repr(ch)[1:-1]
+        if ch.isascii()
+        else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
 
 
 class StreamtError(Exception):

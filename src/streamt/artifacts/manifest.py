@@ -8,7 +8,9 @@ byte-identical files; the only volatile facts (the streamt version that wrote it
 
 from __future__ import annotations
 
+import hashlib
 import json
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -144,12 +146,37 @@ def build_manifest(result: CompileResult, generator: str) -> Manifest:
         project_version=result.project_version,
         metadata=Metadata(generator=generator),
         nodes=tuple(_node(n) for n in result.nodes.values()),
-        topics=tuple(_topic(t) for t in d.topics),
-        subjects=tuple(_subject(s) for s in d.subjects),
-        flink_jobs=tuple(_job(j) for j in d.jobs),
-        connectors=tuple(_connector(c) for c in d.connectors),
-        gateway_rules=tuple(_rule(g) for g in d.gateway_rules),
+        topics=_unique_files([_topic(t) for t in d.topics], [t.name for t in d.topics]),
+        subjects=_unique_files([_subject(s) for s in d.subjects], [s.subject for s in d.subjects]),
+        flink_jobs=_unique_files([_job(j) for j in d.jobs], [j.name for j in d.jobs]),
+        connectors=_unique_files(
+            [_connector(c) for c in d.connectors], [c.name for c in d.connectors]
+        ),
+        gateway_rules=_unique_files(
+            [_rule(g) for g in d.gateway_rules], [g.name for g in d.gateway_rules]
+        ),
     )
+
+
+_E = TypeVar("_E", bound=BaseModel)
+
+
+def _unique_files(entries: list[_E], names: list[str]) -> tuple[_E, ...]:
+    """Entries whose file names would be one file (after sanitising, or on a case-insensitive
+    file system) each get a suffix from their resource name's hash: no artifact overwrites
+    another, and every other file name stays as it was."""
+    groups: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        groups.setdefault(str(getattr(entry, "file", "")).casefold(), []).append(i)
+    out = list(entries)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for i in members:
+            stem, dot, ext = str(getattr(entries[i], "file", "")).rpartition(".")
+            tag = hashlib.sha256(names[i].encode("utf-8")).hexdigest()[:8]
+            out[i] = entries[i].model_copy(update={"file": f"{stem}-{tag}{dot}{ext}"})
+    return tuple(out)
 
 
 def job_file(job: FlinkJobSpec) -> str:

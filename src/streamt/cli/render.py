@@ -15,7 +15,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from streamt.diagnostics import Diagnostic, Severity
+from streamt.diagnostics import Diagnostic, Severity, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,13 +73,15 @@ def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = F
 
         console = Console(file=stream, highlight=False)
         for d in items:
-            where = f"{d.location}: " if str(d.location) else ""
+            where = f"{terminal_safe(str(d.location))}: " if str(d.location) else ""
             console.print(
                 f"{escape(where)}[{_STYLE[d.severity]}]{d.severity.value} "
-                f"{d.code}[/]: {escape(d.message)}"
+                f"{d.code}[/]: {escape(terminal_safe(d.message))}"
             )
             if d.hint:
-                console.print(f"  [dim]hint:[/] {escape(d.hint)}")
+                console.print(
+                    f"  [dim]hint:[/] {escape(terminal_safe(d.hint, keep_newlines=True))}"
+                )
         return
     for d in items:
         click.echo(d.render(), err=err)

@@ -25,14 +25,3 @@ class EnvironmentConfig(Settings):
     environment: EnvironmentInfo = EnvironmentInfo()
     runtime: RuntimeConfig | None = None
     safety: SafetyConfig = SafetyConfig()
-
-
-def is_valid_env_name(name: str) -> bool:
-    """Letters, digits, `-` and `_`, starting with a letter or digit; no path tricks."""
-    return (
-        bool(name)
-        and len(name) <= 64
-        and name.isascii()
-        and name[0].isalnum()
-        and all(c.isalnum() or c in "-_" for c in name)
-    )

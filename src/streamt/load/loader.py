@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from streamt.config.environments import EnvironmentConfig, is_valid_env_name
+from streamt.config.environments import EnvironmentConfig
 from streamt.config.runtime import RuntimeConfig, local_runtime
 from streamt.diagnostics import Diagnostic, Location, has_errors, sorted_diagnostics
 from streamt.load.discover import PROJECT_FILES, discover, display_name, find_project_file
 from streamt.load.model import Defaults, Model, Project, ProjectInfo, Rules
+from streamt.load.names import NameKind, check_names, hint_for, name_problem
 from streamt.load.sections import (
     HEADER_SECTIONS,
     LIST_SECTIONS,
@@ -64,6 +65,8 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
         _read(collector, root, file, NODE_FILE_KEYS, ("version",))
     models = _attach_sql(collector, root, files.sql_files)
     project = _assemble(collector, root, models, env)
+    if project is not None:
+        collector.diagnostics.extend(check_names(project))
     return LoadResult(
         project, sorted_diagnostics(collector.diagnostics), frozenset(collector.failed)
     )
@@ -184,12 +187,13 @@ def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) ->
 
 def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None:
     folder = root / "environments"
-    if not is_valid_env_name(env):
+    problem = name_problem(NameKind.ENVIRONMENT, env)
+    if problem:
         c.add(
             Diagnostic(
                 "L012",
-                f"invalid environment name '{env}'",
-                hint="use letters, digits, '-' and '_' only",
+                f"invalid environment name {env!r}: it {problem}",
+                hint=hint_for(NameKind.ENVIRONMENT),
             )
         )
         return None

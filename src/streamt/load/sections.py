@@ -22,7 +22,13 @@ from streamt.load.model import (
     Model,
     Source,
 )
-from streamt.load.yaml_tree import Document, TreeError, block_scalar_start, to_python
+from streamt.load.yaml_tree import (
+    Document,
+    TreeError,
+    block_scalar_start,
+    duplicate_key,
+    to_python,
+)
 
 LIST_SECTIONS: dict[str, type[Located]] = {
     "sources": Source,
@@ -61,10 +67,15 @@ class Collector:
                 )
             )
             return
+        seen: set[str] = set()
         for key_node, value_node in doc.root.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if key in ignored:
                 continue
+            if isinstance(key, str) and key in seen:
+                self.add(duplicate_key(key, doc.location(key_node)))
+                continue  # neither value wins silently: the file is in error
+            seen.add(str(key))
             if not isinstance(key, str) or key not in allowed:
                 self._unknown_section(doc, key_node, str(key), allowed)
             elif key in LIST_SECTIONS:

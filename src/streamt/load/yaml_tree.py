@@ -221,17 +221,20 @@ def _mapping(doc: Document, node: MappingNode, spans: dict[str, Location], path:
             )
         sub = f"{path}.{key}" if path else key
         if key in result:
-            doc.diagnostics.append(
-                Diagnostic(
-                    "L013",
-                    f"duplicate key '{key}'",
-                    location=doc.location(key_node),
-                    hint="a key may appear once per mapping; the later value would silently win",
-                )
-            )
+            doc.diagnostics.append(duplicate_key(key, doc.location(key_node)))
         spans[sub] = doc.location(key_node)
         result[key] = to_python(doc, value_node, spans, sub)
     return result
+
+
+def duplicate_key(key: str, where: Location) -> Diagnostic:
+    """L013, for a key repeated in one mapping (the file's root included)."""
+    return Diagnostic(
+        "L013",
+        f"duplicate key '{key}'",
+        location=where,
+        hint="a key may appear once per mapping; the later value would silently win",
+    )
 
 
 def _scalar(doc: Document, node: ScalarNode) -> Any:

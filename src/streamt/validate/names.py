@@ -1,6 +1,6 @@
 """Names that end up in SQL, topic names and cross-kind collisions.
 
-V001 invalid identifier, V002 invalid topic name, V003 duplicate column, V004 a source's
+V001 invalid column name, V002 invalid topic name, V003 duplicate column, V004 a source's
 event_time / key names a column it does not declare, V021 two nodes writing/reading one topic,
 V022 ambiguous bare name in `from:` (a model and a source share it).
 """
@@ -68,11 +68,8 @@ def check_identifiers(project: Project) -> list[Diagnostic]:
         ("exposure", project.exposures),
     ]
     for kind, items in groups:
-        for item in items:
+        for item in items:  # node names follow the load-time name policy (L040)
             name = str(getattr(item, "name", ""))
-            problem = identifier_problem(name)
-            if problem:
-                out.append(_ident(f"{kind} name '{name}' {problem}", item.where("name")))
             for i, column in enumerate(getattr(item, "columns", ())):
                 problem = identifier_problem(column.name)
                 if problem:

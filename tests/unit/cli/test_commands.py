@@ -57,16 +57,16 @@ def test_validate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = run(["validate", "-p", str(tmp_path), "--format", "json"], capsys)
     payload = json.loads(out)
     assert code == 1 and payload["ok"] is False and payload["project"] == "shop"
-    v001 = [d for d in payload["diagnostics"] if d["code"] == "V001"]
-    assert v001 == [
+    l040 = [d for d in payload["diagnostics"] if d["code"] == "L040"]
+    assert l040 == [
         {
-            "code": "V001",
+            "code": "L040",
             "severity": "error",
             "file": "stream_project.yml",
             "line": 9,
             "column": 5,
             "message": "model name 'big orders' contains whitespace",
-            "hint": v001[0]["hint"],
+            "hint": l040[0]["hint"],
             "node": "model.shop.big orders",
         }
     ]
