@@ -15,7 +15,7 @@ from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic, Location
 from streamt.graph.dag import Graph
 from streamt.load.model import Located, Project
-from streamt.validate import governance, names, nodes
+from streamt.validate import governance, names, nodes, reserved
 from streamt.validate.topics import fallback_topics
 
 
@@ -27,6 +27,7 @@ def validate_project(
     out += names.check_identifiers(project)
     out += names.check_columns(project)
     out += names.check_topics(project, topics)
+    out += reserved.check_reserved(project, desired)
     out += names.check_ambiguous_from(project, graph)
     out += nodes.check_models(project, graph)
     out += nodes.check_tests(project)
