@@ -25,6 +25,7 @@ from streamt.load.sections import (
     Collector,
     header_value,
 )
+from streamt.load.strict import check_config
 from streamt.load.yaml_tree import parse, read_text
 
 PROJECT_KEYS = HEADER_SECTIONS + tuple(LIST_SECTIONS)
@@ -67,6 +68,7 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
     project = _assemble(collector, root, models, env)
     if project is not None:
         collector.diagnostics.extend(check_names(project))
+        collector.diagnostics.extend(check_config(project))
     return LoadResult(
         project, sorted_diagnostics(collector.diagnostics), frozenset(collector.failed)
     )

@@ -87,6 +87,12 @@ StrTuple = Annotated[
 
 # ----------------------------------------------------------------------------- shared pieces
 
+# What the systems accept (bigger numbers would pass into artifacts and fail at apply):
+JAVA_LONG = 2**63 - 1  # Flink durations and Kafka timestamps (ms)
+KAFKA_MAX_PARTITIONS = 2**31 - 1  # CreateTopics: int32
+KAFKA_MAX_REPLICATION = 2**15 - 1  # CreateTopics: int16
+FLINK_MAX_PARALLELISM = 2**15  # Flink's upper bound for (max) parallelism
+
 
 class Classification(str, enum.Enum):
     PUBLIC = "public"
@@ -113,21 +119,21 @@ class Watermark(Spec):
     strategy: Literal["bounded_out_of_orderness", "monotonously_increasing"] = (
         "bounded_out_of_orderness"
     )
-    max_out_of_orderness_ms: int = Field(default=5000, ge=0)
+    max_out_of_orderness_ms: int = Field(default=5000, ge=0, le=JAVA_LONG)
 
 
 class EventTime(Spec):
     column: str
     watermark: Watermark = Field(default_factory=_shared(Watermark))
-    allowed_lateness_ms: int | None = Field(default=None, ge=0)
+    allowed_lateness_ms: int | None = Field(default=None, ge=0, le=JAVA_LONG)
 
 
 class TopicOptions(Spec):
     """A topic's settings (`advanced.topic`, `defaults.topic`); None = not set here."""
 
     name: str | None = None
-    partitions: int | None = Field(default=None, ge=1)
-    replication_factor: int | None = Field(default=None, ge=1)
+    partitions: int | None = Field(default=None, ge=1, le=KAFKA_MAX_PARTITIONS)
+    replication_factor: int | None = Field(default=None, ge=1, le=KAFKA_MAX_REPLICATION)
     config: StrMap = Field(default_factory=dict)
 
 
@@ -266,7 +272,7 @@ class Source(Located):
         ]
         | None
     ) = None
-    startup_timestamp_ms: int | None = None
+    startup_timestamp_ms: int | None = Field(default=None, ge=0, le=JAVA_LONG)
 
 
 # ----------------------------------------------------------------------------- models
@@ -325,9 +331,9 @@ class FlinkOptions(Spec):
         json_schema_extra=_checkpoint_alias_schema,
     )
 
-    parallelism: int | None = Field(default=None, ge=1)
-    checkpoint_interval_ms: int | None = Field(default=None, ge=1)
-    state_ttl_ms: int | None = None  # validated (> 0) by `streamt validate`
+    parallelism: int | None = Field(default=None, ge=1, le=FLINK_MAX_PARALLELISM)
+    checkpoint_interval_ms: int | None = Field(default=None, ge=1, le=JAVA_LONG)
+    state_ttl_ms: int | None = Field(default=None, le=JAVA_LONG)  # > 0: checked by validate
     state_backend: str | None = None
     cluster: str | None = None
     # any Flink option for this job only (`SET` in its script), applied after the ones above;

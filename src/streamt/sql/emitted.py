@@ -83,13 +83,21 @@ def _literal(node: exp.Expr, out: list[Problem]) -> None:
 
 
 def _datatype(node: exp.Expr, out: list[Problem]) -> None:
-    if node.this is not exp.DType.USERDEFINED:
-        return  # a type sqlglot knows: its spelling comes from sqlglot's own table
-    kind = str(node.args.get("kind") or "")
-    try:
-        parse_type(kind)
-    except TypeSyntaxError:
-        out.append((node, f"{kind!r} is not a Flink data type", _TYPE_HINT))
+    """A type (not a part of one) is one Flink accepts, parameters in range: it is rewritten
+    from its parsed `SqlType`, and an unknown name would otherwise be written verbatim."""
+    if isinstance(node.parent, (exp.DataType, exp.DataTypeParam, exp.ColumnDef)):
+        return
+    user = node.this is exp.DType.USERDEFINED
+    text = str(node.args.get("kind") or "") if user else node.sql()
+    error = ""
+    for candidate in (text, text.replace("STRUCT<", "ROW<")):
+        try:
+            parse_type(candidate)
+            return
+        except TypeSyntaxError as err:
+            error = error or str(err)
+    message = f"{text!r} is not a Flink data type" if user else error
+    out.append((node, message, _TYPE_HINT))
 
 
 def _anonymous(node: exp.Expr, out: list[Problem]) -> None:

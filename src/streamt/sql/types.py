@@ -190,12 +190,13 @@ class _TypeParser:
             if name not in PARAMETRIC:
                 raise TypeSyntaxError(f"type {name} takes no parameters in {self.text!r}")
             self.pos += 1
-            nums = [int(self.expect(TokenType.NUMBER).text)]
+            nums = [self._number()]
             while self.at(TokenType.COMMA):
                 self.pos += 1
-                nums.append(int(self.expect(TokenType.NUMBER).text))
+                nums.append(self._number())
             self.expect(TokenType.R_PAREN)
             params = tuple(nums)
+            _check_params(name, params, self.text)
         if name == "VARBINARY" and not params:
             name = "BYTES"
         if name == "TIMESTAMP" and self._match_words("WITH", "LOCAL", "TIME", "ZONE"):
@@ -204,6 +205,12 @@ class _TypeParser:
         if name not in SIMPLE and name not in PARAMETRIC:
             raise TypeSyntaxError(f"unknown type {name!r} in {self.text!r}")
         return SqlType(name, _default_params(name, params))
+
+    def _number(self) -> int:
+        text = self.expect(TokenType.NUMBER).text
+        if not text.isdigit() or len(text) > 10:
+            raise TypeSyntaxError(f"invalid type parameter {text!r} in {self.text!r}")
+        return int(text)
 
     def _match_words(self, *words: str) -> bool:
         if all(self.word(i) == w for i, w in enumerate(words)):
@@ -245,6 +252,34 @@ class _TypeParser:
             return result.with_nullable(False)
         self._match_words("NULL")
         return result
+
+
+# What Flink accepts for each parameterised type: (how many parameters, (low, high) of the first)
+MAX_LENGTH = 2_147_483_647
+_PARAM_RULES: dict[str, tuple[int, int, int]] = {
+    "CHAR": (1, 1, MAX_LENGTH),
+    "VARCHAR": (1, 1, MAX_LENGTH),
+    "BINARY": (1, 1, MAX_LENGTH),
+    "VARBINARY": (1, 1, MAX_LENGTH),
+    "DECIMAL": (2, 1, 38),
+    "TIME": (1, 0, 9),
+    "TIMESTAMP": (1, 0, 9),
+    "TIMESTAMP_LTZ": (1, 0, 9),
+}
+
+
+def _check_params(name: str, params: tuple[int, ...], text: str) -> None:
+    """Refuse parameters Flink would refuse (TIMESTAMP(99999), DECIMAL(39), VARCHAR(0), ...)."""
+    most, low, high = _PARAM_RULES.get(name, (0, 0, 0))
+    if len(params) > most:
+        raise TypeSyntaxError(f"{name} takes at most {most} parameter(s) in {text!r}")
+    if params and not low <= params[0] <= high:
+        what = (
+            "precision" if name in ("DECIMAL", "TIME", "TIMESTAMP", "TIMESTAMP_LTZ") else "length"
+        )
+        raise TypeSyntaxError(f"{name} {what} must be {low}..{high} in {text!r}")
+    if name == "DECIMAL" and len(params) == 2 and params[1] > params[0]:
+        raise TypeSyntaxError(f"DECIMAL scale must be 0..{params[0]} in {text!r}")
 
 
 def _default_params(name: str, params: tuple[int, ...]) -> tuple[int, ...]:

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamt.diagnostics import Diagnostic, Location
+from streamt.config.checks import url_problem, url_userinfo
+from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import DataTest, TestType
 from streamt.testing.assertions import Assertion
 from streamt.testing.params import BAD_VALUE, MISSING_PARAM, Params, did_you_mean
@@ -209,12 +210,23 @@ def _build_action(kind: ActionKind, p: Params) -> Action | None:
                 "type",
                 'slack or webhook (both POST {"text": ...})',
             )
-        url = p.string(
-            p.first("url", "webhook") or "url",
-            required=True,
-            hint="the webhook URL, e.g. ${SLACK_WEBHOOK_URL}",
-        )
-        return AlertAction(url, p.string("channel")) if url else None
+        key = p.first("url", "webhook") or "url"
+        url = p.string(key, required=True, hint="the webhook URL, e.g. ${SLACK_WEBHOOK_URL}")
+        problem = url_problem(url) if url else ""
+        if problem:
+            p.error("L050", f"alert {key} {problem}", key, "e.g. https://hooks.slack.com/...")
+        if url and url_userinfo(url):
+            at = p.where(key)
+            p.diags.append(
+                Diagnostic(
+                    "L051",
+                    f"alert {key} has credentials inside the URL",
+                    Severity.WARNING,
+                    at,
+                    "write the whole URL as ${VAR}: it is printed and logged",
+                )
+            )
+        return AlertAction(url, p.string("channel")) if url and not problem else None
     if kind is ActionKind.DLQ:
         topic, model = p.string("topic"), p.string("model")
         if (topic is None) == (model is None):
