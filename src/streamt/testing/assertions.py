@@ -97,10 +97,12 @@ class AcceptedTypes:
 
 @dataclass(frozen=True)
 class CustomSql:
-    """`where` selects violating rows (a Flink SQL predicate over the target's columns)."""
+    """`where` selects violating rows (a Flink SQL predicate over the target's columns); with
+    `negate`, it is the user's `check` and a row violates it when it does not hold."""
 
     name: str
     where: str
+    negate: bool = False
 
 
 @dataclass(frozen=True)

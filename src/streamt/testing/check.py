@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-import sqlglot
-from sqlglot import exp
-
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, ForeignKey, UniqueKey
 from streamt.testing.params import did_you_mean
+from streamt.testing.predicate import predicate_columns
 from streamt.testing.spec import DlqAction, TestSpec, parse_test
 
 WRONG_TYPE = "T006"
@@ -170,7 +168,7 @@ def _assertion_problems(
     problems: list[Problem] = []
     used = list(a.columns())
     if isinstance(a.spec, CustomSql):
-        parsed = custom_sql_columns(a.spec.where)
+        parsed = predicate_columns(a.spec)
         if isinstance(parsed, str):
             problems.append(
                 (
@@ -223,21 +221,3 @@ def _assertion_problems(
             )
         )
     return problems
-
-
-def custom_sql_columns(predicate: str) -> list[str] | str:
-    """Column names a custom_sql predicate reads, or the parse error text."""
-    from streamt.sql.dialect import parse
-
-    try:
-        tree = parse(f"SELECT 1 FROM t WHERE {predicate}")
-    except sqlglot.errors.SqlglotError as exc:
-        return str(exc).splitlines()[0]
-    where = tree.args.get("where")
-    if (
-        where is None
-        or tree.args.get("limit") is not None
-        or len(list(tree.find_all(exp.Select))) != 1
-    ):
-        return "not a single boolean expression"
-    return sorted({c.name for c in where.find_all(exp.Column)})

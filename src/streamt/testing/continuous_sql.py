@@ -24,7 +24,7 @@
   `streamt-reason` Kafka headers.
 
 Identifiers and literals are always quoted by `streamt.sql.dialect`; custom_sql predicates are
-parsed and regenerated, never pasted. Pure: returns text.
+parsed alone as expressions and regenerated from the tree (`streamt.testing.predicate`). Pure: returns text.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from streamt.sql.dialect import parse
 from streamt.sql.generate import render
 from streamt.testing.assertions import (
     AcceptedTypes,
@@ -59,6 +58,7 @@ from streamt.testing.continuous_windows import (
     unique_key_select,
 )
 from streamt.testing.durations import format_ms
+from streamt.testing.predicate import violation_tree
 from streamt.testing.sqltext import (
     KAFKA_TS,
     PROC,
@@ -281,9 +281,8 @@ def row_condition(a: Assertion, target: TargetTable) -> tuple[str, str]:
             f"{spec.column} lags processing time by more than {format_ms(spec.max_lag_ms)}",
         )
     if isinstance(spec, CustomSql):
-        tree = parse(f"SELECT 1 FROM t WHERE {spec.where}")
-        where = tree.args["where"].this
-        return f"({render(where)})", f"matches {spec.where}"
+        verb = "fails" if spec.negate else "matches"
+        return f"({render(violation_tree(spec))})", f"{verb} {spec.where}"
     raise AssertionError(spec)  # pragma: no cover
 
 

@@ -156,14 +156,16 @@ def _max_lag(a: Assertion, spec: MaxLag, records: Sequence[Record]) -> Outcome:
 
 
 def _custom_sql(a: Assertion, spec: CustomSql, records: Sequence[Record]) -> Outcome:
+    from streamt.testing.predicate import violation_tree
     from streamt.testing.pysql import matching_rows
 
     rows = [r.value for r in records]
     try:
-        hits = matching_rows(spec.where, rows)
+        hits = matching_rows(violation_tree(spec), rows)
     except ValueError as exc:
         return Outcome(a.label, False, f"cannot evaluate in Python: {exc}", len(rows))
-    return _verdict(a, len(rows), [(rows[i], f"matches `{spec.where}`") for i in hits])
+    verb = "fails" if spec.negate else "matches"
+    return _verdict(a, len(rows), [(rows[i], f"{verb} `{spec.where}`") for i in hits])
 
 
 def _unique(a: Assertion, spec: UniqueKey, records: Sequence[Record]) -> Outcome:

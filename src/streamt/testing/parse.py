@@ -194,8 +194,9 @@ def _custom_sql(p: Params) -> AssertionSpec | None:
         )
         return None
     name = p.string("name") or "custom_sql"
-    predicate = where if where is not None else f"NOT ({check})"
-    return CustomSql(name, predicate)
+    if where is not None:
+        return CustomSql(name, where)
+    return CustomSql(name, check or "", negate=True)  # negated as a tree, never as text
 
 
 def _unique_key(p: Params) -> AssertionSpec | None:

@@ -1,6 +1,6 @@
 """Evaluate a custom_sql predicate over Python rows with sqlglot's executor.
 
-The predicate is parsed with streamt's Flink dialect (never pattern-matched) and run by
+The predicate comes as a tree (`streamt.testing.predicate`), is placed in a SELECT built as a tree and run by
 `sqlglot.executor`; functions the executor does not know raise `ValueError` with their name.
 """
 
@@ -13,17 +13,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.executor import execute
 
-from streamt.sql.dialect import parse
-
 _INDEX = "__streamt_row"
 
 
-def matching_rows(predicate: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+def matching_rows(predicate: exp.Expr, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Indexes of the rows for which `predicate` is true (rows it cannot judge are not counted)."""
-    try:
-        tree = parse(f"SELECT `{_INDEX}` FROM t WHERE {predicate}")
-    except sqlglot.errors.SqlglotError as exc:
-        raise ValueError(str(exc).splitlines()[0]) from None
+    index = exp.column(exp.to_identifier(_INDEX, quoted=True))
+    tree = exp.select(index).from_("t").where(predicate.copy())
     columns = sorted({c.name for c in tree.find_all(exp.Column)} | {_INDEX})
     table = [{c: (i if c == _INDEX else row.get(c)) for c in columns} for i, row in enumerate(rows)]
     if not table:

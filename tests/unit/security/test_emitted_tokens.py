@@ -218,3 +218,130 @@ def test_every_emitted_statement_reads_only_the_analysed_inputs(project: Path) -
         assert result.ok and result.desired.jobs, [d.render() for d in result.diagnostics]
     for job in result.desired.jobs:
         _check_job(result, job)
+
+
+# ---- continuous tests: custom_sql predicates are trees; jobs read only their tables ---------
+
+
+PREDICATES = {
+    "check closing its parentheses": ("check", "amount > 0) OR (TRUE"),
+    "where with a trailing clause": ("where", "amount > 0 GROUP BY order_id"),
+    "where reading another table": ("where", "(SELECT COUNT(*) FROM secrets) > 0"),
+    "where with IN subquery": ("where", "order_id IN (SELECT pw FROM secrets)"),
+    "second statement": ("where", "amount > 0; DROP TABLE secrets"),
+    "raw unit token": (
+        "where",
+        "TIMESTAMPDIFF(`SECOND, ts, ts) > 0 OR (SELECT 1) = 1 --`, ts, ts) > 0",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PREDICATES))
+def test_hostile_custom_sql_predicate_is_refused(tmp_path: Path, name: str) -> None:
+    from streamt.context import Context
+
+    key, predicate = PREDICATES[name]
+    text = HEAD + '      SELECT order_id, amount, ts FROM {{ source("orders") }}\n'
+    text += (
+        "tests:\n  - name: t\n    model: out\n    type: continuous\n"
+        f"    assertions:\n      - custom_sql: {{name: c, {key}: {predicate!r}}}\n"
+    )
+    (tmp_path / "stream_project.yml").write_text(text, encoding="utf-8")
+    found = [
+        d
+        for d in Context(tmp_path).validate(use_cache=False).diagnostics
+        if d.is_error and "custom_sql:c" in d.message
+    ]
+    assert len(found) == 1 and "cannot parse the predicate" in found[0].message, found
+    assert found[0].location.line >= 23
+
+
+def test_check_is_negated_as_a_tree() -> None:
+    from streamt.testing.assertions import CustomSql
+    from streamt.testing.predicate import violation_tree
+    from streamt.sql.generate import render
+
+    tree = violation_tree(CustomSql("c", "a > 0 OR b > 0", negate=True))
+    assert isinstance(tree, exp.Not) and render(tree) == "NOT (`a` > 0 OR `b` > 0)"
+
+
+def _continuous_jobs(project: Path) -> list[tuple[object, object]]:
+    from streamt.load import load_project
+    from streamt.load.model import TestType
+    from streamt.testing.continuous_sql import JobSettings, continuous_job
+    from streamt.testing.env import targets_from_compile
+    from streamt.testing.spec import parse_test
+
+    result, _ = compile_dir(project)
+    loaded = load_project(project)
+    assert loaded.project is not None
+    tables = targets_from_compile(result)
+    jobs = []
+    for test in loaded.project.tests:
+        if test.type is not TestType.CONTINUOUS:
+            continue
+        spec, diags = parse_test(test)
+        if any(d.is_error for d in diags) or spec.target not in tables:
+            continue
+        settings = JobSettings(
+            loaded.project.name, "localhost:9092", 1_700_000_000_000, dlq_topic="dlq.t"
+        )
+        jobs.append(
+            (
+                continuous_job(spec.name, spec.assertions, tables[spec.target], tables, settings),
+                tables,
+            )
+        )
+    return jobs
+
+
+def _projects_with_continuous_tests() -> list[Path]:
+    return [p for p in _projects() if _continuous_jobs(p)]
+
+
+@pytest.mark.parametrize(
+    "project", _projects_with_continuous_tests(), ids=lambda p: str(p.relative_to(REPO))
+)
+def test_continuous_test_jobs_read_only_their_declared_tables(project: Path) -> None:
+    from streamt.testing.continuous_sql import VIOLATIONS_TOPIC
+
+    for job, tables in _continuous_jobs(project):
+        allowed_topics = {t.topic for t in tables.values()} | {VIOLATIONS_TOPIC, "dlq.t"}
+        declared: dict[str, str | None] = {}
+        for statement in job.statements:
+            body = statement
+            parts = [body]
+            if body.startswith("EXECUTE STATEMENT SET BEGIN"):  # split at `;` tokens
+                inner = body.removeprefix("EXECUTE STATEMENT SET BEGIN").removesuffix("END")
+                cuts = [
+                    t.start for t in DIALECT.tokenize(inner) if t.token_type == TokenType.SEMICOLON
+                ]
+                bounds = zip([-1, *cuts], [*cuts, len(inner)], strict=True)
+                parts = [inner[a + 1 : b].strip() for a, b in bounds if inner[a + 1 : b].strip()]
+            for part in parts:
+                part = part.rstrip().rstrip(";")
+                toks = _tokens(part)
+                assert TokenType.SEMICOLON not in {k for k, _ in toks}, part
+                kinds = [k for k, _ in toks[:3] if k != TokenType.TEMPORARY]
+                if kinds[:2] == [TokenType.CREATE, TokenType.TABLE]:
+                    name = next(t for k, t in toks[1:4] if k == TokenType.IDENTIFIER)
+                    topic = None
+                    for i, (kind, text) in enumerate(toks[:-2]):
+                        if (
+                            kind == TokenType.STRING
+                            and text == "topic"
+                            and toks[i + 1][0] == TokenType.EQ
+                        ):
+                            topic = toks[i + 2][1]
+                    assert topic is None or topic in allowed_topics, (part, topic)
+                    declared[name] = topic
+                    continue
+                tree = parse(part)
+                query = tree.expression if isinstance(tree, (exp.Insert, exp.Create)) else tree
+                if isinstance(tree, exp.Create):
+                    declared[tree.this.name] = None  # a view
+                    query = tree.expression
+                read = _read_tables(query)
+                assert read <= set(declared), (part, read, set(declared))
+                if isinstance(tree, exp.Insert):
+                    assert declared[tree.this.name] in {VIOLATIONS_TOPIC, "dlq.t"}
