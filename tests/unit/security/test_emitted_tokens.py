@@ -17,8 +17,22 @@ from sqlglot.tokenizer_core import TokenType
 
 from streamt.compile import CompileResult
 from streamt.compile.specs import FlinkJobSpec
+from streamt.context import Context
+from streamt.load import load_project
+from streamt.load.model import TestType as NodeTestType
 from streamt.sql.dialect import DIALECT, TABLE_ARG, generate, parse
-from streamt.sql.generate import rewrite
+from streamt.sql.generate import render, rewrite
+from streamt.testing.assertions import CustomSql
+from streamt.testing.continuous_sql import (
+    VIOLATIONS_TOPIC,
+    ContinuousJob,
+    JobSettings,
+    TargetTable,
+    continuous_job,
+)
+from streamt.testing.env import targets_from_compile
+from streamt.testing.predicate import violation_tree
+from streamt.testing.spec import parse_test
 from tests.unit.compile.helpers import EXAMPLES, REPO, compile_dir
 
 HEAD = """\
@@ -238,8 +252,6 @@ PREDICATES = {
 
 @pytest.mark.parametrize("name", sorted(PREDICATES))
 def test_hostile_custom_sql_predicate_is_refused(tmp_path: Path, name: str) -> None:
-    from streamt.context import Context
-
     key, predicate = PREDICATES[name]
     text = HEAD + '      SELECT order_id, amount, ts FROM {{ source("orders") }}\n'
     text += (
@@ -257,28 +269,18 @@ def test_hostile_custom_sql_predicate_is_refused(tmp_path: Path, name: str) -> N
 
 
 def test_check_is_negated_as_a_tree() -> None:
-    from streamt.testing.assertions import CustomSql
-    from streamt.testing.predicate import violation_tree
-    from streamt.sql.generate import render
-
     tree = violation_tree(CustomSql("c", "a > 0 OR b > 0", negate=True))
     assert isinstance(tree, exp.Not) and render(tree) == "NOT (`a` > 0 OR `b` > 0)"
 
 
-def _continuous_jobs(project: Path) -> list[tuple[object, object]]:
-    from streamt.load import load_project
-    from streamt.load.model import TestType
-    from streamt.testing.continuous_sql import JobSettings, continuous_job
-    from streamt.testing.env import targets_from_compile
-    from streamt.testing.spec import parse_test
-
+def _continuous_jobs(project: Path) -> list[tuple[ContinuousJob, dict[str, TargetTable]]]:
     result, _ = compile_dir(project)
     loaded = load_project(project)
     assert loaded.project is not None
     tables = targets_from_compile(result)
     jobs = []
     for test in loaded.project.tests:
-        if test.type is not TestType.CONTINUOUS:
+        if test.type is not NodeTestType.CONTINUOUS:
             continue
         spec, diags = parse_test(test)
         if any(d.is_error for d in diags) or spec.target not in tables:
@@ -303,8 +305,6 @@ def _projects_with_continuous_tests() -> list[Path]:
     "project", _projects_with_continuous_tests(), ids=lambda p: str(p.relative_to(REPO))
 )
 def test_continuous_test_jobs_read_only_their_declared_tables(project: Path) -> None:
-    from streamt.testing.continuous_sql import VIOLATIONS_TOPIC
-
     for job, tables in _continuous_jobs(project):
         allowed_topics = {t.topic for t in tables.values()} | {VIOLATIONS_TOPIC, "dlq.t"}
         declared: dict[str, str | None] = {}
