@@ -18,7 +18,6 @@ the key). Reserved resources (`_streamt_state`, `__consumer_offsets`, ...) are r
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Iterator
 
 from streamt.diagnostics import Diagnostic, Location
@@ -88,6 +87,8 @@ def _describe(ch: str) -> str:
     if not ch.isprintable():
         return f"a control character (U+{ord(ch):04X})"
     if not ch.isascii():
+        import unicodedata  # only for this message
+
         label = unicodedata.name(ch, "").lower() or "unnamed"
         return f"a non-ASCII character {ch!r} (U+{ord(ch):04X} {label})"
     return f"the character {ch!r}"

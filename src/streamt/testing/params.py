@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
+from math import isfinite
 from typing import Any, TypeVar
 
 from streamt.diagnostics import Diagnostic, Location
@@ -95,7 +96,8 @@ class Params:
         value = self._get(key, required, hint)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not isfinite(value):
+            # .inf / .nan would reach the generated SQL as the words inf / nan
             self.error(BAD_VALUE, f"{self.what}: '{key}' must be a number, got {value!r}", key)
             return None
         if (low is not None and value < low) or (high is not None and value > high):

@@ -8,6 +8,7 @@ wrong; nothing raises. Whether a kind suits the test's type is `streamt.testing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from math import isfinite
 from typing import Any
 
 from streamt.diagnostics import Diagnostic, Location
@@ -135,6 +136,9 @@ def _accepted_values(p: Params) -> AssertionSpec | None:
         return None
     if not all(v is None or isinstance(v, (str, int, float, bool)) for v in values):
         p.error(BAD_VALUE, "accepted_values: 'values' must hold scalars only", "values")
+        return None
+    if any(isinstance(v, float) and not isfinite(v) for v in values):  # .inf / .nan
+        p.error(BAD_VALUE, "accepted_values: numbers must be finite", "values")
         return None
     scalars: tuple[Scalar, ...] = tuple(values)
     return AcceptedValues(column, scalars) if column else None

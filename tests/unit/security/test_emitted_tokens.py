@@ -345,3 +345,21 @@ def test_continuous_test_jobs_read_only_their_declared_tables(project: Path) -> 
                 assert read <= set(declared), (part, read, set(declared))
                 if isinstance(tree, exp.Insert):
                     assert declared[tree.this.name] in {VIOLATIONS_TOPIC, "dlq.t"}
+
+
+@pytest.mark.parametrize(
+    "assertion",
+    [
+        "range: {column: amount, min: .inf}",
+        "range: {column: amount, max: .nan}",
+        "accepted_values: {column: amount, values: [1, .inf]}",
+    ],
+)
+def test_non_finite_numbers_never_reach_test_sql(tmp_path: Path, assertion: str) -> None:
+    # repr(float('inf')) is the bare word inf: it would be written into the job as a column name
+    text = HEAD + '      SELECT order_id, amount, ts FROM {{ source("orders") }}\n'
+    text += f"tests:\n  - name: t\n    model: out\n    type: continuous\n    assertions:\n      - {assertion}\n"
+    (tmp_path / "stream_project.yml").write_text(text, encoding="utf-8")
+    errors = [d for d in Context(tmp_path).validate(use_cache=False).diagnostics if d.is_error]
+    assert errors and all(d.location.line >= 23 for d in errors), [d.render() for d in errors]
+    assert any("number" in d.message for d in errors)
