@@ -19,6 +19,7 @@ from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, SchemaRegistry
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.config.env import resolve
 from streamt.load.model import Project
+from streamt.sql.types import TypeSyntaxError, parse_type
 from streamt.testing.continuous_sql import TargetTable
 
 Poster = Callable[[str, Mapping[str, Any]], int]  # (url, json body) -> HTTP status
@@ -106,10 +107,23 @@ def targets_from_project(project: Project) -> dict[str, TargetTable]:
     out: dict[str, TargetTable] = {}
     for source in project.sources:
         out[source.name] = TargetTable(
-            source.name, source.topic, tuple((c.name, c.type) for c in source.columns)
+            source.name, source.topic, tuple((c.name, _flink_type(c.type)) for c in source.columns)
         )
     for model in project.models:
         out[model.name] = TargetTable(
-            model.name, model.topic_name, tuple((c.name, c.type) for c in model.columns)
+            model.name,
+            model.topic_name,
+            tuple((c.name, _flink_type(c.type)) for c in model.columns),
         )
     return out
+
+
+def _flink_type(text: str | None) -> str | None:
+    """A declared type re-spelled from its parsed form (it is written into test SQL), or None
+    (read as text) when it is not a Flink type: YAML text never reaches the SQL verbatim."""
+    if not text:
+        return None
+    try:
+        return parse_type(text).sql(with_nullability=False)
+    except TypeSyntaxError:
+        return None

@@ -375,3 +375,17 @@ def test_non_finite_numbers_never_reach_test_sql(tmp_path: Path, assertion: str)
     errors = [d for d in Context(tmp_path).validate(use_cache=False).diagnostics if d.is_error]
     assert errors and all(d.location.line >= 23 for d in errors), [d.render() for d in errors]
     assert any("number" in d.message for d in errors)
+
+
+def test_declared_types_reach_test_sql_only_as_parsed_flink_types(tmp_path: Path) -> None:
+    from streamt.testing.env import targets_from_project
+
+    hostile = "STRING) WITH ('topic'='secrets.v1') --"
+    text = HEAD.replace("{name: amount, type: DOUBLE}", f"{{name: amount, type: {hostile!r}}}")
+    text = text.replace("{name: ts, type: TIMESTAMP(3)}", "{name: ts, type: 'timestamp(3)'}")
+    text += '      SELECT order_id, amount, ts FROM {{ source("orders") }}\n'
+    (tmp_path / "stream_project.yml").write_text(text, encoding="utf-8")
+    loaded = load_project(tmp_path)
+    assert loaded.project is not None
+    columns = dict(targets_from_project(loaded.project)["orders"].columns)
+    assert columns == {"order_id": "STRING", "amount": None, "ts": "TIMESTAMP(3)"}
