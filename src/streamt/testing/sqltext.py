@@ -1,11 +1,13 @@
 """Small SQL text builders shared by the continuous-test generators.
 
-Every identifier goes through `q` and every literal through `s` (the Flink dialect's quoting);
+Every identifier goes through `q`, every string literal through `s` (the Flink dialect's
+quoting) and every number through `lit` / `interval` (finite floats, integers);
 intervals, windows and JSON rows are built here so both generator modules write them alike.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from streamt.sql.dialect import quote_identifier, quote_string
@@ -58,6 +60,9 @@ def rc(column: str) -> str:
 
 
 def lit(value: float) -> str:
+    """A DOUBLE literal; only finite numbers (repr of inf / nan would be a bare word)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
     return f"CAST({value!r} AS DOUBLE)"
 
 
