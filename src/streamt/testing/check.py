@@ -9,7 +9,7 @@ T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 cu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from streamt.diagnostics import Diagnostic, Location, Severity
@@ -18,6 +18,8 @@ from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, Fore
 from streamt.testing.params import did_you_mean
 from streamt.testing.predicate import predicate_columns
 from streamt.testing.spec import DlqAction, TestSpec, parse_test
+from streamt.validate.names import topic_problem
+from streamt.validate.reserved import reserved_reason
 
 WRONG_TYPE = "T006"
 UNKNOWN_COLUMN = "T007"
@@ -141,6 +143,8 @@ def _check_spec(
                 "row-level: not_null, accepted_values, range, accepted_types, custom_sql, max_lag",
             )
         for x in spec.actions:
+            if isinstance(x, DlqAction) and x.topic is not None:
+                _dlq_topic_problems(x.topic, test.where("on_failure"), add)
             if (
                 isinstance(x, DlqAction)
                 and x.model is not None
@@ -153,6 +157,19 @@ def _check_spec(
                     did_you_mean(x.model, [m.name for m in project.models]),
                 )
     return out
+
+
+def _dlq_topic_problems(topic: str, where: Location, add: Callable[..., None]) -> None:
+    """The DLQ topic is created and written by the test job: Kafka's name rule and the
+    reserved topics apply to it as to a model's output (V002, V140)."""
+    problem = topic_problem(topic)
+    if problem:
+        add("V002", f"dlq topic '{topic}' {problem}", where, "Kafka topic names use [a-zA-Z0-9._-]")
+    reason = reserved_reason(topic)
+    if reason:
+        add(
+            "V140", f"dlq topic '{topic}' is {reason}", where, "write the DLQ to a topic of its own"
+        )
 
 
 Problem = tuple[str, str, str]

@@ -120,3 +120,20 @@ def test_reserved_table_covers_the_names_the_systems_use(tmp_path: Path) -> None
     assert len(internal) == 3
     for topic in internal:
         assert reserved_reason(topic), topic
+
+
+@pytest.mark.parametrize(
+    ("topic", "code"), [("_streamt_state", "V140"), ("__consumer_offsets", "V140"), ("a/b", "V002")]
+)
+def test_dlq_topic_of_a_test_follows_the_same_rules(tmp_path: Path, topic: str, code: str) -> None:
+    test = (
+        "tests:\n  - name: t\n    model: m\n    type: continuous\n"
+        "    assertions: [{not_null: {columns: [id]}}]\n"
+        f"    on_failure:\n      actions:\n        - dlq: {{topic: '{topic}'}}\n"
+    )
+    (tmp_path / "stream_project.yml").write_text(
+        HEAD + "  - name: m\n    sql: SELECT id FROM {{ source('s') }}\n" + test, encoding="utf-8"
+    )
+    found = [d for d in Context(tmp_path).validate(use_cache=False).diagnostics if d.code == code]
+    assert len(found) == 1 and found[0].is_error and found[0].location.line == 14, found
+    assert f"dlq topic '{topic}'" in found[0].message
