@@ -68,9 +68,18 @@ def test_put_with_a_bad_config_raises_with_the_connect_message():
     assert err.value.status == 400 and err.value.system == "kafka-connect"
 
 
+def test_delete_sends_one_delete_request():
+    script = Script().add("DELETE", "/connectors/s", text("", 204))
+    c = connect(script)
+    c.delete_connector("s")
+    assert [(r.method, r.url.path) for r in script.seen] == [("DELETE", "/connectors/s")]
+    assert script.steps == [] and c.calls == 1
+
+
 def test_delete_missing_connector_is_fine():
     script = Script().add("DELETE", "/connectors/s", text("", 404))
     connect(script).delete_connector("s")
+    assert [(r.method, r.url.path) for r in script.seen] == [("DELETE", "/connectors/s")]
 
 
 def test_pause_resume_restart():
