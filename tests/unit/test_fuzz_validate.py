@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,11 +133,23 @@ def project_dir(files: dict[str, bytes]) -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+SECONDS_PER_PROJECT = 30  # generous for a loaded 2-core machine; a hang never ends
+
+
 def validate(files: dict[str, bytes]) -> ValidationReport:
+    """Validates `files` and asserts the properties every input must keep: only diagnostics
+    escape, each with a room code, a message and no internal error, in bounded time, and a
+    project that does not validate says why with at least one error."""
+    started = time.monotonic()
     with project_dir(files) as root:
         report = Context(root, environ={}).validate(strict=True)
-    assert all(isinstance(d, Diagnostic) for d in report.diagnostics)
-    assert all(d.code and d.message for d in report.diagnostics)
+    assert time.monotonic() - started < SECONDS_PER_PROJECT
+    for d in report.diagnostics:
+        assert isinstance(d, Diagnostic)
+        assert re.fullmatch(r"[A-Z]\d{3}", d.code), d.code
+        assert d.message and "internal error" not in d.message.lower(), d.render()
+        assert "Traceback" not in d.render()
+    assert report.ok or any(d.severity.value == "error" for d in report.diagnostics)
     return report
 
 
@@ -210,4 +224,13 @@ def test_five_megabyte_sql_string() -> None:
 
 
 def test_deeply_nested_yaml() -> None:
-    validate({"stream_project.yml": b"project: {name: p}\nmodels: " + b"[" * 5000 + b"]" * 5000})
+    report = validate(
+        {"stream_project.yml": b"project: {name: p}\nmodels: " + b"[" * 5000 + b"]" * 5000}
+    )
+    assert [d.code for d in report.diagnostics] == ["L002"]
+
+
+def test_the_valid_project_validates() -> None:
+    """The seed the mutation fuzzer edits is itself valid (else every edit tests the same error)."""
+    report = validate({"stream_project.yml": VALID})
+    assert report.ok, [d.render() for d in report.diagnostics]

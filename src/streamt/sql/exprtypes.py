@@ -232,6 +232,8 @@ class ExprTyper:
         nullable = left.nullable or right.nullable
         if left.is_integer and right.is_integer:
             return _promote(left, right).with_nullable(nullable)
+        if "DECIMAL" in (left.name, right.name) and _exact(left) and _exact(right):
+            return _decimal_arithmetic(node, left, right).with_nullable(nullable)
         return DOUBLE.with_nullable(nullable)
 
     def _field(self, node: exp.Dot) -> SqlType:
@@ -257,11 +259,14 @@ def _precision_scale(t: SqlType) -> tuple[int, int]:
 
 
 def _decimal_arithmetic(node: exp.Expr, left: SqlType, right: SqlType) -> SqlType:
-    """Flink's DECIMAL rules for + - * (LogicalTypeMerging), capped at precision 38."""
+    """Flink's DECIMAL rules for + - * / (LogicalTypeMerging), capped at precision 38."""
     p1, s1 = _precision_scale(left)
     p2, s2 = _precision_scale(right)
     if isinstance(node, exp.Mul):
         precision, scale = p1 + p2 + 1, s1 + s2
+    elif isinstance(node, exp.Div):
+        scale = max(6, s1 + p2 + 1)
+        precision = p1 - s1 + s2 + scale
     else:
         scale = max(s1, s2)
         precision = max(p1 - s1, p2 - s2) + scale + 1

@@ -55,9 +55,17 @@ def test_list_rejects_a_malformed_answer():
 
 
 def test_put_is_idempotent_config_put_with_encoded_name():
-    script = Script().add("PUT", "/connectors/my%20sink/config", ok({}, status=201))
-    connect(script).put_connector("my sink", {"connector.class": "X"})
-    assert script.body(0) == {"connector.class": "X"}
+    """The same PUT creates (201) and then updates (200): no create-or-update branching."""
+    script = (
+        Script()
+        .add("PUT", "/connectors/my%20sink/config", ok({}, status=201))
+        .add("PUT", "/connectors/my%20sink/config", ok({}, status=200))
+    )
+    c = connect(script)
+    c.put_connector("my sink", {"connector.class": "X"})
+    c.put_connector("my sink", {"connector.class": "X"})
+    assert script.body(0) == script.body(1) == {"connector.class": "X"}
+    assert script.steps == [] and c.calls == 2
 
 
 def test_put_with_a_bad_config_raises_with_the_connect_message():
@@ -68,9 +76,18 @@ def test_put_with_a_bad_config_raises_with_the_connect_message():
     assert err.value.status == 400 and err.value.system == "kafka-connect"
 
 
+def test_delete_sends_one_delete_request():
+    script = Script().add("DELETE", "/connectors/s", text("", 204))
+    c = connect(script)
+    c.delete_connector("s")
+    assert [(r.method, r.url.path) for r in script.seen] == [("DELETE", "/connectors/s")]
+    assert script.steps == [] and c.calls == 1
+
+
 def test_delete_missing_connector_is_fine():
     script = Script().add("DELETE", "/connectors/s", text("", 404))
     connect(script).delete_connector("s")
+    assert [(r.method, r.url.path) for r in script.seen] == [("DELETE", "/connectors/s")]
 
 
 def test_pause_resume_restart():

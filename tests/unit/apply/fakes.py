@@ -4,20 +4,25 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import unquote
 
+import httpx
+
+from streamt.adapters.gateway import ConduktorGatewayClient
+from streamt.adapters.http import NO_RETRY
 from streamt.adapters.protocols import (
     AdapterError,
-    AliasTopicState,
     CheckpointState,
     ConnectorState,
     GroupLag,
-    InterceptorState,
     JobState,
     SubjectState,
     TopicState,
 )
-from streamt.compile.specs import GatewayRuleSpec, TopicSpec
+from streamt.compile.specs import TopicSpec
 from streamt.state import MemoryLedgerStore, Systems
 
 
@@ -201,29 +206,69 @@ def fake_systems() -> Systems:
     )
 
 
-class FakeGateway:
-    """Interceptors by name, as the Gateway's admin API would hold them."""
+class GatewayServer:
+    """The Conduktor Gateway admin API v2 as documented (conduktor/ctl `gateway.yaml`, see
+    tests/fixtures/gateway_recordings): interceptor documents stored as PUT, listed as stored
+    with the scope filled in, deleted by name. It never asks streamt what a rule should look
+    like, so a client that sends one thing and expects another sees a difference."""
 
     def __init__(self) -> None:
-        self.interceptors: dict[str, InterceptorState] = {}
-        self.calls = 0
+        self.interceptors: dict[str, dict[str, Any]] = {}  # name -> stored document
 
-    def list_interceptors(self) -> Sequence[InterceptorState]:
-        self.calls += 1
-        return list(self.interceptors.values())
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/gateway/v2/interceptor" and request.method == "GET":
+            return httpx.Response(200, json=list(self.interceptors.values()))
+        if path == "/gateway/v2/interceptor" and request.method == "PUT":
+            return self._upsert(json.loads(request.content))
+        prefix = "/gateway/v2/interceptor/"
+        if path.startswith(prefix) and request.method == "DELETE":
+            gone = self.interceptors.pop(unquote(path[len(prefix) :]), None)
+            if gone is None:
+                return httpx.Response(404, json={"title": "The given interceptor does not exist"})
+            return httpx.Response(204)
+        if path == "/gateway/v2/alias-topic" and request.method == "GET":
+            return httpx.Response(200, json=[])
+        return httpx.Response(404, json={"title": f"no route {request.method} {path}"})
 
-    def put_virtual_topic(self, rule: GatewayRuleSpec) -> None:
-        from streamt.adapters.gateway import expected_interceptor
+    def _upsert(self, body: dict[str, Any]) -> httpx.Response:
+        metadata, spec = body.get("metadata"), body.get("spec")
+        problems = [
+            body.get("kind") != "Interceptor" and "kind must be Interceptor",
+            body.get("apiVersion") != "gateway/v2" and "apiVersion must be gateway/v2",
+            not (isinstance(metadata, dict) and isinstance(metadata.get("name"), str))
+            and "metadata.name is required",
+            not (isinstance(spec, dict) and isinstance(spec.get("pluginClass"), str))
+            and "spec.pluginClass is required",
+            isinstance(spec, dict)
+            and not isinstance(spec.get("priority"), int)
+            and "spec.priority must be an integer",
+            isinstance(spec, dict)
+            and not isinstance(spec.get("config"), dict)
+            and "spec.config must be an object",
+        ]
+        if any(problems):
+            return httpx.Response(400, json={"title": "; ".join(p for p in problems if p)})
+        assert isinstance(metadata, dict) and isinstance(spec, dict)
+        scope = {"vCluster": None, "group": None, "username": None, **metadata.get("scope", {})}
+        stored = {
+            "kind": "Interceptor",
+            "apiVersion": "gateway/v2",
+            "metadata": {"name": metadata["name"], "scope": scope},
+            "spec": dict(spec),
+        }
+        created = metadata["name"] not in self.interceptors
+        self.interceptors[metadata["name"]] = stored
+        result = "CREATED" if created else "UPDATED"
+        return httpx.Response(200, json={"resource": stored, "upsertResult": result})
 
-        self.calls += 1
-        self.interceptors[rule.name] = expected_interceptor(rule)
 
-    def delete_interceptor(self, name: str) -> None:
-        self.calls += 1
-        self.interceptors.pop(name, None)
+class FakeGateway(ConduktorGatewayClient):
+    """The real Gateway client talking to an in-memory `GatewayServer`."""
 
-    def list_alias_topics(self) -> Sequence[AliasTopicState]:
-        return []
-
-    def put_alias_topic(self, name: str, physical_name: str) -> None: ...
-    def delete_alias_topic(self, name: str) -> None: ...
+    def __init__(self) -> None:
+        self.server = GatewayServer()
+        transport = httpx.MockTransport(self.server)
+        super().__init__(
+            httpx.Client(transport=transport, base_url="http://gateway"), retry=NO_RETRY
+        )

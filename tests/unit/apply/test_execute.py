@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from streamt.apply.context import ApplyOptions, StepContext
@@ -228,6 +230,35 @@ def test_destructive_changes_need_allow_destructive_and_touch_only_owned():
     ]
     assert sorted(systems.kafka.topics) == ["not_ours", "orders"]
     assert _flink(systems).running() == []
+
+
+def test_topic_update_in_place_reaches_kafka_and_converges():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    changed = dataclasses.replace(
+        project(),
+        topics=(topic("orders"), topic("orders_clean", 6, {"retention.ms": "3600000"})),
+    )
+    plan, report = cycle(systems, changed, environ=ENVIRON)
+    assert report.ok, report.failed
+    assert [(c.action, c.name) for c in plan.pending] == [(Action.UPDATE, "orders_clean")]
+    assert isinstance(systems.kafka, FakeKafka)
+    state = systems.kafka.topics["orders_clean"]
+    assert (state.partitions, state.config.get("retention.ms")) == (6, "3600000")
+    assert len(_flink(systems).submitted) == 1  # a topic update restarts no job
+    again, _ = cycle(systems, changed, environ=ENVIRON)
+    assert not again.has_changes, [(c.address, c.reason) for c in again.pending]
+
+
+def test_variable_in_a_job_statement_is_checked_before_anything_runs():
+    systems = fake_systems()
+    spec = job("orders_clean", "SELECT id FROM orders WHERE region = '${REGION}'")
+    with pytest.raises(StreamtError) as err:
+        cycle(systems, dataclasses.replace(project(), jobs=(spec,)), environ=ENVIRON)
+    diag = err.value.diagnostics[0]
+    assert diag.code == "A004" and "REGION" in diag.message and "job" in diag.message
+    assert isinstance(systems.kafka, FakeKafka) and systems.kafka.topics == {}
+    assert _flink(systems).submitted == []
 
 
 def test_partition_decrease_is_refused_by_apply():

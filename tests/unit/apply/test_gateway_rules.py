@@ -3,8 +3,6 @@ cannot run here; the adapter is tested against recorded exchanges in tests/unit/
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from streamt.artifacts.plan_file import Action, ResourceKind
@@ -40,8 +38,12 @@ def test_virtual_topic_created_updated_in_place_and_converges():
         (ResourceKind.TOPIC, Action.CREATE),
         (ResourceKind.GATEWAY_RULE, Action.CREATE),
     ]
-    statement = json.loads(_gateway(systems).interceptors["orders_valid"].config_json)["statement"]
-    assert statement == 'SELECT * FROM "orders" WHERE amount > 0'
+    stored = _gateway(systems).server.interceptors["orders_valid"]
+    assert stored["spec"]["pluginClass"] == "io.conduktor.gateway.interceptor.VirtualSqlTopicPlugin"
+    assert stored["spec"]["config"] == {
+        "virtualTopic": "orders_valid",
+        "statement": 'SELECT * FROM "orders" WHERE amount > 0',
+    }
     assert not plan_for(systems, rules())[0].has_changes
     plan, report = cycle(systems, rules("amount > 10"))
     (change,) = plan.pending
@@ -49,19 +51,24 @@ def test_virtual_topic_created_updated_in_place_and_converges():
     assert [(a.key, a.before, a.after) for a in change.attributes] == [
         ("where", "amount > 0", "amount > 10")
     ]
-    assert report.ok and "amount > 10" in _gateway(systems).interceptors["orders_valid"].config_json
+    assert report.ok
+    stored = _gateway(systems).server.interceptors["orders_valid"]
+    assert stored["spec"]["config"]["statement"] == 'SELECT * FROM "orders" WHERE amount > 10'
+    assert not plan_for(systems, rules("amount > 10"))[0].has_changes
 
 
 def test_interceptor_edited_outside_streamt_is_restored():
     systems = fake_systems()
     cycle(systems, rules())
-    gateway = _gateway(systems)
-    edited = gateway.interceptors["orders_valid"]
-    gateway.interceptors["orders_valid"] = type(edited)(
-        edited.name, edited.plugin_class, edited.priority, "{}", None
-    )
+    stored = _gateway(systems).server.interceptors["orders_valid"]
+    stored["spec"]["config"]["statement"] = 'SELECT * FROM "orders"'  # someone widened it
     (change,) = plan_for(systems, rules())[0].pending
     assert change.action is Action.UPDATE and "edited outside streamt" in change.reason
+    _, report = cycle(systems, rules())
+    assert report.ok
+    assert stored is not _gateway(systems).server.interceptors["orders_valid"]
+    restored = _gateway(systems).server.interceptors["orders_valid"]["spec"]["config"]
+    assert restored["statement"] == 'SELECT * FROM "orders" WHERE amount > 0'
 
 
 def test_removed_virtual_topic_is_deleted_only_with_allow_destructive():
@@ -72,4 +79,4 @@ def test_removed_virtual_topic_is_deleted_only_with_allow_destructive():
         cycle(systems, without)
     assert err.value.diagnostics[0].code == "A003"
     _, report = cycle(systems, without, allow_destructive=True)
-    assert report.ok and _gateway(systems).interceptors == {}
+    assert report.ok and _gateway(systems).server.interceptors == {}

@@ -193,6 +193,20 @@ def test_path_selector_matches_folders(tmp_path: Path) -> None:
     assert select(graph, "path:models")[0] == {"model.p.a", "model.p.b"}
 
 
+def test_path_selector_is_a_folder_not_a_name_prefix(tmp_path: Path) -> None:
+    load_result = load(
+        tmp_path,
+        "project: {name: p}\n",
+        {"models/stag/a.sql": "SELECT 1", "models/staging/b.sql": "SELECT 2"},
+    )
+    assert load_result.project is not None
+    graph, _ = build_graph(load_result.project)
+    assert select(graph, "path:models/stag")[0] == {"model.p.a"}
+    assert select(graph, "path:models/stag/")[0] == {"model.p.a"}
+    assert select(graph, "path:models/stag/a.sql")[0] == {"model.p.a"}
+    assert select(graph, "path:models/sta")[0] == frozenset()
+
+
 def test_lineage_ascii(tmp_path: Path) -> None:
     graph = _graph(
         tmp_path,

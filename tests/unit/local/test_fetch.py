@@ -45,8 +45,11 @@ def test_a_complete_bundle_is_not_fetched_again(tmp_path, monkeypatch):
     bundle = Bundle("b-1", "b", Layout.FLAT, maven=(MavenDep("g", "a", "1"),))
     (fetch.bundle_dir(tmp_path, bundle)).mkdir(parents=True)
     (fetch.bundle_dir(tmp_path, bundle) / fetch.MARKER).write_text("{}")
-    monkeypatch.setattr(fetch, "fetch_bundle", lambda *a: (_ for _ in ()).throw(AssertionError))
+    fetched: list[object] = []
+    monkeypatch.setattr(fetch, "fetch_bundle", lambda *a: fetched.append(a))
     fetch.ensure_bundles(tmp_path, [bundle], lambda _m: None)
+    assert fetched == []
+    assert not (tmp_path / "local" / ".fetch.lock").exists()  # not even the lock was taken
 
 
 def test_maven_errors_are_shown_without_the_generic_advice():

@@ -100,6 +100,21 @@ def test_broker_defaults_and_unmanaged_keys_never_drift():
     assert not plan.has_changes
 
 
+def test_config_key_the_broker_does_not_report_is_planned():
+    spec = topic("orders", 3, {"retention.ms": "1000"})
+    plan = build_plan(
+        desired(topics=(spec,)),
+        live(topics=(topic_state("orders", 3, {}),)),
+        ledger(entry(ResourceKind.TOPIC, "orders", spec)),
+        OPTS,
+    )
+    change = _one(plan)
+    assert change.action is Action.UPDATE
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [
+        ("retention.ms", None, "1000")
+    ]
+
+
 def test_existing_matching_topic_not_in_ledger_is_adopted_not_owned():
     spec = topic("orders")
     plan = build_plan(
@@ -370,6 +385,31 @@ def test_connector_create_update_and_secret_masking():
             desired(connectors=(changed,)), live(connectors=(state,)), led, OPTS
         ).model_dump_json()
     )
+
+
+def test_literal_credential_is_masked_in_the_plan_text():
+    from streamt.plan.render import render_text
+
+    spec = connector("pg_sink", **{"connection.password": "hunter2", "batch.size": "100"})
+    plan = build_plan(desired(connectors=(spec,)), live(), ledger(), OPTS)
+    shown = {a.key: a.after for a in _one(plan).attributes}
+    assert shown["connection.password"] == "(sensitive)"
+    assert shown["batch.size"] == "100"
+    text = render_text(plan)
+    assert "hunter2" not in text and "(sensitive)" in text
+
+
+def test_display_masks_credential_keys_and_keeps_placeholders():
+    from streamt.plan.secrets import MASK, display, sensitive_keys
+
+    assert display("connection.password", "hunter2") == MASK
+    assert display("sasl.jaas.config", "x required;") == MASK
+    assert display("connection.password", "${PG_PASSWORD}") == "${PG_PASSWORD}"
+    assert display("batch.size", "100") == "100"
+    assert display("batch.size", "100", frozenset({"batch.size"})) == MASK
+    assert display("connection.password", None) is None
+    config = {"connection.password": "x", "url": "${URL}", "topics": "t"}
+    assert sensitive_keys(config) == {"connection.password", "url"}
 
 
 def test_connector_edited_outside_streamt_is_restored():

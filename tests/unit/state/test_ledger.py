@@ -66,8 +66,27 @@ def test_stale_lock_expires():
     clock = [1_000_000]
     crashed = ApplyLock(store, "p", "dev", ttl_s=60, clock=lambda: clock[0])
     crashed.acquire()
-    clock[0] += 61_000
-    ApplyLock(store, "p", "dev", ttl_s=60, clock=lambda: clock[0]).acquire()
+    clock[0] += 59_000
+    with pytest.raises(StreamtError):
+        ApplyLock(store, "p", "dev", ttl_s=60, clock=lambda: clock[0]).acquire()
+    clock[0] += 2_000
+    successor = ApplyLock(store, "p", "dev", ttl_s=60, clock=lambda: clock[0])
+    successor.acquire()
+    assert [c.owner for c in successor.claims()] == [successor.owner]
+
+
+def test_default_lock_outlives_a_long_apply_and_then_expires():
+    """A live apply keeps its lock for 15 minutes by default (an upgrade through a savepoint
+    can take minutes); a crashed one frees it after that."""
+    store = MemoryLedgerStore()
+    clock = [1_000_000]
+    first = ApplyLock(store, "p", "dev", clock=lambda: clock[0])
+    first.acquire()
+    clock[0] += 14 * 60 * 1000
+    with pytest.raises(StreamtError):
+        ApplyLock(store, "p", "dev", clock=lambda: clock[0]).acquire()
+    clock[0] += 2 * 60 * 1000
+    ApplyLock(store, "p", "dev", clock=lambda: clock[0]).acquire()
 
 
 def test_claim_of_a_dead_process_on_this_host_is_stale():
@@ -87,4 +106,6 @@ def test_claim_of_a_dead_process_on_this_host_is_stale():
         "expires_at_ms": 10**15,
     }
     store.write([("p/dev/_lock/killed", json.dumps(claim).encode())])
-    ApplyLock(store, "p", "dev").acquire()
+    successor = ApplyLock(store, "p", "dev")
+    successor.acquire()
+    assert [c.owner for c in successor.claims()] == [successor.owner]

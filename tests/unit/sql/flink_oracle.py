@@ -1,0 +1,112 @@
+"""Hand-written expectations for the SQL analysis, checked once against Apache Flink 2.2.
+
+These tables are written by hand, not produced by streamt; `scripts/verify_flink_oracles.py` asks
+the real planner (the local SQL Gateway, Flink 2.2) whether each entry holds:
+- changelog: `EXPLAIN CHANGELOG_MODE` of the query; `[I]` is append-only, anything else updating;
+- upsert key K: an INSERT into a sink with `PRIMARY KEY (K)` plans without a SinkUpsertMaterializer
+  (some upsert key of the query lies inside K) and an INSERT into a sink keyed by K minus any one
+  column plans with one (no smaller key does); `None` means Flink derives no key (the sink keyed
+  by every non-time column still needs the materializer) or the query is append-only;
+- column types: `DESCRIBE` of a view over the query (`*ROWTIME*` marks an event-time attribute).
+Last verified on 2026-12-01 against the shared stack's SQL Gateway (Flink 2.2.0): every entry
+held. Re-run the script after changing an entry; never copy streamt's own output into it.
+"""
+
+from __future__ import annotations
+
+# The inputs, as Flink DDL (for the verification) and as streamt schemas (tests build them from
+# the same column lists). `customers_cdc` is a changelog keyed by `cid` (upsert-kafka in Flink).
+ORDERS_COLUMNS = (
+    ("id", "STRING"),
+    ("cid", "STRING"),
+    ("amount", "DOUBLE"),
+    ("qty", "INT"),
+    ("price", "DECIMAL(10, 2)"),
+    ("ts", "TIMESTAMP(3)"),
+)
+ORDERS_WATERMARK_MS = 5000
+CUSTOMERS_COLUMNS = (("cid", "STRING"), ("name", "STRING"), ("uts", "TIMESTAMP(3)"))
+
+# (query, updating, upsert key)
+CHANGELOG_AND_KEYS: tuple[tuple[str, bool, tuple[str, ...] | None], ...] = (
+    ("SELECT id, cid, amount FROM orders WHERE amount > 10", False, None),
+    ("SELECT o.id, c.name FROM orders o JOIN customers c ON o.cid = c.cid", False, None),
+    ("SELECT o.id, c.name FROM orders o LEFT JOIN customers c ON o.cid = c.cid", True, None),
+    ("SELECT o.id, c.name FROM orders o RIGHT JOIN customers c ON o.cid = c.cid", True, None),
+    ("SELECT o.id, c.name FROM orders o FULL JOIN customers c ON o.cid = c.cid", True, None),
+    ("SELECT cid, SUM(amount) AS s FROM orders GROUP BY cid", True, ("cid",)),
+    ("SELECT cid, qty, COUNT(*) AS n FROM orders GROUP BY cid, qty", True, ("cid", "qty")),
+    ("SELECT SUM(amount) AS s FROM orders GROUP BY cid", True, None),
+    ("SELECT DISTINCT cid FROM orders", True, ("cid",)),
+    # deduplication keeping the first row over an append-only input: append-only
+    (
+        "SELECT id, amount, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts ASC) "
+        "AS rn FROM orders) WHERE rn = 1",
+        False,
+        None,
+    ),
+    # ... keeping the last row: updating, keyed by the partition
+    (
+        "SELECT id, amount FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts DESC) "
+        "AS rn FROM orders) WHERE rn = 1",
+        True,
+        ("id",),
+    ),
+    # ... keeping the first row of a changelog input: updating (a rank over updates)
+    (
+        "SELECT cid, name FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY uts ASC) "
+        "AS rn FROM customers_cdc) WHERE rn = 1",
+        True,
+        ("cid",),
+    ),
+    # Top-N: N rows per partition, so the rank number is part of the key
+    (
+        "SELECT cid, id, rn FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY amount "
+        "DESC) AS rn FROM orders) WHERE rn <= 3",
+        True,
+        ("cid", "rn"),
+    ),
+    ("SELECT cid, UPPER(name) AS name FROM customers_cdc", True, ("cid",)),
+    ("SELECT name FROM customers_cdc", True, None),
+    (
+        "SELECT window_start, window_end, cid, SUM(amount) AS s FROM TABLE(TUMBLE(TABLE orders, "
+        "DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, cid",
+        False,
+        None,
+    ),
+    (
+        "SELECT o.id, c.name, o.ts FROM orders AS o JOIN customers_cdc FOR SYSTEM_TIME AS OF o.ts "
+        "AS c ON o.cid = c.cid",
+        False,
+        None,
+    ),
+    ("SELECT id FROM orders UNION ALL SELECT cid FROM customers", False, None),
+)
+
+# (select-list expression over `orders`, Flink's type as DESCRIBE prints it; `*ROWTIME*` marks
+# an event-time attribute)
+COLUMN_TYPES: tuple[tuple[str, str], ...] = (
+    ("COUNT(*)", "BIGINT NOT NULL"),
+    ("SUM(amount)", "DOUBLE"),
+    ("SUM(qty)", "INT"),
+    ("SUM(price)", "DECIMAL(38, 2)"),
+    ("AVG(price)", "DECIMAL(38, 6)"),
+    ("AVG(qty)", "INT"),
+    ("AVG(amount)", "DOUBLE"),
+    ("MIN(price)", "DECIMAL(10, 2)"),
+    ("price * 2", "DECIMAL(21, 2)"),
+    ("price * price", "DECIMAL(21, 4)"),
+    ("price + price", "DECIMAL(11, 2)"),
+    ("price / 3", "DECIMAL(21, 13)"),
+    ("price / price", "DECIMAL(23, 13)"),
+    ("price / CAST(qty AS DECIMAL(30, 10))", "DECIMAL(38, 20)"),
+    ("qty * 2", "INT"),
+    ("qty / 2", "INT"),
+    ("amount / 2", "DOUBLE"),
+    ("CAST(qty AS BIGINT)", "BIGINT"),
+    ("CHAR_LENGTH(id)", "INT"),
+    ("UPPER(id)", "STRING"),
+    ("COALESCE(cid, 'none')", "STRING NOT NULL"),
+    ("ts", "TIMESTAMP(3) *ROWTIME*"),
+    ("ts + INTERVAL '1' MINUTE", "TIMESTAMP(3) *ROWTIME*"),
+)
