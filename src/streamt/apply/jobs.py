@@ -18,7 +18,7 @@ from typing import NoReturn
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.diagnose import explain_failure, waiting_for_slots
-from streamt.apply.secrets import resolved_list, resolved_map
+from streamt.apply.secrets import bound_config, bound_statements
 from streamt.artifacts.plan_file import Action, Change, JobPayload
 from streamt.plan.inputs import ACTIVE_JOB_STATES
 from streamt.plan.ledger import MAX_PREVIOUS, EntryStatus, JobVersion, LedgerEntry
@@ -94,11 +94,11 @@ def _start(
 
 def submit_job(ctx: StepContext, payload: JobPayload, restore_from: str | None) -> str:
     env = ctx.options.environ
-    config = {**resolved_map(payload.config, env), "pipeline.name": payload.pipeline_name}
+    config = {**bound_config(payload.config, env), "pipeline.name": payload.pipeline_name}
     if restore_from:
         config[SAVEPOINT_KEY] = restore_from
     try:
-        return ctx.flink.submit(resolved_list(payload.statements, env), config)
+        return ctx.flink.submit(bound_statements(payload.statements, env), config)
     except AdapterError as exc:
         raise StepError(f"submitting the job failed: {exc}") from None
 

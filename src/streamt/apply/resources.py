@@ -6,7 +6,7 @@ from __future__ import annotations
 from streamt.adapters.gateway import expected_interceptor
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
-from streamt.apply.secrets import resolved_map
+from streamt.apply.secrets import bound_config
 from streamt.artifacts.plan_file import (
     Action,
     Change,
@@ -127,7 +127,7 @@ def apply_connector(ctx: StepContext, change: Change) -> str:
     owned = change.action is Action.CREATE
     entry = ctx.base_entry(change, owned=owned)
     ctx.writer.put(entry.model_copy(update={"status": EntryStatus.PENDING, "target": payload}))
-    resolved = resolved_map(payload.config, ctx.options.environ)
+    resolved = bound_config(payload.config, ctx.options.environ)
     ctx.connect.put_connector(payload.name, resolved)
     digest = live_config_digest({**resolved, "name": payload.name}, payload)
     _applied(ctx, change, payload, owned=owned, live_digest=digest)

@@ -1,8 +1,14 @@
-"""`${VAR}` placeholders in a plan, resolved in memory at apply time only.
+"""`${VAR}` references in a plan, bound to their values in memory at apply time only.
 
-Before any step runs, every placeholder the plan's payloads use must resolve: a missing
-variable fails the whole apply up front (never half-way). Resolved values are handed to the
-adapters and never stored, logged or written to the ledger.
+A reference is a value, never text: it is bound into the *value* of an option — a connector or
+job config entry, or the option value literal of a `SET` / `CREATE TABLE ... WITH` statement,
+regenerated with the generator's quoting (`streamt.sql.options`) — and inside a JAAS config it is
+escaped for Kafka's JAAS parser (`streamt.config.jaas`). A `${...}` anywhere else in a statement
+(a string literal in a model's query) is not a reference: it reaches Flink as written.
+
+Before any step runs, every reference the plan's payloads use must resolve: a missing variable
+fails the whole apply up front (never half-way). Bound values are handed to the adapters and
+never stored, logged or written to the ledger.
 """
 
 from __future__ import annotations
@@ -10,16 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, Plan
-from streamt.config.env import missing_variables, resolve
+from streamt.config.env import missing_variables
 from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.sql.options import bound_config, bound_statements, option_values
+
+__all__ = ["bound_config", "bound_statements", "check_variables", "references"]
 
 
-def _texts(plan: Plan) -> Iterable[tuple[str, str]]:
+def references(plan: Plan) -> Iterable[tuple[str, str]]:
+    """(resource address, option value) for every option value a reference may sit in."""
     for change in plan.pending:
         payload = change.desired
         if isinstance(payload, JobPayload):
             for statement in payload.statements:
-                yield change.address, statement
+                yield from ((change.address, o.value) for o in option_values(statement))
             yield from ((change.address, v) for v in payload.config.values())
         elif isinstance(payload, ConnectorPayload):
             yield from ((change.address, v) for v in payload.config.values())
@@ -27,7 +37,7 @@ def _texts(plan: Plan) -> Iterable[tuple[str, str]]:
 
 def check_variables(plan: Plan, environ: Mapping[str, str]) -> None:
     missing: dict[str, set[str]] = {}
-    for address, text in _texts(plan):
+    for address, text in references(plan):
         for name in missing_variables(text, environ):
             missing.setdefault(name, set()).add(address)
     if missing:
@@ -41,11 +51,3 @@ def check_variables(plan: Plan, environ: Mapping[str, str]) -> None:
                 for name, where in sorted(missing.items())
             ]
         )
-
-
-def resolved_map(values: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
-    return {k: resolve(v, environ) for k, v in values.items()}
-
-
-def resolved_list(values: Iterable[str], environ: Mapping[str, str]) -> list[str]:
-    return [resolve(v, environ) for v in values]

@@ -1,13 +1,15 @@
 """Kafka table options (the WITH clause) for sources, model topics read downstream, and sinks.
 
-`${VAR}` placeholders in runtime settings are kept verbatim (resolved only at apply time);
-credentials are written only as the placeholders the user wrote. Pure.
+`${VAR}` placeholders in runtime settings are kept verbatim (bound into the option values only
+at apply time, `streamt.apply.secrets`); credentials are written only as the placeholders the
+user wrote, and the JAAS config is built with its values escaped (`streamt.config.jaas`). Pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from streamt.config import jaas
 from streamt.config.runtime import LOCAL_KAFKA_BOOTSTRAP, LOCAL_SCHEMA_REGISTRY_URL, RuntimeConfig
 from streamt.load.model import Source
 from streamt.sql import Column
@@ -40,11 +42,8 @@ def security(runtime: RuntimeConfig) -> Options:
         out.append(("properties.sasl.mechanism", kafka.sasl_mechanism))
         module = _JAAS.get(kafka.sasl_mechanism.upper())
         if module and kafka.sasl_username is not None:
-            jaas = (
-                f'{module} required username="{kafka.sasl_username}" '
-                f'password="{kafka.sasl_password or ""}";'
-            )
-            out.append(("properties.sasl.jaas.config", jaas))
+            credentials = {"username": kafka.sasl_username, "password": kafka.sasl_password or ""}
+            out.append(("properties.sasl.jaas.config", jaas.login(module, credentials)))
     if kafka.ssl_ca_location:
         out.append(("properties.ssl.truststore.location", kafka.ssl_ca_location))
     return tuple(out)

@@ -8,7 +8,7 @@ writes `os.environ`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from streamt.diagnostics import Diagnostic, Location
@@ -47,20 +47,28 @@ def missing_variables(value: str, environ: Mapping[str, str]) -> list[str]:
     return [p.name for p in placeholders(value) if p.name not in environ]
 
 
-def resolve(value: str, environ: Mapping[str, str]) -> str:
+def resolve(
+    value: str, environ: Mapping[str, str], encode: Callable[[str], str] | None = None
+) -> str:
     """Substitute `${NAME}` from `environ`; `$${X}` yields a literal `${X}`.
 
-    Raises `KeyError(name)` for a missing variable; callers that collect diagnostics use
-    `missing_variable_diagnostics` first.
+    `encode` turns each variable's value into what the value's format needs at that place
+    (e.g. `streamt.config.jaas.escape` inside a JAAS config); a value is never re-read as a
+    placeholder or an escape. Raises `KeyError(name)` for a missing variable; callers that
+    collect diagnostics use `missing_variable_diagnostics` first.
     """
     out: list[str] = []
     pos = 0
     for ph in placeholders(value):
-        out.append(value[pos : ph.start])
-        out.append(environ[ph.name])
+        out.append(_unescape(value[pos : ph.start]))
+        out.append(encode(environ[ph.name]) if encode else environ[ph.name])
         pos = ph.end
-    out.append(value[pos:])
-    return "".join(out).replace("$${", "${")
+    out.append(_unescape(value[pos:]))
+    return "".join(out)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("$${", "${")
 
 
 def resolve_tree(value: object, environ: Mapping[str, str]) -> object:

@@ -3,15 +3,22 @@
 V010 sink without connector config, V013 `from:` entry not used by the SQL, V014 state TTL,
 V018 a Flink option streamt manages set in `advanced.flink.config`,
 V016 continuous/unit test without Flink, V017 private model used outside its group, V019 SLA
-not enforced. (Data-test checks, T codes, live in `streamt.testing.check`.)
+not enforced, V130 a `${...}` inside a string literal of a model's SQL (never resolved). (Data-test checks, T codes, live in `streamt.testing.check`.)
 """
 
 from __future__ import annotations
 
+from sqlglot.errors import TokenError
+from sqlglot.tokenizer_core import TokenType
+
 from streamt.compile.jobs import RESERVED_FLINK_OPTIONS
+from streamt.config.env import placeholders
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.graph.dag import Graph, NodeKind
 from streamt.load.model import Materialized, Model, Project, TestType
+from streamt.sql.dialect import DIALECT
+
+STRING = TokenType.STRING
 
 
 def check_models(project: Project, graph: Graph) -> list[Diagnostic]:
@@ -22,6 +29,7 @@ def check_models(project: Project, graph: Graph) -> list[Diagnostic]:
         out += _ttl(model)
         out += _reserved_options(model)
         out += _access(project, model, graph)
+        out += _placeholder_literals(model)
     return out
 
 
@@ -104,6 +112,35 @@ def _reserved_options(model: Model) -> list[Diagnostic]:
         for key in model.advanced.flink.config
         if key in RESERVED_FLINK_OPTIONS
     ]
+
+
+def _placeholder_literals(model: Model) -> list[Diagnostic]:
+    """`${VAR}` is a reference only in settings and option values; in a model's SQL it is text."""
+    sql = model.sql
+    if sql is None or "${" not in sql:
+        return []
+    try:
+        tokens = DIALECT.tokenize(sql)
+    except TokenError:
+        return []  # the SQL's own diagnostics say why
+    out: list[Diagnostic] = []
+    for tok in tokens:
+        names = [p.name for p in placeholders(tok.text)] if tok.token_type is STRING else []
+        if names:
+            line_start = sql.rfind("\n", 0, tok.start) + 1
+            out.append(
+                Diagnostic(
+                    "V130",
+                    f"the SQL of '{model.name}' has the literal '${{{names[0]}}}': `${{...}}` is "
+                    "never resolved inside SQL, Flink gets this text as written",
+                    severity=Severity.WARNING,
+                    location=model.sql_position(tok.line, tok.start - line_start + 1),
+                    hint="secrets belong in runtime: settings, connector config or "
+                    "advanced.flink.config, where they are bound as values at apply time; "
+                    "write the text as '$' || '{...}' if it is meant literally",
+                )
+            )
+    return out
 
 
 def _access(project: Project, model: Model, graph: Graph) -> list[Diagnostic]:

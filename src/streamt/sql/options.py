@@ -1,0 +1,109 @@
+"""Option values of generated Flink statements, found by the Flink tokenizer and re-quoted.
+
+An option value is the string literal on the right of `'key' = 'value'` in `SET 'k' = 'v'` or in
+the `WITH (...)` clause of `CREATE [TEMPORARY] TABLE`. Nothing else is one: a literal in a query
+(an INSERT, a view, a computed column, a watermark) never is, whatever it holds.
+
+`option_values(statement)` lists them; `rebind_options(statement, bind)` regenerates each option
+value literal from `bind(key, value)` with the generator's own quoting (`quote_string`) and
+leaves every other byte of the statement as it was. `bound_statements` / `bound_config` use it to
+bind `${VAR}` references to their values at apply (and test) time: into the value of an option,
+never into statement text, JAAS-escaped inside a JAAS config. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlglot.errors import TokenError
+from sqlglot.tokenizer_core import Token, TokenType
+
+from streamt.config import jaas
+from streamt.config.env import resolve
+from streamt.sql.dialect import DIALECT, quote_string
+
+
+@dataclass(frozen=True)
+class OptionValue:
+    key: str
+    value: str
+    start: int  # offset of the value literal's opening quote
+    end: int  # offset just past its closing quote
+
+
+def option_values(statement: str) -> list[OptionValue]:
+    """The option values of a SET or CREATE TABLE statement; [] for any other statement."""
+    try:
+        tokens = DIALECT.tokenize(statement)
+    except TokenError:
+        return []
+    return [_value(tokens, i) for i in _value_indexes(tokens)]
+
+
+def rebind_options(statement: str, bind: Callable[[str, str], str]) -> str:
+    """`statement` with every option value `v` of key `k` regenerated as `bind(k, v)`."""
+    out: list[str] = []
+    pos = 0
+    for opt in option_values(statement):
+        bound = bind(opt.key, opt.value)
+        if bound == opt.value:
+            continue
+        out += [statement[pos : opt.start], quote_string(bound)]
+        pos = opt.end
+    return "".join(out) + statement[pos:] if out else statement
+
+
+def bound_value(key: str, value: str, environ: Mapping[str, str]) -> str:
+    """Option `key`'s value with its `${VAR}` references bound (JAAS-escaped in a JAAS config).
+    Raises `KeyError` for an unset variable (callers check them first)."""
+    return resolve(value, environ, jaas.escape if jaas.is_jaas_key(key) else None)
+
+
+def bound_config(config: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: bound_value(k, v, environ) for k, v in config.items()}
+
+
+def bound_statements(statements: Iterable[str], environ: Mapping[str, str]) -> list[str]:
+    """Each statement with the references in its option values bound, nothing else touched."""
+    return [rebind_options(s, lambda k, v: bound_value(k, v, environ)) for s in statements]
+
+
+def _value(tokens: list[Token], i: int) -> OptionValue:
+    tok = tokens[i]
+    return OptionValue(tokens[i - 2].text, tok.text, tok.start, tok.end + 1)
+
+
+def _value_indexes(tokens: list[Token]) -> list[int]:
+    kinds = [t.token_type for t in tokens]
+    if kinds[:1] == [TokenType.SET]:
+        is_pair = kinds[1:] == [TokenType.STRING, TokenType.EQ, TokenType.STRING]
+        return [3] if is_pair else []
+    if kinds[:1] != [TokenType.CREATE] or TokenType.TABLE not in kinds[1:3]:
+        return []
+    opening = _with_clause(kinds)
+    if opening is None:
+        return []
+    found: list[int] = []
+    depth = 0
+    for i in range(opening, len(kinds)):
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(kinds[i], 0)
+        if depth == 0:
+            break
+        if (
+            depth == 1
+            and kinds[i - 1] in (TokenType.L_PAREN, TokenType.COMMA)
+            and kinds[i : i + 3] == [TokenType.STRING, TokenType.EQ, TokenType.STRING]
+        ):
+            found.append(i + 2)
+    return found
+
+
+def _with_clause(kinds: list[TokenType]) -> int | None:
+    """Index of the `(` opening the top-level WITH clause of a CREATE TABLE."""
+    depth = 0
+    for i, kind in enumerate(kinds):
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(kind, 0)
+        if depth == 0 and kind is TokenType.WITH and kinds[i + 1 : i + 2] == [TokenType.L_PAREN]:
+            return i + 1
+    return None
