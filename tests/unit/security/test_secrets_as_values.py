@@ -32,7 +32,7 @@ from ..apply.fakes import FakeFlink, fake_systems
 PAYLOADS = {
     "quote": "p'ss",
     "double quote": 'p"ss',
-    "both and a JAAS end": "a'b\"c\";x=\"y",
+    "both and a JAAS end": 'a\'b"c";x="y',
     "backslash": "back\\slash\\",
     "newline": "line1\nline2\r\tend",
     "sql that adds an option": "x', 'properties.security.protocol'='PLAINTEXT",
@@ -186,7 +186,7 @@ def test_artifacts_keep_references_and_never_the_values(tmp_path: Path) -> None:
     texts = "".join(p.read_text() for p in written if p.is_file())
     assert "${KAFKA_PASSWORD}" in texts and "${SR_USER}:${SR_PASSWORD}" in texts
     assert "${S3_SECRET}" in texts
-    assert secret not in texts and "us\\\"er" not in texts
+    assert secret not in texts and 'us\\"er' not in texts
 
 
 def test_literal_credentials_are_escaped_inside_the_jaas_config() -> None:
@@ -220,13 +220,13 @@ def test_placeholder_in_model_sql_is_a_literal_with_a_warning(tmp_path: Path) ->
     ],
 )
 def test_references_outside_option_values_are_never_bound(statement: str) -> None:
-    assert option_values(statement) == [] or all(
-        o.key != "k" for o in option_values(statement)
-    )
+    assert option_values(statement) == [] or all(o.key != "k" for o in option_values(statement))
     assert bound_statements([statement], {"X": "boom'"}) == [statement]
 
 
 def test_only_the_option_value_literal_is_regenerated() -> None:
-    statement = "CREATE TEMPORARY TABLE `t` (\n  `a` STRING\n)\nWITH (\n  'k'='${X}',\n  'x'='${X}'\n)"
+    statement = (
+        "CREATE TEMPORARY TABLE `t` (\n  `a` STRING\n)\nWITH (\n  'k'='${X}',\n  'x'='${X}'\n)"
+    )
     out = rebind_options(statement, lambda k, v: "v'1" if k == "k" else v)
     assert out == statement.replace("'k'='${X}'", "'k'='v''1'")
