@@ -20,8 +20,8 @@ from sqlglot import exp
 from streamt.apply.context import ApplyOptions
 from streamt.apply.facade import open_session
 from streamt.artifacts.plan_file import plan_to_json
-from streamt.config import jaas
 from streamt.compile.specs import TopicSpec
+from streamt.config import jaas
 from streamt.config.env import resolve
 from streamt.context import Context
 from streamt.sql.dialect import parse
