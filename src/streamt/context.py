@@ -90,6 +90,9 @@ class Context:
             self.env = self.environ.get("STREAMT_ENV") or None
         if self.dotenv:
             self.environ = {**_dotenv(self._root(), self.env), **self.environ}
+        from streamt.redact import remember_secrets, secret_names
+
+        remember_secrets(self.environ[n] for n in secret_names(self.environ))
 
     # ------------------------------------------------------------------ load / graph
     def load_result(self) -> LoadResult:
@@ -97,6 +100,8 @@ class Context:
             from streamt.load.loader import load_project
 
             self._load = load_project(self.project_dir, self.env)
+            if self._load.project is not None:
+                _remember_secrets(self._load.project, self.environ)
         return self._load
 
     def load(self) -> Project:
@@ -383,10 +388,12 @@ class Context:
         try:
             return explain_jobs(project, desired, client.explain)
         except AdapterError as exc:
+            from streamt.redact import redact
+
             return [
                 Diagnostic(
                     "V091",
-                    f"cannot check jobs on the Flink SQL Gateway at {gateway}: {exc}",
+                    redact(f"cannot check jobs on the Flink SQL Gateway at {gateway}: {exc}"),
                     location=urls[1][1],
                     hint="start it (streamt local up) or drop --flink",
                 )
@@ -403,6 +410,34 @@ class Context:
         from streamt.artifacts import write_artifacts
 
         return write_artifacts(result, out_dir)
+
+
+def _remember_secrets(project: Project, environ: Mapping[str, str]) -> None:
+    """Tell `streamt.redact` the value of every `${VAR}` that is a credential: one in a
+    credential field (by key or variable name) or in a URL's user-info."""
+    from streamt.config.env import placeholders
+    from streamt.redact import is_secret_name, remember_secrets
+
+    settings: list[tuple[str, object]] = list(_flat("runtime", project.runtime.model_dump()))
+    for model in project.models:
+        connector = model.sink_connector
+        if connector is not None:
+            settings += list(connector.config.items())
+        settings += list(model.advanced.flink.config.items())
+    values = []
+    for key, value in settings:
+        text = value if isinstance(value, str) else ""
+        for ph in placeholders(text) if "${" in text else ():
+            userinfo = "://" in text[: ph.start] and "@" in text[ph.end :]
+            if ph.name in environ and (is_secret_name(key) or is_secret_name(ph.name) or userinfo):
+                values.append(environ[ph.name])
+    remember_secrets(values)
+
+
+def _flat(prefix: str, value: object) -> list[tuple[str, object]]:
+    if isinstance(value, Mapping):
+        return [kv for k, v in value.items() for kv in _flat(f"{prefix}.{k}", v)]
+    return [(prefix, value)]
 
 
 def _dotenv(root: Path, env: str | None) -> dict[str, str]:

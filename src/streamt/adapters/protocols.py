@@ -14,18 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from streamt.compile.specs import GatewayRuleSpec, TopicSpec
-
-
-def redact_url(url: str) -> str:
-    """Drop any `user:password@` from a URL so it can be shown."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+from streamt.redact import redact, redact_url
 
 
 class AdapterError(Exception):
@@ -52,7 +43,7 @@ class AdapterError(Exception):
         where = f" {self.url}" if self.url else ""
         code = f" -> HTTP {status}" if status is not None else ""
         excerpt = f": {body[:300]}" if body else ""
-        super().__init__(f"{system}{where}{code}: {message}{excerpt}")
+        super().__init__(redact(f"{system}{where}{code}: {message}{excerpt}"))
 
 
 # ---------------------------------------------------------------- observed states

@@ -110,6 +110,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    """Every byte the commands print goes through `streamt.redact` (see `RedactingStream`)."""
+    from streamt.redact import RedactingStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(out), RedactingStream(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str] | None) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         result: Any = cli.main(args=argv, prog_name="streamt", standalone_mode=False)
@@ -137,7 +149,9 @@ def _crash(exc: BaseException) -> int:
     import tempfile
     import traceback
 
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    from streamt.redact import redact
+
+    text = redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     with tempfile.NamedTemporaryFile(
         "w", prefix="streamt-crash-", suffix=".log", delete=False
     ) as fh:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from streamt.artifacts.plan_file import ResourceKind
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.plan.ledger import Ledger, LedgerEntry, ledger_key, ledger_prefix
+from streamt.redact import redact
 from streamt.state.ledger_store import LedgerStore, Record
 
 LOCK_TTL_S = 15 * 60
@@ -87,7 +88,11 @@ class LedgerWriter:
 
     def put(self, entry: LedgerEntry) -> LedgerEntry:
         stamped = entry.model_copy(
-            update={"updated_at_ms": now_ms(), "created_at_ms": entry.created_at_ms or now_ms()}
+            update={
+                "updated_at_ms": now_ms(),
+                "created_at_ms": entry.created_at_ms or now_ms(),
+                "error": redact(entry.error),  # an error may quote what a system echoed back
+            }
         )
         self.store.write([(stamped.key, stamped.model_dump_json().encode())])
         return stamped

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, SchemaRegistry
+from streamt.adapters.protocols import AdapterError, FlinkCluster, KafkaAdmin, SchemaRegistry
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.config.env import resolve
 from streamt.load.model import Project
@@ -53,12 +53,20 @@ class TestEnv:
         """The Avro schema registered under `schema_id` (for Confluent wire-format values)."""
         if not self.registry_url:
             raise ValueError("no schema registry configured to decode Avro values")
-        response = httpx.get(
-            f"{self.registry_url.rstrip('/')}/schemas/ids/{schema_id}", timeout=10.0
-        )
-        response.raise_for_status()
-        body = response.json()
-        return str(body["schema"])
+        url = f"{self.registry_url.rstrip('/')}/schemas/ids/{schema_id}"
+        try:
+            response = httpx.get(url, timeout=10.0)
+            response.raise_for_status()
+            return str(response.json()["schema"])
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            raise AdapterError(
+                "schema-registry",
+                f"cannot fetch schema {schema_id} ({type(exc).__name__})",
+                url=url,
+                status=status,
+                transient=isinstance(exc, httpx.TransportError),
+            ) from None
 
 
 def env_from_project(project: Project, environ: Mapping[str, str]) -> TestEnv:

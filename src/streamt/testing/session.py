@@ -14,6 +14,7 @@ from pathlib import Path
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Project, TestType
+from streamt.redact import redact
 from streamt.testing.env import env_from_project
 from streamt.testing.junit import to_junit_xml
 from streamt.testing.results import TestResult, blocking_failures
@@ -64,4 +65,4 @@ def names_from_selection(node_ids: Iterable[str]) -> tuple[frozenset[str], froze
 
 def write_junit(path: Path, results: Sequence[TestResult], project: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_junit_xml(results, project), encoding="utf-8")
+    path.write_text(redact(to_junit_xml(results, project)), encoding="utf-8")

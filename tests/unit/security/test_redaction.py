@@ -1,0 +1,218 @@
+"""Class 2 of issue 10: no secret is printed. Secret values and URL credentials are seeded, then
+every output channel is searched for them: text and JSON output, rich output, log records, the
+crash file, adapter errors, the ledger's error field and JUnit reports."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from streamt import redact as redaction
+from streamt.adapters.protocols import AdapterError
+from streamt.cli import main
+from streamt.testing.env import TestEnv
+
+SECRETS = {
+    "quote": "pa'ss-1",
+    "double quote": 'pa"ss-2',
+    "backslash": "pa\\ss-3",
+    "newline": "pa\nss-4",
+    "placeholder-looking": "${X}pass-5",
+    "url-special": "p@ss:w/rd-6",
+}
+
+PROJECT = """\
+project: {name: redact-demo}
+runtime:
+  kafka: {bootstrap_servers: "127.0.0.1:9"}
+  flink:
+    default: x
+    clusters:
+      x:
+        rest_url: "http://admin:${FLINK_PW}@127.0.0.1:9"
+        sql_gateway_url: "http://admin:${FLINK_PW}@127.0.0.1:9"
+sources:
+  - name: events
+    topic: events.raw.v1
+    columns: [{name: id, type: STRING}]
+models:
+  - name: clean
+    sql: SELECT id FROM {{ source("events") }}
+    advanced:
+      connector:
+        type: jdbc-sink
+        config: {connection.url: "jdbc:postgresql://db/x", connection.password: "${DB_CRED}"}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
+    redaction.forget_secrets()
+
+
+def _leaks(text: str, secret: str) -> bool:
+    forms = {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}
+    return any(f in text for f in forms)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "stream_project.yml").write_text(PROJECT)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return tmp_path
+
+
+# a raw line break, `@` or `/` in a URL's password makes it another URL (httpx refuses it: a
+# malformed-input case of issue 10 class 8, not a leak); URL passwords are percent-encoded
+URL_SECRETS = {k: v for k, v in SECRETS.items() if not {"\n", "@", "/"} & set(v)}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("secret", list(URL_SECRETS.values()), ids=list(URL_SECRETS))
+def test_validate_flink_never_prints_the_gateway_credentials(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    secret: str,
+    fmt: str,
+) -> None:
+    monkeypatch.setenv("FLINK_PW", secret)
+    code = main(["validate", "--flink", "-p", str(project), "--format", fmt])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "V091" in out + err
+    assert "***@127.0.0.1" in out + err  # the URL is still shown, without its user-info
+    assert not _leaks(out + err, secret)
+    assert "admin:" not in out + err
+
+
+def test_rich_output_is_redacted_too(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr("streamt.cli.render.use_rich", lambda stream: True)
+    monkeypatch.setenv("FLINK_PW", SECRETS["double quote"])
+    main(["validate", "--flink", "-p", str(project)])
+    out, err = capsys.readouterr()
+    assert "V091" in out + err and not _leaks(out + err, SECRETS["double quote"])
+
+
+@pytest.mark.parametrize("secret", list(SECRETS.values()), ids=list(SECRETS))
+def test_crash_file_and_message_are_redacted(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    secret: str,
+) -> None:
+    monkeypatch.setenv("DB_PASSWORD", secret)  # secret by its name, known before the project loads
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+
+    def boom(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"bug with {secret!r} and http://u:{secret}@h/x")
+
+    monkeypatch.setattr("streamt.context.Context.build", boom)
+    code = main(["compile", "-p", str(project), "-o", str(tmp_path / "target")])
+    out, err = capsys.readouterr()
+    assert code == 70
+    crash = next(tmp_path.glob("streamt-crash-*.log")).read_text()
+    assert "RuntimeError" in crash and "***" in crash
+    for text in (out, err, crash):
+        assert not _leaks(text, secret), text
+
+
+def test_log_records_are_redacted(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = SECRETS["quote"]
+    monkeypatch.setenv("DB_PASSWORD", secret)
+
+    def log_it(self: object, *args: object, **kwargs: object) -> None:
+        logging.getLogger("streamt.adapters").warning("calling http://a:b@h with %s", secret)
+
+    monkeypatch.setattr("streamt.context.Context.build", log_it)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as in the CLI: Python's last resort
+    main(["compile", "-p", str(project), "-o", str(project / "target")])
+    out, err = capsys.readouterr()
+    assert "calling http://***@h with ***" in err
+    assert not _leaks(out + err, secret)
+
+
+def test_a_reference_in_a_credential_field_is_masked_once_the_project_loads(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streamt.context import Context
+
+    monkeypatch.setenv("DB_CRED", "cred-value-9")  # not secret by name: by its key
+    Context(project).load()
+    print("echo cred-value-9")
+    assert redaction.redact("x cred-value-9 y") == "x *** y"
+
+
+def test_secret_named_environment_variables_are_masked_without_a_project(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SOME_API_TOKEN", "tok-123456")
+    (tmp_path / "stream_project.yml").write_text("project: {name: x}\nbogus: tok-123456\n")
+    main(["validate", "-p", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert "tok-123456" not in out + err
+
+
+def test_adapter_errors_and_schema_fetches_never_carry_credentials() -> None:
+    exc = AdapterError("schema-registry", "failed", url="https://bob:pw%22x@reg.example/s")
+    assert "pw" not in str(exc) and "***@reg.example" in str(exc)
+    env = TestEnv(project="p", bootstrap="", registry_url="http://bob:hunter22@127.0.0.1:9")
+    with pytest.raises(AdapterError) as info:
+        env.schema_text(1)
+    assert "hunter22" not in str(info.value) and "bob" not in str(info.value)
+
+
+def test_ledger_errors_and_junit_reports_are_redacted(tmp_path: Path) -> None:
+    from streamt.artifacts.plan_file import ResourceKind
+    from streamt.plan.ledger import EntryStatus, LedgerEntry
+    from streamt.state import LedgerWriter
+    from streamt.state.ledger_store import MemoryLedgerStore
+    from streamt.testing.results import Status, TestResult
+    from streamt.testing.session import write_junit
+
+    redaction.remember_secrets(["hunter22"])
+    store = MemoryLedgerStore()
+    entry = LedgerEntry(
+        project="p",
+        environment="e",
+        kind=ResourceKind.JOB,
+        name="j",
+        status=EntryStatus.FAILED,
+        error="Flink said: password 'hunter22' rejected by http://u:hunter22@h",
+    )
+    LedgerWriter(store, "p", "e").put(entry)
+    assert b"hunter22" not in b"".join(r.value or b"" for r in store.read())
+    report = tmp_path / "junit.xml"
+    write_junit(report, [TestResult("t", "sample", "m", Status.ERROR, "auth hunter22 failed")], "p")
+    assert "hunter22" not in report.read_text() and "***" in report.read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("http://u:p@h:1/x", "http://***@h:1/x"),
+        ("see https://user@h and ftp://a:b@c/d.", "see https://***@h and ftp://***@c/d."),
+        ("http://u:p@ss@h/x", "http://***@h/x"),  # an unencoded @ in the password
+        ("mail me: a@b.c", "mail me: a@b.c"),  # not a URL
+        ("SASL_SSL://u:p@broker:9093", "SASL_SSL://***@broker:9093"),
+    ],
+)
+def test_url_userinfo_is_masked(text: str, expected: str) -> None:
+    assert redaction.redact(text) == expected
+
+
+def test_short_values_are_not_searched_and_long_ones_overlap_safely() -> None:
+    redaction.remember_secrets(["ab", "secret", "secret-longer"])
+    assert redaction.redact("ab secret secret-longer") == "ab *** ***"
+    assert re.fullmatch(r"\*\*\*", redaction.redact("secret-longer"))
