@@ -90,6 +90,9 @@ def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
     )
 
 
+UNREACHABLE = 5  # exit code: a system streamt needs could not be reached (never 4, a data failure)
+
+
 class StreamtError(Exception):
     """A user error carrying diagnostics. Rendered once by the CLI, never as a traceback."""
 

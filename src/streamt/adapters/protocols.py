@@ -45,6 +45,12 @@ class AdapterError(Exception):
         excerpt = f": {body[:300]}" if body else ""
         super().__init__(redact(f"{system}{where}{code}: {message}{excerpt}"))
 
+    @property
+    def unreachable(self) -> bool:
+        """The system could not be reached (no connection, timed out, a gateway or unavailable
+        reply), as opposed to a reply refusing the request: `streamt` exits 5, never 4."""
+        return (self.status is None and self.transient) or self.status in (502, 503, 504)
+
 
 # ---------------------------------------------------------------- observed states
 

@@ -23,7 +23,7 @@ from streamt.apply.executor import ApplyReport, Progress, execute_plan
 from streamt.apply.rollback import rollback_job
 from streamt.artifacts.plan_file import Plan, PlanMetadata, plan_from_json
 from streamt.compile.specs import DesiredState
-from streamt.diagnostics import Diagnostic, Location, StreamtError
+from streamt.diagnostics import UNREACHABLE, Diagnostic, Location, StreamtError
 from streamt.load.model import Project
 from streamt.plan import LiveState, PlanOptions, SourceOrigin, plan_with_problems
 from streamt.plan.ledger import Ledger
@@ -82,7 +82,8 @@ class Session:
             self.ledger = read_ledger(store, self.desired.project, self.environment)
         except LedgerError as exc:
             raise StreamtError(
-                Diagnostic("A012", f"cannot read the deployment ledger: {exc}", hint=_UP)
+                Diagnostic("A012", f"cannot read the deployment ledger: {exc}", hint=_UP),
+                exit_code=UNREACHABLE,
             ) from None
         self.live = observe(self.desired, self.ledger, self.systems)
 
@@ -125,7 +126,8 @@ class Session:
             lock.acquire()
         except LedgerError as exc:
             raise StreamtError(
-                Diagnostic("A013", f"cannot take the apply lock: {exc}", hint=_UP)
+                Diagnostic("A013", f"cannot take the apply lock: {exc}", hint=_UP),
+                exit_code=UNREACHABLE,
             ) from None
         return lock
 
@@ -140,11 +142,12 @@ class Session:
         lock = self.locked()
         try:
             self.refresh()
-            fresh = self.plan(tuple_to_scope(plan.scope), reset_state=_has_reset(plan))
+            fresh = self.plan(tuple_to_scope(plan.scope), reset_state=has_reset(plan))
             ensure_fresh(plan, fresh)
             if confirm is not None and not confirm(plan):
                 return ApplyReport(())
-            return execute_plan(plan, self.step_context(options), progress, lock.refresh)
+            # what runs is what the project compiles to now (equal to `plan`, checked above)
+            return execute_plan(fresh, self.step_context(options), progress, lock.refresh)
         finally:
             lock.release()
 
@@ -166,7 +169,7 @@ def tuple_to_scope(scope: tuple[str, ...] | None) -> frozenset[str] | None:
     return frozenset(scope) if scope is not None else None
 
 
-def _has_reset(plan: Plan) -> bool:
+def has_reset(plan: Plan) -> bool:
     from streamt.artifacts.plan_file import Action, ResourceKind
 
     return any(c.kind is ResourceKind.JOB and c.action is Action.REPLACE for c in plan.changes)
@@ -189,6 +192,30 @@ def ensure_fresh(plan: Plan, fresh: Plan, source: str = "") -> None:
                 f"the plan is stale: {' and '.join(moved)} changed since it was made",
                 location=Location(source),
                 hint="run `streamt plan` again and review the new plan",
+            )
+        )
+    ensure_same_changes(plan, fresh, source)
+
+
+def ensure_same_changes(plan: Plan, fresh: Plan, source: str = "") -> None:
+    """A plan file is trusted for nothing: its changes (statements, configs, resources,
+    actions) must be exactly those the project compiles to now against the same world. Its
+    own fingerprints only say which world it was made against; they can be kept while the
+    statements are edited."""
+    mine = {c.address: c for c in plan.changes}
+    now = {c.address: c for c in fresh.changes}
+    differ = sorted(a for a in mine.keys() | now.keys() if mine.get(a) != now.get(a))
+    if plan.scope != fresh.scope:
+        differ.insert(0, "its scope")
+    if differ:
+        shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
+        raise StreamtError(
+            Diagnostic(
+                "A030",
+                f"the plan file does not match what the project compiles to now: {shown} "
+                "differ (the file was edited, or made by another project or streamt version)",
+                location=Location(source),
+                hint="nothing was applied; run `streamt plan --out plan.json` again and review it",
             )
         )
 

@@ -3,7 +3,8 @@
 Subcommands are registered by dotted path and imported only when invoked, so
 `streamt --version` does not pay for pydantic, sqlglot or confluent-kafka.
 Exit codes: 0 ok, 1 user error / validation failed, 2 usage, 3 changes pending
-(plan --detailed-exitcode) or drift (status), 4 data tests failed, 70 internal error.
+(plan --detailed-exitcode) or drift (status), 4 data tests failed, 5 a system could not be
+reached (never 4), 70 internal error (the crash file and message are redacted).
 """
 
 from __future__ import annotations

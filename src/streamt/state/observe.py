@@ -11,7 +11,7 @@ from __future__ import annotations
 from streamt.adapters.protocols import AdapterError
 from streamt.artifacts.plan_file import JobPayload, ResourceKind
 from streamt.compile.specs import DesiredState
-from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.diagnostics import UNREACHABLE, Diagnostic, StreamtError
 from streamt.plan.inputs import Compatibility, LiveState, ObservedInterceptor, ObservedJob
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
@@ -50,7 +50,8 @@ def observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveStat
                 "A011",
                 f"cannot observe live state: {exc}",
                 hint="is the stack up? (streamt local status)",
-            )
+            ),
+            exit_code=UNREACHABLE if exc.unreachable else 1,
         ) from None
 
 

@@ -74,15 +74,19 @@ def report(
     since_ms: int | None = None,
     violations_topic: str = VIOLATIONS_TOPIC,
 ) -> TestResult:
-    def result(status: Status, message: str, outcomes: tuple[Outcome, ...] = ()) -> TestResult:
-        return TestResult(spec.name, "continuous", spec.target, status, message, outcomes)
+    def result(
+        status: Status, message: str, outcomes: tuple[Outcome, ...] = (), unreachable: bool = False
+    ) -> TestResult:
+        return TestResult(
+            spec.name, "continuous", spec.target, status, message, outcomes, unreachable=unreachable
+        )
 
     if env.flink is None:
         return result(Status.ERROR, "no Flink cluster configured (runtime.flink)")
     try:
         jobs = _jobs(env, pipeline_name(env.project, spec.name))
     except AdapterError as exc:
-        return result(Status.ERROR, str(exc))
+        return result(Status.ERROR, str(exc), unreachable=exc.unreachable)
     running = [j for j in jobs if j.state in ACTIVE]
     if not running:
         if jobs and jobs[-1].state == "FAILED":
@@ -92,7 +96,7 @@ def report(
     try:
         found = violations(env, spec.name, since, violations_topic)
     except AdapterError as exc:
-        return result(Status.ERROR, str(exc))
+        return result(Status.ERROR, str(exc), unreachable=exc.unreachable)
     outcomes = _outcomes(spec, found)
     if found:
         return result(Status.FAIL, f"{len(found)} violation(s) since {_iso(since)}", outcomes)

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from streamt.diagnostics import Diagnostic, Location
+from streamt.diagnostics import UNREACHABLE, Diagnostic, Location
 from streamt.testing.records import Outcome
 
 BLOCKED = "T101"
@@ -40,6 +40,7 @@ class TestResult:
     severity: str = "error"  # on_failure.severity: a failing "warning" test does not fail the run
     actions_taken: tuple[str, ...] = ()
     location: Location = field(default_factory=Location)
+    unreachable: bool = False  # an ERROR because a system could not be reached
 
     @property
     def failed(self) -> bool:
@@ -69,6 +70,7 @@ class TestResult:
             ],
             "diff": self.diff,
             "actions_taken": list(self.actions_taken),
+            "unreachable": self.unreachable,
         }
 
 
@@ -86,7 +88,11 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        return 4 if self.failing else 0
+        """4 when a data test failed (or could not run for another reason); 5 when the only
+        failures are tests that could not reach a system; 0 otherwise."""
+        if any(not r.unreachable for r in self.failing):
+            return 4
+        return UNREACHABLE if self.failing else 0
 
     def line(self) -> str:
         parts = [f"{self.count(Status.PASS)} passed", f"{self.count(Status.FAIL)} failed"]

@@ -174,5 +174,12 @@ def _run_one(
                 )
             return unit_runner(spec, env)
     except AdapterError as exc:
-        return TestResult(spec.name, spec.type.value, spec.target, Status.ERROR, str(exc))
+        return TestResult(
+            spec.name,
+            spec.type.value,
+            spec.target,
+            Status.ERROR,
+            str(exc),
+            unreachable=exc.unreachable,
+        )
     raise AssertionError(spec.type)  # pragma: no cover

@@ -51,7 +51,9 @@ def run_sample_test(
             if isinstance(a.spec, ForeignKey) and a.spec.ref in tables
         }
     except AdapterError as exc:
-        return TestResult(spec.name, "sample", spec.target, Status.ERROR, str(exc))
+        return TestResult(
+            spec.name, "sample", spec.target, Status.ERROR, str(exc), unreachable=exc.unreachable
+        )
     if not records and not only_freshness:
         msg = f"no records in topic '{target.topic}' (read for up to {spec.timeout_s:g}s from {start.mode})"
         return TestResult(spec.name, "sample", spec.target, Status.FAIL, msg)

@@ -1,9 +1,10 @@
 """Schema tests: not_null and accepted_types judged against schemas, without reading data.
 
 Statically against the compiled output schema (columns exist, compiled types fit), and, when a
-Schema Registry is configured and reachable, against the latest registered value schema of the
-target's topic (`<topic>-value`, Avro or JSON Schema): the columns exist, a not_null column is
-not nullable there, types fit. An unreachable registry is reported in the message, not failed.
+Schema Registry is configured, against the latest registered value schema of the target's topic
+(`<topic>-value`, Avro or JSON Schema): the columns exist, a not_null column is not nullable
+there, types fit. A configured registry that cannot be asked makes the test an ERROR (exit 5
+when unreachable), never a pass.
 """
 
 from __future__ import annotations
@@ -61,7 +62,18 @@ def run_schema_test(spec: TestSpec, target: TargetTable | None, env: TestEnv | N
         _judge(a.label, a.spec, compiled, "compiled schema", False) for a in spec.assertions
     ]
     note = ""
-    registered, why = registered_fields(env, target.topic) if env is not None else (None, "")
+    try:
+        registered, why = registered_fields(env, target.topic) if env is not None else (None, "")
+    except AdapterError as exc:  # never a pass: the registered schema was not checked
+        return TestResult(
+            spec.name,
+            "schema",
+            spec.target,
+            Status.ERROR,
+            f"the registered schema could not be checked: {exc}",
+            tuple(outcomes),
+            unreachable=exc.unreachable,
+        )
     if registered is not None:
         outcomes += [
             _judge(a.label + "@registry", a.spec, registered, "registered schema", True)
@@ -106,10 +118,7 @@ def registered_fields(env: TestEnv, topic: str) -> tuple[dict[str, Field] | None
     if env.registry is None:
         return None, ""
     subject = f"{topic}-value"
-    try:
-        found = [s for s in env.registry.list_subjects() if s.subject == subject]
-    except AdapterError as exc:
-        return None, f"schema registry not checked: {exc}"
+    found = [s for s in env.registry.list_subjects() if s.subject == subject]
     if not found:
         return None, f"no subject {subject} registered"
     state = found[0]

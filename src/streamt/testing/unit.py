@@ -112,7 +112,7 @@ def run_unit_test(
             tombstones=True,
         )
     except AdapterError as exc:
-        return _result(spec, Status.ERROR, str(exc))
+        return _result(spec, Status.ERROR, str(exc), unreachable=exc.unreachable)
     finally:
         _cleanup(env, topics)
     return judge(spec, isolated.job.changelog, records)

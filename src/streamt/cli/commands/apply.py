@@ -98,17 +98,24 @@ def apply_command(
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
     from streamt.apply.context import ApplyOptions
     from streamt.apply.executor import phases, preflight
-    from streamt.apply.facade import ensure_fresh, open_session, read_plan_file
+    from streamt.apply.facade import (
+        ensure_fresh,
+        has_reset,
+        open_session,
+        read_plan_file,
+        tuple_to_scope,
+    )
     from streamt.context import Context
     from streamt.plan import render_text
 
     ctx = Context(project_dir, env)
     session = open_session(ctx)
-    fresh = session.plan(session.scope(selector, target), reset_state=reset_state)
-    plan = fresh
-    if plan_file is not None:
+    if plan_file is not None:  # recompiled and planned again: the file must say the same
         plan = read_plan_file(plan_file)
+        fresh = session.plan(tuple_to_scope(plan.scope), reset_state=has_reset(plan))
         ensure_fresh(plan, fresh, str(plan_file))
+    else:
+        plan = session.plan(session.scope(selector, target), reset_state=reset_state)
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0

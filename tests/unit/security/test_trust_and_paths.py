@@ -1,0 +1,143 @@
+"""Class 9 of issue 10: plans and paths streamt can trust.
+
+- `apply --plan` recompiles and plans again: a plan file whose statements, configs, resources or
+  actions were edited (its fingerprints kept) is refused with A030 and nothing runs.
+- `compile` never writes through a symlink that leaves the output directory.
+- project files that are symlinks to outside the project are not read.
+- exit codes: 4 only for failed data tests; infrastructure that cannot be reached is 5, and a
+  schema test that cannot reach the registry is an error, not a pass.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streamt.adapters.protocols import AdapterError, TopicState
+from streamt.apply import jobs as apply_jobs
+from streamt.cli import main
+from streamt.state import Systems
+
+from ..apply.fakes import FakeFlink, FakeKafka, fake_systems
+
+QUICKSTART = str(Path(__file__).resolve().parents[3] / "examples" / "quickstart")
+
+
+@pytest.fixture
+def systems(monkeypatch: pytest.MonkeyPatch) -> Systems:
+    chosen = fake_systems()
+    assert isinstance(chosen.kafka, FakeKafka)
+    chosen.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})  # the source
+    monkeypatch.setattr(
+        "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
+    )
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    return chosen
+
+
+def _job(body: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in body["changes"] if c["kind"] == "flink_job")
+
+
+def _insert(statements: list[str]) -> int:
+    return next(i for i, s in enumerate(statements) if s.startswith("INSERT"))
+
+
+Edit = Callable[[dict[str, Any]], None]
+EDITS: dict[str, Edit] = {
+    "statement": lambda b: _job(b)["desired"]["statements"].__setitem__(
+        _insert(_job(b)["desired"]["statements"]),
+        "INSERT INTO `events_clean` SELECT * FROM `other_secret_table`",
+    ),
+    "extra statement": lambda b: _job(b)["desired"]["statements"].insert(
+        0, "SET 'table.exec.sink.not-null-enforcer' = 'DROP'"
+    ),
+    "job config": lambda b: _job(b)["desired"]["config"].__setitem__("parallelism.default", "64"),
+    "topic partitions": lambda b: next(c for c in b["changes"] if c["kind"] == "topic")[
+        "desired"
+    ].__setitem__("partitions", 1),
+    "extra resource": lambda b: b["changes"].append(
+        {**next(c for c in b["changes"] if c["kind"] == "topic"), "name": "evil"}
+    ),
+    "dropped resource": lambda b: b["changes"].remove(
+        next(c for c in b["changes"] if c["kind"] == "topic")
+    ),
+    "action": lambda b: _job(b).__setitem__("action", "replace"),
+    "restore path": lambda b: _job(b).__setitem__("restore_from", "file:///elsewhere/savepoint"),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS.values()), ids=list(EDITS))
+def test_an_edited_plan_file_is_refused_and_nothing_runs(
+    systems: Systems, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Edit
+) -> None:
+    saved = tmp_path / "plan.json"
+    assert main(["plan", "-p", QUICKSTART, "--out", str(saved), "--format", "json"]) == 0
+    body = json.loads(saved.read_text())
+    edit(body)  # the fingerprints are kept as they were
+    saved.write_text(json.dumps(body))
+    capsys.readouterr()
+    code = main(["apply", "-p", QUICKSTART, "--plan", str(saved), "--auto-approve"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "A030" in err and str(saved) in err and "nothing was applied" in err
+    assert isinstance(systems.flink, FakeFlink) and systems.flink.submitted == []
+    assert isinstance(systems.kafka, FakeKafka) and list(systems.kafka.topics) == ["events.raw.v1"]
+
+
+def test_the_unedited_plan_file_applies(
+    systems: Systems, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "plan.json"
+    assert main(["plan", "-p", QUICKSTART, "--out", str(saved), "--format", "json"]) == 0
+    assert main(["apply", "-p", QUICKSTART, "--plan", str(saved), "--auto-approve"]) == 0
+    assert isinstance(systems.flink, FakeFlink) and len(systems.flink.submitted) == 1
+
+
+def test_connection_failures_are_exit_5_never_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "stream_project.yml").write_text(
+        Path(QUICKSTART, "stream_project.yml")
+        .read_text()
+        .replace("localhost:9092", "127.0.0.1:9")
+        .replace("localhost:8082", "127.0.0.1:9")
+        .replace("localhost:8084", "127.0.0.1:9")
+    )
+    assert main(["plan", "-p", str(project)]) == 5
+    assert "A012" in capsys.readouterr().err
+
+
+def test_schema_test_that_cannot_reach_the_registry_is_an_error_not_a_pass() -> None:
+    from streamt.load.model import TestType
+    from streamt.testing.assertions import Assertion, AssertionKind, NotNull
+    from streamt.testing.continuous_sql import TargetTable
+    from streamt.testing.env import TestEnv
+    from streamt.testing.results import RunSummary, Status, TestResult
+    from streamt.testing.schema_tests import run_schema_test
+    from streamt.testing.spec import TestSpec
+
+    class Down:
+        calls = 0
+
+        def list_subjects(self) -> list[object]:
+            raise AdapterError("schema-registry", "cannot connect", transient=True)
+
+    assertions = (Assertion(0, AssertionKind.NOT_NULL, NotNull(("id",))),)
+    spec = TestSpec("t", "orders", TestType.SCHEMA, assertions)
+    env = TestEnv(project="p", bootstrap="", registry=Down())  # type: ignore[arg-type]
+    result = run_schema_test(spec, TargetTable("orders", "orders", (("id", "STRING"),)), env)
+    assert result.status is Status.ERROR
+    assert "cannot connect" in result.message
+    assert RunSummary((result,)).exit_code == 5
+    failed = TestResult("f", "sample", "orders", Status.FAIL, "2 violations")
+    assert RunSummary((result, failed)).exit_code == 4  # a data failure is still 4
+    refused = AdapterError("schema-registry", "GET failed", status=401)
+    assert not refused.unreachable  # a reply refusing the request is not "unreachable"
+    assert AdapterError("x", "GET failed", status=503).unreachable
