@@ -177,11 +177,16 @@ class Context:
         if self._lock is None:
             from streamt.compile import LOCK_FILE, parse_lock
             from streamt.compile.schemas import SchemaProblem
+            from streamt.load.discover import is_inside
+            from streamt.load.loader import outside_diagnostic
 
             project = self.load_result().project
             if project is None:
                 return None, []
             path = Path(project.root) / LOCK_FILE
+            if path.is_file() and not is_inside(Path(project.root).resolve(), path):
+                self._lock = (None, [outside_diagnostic(Path(project.root), path)])
+                return self._lock
             try:
                 text = path.read_text(encoding="utf-8") if path.is_file() else None
                 self._lock = (parse_lock(text) if text is not None else None, [])

@@ -3,7 +3,8 @@
 Files: topics/<topic>.json, subjects/<subject>.json, flink/<model>.sql, connectors/<name>.json,
 gateway/<name>.json. File names are sanitised (no path traversal). Files listed by a previous
 manifest in the same directory that this compile no longer produces are removed; nothing else
-is touched. Writes only inside `out_dir`.
+is touched. Writes only inside `out_dir`: a file that a symlink would lead outside it (a linked
+`flink/` folder or file) makes the whole write fail with V131 before anything is written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from streamt.artifacts.manifest import Manifest, build_manifest, manifest_text, to_json
 from streamt.compile.result import CompileResult
+from streamt.diagnostics import Diagnostic, Location, StreamtError
 
 MANIFEST = "manifest.json"
 
@@ -70,6 +72,7 @@ def write_artifacts(result: CompileResult, out_dir: Path) -> list[Path]:
 def write_rendered(files: dict[str, str], out_dir: Path) -> list[Path]:
     """Write `render_artifacts` output: only files whose text changed; remove stale ones."""
     out_dir = Path(out_dir)
+    _refuse_escapes(out_dir, files)
     stale = {f for f in set(_previous_files(out_dir)) - set(files) if _inside(out_dir, f)}
     written: list[Path] = []
     made: set[Path] = set()
@@ -93,6 +96,25 @@ def _previous_files(out_dir: Path) -> list[str]:
         return list(Manifest.model_validate(doc).files())
     except (OSError, ValueError):
         return []
+
+
+def _refuse_escapes(out_dir: Path, files: dict[str, str]) -> None:
+    """Nothing is written when any file would land outside `out_dir` through a symlink (a
+    linked `flink/` folder, a linked file)."""
+    escapes = sorted(rel for rel in files if not _inside(out_dir, rel))
+    if escapes:
+        where = out_dir / escapes[0]
+        raise StreamtError(
+            Diagnostic(
+                "V131",
+                f"refusing to write {where}: a symlink leads it outside {out_dir} "
+                f"(to {where.resolve()})"
+                + (f", and {len(escapes) - 1} more" if escapes[1:] else ""),
+                location=Location(str(where)),
+                hint="remove the symlink (streamt writes only inside the output directory), "
+                "or pass another --output",
+            )
+        )
 
 
 def _inside(root: Path, rel: str) -> bool:

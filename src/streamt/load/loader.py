@@ -15,7 +15,13 @@ from typing import Any
 from streamt.config.environments import EnvironmentConfig
 from streamt.config.runtime import RuntimeConfig, local_runtime
 from streamt.diagnostics import Diagnostic, Location, has_errors, sorted_diagnostics
-from streamt.load.discover import PROJECT_FILES, discover, display_name, find_project_file
+from streamt.load.discover import (
+    PROJECT_FILES,
+    discover,
+    display_name,
+    find_project_file,
+    is_inside,
+)
 from streamt.load.model import Defaults, Model, Project, ProjectInfo, Rules
 from streamt.load.names import NameKind, check_names, hint_for, name_problem
 from streamt.load.sections import (
@@ -61,6 +67,8 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
     files = discover(project_file.resolve())
     root = files.root
     collector = Collector()
+    for link in files.outside:
+        collector.add(outside_diagnostic(root, link))
     _read(collector, root, files.project_file, PROJECT_KEYS, ())
     for file in files.yaml_files:
         _read(collector, root, file, NODE_FILE_KEYS, ("version",))
@@ -187,6 +195,15 @@ def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) ->
     return Project.model_construct(**fields)
 
 
+def outside_diagnostic(root: Path, link: Path) -> Diagnostic:
+    return Diagnostic(
+        "V132",
+        "not read: this project file is a symlink to a file outside the project",
+        location=Location(display_name(root, link)),
+        hint="copy the file into the project (streamt reads only files inside the project root)",
+    )
+
+
 def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None:
     folder = root / "environments"
     problem = name_problem(NameKind.ENVIRONMENT, env)
@@ -214,6 +231,9 @@ def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None
                 else f"create environments/{env}.yml",
             )
         )
+        return None
+    if not is_inside(root.resolve(), file):
+        c.add(outside_diagnostic(root, file))
         return None
     display = display_name(root, file)
     text, diags = read_text(file, display)

@@ -141,3 +141,83 @@ def test_schema_test_that_cannot_reach_the_registry_is_an_error_not_a_pass() -> 
     refused = AdapterError("schema-registry", "GET failed", status=401)
     assert not refused.unreachable  # a reply refusing the request is not "unreachable"
     assert AdapterError("x", "GET failed", status=503).unreachable
+
+
+# ------------------------------------------------------------------ paths
+
+
+def _copy_quickstart(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "stream_project.yml").write_text(Path(QUICKSTART, "stream_project.yml").read_text())
+    return project
+
+
+@pytest.mark.parametrize("linked", ["folder", "file"])
+def test_compile_refuses_to_write_through_a_symlink_leaving_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], linked: str
+) -> None:
+    project = _copy_quickstart(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = project / "target"
+    (target / "flink").parent.mkdir(parents=True, exist_ok=True)
+    if linked == "folder":
+        (target / "flink").symlink_to(elsewhere, target_is_directory=True)
+    else:
+        (target / "flink").mkdir()
+        victim = elsewhere / "victim.txt"
+        victim.write_text("keep me")
+        (target / "flink" / "events_clean.sql").symlink_to(victim)
+    code = main(["compile", "-p", str(project), "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 1 and "V131" in err and "symlink" in err
+    assert [p.name for p in elsewhere.iterdir()] == ([] if linked == "folder" else ["victim.txt"])
+    if linked == "file":
+        assert (elsewhere / "victim.txt").read_text() == "keep me"
+    assert not (target / "manifest.json").exists()  # nothing written at all
+
+
+def test_compile_writes_into_a_symlinked_output_directory_itself(tmp_path: Path) -> None:
+    project = _copy_quickstart(tmp_path)
+    real = tmp_path / "real-target"
+    real.mkdir()
+    (project / "target").symlink_to(real, target_is_directory=True)
+    assert main(["compile", "-p", str(project), "--no-cache"]) == 0  # the output dir as chosen
+    assert (real / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("what", ["models folder", "sql file", "environment", "schemas.lock"])
+def test_files_symlinked_from_outside_are_not_read_nor_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    project = _copy_quickstart(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret_text = "SECRET_LINE: root:x:0:0:hunter2"  # not YAML a model would accept
+    args = ["validate", "-p", str(project)]
+    if what == "models folder":
+        (outside / "m.yml").write_text(secret_text + "\n")
+        (project / "models").symlink_to(outside, target_is_directory=True)
+        shown = "models/m.yml"
+    elif what == "sql file":
+        (project / "models").mkdir()
+        (outside / "x.sql").write_text(f"SELECT '{secret_text}' FROM nowhere")
+        (project / "models" / "stolen.sql").symlink_to(outside / "x.sql")
+        shown = "models/stolen.sql"
+    elif what == "environment":
+        (project / "environments").mkdir()
+        (outside / "prod.yml").write_text(secret_text + "\n")
+        (project / "environments" / "prod.yml").symlink_to(outside / "prod.yml")
+        args += ["-e", "prod"]
+        shown = "environments/prod.yml"
+    else:
+        (outside / "lock").write_text(secret_text + "\n")
+        (project / "schemas.lock").symlink_to(outside / "lock")
+        args = ["compile", "-p", str(project), "--dry-run", "--no-cache"]
+        shown = "schemas.lock"
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "V132" in err and shown in err
+    assert "hunter2" not in out + err and "SECRET_LINE" not in out + err
