@@ -27,7 +27,7 @@ MIN_SECRET = 4
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9_+.-]*://)(?P<userinfo>[^\s/?#@]+@)+")
 _SENSITIVE_NAME = re.compile(
     r"(password|passwd|secret|token|credential|jaas|api[._-]?key|private[._-]?key|"
-    r"access[._-]?key|auth|user[._-]?info|_pass$|_pwd$)",
+    r"access[._-]?key|auth|user[._-]?info|webhook|_pass$|_pwd$)",
     re.IGNORECASE,
 )
 

@@ -20,7 +20,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from streamt.config import jaas
-from streamt.config.env import resolve
+from streamt.config.env import missing_variables, resolve
 from streamt.sql.dialect import DIALECT, quote_string
 
 
@@ -67,6 +67,14 @@ def bound_config(config: Mapping[str, str], environ: Mapping[str, str]) -> dict[
 def bound_statements(statements: Iterable[str], environ: Mapping[str, str]) -> list[str]:
     """Each statement with the references in its option values bound, nothing else touched."""
     return [rebind_options(s, lambda k, v: bound_value(k, v, environ)) for s in statements]
+
+
+def unset_variables(
+    statements: Iterable[str], config: Mapping[str, str], environ: Mapping[str, str]
+) -> list[str]:
+    """The variables a job's option values reference that `environ` does not set (sorted)."""
+    values = [o.value for s in statements for o in option_values(s)] + list(config.values())
+    return sorted({name for v in values for name in missing_variables(v, environ)})
 
 
 def _value(tokens: list[Token], i: int) -> OptionValue:

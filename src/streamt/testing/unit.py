@@ -39,6 +39,7 @@ from streamt.diagnostics import has_errors
 from streamt.graph.dag import build_graph
 from streamt.load.model import Model, Project, Source
 from streamt.sql.dialect import quote_identifier, quote_string
+from streamt.sql.options import bound_config, bound_statements, unset_variables
 from streamt.testing.env import TestEnv
 from streamt.testing.evaluate import evaluate
 from streamt.testing.kafka_io import OutRow, StartAt, produce_rows, read_records
@@ -270,7 +271,11 @@ def _out_rows(rows: Sequence[Mapping[str, Any]], key: tuple[str, ...]) -> list[O
 
 def _run_job(env: TestEnv, job: FlinkJobSpec, timeout_s: float) -> str:
     assert env.flink is not None
-    job_id = env.flink.submit(job.statements, job.config)
+    unset = unset_variables(job.statements, job.config, env.environ)
+    if unset:
+        raise AdapterError("flink", f"environment variable {unset[0]} is not set (job options)")
+    statements = bound_statements(job.statements, env.environ)  # secrets bound as values
+    job_id = env.flink.submit(statements, bound_config(job.config, env.environ))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         state = next((j.state for j in env.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")

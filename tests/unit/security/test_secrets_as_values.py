@@ -230,3 +230,24 @@ def test_only_the_option_value_literal_is_regenerated() -> None:
     )
     out = rebind_options(statement, lambda k, v: "v'1" if k == "k" else v)
     assert out == statement.replace("'k'='${X}'", "'k'='v''1'")
+
+
+def test_unit_test_jobs_bind_references_as_values_too(tmp_path: Path) -> None:
+    from streamt.adapters.protocols import AdapterError
+    from streamt.testing.env import TestEnv
+    from streamt.testing.unit import _run_job
+
+    secret = PAYLOADS["both and a JAAS end"]
+    ctx = Context(_project(tmp_path), environ=_environ(secret), dotenv=False)
+    job = ctx.compile().desired.jobs[0]
+    flink = FakeFlink()
+    flink.fail_next = "FINISHED"  # a bounded unit-test job ends by itself
+    env = TestEnv(project="p", bootstrap="", flink=flink, environ=_environ(secret))
+    assert _run_job(env, job, timeout_s=1) == "FINISHED"
+    [(statements, config)] = flink.submitted
+    assert config["s3.secret-key"] == secret
+    assert {"s3.secret-key": secret} in [_options(s) for s in statements if s.startswith("SET")]
+    assert "'${HOME}'" in statements[-1]
+    with pytest.raises(AdapterError, match="KAFKA_PASSWORD is not set") as info:
+        _run_job(TestEnv(project="p", bootstrap="", flink=FakeFlink(), environ={}), job, 1)
+    assert not info.value.unreachable
