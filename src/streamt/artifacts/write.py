@@ -10,6 +10,7 @@ is touched. Writes only inside `out_dir`: a file that a symlink would lead outsi
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from streamt.artifacts.manifest import Manifest, build_manifest, manifest_text, to_json
@@ -101,7 +102,20 @@ def _previous_files(out_dir: Path) -> list[str]:
 def _refuse_escapes(out_dir: Path, files: dict[str, str]) -> None:
     """Nothing is written when any file would land outside `out_dir` through a symlink (a
     linked `flink/` folder, a linked file)."""
-    escapes = sorted(rel for rel in files if not _inside(out_dir, rel))
+    root = out_dir.resolve()
+    by_folder: dict[str, list[str]] = {}
+    for rel in files:
+        folder, _, name = rel.rpartition("/")
+        by_folder.setdefault(folder, []).append(name)
+    escapes: list[str] = []
+    for folder, names in sorted(by_folder.items()):
+        path = out_dir / folder if folder else out_dir
+        leaves, links = _folder(path, root)
+        escapes += [
+            f"{folder}/{n}" if folder else n
+            for n in sorted(names)
+            if leaves or (n in links and not (path / n).resolve().is_relative_to(root))
+        ]
     if escapes:
         where = out_dir / escapes[0]
         raise StreamtError(
@@ -115,6 +129,17 @@ def _refuse_escapes(out_dir: Path, files: dict[str, str]) -> None:
                 "or pass another --output",
             )
         )
+
+
+def _folder(folder: Path, root: Path) -> tuple[bool, frozenset[str]]:
+    """Whether `folder` (symlinks followed) leaves `root`, and the names of its symlinks."""
+    if not folder.resolve().is_relative_to(root):
+        return True, frozenset()
+    try:
+        with os.scandir(folder) as entries:
+            return False, frozenset(e.name for e in entries if e.is_symlink())
+    except OSError:  # not there yet: nothing in it can be a symlink
+        return False, frozenset()
 
 
 def _inside(root: Path, rel: str) -> bool:
