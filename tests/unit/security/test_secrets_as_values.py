@@ -208,6 +208,11 @@ def test_placeholder_in_model_sql_is_a_literal_with_a_warning(tmp_path: Path) ->
     assert (loc.file, loc.line) == ("stream_project.yml", expected)
     line = lines[expected - 1]
     assert line[loc.column - 1 :].startswith("'${HOME}'")
+    from streamt.cli import main
+
+    warnings = [d.code for d in ctx.validate().diagnostics if d.severity.value != "info"]
+    assert warnings == ["V130"]
+    assert main(["validate", "--strict", "-p", str(tmp_path)]) == 1  # it fails for V130 alone
 
 
 @pytest.mark.parametrize(
@@ -251,3 +256,21 @@ def test_unit_test_jobs_bind_references_as_values_too(tmp_path: Path) -> None:
     with pytest.raises(AdapterError, match="KAFKA_PASSWORD is not set") as info:
         _run_job(TestEnv(project="p", bootstrap="", flink=FakeFlink(), environ={}), job, 1)
     assert not info.value.unreachable
+
+
+@pytest.mark.parametrize("secret", list(PAYLOADS.values()), ids=list(PAYLOADS))
+def test_connector_config_binds_values_and_escapes_a_jaas_config(secret: str) -> None:
+    from streamt.sql.options import bound_config
+
+    config = {
+        "connection.password": "${P}",
+        "consumer.override.sasl.jaas.config": 'M required username="u" password="${P}";',
+        "note": "$${P} stays a literal",
+    }
+    bound = bound_config(config, {"P": secret})
+    assert bound["connection.password"] == secret
+    assert jaas_options(bound["consumer.override.sasl.jaas.config"]) == {
+        "username": "u",
+        "password": secret,
+    }
+    assert bound["note"] == "${P} stays a literal"
