@@ -158,9 +158,10 @@ def test_secret_named_environment_variables_are_masked_without_a_project(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SOME_API_TOKEN", "tok-123456")
-    (tmp_path / "stream_project.yml").write_text("project: {name: x}\nbogus: tok-123456\n")
+    (tmp_path / "stream_project.yml").write_text("project: {name: tok-123456}\n")
     main(["validate", "-p", str(tmp_path)])
     out, err = capsys.readouterr()
+    assert "Project '***' is valid" in out  # the value, wherever it shows up
     assert "tok-123456" not in out + err
 
 
@@ -216,3 +217,85 @@ def test_short_values_are_not_searched_and_long_ones_overlap_safely() -> None:
     redaction.remember_secrets(["ab", "secret", "secret-longer"])
     assert redaction.redact("ab secret secret-longer") == "ab *** ***"
     assert re.fullmatch(r"\*\*\*", redaction.redact("secret-longer"))
+
+
+EVERY_CHANNEL = """\
+project: {name: leaky}
+runtime:
+  kafka:
+    bootstrap_servers: localhost:9092
+    security_protocol: SASL_SSL
+    sasl_mechanism: PLAIN
+    sasl_username: app
+    sasl_password: ${KAFKA_PASSWORD}
+  schema_registry: {url: "http://reg:${REGISTRY_KEY}@localhost:8081"}
+  flink:
+    default: x
+    clusters: {x: {rest_url: "http://localhost:8082", sql_gateway_url: "http://localhost:8084"}}
+sources:
+  - name: events
+    topic: events.raw.v1
+    columns: [{name: id, type: STRING}]
+models:
+  - name: clean
+    sql: SELECT id FROM {{ source("events") }}
+  - name: clean_pg
+    from: clean
+    advanced:
+      connector:
+        type: jdbc-sink
+        config: {connection.url: "jdbc:postgresql://db/x", connection.password: "${DB_CRED}"}
+"""
+
+
+def test_every_output_channel_of_a_deployment_is_free_of_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate, compile, plan (text, JSON, file), apply, status (text, JSON): stdout, stderr,
+    artifacts, the plan file and the ledger, with three secrets that differ only in how they
+    reach streamt (a credential field, URL user-info, a connector password)."""
+    from streamt.adapters.protocols import TopicState
+    from streamt.apply import jobs as apply_jobs
+
+    from ..apply.fakes import FakeConnect, FakeKafka, fake_systems
+
+    secrets = {"KAFKA_PASSWORD": "k\"a\\f'ka-1", "REGISTRY_KEY": "reg'key-2", "DB_CRED": 'd"b-3'}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NO_COLOR", "1")
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "stream_project.yml").write_text(EVERY_CHANNEL)
+    systems = fake_systems()
+    assert isinstance(systems.kafka, FakeKafka)
+    systems.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})
+    monkeypatch.setattr("streamt.apply.facade.systems_from_runtime", lambda r, e: systems)
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    p = str(project)
+    runs = [
+        ["validate", "-p", p, "--format", "json"],
+        ["compile", "-p", p],
+        ["plan", "-p", p],
+        ["plan", "-p", p, "--format", "json", "--out", str(tmp_path / "plan.json")],
+        ["apply", "-p", p, "--auto-approve"],
+        ["status", "-p", p],
+        ["status", "-p", p, "--format", "json"],
+    ]
+    printed = ""
+    for argv in runs:
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code in (0, 3), (argv, out, err)
+        printed += out + err
+    # the connector really got the secret: it was bound, then kept out of every output
+    assert isinstance(systems.connect, FakeConnect)
+    assert systems.connect.connectors["clean_pg"]["connection.password"] == secrets["DB_CRED"]
+    assert systems.ledger is not None
+    ledger = b"".join(r.value or b"" for r in systems.ledger.read()).decode()
+    target = [f for f in (project / "target").rglob("*") if f.is_file()]  # cache files too
+    files = [f.read_bytes().decode("utf-8", "replace") for f in target]
+    files.append((tmp_path / "plan.json").read_text())
+    assert "${DB_CRED}" in ledger and any("${KAFKA_PASSWORD}" in f for f in files)
+    for text in [printed, ledger, *files]:
+        for value in secrets.values():
+            assert not _leaks(text, value), value
