@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from streamt import __version__
-from streamt.diagnostics import StreamtError
+from streamt.diagnostics import UNREACHABLE, StreamtError
 
 # command name -> "module:attribute"; each module lives in streamt.cli.commands.*
 COMMANDS: dict[str, str] = {
@@ -142,8 +142,20 @@ def _run(argv: list[str] | None) -> int:
             click.echo(diag.render(), err=True)
         return exc.exit_code
     except Exception as exc:  # a bug: keep a traceback the user can paste into an issue
-        return _crash(exc)
+        return _unreachable(exc) or _crash(exc)
     return int(result or 0)
+
+
+def _unreachable(exc: Exception) -> int:
+    """A system that could not be reached, surfacing where no command expected it: exit 5 with
+    the (redacted) reason instead of a crash; 0 when `exc` is something else."""
+    from streamt.adapters.protocols import AdapterError
+
+    if not (isinstance(exc, AdapterError) and exc.unreachable):
+        return 0
+    click.echo(f"error: {exc}", err=True)
+    click.echo("  hint: is the stack up? (streamt local status)", err=True)
+    return UNREACHABLE
 
 
 def _crash(exc: BaseException) -> int:

@@ -221,3 +221,21 @@ def test_files_symlinked_from_outside_are_not_read_nor_echoed(
     assert code == 1
     assert "V132" in err and shown in err
     assert "hunter2" not in out + err and "SECRET_LINE" not in out + err
+
+
+def test_an_unreachable_system_no_command_expected_is_exit_5_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise AdapterError("connect", "cannot connect", url="http://u:pw@c:8083", transient=True)
+
+    monkeypatch.setattr("streamt.context.Context.build", down)
+    assert main(["compile", "-p", QUICKSTART, "-o", str(tmp_path / "t")]) == 5
+    err = capsys.readouterr().err
+    assert "cannot connect" in err and "pw" not in err and "internal error" not in err
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AdapterError("connect", "PUT failed", status=400)
+
+    monkeypatch.setattr("streamt.context.Context.build", refused)
+    assert main(["compile", "-p", QUICKSTART, "-o", str(tmp_path / "t")]) != 5  # a reply, not down
