@@ -252,13 +252,26 @@ def test_topic_update_in_place_reaches_kafka_and_converges():
 
 def test_variable_in_a_job_statement_is_checked_before_anything_runs():
     systems = fake_systems()
-    spec = job("orders_clean", "SELECT id FROM orders WHERE region = '${REGION}'")
+    base = job("orders_clean")
+    source = (
+        "CREATE TABLE `orders` (`id` STRING) WITH ('connector' = 'kafka', 'x.key' = '${REGION}')"
+    )
+    spec = dataclasses.replace(base, statements=(source, *base.statements[1:]))
     with pytest.raises(StreamtError) as err:
         cycle(systems, dataclasses.replace(project(), jobs=(spec,)), environ=ENVIRON)
     diag = err.value.diagnostics[0]
     assert diag.code == "A004" and "REGION" in diag.message and "job" in diag.message
     assert isinstance(systems.kafka, FakeKafka) and systems.kafka.topics == {}
     assert _flink(systems).submitted == []
+
+
+def test_a_placeholder_in_the_query_is_a_literal_not_a_variable():
+    """Issue 10 class 1: `${...}` in a model's SQL is never resolved, so it needs no variable."""
+    systems = fake_systems()
+    spec = job("orders_clean", "SELECT id FROM orders WHERE region = '${REGION}'")
+    _, report = cycle(systems, dataclasses.replace(project(), jobs=(spec,)), environ=ENVIRON)
+    assert report.ok, report.failed
+    assert "'${REGION}'" in _flink(systems).submitted[0][0][-1]
 
 
 def test_partition_decrease_is_refused_by_apply():
