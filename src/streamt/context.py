@@ -12,6 +12,7 @@ its own beyond that wiring and caching. Everything returns values; user errors a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -419,7 +420,8 @@ class Context:
 
 def _remember_secrets(project: Project, environ: Mapping[str, str]) -> None:
     """Tell `streamt.redact` the value of every `${VAR}` that is a credential: one in a
-    credential field (by key or variable name) or in a URL's user-info."""
+    credential field (by key or variable name) or in a URL's user-info; and a password or
+    secret written literally in the project."""
     from streamt.config.env import placeholders
     from streamt.redact import is_secret_name, remember_secrets
 
@@ -432,11 +434,16 @@ def _remember_secrets(project: Project, environ: Mapping[str, str]) -> None:
     values = []
     for key, value in settings:
         text = value if isinstance(value, str) else ""
+        if text and "${" not in text and _LITERAL_SECRET.search(key):
+            values.append(text)  # a literal password (validate warns about it): masked too
         for ph in placeholders(text) if "${" in text else ():
             userinfo = "://" in text[: ph.start] and "@" in text[ph.end :]
             if ph.name in environ and (is_secret_name(key) or is_secret_name(ph.name) or userinfo):
                 values.append(environ[ph.name])
     remember_secrets(values)
+
+
+_LITERAL_SECRET = re.compile(r"(password|passwd|secret|token|api[._-]?key)", re.IGNORECASE)
 
 
 def _flat(prefix: str, value: object) -> list[tuple[str, object]]:

@@ -154,6 +154,17 @@ def test_a_reference_in_a_credential_field_is_masked_once_the_project_loads(
     assert redaction.redact("x cred-value-9 y") == "x *** y"
 
 
+def test_a_literal_password_in_the_project_is_masked_in_output(tmp_path: Path) -> None:
+    from streamt.context import Context
+
+    (tmp_path / "stream_project.yml").write_text(
+        PROJECT.replace("${DB_CRED}", "literal-pw-7").replace("${FLINK_PW}", "x")
+    )
+    Context(tmp_path, environ={}).load()
+    assert redaction.redact("auth failed for literal-pw-7") == "auth failed for ***"
+    assert redaction.redact("jdbc:postgresql://db/x") == "jdbc:postgresql://db/x"  # not a secret
+
+
 def test_secret_named_environment_variables_are_masked_without_a_project(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
