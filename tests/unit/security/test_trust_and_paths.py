@@ -98,6 +98,18 @@ def test_the_unedited_plan_file_applies(
     assert isinstance(systems.flink, FakeFlink) and len(systems.flink.submitted) == 1
 
 
+def test_a_plan_file_cannot_be_narrowed_or_widened_on_the_command_line(
+    systems: Systems, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "plan.json"
+    assert main(["plan", "-p", QUICKSTART, "--out", str(saved), "--format", "json"]) == 0
+    for extra in (["--select", "events_clean"], ["--target", "events_clean"], ["--reset-state"]):
+        argv = ["apply", "-p", QUICKSTART, "--plan", str(saved), "--auto-approve", *extra]
+        assert main(argv) == 2
+        assert "from the plan file" in capsys.readouterr().err
+    assert isinstance(systems.flink, FakeFlink) and systems.flink.submitted == []
+
+
 def test_connection_failures_are_exit_5_never_4(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -110,6 +110,8 @@ def apply_command(
 
     ctx = Context(project_dir, env)
     session = open_session(ctx)
+    if plan_file is not None and (selector or target or reset_state):
+        raise click.UsageError("--plan takes its scope and --reset-state from the plan file")
     if plan_file is not None:  # recompiled and planned again: the file must say the same
         plan = read_plan_file(plan_file)
         fresh = session.plan(tuple_to_scope(plan.scope), reset_state=has_reset(plan))
