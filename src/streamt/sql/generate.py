@@ -1,7 +1,8 @@
 """Generate Flink SQL from a sqlglot tree: the rewrites the compiled generator cannot be taught.
 
 `render(tree)` copies the tree, rewrites Flink-only constructs (TABLE arguments, FOR SYSTEM_TIME
-AS OF, Flink type names, verbatim functions, CURRENT_TIMESTAMP without parentheses, ARRAY[...]),
+AS OF, Flink type names, verbatim functions, CURRENT_TIMESTAMP without parentheses, ARRAY[...],
+JSON_OBJECT(KEY k VALUE v)),
 then generates with every identifier quoted. No I/O.
 """
 
@@ -53,7 +54,22 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this=rename, expressions=[a for a in node.args.values() if a])
     if isinstance(node, exp.Array):
         return exp.var("ARRAY[" + ", ".join(render(e) for e in node.expressions) + "]")
+    if isinstance(node, exp.JSONObject):
+        return _json_object(node)
     return node
+
+
+def _json_object(node: exp.JSONObject) -> exp.Expr:
+    """Flink spells pairs `KEY k VALUE v` (sqlglot: `k: v`); other clauses are not Flink's."""
+    pairs = [
+        f"KEY {render(p.this)} VALUE {render(p.expression)}"
+        if isinstance(p, exp.JSONKeyValue)
+        else render(p)
+        for p in node.expressions
+    ]
+    nulls = node.args.get("null_handling")
+    tail = f" {nulls}" if nulls in ("NULL ON NULL", "ABSENT ON NULL") else ""
+    return exp.var("JSON_OBJECT(" + ", ".join(pairs) + tail + ")")
 
 
 _REWRITTEN: tuple[type[exp.Expr], ...] = (
@@ -61,6 +77,7 @@ _REWRITTEN: tuple[type[exp.Expr], ...] = (
     exp.DataType,
     exp.Version,
     exp.Array,
+    exp.JSONObject,
     *_NO_PAREN,
     *_RENAMES,
 )

@@ -1,10 +1,15 @@
-"""Windowed continuous assertions as Flink SQL: unique_key, foreign_key, distribution,
+"""Windowed continuous assertions as Flink SQL trees: unique_key, foreign_key, distribution,
 throughput and freshness (see `streamt.testing.continuous_sql` for the job around them).
+
+Each function returns a sqlglot query (or the text of a DDL / view generated from one); nothing
+is concatenated from SQL text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from sqlglot import exp
 
 from streamt.testing.assertions import (
     Assertion,
@@ -16,155 +21,223 @@ from streamt.testing.assertions import (
     UniqueKey,
 )
 from streamt.testing.durations import format_ms
-from streamt.testing.sqltext import (
+from streamt.testing.sqltext import q, with_options
+from streamt.testing.sqltree import (
     KAFKA_TS,
     PROC,
-    header,
-    interval,
+    alias,
+    cast,
+    col,
+    interval_join,
+    is_null,
     key_text,
     lit,
-    now,
+    not_null,
     num,
-    q,
+    or_,
+    paren,
+    ratio,
     row_json,
-    s,
-    window,
+    subquery,
+    table,
+    try_cast,
+    union_all,
+    view,
+    violation_select,
     window_json,
-    with_options,
+    windowed,
 )
 
 
 def heartbeat() -> list[str]:
     """A 1 row/s datagen table and the view `beats` (1 per record, 0 per heartbeat)."""
     options = {"connector": "datagen", "rows-per-second": "1", "fields.beat.kind": "random"}
-    table = f"CREATE TABLE {q('heartbeat')} (\n  {q('beat')} INT,\n  {q(PROC)} AS PROCTIME()\n) "
-    view = (
-        f"CREATE TEMPORARY VIEW {q('beats')} AS SELECT 1 AS n, {q(PROC)} FROM src "
-        f"UNION ALL SELECT 0 AS n, {q(PROC)} FROM {q('heartbeat')}"
+    ddl = f"CREATE TABLE {q('heartbeat')} (\n  {q('beat')} INT,\n  {q(PROC)} AS PROCTIME()\n) "
+    beats = union_all(
+        [
+            exp.select(alias(exp.Literal.number(1), "n"), col(PROC)).from_(table("src")),
+            exp.select(alias(exp.Literal.number(0), "n"), col(PROC)).from_(table("heartbeat")),
+        ]
     )
-    return [table + with_options(options), view]
+    return [ddl + with_options(options), view("beats", beats)]
+
+
+def _count_all() -> exp.Count:
+    return exp.Count(this=exp.Star())
 
 
 def unique_key_select(
     a: Assertion, spec: UniqueKey, cols: Sequence[str], where: tuple[str, str, str]
-) -> str:
+) -> exp.Select:
     detail = f"duplicate {'/'.join(spec.key)}"
     if spec.window_ms is None:
-        partition = ", ".join(q(c) for c in spec.key)
-        counted = (
-            f"SELECT *, COUNT(*) OVER (PARTITION BY {partition} ORDER BY {q(PROC)} "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __seen FROM src"
+        seen = exp.Window(
+            this=_count_all(),
+            partition_by=[col(c) for c in spec.key],
+            order=exp.Order(expressions=[exp.Ordered(this=col(PROC), nulls_first=True)]),
+            spec=exp.WindowSpec(
+                kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
+            ),
         )
-        return f"SELECT {header(where, a, s(detail))}, {row_json(cols)}, {now()}\nFROM ({counted})\nWHERE __seen > 1"
-    inner = (
-        f"SELECT window_start, window_end, COUNT(*) AS total, COUNT(DISTINCT {key_text(spec.key)}) AS uniq\n"
-        f"  FROM {window('src', spec.window_ms)}\n  GROUP BY window_start, window_end"
+        counted = exp.select(exp.Star(), alias(seen, "__seen")).from_(table("src"))
+        return violation_select(
+            where,
+            a,
+            detail,
+            row_json(cols),
+            subquery(counted),
+            exp.GT(this=col("__seen"), expression=exp.Literal.number(1)),
+        )
+    total, uniq = col("total"), col("uniq")
+    inner = windowed(
+        "src",
+        spec.window_ms,
+        [
+            alias(_count_all(), "total"),
+            alias(exp.Count(this=exp.Distinct(expressions=[key_text(spec.key)])), "uniq"),
+        ],
     )
+    duplicates = exp.Sub(this=total.copy(), expression=uniq.copy())
     row = window_json(
-        [("records", "CAST(total AS STRING)"), ("duplicates", "CAST(total - uniq AS STRING)")]
+        [("records", cast(total.copy(), "STRING")), ("duplicates", cast(duplicates, "STRING"))]
     )
-    rate = "CAST(total - uniq AS DOUBLE) / CAST(total AS DOUBLE)"
-    return (
-        f"SELECT {header(where, a, s(detail + f' rate above {spec.tolerance:.2%} per {format_ms(spec.window_ms)}'))}, {row}, {now()}\n"
-        f"FROM ({inner})\nWHERE {rate} > {lit(spec.tolerance)}"
+    rate = ratio(duplicates.copy(), total.copy())
+    return violation_select(
+        where,
+        a,
+        detail + f" rate above {spec.tolerance:.2%} per {format_ms(spec.window_ms)}",
+        row,
+        inner,
+        exp.GT(this=rate, expression=lit(spec.tolerance)),
     )
 
 
 def foreign_key_select(
     a: Assertion, spec: ForeignKey, cols: Sequence[str], where: tuple[str, str, str]
-) -> str:
-    ref = q(f"ref_{spec.ref}")
-    span = interval(spec.window_ms)
-    join = (
-        f"FROM src AS l LEFT JOIN {ref} AS r ON l.{q(spec.column)} = r.{q(spec.ref_column)} "
-        f"AND r.{q(KAFKA_TS)} BETWEEN l.{q(KAFKA_TS)} - {span} AND l.{q(KAFKA_TS)} + {span}"
-    )
-    detail = f"{spec.column} has no match in {spec.ref}.{spec.ref_column} within {format_ms(spec.window_ms)}"
+) -> exp.Select:
     if spec.match_rate >= 1.0:
-        row = row_json(cols, "l.")
-        return f"SELECT {header(where, a, s(detail))}, {row}, {now()}\n{join}\nWHERE r.{q(spec.ref_column)} IS NULL AND l.{q(spec.column)} IS NOT NULL"
-    inner = (
-        f"SELECT window_start, window_end, COUNT(*) AS total, SUM(m) AS hits\n"
-        f"  FROM {window(f'fk_{a.index}', spec.window_ms, KAFKA_TS)}\n"
-        f"  GROUP BY window_start, window_end"
+        left, join = interval_join(
+            "src", f"ref_{spec.ref}", spec.column, spec.ref_column, spec.window_ms
+        )
+        detail = f"{spec.column} has no match in {spec.ref}.{spec.ref_column} within {format_ms(spec.window_ms)}"
+        cond = exp.And(
+            this=is_null(col(spec.ref_column, "r")), expression=not_null(col(spec.column, "l"))
+        )
+        query = violation_select(where, a, detail, row_json(cols, "l"), left, cond)
+        return query.join(join, copy=False)
+    inner = windowed(
+        f"fk_{a.index}",
+        spec.window_ms,
+        [alias(_count_all(), "total"), alias(exp.Sum(this=col("m")), "hits")],
+        KAFKA_TS,
     )
-    rate = "CAST(hits AS DOUBLE) / CAST(total AS DOUBLE)"
-    row = window_json([("records", "CAST(total AS STRING)"), ("matched", "CAST(hits AS STRING)")])
+    rate = ratio(col("hits"), col("total"))
+    row = window_json(
+        [("records", cast(col("total"), "STRING")), ("matched", cast(col("hits"), "STRING"))]
+    )
     detail = (
         f"match rate of {spec.column} in {spec.ref}.{spec.ref_column} below {spec.match_rate:.2%}"
     )
-    return f"SELECT {header(where, a, s(detail))}, {row}, {now()}\nFROM ({inner})\nWHERE {rate} < {lit(spec.match_rate)}"
+    return violation_select(
+        where, a, detail, row, inner, exp.LT(this=rate, expression=lit(spec.match_rate))
+    )
 
 
 def match_view(a: Assertion, spec: ForeignKey) -> str:
     """The left interval join as a view (window TVFs take a table name, not a subquery)."""
-    ref = q(f"ref_{spec.ref}")
-    span = interval(spec.window_ms)
-    matched = f"CASE WHEN r.{q(spec.ref_column)} IS NULL THEN 0 ELSE 1 END"
-    return (
-        f"CREATE TEMPORARY VIEW {q(f'fk_{a.index}')} AS SELECT l.{q(KAFKA_TS)} AS {q(KAFKA_TS)}, {matched} AS m "
-        f"FROM src AS l LEFT JOIN {ref} AS r ON l.{q(spec.column)} = r.{q(spec.ref_column)} "
-        f"AND r.{q(KAFKA_TS)} BETWEEN l.{q(KAFKA_TS)} - {span} AND l.{q(KAFKA_TS)} + {span}"
+    left, join = interval_join(
+        "src", f"ref_{spec.ref}", spec.column, spec.ref_column, spec.window_ms
     )
+    matched = exp.Case(
+        ifs=[exp.If(this=is_null(col(spec.ref_column, "r")), true=exp.Literal.number(0))],
+        default=exp.Literal.number(1),
+    )
+    query = (
+        exp.select(alias(col(KAFKA_TS, "l"), KAFKA_TS), alias(matched, "m"))
+        .from_(left, copy=False)
+        .join(join, copy=False)
+    )
+    return view(f"fk_{a.index}", query)
 
 
-def distribution_select(a: Assertion, spec: Distribution, where: tuple[str, str, str]) -> str:
+def distribution_select(
+    a: Assertion, spec: Distribution, where: tuple[str, str, str]
+) -> exp.Select:
     value = num(spec.column, raw_name=False)
-    sums, checks, extra = [], [], []
+    sums: list[exp.Expr] = []
+    checks: list[exp.Expr] = []
+    extra: list[tuple[str, exp.Expr]] = []
     for i, b in enumerate(spec.buckets):
-        conds = [
-            f"{value} >= {lit(b.min)}" if b.min is not None else "",
-            f"{value} < {lit(b.max)}" if b.max is not None else "",
-        ]
-        cond = " AND ".join(c for c in conds if c) or "TRUE"
-        sums.append(f"SUM(CASE WHEN {value} IS NOT NULL AND {cond} THEN 1 ELSE 0 END) AS b{i}")
-        ratio = f"CAST(b{i} AS DOUBLE) / CAST(total AS DOUBLE)"
-        checks.append(f"ABS({ratio} - {lit(b.expected_ratio)}) > {lit(b.tolerance)}")
-        extra.append((f"{b.label}", f"CAST({ratio} AS STRING)"))
-    inner = (
-        f"SELECT window_start, window_end, COUNT({value}) AS total, {', '.join(sums)}\n"
-        f"  FROM {window('src', spec.window_ms)}\n  GROUP BY window_start, window_end"
-    )
+        conds: list[exp.Expr] = []
+        if b.min is not None:
+            conds.append(exp.GTE(this=value.copy(), expression=lit(b.min)))
+        if b.max is not None:
+            conds.append(exp.LT(this=value.copy(), expression=lit(b.max)))
+        in_bucket: exp.Expr = not_null(value.copy())
+        for c in conds or [exp.true()]:
+            in_bucket = exp.And(this=in_bucket, expression=c)
+        counted = exp.Case(
+            ifs=[exp.If(this=in_bucket, true=exp.Literal.number(1))],
+            default=exp.Literal.number(0),
+        )
+        sums.append(alias(exp.Sum(this=counted), f"b{i}"))
+        share = ratio(col(f"b{i}"), col("total"))
+        off = exp.Abs(this=exp.Sub(this=share, expression=lit(b.expected_ratio)))
+        checks.append(exp.GT(this=off, expression=lit(b.tolerance)))
+        extra.append((b.label, cast(share.copy(), "STRING")))
+    inner = windowed("src", spec.window_ms, [alias(exp.Count(this=value.copy()), "total"), *sums])
     detail = f"distribution of {spec.column} off per {format_ms(spec.window_ms)}"
-    row = window_json([("values", "CAST(total AS STRING)"), *extra])
-    return f"SELECT {header(where, a, s(detail))}, {row}, {now()}\nFROM ({inner})\nWHERE total > 0 AND ({' OR '.join(checks)})"
+    row = window_json([("values", cast(col("total"), "STRING")), *extra])
+    cond = exp.And(
+        this=exp.GT(this=col("total"), expression=exp.Literal.number(0)),
+        expression=paren(or_(*checks)),
+    )
+    return violation_select(where, a, detail, row, inner, cond)
 
 
-def rate_select(a: Assertion, spec: Throughput | Freshness, where: tuple[str, str, str]) -> str:
+def rate_select(
+    a: Assertion, spec: Throughput | Freshness, where: tuple[str, str, str]
+) -> exp.Select:
     window_ms = spec.window_ms if isinstance(spec, Throughput) else spec.max_age_ms
     seconds = window_ms / 1000
-    inner = (
-        f"SELECT window_start, window_end, SUM(n) AS cnt\n"
-        f"  FROM {window('beats', window_ms)}\n"
-        f"  GROUP BY window_start, window_end"
-    )
-    rate = f"CAST(cnt AS DOUBLE) / {lit(seconds)}"
+    inner = windowed("beats", window_ms, [alias(exp.Sum(this=col("n")), "cnt")])
+    cond: exp.Expr
     if isinstance(spec, Freshness):
-        cond, detail = "cnt = 0", f"no record for {format_ms(window_ms)}"
+        cond = exp.EQ(this=col("cnt"), expression=exp.Literal.number(0))
+        detail = f"no record for {format_ms(window_ms)}"
     else:
-        parts = []
+        parts: list[exp.Expr] = []
         if spec.min_per_second is not None:
-            parts.append(f"{rate} < {lit(spec.min_per_second)}")
+            rate = exp.Div(this=cast(col("cnt"), "DOUBLE"), expression=lit(seconds))
+            parts.append(exp.LT(this=rate, expression=lit(spec.min_per_second)))
         if spec.max_per_second is not None:
-            parts.append(f"{rate} > {lit(spec.max_per_second)}")
-        cond = " OR ".join(parts)
+            rate = exp.Div(this=cast(col("cnt"), "DOUBLE"), expression=lit(seconds))
+            parts.append(exp.GT(this=rate, expression=lit(spec.max_per_second)))
+        cond = or_(*parts)
         detail = f"throughput outside [{spec.min_per_second}, {spec.max_per_second}]/s per {format_ms(window_ms)}"
-    row = window_json([("records", "CAST(cnt AS STRING)")])
-    return f"SELECT {header(where, a, s(detail))}, {row}, {now()}\nFROM ({inner})\nWHERE {cond}"
+    row = window_json([("records", cast(col("cnt"), "STRING"))])
+    return violation_select(where, a, detail, row, inner, cond)
 
 
-def max_lag_select(a: Assertion, spec: MaxLag, where: tuple[str, str, str]) -> str:
+def max_lag_select(a: Assertion, spec: MaxLag, where: tuple[str, str, str]) -> exp.Select:
     """The largest lag (Kafka timestamp - event time, in seconds) per processing-time window."""
     assert spec.window_ms is not None
-    event = f"TRY_CAST({q(spec.column)} AS TIMESTAMP(3))"
-    lag = f"TIMESTAMPDIFF(SECOND, {event}, CAST({q(KAFKA_TS)} AS TIMESTAMP(3)))"
-    inner = (
-        f"SELECT window_start, window_end, MAX({lag}) AS max_lag_s, COUNT(*) AS total\n"
-        f"  FROM {window('src', spec.window_ms)}\n  GROUP BY window_start, window_end"
+    event = try_cast(col(spec.column), "TIMESTAMP(3)")
+    lag = exp.Anonymous(
+        this="TIMESTAMPDIFF",
+        expressions=[exp.var("SECOND"), event, cast(col(KAFKA_TS), "TIMESTAMP(3)")],
+    )
+    inner = windowed(
+        "src",
+        spec.window_ms,
+        [alias(exp.Max(this=lag), "max_lag_s"), alias(_count_all(), "total")],
     )
     row = window_json(
-        [("records", "CAST(total AS STRING)"), ("max_lag_seconds", "CAST(max_lag_s AS STRING)")]
+        [
+            ("records", cast(col("total"), "STRING")),
+            ("max_lag_seconds", cast(col("max_lag_s"), "STRING")),
+        ]
     )
     detail = f"{spec.column} lags more than {format_ms(spec.max_lag_ms)} in a {format_ms(spec.window_ms)} window"
-    limit = lit(spec.max_lag_ms / 1000)
-    return f"SELECT {header(where, a, s(detail))}, {row}, {now()}\nFROM ({inner})\nWHERE CAST(max_lag_s AS DOUBLE) > {limit}"
+    cond = exp.GT(this=cast(col("max_lag_s"), "DOUBLE"), expression=lit(spec.max_lag_ms / 1000))
+    return violation_select(where, a, detail, row, inner, cond)
