@@ -9,9 +9,10 @@ How a case runs, in isolation from everything deployed:
 2. the `given` rows are produced in the order written (that order is the arrival order, so late
    and out-of-order rows are expressed by where they are written);
 3. each input table is made **bounded** and its watermark **emitted on every event**: after its
-   compiled `CREATE TEMPORARY TABLE t`, the job runs
-   `CREATE TEMPORARY TABLE __ut_t WITH ('scan.bounded.mode'='latest-offset',
-   'scan.watermark.emit.strategy'='on-event') LIKE t`, drops `t` and recreates it `LIKE __ut_t`.
+   compiled `CREATE TEMPORARY TABLE t` (found from the statement's tokens, not its text), the job
+   runs `CREATE TEMPORARY TABLE __ut_t WITH ('scan.bounded.mode'='latest-offset',
+   'scan.watermark.emit.strategy'='on-event') LIKE t`, drops `t` and recreates it `LIKE __ut_t`
+   (statements generated from trees by `streamt.sql.ddl`; the compiled job is not edited).
    With parallelism 1 and one partition, each row advances the watermark before the next one is
    read, so a row later than the watermark is dropped by windows exactly as it would be in
    production, deterministically; the end of the bounded input moves the watermark to +inf and
@@ -31,6 +32,9 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
+import sqlglot
+from sqlglot.tokenizer_core import TokenType
+
 from streamt.adapters.protocols import AdapterError
 from streamt.compile import compile_project
 from streamt.compile.result import CompileResult
@@ -38,7 +42,13 @@ from streamt.compile.specs import ChangelogMode, FlinkJobSpec, TopicSpec
 from streamt.diagnostics import has_errors
 from streamt.graph.dag import build_graph
 from streamt.load.model import Model, Project, Source
-from streamt.sql.dialect import quote_identifier, quote_string
+from streamt.sql.ddl import (
+    create_table_as_like,
+    create_table_like,
+    drop_temporary_table,
+    set_option,
+)
+from streamt.sql.dialect import DIALECT
 from streamt.sql.options import bound_config, bound_statements, unset_variables
 from streamt.testing.env import TestEnv
 from streamt.testing.evaluate import evaluate
@@ -221,13 +231,13 @@ def _model(model: Model, topic: str) -> Model:
 def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str], upsert: Set[str]) -> FlinkJobSpec:
     """Insert the bounded / on-event-watermark override after each input's CREATE statement."""
     statements: list[str] = []
-    prefixes = {f"CREATE TEMPORARY TABLE {quote_identifier(name)} ": name for name in inputs}
+    wanted = set(inputs)
     for statement in job.statements:
         if statement is job.statements[-1]:  # before the INSERT: the job's own SETs are done
-            statements.append("SET 'parallelism.default' = '1'")
+            statements.append(set_option("parallelism.default", "1"))
         statements.append(statement)
-        name = next((n for p, n in prefixes.items() if statement.startswith(p)), None)
-        if name is not None:
+        name = created_table(statement)
+        if name is not None and name in wanted:
             statements.extend(_override(name, name in upsert))
     config = {
         **job.config,
@@ -248,16 +258,36 @@ def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str], upsert: Set[st
     )
 
 
+_CREATE_TABLE = (TokenType.CREATE, TokenType.TEMPORARY, TokenType.TABLE, TokenType.IDENTIFIER)
+
+
+def created_table(statement: str) -> str | None:
+    """The table a compiled `CREATE TEMPORARY TABLE` statement creates, read from its tokens
+    (the name is one quoted-identifier token, unescaped), or None for any other statement.
+
+    Compiled table DDL (METADATA, WATERMARK, WITH options) does not parse back into a sqlglot
+    tree, so the head of its token stream is its structure: kinds, not text prefixes."""
+    try:
+        head = DIALECT.tokenize(statement)[:4]
+    except sqlglot.errors.SqlglotError:
+        return None
+    if tuple(tok.token_type for tok in head) != _CREATE_TABLE:
+        return None
+    return head[3].text
+
+
 def _override(name: str, upsert: bool = False) -> list[str]:
-    table, shadow = quote_identifier(name), quote_identifier(f"__ut_{name}")
-    options = {"scan.bounded.mode": "latest-offset", "scan.watermark.emit.strategy": "on-event"}
+    shadow = f"__ut_{name}"
+    options = [
+        ("scan.bounded.mode", "latest-offset"),
+        ("scan.watermark.emit.strategy", "on-event"),
+    ]
     if not upsert:  # upsert-kafka always reads from the start and has no startup mode
-        options["scan.startup.mode"] = "earliest-offset"
-    with_ = ", ".join(f"{quote_string(k)} = {quote_string(v)}" for k, v in options.items())
+        options.append(("scan.startup.mode", "earliest-offset"))
     return [
-        f"CREATE TEMPORARY TABLE {shadow} WITH ({with_}) LIKE {table}",
-        f"DROP TEMPORARY TABLE {table}",
-        f"CREATE TEMPORARY TABLE {table} LIKE {shadow}",
+        create_table_like(shadow, name, options),
+        drop_temporary_table(name),
+        create_table_as_like(name, shadow),
     ]
 
 

@@ -133,15 +133,30 @@ def test_isolate_rewires_topics_and_makes_inputs_bounded(make_project: Make) -> 
     assert f"'topic'='{isolated.topics['orders_raw']}'" in script
     assert f"'topic'='{isolated.output_topic}'" in script
     assert (
-        "CREATE TEMPORARY TABLE `__ut_orders_raw` WITH ('scan.bounded.mode' = 'latest-offset'"
+        "CREATE TEMPORARY TABLE `__ut_orders_raw`\nWITH (\n  'scan.bounded.mode'='latest-offset'"
         in script
     )
+    assert "\nLIKE `orders_raw`;" in script
     assert script.index("DROP TEMPORARY TABLE `orders_raw`") < script.index("INSERT INTO")
     assert isolated.job.config["parallelism.default"] == "1"
     with pytest.raises(
         ValueError, match=r"given input\(s\) \['customers'\] are not read by 'orders_clean'"
     ):
         isolate(project, specs["v"])
+
+
+def test_inputs_are_found_by_statement_tokens_not_text() -> None:
+    from streamt.sql.ddl import TableDDL, create_table, create_view
+    from streamt.sql.schema import Column
+    from streamt.sql.types import STRING
+    from streamt.testing.unit import created_table
+
+    cols = (Column("a", STRING),)
+    assert created_table(create_table(TableDDL("we`ird t", cols, (("topic", "x"),)))) == "we`ird t"
+    assert created_table(create_view("orders_raw", "SELECT 1 AS a")) is None
+    assert created_table("SET 'parallelism.default' = '1'") is None
+    # a CREATE statement whose name merely starts with an input's name is not that input
+    assert created_table(create_table(TableDDL("orders_raw_2", cols, ()))) == "orders_raw_2"
 
 
 def test_override_statements_quote_names_and_skip_startup_mode_for_upsert() -> None:
