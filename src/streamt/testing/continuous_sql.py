@@ -37,6 +37,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from streamt.sql.ddl import TableDDL, create_table
+from streamt.sql.schema import Column
+from streamt.sql.types import STRING
 from streamt.testing.assertions import (
     AcceptedTypes,
     AcceptedValues,
@@ -220,7 +223,6 @@ def _typed_view(name: str, source: str, target: TargetTable) -> str:
 
 def _violations(settings: JobSettings) -> str:
     cols = ["project", "test", "target", "assertion", "detail", "row", "detected_at"]
-    body = ",\n".join(f"  {q(c)} STRING" for c in cols)
     options = {
         "connector": "kafka",
         "topic": settings.violations_topic,
@@ -228,7 +230,8 @@ def _violations(settings: JobSettings) -> str:
         "format": "json",
         "sink.delivery-guarantee": "at-least-once",
     }
-    return f"CREATE TABLE {q('violations')} (\n{body}\n) " + with_options(options)
+    columns = tuple(Column(c, STRING) for c in cols)
+    return create_table(TableDDL("violations", columns, tuple(options.items()), temporary=False))
 
 
 def _violation_select(a: Assertion, target: TargetTable, where: tuple[str, str, str]) -> exp.Select:

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
+from streamt.sql.ddl import TableDDL, create_table
+from streamt.sql.schema import Column
+from streamt.sql.types import INT, TIMESTAMP_LTZ3
 from streamt.testing.assertions import (
     Assertion,
     Distribution,
@@ -21,7 +24,6 @@ from streamt.testing.assertions import (
     UniqueKey,
 )
 from streamt.testing.durations import format_ms
-from streamt.testing.sqltext import q, with_options
 from streamt.testing.sqltree import (
     KAFKA_TS,
     PROC,
@@ -51,15 +53,16 @@ from streamt.testing.sqltree import (
 
 def heartbeat() -> list[str]:
     """A 1 row/s datagen table and the view `beats` (1 per record, 0 per heartbeat)."""
-    options = {"connector": "datagen", "rows-per-second": "1", "fields.beat.kind": "random"}
-    ddl = f"CREATE TABLE {q('heartbeat')} (\n  {q('beat')} INT,\n  {q(PROC)} AS PROCTIME()\n) "
+    options = (("connector", "datagen"), ("rows-per-second", "1"), ("fields.beat.kind", "random"))
+    columns = (Column("beat", INT), Column(PROC, TIMESTAMP_LTZ3, proctime=True))
+    ddl = create_table(TableDDL("heartbeat", columns, options, temporary=False))
     beats = union_all(
         [
             exp.select(alias(exp.Literal.number(1), "n"), col(PROC)).from_(table("src")),
             exp.select(alias(exp.Literal.number(0), "n"), col(PROC)).from_(table("heartbeat")),
         ]
     )
-    return [ddl + with_options(options), view("beats", beats)]
+    return [ddl, view("beats", beats)]
 
 
 def _count_all() -> exp.Count:

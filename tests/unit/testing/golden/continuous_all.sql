@@ -42,12 +42,13 @@ CREATE TABLE `violations` (
   `detail` STRING,
   `row` STRING,
   `detected_at` STRING
-) WITH (
-  'connector' = 'kafka',
-  'topic' = '_streamt_violations',
-  'properties.bootstrap.servers' = 'localhost:9092',
-  'format' = 'json',
-  'sink.delivery-guarantee' = 'at-least-once'
+)
+WITH (
+  'connector'='kafka',
+  'topic'='_streamt_violations',
+  'properties.bootstrap.servers'='localhost:9092',
+  'format'='json',
+  'sink.delivery-guarantee'='at-least-once'
 );
 
 CREATE TABLE `ref_customers` (
@@ -78,10 +79,11 @@ LEFT JOIN `ref_customers` AS `r`
 CREATE TABLE `heartbeat` (
   `beat` INT,
   `__proc` AS PROCTIME()
-) WITH (
-  'connector' = 'datagen',
-  'rows-per-second' = '1',
-  'fields.beat.kind' = 'random'
+)
+WITH (
+  'connector'='datagen',
+  'rows-per-second'='1',
+  'fields.beat.kind'='random'
 );
 
 CREATE TEMPORARY VIEW `beats` AS
