@@ -3,6 +3,7 @@ models (their topics, `upsert-kafka` when they emit updates, views for virtual t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from streamt.compile.jobs import InputTable
@@ -35,6 +36,14 @@ def ref_inputs(
         return [*inner, InputTable(table, upstream.columns, view_query=upstream.query)]
     upsert = upstream.changelog is ChangelogMode.UPSERT
     columns = upstream.columns or analysis.inferred.get(table, ())
+    event_time = analysis.event_times.get(table)
+    if event_time is not None:  # a cascaded window: this column is the table's event time
+        columns = tuple(
+            replace(c, rowtime=True, proctime=False, watermark_delay_ms=0)
+            if c.name == event_time
+            else c.plain()
+            for c in columns
+        )
     options = topic_options(
         upstream.topic or name,
         run.project.runtime,

@@ -297,6 +297,7 @@ def _model_schema(run: _Run, name: str) -> TableSchema:
         updating=node.changelog is ChangelogMode.UPSERT,
         primary_key=node.primary_key,
         open=not node.columns and node.materialization is Materialization.TOPIC,
+        retimable=node.materialization is not Materialization.VIRTUAL_TOPIC,
     )
 
 

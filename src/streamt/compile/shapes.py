@@ -130,6 +130,7 @@ class _Shape:
         factory = None if tree is None else _tree_factory(tree, real, values)
         if self.plain:
             inferred = {real.get(t, t): cols for t, cols in a.inferred.items()}
+            event_times = {real.get(t, t): c for t, c in a.event_times.items()}
             return QueryAnalysis(
                 a.columns,
                 a.stateful_reasons,
@@ -143,6 +144,7 @@ class _Shape:
                 canonical,
                 None,
                 factory,
+                event_times,
             )
         return _renamed(a, real, canonical, tables, factory)
 
@@ -299,7 +301,7 @@ def _render(sql: str, placeholders: Mapping[InputKey, str]) -> str | None:
 
 
 def _schema_key(schema: TableSchema) -> object:
-    return (schema.columns, schema.updating, schema.primary_key, schema.open)
+    return (schema.columns, schema.updating, schema.primary_key, schema.open, schema.retimable)
 
 
 def _text(value: str, real: Mapping[str, str]) -> str:
@@ -331,6 +333,7 @@ def _renamed(
         upsert_key=None if a.upsert_key is None else tuple(_text(k, real) for k in a.upsert_key),
         tables=tables,
         inferred=dict(sorted(inferred)),
+        event_times={real.get(t, t): c for t, c in a.event_times.items()},
         canonical=canonical,
         tree=None,
         tree_factory=factory,

@@ -45,6 +45,8 @@ class QueryAnalysis:
     # function building a fresh copy of it (an analysis derived from another one's)
     tree: exp.Expr | None = field(default=None, compare=False, repr=False)
     tree_factory: Callable[[], exp.Expr] | None = field(default=None, compare=False, repr=False)
+    # input table -> the column this query made its event time (cascaded windows)
+    event_times: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def stateful(self) -> bool:
@@ -116,6 +118,7 @@ def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> Que
         diagnostics=tuple(analyzer.diagnostics),
         canonical=canonical,
         tree=tree,
+        event_times=dict(sorted(analyzer.event_times.items())),
     )
 
 

@@ -22,7 +22,7 @@ from itertools import chain
 from sqlglot import exp
 
 from streamt.sql.dialect import generate, parse, quote_identifier, quote_string
-from streamt.sql.generate import datatype_node, rewrite
+from streamt.sql.generate import datatype_node, rewrite, with_leading_precision
 from streamt.sql.schema import Column
 from streamt.sql.types import STRING, SqlType
 
@@ -202,7 +202,9 @@ def _outer_select(
 def watermark_interval(delay_ms: int) -> exp.Expr:
     seconds, millis = divmod(max(delay_ms, 0), 1000)
     text = f"{seconds}" if not millis else f"{seconds}.{millis:03d}"
-    return exp.Interval(this=exp.Literal.string(text), unit=exp.var("SECOND"))
+    return with_leading_precision(
+        exp.Interval(this=exp.Literal.string(text), unit=exp.var("SECOND"))
+    )
 
 
 def _watermark(col: Column) -> exp.Expr:

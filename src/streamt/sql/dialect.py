@@ -80,6 +80,7 @@ class FlinkTokenizer(Tokenizer):
         "STRING": TokenType.TEXT,
         "BYTES": TokenType.VARBINARY,
         "TIMESTAMP_LTZ": TokenType.TIMESTAMPLTZ,
+        "MATCH_RECOGNIZE": TokenType.MATCH_RECOGNIZE,
     }
 
     def tokenize(self, sql: str) -> list[Token]:
@@ -181,7 +182,8 @@ def _verbatim_functions(tokens: list[Token]) -> list[Token]:
 
 
 def _table_args(tokens: list[Token]) -> list[Token]:
-    """`( TABLE name` / `, TABLE name` / `=> TABLE name` -> `__STREAMT_TABLE_ARG(name)`."""
+    """`( TABLE name` / `, TABLE name` / `=> TABLE name` -> `__STREAMT_TABLE_ARG(name)`, and
+    `TABLE name PARTITION BY (k1, k2)` -> `__STREAMT_TABLE_ARG(name, k1, k2)`."""
     table, names = TokenType.TABLE, (TokenType.VAR, TokenType.IDENTIFIER)
     at = [i for i, tok in enumerate(tokens) if tok.token_type == table]
     if not at:
@@ -203,15 +205,48 @@ def _table_args(tokens: list[Token]) -> list[Token]:
             and tokens[name_end + 1].token_type in names
         ):
             name_end += 2
+        keys, keys_end = _partition_keys(tokens, name_end)
         tok = tokens[i]
         out.extend(tokens[done:i])
         out.append(_like(tok, TokenType.VAR, TABLE_ARG))
         out.append(_like(tok, TokenType.L_PAREN, "("))
         out.extend(tokens[i + 1 : name_end])
-        out.append(_like(tokens[name_end - 1], TokenType.R_PAREN, ")"))
-        done = name_end
+        for key in keys:
+            out.append(_like(key[0], TokenType.COMMA, ","))
+            out.extend(key)
+        out.append(_like(tokens[keys_end - 1], TokenType.R_PAREN, ")"))
+        done = keys_end
     out.extend(tokens[done:])
     return out
+
+
+def _partition_keys(tokens: list[Token], at: int) -> tuple[list[list[Token]], int]:
+    """`PARTITION BY k` / `PARTITION BY (k1, k2)` after a `TABLE name` argument (SESSION):
+    the key names' tokens and the index after the clause (`at` itself when there is none)."""
+    if at >= len(tokens) or tokens[at].token_type != TokenType.PARTITION_BY:
+        return [], at
+    names = (TokenType.VAR, TokenType.IDENTIFIER)
+    i = at + 1
+    parens = i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN
+    i += parens
+    keys: list[list[Token]] = []
+    while i < len(tokens) and tokens[i].token_type in names:
+        key = [tokens[i]]
+        i += 1
+        while (
+            i + 1 < len(tokens)
+            and tokens[i].token_type == TokenType.DOT
+            and tokens[i + 1].token_type in names
+        ):
+            key += tokens[i : i + 2]
+            i += 2
+        keys.append(key)
+        if not parens or i >= len(tokens) or tokens[i].token_type != TokenType.COMMA:
+            break
+        i += 1
+    if not keys or (parens and (i >= len(tokens) or tokens[i].token_type != TokenType.R_PAREN)):
+        return [], at  # not the shape Flink documents: left for the parser to report
+    return keys, i + parens
 
 
 def _like(tok: Token, token_type: TokenType, text: str) -> Token:

@@ -56,6 +56,11 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return exp.var("ARRAY[" + ", ".join(render(e) for e in node.expressions) + "]")
     if isinstance(node, exp.JSONObject):
         return _json_object(node)
+    if isinstance(node, exp.Interval):
+        return with_leading_precision(node)
+    if isinstance(node, exp.Kwarg) and isinstance(node.this, (exp.Var, exp.Identifier)):
+        # a named argument is an identifier: quoted, `OFFSET => ...` parses in Flink
+        node.set("this", exp.to_identifier(node.this.name, quoted=True))
     return node
 
 
@@ -72,12 +77,38 @@ def _json_object(node: exp.JSONObject) -> exp.Expr:
     return exp.var("JSON_OBJECT(" + ", ".join(pairs) + tail + ")")
 
 
+_SINGLE_UNITS = {
+    unit: unit.rstrip("S") for unit in ("YEAR", "YEARS", "MONTH", "MONTHS", "DAY", "DAYS")
+} | {unit: unit.rstrip("S") for unit in ("HOUR", "HOURS", "MINUTE", "MINUTES")}
+_SINGLE_UNITS |= {"SECOND": "SECOND", "SECONDS": "SECOND"}
+_DEFAULT_LEADING_PRECISION = 2
+
+
+def with_leading_precision(node: exp.Interval) -> exp.Interval:
+    """`INTERVAL '300' SECOND` -> `INTERVAL '300' SECOND(3)`.
+
+    A single-field interval's leading precision defaults to 2 digits in Flink, so a value of 100
+    or more is refused ("exceeds precision"); the precision written is the value's digit count.
+    """
+    unit = node.args.get("unit")
+    value = node.this
+    if not isinstance(unit, exp.Var) or not isinstance(value, exp.Literal) or not value.is_string:
+        return node
+    name = _SINGLE_UNITS.get(unit.name.upper())
+    digits = len(value.name.strip().lstrip("+-").split(".")[0])
+    if name is None or digits <= _DEFAULT_LEADING_PRECISION or not value.name.strip():
+        return node
+    return exp.Interval(this=value, unit=exp.var(f"{name}({digits})"))
+
+
 _REWRITTEN: tuple[type[exp.Expr], ...] = (
     exp.Anonymous,
     exp.DataType,
     exp.Version,
     exp.Array,
     exp.JSONObject,
+    exp.Interval,
+    exp.Kwarg,
     *_NO_PAREN,
     *_RENAMES,
 )
@@ -88,17 +119,22 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
         return node  # a quoted function name: generated quoted, never one of the markers below
     name = node.name
     if name.upper() == TABLE_ARG:
-        target = node.expressions[0]
+        target, *keys = node.expressions
         if isinstance(target, (exp.Column, exp.Dot, exp.Identifier)):  # a (dotted) name
-            return exp.var("TABLE " + generate(target))
-        return exp.var("TABLE " + render(target))
+            text = "TABLE " + generate(target)
+        else:
+            text = "TABLE " + render(target)
+        if keys:
+            text += " PARTITION BY (" + ", ".join(generate(k) for k in keys) + ")"
+        return exp.var(text)
     real = name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
+    # changed in place: the walk then goes on into the arguments (a replaced node's are skipped)
     if name.startswith(VERBATIM_PREFIX) or real.upper() in UNIT_FIRST:
-        args = list(node.expressions)
+        node.set("this", real)
+        args = node.expressions
         unit = args[0].name.upper() if args and isinstance(args[0], exp.Column) else ""
         if real.upper() in UNIT_FIRST and unit in TIME_UNITS:  # the keyword from the closed set
-            args[0] = exp.var(unit)
-        return exp.Anonymous(this=real, expressions=args)
+            args[0].replace(exp.var(unit))
     return node
 
 

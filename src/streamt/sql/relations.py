@@ -5,14 +5,14 @@ select lists, with statefulness, changelog and upsert-key propagation. No I/O.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.sql.dialect import TABLE_ARG
-from streamt.sql.exprtypes import ExprTyper, function_name
+from streamt.sql.exprtypes import ExprTyper, function_args, function_name
 from streamt.sql.functions import ML_FUNCTIONS, WINDOW_TVFS
 from streamt.sql.generate import render
 from streamt.sql.schema import Column, TableSchema
@@ -20,6 +20,7 @@ from streamt.sql.tree import (
     aggregate_calls,
     hint_rank,
     is_interval_join,
+    is_window_join,
     location_of,
     nested_subqueries,
     split_args,
@@ -43,6 +44,7 @@ class Rel:
     rownum: RowNum | None = None
     window_tvf: bool = False
     open_name: str | None = None  # an input whose columns are inferred from usage
+    retimable: str | None = None  # a model's topic: a window may pick its event-time column
 
     def find(self, name: str) -> Column | None:
         for c in self.columns:
@@ -52,6 +54,8 @@ class Rel:
 
 
 Scope = list[tuple[str, Rel]]
+_NAVIGATION = frozenset({"FIRST", "LAST", "PREV", "NEXT"})
+_WINDOW_COLUMNS = ("window_start", "window_end", "window_time")
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Analyzer:
     tables: list[str] = field(default_factory=list)
     ml: list[str] = field(default_factory=list)
     inferred: dict[str, dict[str, Column]] = field(default_factory=dict)
+    event_times: dict[str, str] = field(default_factory=dict)
     hints: dict[str, SqlType] = field(default_factory=dict)
     outer: list[Scope] = field(default_factory=list)  # enclosing scopes (correlated subqueries)
     top: exp.Expr | None = None  # the SELECT whose columns are the query's output names
@@ -130,6 +135,9 @@ class Analyzer:
         from_ = node.args.get("from_") or node.args.get("from")
         if from_ is not None:
             scope.append(self.source(from_.this, ctes))
+        match = node.args.get("match")
+        if isinstance(match, exp.MatchRecognize) and scope:
+            scope = [self._match_recognize(match, node, scope[-1])]
         joins = list(node.args.get("joins") or [])
         for join in joins:
             scope.append(self.source(join.this, ctes))
@@ -163,6 +171,72 @@ class Analyzer:
         self.error("S007", f"unsupported FROM item {node.key.upper()}", node)
         return alias, Rel([])
 
+    def _match_recognize(
+        self, match: exp.MatchRecognize, node: exp.Select, source: tuple[str, Rel]
+    ) -> tuple[str, Rel]:
+        """`FROM t MATCH_RECOGNIZE (...) AS x`: one row per match, the PARTITION BY columns then
+        the MEASURES; append-only, over an append-only input ordered by a time attribute."""
+        from streamt.sql.select import SelectList
+
+        alias, rel = source
+        self.stateful.append("MATCH_RECOGNIZE")
+        if rel.updating:
+            self.error(
+                "S041",
+                f"MATCH_RECOGNIZE cannot read an updating input ({alias})",
+                match,
+                "read an append-only topic (a source or a model that emits no updates)",
+            )
+        # pattern variables qualify the input's columns (`A.price`): each one names the input
+        select = SelectList(self, node, [(alias, rel)])
+
+        def resolve(col: exp.Column) -> Column:
+            if col.table and col.table != alias:
+                col = exp.Column(this=col.this.copy())
+            return select.resolve(col)
+
+        typer = ExprTyper(resolve, self.ml_outputs)
+        partition = [resolve(c) for c in match.args.get("partition_by") or []]
+        self._match_order(match, resolve)
+        for define in match.args.get("define") or []:
+            for col in define.find_all(exp.Column):
+                resolve(col)
+        measures = [self._measure(m, typer) for m in match.args.get("measures") or []]
+        columns = [c.plain() for c in partition] + [m for m in measures if m is not None]
+        out_alias = match.args.get("alias")
+        return (out_alias.name if out_alias is not None else ""), Rel(columns)
+
+    def _match_order(
+        self, match: exp.MatchRecognize, resolve: Callable[[exp.Column], Column]
+    ) -> None:
+        order = match.args.get("order")
+        first = order.expressions[0] if order is not None and order.expressions else None
+        if first is not None and isinstance(first.this, exp.Column):
+            col = resolve(first.this)
+            if (col.rowtime or col.proctime) and not first.args.get("desc"):
+                return
+        self.error(
+            "S042",
+            "MATCH_RECOGNIZE must be ordered first by a time attribute, ascending",
+            first or match,
+            "ORDER BY the input's event-time (or processing-time) column first, e.g. "
+            "ORDER BY rowtime [, other columns]",
+        )
+
+    def _measure(self, measure: exp.Expr, typer: ExprTyper) -> Column | None:
+        expr = measure.this if isinstance(measure, exp.MatchRecognizeMeasure) else measure
+        if not isinstance(expr, exp.Alias):
+            self.error("S006", "a MATCH_RECOGNIZE measure needs a name", measure, "add AS <name>")
+            return None
+        inner = expr.this
+        # navigation functions return their argument's value
+        if isinstance(inner, (exp.First, exp.Last)) or function_name(inner) in _NAVIGATION:
+            args = function_args(inner)
+            column = typer.column_of(args[0]) if args else Column(expr.alias, STRING)
+        else:
+            column = typer.column_of(inner)
+        return column.plain().renamed(str(expr.alias))
+
     def table(self, name: str, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
         if name in ctes:
             return self.query(ctes[name], {k: v for k, v in ctes.items() if k != name})
@@ -180,6 +254,7 @@ class Analyzer:
             updating=schema.updating,
             key=schema.primary_key or None,
             open_name=name if schema.open else None,
+            retimable=name if schema.retimable and not schema.updating else None,
         )
         if schema.open:
             rel.columns = list(self.inferred.get(name, {}).values())
@@ -223,6 +298,16 @@ class Analyzer:
         base = self._tvf_data(data, ctes, node)
         time_col = self._descriptor(timecol, base, fn, node)
         self.stateful.append(f"{fn} window")
+        clash = [c.name for c in base.columns if c.name in _WINDOW_COLUMNS]
+        if clash:
+            self.error(
+                "S043",
+                f"{fn} adds window_start, window_end and window_time, but its input already has "
+                f"{', '.join(repr(c) for c in clash)}",
+                node,
+                "rename those columns in the input (e.g. window_start AS first_window_start), "
+                "or select them without the window columns",
+            )
         ts_type = (time_col.type if time_col else TIMESTAMP3).with_nullable(False)
         window = [
             Column("window_start", TIMESTAMP3.with_nullable(False)),
@@ -239,8 +324,14 @@ class Analyzer:
 
     def _tvf_data(self, data: exp.Expr | None, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
         if isinstance(data, exp.Anonymous) and data.name.upper() == TABLE_ARG:
-            target = data.expressions[0]
-            return self.table(target.name, ctes, target)
+            target, *keys = data.expressions
+            rel = self.table(target.name, ctes, target)
+            for key in keys:  # SESSION(TABLE t PARTITION BY k, ...)
+                if rel.find(key.name) is None and rel.open_name:
+                    self.infer_column(rel, key.name)
+                elif rel.find(key.name) is None:
+                    self.error("S003", f"unknown column {key.name!r} in PARTITION BY", key)
+            return rel
         if isinstance(data, (exp.Subquery, exp.Select)):
             return self.query(data, ctes)
         self.error("S007", "a window table function needs TABLE <name> as its first argument", node)
@@ -260,8 +351,40 @@ class Analyzer:
         if col is None:
             self.error("S003", f"unknown column {name!r} in DESCRIPTOR", cols[0])
             return None
+        if not (col.rowtime or col.proctime) and base.retimable and _watermarkable(col.type):
+            return self._retime(base, col, fn, cols[0])
         self.require_time_attribute(col, fn, cols[0])
         return col
+
+    def _retime(self, rel: Rel, col: Column, fn: str, node: exp.Expr) -> Column:
+        """A window over a plain TIMESTAMP column of a model's topic (cascaded windows): that
+        column becomes the event time of the table this job reads the topic as."""
+        assert rel.retimable is not None
+        table = rel.retimable
+        chosen = self.event_times.setdefault(table, col.name)
+        if chosen != col.name:
+            self.error(
+                "S044",
+                f"{fn} windows {table!r} over {col.name!r}, but this query already uses "
+                f"{chosen!r} as that table's event time",
+                node,
+                "a table has one event time: window every read of it over the same column",
+            )
+            return col
+        timed = replace(col, rowtime=True, proctime=False, watermark_delay_ms=0)
+        rel.columns = [timed if c.name == col.name else c.plain() for c in rel.columns]
+        self.diagnostics.append(
+            Diagnostic(
+                "S040",
+                f"{fn} over {col.name!r} of {table!r}: read back from its topic, {col.name!r} "
+                f"becomes the event time of table {table!r} in this job "
+                f"(WATERMARK FOR {col.name} AS {col.name}: windows close as rows of later "
+                "values arrive)",
+                Severity.INFO,
+                location_of(node),
+            )
+        )
+        return timed
 
     def require_time_attribute(self, col: Column, fn: str, node: exp.Expr) -> None:
         if col.rowtime or col.proctime:
@@ -299,6 +422,12 @@ class Analyzer:
             self.changelog = [r for r in self.changelog if r != consumed]
             return
         condition = [c for c in (join.args.get("on"), where) if c is not None]
+        if is_window_join(condition, scope):
+            # Flink's window join emits each window's result once, outer joins included
+            self.stateful.append("window join")
+            for _, rel in scope:
+                rel.columns = [c.plain() for c in rel.columns]
+            return
         rowtimes = {c.name for _, rel in scope for c in rel.columns if c.rowtime or c.proctime}
         if is_interval_join(condition, rowtimes):
             self.stateful.append("interval join")
@@ -325,6 +454,11 @@ class Analyzer:
             for _, rel in scope:
                 rel.updating = True
                 rel.key = None
+
+
+def _watermarkable(sql_type: SqlType) -> bool:
+    """TIMESTAMP(p) / TIMESTAMP_LTZ(p) with p <= 3 can carry a WATERMARK."""
+    return sql_type.is_timestamp and (not sql_type.params or sql_type.params[0] <= 3)
 
 
 __all__ = ["Analyzer", "ExprTyper", "Rel", "RowNum", "aggregate_calls", "render"]

@@ -34,6 +34,9 @@ class TableSchema:
     updating: bool = False  # a changelog input (CDC format, upsert topic)
     primary_key: tuple[str, ...] = ()
     open: bool = False  # columns unknown: infer them from how the query uses them
+    # a model's topic read back: a window may make any of its TIMESTAMP(3) columns the event
+    # time of the reading job's table (a watermark on that column)
+    retimable: bool = False
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

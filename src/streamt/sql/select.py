@@ -221,7 +221,7 @@ class SelectList:
                 r for r in self.a.changelog if r.endswith("changelog (updating) stream")
             ]:
                 self.a.changelog.remove(reason)
-            return Rel(cols, updating=False, key=None)
+            return Rel(cols, updating=False, key=None, window_tvf=tvf and _windowed(cols))
         self.a.stateful.append("GROUP BY aggregation" if group_exprs else "global aggregation")
         self.a.changelog.append(
             "non-windowed GROUP BY emits updates"
@@ -261,7 +261,9 @@ class SelectList:
         source_rownum = next((rel.rownum for _, rel in self.scope if rel.rownum), None)
         if source_rownum is not None:
             return self._ranked(projections, source_rownum, updating)
-        return Rel([p.column for p in projections], updating=updating, key=key, rownum=rownum)
+        cols = [p.column for p in projections]
+        windowed = any(rel.window_tvf for _, rel in self.scope) and _windowed(cols)
+        return Rel(cols, updating=updating, key=key, rownum=rownum, window_tvf=windowed)
 
     def _mapped_key(self, projections: list[_Projection]) -> tuple[str, ...] | None:
         keyed = [rel for _, rel in self.scope if rel.key]
@@ -298,8 +300,9 @@ class SelectList:
             self.a.stateful.append("deduplication (keep first row)")
             return Rel(cols, updating=False, key=None)
         if {"window_start", "window_end"} <= set(rownum.partition) and not updating:
+            # Flink keeps the time attributes through a window Top-N / window deduplication
             self.a.stateful.append("window Top-N")
-            return Rel([c.plain() for c in cols], updating=False, key=None)
+            return Rel(cols, updating=False, key=None, window_tvf=True)
         self.a.stateful.append("deduplication (keep last row)" if limit == 1 else "Top-N")
         self.a.changelog.append("ROW_NUMBER deduplication / Top-N emits updates")
         names = [_match_projection(exp.column(k), projections) for k in rownum.partition]
@@ -310,6 +313,11 @@ class SelectList:
                 rn = _match_projection(exp.column(rownum.column), projections)
                 key = (*key, rn) if rn else None
         return Rel(cols, updating=True, key=key)  # Flink keeps time attributes through a rank
+
+
+def _windowed(columns: list[Column]) -> bool:
+    """Rows that still carry their window (a window join, Top-N or dedup can follow)."""
+    return {"window_start", "window_end"} <= {c.name for c in columns}
 
 
 def _match_projection(expr: exp.Expr, projections: list[_Projection]) -> str | None:

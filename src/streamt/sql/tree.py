@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 from sqlglot import exp
 
@@ -38,6 +39,24 @@ def is_interval_join(conditions: list[exp.Expr], rowtimes: set[str]) -> bool:
             if len(cols & rowtimes) >= 1 and (len(quals) >= 2 or len(cols & rowtimes) >= 2):
                 return True
     return False
+
+
+def is_window_join(conditions: list[exp.Expr], scope: list[tuple[str, Any]]) -> bool:
+    """Both inputs carry windows and the condition equates their window_start and window_end."""
+    if len(scope) < 2 or not all(rel.window_tvf for _, rel in scope[-2:]):
+        return False
+    equated: set[str] = set()
+    for cond in conditions:
+        for eq in cond.find_all(exp.EQ):
+            left, right = eq.this, eq.expression
+            if (
+                isinstance(left, exp.Column)
+                and isinstance(right, exp.Column)
+                and left.name == right.name
+                and left.table != right.table
+            ):
+                equated.add(left.name)
+    return {"window_start", "window_end"} <= equated
 
 
 def nested_subqueries(node: exp.Select) -> list[exp.Expr]:
