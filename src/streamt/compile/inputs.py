@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from streamt.compile.jobs import InputTable
 from streamt.compile.specs import ChangelogMode, Materialization
-from streamt.compile.tables import source_options, topic_options
+from streamt.compile.tables import source_options, topic_options, versioned_source_options
 from streamt.sql import QueryAnalysis
 
 if TYPE_CHECKING:
@@ -22,6 +22,10 @@ def source_input(
     schema = run.sources[name]
     columns = schema.columns or analysis.inferred.get(table, ())
     keys = [c for k in source.key for c in columns if c.name == k]
+    if table in analysis.versioned and not schema.updating:
+        # the versioned side of a temporal join: the latest row per key (upsert-kafka)
+        options = versioned_source_options(source, run.project.runtime, group, keys)
+        return InputTable(table, tuple(columns), options, tuple(source.key), topic=source.topic)
     pk = schema.primary_key if schema.updating else ()
     options = source_options(source, run.project.runtime, group, [] if pk else keys)
     return InputTable(table, tuple(columns), options, pk, topic=source.topic)
@@ -34,7 +38,7 @@ def ref_inputs(
     if upstream.materialization is Materialization.VIRTUAL_TOPIC:
         inner = list(run.job_inputs.get(f"__vt__{name}", ()))
         return [*inner, InputTable(table, upstream.columns, view_query=upstream.query)]
-    upsert = upstream.changelog is ChangelogMode.UPSERT
+    upsert = upstream.changelog is ChangelogMode.UPSERT or table in analysis.versioned
     columns = upstream.columns or analysis.inferred.get(table, ())
     event_time = analysis.event_times.get(table)
     if event_time is not None:  # a cascaded window: this column is the table's event time

@@ -298,6 +298,7 @@ def _model_schema(run: _Run, name: str) -> TableSchema:
         primary_key=node.primary_key,
         open=not node.columns and node.materialization is Materialization.TOPIC,
         retimable=node.materialization is not Materialization.VIRTUAL_TOPIC,
+        message_key=node.primary_key,
     )
 
 

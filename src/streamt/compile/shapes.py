@@ -131,6 +131,7 @@ class _Shape:
         if self.plain:
             inferred = {real.get(t, t): cols for t, cols in a.inferred.items()}
             event_times = {real.get(t, t): c for t, c in a.event_times.items()}
+            versioned = {real.get(t, t): k for t, k in a.versioned.items()}
             return QueryAnalysis(
                 a.columns,
                 a.stateful_reasons,
@@ -145,6 +146,7 @@ class _Shape:
                 None,
                 factory,
                 event_times,
+                versioned,
             )
         return _renamed(a, real, canonical, tables, factory)
 
@@ -301,7 +303,7 @@ def _render(sql: str, placeholders: Mapping[InputKey, str]) -> str | None:
 
 
 def _schema_key(schema: TableSchema) -> object:
-    return (schema.columns, schema.updating, schema.primary_key, schema.open, schema.retimable)
+    return (schema.columns, schema.updating, schema.primary_key, schema.open, schema.retimable, schema.message_key)
 
 
 def _text(value: str, real: Mapping[str, str]) -> str:
@@ -334,6 +336,7 @@ def _renamed(
         tables=tables,
         inferred=dict(sorted(inferred)),
         event_times={real.get(t, t): c for t, c in a.event_times.items()},
+        versioned={real.get(t, t): k for t, k in a.versioned.items()},
         canonical=canonical,
         tree=None,
         tree_factory=factory,

@@ -46,6 +46,7 @@ def source_schema(
         updating=is_changelog(source),
         primary_key=tuple(source.key) if is_changelog(source) else (),
         open=open_,
+        message_key=tuple(source.key),
     )
 
 

@@ -106,6 +106,25 @@ def source_options(
     return tuple(out)
 
 
+def versioned_source_options(
+    source: Source, runtime: RuntimeConfig, group_id: str, key_columns: Sequence[Column]
+) -> Options:
+    """A source read as a versioned table: upsert-kafka keyed by its message key (the same key
+    format as `source_options` reads), values in the source's format."""
+    raw = len(key_columns) == 1 and key_columns[0].type.is_string
+    out: list[tuple[str, str]] = [
+        ("connector", "upsert-kafka"),
+        ("topic", source.topic),
+        ("properties.bootstrap.servers", bootstrap(runtime)),
+        ("properties.group.id", group_id),
+        ("key.format", "raw" if raw else "json"),
+    ]
+    out.extend(format_options(source_format(source), runtime, prefix="value."))
+    out.append(("value.fields-include", "ALL"))
+    out.extend(security(runtime))
+    return tuple(out)
+
+
 def topic_options(
     topic: str,
     runtime: RuntimeConfig,

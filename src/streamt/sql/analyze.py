@@ -47,6 +47,8 @@ class QueryAnalysis:
     tree_factory: Callable[[], exp.Expr] | None = field(default=None, compare=False, repr=False)
     # input table -> the column this query made its event time (cascaded windows)
     event_times: Mapping[str, str] = field(default_factory=dict)
+    # input table -> its key: read as a versioned table (upsert-kafka) by a temporal join
+    versioned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def stateful(self) -> bool:
@@ -119,6 +121,7 @@ def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> Que
         canonical=canonical,
         tree=tree,
         event_times=dict(sorted(analyzer.event_times.items())),
+        versioned=dict(sorted(analyzer.versioned.items())),
     )
 
 

@@ -45,6 +45,7 @@ class Rel:
     window_tvf: bool = False
     open_name: str | None = None  # an input whose columns are inferred from usage
     retimable: str | None = None  # a model's topic: a window may pick its event-time column
+    table: str | None = None  # the input table this relation reads (not a CTE or subquery)
 
     def find(self, name: str) -> Column | None:
         for c in self.columns:
@@ -69,6 +70,7 @@ class Analyzer:
     ml: list[str] = field(default_factory=list)
     inferred: dict[str, dict[str, Column]] = field(default_factory=dict)
     event_times: dict[str, str] = field(default_factory=dict)
+    versioned: dict[str, tuple[str, ...]] = field(default_factory=dict)
     hints: dict[str, SqlType] = field(default_factory=dict)
     outer: list[Scope] = field(default_factory=list)  # enclosing scopes (correlated subqueries)
     top: exp.Expr | None = None  # the SELECT whose columns are the query's output names
@@ -147,7 +149,9 @@ class Analyzer:
         self.outer.append(scope)
         try:
             for sub in nested_subqueries(node):
-                self.query(sub, ctes)
+                inner = self.query(sub, ctes)
+                if sub.find_ancestor(exp.Not) is not None:
+                    self._anti_join(sub, scope, inner)
         finally:
             self.outer.pop()
         from streamt.sql.select import SelectList
@@ -255,6 +259,7 @@ class Analyzer:
             key=schema.primary_key or None,
             open_name=name if schema.open else None,
             retimable=name if schema.retimable and not schema.updating else None,
+            table=name,
         )
         if schema.open:
             rel.columns = list(self.inferred.get(name, {}).values())
@@ -406,6 +411,91 @@ class Analyzer:
             rel.columns.append(col)
         return col
 
+    # ---- temporal joins ------------------------------------------------------------------
+    def _versioned(self, join: exp.Join, target: exp.Table, scope: Scope) -> None:
+        """`JOIN t FOR SYSTEM_TIME AS OF probe.time`: an event-time temporal join needs `t` to
+        be a versioned table (a key in the join's equalities and an event time); the job then
+        reads it as upsert-kafka with that key. Processing time needs a lookup source."""
+        alias, right = scope[-1]
+        as_of = target.args["version"].expression
+        probe = self._probe_time(as_of, scope[:-1])
+        if probe is not None and probe.proctime:
+            self.error(
+                "S045",
+                f"FOR SYSTEM_TIME AS OF {render(as_of)} is a processing-time temporal (lookup) "
+                f"join: Flink needs a lookup source (JDBC, HBase, ...) for {target.name!r}, and "
+                "streamt reads every input from a Kafka topic, which cannot be looked up",
+                target,
+                "join AS OF the probe side's event time against a versioned table (a source "
+                "or model with key: and event_time), or use a regular join",
+            )
+            return
+        if probe is None or not probe.rowtime:
+            self.error(
+                "S046",
+                f"FOR SYSTEM_TIME AS OF needs the probe side's event-time attribute, got "
+                f"{render(as_of)}",
+                as_of,
+                "write AS OF <alias>.<event_time column> of the table on the left",
+            )
+            return
+        schema = self.inputs.get(right.table or "")
+        if schema is None:
+            return  # a CTE or subquery: the planner decides (it cannot carry a key here)
+        key = schema.primary_key or schema.message_key
+        missing = [] if schema.rowtime is not None else ["an event time (event_time:)"]
+        if not key:
+            missing.append("a primary key (key:)")
+        elif not set(key) <= _equated(join, alias):
+            missing.append(f"the key ({', '.join(key)}) equated in the ON condition")
+        if missing:
+            self.error(
+                "S047",
+                f"temporal join against {target.name!r}, which is not a versioned table: it "
+                f"needs {' and '.join(missing)}",
+                target,
+                f"declare key: and event_time: on {target.name!r} (it is then read as "
+                "upsert-kafka, the latest row per key at each point in event time), and join "
+                "ON its key columns",
+            )
+            return
+        self.versioned[target.name] = tuple(key)
+
+    def _probe_time(self, as_of: exp.Expr, probe: Scope) -> Column | None:
+        if not isinstance(as_of, exp.Column):
+            return None
+        for alias, rel in probe:
+            if as_of.table and alias != as_of.table:
+                continue
+            col = rel.find(as_of.name)
+            if col is not None:
+                return col
+        return None
+
+    def _anti_join(self, sub: exp.Expr, scope: Scope, inner: Rel) -> None:
+        """NOT IN / NOT EXISTS: a row sent when nothing matches yet is retracted when a match
+        arrives, except in a window anti join (both sides windowed, correlated on the window)."""
+        outer = {alias for alias, rel in scope if rel.window_tvf}
+        correlated = {
+            c.name for c in sub.find_all(exp.Column) if c.table in outer and c.table
+        }
+        windowed = inner.window_tvf or any(
+            function_name(f) in WINDOW_TVFS for f in sub.find_all(exp.Anonymous)
+        )
+        if (
+            outer
+            and windowed
+            and len(outer) == len(scope)
+            and {"window_start", "window_end"} <= correlated
+        ):
+            self.stateful.append("window anti join")
+            return
+        self.stateful.append("anti join (NOT IN / NOT EXISTS)")
+        self.changelog.append("NOT IN / NOT EXISTS (an anti join) retracts rows when a match arrives")
+        for _, rel in scope:
+            rel.updating = True
+            rel.key = None
+
     # ---- joins ---------------------------------------------------------------------------
     def _join(self, join: exp.Join, scope: Scope, where: exp.Expr | None) -> None:
         _right_alias, right = scope[-1]
@@ -416,6 +506,7 @@ class Analyzer:
             # the versioned side's changelog is consumed by the join: the result follows
             # the probe side (append-only when the probe side is)
             self.stateful.append("temporal join")
+            self._versioned(join, target, scope)
             right.columns = [c.plain() for c in right.columns]
             right.updating, right.key = False, None
             consumed = f"input {target.name!r} is a changelog (updating) stream"
@@ -454,6 +545,20 @@ class Analyzer:
             for _, rel in scope:
                 rel.updating = True
                 rel.key = None
+
+
+def _equated(join: exp.Join, alias: str) -> set[str]:
+    """Columns of `alias` that the join's ON condition equates with another relation's."""
+    on = join.args.get("on")
+    found: set[str] = set()
+    for eq in on.find_all(exp.EQ) if on is not None else ():
+        sides = [eq.this, eq.expression]
+        if not all(isinstance(s, exp.Column) for s in sides):
+            continue
+        mine = [s for s in sides if s.table == alias]
+        if len(mine) == 1:
+            found.add(mine[0].name)
+    return found
 
 
 def _watermarkable(sql_type: SqlType) -> bool:

@@ -37,6 +37,9 @@ class TableSchema:
     # a model's topic read back: a window may make any of its TIMESTAMP(3) columns the event
     # time of the reading job's table (a watermark on that column)
     retimable: bool = False
+    # the columns of the Kafka message key (a source's `key:`, a model's key): with an event
+    # time they make the table a versioned table for temporal joins
+    message_key: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -192,6 +192,8 @@ class SelectList:
                 for col in window.find_all(exp.Column):
                     self.resolve(col)
                 updating = [alias for alias, rel in self.scope if rel.updating]
+                if fn not in ("ROW_NUMBER", "RANK", "DENSE_RANK"):
+                    self._over_order(window, fn)
                 if fn not in ("ROW_NUMBER", "RANK", "DENSE_RANK") and updating:
                     self.a.error(
                         "S011",
@@ -201,6 +203,31 @@ class SelectList:
                         "aggregate with GROUP BY (or a window TVF) instead, or read an "
                         "append-only topic",
                     )
+
+    def _over_order(self, window: exp.Window, fn: str) -> None:
+        """A streaming OVER aggregate is ordered by one time attribute, ascending."""
+        spec = window
+        named = window.args.get("alias")
+        if window.args.get("order") is None and named is not None:
+            defined = [w for w in self.node.args.get("windows") or [] if w.name == named.name]
+            spec = defined[0] if defined else window
+        for col in spec.find_all(exp.Column):
+            self.resolve(col)
+        order = spec.args.get("order")
+        ordered = list(order.expressions) if order is not None else []
+        if len(ordered) == 1 and isinstance(ordered[0].this, exp.Column):
+            col = self.resolve(ordered[0].this)
+            if (col.rowtime or col.proctime) and not ordered[0].args.get("desc"):
+                return
+        what = ", ".join(render(o) for o in ordered) or "nothing"
+        self.a.error(
+            "S048",
+            f"OVER window ({fn}) ordered by {what}: a streaming OVER aggregate must be ordered "
+            "by one time attribute, ascending",
+            ordered[0] if ordered else window,
+            "ORDER BY the input's event-time (or processing-time) column; for a ranking use "
+            "ROW_NUMBER() with a WHERE filter on it (Top-N), or aggregate with GROUP BY",
+        )
 
     # ---- aggregation -------------------------------------------------------------------------
     def _aggregate(self, projections: list[_Projection], group_exprs: list[exp.Expr]) -> Rel:
