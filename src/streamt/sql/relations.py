@@ -126,10 +126,16 @@ class Analyzer:
         ]
         distinct = bool(node.args.get("distinct"))
         updating = left.updating or right.updating
-        if distinct or not isinstance(node, exp.Union):
-            self.stateful.append(f"{node.key.upper()} (distinct)")
-            self.changelog.append(f"{node.key.upper()} without ALL emits updates")
+        kind = node.key.upper()
+        if distinct:
+            self.stateful.append(f"{kind} (distinct)")
+            self.changelog.append(f"{kind} without ALL emits updates")
             return Rel(columns, updating=True, key=tuple(c.name for c in columns))
+        if not isinstance(node, exp.Union):
+            # duplicates are kept: no column set is unique, so there is no upsert key
+            self.stateful.append(f"{kind} ALL")
+            self.changelog.append(f"{kind} ALL emits updates and keeps duplicate rows")
+            return Rel(columns, updating=True, key=None)
         return Rel(columns, updating=updating, key=None)
 
     def _select(self, node: exp.Select, ctes: Mapping[str, exp.Expr]) -> Rel:
@@ -325,7 +331,13 @@ class Analyzer:
                 watermark_delay_ms=time_col.watermark_delay_ms if time_col else 0,
             ),
         ]
-        return Rel(base.columns + window, updating=base.updating, window_tvf=True)
+        # columns of a schema-less input are still inferred through the window
+        return Rel(
+            base.columns + window,
+            updating=base.updating,
+            window_tvf=True,
+            open_name=base.open_name,
+        )
 
     def _tvf_data(self, data: exp.Expr | None, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
         if isinstance(data, exp.Anonymous) and data.name.upper() == TABLE_ARG:
@@ -476,9 +488,7 @@ class Analyzer:
         """NOT IN / NOT EXISTS: a row sent when nothing matches yet is retracted when a match
         arrives, except in a window anti join (both sides windowed, correlated on the window)."""
         outer = {alias for alias, rel in scope if rel.window_tvf}
-        correlated = {
-            c.name for c in sub.find_all(exp.Column) if c.table in outer and c.table
-        }
+        correlated = {c.name for c in sub.find_all(exp.Column) if c.table in outer and c.table}
         windowed = inner.window_tvf or any(
             function_name(f) in WINDOW_TVFS for f in sub.find_all(exp.Anonymous)
         )
@@ -491,7 +501,9 @@ class Analyzer:
             self.stateful.append("window anti join")
             return
         self.stateful.append("anti join (NOT IN / NOT EXISTS)")
-        self.changelog.append("NOT IN / NOT EXISTS (an anti join) retracts rows when a match arrives")
+        self.changelog.append(
+            "NOT IN / NOT EXISTS (an anti join) retracts rows when a match arrives"
+        )
         for _, rel in scope:
             rel.updating = True
             rel.key = None

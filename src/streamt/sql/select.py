@@ -211,13 +211,13 @@ class SelectList:
         if window.args.get("order") is None and named is not None:
             defined = [w for w in self.node.args.get("windows") or [] if w.name == named.name]
             spec = defined[0] if defined else window
-        for col in spec.find_all(exp.Column):
-            self.resolve(col)
+        for ref in spec.find_all(exp.Column):
+            self.resolve(ref)
         order = spec.args.get("order")
         ordered = list(order.expressions) if order is not None else []
         if len(ordered) == 1 and isinstance(ordered[0].this, exp.Column):
-            col = self.resolve(ordered[0].this)
-            if (col.rowtime or col.proctime) and not ordered[0].args.get("desc"):
+            time = self.resolve(ordered[0].this)
+            if (time.rowtime or time.proctime) and not ordered[0].args.get("desc"):
                 return
         what = ", ".join(render(o) for o in ordered) or "nothing"
         self.a.error(
