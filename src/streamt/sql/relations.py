@@ -446,8 +446,8 @@ class Analyzer:
             self.error(
                 "S046",
                 f"FOR SYSTEM_TIME AS OF needs the probe side's event-time attribute, got "
-                f"{render(as_of)}",
-                as_of,
+                f"{render(as_of) if as_of is not None else 'nothing'}",
+                as_of or target,
                 "write AS OF <alias>.<event_time column> of the table on the left",
             )
             return
@@ -514,6 +514,7 @@ class Analyzer:
         target = join.this
         if isinstance(target, (exp.Unnest, exp.Lateral)):
             return
+        _outer_nullable(join, scope)
         if isinstance(target, exp.Table) and target.args.get("version") is not None:
             # the versioned side's changelog is consumed by the join: the result follows
             # the probe side (append-only when the probe side is)
@@ -557,6 +558,19 @@ class Analyzer:
             for _, rel in scope:
                 rel.updating = True
                 rel.key = None
+
+
+def _outer_nullable(join: exp.Join, scope: Scope) -> None:
+    """An outer join's optional side is NULL in unmatched rows: its columns become nullable
+    (a NOT NULL sink column would fail the job at the first unmatched row)."""
+    side = (join.args.get("side") or "").upper()
+    optional = {
+        "LEFT": scope[-1:],
+        "RIGHT": scope[:-1],
+        "FULL": scope,
+    }.get(side, [])
+    for _, rel in optional:
+        rel.columns = [replace(c, type=c.type.with_nullable(True)) for c in rel.columns]
 
 
 def _equated(join: exp.Join, alias: str) -> set[str]:
