@@ -120,6 +120,8 @@ def _key(
                     node=nid,
                 )
             )
+    if analysis.updating:
+        diags.extend(_null_filled_keys(model, nid, analysis, model.key or analysis.upsert_key))
     if model.key:
         return tuple(model.key)
     if analysis.updating and not analysis.upsert_key:
@@ -136,6 +138,27 @@ def _key(
         )
         return ()
     return tuple(analysis.upsert_key or ())
+
+
+def _null_filled_keys(
+    model: Model, nid: str, analysis: QueryAnalysis, key: Sequence[str] | None
+) -> list[Diagnostic]:
+    """An upsert key column that is NULL by construction in some rows fails the job there
+    (upsert-kafka keys are NOT NULL)."""
+    filled = {c.name for c in analysis.columns if c.null_filled}
+    return [
+        Diagnostic(
+            "S049",
+            f"model '{model.name}': key column '{k}' is NULL in some rows (the optional side of "
+            "an outer join, or a column GROUPING SETS / ROLLUP / CUBE rolls up); an "
+            "upsert-kafka key cannot be NULL, so the job would fail at the first such row",
+            location=model.where("key") if model.key else model.where("sql"),
+            hint=f"key on COALESCE({k}, <marker>) AS {k}, or on columns of the preserved side",
+            node=nid,
+        )
+        for k in key or ()
+        if k in filled
+    ]
 
 
 def _rule(

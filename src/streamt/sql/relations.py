@@ -570,7 +570,9 @@ def _outer_nullable(join: exp.Join, scope: Scope) -> None:
         "FULL": scope,
     }.get(side, [])
     for _, rel in optional:
-        rel.columns = [replace(c, type=c.type.with_nullable(True)) for c in rel.columns]
+        rel.columns = [
+            replace(c, type=c.type.with_nullable(True), null_filled=True) for c in rel.columns
+        ]
 
 
 def _equated(join: exp.Join, alias: str) -> set[str]:

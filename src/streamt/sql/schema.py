@@ -14,6 +14,9 @@ class Column:
     rowtime: bool = False  # an event-time attribute (declared with a WATERMARK)
     proctime: bool = False  # a processing-time attribute (PROCTIME())
     watermark_delay_ms: int = 0  # for rowtime columns: bounded out-of-orderness
+    # NULL by construction in some rows: the optional side of an outer join, a column rolled
+    # up by GROUPING SETS / ROLLUP / CUBE (it cannot be an upsert key)
+    null_filled: bool = False
 
     def plain(self) -> Column:
         """The same column as a regular value (time attribute materialised)."""
@@ -24,7 +27,7 @@ class Column:
     def renamed(self, name: str) -> Column:
         if name == self.name:
             return self
-        return Column(name, self.type, self.rowtime, self.proctime, self.watermark_delay_ms)
+        return replace(self, name=name)
 
 
 @dataclass(frozen=True)

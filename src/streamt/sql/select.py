@@ -249,6 +249,7 @@ class SelectList:
             ]:
                 self.a.changelog.remove(reason)
             return Rel(cols, updating=False, key=None, window_tvf=tvf and _windowed(cols))
+        projections = _rolled_up(projections, group_exprs)
         self.a.stateful.append("GROUP BY aggregation" if group_exprs else "global aggregation")
         self.a.changelog.append(
             "non-windowed GROUP BY emits updates"
@@ -340,6 +341,20 @@ class SelectList:
                 rn = _match_projection(exp.column(rownum.column), projections)
                 key = (*key, rn) if rn else None
         return Rel(cols, updating=True, key=key)  # Flink keeps time attributes through a rank
+
+
+def _rolled_up(projections: list[_Projection], group_exprs: list[exp.Expr]) -> list[_Projection]:
+    """Columns that GROUPING SETS / ROLLUP / CUBE leave out of some grouping set are NULL in
+    that set's rows."""
+    sets = [g for g in group_exprs if isinstance(g, (exp.GroupingSets, exp.Rollup, exp.Cube))]
+    names = {c.name for g in sets for c in g.find_all(exp.Column)}
+    out = []
+    for p in projections:
+        inner = p.expr.this if isinstance(p.expr, exp.Alias) else p.expr
+        if isinstance(inner, exp.Column) and inner.name in names:
+            p = _Projection(p.name, p.expr, replace(p.column, null_filled=True))
+        out.append(p)
+    return out
 
 
 def _windowed(columns: list[Column]) -> bool:

@@ -50,6 +50,9 @@ INFERENCE_GAPS: dict[str, str] = {
     "'conversion_rate' is ambiguous",
     "join_temporal_model": "an unqualified column over two schema-less inputs: S004 column "
     "'conversion_rate' is ambiguous",
+    "join_right": "an unqualified column of the second schema-less input is inferred into the "
+    "first (Orders): S049 key column 'id' is NULL in some rows (the planner then says "
+    "Column 'id' not found in table 'Product')",
     # not an inference gap: a processing-time attribute is not in the data, it is declared
     "mr_basic": "ORDER BY proctime: the proctime column is declared (proctime: true), so the "
     "variant without columns has none (S042)",
@@ -64,7 +67,6 @@ _COALESCE = "Invalid function call"  # COALESCE(rating, -1): rating inferred STR
 PLANNER_INFERENCE_GAPS: dict[str, str] = {
     "join_inner": _JOIN_ON,
     "join_left": _JOIN_ON,
-    "join_right": _JOIN_ON,
     "join_full": _JOIN_ON,
     "gagg_grouping_sets": _COALESCE,
     "gagg_rollup": _COALESCE,

@@ -319,3 +319,19 @@ def test_match_recognize_is_ordered_by_a_time_attribute_over_an_append_input() -
     assert _codes(MATCH.format(order="rowtime").replace("A.price) < 15", "A.nope) < 15")) == [
         "S003"
     ]
+
+
+# ---- NULL by construction -------------------------------------------------------------------
+
+
+def test_outer_join_optional_side_and_rolled_up_columns_are_null_filled() -> None:
+    join = analyze_query(
+        "SELECT o.id, r.currency FROM orders AS o LEFT JOIN rates AS r ON o.currency = r.currency",
+        INPUTS,
+    )
+    assert [c.null_filled for c in join.columns] == [False, True]
+    rollup = analyze_query(
+        "SELECT item, COALESCE(item, '') AS k, COUNT(*) AS n FROM bid GROUP BY ROLLUP (item)",
+        INPUTS,
+    )
+    assert [c.null_filled for c in rollup.columns] == [True, False, False]
