@@ -265,6 +265,22 @@ CASES: dict[str, Case] = {
             },
         ],
     ),
+    # joins.md LEFT JOIN (no docs data): o1's product arrives after it (its unmatched row is
+    # retracted: the tombstone of key (o1, '')), o2's never does
+    "regular join (LEFT, upsert)": Case(
+        ("join_left",),
+        {
+            "orders": [
+                _order("o1", "10:00:00", 3, "x", product_id="p1"),
+                _order("o2", "10:01:00", 5, "y", product_id="p9"),
+            ],
+            "product": [{"id": "p1", "name": "apple"}],
+        },
+        [
+            {"order_id": "o1", "product_id": "p1", "amount": 3, "id": "p1", "name": "apple"},
+            {"order_id": "o2", "product_id": "p9", "amount": 5, "id": "", "name": None},
+        ],
+    ),
     # joins.md interval join (no docs data): shipped within 4 hours of the order
     "interval join": Case(
         ("join_interval",),
