@@ -71,8 +71,44 @@ def emitted_token_problems(tree: exp.Expr) -> list[Problem]:
 
 
 def _var(node: exp.Expr, out: list[Problem]) -> None:
+    if isinstance(node.parent, exp.MatchRecognize):
+        _match_clause(node, out)
+        return
     if not is_word(node.name):
         out.append((node, f"{node.name!r} is not a SQL keyword", _KEYWORD_HINT))
+
+
+# MATCH_RECOGNIZE clauses sqlglot keeps as text: the output mode, the after-match strategy (a
+# pattern variable may end it) and the pattern (variables and Flink's quantifiers)
+_MATCH_ROWS = frozenset({"ONE ROW PER MATCH"})
+_MATCH_AFTER = ("AFTER MATCH SKIP PAST LAST ROW", "AFTER MATCH SKIP TO NEXT ROW")
+_MATCH_AFTER_VARIABLE = ("AFTER MATCH SKIP TO FIRST ", "AFTER MATCH SKIP TO LAST ")
+_PATTERN_CHARS = frozenset(" \t\n+*?{},()|")
+
+
+def _match_clause(node: exp.Expr, out: list[Problem]) -> None:
+    text = " ".join(node.name.split())
+    key = node.arg_key
+    if key == "rows":
+        ok = text.upper() in _MATCH_ROWS
+    elif key == "after":
+        upper = text.upper()
+        variable = next((p for p in _MATCH_AFTER_VARIABLE if upper.startswith(p)), None)
+        ok = upper in _MATCH_AFTER or (variable is not None and is_word(text[len(variable) :]))
+    else:  # the pattern
+        words = "".join(" " if ch in _PATTERN_CHARS or ch.isdigit() else ch for ch in node.name)
+        ok = bool(words.split()) and all(is_word(w) for w in words.split())
+        ok = ok and all(ch.isascii() for ch in node.name)
+    if not ok:
+        out.append(
+            (node, f"MATCH_RECOGNIZE clause {text!r} is not one Flink supports", _MATCH_HINT)
+        )
+
+
+_MATCH_HINT = (
+    "ONE ROW PER MATCH; AFTER MATCH SKIP PAST LAST ROW / TO NEXT ROW / TO FIRST v / TO LAST v; "
+    "PATTERN of variables with quantifiers * + ? {n} {n,} {n,m} {,m}"
+)
 
 
 def _literal(node: exp.Expr, out: list[Problem]) -> None:

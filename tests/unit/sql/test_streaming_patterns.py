@@ -335,3 +335,12 @@ def test_outer_join_optional_side_and_rolled_up_columns_are_null_filled() -> Non
         INPUTS,
     )
     assert [c.null_filled for c in rollup.columns] == [True, False, False]
+
+
+def test_match_recognize_text_clauses_come_from_flinks_closed_set() -> None:
+    # sqlglot keeps PATTERN, the output mode and AFTER MATCH as text written verbatim
+    ok = MATCH.format(order="rowtime")
+    assert _codes(ok.replace("PATTERN (A+ B)", "PATTERN (A{2,}? B* C{1,3})")) == []
+    assert _codes(ok.replace("SKIP PAST LAST ROW", "SKIP TO LAST B")) == []
+    assert "C050" in _codes(ok.replace("PATTERN (A+ B)", "PATTERN (A `B`)"))
+    assert _codes(ok.replace("SKIP PAST LAST ROW", "SKIP TO LAST B C")) == ["S001"]
