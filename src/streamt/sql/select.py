@@ -192,6 +192,15 @@ class SelectList:
                 for col in window.find_all(exp.Column):
                     self.resolve(col)
                 updating = [alias for alias, rel in self.scope if rel.updating]
+                if fn in _NOT_STREAMING:
+                    self.a.error(
+                        "S051",
+                        f"{fn}() is not supported on a streaming table",
+                        window,
+                        "rank with ROW_NUMBER() and a WHERE filter on it (Top-N), or aggregate "
+                        "with GROUP BY / a window TVF",
+                    )
+                    continue
                 if fn not in ("ROW_NUMBER", "RANK", "DENSE_RANK"):
                     self._over_order(window, fn)
                 if fn not in ("ROW_NUMBER", "RANK", "DENSE_RANK") and updating:
@@ -289,6 +298,8 @@ class SelectList:
         source_rownum = next((rel.rownum for _, rel in self.scope if rel.rownum), None)
         if source_rownum is not None:
             return self._ranked(projections, source_rownum, updating)
+        if rownum is not None and self.node is self.a.top and not rownum.time_ascending:
+            self._unfiltered_row_number(rownum)
         cols = [p.column for p in projections]
         windowed = any(rel.window_tvf for _, rel in self.scope) and _windowed(cols)
         return Rel(cols, updating=updating, key=key, rownum=rownum, window_tvf=windowed)
@@ -318,12 +329,25 @@ class SelectList:
                 return RowNum(p.name, partition, bool(ascending))
         return None
 
+    def _unfiltered_row_number(self, rownum: RowNum) -> None:
+        self.a.error(
+            "S050",
+            f"ROW_NUMBER() AS {rownum.column} is not filtered (WHERE {rownum.column} <= N) and "
+            "not ordered by a time attribute ascending: Flink runs neither a Top-N nor an OVER "
+            "aggregate for it",
+            self.node,
+            f"add WHERE {rownum.column} <= N (Top-N, or = 1 for deduplication), or ORDER BY "
+            "the event-time column ascending",
+        )
+
     def _ranked(self, projections: list[_Projection], rownum: RowNum, updating: bool) -> Rel:
         limit = rank_limit(self.node.args.get("where"), rownum.column)
         cols = [p.column for p in projections]
         if limit is None:
-            self.a.changelog.append("ROW_NUMBER without a rank filter")
-            return Rel([c.plain() for c in cols], updating=True, key=None)
+            # without a filter on it, ROW_NUMBER is an OVER aggregate: time-ordered only
+            if not rownum.time_ascending:
+                self._unfiltered_row_number(rownum)
+            return Rel(cols, updating=updating, key=None)
         if limit == 1 and rownum.time_ascending and not updating:
             self.a.stateful.append("deduplication (keep first row)")
             return Rel(cols, updating=False, key=None)
@@ -341,6 +365,12 @@ class SelectList:
                 rn = _match_projection(exp.column(rownum.column), projections)
                 key = (*key, rn) if rn else None
         return Rel(cols, updating=True, key=key)  # Flink keeps time attributes through a rank
+
+
+# ranking and distribution functions Flink 2.2 refuses over a streaming table (planner messages:
+# "RANK() on streaming table is not supported currently", "NTILE Function is not supported in
+# stream mode", ...); window Top-N takes ROW_NUMBER() only as well
+_NOT_STREAMING = frozenset({"RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE"})
 
 
 def _rolled_up(projections: list[_Projection], group_exprs: list[exp.Expr]) -> list[_Projection]:

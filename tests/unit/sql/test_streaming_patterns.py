@@ -344,3 +344,30 @@ def test_match_recognize_text_clauses_come_from_flinks_closed_set() -> None:
     assert _codes(ok.replace("SKIP PAST LAST ROW", "SKIP TO LAST B")) == []
     assert "C050" in _codes(ok.replace("PATTERN (A+ B)", "PATTERN (A `B`)"))
     assert _codes(ok.replace("SKIP PAST LAST ROW", "SKIP TO LAST B C")) == ["S001"]
+
+
+# ---- ranking ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", ["RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE"])
+def test_ranking_functions_flink_refuses_on_streams(fn: str) -> None:
+    arg = "2" if fn == "NTILE" else ""
+    sql = (
+        f"SELECT item, rn FROM (SELECT item, {fn}({arg}) OVER (PARTITION BY item "
+        "ORDER BY bidtime) AS rn FROM bid) WHERE rn <= 3"
+    )
+    assert _codes(sql) == ["S051"]
+
+
+def test_row_number_without_a_filter_must_be_time_ordered() -> None:
+    inner = "SELECT item, ROW_NUMBER() OVER (PARTITION BY item ORDER BY {}) AS rn FROM bid"
+    assert _codes(inner.format("price DESC")) == ["S050"]
+    assert _codes(f"SELECT item, rn FROM ({inner.format('price DESC')})") == ["S050"]
+    # time-ordered: an OVER aggregate, append-only
+    result = analyze_query(f"SELECT item, rn FROM ({inner.format('bidtime')})", INPUTS)
+    assert result.ok and not result.updating
+    # filtered: a Top-N
+    top = analyze_query(
+        f"SELECT item, rn FROM ({inner.format('price DESC')}) WHERE rn <= 2", INPUTS
+    )
+    assert top.ok and top.updating
