@@ -29,7 +29,9 @@ CORPUS = REPO / "tests" / "corpus" / "flink_docs"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yml").read_text())
 REFUSED: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "refused.yml").read_text())
 PROJECT: dict[str, Any] = yaml.safe_load((CORPUS / "stream_project.yml").read_text())
-EXPLAIN = Path(os.environ.get("FLINK_EXPLAIN", "/work/shared/tools/flink_explain/run.sh"))
+EXPLAIN = Path(
+    os.environ.get("FLINK_EXPLAIN", REPO.parent / "shared" / "tools" / "flink_explain" / "run.sh")
+)
 
 # No-columns variant: models that fail only because a column cannot be inferred yet (helper i9a
 # closes these gaps); value: why. Strict xfail: an entry that starts passing must be removed.
