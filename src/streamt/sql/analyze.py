@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.sql.dialect import UnsupportedSql, generate, parse
+from streamt.sql.dialect import MAX_SQL_NESTING, SqlLimitError, UnsupportedSql, generate, parse
 from streamt.sql.emitted import emitted_token_problems
 from streamt.sql.generate import rewrite
 from streamt.sql.relations import Analyzer, Rel
@@ -77,6 +77,8 @@ def analyze_query(
 ) -> QueryAnalysis:
     try:
         tree = parse(sql)
+    except SqlLimitError as err:
+        return QueryAnalysis(diagnostics=(_limit_diagnostic(err),))
     except UnsupportedSql as err:
         return QueryAnalysis(diagnostics=(_unsupported_diagnostic(err),))
     except sqlglot.errors.ParseError as err:
@@ -96,15 +98,31 @@ def analyze_query(
                 ),
             )
         )
-    tokens = emitted_token_problems(tree)
-    if tokens:
-        return QueryAnalysis(diagnostics=tuple(_token_diagnostic(*p) for p in tokens))
-    analyzer = Analyzer(inputs, ml_outputs or {})
-    analyzer.top = _output_select(tree)
-    analyzer.collect_hints(tree)
-    rel = analyzer.query(tree, {})
-    rewritten = rewrite(tree)  # in place: the analysis is done with the raw tree
-    return _result(analyzer, rel, generate(rewritten), rewritten)
+    try:
+        tokens = emitted_token_problems(tree)
+        if tokens:
+            return QueryAnalysis(diagnostics=tuple(_token_diagnostic(*p) for p in tokens))
+        analyzer = Analyzer(inputs, ml_outputs or {})
+        analyzer.top = _output_select(tree)
+        analyzer.collect_hints(tree)
+        rel = analyzer.query(tree, {})
+        rewritten = rewrite(tree)  # in place: the analysis is done with the raw tree
+        return _result(analyzer, rel, generate(rewritten), rewritten)
+    except RecursionError:  # nesting the token limits cannot see (CASE in CASE, NOT NOT ...)
+        too_deep = SqlLimitError("S060", "SQL is nested too deeply to analyse")
+        return QueryAnalysis(diagnostics=(_limit_diagnostic(too_deep),))
+
+
+def _limit_diagnostic(err: SqlLimitError) -> Diagnostic:
+    first = err.errors[0] if err.errors else {}
+    line, col = int(first.get("line") or 0), int(first.get("col") or 0)
+    hint = (
+        "write long literals as strings and CAST them; Flink's DECIMAL holds 38 digits"
+        if err.code == "S061"
+        else f"flatten the query: at most {MAX_SQL_NESTING} nested parentheses, and "
+        "IN (...) instead of thousands of nested expressions"
+    )
+    return Diagnostic(err.code, str(err), location=Location("", line, col), hint=hint)
 
 
 def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> QueryAnalysis:

@@ -6,6 +6,13 @@ doubled) through the generator. Flink-only syntax that sqlglot's compiled parser
 taught (sqlglot[c] forbids parser subclasses) is handled at the token level here
 (`TABLE t` arguments of window TVFs) and in `streamt.sql.generate` (tree rewrites before
 generation). No I/O.
+
+Limits (checked on the tokens, before the recursive parser runs; `SqlLimitError`, a
+`ParseError`, so every caller that handles a syntax error handles these too):
+- `MAX_SQL_NESTING` = 100 levels of parentheses / brackets (S060); a query nested in ways the
+  tokens do not show (thousands of `NOT`s) that exhausts the parser's recursion is S060 too;
+- `MAX_NUMBER_DIGITS` = 38 digits in a numeric literal (S061): Flink's DECIMAL holds 38, and
+  Python refuses to convert integers over 4,300 digits.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.generator import Generator
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
+
+MAX_SQL_NESTING = 100
+MAX_NUMBER_DIGITS = 38
 
 # sqlglot logs "falling back to parsing as a Command" for statements we reject anyway.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -84,7 +94,7 @@ class FlinkTokenizer(Tokenizer):
     }
 
     def tokenize(self, sql: str) -> list[Token]:
-        tokens = super().tokenize(sql)
+        tokens = _within_limits(super().tokenize(sql))
         _refuse_dropped_text(sql, tokens)
         return _verbatim_functions(_table_args(tokens))
 
@@ -160,6 +170,44 @@ def _refuse_dropped_text(sql: str, tokens: list[Token]) -> None:
                 tok,
                 "write the Flink type unquoted, e.g. CAST(x AS DECIMAL(10, 2))",
             )
+
+
+class SqlLimitError(sqlglot.errors.ParseError):
+    """SQL past one of this module's limits; `code` is its diagnostic code."""
+
+    def __init__(self, code: str, message: str, token: Token | None = None) -> None:
+        where = (
+            {"line": token.line, "col": token.col, "highlight": token.text[:20]} if token else {}
+        )
+        super().__init__(message, errors=[{"description": message, **where}])
+        self.code = code
+
+
+def _within_limits(tokens: list[Token]) -> list[Token]:
+    """`tokens`, unless they nest deeper than MAX_SQL_NESTING or hold a too long number."""
+    opening = (TokenType.L_PAREN, TokenType.L_BRACKET)
+    closing = (TokenType.R_PAREN, TokenType.R_BRACKET)
+    number = TokenType.NUMBER
+    depth = 0
+    for tok in tokens:
+        kind = tok.token_type
+        if kind in opening:
+            depth += 1
+            if depth > MAX_SQL_NESTING:
+                raise SqlLimitError(
+                    "S060", f"SQL nests deeper than {MAX_SQL_NESTING} parentheses", tok
+                )
+        elif kind in closing:
+            depth -= 1
+        elif kind == number and len(tok.text) > MAX_NUMBER_DIGITS:
+            digits = sum(c.isdigit() for c in tok.text)
+            if digits > MAX_NUMBER_DIGITS:
+                raise SqlLimitError(
+                    "S061",
+                    f"numeric literal has {digits} digits (Flink's limit is {MAX_NUMBER_DIGITS})",
+                    tok,
+                )
+    return tokens
 
 
 def _verbatim_functions(tokens: list[Token]) -> list[Token]:
@@ -264,7 +312,10 @@ DIALECT = Flink()
 
 def parse(sql: str) -> exp.Expr:
     """Parse one Flink SQL statement (raises sqlglot.errors.ParseError with line/col)."""
-    return sqlglot.parse_one(sql, read=DIALECT)
+    try:
+        return sqlglot.parse_one(sql, read=DIALECT)
+    except RecursionError:
+        raise SqlLimitError("S060", "SQL is nested too deeply to parse") from None
 
 
 @functools.lru_cache(maxsize=2)

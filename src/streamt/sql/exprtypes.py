@@ -35,7 +35,7 @@ _PREDICATES = (
     exp.Not,
     exp.Xor,
 )
-_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul)
+_CHAINED = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)  # typed by `_binary`
 
 
 def function_name(node: exp.Expr) -> str:
@@ -113,6 +113,25 @@ class ExprTyper:
         return None
 
     def type_of(self, node: exp.Expr) -> SqlType:
+        # `a + b - c * d ...` parses left-deep: the left spine is typed in a loop, so a chain
+        # of thousands of operators costs no recursion (only nesting on the right does)
+        spine: list[exp.Expr] = []
+        while isinstance(node, _CHAINED):
+            spine.append(node)
+            node = node.this
+        result = self._type_of_operand(node)
+        for op in reversed(spine):
+            result = self._binary(op, result, self.type_of(op.expression))
+        return result
+
+    def _binary(self, node: exp.Expr, left: SqlType, right: SqlType) -> SqlType:
+        if isinstance(node, exp.Mod):
+            return right.with_nullable(left.nullable or right.nullable)
+        if isinstance(node, exp.Div):
+            return self._division(left, right)
+        return self._arithmetic(node, left, right)
+
+    def _type_of_operand(self, node: exp.Expr) -> SqlType:
         if isinstance(node, (exp.Alias, exp.Paren)):
             return self.type_of(node.this)
         if isinstance(node, exp.Column):
@@ -136,13 +155,6 @@ class ExprTyper:
             return BOOLEAN
         if isinstance(node, exp.DPipe):
             return STRING
-        if isinstance(node, exp.Mod):
-            left, right = self.type_of(node.this), self.type_of(node.expression)
-            return right.with_nullable(left.nullable or right.nullable)
-        if isinstance(node, _ARITHMETIC):
-            return self._arithmetic(node)
-        if isinstance(node, exp.Div):
-            return self._division(node)
         if isinstance(node, exp.Neg):
             return self.type_of(node.this)
         if isinstance(node, exp.Case):
@@ -212,9 +224,7 @@ class ExprTyper:
             return next(iter(outputs.values()))
         return SqlType("ROW", children=tuple(outputs.values()), fields=tuple(outputs))
 
-    def _arithmetic(self, node: exp.Expr) -> SqlType:
-        left = self.type_of(node.this)
-        right = self.type_of(node.expression)
+    def _arithmetic(self, node: exp.Expr, left: SqlType, right: SqlType) -> SqlType:
         nullable = left.nullable or right.nullable
         if left.is_timestamp or left.name == "DATE":
             return left
@@ -226,9 +236,7 @@ class ExprTyper:
             return _promote(left, right).with_nullable(nullable)
         return DOUBLE.with_nullable(nullable)
 
-    def _division(self, node: exp.Div) -> SqlType:
-        left = self.type_of(node.this)
-        right = self.type_of(node.expression)
+    def _division(self, left: SqlType, right: SqlType) -> SqlType:
         nullable = left.nullable or right.nullable
         if left.is_integer and right.is_integer:
             return _promote(left, right).with_nullable(nullable)

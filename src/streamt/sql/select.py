@@ -100,8 +100,10 @@ class SelectList:
     def check(self, expr: exp.Expr | None) -> None:
         if expr is None:
             return
-        for col in expr.find_all(exp.Column):
-            if col.find_ancestor(exp.Select) is not self.node or is_unit_argument(col):
+        # columns of this SELECT only: the walk stops at nested SELECTs (one pass, where asking
+        # each column for its nearest SELECT ancestor costs the depth of the tree per column)
+        for col in expr.walk(prune=lambda n: isinstance(n, exp.Select)):
+            if not isinstance(col, exp.Column) or is_unit_argument(col):
                 continue
             if not isinstance(col.this, exp.Star):
                 self.resolve(col)

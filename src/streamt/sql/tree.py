@@ -115,9 +115,11 @@ def location_of(node: exp.Expr | None) -> Location:
 
 
 def aggregate_calls(node: exp.Expr) -> list[exp.Expr]:
+    """The aggregate calls of `node` itself: not those under an OVER window or in a subquery
+    (one pruned walk: linear in the size of `node`)."""
     found: list[exp.Expr] = []
-    for sub in node.find_all(exp.Func):
-        if isinstance(sub.parent, exp.Window) or sub.find_ancestor(exp.Window, exp.Subquery):
+    for sub in node.walk(prune=lambda n: isinstance(n, (exp.Window, exp.Subquery))):
+        if not isinstance(sub, exp.Func):
             continue
         if function_name(sub) in AGGREGATES or isinstance(sub, exp.AggFunc):
             found.append(sub)
@@ -129,7 +131,13 @@ def rank_limit(where: exp.Expr | None, column: str) -> int | None:
         return None
     for node in where.find_all(exp.EQ, exp.LT, exp.LTE):
         left, right = node.this, node.expression
-        if isinstance(left, exp.Column) and left.name == column and isinstance(right, exp.Literal):
+        if (
+            isinstance(left, exp.Column)
+            and left.name == column
+            and isinstance(right, exp.Literal)
+            and not right.is_string
+            and str(right.this).isdigit()  # the tokenizer caps its length (MAX_NUMBER_DIGITS)
+        ):
             value = int(str(right.this))
             return value - 1 if isinstance(node, exp.LT) else value
     return None
