@@ -158,7 +158,7 @@ class Context:
         path = Path(self.state_dir) / MANIFEST
         try:
             previous = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise StreamtError(
                 Diagnostic(
                     "G013",

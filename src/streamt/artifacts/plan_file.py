@@ -187,6 +187,8 @@ def plan_from_json(text: str, *, source: str = "plan.json") -> Plan:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _bad(source, f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    except (ValueError, RecursionError):  # integers past 4,300 digits, nesting past recursion
+        raise _bad(source, "not a plan: too deeply nested or a number too long") from None
     if not isinstance(raw, dict):
         raise _bad(source, "expected a JSON object")
     version = raw.get("schema_version")

@@ -95,7 +95,7 @@ def _previous_files(out_dir: Path) -> list[str]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         return list(Manifest.model_validate(doc).files())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return []
 
 

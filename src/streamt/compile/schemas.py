@@ -1,7 +1,9 @@
 """Columns from an inline schema definition (Avro record, JSON Schema object), and the schema
 lock file format (`schemas.lock`) that `streamt schemas pull` writes and compile reads.
 
-Pure: text in, `streamt.sql.Column`s out (or a problem message). No I/O.
+Pure: text in, `streamt.sql.Column`s out (or a problem message). No I/O. Types nest at most
+`MAX_TYPE_DEPTH` levels (as typed columns do); deeper schemas, JSON nested past the decoder's
+recursion and numbers past Python's 4,300 digits are `SchemaProblem`s.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from streamt.sql import Column, SqlType, TypeSyntaxError, parse_type
-from streamt.sql.types import BIGINT, BOOLEAN, BYTES_T, DATE, DOUBLE, INT, STRING, TIMESTAMP3
+from streamt.sql.types import (
+    BIGINT,
+    BOOLEAN,
+    BYTES_T,
+    DATE,
+    DOUBLE,
+    INT,
+    MAX_TYPE_DEPTH,
+    STRING,
+    TIMESTAMP3,
+)
 
 LOCK_FILE = "schemas.lock"
 LOCK_VERSION = 1
@@ -44,45 +56,65 @@ class SchemaProblem(ValueError):
     """An inline schema that cannot be turned into columns."""
 
 
-def avro_columns(text: str) -> tuple[Column, ...]:
+def _load(text: str, what: str) -> object:
+    """JSON text -> a value; nesting past the decoder's recursion and integers past Python's
+    4,300 digits are problems like any syntax error."""
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
-        raise SchemaProblem(
-            f"Avro schema is not valid JSON: {err.msg} (line {err.lineno})"
-        ) from None
+        raise SchemaProblem(f"{what} is not valid JSON: {err.msg} (line {err.lineno})") from None
+    except (ValueError, RecursionError) as err:
+        reason = "is nested too deeply" if isinstance(err, RecursionError) else f"is invalid: {err}"
+        raise SchemaProblem(f"{what} {reason}") from None
+
+
+def _deeper(depth: int) -> int:
+    if depth >= MAX_TYPE_DEPTH:
+        raise SchemaProblem(f"the schema nests types deeper than {MAX_TYPE_DEPTH} levels")
+    return depth + 1
+
+
+def _fields(record: dict[str, object]) -> list[dict[str, object]]:
+    fields = record.get("fields", [])
+    return [f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
+
+
+def avro_columns(text: str) -> tuple[Column, ...]:
+    doc = _load(text, "Avro schema")
     if not isinstance(doc, dict) or doc.get("type") != "record":
         raise SchemaProblem("an Avro value schema must be a record")
     return tuple(
-        Column(str(f["name"]), _avro_type(f["type"]))
-        for f in doc.get("fields", [])
-        if isinstance(f, dict) and "name" in f and "type" in f
+        Column(str(f["name"]), _avro_type(f["type"], 1))
+        for f in _fields(doc)
+        if "name" in f and "type" in f
     )
 
 
-def _avro_type(avro: object) -> SqlType:
+def _avro_type(avro: object, depth: int) -> SqlType:
     if isinstance(avro, str):
         return _AVRO_PRIMITIVES.get(avro, STRING)
+    depth = _deeper(depth)
     if isinstance(avro, list):
         branches = [b for b in avro if b != "null"]
-        inner = _avro_type(branches[0]) if len(branches) == 1 else STRING
+        inner = _avro_type(branches[0], depth) if len(branches) == 1 else STRING
         return inner.with_nullable(True)
     if isinstance(avro, dict):
         logical = avro.get("logicalType")
         if isinstance(logical, str) and logical in _AVRO_LOGICAL:
             return _AVRO_LOGICAL[logical]
         if logical == "decimal":
-            return SqlType("DECIMAL", (int(avro.get("precision", 10)), int(avro.get("scale", 0))))
+            return SqlType("DECIMAL", (_small(avro, "precision", 10), _small(avro, "scale", 0)))
         kind = avro.get("type")
         if kind == "array":
-            return SqlType("ARRAY", children=(_avro_type(avro.get("items", "string")),))
+            return SqlType("ARRAY", children=(_avro_type(avro.get("items", "string"), depth),))
         if kind == "map":
-            return SqlType("MAP", children=(STRING, _avro_type(avro.get("values", "string"))))
+            values = _avro_type(avro.get("values", "string"), depth)
+            return SqlType("MAP", children=(STRING, values))
         if kind == "record":
-            fields = [f for f in avro.get("fields", []) if isinstance(f, dict)]
+            fields = _fields(avro)
             return SqlType(
                 "ROW",
-                children=tuple(_avro_type(f.get("type", "string")) for f in fields),
+                children=tuple(_avro_type(f.get("type", "string"), depth) for f in fields),
                 fields=tuple(str(f.get("name")) for f in fields),
             )
         if kind == "enum":
@@ -92,22 +124,26 @@ def _avro_type(avro: object) -> SqlType:
     return STRING
 
 
+def _small(avro: dict[str, object], key: str, default: int) -> int:
+    """A decimal's precision or scale: a non-negative integer of at most 9 digits."""
+    value = avro.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**9:
+        raise SchemaProblem(f"decimal {key} must be a non-negative integer, got {str(value)[:20]}")
+    return value
+
+
 def json_schema_columns(text: str) -> tuple[Column, ...]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise SchemaProblem(
-            f"JSON Schema is not valid JSON: {err.msg} (line {err.lineno})"
-        ) from None
+    doc = _load(text, "JSON Schema")
     props = doc.get("properties") if isinstance(doc, dict) else None
     if not isinstance(props, dict):
         raise SchemaProblem("a JSON Schema value schema must be an object with properties")
-    return tuple(Column(str(name), _json_type(spec)) for name, spec in props.items())
+    return tuple(Column(str(name), _json_type(spec, 1)) for name, spec in props.items())
 
 
-def _json_type(spec: object) -> SqlType:
+def _json_type(spec: object, depth: int) -> SqlType:
     if not isinstance(spec, dict):
         return STRING
+    depth = _deeper(depth)
     kind = spec.get("type")
     if isinstance(kind, list):
         kinds = [k for k in kind if k != "null"]
@@ -115,12 +151,12 @@ def _json_type(spec: object) -> SqlType:
     if kind == "string" and spec.get("format") == "date-time":
         return TIMESTAMP3
     if kind == "array":
-        return SqlType("ARRAY", children=(_json_type(spec.get("items", {})),))
+        return SqlType("ARRAY", children=(_json_type(spec.get("items", {}), depth),))
     if kind == "object" and isinstance(spec.get("properties"), dict):
         props = spec["properties"]
         return SqlType(
             "ROW",
-            children=tuple(_json_type(v) for v in props.values()),
+            children=tuple(_json_type(v, depth) for v in props.values()),
             fields=tuple(str(k) for k in props),
         )
     return _JSON_TYPES.get(str(kind), STRING)
@@ -138,16 +174,14 @@ class SchemaLock:
 
 
 def parse_lock(text: str) -> SchemaLock:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise SchemaProblem(
-            f"{LOCK_FILE} is not valid JSON: {err.msg} (line {err.lineno})"
-        ) from None
+    doc = _load(text, LOCK_FILE)
     if not isinstance(doc, dict) or doc.get("version") != LOCK_VERSION:
         raise SchemaProblem(f'{LOCK_FILE} must be an object with "version": {LOCK_VERSION}')
+    entries = doc.get("sources") or {}
+    if not isinstance(entries, dict):
+        raise SchemaProblem(f'{LOCK_FILE}: "sources" must be an object')
     sources: dict[str, tuple[Column, ...]] = {}
-    for name, entry in (doc.get("sources") or {}).items():
+    for name, entry in entries.items():
         cols = entry.get("columns", []) if isinstance(entry, dict) else []
         try:
             sources[str(name)] = tuple(

@@ -141,7 +141,7 @@ def subject_spec(source: Source, node: str) -> SubjectSpec | None:
     if schema.format.value in ("avro", "json"):
         try:
             text = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # reported by the columns (C040)
             text = schema.definition
     return SubjectSpec(
         subject=schema.subject or f"{source.topic}-value",

@@ -7,6 +7,7 @@ import json
 from streamt.graph.dag import Graph, NodeKind
 
 FORMATS = ("ascii", "json", "mermaid")
+MAX_ASCII_INDENT = 64
 
 
 def focus(graph: Graph, node: str | None, upstream: bool, downstream: bool) -> set[str]:
@@ -76,26 +77,26 @@ def to_mermaid(graph: Graph, keep: set[str]) -> str:
 
 
 def to_ascii(graph: Graph, keep: set[str]) -> str:
-    """Each root with its descendants as an indented tree; shared nodes repeat, marked (*)."""
+    """Each root with its descendants as an indented tree; shared nodes repeat, marked (*).
+    Walked with an explicit stack (a chain of thousands of models is no deeper for Python);
+    indentation stops growing after `MAX_ASCII_INDENT` levels so lines stay short."""
     roots = [n for n in graph.order if n in keep and not any(p in keep for p in graph.parents[n])]
     lines: list[str] = []
     printed: set[str] = set()
-
-    def walk(nid: str, prefix: str, last: bool, depth: int) -> None:
+    stack = [(root, "", True, 0) for root in reversed(roots)]
+    while stack:
+        nid, prefix, last, depth = stack.pop()
         node = graph.nodes[nid]
         branch = "" if depth == 0 else ("└── " if last else "├── ")
         again = " (*)" if nid in printed and graph.children[nid] else ""
         lines.append(f"{prefix}{branch}{node.name} [{node.kind.value}]{again}")
         if again:
-            return
+            continue
         printed.add(nid)
         kids = [c for c in graph.children[nid] if c in keep]
-        ext = "" if depth == 0 else ("    " if last else "│   ")
-        for i, kid in enumerate(kids):
-            walk(kid, prefix + ext, i == len(kids) - 1, depth + 1)
-
-    for root in roots:
-        walk(root, "", True, 0)
+        ext = "" if depth == 0 or depth >= MAX_ASCII_INDENT else ("    " if last else "│   ")
+        for i in reversed(range(len(kids))):
+            stack.append((kids[i], prefix + ext, i == len(kids) - 1, depth + 1))
     return "\n".join(lines) + "\n"
 
 

@@ -84,6 +84,6 @@ def canonical_schema(schema_type: str, text: str) -> str:
     if schema_type.upper() in {"AVRO", "JSON"}:
         try:
             return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return text.strip()
     return text.strip()

@@ -3,6 +3,10 @@
 `parse_type("DECIMAL(10, 2) NOT NULL")` -> `SqlType`; `SqlType.sql()` -> canonical Flink text.
 Parsing walks sqlglot tokens (never regex). Type names follow Flink 2.x (STRING, BYTES,
 TIMESTAMP_LTZ, ROW<...>, ARRAY<...>, MAP<...>, MULTISET<...>). No I/O.
+
+Limits: a type nests at most `MAX_TYPE_DEPTH` = 32 levels (ARRAY<ARRAY<...>>; the parser is
+recursive); past it, and for any text the SQL tokenizer rejects (an unbalanced quote),
+`TypeSyntaxError`.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
 from streamt.sql.dialect import quote_identifier
+
+MAX_TYPE_DEPTH = 32
 
 
 class TypeSyntaxError(ValueError):
@@ -134,7 +141,11 @@ NULL = SqlType("NULL")
 def parse_type(text: str) -> SqlType:
     """A Flink type from its SQL spelling (cached: a project spells the same types often;
     `SqlType` is frozen, and a `TypeSyntaxError` is raised again each time)."""
-    tokens = [tok for tok in Tokenizer().tokenize(text) if tok.token_type != TokenType.SEMICOLON]
+    try:
+        tokens = Tokenizer().tokenize(text)
+    except TokenError:
+        raise TypeSyntaxError(f"invalid type {text!r} (unbalanced quote?)") from None
+    tokens = [tok for tok in tokens if tok.token_type != TokenType.SEMICOLON]
     parser = _TypeParser(tokens, text)
     result = parser.parse()
     if parser.pos != len(tokens):
@@ -147,6 +158,7 @@ class _TypeParser:
         self.tokens = tokens
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def peek(self, offset: int = 0) -> Token | None:
         i = self.pos + offset
@@ -168,8 +180,12 @@ class _TypeParser:
         return tok
 
     def parse(self) -> SqlType:
+        self.depth += 1
+        if self.depth > MAX_TYPE_DEPTH:
+            raise TypeSyntaxError(f"type nests deeper than {MAX_TYPE_DEPTH} levels")
         root = self._root()
         result = self._params(root)
+        self.depth -= 1
         return self._nullability(result)
 
     def _root(self) -> str:
