@@ -214,7 +214,8 @@ def _link_model(b: _Builder, model: Located) -> None:
                     problem.code,
                     problem.message,
                     location=model.sql_position(problem.line, problem.column),
-                    hint='model SQL may use {{ source("name") }} and {{ ref("name") }}',
+                    hint=problem.hint
+                    or 'model SQL may use {{ source("name") }} and {{ ref("name") }}',
                     node=nid,
                 )
             )

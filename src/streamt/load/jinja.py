@@ -25,7 +25,9 @@ class JinjaProblem:
     message: str
     line: int = 1
     column: int = 1
-    code: str = "L010"  # L010 syntax error, L011 unknown name / unsupported construct
+    code: str = "L010"  # L010 syntax error, L011 unknown name / unsupported construct,
+    # L060 a rendering bound exceeded (steps, value or output size)
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,22 +145,214 @@ def _literal_call(expr: str) -> tuple[str, tuple[str, ...]] | None:
 
 # ----------------------------------------------------------------------------- sandbox
 
+MAX_RENDER_STEPS = 1_000_000  # loop iterations + calls + filters + intercepted operators
+MAX_RENDERED_CHARS = 1_000_000  # the SQL size limit (`streamt.load.sections.MAX_SQL_CHARS`)
+MAX_INT_BITS = 4_096  # integers a template computes (`10 ** 10 ** 9` would take minutes)
+# Filters whose output is at most linear in their input (each call is counted and its result
+# measured); padding and wrapping filters (center, indent, wordwrap, format, ...) are left out.
+SAFE_FILTERS = frozenset(
+    [
+        "abs",
+        "attr",
+        "capitalize",
+        "count",
+        "d",
+        "default",
+        "dictsort",
+        "e",
+        "escape",
+        "first",
+        "float",
+        "int",
+        "items",
+        "join",
+        "last",
+        "length",
+        "list",
+        "lower",
+        "map",
+        "max",
+        "min",
+        "reject",
+        "rejectattr",
+        "replace",
+        "reverse",
+        "round",
+        "select",
+        "selectattr",
+        "sort",
+        "string",
+        "sum",
+        "title",
+        "tojson",
+        "trim",
+        "unique",
+        "upper",
+    ]
+)
+SAFE_METHODS = frozenset(
+    [
+        "capitalize",
+        "endswith",
+        "get",
+        "isdigit",
+        "items",
+        "keys",
+        "lower",
+        "lstrip",
+        "rstrip",
+        "split",
+        "startswith",
+        "strip",
+        "title",
+        "upper",
+        "values",
+    ]
+)
+
+
+_BOUNDS = (
+    f"model SQL renders in at most {MAX_RENDER_STEPS} steps to at most {MAX_RENDERED_CHARS} "
+    "characters; generate long value lists outside the template"
+)
+
+
+class _TooMuch(Exception):
+    """The template exceeded a rendering bound."""
+
+
+class _Budget:
+    """Steps taken so far; sizes are measured before anything is turned into text."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_RENDER_STEPS:
+            raise _TooMuch(f"the template takes more than {MAX_RENDER_STEPS} steps to render")
+
+    def iterate(self, items: Any) -> Iterator[Any]:
+        for item in items:
+            self.step()
+            yield item
+
+    def size(self, value: object) -> int:
+        """About the length of `str(value)`, nested lists and dicts included; every element
+        visited is a step, and the count stops once it passes MAX_RENDERED_CHARS."""
+        total, todo = 0, [value]
+        while todo and total <= MAX_RENDERED_CHARS:
+            item = todo.pop()
+            self.step()
+            if isinstance(item, (str, bytes)):
+                total += len(item)
+            elif isinstance(item, (list, tuple, set, frozenset)):
+                total += 2 + 2 * len(item)
+                todo.extend(item)
+            elif isinstance(item, dict):
+                total += 2 + 4 * len(item)
+                todo.extend(item.keys())
+                todo.extend(item.values())
+            elif isinstance(item, int) and item.bit_length() > MAX_INT_BITS:
+                raise _TooMuch(f"an integer in the template is larger than 2**{MAX_INT_BITS}")
+            else:
+                total += 8
+        return total
+
+    def bounded(self, value: Any) -> Any:
+        if self.size(value) > MAX_RENDERED_CHARS:
+            raise _TooMuch(f"a value in the template is longer than {MAX_RENDERED_CHARS}")
+        return value
+
+    def binop_size(self, operator: str, left: object, right: object) -> int:
+        """An upper bound of the size of `left <operator> right` (-1: too large to compute)."""
+        if isinstance(left, int) and isinstance(right, int):
+            bits = max(left.bit_length(), right.bit_length())
+            if operator == "**":
+                bits = 0 if abs(left) <= 1 else right * left.bit_length()
+            elif operator == "*":
+                bits = left.bit_length() + right.bit_length()
+            return 0 if bits <= MAX_INT_BITS else -1
+        if operator == "*":
+            seq, count = (left, right) if isinstance(right, int) else (right, left)
+            return self.size(seq) * max(count, 0) if isinstance(count, int) else 0
+        if operator == "%" and isinstance(left, str):
+            return -1  # printf-style widths (`'%*s' % (10**9, 'x')`): use `~` and filters
+        return self.size(left) + self.size(right)
+
+
+def _guarded_filter(budget: _Budget, func: Callable[..., Any]) -> Callable[..., Any]:
+    """`func` (linear in its input) with its input measured first and its result after."""
+
+    @functools.wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        budget.bounded(args)
+        if func.__name__ == "do_replace" and len(args) >= 4:
+            value, old, new = (str(a) for a in args[1:4])
+            if len(value) + value.count(old) * len(new) > MAX_RENDERED_CHARS:
+                raise _TooMuch(f"replace would be longer than {MAX_RENDERED_CHARS}")
+        return budget.bounded(func(*args, **kwargs))
+
+    return guarded
+
+
+def _environment(budget: _Budget) -> Any:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class Bounded(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            size = budget.binop_size(operator, left, right)
+            if size < 0 or size > MAX_RENDERED_CHARS:
+                raise _TooMuch(f"'{operator}' in the template would make too large a value")
+            return budget.bounded(super().call_binop(context, operator, left, right))
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            budget.step()
+            owner = getattr(__obj, "__self__", None)
+            if isinstance(owner, (str, bytes, list, dict)) and __obj.__name__ not in SAFE_METHODS:
+                raise _TooMuch(f"the method {__obj.__name__}() is not available in model SQL")
+            return budget.bounded(super().call(__context, __obj, *args, **kwargs))
+
+    env = Bounded(undefined=jinja2.StrictUndefined, autoescape=False, finalize=budget.bounded)
+    env.filters = {
+        name: _guarded_filter(budget, f) for name, f in env.filters.items() if name in SAFE_FILTERS
+    }
+    env.globals["__streamt_iterate"] = budget.iterate
+    return env
+
+
+def _counted_loops(env: Any, sql: str) -> Any:
+    """The template's tree with every `{% for %}` iterating through the step budget."""
+    from jinja2 import nodes
+
+    tree = env.parse(sql)
+    for loop in tree.find_all(nodes.For):
+        loop.iter = nodes.Call(nodes.Name("__streamt_iterate", "load"), [loop.iter], [], None, None)
+    return tree
+
 
 def _jinja_render(
     sql: str, source: Callable[..., str], ref: Callable[..., str]
 ) -> tuple[str, tuple[JinjaProblem, ...]]:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    budget = _Budget()
+    env = _environment(budget)
     try:
-        template = env.from_string(sql)
+        template = env.from_string(_counted_loops(env, sql))
     except jinja2.TemplateSyntaxError as exc:
         return "", (JinjaProblem(f"Jinja syntax error: {exc.message}", exc.lineno or 1, 1),)
     except (RecursionError, MemoryError):
         return "", (JinjaProblem("Jinja template is too complex"),)
     try:
-        return template.render(source=source, ref=ref), ()
+        return _joined(template.generate(source=source, ref=ref)), ()
+    except _TooMuch as exc:
+        return "", (
+            JinjaProblem(f"Jinja rendering stopped: {exc}", _line(exc), 1, "L060", _BOUNDS),
+        )
     except jinja2.UndefinedError as exc:
         return "", (JinjaProblem(f"unknown name in Jinja: {exc.message}", _line(exc), 1, "L011"),)
     except jinja2.TemplateError as exc:
@@ -167,6 +361,18 @@ def _jinja_render(
         return "", (
             JinjaProblem(f"Jinja error: {type(exc).__name__}: {exc}", _line(exc), 1, "L011"),
         )
+
+
+def _joined(chunks: Iterator[str]) -> str:
+    """The rendered text, stopped as soon as it grows past MAX_RENDERED_CHARS."""
+    out: list[str] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > MAX_RENDERED_CHARS:
+            raise _TooMuch(f"the rendered SQL is longer than {MAX_RENDERED_CHARS} characters")
+        out.append(chunk)
+    return "".join(out)
 
 
 def _line(exc: BaseException) -> int:
