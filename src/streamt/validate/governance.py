@@ -10,32 +10,33 @@ V053 require_owner. Security: V060 require_classification, V061 sensitive column
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location
 from streamt.graph.dag import Graph, NodeKind
 from streamt.load.model import Classification, Model, Project, Source
+from streamt.validate.patterns import UserPattern, compile_pattern
 from streamt.validate.topics import provenance
 
 
 def _compile(
     project: Project, path: str, pattern: str | None
-) -> tuple[re.Pattern[str] | None, list[Diagnostic]]:
+) -> tuple[UserPattern | None, list[Diagnostic]]:
     if not pattern:
         return None, []
-    try:
-        return re.compile(pattern), []
-    except re.error as exc:
-        return None, [
-            Diagnostic(
-                "V039",
-                f"rules.{path} is not a valid regular expression: {exc}",
-                location=project.where(f"rules.{path}"),
-                hint="use Python regex syntax, e.g. '^[a-z_]+\\.v[0-9]+$'",
-            )
-        ]
+    compiled = compile_pattern(pattern)
+    if isinstance(compiled, UserPattern):
+        return compiled, []
+    return None, [
+        Diagnostic(
+            "V039",
+            f"rules.{path} is not a valid regular expression: {compiled}",
+            location=project.where(f"rules.{path}"),
+            hint="patterns use RE2 syntax (no lookaround or backreferences), "
+            "e.g. '^[a-z_]+\\.v[0-9]+$'",
+        )
+    ]
 
 
 def check_topic_rules(project: Project, topics: Iterable[TopicSpec]) -> list[Diagnostic]:
