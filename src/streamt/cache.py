@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from streamt import __version__
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.files import read_bounded
 
 if TYPE_CHECKING:
     from streamt.compile.memo import Delta, ModelMemo
 
 CACHE_DIR = Path("target") / ".streamt-cache"
+MAX_CACHE_BYTES = 256 * 1024 * 1024  # a cache file past this is a miss, never read whole
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -60,8 +62,8 @@ def read(project_dir: Path, kind: str, key: str) -> dict[str, Any] | None:
     if root is None:
         return None
     try:
-        entry = json.loads((root / CACHE_DIR / f"{kind}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        entry = json.loads(read_bounded(root / CACHE_DIR / f"{kind}.json", MAX_CACHE_BYTES))
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
@@ -120,7 +122,11 @@ def read_memo(project_dir: Path, kind: str) -> ModelMemo:
     salt = code_fingerprint()
     root = project_root(project_dir)
     try:
-        data = (root / CACHE_DIR / f"{kind}-models.pickle").read_bytes() if root else b""
+        data = (
+            read_bounded(root / CACHE_DIR / f"{kind}-models.pickle", MAX_CACHE_BYTES)
+            if root
+            else b""
+        )
     except OSError:
         data = b""
     return ModelMemo(entries=memo_entries(data, salt), salt=salt)

@@ -27,6 +27,7 @@ from streamt.diagnostics import (
     has_errors,
     sorted_diagnostics,
 )
+from streamt.load.files import read_bounded
 
 if TYPE_CHECKING:
     from streamt.compile import CompileResult, SchemaLock
@@ -157,7 +158,7 @@ class Context:
 
         path = Path(self.state_dir) / MANIFEST
         try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
+            previous = json.loads(read_bounded(path))
         except (OSError, ValueError, RecursionError) as exc:
             raise StreamtError(
                 Diagnostic(
@@ -189,7 +190,7 @@ class Context:
                 self._lock = (None, [outside_diagnostic(Path(project.root), path)])
                 return self._lock
             try:
-                text = path.read_text(encoding="utf-8") if path.is_file() else None
+                text = read_bounded(path).decode("utf-8") if path.is_file() else None
                 self._lock = (parse_lock(text) if text is not None else None, [])
             except (OSError, UnicodeDecodeError, SchemaProblem) as exc:
                 self._lock = (
@@ -461,7 +462,7 @@ def _dotenv(root: Path, env: str | None) -> dict[str, str]:
         path = root / name if name else None
         if path is not None and path.is_file():
             try:
-                values.update(parse_dotenv(path.read_text(encoding="utf-8")))
+                values.update(parse_dotenv(read_bounded(path).decode("utf-8")))
             except (OSError, UnicodeDecodeError):
                 continue
     return values

@@ -24,6 +24,7 @@ from streamt.apply.rollback import rollback_job
 from streamt.artifacts.plan_file import Plan, PlanMetadata, plan_from_json
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, Location, StreamtError
+from streamt.load.files import read_bounded
 from streamt.load.model import Project
 from streamt.plan import LiveState, PlanOptions, SourceOrigin, plan_with_problems
 from streamt.plan.ledger import Ledger
@@ -238,11 +239,10 @@ def open_destroy_session(ctx: ProjectContext, systems: Systems | None = None) ->
 
 def read_plan_file(path: Path) -> Plan:
     try:
-        text = path.read_text()
-    except OSError as exc:
+        text = read_bounded(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
         raise StreamtError(
-            Diagnostic(
-                "A006", f"cannot read plan file: {exc.strerror}", location=Location(str(path))
-            )
+            Diagnostic("A006", f"cannot read plan file: {reason}", location=Location(str(path)))
         ) from None
     return plan_from_json(text, source=str(path))

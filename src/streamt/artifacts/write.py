@@ -16,6 +16,7 @@ from pathlib import Path
 from streamt.artifacts.manifest import Manifest, build_manifest, manifest_text, to_json
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import Diagnostic, Location, StreamtError
+from streamt.load.files import read_bounded
 
 MANIFEST = "manifest.json"
 
@@ -93,7 +94,7 @@ def write_rendered(files: dict[str, str], out_dir: Path) -> list[Path]:
 def _previous_files(out_dir: Path) -> list[str]:
     path = out_dir / MANIFEST
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_bounded(path))
         return list(Manifest.model_validate(doc).files())
     except (OSError, ValueError, RecursionError):
         return []

@@ -17,8 +17,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from streamt.diagnostics import Diagnostic, Location
+from streamt.load.files import MAX_FILE_BYTES, FileTooLarge, read_bounded
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EXPANDED_NODES = 2_000_000
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -74,17 +74,16 @@ class Document:
 def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
     """File bytes -> str, or a diagnostic for an unreadable, huge or non-UTF-8 file."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                _diag(
-                    "L004",
-                    f"file is too large ({size} bytes)",
-                    display,
-                    hint=f"streamt reads files up to {MAX_FILE_BYTES} bytes",
-                )
-            ]
-        data = path.read_bytes()
+        data = read_bounded(path)
+    except FileTooLarge as exc:
+        return None, [
+            _diag(
+                "L004",
+                f"file is too large ({exc.size} bytes)",
+                display,
+                hint=f"streamt reads files up to {MAX_FILE_BYTES} bytes",
+            )
+        ]
     except OSError as exc:
         return None, [_diag("L001", f"cannot read file: {exc.strerror or exc}", display)]
     return decode(data, display)
