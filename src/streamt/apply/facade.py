@@ -35,7 +35,7 @@ from streamt.state import (
     Systems,
     observe,
     read_ledger,
-    systems_from_runtime,
+    systems_for,
 )
 from streamt.state.ledger_store import LedgerError
 
@@ -224,7 +224,7 @@ def ensure_same_changes(plan: Plan, fresh: Plan, source: str = "") -> None:
 def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
     result = ctx.compile()
     project = ctx.load()
-    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
+    chosen = systems or systems_for(project, ctx.environ)
     return Session(
         ctx, chosen, result.desired, environment_name(ctx), sources=source_origins(project)
     )
@@ -233,7 +233,7 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
 def open_destroy_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
     """A session whose desired state is empty: its plan deletes what the ledger says we own."""
     project = ctx.load()
-    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
+    chosen = systems or systems_for(project, ctx.environ)
     return Session(ctx, chosen, DesiredState(project=project.name), environment_name(ctx))
 
 

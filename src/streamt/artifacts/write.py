@@ -72,9 +72,26 @@ def write_artifacts(result: CompileResult, out_dir: Path) -> list[Path]:
 
 
 def write_rendered(files: dict[str, str], out_dir: Path) -> list[Path]:
-    """Write `render_artifacts` output: only files whose text changed; remove stale ones."""
+    """Write `render_artifacts` output: only files whose text changed; remove stale ones.
+    A directory that cannot be written (`-o` names a file, no permission, disk full) is an
+    L061 diagnostic."""
     out_dir = Path(out_dir)
-    _refuse_escapes(out_dir, files)
+    try:
+        _refuse_escapes(out_dir, files)
+        return _write(files, out_dir)
+    except OSError as exc:
+        where = str(exc.filename or out_dir)
+        raise StreamtError(
+            Diagnostic(
+                "L061",
+                f"cannot write the artifacts to {out_dir}: {exc.strerror or exc} ({where})",
+                location=Location(str(out_dir)),
+                hint="-o takes a directory (created when missing); move the file in the way",
+            )
+        ) from None
+
+
+def _write(files: dict[str, str], out_dir: Path) -> list[Path]:
     stale = {f for f in set(_previous_files(out_dir)) - set(files) if _inside(out_dir, f)}
     written: list[Path] = []
     made: set[Path] = set()
@@ -83,8 +100,9 @@ def write_rendered(files: dict[str, str], out_dir: Path) -> list[Path]:
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        data = text.encode("utf-8")
+        if not path.is_file() or path.stat().st_size != len(data) or path.read_bytes() != data:
+            path.write_bytes(data)
         written.append(path)
     for rel in sorted(stale):
         (out_dir / rel).unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from streamt.diagnostics import Diagnostic, Location
+from streamt.diagnostics import Diagnostic, Location, StreamtError
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,23 @@ def placeholders(value: str) -> list[Placeholder]:
     return found
 
 
+class UnsetVariable(StreamtError, KeyError):
+    """A `${NAME}` whose variable is not set, met where its value is needed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(_unset(name, Location()))
+        self.args = (name,)
+
+
+def _unset(name: str, where: Location) -> Diagnostic:
+    return Diagnostic(
+        code="L030",
+        message=f"environment variable {name} is not set",
+        location=where,
+        hint=f"export {name}=... or put it in .env; this command needs its value",
+    )
+
+
 def missing_variables(value: str, environ: Mapping[str, str]) -> list[str]:
     return [p.name for p in placeholders(value) if p.name not in environ]
 
@@ -54,13 +71,16 @@ def resolve(
 
     `encode` turns each variable's value into what the value's format needs at that place
     (e.g. `streamt.config.jaas.escape` inside a JAAS config); a value is never re-read as a
-    placeholder or an escape. Raises `KeyError(name)` for a missing variable; callers that
-    collect diagnostics use `missing_variable_diagnostics` first.
+    placeholder or an escape. Raises `UnsetVariable` (an L030 diagnostic, and a
+    `KeyError(name)`) for a missing variable; callers that know where the value was written
+    use `missing_variable_diagnostics` first.
     """
     out: list[str] = []
     pos = 0
     for ph in placeholders(value):
         out.append(_unescape(value[pos : ph.start]))
+        if ph.name not in environ:
+            raise UnsetVariable(ph.name)
         out.append(encode(environ[ph.name]) if encode else environ[ph.name])
         pos = ph.end
     out.append(_unescape(value[pos:]))
@@ -89,14 +109,7 @@ def missing_variable_diagnostics(
     diags: list[Diagnostic] = []
     for text, where in values:
         for name in missing_variables(text, environ):
-            diags.append(
-                Diagnostic(
-                    code="L030",
-                    message=f"environment variable {name} is not set",
-                    location=where,
-                    hint=f"export {name}=... or put it in .env; this command needs its value",
-                )
-            )
+            diags.append(_unset(name, where))
     return diags
 
 

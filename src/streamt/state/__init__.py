@@ -13,7 +13,7 @@ from streamt.state.ledger_store import (
     MemoryLedgerStore,
 )
 from streamt.state.observe import observe
-from streamt.state.systems import Systems, systems_from_runtime
+from streamt.state.systems import Systems, systems_for, systems_from_runtime
 
 __all__ = [
     "DEFAULT_TOPIC",
@@ -25,5 +25,6 @@ __all__ = [
     "Systems",
     "observe",
     "read_ledger",
+    "systems_for",
     "systems_from_runtime",
 ]

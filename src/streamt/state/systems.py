@@ -24,8 +24,10 @@ from streamt.adapters.protocols import (
     KafkaConnect,
     SchemaRegistry,
 )
-from streamt.config.env import resolve
+from streamt.config.env import missing_variable_diagnostics, resolve
 from streamt.config.runtime import KafkaConfig, RuntimeConfig
+from streamt.diagnostics import StreamtError
+from streamt.load.model import Project
 from streamt.state.ledger_store import DEFAULT_TOPIC, KafkaLedgerStore, LedgerStore
 
 
@@ -68,6 +70,29 @@ def kafka_properties(cfg: KafkaConfig, environ: Mapping[str, str]) -> dict[str, 
     }
     props.update({k: v for k, v in pairs.items() if v is not None})
     return props
+
+
+def systems_for(project: Project, environ: Mapping[str, str]) -> Systems:
+    """`systems_from_runtime` for a loaded project, after checking that every `${VAR}` in its
+    runtime is set (one L030 per unset variable, at the key that uses it)."""
+    values = [
+        (text, project.where(f"runtime.{path}"))
+        for path, text in _strings(project.runtime.model_dump(exclude_none=True), "")
+    ]
+    problems = missing_variable_diagnostics(values, environ)
+    if problems:
+        raise StreamtError(problems)
+    return systems_from_runtime(project.runtime, environ)
+
+
+def _strings(value: object, path: str) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, Mapping):
+        return [s for k, v in value.items() for s in _strings(v, f"{path}.{k}".strip("."))]
+    if isinstance(value, (list, tuple)):
+        return [s for i, v in enumerate(value) for s in _strings(v, f"{path}.{i}")]
+    return []
 
 
 def systems_from_runtime(

@@ -70,10 +70,10 @@ class TestEnv:
 
 
 def env_from_project(project: Project, environ: Mapping[str, str]) -> TestEnv:
-    from streamt.state.systems import kafka_properties, systems_from_runtime
+    from streamt.state.systems import kafka_properties, systems_for
 
     runtime = project.runtime
-    systems = systems_from_runtime(runtime, environ)
+    systems = systems_for(project, environ)
     kafka = runtime.kafka
     bootstrap = resolve(kafka.bootstrap_servers, environ) if kafka else ""
     registry_url = (

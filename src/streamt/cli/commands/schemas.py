@@ -24,11 +24,11 @@ def pull(project_dir: Path, env: str | None, only: tuple[str, ...], dry_run: boo
     from streamt.context import Context
     from streamt.diagnostics import Diagnostic, StreamtError
     from streamt.schemas import pull_schemas
-    from streamt.state import systems_from_runtime
+    from streamt.state.systems import systems_for
 
     ctx = Context(project_dir, env)
     project = ctx.load()
-    registry = systems_from_runtime(project.runtime, ctx.environ).registry
+    registry = systems_for(project, ctx.environ).registry
     if registry is None:
         raise StreamtError(
             Diagnostic(
