@@ -35,9 +35,10 @@ from streamt.state import (
     Systems,
     observe,
     read_ledger,
-    systems_for,
+    systems_from_runtime,
 )
 from streamt.state.ledger_store import LedgerError
+from streamt.state.systems import check_runtime_variables
 
 
 class ProjectContext(Protocol):
@@ -224,7 +225,9 @@ def ensure_same_changes(plan: Plan, fresh: Plan, source: str = "") -> None:
 def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
     result = ctx.compile()
     project = ctx.load()
-    chosen = systems or systems_for(project, ctx.environ)
+    if systems is None:
+        check_runtime_variables(project, ctx.environ)
+    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
     return Session(
         ctx, chosen, result.desired, environment_name(ctx), sources=source_origins(project)
     )
@@ -233,7 +236,9 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
 def open_destroy_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
     """A session whose desired state is empty: its plan deletes what the ledger says we own."""
     project = ctx.load()
-    chosen = systems or systems_for(project, ctx.environ)
+    if systems is None:
+        check_runtime_variables(project, ctx.environ)
+    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
     return Session(ctx, chosen, DesiredState(project=project.name), environment_name(ctx))
 
 

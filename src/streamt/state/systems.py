@@ -73,8 +73,14 @@ def kafka_properties(cfg: KafkaConfig, environ: Mapping[str, str]) -> dict[str, 
 
 
 def systems_for(project: Project, environ: Mapping[str, str]) -> Systems:
-    """`systems_from_runtime` for a loaded project, after checking that every `${VAR}` in its
-    runtime is set (one L030 per unset variable, at the key that uses it)."""
+    """`systems_from_runtime` for a loaded project, after `check_runtime_variables`."""
+    check_runtime_variables(project, environ)
+    return systems_from_runtime(project.runtime, environ)
+
+
+def check_runtime_variables(project: Project, environ: Mapping[str, str]) -> None:
+    """Every `${VAR}` in the project's runtime is set, else one L030 per unset variable at the
+    key that uses it (a StreamtError)."""
     values = [
         (text, project.where(f"runtime.{path}"))
         for path, text in _strings(project.runtime.model_dump(exclude_none=True), "")
@@ -82,7 +88,6 @@ def systems_for(project: Project, environ: Mapping[str, str]) -> Systems:
     problems = missing_variable_diagnostics(values, environ)
     if problems:
         raise StreamtError(problems)
-    return systems_from_runtime(project.runtime, environ)
 
 
 def _strings(value: object, path: str) -> list[tuple[str, str]]:
