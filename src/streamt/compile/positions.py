@@ -27,7 +27,12 @@ def _template_offset(template: str, rendered: str, offset: int) -> int:
     at = 0  # where the rendered text of the current piece may start
     tag_start = 0  # the template offset of the tag before the current piece
     for start, end, next_tag in _pieces(template):
-        found = rendered.find(template[start:end], at)
+        piece = template[start:end]
+        if end == len(template):  # the tail ends the rendered text too
+            tail = len(rendered) - len(piece)
+            found = tail if tail >= at and rendered.endswith(piece) else -1
+        else:
+            found = rendered.find(piece, at)
         if found == -1 or offset < found:
             return tag_start
         if offset < found + (end - start):
