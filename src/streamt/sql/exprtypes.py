@@ -128,7 +128,7 @@ class ExprTyper:
         if isinstance(node, exp.Mod):
             return right.with_nullable(left.nullable or right.nullable)
         if isinstance(node, exp.Div):
-            return self._division(left, right)
+            return self._division(node, left, right)
         return self._arithmetic(node, left, right)
 
     def _type_of_operand(self, node: exp.Expr) -> SqlType:
@@ -236,7 +236,7 @@ class ExprTyper:
             return _promote(left, right).with_nullable(nullable)
         return DOUBLE.with_nullable(nullable)
 
-    def _division(self, left: SqlType, right: SqlType) -> SqlType:
+    def _division(self, node: exp.Expr, left: SqlType, right: SqlType) -> SqlType:
         nullable = left.nullable or right.nullable
         if left.is_integer and right.is_integer:
             return _promote(left, right).with_nullable(nullable)
