@@ -238,3 +238,17 @@ def test_a_thousand_deep_ref_chain_validates_and_compiles(tmp_path, capsys):
     result = run(capsys, tmp_path, "compile", "--no-cache", "-o", str(tmp_path / "out"))
     assert result.exit_code == 0
     assert len(os.listdir(tmp_path / "out" / "flink")) == 1000
+
+
+# ---------------------------------------------------------------- custom_sql predicates
+
+
+def test_a_long_custom_sql_predicate_is_refused_before_the_python_evaluator_runs():
+    from streamt.testing.predicate import MAX_PREDICATE_NODES, PredicateError, predicate_tree
+
+    with pytest.raises(PredicateError, match=f"longer than {MAX_PREDICATE_NODES} terms"):
+        predicate_tree(" OR ".join(f"a = {i}" for i in range(3000)))  # the executor hung
+    with pytest.raises(PredicateError, match="nested too deeply"):
+        predicate_tree("NOT " * 5000 + "a")
+    value_list = predicate_tree("a IN (" + ",".join(map(str, range(10_000))) + ")")
+    assert len(value_list.expressions) == 10_000  # a value list is one term
