@@ -117,7 +117,7 @@ def _limit_diagnostic(err: SqlLimitError) -> Diagnostic:
     first = err.errors[0] if err.errors else {}
     line, col = int(first.get("line") or 0), int(first.get("col") or 0)
     hint = (
-        "write long literals as strings and CAST them; Flink's DECIMAL holds 38 digits"
+        "Flink refuses it (out of range); write the value as a string and CAST it to DECIMAL"
         if err.code == "S061"
         else f"flatten the query: at most {MAX_SQL_NESTING} nested parentheses, and "
         "IN (...) instead of thousands of nested expressions"

@@ -11,14 +11,17 @@ Limits (checked on the tokens, before the recursive parser runs; `SqlLimitError`
 `ParseError`, so every caller that handles a syntax error handles these too):
 - `MAX_SQL_NESTING` = 100 levels of parentheses / brackets (S060); a query nested in ways the
   tokens do not show (thousands of `NOT`s) that exhausts the parser's recursion is S060 too;
-- `MAX_NUMBER_DIGITS` = 38 digits in a numeric literal (S061): Flink's DECIMAL holds 38, and
-  Python refuses to convert integers over 4,300 digits.
+- numeric literals within what Flink's validator accepts (S061, checked against the Flink 2.2
+  planner): an exact literal has at most `MAX_EXACT_DIGITS` = 19 digits, an integer fits BIGINT
+  (2^63, the magnitude of BIGINT's minimum, is let through for `-9223372036854775808`), an
+  approximate one (`1e400`) is a finite DOUBLE. Python refuses integers over 4,300 digits.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import math
 from typing import Any, ClassVar
 
 import sqlglot
@@ -29,7 +32,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
 MAX_SQL_NESTING = 100
-MAX_NUMBER_DIGITS = 38
+MAX_EXACT_DIGITS = 19
 
 # sqlglot logs "falling back to parsing as a Command" for statements we reject anyway.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -199,15 +202,31 @@ def _within_limits(tokens: list[Token]) -> list[Token]:
                 )
         elif kind in closing:
             depth -= 1
-        elif kind == number and len(tok.text) > MAX_NUMBER_DIGITS:
-            digits = sum(c.isdigit() for c in tok.text)
-            if digits > MAX_NUMBER_DIGITS:
-                raise SqlLimitError(
-                    "S061",
-                    f"numeric literal has {digits} digits (Flink's limit is {MAX_NUMBER_DIGITS})",
-                    tok,
-                )
+        elif kind == number and (len(tok.text) > 18 or "e" in tok.text.lower()):
+            problem = _number_problem(tok.text)
+            if problem:
+                raise SqlLimitError("S061", problem, tok)
     return tokens
+
+
+def _number_problem(text: str) -> str | None:
+    """Why Flink would refuse the numeric literal `text` ("out of range"), or None."""
+    shown = text if len(text) <= 24 else f"{text[:20]}..."
+    if "e" in text.lower():
+        try:
+            finite = math.isfinite(float(text))
+        except ValueError:
+            return None  # not a number: the parser says so
+        return None if finite else f"numeric literal {shown} is out of DOUBLE's range"
+    whole, _, frac = text.partition(".")
+    digits = len(whole.lstrip("0")) + len(frac)
+    if digits > MAX_EXACT_DIGITS:
+        return (
+            f"numeric literal {shown} has {digits} digits (Flink takes at most {MAX_EXACT_DIGITS})"
+        )
+    if not frac and whole.isdigit() and int(whole) > 2**63:
+        return f"integer literal {shown} is out of BIGINT's range"
+    return None
 
 
 def _verbatim_functions(tokens: list[Token]) -> list[Token]:

@@ -136,7 +136,7 @@ def rank_limit(where: exp.Expr | None, column: str) -> int | None:
             and left.name == column
             and isinstance(right, exp.Literal)
             and not right.is_string
-            and str(right.this).isdigit()  # the tokenizer caps its length (MAX_NUMBER_DIGITS)
+            and str(right.this).isdigit()  # the tokenizer caps its length (MAX_EXACT_DIGITS)
         ):
             value = int(str(right.this))
             return value - 1 if isinstance(node, exp.LT) else value
