@@ -102,7 +102,13 @@ class SelectList:
             return
         # columns of this SELECT only: the walk stops at nested SELECTs (one pass, where asking
         # each column for its nearest SELECT ancestor costs the depth of the tree per column)
-        for col in expr.walk(prune=lambda n: isinstance(n, exp.Select)):
+        nested = expr.find(exp.Select) is not None
+        found = (
+            expr.walk(prune=lambda n: isinstance(n, exp.Select))
+            if nested
+            else expr.find_all(exp.Column)
+        )
+        for col in found:
             if not isinstance(col, exp.Column) or is_unit_argument(col):
                 continue
             if not isinstance(col.this, exp.Star):

@@ -4,7 +4,7 @@ queries, usage hints for inferred columns, diagnostic locations. No I/O."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlglot import exp
@@ -118,7 +118,12 @@ def aggregate_calls(node: exp.Expr) -> list[exp.Expr]:
     """The aggregate calls of `node` itself: not those under an OVER window or in a subquery
     (one pruned walk: linear in the size of `node`)."""
     found: list[exp.Expr] = []
-    for sub in node.walk(prune=lambda n: isinstance(n, (exp.Window, exp.Subquery))):
+    calls: Iterator[exp.Expr]
+    if node.find(exp.Window, exp.Subquery) is None:  # the common case, without Python per node
+        calls = node.find_all(exp.Func)
+    else:
+        calls = node.walk(prune=lambda n: isinstance(n, (exp.Window, exp.Subquery)))
+    for sub in calls:
         if not isinstance(sub, exp.Func):
             continue
         if function_name(sub) in AGGREGATES or isinstance(sub, exp.AggFunc):
