@@ -72,8 +72,19 @@ def test_nesting_at_the_limit_is_accepted(tmp_path, capsys):
     assert run(capsys, write(tmp_path, model(sql)), "validate", "--no-cache").exit_code == 0
 
 
-def test_nesting_without_parentheses_is_s060(tmp_path, capsys):
-    sql = "SELECT " + "NOT " * 5000 + "a = 'x' AS b FROM {{ source('s') }}"
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT " + "NOT " * 5000 + "a = 'x' AS b FROM {{ source('s') }}",
+        "SELECT " + "CASE WHEN a = 'x' THEN " * 3000 + "1" + " END" * 3000 + " AS b FROM "
+        "{{ source('s') }}",
+        "SELECT " + "- " * 3000 + "CHAR_LENGTH(a) AS b FROM {{ source('s') }}",
+        "SELECT a" + ".b" * 3000 + " AS b FROM {{ source('s') }}",
+        " UNION ALL ".join(["SELECT a FROM {{ source('s') }}"] * 3000),
+    ],
+    ids=["not", "case", "minus", "dots", "union"],
+)
+def test_nesting_without_parentheses_is_s060(tmp_path, capsys, sql):
     result = run(capsys, write(tmp_path, model(sql)), "validate", "--no-cache")
     assert result.codes == ["S060"]
     assert result.seconds < BOUND_S
