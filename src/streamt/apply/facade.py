@@ -101,7 +101,20 @@ class Session:
             chosen |= self.ctx.select(expr) or frozenset()
         return frozenset(chosen) if exprs else None
 
-    def plan(self, scope: frozenset[str] | None = None, *, reset_state: bool = False) -> Plan:
+    def adopted(self, exprs: tuple[str, ...]) -> frozenset[str]:
+        """The node ids `--adopt` names (selectors, e.g. a model name)."""
+        chosen: set[str] = set()
+        for expr in exprs:
+            chosen |= self.ctx.select(expr) or frozenset()
+        return frozenset(chosen)
+
+    def plan(
+        self,
+        scope: frozenset[str] | None = None,
+        *,
+        reset_state: bool = False,
+        adopt: frozenset[str] = frozenset(),
+    ) -> Plan:
         meta = PlanMetadata(
             streamt_version=__version__,
             generated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -112,6 +125,7 @@ class Session:
             reset_state=reset_state,
             metadata=meta,
             sources=self.sources,
+            adopt=adopt,
         )
         plan, problems = plan_with_problems(self.desired, self.live, self.ledger, opts)
         if problems:  # the plan fails as a whole: no step may run
@@ -144,7 +158,9 @@ class Session:
         lock = self.locked()
         try:
             self.refresh()
-            fresh = self.plan(tuple_to_scope(plan.scope), reset_state=has_reset(plan))
+            fresh = self.plan(
+                tuple_to_scope(plan.scope), reset_state=has_reset(plan), adopt=frozenset(plan.adopt)
+            )
             ensure_fresh(plan, fresh)
             if confirm is not None and not confirm(plan):
                 return ApplyReport(())

@@ -158,6 +158,7 @@ class Plan(_Frozen):
     fingerprint: InputFingerprints
     changes: tuple[Change, ...] = ()
     scope: tuple[str, ...] | None = None  # node ids the plan was limited to (--select/--target)
+    adopt: tuple[str, ...] = ()  # node ids whose existing resources the user adopted (--adopt)
     metadata: PlanMetadata = Field(default_factory=PlanMetadata)
 
     @property

@@ -22,6 +22,7 @@ from streamt.artifacts.plan_file import (
 )
 from streamt.compile.specs import DesiredState, digest
 from streamt.diagnostics import Diagnostic
+from streamt.plan.common import Ownership
 from streamt.plan.connectors import plan_connector, plan_connector_removal
 from streamt.plan.gateway import plan_gateway_rule, plan_gateway_rule_removal
 from streamt.plan.inputs import LiveState
@@ -46,6 +47,7 @@ class PlanOptions:
     reset_state: bool = False
     metadata: PlanMetadata = field(default_factory=PlanMetadata)
     sources: Mapping[str, SourceOrigin] = field(default_factory=dict)  # topic -> its source
+    adopt: frozenset[str] = frozenset()  # node ids whose existing resources the user adopts
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
@@ -92,6 +94,7 @@ def plan_with_problems(
         ),
         changes=tuple(changes),
         scope=tuple(sorted(opts.scope)) if opts.scope is not None else None,
+        adopt=tuple(sorted(opts.adopt)),
         metadata=opts.metadata,
     )
     return plan, [m.diagnostic() for m in missing]
@@ -104,21 +107,33 @@ def _order(change: Change) -> tuple[int, str]:
 def _desired_changes(
     desired: DesiredState, live: LiveState, ledger: Ledger, opts: PlanOptions
 ) -> Iterable[Change]:
+    def own(kind: ResourceKind, name: str, node: str, facts: str = "") -> Ownership:
+        return Ownership(node in opts.adopt, ledger.owner(kind, name), facts)
+
     for s in desired.subjects:
         entry = ledger.get(ResourceKind.SUBJECT, s.subject)
+        registered = live.subjects.get(s.subject)
         yield plan_subject(
             subject_payload(s),
             s.node,
-            live.subjects.get(s.subject),
+            registered,
             entry,
             live.compatibility.get(s.subject),
+            own(
+                ResourceKind.SUBJECT,
+                s.subject,
+                s.node,
+                f"version {registered.version}" if registered else "",
+            ),
         )
     for t in desired.topics:
+        count = live.messages.get(t.name)
         yield plan_topic(
             topic_payload(t),
             t.node,
             live.topics.get(t.name),
             ledger.get(ResourceKind.TOPIC, t.name),
+            own(ResourceKind.TOPIC, t.name, t.node, "" if count is None else f"{count} messages"),
         )
     for j in desired.jobs:
         ctx = JobContext(
@@ -127,14 +142,17 @@ def _desired_changes(
             node=j.node,
             entry=ledger.get(ResourceKind.JOB, j.name),
             reset_state=opts.reset_state,
+            own=own(ResourceKind.JOB, j.name, j.node),
         )
         yield plan_job(ctx, live)
     for c in desired.connectors:
+        running = live.connectors.get(c.name)
         yield plan_connector(
             connector_payload(c),
             c.node,
-            live.connectors.get(c.name),
+            running,
             ledger.get(ResourceKind.CONNECTOR, c.name),
+            own(ResourceKind.CONNECTOR, c.name, c.node, running.state if running else ""),
         )
     for g in desired.gateway_rules:
         yield plan_gateway_rule(

@@ -3,7 +3,9 @@
 The desired config keeps its `${VAR}` placeholders, while Connect returns resolved values,
 so the config is compared with the ledger's copy of the last applied (placeholder) config,
 and edits made outside streamt are found by comparing the public (non-secret) live config
-with the digest recorded right after the last apply.
+with the digest recorded right after the last apply. A connector missing from this project's
+ledger is refused unless adopted with `--adopt` (see `streamt.plan.common.Ownership`); an
+adopted one is reconfigured only with `--adopt` again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from streamt.artifacts.plan_file import (
     ResourceKind,
 )
 from streamt.compile.specs import digest
-from streamt.plan.common import change, owned_removal
+from streamt.plan.common import (
+    Ownership,
+    change,
+    owned_removal,
+    reconfigure_refusal,
+    refusal,
+    unowned_refusal,
+)
 from streamt.plan.inputs import ObservedConnector
 from streamt.plan.ledger import EntryStatus, LedgerEntry
 from streamt.plan.secrets import display, public_config, sensitive_keys
@@ -29,26 +38,35 @@ def live_config_digest(config: dict[str, str], desired: ConnectorPayload) -> str
 
 
 def plan_connector(
-    desired: ConnectorPayload, node: str, live: ObservedConnector | None, entry: LedgerEntry | None
+    desired: ConnectorPayload,
+    node: str,
+    live: ObservedConnector | None,
+    entry: LedgerEntry | None,
+    own: Ownership | None = None,
 ) -> Change:
+    own = own or Ownership()
     secret = sensitive_keys(desired.config)
     if live is None:
         attrs = tuple(
             AttributeChange(key=k, after=display(k, v, secret)) for k, v in desired.config.items()
         )
         return change(KIND, desired, node, Action.CREATE, "new connector", attrs)
+    if entry is None and (foreign := unowned_refusal(KIND, desired.name, node, own)):
+        return refusal(KIND, desired, node, foreign)
     if entry is None or entry.status is not EntryStatus.APPLIED:
         attrs = _diff(dict(live.config), desired.config, secret)
-        why = (
-            "exists but is not in the ledger" if entry is None else "finishing an interrupted apply"
-        )
+        why = "adopted (--adopt), not owned" if entry is None else "finishing an interrupted apply"
         return change(KIND, desired, node, Action.UPDATE, f"{why}: set its config", attrs)
     before = entry.spec.config if isinstance(entry.spec, ConnectorPayload) else {}
     attrs = _diff(before, desired.config, secret)
+    if attrs and (refused := reconfigure_refusal(entry, own)) is not None:
+        return change(KIND, desired, node, Action.REFUSED, refused[0], attrs, hint=refused[1])
     if attrs:
         return change(KIND, desired, node, Action.UPDATE, "config changed: update in place", attrs)
     if entry.live_digest and live_config_digest(dict(live.config), desired) != entry.live_digest:
         attrs = _diff(dict(live.config), desired.config, secret, placeholders_equal=True)
+        if (refused := reconfigure_refusal(entry, own)) is not None:
+            return change(KIND, desired, node, Action.REFUSED, refused[0], attrs, hint=refused[1])
         return change(
             KIND,
             desired,

@@ -91,6 +91,9 @@ class LiveState:
     connectors: Mapping[str, ObservedConnector] = field(default_factory=dict)
     compatibility: Mapping[str, Compatibility] = field(default_factory=dict)
     interceptors: Mapping[str, ObservedInterceptor] = field(default_factory=dict)
+    # messages held by topics that exist but are not in the ledger (what `plan` tells about
+    # them); not in the fingerprint: they grow while a plan waits to be applied
+    messages: Mapping[str, int] = field(default_factory=dict)
 
     def active_jobs(self, pipeline_name: str) -> list[ObservedJob]:
         return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]

@@ -3,7 +3,7 @@
 | live                      | ledger                         | plan                                   |
 |---------------------------|--------------------------------|----------------------------------------|
 | several active jobs       | any                            | refused: duplicates, cancel one        |
-| one active job            | none                           | adopt (its SQL cannot be verified)     |
+| one active job            | none                           | refused; `--adopt` -> adopt as is      |
 | one active job            | same data fingerprint          | no-op (metadata-only changes included) |
 | one active job            | other data fingerprint         | upgrade: stop with savepoint, resubmit |
 | one active job, new id    | pending, target == desired     | adopt: finish the interrupted apply    |
@@ -16,9 +16,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from streamt.artifacts.plan_file import Action, AttributeChange, Change, JobPayload, ResourceKind
+from streamt.plan.common import Ownership, reconfigure_refusal, unowned_refusal
 from streamt.plan.inputs import LiveState, ObservedJob
 from streamt.plan.ledger import EntryStatus, LedgerEntry
 
@@ -32,6 +33,7 @@ class JobContext:
     node: str
     entry: LedgerEntry | None
     reset_state: bool
+    own: Ownership = field(default_factory=Ownership)
 
 
 def plan_job(ctx: JobContext, live: LiveState) -> Change:
@@ -52,8 +54,13 @@ def plan_job(ctx: JobContext, live: LiveState) -> Change:
 def _plan_running(ctx: JobContext, job: ObservedJob) -> Change:
     entry, desired = ctx.entry, ctx.desired
     if entry is None:
+        facts = f"job {job.job_id}, {job.state}"
+        own = Ownership(ctx.own.adopt, ctx.own.owner, facts)
+        foreign = unowned_refusal(KIND, ctx.name, ctx.node, own)
+        if foreign is not None:
+            return _change(ctx, Action.REFUSED, foreign[0], hint=foreign[1])
         return _change(
-            ctx, Action.ADOPT, f"running job {job.job_id} is not in the ledger: adopted as is"
+            ctx, Action.ADOPT, f"running job {job.job_id} adopted (--adopt) as is, not owned"
         )
     if entry.status is not EntryStatus.APPLIED and job.job_id != entry.previous_job_id:
         target = entry.target
@@ -74,6 +81,9 @@ def _plan_running(ctx: JobContext, job: ObservedJob) -> Change:
             Action.ADOPT,
             f"job was resubmitted outside streamt (ledger {entry.job_id or '-'}, running {job.job_id})",
         )
+    why = reconfigure_refusal(entry, ctx.own)
+    if why is not None:
+        return _change(ctx, Action.REFUSED, why[0], hint=why[1], attributes=_diff(entry, desired))
     return Change(
         kind=KIND,
         name=ctx.name,

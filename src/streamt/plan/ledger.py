@@ -88,16 +88,32 @@ def ledger_prefix(project: str, environment: str) -> str:
 
 
 class Ledger:
-    """The ledger entries of one project + environment (read-only view)."""
+    """The ledger entries of one project + environment (read-only view).
 
-    def __init__(self, project: str, environment: str, entries: Iterable[LedgerEntry] = ()) -> None:
+    `owners` names, for resources another project or environment of the same ledger topic
+    created (`owned` entries), who that is ("project/environment"): such a resource is never
+    adopted by this one.
+    """
+
+    def __init__(
+        self,
+        project: str,
+        environment: str,
+        entries: Iterable[LedgerEntry] = (),
+        owners: Mapping[tuple[ResourceKind, str], str] | None = None,
+    ) -> None:
         self.project, self.environment = project, environment
         self._by_key: dict[tuple[ResourceKind, str], LedgerEntry] = {
             (e.kind, e.name): e for e in entries
         }
+        self.owners: Mapping[tuple[ResourceKind, str], str] = dict(owners or {})
 
     def get(self, kind: ResourceKind, name: str) -> LedgerEntry | None:
         return self._by_key.get((kind, name))
+
+    def owner(self, kind: ResourceKind, name: str) -> str | None:
+        """The other project/environment that created this resource, if one did."""
+        return self.owners.get((kind, name))
 
     def of_kind(self, kind: ResourceKind) -> list[LedgerEntry]:
         return sorted((e for (k, _), e in self._by_key.items() if k is kind), key=lambda e: e.name)
@@ -110,7 +126,11 @@ class Ledger:
         return dict(self._by_key)
 
     def fingerprint(self) -> str:
-        return digest([e.content_digest() for e in self.entries])
+        mine = [e.content_digest() for e in self.entries]
+        if not self.owners:
+            return digest(mine)
+        others = sorted(f"{k.value}/{n}={o}" for (k, n), o in self.owners.items())
+        return digest([mine, others])
 
     def __len__(self) -> int:
         return len(self._by_key)

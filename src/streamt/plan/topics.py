@@ -9,6 +9,9 @@
 | config key set     | update in place, compared only on keys the user set, so broker  |
 |                    | defaults never show as perpetual drift                          |
 | removed + owned    | delete (destructive)                                            |
+| exists, no entry   | refused ("exists, not owned by this project") unless `--adopt`; |
+|                    | refused always when another project's ledger created it         |
+| adopted, differs   | refused unless `--adopt` again: it is someone else's topic too  |
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from streamt.artifacts.plan_file import (
     ResourceKind,
     TopicPayload,
 )
-from streamt.plan.common import change, owned_removal
+from streamt.plan.common import (
+    Ownership,
+    change,
+    owned_removal,
+    reconfigure_refusal,
+    refusal,
+    unowned_refusal,
+)
 from streamt.plan.inputs import ObservedTopic
 from streamt.plan.ledger import LedgerEntry
 
@@ -28,8 +38,13 @@ KIND = ResourceKind.TOPIC
 
 
 def plan_topic(
-    desired: TopicPayload, node: str, live: ObservedTopic | None, entry: LedgerEntry | None
+    desired: TopicPayload,
+    node: str,
+    live: ObservedTopic | None,
+    entry: LedgerEntry | None,
+    own: Ownership | None = None,
 ) -> Change:
+    own = own or Ownership()
     if live is None:
         reason = "missing (was deleted outside streamt)" if entry and entry.owned else "new topic"
         attrs = (
@@ -38,14 +53,23 @@ def plan_topic(
             *(AttributeChange(key=k, after=v) for k, v in desired.config.items()),
         )
         return change(KIND, desired, node, Action.CREATE, reason, attrs)
+    foreign = unowned_refusal(KIND, desired.name, node, own) if entry is None else None
+    if foreign is not None:
+        return refusal(KIND, desired, node, foreign)
     refused = _refusal(desired, node, live)
     if refused is not None:
         return refused
     attrs = _attribute_changes(desired, live)
+    if attrs and entry is not None and (why := reconfigure_refusal(entry, own)) is not None:
+        return change(KIND, desired, node, Action.REFUSED, why[0], attrs, hint=why[1])
     if attrs:
-        return change(KIND, desired, node, Action.UPDATE, "update in place", attrs)
+        not_ours = entry is None or not entry.owned  # reaching here means --adopt named it
+        reason = "adopted (--adopt): update in place, not owned" if not_ours else "update in place"
+        return change(KIND, desired, node, Action.UPDATE, reason, attrs)
     if entry is None:
-        return change(KIND, desired, node, Action.ADOPT, "exists and matches: record in the ledger")
+        return change(
+            KIND, desired, node, Action.ADOPT, "adopted (--adopt): record in the ledger, not owned"
+        )
     return change(KIND, desired, node, Action.NOOP, "up to date")
 
 

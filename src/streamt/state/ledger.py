@@ -47,13 +47,19 @@ class Claim:
 
 
 def read_ledger(store: LedgerStore, project: str, environment: str) -> Ledger:
-    entries = _latest(store.read(), ledger_prefix(project, environment))
-    values = [
-        LedgerEntry.model_validate_json(v)
-        for k, (v, _) in entries.items()
-        if "/_lock/" not in k and v is not None
-    ]
-    return Ledger(project, environment, values)
+    """This project + environment's entries, and who owns what the others created."""
+    mine = ledger_prefix(project, environment)
+    values: list[LedgerEntry] = []
+    owners: dict[tuple[ResourceKind, str], str] = {}
+    for key, (value, _) in _latest(store.read(), "").items():
+        if "/_lock/" in key or value is None:
+            continue
+        entry = LedgerEntry.model_validate_json(value)
+        if key.startswith(mine):
+            values.append(entry)
+        elif entry.owned and entry.kind is not ResourceKind.JOB:  # jobs: by pipeline name
+            owners[(entry.kind, entry.name)] = f"{entry.project}/{entry.environment}"
+    return Ledger(project, environment, values, owners)
 
 
 def all_entries(store: LedgerStore) -> list[LedgerEntry]:

@@ -3,10 +3,14 @@
 Only systems the project or its ledger uses are asked; results are narrowed to the names the
 project or ledger knows (other teams' topics on a shared cluster never enter a plan or its
 fingerprint). The only per-resource calls are Schema Registry compatibility checks, made only
-for subjects whose schema differs from the registered one.
+for subjects whose schema differs from the registered one, and one message count (two
+`list_offsets`) for the project's topics that exist but are not in its ledger, which the plan
+shows as "exists, not owned by this project".
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from streamt.adapters.protocols import AdapterError
 from streamt.artifacts.plan_file import JobPayload, ResourceKind
@@ -96,7 +100,18 @@ def _observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveSta
         connectors=connectors,
         compatibility=_compatibility(desired, live, systems),
         interceptors=_interceptors(desired, ledger, systems),
+        messages=_unowned_counts(desired, ledger, topics, systems),
     )
+
+
+def _unowned_counts(
+    desired: DesiredState, ledger: Ledger, existing: Mapping[str, object], systems: Systems
+) -> Mapping[str, int]:
+    mine = _names(ledger, ResourceKind.TOPIC)
+    names = sorted(t.name for t in desired.topics if t.name in existing and t.name not in mine)
+    if not names or systems.kafka is None:
+        return {}
+    return systems.kafka.message_counts(names)
 
 
 def _interceptors(

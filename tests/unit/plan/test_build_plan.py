@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from streamt.adapters.protocols import ConnectorState, JobState, SubjectState
 from streamt.artifacts.plan_file import Action, ResourceKind
-from streamt.plan import Compatibility, EntryStatus, PlanOptions, build_plan
+from streamt.compile.specs import SubjectSpec
+from streamt.plan import Compatibility, EntryStatus, Ledger, LiveState, PlanOptions, build_plan
 
 from .factories import (
     AVRO,
     AVRO_V2,
     ENV,
+    PROJECT,
     applied_job_entry,
     connector,
     desired,
@@ -73,7 +75,10 @@ def test_partition_increase_and_config_change_update_in_place():
 def test_partition_decrease_is_refused_with_an_explanation():
     spec = topic("orders", 2)
     plan = build_plan(
-        desired(topics=(spec,)), live(topics=(topic_state("orders", 6),)), ledger(), OPTS
+        desired(topics=(spec,)),
+        live(topics=(topic_state("orders", 6),)),
+        ledger(entry(ResourceKind.TOPIC, "orders", topic("orders", 6))),
+        OPTS,
     )
     change = _one(plan)
     assert change.action is Action.REFUSED and not change.executable
@@ -115,12 +120,73 @@ def test_config_key_the_broker_does_not_report_is_planned():
     ]
 
 
-def test_existing_matching_topic_not_in_ledger_is_adopted_not_owned():
+def test_existing_topic_not_in_ledger_is_refused_with_what_is_known_until_adopted():
     spec = topic("orders")
-    plan = build_plan(
-        desired(topics=(spec,)), live(topics=(topic_state("orders"),)), ledger(), OPTS
+    state = live(topics=(topic_state("orders"),))
+    state = LiveState(topics=state.topics, messages={"orders": 42})
+    change = _one(build_plan(desired(topics=(spec,)), state, ledger(), OPTS))
+    assert change.action is Action.REFUSED
+    assert change.reason == "exists, not owned by this project (42 messages)"
+    assert "streamt apply --adopt orders" in change.hint
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node}))
+    change = _one(build_plan(desired(topics=(spec,)), state, ledger(), adopting))
+    assert change.action is Action.ADOPT and "not owned" in change.reason
+    other_node = PlanOptions(environment=ENV, adopt=frozenset({"model.shop.other"}))
+    assert _one(build_plan(desired(topics=(spec,)), state, ledger(), other_node)).action is (
+        Action.REFUSED
     )
-    assert _one(plan).action is Action.ADOPT
+
+
+def test_existing_topic_that_differs_is_reconfigured_only_when_adopted():
+    spec = topic("orders", 6)
+    state = live(topics=(topic_state("orders", 3),))
+    assert _one(build_plan(desired(topics=(spec,)), state, ledger(), OPTS)).action is (
+        Action.REFUSED
+    )
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node}))
+    change = _one(build_plan(desired(topics=(spec,)), state, ledger(), adopting))
+    assert change.action is Action.UPDATE and "adopted (--adopt)" in change.reason
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [("partitions", "3", "6")]
+
+
+def test_adopted_topic_is_not_reconfigured_without_adopt_again():
+    spec = topic("orders", 6)
+    adopted = entry(ResourceKind.TOPIC, "orders", topic("orders", 3), owned=False, node=spec.node)
+    state = live(topics=(topic_state("orders", 3),))
+    change = _one(build_plan(desired(topics=(spec,)), state, ledger(adopted), OPTS))
+    assert change.action is Action.REFUSED
+    assert "adopted topic orders but did not create it" in change.reason
+    assert "streamt apply --adopt orders" in change.hint
+    assert [(a.key, a.before, a.after) for a in change.attributes] == [("partitions", "3", "6")]
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node}))
+    change = _one(build_plan(desired(topics=(spec,)), state, ledger(adopted), adopting))
+    assert change.action is Action.UPDATE
+    unchanged = topic("orders", 3)
+    assert _one(build_plan(desired(topics=(unchanged,)), state, ledger(adopted), OPTS)).action is (
+        Action.NOOP
+    )
+
+
+def test_topic_another_project_created_is_never_adopted():
+    spec = topic("orders")
+    owners = {(ResourceKind.TOPIC, "orders"): "billing/prod"}
+    theirs = Ledger(PROJECT, ENV, (), owners)
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node}))
+    for opts in (OPTS, adopting):
+        change = _one(
+            build_plan(desired(topics=(spec,)), live(topics=(topic_state("orders"),)), theirs, opts)
+        )
+        assert change.action is Action.REFUSED
+        assert "owned by project 'billing' (environment 'prod')" in change.reason
+        assert "never adopted" in change.reason and "prefix" in change.hint
+    # a missing topic is created even if another ledger remembers one of that name
+    assert _one(build_plan(desired(topics=(spec,)), live(), theirs, OPTS)).action is Action.CREATE
+
+
+def test_other_ledgers_change_the_ledger_fingerprint_only_when_present():
+    assert Ledger(PROJECT, ENV).fingerprint() == ledger().fingerprint()
+    owners = {(ResourceKind.TOPIC, "orders"): "billing/prod"}
+    assert Ledger(PROJECT, ENV, (), owners).fingerprint() != ledger().fingerprint()
 
 
 def test_replication_factor_change_is_refused():
@@ -129,7 +195,7 @@ def test_replication_factor_change_is_refused():
     plan = build_plan(
         desired(topics=(topic("orders"),)),
         live(topics=(TopicState("orders", 3, 3, {}),)),
-        ledger(),
+        ledger(entry(ResourceKind.TOPIC, "orders", topic("orders"))),
         OPTS,
     )
     change = _one(plan)
@@ -159,7 +225,8 @@ def test_subject_created_then_compatible_new_version_then_incompatible_refused()
     )
     registered = SubjectState("orders-value", 1, 7, "AVRO", AVRO)
     ok = live(subjects=(registered,), compatibility={"orders-value": Compatibility(True)})
-    change = _one(build_plan(desired(subjects=(spec,)), ok, ledger(), OPTS))
+    mine = ledger(entry(ResourceKind.SUBJECT, "orders-value", subject("orders-value")))
+    change = _one(build_plan(desired(subjects=(spec,)), ok, mine, OPTS))
     assert change.action is Action.UPDATE
     assert [(a.key, a.before, a.after) for a in change.attributes] == [("version", "1", "2")]
     bad = live(
@@ -168,9 +235,31 @@ def test_subject_created_then_compatible_new_version_then_incompatible_refused()
             "orders-value": Compatibility(False, ("READER_FIELD_MISSING_DEFAULT_VALUE amount",))
         },
     )
-    change = _one(build_plan(desired(subjects=(spec,)), bad, ledger(), OPTS))
+    change = _one(build_plan(desired(subjects=(spec,)), bad, mine, OPTS))
     assert change.action is Action.REFUSED
     assert "incompatible with version 1: READER_FIELD_MISSING_DEFAULT_VALUE amount" in change.reason
+
+
+def test_registered_subject_not_in_ledger():
+    registered = SubjectState("orders-value", 1, 7, "AVRO", AVRO)
+    state = live(subjects=(registered,), compatibility={"orders-value": Compatibility(True)})
+    # a source's matching subject is only read: recorded, not owned, no --adopt needed
+    same = _one(build_plan(desired(subjects=(subject("orders-value"),)), state, ledger(), OPTS))
+    assert same.action is Action.ADOPT and "not owned" in same.reason
+    # a new version of a subject this project did not register needs --adopt
+    newer = subject("orders-value", AVRO_V2)
+    change = _one(build_plan(desired(subjects=(newer,)), state, ledger(), OPTS))
+    assert change.action is Action.REFUSED
+    assert change.reason == "exists, not owned by this project (version 1)"
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({newer.node}))
+    change = _one(build_plan(desired(subjects=(newer,)), state, ledger(), adopting))
+    assert change.action is Action.UPDATE and change.reason.startswith("adopted (--adopt)")
+    # a model's output subject is refused even when it matches
+    modelled = SubjectSpec("out-value", "AVRO", AVRO, node="model.shop.out")
+    taken = live(subjects=(SubjectState("out-value", 1, 8, "AVRO", AVRO),))
+    assert _one(build_plan(desired(subjects=(modelled,)), taken, ledger(), OPTS)).action is (
+        Action.REFUSED
+    )
 
 
 def test_subject_whitespace_differences_are_not_changes():
@@ -267,12 +356,26 @@ def test_duplicate_running_jobs_are_refused():
     assert change.action is Action.REFUSED and "(a, b)" in change.reason
 
 
-def test_running_job_missing_from_ledger_is_adopted():
+def test_running_job_missing_from_ledger_is_refused_until_adopted():
     spec = job("orders_clean")
-    change = _one(
-        build_plan(desired(jobs=(spec,)), live(jobs=(running(spec, "x"),)), ledger(), OPTS)
-    )
+    state = live(jobs=(running(spec, "x"),))
+    change = _one(build_plan(desired(jobs=(spec,)), state, ledger(), OPTS))
+    assert change.action is Action.REFUSED
+    assert change.reason == "exists, not owned by this project (job x, RUNNING)"
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node}))
+    change = _one(build_plan(desired(jobs=(spec,)), state, ledger(), adopting))
     assert change.action is Action.ADOPT
+
+
+def test_adopted_job_is_upgraded_only_with_adopt_again():
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    adopted = applied_job_entry(old, "j1", owned=False, node=old.node)
+    state = live(jobs=(running(old, "j1"),))
+    change = _one(build_plan(desired(jobs=(new,)), state, ledger(adopted), OPTS))
+    assert change.action is Action.REFUSED and "did not create it" in change.reason
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({new.node}))
+    change = _one(build_plan(desired(jobs=(new,)), state, ledger(adopted), adopting))
+    assert change.action is Action.UPGRADE and change.live_job_id == "j1"
 
 
 def test_interrupted_upgrade_after_savepoint_resumes_from_it():
@@ -479,3 +582,15 @@ def test_plan_is_deterministic_and_fingerprint_tracks_inputs():
     )
     assert moved.fingerprint.live != build_plan(*args, OPTS).fingerprint.live
     assert moved.fingerprint.desired == build_plan(*args, OPTS).fingerprint.desired
+
+
+def test_existing_connector_not_in_ledger_is_refused_until_adopted():
+    spec = connector("pg_sink", **{"batch.size": "100"})
+    state = live(connectors=(ConnectorState("pg_sink", {"batch.size": "5"}, "RUNNING", ()),))
+    change = _one(build_plan(desired(connectors=(spec,)), state, ledger(), OPTS))
+    assert change.action is Action.REFUSED
+    assert change.reason == "exists, not owned by this project (RUNNING)"
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node}))
+    change = _one(build_plan(desired(connectors=(spec,)), state, ledger(), adopting))
+    assert change.action is Action.UPDATE and change.reason.startswith("adopted (--adopt)")
+    assert ("batch.size", "5", "100") in [(a.key, a.before, a.after) for a in change.attributes]

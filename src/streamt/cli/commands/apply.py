@@ -79,6 +79,14 @@ def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
     "--reset-state", is_flag=True, help="Restart failed/vanished jobs without their state."
 )
 @click.option(
+    "--adopt",
+    "adopt",
+    multiple=True,
+    metavar="NODE",
+    help="Adopt the existing resources of NODE (a selector) that this project did not create, "
+    "or reconfigure ones it adopted; repeatable.",
+)
+@click.option(
     "--ignore-blocking-tests",
     is_flag=True,
     help="Deploy even when a data test marked on_failure: block_deploy fails.",
@@ -93,6 +101,7 @@ def apply_command(
     auto_approve: bool,
     allow_destructive: bool,
     reset_state: bool,
+    adopt: tuple[str, ...],
     ignore_blocking_tests: bool,
 ) -> int:
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
@@ -110,14 +119,20 @@ def apply_command(
 
     ctx = Context(project_dir, env)
     session = open_session(ctx)
-    if plan_file is not None and (selector or target or reset_state):
-        raise click.UsageError("--plan takes its scope and --reset-state from the plan file")
+    if plan_file is not None and (selector or target or reset_state or adopt):
+        raise click.UsageError(
+            "--plan takes its scope, --reset-state and --adopt from the plan file"
+        )
     if plan_file is not None:  # recompiled and planned again: the file must say the same
         plan = read_plan_file(plan_file)
-        fresh = session.plan(tuple_to_scope(plan.scope), reset_state=has_reset(plan))
+        fresh = session.plan(
+            tuple_to_scope(plan.scope), reset_state=has_reset(plan), adopt=frozenset(plan.adopt)
+        )
         ensure_fresh(plan, fresh, str(plan_file))
     else:
-        plan = session.plan(session.scope(selector, target), reset_state=reset_state)
+        plan = session.plan(
+            session.scope(selector, target), reset_state=reset_state, adopt=session.adopted(adopt)
+        )
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0

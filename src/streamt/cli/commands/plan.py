@@ -22,6 +22,14 @@ from streamt.cli import render
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write plan.json here.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 3 when changes are pending.")
 @click.option("--reset-state", is_flag=True, help="Plan restarting failed jobs without state.")
+@click.option(
+    "--adopt",
+    "adopt",
+    multiple=True,
+    metavar="NODE",
+    help="Adopt the existing resources of NODE (a selector) that this project did not create, "
+    "or reconfigure ones it adopted; repeatable.",
+)
 def plan_command(
     project_dir: Path,
     env: str | None,
@@ -31,6 +39,7 @@ def plan_command(
     out: Path | None,
     detailed_exitcode: bool,
     reset_state: bool,
+    adopt: tuple[str, ...],
 ) -> int:
     """Show the changes apply would make (create / update / upgrade / replace / delete)."""
     from streamt.apply.facade import open_session
@@ -39,7 +48,9 @@ def plan_command(
     from streamt.plan import render_text
 
     session = open_session(Context(project_dir, env))
-    plan = session.plan(session.scope(selector, target), reset_state=reset_state)
+    plan = session.plan(
+        session.scope(selector, target), reset_state=reset_state, adopt=session.adopted(adopt)
+    )
     body = plan_to_json(plan)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
