@@ -167,14 +167,17 @@ tests:
     path = write_project(tmp_path, local_stack, project, source_topic, model, blocking)
     pipeline = f"streamt.{project}.{model}"
     try:
-        refused = streamt("apply", "-p", str(path), "--auto-approve")
+        # the model's topic was created outside streamt: the user adopts it explicitly
+        refused = streamt("apply", "-p", str(path), "--auto-approve", "--adopt", model)
         assert refused.returncode == 1, refused.stdout + refused.stderr
         assert "error T101: data test 'ids_present'" in refused.stderr
         assert "--ignore-blocking-tests" in refused.stderr
         assert jobs(local_stack, pipeline) == []  # nothing submitted
 
         wait_for_slots(1)
-        forced = streamt("apply", "-p", str(path), "--auto-approve", "--ignore-blocking-tests")
+        forced = streamt(
+            "apply", "-p", str(path), "--auto-approve", "--ignore-blocking-tests", "--adopt", model
+        )
         assert forced.returncode == 0, forced.stdout + forced.stderr
         assert "deploying anyway (--ignore-blocking-tests)" in forced.stderr
         assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]

@@ -12,9 +12,10 @@
 - `stop_with_savepoint`: `POST /jobs/{id}/stop`, polls `GET /jobs/{id}/savepoints/{trigger}`,
   then waits for the job to leave RUNNING; returns the savepoint path.
 - `cancel`: `PATCH /jobs/{id}?mode=cancel`.
-- `job_exceptions`: `GET /jobs/{id}/exceptions`, the root cause of each failure, newest first
-  (Flink 2.x: `exceptionHistory.entries[].stacktrace`, the deepest `Caused by:` line; the
-  `root-exception` field of Flink 1.x when there is no history).
+- `job_exceptions`: `GET /jobs/{id}/exceptions`, the meaningful cause of each failure, newest
+  first (Flink 2.x: `exceptionHistory.entries[].stacktrace` + `taskName`, read by
+  `streamt.adapters.java_trace`: the deepest cause with a message, the record, the operator;
+  the `root-exception` field of Flink 1.x when there is no history).
 - `job_parallelism`: slots a job needs (`GET /jobs/{id}`, the largest vertex parallelism: with
   the default slot sharing one slot runs one subtask of every vertex).
 - `free_slots`: `GET /overview` -> (`slots-available`, `slots-total`).
@@ -29,6 +30,7 @@ import httpx
 
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, RetryPolicy
+from streamt.adapters.java_trace import meaningful_cause
 from streamt.adapters.protocols import AdapterError, CheckpointState, JobState
 from streamt.adapters.sql_gateway import SqlGateway, StatementError
 
@@ -152,7 +154,10 @@ class FlinkClient:
         body = shape.obj(reply.json())
         history = shape.obj(body.get("exceptionHistory") or {}, "exceptionHistory")
         causes = [
-            root_cause(shape.opt_str(entry, "stacktrace") or shape.opt_str(entry, "exceptionName"))
+            meaningful_cause(
+                shape.opt_str(entry, "stacktrace") or shape.opt_str(entry, "exceptionName"),
+                shape.opt_str(entry, "taskName"),
+            )
             for entry in (
                 shape.obj(item, "exception")
                 for item in shape.arr(history.get("entries") or [], "exceptionHistory.entries")
@@ -160,7 +165,7 @@ class FlinkClient:
         ]
         legacy = shape.opt_str(body, "root-exception")
         if not causes and legacy:
-            causes.append(root_cause(legacy))
+            causes.append(meaningful_cause(legacy))
         return [c for c in causes if c]
 
     def job_parallelism(self, job_id: str) -> int:
@@ -239,18 +244,13 @@ class FlinkClient:
         return []
 
 
-MAX_CAUSE = 600
-
-
-def root_cause(trace: str) -> str:
-    """The deepest cause of a Java stack trace: its last `Caused by:` line, else its first line."""
-    lines = [
-        line.strip()
-        for line in trace.strip().splitlines()
-        if line.strip() and not line.startswith("\t") and not line.lstrip().startswith("at ")
-    ]
-    causes = [
-        line.removeprefix("Caused by:").strip() for line in lines if line.startswith("Caused by:")
-    ]
-    found = causes[-1] if causes else (lines[0] if lines else "")
-    return found if len(found) <= MAX_CAUSE else found[: MAX_CAUSE - 3] + "..."
+def newest_cause(flink: object, job_id: str) -> str:
+    """The newest meaningful cause of a job's failures ("" when the client cannot say)."""
+    ask = getattr(flink, "job_exceptions", None)
+    if ask is None:
+        return ""
+    try:
+        causes = ask(job_id)
+    except AdapterError:
+        return ""
+    return str(causes[0]) if causes else ""

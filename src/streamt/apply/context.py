@@ -26,6 +26,7 @@ class ApplyOptions:
     job_stable_s: float = 5.0  # a new job must stay RUNNING this long to count as started
     restart_grace_s: float = 15.0  # RESTARTING longer than this before ever running = failed
     savepoint_dir: str | None = None
+    history_wait_s: float = 15.0  # how long a failed job's exception history may take to fill
     poll_s: float = 0.5
 
 

@@ -3,7 +3,8 @@
 `explain_failure(flink, job_id)` asks the cluster for the job's exceptions (call it after the
 job was cancelled, so its slots are free again). `NoResourceAvailableException` becomes "not
 enough free task slots: the job needs N, the cluster has M free" with what to do; any other
-failure is its root cause line. A cluster that cannot say (or a client without these calls)
+failure is its meaningful cause (`streamt.adapters.java_trace`: the deepest cause with a
+message, the record, the operator), also shown by `status` for a job that failed or restarts. A cluster that cannot say (or a client without these calls)
 gives "" and the caller keeps its generic message.
 
 The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has them; the
@@ -12,6 +13,7 @@ The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has th
 
 from __future__ import annotations
 
+import time
 from typing import Protocol, runtime_checkable
 
 from streamt.adapters.protocols import AdapterError
@@ -30,11 +32,17 @@ class FlinkDiagnostics(Protocol):
     def free_slots(self) -> tuple[int, int]: ...
 
 
-def explain_failure(flink: object, job_id: str) -> str:
+def explain_failure(flink: object, job_id: str, wait_s: float = 0.0, poll_s: float = 0.5) -> str:
+    """Flink adds a failure to the job's exception history a few seconds after the job went
+    RESTARTING or FAILED: an empty history is asked again for up to `wait_s`."""
     if not isinstance(flink, FlinkDiagnostics):
         return ""
+    deadline = time.monotonic() + wait_s
     try:
         causes = flink.job_exceptions(job_id)
+        while not causes and time.monotonic() < deadline:
+            time.sleep(poll_s)
+            causes = flink.job_exceptions(job_id)
         if not causes:
             return ""
         if any(NO_SLOTS in cause for cause in causes):

@@ -21,7 +21,7 @@ from streamt import __version__
 from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import ApplyReport, Progress, execute_plan
 from streamt.apply.rollback import rollback_job
-from streamt.artifacts.plan_file import Plan, PlanMetadata, plan_from_json
+from streamt.artifacts.plan_file import Plan, PlanMetadata, ResourceKind, plan_from_json
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, Location, StreamtError
 from streamt.load.files import read_bounded
@@ -81,7 +81,8 @@ class Session:
     def refresh(self) -> None:
         store = self._store()
         try:
-            self.ledger = read_ledger(store, self.desired.project, self.environment)
+            ledger = read_ledger(store, self.desired.project, self.environment)
+            self.ledger = ledger.narrowed(resource_keys(self.desired))
         except LedgerError as exc:
             raise StreamtError(
                 Diagnostic("A012", f"cannot read the deployment ledger: {exc}", hint=_UP),
@@ -176,6 +177,16 @@ class Session:
             return rollback_job(self.step_context(options), model)
         finally:
             lock.release()
+
+
+def resource_keys(desired: DesiredState) -> list[tuple[ResourceKind, str]]:
+    """(kind, name) of every named resource the project wants (jobs: by pipeline name)."""
+    return [
+        *((ResourceKind.TOPIC, t.name) for t in desired.topics),
+        *((ResourceKind.SUBJECT, s.subject) for s in desired.subjects),
+        *((ResourceKind.CONNECTOR, c.name) for c in desired.connectors),
+        *((ResourceKind.GATEWAY_RULE, g.name) for g in desired.gateway_rules),
+    ]
 
 
 def source_origins(project: Project) -> dict[str, SourceOrigin]:

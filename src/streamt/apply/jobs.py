@@ -164,7 +164,7 @@ def cancel_and_explain(ctx: StepContext, job_id: str, why: str) -> str:
     with contextlib.suppress(AdapterError):  # already terminal
         ctx.flink.cancel(job_id)
     _await_stopped(ctx, job_id)
-    cause = explain_failure(ctx.flink, job_id)
+    cause = explain_failure(ctx.flink, job_id, ctx.options.history_wait_s, ctx.options.poll_s)
     return f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
 
 

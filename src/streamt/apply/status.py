@@ -5,6 +5,10 @@ missing, a job not running or running under another job id than the ledger's (re
 outside streamt), a connector whose public config was edited outside streamt, a topic with
 other partitions. Pending (project changed, not applied) is reported separately.
 
+A job that restarts, is failing or failed shows `cause`: the newest meaningful cause from
+Flink's exception history (the record, the field, the operator), or the ledger's error of the
+apply that cancelled it.
+
 Consumer-group lag: Flink jobs are read under group `pipeline.name` (the group their Kafka
 sources commit to on checkpoints), sink connectors under `connect-<name>`.
 """
@@ -16,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from streamt.adapters.protocols import AdapterError
+from streamt.apply.diagnose import FlinkDiagnostics
 from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, ResourceKind, TopicPayload
 from streamt.compile.specs import DesiredState
 from streamt.plan.connectors import live_config_digest
@@ -23,6 +28,8 @@ from streamt.plan.inputs import LiveState
 from streamt.plan.ledger import EntryStatus, Ledger, LedgerEntry
 from streamt.plan.payloads import job_payload
 from streamt.state.systems import Systems
+
+TROUBLED = frozenset({"RESTARTING", "FAILING"})  # active, but failing: show why
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,9 @@ def _job(
         state = latest.state if latest else "NOT FOUND"
         lost = ("not running: the ledger has it deployed",)
         info: dict[str, object] = {"pipeline": payload.pipeline_name}
+        cause = _cause(systems, latest.job_id) if latest and latest.state == "FAILED" else ""
+        if cause or (entry is not None and entry.error):
+            info["cause"] = cause or (entry.error if entry is not None else "")
         if entry is not None and entry.savepoint:
             # stopped with a savepoint (`streamt local down`, an interrupted upgrade)
             info["savepoint"] = entry.savepoint
@@ -183,6 +193,8 @@ def _job(
         "uptime_s": max(0, int(time.time() - latest.start_time_ms / 1000)),
     }
     details.update(_checkpoint(systems, latest.job_id))
+    if latest.state in TROUBLED:
+        details["cause"] = _cause(systems, latest.job_id) or "(no exception recorded yet)"
     if lag:
         details.update(_lag(systems, payload.pipeline_name))
     drift: tuple[str, ...] = ()
@@ -196,6 +208,17 @@ def _job(
     if len(active) > 1:
         drift += (f"{len(active)} jobs run under this pipeline.name",)
     return ResourceStatus("flink_job", name, True, latest.state, details, drift, pending)
+
+
+def _cause(systems: Systems, job_id: str) -> str:
+    """The newest meaningful cause in the job's exception history ("" when none or unknown)."""
+    if not isinstance(systems.flink, FlinkDiagnostics):
+        return ""
+    try:
+        causes = systems.flink.job_exceptions(job_id)
+    except AdapterError:
+        return ""
+    return causes[0] if causes else ""
 
 
 def _checkpoint(systems: Systems, job_id: str) -> dict[str, object]:

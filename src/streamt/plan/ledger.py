@@ -111,6 +111,13 @@ class Ledger:
     def get(self, kind: ResourceKind, name: str) -> LedgerEntry | None:
         return self._by_key.get((kind, name))
 
+    def narrowed(self, keys: Iterable[tuple[ResourceKind, str]]) -> Ledger:
+        """The same ledger knowing only the owners of `keys` (the project's resources), so
+        other projects applying elsewhere on the cluster never make this plan stale."""
+        wanted = set(keys)
+        owners = {k: o for k, o in self.owners.items() if k in wanted}
+        return Ledger(self.project, self.environment, self._by_key.values(), owners)
+
     def owner(self, kind: ResourceKind, name: str) -> str | None:
         """The other project/environment that created this resource, if one did."""
         return self.owners.get((kind, name))

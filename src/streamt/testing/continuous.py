@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+from streamt.adapters.flink import newest_cause
 from streamt.adapters.protocols import AdapterError, JobState
 from streamt.compile.specs import TopicSpec
 from streamt.testing.continuous_sql import (
@@ -90,7 +91,9 @@ def report(
     running = [j for j in jobs if j.state in ACTIVE]
     if not running:
         if jobs and jobs[-1].state == "FAILED":
-            return result(Status.ERROR, f"the test's Flink job {jobs[-1].job_id} FAILED")
+            cause = newest_cause(env.flink, jobs[-1].job_id)
+            why = f": {cause}" if cause else ""
+            return result(Status.ERROR, f"the test's Flink job {jobs[-1].job_id} FAILED{why}")
         return result(Status.SKIPPED, "not deployed: run `streamt test --type continuous --deploy`")
     since = since_ms if since_ms is not None else running[-1].start_time_ms
     try:

@@ -35,6 +35,7 @@ from typing import Any
 import sqlglot
 from sqlglot.tokenizer_core import TokenType
 
+from streamt.adapters.flink import newest_cause
 from streamt.adapters.protocols import AdapterError
 from streamt.compile import compile_project
 from streamt.compile.result import CompileResult
@@ -309,6 +310,8 @@ def _run_job(env: TestEnv, job: FlinkJobSpec, timeout_s: float) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         state = next((j.state for j in env.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
+        if state == "FAILED" and (cause := newest_cause(env.flink, job_id)):
+            return f"FAILED: {cause}"
         if state in TERMINAL:
             return state
         time.sleep(0.5)

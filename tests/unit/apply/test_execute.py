@@ -21,7 +21,7 @@ from .fakes import FakeConnect, FakeFlink, FakeKafka, fake_systems
 
 
 def _opts(**kw):  # type: ignore[no-untyped-def]
-    return ApplyOptions(job_stable_s=0, poll_s=0, job_start_timeout_s=2, **kw)
+    return ApplyOptions(job_stable_s=0, poll_s=0, job_start_timeout_s=2, history_wait_s=0, **kw)
 
 
 def plan_for(systems: Systems, desired: DesiredState, *, reset: bool = False):  # type: ignore[no-untyped-def]

@@ -78,3 +78,36 @@ def test_a_rollback_whose_job_fails_is_cancelled_and_explained():
         rollback_job(ctx, "orders_clean")
     assert str(failed.value).endswith("root cause: java.lang.IllegalStateException: no state")
     assert flink.running() == [] and list(flink.jobs.values())[-1].state == "CANCELED"
+
+
+NULL_ROWTIME_CAUSE = (
+    "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event-time "
+    'value; record: {"id": "b"}'
+)
+
+
+def test_status_shows_why_a_job_restarts_or_failed():
+    from streamt.adapters.protocols import JobState
+    from streamt.apply.status import collect_status
+    from streamt.state import observe
+
+    systems = fake_systems()
+    desired = project(with_sink=False)
+    _, report = cycle(systems, desired)
+    assert report.ok
+    flink = _flink(systems)
+    (job,) = flink.running()
+    flink.jobs[job.job_id] = JobState(job.job_id, job.name, "RESTARTING", job.start_time_ms)
+    flink.exceptions[job.job_id] = [NULL_ROWTIME_CAUSE, "older cause"]
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, PROJECT, ENV)
+
+    def job_row():  # type: ignore[no-untyped-def]
+        status = collect_status(desired, ledger, observe(desired, ledger, systems), systems)
+        return next(r for r in status.resources if r.kind == "flink_job")
+
+    assert job_row().details["cause"] == NULL_ROWTIME_CAUSE
+    flink.jobs[job.job_id] = JobState(job.job_id, job.name, "FAILED", job.start_time_ms)
+    assert job_row().details["cause"] == NULL_ROWTIME_CAUSE
+    flink.jobs[job.job_id] = JobState(job.job_id, job.name, "RUNNING", job.start_time_ms)
+    assert "cause" not in job_row().details

@@ -594,3 +594,18 @@ def test_existing_connector_not_in_ledger_is_refused_until_adopted():
     change = _one(build_plan(desired(connectors=(spec,)), state, ledger(), adopting))
     assert change.action is Action.UPDATE and change.reason.startswith("adopted (--adopt)")
     assert ("batch.size", "5", "100") in [(a.key, a.before, a.after) for a in change.attributes]
+
+
+def test_a_narrowed_ledger_keeps_only_the_owners_of_the_projects_resources():
+    owners = {
+        (ResourceKind.TOPIC, "orders"): "billing/prod",
+        (ResourceKind.TOPIC, "elsewhere"): "other/dev",
+    }
+    full = Ledger(PROJECT, ENV, (), owners)
+    narrow = full.narrowed([(ResourceKind.TOPIC, "orders")])
+    assert narrow.owners == {(ResourceKind.TOPIC, "orders"): "billing/prod"}
+    # another project's unrelated resources never change this plan's fingerprint
+    elsewhere = Ledger(PROJECT, ENV, (), {**owners, (ResourceKind.TOPIC, "x"): "y/z"})
+    assert elsewhere.narrowed([(ResourceKind.TOPIC, "orders")]).fingerprint() == (
+        narrow.fingerprint()
+    )
