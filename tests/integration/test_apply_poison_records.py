@@ -1,0 +1,107 @@
+"""A job that dies on one bad record, on the real local stack, through the CLI: `apply` and
+`status` name the record, the field or reason, and the operator chain from Flink's exception
+history — not the outermost Java exception. One good record then one bad record per kind:
+a missing event-time field (NULL rowtime), undecodable bytes, a string where INT is declared.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Producer
+
+from tests.kafka_helpers import create_topic
+
+from .test_apply_guards import drop_topics, jobs, streamt
+from .test_apply_support import destroy, wait_for_slots
+
+pytestmark = pytest.mark.integration
+ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
+GOOD = b'{"id":"a","amount":1,"paid_at":"2026-01-01 00:00:00"}'
+CASES = {
+    "null_rowtime": (
+        b'{"id":"b","amount":2}',
+        "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event-time "
+        '(rowtime) value: the record lacks its event-time field, or it is null; record: {"id":"b",'
+        '"amount":2}; operator: Source: raw[',
+    ),
+    "undecodable": (
+        b"\x00\x01not json{",
+        "JsonParseException: Illegal character ((CTRL-CHAR, code 1)): only regular white space "
+        "(\\r, \\n, \\t) is allowed between tokens; record: \\x00\\x01not json{; operator: "
+        "Source: raw[",
+    ),
+    "type_mismatch": (
+        b'{"id":"c","amount":"abc","paid_at":"2026-01-01 00:00:00"}',
+        "org.apache.flink.formats.json.JsonParseException: Fail to deserialize at field: amount.; "
+        'record: {"id":"c","amount":"abc","paid_at":"2026-01-01 00:00:00"}; operator: Source: raw[',
+    ),
+}
+
+
+def write(root: Path, stack, project: str, topic: str, model: str) -> Path:  # type: ignore[no-untyped-def]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "stream_project.yml").write_text(
+        f"""\
+project: {{name: {project}}}
+runtime:
+  kafka: {{bootstrap_servers: "{stack.kafka_bootstrap}"}}
+  flink:
+    default: local
+    clusters:
+      local: {{rest_url: "{stack.flink_rest_url}", sql_gateway_url: "{stack.sql_gateway_url}"}}
+sources:
+  - name: raw
+    topic: {topic}
+    columns:
+      - {{name: id, type: STRING}}
+      - {{name: amount, type: INT}}
+      - {{name: paid_at, type: TIMESTAMP(3)}}
+    event_time:
+      column: paid_at
+      watermark: {{max_out_of_orderness_ms: 1000}}
+models:
+  - name: {model}
+    sql: |
+      SELECT id, amount, paid_at FROM {{{{ source("raw") }}}} WHERE amount > 0
+    advanced:
+      topic: {{partitions: 1}}
+"""
+    )
+    return root
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_apply_and_status_name_the_bad_record_and_why(
+    kind: str,
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    bad, expected = CASES[kind]
+    tag = uuid.uuid4().hex[:8]
+    project, topic, model = f"poison{tag}", f"poison.raw.{tag}", f"poison_out_{tag}"
+    create_topic(local_stack.kafka_bootstrap, topic)
+    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
+    for value in (GOOD, bad):
+        producer.produce(topic, value)
+    producer.flush(10)
+    path = write(tmp_path, local_stack, project, topic, model)
+    try:
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 1, applied.stdout + applied.stderr
+        assert f"flink_job.{model}: job " in applied.stderr
+        assert expected in applied.stderr, applied.stderr
+        assert "root cause: java.io.IOException" not in applied.stderr
+        assert [s for _, s in jobs(local_stack, f"streamt.{project}.{model}") if s in ACTIVE] == []
+
+        status = streamt("status", "-p", str(path), "--format", "json")
+        assert status.returncode in (0, 3), status.stdout + status.stderr  # 3: drift
+        (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
+        assert expected in str(row["details"]["cause"]), row
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, model)
