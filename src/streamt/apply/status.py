@@ -9,6 +9,9 @@ A job that restarts, is failing or failed shows `cause`: the newest meaningful c
 Flink's exception history (the record, the field, the operator), or the ledger's error of the
 apply that cancelled it.
 
+A job whose sources skip or dead-letter bad records (`on_bad_record`) shows how many it
+routed so far: `skipped` / `dead_lettered`, the message count of its side topic.
+
 Consumer-group lag: Flink jobs are read under group `pipeline.name` (the group their Kafka
 sources commit to on checkpoints), sink connectors under `connect-<name>`.
 """
@@ -17,11 +20,12 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.diagnose import FlinkDiagnostics
 from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, ResourceKind, TopicPayload
+from streamt.compile.bad_records import DEAD_LETTERS, SKIPPED
 from streamt.compile.specs import DesiredState
 from streamt.plan.connectors import live_config_digest
 from streamt.plan.inputs import LiveState
@@ -143,6 +147,7 @@ def _jobs(
     desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems, lag: bool
 ) -> list[ResourceStatus]:
     specs = {j.name: job_payload(j) for j in desired.jobs}
+    bad = _bad_records(desired, live, systems)
     rows = []
     for name in _names(desired, ledger, ResourceKind.JOB):
         entry = ledger.get(ResourceKind.JOB, name)
@@ -151,8 +156,33 @@ def _jobs(
         )
         if payload is None:
             continue
-        rows.append(_job(name, payload, entry, live, systems, lag, name in specs))
+        row = _job(name, payload, entry, live, systems, lag, name in specs)
+        counts = bad.get(payload.sink_topic, {})
+        rows.append(replace(row, details={**row.details, **counts}) if counts else row)
     return rows
+
+
+def _bad_records(
+    desired: DesiredState, live: LiveState, systems: Systems
+) -> dict[str, dict[str, object]]:
+    """Model topic -> {"skipped": n} / {"dead_lettered": n}: messages in its side topics."""
+    labels = {SKIPPED: "skipped", DEAD_LETTERS: "dead_lettered"}
+    sides = {
+        t.name: (t.name.removesuffix(suffix), label)
+        for t in desired.topics
+        for suffix, label in labels.items()
+        if t.name.endswith(suffix) and t.name in live.topics
+    }
+    if not sides or systems.kafka is None:
+        return {}
+    try:
+        counts = systems.kafka.message_counts(sorted(sides))
+    except AdapterError:
+        return {}
+    out: dict[str, dict[str, object]] = {}
+    for side, (model_topic, label) in sides.items():
+        out.setdefault(model_topic, {})[label] = counts.get(side, 0)
+    return out
 
 
 def _job(

@@ -3,12 +3,21 @@ models (their topics, `upsert-kafka` when they emit updates, views for virtual t
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from streamt.compile.bad_records import (
+    SIDE_TOPICS,
+    guarded_input,
+    policy,
+    side_topic,
+    side_topic_spec,
+)
 from streamt.compile.jobs import InputTable
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_options, topic_options, versioned_source_options
+from streamt.load.model import Model
 from streamt.sql import QueryAnalysis
 
 if TYPE_CHECKING:
@@ -74,3 +83,34 @@ def dedupe(tables: list[InputTable]) -> list[InputTable]:
             seen.add(t.name)
             out.append(t)
     return out
+
+
+@dataclass(frozen=True)
+class GuardedInputs:
+    inputs: tuple[InputTable, ...]  # what the job declares, side tables included
+    side_inserts: tuple[str, ...]  # the INSERTs routing bad records to the side topics
+
+
+def guard_sources(run: _Run, model: Model, nid: str, tables: Sequence[InputTable]) -> GuardedInputs:
+    """Source tables as the job reads them under each source's `on_bad_record` policy; the
+    side topics (`<topic>.skipped` / `.dead_letters`) join the model's topics."""
+    by_topic = {s.topic: s for s in run.project.sources}
+    out: list[InputTable] = []
+    sides: dict[str, InputTable] = {}
+    inserts: list[str] = []
+    for table in tables:
+        source = by_topic.get(table.topic or "")
+        chosen = policy(source, run.project) if source is not None else "fail"
+        if chosen == "fail":
+            out.append(table)
+            continue
+        topic = side_topic(model.topic_name, chosen)
+        name = "streamt" + SIDE_TOPICS[chosen].replace(".", "_")
+        options = topic_options(topic, run.project.runtime, upsert=False, key=(), group_id=None)
+        guarded = guarded_input(table, chosen, name, options)
+        out.extend(guarded.tables)
+        inserts.append(guarded.side_insert)
+        if name not in sides:
+            sides[name] = guarded.side
+            run.topics.append(side_topic_spec(run.project, model.topic_name, chosen, nid))
+    return GuardedInputs(tuple(out) + tuple(sides.values()), tuple(inserts))

@@ -12,7 +12,7 @@ from sqlglot import exp
 from streamt.compile.specs import ChangelogMode, Fingerprint, FlinkJobSpec, digest
 from streamt.load.model import Model
 from streamt.sql import Column, TableDDL, create_table, create_view, insert_into, set_option
-from streamt.sql.ddl import Rewrite
+from streamt.sql.ddl import Rewrite, statement_set
 from streamt.sql.schema import TableSchema
 
 DEFAULT_CHECKPOINT_MS = 10_000
@@ -36,6 +36,7 @@ class InputTable:
     primary_key: tuple[str, ...] = ()
     view_query: str | None = None
     topic: str | None = None
+    statement: str | None = None  # its DDL built elsewhere (a raw table with computed columns)
 
 
 def pipeline_name(project: str, model: str) -> str:
@@ -64,6 +65,8 @@ def job_config(
 
 
 def input_ddl(table: InputTable) -> str:
+    if table.statement is not None:
+        return table.statement
     if table.view_query is not None:
         return create_view(table.name, table.view_query)
     return create_table(TableDDL(table.name, table.columns, table.options, table.primary_key))
@@ -84,7 +87,9 @@ def build_job(
     query_columns: Sequence[Column] = (),
     rewrites: Mapping[str, Rewrite] | None = None,
     extra_config: Mapping[str, str] | None = None,
+    side_inserts: Sequence[str] = (),
 ) -> FlinkJobSpec:
+    """The job; `side_inserts` run in the same job (a STATEMENT SET) after the model's INSERT."""
     config = job_config(model, project, extra_config)
     statements = [set_option(k, v) for k, v in config.items()]
     statements += [input_ddl(t) for t in inputs]
@@ -92,14 +97,13 @@ def build_job(
     statements.append(
         create_table(TableDDL(output.name, sink_columns, output_options, output.primary_key))
     )
-    statements.append(
-        insert_into(
-            output.name,
-            tree if tree is not None else query,
-            query_columns or output.columns,
-            rewrites,
-        )
+    main = insert_into(
+        output.name,
+        tree if tree is not None else query,
+        query_columns or output.columns,
+        rewrites,
     )
+    statements.append(statement_set([main, *side_inserts]) if side_inserts else main)
     return FlinkJobSpec(
         node=node,
         name=model.name,

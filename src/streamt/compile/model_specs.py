@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import gateway_rule
 from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_name
-from streamt.compile.inputs import dedupe, ref_inputs, source_input
+from streamt.compile.inputs import dedupe, guard_sources, ref_inputs, source_input
 from streamt.compile.jobs import InputTable, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql
@@ -201,8 +201,13 @@ def _flink(
     rewrites, masked_columns = masking
     group = pipeline_name(project.name, model.name)
     inputs: list[InputTable] = []
-    for s in sources:
-        inputs.append(source_input(run, s, names[("source", s)], group, analysis))
+    guards = guard_sources(
+        run,
+        model,
+        nid,
+        [source_input(run, s, names[("source", s)], group, analysis) for s in sources],
+    )
+    inputs.extend(guards.inputs)
     for r in refs:
         inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis))
     updating = analysis.updating
@@ -227,6 +232,7 @@ def _flink(
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         query_columns=analysis.columns,
         rewrites=rewrites,
+        side_inserts=guards.side_inserts,
     )
     run.jobs.append(job)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from streamt.compile.bad_records import policy, problems
 from streamt.compile.jobs import InputTable
 from streamt.compile.plain import from_ids, model_without_sql
 from streamt.compile.positions import template_position
@@ -114,6 +115,9 @@ def compile_project(
             cols = inferred.get(name, ())
             run.diags.append(inferred_warning(sources[name], cols, run.sid(name)))
             run.sources[name] = close_inferred(sources[name], run.sources[name], cols)
+    for source in project.sources:
+        columns = run.sources[source.name].columns
+        run.diags.extend(problems(source, columns, policy(source, project), run.sid(source.name)))
     _compile(run)
     chosen = frozenset(select) if select is not None else None
     return CompileResult(

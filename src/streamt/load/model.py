@@ -156,8 +156,16 @@ class TestDefaults(Spec):
     sample_size: int | None = Field(default=None, ge=1)
 
 
+BadRecordPolicy = Literal["fail", "skip", "dead_letter"]  # what a job does with a bad record
+
+
+class SourceDefaults(Spec):
+    on_bad_record: BadRecordPolicy = "fail"
+
+
 class Defaults(Spec):
     topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
+    sources: SourceDefaults = Field(default_factory=_shared(SourceDefaults))
     models: ModelDefaults = Field(default_factory=_shared(ModelDefaults))
     tests: TestDefaults = Field(default_factory=_shared(TestDefaults))
 
@@ -273,6 +281,7 @@ class Source(Located):
         | None
     ) = None
     startup_timestamp_ms: int | None = Field(default=None, ge=0, le=JAVA_LONG)
+    on_bad_record: BadRecordPolicy | None = None  # None = defaults.sources.on_bad_record
 
 
 # ----------------------------------------------------------------------------- models

@@ -242,3 +242,50 @@ def _table(name: str) -> exp.Table:
 
 def _generate(tree: exp.Expr) -> str:
     return generate(tree, pretty=True)
+
+
+def create_raw_table(
+    name: str,
+    record: str,
+    metadata: Sequence[tuple[str, SqlType, str]],
+    computed: Sequence[tuple[Column, str]],
+    options: Sequence[tuple[str, str]],
+) -> str:
+    """A `raw`-format Kafka table: one STRING column `record` (the value as text), VIRTUAL
+    metadata columns (name, type, connector key), and computed columns (a column and the SQL
+    expression computing it; a rowtime column gets its WATERMARK)."""
+    items: list[exp.Expr] = [exp.ColumnDef(this=_ident(record), kind=datatype_node(STRING))]
+    for column, sql_type, key in metadata:
+        virtual = exp.var(f"METADATA FROM {quote_string(key)} VIRTUAL")
+        items.append(
+            exp.ColumnDef(
+                this=_ident(column),
+                kind=datatype_node(sql_type),
+                constraints=[exp.ColumnConstraint(kind=virtual)],
+            )
+        )
+    for col, expression in computed:
+        tree = _query_tree(f"SELECT {expression}")
+        assert isinstance(tree, exp.Select)
+        constraint = exp.ComputedColumnConstraint(this=tree.selects[0])
+        items.append(
+            exp.ColumnDef(
+                this=_ident(col.name), constraints=[exp.ColumnConstraint(kind=constraint)]
+            )
+        )
+    items += [_watermark(col) for col, _ in computed if col.rowtime]
+    props: list[exp.Expr] = [exp.TemporaryProperty()]
+    props.extend(
+        exp.Property(this=exp.var(quote_string(k)), value=exp.Literal.string(v)) for k, v in options
+    )
+    create = exp.Create(
+        this=exp.Schema(this=_table(name), expressions=items),
+        kind="TABLE",
+        properties=exp.Properties(expressions=props),
+    )
+    return _generate(create)
+
+
+def statement_set(inserts: Sequence[str]) -> str:
+    """One job running several INSERTs (`EXECUTE STATEMENT SET BEGIN ...; END`)."""
+    return "EXECUTE STATEMENT SET BEGIN\n" + ";\n".join(inserts) + ";\nEND"

@@ -1,0 +1,225 @@
+"""Bad-record policies of a source: `on_bad_record: fail | skip | dead_letter`. Pure.
+
+`fail` (the default): the source is read by Flink's JSON / Avro format, and one record that
+does not decode fails the job; `apply`, `status` and `test` then name the record, the field and
+the operator (`streamt.adapters.java_trace`).
+
+`skip` and `dead_letter` (JSON sources without key fields): the job reads the topic as text
+(`format = raw`) with each record's topic, partition and offset (Kafka metadata columns), and
+parses every declared column in SQL: `JSON_VALUE` for strings, `TRY_CAST(JSON_VALUE(...))` for
+the others. A record is bad when it is not a JSON object, when a field holds a value that is
+not of its column's type (a string where INT is declared, an object where a scalar is), or
+when its event time is missing, NULL or unparsable. The model reads a view of the good records
+under the source's table name (its event time and watermark kept: the rowtime column is
+computed in the table with a 1970 placeholder for bad records, which are filtered out before
+any window sees them). In the same job (a STATEMENT SET) one more INSERT writes every bad
+record to a topic the model owns: `<topic>.skipped` (topic, partition, offset, error), counted
+by `streamt status`, or `<topic>.dead_letters` (the same and the record as text).
+
+Cost: each record is parsed once per declared column instead of once, plus the error checks;
+bad records cost one small write each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from streamt.compile.jobs import InputTable
+from streamt.compile.specs import TopicSpec
+from streamt.compile.tables import is_changelog, source_format
+from streamt.diagnostics import Diagnostic
+from streamt.load.model import Project, Source
+from streamt.sql import Column
+from streamt.sql.ddl import create_raw_table, insert_into
+from streamt.sql.dialect import quote_identifier, quote_string
+from streamt.sql.types import STRING, SqlType
+
+SKIPPED, DEAD_LETTERS = ".skipped", ".dead_letters"
+SIDE_TOPICS = {"skip": SKIPPED, "dead_letter": DEAD_LETTERS}
+RECORD, TOPIC, PARTITION, OFFSET, ERROR = (
+    "streamt_record",
+    "streamt_topic",
+    "streamt_partition",
+    "streamt_offset",
+    "streamt_error",
+)
+INT, BIGINT = SqlType("INT"), SqlType("BIGINT")
+METADATA = ((TOPIC, STRING, "topic"), (PARTITION, INT, "partition"), (OFFSET, BIGINT, "offset"))
+PARSEABLE = frozenset(
+    {
+        "STRING",
+        "VARCHAR",
+        "CHAR",
+        "BOOLEAN",
+        "TINYINT",
+        "SMALLINT",
+        "INT",
+        "INTEGER",
+        "BIGINT",
+        "FLOAT",
+        "DOUBLE",
+        "DECIMAL",
+        "DATE",
+        "TIME",
+        "TIMESTAMP",
+        "TIMESTAMP_LTZ",
+    }
+)
+SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+EPOCH = "CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))"
+
+
+def policy(source: Source, project: Project) -> str:
+    return source.on_bad_record or project.defaults.sources.on_bad_record
+
+
+def side_topic(model_topic: str, chosen: str) -> str:
+    return model_topic + SIDE_TOPICS[chosen]
+
+
+def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) -> list[Diagnostic]:
+    """Why `skip` / `dead_letter` cannot guard this source (V150), or []."""
+    if chosen == "fail":
+        return []
+    where = source.where("on_bad_record") if source.on_bad_record else source.location
+    fmt = source_format(source)
+    why = ""
+    if fmt != "json" or is_changelog(source):
+        why = f"it is read with format {fmt}; only JSON records are parsed in SQL"
+    elif source.key:
+        why = "it has key fields; only value-only JSON sources are parsed in SQL"
+    else:
+        odd = [c for c in columns if not c.proctime and _unparseable(c)]
+        if odd:
+            listing = ", ".join(f"{c.name} {c.type.sql()}" for c in odd)
+            why = f"these columns cannot be parsed in SQL (simple names, scalar types): {listing}"
+    if not why:
+        return []
+    return [
+        Diagnostic(
+            "V150",
+            f"source '{source.name}': on_bad_record: {chosen} is not available: {why}",
+            location=where,
+            hint="use on_bad_record: fail (a bad record stops the job and `status` names it)",
+            node=node,
+        )
+    ]
+
+
+def _unparseable(col: Column) -> bool:
+    return col.type.name not in PARSEABLE or SIMPLE_NAME.fullmatch(col.name) is None
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A guarded source in one job: its tables, the side table and the INSERT feeding it."""
+
+    tables: tuple[InputTable, ...]
+    side: InputTable
+    side_insert: str
+
+
+def guarded_input(
+    table: InputTable, chosen: str, side_name: str, side_options: tuple[tuple[str, str], ...]
+) -> Guarded:
+    """`table` (the source as the model reads it) rebuilt to read raw text and route bad records."""
+    columns = [c for c in table.columns if not c.proctime]
+    records, checked = f"{table.name}__records", f"{table.name}__checked"
+    options = tuple((k, "raw" if k == "format" else v) for k, v in table.options)
+    computed = [(c, _rowtime(c)) for c in columns if c.rowtime]
+    ddl = create_raw_table(records, RECORD, METADATA, computed, options)
+    values = [
+        f"{quote_identifier(c.name) if c.rowtime else _value(c)} AS {quote_identifier(c.name)}"
+        for c in columns
+    ]
+    meta = ", ".join(quote_identifier(n) for n in (RECORD, TOPIC, PARTITION, OFFSET))
+    check = (
+        f"SELECT {', '.join(values)}, {meta}, {_error(columns)} AS {quote_identifier(ERROR)} "
+        f"FROM {quote_identifier(records)}"
+    )
+    names = ", ".join(quote_identifier(c.name) for c in table.columns if not c.proctime)
+    proctime = [c for c in table.columns if c.proctime]
+    extra = "".join(f", PROCTIME() AS {quote_identifier(c.name)}" for c in proctime)
+    clean = (
+        f"SELECT {names}{extra} FROM {quote_identifier(checked)} "
+        f"WHERE {quote_identifier(ERROR)} IS NULL"
+    )
+    side_columns = _side_columns(chosen)
+    picked = [TOPIC, PARTITION, OFFSET, ERROR] + ([RECORD] if chosen == "dead_letter" else [])
+    routed = (
+        "SELECT "
+        + ", ".join(
+            f"{quote_identifier(src)} AS {quote_identifier(dst.name)}"
+            for src, dst in zip(picked, side_columns, strict=True)
+        )
+        + f" FROM {quote_identifier(checked)} WHERE {quote_identifier(ERROR)} IS NOT NULL"
+    )
+    return Guarded(
+        tables=(
+            InputTable(records, (), statement=ddl, topic=table.topic),
+            InputTable(checked, (), view_query=check),
+            InputTable(table.name, table.columns, view_query=clean),
+        ),
+        side=InputTable(side_name, side_columns, side_options),
+        side_insert=insert_into(side_name, routed),
+    )
+
+
+def _side_columns(chosen: str) -> tuple[Column, ...]:
+    base = (
+        Column("topic", STRING),
+        Column("partition", INT),
+        Column("offset", BIGINT),
+        Column("error", STRING),
+    )
+    return (*base, Column("record", STRING)) if chosen == "dead_letter" else base
+
+
+def _path(col: Column) -> str:
+    return f"JSON_VALUE({quote_identifier(RECORD)}, {quote_string('$.' + col.name)})"
+
+
+def _value(col: Column) -> str:
+    if col.type.is_string:
+        return _path(col)
+    return f"TRY_CAST({_path(col)} AS {col.type.sql(with_nullability=False)})"
+
+
+def _rowtime(col: Column) -> str:
+    return f"COALESCE({_value(col)}, {EPOCH})"
+
+
+def _error(columns: Sequence[Column]) -> str:
+    record = quote_identifier(RECORD)
+    cases = [f"WHEN {record} IS NOT JSON OBJECT THEN {quote_string('not a JSON object')}"]
+    for col in columns:
+        query = f"JSON_QUERY({record}, {quote_string('$.' + col.name)})"
+        kind = col.type.sql(with_nullability=False)
+        cases.append(
+            f"WHEN {query} IS NOT NULL THEN "
+            f"{quote_string(f'field {col.name}: an object or array, not of type {kind}')}"
+        )
+        if col.rowtime:
+            cases.append(
+                f"WHEN {_value(col)} IS NULL THEN "
+                + quote_string(f"event time {col.name}: missing, NULL or not of type {kind}")
+            )
+        elif not col.type.is_string:
+            cases.append(
+                f"WHEN {_path(col)} IS NOT NULL AND {_value(col)} IS NULL THEN "
+                + quote_string(f"field {col.name}: not of type {kind}")
+            )
+    return "CASE " + " ".join(cases) + " END"
+
+
+def side_topic_spec(project: Project, model_topic: str, chosen: str, node: str) -> TopicSpec:
+    topic = project.defaults.topic
+    return TopicSpec(
+        side_topic(model_topic, chosen),
+        1,
+        topic.replication_factor or 1,
+        {},
+        node=node,
+    )
