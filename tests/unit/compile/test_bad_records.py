@@ -1,0 +1,104 @@
+"""`on_bad_record`: which sources are guarded, what a guarded job declares, and V150 for sources
+that cannot be parsed in SQL. Real-stack proof: tests/integration/test_bad_record_policies.py
+(and the offline Flink planner accepts guarded windowed and joined jobs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.unit.compile.helpers import compile_yaml
+
+HEAD = """\
+project: {name: shop}
+defaults:
+  sources: {on_bad_record: DEFAULT}
+sources:
+  - name: raw
+    topic: orders.raw
+SOURCE_EXTRA
+    columns: [{name: id, type: STRING}, {name: amount, type: INT}, {name: ts, type: TIMESTAMP(3)}]
+    event_time: {column: ts}
+models:
+  - name: clean
+    sql: SELECT id, amount, ts FROM {{ source("raw") }}
+"""
+
+
+def project(default: str = "fail", extra: str = "") -> str:
+    return HEAD.replace("DEFAULT", default).replace("SOURCE_EXTRA\n", extra)
+
+
+def test_fail_reads_the_source_with_its_format_and_adds_nothing(tmp_path: Path) -> None:
+    result = compile_yaml(tmp_path, project())
+    (job,) = result.desired.jobs
+    assert "'format'='json'" in job.statements[-3]
+    assert not any("STATEMENT SET" in s or "__records" in s for s in job.statements)
+    assert [t.name for t in result.desired.topics] == ["clean"]
+
+
+@pytest.mark.parametrize(
+    ("default", "extra", "side"),
+    [
+        ("skip", "", "clean.skipped"),
+        ("fail", "    on_bad_record: dead_letter\n", "clean.dead_letters"),
+        ("dead_letter", "    on_bad_record: skip\n", "clean.skipped"),  # the source wins
+    ],
+)
+def test_a_guarded_source_routes_bad_records_to_a_side_topic_the_model_owns(
+    tmp_path: Path, default: str, extra: str, side: str
+) -> None:
+    result = compile_yaml(tmp_path, project(default, extra))
+    (job,) = result.desired.jobs
+    topics = {t.name: t.node for t in result.desired.topics}
+    assert topics == {"clean": "model.shop.clean", side: "model.shop.clean"}
+    text = "\n".join(job.statements)
+    assert "CREATE TEMPORARY TABLE `raw__records`" in text and "'format'='raw'" in text
+    assert "`streamt_offset` BIGINT METADATA FROM 'offset' VIRTUAL" in text
+    assert "WATERMARK FOR `ts`" in text  # the event time stays a rowtime through the views
+    assert "CREATE TEMPORARY VIEW `raw` AS" in text
+    assert job.statements[-1].startswith("EXECUTE STATEMENT SET BEGIN\nINSERT INTO `clean`")
+    table = "streamt_skipped" if side.endswith("skipped") else "streamt_dead_letters"
+    assert f"INSERT INTO `{table}`" in job.statements[-1]
+    assert f"'topic'='{side}'" in text
+    assert ("`record` STRING" in text) is side.endswith("dead_letters")
+    assert job.source_topics == ("orders.raw",)
+
+
+@pytest.mark.parametrize(
+    ("extra", "why"),
+    [
+        (
+            "    on_bad_record: skip\n    format: avro\n",
+            "it is read with format avro; only JSON records are parsed in SQL",
+        ),
+        (
+            "    on_bad_record: dead_letter\n    key: [id]\n",
+            "it has key fields; only value-only JSON sources are parsed in SQL",
+        ),
+    ],
+)
+def test_sources_that_cannot_be_parsed_in_sql_get_v150(tmp_path: Path, extra: str, why: str) -> None:
+    (tmp_path / "stream_project.yml").write_text(project("fail", extra))
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
+    assert diag.is_error and why in diag.message
+    assert diag.location.line == 7  # the on_bad_record line
+    assert "use on_bad_record: fail" in diag.hint
+
+
+def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
+    text = project("skip").replace(
+        "{name: amount, type: INT}", "{name: amount, type: INT}, {name: tags, type: ARRAY<STRING>}"
+    )
+    (tmp_path / "stream_project.yml").write_text(text)
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
+    assert "cannot be parsed in SQL (simple names, scalar types): tags ARRAY<STRING>" in (
+        diag.message
+    )
