@@ -79,7 +79,9 @@ def test_a_guarded_source_routes_bad_records_to_a_side_topic_the_model_owns(
         ),
     ],
 )
-def test_sources_that_cannot_be_parsed_in_sql_get_v150(tmp_path: Path, extra: str, why: str) -> None:
+def test_sources_that_cannot_be_parsed_in_sql_get_v150(
+    tmp_path: Path, extra: str, why: str
+) -> None:
     (tmp_path / "stream_project.yml").write_text(project("fail", extra))
     from tests.unit.compile.helpers import compile_dir
 
