@@ -1,6 +1,6 @@
 """A job that dies on one bad record, on the real local stack, through the CLI: `apply` and
-`status` name the record, the field or reason, and the operator chain from Flink's exception
-history — not the outermost Java exception. One good record then one bad record per kind:
+`status` name the record and where it is (topic, partition, offset), the field or reason, and
+the operator chain from Flink's exception history — not the outermost Java exception. One good record then one bad record per kind:
 a missing event-time field (NULL rowtime), undecodable bytes, a string where INT is declared.
 """
 
@@ -25,19 +25,19 @@ CASES = {
     "null_rowtime": (
         b'{"id":"b","amount":2}',
         "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event-time "
-        '(rowtime) value: the record lacks its event-time field, or it is null; record: {"id":"b",'
+        '(rowtime) value: the record lacks its event-time field, or it is null; RECORD_AT{"id":"b",'
         '"amount":2}; operator: Source: raw[',
     ),
     "undecodable": (
         b"\x00\x01not json{",
         "JsonParseException: Illegal character ((CTRL-CHAR, code 1)): only regular white space "
-        "(\\r, \\n, \\t) is allowed between tokens; record: \\x00\\x01not json{; operator: "
+        "(\\r, \\n, \\t) is allowed between tokens; RECORD_AT\\x00\\x01not json{; operator: "
         "Source: raw[",
     ),
     "type_mismatch": (
         b'{"id":"c","amount":"abc","paid_at":"2026-01-01 00:00:00"}',
         "org.apache.flink.formats.json.JsonParseException: Fail to deserialize at field: amount.; "
-        'record: {"id":"c","amount":"abc","paid_at":"2026-01-01 00:00:00"}; operator: Source: raw[',
+        'RECORD_AT{"id":"c","amount":"abc","paid_at":"2026-01-01 00:00:00"}; operator: Source: raw[',
     ),
 }
 
@@ -80,9 +80,11 @@ def test_apply_and_status_name_the_bad_record_and_why(
     tmp_path: Path,
     local_stack,  # type: ignore[no-untyped-def]
 ) -> None:
-    bad, expected = CASES[kind]
     tag = uuid.uuid4().hex[:8]
     project, topic, model = f"poison{tag}", f"poison.raw.{tag}", f"poison_out_{tag}"
+    bad, template = CASES[kind]
+    # the bad record is the second one produced: partition 0, offset 1, found back in Kafka
+    expected = template.replace("RECORD_AT", f"record at topic {topic} partition 0 offset 1: ")
     create_topic(local_stack.kafka_bootstrap, topic)
     producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
     for value in (GOOD, bad):

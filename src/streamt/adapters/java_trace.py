@@ -27,6 +27,7 @@ RECORD_PREFIX = "Failed to deserialize JSON '"
 NULL_ROWTIME = (
     "a NULL event-time (rowtime) value: the record lacks its event-time field, or it is null"
 )
+RECORD_MARK, OPERATOR_MARK = "; record: ", "; operator: "
 KNOWN_OPERATORS = {
     "StreamRecordTimestampInserter": NULL_ROWTIME,
     "WatermarkAssignerOperator": NULL_ROWTIME,
@@ -96,7 +97,24 @@ def meaningful_cause(trace: str, task: str = "") -> str:
             found += f": {KNOWN_OPERATORS[operator]}"
     record = _record(chain)
     if record:
-        found += f"; record: {record}"
+        found += f"{RECORD_MARK}{record}"
     if task:
-        found += f"; operator: {task.split(' (', 1)[0]}"
+        found += f"{OPERATOR_MARK}{task.split(' (', 1)[0]}"
     return found if len(found) <= MAX_CAUSE else found[: MAX_CAUSE - 3] + "..."
+
+
+def quoted_record(cause: str) -> bytes | None:
+    """The record a `meaningful_cause` quoted, as the bytes Kafka held (its escapes undone)."""
+    _, found, rest = cause.partition(RECORD_MARK)
+    if not found:
+        return None
+    text = rest.split(OPERATOR_MARK, 1)[0]
+    out, i = [], 0
+    while i < len(text):
+        if text.startswith("\\x", i) and len(text) >= i + 4:
+            out.append(chr(int(text[i + 2 : i + 4], 16)))
+            i += 4
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out).encode()

@@ -3,7 +3,8 @@
 Every operation is one batched admin request for all the topics it concerns:
 `list_topics` = metadata + ONE `describe_configs` for every topic (only dynamic, user-set configs
 are kept, so broker defaults never show up as drift); `message_counts` = metadata + one earliest
-+ one latest `list_offsets`; `consumer_lag` = one `list_consumer_group_offsets` per group
++ one latest `list_offsets`; `locate_value` (only after a job failed on a record) reads the
+job's source topics with a consumer that assigns partitions and never commits; `consumer_lag` = one `list_consumer_group_offsets` per group
 (librdkafka accepts one group per request) + one `list_offsets`.
 
 Client settings: `bootstrap_servers` plus a plain mapping of librdkafka properties
@@ -20,7 +21,13 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka import admin as _admin_module
 
 from streamt.adapters.http import RetryPolicy
@@ -274,6 +281,29 @@ class KafkaAdminClient:
             counts[topic] += max(0, end - low.get((topic, partition), 0))
         return counts
 
+    def locate_value(
+        self,
+        topics: Sequence[str],
+        value: bytes,
+        group: str,
+        *,
+        limit: int = 200_000,
+        timeout_s: float = 20.0,
+    ) -> tuple[str, int, int] | None:
+        """(topic, partition, offset) of the first record whose value is `value`, read from
+        `group`'s committed offsets (else the earliest) up to the end; None when not found
+        within `limit` records / `timeout_s`. Assigns partitions: never joins or commits."""
+        consumer = Consumer(
+            {**self._config, "group.id": group, "enable.auto.commit": False, "logger": log}
+        )
+        try:
+            ends = _assign_from_committed(consumer, topics, self.timeout_s)
+            return _scan(consumer, ends, value, limit, time.monotonic() + timeout_s)
+        except KafkaException as exc:
+            raise self.error(f"searching {', '.join(topics)}: {exc}", transient=True) from exc
+        finally:
+            consumer.close()
+
     def consumer_lag(self, groups: Sequence[str]) -> Mapping[str, GroupLag]:
         committed: dict[str, dict[tuple[str, int], int]] = {}
         for group in sorted(set(groups)):
@@ -324,3 +354,46 @@ def _by_tp(
     futures: Mapping[TopicPartition, Future[object]],
 ) -> dict[tuple[str, int], Future[object]]:
     return {(tp.topic, tp.partition): future for tp, future in futures.items()}
+
+
+def _assign_from_committed(
+    consumer: Any, topics: Sequence[str], timeout_s: float
+) -> dict[tuple[str, int], int]:
+    """Assign every partition of `topics` at its committed offset (else the earliest); the
+    end offset of each partition that has records left to read."""
+    parts: list[TopicPartition] = []
+    for topic in topics:
+        meta = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+        if meta is not None and meta.error is None:
+            parts += [TopicPartition(topic, p) for p in sorted(meta.partitions)]
+    committed = {
+        (tp.topic, tp.partition): tp.offset
+        for tp in (consumer.committed(parts, timeout=timeout_s) if parts else [])
+    }
+    starts, ends = [], {}
+    for tp in parts:
+        low, high = consumer.get_watermark_offsets(tp, timeout=timeout_s)
+        begin = max(low, committed.get((tp.topic, tp.partition), -1))
+        if begin < high:
+            starts.append(TopicPartition(tp.topic, tp.partition, begin))
+            ends[(tp.topic, tp.partition)] = high
+    consumer.assign(starts)
+    return ends
+
+
+def _scan(
+    consumer: Any, ends: dict[tuple[str, int], int], value: bytes, limit: int, deadline: float
+) -> tuple[str, int, int] | None:
+    pending, seen = dict(ends), 0
+    while pending and seen < limit and time.monotonic() < deadline:
+        msg = consumer.poll(0.2)
+        if msg is None or msg.error() is not None:
+            continue
+        seen += 1
+        where = (str(msg.topic()), int(msg.partition() or 0))
+        offset = int(msg.offset() or 0)
+        if msg.value() == value:
+            return (where[0], where[1], offset)
+        if where in pending and offset >= pending[where] - 1:
+            del pending[where]
+    return None

@@ -4,7 +4,8 @@
 job was cancelled, so its slots are free again). `NoResourceAvailableException` becomes "not
 enough free task slots: the job needs N, the cluster has M free" with what to do; any other
 failure is its meaningful cause (`streamt.adapters.java_trace`: the deepest cause with a
-message, the record, the operator), also shown by `status` for a job that failed or restarts. A cluster that cannot say (or a client without these calls)
+message, the record, the operator), also shown by `status` for a job that failed or restarts;
+`with_position` adds where the record is (topic, partition, offset), read back from Kafka. A cluster that cannot say (or a client without these calls)
 gives "" and the caller keeps its generic message.
 
 The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has them; the
@@ -14,9 +15,12 @@ The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has th
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from streamt.adapters.java_trace import RECORD_MARK, quoted_record
 from streamt.adapters.protocols import AdapterError
+from streamt.artifacts.plan_file import JobPayload
 
 NO_SLOTS = "NoResourceAvailableException"
 SLOTS_HINT = (
@@ -76,3 +80,30 @@ def waiting_for_slots(flink: object, job_id: str) -> str:
         f"not enough free task slots: the job needs {needs}, the cluster has {free} free "
         f"({total} in total) and its tasks were not deployed. Hint: {SLOTS_HINT}"
     )
+
+
+@runtime_checkable
+class RecordLocator(Protocol):
+    def locate_value(
+        self, topics: Sequence[str], value: bytes, group: str
+    ) -> tuple[str, int, int] | None: ...
+
+
+def with_position(kafka: object, payload: JobPayload | None, cause: str) -> str:
+    """`cause` with the quoted record's topic, partition and offset, found by reading the job's
+    source topics from its group's committed offsets (Flink 2.2's Kafka source does not say);
+    `cause` unchanged when there is no record, no reader, or it is not found."""
+    value = quoted_record(cause)
+    if value is None or payload is None or not payload.source_topics:
+        return cause
+    if not isinstance(kafka, RecordLocator):
+        return cause
+    try:
+        found = kafka.locate_value(payload.source_topics, value, payload.pipeline_name)
+    except AdapterError:
+        return cause
+    if found is None:
+        return cause
+    topic, partition, offset = found
+    where = f"; record at topic {topic} partition {partition} offset {offset}: "
+    return cause.replace(RECORD_MARK, where, 1)

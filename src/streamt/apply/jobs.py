@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
-from streamt.apply.diagnose import explain_failure, waiting_for_slots
+from streamt.apply.diagnose import explain_failure, waiting_for_slots, with_position
 from streamt.apply.secrets import bound_config, bound_statements
 from streamt.artifacts.plan_file import Action, Change, JobPayload
 from streamt.plan.inputs import ACTIVE_JOB_STATES
@@ -147,7 +147,8 @@ def _fail(
     ctx: StepContext, pending: LedgerEntry, job_id: str | None, why: str, savepoint: str | None
 ) -> NoReturn:
     if job_id is not None:
-        why = cancel_and_explain(ctx, job_id, why)
+        target = pending.target if isinstance(pending.target, JobPayload) else None
+        why = cancel_and_explain(ctx, job_id, why, target)
     ctx.writer.put(pending.model_copy(update={"status": EntryStatus.FAILED, "error": why}))
     if savepoint:
         raise StepError(
@@ -158,13 +159,16 @@ def _fail(
     raise StepError(why)
 
 
-def cancel_and_explain(ctx: StepContext, job_id: str, why: str) -> str:
+def cancel_and_explain(
+    ctx: StepContext, job_id: str, why: str, payload: JobPayload | None = None
+) -> str:
     """Never leave a job that did not start RESTARTING: cancel it, wait until it stopped (its
     slots are free again), then add Flink's reason to `why`."""
     with contextlib.suppress(AdapterError):  # already terminal
         ctx.flink.cancel(job_id)
     _await_stopped(ctx, job_id)
     cause = explain_failure(ctx.flink, job_id, ctx.options.history_wait_s, ctx.options.poll_s)
+    cause = with_position(ctx.systems.kafka, payload, cause)
     return f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
 
 

@@ -80,7 +80,7 @@ def _restore(
     try:
         await_running(ctx, job_id)
     except StepError as exc:
-        raise StepError(cancel_and_explain(ctx, job_id, str(exc))) from None
+        raise StepError(cancel_and_explain(ctx, job_id, str(exc), payload)) from None
     ctx.writer.put(
         pending.model_copy(
             update={

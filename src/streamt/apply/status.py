@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.diagnose import FlinkDiagnostics
+from streamt.apply.diagnose import FlinkDiagnostics, with_position
 from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, ResourceKind, TopicPayload
 from streamt.compile.bad_records import DEAD_LETTERS, SKIPPED
 from streamt.compile.specs import DesiredState
@@ -201,7 +201,8 @@ def _job(
         state = latest.state if latest else "NOT FOUND"
         lost = ("not running: the ledger has it deployed",)
         info: dict[str, object] = {"pipeline": payload.pipeline_name}
-        cause = _cause(systems, latest.job_id) if latest and latest.state == "FAILED" else ""
+        failed = latest is not None and latest.state == "FAILED"
+        cause = _cause(systems, latest.job_id, payload) if latest and failed else ""
         if cause or (entry is not None and entry.error):
             info["cause"] = cause or (entry.error if entry is not None else "")
         if entry is not None and entry.savepoint:
@@ -224,7 +225,7 @@ def _job(
     }
     details.update(_checkpoint(systems, latest.job_id))
     if latest.state in TROUBLED:
-        details["cause"] = _cause(systems, latest.job_id) or "(no exception recorded yet)"
+        details["cause"] = _cause(systems, latest.job_id, payload) or "(no exception recorded yet)"
     if lag:
         details.update(_lag(systems, payload.pipeline_name))
     drift: tuple[str, ...] = ()
@@ -240,15 +241,16 @@ def _job(
     return ResourceStatus("flink_job", name, True, latest.state, details, drift, pending)
 
 
-def _cause(systems: Systems, job_id: str) -> str:
-    """The newest meaningful cause in the job's exception history ("" when none or unknown)."""
+def _cause(systems: Systems, job_id: str, payload: JobPayload) -> str:
+    """The newest meaningful cause in the job's exception history, with where its record is
+    ("" when none or unknown)."""
     if not isinstance(systems.flink, FlinkDiagnostics):
         return ""
     try:
         causes = systems.flink.job_exceptions(job_id)
     except AdapterError:
         return ""
-    return causes[0] if causes else ""
+    return with_position(systems.kafka, payload, causes[0]) if causes else ""
 
 
 def _checkpoint(systems: Systems, job_id: str) -> dict[str, object]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streamt.adapters.java_trace import meaningful_cause
+from streamt.adapters.java_trace import meaningful_cause, quoted_record
 
 TRACES = Path(__file__).parent / "flink_traces"
 
@@ -69,3 +69,17 @@ def test_plain_traces(trace: str, expected: str) -> None:
 
 def test_long_causes_are_cut():
     assert len(meaningful_cause("java.lang.RuntimeException: " + "x" * 2000)) == 600
+
+
+@pytest.mark.parametrize("name", ["null_rowtime", "undecodable", "type_mismatch"])
+def test_the_quoted_record_reads_back_as_the_bytes_kafka_held(name: str) -> None:
+    produced = {
+        "null_rowtime": b'{"id": "b", "amount": 2}',
+        "undecodable": b"\x00\x01not json{",
+        "type_mismatch": b'{"id":"c","amount":"abc","paid_at":"2026-01-01 00:00:00"}',
+    }
+    assert quoted_record(cause(name)) == produced[name]
+
+
+def test_no_quoted_record():
+    assert quoted_record("java.lang.IllegalStateException: boom") is None

@@ -111,3 +111,34 @@ def test_status_shows_why_a_job_restarts_or_failed():
     assert job_row().details["cause"] == NULL_ROWTIME_CAUSE
     flink.jobs[job.job_id] = JobState(job.job_id, job.name, "RUNNING", job.start_time_ms)
     assert "cause" not in job_row().details
+
+
+class _Locator:
+    def __init__(self, found: tuple[str, int, int] | None) -> None:
+        self.found, self.asked = found, []  # type: ignore[var-annotated]
+
+    def locate_value(self, topics, value, group):  # type: ignore[no-untyped-def]
+        self.asked.append((tuple(topics), value, group))
+        return self.found
+
+
+def test_a_quoted_record_is_located_in_the_jobs_source_topics():
+    from streamt.apply.diagnose import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    payload = job_payload(job("orders_clean", sources=("orders.raw",)))
+    cause = (
+        'x.JsonParseException: Fail to deserialize at field: amount.; record: {"a":1}; operator: S'
+    )
+    kafka = _Locator(("orders.raw", 2, 41))
+    assert with_position(kafka, payload, cause) == (
+        "x.JsonParseException: Fail to deserialize at field: amount.; record at topic orders.raw "
+        'partition 2 offset 41: {"a":1}; operator: S'
+    )
+    assert kafka.asked == [(("orders.raw",), b'{"a":1}', "streamt.shop.orders_clean")]
+    assert with_position(_Locator(None), payload, cause) == cause  # not found: unchanged
+    assert with_position(object(), payload, cause) == cause  # no reader: unchanged
+    plain = "java.lang.IllegalStateException: boom"
+    assert with_position(kafka, payload, plain) == plain
