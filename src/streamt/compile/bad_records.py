@@ -214,12 +214,6 @@ def _error(columns: Sequence[Column]) -> str:
     return "CASE " + " ".join(cases) + " END"
 
 
-def side_topic_spec(project: Project, model_topic: str, chosen: str, node: str) -> TopicSpec:
-    topic = project.defaults.topic
-    return TopicSpec(
-        side_topic(model_topic, chosen),
-        1,
-        topic.replication_factor or 1,
-        {},
-        node=node,
-    )
+def side_topic_spec(project: Project, name: str, node: str) -> TopicSpec:
+    replication = project.defaults.topic.replication_factor or 1
+    return TopicSpec(name, 1, replication, {}, node=node)

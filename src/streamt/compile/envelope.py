@@ -92,8 +92,8 @@ def sink_class(model: Model) -> str:
     return str(conn.config.get("connector.class") or connector_class(conn.type))
 
 
-def envelope_topic(sink: str) -> str:
-    return f"{sink}.connect"
+def envelope_topic(sink: str, prefix: str = "") -> str:
+    return f"{prefix}{sink}.connect"
 
 
 def envelope_name(sink: str) -> str:
@@ -189,20 +189,24 @@ def envelope_job(
         primary_key=tuple(key),
     )
     options = topic_options(
-        envelope_topic(sink.name), project.runtime, upsert=bool(key), key=(), group_id=None
+        envelope_topic(sink.name, project.name_prefix),
+        project.runtime,
+        upsert=bool(key),
+        key=(),
+        group_id=None,
     )
     if key:
         options += (("value.fields-include", "EXCEPT_KEY"),)
     return build_job(
         node=node,
         model=sink.model_copy(update={"name": name}),
-        project=project.name,
+        project=project.job_scope,
         inputs=[upstream.table],
         output=output,
         output_options=options,
         query=envelope_query(sink.name, upstream, key, connector),
         tree=None,
-        sink_topic=envelope_topic(sink.name),
+        sink_topic=envelope_topic(sink.name, project.name_prefix),
         changelog=ChangelogMode.UPSERT if key else ChangelogMode.APPEND,
         extra_config=UTC_CONFIG,
     )
@@ -226,4 +230,5 @@ def connector_defaults(sink: Model, key: Sequence[str]) -> Mapping[str, str]:
 
 def envelope_topic_spec(project: Project, sink: Model, node: str, partitions: int) -> TopicSpec:
     replication = project.defaults.topic.replication_factor or 1
-    return TopicSpec(envelope_topic(sink.name), partitions, replication, {}, node=node)
+    name = envelope_topic(sink.name, project.name_prefix)
+    return TopicSpec(name, partitions, replication, {}, node=node)

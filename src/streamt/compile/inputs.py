@@ -104,7 +104,7 @@ def guard_sources(run: _Run, model: Model, nid: str, tables: Sequence[InputTable
         if chosen == "fail":
             out.append(table)
             continue
-        topic = side_topic(model.topic_name, chosen)
+        topic = side_topic(run.project.topic_of(model), chosen)
         name = "streamt" + SIDE_TOPICS[chosen].replace(".", "_")
         options = topic_options(topic, run.project.runtime, upsert=False, key=(), group_id=None)
         guarded = guarded_input(table, chosen, name, options)
@@ -112,5 +112,5 @@ def guard_sources(run: _Run, model: Model, nid: str, tables: Sequence[InputTable
         inserts.append(guarded.side_insert)
         if name not in sides:
             sides[name] = guarded.side
-            run.topics.append(side_topic_spec(run.project, model.topic_name, chosen, nid))
+            run.topics.append(side_topic_spec(run.project, topic, nid))
     return GuardedInputs(tuple(out) + tuple(sides.values()), tuple(inserts))

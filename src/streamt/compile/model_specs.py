@@ -37,7 +37,14 @@ def emit_model(
 ) -> None:
     input_ids = tuple([run.sid(s) for s in sources] + [run.mid(r) for r in refs])
     if not analysis.ok:
-        run.nodes[nid] = _node(model, nid, analysis, input_ids, Materialization.FLINK)
+        run.nodes[nid] = _node(
+            model,
+            nid,
+            analysis,
+            input_ids,
+            Materialization.FLINK,
+            topic=run.project.topic_of(model),
+        )
         return
     diags: list[Diagnostic] = []
     key = _key(model, nid, analysis, diags)
@@ -84,6 +91,7 @@ def emit_model(
         analysis,
         input_ids,
         mat,
+        topic=run.project.topic_of(model),
         columns=declared_event_time(model, one_rowtime(columns), nid, diags),
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         primary_key=tuple(key) if updating else tuple(model.key),
@@ -96,7 +104,7 @@ def emit_model(
     if mat is Materialization.VIRTUAL_TOPIC:
         if rule is not None:
             run.rules.append(rule)
-        group = pipeline_name(run.project.name, model.name)
+        group = pipeline_name(run.project.job_scope, model.name)
         inputs = [source_input(run, s, names[("source", s)], group, analysis) for s in sources]
         for r in refs:
             inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis))
@@ -179,7 +187,7 @@ def _rule(
             return None
         physical = upstream.topic
     return gateway_rule(
-        analysis.query_tree() or analysis.canonical, model.topic_name, physical, nid
+        analysis.query_tree() or analysis.canonical, run.project.topic_of(model), physical, nid
     )
 
 
@@ -199,7 +207,7 @@ def _flink(
     if not run.with_jobs:
         return
     rewrites, masked_columns = masking
-    group = pipeline_name(project.name, model.name)
+    group = pipeline_name(project.job_scope, model.name)
     inputs: list[InputTable] = []
     guards = guard_sources(
         run,
@@ -213,7 +221,7 @@ def _flink(
     updating = analysis.updating
     output = TableSchema(model.name, masked_columns, primary_key=key if updating else ())
     options = topic_options(
-        model.topic_name,
+        project.topic_of(model),
         project.runtime,
         upsert=updating,
         key=() if updating else key,
@@ -222,13 +230,13 @@ def _flink(
     job = build_job(
         node=nid,
         model=model,
-        project=project.name,
+        project=project.job_scope,
         inputs=dedupe(inputs),
         output=output,
         output_options=options,
         query=analysis.canonical,
         tree=analysis.query_tree(),
-        sink_topic=model.topic_name,
+        sink_topic=project.topic_of(model),
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         query_columns=analysis.columns,
         rewrites=rewrites,
@@ -248,12 +256,13 @@ def _node(
     changelog: ChangelogMode = ChangelogMode.APPEND,
     primary_key: tuple[str, ...] = (),
     rowtime: str | None = None,
+    topic: str = "",
 ) -> CompiledNode:
     return CompiledNode(
         id=nid,
         kind="model",
         name=model.name,
-        topic=model.topic_name,
+        topic=topic or model.topic_name,
         materialization=materialization,
         columns=analysis.columns if columns is None else columns,
         changelog=changelog,

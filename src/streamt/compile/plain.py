@@ -54,7 +54,7 @@ def model_without_sql(run: _Run, model: Model, nid: str) -> None:
         nid,
         "model",
         model.name,
-        model.topic_name,
+        run.project.topic_of(model),
         mat,
         columns=columns,
         inputs=inputs,

@@ -49,13 +49,13 @@ def add_envelope(
     run.topics.append(envelope_topic_spec(run.project, model, nid, partitions))
     if run.with_jobs:
         run.jobs.append(envelope_job(run.project, model, nid, upstream, key))
-    return [envelope_topic(model.name)], connector_defaults(model, key)
+    return [envelope_topic(model.name, run.project.name_prefix)], connector_defaults(model, key)
 
 
 def _upstream(run: _Run, model: Model, inputs: Sequence[str]) -> Upstream | None:
     if len(inputs) != 1:
         return None
-    group = pipeline_name(run.project.name, envelope_name(model.name))
+    group = pipeline_name(run.project.job_scope, envelope_name(model.name))
     node = run.nodes.get(inputs[0])
     if node is None or not node.columns or node.topic is None:
         return None

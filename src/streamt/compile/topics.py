@@ -18,7 +18,7 @@ def topic_spec(project: Project, model: Model, node: str) -> TopicSpec:
     for layer in reversed(layers):
         config.update({str(k): str(v) for k, v in layer.config.items()})
     return TopicSpec(
-        name=model.topic_name,
+        name=project.topic_of(model),
         partitions=partitions,
         replication_factor=replication,
         config=dict(sorted(config.items())),

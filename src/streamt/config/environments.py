@@ -1,4 +1,4 @@
-"""Environment overlays: `environments/<env>.yml` (name, description, protected, runtime, safety).
+"""Environment overlays: `environments/<env>.yml` (name, description, protected, prefix, runtime, safety).
 
 Only the shape lives here; `streamt.load` reads the file and applies the overlay (today: the
 overlay's `runtime:` replaces the project's). Selection precedence (`--env` > `STREAMT_ENV`) is
@@ -7,6 +7,8 @@ the caller's business: this room never reads `os.environ`.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from streamt.config.runtime import RuntimeConfig, Settings
 
 
@@ -14,6 +16,7 @@ class EnvironmentInfo(Settings):
     name: str | None = None  # when set, must equal the file stem
     description: str | None = None
     protected: bool = False  # apply asks for confirmation
+    prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]*$")  # before topic/job names
 
 
 class SafetyConfig(Settings):

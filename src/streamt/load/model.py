@@ -140,10 +140,15 @@ class TopicOptions(Spec):
 # ----------------------------------------------------------------------------- project header
 
 
+NAME_PREFIX = r"^[A-Za-z0-9._-]*$"  # characters Kafka allows in a topic name
+
+
 class ProjectInfo(Spec):
     name: str
     version: Str = "0.0.0"
     description: str | None = None
+    # prepended to every topic streamt creates and to job (consumer group) names
+    prefix: str | None = Field(default=None, pattern=NAME_PREFIX)
 
 
 class ModelDefaults(Spec):
@@ -619,6 +624,22 @@ class Project(Spec):
     @property
     def version(self) -> str:
         return self.project.version
+
+    @property
+    def name_prefix(self) -> str:
+        """The environment's `prefix` then the project's: two projects or environments on
+        one cluster never write each other's topics or share job names."""
+        env = self.environment_config
+        return ((env.environment.prefix if env else None) or "") + (self.project.prefix or "")
+
+    def topic_of(self, model: Model) -> str:
+        """A model's output topic: the name prefix + `advanced.topic.name` or the model name."""
+        return self.name_prefix + model.topic_name
+
+    @property
+    def job_scope(self) -> str:
+        """What job names and consumer groups are scoped by: `streamt.<prefix><project>.<model>`."""
+        return self.name_prefix + self.name
 
     def where(self, path: str) -> Location:
         """Location of a project-level key path such as `rules.topics.min_partitions`."""

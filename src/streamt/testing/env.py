@@ -120,7 +120,7 @@ def targets_from_project(project: Project) -> dict[str, TargetTable]:
     for model in project.models:
         out[model.name] = TargetTable(
             model.name,
-            model.topic_name,
+            project.topic_of(model),
             tuple((c.name, _flink_type(c.type)) for c in model.columns),
         )
     return out

@@ -119,7 +119,7 @@ def run_tests(
     model_jobs = (
         {j.name: j.pipeline_name for j in compiled.desired.jobs} if compiled is not None else {}
     )
-    topics = {m.name: m.topic_name for m in project.models}
+    topics = {m.name: project.topic_of(m) for m in project.models}
     results = []
     columns = {name: [c for c, _ in t.columns] for name, t in tables.items() if t.columns}
     for spec in selected_specs(project, options, columns):

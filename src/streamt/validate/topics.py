@@ -25,7 +25,7 @@ def fallback_topics(project: Project) -> list[TopicSpec]:
             continue
         out.append(
             TopicSpec(
-                name=model.topic_name,
+                name=project.topic_of(model),
                 partitions=_setting(project, model, "partitions") or 1,
                 replication_factor=_setting(project, model, "replication_factor") or 1,
                 config={
