@@ -1,7 +1,8 @@
 """Ownership on a shared cluster, through the CLI on the real local stack:
 
 - two projects with a model of the same name: the second `plan` shows the topic as owned by
-  the first project, `apply` refuses it (even with `--adopt`) and touches nothing;
+  the first project, `apply` refuses it (even with `--adopt`) and touches nothing; with a
+  `project.prefix` the second project runs beside the first on topics and jobs of its own;
 - a topic created outside streamt: `plan` shows "exists, not owned by this project" with its
   message count, `apply` refuses it and submits nothing; `--adopt` adopts it (recorded not
   owned), the job runs and writes into it, and `destroy` cancels the job but keeps the topic.
@@ -52,10 +53,23 @@ def test_a_model_topic_another_project_owns_is_refused_even_with_adopt(
                 refused.stderr
             )
         assert jobs(local_stack, f"streamt.{second}.{model}") == []  # nothing submitted
+
+        # with a prefix of its own, the second project writes its own topic, job and group
+        prefixed = b / "stream_project.yml"
+        prefixed.write_text(
+            prefixed.read_text().replace(f"name: {second}}}", f"name: {second}, prefix: b.}}")
+        )
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(b), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert f"topic b.{model}: create ok" in applied.stdout
+        assert [s for _, s in jobs(local_stack, f"streamt.b.{second}.{model}") if s in ACTIVE] == [
+            "RUNNING"
+        ]
     finally:
         destroy(second, "default")
         destroy(first, "default")
-        drop_topics(local_stack, source_topic, model)
+        drop_topics(local_stack, source_topic, model, f"b.{model}")
     assert model not in topics(local_stack)  # the first project created it: its destroy deleted it
 
 

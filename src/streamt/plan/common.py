@@ -83,8 +83,9 @@ def unowned_refusal(
         return (
             f"exists, owned by project {project!r} (environment {environment!r}){known}: "
             "a resource another project created is never adopted",
-            f"give this {kind.value} a name of its own (a topic prefix in stream_project.yml, "
-            "or advanced.topic.name), or remove it from the other project first",
+            f"give this {kind.value} a name of its own (`project: {{prefix: ...}}` in "
+            "stream_project.yml or `environment: {prefix: ...}` in environments/<env>.yml, or "
+            "advanced.topic.name), or remove it from the other project first",
         )
     if own.adopt:
         return None
