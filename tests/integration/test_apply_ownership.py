@@ -87,16 +87,17 @@ def test_a_foreign_topic_is_adopted_only_explicitly_and_destroy_keeps_it(
     try:
         plan = streamt("plan", "-p", str(path))
         assert plan.returncode == 1, plan.stdout + plan.stderr
-        assert f"! topic {model}: refused - exists, not owned by this project (3 messages)" in (
-            plan.stdout
-        )
+        assert (
+            f"! topic {model}: refused - exists, not owned by this project (3 messages; 3 of 3 "
+            "sampled records have the model's columns)"
+        ) in plan.stdout
         assert (
             f"hint: check what writes it; to take it over, adopt it explicitly: streamt apply --adopt {model}"
             in (plan.stdout)
         )
         refused = streamt("apply", "-p", str(path), "--auto-approve")
         assert refused.returncode == 1, refused.stdout + refused.stderr
-        assert f"error A002: topic.{model}: exists, not owned by this project (3 messages)" in (
+        assert f"error A002: topic.{model}: exists, not owned by this project (3 messages; " in (
             refused.stderr
         )
         assert jobs(local_stack, pipeline) == []

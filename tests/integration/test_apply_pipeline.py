@@ -62,13 +62,22 @@ def test_apply_runs_the_pipeline_exactly_and_second_apply_changes_nothing(projec
     lines = wait_for(lambda: _file_rows(project.out_file, 3), timeout=60)
     assert sorted(lines, key=lambda r: r["id"]) == EXPECTED
 
-    jobs_before = {j.job_id for j in systems().flink.list_jobs() if j.state == "RUNNING"}  # type: ignore[union-attr]
+    mine = f"streamt.{project.name}."  # other tests run jobs on the shared cluster meanwhile
+    jobs_before = {
+        j.job_id
+        for j in systems().flink.list_jobs()
+        if j.state == "RUNNING" and j.name.startswith(mine)
+    }  # type: ignore[union-attr]
     s = session(desired)
     second = s.plan()
     assert not second.has_changes, [(c.address, c.reason) for c in second.pending]
     again_plan, again = deploy(desired)
     assert again.results == () and not again_plan.has_changes
-    jobs_after = {j.job_id for j in systems().flink.list_jobs() if j.state == "RUNNING"}  # type: ignore[union-attr]
+    jobs_after = {
+        j.job_id
+        for j in systems().flink.list_jobs()
+        if j.state == "RUNNING" and j.name.startswith(mine)
+    }  # type: ignore[union-attr]
     assert jobs_before == jobs_after
 
     report_status = collect_status(s.desired, s.ledger, s.live, s.systems, lag=True)

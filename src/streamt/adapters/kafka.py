@@ -304,6 +304,25 @@ class KafkaAdminClient:
         finally:
             consumer.close()
 
+    def sample_values(self, topic: str, count: int = 20, timeout_s: float = 5.0) -> list[bytes]:
+        """Up to `count` of the newest record values of `topic` (tombstones left out), read
+        with a consumer that assigns partitions and never commits."""
+        consumer = Consumer(
+            {
+                **self._config,
+                "group.id": "streamt-sample",
+                "enable.auto.commit": False,
+                "logger": log,
+            }
+        )
+        try:
+            ends = _assign_tail(consumer, topic, count, self.timeout_s)
+            return _read(consumer, ends, count, time.monotonic() + timeout_s)
+        except KafkaException as exc:
+            raise self.error(f"sampling {topic}: {exc}", transient=True) from exc
+        finally:
+            consumer.close()
+
     def consumer_lag(self, groups: Sequence[str]) -> Mapping[str, GroupLag]:
         committed: dict[str, dict[tuple[str, int], int]] = {}
         for group in sorted(set(groups)):
@@ -397,3 +416,36 @@ def _scan(
         if where in pending and offset >= pending[where] - 1:
             del pending[where]
     return None
+
+
+def _assign_tail(
+    consumer: Any, topic: str, count: int, timeout_s: float
+) -> dict[tuple[str, int], int]:
+    meta = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+    if meta is None or meta.error is not None:
+        return {}
+    starts, ends = [], {}
+    for p in sorted(meta.partitions):
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+        begin = max(low, high - count)
+        if begin < high:
+            starts.append(TopicPartition(topic, p, begin))
+            ends[(topic, p)] = high
+    consumer.assign(starts)
+    return ends
+
+
+def _read(
+    consumer: Any, ends: dict[tuple[str, int], int], count: int, deadline: float
+) -> list[bytes]:
+    pending, out = dict(ends), list[bytes]()
+    while pending and len(out) < count and time.monotonic() < deadline:
+        msg = consumer.poll(0.2)
+        if msg is None or msg.error() is not None:
+            continue
+        where, offset = (str(msg.topic()), int(msg.partition() or 0)), int(msg.offset() or 0)
+        if msg.value() is not None:
+            out.append(bytes(msg.value()))
+        if where in pending and offset >= pending[where] - 1:
+            del pending[where]
+    return out

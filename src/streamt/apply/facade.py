@@ -22,6 +22,7 @@ from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import ApplyReport, Progress, execute_plan
 from streamt.apply.rollback import rollback_job
 from streamt.artifacts.plan_file import Plan, PlanMetadata, ResourceKind, plan_from_json
+from streamt.compile.result import CompiledNode
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, Location, StreamtError
 from streamt.load.files import read_bounded
@@ -55,6 +56,8 @@ class ProjectContext(Protocol):
 class CompileResultLike(Protocol):
     @property
     def desired(self) -> DesiredState: ...
+    @property
+    def nodes(self) -> Mapping[str, CompiledNode]: ...
 
 
 _UP = "is Kafka reachable? (streamt local status)"
@@ -72,6 +75,7 @@ class Session:
     desired: DesiredState
     environment: str
     sources: Mapping[str, SourceOrigin] = field(default_factory=dict)  # topic -> its source
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # model topic -> columns
     ledger: Ledger = field(init=False)
     live: LiveState = field(init=False)
 
@@ -88,7 +92,7 @@ class Session:
                 Diagnostic("A012", f"cannot read the deployment ledger: {exc}", hint=_UP),
                 exit_code=UNREACHABLE,
             ) from None
-        self.live = observe(self.desired, self.ledger, self.systems)
+        self.live = observe(self.desired, self.ledger, self.systems, self.columns)
 
     def _store(self) -> LedgerStore:
         if self.systems.ledger is None:
@@ -255,8 +259,18 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
     if systems is None:
         check_runtime_variables(project, ctx.environ)
     chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
+    columns = {
+        node.topic: tuple(c.name for c in node.columns)
+        for node in result.nodes.values()
+        if node.kind == "model" and node.topic and node.columns
+    }
     return Session(
-        ctx, chosen, result.desired, environment_name(ctx), sources=source_origins(project)
+        ctx,
+        chosen,
+        result.desired,
+        environment_name(ctx),
+        sources=source_origins(project),
+        columns=columns,
     )
 
 

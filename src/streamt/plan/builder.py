@@ -127,13 +127,12 @@ def _desired_changes(
             ),
         )
     for t in desired.topics:
-        count = live.messages.get(t.name)
         yield plan_topic(
             topic_payload(t),
             t.node,
             live.topics.get(t.name),
             ledger.get(ResourceKind.TOPIC, t.name),
-            own(ResourceKind.TOPIC, t.name, t.node, "" if count is None else f"{count} messages"),
+            own(ResourceKind.TOPIC, t.name, t.node, _topic_facts(live, t.name)),
         )
     for j in desired.jobs:
         ctx = JobContext(
@@ -161,6 +160,17 @@ def _desired_changes(
             live.interceptors.get(g.name),
             ledger.get(ResourceKind.GATEWAY_RULE, g.name),
         )
+
+
+def _topic_facts(live: LiveState, name: str) -> str:
+    """What the plan tells about an existing topic: its size and whether it looks like ours."""
+    facts = []
+    if name in live.messages:
+        facts.append(f"{live.messages[name]} messages")
+    if name in live.samples:
+        matching, sampled = live.samples[name]
+        facts.append(f"{matching} of {sampled} sampled records have the model's columns")
+    return "; ".join(facts)
 
 
 def _removals(

@@ -94,6 +94,8 @@ class LiveState:
     # messages held by topics that exist but are not in the ledger (what `plan` tells about
     # them); not in the fingerprint: they grow while a plan waits to be applied
     messages: Mapping[str, int] = field(default_factory=dict)
+    # for those topics: (records whose JSON fields are the model's columns, records sampled)
+    samples: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def active_jobs(self, pipeline_name: str) -> list[ObservedJob]:
         return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]

@@ -4,12 +4,14 @@ Only systems the project or its ledger uses are asked; results are narrowed to t
 project or ledger knows (other teams' topics on a shared cluster never enter a plan or its
 fingerprint). The only per-resource calls are Schema Registry compatibility checks, made only
 for subjects whose schema differs from the registered one, and one message count (two
-`list_offsets`) for the project's topics that exist but are not in its ledger, which the plan
-shows as "exists, not owned by this project".
+`list_offsets`) and a sample of the newest records (20, read without committing: do their JSON
+fields equal the model's columns?) for the project's topics that exist but are not in its
+ledger, which the plan shows as "exists, not owned by this project".
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from streamt.adapters.protocols import AdapterError
@@ -45,9 +47,15 @@ def _missing(system: str) -> StreamtError:
     )
 
 
-def observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveState:
+def observe(
+    desired: DesiredState,
+    ledger: Ledger,
+    systems: Systems,
+    columns: Mapping[str, tuple[str, ...]] | None = None,
+) -> LiveState:
+    """`columns`: a model topic -> the columns its model writes, to sample unowned topics."""
     try:
-        return _observe(desired, ledger, systems)
+        return _observe(desired, ledger, systems, columns or {})
     except AdapterError as exc:
         raise StreamtError(
             Diagnostic(
@@ -59,7 +67,12 @@ def observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveStat
         ) from None
 
 
-def _observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveState:
+def _observe(
+    desired: DesiredState,
+    ledger: Ledger,
+    systems: Systems,
+    columns: Mapping[str, tuple[str, ...]],
+) -> LiveState:
     topic_names = {t.name for t in desired.topics} | _names(ledger, ResourceKind.TOPIC)
     topic_names |= {topic for j in desired.jobs for topic in j.source_topics}
     subject_names = {s.subject for s in desired.subjects} | _names(ledger, ResourceKind.SUBJECT)
@@ -93,6 +106,8 @@ def _observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveSta
             c.name: c for c in systems.connect.list_connectors() if c.name in connector_names
         }
     live = LiveState(topics=topics, subjects=subjects, jobs=jobs, connectors=connectors)
+    mine = _names(ledger, ResourceKind.TOPIC)
+    unowned = sorted(t.name for t in desired.topics if t.name in topics and t.name not in mine)
     return LiveState(
         topics=topics,
         subjects=subjects,
@@ -100,18 +115,42 @@ def _observe(desired: DesiredState, ledger: Ledger, systems: Systems) -> LiveSta
         connectors=connectors,
         compatibility=_compatibility(desired, live, systems),
         interceptors=_interceptors(desired, ledger, systems),
-        messages=_unowned_counts(desired, ledger, topics, systems),
+        messages=_unowned_counts(unowned, systems),
+        samples=_samples(unowned, columns, systems),
     )
 
 
-def _unowned_counts(
-    desired: DesiredState, ledger: Ledger, existing: Mapping[str, object], systems: Systems
-) -> Mapping[str, int]:
-    mine = _names(ledger, ResourceKind.TOPIC)
-    names = sorted(t.name for t in desired.topics if t.name in existing and t.name not in mine)
+def _unowned_counts(names: list[str], systems: Systems) -> Mapping[str, int]:
     if not names or systems.kafka is None:
         return {}
     return systems.kafka.message_counts(names)
+
+
+SAMPLE = 20
+
+
+def _samples(
+    names: list[str], columns: Mapping[str, tuple[str, ...]], systems: Systems
+) -> dict[str, tuple[int, int]]:
+    """(records whose JSON fields are exactly the model's columns, records read) per topic."""
+    sample = getattr(systems.kafka, "sample_values", None)
+    out: dict[str, tuple[int, int]] = {}
+    for name in names:
+        wanted = set(columns.get(name, ()))
+        if sample is None or not wanted:
+            continue
+        values = sample(name, SAMPLE)
+        if values:
+            out[name] = (sum(1 for v in values if _fields(v) == wanted), len(values))
+    return out
+
+
+def _fields(value: bytes) -> set[str] | None:
+    try:
+        record = json.loads(value)
+    except ValueError:
+        return None
+    return set(record) if isinstance(record, dict) else None
 
 
 def _interceptors(

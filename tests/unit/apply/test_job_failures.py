@@ -142,3 +142,26 @@ def test_a_quoted_record_is_located_in_the_jobs_source_topics():
     assert with_position(object(), payload, cause) == cause  # no reader: unchanged
     plain = "java.lang.IllegalStateException: boom"
     assert with_position(kafka, payload, plain) == plain
+
+
+def test_observe_samples_unowned_topics_against_the_models_columns():
+    from streamt.plan import Ledger
+    from streamt.state import observe
+
+    from ..plan.factories import topic
+
+    systems = fake_systems()
+    kafka = systems.kafka
+    assert kafka is not None
+    desired = project(with_sink=False)
+    kafka.create_topics([topic("orders_clean")])
+    sampled: list[tuple[str, int]] = []
+
+    def sample_values(name: str, count: int) -> list[bytes]:
+        sampled.append((name, count))
+        return [b'{"id":"a"}', b'{"id":"b","x":1}', b"not json", b"[1]"]
+
+    kafka.sample_values = sample_values  # type: ignore[attr-defined]
+    live = observe(desired, Ledger(PROJECT, ENV), systems, {"orders_clean": ("id",)})
+    assert live.samples == {"orders_clean": (1, 4)}
+    assert sampled == [("orders_clean", 20)]

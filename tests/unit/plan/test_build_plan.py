@@ -123,10 +123,13 @@ def test_config_key_the_broker_does_not_report_is_planned():
 def test_existing_topic_not_in_ledger_is_refused_with_what_is_known_until_adopted():
     spec = topic("orders")
     state = live(topics=(topic_state("orders"),))
-    state = LiveState(topics=state.topics, messages={"orders": 42})
+    state = LiveState(topics=state.topics, messages={"orders": 42}, samples={"orders": (3, 20)})
     change = _one(build_plan(desired(topics=(spec,)), state, ledger(), OPTS))
     assert change.action is Action.REFUSED
-    assert change.reason == "exists, not owned by this project (42 messages)"
+    assert change.reason == (
+        "exists, not owned by this project (42 messages; 3 of 20 sampled records have the "
+        "model's columns)"
+    )
     assert "streamt apply --adopt orders" in change.hint
     adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node}))
     change = _one(build_plan(desired(topics=(spec,)), state, ledger(), adopting))
