@@ -17,6 +17,7 @@ from streamt.compile.bad_records import (
 from streamt.compile.jobs import InputTable
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_options, topic_options, versioned_source_options
+from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
 from streamt.sql import QueryAnalysis
 
@@ -91,16 +92,15 @@ class GuardedInputs:
     side_inserts: tuple[str, ...]  # the INSERTs routing bad records to the side topics
 
 
-def guard_sources(run: _Run, model: Model, nid: str, tables: Sequence[InputTable]) -> GuardedInputs:
-    """Source tables as the job reads them under each source's `on_bad_record` policy; the
-    side topics (`<topic>.skipped` / `.dead_letters`) join the model's topics."""
-    by_topic = {s.topic: s for s in run.project.sources}
+def guard_inputs(
+    run: _Run, model: Model, tables: Sequence[tuple[InputTable, str]]
+) -> GuardedInputs:
+    """Input tables as the job reads them under their `on_bad_record` policy (each table with
+    its policy), routing bad records to the side topics `side_topics` declared."""
     out: list[InputTable] = []
     sides: dict[str, InputTable] = {}
     inserts: list[str] = []
-    for table in tables:
-        source = by_topic.get(table.topic or "")
-        chosen = policy(source, run.project) if source is not None else "fail"
+    for table, chosen in tables:
         if chosen == "fail":
             out.append(table)
             continue
@@ -110,7 +110,76 @@ def guard_sources(run: _Run, model: Model, nid: str, tables: Sequence[InputTable
         guarded = guarded_input(table, chosen, name, options)
         out.extend(guarded.tables)
         inserts.append(guarded.side_insert)
-        if name not in sides:
-            sides[name] = guarded.side
-            run.topics.append(side_topic_spec(run.project, topic, nid))
+        sides.setdefault(name, guarded.side)
     return GuardedInputs(tuple(out) + tuple(sides.values()), tuple(inserts))
+
+
+def side_topics(
+    run: _Run, model: Model, nid: str, sources: Sequence[str], refs: Sequence[str]
+) -> None:
+    """The model's side topics, one per policy its inputs use (also when jobs are not rendered)."""
+    by_name = {s.name: s for s in run.project.sources}
+    used = {policy(by_name[s], run.project) for s in sources if s in by_name}
+    if model.on_bad_record and any(_plain(run, r) for r in refs):
+        used.add(model.on_bad_record)
+    for chosen in sorted(used - {"fail"}):
+        name = side_topic(run.project.topic_of(model), chosen)
+        run.topics.append(side_topic_spec(run.project, name, nid))
+
+
+def _plain(run: _Run, ref: str) -> bool:
+    upstream = run.nodes.get(run.mid(ref))
+    return (
+        upstream is not None
+        and upstream.materialization is not Materialization.VIRTUAL_TOPIC
+        and upstream.changelog is ChangelogMode.APPEND
+        and not upstream.primary_key
+    )
+
+
+def source_policies(run: _Run, tables: Sequence[InputTable]) -> list[tuple[InputTable, str]]:
+    by_topic = {s.topic: s for s in run.project.sources}
+    out = []
+    for table in tables:
+        source = by_topic.get(table.topic or "")
+        out.append((table, policy(source, run.project) if source is not None else "fail"))
+    return out
+
+
+def ref_policies(model: Model, tables: Sequence[InputTable]) -> list[tuple[InputTable, str]]:
+    """A model's `on_bad_record` applies to the topics of the models it reads that are
+    value-only JSON and append-only (`ref_problems` reports the others)."""
+    chosen = model.on_bad_record or "fail"
+    return [(t, chosen if _guardable(t) else "fail") for t in tables]
+
+
+def _guardable(table: InputTable) -> bool:
+    return (
+        table.view_query is None
+        and table.topic is not None
+        and dict(table.options).get("format") == "json"
+        and not table.primary_key
+    )
+
+
+def ref_problems(run: _Run, model: Model, nid: str, refs: Sequence[str]) -> list[Diagnostic]:
+    """V151: a model's `on_bad_record` cannot guard an input that is keyed, updating or a
+    virtual topic (it keeps failing on a bad record)."""
+    chosen = model.on_bad_record or "fail"
+    if chosen == "fail":
+        return []
+    out = []
+    for name in refs:
+        if run.mid(name) in run.nodes and not _plain(run, name):
+            out.append(
+                Diagnostic(
+                    "V151",
+                    f"model '{model.name}': on_bad_record: {chosen} cannot guard its input "
+                    f"'{name}': it is keyed, updating or a virtual topic (only value-only, "
+                    "append-only JSON topics are parsed in SQL)",
+                    location=model.where("on_bad_record"),
+                    hint="remove on_bad_record from this model, or read a non-keyed model",
+                    node=nid,
+                )
+            )
+    return out

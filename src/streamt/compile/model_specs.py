@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import gateway_rule
 from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_name
-from streamt.compile.inputs import dedupe, guard_sources, ref_inputs, source_input
+from streamt.compile.inputs import (
+    dedupe,
+    guard_inputs,
+    ref_inputs,
+    ref_policies,
+    ref_problems,
+    side_topics,
+    source_input,
+    source_policies,
+)
 from streamt.compile.jobs import InputTable, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql
@@ -204,20 +213,21 @@ def _flink(
 ) -> None:
     project = run.project
     run.topics.append(topic_spec(project, model, nid))
+    if not run.infer_only:
+        run.diags.extend(ref_problems(run, model, nid, refs))
+    side_topics(run, model, nid, sources, refs)
     if not run.with_jobs:
         return
     rewrites, masked_columns = masking
     group = pipeline_name(project.job_scope, model.name)
-    inputs: list[InputTable] = []
-    guards = guard_sources(
+    read = [source_input(run, s, names[("source", s)], group, analysis) for s in sources]
+    upstream = [t for r in refs for t in ref_inputs(run, r, names[("ref", r)], group, analysis)]
+    guards = guard_inputs(
         run,
         model,
-        nid,
-        [source_input(run, s, names[("source", s)], group, analysis) for s in sources],
+        [*source_policies(run, read), *ref_policies(model, upstream)],
     )
-    inputs.extend(guards.inputs)
-    for r in refs:
-        inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis))
+    inputs: list[InputTable] = list(guards.inputs)
     updating = analysis.updating
     output = TableSchema(model.name, masked_columns, primary_key=key if updating else ())
     options = topic_options(

@@ -471,6 +471,7 @@ class Model(Located):
     connector: Connector | None = None  # upstream top-level spelling
     sink: SinkDef | None = None  # upstream top-level spelling
     gateway: GatewayOptions | None = None
+    on_bad_record: BadRecordPolicy | None = None  # for the topics of the models it reads
     # Where the first character of `sql` is (in the YAML file or a .sql file), and the column
     # offset of its continuation lines (a YAML block scalar's indentation; 0 in a .sql file).
     # Set by the loader.

@@ -104,3 +104,61 @@ def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
     assert "cannot be parsed in SQL (simple names, scalar types): tags ARRAY<STRING>" in (
         diag.message
     )
+
+
+def test_side_topics_do_not_depend_on_rendering_jobs(tmp_path: Path) -> None:
+    from streamt.compile import compile_project
+    from streamt.graph import build_graph
+    from streamt.load import load_project
+
+    (tmp_path / "stream_project.yml").write_text(project("dead_letter"))
+    loaded = load_project(tmp_path)
+    assert loaded.project is not None
+    graph, _ = build_graph(loaded.project)
+    with_jobs = compile_project(loaded.project, graph).desired.topics
+    without = compile_project(loaded.project, graph, jobs=False).desired.topics
+    assert (
+        [t.name for t in without]
+        == [t.name for t in with_jobs]
+        == [
+            "clean",
+            "clean.dead_letters",
+        ]
+    )
+
+
+DOWNSTREAM = """\
+  - name: big
+    on_bad_record: skip
+    sql: SELECT id, amount FROM {{ ref("UPSTREAM") }} WHERE amount > 10
+"""
+
+
+def test_a_models_policy_guards_the_model_topics_it_reads(tmp_path: Path) -> None:
+    result = compile_yaml(tmp_path, project() + DOWNSTREAM.replace("UPSTREAM", "clean"))
+    big = next(j for j in result.desired.jobs if j.name == "big")
+    text = "\n".join(big.statements)
+    assert "CREATE TEMPORARY TABLE `clean__records`" in text and "'topic'='clean'" in text
+    assert "INSERT INTO `streamt_skipped`" in big.statements[-1]
+    assert {t.name: t.node for t in result.desired.topics}["big.skipped"] == "model.shop.big"
+    clean = next(j for j in result.desired.jobs if j.name == "clean")
+    assert not any("__records" in s for s in clean.statements)  # its source policy is fail
+
+
+def test_a_model_policy_on_a_keyed_input_gets_v151(tmp_path: Path) -> None:
+    from tests.unit.compile.helpers import compile_dir
+
+    counted = """\
+  - name: counts
+    key: [id]
+    sql: SELECT id, COUNT(*) AS amount FROM {{ source("raw") }} GROUP BY id
+"""
+    text = project() + counted + DOWNSTREAM.replace("UPSTREAM", "counts")
+    (tmp_path / "stream_project.yml").write_text(text)
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V151"]
+    assert "cannot guard its input 'counts': it is keyed, updating or a virtual topic" in (
+        diag.message
+    )
+    assert diag.location.line == text.splitlines().index("    on_bad_record: skip") + 1
+    assert "big.skipped" not in [t.name for t in result.desired.topics]
