@@ -4,7 +4,8 @@ where INT is declared, an object where INT is declared, a missing event time, a 
 time, an unparsable event time); the job keeps running, the model's topic holds exactly the
 good rows, the side topic exactly the bad ones (topic, partition, offset, error; the record too
 for dead_letter), and `status` counts them. The policy comes from the source or from
-`defaults.sources.on_bad_record`.
+`defaults.sources.on_bad_record`; a model's own `on_bad_record` guards the model topics it reads
+(bad records appended to an upstream model's topic by another writer are dead-lettered).
 """
 
 from __future__ import annotations
@@ -147,3 +148,60 @@ def test_bad_records_are_routed_and_counted_and_the_job_keeps_running(
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model, side)
+
+
+def test_a_models_policy_guards_an_upstream_models_topic_written_by_someone_else(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project, topic = f"badref{tag}", f"badref.raw.{tag}"
+    up, down = f"badref_up_{tag}", f"badref_down_{tag}"
+    side = f"{down}.dead_letters"
+    create_topic(local_stack.kafka_bootstrap, topic)
+    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
+    goods = [value for value, error in RECORDS if error is None]
+    for value in goods:
+        producer.produce(topic, value)
+    producer.flush(10)
+    path = write(tmp_path, local_stack, project, topic, up, "fail")
+    text = (path / "stream_project.yml").read_text()
+    (path / "stream_project.yml").write_text(
+        text
+        + f"""\
+  - name: {down}
+    on_bad_record: dead_letter
+    sql: |
+      SELECT id, amount, paid_at FROM {{{{ ref("{up}") }}}}
+    advanced:
+      topic: {{partitions: 1}}
+"""
+    )
+    try:
+        wait_for_slots(2)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert len(rows(up, len(GOOD))) == len(GOOD)  # the upstream job wrote its rows
+        bad = [value for value, error in RECORDS if error]
+        for value in bad:  # a foreign writer appends to the model's topic
+            producer.produce(up, value)
+        producer.flush(10)
+
+        assert sorted(rows(down, len(GOOD)), key=lambda r: r["id"]) == GOOD
+        routed = sorted(rows(side, len(bad)), key=lambda r: r["offset"])
+        expected = [
+            {
+                "topic": up,
+                "partition": 0,
+                "offset": len(GOOD) + i,
+                "error": error,
+                "record": value.decode(),
+            }
+            for i, (value, error) in enumerate((v, e) for v, e in RECORDS if e)
+        ]
+        assert routed == expected
+        running = [s for _, s in jobs(local_stack, f"streamt.{project}.{down}") if s in ACTIVE]
+        assert running == ["RUNNING"]
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, up, down, side)
