@@ -107,3 +107,52 @@ def test_apply_and_status_name_the_bad_record_and_why(
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model)
+
+
+def test_an_avro_record_with_an_unknown_schema_id_is_named_and_located(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project, topic, model = f"avrobad{tag}", f"avrobad.raw.{tag}", f"avrobad_out_{tag}"
+    create_topic(local_stack.kafka_bootstrap, topic)
+    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
+    producer.produce(topic, b"\x00" + (987654321).to_bytes(4, "big") + b"\x02a")
+    producer.flush(10)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "stream_project.yml").write_text(
+        f"""\
+project: {{name: {project}}}
+runtime:
+  kafka: {{bootstrap_servers: "{local_stack.kafka_bootstrap}"}}
+  schema_registry: {{url: "{local_stack.schema_registry_url}"}}
+  flink:
+    default: local
+    clusters:
+      local:
+        rest_url: "{local_stack.flink_rest_url}"
+        sql_gateway_url: "{local_stack.sql_gateway_url}"
+sources:
+  - name: raw
+    topic: {topic}
+    schema:
+      format: avro
+      definition: '{{"type":"record","name":"R{tag}","fields":[{{"name":"id","type":"string"}}]}}'
+models:
+  - name: {model}
+    sql: SELECT id FROM {{{{ source("raw") }}}}
+    advanced:
+      topic: {{partitions: 1}}
+"""
+    )
+    try:
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(tmp_path), "--auto-approve")
+        assert applied.returncode == 1, applied.stdout + applied.stderr
+        assert (
+            "RestClientException: Schema 987654321 not found.; error code: 40403; record at "
+            f"topic {topic} partition 0 offset 0 (schema id 987654321); operator: Source: raw["
+        ) in applied.stderr, applied.stderr
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, model)

@@ -15,6 +15,7 @@ The outermost line and the last `Caused by:` alone say nothing a user can act on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_CAUSE = 600
@@ -118,3 +119,13 @@ def quoted_record(cause: str) -> bytes | None:
             out.append(text[i])
             i += 1
     return "".join(out).encode()
+
+
+UNKNOWN_SCHEMA = re.compile(r"Schema (\d+) not found")
+
+
+def unknown_schema_id(cause: str) -> int | None:
+    """The schema id of "Schema N not found" (an Avro record whose writer schema the registry
+    does not know), else None."""
+    found = UNKNOWN_SCHEMA.search(cause)
+    return int(found.group(1)) if found else None

@@ -289,8 +289,10 @@ class KafkaAdminClient:
         *,
         limit: int = 200_000,
         timeout_s: float = 20.0,
+        prefix: bool = False,
     ) -> tuple[str, int, int] | None:
-        """(topic, partition, offset) of the first record whose value is `value`, read from
+        """(topic, partition, offset) of the first record whose value is `value` (or, with
+        `prefix`, starts with it), read from
         `group`'s committed offsets (else the earliest) up to the end; None when not found
         within `limit` records / `timeout_s`. Assigns partitions: never joins or commits."""
         consumer = Consumer(
@@ -298,7 +300,7 @@ class KafkaAdminClient:
         )
         try:
             ends = _assign_from_committed(consumer, topics, self.timeout_s)
-            return _scan(consumer, ends, value, limit, time.monotonic() + timeout_s)
+            return _scan(consumer, ends, value, prefix, limit, time.monotonic() + timeout_s)
         except KafkaException as exc:
             raise self.error(f"searching {', '.join(topics)}: {exc}", transient=True) from exc
         finally:
@@ -401,7 +403,12 @@ def _assign_from_committed(
 
 
 def _scan(
-    consumer: Any, ends: dict[tuple[str, int], int], value: bytes, limit: int, deadline: float
+    consumer: Any,
+    ends: dict[tuple[str, int], int],
+    value: bytes,
+    prefix: bool,
+    limit: int,
+    deadline: float,
 ) -> tuple[str, int, int] | None:
     pending, seen = dict(ends), 0
     while pending and seen < limit and time.monotonic() < deadline:
@@ -411,7 +418,8 @@ def _scan(
         seen += 1
         where = (str(msg.topic()), int(msg.partition() or 0))
         offset = int(msg.offset() or 0)
-        if msg.value() == value:
+        held = msg.value() or b""
+        if held == value or (prefix and held.startswith(value)):
             return (where[0], where[1], offset)
         if where in pending and offset >= pending[where] - 1:
             del pending[where]

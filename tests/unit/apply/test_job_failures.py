@@ -117,8 +117,8 @@ class _Locator:
     def __init__(self, found: tuple[str, int, int] | None) -> None:
         self.found, self.asked = found, []  # type: ignore[var-annotated]
 
-    def locate_value(self, topics, value, group):  # type: ignore[no-untyped-def]
-        self.asked.append((tuple(topics), value, group))
+    def locate_value(self, topics, value, group, *, prefix=False):  # type: ignore[no-untyped-def]
+        self.asked.append((tuple(topics), value, group, prefix))
         return self.found
 
 
@@ -137,7 +137,7 @@ def test_a_quoted_record_is_located_in_the_jobs_source_topics():
         "x.JsonParseException: Fail to deserialize at field: amount.; record at topic orders.raw "
         'partition 2 offset 41: {"a":1}; operator: S'
     )
-    assert kafka.asked == [(("orders.raw",), b'{"a":1}', "streamt.shop.orders_clean")]
+    assert kafka.asked == [(("orders.raw",), b'{"a":1}', "streamt.shop.orders_clean", False)]
     assert with_position(_Locator(None), payload, cause) == cause  # not found: unchanged
     assert with_position(object(), payload, cause) == cause  # no reader: unchanged
     plain = "java.lang.IllegalStateException: boom"
@@ -165,3 +165,22 @@ def test_observe_samples_unowned_topics_against_the_models_columns():
     live = observe(desired, Ledger(PROJECT, ENV), systems, {"orders_clean": ("id",)})
     assert live.samples == {"orders_clean": (1, 4)}
     assert sampled == [("orders_clean", 20)]
+
+
+def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
+    from streamt.apply.diagnose import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    cause = (
+        "x.RestClientException: Schema 987654321 not found.; error code: 40403; operator: Source"
+    )
+    kafka = _Locator(("orders.avro", 0, 7))
+    assert with_position(kafka, payload, cause) == (
+        "x.RestClientException: Schema 987654321 not found.; error code: 40403; record at topic "
+        "orders.avro partition 0 offset 7 (schema id 987654321); operator: Source"
+    )
+    header = b"\x00" + (987654321).to_bytes(4, "big")
+    assert kafka.asked == [(("orders.avro",), header, "streamt.shop.orders_clean", True)]
