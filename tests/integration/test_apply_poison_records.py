@@ -1,12 +1,16 @@
 """A job that dies on one bad record, on the real local stack, through the CLI: `apply` and
 `status` name the record and where it is (topic, partition, offset), the field or reason, and
 the operator chain from Flink's exception history — not the outermost Java exception. One good record then one bad record per kind:
-a missing event-time field (NULL rowtime), undecodable bytes, a string where INT is declared.
+a missing event-time field (NULL rowtime), undecodable bytes, a string where INT is declared,
+an Avro record whose schema id the registry does not know. A job that ran and then meets a bad
+record restarts: `status` shows why (with where the record is), `test` notes it on the sample
+tests of that model, and `destroy` still works while the job flips RESTARTING / RUNNING.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -153,6 +157,62 @@ models:
             "RestClientException: Schema 987654321 not found.; error code: 40403; record at "
             f"topic {topic} partition 0 offset 0 (schema id 987654321); operator: Source: raw["
         ) in applied.stderr, applied.stderr
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, model)
+
+
+def test_a_running_job_that_hits_a_bad_record_shows_why_in_status_and_test(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project, topic, model = f"poisonrun{tag}", f"poisonrun.raw.{tag}", f"poisonrun_out_{tag}"
+    create_topic(local_stack.kafka_bootstrap, topic)
+    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
+    producer.produce(topic, GOOD)
+    producer.flush(10)
+    path = write(tmp_path, local_stack, project, topic, model)
+    sample = f"""\
+tests:
+  - name: ids_{tag}
+    model: {model}
+    type: sample
+    assertions: [{{not_null: {{columns: [id]}}}}]
+"""
+    (path / "stream_project.yml").write_text((path / "stream_project.yml").read_text() + sample)
+    bad, template = CASES["type_mismatch"]
+    expected = template.replace("RECORD_AT", f"record at topic {topic} partition 0 offset 1: ")
+    pipeline = f"streamt.{project}.{model}"
+    try:
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        producer.produce(topic, bad)  # the running job meets a bad record and restarts
+        producer.flush(10)
+        row: dict = {}  # type: ignore[type-arg]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = streamt("status", "-p", str(path), "--format", "json")
+            (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
+            if row["state"] in ("RESTARTING", "FAILING", "FAILED") and expected in str(
+                row["details"].get("cause")
+            ):
+                break
+            time.sleep(2)
+        assert expected in str(row["details"].get("cause")), row
+
+        deadline = time.monotonic() + 60  # the job alternates RESTARTING / RUNNING
+        while time.monotonic() < deadline:
+            tested = streamt("test", "-p", str(path), "--type", "sample")
+            if "the model's job " in tested.stdout:
+                break
+            time.sleep(2)
+        assert "is RESTARTING: " in tested.stdout or "is FAILED: " in tested.stdout, (
+            tested.stdout + tested.stderr
+        )
+        assert f"Fail to deserialize at field: amount.; record: {bad.decode()}" in tested.stdout
+        assert [s for _, s in jobs(local_stack, pipeline) if s == "RUNNING"] in ([], ["RUNNING"])
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model)

@@ -113,8 +113,10 @@ class LiveState:
                     for n, t in sorted(self.topics.items())
                 },
                 "subjects": {n: [s.version, s.schema] for n, s in sorted(self.subjects.items())},
+                # the plan depends on whether a job is active, not on which active state it is
+                # in: a job crash-looping between RUNNING and RESTARTING never makes it stale
                 "jobs": {
-                    n: sorted([j.job_id, j.state] for j in js)
+                    n: sorted([j.job_id, _activity(j.state)] for j in js)
                     for n, js in sorted(self.jobs.items())
                 },
                 "connectors": {
@@ -124,3 +126,7 @@ class LiveState:
                 "gateway": {n: i.config_json for n, i in sorted(self.interceptors.items())},
             }
         )
+
+
+def _activity(state: str) -> str:
+    return "ACTIVE" if state in ACTIVE_JOB_STATES else state

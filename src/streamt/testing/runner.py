@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from streamt.adapters.flink import newest_cause
 from streamt.adapters.protocols import AdapterError
+from streamt.compile.jobs import pipeline_name
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import StreamtError, has_errors
 from streamt.load.model import Project, TestType
@@ -122,13 +124,56 @@ def run_tests(
     topics = {m.name: project.topic_of(m) for m in project.models}
     results = []
     columns = {name: [c for c, _ in t.columns] for name, t in tables.items() if t.columns}
+    troubles = _Troubles(
+        env, {m.name: pipeline_name(project.job_scope, m.name) for m in project.models}
+    )
     for spec in selected_specs(project, options, columns):
         started = time.monotonic()
         dlq = _dlq_topic(spec, topics)
         result = _run_one(spec, tables, env, options, dlq, unit_runner)
+        if spec.type is TestType.SAMPLE and (trouble := troubles.of(spec.target)):
+            result = replace(result, message=f"{result.message} ({trouble})".lstrip())
         result = replace(result, duration_s=time.monotonic() - started)
         results.append(apply_actions(spec, result, env, model_jobs, dlq, options.take_actions))
     return results
+
+
+class _Troubles:
+    """Why a model's job is not running well, for the sample tests reading its topic: "the
+    model's job J is RESTARTING: <cause>" from Flink's exception history ("" when it runs)."""
+
+    TROUBLED = frozenset({"RESTARTING", "FAILING", "FAILED"})
+
+    def __init__(self, env: TestEnv, model_jobs: Mapping[str, str]) -> None:
+        self.env, self.model_jobs = env, model_jobs
+        self.jobs: list[tuple[str, str, str, int]] | None = None  # pipeline, id, state, start
+        self.found: dict[str, str] = {}
+
+    def of(self, model: str) -> str:
+        pipeline = self.model_jobs.get(model)
+        if pipeline is None or self.env.flink is None:
+            return ""
+        if model not in self.found:
+            self.found[model] = self._explain(pipeline)
+        return self.found[model]
+
+    def _explain(self, pipeline: str) -> str:
+        assert self.env.flink is not None
+        try:
+            if self.jobs is None:
+                self.jobs = [
+                    (j.name, j.job_id, j.state, j.start_time_ms) for j in self.env.flink.list_jobs()
+                ]
+        except AdapterError:
+            return ""
+        mine = sorted(
+            (start, jid, state) for name, jid, state, start in self.jobs if name == pipeline
+        )
+        if not mine or mine[-1][2] not in self.TROUBLED:
+            return ""
+        _, job_id, state = mine[-1]
+        cause = newest_cause(self.env.flink, job_id)
+        return f"the model's job {job_id} is {state}" + (f": {cause}" if cause else "")
 
 
 def _dlq_topic(spec: TestSpec, topics: Mapping[str, str]) -> str | None:

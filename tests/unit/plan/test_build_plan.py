@@ -612,3 +612,11 @@ def test_a_narrowed_ledger_keeps_only_the_owners_of_the_projects_resources():
     assert elsewhere.narrowed([(ResourceKind.TOPIC, "orders")]).fingerprint() == (
         narrow.fingerprint()
     )
+
+
+def test_a_job_crash_looping_between_running_and_restarting_never_makes_a_plan_stale():
+    spec = job("orders_clean")
+    states = [live(jobs=(running(spec, "j1", s),)).fingerprint() for s in ("RUNNING", "RESTARTING")]
+    assert states[0] == states[1]
+    assert live(jobs=(running(spec, "j1", "FAILED"),)).fingerprint() != states[0]
+    assert live(jobs=(running(spec, "j2", "RUNNING"),)).fingerprint() != states[0]
