@@ -142,7 +142,8 @@ def source_policies(run: _Run, tables: Sequence[InputTable]) -> list[tuple[Input
     out = []
     for table in tables:
         source = by_topic.get(table.topic or "")
-        out.append((table, policy(source, run.project) if source is not None else "fail"))
+        chosen = policy(source, run.project) if source is not None else "fail"
+        out.append((table, chosen if _guardable(table) else "fail"))  # else V150 says why
     return out
 
 

@@ -620,3 +620,13 @@ def test_a_job_crash_looping_between_running_and_restarting_never_makes_a_plan_s
     assert states[0] == states[1]
     assert live(jobs=(running(spec, "j1", "FAILED"),)).fingerprint() != states[0]
     assert live(jobs=(running(spec, "j2", "RUNNING"),)).fingerprint() != states[0]
+
+
+def test_the_plan_records_what_was_adopted_so_apply_plans_the_same():
+    spec = topic("orders")
+    adopting = PlanOptions(environment=ENV, adopt=frozenset({spec.node, "model.shop.a"}))
+    plan = build_plan(
+        desired(topics=(spec,)), live(topics=(topic_state("orders"),)), ledger(), adopting
+    )
+    assert plan.adopt == ("model.shop.a", "model.shop.orders")
+    assert build_plan(desired(), live(), ledger(), OPTS).adopt == ()
