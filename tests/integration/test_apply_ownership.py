@@ -102,14 +102,17 @@ def test_a_foreign_topic_is_adopted_only_explicitly_and_destroy_keeps_it(
         )
         assert jobs(local_stack, pipeline) == []
 
-        adopting = streamt("plan", "-p", str(path), "--adopt", model)
+        saved = tmp_path / "adopt.plan.json"
+        adopting = streamt("plan", "-p", str(path), "--adopt", model, "--out", str(saved))
         assert adopting.returncode == 0, adopting.stdout + adopting.stderr
         assert f"= topic {model}: adopt - adopted (--adopt): record in the ledger, not owned" in (
             adopting.stdout
         )
         wait_for_slots(1)
-        adopted = streamt("apply", "-p", str(path), "--auto-approve", "--adopt", model)
+        # the saved plan carries the adoption: applying it needs no --adopt again
+        adopted = streamt("apply", "-p", str(path), "--plan", str(saved), "--auto-approve")
         assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+        assert f"topic {model}: adopt ok" in adopted.stdout
         assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
         again = streamt("plan", "-p", str(path), "--detailed-exitcode")
         assert again.returncode == 0 and "No changes." in again.stdout, again.stdout + again.stderr
