@@ -50,6 +50,8 @@ def test_state_ttl_must_be_positive_and_sane(tmp_path: Path) -> None:
     diag = one(tmp_path, text.replace("TTL", "0"), "V014")
     assert diag.severity is Severity.ERROR
     assert diag.location == Location("stream_project.yml", 5, 24)
+    assert diag.message == "state_ttl_ms must be positive, got 0"
+    assert diag.hint == "omit it to keep state forever, or give milliseconds > 0"
     warn = one(tmp_path, text.replace("TTL", "500"), "V014")
     assert warn.severity is Severity.WARNING
     assert warn.hint == "state TTL is in milliseconds; did you mean seconds?"
