@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -82,6 +83,8 @@ def forget(room: str, codes: set[int | None] | None) -> None:
 
 def run(patterns: list[str]) -> None:
     if patterns:
+        # mutmut copies tests/ over its old copy: a deleted test module would live on there
+        shutil.rmtree("mutants/tests", ignore_errors=True)
         subprocess.run([*MUTMUT, *patterns], check=False)
 
 
