@@ -101,6 +101,7 @@ def test_resolve_keeps_the_text_around_and_between_placeholders() -> None:
         ("A=v  # c", {"A": "v"}),
         ("A=XyX", {"A": "XyX"}),  # only ' and " quote
         ("A", {}),
+        ("A\nB=2", {"B": "2"}),  # a malformed line is skipped, not the end
         ("=1", {}),
     ],
 )
