@@ -120,7 +120,9 @@ def test_existing_matching_topic_not_in_ledger_is_adopted_not_owned():
     plan = build_plan(
         desired(topics=(spec,)), live(topics=(topic_state("orders"),)), ledger(), OPTS
     )
-    assert _one(plan).action is Action.ADOPT
+    change = _one(plan)
+    assert change.action is Action.ADOPT
+    assert change.reason == "exists and matches: record in the ledger"
 
 
 def test_replication_factor_change_is_refused():
@@ -184,6 +186,23 @@ def test_subject_whitespace_differences_are_not_changes():
         OPTS,
     )
     assert _one(plan).action is Action.NOOP
+
+
+def test_registered_matching_subject_not_in_the_ledger_is_adopted_for_its_node():
+    spec = subject("orders-value", AVRO)
+    state = SubjectState("orders-value", 1, 7, "AVRO", AVRO)
+    change = _one(build_plan(desired(subjects=(spec,)), live(subjects=(state,)), ledger(), OPTS))
+    assert (change.action, change.node) == (Action.ADOPT, spec.node)
+    assert change.reason == "registered and matches: record in the ledger"
+
+
+def test_json_schemas_compare_by_meaning_other_types_by_text():
+    from streamt.plan.payloads import canonical_schema
+
+    assert canonical_schema("JSON", '{"b": 1, "a": 2}') == canonical_schema("json", '{"a":2,"b":1}')
+    assert canonical_schema("AVRO", '{"type": "string"}') == '{"type":"string"}'
+    assert canonical_schema("JSON", " not json ") == "not json"
+    assert canonical_schema("PROTOBUF", ' syntax = "proto3"; ') == 'syntax = "proto3";'
 
 
 # --- jobs -------------------------------------------------------------------
