@@ -498,3 +498,11 @@ def test_plan_is_deterministic_and_fingerprint_tracks_inputs():
     )
     assert moved.fingerprint.live != build_plan(*args, OPTS).fingerprint.live
     assert moved.fingerprint.desired == build_plan(*args, OPTS).fingerprint.desired
+
+
+def test_plan_carries_the_metadata_it_was_given():
+    from streamt.artifacts.plan_file import PlanMetadata
+
+    meta = PlanMetadata(streamt_version="9.9.9", generated_at="2026-12-01T00:00:00Z")
+    plan = build_plan(desired(), live(), ledger(), PlanOptions(environment=ENV, metadata=meta))
+    assert plan.metadata == meta
