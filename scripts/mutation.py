@@ -48,6 +48,7 @@ def survivors(room: str) -> list[str]:
 
 
 def changed_modules(ref: str, rooms: list[str]) -> list[str]:
+    """Modules of `rooms` changed since `ref`; their mutants are named `<module>.x<function>..`."""
     out = subprocess.run(
         ["git", "diff", "--name-only", ref, "--", *(f"src/streamt/{r}" for r in rooms)],
         check=True,
@@ -114,7 +115,7 @@ def main() -> int:
             if args.fresh or args.recheck:
                 forget(room, None if args.fresh else SURVIVED)
             if args.since:
-                run([f"{m}.*" for m in changed_modules(args.since, [room])])
+                run([f"{m}.x*" for m in changed_modules(args.since, [room])])
             elif args.sample:
                 run(sampled(room, args.sample))
             elif args.recheck:
