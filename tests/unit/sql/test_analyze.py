@@ -259,11 +259,6 @@ def test_columns_of_open_source_take_their_type_from_aggregates_and_arithmetic()
             ("ROW_NUMBER", "deduplication (keep last row)"),
         ),
         (
-            "SELECT o.order_id, c.name FROM orders AS o JOIN customers FOR SYSTEM_TIME AS OF o.ts "
-            "AS c ON o.customer_id = c.id",
-            ("temporal join",),
-        ),
-        (
             "SELECT o.order_id FROM orders o JOIN payments p ON o.order_id = p.order_id "
             "AND p.pts BETWEEN o.ts AND o.ts + INTERVAL '1' HOUR",
             ("interval join",),
