@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -47,6 +48,7 @@ def survivors(room: str) -> list[str]:
 
 
 def changed_modules(ref: str, rooms: list[str]) -> list[str]:
+    """Modules of `rooms` changed since `ref`; their mutants are named `<module>.x<function>..`."""
     out = subprocess.run(
         ["git", "diff", "--name-only", ref, "--", *(f"src/streamt/{r}" for r in rooms)],
         check=True,
@@ -67,8 +69,23 @@ def sampled(room: str, every: int) -> list[str]:
     return [n for n in names if int(hashlib.sha1(n.encode()).hexdigest(), 16) % every == 0]
 
 
+def forget(room: str, codes: set[int | None] | None) -> None:
+    """Drops the room's cached verdicts (all, or those with an exit code in `codes`) so that
+    mutmut checks those mutants again: mutmut keeps a verdict while the mutated function is
+    unchanged, even when tests were added that would now kill it."""
+    for meta in sorted((META / room).glob("**/*.py.meta")):
+        data = json.loads(meta.read_text())
+        verdicts = data["exit_code_by_key"]
+        for name, code in verdicts.items():
+            if codes is None or code in codes:
+                verdicts[name] = None
+        meta.write_text(json.dumps(data))
+
+
 def run(patterns: list[str]) -> None:
     if patterns:
+        # mutmut copies tests/ over its old copy: a deleted test module would live on there
+        shutil.rmtree("mutants/tests", ignore_errors=True)
         subprocess.run([*MUTMUT, *patterns], check=False)
 
 
@@ -78,6 +95,10 @@ def main() -> int:
     parser.add_argument("--since", metavar="REF", help="only modules changed since this git ref")
     parser.add_argument("--sample", type=int, metavar="N", help="a 1-in-N subset of the mutants")
     parser.add_argument("--score", action="store_true", help="print scores, run nothing")
+    parser.add_argument(
+        "--recheck", action="store_true", help="check the surviving mutants again (after new tests)"
+    )
+    parser.add_argument("--fresh", action="store_true", help="forget every verdict of the rooms")
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants")
     args = parser.parse_args()
     rooms = args.rooms or list(ROOMS)
@@ -91,10 +112,14 @@ def main() -> int:
         if not META.exists():  # first run: let mutmut generate every room's mutants
             run([f"streamt.{rooms[0]}.__init__.*"])
         for room in rooms:
+            if args.fresh or args.recheck:
+                forget(room, None if args.fresh else SURVIVED)
             if args.since:
-                run([f"{m}.*" for m in changed_modules(args.since, [room])])
+                run([f"{m}.x*" for m in changed_modules(args.since, [room])])
             elif args.sample:
                 run(sampled(room, args.sample))
+            elif args.recheck:
+                run([n for n, code in exit_codes(room).items() if code is None])
             else:
                 run([f"streamt.{room}.*"])
     for room in rooms:

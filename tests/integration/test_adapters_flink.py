@@ -12,6 +12,7 @@ from streamt.adapters.flink import FlinkClient
 from streamt.adapters.http import http_client
 from streamt.adapters.kafka import KafkaAdminClient
 from streamt.compile.specs import TopicSpec
+from tests.integration.test_apply_support import wait_for_slots
 
 pytestmark = pytest.mark.integration
 
@@ -120,6 +121,7 @@ def test_submit_list_stop_with_savepoint_and_resume(local_stack, flink, topics, 
         [{"id": "a", "amount": 1}, {"id": "b", "amount": 0}, {"id": "c", "amount": 2}],
     )
 
+    wait_for_slots(1)
     job_id = flink.submit(job_script(bootstrap, source, sink), config)
     started.append(job_id)
     job = wait_for(lambda: running(flink, job_id))
@@ -131,6 +133,7 @@ def test_submit_list_stop_with_savepoint_and_resume(local_stack, flink, topics, 
     assert {j.job_id: j.state for j in flink.list_jobs()}[job_id] == "FINISHED"
 
     produce(bootstrap, source, [{"id": "d", "amount": 3}])
+    wait_for_slots(1)
     resumed = flink.submit(
         job_script(bootstrap, source, sink), {**config, "execution.savepoint.path": savepoint}
     )

@@ -13,6 +13,7 @@ from streamt.adapters.flink import FlinkClient
 from streamt.adapters.http import http_client
 from streamt.local.endpoints import Endpoints
 from tests.flink_helpers import cancel_job, wait_job_running_tasks
+from tests.integration.test_apply_support import wait_for_slots
 from tests.kafka_helpers import consume_json, create_topic, produce_json, unique
 from tests.unit.compile.helpers import compile_dir
 
@@ -74,6 +75,7 @@ def test_windows_over_a_ref_fire_on_real_data(tmp_path: Path, local_stack: Endpo
     ]
     produce_json(kafka, topics["SOURCE_TOPIC"], rows)
     started: list[str] = []
+    wait_for_slots(len(result.desired.jobs))
     try:
         for job in sorted(result.desired.jobs, key=lambda j: j.name != "real_clicks"):
             job_id = flink.submit(list(job.statements), dict(job.config))
@@ -161,6 +163,7 @@ def test_avro_source_through_the_schema_registry(tmp_path: Path, local_stack: En
         http_client(local_stack.flink_rest_url), http_client(local_stack.sql_gateway_url)
     )
     (job,) = result.desired.jobs
+    wait_for_slots(1)
     job_id = flink.submit(list(job.statements), dict(job.config))
     try:
         wait_job_running_tasks(local_stack.flink_rest_url, job_id, timeout=120)
@@ -216,6 +219,7 @@ def test_updating_aggregate_is_upserted_by_key(tmp_path: Path, local_stack: Endp
     flink = FlinkClient(
         http_client(local_stack.flink_rest_url), http_client(local_stack.sql_gateway_url)
     )
+    wait_for_slots(1)
     job_id = flink.submit(list(job.statements), dict(job.config))
     try:
         wait_job_running_tasks(local_stack.flink_rest_url, job_id, timeout=120)

@@ -30,6 +30,7 @@ from streamt.testing.env import env_from_project
 from streamt.testing.kafka_io import OutRow, produce_rows, read_records
 from streamt.testing.results import Status
 from streamt.testing.runner import RunOptions, run_tests
+from tests.integration.test_apply_support import wait_for_slots
 from tests.integration.test_datatests_support import create_topics, unique, write_project
 
 pytestmark = pytest.mark.integration
@@ -193,6 +194,7 @@ def test_continuous_test_catches_violations_after_deployment(
     options = RunOptions(tests=frozenset({"watch"}), violations_topic=unique("dt_violations"))
 
     pipeline = next(j for j in compiled.desired.jobs if j.name == "orders_clean")
+    wait_for_slots(2)  # the pipeline and the continuous test job
     env.flink.submit(pipeline.statements, pipeline.config)
     pipeline_job = _running(env.flink, pipeline.pipeline_name)
     test_job = ""

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from confluent_kafka.admin import AdminClient
 
+from tests.integration.test_apply_support import wait_for_slots
 from tests.kafka_helpers import create_topic
 
 pytestmark = pytest.mark.integration
@@ -34,6 +35,7 @@ def test_destroy_removes_owned_resources_and_keeps_sources(local_stack, tmp_path
             timeout=300,
         )
 
+    wait_for_slots(1)
     applied = streamt("apply")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     destroyed = streamt("destroy")

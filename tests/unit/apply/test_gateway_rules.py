@@ -10,7 +10,7 @@ from streamt.compile.specs import DesiredState, GatewayRuleSpec
 from streamt.diagnostics import StreamtError
 from streamt.state import Systems
 
-from ..plan.factories import PROJECT, topic
+from ..plan.factories import ENV, PROJECT, topic
 from .fakes import FakeGateway, fake_systems
 from .test_execute import cycle, plan_for
 
@@ -80,3 +80,17 @@ def test_removed_virtual_topic_is_deleted_only_with_allow_destructive():
     assert err.value.diagnostics[0].code == "A003"
     _, report = cycle(systems, without, allow_destructive=True)
     assert report.ok and _gateway(systems).server.interceptors == {}
+
+
+def test_interceptor_found_on_the_gateway_but_not_in_the_ledger_is_set_and_recorded():
+    systems = fake_systems()
+    cycle(systems, rules())
+    from streamt.state import LedgerWriter
+
+    assert systems.ledger is not None
+    LedgerWriter(systems.ledger, PROJECT, ENV).forget(ResourceKind.GATEWAY_RULE, "orders_valid")
+    (change,) = plan_for(systems, rules())[0].pending
+    assert change.action is Action.UPDATE
+    assert change.reason == "interceptor exists but is not in the ledger: set it"
+    _, report = cycle(systems, rules())
+    assert report.ok and not plan_for(systems, rules())[0].has_changes

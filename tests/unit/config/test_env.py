@@ -48,3 +48,62 @@ def test_parse_dotenv() -> None:
         "D": "x",
         "E": "value",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("${_X}", ["_X"]),  # a name may start with an underscore
+        ("${a}", ["a"]),
+        ("${A-B}", []),  # not a name
+        ("${É}", []),  # ASCII names only
+        ("$${A}", []),  # escaped
+        ("${A}$${B}${C}", ["A", "C"]),
+        ("${}${A}", ["A"]),
+        ("${A}}${B}", ["A", "B"]),  # a stray brace does not hide the next placeholder
+        ("x${A", []),  # never closed
+        ("${A}$", ["A"]),  # a trailing $ escapes nothing
+    ],
+)
+def test_placeholder_names(text: str, names: list[str]) -> None:
+    assert [p.name for p in placeholders(text)] == names
+
+
+def test_placeholder_offsets_cover_dollar_to_brace() -> None:
+    (p,) = placeholders("ab${XY}cd")
+    assert (p.start, p.end) == (2, 7)
+    (q,) = placeholders("${A}")
+    assert (q.start, q.end) == (0, 4)
+
+
+def test_resolve_keeps_the_text_around_and_between_placeholders() -> None:
+    assert resolve("${A}", {"A": "1"}) == "1"
+    assert resolve("<${A}|${B}>", {"A": "1", "B": "2"}) == "<1|2>"
+    assert resolve("plain", {}) == "plain"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("export   A=1", {"A": "1"}),
+        ("A=x=y", {"A": "x=y"}),  # the first = separates
+        ("A=1\n\nB=2", {"A": "1", "B": "2"}),  # an empty line is skipped, not the end
+        ("#A=1\nB=2", {"B": "2"}),
+        ("A='x'y'", {"A": "x'y"}),  # outer quotes only
+        ("A='", {"A": "'"}),  # one quote is a value, not an empty quoted string
+        ("A=''", {"A": ""}),
+        ("A='x", {"A": "'x"}),
+        ("A=x'", {"A": "x'"}),
+        ('A="a # b"', {"A": "a # b"}),
+        ("A=a b # c # d", {"A": "a b"}),
+        ("A=a#b", {"A": "a#b"}),  # a comment needs the space before #
+        ("A=  v  ", {"A": "v"}),
+        ("A=v  # c", {"A": "v"}),
+        ("A=XyX", {"A": "XyX"}),  # only ' and " quote
+        ("A", {}),
+        ("A\nB=2", {"B": "2"}),  # a malformed line is skipped, not the end
+        ("=1", {}),
+    ],
+)
+def test_parse_dotenv_lines(text: str, expected: dict[str, str]) -> None:
+    assert parse_dotenv(text) == expected

@@ -264,3 +264,82 @@ def test_jinja_problem_is_placed_in_the_file(tmp_path: Path) -> None:
     assert diag.code == "L011" and "'nope' is undefined" in diag.message
     assert diag.location == Location("stream_project.yml", 6, 7)
     assert diag.node == "model.shop.a"
+
+
+def test_cycle_diagnostic_names_its_first_node(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        """
+        project: {name: shop}
+        models:
+          - {name: a, sql: 'SELECT * FROM {{ ref("b") }}'}
+          - {name: b, sql: 'SELECT * FROM {{ ref("a") }}'}
+        """,
+    )
+    (diag,) = build_graph(project)[1]
+    assert (diag.code, diag.node) == ("G003", "model.shop.a")
+
+
+def test_exposure_references_follow_their_declared_kind(tmp_path: Path) -> None:
+    """`source:` and `ref:` pick the kind even when a source and a model share the name."""
+    graph = _graph(
+        tmp_path,
+        """
+        project: {name: shop}
+        sources:
+          - {name: orders, topic: orders.v1}
+        models:
+          - {name: orders, sql: 'SELECT * FROM {{ source("orders") }}'}
+        exposures:
+          - name: reader
+            type: application
+            consumes: [{source: orders}]
+          - name: board
+            type: dashboard
+            depends_on: [{ref: orders}]
+          - name: writer
+            type: application
+            produces: [{ref: orders}]
+        """,
+    )
+    assert graph.parents["exposure.shop.reader"] == ("source.shop.orders",)
+    assert graph.parents["exposure.shop.board"] == ("model.shop.orders",)
+    assert graph.produced_by["model.shop.orders"] == ("exposure.shop.writer",)
+
+
+def test_unknown_exposure_references_say_which_list(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        """
+        project: {name: shop}
+        exposures:
+          - name: app
+            type: application
+            consumes: [{source: nowhere}]
+            produces: [{ref: nothing}]
+        """,
+    )
+    diags = build_graph(project)[1]
+    assert [(d.code, d.message, d.node) for d in diags] == [
+        ("G002", "exposure consumes refers to unknown source 'nowhere'", "exposure.shop.app"),
+        ("G001", "exposure produces refers to unknown model 'nothing'", "exposure.shop.app"),
+    ]
+
+
+def test_lineage_json_names_each_node_file(tmp_path: Path) -> None:
+    from streamt.graph.lineage import to_json
+
+    graph = _graph(tmp_path)
+    data = json.loads(to_json(graph, set(graph.nodes)))
+    files = {n["id"]: n["file"] for n in data["nodes"]}
+    assert files["model.shop.hourly"] == "stream_project.yml"
+    assert {"from": "exposure.shop.app", "to": "source.shop.orders", "kind": "produces"} in data[
+        "edges"
+    ]
+
+
+def test_selectors_given_as_a_list_are_a_union(tmp_path: Path) -> None:
+    graph = _graph(tmp_path)
+    chosen, diags = select(graph, ["hourly export", "tag:raw"])
+    assert diags == []
+    assert chosen == {"model.shop.hourly", "model.shop.export", "source.shop.orders"}

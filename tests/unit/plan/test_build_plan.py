@@ -278,6 +278,23 @@ def test_subject_whitespace_differences_are_not_changes():
     assert _one(plan).action is Action.NOOP
 
 
+def test_registered_matching_subject_not_in_the_ledger_is_adopted_for_its_node():
+    spec = subject("orders-value", AVRO)
+    state = SubjectState("orders-value", 1, 7, "AVRO", AVRO)
+    change = _one(build_plan(desired(subjects=(spec,)), live(subjects=(state,)), ledger(), OPTS))
+    assert (change.action, change.node) == (Action.ADOPT, spec.node)
+    assert change.reason == "registered and matches: record in the ledger"
+
+
+def test_json_schemas_compare_by_meaning_other_types_by_text():
+    from streamt.plan.payloads import canonical_schema
+
+    assert canonical_schema("JSON", '{"b": 1, "a": 2}') == canonical_schema("json", '{"a":2,"b":1}')
+    assert canonical_schema("AVRO", '{"type": "string"}') == '{"type":"string"}'
+    assert canonical_schema("JSON", " not json ") == "not json"
+    assert canonical_schema("PROTOBUF", ' syntax = "proto3"; ') == 'syntax = "proto3";'
+
+
 # --- jobs -------------------------------------------------------------------
 
 
@@ -630,3 +647,11 @@ def test_the_plan_records_what_was_adopted_so_apply_plans_the_same():
     )
     assert plan.adopt == ("model.shop.a", "model.shop.orders")
     assert build_plan(desired(), live(), ledger(), OPTS).adopt == ()
+
+
+def test_plan_carries_the_metadata_it_was_given():
+    from streamt.artifacts.plan_file import PlanMetadata
+
+    meta = PlanMetadata(streamt_version="9.9.9", generated_at="2026-12-01T00:00:00Z")
+    plan = build_plan(desired(), live(), ledger(), PlanOptions(environment=ENV, metadata=meta))
+    assert plan.metadata == meta

@@ -81,6 +81,7 @@ CHANGELOG_AND_KEYS: tuple[tuple[str, bool, tuple[str, ...] | None], ...] = (
         None,
     ),
     ("SELECT id FROM orders UNION ALL SELECT cid FROM customers", False, None),
+    ("SELECT cid, name FROM customers_cdc UNION ALL SELECT cid, name FROM customers", True, None),
 )
 
 # (select-list expression over `orders`, Flink's type as DESCRIBE prints it; `*ROWTIME*` marks
@@ -107,6 +108,17 @@ COLUMN_TYPES: tuple[tuple[str, str], ...] = (
     ("CHAR_LENGTH(id)", "INT"),
     ("UPPER(id)", "STRING"),
     ("COALESCE(cid, 'none')", "STRING NOT NULL"),
+    ("price + qty", "DECIMAL(13, 2)"),
+    ("CAST(price AS DECIMAL(38, 10)) + price", "DECIMAL(38, 9)"),
+    ("AVG(CAST(price AS DECIMAL(10, 6)))", "DECIMAL(38, 6)"),
+    ("qty / CAST(2 AS BIGINT)", "BIGINT"),
+    ("1.5", "DECIMAL(2, 1) NOT NULL"),
+    ("1.5e0", "DOUBLE NOT NULL"),
+    ("2147483647", "INT NOT NULL"),
+    ("3000000000", "BIGINT NOT NULL"),
+    ("'ab'", "CHAR(2) NOT NULL"),
+    ("COALESCE(CAST(id AS VARCHAR(5)), CAST(cid AS VARCHAR(9)))", "VARCHAR(9)"),
+    ("CASE WHEN qty > 1 THEN NULL ELSE qty END", "INT"),
     ("ts", "TIMESTAMP(3) *ROWTIME*"),
     ("ts + INTERVAL '1' MINUTE", "TIMESTAMP(3) *ROWTIME*"),
 )

@@ -234,3 +234,77 @@ def test_row_field_access_and_unit_arguments() -> None:
 
 def test_empty_select_list_is_a_syntax_error() -> None:
     assert [d.code for d in analyze_query("SELECT", INPUTS).diagnostics] == ["S001"]
+
+
+def test_columns_of_open_source_take_their_type_from_aggregates_and_arithmetic() -> None:
+    result = analyze_query(
+        "SELECT SUM(a) AS s, AVG(b) AS m, MAX(c) AS x, d * 2 AS y FROM payments_raw", INPUTS
+    )
+    inferred = {c.name: c.type.sql() for c in result.inferred["payments_raw"]}
+    assert inferred == {"a": "DOUBLE", "b": "DOUBLE", "c": "STRING", "d": "DOUBLE"}
+
+
+@pytest.mark.parametrize(
+    ("query", "reasons"),
+    [
+        ("SELECT order_id FROM orders WHERE amount > 1", ()),
+        (
+            "SELECT order_id, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY order_id "
+            "ORDER BY ts ASC) AS rn FROM orders) WHERE rn = 1",
+            ("ROW_NUMBER", "deduplication (keep first row)"),
+        ),
+        (
+            "SELECT order_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY order_id "
+            "ORDER BY ts DESC) AS rn FROM orders) WHERE rn = 1",
+            ("ROW_NUMBER", "deduplication (keep last row)"),
+        ),
+        (
+            "SELECT o.order_id FROM orders o JOIN payments p ON o.order_id = p.order_id "
+            "AND p.pts BETWEEN o.ts AND o.ts + INTERVAL '1' HOUR",
+            ("interval join",),
+        ),
+        (
+            "SELECT o.order_id FROM orders o JOIN payments p ON o.order_id = p.order_id",
+            ("regular join",),
+        ),
+    ],
+)
+def test_stateful_reasons_name_the_operator(query: str, reasons: tuple[str, ...]) -> None:
+    result = analyze_query(query, INPUTS)
+    assert result.ok, [d.render() for d in result.diagnostics]
+    assert result.stateful_reasons == reasons
+
+
+def test_updating_rank_says_why() -> None:
+    result = analyze_query(
+        "SELECT order_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY order_id "
+        "ORDER BY ts DESC) AS rn FROM orders) WHERE rn = 1",
+        INPUTS,
+    )
+    assert result.changelog_reasons == ("ROW_NUMBER deduplication / Top-N emits updates",)
+
+
+def test_interval_join_over_a_changelog_hints_at_a_temporal_join() -> None:
+    result = analyze_query(
+        "SELECT o.order_id FROM orders AS o JOIN customers AS c ON o.customer_id = c.id "
+        "AND o.ts BETWEEN c.ts - INTERVAL '1' MINUTE AND c.ts",
+        {
+            **INPUTS,
+            "customers": TableSchema(
+                "customers",
+                (
+                    Column("id", parse_type("STRING")),
+                    Column("ts", parse_type("TIMESTAMP(3)"), rowtime=True),
+                ),
+                updating=True,
+                primary_key=("id",),
+            ),
+        },
+    )
+    (diag,) = result.diagnostics
+    assert diag.code == "S011"
+    assert diag.message == "an interval join cannot read an updating input (c)"
+    assert diag.hint == (
+        "join the updating side with FOR SYSTEM_TIME AS OF (a temporal join), "
+        "or read an append-only topic"
+    )

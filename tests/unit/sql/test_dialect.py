@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from streamt.sql import parse, quote_identifier, quote_string, render
+from streamt.sql import parse, parse_type, quote_identifier, quote_string, render
+from streamt.sql.types import TypeSyntaxError
 
 ROUND_TRIPS = [
     (
@@ -79,3 +82,46 @@ def test_hostile_identifiers_are_quoted(name: str, quoted: str) -> None:
 def test_hostile_literals_are_escaped(value: str, literal: str) -> None:
     assert quote_string(value) == literal
     assert render(parse(f"SELECT {literal} AS v")) == f"SELECT {literal} AS `v`"
+
+
+@pytest.mark.parametrize(
+    ("text", "flink"),
+    [
+        # Flink's documented defaults and synonyms (docs: dev/table/types)
+        ("DOUBLE PRECISION", "DOUBLE"),
+        ("TIMESTAMP", "TIMESTAMP(6)"),
+        ("TIMESTAMP_LTZ", "TIMESTAMP_LTZ(6)"),
+        ("TIMESTAMP WITH LOCAL TIME ZONE", "TIMESTAMP_LTZ(6)"),
+        ("TIMESTAMP(3) WITH LOCAL TIME ZONE", "TIMESTAMP_LTZ(3)"),
+        ("DECIMAL", "DECIMAL(10, 0)"),
+        ("ROW(a INT, b STRING)", "ROW<`a` INT, `b` STRING>"),
+        ("ROW<a INT, b STRING>", "ROW<`a` INT, `b` STRING>"),
+        ("MULTISET<INT>", "MULTISET<INT>"),
+        ("MAP<STRING, INT NOT NULL>", "MAP<STRING, INT NOT NULL>"),
+        ("INT NOT NULL", "INT NOT NULL"),
+    ],
+)
+def test_type_spellings(text: str, flink: str) -> None:
+    assert parse_type(text).sql() == flink
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("ARRAY<INT, INT>", "ARRAY needs one element type"),
+        ("MULTISET<INT, INT>", "MULTISET needs one element type"),
+        ("VARCHAR(0)", "VARCHAR length must be 1..2147483647"),
+        ("TIMESTAMP(10)", "TIMESTAMP precision must be 0..9"),
+        ("TIMESTAMP_LTZ(10)", "TIMESTAMP_LTZ precision must be 0..9"),
+        ("DECIMAL(39, 2)", "DECIMAL precision must be 1..38"),
+    ],
+)
+def test_type_errors(text: str, problem: str) -> None:
+    with pytest.raises(TypeSyntaxError, match=re.escape(problem)):
+        parse_type(text)
+
+
+def test_row_fields_keep_names_and_types() -> None:
+    row = parse_type("ROW(a INT, b ARRAY<STRING>)")
+    assert row.fields == ("a", "b")
+    assert [c.sql() for c in row.children] == ["INT", "ARRAY<STRING>"]

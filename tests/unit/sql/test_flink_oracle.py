@@ -74,3 +74,13 @@ def test_a_rowtime_in_an_arithmetic_expression_is_no_time_attribute() -> None:
     result = analyze_query("SELECT id, CAST(ts AS STRING) AS t FROM orders", INPUTS)
     assert result.rowtime is None
     assert result.columns[1].watermark_delay_ms == 0
+
+
+def test_a_temporal_join_is_stateful_as_a_temporal_join() -> None:
+    result = analyze_query(
+        "SELECT o.id, c.name, o.ts FROM orders AS o JOIN customers_cdc FOR SYSTEM_TIME AS OF o.ts "
+        "AS c ON o.cid = c.cid",
+        INPUTS,
+    )
+    assert result.ok, [d.render() for d in result.diagnostics]
+    assert result.stateful_reasons == ("temporal join",)

@@ -131,6 +131,8 @@ def test_source_rules(tmp_path: Path, rule: str, code: str, message: str) -> Non
         code,
     )
     assert (diag.message, diag.location) == (message, Location("stream_project.yml", 4, 6))
+    if code == "V051":
+        assert diag.hint == "add freshness: {max_lag_seconds: 300}"
 
 
 def test_classification_required(tmp_path: Path) -> None:
@@ -150,6 +152,9 @@ def test_classification_required(tmp_path: Path) -> None:
     )
     assert diag.message == "column 'email' of 's' has no classification"
     assert diag.location == Location("stream_project.yml", 8, 10)
+    assert (
+        diag.hint == "add classification: public|internal|confidential|sensitive|highly_sensitive"
+    )
 
 
 def test_sensitive_columns_must_be_masked_downstream(tmp_path: Path) -> None:
@@ -174,6 +179,9 @@ def test_sensitive_columns_must_be_masked_downstream(tmp_path: Path) -> None:
     assert found[0].message == (
         "sensitive column 'email' of source 'users' is not masked by any model reading it"
     )
+    assert found[0].hint == "add to a model: security.policies: [{mask: {column: email}}]"
+    assert found[1].message == "sensitive column 'ssn' of model 'scored' is not masked"
+    assert found[1].hint == "add security.policies: [{mask: {column: ssn}}]"
     masked = check(
         tmp_path,
         text.replace("POLICY", "security: {policies: [{mask: {column: email, method: hash}}]}"),

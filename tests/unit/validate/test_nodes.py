@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from streamt.diagnostics import Location, Severity
-from tests.unit.validate.helpers import one
+from tests.unit.validate.helpers import check, one
 
 
 def test_sink_without_connector(tmp_path: Path) -> None:
@@ -50,6 +50,8 @@ def test_state_ttl_must_be_positive_and_sane(tmp_path: Path) -> None:
     diag = one(tmp_path, text.replace("TTL", "0"), "V014")
     assert diag.severity is Severity.ERROR
     assert diag.location == Location("stream_project.yml", 5, 24)
+    assert diag.message == "state_ttl_ms must be positive, got 0"
+    assert diag.hint == "omit it to keep state forever, or give milliseconds > 0"
     warn = one(tmp_path, text.replace("TTL", "500"), "V014")
     assert warn.severity is Severity.WARNING
     assert warn.hint == "state TTL is in milliseconds; did you mean seconds?"
@@ -127,3 +129,19 @@ def test_flink_options_streamt_manages_are_refused(tmp_path: Path) -> None:
     )
     assert diag.location == Location("stream_project.yml", 9, 11)  # the key
     assert diag.hint.endswith("remove the key")
+
+
+def test_bare_from_names_used_through_ref_or_source_do_not_warn(tmp_path: Path) -> None:
+    found = check(
+        tmp_path,
+        """
+        project: {name: p}
+        sources: [{name: a, topic: a}]
+        models:
+          - {name: up, sql: 'SELECT * FROM {{ source("a") }}'}
+          - name: m
+            from: [up, a]
+            sql: 'SELECT * FROM {{ ref("up") }} JOIN {{ source("a") }} ON TRUE'
+        """,
+    )
+    assert [d for d in found if d.code == "V013"] == []
