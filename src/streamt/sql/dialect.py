@@ -79,6 +79,18 @@ VERBATIM_FUNCTIONS = frozenset(
         "MONTH",
         "WEEK",
         "QUARTER",
+        # sqlglot spells these differently (TRUNC, STR_POSITION, PAD, STARTS_WITH, SHA,
+        # ARRAY_TO_STRING, VARIANCE_POP) or caps their arguments (TYPEOF)
+        "TRUNCATE",
+        "INSTR",
+        "LPAD",
+        "RPAD",
+        "STARTSWITH",
+        "ENDSWITH",
+        "SHA1",
+        "ARRAY_JOIN",
+        "VAR_POP",
+        "TYPEOF",
     }
 )
 

@@ -54,27 +54,41 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this=rename, expressions=[a for a in node.args.values() if a])
     if isinstance(node, exp.Array):
         return exp.var("ARRAY[" + ", ".join(render(e) for e in node.expressions) + "]")
-    if isinstance(node, exp.JSONObject):
+    if isinstance(node, (exp.JSONObject, exp.JSONObjectAgg)):
         return _json_object(node)
     if isinstance(node, exp.Interval):
         return with_leading_precision(node)
     if isinstance(node, exp.Kwarg) and isinstance(node.this, (exp.Var, exp.Identifier)):
         # a named argument is an identifier: quoted, `OFFSET => ...` parses in Flink
         node.set("this", exp.to_identifier(node.this.name, quoted=True))
+    if isinstance(node, exp.StrPosition):
+        return _position(node)
     return node
 
 
-def _json_object(node: exp.JSONObject) -> exp.Expr:
-    """Flink spells pairs `KEY k VALUE v` (sqlglot: `k: v`); other clauses are not Flink's."""
+def _json_object(node: exp.JSONObject | exp.JSONObjectAgg) -> exp.Expr:
+    """Flink's `JSON_OBJECT(KEY k VALUE v, ... [NULL|ABSENT ON NULL])` (sqlglot writes `k: v`)."""
     pairs = [
         f"KEY {render(p.this)} VALUE {render(p.expression)}"
         if isinstance(p, exp.JSONKeyValue)
         else render(p)
         for p in node.expressions
     ]
-    nulls = node.args.get("null_handling")
-    tail = f" {nulls}" if nulls in ("NULL ON NULL", "ABSENT ON NULL") else ""
-    return exp.var("JSON_OBJECT(" + ", ".join(pairs) + tail + ")")
+    on_null = str(node.args.get("null_handling") or "").upper()
+    body = ", ".join(pairs)
+    if on_null in ("NULL ON NULL", "ABSENT ON NULL"):
+        body = f"{body} {on_null}".strip()
+    name = "JSON_OBJECT" if isinstance(node, exp.JSONObject) else "JSON_OBJECTAGG"
+    return exp.var(f"{name}({body})")
+
+
+def _position(node: exp.StrPosition) -> exp.Expr:
+    """`POSITION(a IN b)`; with a start position, Flink's equivalent `LOCATE(a, b, start)`."""
+    start = node.args.get("position")
+    if start is not None:
+        args = [node.args["substr"], node.this, start]
+        return exp.Anonymous(this="LOCATE", expressions=args)
+    return exp.var(f"POSITION({render(node.args['substr'])} IN {render(node.this)})")
 
 
 _SINGLE_UNITS = {
@@ -103,10 +117,12 @@ def with_leading_precision(node: exp.Interval) -> exp.Interval:
 
 _REWRITTEN: tuple[type[exp.Expr], ...] = (
     exp.Anonymous,
+    exp.JSONObject,
+    exp.JSONObjectAgg,
+    exp.StrPosition,
     exp.DataType,
     exp.Version,
     exp.Array,
-    exp.JSONObject,
     exp.Interval,
     exp.Kwarg,
     *_NO_PAREN,

@@ -31,7 +31,7 @@ class SelectList:
         self.node = node
         self.scope = scope
         self.aliases: dict[str, Column] = {}
-        self.typer = ExprTyper(self.resolve, analyzer.ml_outputs)
+        self.typer = ExprTyper(self.resolve, analyzer.ml_outputs, analyzer.functions)
 
     # ---- column resolution ----------------------------------------------------------------
     def resolve(self, col: exp.Column) -> Column:
