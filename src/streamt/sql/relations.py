@@ -97,11 +97,10 @@ class Analyzer:
             hint = f"did you mean {close[0]}? " if close else ""
             self.error(
                 "S030",
-                f"unknown function {name}: not a Flink 2.2 built-in and not declared in "
-                "`functions:`",
+                f"unknown function {name}: not a Flink 2.2 built-in function",
                 call,
-                hint + "declare a user-defined function in the project's `functions:` section "
-                "(name, class, jar, returns)",
+                hint + "user-defined functions cannot be declared yet: a job calling an "
+                "unregistered function is rejected by Flink at apply",
             )
 
     # ---- inference hints for inputs without declared columns ---------------------------
