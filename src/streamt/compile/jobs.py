@@ -84,9 +84,12 @@ def build_job(
     query_columns: Sequence[Column] = (),
     rewrites: Mapping[str, Rewrite] | None = None,
     extra_config: Mapping[str, str] | None = None,
+    functions: Sequence[str] = (),
 ) -> FlinkJobSpec:
+    """`functions`: CREATE TEMPORARY FUNCTION statements of the user functions the query calls."""
     config = job_config(model, project, extra_config)
     statements = [set_option(k, v) for k, v in config.items()]
+    statements += functions
     statements += [input_ddl(t) for t in inputs]
     sink_columns = tuple(c.plain() for c in output.columns)
     statements.append(

@@ -83,7 +83,9 @@ class ModelMemo:
 
         if self._context is None:
             project = run.project
-            self._context = repr((self.salt, project.name, project.runtime, project.defaults))
+            self._context = repr(
+                (self.salt, project.name, project.runtime, project.defaults, project.functions)
+            )
         parts = [
             self._context,
             repr(run.with_jobs),

@@ -227,6 +227,7 @@ def _flink(
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         query_columns=analysis.columns,
         rewrites=rewrites,
+        functions=run.functions.used_by(analysis.query_tree()),
     )
     run.jobs.append(job)
 

@@ -1,0 +1,94 @@
+"""The project's user-defined functions (`functions:`): their return types for the analyser and
+the `CREATE TEMPORARY FUNCTION` statements of the jobs that call them.
+
+Declaration problems are diagnostics at the entry's YAML location: a return type that is not a
+Flink type (V110), a name that is a Flink built-in (V111: a temporary catalog function never
+shadows one, so the built-in would run), a name declared twice (V112), a jar that is not there
+(V113). The jar is resolved against the project root (a URI with a scheme is kept as written);
+apply runs the statement in the job's SQL Gateway session, which reads the jar and ships it
+with the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlglot import exp
+
+from streamt.diagnostics import Diagnostic
+from streamt.load.model import Project, UserFunction
+from streamt.sql.ddl import create_function
+from streamt.sql.exprtypes import function_name
+from streamt.sql.functions import BUILTINS
+from streamt.sql.types import SqlType, TypeSyntaxError, parse_type
+
+
+@dataclass(frozen=True)
+class DeclaredFunctions:
+    types: Mapping[str, SqlType]  # upper-case name -> return type (what the analyser needs)
+    statements: Mapping[str, str]  # upper-case name -> CREATE TEMPORARY FUNCTION ...
+
+    @classmethod
+    def none(cls) -> DeclaredFunctions:
+        return cls({}, {})
+
+    def used_by(self, tree: exp.Expr | None) -> list[str]:
+        """The CREATE statements of the declared functions `tree` calls (in name order)."""
+        if not self.types or tree is None:
+            return []
+        called = {function_name(call) for call in tree.find_all(exp.Func)}
+        return [self.statements[name] for name in sorted(called & self.types.keys())]
+
+
+def declared_functions(project: Project, diags: list[Diagnostic]) -> DeclaredFunctions:
+    types: dict[str, SqlType] = {}
+    statements: dict[str, str] = {}
+    for fn in project.functions:
+        key = fn.name.upper()
+        problem = _problem(fn, key, types.keys(), project.root)
+        if problem is not None:
+            diags.append(problem)
+            continue
+        types[key] = parse_type(fn.returns)
+        jar = _jar_uri(fn.jar, project.root)
+        statements[key] = create_function(fn.name, fn.class_, jar, fn.language)
+    return DeclaredFunctions(types, statements)
+
+
+def _problem(fn: UserFunction, key: str, seen: Iterable[str], root: str) -> Diagnostic | None:
+    label = f"function '{fn.name}'"
+    if key in BUILTINS:
+        return Diagnostic(
+            "V111",
+            f"{label} has the name of a Flink built-in function, which would run instead",
+            location=fn.where("name"),
+            hint="give the user-defined function another name",
+        )
+    if key in seen:
+        return Diagnostic(
+            "V112", f"{label} is declared twice", location=fn.where("name"), hint="keep one entry"
+        )
+    try:
+        parse_type(fn.returns)
+    except TypeSyntaxError as exc:
+        return Diagnostic(
+            "V110",
+            f"{label}: returns '{fn.returns}' is not a Flink type ({exc})",
+            location=fn.where("returns"),
+            hint="write a Flink SQL type, e.g. STRING, DOUBLE, DECIMAL(10, 2), ARRAY<STRING>",
+        )
+    if "://" not in fn.jar and not (Path(root) / fn.jar).is_file():
+        return Diagnostic(
+            "V113",
+            f"{label}: jar '{fn.jar}' not found",
+            location=fn.where("jar"),
+            hint="give the jar's path relative to the project directory, or a URI Flink reads "
+            "(hdfs://, s3://, ...)",
+        )
+    return None
+
+
+def _jar_uri(jar: str, root: str) -> str:
+    return jar if "://" in jar else str((Path(root) / jar).resolve())
