@@ -97,10 +97,11 @@ class Analyzer:
             hint = f"did you mean {close[0]}? " if close else ""
             self.error(
                 "S030",
-                f"unknown function {name}: not a Flink 2.2 built-in function",
+                f"unknown function {name}: not a Flink 2.2 built-in and not declared in "
+                "`functions:`",
                 call,
-                hint + "user-defined functions cannot be declared yet: a job calling an "
-                "unregistered function is rejected by Flink at apply",
+                hint + "declare a user-defined function in the project's `functions:` section "
+                "(name, class, jar, returns)",
             )
 
     # ---- inference hints for inputs without declared columns ---------------------------

@@ -68,7 +68,7 @@ def test_a_declared_function_is_typed_and_registered_in_the_jobs_that_call_it(
 def test_an_undeclared_function_is_s030(tmp_path: Path) -> None:
     _, errors = _compile(tmp_path, functions="  []\n")
     assert [d.code for d in errors] == ["S030", "S030"]
-    assert "SHOUT" in errors[0].message
+    assert "SHOUT" in errors[0].message and "`functions:`" in errors[0].hint
 
 
 def _codes(errors: list[Diagnostic]) -> list[str]:
