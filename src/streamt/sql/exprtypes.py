@@ -19,7 +19,7 @@ from streamt.sql.functions import (
     RANKING,
     SCALARS,
 )
-from streamt.sql.generate import sql_type_of
+from streamt.sql.generate import json_clause, sql_type_of
 from streamt.sql.schema import Column
 from streamt.sql.types import (
     BIGINT,
@@ -30,7 +30,9 @@ from streamt.sql.types import (
     NUMERIC_ORDER,
     STRING,
     SqlType,
+    TypeSyntaxError,
     common_type,
+    parse_type,
 )
 
 Resolver = Callable[[exp.Column], Column]
@@ -226,6 +228,10 @@ class ExprTyper:
             types = [self.type_of(a) for a in args]
             merged = common_type(types)
             return merged.with_nullable(all(x.nullable for x in types))
+        if name == "JSON_VALUE" and isinstance(node, exp.Anonymous):
+            returned = _returning(node)
+            if returned is not None:  # RETURNING <type>: that type, NULL on empty / error
+                return returned.with_nullable(True)
         if name in _DIGITS and args:
             base = self.type_of(args[0])
             if base.name == "DECIMAL" and base.params:
@@ -278,6 +284,20 @@ class ExprTyper:
             if name == field:
                 return child
         return STRING
+
+
+def _returning(node: exp.Anonymous) -> SqlType | None:
+    """The type of a `RETURNING <type>` clause (the longest prefix after it that is a type)."""
+    clause = json_clause(node)
+    words = clause.split() if clause else []
+    if not words or words[0].upper() != "RETURNING":
+        return None
+    for end in range(len(words), 1, -1):
+        try:
+            return parse_type(" ".join(words[1:end]))
+        except TypeSyntaxError:
+            continue
+    return None
 
 
 def _is_typed_call(node: exp.Expr) -> bool:

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from streamt.sql.dialect import TABLE_ARG, VERBATIM_PREFIX, generate, quote_identifier
+from streamt.sql.dialect import (
+    JSON_CLAUSE,
+    TABLE_ARG,
+    VERBATIM_PREFIX,
+    generate,
+    quote_identifier,
+)
 from streamt.sql.emitted import TIME_UNITS, UNIT_FIRST
 from streamt.sql.types import SqlType, TypeSyntaxError, parse_type
 
@@ -144,6 +150,10 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
             text += " PARTITION BY (" + ", ".join(generate(k) for k in keys) + ")"
         return exp.var(text)
     real = name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
+    clause = json_clause(node)
+    if clause is not None:  # `JSON_VALUE(s, '$.a' RETURNING INT)`: the clause without a comma
+        given = ", ".join(render(a) for a in node.expressions[:-1])
+        return exp.var(f"{real}({given} {clause})" if given else f"{real}({clause})")
     # changed in place: the walk then goes on into the arguments (a replaced node's are skipped)
     if name.startswith(VERBATIM_PREFIX) or real.upper() in UNIT_FIRST:
         node.set("this", real)
@@ -152,6 +162,15 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
         if real.upper() in UNIT_FIRST and unit in TIME_UNITS:  # the keyword from the closed set
             args[0].replace(exp.var(unit))
     return node
+
+
+def json_clause(node: exp.Anonymous) -> str | None:
+    """The SQL/JSON clause text of a call whose last argument is the dialect's clause marker."""
+    last = node.expressions[-1] if node.expressions else None
+    if isinstance(last, exp.Anonymous) and last.name.upper() == JSON_CLAUSE:
+        text = last.expressions[0] if last.expressions else None
+        return str(text.this) if isinstance(text, exp.Literal) else None
+    return None
 
 
 def sql_type_of(node: exp.DataType) -> SqlType:
@@ -169,4 +188,11 @@ def datatype_node(sql_type: SqlType) -> exp.DataType:
     return exp.DataType(this=exp.DType.USERDEFINED, kind=sql_type.sql(with_nullability=False))
 
 
-__all__ = ["datatype_node", "quote_identifier", "render", "rewrite", "sql_type_of"]
+__all__ = [
+    "datatype_node",
+    "json_clause",
+    "quote_identifier",
+    "render",
+    "rewrite",
+    "sql_type_of",
+]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from sqlglot import exp
 
 from streamt.diagnostics import Diagnostic, Severity
-from streamt.sql.dialect import TABLE_ARG
+from streamt.sql.dialect import JSON_CLAUSE, TABLE_ARG
 from streamt.sql.exprtypes import ExprTyper, function_name
 from streamt.sql.functions import BUILTINS, ML_FUNCTIONS, WINDOW_TVFS
 from streamt.sql.generate import render
@@ -27,6 +27,8 @@ from streamt.sql.tree import (
     usage_hint,
 )
 from streamt.sql.types import STRING, TIMESTAMP3, SqlType, common_type
+
+_MARKERS = frozenset({TABLE_ARG, JSON_CLAUSE})  # the dialect's stand-ins for Flink syntax
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class Analyzer:
             if isinstance(call, exp.Connector):
                 continue  # AND / OR: operators sqlglot models as functions
             name = function_name(call)
-            if not name or name in BUILTINS or name in self.functions or name == TABLE_ARG:
+            if not name or name in BUILTINS or name in self.functions or name in _MARKERS:
                 continue
             known = sorted(BUILTINS | self.functions.keys())
             close = difflib.get_close_matches(name, known, n=1)

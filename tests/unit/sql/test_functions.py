@@ -51,6 +51,8 @@ def _type(expr: str, **kwargs: object) -> str:
         ("TRUNCATE(dc, 1)", "DECIMAL(10, 1)"),
         ("CEIL(dc)", "DECIMAL(10, 0)"),
         ("JSON_OBJECT(KEY 'k' VALUE s)", "STRING NOT NULL"),
+        ("JSON_VALUE(s, '$.a' RETURNING INT DEFAULT 0 ON EMPTY)", "INT"),
+        ("JSON_VALUE(s, '$.a' RETURNING DECIMAL(10, 2))", "DECIMAL(10, 2)"),
         ("SHA2(ns, 256)", "VARCHAR(128) NOT NULL"),
         ("UPPER(ns)", "STRING NOT NULL"),
         ("REVERSE(ns)", "STRING"),
@@ -74,6 +76,16 @@ def test_builtin_return_types(expr: str, expected: str) -> None:
         ("ARRAY_JOIN(arr, ',')", "ARRAY_JOIN(`arr`, ',')"),
         ("SHA1(s)", "SHA1(`s`)"),
         ("LPAD(s, 3, 'x')", "LPAD(`s`, 3, 'x')"),
+        (
+            "JSON_VALUE(s, '$.a' RETURNING DECIMAL(10, 2) DEFAULT -1 ON EMPTY NULL ON ERROR)",
+            "JSON_VALUE(`s`, '$.a' RETURNING DECIMAL(10, 2) DEFAULT -1 ON EMPTY NULL ON ERROR)",
+        ),
+        ("JSON_EXISTS(s, '$.a' TRUE ON ERROR)", "JSON_EXISTS(`s`, '$.a' TRUE ON ERROR)"),
+        (
+            "JSON_QUERY(s, '$' WITH CONDITIONAL ARRAY WRAPPER)",
+            "JSON_QUERY(`s`, '$' WITH CONDITIONAL ARRAY WRAPPER)",
+        ),
+        ("JSON_ARRAY(s, NULL ABSENT ON NULL)", "JSON_ARRAY(`s`, NULL ABSENT ON NULL)"),
     ],
 )
 def test_functions_keep_their_flink_spelling(written: str, flink: str) -> None:
@@ -112,3 +124,17 @@ def test_a_declared_function_is_typed_by_its_declaration() -> None:
         "SELECT MY_SCORE(s) AS v FROM t WHERE my_score(s) > 1", {"t": T}, functions=declared
     )
     assert result.ok and result.canonical.startswith("SELECT MY_SCORE(`s`)")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "JSON_VALUE(s, '$.a' RETURNING INT DEFAULT (SELECT 1) ON EMPTY)",  # not a literal
+        "JSON_VALUE(s, '$.a' DEFAULT d ON EMPTY)",  # a column: Flink allows it, streamt not yet
+    ],
+)
+def test_a_json_clause_with_more_than_keywords_types_and_literals_stays_a_syntax_error(
+    call: str,
+) -> None:
+    result = analyze_query(f"SELECT {call} AS v FROM t", {"t": T})
+    assert [d.code for d in result.diagnostics] == ["S001"]
