@@ -264,6 +264,8 @@ _TYPE_PUNCTUATION = frozenset(
 
 
 def _json_clauses(tokens: list[Token], sql: str) -> list[Token]:
+    if "JSON_" not in sql.upper():
+        return tokens  # most queries: no SQL/JSON function at all
     out: list[Token] = []
     i = 0
     while i < len(tokens):
