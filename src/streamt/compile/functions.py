@@ -6,11 +6,12 @@ Flink type (V110), a name that is a Flink built-in (V111: a temporary catalog fu
 shadows one, so the built-in would run), a name declared twice (V112), a jar that is not there
 (V113). The jar is resolved against the project root (a URI with a scheme is kept as written);
 apply runs the statement in the job's SQL Gateway session, which reads the jar and ships it
-with the job.
+with the job. The jar's content digest is part of the calling jobs' data fingerprint.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,22 +30,24 @@ from streamt.sql.types import SqlType, TypeSyntaxError, parse_type
 class DeclaredFunctions:
     types: Mapping[str, SqlType]  # upper-case name -> return type (what the analyser needs)
     statements: Mapping[str, str]  # upper-case name -> CREATE TEMPORARY FUNCTION ...
+    jars: Mapping[str, str]  # upper-case name -> the jar's content digest (or its URI)
 
     @classmethod
     def none(cls) -> DeclaredFunctions:
-        return cls({}, {})
+        return cls({}, {}, {})
 
     def used_by(self, tree: exp.Expr | None) -> list[str]:
-        """The CREATE statements of the declared functions `tree` calls (in name order)."""
+        """The upper-case names of the declared functions `tree` calls (sorted)."""
         if not self.types or tree is None:
             return []
         called = {function_name(call) for call in tree.find_all(exp.Func)}
-        return [self.statements[name] for name in sorted(called & self.types.keys())]
+        return sorted(called & self.types.keys())
 
 
 def declared_functions(project: Project, diags: list[Diagnostic]) -> DeclaredFunctions:
     types: dict[str, SqlType] = {}
     statements: dict[str, str] = {}
+    jars: dict[str, str] = {}
     for fn in project.functions:
         key = fn.name.upper()
         problem = _problem(fn, key, types.keys(), project.root)
@@ -54,7 +57,8 @@ def declared_functions(project: Project, diags: list[Diagnostic]) -> DeclaredFun
         types[key] = parse_type(fn.returns)
         jar = _jar_uri(fn.jar, project.root)
         statements[key] = create_function(fn.name, fn.class_, jar, fn.language)
-    return DeclaredFunctions(types, statements)
+        jars[key] = _jar_digest(jar)
+    return DeclaredFunctions(types, statements, jars)
 
 
 def _problem(fn: UserFunction, key: str, seen: Iterable[str], root: str) -> Diagnostic | None:
@@ -88,6 +92,14 @@ def _problem(fn: UserFunction, key: str, seen: Iterable[str], root: str) -> Diag
             "(hdfs://, s3://, ...)",
         )
     return None
+
+
+def _jar_digest(jar: str) -> str:
+    """A rebuilt jar changes the jobs' data fingerprint (they are upgraded, never left running
+    the old code); a remote URI stands for itself."""
+    if "://" in jar:
+        return jar
+    return hashlib.sha256(Path(jar).read_bytes()).hexdigest()
 
 
 def _jar_uri(jar: str, root: str) -> str:

@@ -214,6 +214,7 @@ def _flink(
         key=() if updating else key,
         group_id=None,
     )
+    fns = run.functions
     job = build_job(
         node=nid,
         model=model,
@@ -227,7 +228,7 @@ def _flink(
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         query_columns=analysis.columns,
         rewrites=rewrites,
-        functions=run.functions.used_by(analysis.query_tree()),
+        functions=[(fns.statements[n], fns.jars[n]) for n in fns.used_by(analysis.query_tree())],
     )
     run.jobs.append(job)
 

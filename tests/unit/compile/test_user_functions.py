@@ -91,3 +91,20 @@ def test_declaration_problems_are_placed(
     found = [d for d in errors if d.code == code]
     assert len(found) == 1, [d.render() for d in errors]
     assert (found[0].location.file, found[0].location.line) == ("stream_project.yml", line)
+
+
+def test_a_rebuilt_jar_changes_the_calling_jobs_data_fingerprint(tmp_path: Path) -> None:
+    """Same declaration, new jar bytes: the job is upgraded (plan compares data fingerprints),
+    never left running the old code; the job that calls no UDF is untouched."""
+    from streamt.load.fingerprint import project_fingerprint
+
+    first, _ = _compile(tmp_path)
+    before = {j.name: j.fingerprint for j in first.desired.jobs}
+    cached = project_fingerprint(tmp_path, None)
+    (tmp_path / "lib" / "shout.jar").write_bytes(b"PK rebuilt")
+    second, _ = compile_dir(tmp_path)
+    after = {j.name: j.fingerprint for j in second.desired.jobs}
+    assert after["loud"].data != before["loud"].data
+    assert after["loud"].metadata == before["loud"].metadata
+    assert after["quiet"] == before["quiet"]
+    assert project_fingerprint(tmp_path, None) != cached  # the result cache misses too
