@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from streamt.compile.shapes import ShapeMemo
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Project, UserFunction
 from streamt.sql.ddl import create_function
@@ -31,10 +32,14 @@ class DeclaredFunctions:
     types: Mapping[str, SqlType]  # upper-case name -> return type (what the analyser needs)
     statements: Mapping[str, str]  # upper-case name -> CREATE TEMPORARY FUNCTION ...
     jars: Mapping[str, str]  # upper-case name -> the jar's content digest (or its URI)
+    aggregates: frozenset[str] = frozenset()  # the names declared `kind: aggregate`
 
     @classmethod
     def none(cls) -> DeclaredFunctions:
         return cls({}, {}, {})
+
+    def shape_memo(self) -> ShapeMemo:
+        return ShapeMemo(functions=self.types, aggregates=self.aggregates)
 
     def used_by(self, tree: exp.Expr | None) -> list[str]:
         """The upper-case names of the declared functions `tree` calls (sorted)."""
@@ -58,7 +63,8 @@ def declared_functions(project: Project, diags: list[Diagnostic]) -> DeclaredFun
         jar = _jar_uri(fn.jar, project.root)
         statements[key] = create_function(fn.name, fn.class_, jar, fn.language)
         jars[key] = _jar_digest(jar)
-    return DeclaredFunctions(types, statements, jars)
+    aggregates = frozenset(f.name.upper() for f in project.functions if f.kind == "aggregate")
+    return DeclaredFunctions(types, statements, jars, aggregates & types.keys())
 
 
 def _problem(fn: UserFunction, key: str, seen: Iterable[str], root: str) -> Diagnostic | None:

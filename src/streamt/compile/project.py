@@ -104,7 +104,7 @@ def compile_project(
     sources = {s.name: s for s in project.sources}
     run = _Run(project, graph, lock, with_jobs=jobs, memo=memo)
     functions = declared_functions(project, run.diags)
-    run.functions, run.shapes = functions, ShapeMemo(functions=functions.types)
+    run.functions, run.shapes = functions, functions.shape_memo()
     for source in project.sources:
         run.sources[source.name] = source_schema(source, lock, run.diags, run.sid(source.name))
     open_sources = [name for name, schema in run.sources.items() if schema.open]
@@ -116,7 +116,7 @@ def compile_project(
             infer_only=True,
             with_jobs=False,
             sources=dict(run.sources),
-            shapes=ShapeMemo(functions=functions.types),
+            shapes=functions.shape_memo(),
             functions=functions,
         )
         _compile(first)
@@ -255,7 +255,11 @@ def _model_body(run: _Run, model: Model, nid: str) -> None:
             return
         inputs = {names[k]: _renamed(schema, names[k]) for k, schema in schemas.items()}
         analysis = analyze_query(
-            rendered, inputs, ml_outputs=ml_outputs, functions=run.functions.types
+            rendered,
+            inputs,
+            ml_outputs=ml_outputs,
+            functions=run.functions.types,
+            aggregates=run.functions.aggregates,
         )
         if not run.infer_only:
             run.diags.extend(_placed(d, model, nid, rendered) for d in analysis.diagnostics)

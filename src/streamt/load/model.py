@@ -597,6 +597,9 @@ class UserFunction(Located):
     class_: str = Field(alias="class", description="the implementing class, e.g. com.acme.Score")
     jar: str = Field(description="the jar file (relative to the project) or a URI Flink reads")
     returns: str = Field(description="the Flink return type, e.g. DOUBLE or ARRAY<STRING>")
+    kind: Literal["scalar", "aggregate"] = Field(
+        default="scalar", description="aggregate: an AggregateFunction (makes the query stateful)"
+    )
     language: Literal["java", "scala"] = "java"
     description: str | None = None
 

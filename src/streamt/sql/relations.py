@@ -65,6 +65,7 @@ class Analyzer:
     inputs: Mapping[str, TableSchema]
     ml_outputs: Mapping[str, Mapping[str, SqlType]]
     functions: Mapping[str, SqlType] = field(default_factory=dict)  # user-defined, upper-case
+    aggregates: frozenset[str] = frozenset()  # the user-defined ones that aggregate
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stateful: list[str] = field(default_factory=list)
     changelog: list[str] = field(default_factory=list)

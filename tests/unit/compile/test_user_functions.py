@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from streamt.compile.specs import ChangelogMode
 from streamt.diagnostics import Diagnostic
 from tests.unit.compile.helpers import compile_dir
 
@@ -108,3 +109,26 @@ def test_a_rebuilt_jar_changes_the_calling_jobs_data_fingerprint(tmp_path: Path)
     assert after["loud"].metadata == before["loud"].metadata
     assert after["quiet"] == before["quiet"]
     assert project_fingerprint(tmp_path, None) != cached  # the result cache misses too
+
+
+def test_an_aggregate_udf_makes_the_query_an_aggregation(tmp_path: Path) -> None:
+    """`kind: aggregate`: the call aggregates per group, so the result is updating and goes to
+    upsert-kafka keyed by the group."""
+    longest = (
+        "  - {name: longest, class: dev.streamt.Longest, jar: lib/shout.jar, returns: STRING,"
+        " kind: aggregate}\n"
+    )
+    (tmp_path / "stream_project.yml").write_text(
+        PROJECT.format(functions=SHOUT + longest).replace(
+            "SELECT id, name FROM {{ source('people') }}",
+            "SELECT id, longest(name) AS name FROM {{ source('people') }} GROUP BY id",
+        )
+    )
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "shout.jar").write_bytes(b"PK")
+    result, diags = compile_dir(tmp_path)
+    errors = [d.render() for d in [*diags, *result.diagnostics] if d.is_error]
+    quiet = result.nodes["model.udfs.quiet"]
+    assert quiet.stateful_reasons and quiet.changelog is ChangelogMode.UPSERT, errors
+    job = next(j for j in result.desired.jobs if j.name == "quiet")
+    assert any("AS 'dev.streamt.Longest'" in s for s in job.statements)
