@@ -111,7 +111,20 @@ class FlinkTokenizer(Tokenizer):
     def tokenize(self, sql: str) -> list[Token]:
         tokens = _within_limits(super().tokenize(sql))
         _refuse_dropped_text(sql, tokens)
+        _refuse_reserved_names(tokens)
         return _json_clauses(_verbatim_functions(_table_args(tokens)), sql)
+
+
+def _refuse_reserved_names(tokens: list[Token]) -> None:
+    """Names with streamt's reserved prefix stand for syntax the tokenizer rewrote (a TABLE
+    argument, a verbatim function, a SQL/JSON clause whose text is written back unquoted): a
+    user's SQL may not spell them unquoted, or it could write arbitrary text into the job
+    (quoted names never act as markers)."""
+    for tok in tokens:
+        if tok.token_type != TokenType.IDENTIFIER and tok.text.upper().startswith(RESERVED_PREFIX):
+            raise UnsupportedSql(
+                f"the name {tok.text!r} uses a prefix streamt reserves", tok, "rename it"
+            )
 
 
 def _has_hint_comment(gap: str) -> bool:

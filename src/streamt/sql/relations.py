@@ -90,8 +90,8 @@ class Analyzer:
     def check_calls(self, tree: exp.Expr) -> None:
         """S030: a call to a function that is neither a Flink built-in nor declared."""
         for call in tree.find_all(exp.Func):
-            if isinstance(call, exp.Connector):
-                continue  # AND / OR: operators sqlglot models as functions
+            if isinstance(call, exp.Connector) or call.find_ancestor(exp.Hint) is not None:
+                continue  # AND / OR: operators sqlglot models as functions; query hints
             name = function_name(call)
             if not name or name in BUILTINS or name in self.functions or name in _MARKERS:
                 continue

@@ -138,3 +138,18 @@ def test_a_json_clause_with_more_than_keywords_types_and_literals_stays_a_syntax
 ) -> None:
     result = analyze_query(f"SELECT {call} AS v FROM t", {"t": T})
     assert [d.code for d in result.diagnostics] == ["S001"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # the clause marker would write its string back unquoted: an injection if users could
+        "SELECT JSON_ARRAY(s, __STREAMT_JSON_CLAUSE('NULL ON NULL) AS x FROM t --')) AS v FROM t",
+        "SELECT __STREAMT_TABLE_ARG(s) AS v FROM t",
+        "SELECT __streamt_fn_upper(s) AS v FROM t",
+    ],
+)
+def test_names_with_the_reserved_prefix_are_refused(query: str) -> None:
+    result = analyze_query(query, {"t": T})
+    assert [d.code for d in result.diagnostics] == ["C051"]
+    assert "reserves" in result.diagnostics[0].message
