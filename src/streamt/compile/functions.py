@@ -4,7 +4,7 @@ the `CREATE TEMPORARY FUNCTION` statements of the jobs that call them.
 Declaration problems are diagnostics at the entry's YAML location: a return type that is not a
 Flink type (V110), a name that is a Flink built-in (V111: a temporary catalog function never
 shadows one, so the built-in would run), a name declared twice (V112), a jar that is not there
-(V113). The jar is resolved against the project root (a URI with a scheme is kept as written);
+(V113), a name that is not an SQL word (V114), a class that is not a Java class name (V115). The jar is resolved against the project root (a URI with a scheme is kept as written);
 apply runs the statement in the job's SQL Gateway session, which reads the jar and ships it
 with the job. The jar's content digest is part of the calling jobs' data fingerprint.
 """
@@ -12,6 +12,7 @@ with the job. The jar's content digest is part of the calling jobs' data fingerp
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,8 +68,26 @@ def declared_functions(project: Project, diags: list[Diagnostic]) -> DeclaredFun
     return DeclaredFunctions(types, statements, jars, aggregates & types.keys())
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CLASS = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*")
+
+
 def _problem(fn: UserFunction, key: str, seen: Iterable[str], root: str) -> Diagnostic | None:
     label = f"function '{fn.name}'"
+    if not _NAME.fullmatch(fn.name):
+        return Diagnostic(
+            "V114",
+            f"{label}: a function name is letters, digits and '_' (not starting with a digit)",
+            location=fn.where("name"),
+            hint="models call it unquoted, e.g. my_score(x)",
+        )
+    if not _CLASS.fullmatch(fn.class_):
+        return Diagnostic(
+            "V115",
+            f"{label}: class '{fn.class_}' is not a Java class name",
+            location=fn.where("class"),
+            hint="the fully qualified class, e.g. com.acme.udf.Score (inner classes: Outer$Inner)",
+        )
     if key in BUILTINS:
         return Diagnostic(
             "V111",

@@ -83,6 +83,8 @@ def _codes(errors: list[Diagnostic]) -> list[str]:
         (SHOUT.replace("name: shout", "name: upper"), True, "V111", 7),
         (SHOUT + SHOUT.replace("name: shout", "name: SHOUT"), True, "V112", 11),
         (SHOUT, False, "V113", 9),
+        (SHOUT.replace("name: shout", 'name: "shout-it"'), True, "V114", 7),
+        (SHOUT.replace("dev.streamt.Shout", '"dev.streamt.Shout\' LANGUAGE"'), True, "V115", 8),
     ],
 )
 def test_declaration_problems_are_placed(
