@@ -115,13 +115,17 @@ class FlinkTokenizer(Tokenizer):
         return _json_clauses(_verbatim_functions(_table_args(tokens)), sql)
 
 
+def _is_marker(word: str) -> bool:
+    return word.startswith(VERBATIM_PREFIX) or word in (TABLE_ARG, JSON_CLAUSE)
+
+
 def _refuse_reserved_names(tokens: list[Token]) -> None:
     """Names with streamt's reserved prefix stand for syntax the tokenizer rewrote (a TABLE
     argument, a verbatim function, a SQL/JSON clause whose text is written back unquoted): a
     user's SQL may not spell them unquoted, or it could write arbitrary text into the job
     (quoted names never act as markers)."""
     for tok in tokens:
-        if tok.token_type != TokenType.IDENTIFIER and tok.text.upper().startswith(RESERVED_PREFIX):
+        if tok.token_type != TokenType.IDENTIFIER and _is_marker(tok.text.upper()):
             raise UnsupportedSql(
                 f"the name {tok.text!r} uses a prefix streamt reserves", tok, "rename it"
             )
@@ -259,7 +263,7 @@ def _number_problem(text: str) -> str | None:
 # `ABSENT ON NULL`, `TRUE ON ERROR`): sqlglot parses none of them, so the trailing clause
 # becomes one marker argument `__STREAMT_JSON_CLAUSE('<clause>')`, written back unquoted by
 # streamt.sql.generate. Only keywords, a RETURNING type and literal DEFAULT values qualify.
-JSON_CLAUSE = "__STREAMT_JSON_CLAUSE"
+JSON_CLAUSE = RESERVED_PREFIX + "JSON_CLAUSE"
 _JSON_CLAUSE_CALLS = frozenset(
     {"JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_ARRAY", "JSON_ARRAYAGG"}
 )
