@@ -109,7 +109,8 @@ def test_an_unknown_function_is_an_error_with_a_did_you_mean() -> None:
 )
 def test_functions_flink_lacks_are_unknown(call: str) -> None:
     result = analyze_query(f"SELECT {call} AS v FROM t", {"t": T})
-    assert [d.code for d in result.diagnostics] == ["S030"]
+    # (an OVER ordered by a non-time column is also S048: a rule of its own)
+    assert [d.code for d in result.diagnostics if d.code != "S048"] == ["S030"]
 
 
 def test_an_unknown_function_in_where_is_reported_too() -> None:
