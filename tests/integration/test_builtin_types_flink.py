@@ -162,6 +162,7 @@ OVER_PROBES: dict[str, list[str]] = {
     "LAG": ["LAG(i)", "LAG(nn, 1, 0)", "LAG(s, 2)"], "LEAD": ["LEAD(nn)", "LEAD(i, 1, 0)"],
     "FIRST_VALUE": ["FIRST_VALUE(i)"], "LAST_VALUE": ["LAST_VALUE(nn)"],
 }  # fmt: skip
+STREAM_REFUSED = {"RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE"}
 # Typed by the table, probed elsewhere: SUM0 is a Table-API aggregate with no SQL spelling.
 NOT_PROBED = {"SUM0"}
 # Catalog names that are operators, SQL syntax, internal helpers or Table-API-only calls:
@@ -256,7 +257,12 @@ def test_builtin_type_matches_flink(
     function: str, query: str, session: tuple[FlinkClient, str]
 ) -> None:
     result = analyze_query(query, {"t": T})
-    assert result.ok, [d.render() for d in result.diagnostics]
+    # RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE: Flink types them (a view's DESCRIBE) but
+    # refuses to run them on a stream, which streamt says (S051); their types are still checked
+    expected = ["S051"] if function in STREAM_REFUSED else []
+    assert [d.code for d in result.diagnostics] == expected, [
+        d.render() for d in result.diagnostics
+    ]
     view = f"v{PROBES.index((function, query))}"
     assert _describe(session, view, result.canonical) == _ours(result.columns[0])
 
