@@ -172,7 +172,7 @@ class ExprTyper:
             return BOOLEAN.with_nullable(False)
         if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
             return BOOLEAN.with_nullable(False)
-        if isinstance(node, exp.Binary) and isinstance(node, _PREDICATES):
+        if _is_comparison(node):  # nullable when a side is (AND / OR chains: not walked)
             sides = (self.type_of(node.this), self.type_of(node.expression))
             return BOOLEAN.with_nullable(any(side.nullable for side in sides))
         if isinstance(node, _PREDICATES) and not _is_typed_call(node):
@@ -298,6 +298,14 @@ def _returning(node: exp.Anonymous) -> SqlType | None:
         except TypeSyntaxError:
             continue
     return None
+
+
+def _is_comparison(node: exp.Expr) -> bool:
+    return (
+        isinstance(node, exp.Binary)
+        and isinstance(node, _PREDICATES)
+        and not isinstance(node, exp.Connector)
+    )
 
 
 def _is_typed_call(node: exp.Expr) -> bool:
