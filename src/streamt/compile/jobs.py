@@ -88,10 +88,14 @@ def build_job(
     rewrites: Mapping[str, Rewrite] | None = None,
     extra_config: Mapping[str, str] | None = None,
     side_inserts: Sequence[str] = (),
+    functions: Sequence[tuple[str, str]] = (),
 ) -> FlinkJobSpec:
-    """The job; `side_inserts` run in the same job (a STATEMENT SET) after the model's INSERT."""
+    """The job; `side_inserts` run in the same job (a STATEMENT SET) after the model's INSERT;
+    `functions`: (CREATE TEMPORARY FUNCTION statement, jar digest) of each user function the
+    query calls."""
     config = job_config(model, project, extra_config)
     statements = [set_option(k, v) for k, v in config.items()]
+    statements += [create for create, _ in functions]
     statements += [input_ddl(t) for t in inputs]
     sink_columns = tuple(c.plain() for c in output.columns)
     statements.append(
@@ -114,12 +118,20 @@ def build_job(
         source_topics=tuple(sorted({t.topic for t in inputs if t.topic})),
         sink_topic=sink_topic,
         changelog=changelog,
-        fingerprint=fingerprint(statements, config, model),
+        fingerprint=fingerprint(statements, config, model, [jar for _, jar in functions]),
     )
 
 
-def fingerprint(statements: Sequence[str], config: Mapping[str, str], model: Model) -> Fingerprint:
-    data = digest({"statements": list(statements), "config": dict(config)})
+def fingerprint(
+    statements: Sequence[str],
+    config: Mapping[str, str],
+    model: Model,
+    jars: Sequence[str] = (),
+) -> Fingerprint:
+    body: dict[str, object] = {"statements": list(statements), "config": dict(config)}
+    if jars:  # user-function jars: a rebuilt jar upgrades the job
+        body["jars"] = list(jars)
+    data = digest(body)
     meta = digest(
         {"description": model.description, "owner": model.owner, "tags": list(model.tags)}
     )

@@ -2,7 +2,8 @@
 depends on changed (like dbt's partial parsing, but keyed by content, never by mtimes).
 
 A model's key hashes everything its compilation reads: the model itself (every field, its
-YAML/SQL positions, since diagnostics carry them), the project's name, runtime and defaults,
+YAML/SQL positions, since diagnostics carry them), the project's name, runtime, defaults and
+user functions (with their jars' digests),
 the compiled facts of each input (a source's definition and table schema; an upstream model's
 materialization, columns, changelog, topic and key and, for a virtual topic, its query and the
 tables its view reads: exactly what `_model_body` reads of it), whether a sink connector
@@ -83,8 +84,16 @@ class ModelMemo:
 
         if self._context is None:
             project = run.project
+            functions = (project.functions, sorted(run.functions.jars.items()))
             self._context = repr(
-                (self.salt, project.name, project.name_prefix, project.runtime, project.defaults)
+                (
+                    self.salt,
+                    project.name,
+                    project.name_prefix,
+                    project.runtime,
+                    project.defaults,
+                    functions,
+                )
             )
         parts = [
             self._context,

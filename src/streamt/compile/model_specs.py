@@ -237,6 +237,7 @@ def _flink(
         key=() if updating else key,
         group_id=None,
     )
+    fns = run.functions
     job = build_job(
         node=nid,
         model=model,
@@ -251,6 +252,7 @@ def _flink(
         query_columns=analysis.columns,
         rewrites=rewrites,
         side_inserts=guards.side_inserts,
+        functions=[(fns.statements[n], fns.jars[n]) for n in fns.used_by(analysis.query_tree())],
     )
     run.jobs.append(job)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from streamt.compile.bad_records import policy, problems
+from streamt.compile.functions import DeclaredFunctions, declared_functions
 from streamt.compile.jobs import InputTable
 from streamt.compile.plain import from_ids, model_without_sql
 from streamt.compile.positions import template_position
@@ -75,6 +76,7 @@ class _Run:
     job_inputs: dict[str, tuple[InputTable, ...]] = field(default_factory=dict)
     model_names: set[str] = field(default_factory=set)
     shapes: ShapeMemo = field(default_factory=ShapeMemo)  # one analysis per query shape
+    functions: DeclaredFunctions = field(default_factory=DeclaredFunctions.none)
 
     def sid(self, name: str) -> str:
         return self.graph.id_of(NodeKind.SOURCE, name)
@@ -102,12 +104,21 @@ def compile_project(
     """
     sources = {s.name: s for s in project.sources}
     run = _Run(project, graph, lock, with_jobs=jobs, memo=memo)
+    functions = declared_functions(project, run.diags)
+    run.functions, run.shapes = functions, functions.shape_memo()
     for source in project.sources:
         run.sources[source.name] = source_schema(source, lock, run.diags, run.sid(source.name))
     open_sources = [name for name, schema in run.sources.items() if schema.open]
     if open_sources:
         first = _Run(
-            project, graph, lock, infer_only=True, with_jobs=False, sources=dict(run.sources)
+            project,
+            graph,
+            lock,
+            infer_only=True,
+            with_jobs=False,
+            sources=dict(run.sources),
+            shapes=functions.shape_memo(),
+            functions=functions,
         )
         _compile(first)
         inferred = merge_inferred(first.inferred)
@@ -247,7 +258,13 @@ def _model_body(run: _Run, model: Model, nid: str) -> None:
         if problems:
             return
         inputs = {names[k]: _renamed(schema, names[k]) for k, schema in schemas.items()}
-        analysis = analyze_query(rendered, inputs, ml_outputs=ml_outputs)
+        analysis = analyze_query(
+            rendered,
+            inputs,
+            ml_outputs=ml_outputs,
+            functions=run.functions.types,
+            aggregates=run.functions.aggregates,
+        )
         if not run.infer_only:
             run.diags.extend(_placed(d, model, nid, rendered) for d in analysis.diagnostics)
     if run.infer_only:

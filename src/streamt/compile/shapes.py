@@ -33,6 +33,7 @@ from streamt.load.jinja import render_sql
 from streamt.sql import (
     Column,
     QueryAnalysis,
+    SqlType,
     TableSchema,
     analyze_query,
     quote_identifier,
@@ -48,6 +49,8 @@ InputKey = tuple[str, str]  # ("source" | "ref", name)
 @dataclass
 class ShapeMemo:
     entries: dict[object, _Shape | None] = field(default_factory=dict)
+    functions: Mapping[str, SqlType] = field(default_factory=dict)  # the project's UDF types
+    aggregates: frozenset[str] = frozenset()  # ... and which of them aggregate
     hits: int = 0
     misses: int = 0
 
@@ -74,7 +77,9 @@ class ShapeMemo:
         if entry is _MISSING:
             self.misses += 1
             inputs = {placeholders[k]: replace(schemas[k], name=placeholders[k]) for k in names}
-            analysis = analyze_query(shape, inputs)
+            analysis = analyze_query(
+                shape, inputs, functions=self.functions, aggregates=self.aggregates
+            )
             entry = None
             if not analysis.diagnostics:
                 entry = _Shape.of(analysis, len(names), literals)

@@ -30,6 +30,9 @@ def project_fingerprint(path: Path, env: str | None, extra: Iterable[str] = ()) 
     if env:
         paths += [files.root / "environments" / f"{env}{s}" for s in (".yml", ".yaml")]
     paths.append(files.root / "schemas.lock")
+    # user-function jars (`functions:`) in the project folder or one level down: a rebuilt jar
+    # changes the jobs' fingerprints, so cached results must not answer for it
+    paths += sorted([*files.root.glob("*.jar"), *files.root.glob("*/*.jar")])
     try:
         for file in paths:
             if file == files.project_file or file.is_file():

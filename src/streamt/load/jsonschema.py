@@ -26,6 +26,7 @@ from streamt.load.model import (
     Rules,
     Source,
     Spec,
+    UserFunction,
 )
 
 SCHEMA_ID = "https://streamt.dev/schemas/stream_project.json"
@@ -46,6 +47,7 @@ class ProjectFile(Spec):
     models: tuple[Model, ...] = ()
     tests: tuple[DataTest, ...] = ()
     exposures: tuple[Exposure, ...] = ()
+    functions: tuple[UserFunction, ...] = ()
 
 
 def project_json_schema() -> dict[str, Any]:

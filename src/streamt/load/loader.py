@@ -188,6 +188,7 @@ def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) ->
         "models": tuple(models),
         "tests": tuple(c.nodes["tests"]),
         "exposures": tuple(c.nodes["exposures"]),
+        "functions": tuple(c.nodes["functions"]),
         "environment": env,
         "environment_config": environment,
         "spans": all_spans,

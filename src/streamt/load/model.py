@@ -598,6 +598,27 @@ class Exposure(Located):
     data_requirements: Mapping[str, Any] = Field(default_factory=dict)
 
 
+# ----------------------------------------------------------------------------- functions
+
+
+class UserFunction(Located):
+    """A user-defined function: a Java class in a jar, callable from models' SQL by `name`.
+
+    Compiled to `CREATE TEMPORARY FUNCTION ... USING JAR` in each job that calls it; the SQL
+    Gateway ships the jar with the job.
+    """
+
+    name: str
+    class_: str = Field(alias="class", description="the implementing class, e.g. com.acme.Score")
+    jar: str = Field(description="the jar file (relative to the project) or a URI Flink reads")
+    returns: str = Field(description="the Flink return type, e.g. DOUBLE or ARRAY<STRING>")
+    kind: Literal["scalar", "aggregate"] = Field(
+        default="scalar", description="aggregate: an AggregateFunction (makes the query stateful)"
+    )
+    language: Literal["java", "scala"] = "java"
+    description: str | None = None
+
+
 # ----------------------------------------------------------------------------- the project
 
 
@@ -614,6 +635,7 @@ class Project(Spec):
     models: tuple[Model, ...] = ()
     tests: tuple[DataTest, ...] = ()
     exposures: tuple[Exposure, ...] = ()
+    functions: tuple[UserFunction, ...] = ()
     environment: str | None = None  # selected environment name
     environment_config: EnvironmentConfig | None = None
     spans: SkipValidation[Mapping[str, Location]] = Field(default_factory=dict, repr=False)

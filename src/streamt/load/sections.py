@@ -21,6 +21,7 @@ from streamt.load.model import (
     Located,
     Model,
     Source,
+    UserFunction,
 )
 from streamt.load.yaml_tree import (
     Document,
@@ -35,10 +36,17 @@ LIST_SECTIONS: dict[str, type[Located]] = {
     "models": Model,
     "tests": DataTest,
     "exposures": Exposure,
+    "functions": UserFunction,
 }
 HEADER_SECTIONS = ("project", "runtime", "defaults", "rules")
 MAX_SQL_CHARS = 1_000_000
-KIND_OF_SECTION = {"sources": "source", "models": "model", "tests": "test", "exposures": "exposure"}
+KIND_OF_SECTION = {
+    "sources": "source",
+    "models": "model",
+    "tests": "test",
+    "exposures": "exposure",
+    "functions": "function",
+}
 
 
 @dataclass

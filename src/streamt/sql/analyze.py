@@ -74,7 +74,11 @@ def analyze_query(
     inputs: Mapping[str, TableSchema],
     *,
     ml_outputs: Mapping[str, Mapping[str, SqlType]] | None = None,
+    functions: Mapping[str, SqlType] | None = None,
+    aggregates: frozenset[str] = frozenset(),
 ) -> QueryAnalysis:
+    """`functions`: the project's user-defined functions (upper-case name -> return type);
+    `aggregates`: those of them that are aggregate functions."""
     try:
         tree = parse(sql)
     except SqlLimitError as err:
@@ -102,7 +106,8 @@ def analyze_query(
         tokens = emitted_token_problems(tree)
         if tokens:
             return QueryAnalysis(diagnostics=tuple(_token_diagnostic(*p) for p in tokens))
-        analyzer = Analyzer(inputs, ml_outputs or {})
+        analyzer = Analyzer(inputs, ml_outputs or {}, functions or {}, aggregates)
+        analyzer.check_calls(tree)
         analyzer.top = _output_select(tree)
         analyzer.collect_hints(tree)
         rel = analyzer.query(tree, {})

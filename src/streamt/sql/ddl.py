@@ -148,6 +148,21 @@ def drop_temporary_table(name: str) -> str:
     return _generate(exp.Drop(tables=[_table(name)], kind="TABLE", temporary=True))
 
 
+def create_function(name: str, class_name: str, jar: str, language: str = "java") -> str:
+    """`CREATE TEMPORARY FUNCTION `name` AS 'class' LANGUAGE JAVA USING JAR 'jar'`.
+
+    sqlglot has no tree for Flink's USING JAR clause: each value goes through the dialect's
+    identifier / string quoting (embedded quotes doubled), never raw into the text.
+    """
+    return (
+        f"CREATE TEMPORARY FUNCTION {quote_identifier(name)} AS {quote_string(class_name)}"
+        f" LANGUAGE {_LANGUAGES[language]} USING JAR {quote_string(jar)}"
+    )
+
+
+_LANGUAGES = {"java": "JAVA", "scala": "SCALA"}
+
+
 @functools.lru_cache(maxsize=1024)
 def set_option(key: str, value: str) -> str:
     item = exp.SetItem(

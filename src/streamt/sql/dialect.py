@@ -79,6 +79,18 @@ VERBATIM_FUNCTIONS = frozenset(
         "MONTH",
         "WEEK",
         "QUARTER",
+        # sqlglot spells these differently (TRUNC, STR_POSITION, PAD, STARTS_WITH, SHA,
+        # ARRAY_TO_STRING, VARIANCE_POP) or caps their arguments (TYPEOF)
+        "TRUNCATE",
+        "INSTR",
+        "LPAD",
+        "RPAD",
+        "STARTSWITH",
+        "ENDSWITH",
+        "SHA1",
+        "ARRAY_JOIN",
+        "VAR_POP",
+        "TYPEOF",
     }
 )
 
@@ -99,7 +111,24 @@ class FlinkTokenizer(Tokenizer):
     def tokenize(self, sql: str) -> list[Token]:
         tokens = _within_limits(super().tokenize(sql))
         _refuse_dropped_text(sql, tokens)
-        return _verbatim_functions(_table_args(tokens))
+        _refuse_reserved_names(tokens)
+        return _json_clauses(_verbatim_functions(_table_args(tokens)), sql)
+
+
+def _is_marker(word: str) -> bool:
+    return word.startswith(VERBATIM_PREFIX) or word in (TABLE_ARG, JSON_CLAUSE)
+
+
+def _refuse_reserved_names(tokens: list[Token]) -> None:
+    """Names with streamt's reserved prefix stand for syntax the tokenizer rewrote (a TABLE
+    argument, a verbatim function, a SQL/JSON clause whose text is written back unquoted): a
+    user's SQL may not spell them unquoted, or it could write arbitrary text into the job
+    (quoted names never act as markers)."""
+    for tok in tokens:
+        if tok.token_type != TokenType.IDENTIFIER and _is_marker(tok.text.upper()):
+            raise UnsupportedSql(
+                f"the name {tok.text!r} uses a prefix streamt reserves", tok, "rename it"
+            )
 
 
 def _has_hint_comment(gap: str) -> bool:
@@ -227,6 +256,111 @@ def _number_problem(text: str) -> str | None:
     if not frac and whole.isdigit() and int(whole) > 2**63:
         return f"integer literal {shown} is out of BIGINT's range"
     return None
+
+
+# The SQL/JSON clauses of JSON_VALUE, JSON_QUERY, JSON_EXISTS, JSON_ARRAY and JSON_ARRAYAGG
+# (`RETURNING INT`, `DEFAULT 0 ON EMPTY`, `NULL ON ERROR`, `WITH CONDITIONAL ARRAY WRAPPER`,
+# `ABSENT ON NULL`, `TRUE ON ERROR`): sqlglot parses none of them, so the trailing clause
+# becomes one marker argument `__STREAMT_JSON_CLAUSE('<clause>')`, written back unquoted by
+# streamt.sql.generate. Only keywords, a RETURNING type and literal DEFAULT values qualify.
+JSON_CLAUSE = RESERVED_PREFIX + "JSON_CLAUSE"
+_JSON_CLAUSE_CALLS = frozenset(
+    {"JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_ARRAY", "JSON_ARRAYAGG"}
+)
+_CLAUSE_WORDS = frozenset(
+    {"RETURNING", "NULL", "ABSENT", "ON", "EMPTY", "ERROR", "DEFAULT", "TRUE", "FALSE",
+     "UNKNOWN", "WITH", "WITHOUT", "CONDITIONAL", "UNCONDITIONAL", "ARRAY", "WRAPPER", "OBJECT"}
+)  # fmt: skip
+_ENDS_RETURNING = frozenset(
+    {"ON", "DEFAULT", "NULL", "ERROR", "EMPTY", "WITH", "WITHOUT", "ABSENT"}
+)
+_CLAUSE_LITERALS = frozenset({TokenType.STRING, TokenType.NUMBER, TokenType.DASH})
+_TYPE_PUNCTUATION = frozenset(
+    {TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.LT, TokenType.GT}
+)
+
+
+def _json_clauses(tokens: list[Token], sql: str) -> list[Token]:
+    if "JSON_" not in sql.upper():
+        return tokens  # most queries: no SQL/JSON function at all
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        name = tok.text.upper().removeprefix(VERBATIM_PREFIX)
+        if (
+            name in _JSON_CLAUSE_CALLS
+            and tok.token_type != TokenType.IDENTIFIER
+            and i + 1 < len(tokens)
+            and tokens[i + 1].token_type == TokenType.L_PAREN
+        ):
+            end = _call_end(tokens, i + 1)
+            start = _clause_start(tokens, i + 2, end) if end is not None else None
+            if end is not None and start is not None:
+                out.extend(tokens[i:start])
+                first, last = tokens[start], tokens[end - 1]
+                if tokens[start - 1].token_type != TokenType.L_PAREN:
+                    out.append(_like(first, TokenType.COMMA, ","))
+                out.append(_like(first, TokenType.VAR, JSON_CLAUSE))
+                out.append(_like(first, TokenType.L_PAREN, "("))
+                out.append(_like(first, TokenType.STRING, sql[first.start : last.end + 1]))
+                out.append(_like(last, TokenType.R_PAREN, ")"))
+                i = end
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _call_end(tokens: list[Token], open_at: int) -> int | None:
+    """Index of the `)` closing the `(` at `open_at`."""
+    depth = 0
+    for j in range(open_at, len(tokens)):
+        kind = tokens[j].token_type
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if depth == 0:
+            return j
+    return None
+
+
+def _clause_start(tokens: list[Token], begin: int, end: int) -> int | None:
+    """Where the trailing SQL/JSON clause of the call in tokens[begin:end] starts (None: no
+    clause, or one with something other than keywords, a type and literals)."""
+    depth, start = 0, None
+    for j in range(begin, end):
+        kind = tokens[j].token_type
+        if depth == 0 and start is None and _opens_clause(tokens, j, end):
+            start = j
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+    if start is None:
+        return None
+    returning = False  # inside `RETURNING <type>`
+    for j in range(start, end):
+        kind, word = tokens[j].token_type, tokens[j].text.upper()
+        if word in _CLAUSE_WORDS and kind != TokenType.IDENTIFIER:
+            if word == "RETURNING" or word in _ENDS_RETURNING:
+                returning = word == "RETURNING"
+            continue
+        if kind in _CLAUSE_LITERALS or (returning and kind in _TYPE_PUNCTUATION):
+            continue
+        if returning and kind != TokenType.IDENTIFIER and word.replace("_", "").isalnum():
+            continue  # a type name
+        return None
+    return start
+
+
+def _opens_clause(tokens: list[Token], j: int, end: int) -> bool:
+    word = tokens[j].text.upper()
+    after = tokens[j + 1].text.upper() if j + 1 < end else ""
+    if tokens[j].token_type == TokenType.IDENTIFIER:
+        return False
+    if word in ("RETURNING", "WITH", "WITHOUT"):
+        return True
+    if word == "DEFAULT":
+        return True
+    if word == "EMPTY":
+        return after in ("ON", "ARRAY", "OBJECT")
+    return word in ("NULL", "ABSENT", "ERROR", "TRUE", "FALSE", "UNKNOWN") and after == "ON"
 
 
 def _verbatim_functions(tokens: list[Token]) -> list[Token]:

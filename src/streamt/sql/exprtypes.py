@@ -11,8 +11,15 @@ from collections.abc import Callable, Mapping
 from sqlglot import exp
 
 from streamt.sql.dialect import VERBATIM_PREFIX
-from streamt.sql.functions import AGGREGATES, GROUP_WINDOW_AUX, ML_FUNCTIONS, RANKING, SCALARS
-from streamt.sql.generate import sql_type_of
+from streamt.sql.functions import (
+    AGGREGATES,
+    GROUP_WINDOW_AUX,
+    MATCH_RECOGNIZE,
+    ML_FUNCTIONS,
+    RANKING,
+    SCALARS,
+)
+from streamt.sql.generate import json_clause, sql_type_of
 from streamt.sql.schema import Column
 from streamt.sql.types import (
     BIGINT,
@@ -23,7 +30,9 @@ from streamt.sql.types import (
     NUMERIC_ORDER,
     STRING,
     SqlType,
+    TypeSyntaxError,
     common_type,
+    parse_type,
 )
 
 Resolver = Callable[[exp.Column], Column]
@@ -38,12 +47,20 @@ _PREDICATES = (
 _CHAINED = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)  # typed by `_binary`
 
 
+# sqlglot classes whose SQL name is not Flink's spelling of the function
+_FLINK_NAMES: dict[type[exp.Expr], str] = {
+    exp.StrPosition: "POSITION",
+    exp.JSONObject: "JSON_OBJECT",
+    exp.JSONObjectAgg: "JSON_OBJECTAGG",
+}
+
+
 def function_name(node: exp.Expr) -> str:
     if isinstance(node, exp.Anonymous):
         name = node.name.upper()
         return name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
     if isinstance(node, exp.Func):
-        return str(node.sql_name()).upper()
+        return _FLINK_NAMES.get(type(node)) or str(node.sql_name()).upper()
     return ""
 
 
@@ -76,10 +93,14 @@ def function_args(node: exp.Expr) -> list[exp.Expr]:
 
 class ExprTyper:
     def __init__(
-        self, resolve: Resolver, ml_outputs: Mapping[str, Mapping[str, SqlType]] | None = None
+        self,
+        resolve: Resolver,
+        ml_outputs: Mapping[str, Mapping[str, SqlType]] | None = None,
+        functions: Mapping[str, SqlType] | None = None,
     ) -> None:
         self.resolve = resolve
         self.ml_outputs = ml_outputs or {}
+        self.functions = functions or {}  # user-defined: upper-case name -> return type
 
     def column_of(self, node: exp.Expr) -> Column:
         """Type of `node`; keeps the time-attribute flags of a bare column reference."""
@@ -151,7 +172,10 @@ class ExprTyper:
             return BOOLEAN.with_nullable(False)
         if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
             return BOOLEAN.with_nullable(False)
-        if isinstance(node, _PREDICATES):
+        if _is_comparison(node):  # nullable when a side is (AND / OR chains: not walked)
+            sides = (self.type_of(node.this), self.type_of(node.expression))
+            return BOOLEAN.with_nullable(any(side.nullable for side in sides))
+        if isinstance(node, _PREDICATES) and not _is_typed_call(node):
             return BOOLEAN
         if isinstance(node, exp.DPipe):
             return STRING
@@ -204,14 +228,23 @@ class ExprTyper:
             types = [self.type_of(a) for a in args]
             merged = common_type(types)
             return merged.with_nullable(all(x.nullable for x in types))
-        if name == "ROUND" and len(args) == 2 and isinstance(args[1], exp.Literal):
+        if name == "JSON_VALUE" and isinstance(node, exp.Anonymous):
+            returned = _returning(node)
+            if returned is not None:  # RETURNING <type>: that type, NULL on empty / error
+                return returned.with_nullable(True)
+        if name in _DIGITS and args:
             base = self.type_of(args[0])
             if base.name == "DECIMAL" and base.params:
-                digits = int(str(args[1].this)) if str(args[1].this).isdigit() else 0
-                return SqlType("DECIMAL", (base.params[0], digits), nullable=base.nullable)
-        rule = AGGREGATES.get(name) or RANKING.get(name) or SCALARS.get(name)
+                return _DIGITS[name](base, _digits(args[1] if len(args) > 1 else None))
+        rule = (
+            AGGREGATES.get(name)
+            or RANKING.get(name)
+            or SCALARS.get(name)
+            or MATCH_RECOGNIZE.get(name)
+        )
         if rule is None:
-            return STRING
+            declared = self.functions.get(name)
+            return declared if declared is not None else STRING  # unknown: reported (S030)
         return rule([self.type_of(a) for a in args])
 
     def _ml(self, node: exp.Func) -> SqlType:
@@ -253,6 +286,55 @@ class ExprTyper:
         return STRING
 
 
+def _returning(node: exp.Anonymous) -> SqlType | None:
+    """The type of a `RETURNING <type>` clause (the longest prefix after it that is a type)."""
+    clause = json_clause(node)
+    words = clause.split() if clause else []
+    if not words or words[0].upper() != "RETURNING":
+        return None
+    for end in range(len(words), 1, -1):
+        try:
+            return parse_type(" ".join(words[1:end]))
+        except TypeSyntaxError:
+            continue
+    return None
+
+
+def _is_comparison(node: exp.Expr) -> bool:
+    return (
+        isinstance(node, exp.Binary)
+        and isinstance(node, _PREDICATES)
+        and not isinstance(node, exp.Connector)
+    )
+
+
+def _is_typed_call(node: exp.Expr) -> bool:
+    """A function sqlglot models as a predicate (ARRAY_CONTAINS, ...) but with its own rule."""
+    return isinstance(node, exp.Func) and function_name(node) in SCALARS
+
+
+def _digits(node: exp.Expr | None) -> int | None:
+    """The literal digit count of ROUND / TRUNCATE (0 when omitted, None when not a literal)."""
+    if node is None:
+        return 0
+    inner = node.this if isinstance(node, exp.Neg) else node
+    if not isinstance(inner, exp.Literal) or inner.is_string or not str(inner.this).isdigit():
+        return None
+    return -int(str(inner.this)) if isinstance(node, exp.Neg) else int(str(inner.this))
+
+
+def _round_decimal(base: SqlType, digits: int | None) -> SqlType:
+    """Flink's ROUND / TRUNCATE of DECIMAL(p, s) to r digits: DECIMAL(1 + p - s + r, r) when
+    r < s."""
+    p, s = base.params[0], (base.params[1] if len(base.params) > 1 else 0)
+    r = s if digits is None else digits
+    if r >= s:
+        return base
+    r = max(r, 0)
+    return SqlType("DECIMAL", (min(38, 1 + p - s + r), r), nullable=base.nullable)
+
+
+_DIGITS = {"ROUND": _round_decimal, "TRUNCATE": _round_decimal}
 _INT_PRECISION = {"TINYINT": 3, "SMALLINT": 5, "INT": 10, "BIGINT": 19}
 
 

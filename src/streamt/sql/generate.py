@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from streamt.sql.dialect import TABLE_ARG, VERBATIM_PREFIX, generate, quote_identifier
+from streamt.sql.dialect import (
+    JSON_CLAUSE,
+    TABLE_ARG,
+    VERBATIM_PREFIX,
+    generate,
+    quote_identifier,
+)
 from streamt.sql.emitted import TIME_UNITS, UNIT_FIRST
 from streamt.sql.types import SqlType, TypeSyntaxError, parse_type
 
@@ -54,27 +60,41 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this=rename, expressions=[a for a in node.args.values() if a])
     if isinstance(node, exp.Array):
         return exp.var("ARRAY[" + ", ".join(render(e) for e in node.expressions) + "]")
-    if isinstance(node, exp.JSONObject):
+    if isinstance(node, (exp.JSONObject, exp.JSONObjectAgg)):
         return _json_object(node)
     if isinstance(node, exp.Interval):
         return with_leading_precision(node)
     if isinstance(node, exp.Kwarg) and isinstance(node.this, (exp.Var, exp.Identifier)):
         # a named argument is an identifier: quoted, `OFFSET => ...` parses in Flink
         node.set("this", exp.to_identifier(node.this.name, quoted=True))
+    if isinstance(node, exp.StrPosition):
+        return _position(node)
     return node
 
 
-def _json_object(node: exp.JSONObject) -> exp.Expr:
-    """Flink spells pairs `KEY k VALUE v` (sqlglot: `k: v`); other clauses are not Flink's."""
+def _json_object(node: exp.JSONObject | exp.JSONObjectAgg) -> exp.Expr:
+    """Flink's `JSON_OBJECT(KEY k VALUE v, ... [NULL|ABSENT ON NULL])` (sqlglot writes `k: v`)."""
     pairs = [
         f"KEY {render(p.this)} VALUE {render(p.expression)}"
         if isinstance(p, exp.JSONKeyValue)
         else render(p)
         for p in node.expressions
     ]
-    nulls = node.args.get("null_handling")
-    tail = f" {nulls}" if nulls in ("NULL ON NULL", "ABSENT ON NULL") else ""
-    return exp.var("JSON_OBJECT(" + ", ".join(pairs) + tail + ")")
+    on_null = str(node.args.get("null_handling") or "").upper()
+    body = ", ".join(pairs)
+    if on_null in ("NULL ON NULL", "ABSENT ON NULL"):
+        body = f"{body} {on_null}".strip()
+    name = "JSON_OBJECT" if isinstance(node, exp.JSONObject) else "JSON_OBJECTAGG"
+    return exp.var(f"{name}({body})")
+
+
+def _position(node: exp.StrPosition) -> exp.Expr:
+    """`POSITION(a IN b)`; with a start position, Flink's equivalent `LOCATE(a, b, start)`."""
+    start = node.args.get("position")
+    if start is not None:
+        args = [node.args["substr"], node.this, start]
+        return exp.Anonymous(this="LOCATE", expressions=args)
+    return exp.var(f"POSITION({render(node.args['substr'])} IN {render(node.this)})")
 
 
 _SINGLE_UNITS = {
@@ -103,10 +123,12 @@ def with_leading_precision(node: exp.Interval) -> exp.Interval:
 
 _REWRITTEN: tuple[type[exp.Expr], ...] = (
     exp.Anonymous,
+    exp.JSONObject,
+    exp.JSONObjectAgg,
+    exp.StrPosition,
     exp.DataType,
     exp.Version,
     exp.Array,
-    exp.JSONObject,
     exp.Interval,
     exp.Kwarg,
     *_NO_PAREN,
@@ -128,6 +150,10 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
             text += " PARTITION BY (" + ", ".join(generate(k) for k in keys) + ")"
         return exp.var(text)
     real = name[len(VERBATIM_PREFIX) :] if name.startswith(VERBATIM_PREFIX) else name
+    clause = json_clause(node)
+    if clause is not None:  # `JSON_VALUE(s, '$.a' RETURNING INT)`: the clause without a comma
+        given = ", ".join(render(a) for a in node.expressions[:-1])
+        return exp.var(f"{real}({given} {clause})" if given else f"{real}({clause})")
     # changed in place: the walk then goes on into the arguments (a replaced node's are skipped)
     if name.startswith(VERBATIM_PREFIX) or real.upper() in UNIT_FIRST:
         node.set("this", real)
@@ -136,6 +162,15 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
         if real.upper() in UNIT_FIRST and unit in TIME_UNITS:  # the keyword from the closed set
             args[0].replace(exp.var(unit))
     return node
+
+
+def json_clause(node: exp.Anonymous) -> str | None:
+    """The SQL/JSON clause text of a call whose last argument is the dialect's clause marker."""
+    last = node.expressions[-1] if node.expressions else None
+    if isinstance(last, exp.Anonymous) and last.name.upper() == JSON_CLAUSE:
+        text = last.expressions[0] if last.expressions else None
+        return str(text.this) if isinstance(text, exp.Literal) else None
+    return None
 
 
 def sql_type_of(node: exp.DataType) -> SqlType:
@@ -153,4 +188,11 @@ def datatype_node(sql_type: SqlType) -> exp.DataType:
     return exp.DataType(this=exp.DType.USERDEFINED, kind=sql_type.sql(with_nullability=False))
 
 
-__all__ = ["datatype_node", "quote_identifier", "render", "rewrite", "sql_type_of"]
+__all__ = [
+    "datatype_node",
+    "json_clause",
+    "quote_identifier",
+    "render",
+    "rewrite",
+    "sql_type_of",
+]

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from sqlglot import exp
 
 from streamt.diagnostics import Diagnostic, Severity
-from streamt.sql.dialect import TABLE_ARG
+from streamt.sql.dialect import JSON_CLAUSE, TABLE_ARG
 from streamt.sql.exprtypes import ExprTyper, function_name
-from streamt.sql.functions import ML_FUNCTIONS, WINDOW_TVFS
+from streamt.sql.functions import BUILTINS, ML_FUNCTIONS, WINDOW_TVFS
 from streamt.sql.generate import render
 from streamt.sql.schema import Column, TableSchema
 from streamt.sql.tree import (
@@ -27,6 +27,8 @@ from streamt.sql.tree import (
     usage_hint,
 )
 from streamt.sql.types import STRING, TIMESTAMP3, SqlType, common_type
+
+_MARKERS = frozenset({TABLE_ARG, JSON_CLAUSE})  # the dialect's stand-ins for Flink syntax
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ _WINDOW_COLUMNS = ("window_start", "window_end", "window_time")
 class Analyzer:
     inputs: Mapping[str, TableSchema]
     ml_outputs: Mapping[str, Mapping[str, SqlType]]
+    functions: Mapping[str, SqlType] = field(default_factory=dict)  # user-defined, upper-case
+    aggregates: frozenset[str] = frozenset()  # the user-defined ones that aggregate
     diagnostics: list[Diagnostic] = field(default_factory=list)
     stateful: list[str] = field(default_factory=list)
     changelog: list[str] = field(default_factory=list)
@@ -82,6 +86,26 @@ class Analyzer:
         self.diagnostics.append(
             Diagnostic(code, message, Severity.WARNING, location_of(node), hint)
         )
+
+    def check_calls(self, tree: exp.Expr) -> None:
+        """S030: a call to a function that is neither a Flink built-in nor declared."""
+        for call in tree.find_all(exp.Func):
+            if isinstance(call, exp.Connector) or call.find_ancestor(exp.Hint) is not None:
+                continue  # AND / OR: operators sqlglot models as functions; query hints
+            name = function_name(call)
+            if not name or name in BUILTINS or name in self.functions or name in _MARKERS:
+                continue
+            known = sorted(BUILTINS | self.functions.keys())
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            self.error(
+                "S030",
+                f"unknown function {name}: not a Flink 2.2 built-in and not declared in "
+                "`functions:`",
+                call,
+                hint + "declare a user-defined function in the project's `functions:` section "
+                "(name, class, jar, returns)",
+            )
 
     # ---- inference hints for inputs without declared columns ---------------------------
     def collect_hints(self, tree: exp.Expr) -> None:

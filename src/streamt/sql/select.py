@@ -31,7 +31,7 @@ class SelectList:
         self.node = node
         self.scope = scope
         self.aliases: dict[str, Column] = {}
-        self.typer = ExprTyper(self.resolve, analyzer.ml_outputs)
+        self.typer = ExprTyper(self.resolve, analyzer.ml_outputs, analyzer.functions)
 
     # ---- column resolution ----------------------------------------------------------------
     def resolve(self, col: exp.Column) -> Column:
@@ -125,7 +125,9 @@ class SelectList:
             self.check(node.args.get(key))
         group = node.args.get("group")
         group_exprs = list(group.expressions) if group is not None else []
-        has_agg = bool(group_exprs) or any(aggregate_calls(p.expr) for p in projections)
+        has_agg = bool(group_exprs) or any(
+            aggregate_calls(p.expr, self.a.aggregates) for p in projections
+        )
         self._check_over(projections)
         if node.args.get("order") is not None:
             self.a.stateful.append("ORDER BY")

@@ -114,9 +114,9 @@ def location_of(node: exp.Expr | None) -> Location:
     return Location("", line, max(col - length + 1, 1) if line else 0)
 
 
-def aggregate_calls(node: exp.Expr) -> list[exp.Expr]:
-    """The aggregate calls of `node` itself: not those under an OVER window or in a subquery
-    (one pruned walk: linear in the size of `node`)."""
+def aggregate_calls(node: exp.Expr, user: frozenset[str] = frozenset()) -> list[exp.Expr]:
+    """The aggregate calls of `node` itself (`user`: declared aggregate UDFs): not those under an
+    OVER window or in a subquery (one pruned walk: linear in the size of `node`)."""
     found: list[exp.Expr] = []
     calls: Iterator[exp.Expr]
     if node.find(exp.Window, exp.Subquery) is None:  # the common case, without Python per node
@@ -126,7 +126,8 @@ def aggregate_calls(node: exp.Expr) -> list[exp.Expr]:
     for sub in calls:
         if not isinstance(sub, exp.Func):
             continue
-        if function_name(sub) in AGGREGATES or isinstance(sub, exp.AggFunc):
+        name = function_name(sub)
+        if name in AGGREGATES or name in user or isinstance(sub, exp.AggFunc):
             found.append(sub)
     return found
 

@@ -277,3 +277,19 @@ def test_which_literals_become_parameters(sql: str, values: tuple[str, ...]) -> 
         assert all(v not in shape.split("WHERE", 1)[1] for v in values)
     else:
         assert shape == sql
+
+
+def test_a_string_filter_value_shares_its_shape() -> None:
+    """The literal-parameter placeholder (`__streamt_parameter_<n>__`) is not a reserved marker:
+    the shape analyses cleanly and later models with other values are derived from it."""
+    from streamt.sql import Column, TableSchema, parse_type
+
+    memo = ShapeMemo()
+    key = ("source", "orders")
+    schemas = {key: TableSchema("orders", (Column("status", parse_type("STRING")),))}
+    sql = "SELECT status FROM {{ source('orders') }} WHERE status = '%s'"
+    first = memo.analyze(sql % "paid", {key: "orders"}, schemas)
+    second = memo.analyze(sql % "open", {key: "orders"}, schemas)
+    assert first is not None and second is not None
+    assert second.canonical == "SELECT `status` FROM `orders` WHERE `status` = 'open'"
+    assert (memo.hits, memo.misses) == (1, 1)
