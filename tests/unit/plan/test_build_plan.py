@@ -283,7 +283,7 @@ def test_registered_matching_subject_not_in_the_ledger_is_adopted_for_its_node()
     state = SubjectState("orders-value", 1, 7, "AVRO", AVRO)
     change = _one(build_plan(desired(subjects=(spec,)), live(subjects=(state,)), ledger(), OPTS))
     assert (change.action, change.node) == (Action.ADOPT, spec.node)
-    assert change.reason == "registered and matches: record in the ledger"
+    assert change.reason == "registered and matches the source: record, not owned"
 
 
 def test_json_schemas_compare_by_meaning_other_types_by_text():
