@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import gateway_rule
+from streamt.compile.demand import unknown_columns
 from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_name
 from streamt.compile.inputs import dedupe, ref_inputs, source_input
 from streamt.compile.jobs import InputTable, build_job, pipeline_name
@@ -39,6 +40,12 @@ def emit_model(
     if not analysis.ok:
         run.nodes[nid] = _node(model, nid, analysis, input_ids, Materialization.FLINK)
         return
+    if not run.infer_only:
+        empty = _unknown_columns(run, model, nid, analysis, names, sources, refs)
+        if empty:
+            run.diags.extend(empty)
+            run.nodes[nid] = _node(model, nid, analysis, input_ids, Materialization.FLINK)
+            return
     diags: list[Diagnostic] = []
     key = _key(model, nid, analysis, diags)
     gateway = run.project.runtime.gateway is not None
@@ -103,6 +110,24 @@ def emit_model(
         run.job_inputs[f"__vt__{model.name}"] = tuple(dedupe(inputs))
         return
     _flink(run, model, nid, analysis, names, sources, refs, key, (rewrites, columns))
+
+
+def _unknown_columns(
+    run: _Run,
+    model: Model,
+    nid: str,
+    analysis: QueryAnalysis,
+    names: Names,
+    sources: Sequence[str],
+    refs: Sequence[str],
+) -> list[Diagnostic]:
+    inputs = {f"source '{s}'": run.sources[s].columns for s in sources}
+    for r in refs:
+        upstream = run.nodes[run.mid(r)]
+        if upstream.materialization is Materialization.TOPIC:  # others report their own
+            found = upstream.columns or analysis.inferred.get(names[("ref", r)], ())
+            inputs[f"model '{r}'"] = found
+    return unknown_columns(model, nid, analysis.columns, inputs)
 
 
 def _key(
@@ -203,8 +228,9 @@ def _flink(
     inputs: list[InputTable] = []
     for s in sources:
         inputs.append(source_input(run, s, names[("source", s)], group, analysis))
+    width = _parallelism(model)
     for r in refs:
-        inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis))
+        inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis, width))
     updating = analysis.updating
     output = TableSchema(model.name, masked_columns, primary_key=key if updating else ())
     options = topic_options(
@@ -229,6 +255,14 @@ def _flink(
         rewrites=rewrites,
     )
     run.jobs.append(job)
+
+
+def _parallelism(model: Model) -> int | None:
+    flink = model.advanced.flink
+    configured = str(flink.config.get("parallelism.default", ""))
+    if configured.isdigit():  # `config:` is applied after the typed keys
+        return int(configured)
+    return flink.parallelism
 
 
 def _node(
