@@ -86,12 +86,14 @@ class SelectList:
         open_aliases = {alias: rel for alias, rel in self.scope if alias and rel.open_name}
         if not open_aliases:
             return
-        for col in self.node.find_all(exp.Column):
-            rel = open_aliases.get(col.table) if col.table else None
+        node = self.node
+        for col in node.walk(prune=lambda n: isinstance(n, exp.Select) and n is not node):
+            if not isinstance(col, exp.Column) or not col.table:
+                continue
+            rel = open_aliases.get(col.table)
             if (
                 rel is not None
                 and not isinstance(col.this, exp.Star)
-                and col.find_ancestor(exp.Select) is self.node
                 and rel.find(col.name) is None
             ):
                 self.a.infer_column(rel, col.name)
@@ -149,8 +151,8 @@ class SelectList:
             return Rel([])
         self._infer_qualified()
         projections = self._projections()
-        for p in projections:  # columns the typing did not need (e.g. inside COUNT(...))
-            self.check(p.expr)
+        for expr in node.expressions:  # columns the typing did not need (inside COUNT(...))
+            self.check(expr)
         for join in node.args.get("joins") or []:  # ON / USING / AS OF columns are read too
             self.check(join.args.get("on"))
             if isinstance(join.this, exp.Table):
