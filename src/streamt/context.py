@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -169,7 +170,9 @@ class Context:
                 )
             ) from None
         project, graph = self.load(), self.graph()
-        result = compile_project(project, graph, lock=self.schema_lock()[0])
+        result = compile_project(
+            project, graph, lock=self.schema_lock()[0], tests=partial(_test_columns, project)
+        )
         current = json.loads(render_artifacts(result)[MANIFEST])
         return modified_nodes(previous if isinstance(previous, dict) else {}, current)
 
@@ -219,7 +222,14 @@ class Context:
         if lock_diags:
             raise StreamtError(lock_diags)
         chosen = self.select(select)
-        result = compile_project(project, graph, select=chosen, lock=lock, memo=memo)
+        result = compile_project(
+            project,
+            graph,
+            select=chosen,
+            lock=lock,
+            memo=memo,
+            tests=partial(_test_columns, project),
+        )
         from streamt.validate import validate_project
 
         # names, topics and governance rules gate every artifact (compile, plan, apply)
@@ -266,6 +276,7 @@ class Context:
         graph, graph_diags = self.graph_result()
         diags += graph_diags
         desired = None
+        compiled = None
         columns: dict[str, list[str]] = {}
         # compile needs resolvable references; load errors only drop the nodes that failed
         if not has_errors(graph_diags):
@@ -273,15 +284,22 @@ class Context:
 
             lock, lock_diags = self.schema_lock()
             # job scripts are only needed to EXPLAIN them on Flink
-            result = compile_project(project, graph, lock=lock, jobs=flink, memo=memo)
+            result = compile_project(
+                project,
+                graph,
+                lock=lock,
+                jobs=flink,
+                memo=memo,
+                tests=partial(_test_columns, project),
+            )
             diags += lock_diags + list(result.diagnostics)
-            desired = result.desired
+            desired, compiled = result.desired, result.nodes
             for node in sorted(result.nodes.values(), key=lambda n: n.kind != "source"):
                 columns[node.name] = [c.name for c in node.columns]  # a model wins over a source
         from streamt.testing.check import check_tests
         from streamt.validate import validate_project
 
-        diags += validate_project(project, graph, desired)
+        diags += validate_project(project, graph, desired, compiled)
         diags += _without_duplicate_targets(check_tests(project, columns), graph_diags)
         checked = False
         if flink and desired is not None and not has_errors(diags):
@@ -451,6 +469,13 @@ def _flat(prefix: str, value: object) -> list[tuple[str, object]]:
     if isinstance(value, Mapping):
         return [kv for k, v in value.items() for kv in _flat(f"{prefix}.{k}", v)]
     return [(prefix, value)]
+
+
+def _test_columns(project: Project) -> dict[str, tuple[str, ...]]:
+    """Columns the data tests read: demand on sources whose columns are inferred."""
+    from streamt.testing.check import columns_read_by_tests
+
+    return columns_read_by_tests(project)
 
 
 def _dotenv(root: Path, env: str | None) -> dict[str, str]:

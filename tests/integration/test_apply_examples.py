@@ -130,8 +130,8 @@ def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]
 @pytest.fixture
 def payments(local_stack):  # type: ignore[no-untyped-def]
     """examples/payments unmodified: revenue_per_minute runs with parallelism 2 over the
-    1-partition topic payments_eur; the compiled `table.exec.source.idle-timeout` keeps the
-    subtask without a partition from holding the watermark back."""
+    1-partition topic payments_eur; the compiled `'scan.parallelism'='1'` on that input keeps a
+    subtask without a partition from holding the watermark back (no idle timeout needed)."""
     destroy("payments", "default")  # a deployment left by an earlier run (e.g. the demo)
     ensure_source_topics(ROOT / "examples" / "payments")
     yield ROOT / "examples" / "payments"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from streamt.diagnostics import Diagnostic
-from streamt.load.model import Model
+from streamt.load.model import EventTime, Model, Project
 from streamt.sql import Column
 from streamt.sql.types import TIMESTAMP3
 
@@ -55,3 +55,21 @@ def one_rowtime(columns: Sequence[Column]) -> tuple[Column, ...]:
         out.append(col.plain() if col.rowtime and seen else col)
         seen = seen or col.rowtime
     return tuple(out)
+
+
+IDLE_OPTION = "scan.watermark.idle-timeout"
+
+
+def idle_timeout_ms(project: Project, event_time: EventTime | None) -> int:
+    """How long a partition of a watermarked input may be quiet before the watermark moves on
+    without it: the input's own `watermark.idle_timeout_ms`, else the project default; 0 = never
+    (a quiet input holds windows and joins back instead of having its late rows dropped)."""
+    own = event_time.watermark.idle_timeout_ms if event_time is not None else None
+    if own is not None:
+        return own
+    return project.defaults.event_time.watermark.idle_timeout_ms or 0
+
+
+def idle_options(ms: int) -> tuple[tuple[str, str], ...]:
+    """The Kafka table option (pushed into the source scan, per partition) for an idle timeout."""
+    return ((IDLE_OPTION, f"{ms} ms"),) if ms > 0 else ()

@@ -14,9 +14,11 @@ from streamt.compile.bad_records import (
     side_topic,
     side_topic_spec,
 )
+from streamt.compile.eventtime import idle_options, idle_timeout_ms
 from streamt.compile.jobs import InputTable
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_options, topic_options, versioned_source_options
+from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
 from streamt.sql import QueryAnalysis
@@ -38,12 +40,20 @@ def source_input(
         return InputTable(table, tuple(columns), options, tuple(source.key), topic=source.topic)
     pk = schema.primary_key if schema.updating else ()
     options = source_options(source, run.project.runtime, group, [] if pk else keys)
+    if source.event_time is not None:
+        options += idle_options(idle_timeout_ms(run.project, source.event_time))
     return InputTable(table, tuple(columns), options, pk, topic=source.topic)
 
 
 def ref_inputs(
-    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
+    run: _Run,
+    name: str,
+    table: str,
+    group: str,
+    analysis: QueryAnalysis,
+    parallelism: int | None = None,
 ) -> list[InputTable]:
+    """`parallelism`: the reading job's, when it sets one."""
     upstream = run.nodes[run.mid(name)]
     if upstream.materialization is Materialization.VIRTUAL_TOPIC:
         inner = list(run.job_inputs.get(f"__vt__{name}", ()))
@@ -65,6 +75,10 @@ def ref_inputs(
         key=() if upsert else upstream.primary_key,
         group_id=group,
     )
+    model = run.models.get(name)
+    if upstream.rowtime is not None and model is not None:
+        options += idle_options(idle_timeout_ms(run.project, model.event_time))
+        options += _source_parallelism(run, model, parallelism)
     return [
         InputTable(
             table,
@@ -74,6 +88,18 @@ def ref_inputs(
             topic=upstream.topic,
         )
     ]
+
+
+def _source_parallelism(
+    run: _Run, upstream: Model, parallelism: int | None
+) -> tuple[tuple[str, str], ...]:
+    """A reader running wider than the watermarked topic it reads would have subtasks without
+    a partition, which hold the watermark back for ever (no window fires): read the topic with
+    one subtask per partition instead. No idle timeout is needed for that, so nothing is lost."""
+    partitions = topic_spec(run.project, upstream, run.mid(upstream.name)).partitions
+    if parallelism is None or parallelism <= partitions:
+        return ()
+    return (("scan.parallelism", str(partitions)),)
 
 
 def dedupe(tables: list[InputTable]) -> list[InputTable]:

@@ -16,10 +16,6 @@ from streamt.sql.ddl import Rewrite, statement_set
 from streamt.sql.schema import TableSchema
 
 DEFAULT_CHECKPOINT_MS = 10_000
-# A source subtask without a Kafka partition (parallelism > partitions) or with a quiet
-# partition would hold the job's watermark at Long.MIN_VALUE and no window would ever fire;
-# after this long without records it is marked idle and ignored by watermark alignment.
-DEFAULT_SOURCE_IDLE_TIMEOUT = "5 s"
 # Flink options streamt owns: a job is found by its pipeline.name; apply sets the restore path
 RESERVED_FLINK_OPTIONS = frozenset(
     {"pipeline.name", "execution.savepoint.path", "execution.state-recovery.path"}
@@ -52,7 +48,6 @@ def job_config(
         config["parallelism.default"] = str(flink.parallelism)
     interval = flink.checkpoint_interval_ms or DEFAULT_CHECKPOINT_MS
     config["execution.checkpointing.interval"] = f"{interval} ms"
-    config["table.exec.source.idle-timeout"] = DEFAULT_SOURCE_IDLE_TIMEOUT
     if flink.state_ttl_ms is not None and flink.state_ttl_ms > 0:
         config["table.exec.state.ttl"] = f"{flink.state_ttl_ms} ms"
     if flink.state_backend:

@@ -128,10 +128,16 @@ class ModelMemo:
                     node.topic,
                     node.primary_key,
                     (node.query, run.job_inputs.get(f"__vt__{node.name}")) if virtual else None,
+                    _read_as(run, node.name),  # idle timeout, partitions: its readers' options
                 )
             )
         self._reprs[nid] = text
         return text
+
+
+def _read_as(run: _Run, name: str) -> object:
+    model = run.models.get(name)
+    return (model.event_time, model.advanced.topic) if model is not None else None
 
 
 def _model_text(model: Model) -> str:

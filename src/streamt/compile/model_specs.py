@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import gateway_rule
+from streamt.compile.demand import unknown_columns
 from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_name
 from streamt.compile.inputs import (
     dedupe,
@@ -55,6 +56,15 @@ def emit_model(
             topic=run.project.topic_of(model),
         )
         return
+    if not run.infer_only:
+        empty = _unknown_columns(run, model, nid, analysis, names, sources, refs)
+        if empty:
+            run.diags.extend(empty)
+            topic = run.project.topic_of(model)
+            run.nodes[nid] = _node(
+                model, nid, analysis, input_ids, Materialization.FLINK, topic=topic
+            )
+            return
     diags: list[Diagnostic] = []
     key = _key(model, nid, analysis, diags)
     gateway = run.project.runtime.gateway is not None
@@ -120,6 +130,24 @@ def emit_model(
         run.job_inputs[f"__vt__{model.name}"] = tuple(dedupe(inputs))
         return
     _flink(run, model, nid, analysis, names, sources, refs, key, (rewrites, columns))
+
+
+def _unknown_columns(
+    run: _Run,
+    model: Model,
+    nid: str,
+    analysis: QueryAnalysis,
+    names: Names,
+    sources: Sequence[str],
+    refs: Sequence[str],
+) -> list[Diagnostic]:
+    inputs = {f"source '{s}'": run.sources[s].columns for s in sources}
+    for r in refs:
+        upstream = run.nodes[run.mid(r)]
+        if upstream.materialization is Materialization.TOPIC:  # others report their own
+            found = upstream.columns or analysis.inferred.get(names[("ref", r)], ())
+            inputs[f"model '{r}'"] = found
+    return unknown_columns(model, nid, analysis.columns, inputs)
 
 
 def _key(
@@ -221,7 +249,10 @@ def _flink(
     rewrites, masked_columns = masking
     group = pipeline_name(project.job_scope, model.name)
     read = [source_input(run, s, names[("source", s)], group, analysis) for s in sources]
-    upstream = [t for r in refs for t in ref_inputs(run, r, names[("ref", r)], group, analysis)]
+    width = _parallelism(model)
+    upstream = [
+        t for r in refs for t in ref_inputs(run, r, names[("ref", r)], group, analysis, width)
+    ]
     guards = guard_inputs(
         run,
         model,
@@ -255,6 +286,14 @@ def _flink(
         functions=[(fns.statements[n], fns.jars[n]) for n in fns.used_by(analysis.query_tree())],
     )
     run.jobs.append(job)
+
+
+def _parallelism(model: Model) -> int | None:
+    flink = model.advanced.flink
+    configured = str(flink.config.get("parallelism.default", ""))
+    if configured.isdigit():  # `config:` is applied after the typed keys
+        return int(configured)
+    return flink.parallelism
 
 
 def _node(

@@ -8,11 +8,18 @@ rules. Diagnostics from the SQL room are mapped back to the model's file and lin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from streamt.compile.bad_records import policy, problems
+from streamt.compile.demand import (
+    InputKey,
+    demand_of_tests,
+    documented,
+    push_back,
+    stars_without_columns,
+)
 from streamt.compile.functions import DeclaredFunctions, declared_functions
 from streamt.compile.jobs import InputTable
 from streamt.compile.plain import from_ids, model_without_sql
@@ -43,6 +50,7 @@ from streamt.load.jinja import render_sql
 from streamt.load.model import Model, Project, Source
 from streamt.sql import (
     Column,
+    QueryAnalysis,
     SqlType,
     TableSchema,
     analyze_query,
@@ -75,6 +83,10 @@ class _Run:
     rules: list[GatewayRuleSpec] = field(default_factory=list)
     job_inputs: dict[str, tuple[InputTable, ...]] = field(default_factory=dict)
     model_names: set[str] = field(default_factory=set)
+    # inferring (`infer_only`): columns readers name of each input, and the input whose
+    # columns each model passes through `*` (see `streamt.compile.demand`)
+    demand: dict[InputKey, list[Column]] = field(default_factory=dict)
+    star_from: dict[str, InputKey] = field(default_factory=dict)
     shapes: ShapeMemo = field(default_factory=ShapeMemo)  # one analysis per query shape
     functions: DeclaredFunctions = field(default_factory=DeclaredFunctions.none)
 
@@ -96,11 +108,14 @@ def compile_project(
     lock: SchemaLock | None = None,
     jobs: bool = True,
     memo: ModelMemo | None = None,
+    tests: Callable[[], Mapping[str, Sequence[str]]] | None = None,
 ) -> CompileResult:
     """Compile every node (upstream schemas are needed); keep specs of `select`ed nodes only.
 
     `jobs=False` skips rendering Flink job scripts (`desired.jobs` is then empty; everything
     else, diagnostics included, is the same). `memo` reuses unchanged models' results.
+    `tests()` maps a model or source name to the columns its data tests read (column demand
+    on sources whose columns are inferred; called only when there are such sources).
     """
     sources = {s.name: s for s in project.sources}
     run = _Run(project, graph, lock, with_jobs=jobs, memo=memo)
@@ -110,22 +125,13 @@ def compile_project(
         run.sources[source.name] = source_schema(source, lock, run.diags, run.sid(source.name))
     open_sources = [name for name, schema in run.sources.items() if schema.open]
     if open_sources:
-        first = _Run(
-            project,
-            graph,
-            lock,
-            infer_only=True,
-            with_jobs=False,
-            sources=dict(run.sources),
-            shapes=functions.shape_memo(),
-            functions=functions,
-        )
-        _compile(first)
-        inferred = merge_inferred(first.inferred)
+        wanted = demand_of_tests(project, tests() if tests is not None else {})
+        inferred, star_from = _infer(run, open_sources, wanted)
         for name in open_sources:
-            cols = inferred.get(name, ())
-            run.diags.append(inferred_warning(sources[name], cols, run.sid(name)))
-            run.sources[name] = close_inferred(sources[name], run.sources[name], cols)
+            closed = close_inferred(sources[name], run.sources[name], inferred.get(name, ()))
+            run.diags.append(inferred_warning(sources[name], closed.columns, run.sid(name)))
+            run.sources[name] = closed
+        run.diags += stars_without_columns(project, star_from, run.sources, run.mid)
     for source in project.sources:
         columns = run.sources[source.name].columns
         run.diags.extend(problems(source, columns, policy(source, project), run.sid(source.name)))
@@ -137,6 +143,65 @@ def compile_project(
         diagnostics=sorted(run.diags, key=Diagnostic.sort_key),
         project_version=project.version,
     )
+
+
+def _infer(
+    run: _Run, open_sources: list[str], tests: dict[InputKey, list[Column]]
+) -> tuple[dict[str, tuple[Column, ...]], dict[str, InputKey]]:
+    """The columns of each open source: what its readers touch, directly or through `*`
+    (demand passed back by `streamt.compile.demand`), compiled again until none is new."""
+    by_name = {s.name: s for s in run.project.sources}
+    known: dict[str, tuple[Column, ...]] = {}
+    models = [
+        run.graph.nodes[n].name
+        for n in run.graph.order
+        if n in run.graph.nodes and run.graph.nodes[n].kind is NodeKind.MODEL
+    ]
+    # demand crosses every `*` chain within one round; the next round, seeded with it, usually
+    # finds nothing new. The bound only guards against a bug looping for ever.
+    for _ in range(len(models) + 2):
+        sources = dict(run.sources)
+        for name in open_sources:  # seeded with what earlier rounds found; still open
+            seeded = close_inferred(by_name[name], run.sources[name], known.get(name, ()))
+            sources[name] = replace(seeded, open=True)
+        first = _Run(
+            run.project,
+            run.graph,
+            run.lock,
+            infer_only=True,
+            with_jobs=False,
+            sources=sources,
+            shapes=run.shapes,  # keyed by the input schemas: safe to share across rounds
+            functions=run.functions,
+        )
+        first.demand = {k: list(v) for k, v in tests.items()}
+        _compile(first)
+        outputs = {
+            name: [c.name for c in first.nodes[first.mid(name)].columns]
+            for name in models
+            if first.mid(name) in first.nodes
+        }
+        pushed = push_back(models, first.demand, first.star_from, outputs)
+        found = {
+            name: [
+                *known.get(name, ()),
+                *first.inferred.get(name, ()),
+                *pushed.get(name, ()),
+                *documented(by_name[name]),
+            ]
+            for name in open_sources
+        }
+        merged = merge_inferred(found)
+        if not first.star_from or all(
+            _names(merged.get(n, ())) == _names(known.get(n, ())) for n in open_sources
+        ):  # without a `*` passing columns through, seeding changes nothing: done
+            return merged, first.star_from
+        known = merged
+    return known, first.star_from
+
+
+def _names(columns: Iterable[Column]) -> set[str]:
+    return {c.name for c in columns}
 
 
 def _desired(run: _Run, chosen: frozenset[str] | None) -> DesiredState:
@@ -268,12 +333,30 @@ def _model_body(run: _Run, model: Model, nid: str) -> None:
         if not run.infer_only:
             run.diags.extend(_placed(d, model, nid, rendered) for d in analysis.diagnostics)
     if run.infer_only:
-        for s in refs.sources:
-            found = analysis.inferred.get(names[("source", s)], ())
-            run.inferred.setdefault(s, []).extend(found)
+        _record_demand(run, model, analysis, names, refs.sources, refs.refs)
     from streamt.compile.model_specs import emit_model
 
     emit_model(run, model, nid, analysis, names, refs.sources, refs.refs)
+
+
+def _record_demand(
+    run: _Run,
+    model: Model,
+    analysis: QueryAnalysis,
+    names: dict[tuple[str, str], str],
+    sources: Iterable[str],
+    refs: Iterable[str],
+) -> None:
+    for s in sources:
+        run.inferred.setdefault(s, []).extend(analysis.inferred.get(names[("source", s)], ()))
+    for r in refs:
+        found = analysis.inferred.get(names[("ref", r)], ())
+        if found:
+            run.demand.setdefault(("ref", r), []).extend(found)
+    if analysis.open_star is not None:
+        origin = next((k for k, table in names.items() if table == analysis.open_star), None)
+        if origin is not None:
+            run.star_from[model.name] = origin
 
 
 def _ml_outputs(model: Model) -> dict[str, dict[str, SqlType]]:
@@ -317,7 +400,8 @@ def _model_schema(run: _Run, name: str) -> TableSchema:
         node.columns,
         updating=node.changelog is ChangelogMode.UPSERT,
         primary_key=node.primary_key,
-        open=not node.columns and node.materialization is Materialization.TOPIC,
+        open=(not node.columns and node.materialization is Materialization.TOPIC)
+        or (run.infer_only and name in run.star_from),
         retimable=node.materialization is not Materialization.VIRTUAL_TOPIC,
         message_key=node.primary_key,
     )

@@ -152,6 +152,7 @@ class _Shape:
                 factory,
                 event_times,
                 versioned,
+                real.get(a.open_star, a.open_star) if a.open_star else None,
             )
         return _renamed(a, real, canonical, tables, factory)
 
@@ -347,6 +348,7 @@ def _renamed(
         canonical=canonical,
         tree=None,
         tree_factory=factory,
+        open_star=real.get(a.open_star, a.open_star) if a.open_star else None,
     )
 
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 
+from streamt.compile.demand import is_documentation_only
 from streamt.compile.schemas import SchemaLock, SchemaProblem, avro_columns, json_schema_columns
 from streamt.compile.specs import SubjectSpec
 from streamt.compile.tables import is_changelog, source_format
@@ -22,7 +23,9 @@ def source_schema(
 ) -> TableSchema:
     """The table a source is read as; `open=True` when its columns must be inferred."""
     from_schema = _schema_columns(source, diags, node)
-    declared = _declared(source, from_schema, diags, node)
+    # entries that only document (no type) annotate columns inferred from use
+    documents = is_documentation_only(source) and not from_schema
+    declared = [] if documents else _declared(source, from_schema, diags, node)
     columns: list[Column] = declared or from_schema
     if not columns and lock is not None and source.name in lock.sources:
         columns = list(lock.sources[source.name])
@@ -154,9 +157,10 @@ def subject_spec(source: Source, node: str) -> SubjectSpec | None:
 
 def inferred_warning(source: Source, columns: tuple[Column, ...], node: str) -> Diagnostic:
     listing = ", ".join(f"{c.name} {c.type.sql()}" for c in columns) or "(none)"
+    what = "column types" if source.columns else "columns"  # entries that only document
     return Diagnostic(
         "C020",
-        f"source '{source.name}' declares no columns; inferred from the models that read it: {listing}",
+        f"source '{source.name}' declares no {what}; inferred from the models that read it: {listing}",
         Severity.WARNING,
         source.location,
         hint="declare columns (or a schema), or run `streamt schemas pull` to lock them from the registry",
@@ -165,7 +169,7 @@ def inferred_warning(source: Source, columns: tuple[Column, ...], node: str) -> 
 
 
 def merge_inferred(found: Mapping[str, list[Column]]) -> dict[str, tuple[Column, ...]]:
-    rank = {"TIMESTAMP": 3, "DOUBLE": 2}
+    rank = {"ARRAY": 3, "TIMESTAMP": 3, "DOUBLE": 2}
     out: dict[str, tuple[Column, ...]] = {}
     for table, cols in found.items():
         best: dict[str, Column] = {}

@@ -120,6 +120,9 @@ class Watermark(Spec):
         "bounded_out_of_orderness"
     )
     max_out_of_orderness_ms: int = Field(default=5000, ge=0, le=JAVA_LONG)
+    # after this long without records a partition stops holding the watermark back;
+    # None = the project default (defaults.event_time.watermark), 0 = never idle
+    idle_timeout_ms: int | None = Field(default=None, ge=0, le=JAVA_LONG)
 
 
 class EventTime(Spec):
@@ -168,9 +171,20 @@ class SourceDefaults(Spec):
     on_bad_record: BadRecordPolicy = "fail"
 
 
+class WatermarkDefaults(Spec):
+    idle_timeout_ms: int | None = Field(
+        default=None, ge=0, le=JAVA_LONG
+    )  # None/0: inputs never go idle
+
+
+class EventTimeDefaults(Spec):
+    watermark: WatermarkDefaults = Field(default_factory=_shared(WatermarkDefaults))
+
+
 class Defaults(Spec):
     topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
     sources: SourceDefaults = Field(default_factory=_shared(SourceDefaults))
+    event_time: EventTimeDefaults = Field(default_factory=_shared(EventTimeDefaults))
     models: ModelDefaults = Field(default_factory=_shared(ModelDefaults))
     tests: TestDefaults = Field(default_factory=_shared(TestDefaults))
 

@@ -49,6 +49,9 @@ class QueryAnalysis:
     event_times: Mapping[str, str] = field(default_factory=dict)
     # input table -> its key: read as a versioned table (upsert-kafka) by a temporal join
     versioned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the input whose columns `SELECT *` / `alias.*` passes to the output while they are
+    # inferred: a reader's demand for more columns of this query is demand on that input
+    open_star: str | None = None
 
     @property
     def stateful(self) -> bool:
@@ -142,6 +145,7 @@ def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> Que
         inferred={k: tuple(v.values()) for k, v in sorted(analyzer.inferred.items())},
         diagnostics=tuple(analyzer.diagnostics),
         canonical=canonical,
+        open_star=rel.open_name,
         tree=tree,
         event_times=dict(sorted(analyzer.event_times.items())),
         versioned=dict(sorted(analyzer.versioned.items())),

@@ -174,6 +174,10 @@ class Analyzer:
         joins = list(node.args.get("joins") or [])
         for join in joins:
             scope.append(self.source(join.this, ctes))
+            if isinstance(join.this, exp.Lateral):  # its arguments read the tables before it
+                from streamt.sql.select import SelectList
+
+                SelectList(self, node, scope[:-1]).check(join.this.this)
             if isinstance(join.this, exp.Unnest):
                 self._type_unnest(join.this, node, scope)
             self._join(join, scope, node.args.get("where"))
@@ -228,8 +232,10 @@ class Analyzer:
             retimable=name if schema.retimable and not schema.updating else None,
             table=name,
         )
-        if schema.open:
-            rel.columns = list(self.inferred.get(name, {}).values())
+        if schema.open:  # the columns known so far, then the ones this query infers
+            known = {c.name for c in schema.columns}
+            inferred = [c for c in self.inferred.get(name, {}).values() if c.name not in known]
+            rel.columns = list(schema.columns) + inferred
         return rel
 
     def _unnest(self, node: exp.Unnest) -> tuple[str, Rel]:

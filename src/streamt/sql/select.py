@@ -31,10 +31,13 @@ class SelectList:
         self.node = node
         self.scope = scope
         self.aliases: dict[str, Column] = {}
+        self.star_open: str | None = None  # an inferred input whose `*` reaches the output
+        self._resolved: set[int] = set()  # column nodes already resolved (typed)
         self.typer = ExprTyper(self.resolve, analyzer.ml_outputs, analyzer.functions)
 
     # ---- column resolution ----------------------------------------------------------------
     def resolve(self, col: exp.Column) -> Column:
+        self._resolved.add(id(col))
         name = col.name
         qualifier = col.table
         if not qualifier and len(self.scope) == 1:
@@ -77,6 +80,30 @@ class SelectList:
         self.a.error("S003", f"unknown column {name!r}", col, did_you_mean(name, known))
         return Column(name, STRING)
 
+    def _infer_qualified(self) -> None:
+        """`alias.c` over an inferred input names that input: infer those first, so that an
+        unqualified `c` elsewhere in the query finds its table instead of the first one."""
+        open_aliases = {alias: rel for alias, rel in self.scope if alias and rel.open_name}
+        if not open_aliases:
+            return
+        node = self.node
+        for col in node.walk(prune=lambda n: isinstance(n, exp.Select) and n is not node):
+            if not isinstance(col, exp.Column) or not col.table:
+                continue
+            rel = open_aliases.get(col.table)
+            if (
+                rel is not None
+                and not isinstance(col.this, exp.Star)
+                and rel.find(col.name) is None
+            ):
+                self.a.infer_column(rel, col.name)
+
+    def _using(self, name: exp.Expr) -> None:
+        """`JOIN ... USING (c)`: `c` is read from both sides."""
+        for alias, _ in self.scope:
+            if alias:
+                self.resolve(exp.column(name.name, table=alias))
+
     def _row_field(self, column: str, field: str) -> Column | None:
         """`r.a` where `r` is a ROW column (not a table alias): the field's type."""
         for _, rel in self.scope:
@@ -111,6 +138,8 @@ class SelectList:
         for col in found:
             if not isinstance(col, exp.Column) or is_unit_argument(col):
                 continue
+            if id(col) in self._resolved:
+                continue
             if not isinstance(col.this, exp.Star):
                 self.resolve(col)
 
@@ -120,7 +149,16 @@ class SelectList:
         if not node.expressions:
             self.a.error("S001", "SQL syntax error: empty SELECT list", node)
             return Rel([])
+        self._infer_qualified()
         projections = self._projections()
+        for expr in node.expressions:  # columns the typing did not need (inside COUNT(...))
+            self.check(expr)
+        for join in node.args.get("joins") or []:  # ON / USING / AS OF columns are read too
+            self.check(join.args.get("on"))
+            if isinstance(join.this, exp.Table):
+                self.check(join.this.args.get("version"))
+            for name in join.args.get("using") or []:
+                self._using(name)
         for key in ("where", "group", "having", "qualify"):
             self.check(node.args.get(key))
         group = node.args.get("group")
@@ -185,12 +223,15 @@ class SelectList:
     def _star(self, expr: exp.Expr) -> list[_Projection]:
         qualifier = expr.table if isinstance(expr, exp.Column) else ""
         rels = [rel for alias, rel in self.scope if not qualifier or alias == qualifier]
-        if any(rel.open_name for rel in rels):
+        self.star_open = self.star_open or next((r.open_name for r in rels if r.open_name), None)
+        # an input still open here has no upstream to infer its columns from (inferred
+        # sources are closed before the final analysis; see compile.demand)
+        for name in sorted({r.open_name for r in rels if r.open_name}):
             self.a.error(
                 "S010",
-                "SELECT * over a source without declared columns",
+                f"SELECT * over {name!r}, whose columns cannot be known",
                 expr,
-                "declare the source's columns (or a schema), or list the columns you select",
+                "declare its columns (or a schema), or list the columns you select",
             )
         return [_Projection(c.name, exp.column(c.name), c) for rel in rels for c in rel.columns]
 
@@ -307,12 +348,21 @@ class SelectList:
         rownum = self._rownum(projections)
         source_rownum = next((rel.rownum for _, rel in self.scope if rel.rownum), None)
         if source_rownum is not None:
-            return self._ranked(projections, source_rownum, updating)
+            ranked = self._ranked(projections, source_rownum, updating)
+            ranked.open_name = self.star_open  # SELECT * over a ranked subquery passes it on
+            return ranked
         if rownum is not None and self.node is self.a.top and not rownum.time_ascending:
             self._unfiltered_row_number(rownum)
         cols = [p.column for p in projections]
         windowed = any(rel.window_tvf for _, rel in self.scope) and _windowed(cols)
-        return Rel(cols, updating=updating, key=key, rownum=rownum, window_tvf=windowed)
+        return Rel(
+            cols,
+            updating=updating,
+            key=key,
+            rownum=rownum,
+            window_tvf=windowed,
+            open_name=self.star_open,
+        )
 
     def _mapped_key(self, projections: list[_Projection]) -> tuple[str, ...] | None:
         keyed = [rel for _, rel in self.scope if rel.key]

@@ -76,9 +76,18 @@ def usage_hint(col: exp.Column) -> SqlType:
     parent = col.parent
     while isinstance(parent, exp.Paren):
         parent = parent.parent
+    if isinstance(parent, exp.Unnest):
+        return SqlType("ARRAY", children=(STRING,))
+    if isinstance(parent, exp.Version):  # FOR SYSTEM_TIME AS OF <time attribute>
+        return TIMESTAMP3
     if isinstance(parent, (*_COMPARISONS, exp.Between)):
         others = [a for a in parent.args.values() if isinstance(a, exp.Literal)]
         if any(not lit.is_string for lit in others):
+            return DOUBLE
+    if isinstance(parent, (exp.Coalesce, exp.Nullif)):  # COALESCE(c, -1): c is a number
+        args = [parent.this, *parent.expressions, parent.args.get("expression")]
+        literals = [a.this if isinstance(a, exp.Neg) else a for a in args if a is not None]
+        if any(isinstance(a, exp.Literal) and not a.is_string for a in literals):
             return DOUBLE
     if isinstance(parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg)):
         return DOUBLE
@@ -93,7 +102,7 @@ def usage_hint(col: exp.Column) -> SqlType:
 
 
 def hint_rank(sql_type: SqlType) -> int:
-    return {"TIMESTAMP": 3, "DOUBLE": 2}.get(sql_type.name, 1)
+    return {"ARRAY": 3, "TIMESTAMP": 3, "DOUBLE": 2}.get(sql_type.name, 1)
 
 
 def location_of(node: exp.Expr | None) -> Location:

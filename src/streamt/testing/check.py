@@ -66,6 +66,23 @@ def check_tests(
     return diags
 
 
+def columns_read_by_tests(project: Project) -> dict[str, tuple[str, ...]]:
+    """Columns each data test reads, per target (model or source) name: demand the compiler
+    passes back to sources whose columns are inferred (a test on a `SELECT *` model)."""
+    out: dict[str, dict[str, None]] = {}
+    for test in project.tests:
+        spec, _ = parse_test(test, project.defaults.tests.sample_size)
+        for a in spec.assertions:
+            used = list(a.columns())
+            if isinstance(a.spec, CustomSql):
+                parsed = predicate_columns(a.spec)
+                used += parsed if isinstance(parsed, list) else []
+            out.setdefault(spec.target, {}).update(dict.fromkeys(used))
+            if isinstance(a.spec, ForeignKey):
+                out.setdefault(a.spec.ref, {})[a.spec.ref_column] = None
+    return {name: tuple(cols) for name, cols in out.items() if cols}
+
+
 def declared_columns(project: Project) -> dict[str, tuple[str, ...]]:
     """Columns written in YAML: a source's `columns`, a model's `columns` (when declared)."""
     out: dict[str, tuple[str, ...]] = {}

@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import sqlglot
@@ -51,6 +52,7 @@ from streamt.sql.ddl import (
 )
 from streamt.sql.dialect import DIALECT
 from streamt.sql.options import bound_config, bound_statements, unset_variables
+from streamt.testing.check import columns_read_by_tests
 from streamt.testing.env import TestEnv
 from streamt.testing.evaluate import evaluate
 from streamt.testing.kafka_io import OutRow, StartAt, produce_rows, read_records
@@ -161,7 +163,7 @@ def isolate(project: Project, spec: TestSpec) -> Isolated:
     if model is None:
         raise ValueError(f"unit tests run a model; '{spec.target}' is not a model")
     graph, _ = build_graph(project)
-    original = compile_project(project, graph)
+    original = compile_project(project, graph, tests=partial(columns_read_by_tests, project))
     node = next(
         (n for n in original.nodes.values() if n.kind == "model" and n.name == model.name), None
     )
@@ -180,7 +182,9 @@ def isolate(project: Project, spec: TestSpec) -> Isolated:
     topics = {name: f"streamt_ut_{spec.name}_{name}_{tag}" for name in inputs}
     output = f"streamt_ut_{spec.name}_{model.name}_out_{tag}"
     rewired = _rewire(project, topics, {model.name: output})
-    compiled = compile_project(rewired, build_graph(rewired)[0])
+    compiled = compile_project(
+        rewired, build_graph(rewired)[0], tests=partial(columns_read_by_tests, rewired)
+    )
     job = _job(compiled, model.name)
     keys = {
         name: n.primary_key for name, n in inputs.items() if n.changelog is ChangelogMode.UPSERT

@@ -8,19 +8,24 @@ merges them. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from streamt.compile.result import CompiledNode
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic, Location
 from streamt.graph.dag import Graph
 from streamt.load.model import Located, Project
 from streamt.validate import governance, names, nodes, reserved
+from streamt.validate.idleness import check_idleness
 from streamt.validate.topics import fallback_topics
 
 
 def validate_project(
-    project: Project, graph: Graph, desired: DesiredState | None = None
+    project: Project,
+    graph: Graph,
+    desired: DesiredState | None = None,
+    compiled: Mapping[str, CompiledNode] | None = None,
 ) -> list[Diagnostic]:
     topics = list(desired.topics) if desired is not None else fallback_topics(project)
     out: list[Diagnostic] = []
@@ -36,6 +41,8 @@ def validate_project(
     out += governance.check_model_rules(project, graph)
     out += governance.check_source_rules(project)
     out += governance.check_security_rules(project, graph)
+    if compiled is not None:  # V100: needs the compiled inputs and their event times
+        out += check_idleness(project, compiled, topics)
     return with_nodes(project, out)
 
 

@@ -622,7 +622,7 @@ models:
     assert a.config["parallelism.default"] == "3"  # config: is applied last
     assert a.config["table.exec.mini-batch.enabled"] == "true"
     assert "SET 'table.exec.mini-batch.enabled' = 'true'" in a.script
-    assert b.config["table.exec.source.idle-timeout"] == "5 s"
+    assert "table.exec.source.idle-timeout" not in b.config  # no job-wide default (issue 9)
     assert "table.exec.mini-batch.enabled" not in b.config
     assert (
         a.fingerprint.data

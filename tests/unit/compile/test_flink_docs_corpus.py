@@ -35,47 +35,24 @@ EXPLAIN = Path(
 
 # No-columns variant: models that fail only because a column cannot be inferred yet (helper i9a
 # closes these gaps); value: why. Strict xfail: an entry that starts passing must be removed.
-_STAR_DEMAND = (
-    "columns an outer query reads through a subquery's SELECT * are not inferred for the "
-    "schema-less source: S003 unknown column '{}'"
-)
 INFERENCE_GAPS: dict[str, str] = {
-    "dedup_first": _STAR_DEMAND.format("num"),
-    "dedup_last_rowtime": _STAR_DEMAND.format("num"),
-    "topn_no_rownum": _STAR_DEMAND.format("product_id"),
-    "wjoin_full": _STAR_DEMAND.format("num"),
-    "wjoin_semi_in": _STAR_DEMAND.format("num"),
-    "wjoin_semi_exists": _STAR_DEMAND.format("num"),
-    "wjoin_anti_not_in": _STAR_DEMAND.format("num"),
-    "wjoin_anti_not_exists": _STAR_DEMAND.format("num"),
     "join_temporal": "an unqualified column over two schema-less inputs: S004 column "
     "'conversion_rate' is ambiguous",
     "join_temporal_model": "an unqualified column over two schema-less inputs: S004 column "
     "'conversion_rate' is ambiguous",
-    "join_right": "an unqualified column of the second schema-less input is inferred into the "
-    "first (Orders): S049 key column 'id' is NULL in some rows (the planner then says "
-    "Column 'id' not found in table 'Product')",
     # not an inference gap: a processing-time attribute is not in the data, it is declared
+    "dedup_first": "ORDER BY proctime: the proctime column is declared (proctime: true), so "
+    "the variant without columns orders by an inferred STRING: an updating Top-N, not a "
+    "keep-first deduplication",
     "mr_basic": "ORDER BY proctime: the proctime column is declared (proctime: true), so the "
     "variant without columns has none (S042)",
 }
 
 
 # No-columns variant: compiled without an error but refused by the planner because an
-# inferred column is missing or mistyped (helper i9a closes these gaps); value: the planner's
-# message, which the test checks.
-_JOIN_ON = "Column 'id' not found in table 'Product'"  # a column used only in JOIN ... ON
-_COALESCE = "Invalid function call"  # COALESCE(rating, -1): rating inferred STRING, not INT
-PLANNER_INFERENCE_GAPS: dict[str, str] = {
-    "join_inner": _JOIN_ON,
-    "join_left": _JOIN_ON,
-    "join_full": _JOIN_ON,
-    "gagg_grouping_sets": _COALESCE,
-    "gagg_rollup": _COALESCE,
-    "gagg_cube": _COALESCE,
-    # UNNEST(tags): tags inferred STRING, not an ARRAY
-    "join_unnest": "Cannot apply 'UNNEST' to arguments of type 'UNNEST(<VARCHAR(2147483647)>)'",
-}
+# inferred column is missing or mistyped; value: the planner's message, which the test checks.
+# (Closed by i9a: columns used only in JOIN ... ON, UNNEST of an array, COALESCE(c, -1).)
+PLANNER_INFERENCE_GAPS: dict[str, str] = {}
 
 
 def _without_columns(tmp_path: Path, drop: frozenset[str] = frozenset()) -> Path:

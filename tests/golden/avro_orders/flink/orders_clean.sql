@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.avro-orders.orders_clean';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `orders_raw` (
   `order_id` STRING,
   `customer_id` STRING,

@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.clickstream.clicks_per_page';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `view_clicks` (
   `user_id` STRING,
   `page` STRING,

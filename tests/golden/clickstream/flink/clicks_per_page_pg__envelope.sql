@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.clickstream.clicks_per_page_pg__envelope';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 SET 'table.local-time-zone' = 'UTC';
 
 CREATE TEMPORARY TABLE `clicks_per_page` (

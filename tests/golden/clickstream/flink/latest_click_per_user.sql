@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.clickstream.latest_click_per_user';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `clicks` (
   `user_id` STRING,
   `page` STRING,

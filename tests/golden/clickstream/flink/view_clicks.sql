@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.clickstream.view_clicks';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `page_views` (
   `user_id` STRING,
   `page` STRING,

@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.iot.alerts_per_hour';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `overheating_alerts` (
   `alert_ts` TIMESTAMP(3) NOT NULL,
   `device_id` STRING,

@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.iot.device_temperature_5m';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `readings_clean` (
   `device_id` STRING,
   `site` STRING,

@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.iot.overheating_alerts';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `device_temperature_5m` (
   `window_start` TIMESTAMP(3) NOT NULL,
   `window_end` TIMESTAMP(3) NOT NULL,

@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.iot.readings_clean';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `sensor_readings` (
   `device_id` STRING,
   `site` STRING,

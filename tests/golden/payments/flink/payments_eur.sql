@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.payments.payments_eur';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `payments_validated` (
   `payment_id` STRING,
   `customer_id` STRING,

@@ -5,8 +5,6 @@ SET 'parallelism.default' = '2';
 
 SET 'execution.checkpointing.interval' = '30000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `payments_eur` (
   `payment_id` STRING,
   `customer_id` STRING,
@@ -21,7 +19,8 @@ WITH (
   'properties.bootstrap.servers'='localhost:9092',
   'properties.group.id'='streamt.payments.revenue_per_minute',
   'scan.startup.mode'='earliest-offset',
-  'format'='json'
+  'format'='json',
+  'scan.parallelism'='1'
 );
 
 CREATE TEMPORARY TABLE `revenue_per_minute` (

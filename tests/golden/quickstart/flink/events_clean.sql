@@ -3,8 +3,6 @@ SET 'pipeline.name' = 'streamt.my-pipeline.events_clean';
 
 SET 'execution.checkpointing.interval' = '10000 ms';
 
-SET 'table.exec.source.idle-timeout' = '5 s';
-
 CREATE TEMPORARY TABLE `events` (
   `event_id` STRING,
   `user_id` STRING,
