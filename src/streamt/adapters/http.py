@@ -54,13 +54,30 @@ def http_client(
     """A client for one system: base URL, optional basic auth, optional CA bundle, timeouts."""
     auth = httpx.BasicAuth(username, password or "") if username else None
     verify: str | bool = ca_location or True
-    return httpx.Client(
-        base_url=base_url.rstrip("/"),
-        auth=auth,
-        verify=verify,
-        timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
-        headers={"Accept": "application/json"},
-    )
+    try:
+        return httpx.Client(
+            base_url=base_url.rstrip("/"),
+            auth=auth,
+            verify=verify,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            headers={"Accept": "application/json"},
+        )
+    except httpx.InvalidURL:
+        # httpx's reason may quote a piece of a resolved password: never repeat it
+        raise AdapterError(
+            "http",
+            "the URL is not valid once its ${VAR} references are resolved; a user name or "
+            "password inside a URL must be percent-encoded ('/', '@', ':', '#', line breaks)",
+            url=_without_userinfo(base_url),
+        ) from None
+
+
+def _without_userinfo(url: str) -> str:
+    """`url` with whatever precedes its last `@` masked (a malformed user-info included)."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[-1]}"
 
 
 @dataclass(frozen=True)

@@ -147,13 +147,16 @@ def _run(argv: list[str] | None) -> int:
 
 
 def _unreachable(exc: Exception) -> int:
-    """A system that could not be reached, surfacing where no command expected it: exit 5 with
-    the (redacted) reason instead of a crash; 0 when `exc` is something else."""
+    """A failed call to a system, surfacing where no command expected it: exit 5 with the
+    (redacted) reason when the system could not be reached, 1 for any other adapter error
+    (e.g. a malformed URL), instead of a crash; 0 when `exc` is something else."""
     from streamt.adapters.protocols import AdapterError
 
-    if not (isinstance(exc, AdapterError) and exc.unreachable):
+    if not isinstance(exc, AdapterError):
         return 0
     click.echo(f"error: {exc}", err=True)
+    if not exc.unreachable:  # the system answered, or its address is malformed: not a bug
+        return 1
     click.echo("  hint: is the stack up? (streamt local status)", err=True)
     return UNREACHABLE
 

@@ -260,3 +260,22 @@ def test_numeric_literals_follow_flinks_range(tmp_path, capsys, literal, refused
     sql = f"SELECT {literal} AS n, a FROM {{{{ source('s') }}}}"
     result = run(capsys, write(tmp_path, model(sql)), "validate", "--no-cache")
     assert result.codes == (["S061"] if refused else [])
+
+
+BAD_URL = SOURCE.replace(
+    "project: {name: shop}",
+    "project: {name: shop}\nruntime:\n  schema_registry: {url: 'http://svc:${STREAMT_TEST_PW}@localhost:1'}",
+)
+
+
+@pytest.mark.parametrize("password", ["Qz7\nXk9", "Qz7/Xk9@Vb3", "Qz7:Xk9#Vb3"])
+def test_a_resolved_url_httpx_refuses_is_an_error_not_a_crash_and_not_echoed(
+    tmp_path, capsys, monkeypatch, password
+):
+    monkeypatch.setenv("STREAMT_TEST_PW", password)
+    write(tmp_path, {"stream_project.yml": BAD_URL})
+    result = run(capsys, tmp_path, "status", json_output=False)
+    assert result.exit_code == 1  # was 70: httpx.InvalidURL surfaced as an internal error
+    assert "internal error" not in result.output and "percent-encoded" in result.output
+    for piece in ("Qz7", "Xk9", "Vb3"):  # no piece of the password is echoed
+        assert piece not in result.output
