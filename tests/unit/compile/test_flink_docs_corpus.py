@@ -4,8 +4,9 @@ Every model validates and compiles to the changelog and upsert key written by ha
 expected.yml; the examples streamt refuses get the diagnostic written in refused.yml; the
 compiled jobs are accepted by the real Flink planner (/work/shared/tools/flink_explain) with
 that changelog on each sink. The same project over sources that declare no columns proves the
-column inference (variants failing only for a known inference gap are listed in
-INFERENCE_GAPS, strict xfail: they fail loudly once the gap is closed).
+column inference; the four examples whose meaning needs a declared column are listed in
+NEEDS_DECLARED_COLUMNS with what streamt does without it (a located error, or the changelog it
+compiles to), and that is asserted.
 """
 
 from __future__ import annotations
@@ -33,19 +34,18 @@ EXPLAIN = Path(
     os.environ.get("FLINK_EXPLAIN", REPO.parent / "shared" / "tools" / "flink_explain" / "run.sh")
 )
 
-# No-columns variant: models that fail only because a column cannot be inferred yet (helper i9a
-# closes these gaps); value: why. Strict xfail: an entry that starts passing must be removed.
-INFERENCE_GAPS: dict[str, str] = {
-    "join_temporal": "an unqualified column over two schema-less inputs: S004 column "
-    "'conversion_rate' is ambiguous",
-    "join_temporal_model": "an unqualified column over two schema-less inputs: S004 column "
-    "'conversion_rate' is ambiguous",
-    # not an inference gap: a processing-time attribute is not in the data, it is declared
-    "dedup_first": "ORDER BY proctime: the proctime column is declared (proctime: true), so "
-    "the variant without columns orders by an inferred STRING: an updating Top-N, not a "
-    "keep-first deduplication",
-    "mr_basic": "ORDER BY proctime: the proctime column is declared (proctime: true), so the "
-    "variant without columns has none (S042)",
+# No-columns variant: models whose meaning needs a declared column, and what streamt does
+# instead (asserted below): (error code on the model, or the changelog and key it compiles to).
+NEEDS_DECLARED_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # an unqualified column over two schema-less inputs: no one can tell which input holds it,
+    # so streamt refuses to guess (qualify it, or declare either side's columns)
+    "join_temporal": ("S004", "column 'conversion_rate' is ambiguous", ()),
+    "join_temporal_model": ("S004", "column 'conversion_rate' is ambiguous", ()),
+    # ORDER BY a processing-time attribute that only a declaration (proctime: true) creates:
+    # without it MATCH_RECOGNIZE has no time order (refused) and ROW_NUMBER orders by a
+    # plain inferred column (an updating Top-N keyed by the partition, not a keep-first dedup)
+    "mr_basic": ("S042", "must be ordered first by a time attribute", ()),
+    "dedup_first": ("upsert", "", ("order_id",)),
 }
 
 
@@ -103,17 +103,25 @@ def test_docs_example_compiles_to_the_expected_changelog(corpus: CompileResult, 
     _assert_expected(corpus, name)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=INFERENCE_GAPS[n]))
-        if n in INFERENCE_GAPS
-        else n
-        for n in sorted(EXPECTED)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - set(NEEDS_DECLARED_COLUMNS)))
 def test_docs_example_over_sources_without_columns(no_columns: CompileResult, name: str) -> None:
     _assert_expected(no_columns, name)
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_DECLARED_COLUMNS))
+def test_docs_example_that_needs_declared_columns_says_so_without_them(
+    no_columns: CompileResult, name: str
+) -> None:
+    outcome, message, key = NEEDS_DECLARED_COLUMNS[name]
+    node = no_columns.nodes[f"model.flink_docs.{name}"]
+    errors = [d for d in no_columns.diagnostics if d.is_error and d.node == node.id]
+    if outcome == "upsert":
+        assert not errors and node.changelog is ChangelogMode.UPSERT
+        assert tuple(node.primary_key) == key
+    else:
+        assert [(d.code, message in d.message, d.location.line > 0) for d in errors] == [
+            (outcome, True, True)
+        ]
 
 
 @pytest.mark.parametrize("example", sorted(REFUSED))
@@ -183,9 +191,11 @@ def test_planner_accepts_every_docs_example_with_the_expected_changelog(tmp_path
 
 def test_planner_accepts_the_docs_examples_over_sources_without_columns(tmp_path: Path) -> None:
     (tmp_path / "project").mkdir()
-    root = _without_columns(tmp_path / "project", frozenset(INFERENCE_GAPS))
+    root = _without_columns(tmp_path / "project", frozenset(NEEDS_DECLARED_COLUMNS))
     verdicts = _explain(root, tmp_path / "target")
-    problems = _planner_problems(verdicts, sorted(n for n in EXPECTED if n not in INFERENCE_GAPS))
+    problems = _planner_problems(
+        verdicts, sorted(n for n in EXPECTED if n not in NEEDS_DECLARED_COLUMNS)
+    )
     # exactly the known gaps fail (a closed gap must leave the list)
     assert {n: problems.get(n, "") for n in problems} == {
         n: problems.get(n, "") for n in PLANNER_INFERENCE_GAPS
