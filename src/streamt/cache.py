@@ -26,7 +26,8 @@ from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.files import read_bounded
 
 if TYPE_CHECKING:
-    from streamt.compile.memo import Delta, ModelMemo
+    from streamt.compile.facts import CompiledModel
+    from streamt.compile.memo import ModelMemo
 
 CACHE_DIR = Path("target") / ".streamt-cache"
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a cache file past this is a miss, never read whole
@@ -132,11 +133,12 @@ def read_memo(project_dir: Path, kind: str) -> ModelMemo:
     return ModelMemo(entries=memo_entries(data, salt), salt=salt)
 
 
-def memo_entries(data: bytes, salt: str) -> dict[str, Delta]:
+def memo_entries(data: bytes, salt: str) -> dict[str, CompiledModel]:
     """The entries of a memo file written by `memo_bytes` with the same salt, else none."""
     import io
 
-    from streamt.compile.memo import Delta, memo_classes
+    from streamt.compile.facts import CompiledModel
+    from streamt.compile.memo import memo_classes
 
     allowed = {(c.__module__, c.__qualname__): c for c in memo_classes()}
     try:
@@ -146,7 +148,9 @@ def memo_entries(data: bytes, salt: str) -> dict[str, Delta]:
     if not isinstance(entry, dict) or entry.get("salt") != salt:
         return {}
     entries = entry.get("entries")
-    if not isinstance(entries, dict) or not all(isinstance(v, Delta) for v in entries.values()):
+    if not isinstance(entries, dict) or not all(
+        isinstance(v, CompiledModel) for v in entries.values()
+    ):
         return {}
     return entries
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from streamt.compile.bad_records import (
     SIDE_TOPICS,
@@ -15,49 +14,44 @@ from streamt.compile.bad_records import (
     side_topic_spec,
 )
 from streamt.compile.eventtime import idle_options, idle_timeout_ms
+from streamt.compile.facts import ModelFacts, Settings, SourceFacts
 from streamt.compile.jobs import InputTable
-from streamt.compile.specs import ChangelogMode, Materialization
+from streamt.compile.specs import ChangelogMode, Materialization, TopicSpec
 from streamt.compile.tables import source_options, topic_options, versioned_source_options
-from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
 from streamt.sql import QueryAnalysis
 
-if TYPE_CHECKING:
-    from streamt.compile.project import _Run
-
 
 def source_input(
-    run: _Run, name: str, table: str, group: str, analysis: QueryAnalysis
+    settings: Settings, facts: SourceFacts, table: str, group: str, analysis: QueryAnalysis
 ) -> InputTable:
-    source = next(s for s in run.project.sources if s.name == name)
-    schema = run.sources[name]
+    source, schema, runtime = facts.source, facts.schema, settings.project.runtime
     columns = schema.columns or analysis.inferred.get(table, ())
     keys = [c for k in source.key for c in columns if c.name == k]
     if table in analysis.versioned and not schema.updating:
         # the versioned side of a temporal join: the latest row per key (upsert-kafka)
-        options = versioned_source_options(source, run.project.runtime, group, keys)
+        options = versioned_source_options(source, runtime, group, keys)
         return InputTable(table, tuple(columns), options, tuple(source.key), topic=source.topic)
     pk = schema.primary_key if schema.updating else ()
-    options = source_options(source, run.project.runtime, group, [] if pk else keys)
+    options = source_options(source, runtime, group, [] if pk else keys)
     if source.event_time is not None:
-        options += idle_options(idle_timeout_ms(run.project, source.event_time))
+        options += idle_options(idle_timeout_ms(settings.project, source.event_time))
     return InputTable(table, tuple(columns), options, pk, topic=source.topic)
 
 
 def ref_inputs(
-    run: _Run,
-    name: str,
+    settings: Settings,
+    upstream: ModelFacts,
     table: str,
     group: str,
     analysis: QueryAnalysis,
     parallelism: int | None = None,
 ) -> list[InputTable]:
     """`parallelism`: the reading job's, when it sets one."""
-    upstream = run.nodes[run.mid(name)]
     if upstream.materialization is Materialization.VIRTUAL_TOPIC:
-        inner = list(run.job_inputs.get(f"__vt__{name}", ()))
-        return [*inner, InputTable(table, upstream.columns, view_query=upstream.query)]
+        query, inner = upstream.view or ("", ())
+        return [*inner, InputTable(table, upstream.columns, view_query=query)]
     upsert = upstream.changelog is ChangelogMode.UPSERT or table in analysis.versioned
     columns = upstream.columns or analysis.inferred.get(table, ())
     event_time = analysis.event_times.get(table)
@@ -69,16 +63,15 @@ def ref_inputs(
             for c in columns
         )
     options = topic_options(
-        upstream.topic or name,
-        run.project.runtime,
+        upstream.topic or upstream.name,
+        settings.project.runtime,
         upsert=upsert,
         key=() if upsert else upstream.primary_key,
         group_id=group,
     )
-    model = run.models.get(name)
-    if upstream.rowtime is not None and model is not None:
-        options += idle_options(idle_timeout_ms(run.project, model.event_time))
-        options += _source_parallelism(run, model, parallelism)
+    if upstream.rowtime is not None:
+        options += idle_options(upstream.idle_timeout_ms)
+        options += _source_parallelism(upstream, parallelism)
     return [
         InputTable(
             table,
@@ -91,12 +84,12 @@ def ref_inputs(
 
 
 def _source_parallelism(
-    run: _Run, upstream: Model, parallelism: int | None
+    upstream: ModelFacts, parallelism: int | None
 ) -> tuple[tuple[str, str], ...]:
     """A reader running wider than the watermarked topic it reads would have subtasks without
     a partition, which hold the watermark back for ever (no window fires): read the topic with
     one subtask per partition instead. No idle timeout is needed for that, so nothing is lost."""
-    partitions = topic_spec(run.project, upstream, run.mid(upstream.name)).partitions
+    partitions = upstream.partitions
     if parallelism is None or parallelism <= partitions:
         return ()
     return (("scan.parallelism", str(partitions)),)
@@ -119,7 +112,7 @@ class GuardedInputs:
 
 
 def guard_inputs(
-    run: _Run, model: Model, tables: Sequence[tuple[InputTable, str]]
+    settings: Settings, model: Model, tables: Sequence[tuple[InputTable, str]]
 ) -> GuardedInputs:
     """Input tables as the job reads them under their `on_bad_record` policy (each table with
     its policy), routing bad records to the side topics `side_topics` declared."""
@@ -130,9 +123,10 @@ def guard_inputs(
         if chosen == "fail":
             out.append(table)
             continue
-        topic = side_topic(run.project.topic_of(model), chosen)
+        topic = side_topic(settings.project.topic_of(model), chosen)
         name = "streamt" + SIDE_TOPICS[chosen].replace(".", "_")
-        options = topic_options(topic, run.project.runtime, upsert=False, key=(), group_id=None)
+        runtime = settings.project.runtime
+        options = topic_options(topic, runtime, upsert=False, key=(), group_id=None)
         guarded = guarded_input(table, chosen, name, options)
         out.extend(guarded.tables)
         inserts.append(guarded.side_insert)
@@ -141,34 +135,38 @@ def guard_inputs(
 
 
 def side_topics(
-    run: _Run, model: Model, nid: str, sources: Sequence[str], refs: Sequence[str]
-) -> None:
+    settings: Settings,
+    model: Model,
+    nid: str,
+    sources: Sequence[SourceFacts],
+    upstreams: Sequence[ModelFacts],
+) -> list[TopicSpec]:
     """The model's side topics, one per policy its inputs use (also when jobs are not rendered)."""
-    by_name = {s.name: s for s in run.project.sources}
-    used = {policy(by_name[s], run.project) for s in sources if s in by_name}
-    if model.on_bad_record and any(_plain(run, r) for r in refs):
+    project = settings.project
+    used = {policy(f.source, project) for f in sources}
+    if model.on_bad_record and any(_plain(m) for m in upstreams):
         used.add(model.on_bad_record)
-    for chosen in sorted(used - {"fail"}):
-        name = side_topic(run.project.topic_of(model), chosen)
-        run.topics.append(side_topic_spec(run.project, name, nid))
+    return [
+        side_topic_spec(project, side_topic(project.topic_of(model), chosen), nid)
+        for chosen in sorted(used - {"fail"})
+    ]
 
 
-def _plain(run: _Run, ref: str) -> bool:
-    upstream = run.nodes.get(run.mid(ref))
+def _plain(upstream: ModelFacts) -> bool:
     return (
-        upstream is not None
-        and upstream.materialization is not Materialization.VIRTUAL_TOPIC
+        upstream.materialization is not Materialization.VIRTUAL_TOPIC
         and upstream.changelog is ChangelogMode.APPEND
         and not upstream.primary_key
     )
 
 
-def source_policies(run: _Run, tables: Sequence[InputTable]) -> list[tuple[InputTable, str]]:
-    by_topic = {s.topic: s for s in run.project.sources}
+def source_policies(
+    settings: Settings, sources: Sequence[SourceFacts], tables: Sequence[InputTable]
+) -> list[tuple[InputTable, str]]:
+    """Each source's table (`tables`, in the order of `sources`) with its policy."""
     out = []
-    for table in tables:
-        source = by_topic.get(table.topic or "")
-        chosen = policy(source, run.project) if source is not None else "fail"
+    for facts, table in zip(sources, tables, strict=True):
+        chosen = policy(facts.source, settings.project)
         out.append((table, chosen if _guardable(table) else "fail"))  # else V150 says why
     return out
 
@@ -189,24 +187,22 @@ def _guardable(table: InputTable) -> bool:
     )
 
 
-def ref_problems(run: _Run, model: Model, nid: str, refs: Sequence[str]) -> list[Diagnostic]:
+def ref_problems(model: Model, nid: str, upstreams: Sequence[ModelFacts]) -> list[Diagnostic]:
     """V151: a model's `on_bad_record` cannot guard an input that is keyed, updating or a
     virtual topic (it keeps failing on a bad record)."""
     chosen = model.on_bad_record or "fail"
     if chosen == "fail":
         return []
-    out = []
-    for name in refs:
-        if run.mid(name) in run.nodes and not _plain(run, name):
-            out.append(
-                Diagnostic(
-                    "V151",
-                    f"model '{model.name}': on_bad_record: {chosen} cannot guard its input "
-                    f"'{name}': it is keyed, updating or a virtual topic (only value-only, "
-                    "append-only JSON topics are parsed in SQL)",
-                    location=model.where("on_bad_record"),
-                    hint="remove on_bad_record from this model, or read a non-keyed model",
-                    node=nid,
-                )
-            )
-    return out
+    return [
+        Diagnostic(
+            "V151",
+            f"model '{model.name}': on_bad_record: {chosen} cannot guard its input "
+            f"'{m.name}': it is keyed, updating or a virtual topic (only value-only, "
+            "append-only JSON topics are parsed in SQL)",
+            location=model.where("on_bad_record"),
+            hint="remove on_bad_record from this model, or read a non-keyed model",
+            node=nid,
+        )
+        for m in upstreams
+        if not _plain(m)
+    ]

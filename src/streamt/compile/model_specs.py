@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from streamt.compile.connectors import gateway_rule
 from streamt.compile.demand import unknown_columns
 from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_name
+from streamt.compile.facts import CompiledModel, ModelFacts, ModelInputs, Settings, SourceFacts
 from streamt.compile.inputs import (
     dedupe,
     guard_inputs,
@@ -22,7 +23,13 @@ from streamt.compile.jobs import InputTable, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql
 from streamt.compile.result import CompiledNode
-from streamt.compile.specs import ChangelogMode, GatewayRuleSpec, Materialization
+from streamt.compile.specs import (
+    ChangelogMode,
+    FlinkJobSpec,
+    GatewayRuleSpec,
+    Materialization,
+    TopicSpec,
+)
 from streamt.compile.tables import topic_options
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
@@ -30,50 +37,42 @@ from streamt.load.model import Materialized, Model
 from streamt.sql import Column, QueryAnalysis, TableSchema
 from streamt.sql.ddl import Rewrite
 
-if TYPE_CHECKING:
-    from streamt.compile.project import _Run
-
 Names = dict[tuple[str, str], str]
 
 
 def emit_model(
-    run: _Run,
+    settings: Settings,
+    inputs: ModelInputs,
     model: Model,
     nid: str,
     analysis: QueryAnalysis,
     names: Names,
-    sources: Sequence[str],
-    refs: Sequence[str],
-) -> None:
-    input_ids = tuple([run.sid(s) for s in sources] + [run.mid(r) for r in refs])
+) -> CompiledModel:
+    project = settings.project
+    sources, refs = inputs.refs or ((), ())
+    input_ids = tuple(
+        [f.id for f in _sources(inputs, sources)] + [m.id for m in _models(inputs, refs)]
+    )
     if not analysis.ok:
-        run.nodes[nid] = _node(
-            model,
-            nid,
-            analysis,
-            input_ids,
-            Materialization.FLINK,
-            topic=run.project.topic_of(model),
+        node = _node(
+            model, nid, analysis, input_ids, Materialization.FLINK, topic=project.topic_of(model)
         )
-        return
-    if not run.infer_only:
-        empty = _unknown_columns(run, model, nid, analysis, names, sources, refs)
+        return CompiledModel(node)
+    if not settings.infer_only:
+        empty = _unknown_columns(inputs, model, nid, analysis, names)
         if empty:
-            run.diags.extend(empty)
-            topic = run.project.topic_of(model)
-            run.nodes[nid] = _node(
-                model, nid, analysis, input_ids, Materialization.FLINK, topic=topic
-            )
-            return
+            topic = project.topic_of(model)
+            node = _node(model, nid, analysis, input_ids, Materialization.FLINK, topic=topic)
+            return CompiledModel(node, tuple(empty))
     diags: list[Diagnostic] = []
     key = _key(model, nid, analysis, diags)
-    gateway = run.project.runtime.gateway is not None
+    gateway = project.runtime.gateway is not None
     wants_rule = gateway or model.materialized is Materialized.VIRTUAL_TOPIC
-    rule = _rule(run, analysis, model, nid, sources, refs) if wants_rule else None
+    rule = _rule(settings, inputs, analysis, model, nid) if wants_rule else None
     rewrites, columns = masks(model, nid, analysis.columns, diags)
     if rewrites:
         rule = None  # a Gateway rule here only filters and projects
-    if rule is not None and _feeds_connector(run, nid):
+    if rule is not None and inputs.feeds_connector:
         rule = None
         if model.materialized is Materialized.VIRTUAL_TOPIC:
             diags.append(
@@ -104,50 +103,53 @@ def emit_model(
     mat = decision.materialization
     updating = analysis.updating
     rowtime = analysis.rowtime
-    run.nodes[nid] = _node(
+    node = _node(
         model,
         nid,
         analysis,
         input_ids,
         mat,
-        topic=run.project.topic_of(model),
+        topic=project.topic_of(model),
         columns=declared_event_time(model, one_rowtime(columns), nid, diags),
         changelog=ChangelogMode.UPSERT if updating else ChangelogMode.APPEND,
         primary_key=tuple(key) if updating else tuple(model.key),
         rowtime=rowtime_name(model, rowtime),
     )
-    if not run.infer_only:
-        run.diags.extend(diags)
+    reported = () if settings.infer_only else tuple(diags)
     if any(d.is_error for d in diags):
-        return
+        return CompiledModel(node, reported)
     if mat is Materialization.VIRTUAL_TOPIC:
-        if rule is not None:
-            run.rules.append(rule)
-        group = pipeline_name(run.project.job_scope, model.name)
-        inputs = [source_input(run, s, names[("source", s)], group, analysis) for s in sources]
-        for r in refs:
-            inputs.extend(ref_inputs(run, r, names[("ref", r)], group, analysis))
-        run.job_inputs[f"__vt__{model.name}"] = tuple(dedupe(inputs))
-        return
-    _flink(run, model, nid, analysis, names, sources, refs, key, (rewrites, columns))
+        group = pipeline_name(project.job_scope, model.name)
+        tables = [
+            source_input(settings, f, names[("source", f.source.name)], group, analysis)
+            for f in _sources(inputs, sources)
+        ]
+        for m in _models(inputs, refs):
+            tables.extend(ref_inputs(settings, m, names[("ref", m.name)], group, analysis))
+        rules = (rule,) if rule is not None else ()
+        return CompiledModel(node, reported, rules=rules, view=tuple(dedupe(tables)))
+    flink = _flink(settings, inputs, model, nid, analysis, names, key, (rewrites, columns))
+    return CompiledModel(node, reported + flink.diags, topics=flink.topics, jobs=flink.jobs)
+
+
+def _sources(inputs: ModelInputs, names: Sequence[str]) -> list[SourceFacts]:
+    return [f for f in (inputs.source(n) for n in names) if f is not None]
+
+
+def _models(inputs: ModelInputs, names: Sequence[str]) -> list[ModelFacts]:
+    return [f for f in (inputs.model(n) for n in names) if f is not None]
 
 
 def _unknown_columns(
-    run: _Run,
-    model: Model,
-    nid: str,
-    analysis: QueryAnalysis,
-    names: Names,
-    sources: Sequence[str],
-    refs: Sequence[str],
+    inputs: ModelInputs, model: Model, nid: str, analysis: QueryAnalysis, names: Names
 ) -> list[Diagnostic]:
-    inputs = {f"source '{s}'": run.sources[s].columns for s in sources}
-    for r in refs:
-        upstream = run.nodes[run.mid(r)]
+    sources, refs = inputs.refs or ((), ())
+    found = {f"source '{f.source.name}'": f.schema.columns for f in _sources(inputs, sources)}
+    for upstream in _models(inputs, refs):
         if upstream.materialization is Materialization.TOPIC:  # others report their own
-            found = upstream.columns or analysis.inferred.get(names[("ref", r)], ())
-            inputs[f"model '{r}'"] = found
-    return unknown_columns(model, nid, analysis.columns, inputs)
+            columns = upstream.columns or analysis.inferred.get(names[("ref", upstream.name)], ())
+            found[f"model '{upstream.name}'"] = columns
+    return unknown_columns(model, nid, analysis.columns, found)
 
 
 def _key(
@@ -207,58 +209,73 @@ def _null_filled_keys(
 
 
 def _rule(
-    run: _Run,
-    analysis: QueryAnalysis,
-    model: Model,
-    nid: str,
-    sources: Sequence[str],
-    refs: Sequence[str],
+    settings: Settings, inputs: ModelInputs, analysis: QueryAnalysis, model: Model, nid: str
 ) -> GatewayRuleSpec | None:
+    sources, refs = inputs.refs or ((), ())
     if len(sources) + len(refs) != 1:
         return None
-    if sources:
-        physical = next(s.topic for s in run.project.sources if s.name == sources[0])
+    found = inputs.source(sources[0]) if sources else inputs.model(refs[0])
+    if isinstance(found, SourceFacts):
+        physical = found.source.topic
     else:
-        upstream = run.nodes[run.mid(refs[0])]
-        if upstream.materialization is Materialization.VIRTUAL_TOPIC or upstream.topic is None:
+        if found is None or found.materialization is Materialization.VIRTUAL_TOPIC:
             return None
-        physical = upstream.topic
+        if found.topic is None:
+            return None
+        physical = found.topic
     return gateway_rule(
-        analysis.query_tree() or analysis.canonical, run.project.topic_of(model), physical, nid
+        analysis.query_tree() or analysis.canonical, settings.project.topic_of(model), physical, nid
     )
 
 
+@dataclass(frozen=True)
+class _Flink:
+    topics: tuple[TopicSpec, ...]
+    diags: tuple[Diagnostic, ...]
+    jobs: tuple[FlinkJobSpec, ...]
+
+
 def _flink(
-    run: _Run,
+    settings: Settings,
+    inputs: ModelInputs,
     model: Model,
     nid: str,
     analysis: QueryAnalysis,
     names: Names,
-    sources: Sequence[str],
-    refs: Sequence[str],
     key: tuple[str, ...],
     masking: tuple[dict[str, Rewrite], tuple[Column, ...]],
-) -> None:
-    project = run.project
-    run.topics.append(topic_spec(project, model, nid))
-    if not run.infer_only:
-        run.diags.extend(ref_problems(run, model, nid, refs))
-    side_topics(run, model, nid, sources, refs)
-    if not run.with_jobs:
-        return
+) -> _Flink:
+    project = settings.project
+    sources, refs = inputs.refs or ((), ())
+    upstreams = _models(inputs, refs)
+    topics = (
+        topic_spec(project, model, nid),
+        *side_topics(settings, model, nid, _sources(inputs, sources), upstreams),
+    )
+    diags = () if settings.infer_only else tuple(ref_problems(model, nid, upstreams))
+    if not settings.with_jobs:
+        return _Flink(topics, diags, ())
     rewrites, masked_columns = masking
     group = pipeline_name(project.job_scope, model.name)
-    read = [source_input(run, s, names[("source", s)], group, analysis) for s in sources]
+    read = [
+        source_input(settings, f, names[("source", f.source.name)], group, analysis)
+        for f in _sources(inputs, sources)
+    ]
     width = _parallelism(model)
     upstream = [
-        t for r in refs for t in ref_inputs(run, r, names[("ref", r)], group, analysis, width)
+        t
+        for m in upstreams
+        for t in ref_inputs(settings, m, names[("ref", m.name)], group, analysis, width)
     ]
     guards = guard_inputs(
-        run,
+        settings,
         model,
-        [*source_policies(run, read), *ref_policies(model, upstream)],
+        [
+            *source_policies(settings, _sources(inputs, sources), read),
+            *ref_policies(model, upstream),
+        ],
     )
-    inputs: list[InputTable] = list(guards.inputs)
+    tables: list[InputTable] = list(guards.inputs)
     updating = analysis.updating
     output = TableSchema(model.name, masked_columns, primary_key=key if updating else ())
     options = topic_options(
@@ -268,12 +285,12 @@ def _flink(
         key=() if updating else key,
         group_id=None,
     )
-    fns = run.functions
+    fns = settings.functions
     job = build_job(
         node=nid,
         model=model,
         project=project.job_scope,
-        inputs=dedupe(inputs),
+        inputs=dedupe(tables),
         output=output,
         output_options=options,
         query=analysis.canonical,
@@ -285,7 +302,7 @@ def _flink(
         side_inserts=guards.side_inserts,
         functions=[(fns.statements[n], fns.jars[n]) for n in fns.used_by(analysis.query_tree())],
     )
-    run.jobs.append(job)
+    return _Flink(topics, diags, (job,))
 
 
 def _parallelism(model: Model) -> int | None:
@@ -326,14 +343,3 @@ def _node(
         owner=model.owner,
         tags=tuple(model.tags),
     )
-
-
-def _feeds_connector(run: _Run, nid: str) -> bool:
-    for child in run.graph.children.get(nid, ()):
-        node = run.graph.nodes.get(child)
-        model = (
-            run.models.get(node.name) if node is not None and child.startswith("model.") else None
-        )
-        if model is not None and model.sql is None and (model.from_ or model.sink_connector):
-            return True
-    return False

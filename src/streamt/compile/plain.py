@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from streamt.compile.connectors import connector_spec
 from streamt.compile.envelope import needs_envelope
+from streamt.compile.facts import CompiledModel, ModelInputs, Settings, SourceFacts
 from streamt.compile.materialize import decide_without_sql
 from streamt.compile.result import CompiledNode
 from streamt.compile.sink_envelope import add_envelope
@@ -16,68 +16,63 @@ from streamt.load.model import Model
 from streamt.sql import Column, SqlType, parse_type
 from streamt.sql.types import STRING
 
-if TYPE_CHECKING:
-    from streamt.compile.project import _Run
 
-
-def model_without_sql(run: _Run, model: Model, nid: str) -> None:
+def model_without_sql(
+    settings: Settings, inputs: ModelInputs, model: Model, nid: str
+) -> CompiledModel:
     decision = decide_without_sql(model, nid)
-    if not run.infer_only:
-        run.diags.extend(decision.diagnostics)
+    diags = () if settings.infer_only else tuple(decision.diagnostics)
     mat = decision.materialization
-    inputs = tuple(from_ids(run, model))
+    ids = inputs.from_ids
     if mat is Materialization.SINK:
-        topics = [t for t in (_topic_of(run, i) for i in inputs) if t]
+        topics = [t for t in (_topic_of(inputs, i) for i in ids) if t]
         defaults: Mapping[str, str] = {}
+        envelope = None
         if needs_envelope(model):
-            wired = add_envelope(run, model, nid, inputs)
-            if wired is not None:
-                topics, defaults = wired
+            envelope = add_envelope(settings, inputs, model, nid)
+            diags += envelope.diags
+            if envelope.connector is not None:
+                topics, defaults = envelope.connector
         spec = connector_spec(model, nid, topics, defaults)
-        if spec is not None:
-            run.connectors.append(spec)
-        run.nodes[nid] = CompiledNode(
+        node = CompiledNode(
             nid,
             "model",
             model.name,
             None,
             mat,
-            inputs=inputs,
+            inputs=ids,
             description=model.description,
             owner=model.owner,
             tags=tuple(model.tags),
         )
-        return
+        return CompiledModel(
+            node,
+            diags,
+            topics=envelope.topics if envelope else (),
+            jobs=envelope.jobs if envelope else (),
+            connectors=(spec,) if spec is not None else (),
+        )
     columns = tuple(_declared_columns(model))
-    run.topics.append(topic_spec(run.project, model, nid))
-    run.nodes[nid] = CompiledNode(
+    node = CompiledNode(
         nid,
         "model",
         model.name,
-        run.project.topic_of(model),
+        settings.project.topic_of(model),
         mat,
         columns=columns,
-        inputs=inputs,
+        inputs=ids,
         description=model.description,
         owner=model.owner,
         tags=tuple(model.tags),
     )
+    return CompiledModel(node, diags, topics=(topic_spec(settings.project, model, nid),))
 
 
-def from_ids(run: _Run, model: Model) -> list[str]:
-    out: list[str] = []
-    for item in model.from_:
-        model_id, source_id = run.mid(item.name), run.sid(item.name)
-        if item.kind == "ref" or (item.kind == "auto" and model_id in run.graph.nodes):
-            out.append(model_id)
-        elif source_id in run.graph.nodes:
-            out.append(source_id)
-    return out
-
-
-def _topic_of(run: _Run, node_id: str) -> str | None:
-    node = run.nodes.get(node_id)
-    return node.topic if node else None
+def _topic_of(inputs: ModelInputs, node_id: str) -> str | None:
+    facts = inputs.by_id(node_id)
+    if isinstance(facts, SourceFacts):
+        return facts.source.topic
+    return facts.topic if facts is not None else None
 
 
 def _declared_columns(model: Model) -> list[Column]:

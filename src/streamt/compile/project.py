@@ -1,16 +1,16 @@
 """`compile_project(project, graph)`: the desired state of a loaded project, in graph order.
 
-Sources become table schemas (declared / inline schema / lock / inferred from usage); each model
-is rendered (refs -> quoted table names), analysed by `streamt.sql`, given a materialization,
-and turned into specs: topics, subjects, one Flink job per Flink model, connectors, Gateway
-rules. Diagnostics from the SQL room are mapped back to the model's file and line. Pure.
+Sources become table schemas (declared / inline schema / lock / inferred from usage); then the
+models are folded in graph order: each compiles by a pure function of the model, its inputs'
+compiled facts and the project settings (`compile_model` in `streamt.compile.model`, through the
+per-model memo when there is one), and its facts become its readers' inputs. Pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import Protocol, TypeVar
 
 from streamt.compile.bad_records import policy, problems
 from streamt.compile.demand import (
@@ -20,13 +20,20 @@ from streamt.compile.demand import (
     push_back,
     stars_without_columns,
 )
-from streamt.compile.functions import DeclaredFunctions, declared_functions
-from streamt.compile.jobs import InputTable
-from streamt.compile.plain import from_ids, model_without_sql
-from streamt.compile.positions import template_position
+from streamt.compile.eventtime import idle_timeout_ms
+from streamt.compile.facts import (
+    CompiledModel,
+    ModelFacts,
+    ModelInputs,
+    Settings,
+    SourceFacts,
+    settings_of,
+)
+from streamt.compile.functions import declared_functions
+from streamt.compile.memo import ModelMemo
+from streamt.compile.model import compile_model
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.compile.schemas import SchemaLock
-from streamt.compile.shapes import ShapeMemo
 from streamt.compile.sources import (
     close_inferred,
     inferred_warning,
@@ -34,70 +41,12 @@ from streamt.compile.sources import (
     source_schema,
     subject_spec,
 )
-from streamt.compile.specs import (
-    ChangelogMode,
-    ConnectorSpec,
-    DesiredState,
-    FlinkJobSpec,
-    GatewayRuleSpec,
-    Materialization,
-    SubjectSpec,
-    TopicSpec,
-)
+from streamt.compile.specs import ChangelogMode, DesiredState, Materialization
+from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.graph.dag import Graph, NodeKind
-from streamt.load.jinja import render_sql
 from streamt.load.model import Model, Project, Source
-from streamt.sql import (
-    Column,
-    QueryAnalysis,
-    SqlType,
-    TableSchema,
-    analyze_query,
-    parse_type,
-    quote_identifier,
-)
-from streamt.sql.types import STRING
-
-if TYPE_CHECKING:
-    from streamt.compile.memo import ModelMemo
-
-
-@dataclass
-class _Run:
-    project: Project
-    graph: Graph
-    lock: SchemaLock | None
-    infer_only: bool = False
-    with_jobs: bool = True  # render each Flink job's script (validate does not need them)
-    memo: ModelMemo | None = None
-    diags: list[Diagnostic] = field(default_factory=list)
-    sources: dict[str, TableSchema] = field(default_factory=dict)
-    nodes: dict[str, CompiledNode] = field(default_factory=dict)
-    models: dict[str, Model] = field(default_factory=dict)
-    inferred: dict[str, list[Column]] = field(default_factory=dict)
-    topics: list[TopicSpec] = field(default_factory=list)
-    subjects: list[SubjectSpec] = field(default_factory=list)
-    jobs: list[FlinkJobSpec] = field(default_factory=list)
-    connectors: list[ConnectorSpec] = field(default_factory=list)
-    rules: list[GatewayRuleSpec] = field(default_factory=list)
-    job_inputs: dict[str, tuple[InputTable, ...]] = field(default_factory=dict)
-    model_names: set[str] = field(default_factory=set)
-    # inferring (`infer_only`): columns readers name of each input, and the input whose
-    # columns each model passes through `*` (see `streamt.compile.demand`)
-    demand: dict[InputKey, list[Column]] = field(default_factory=dict)
-    star_from: dict[str, InputKey] = field(default_factory=dict)
-    shapes: ShapeMemo = field(default_factory=ShapeMemo)  # one analysis per query shape
-    functions: DeclaredFunctions = field(default_factory=DeclaredFunctions.none)
-
-    def sid(self, name: str) -> str:
-        return self.graph.id_of(NodeKind.SOURCE, name)
-
-    def mid(self, name: str) -> str:
-        return self.graph.id_of(NodeKind.MODEL, name)
-
-    def compiled_models(self) -> set[str]:
-        return self.model_names
+from streamt.sql import Column, TableSchema
 
 
 def compile_project(
@@ -117,122 +66,200 @@ def compile_project(
     `tests()` maps a model or source name to the columns its data tests read (column demand
     on sources whose columns are inferred; called only when there are such sources).
     """
-    sources = {s.name: s for s in project.sources}
-    run = _Run(project, graph, lock, with_jobs=jobs, memo=memo)
-    functions = declared_functions(project, run.diags)
-    run.functions, run.shapes = functions, functions.shape_memo()
-    for source in project.sources:
-        run.sources[source.name] = source_schema(source, lock, run.diags, run.sid(source.name))
-    open_sources = [name for name, schema in run.sources.items() if schema.open]
+    diags: list[Diagnostic] = []
+    functions = declared_functions(project, diags)
+    shapes = functions.shape_memo()  # one analysis per query shape, shared by every round
+    sid = _ids(graph, NodeKind.SOURCE)
+    by_name = {s.name: s for s in project.sources}
+    schemas = {s.name: source_schema(s, lock, diags, sid(s.name)) for s in project.sources}
+    open_sources = [name for name, schema in schemas.items() if schema.open]
     if open_sources:
         wanted = demand_of_tests(project, tests() if tests is not None else {})
-        inferred, star_from = _infer(run, open_sources, wanted)
+        inferring = settings_of(project, functions, with_jobs=False, infer_only=True, shapes=shapes)
+        inferred, star_from = _infer(project, graph, schemas, inferring, open_sources, wanted)
         for name in open_sources:
-            closed = close_inferred(sources[name], run.sources[name], inferred.get(name, ()))
-            run.diags.append(inferred_warning(sources[name], closed.columns, run.sid(name)))
-            run.sources[name] = closed
-        run.diags += stars_without_columns(project, star_from, run.sources, run.mid)
+            closed = close_inferred(by_name[name], schemas[name], inferred.get(name, ()))
+            diags.append(inferred_warning(by_name[name], closed.columns, sid(name)))
+            schemas[name] = closed
+        diags += stars_without_columns(project, star_from, schemas, _ids(graph, NodeKind.MODEL))
     for source in project.sources:
-        columns = run.sources[source.name].columns
-        run.diags.extend(problems(source, columns, policy(source, project), run.sid(source.name)))
-    _compile(run)
+        columns = schemas[source.name].columns
+        diags.extend(problems(source, columns, policy(source, project), sid(source.name)))
+    settings = settings_of(project, functions, with_jobs=jobs, shapes=shapes)
+    compiled = _fold(project, graph, schemas, settings, memo)
     chosen = frozenset(select) if select is not None else None
+    nodes = {c.node.id: c.node for c in compiled if c.node is not None}
     return CompileResult(
-        desired=_desired(run, chosen),
-        nodes=dict(sorted(run.nodes.items())),
-        diagnostics=sorted(run.diags, key=Diagnostic.sort_key),
+        desired=_desired(project.name, compiled, chosen),
+        nodes=dict(sorted(nodes.items())),
+        diagnostics=sorted(
+            [*diags, *(d for c in compiled for d in c.diags)], key=Diagnostic.sort_key
+        ),
         project_version=project.version,
     )
 
 
+def _ids(graph: Graph, kind: NodeKind) -> Callable[[str], str]:
+    return lambda name: graph.id_of(kind, name)
+
+
 def _infer(
-    run: _Run, open_sources: list[str], tests: dict[InputKey, list[Column]]
+    project: Project,
+    graph: Graph,
+    schemas: Mapping[str, TableSchema],
+    settings: Settings,
+    open_sources: list[str],
+    tests: dict[InputKey, list[Column]],
 ) -> tuple[dict[str, tuple[Column, ...]], dict[str, InputKey]]:
     """The columns of each open source: what its readers touch, directly or through `*`
     (demand passed back by `streamt.compile.demand`), compiled again until none is new."""
-    by_name = {s.name: s for s in run.project.sources}
+    by_name = {s.name: s for s in project.sources}
     known: dict[str, tuple[Column, ...]] = {}
     models = [
-        run.graph.nodes[n].name
-        for n in run.graph.order
-        if n in run.graph.nodes and run.graph.nodes[n].kind is NodeKind.MODEL
+        graph.nodes[n].name
+        for n in graph.order
+        if n in graph.nodes and graph.nodes[n].kind is NodeKind.MODEL
     ]
     # demand crosses every `*` chain within one round; the next round, seeded with it, usually
     # finds nothing new. The bound only guards against a bug looping for ever.
+    star_from: dict[str, InputKey] = {}
     for _ in range(len(models) + 2):
-        sources = dict(run.sources)
+        sources = dict(schemas)
         for name in open_sources:  # seeded with what earlier rounds found; still open
-            seeded = close_inferred(by_name[name], run.sources[name], known.get(name, ()))
+            seeded = close_inferred(by_name[name], schemas[name], known.get(name, ()))
             sources[name] = replace(seeded, open=True)
-        first = _Run(
-            run.project,
-            run.graph,
-            run.lock,
-            infer_only=True,
-            with_jobs=False,
-            sources=sources,
-            shapes=run.shapes,  # keyed by the input schemas: safe to share across rounds
-            functions=run.functions,
-        )
-        first.demand = {k: list(v) for k, v in tests.items()}
-        _compile(first)
+        compiled = [c for c in _fold(project, graph, sources, settings) if c.node is not None]
+        demand = {k: list(v) for k, v in tests.items()}
+        inferred: dict[str, list[Column]] = {}
+        star_from = {}
+        for c in compiled:
+            for name, cols in c.inferred:
+                inferred.setdefault(name, []).extend(cols)
+            for name, cols in c.demand:
+                demand.setdefault(("ref", name), []).extend(cols)
+            if c.star_from is not None and c.node is not None:
+                star_from[c.node.name] = c.star_from
         outputs = {
-            name: [c.name for c in first.nodes[first.mid(name)].columns]
-            for name in models
-            if first.mid(name) in first.nodes
+            c.node.name: [col.name for col in c.node.columns]
+            for c in compiled
+            if c.node is not None and c.node.kind == "model"
         }
-        pushed = push_back(models, first.demand, first.star_from, outputs)
+        pushed = push_back(models, demand, star_from, outputs)
         found = {
             name: [
                 *known.get(name, ()),
-                *first.inferred.get(name, ()),
+                *inferred.get(name, ()),
                 *pushed.get(name, ()),
                 *documented(by_name[name]),
             ]
             for name in open_sources
         }
         merged = merge_inferred(found)
-        if not first.star_from or all(
+        if not star_from or all(
             _names(merged.get(n, ())) == _names(known.get(n, ())) for n in open_sources
         ):  # without a `*` passing columns through, seeding changes nothing: done
-            return merged, first.star_from
+            return merged, star_from
         known = merged
-    return known, first.star_from
+    return known, star_from
 
 
 def _names(columns: Iterable[Column]) -> set[str]:
     return {c.name for c in columns}
 
 
-def _desired(run: _Run, chosen: frozenset[str] | None) -> DesiredState:
-    def keep(node: str) -> bool:
-        return chosen is None or node in chosen
+class _Spec(Protocol):
+    @property
+    def node(self) -> str: ...
+
+
+_S = TypeVar("_S", bound=_Spec)
+
+
+def _desired(
+    project: str, compiled: Sequence[CompiledModel], chosen: frozenset[str] | None
+) -> DesiredState:
+    def pick(specs: Iterable[_S], order: Callable[[_S], str]) -> tuple[_S, ...]:
+        return tuple(sorted((s for s in specs if chosen is None or s.node in chosen), key=order))
 
     return DesiredState(
-        project=run.project.name,
-        topics=tuple(sorted((t for t in run.topics if keep(t.node)), key=lambda t: t.name)),
-        subjects=tuple(sorted((s for s in run.subjects if keep(s.node)), key=lambda s: s.subject)),
-        jobs=tuple(sorted((j for j in run.jobs if keep(j.node)), key=lambda j: j.name)),
-        connectors=tuple(sorted((c for c in run.connectors if keep(c.node)), key=lambda c: c.name)),
-        gateway_rules=tuple(sorted((g for g in run.rules if keep(g.node)), key=lambda g: g.name)),
+        project=project,
+        topics=pick((t for c in compiled for t in c.topics), lambda t: t.name),
+        subjects=pick((s for c in compiled for s in c.subjects), lambda s: s.subject),
+        jobs=pick((j for c in compiled for j in c.jobs), lambda j: j.name),
+        connectors=pick((k for c in compiled for k in c.connectors), lambda k: k.name),
+        gateway_rules=pick((g for c in compiled for g in c.rules), lambda g: g.name),
     )
 
 
-def _compile(run: _Run) -> None:
-    for source in run.project.sources:
-        _source(run, source)
-    by_name = {m.name: m for m in run.project.models}
-    run.models = by_name
-    for nid in run.graph.order:
-        node = run.graph.nodes.get(nid)
-        if node is not None and node.kind is NodeKind.MODEL and node.name in by_name:
-            _model(run, by_name[node.name], nid)
+def _fold(
+    project: Project,
+    graph: Graph,
+    schemas: Mapping[str, TableSchema],
+    settings: Settings,
+    memo: ModelMemo | None = None,
+) -> list[CompiledModel]:
+    """Every source, then every model in graph order, each compiled from its inputs' facts."""
+    sid, mid = _ids(graph, NodeKind.SOURCE), _ids(graph, NodeKind.MODEL)
+    compiled = [
+        _source(source, schemas[source.name], sid(source.name)) for source in project.sources
+    ]
+    sources = {sid(s.name): SourceFacts(sid(s.name), s, schemas[s.name]) for s in project.sources}
+    facts: dict[str, ModelFacts] = {}
+    by_name = {m.name: m for m in project.models}
+    for nid in graph.order:
+        node = graph.nodes.get(nid)
+        if node is None or node.kind is not NodeKind.MODEL or node.name not in by_name:
+            continue
+        model = by_name[node.name]
+        if model.sql is None:
+            named = tuple(_from_ids(graph, model))
+        else:
+            refs = graph.refs.get(nid)
+            named = (*(sid(s) for s in refs.sources), *(mid(r) for r in refs.refs)) if refs else ()
+        inputs = ModelInputs(
+            refs=graph.refs.get(nid) if model.sql is not None else None,
+            from_ids=named if model.sql is None else (),
+            sources=tuple(sources[i] for i in named if i in sources),
+            models=tuple(facts[i] for i in named if i in facts),
+            feeds_connector=_feeds_connector(graph, by_name, nid),
+        )
+        if memo is not None and not settings.infer_only:
+            result = memo.compile(model, nid, inputs, settings)
+        else:
+            result = compile_model(model, nid, inputs, settings)
+        compiled.append(result)
+        if result.node is not None:
+            facts[nid] = _facts(settings.project, model, result.node, result)
+    return compiled
 
 
-def _source(run: _Run, source: Source) -> None:
-    nid = run.sid(source.name)
-    schema = run.sources[source.name]
-    run.nodes[nid] = CompiledNode(
+def _facts(
+    project: Project, model: Model, node: CompiledNode, compiled: CompiledModel
+) -> ModelFacts:
+    """What the model's readers read of it."""
+    virtual = node.materialization is Materialization.VIRTUAL_TOPIC
+    timed = node.rowtime is not None
+    return ModelFacts(
+        id=node.id,
+        name=node.name,
+        materialization=node.materialization,
+        columns=node.columns,
+        changelog=node.changelog,
+        topic=node.topic,
+        primary_key=node.primary_key,
+        rowtime=node.rowtime,
+        view=(node.query, compiled.view or ()) if virtual else None,
+        topic_partitions=next(
+            (t.partitions for t in compiled.topics if t.name == node.topic), None
+        ),
+        idle_timeout_ms=idle_timeout_ms(project, model.event_time) if timed else 0,
+        partitions=topic_spec(project, model, node.id).partitions if timed else 1,
+        open_star=compiled.star_from is not None,
+    )
+
+
+def _source(source: Source, schema: TableSchema, nid: str) -> CompiledModel:
+    node = CompiledNode(
         id=nid,
         kind="source",
         name=source.name,
@@ -247,176 +274,28 @@ def _source(run: _Run, source: Source) -> None:
         tags=tuple(source.tags),
     )
     subject = subject_spec(source, nid)
-    if subject is not None:
-        run.subjects.append(subject)
+    return CompiledModel(node, subjects=(subject,) if subject is not None else ())
 
 
-# ------------------------------------------------------------------------------------ models
-
-
-def _model(run: _Run, model: Model, nid: str) -> None:
-    memo = run.memo if not run.infer_only else None
-    if memo is None:
-        _model_body(run, model, nid)
-    else:
-        from streamt.compile.memo import capture, mark, replay
-
-        key = memo.key(run, model, nid, *_input_ids(run, model, nid))
-        delta = memo.get(key)
-        if delta is not None:
-            replay(run, delta, nid)
-        else:
-            before = mark(run)
-            _model_body(run, model, nid)
-            memo.put(key, capture(run, before, model, nid))
-    if nid in run.nodes:
-        run.model_names.add(model.name)
-
-
-def _input_ids(run: _Run, model: Model, nid: str) -> tuple[str, list[str]]:
-    """How the model names its inputs, and the nodes whose compiled facts `_model_body` reads
-    (for the memo key)."""
-    if model.sql is None:
-        ids = from_ids(run, model)
-        return repr(ids), ids
-    refs = run.graph.refs.get(nid)
-    if refs is None:
-        return "refs:none", []
-    return repr(refs), [run.sid(s) for s in refs.sources] + [run.mid(r) for r in refs.refs]
-
-
-def _model_body(run: _Run, model: Model, nid: str) -> None:
-    if model.sql is None:
-        model_without_sql(run, model, nid)
-        return
-    refs = run.graph.refs.get(nid)
-    if refs is None or not refs.ok:
-        return  # the graph reports Jinja problems
-    if any(s not in run.sources for s in refs.sources) or any(
-        r not in run.compiled_models() for r in refs.refs
-    ):
-        return  # unknown references: reported by the graph
-    sinks = [r for r in refs.refs if run.nodes[run.mid(r)].materialization is Materialization.SINK]
-    if sinks:
-        if not run.infer_only:
-            run.diags.append(
-                Diagnostic(
-                    "C006",
-                    f"model '{model.name}' reads '{sinks[0]}', a sink connector with no topic of its own",
-                    location=model.where("sql"),
-                    hint=f"read the model '{sinks[0]}' exports from instead",
-                    node=nid,
-                )
-            )
-        return
-    names = _table_names(model.name, refs.sources, refs.refs)
-    schemas = {("source", s): run.sources[s] for s in refs.sources}
-    schemas |= {("ref", r): _model_schema(run, r) for r in refs.refs}
-    ml_outputs = _ml_outputs(model)
-    analysis = None if ml_outputs else run.shapes.analyze(model.sql, names, schemas)
-    if analysis is None:
-        rendered, problems = render_sql(
-            model.sql,
-            source=lambda n: quote_identifier(names.get(("source", n), n)),
-            ref=lambda n: quote_identifier(names.get(("ref", n), n)),
-        )
-        if problems:
-            return
-        inputs = {names[k]: _renamed(schema, names[k]) for k, schema in schemas.items()}
-        analysis = analyze_query(
-            rendered,
-            inputs,
-            ml_outputs=ml_outputs,
-            functions=run.functions.types,
-            aggregates=run.functions.aggregates,
-        )
-        if not run.infer_only:
-            run.diags.extend(_placed(d, model, nid, rendered) for d in analysis.diagnostics)
-    if run.infer_only:
-        _record_demand(run, model, analysis, names, refs.sources, refs.refs)
-    from streamt.compile.model_specs import emit_model
-
-    emit_model(run, model, nid, analysis, names, refs.sources, refs.refs)
-
-
-def _record_demand(
-    run: _Run,
-    model: Model,
-    analysis: QueryAnalysis,
-    names: dict[tuple[str, str], str],
-    sources: Iterable[str],
-    refs: Iterable[str],
-) -> None:
-    for s in sources:
-        run.inferred.setdefault(s, []).extend(analysis.inferred.get(names[("source", s)], ()))
-    for r in refs:
-        found = analysis.inferred.get(names[("ref", r)], ())
-        if found:
-            run.demand.setdefault(("ref", r), []).extend(found)
-    if analysis.open_star is not None:
-        origin = next((k for k, table in names.items() if table == analysis.open_star), None)
-        if origin is not None:
-            run.star_from[model.name] = origin
-
-
-def _ml_outputs(model: Model) -> dict[str, dict[str, SqlType]]:
-    out: dict[str, dict[str, SqlType]] = {}
-    for name, spec in model.ml_outputs.items():
-        cols: dict[str, SqlType] = {}
-        for col in spec.columns:
-            try:
-                cols[col.name] = parse_type(col.type or "STRING")
-            except ValueError:
-                cols[col.name] = STRING
-        out[name] = cols
+def _from_ids(graph: Graph, model: Model) -> list[str]:
+    out: list[str] = []
+    for item in model.from_:
+        model_id = graph.id_of(NodeKind.MODEL, item.name)
+        source_id = graph.id_of(NodeKind.SOURCE, item.name)
+        if item.kind == "ref" or (item.kind == "auto" and model_id in graph.nodes):
+            out.append(model_id)
+        elif source_id in graph.nodes:
+            out.append(source_id)
     return out
 
 
-def _table_names(
-    model: str, sources: Iterable[str], refs: Iterable[str]
-) -> dict[tuple[str, str], str]:
-    """Table names inside one job: the input's name, suffixed when it would collide."""
-    sources, refs = list(sources), list(refs)
-    taken = {model}
-    names: dict[tuple[str, str], str] = {}
-    for kind, items, suffix in (("ref", refs, "_model"), ("source", sources, "_source")):
-        for name in items:
-            table = name if name not in taken else f"{name}{suffix}"
-            while table in taken:
-                table += "_"
-            taken.add(table)
-            names[(kind, name)] = table
-    return names
-
-
-def _renamed(schema: TableSchema, name: str) -> TableSchema:
-    return replace(schema, name=name)
-
-
-def _model_schema(run: _Run, name: str) -> TableSchema:
-    node = run.nodes[run.mid(name)]
-    return TableSchema(
-        name,
-        node.columns,
-        updating=node.changelog is ChangelogMode.UPSERT,
-        primary_key=node.primary_key,
-        open=(not node.columns and node.materialization is Materialization.TOPIC)
-        or (run.infer_only and name in run.star_from),
-        retimable=node.materialization is not Materialization.VIRTUAL_TOPIC,
-        message_key=node.primary_key,
-    )
-
-
-def _placed(diag: Diagnostic, model: Model, nid: str, rendered: str) -> Diagnostic:
-    loc = diag.location
-    if loc.line:
-        line, column = template_position(model.sql or "", rendered, loc.line, loc.column)
-        where = model.sql_position(line, column)
-    else:
-        where = model.where("sql")
-    return Diagnostic(
-        diag.code, f"model '{model.name}': {diag.message}", diag.severity, where, diag.hint, nid
-    )
+def _feeds_connector(graph: Graph, models: Mapping[str, Model], nid: str) -> bool:
+    for child in graph.children.get(nid, ()):
+        node = graph.nodes.get(child)
+        model = models.get(node.name) if node is not None and child.startswith("model.") else None
+        if model is not None and model.sql is None and (model.from_ or model.sink_connector):
+            return True
+    return False
 
 
 __all__ = ["compile_project"]

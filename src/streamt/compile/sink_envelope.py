@@ -1,11 +1,11 @@
 """Wire a sink model to its Connect-JSON envelope (see `streamt.compile.envelope`): find the
-one upstream it copies, add the envelope topic and job to the run, and return the connector
+one upstream it copies, and return the envelope topic and job and the connector
 settings that read the envelope topic. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from streamt.compile.envelope import (
     Upstream,
@@ -15,24 +15,34 @@ from streamt.compile.envelope import (
     envelope_topic,
     envelope_topic_spec,
 )
+from streamt.compile.facts import ModelFacts, ModelInputs, Settings, SourceFacts
 from streamt.compile.jobs import InputTable, pipeline_name
-from streamt.compile.specs import ChangelogMode, Materialization
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization, TopicSpec
 from streamt.compile.tables import source_options, topic_options
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
 
-if TYPE_CHECKING:
-    from streamt.compile.project import _Run
+
+@dataclass(frozen=True)
+class Envelope:
+    """The envelope topic and job of a sink, and the connector's (topics, default settings);
+    or, when it cannot be wired, only the diagnostic that says why."""
+
+    diags: tuple[Diagnostic, ...] = ()
+    topics: tuple[TopicSpec, ...] = ()
+    jobs: tuple[FlinkJobSpec, ...] = ()
+    connector: tuple[list[str], Mapping[str, str]] | None = None
 
 
-def add_envelope(
-    run: _Run, model: Model, nid: str, inputs: Sequence[str]
-) -> tuple[list[str], Mapping[str, str]] | None:
-    """(topics the connector reads, its default settings), or None (a diagnostic says why)."""
-    upstream = _upstream(run, model, inputs)
+def add_envelope(settings: Settings, inputs: ModelInputs, model: Model, nid: str) -> Envelope:
+    project = settings.project
+    found = inputs.by_id(inputs.from_ids[0]) if len(inputs.from_ids) == 1 else None
+    upstream = _upstream(settings, model, found)
     if upstream is None:
-        if not run.infer_only:
-            run.diags.append(
+        if settings.infer_only:
+            return Envelope()
+        return Envelope(
+            (
                 Diagnostic(
                     "C015",
                     f"sink '{model.name}' needs schema'd records (its connector reads Connect "
@@ -41,41 +51,48 @@ def add_envelope(
                     hint="declare the upstream's columns, or set value.converter in "
                     "advanced.connector.config to read the topic as it is",
                     node=nid,
-                )
+                ),
             )
-        return None
+        )
     key = upstream.table.primary_key if upstream.updating else ()
-    partitions = next((t.partitions for t in run.topics if t.name == upstream.table.topic), 1)
-    run.topics.append(envelope_topic_spec(run.project, model, nid, partitions))
-    if run.with_jobs:
-        run.jobs.append(envelope_job(run.project, model, nid, upstream, key))
-    return [envelope_topic(model.name, run.project.name_prefix)], connector_defaults(model, key)
+    partitions = (found.topic_partitions if isinstance(found, ModelFacts) else None) or 1
+    topic = envelope_topic_spec(project, model, nid, partitions)
+    jobs = (envelope_job(project, model, nid, upstream, key),) if settings.with_jobs else ()
+    connector = [envelope_topic(model.name, project.name_prefix)], connector_defaults(model, key)
+    return Envelope(topics=(topic,), jobs=jobs, connector=connector)
 
 
-def _upstream(run: _Run, model: Model, inputs: Sequence[str]) -> Upstream | None:
-    if len(inputs) != 1:
+def _upstream(
+    settings: Settings, model: Model, found: SourceFacts | ModelFacts | None
+) -> Upstream | None:
+    runtime = settings.project.runtime
+    group = pipeline_name(settings.project.job_scope, envelope_name(model.name))
+    if isinstance(found, SourceFacts):
+        source, schema = found.source, found.schema
+        if not schema.columns:
+            return None
+        columns = tuple(c.plain() for c in schema.columns)
+        pk = schema.primary_key if schema.updating else ()
+        if schema.updating and not pk:
+            return None
+        keys = [] if pk else [c for k in source.key for c in columns if c.name == k]
+        options = source_options(source, runtime, group, keys)
+        table = InputTable(source.name, columns, options, pk, topic=source.topic)
+        return Upstream(table, schema.updating)
+    if found is None or not found.columns or found.topic is None:
         return None
-    group = pipeline_name(run.project.job_scope, envelope_name(model.name))
-    node = run.nodes.get(inputs[0])
-    if node is None or not node.columns or node.topic is None:
-        return None
-    columns = tuple(c.plain() for c in node.columns)
-    updating = node.changelog is ChangelogMode.UPSERT
-    pk = node.primary_key if updating else ()
+    columns = tuple(c.plain() for c in found.columns)
+    updating = found.changelog is ChangelogMode.UPSERT
+    pk = found.primary_key if updating else ()
     if updating and not pk:
         return None
-    if node.kind == "source":
-        source = next(s for s in run.project.sources if s.name == node.name)
-        keys = [] if pk else [c for k in source.key for c in columns if c.name == k]
-        options = source_options(source, run.project.runtime, group, keys)
-    elif node.materialization in (Materialization.FLINK, Materialization.TOPIC):
-        options = topic_options(
-            node.topic,
-            run.project.runtime,
-            upsert=updating,
-            key=() if updating else node.primary_key,
-            group_id=group,
-        )
-    else:
+    if found.materialization not in (Materialization.FLINK, Materialization.TOPIC):
         return None
-    return Upstream(InputTable(node.name, columns, options, pk, topic=node.topic), updating)
+    options = topic_options(
+        found.topic,
+        runtime,
+        upsert=updating,
+        key=() if updating else found.primary_key,
+        group_id=group,
+    )
+    return Upstream(InputTable(found.name, columns, options, pk, topic=found.topic), updating)

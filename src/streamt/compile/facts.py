@@ -1,0 +1,161 @@
+"""The values compile folds over: one model's compilation is a pure function
+`compile_model(model, nid, inputs, settings) -> CompiledModel` (`streamt.compile.model`).
+
+- `Settings`: what every model reads of the project (name, prefix, runtime, defaults; never its
+  sources or models), the declared functions, whether jobs are rendered, whether this is an
+  inference round;
+- `ModelInputs`: what one model reads of the graph and of its inputs' compiled facts
+  (`SourceFacts`, `ModelFacts`: only what a reader reads, so an upstream edit that leaves them
+  as they were does not reach its children);
+- `CompiledModel`: what compiling one model yields (node, diagnostics, specs, the tables a
+  virtual topic's readers inline, and, while inferring, the column demand it records).
+
+The per-model memo (`streamt.compile.memo`) is keyed on the function's arguments. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from streamt.compile.demand import InputKey
+from streamt.compile.functions import DeclaredFunctions
+from streamt.compile.jobs import InputTable
+from streamt.compile.result import CompiledNode
+from streamt.compile.shapes import ShapeMemo
+from streamt.compile.specs import (
+    ChangelogMode,
+    ConnectorSpec,
+    FlinkJobSpec,
+    GatewayRuleSpec,
+    Materialization,
+    SubjectSpec,
+    TopicSpec,
+)
+from streamt.diagnostics import Diagnostic
+from streamt.load.jinja import Refs
+from streamt.load.model import Project, ProjectInfo, Source
+from streamt.sql import Column, TableSchema
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every model's compilation reads of the project. `project` holds the project's
+    name, prefix, runtime and defaults only (`settings_of`): no model can read another model
+    or source except through its `ModelInputs`."""
+
+    project: Project
+    functions: DeclaredFunctions
+    with_jobs: bool = True  # render each Flink job's script (validate does not need them)
+    infer_only: bool = False  # an inference round: record column demand, report nothing
+    shapes: ShapeMemo = field(default_factory=ShapeMemo, compare=False)  # a cache, not an input
+
+    def key(self) -> str:
+        """Every field but the shape memo (a cache of a pure function of the other arguments)."""
+        p, fns = self.project, self.functions
+        return repr(
+            (
+                p.name,
+                p.name_prefix,
+                p.runtime,
+                p.defaults,
+                sorted(fns.types.items()),
+                sorted(fns.statements.items()),
+                sorted(fns.jars.items()),
+                sorted(fns.aggregates),
+                self.with_jobs,
+                self.infer_only,
+            )
+        )
+
+
+def settings_of(
+    project: Project,
+    functions: DeclaredFunctions,
+    *,
+    with_jobs: bool = True,
+    infer_only: bool = False,
+    shapes: ShapeMemo | None = None,
+) -> Settings:
+    """The project cut down to what a model's compilation may read (the name prefix folded
+    into `project.prefix`; no sources, models, tests, positions)."""
+    shell = Project.model_construct(
+        project=ProjectInfo.model_construct(name=project.name, prefix=project.name_prefix or None),
+        runtime=project.runtime,
+        defaults=project.defaults,
+        environment_config=None,
+    )
+    return Settings(
+        shell,
+        functions,
+        with_jobs=with_jobs,
+        infer_only=infer_only,
+        shapes=shapes if shapes is not None else functions.shape_memo(),
+    )
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """A source as its readers see it: its definition and its (closed) table schema."""
+
+    id: str
+    source: Source
+    schema: TableSchema
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What a reader reads of a compiled model (its description or, unless it is a virtual
+    topic, its query are not among them)."""
+
+    id: str
+    name: str
+    materialization: Materialization | None
+    columns: tuple[Column, ...]
+    changelog: ChangelogMode
+    topic: str | None
+    primary_key: tuple[str, ...]
+    rowtime: str | None
+    view: tuple[str, tuple[InputTable, ...]] | None = None  # a virtual topic's query and tables
+    topic_partitions: int | None = None  # of the topic spec it declared for its topic
+    idle_timeout_ms: int = 0  # how its watermarked readers go idle (rowtime set)
+    partitions: int = 1  # its topic's partitions as configured (rowtime set)
+    open_star: bool = False  # inferring: passes an input's columns through `*`
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """What one model's compilation reads besides the model and the settings."""
+
+    refs: Refs | None = None  # what its SQL names (None: no SQL, or nothing captured)
+    from_ids: tuple[str, ...] = ()  # what a model without SQL reads (`from:`)
+    sources: tuple[SourceFacts, ...] = ()  # its inputs that exist
+    models: tuple[ModelFacts, ...] = ()  # ... and compiled
+    feeds_connector: bool = False  # a sink connector reads its topic
+
+    def source(self, name: str) -> SourceFacts | None:
+        return next((s for s in self.sources if s.source.name == name), None)
+
+    def model(self, name: str) -> ModelFacts | None:
+        return next((m for m in self.models if m.name == name), None)
+
+    def by_id(self, nid: str) -> SourceFacts | ModelFacts | None:
+        found: tuple[SourceFacts | ModelFacts, ...] = (*self.sources, *self.models)
+        return next((f for f in found if f.id == nid), None)
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """What compiling one model yields."""
+
+    node: CompiledNode | None
+    diags: tuple[Diagnostic, ...] = ()
+    topics: tuple[TopicSpec, ...] = ()
+    subjects: tuple[SubjectSpec, ...] = ()
+    jobs: tuple[FlinkJobSpec, ...] = ()
+    connectors: tuple[ConnectorSpec, ...] = ()
+    rules: tuple[GatewayRuleSpec, ...] = ()
+    view: tuple[InputTable, ...] | None = None  # a virtual topic: the tables its query reads
+    # inferring only: columns it reads of each source / upstream model, and its `*`'s input
+    inferred: tuple[tuple[str, tuple[Column, ...]], ...] = ()
+    demand: tuple[tuple[str, tuple[Column, ...]], ...] = ()
+    star_from: InputKey | None = None
