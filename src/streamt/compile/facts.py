@@ -15,9 +15,11 @@ The per-model memo (`streamt.compile.memo`) is keyed on the function's arguments
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 
 from streamt.compile.demand import InputKey
+from streamt.compile.eventtime import idle_timeout_ms
 from streamt.compile.functions import DeclaredFunctions
 from streamt.compile.jobs import InputTable
 from streamt.compile.result import CompiledNode
@@ -31,9 +33,10 @@ from streamt.compile.specs import (
     SubjectSpec,
     TopicSpec,
 )
+from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.load.jinja import Refs
-from streamt.load.model import Project, ProjectInfo, Source
+from streamt.load.model import Model, Project, ProjectInfo, Source
 from streamt.sql import Column, TableSchema
 
 
@@ -50,22 +53,9 @@ class Settings:
     shapes: ShapeMemo = field(default_factory=ShapeMemo, compare=False)  # a cache, not an input
 
     def key(self) -> str:
-        """Every field but the shape memo (a cache of a pure function of the other arguments)."""
-        p, fns = self.project, self.functions
-        return repr(
-            (
-                p.name,
-                p.name_prefix,
-                p.runtime,
-                p.defaults,
-                sorted(fns.types.items()),
-                sorted(fns.statements.items()),
-                sorted(fns.jars.items()),
-                sorted(fns.aggregates),
-                self.with_jobs,
-                self.infer_only,
-            )
-        )
+        """Every field but the caches (`compare=False`), the same in every process: what the
+        memo keys on."""
+        return repr(_stable(self))
 
 
 def settings_of(
@@ -91,6 +81,19 @@ def settings_of(
         infer_only=infer_only,
         shapes=shapes if shapes is not None else functions.shape_memo(),
     )
+
+
+def _stable(value: object) -> object:
+    """`value` with its dataclasses' compared fields spelled out and sets sorted (a set's
+    order changes from process to process)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(_stable(v)) for v in value)
+    if isinstance(value, Mapping):
+        return [(k, _stable(v)) for k, v in value.items()]
+    if is_dataclass(value) and not isinstance(value, type):
+        compared = (_stable(getattr(value, f.name)) for f in fields(value) if f.compare)
+        return (type(value).__name__, *compared)
+    return value
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,31 @@ class ModelFacts:
     idle_timeout_ms: int = 0  # how its watermarked readers go idle (rowtime set)
     partitions: int = 1  # its topic's partitions as configured (rowtime set)
     open_star: bool = False  # inferring: passes an input's columns through `*`
+
+
+def model_facts(
+    settings: Settings, model: Model, node: CompiledNode, compiled: CompiledModel
+) -> ModelFacts:
+    """What the readers of `model` (compiled to `node`, `compiled`) read of it."""
+    project = settings.project
+    virtual = node.materialization is Materialization.VIRTUAL_TOPIC
+    timed = node.rowtime is not None
+    own = next((t.partitions for t in compiled.topics if t.name == node.topic), None)
+    return ModelFacts(
+        id=node.id,
+        name=node.name,
+        materialization=node.materialization,
+        columns=node.columns,
+        changelog=node.changelog,
+        topic=node.topic,
+        primary_key=node.primary_key,
+        rowtime=node.rowtime,
+        view=(node.query, compiled.view or ()) if virtual else None,
+        topic_partitions=own,
+        idle_timeout_ms=idle_timeout_ms(project, model.event_time) if timed else 0,
+        partitions=topic_spec(project, model, node.id).partitions if timed else 1,
+        open_star=compiled.star_from is not None,
+    )
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,8 @@ class ModelMemo:
         parts = [self.salt, self._settings_key(settings), nid, _model_text(model)]
         for f in fields(inputs):
             value = getattr(inputs, f.name)
-            items = value if isinstance(value, tuple) and f.name != "from_ids" else (value,)
-            parts.append(f.name)
+            items = value if isinstance(value, tuple) else (value,)
+            parts.append(f"{f.name}:{len(items)}")
             parts.extend(self._repr(item) for item in items)
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

@@ -20,13 +20,13 @@ from streamt.compile.demand import (
     push_back,
     stars_without_columns,
 )
-from streamt.compile.eventtime import idle_timeout_ms
 from streamt.compile.facts import (
     CompiledModel,
     ModelFacts,
     ModelInputs,
     Settings,
     SourceFacts,
+    model_facts,
     settings_of,
 )
 from streamt.compile.functions import declared_functions
@@ -41,8 +41,7 @@ from streamt.compile.sources import (
     source_schema,
     subject_spec,
 )
-from streamt.compile.specs import ChangelogMode, DesiredState, Materialization
-from streamt.compile.topics import topic_spec
+from streamt.compile.specs import ChangelogMode, DesiredState
 from streamt.diagnostics import Diagnostic
 from streamt.graph.dag import Graph, NodeKind
 from streamt.load.model import Model, Project, Source
@@ -229,33 +228,8 @@ def _fold(
             result = compile_model(model, nid, inputs, settings)
         compiled.append(result)
         if result.node is not None:
-            facts[nid] = _facts(settings.project, model, result.node, result)
+            facts[nid] = model_facts(settings, model, result.node, result)
     return compiled
-
-
-def _facts(
-    project: Project, model: Model, node: CompiledNode, compiled: CompiledModel
-) -> ModelFacts:
-    """What the model's readers read of it."""
-    virtual = node.materialization is Materialization.VIRTUAL_TOPIC
-    timed = node.rowtime is not None
-    return ModelFacts(
-        id=node.id,
-        name=node.name,
-        materialization=node.materialization,
-        columns=node.columns,
-        changelog=node.changelog,
-        topic=node.topic,
-        primary_key=node.primary_key,
-        rowtime=node.rowtime,
-        view=(node.query, compiled.view or ()) if virtual else None,
-        topic_partitions=next(
-            (t.partitions for t in compiled.topics if t.name == node.topic), None
-        ),
-        idle_timeout_ms=idle_timeout_ms(project, model.event_time) if timed else 0,
-        partitions=topic_spec(project, model, node.id).partitions if timed else 1,
-        open_star=compiled.star_from is not None,
-    )
 
 
 def _source(source: Source, schema: TableSchema, nid: str) -> CompiledModel:
