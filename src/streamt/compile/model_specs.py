@@ -49,10 +49,7 @@ def emit_model(
     names: Names,
 ) -> CompiledModel:
     project = settings.project
-    sources, refs = inputs.refs or ((), ())
-    input_ids = tuple(
-        [f.id for f in _sources(inputs, sources)] + [m.id for m in _models(inputs, refs)]
-    )
+    input_ids = tuple([f.id for f in inputs.sources] + [m.id for m in inputs.models])
     if not analysis.ok:
         node = _node(
             model, nid, analysis, input_ids, Materialization.FLINK, topic=project.topic_of(model)
@@ -122,9 +119,9 @@ def emit_model(
         group = pipeline_name(project.job_scope, model.name)
         tables = [
             source_input(settings, f, names[("source", f.source.name)], group, analysis)
-            for f in _sources(inputs, sources)
+            for f in inputs.sources
         ]
-        for m in _models(inputs, refs):
+        for m in inputs.models:
             tables.extend(ref_inputs(settings, m, names[("ref", m.name)], group, analysis))
         rules = (rule,) if rule is not None else ()
         return CompiledModel(node, reported, rules=rules, view=tuple(dedupe(tables)))
@@ -132,20 +129,11 @@ def emit_model(
     return CompiledModel(node, reported + flink.diags, topics=flink.topics, jobs=flink.jobs)
 
 
-def _sources(inputs: ModelInputs, names: Sequence[str]) -> list[SourceFacts]:
-    return [f for f in (inputs.source(n) for n in names) if f is not None]
-
-
-def _models(inputs: ModelInputs, names: Sequence[str]) -> list[ModelFacts]:
-    return [f for f in (inputs.model(n) for n in names) if f is not None]
-
-
 def _unknown_columns(
     inputs: ModelInputs, model: Model, nid: str, analysis: QueryAnalysis, names: Names
 ) -> list[Diagnostic]:
-    sources, refs = inputs.refs or ((), ())
-    found = {f"source '{f.source.name}'": f.schema.columns for f in _sources(inputs, sources)}
-    for upstream in _models(inputs, refs):
+    found = {f"source '{f.source.name}'": f.schema.columns for f in inputs.sources}
+    for upstream in inputs.models:
         if upstream.materialization is Materialization.TOPIC:  # others report their own
             columns = upstream.columns or analysis.inferred.get(names[("ref", upstream.name)], ())
             found[f"model '{upstream.name}'"] = columns
@@ -211,17 +199,15 @@ def _null_filled_keys(
 def _rule(
     settings: Settings, inputs: ModelInputs, analysis: QueryAnalysis, model: Model, nid: str
 ) -> GatewayRuleSpec | None:
-    sources, refs = inputs.refs or ((), ())
-    if len(sources) + len(refs) != 1:
+    read: tuple[SourceFacts | ModelFacts, ...] = (*inputs.sources, *inputs.models)
+    if len(read) != 1:
         return None
-    found = inputs.source(sources[0]) if sources else inputs.model(refs[0])
+    found = read[0]
     if isinstance(found, SourceFacts):
         physical = found.source.topic
+    elif found.materialization is Materialization.VIRTUAL_TOPIC or found.topic is None:
+        return None
     else:
-        if found is None or found.materialization is Materialization.VIRTUAL_TOPIC:
-            return None
-        if found.topic is None:
-            return None
         physical = found.topic
     return gateway_rule(
         analysis.query_tree() or analysis.canonical, settings.project.topic_of(model), physical, nid
@@ -246,11 +232,10 @@ def _flink(
     masking: tuple[dict[str, Rewrite], tuple[Column, ...]],
 ) -> _Flink:
     project = settings.project
-    sources, refs = inputs.refs or ((), ())
-    upstreams = _models(inputs, refs)
+    upstreams = inputs.models
     topics = (
         topic_spec(project, model, nid),
-        *side_topics(settings, model, nid, _sources(inputs, sources), upstreams),
+        *side_topics(settings, model, nid, inputs.sources, upstreams),
     )
     diags = () if settings.infer_only else tuple(ref_problems(model, nid, upstreams))
     if not settings.with_jobs:
@@ -259,7 +244,7 @@ def _flink(
     group = pipeline_name(project.job_scope, model.name)
     read = [
         source_input(settings, f, names[("source", f.source.name)], group, analysis)
-        for f in _sources(inputs, sources)
+        for f in inputs.sources
     ]
     width = _parallelism(model)
     upstream = [
@@ -271,7 +256,7 @@ def _flink(
         settings,
         model,
         [
-            *source_policies(settings, _sources(inputs, sources), read),
+            *source_policies(settings, inputs.sources, read),
             *ref_policies(model, upstream),
         ],
     )

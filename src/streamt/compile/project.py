@@ -198,7 +198,7 @@ def _fold(
     memo: ModelMemo | None = None,
 ) -> list[CompiledModel]:
     """Every source, then every model in graph order, each compiled from its inputs' facts."""
-    sid, mid = _ids(graph, NodeKind.SOURCE), _ids(graph, NodeKind.MODEL)
+    sid = _ids(graph, NodeKind.SOURCE)
     compiled = [
         _source(source, schemas[source.name], sid(source.name)) for source in project.sources
     ]
@@ -210,18 +210,7 @@ def _fold(
         if node is None or node.kind is not NodeKind.MODEL or node.name not in by_name:
             continue
         model = by_name[node.name]
-        if model.sql is None:
-            named = tuple(_from_ids(graph, model))
-        else:
-            refs = graph.refs.get(nid)
-            named = (*(sid(s) for s in refs.sources), *(mid(r) for r in refs.refs)) if refs else ()
-        inputs = ModelInputs(
-            refs=graph.refs.get(nid) if model.sql is not None else None,
-            from_ids=named if model.sql is None else (),
-            sources=tuple(sources[i] for i in named if i in sources),
-            models=tuple(facts[i] for i in named if i in facts),
-            feeds_connector=_feeds_connector(graph, by_name, nid),
-        )
+        inputs = _inputs(graph, by_name, model, nid, sources, facts)
         if memo is not None and not settings.infer_only:
             result = memo.compile(model, nid, inputs, settings)
         else:
@@ -230,6 +219,39 @@ def _fold(
         if result.node is not None:
             facts[nid] = model_facts(settings, model, result.node, result)
     return compiled
+
+
+def _inputs(
+    graph: Graph,
+    models: Mapping[str, Model],
+    model: Model,
+    nid: str,
+    sources: Mapping[str, SourceFacts],
+    facts: Mapping[str, ModelFacts],
+) -> ModelInputs:
+    """What `model` reads: the nodes its SQL or `from:` names, with the facts of those that
+    exist and compiled."""
+    feeds = _feeds_connector(graph, models, nid)
+    if model.sql is None:
+        named = tuple(_from_ids(graph, model))
+        refs = None
+    else:
+        refs = graph.refs.get(nid)
+        named = (
+            ()
+            if refs is None
+            else (
+                *(graph.id_of(NodeKind.SOURCE, s) for s in refs.sources),
+                *(graph.id_of(NodeKind.MODEL, r) for r in refs.refs),
+            )
+        )
+    return ModelInputs(
+        refs=refs,
+        from_ids=named if model.sql is None else (),
+        sources=tuple(sources[i] for i in named if i in sources),
+        models=tuple(facts[i] for i in named if i in facts),
+        feeds_connector=feeds,
+    )
 
 
 def _source(source: Source, schema: TableSchema, nid: str) -> CompiledModel:
