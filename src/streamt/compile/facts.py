@@ -145,9 +145,15 @@ def model_facts(
         view=(node.query, compiled.view or ()) if virtual else None,
         topic_partitions=own,
         idle_timeout_ms=idle_timeout_ms(project, model.event_time) if timed else 0,
-        partitions=topic_spec(project, model, node.id).partitions if timed else 1,
+        partitions=_configured_partitions(project, model, node.id, own) if timed else 1,
         open_star=compiled.star_from is not None,
     )
+
+
+def _configured_partitions(project: Project, model: Model, nid: str, own: int | None) -> int:
+    """Its topic's partitions: those of the topic spec it declared (the same settings), else
+    as configured."""
+    return own if own is not None else topic_spec(project, model, nid).partitions
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ from streamt.load.model import Model
 from streamt.sql.schema import Column
 from streamt.sql.types import SqlType
 
+_INPUT_FIELDS = tuple(f.name for f in fields(ModelInputs))
+
 
 @dataclass
 class ModelMemo:
@@ -71,25 +73,31 @@ class ModelMemo:
     def key(self, model: Model, nid: str, inputs: ModelInputs, settings: Settings) -> str:
         """A hash of every argument of `compile_model`."""
         parts = [self.salt, self._settings_key(settings), nid, _model_text(model)]
-        for f in fields(inputs):
-            value = getattr(inputs, f.name)
-            items = value if isinstance(value, tuple) else (value,)
-            parts.append(f"{f.name}:{len(items)}")
-            parts.extend(self._repr(item) for item in items)
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        for name in _INPUT_FIELDS:
+            value = getattr(inputs, name)
+            if isinstance(value, tuple):  # the inputs' facts: each read by all its readers
+                parts.append(f"{name}:{len(value)}")
+                parts.extend(map(self._repr, value))
+            else:
+                parts.append(f"{name}={value!r}")
+        return _digest("\0".join(parts))
 
     def _settings_key(self, settings: Settings) -> str:
         known = self._settings.get(id(settings))
         if known is None:
-            known = self._settings[id(settings)] = (settings, settings.key())
+            known = self._settings[id(settings)] = (settings, _digest(settings.key()))
         return known[1]
 
     def _repr(self, value: object) -> str:
-        """repr, once per object (an input's facts are read by each of its children)."""
+        """repr(value), once per object."""
         known = self._reprs.get(id(value))
         if known is None:
             known = self._reprs[id(value)] = (value, repr(value))  # held: its id stays unique
         return known[1]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _model_text(model: Model) -> str:

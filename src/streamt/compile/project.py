@@ -205,12 +205,13 @@ def _fold(
     sources = {sid(s.name): SourceFacts(sid(s.name), s, schemas[s.name]) for s in project.sources}
     facts: dict[str, ModelFacts] = {}
     by_name = {m.name: m for m in project.models}
+    feeding = _feeding_connectors(graph, by_name)
     for nid in graph.order:
         node = graph.nodes.get(nid)
         if node is None or node.kind is not NodeKind.MODEL or node.name not in by_name:
             continue
         model = by_name[node.name]
-        inputs = _inputs(graph, by_name, model, nid, sources, facts)
+        inputs = _inputs(graph, model, nid, sources, facts, feeds_connector=nid in feeding)
         if memo is not None and not settings.infer_only:
             result = memo.compile(model, nid, inputs, settings)
         else:
@@ -223,15 +224,15 @@ def _fold(
 
 def _inputs(
     graph: Graph,
-    models: Mapping[str, Model],
     model: Model,
     nid: str,
     sources: Mapping[str, SourceFacts],
     facts: Mapping[str, ModelFacts],
+    *,
+    feeds_connector: bool,
 ) -> ModelInputs:
     """What `model` reads: the nodes its SQL or `from:` names, with the facts of those that
     exist and compiled."""
-    feeds = _feeds_connector(graph, models, nid)
     if model.sql is None:
         named = tuple(_from_ids(graph, model))
         refs = None
@@ -250,7 +251,7 @@ def _inputs(
         from_ids=named if model.sql is None else (),
         sources=tuple(sources[i] for i in named if i in sources),
         models=tuple(facts[i] for i in named if i in facts),
-        feeds_connector=feeds,
+        feeds_connector=feeds_connector,
     )
 
 
@@ -285,13 +286,16 @@ def _from_ids(graph: Graph, model: Model) -> list[str]:
     return out
 
 
-def _feeds_connector(graph: Graph, models: Mapping[str, Model], nid: str) -> bool:
-    for child in graph.children.get(nid, ()):
-        node = graph.nodes.get(child)
-        model = models.get(node.name) if node is not None and child.startswith("model.") else None
-        if model is not None and model.sql is None and (model.from_ or model.sink_connector):
-            return True
-    return False
+def _feeding_connectors(graph: Graph, models: Mapping[str, Model]) -> frozenset[str]:
+    """The nodes a sink connector reads (the parents of the models without SQL that export)."""
+    sinks = (
+        graph.id_of(NodeKind.MODEL, m.name)
+        for m in models.values()
+        if m.sql is None and (m.from_ or m.sink_connector)
+    )
+    return frozenset(
+        p for sink in sinks if sink in graph.nodes for p in graph.parents.get(sink, ())
+    )
 
 
 __all__ = ["compile_project"]
