@@ -179,7 +179,7 @@ class ModelInputs:
 
 @dataclass(frozen=True)
 class CompiledModel:
-    """What compiling one model yields."""
+    """What compiling one model yields (the fold holds a source's node and subject in one too)."""
 
     node: CompiledNode | None
     diags: tuple[Diagnostic, ...] = ()
