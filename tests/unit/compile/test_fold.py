@@ -11,9 +11,11 @@ import subprocess
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 from streamt.compile import compile_project
 from streamt.compile.facts import (
+    CompiledModel,
     ModelInputs,
     Settings,
     SourceFacts,
@@ -75,7 +77,9 @@ def _load(tmp_path: Path, env_prefix: str = "") -> tuple[Project, Graph]:
     return loaded.project, graph
 
 
-def _by_hand(project: Project, graph: Graph) -> tuple[Settings, dict[str, object]]:
+def _by_hand(
+    project: Project, graph: Graph
+) -> tuple[Settings, dict[str, tuple[CompiledModel, ModelInputs]]]:
     """Fold the chain by hand: each model compiled from its inputs' facts alone."""
     settings = settings_of(project, declared_functions(project, []))
     source = project.sources[0]
@@ -100,10 +104,10 @@ def test_a_fold_by_hand_over_compile_model_equals_compile_project(tmp_path: Path
     result = compile_project(project, graph)
     _, by_hand = _by_hand(project, graph)
     for name, (compiled, _) in by_hand.items():
-        assert compiled.node == result.nodes[f"model.shop.{name}"]  # type: ignore[attr-defined]
-    jobs = [j for c, _ in by_hand.values() for j in c.jobs]  # type: ignore[attr-defined]
-    topics = [t for c, _ in by_hand.values() for t in c.topics]  # type: ignore[attr-defined]
-    connectors = [k for c, _ in by_hand.values() for k in c.connectors]  # type: ignore[attr-defined]
+        assert compiled.node == result.nodes[f"model.shop.{name}"]
+    jobs = [j for c, _ in by_hand.values() for j in c.jobs]
+    topics = [t for c, _ in by_hand.values() for t in c.topics]
+    connectors = [k for c, _ in by_hand.values() for k in c.connectors]
     assert sorted(jobs, key=lambda j: j.name) == list(result.desired.jobs)
     assert sorted(topics, key=lambda t: t.name) == list(result.desired.topics)
     assert connectors == list(result.desired.connectors)
@@ -126,7 +130,7 @@ def test_compile_model_sees_the_project_settings_but_no_other_model(tmp_path: Pa
     assert (shell.runtime, shell.defaults) == (project.runtime, project.defaults)
 
 
-def _changed(value: object) -> object:
+def _changed(value: object) -> Any:
     """A different value of the same field."""
     if isinstance(value, bool):
         return not value
@@ -152,19 +156,19 @@ def test_the_memo_key_hashes_every_argument_of_compile_model(tmp_path: Path) -> 
     models = {m.name: m for m in project.models}
     for name, (_, inputs) in by_hand.items():
         model, nid = models[name], f"model.shop.{name}"
-        key = memo.key(model, nid, inputs, settings)  # type: ignore[arg-type]
-        assert memo.key(model, nid, replace(inputs), settings) == key  # type: ignore[arg-type]
-        assert memo.key(model, nid + "x", inputs, settings) != key  # type: ignore[arg-type]
+        key = memo.key(model, nid, inputs, settings)
+        assert memo.key(model, nid, replace(inputs), settings) == key
+        assert memo.key(model, nid + "x", inputs, settings) != key
         edited = model.model_copy(update={"description": "edited"})
-        assert memo.key(edited, nid, inputs, settings) != key  # type: ignore[arg-type]
+        assert memo.key(edited, nid, inputs, settings) != key
         for f in fields(ModelInputs):
-            other = replace(inputs, **{f.name: _changed(getattr(inputs, f.name))})  # type: ignore[arg-type]
-            assert memo.key(model, nid, other, settings) != key, f.name  # type: ignore[arg-type]
+            other = replace(inputs, **{f.name: _changed(getattr(inputs, f.name))})
+            assert memo.key(model, nid, other, settings) != key, f.name
         for f in fields(Settings):
             other_settings = replace(settings, **{f.name: _changed(getattr(settings, f.name))})
-            same = memo.key(model, nid, inputs, other_settings) == key  # type: ignore[arg-type]
+            same = memo.key(model, nid, inputs, other_settings) == key
             assert same is (not f.compare), f.name  # only the shape memo (a cache) is no argument
-        assert ModelMemo(salt="t").key(model, nid, inputs, settings) != key  # type: ignore[arg-type]
+        assert ModelMemo(salt="t").key(model, nid, inputs, settings) != key
 
 
 _KEY = """
@@ -213,7 +217,8 @@ def test_no_module_of_compile_imports_itself_back_in_a_circle() -> None:
     modules.pop("__init__")
 
     def reaches(start: str, goal: str) -> bool:
-        seen, todo = set(), [start]
+        seen: set[str] = set()
+        todo = [start]
         while todo:
             for nxt in modules.get(todo.pop(), set()) - seen:
                 if nxt == goal:
