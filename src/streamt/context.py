@@ -431,6 +431,15 @@ class Context:
 
         return blocking_diagnostics(self.load(), self.compile(), self.environ)
 
+    def generate_docs(self, out_dir: Path | None, results: Path | None) -> Path:
+        """Write the documentation site (default `<project>/target/docs`); returns its folder."""
+        from streamt.docs import generate_site
+
+        out = out_dir or self.project_root() / "target" / "docs"
+        results = results or self.project_root() / "target" / "test_results.json"
+        generate_site(self.load(), self.graph(), self.compile(), out, results)
+        return out
+
     def write_artifacts(self, result: CompileResult, out_dir: Path) -> list[Path]:
         from streamt.artifacts import write_artifacts
 

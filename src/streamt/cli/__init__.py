@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "status": "streamt.cli.commands.status:status_command",
     "schemas": "streamt.cli.commands.schemas:schemas",
     "destroy": "streamt.cli.commands.destroy:destroy_command",
+    "docs": "streamt.cli.commands.docs:docs",
 }
 
 
