@@ -214,7 +214,9 @@ class Context:
         breaks a validation rule (invalid names, governance)."""
         return self._compile(select, None)
 
-    def _compile(self, select: str | None, memo: ModelMemo | None) -> CompileResult:
+    def _compile(
+        self, select: str | None, memo: ModelMemo | None, jobs: bool = True
+    ) -> CompileResult:
         from streamt.compile import compile_project
 
         project, graph = self.load(), self.graph()
@@ -227,6 +229,7 @@ class Context:
             graph,
             select=chosen,
             lock=lock,
+            jobs=jobs,
             memo=memo,
             tests=partial(_test_columns, project),
         )
@@ -437,7 +440,10 @@ class Context:
 
         out = out_dir or self.project_root() / "target" / "docs"
         results = results or self.project_root() / "target" / "test_results.json"
-        generate_site(self.load(), self.graph(), self.compile(), out, results)
+        # no job scripts (as validate): the pages show each model's compiled query
+        generate_site(
+            self.load(), self.graph(), self._compile(None, None, jobs=False), out, results
+        )
         return out
 
     def write_artifacts(self, result: CompileResult, out_dir: Path) -> list[Path]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from streamt.compile.result import CompiledNode
-from streamt.sql.column_lineage import Derivation, column_lineage
+from streamt.sql.column_lineage import Derivation, LineageMemo
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ def project_column_lineage(
 ) -> dict[str, dict[str, ColumnDerivation]]:
     """node id -> output column -> where it comes from (models with a query only)."""
     out: dict[str, dict[str, ColumnDerivation]] = {}
+    memo = LineageMemo()
     for nid, node in nodes.items():
         if node.kind != "model" or not node.query:
             continue
@@ -46,6 +47,6 @@ def project_column_lineage(
                 ),
                 origin.derivation,
             )
-            for origin in column_lineage(node.query, inputs)
+            for origin in memo.lineage(node.query, inputs)
         }
     return out

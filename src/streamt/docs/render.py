@@ -14,18 +14,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from streamt.docs.highlight import highlight_sql
 from streamt.docs.layout import COLUMN_WIDTH, Point, layered, neighbourhood
 from streamt.docs.site import Site
 
 STATIC = ("site.css", "site.js")
-_JS_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
+# what could end a script or start markup, and the two line separators JSON allows in strings
+_JS_ESCAPES = {ord(ch): f"\\u{ord(ch):04x}" for ch in "<>&\u2028\u2029"}
 
 
 def _environment() -> Environment:
@@ -37,7 +31,6 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["sql"] = highlight_sql
     return env
 
 
@@ -54,7 +47,18 @@ def render_site(site: Site) -> dict[str, str]:
     for nid, node in site.nodes.items():
         hood = neighbourhood(nid, parents, children)
         files[node.url] = page.render(
-            site=site, node=node, root="../", hood={n: [p.x, p.y] for n, p in hood.items()}
+            site=site,
+            node=node,
+            root="../",
+            hood={n: [p.x, p.y] for n, p in hood.items()},
+            upstream=[site.nodes[n] for n in node.upstream if n in site.nodes],
+            downstream=[site.nodes[n] for n in node.downstream if n in site.nodes],
+            names={
+                r[0]: site.nodes[r[0]].name
+                for c in node.columns
+                for r in c.derived_from
+                if r[0] in site.nodes
+            },
         )
     static = resources.files("streamt.docs") / "static"
     for name in STATIC:
@@ -114,4 +118,4 @@ def _data(site: Site, positions: dict[str, Point]) -> dict[str, Any]:
 
 def _js_json(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "".join(_JS_ESCAPES.get(ch, ch) for ch in text)
+    return text.translate(_JS_ESCAPES)

@@ -42,6 +42,7 @@ class TestDoc:
     assertions: tuple[str, ...]
     outcome: str | None  # pass / fail / error / skipped from the last `streamt test`
     message: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,24 +102,22 @@ def build_site(
     project: Project,
     graph: Graph,
     manifest: Manifest,
-    scripts: Mapping[str, str],
     outcomes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Site:
-    """`scripts`: model id -> its Flink job script; `outcomes`: test name -> its last result
-    (`status`, `message`)."""
+    """`outcomes`: test name -> its last result (`status`, `message`)."""
     entries = {n.id: n for n in manifest.nodes}
     urls = _urls(graph)
     declared = _declared(project, graph)
     inherited = _propagate(graph.order, entries, declared)
-    tests = _tests(project, graph, outcomes or {})
+    tests = _tests(project, graph, outcomes or {}, urls)
+    by_node = _by_node(manifest)
     out: dict[str, NodeDoc] = {}
     for s in project.sources:
         nid = graph.id_of(NodeKind.SOURCE, s.name)
-        out[nid] = _source(s, nid, entries.get(nid), declared, inherited, manifest)
+        out[nid] = _source(s, nid, entries.get(nid), declared, inherited, by_node)
     for m in project.models:
         nid = graph.id_of(NodeKind.MODEL, m.name)
-        doc = _model(m, nid, entries.get(nid), declared, inherited, manifest)
-        out[nid] = replace(doc, compiled=scripts.get(nid, doc.compiled))
+        out[nid] = _model(m, nid, entries.get(nid), declared, inherited, by_node)
     for t in project.tests:
         nid = graph.id_of(NodeKind.TEST, t.name)
         out[nid] = _test_node(t, nid, tests.get(nid))
@@ -232,32 +231,47 @@ def _columns(
     return tuple(out)
 
 
-def _artifacts(nid: str, manifest: Manifest) -> NodeDoc:
-    """A blank node carrying `nid`'s topics, job settings and connectors."""
-    jobs = [j for j in manifest.flink_jobs if j.node == nid]
-    return NodeDoc(
-        id=nid,
-        kind="",
-        name="",
-        url="",
-        file="",
-        topics=tuple(
+def _by_node(manifest: Manifest) -> dict[str, NodeDoc]:
+    """node id -> a blank node carrying its topics and connectors (one pass each)."""
+    topics: dict[str, list[Mapping[str, Any]]] = {}
+    for t in manifest.topics:
+        topics.setdefault(t.node, []).append(
             {
                 "name": t.name,
                 "partitions": t.partitions,
                 "replication_factor": t.replication_factor,
                 "config": dict(sorted(t.config.items())),
             }
-            for t in manifest.topics
-            if t.node == nid
-        ),
-        job=dict(sorted(jobs[0].config.items())) if jobs else {},
-        connectors=tuple(
+        )
+    connectors: dict[str, list[Mapping[str, Any]]] = {}
+    for c in manifest.connectors:
+        connectors.setdefault(c.node, []).append(
             {"name": c.name, "config": dict(sorted(c.config.items()))}
-            for c in manifest.connectors
-            if c.node == nid
-        ),
-    )
+        )
+    return {
+        nid: NodeDoc(
+            id=nid,
+            kind="",
+            name="",
+            url="",
+            file="",
+            topics=tuple(topics.get(nid, ())),
+            connectors=tuple(connectors.get(nid, ())),
+        )
+        for nid in {*topics, *connectors}
+    }
+
+
+_BLANK = NodeDoc(id="", kind="", name="", url="", file="")
+
+
+def _flink_settings(m: Model) -> dict[str, str]:
+    """The job settings the model declares (`advanced.flink`); the rest are the cluster's."""
+    declared = m.advanced.flink.model_dump(exclude_none=True, exclude_defaults=True)
+    extra = declared.pop("config", {})
+    out = {k: str(v) for k, v in declared.items()}
+    out.update({f"config.{k}": str(v) for k, v in extra.items()})
+    return dict(sorted(out.items()))
 
 
 def _event_time(node: Source | Model, entry: NodeEntry | None) -> tuple[str | None, str | None]:
@@ -279,10 +293,10 @@ def _source(
     entry: NodeEntry | None,
     declared: Mapping[tuple[str, str], Classification],
     inherited: Mapping[tuple[str, str], Classification],
-    manifest: Manifest,
+    by_node: Mapping[str, NodeDoc],
 ) -> NodeDoc:
     event_time, watermark = _event_time(s, entry)
-    base = _artifacts(nid, manifest)
+    base = by_node.get(nid) or _BLANK
     facts = [("topic", s.topic)]
     if s.key:
         facts.append(("message key", ", ".join(s.key)))
@@ -304,7 +318,6 @@ def _source(
         event_time=event_time,
         watermark=watermark,
         topics=base.topics,
-        job=base.job,
         connectors=base.connectors,
     )
 
@@ -315,11 +328,11 @@ def _model(
     entry: NodeEntry | None,
     declared: Mapping[tuple[str, str], Classification],
     inherited: Mapping[tuple[str, str], Classification],
-    manifest: Manifest,
+    by_node: Mapping[str, NodeDoc],
 ) -> NodeDoc:
     materialization = entry.materialization if entry else None
     event_time, watermark = _event_time(m, entry)
-    base = _artifacts(nid, manifest)
+    base = by_node.get(nid) or _BLANK
     if m.materialized is not None:
         why = "declared (materialized:)"
     elif entry and entry.stateful_reasons:
@@ -340,12 +353,12 @@ def _model(
         compiled=entry.query if entry else None,
         materialization=materialization,
         materialization_why=why,
+        job=_flink_settings(m) if materialization == "flink" else {},
         changelog=entry.changelog if entry else None,
         primary_key=entry.primary_key if entry else (),
         event_time=event_time,
         watermark=watermark,
         topics=base.topics,
-        job=base.job,
         connectors=base.connectors,
     )
 
@@ -390,7 +403,10 @@ def _assertion_text(assertion: Mapping[str, Any]) -> str:
 
 
 def _tests(
-    project: Project, graph: Graph, outcomes: Mapping[str, Mapping[str, str]]
+    project: Project,
+    graph: Graph,
+    outcomes: Mapping[str, Mapping[str, str]],
+    urls: Mapping[str, str],
 ) -> dict[str, TestDoc]:
     out = {}
     for t in project.tests:
@@ -403,6 +419,7 @@ def _tests(
             assertions=tuple(_assertion_text(a) for a in t.assertions),
             outcome=last.get("status"),
             message=last.get("message", ""),
+            url=urls.get(nid, ""),
         )
     return out
 

@@ -24,17 +24,18 @@ def generate_site(
     from streamt import __version__
 
     manifest = build_manifest(result, f"streamt {__version__}")
-    scripts = {j.node: j.script for j in result.desired.jobs}
-    site = build_site(project, graph, manifest, scripts, read_outcomes(results))
+    site = build_site(project, graph, manifest, read_outcomes(results))
     files = render_site(site)
     root = out_dir.resolve()
+    for folder in ("", "nodes", "static"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
     written = []
     for rel, text in sorted(files.items()):
-        path = (root / rel).resolve()
-        if root not in path.parents:  # page names are sanitised: this never happens
-            raise ValueError(f"refusing to write outside {root}: {rel}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path = root / rel
+        if path.parent not in (root, root / "nodes", root / "static") or "/." in rel:
+            raise ValueError(f"refusing to write outside {root}: {rel}")  # names are sanitised
+        with open(path, "wb") as handle:
+            handle.write(text.encode("utf-8"))
         written.append(path)
     return written
 

@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
+from sqlglot.tokenizer_core import TokenType
 
-from streamt.sql.dialect import TABLE_ARG, parse
+from streamt.sql.dialect import TABLE_ARG, FlinkTokenizer, parse
 
 WINDOW_COLUMNS = ("window_start", "window_end", "window_time")
 
@@ -40,6 +41,7 @@ class ColumnOrigin:
 
 
 _Lineage = dict[str, tuple[frozenset[tuple[str, str]], Derivation]]
+_Positional = tuple[str, tuple[tuple[int, str], ...], Derivation]
 
 
 def column_lineage(
@@ -57,6 +59,75 @@ def column_lineage(
     return tuple(
         ColumnOrigin(name, tuple(sorted(sources)), how) for name, (sources, how) in out.items()
     )
+
+
+class LineageMemo:
+    """`column_lineage` once per query shape (one memo per project run).
+
+    Queries stamped from one template differ only in their input table names and the literals
+    they compare columns with; neither changes what an output column is made of. The key is the
+    query's tokens with each input table name replaced by its position and each literal right
+    of a comparison by a placeholder, plus the inputs' columns in that order. A query whose
+    table names appear more than once (an alias, a qualified column, a column named like a
+    table) is walked as written, never from the memo.
+    """
+
+    def __init__(self) -> None:
+        # shape -> each output column's (input position, column) pairs
+        self.entries: dict[object, tuple[_Positional, ...]] = {}
+        self.hits = 0
+
+    def lineage(self, query: str, inputs: Mapping[str, Sequence[str]]) -> tuple[ColumnOrigin, ...]:
+        shaped = _shape(query, inputs)
+        if shaped is None:
+            return column_lineage(query, inputs)
+        key, tables = shaped
+        cached = self.entries.get(key)
+        if cached is None:
+            got = column_lineage(query, inputs)
+            position = {t: i for i, t in enumerate(tables)}
+            self.entries[key] = tuple(
+                (o.column, tuple((position[t], c) for t, c in o.sources), o.derivation) for o in got
+            )
+            return got
+        self.hits += 1
+        return tuple(
+            ColumnOrigin(name, tuple(sorted((tables[i], c) for i, c in sources)), how)
+            for name, sources, how in cached
+        )
+
+
+_COMPARISONS = frozenset(
+    {TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE}
+)
+_NAMES = frozenset({TokenType.IDENTIFIER, TokenType.VAR})
+
+
+def _shape(
+    query: str, inputs: Mapping[str, Sequence[str]]
+) -> tuple[object, tuple[str, ...]] | None:
+    try:
+        tokens = FlinkTokenizer().tokenize(query)
+    except Exception:
+        return None
+    folded = {t.casefold() for t in inputs}
+    if any(c.casefold() in folded for cols in inputs.values() for c in cols):
+        return None
+    tables: list[str] = []
+    parts: list[object] = []
+    previous: TokenType | None = None
+    for tok in tokens:
+        if tok.token_type in _NAMES and tok.text.casefold() in folded:
+            if tok.text in tables or tok.text not in inputs:
+                return None  # a name used twice, or spelled in another case
+            tables.append(tok.text)
+            parts.append(len(tables))
+        elif tok.token_type in (TokenType.NUMBER, TokenType.STRING) and previous in _COMPARISONS:
+            parts.append(None)
+        else:
+            parts.append((tok.token_type, tok.text))
+        previous = tok.token_type
+    return (tuple(parts), tuple(tuple(inputs[t]) for t in tables)), tuple(tables)
 
 
 class _Walker:

@@ -59,6 +59,9 @@ def serve(
     open_browser: bool,
 ) -> int:
     """Generate the site, serve it on localhost and rebuild it when project files change."""
+    import gc
+
+    gc.enable()  # a long-running server: not one of the run-and-exit commands
     from streamt.context import Context
     from streamt.docs.serve import start_server, watch
 

@@ -301,6 +301,54 @@
     });
   }
 
+  /* ---------------------------------------------------------------- SQL highlighting */
+  /* A small scanner over the text of each <pre class="sql">: strings, quoted identifiers,
+     comments, numbers and keywords become spans; every piece is set as text. */
+  var KEYWORDS = ("SELECT FROM WHERE GROUP BY ORDER HAVING JOIN LEFT RIGHT FULL INNER OUTER ON AS " +
+    "AND OR NOT NULL IS IN CASE WHEN THEN ELSE END UNION ALL DISTINCT INSERT INTO CREATE TABLE " +
+    "VIEW WITH SET OVER PARTITION ROWS RANGE BETWEEN INTERVAL TABLE DESCRIPTOR TUMBLE HOP " +
+    "CUMULATE SESSION LATERAL UNNEST LIMIT CAST WATERMARK FOR PRIMARY KEY ENFORCED TEMPORARY " +
+    "FUNCTION SYSTEM_TIME OF LIKE EXISTS TRUE FALSE").split(" ");
+  var KEYWORD = {};
+  KEYWORDS.forEach(function (k) { KEYWORD[k] = true; });
+
+  function scan(text) {
+    var out = [], i = 0, n = text.length;
+    function push(cls, end) { out.push([cls, text.slice(i, end)]); i = end; }
+    while (i < n) {
+      var ch = text.charAt(i), j = i + 1;
+      if (ch === "'" || ch === "`" || ch === "\"") {
+        while (j < n && !(text.charAt(j) === ch && text.charAt(j + 1) !== ch)) j += text.charAt(j) === ch ? 2 : 1;
+        push(ch === "'" ? "s" : "i", Math.min(n, j + 1));
+      } else if (ch === "-" && text.charAt(j) === "-") {
+        while (j < n && text.charAt(j) !== "\n") j++;
+        push("c", j);
+      } else if (/[0-9]/.test(ch)) {
+        while (j < n && /[0-9.eE]/.test(text.charAt(j))) j++;
+        push("n", j);
+      } else if (/[A-Za-z_]/.test(ch)) {
+        while (j < n && /[A-Za-z0-9_$]/.test(text.charAt(j))) j++;
+        push(KEYWORD[text.slice(i, j).toUpperCase()] ? "k" : "", j);
+      } else {
+        push("", j);
+      }
+    }
+    return out;
+  }
+
+  function highlight(pre) {
+    var parts = scan(pre.textContent);
+    pre.textContent = "";
+    parts.forEach(function (p) {
+      if (!p[0]) { pre.appendChild(document.createTextNode(p[1])); return; }
+      var span = document.createElement("span");
+      span.className = p[0];
+      span.textContent = p[1];
+      pre.appendChild(span);
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("pre.sql"), highlight);
+
   var page = document.body.getAttribute("data-page");
   if (page === "lineage") lineagePage();
   else if (page === "index") indexPage();
