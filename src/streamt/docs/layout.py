@@ -50,7 +50,7 @@ def neighbourhood(
     center: str,
     parents: Mapping[str, Sequence[str]],
     children: Mapping[str, Sequence[str]],
-    depth: int = 2,
+    depth: int = 3,
     width: int = 25,
 ) -> dict[str, Point]:
     """A node's up- and downstream up to `depth` hops, at most `width` nodes per hop: the

@@ -14,7 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streamt.artifacts.manifest import ColumnEntry, Manifest, NodeEntry, safe_file_name
+from streamt.artifacts.manifest import (
+    ColumnEntry,
+    ColumnRef,
+    Manifest,
+    NodeEntry,
+    safe_file_name,
+)
 from streamt.graph.dag import Graph, NodeKind
 from streamt.load.model import Classification, Column, DataTest, Exposure, Model, Project, Source
 
@@ -106,6 +112,9 @@ def build_site(
 ) -> Site:
     """`outcomes`: test name -> its last result (`status`, `message`)."""
     entries = {n.id: n for n in manifest.nodes}
+    for n in manifest.nodes:
+        if n.kind == "model" and not n.columns and len(n.inputs) == 1:
+            entries[n.id] = _exported(n, entries.get(n.inputs[0]))
     urls = _urls(graph)
     declared = _declared(project, graph)
     inherited = _propagate(graph.order, entries, declared)
@@ -141,6 +150,22 @@ def build_site(
         order=tuple(n for n in graph.order if n in nodes),
         edges=tuple(e for e in edges if e[0] in nodes and e[1] in nodes),
     )
+
+
+def _exported(entry: NodeEntry, upstream: NodeEntry | None) -> NodeEntry:
+    """A sink fed by one node (`from:`) exports that node's columns as they are."""
+    if upstream is None:
+        return entry
+    columns = tuple(
+        ColumnEntry(
+            name=c.name,
+            type=c.type,
+            derived_from=(ColumnRef(node=upstream.id, column=c.name),),
+            derivation="copy",
+        )
+        for c in upstream.columns
+    )
+    return entry.model_copy(update={"columns": columns})
 
 
 def _urls(graph: Graph) -> dict[str, str]:
