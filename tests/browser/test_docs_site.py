@@ -38,9 +38,11 @@ def console_errors(browser: webdriver.Chrome) -> list[dict[str, object]]:
 
 
 def pages(site: Path) -> list[str]:
-    return ["index.html", "lineage.html"] + sorted(
-        f"nodes/{p.name}" for p in (site / "nodes").glob("*.html")
-    )
+    return [
+        "index.html",
+        "lineage.html",
+        *sorted(f"nodes/{p.name}" for p in site.glob("nodes/*.html")),
+    ]
 
 
 def graph_edges(project: Path) -> tuple[set[str], set[tuple[str, str]]]:
@@ -221,9 +223,8 @@ def test_a_thousand_models_stay_usable(browser: webdriver.Chrome, tmp_path: Path
         {
             "name": f"m_{i}",
             "tags": [f"team_{i % 7}"],
-            "sql": "SELECT id, amount FROM {{ ref('m_%d') }}" % (i // 2)
-            if i
-            else "SELECT id, amount FROM {{ source('raw') }}",
+            "sql": "SELECT id, amount FROM {{ %s }}"
+            % (f"ref('m_{i // 2}')" if i else "source('raw')"),
         }
         for i in range(1000)
     ]
