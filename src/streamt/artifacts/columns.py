@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from streamt.compile.project import _table_names  # the names compile gave the job's tables
 from streamt.compile.result import CompiledNode
 from streamt.sql.column_lineage import Derivation, LineageMemo
 
@@ -40,7 +41,7 @@ def project_column_lineage(
         if not node.query:  # a sink (or topic) fed by `from:` one node: its columns, as they are
             out[nid] = _passed_through(node, nodes)
             continue
-        by_table = {nodes[i].name: i for i in node.inputs if i in nodes}
+        by_table = _tables(node, nodes)
         inputs = {name: [c.name for c in nodes[i].columns] for name, i in by_table.items()}
         out[nid] = {
             origin.column: ColumnDerivation(
@@ -54,6 +55,19 @@ def project_column_lineage(
             for origin in memo.lineage(node.query, inputs)
         }
     return out
+
+
+def _tables(node: CompiledNode, nodes: Mapping[str, CompiledNode]) -> dict[str, str]:
+    """Table name in the model's compiled query -> input node id: the input's name, suffixed
+    by compile where it would collide (a source named like the model or like a ref)."""
+    inputs = [nodes[i] for i in node.inputs if i in nodes]
+    names = _table_names(
+        node.name,
+        [n.name for n in inputs if n.kind == "source"],
+        [n.name for n in inputs if n.kind == "model"],
+    )
+    kinds = {"source": "source", "model": "ref"}
+    return {names[(kinds[n.kind], n.name)]: n.id for n in inputs}
 
 
 def _passed_through(
