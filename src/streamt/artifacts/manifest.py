@@ -220,12 +220,15 @@ def _node(n: CompiledNode, lineage: dict[str, ColumnDerivation]) -> NodeEntry:
 
 
 def _column(c: Column, origin: ColumnDerivation | None) -> ColumnEntry:
-    return ColumnEntry(
+    # built from typed compile values: constructed without re-validating (thousands per project)
+    return ColumnEntry.model_construct(
         name=c.name,
         type=c.type.sql(),
         rowtime=c.rowtime,
         proctime=c.proctime,
-        derived_from=tuple(ColumnRef(node=s.node, column=s.column) for s in origin.sources)
+        derived_from=tuple(
+            ColumnRef.model_construct(node=s.node, column=s.column) for s in origin.sources
+        )
         if origin
         else (),
         derivation=origin.derivation.value if origin else None,

@@ -59,10 +59,8 @@ def neighbourhood(
     for edges, sign in ((parents, -1), (children, 1)):
         ring = [center]
         for hop in range(1, depth + 1):
-            nxt: list[str] = []
-            for nid in ring:
-                nxt += [n for n in edges.get(nid, ()) if n not in out and n not in nxt]
-            nxt = sorted(nxt)[:width]
+            found = {n for nid in ring for n in edges.get(nid, ()) if n not in out}
+            nxt = sorted(found)[:width]
             for i, nid in enumerate(nxt):
                 out[nid] = (sign * hop * COLUMN_WIDTH, (i - (len(nxt) - 1) / 2) * ROW_HEIGHT)
             ring = nxt

@@ -10,6 +10,8 @@ from streamt.docs.render import render_site
 from streamt.docs.write import generate_site, read_outcomes
 from streamt.graph import build_graph
 from streamt.load import load_project
+from streamt.testing.results import Status, TestResult
+from streamt.testing.session import write_results
 from tests.unit.compile.helpers import EXAMPLES, REPO, compile_dir
 from tests.unit.docs.helpers import site_of
 from tests.unit.load.helpers import write
@@ -85,6 +87,19 @@ def test_tests_show_assertions_and_last_outcome(tmp_path: Path) -> None:
     assert read_outcomes(tmp_path / "missing.json") == {}
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     assert read_outcomes(tmp_path / "bad.json") == {}
+
+
+def test_the_results_file_streamt_test_writes_is_what_the_pages_read(tmp_path: Path) -> None:
+    results = [
+        TestResult("payments_validated_sample", "sample", "payments_validated", Status.PASS),
+        TestResult("other", "schema", "x", Status.ERROR, "cannot reach Kafka"),
+    ]
+    path = write_results(tmp_path / "reports", results, "payments")
+    assert path == tmp_path / "reports" / "test_results.json"
+    assert read_outcomes(path) == {
+        "payments_validated_sample": {"status": "pass", "message": ""},
+        "other": {"status": "error", "message": "cannot reach Kafka"},
+    }
 
 
 def test_classification_propagates_along_column_lineage(tmp_path: Path) -> None:
