@@ -117,7 +117,13 @@ def build_site(
             entries[n.id] = _exported(n, entries.get(n.inputs[0]))
     urls = _urls(graph)
     declared = _declared(project, graph)
-    inherited = _propagate(graph.order, entries, declared)
+    masked = {
+        (graph.id_of(NodeKind.MODEL, m.name), p.mask.column)
+        for m in project.models
+        for p in m.security.policies
+        if p.mask
+    }
+    inherited = _propagate(graph.order, entries, declared, masked)
     tests = _tests(project, graph, outcomes or {}, urls)
     by_node = _by_node(manifest)
     out: dict[str, NodeDoc] = {}
@@ -207,19 +213,23 @@ def _propagate(
     order: Sequence[str],
     entries: Mapping[str, NodeEntry],
     declared: Mapping[tuple[str, str], Classification],
+    masked: set[tuple[str, str]],
 ) -> dict[tuple[str, str], Classification]:
     """(node, column) -> the highest classification among the columns it derives from,
-    transitively (parents first, so one pass)."""
+    transitively (parents first, so one pass); a masked column passes nothing on (as V172)."""
     out: dict[tuple[str, str], Classification] = {}
     for nid in order:
         entry = entries.get(nid)
         if entry is None:
             continue
         for col in entry.columns:
+            if (nid, col.name) in masked:
+                continue
             level: Classification | None = None
             for ref in col.derived_from:
                 key = (ref.node, ref.column)
-                level = _higher(level, _higher(declared.get(key), out.get(key)))
+                if key not in masked:
+                    level = _higher(level, _higher(declared.get(key), out.get(key)))
             if level is not None:
                 out[(nid, col.name)] = level
     return out

@@ -124,6 +124,12 @@ def test_classification_propagates_along_column_lineage(tmp_path: Path) -> None:
                 security:
                   classification: {tag: confidential}
                 sql: SELECT email_upper AS e, tag FROM {{ ref("contacts") }}
+              - name: contacts_masked
+                security:
+                  policies: [{mask: {column: e, method: hash}}]
+                sql: SELECT e, e AS e2 FROM {{ ref("contacts_again") }}
+              - name: after_mask
+                sql: SELECT e FROM {{ ref("contacts_masked") }}
             """
         },
     )
@@ -133,6 +139,9 @@ def test_classification_propagates_along_column_lineage(tmp_path: Path) -> None:
     assert (cols["tag"].classification, cols["tag"].inherited) == ("confidential", "internal")
     first = {c.name: c.inherited for c in site.nodes["model.shop.contacts"].columns}
     assert first == {"id": "internal", "email_upper": "highly_sensitive", "tag": "internal"}
+    masked = {c.name: c.inherited for c in site.nodes["model.shop.contacts_masked"].columns}
+    assert masked == {"e": None, "e2": "highly_sensitive"}  # a mask ends it; a copy does not
+    assert [c.inherited for c in site.nodes["model.shop.after_mask"].columns] == [None]
     page = render_site(site)[site.nodes["model.shop.contacts_again"].url]
     assert "highly_sensitive (derived)" in page
 
