@@ -98,3 +98,47 @@ def test_lineage_column_does_not_combine_with_model(capsys: pytest.CaptureFixtur
     args = ["lineage", "-p", str(EXAMPLES / "payments"), "-c", "payments_eur.amount", "-m", "x"]
     status, _, err = run(args, capsys)
     assert status == 2 and "--column does not combine" in err
+
+
+def test_docs_serve_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
+    import queue
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+
+    write(tmp_path, {"stream_project.yml": PROJECT})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamt", "docs", "serve", "-p", str(tmp_path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    out = proc.stdout
+    assert out is not None
+
+    def pump() -> None:
+        for line in out:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        first = lines.get(timeout=60)
+        assert first.startswith("Serving "), first
+        url = first.split(" at ")[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+        page = httpx.get(url.replace("index.html", "nodes/model.shop.big_orders.html"))
+        assert page.status_code == 200 and "doubled" in page.text
+        time.sleep(1.1)  # a new modification time
+        (tmp_path / "stream_project.yml").write_text(
+            PROJECT.replace("AS doubled", "AS tripled"), encoding="utf-8"
+        )
+        assert lines.get(timeout=60).startswith("rebuilt in ")
+        page = httpx.get(url.replace("index.html", "nodes/model.shop.big_orders.html"))
+        assert "tripled" in page.text and "doubled" not in page.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
