@@ -300,6 +300,20 @@ def _by_node(manifest: Manifest) -> dict[str, NodeDoc]:
 _BLANK = NodeDoc(id="", kind="", name="", url="", file="")
 
 
+def _head(nid: str, kind: str, node: Source | Model | DataTest | Exposure) -> NodeDoc:
+    """The fields every page has."""
+    return NodeDoc(
+        id=nid,
+        kind=kind,
+        name=node.name,
+        url="",
+        file=str(node.location),
+        description=node.description,
+        owner=getattr(node, "owner", None),
+        tags=tuple(getattr(node, "tags", ())),
+    )
+
+
 def _flink_settings(m: Model) -> dict[str, str]:
     """The job settings the model declares (`advanced.flink`); the rest are the cluster's."""
     declared = m.advanced.flink.model_dump(exclude_none=True, exclude_defaults=True)
@@ -337,15 +351,8 @@ def _source(
         facts.append(("message key", ", ".join(s.key)))
     if s.format is not None:
         facts.append(("format", str(getattr(s.format, "value", s.format))))
-    return NodeDoc(
-        id=nid,
-        kind="source",
-        name=s.name,
-        url="",
-        file=str(s.location),
-        description=s.description,
-        owner=s.owner,
-        tags=tuple(s.tags),
+    return replace(
+        _head(nid, "source", s),
         columns=_columns(nid, entry, s.columns, declared, inherited),
         changelog=entry.changelog if entry else None,
         primary_key=entry.primary_key if entry else (),
@@ -374,15 +381,8 @@ def _model(
         why = "inferred: stateful (" + ", ".join(entry.stateful_reasons) + ")"
     else:
         why = "inferred: stateless"
-    return NodeDoc(
-        id=nid,
-        kind="sink" if materialization == "sink" else "model",
-        name=m.name,
-        url="",
-        file=str(m.location),
-        description=m.description,
-        owner=m.owner,
-        tags=tuple(m.tags),
+    return replace(
+        _head(nid, "sink" if materialization == "sink" else "model", m),
         columns=_columns(nid, entry, m.columns, declared, inherited),
         sql=m.sql,
         compiled=entry.query if entry else None,
@@ -403,13 +403,8 @@ def _test_node(t: DataTest, nid: str, doc: TestDoc | None) -> NodeDoc:
     if doc is not None and doc.outcome:
         facts.append(("last outcome", doc.outcome + (f": {doc.message}" if doc.message else "")))
     facts += [("assertion", a) for a in (doc.assertions if doc else ())]
-    return NodeDoc(
-        id=nid,
-        kind="test",
-        name=t.name,
-        url="",
-        file=str(t.location),
-        description=t.description,
+    return replace(
+        _head(nid, "test", t),
         facts=tuple(facts),
     )
 
@@ -420,15 +415,8 @@ def _exposure(e: Exposure, nid: str) -> NodeDoc:
     if e.sla is not None:
         sla = e.sla.model_dump(exclude_none=True)
         facts += [(f"sla.{k}", str(v)) for k, v in sla.items()]
-    return NodeDoc(
-        id=nid,
-        kind="exposure",
-        name=e.name,
-        url="",
-        file=str(e.location),
-        description=e.description,
-        owner=e.owner,
-        tags=tuple(e.tags),
+    return replace(
+        _head(nid, "exposure", e),
         facts=tuple(facts),
     )
 
