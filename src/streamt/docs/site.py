@@ -176,13 +176,12 @@ def _exported(entry: NodeEntry, upstream: NodeEntry | None) -> NodeEntry:
 
 def _urls(graph: Graph) -> dict[str, str]:
     """One page per node; names that sanitise to one file name get a hash suffix."""
+    stems = {nid: safe_file_name(nid) for nid in graph.nodes}
     taken: dict[str, int] = {}
-    for nid in graph.nodes:
-        key = safe_file_name(nid).casefold()
-        taken[key] = taken.get(key, 0) + 1
+    for stem in stems.values():
+        taken[stem.casefold()] = taken.get(stem.casefold(), 0) + 1
     out = {}
-    for nid in graph.nodes:
-        stem = safe_file_name(nid)
+    for nid, stem in stems.items():
         if taken[stem.casefold()] > 1 or stem != nid:
             stem += "-" + hashlib.sha256(nid.encode("utf-8")).hexdigest()[:8]
         out[nid] = f"nodes/{stem}.html"

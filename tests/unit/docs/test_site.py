@@ -173,3 +173,24 @@ def test_generate_writes_one_folder(tmp_path: Path) -> None:
     assert sorted(p for p in (tmp_path / "site").rglob("*") if p.is_file()) == sorted(written)
     again = generate_site(loaded.project, graph, result, tmp_path / "site", None)
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in written]
+
+
+def test_names_differing_only_in_case_get_distinct_page_files(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "stream_project.yml": """
+            project: {name: shop}
+            sources:
+              - name: raw
+                topic: raw.v1
+                columns: [{name: id, type: STRING}]
+            models:
+              - {name: orders, sql: 'SELECT id FROM {{ source("raw") }}'}
+              - {name: Orders, sql: 'SELECT id FROM {{ source("raw") }}'}
+            """
+        },
+    )
+    urls = [n.url for n in site_of(tmp_path).nodes.values()]
+    assert len({u.casefold() for u in urls}) == len(urls) == 3
+    assert "nodes/source.shop.raw.html" in urls  # a name alone keeps its plain file name
