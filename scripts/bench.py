@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure the CLI on a generated project: `streamt --version`, `validate`, `compile`.
+"""Measure the CLI on a generated project: `streamt --version`, `validate`, `compile`, `docs`.
 
     .venv/bin/python scripts/bench.py [--models 1000] [--runs 5]
 
@@ -19,6 +19,11 @@ different inputs with different filter values, which the shape memo analyses onc
 (`streamt/compile/shapes.py`). Two informational rows (no target) measure the same project with
 every query made distinct (a `'<n>' AS shape_tag` column added to each SELECT): the cost when
 nothing can be shared.
+
+`docs generate` (the whole site: every page, the laid-out graph, column lineage) is measured
+right after the cold validate, into the same output folder each run (the first run creates the
+files, the measured ones rewrite them); its CPU time may be at most twice the cold validate's
+(the ratio row).
 
 Children run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed from their environment)
 as after a normal install; the machine's load average is printed because it is shared.
@@ -40,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GENERATOR = ROOT.parent / "shared" / "bench" / "gen_project.py"
+DOCS_RATIO = 2.0  # docs generate may cost at most twice a cold validate (CPU)
 
 
 def streamt() -> list[str]:
@@ -123,10 +129,12 @@ def main() -> int:
         distinct_shapes(project, distinct)
         d_validate = [*streamt(), "validate", "-p", str(distinct), "--no-cache"]
         d_compile = [*streamt(), "compile", "-p", str(distinct), "-o", str(out), "--no-cache"]
+        docs = [*streamt(), "docs", "generate", "-p", str(project), "-o", str(Path(tmp) / "docs")]
         subprocess.run(validate, capture_output=True, env=env, check=False)  # writes bytecode
         cases: list[tuple[str, list[str], float | None, Callable[[], None] | None]] = [
             ("streamt --version", [*streamt(), "--version"], 0.15, None),
             (f"validate --no-cache ({n} models, cold)", [*validate, "--no-cache"], 0.4, None),
+            (f"docs generate ({n} models)", docs, None, None),
             (f"compile --no-cache ({n} models, cold)", [*compile_, "--no-cache"], 0.8, None),
             # the first run fills the caches; the median is over unchanged-project runs
             (f"validate, warm, unchanged ({n})", validate, 0.4, None),
@@ -137,6 +145,7 @@ def main() -> int:
             (f"compile --no-cache ({n}, every query distinct)", d_compile, None, None),
         ]
         rows = []
+        cpu: dict[str, float] = {}
         failed = False
         for label, cmd, target, before in cases:
             if before is None:
@@ -145,6 +154,7 @@ def main() -> int:
                 measure(cmd, 1, env, before)
             walls, cpus = measure(cmd, args.runs, env, before)
             median = statistics.median(walls)
+            cpu[label] = statistics.median(cpus)
             ok = target is None or median <= target
             failed |= not ok
             rows.append(
@@ -157,6 +167,18 @@ def main() -> int:
                     "" if target is None else "ok" if ok else "SLOW",
                 )
             )
+        ratio = cpu[f"docs generate ({n} models)"] / cpu[f"validate --no-cache ({n} models, cold)"]
+        failed |= ratio > DOCS_RATIO
+        rows.append(
+            (
+                "docs generate / cold validate (cpu)",
+                f"{ratio:.2f}x",
+                "",
+                "",
+                f"{DOCS_RATIO:.0f}x",
+                "ok" if ratio <= DOCS_RATIO else "SLOW",
+            )
+        )
     headers = ("command", "median s", "min s", "cpu s", "target s", "")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     load_after = os.getloadavg()

@@ -31,6 +31,7 @@ from streamt.diagnostics import (
 from streamt.load.files import read_bounded
 
 if TYPE_CHECKING:
+    from streamt.artifacts.columns import ColumnPath
     from streamt.compile import CompileResult, SchemaLock
     from streamt.compile.memo import ModelMemo
     from streamt.compile.specs import DesiredState
@@ -214,7 +215,9 @@ class Context:
         breaks a validation rule (invalid names, governance)."""
         return self._compile(select, None)
 
-    def _compile(self, select: str | None, memo: ModelMemo | None) -> CompileResult:
+    def _compile(
+        self, select: str | None, memo: ModelMemo | None, jobs: bool = True
+    ) -> CompileResult:
         from streamt.compile import compile_project
 
         project, graph = self.load(), self.graph()
@@ -227,6 +230,7 @@ class Context:
             graph,
             select=chosen,
             lock=lock,
+            jobs=jobs,
             memo=memo,
             tests=partial(_test_columns, project),
         )
@@ -430,6 +434,47 @@ class Context:
         from streamt.testing.session import blocking_diagnostics
 
         return blocking_diagnostics(self.load(), self.compile(), self.environ)
+
+    def column_path(self, spec: str) -> ColumnPath:
+        """`NODE.COLUMN` (NODE as in selectors: `name`, `model:name`, `source:name`) -> the
+        columns it is made from and those made from it; V170 / V171 when either is unknown."""
+        from streamt.artifacts.columns import ColumnSource, column_path, project_column_lineage
+        from streamt.graph.select import select
+        from streamt.load.errors import did_you_mean
+
+        node, _, column = spec.partition(".")
+        chosen, diags = select(self.graph(), node) if node and column else (set(), [])
+        found = sorted(n for n in chosen if n.split(".", 1)[0] in ("source", "model"))
+        if len(found) != 1:
+            message = f"--column '{spec}' names no single source or model column"
+            hint = "NODE.COLUMN, e.g. orders.amount; model:NAME.COLUMN when a source has the name"
+            raise StreamtError([*diags, Diagnostic("V170", message, hint=hint)])
+        result = self._compile(None, None, jobs=False)
+        names = [c.name for c in result.nodes[found[0]].columns]
+        if column not in names:
+            raise StreamtError(
+                [
+                    Diagnostic(
+                        "V171",
+                        f"--column '{spec}': '{node}' has no column '{column}'",
+                        hint=did_you_mean(column, names) or "columns: " + ", ".join(names),
+                    )
+                ]
+            )
+        lineage = project_column_lineage(result.nodes)
+        return column_path(lineage, ColumnSource(found[0], column))
+
+    def generate_docs(self, out_dir: Path | None, results: Path | None) -> Path:
+        """Write the documentation site (default `<project>/target/docs`); returns its folder."""
+        from streamt.docs import generate_site
+
+        out = out_dir or self.project_root() / "target" / "docs"
+        results = results or self.project_root() / "target" / "test_results.json"
+        # no job scripts (as validate): the pages show each model's compiled query
+        generate_site(
+            self.load(), self.graph(), self._compile(None, None, jobs=False), out, results
+        )
+        return out
 
     def write_artifacts(self, result: CompileResult, out_dir: Path) -> list[Path]:
         from streamt.artifacts import write_artifacts

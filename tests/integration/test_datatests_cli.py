@@ -99,6 +99,20 @@ tests:
     xmlschema.XMLSchema(str(XSD)).validate(str(junit))
     text = junit.read_text()
     assert 'name="bad_sample"' in text and "<failure" in text
+    # the results file next to the JUnit XML (and in target/) is what the docs pages show
+    from streamt.docs.write import read_outcomes
+
+    outcomes = read_outcomes(junit.parent / "test_results.json")
+    assert read_outcomes(tmp_path / "target" / "test_results.json") == outcomes
+    assert {n: o["status"] for n, o in outcomes.items()} == {
+        "bad_sample": "fail",
+        "ok_sample": "pass",
+        "schema_required": "pass",
+        "schema_nullable": "fail",
+    }
+    assert runner.invoke(cli, ["docs", "generate", "-p", str(tmp_path)]).exit_code == 0
+    page = (tmp_path / "target" / "docs" / "nodes" / "test.dt.bad_sample.html").read_text()
+    assert "last outcome" in page and "fail: " in page
 
     as_json = runner.invoke(
         cli,

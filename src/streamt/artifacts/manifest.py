@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from streamt.artifacts.columns import ColumnDerivation, project_column_lineage
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.compile.specs import (
     ConnectorSpec,
@@ -22,8 +23,10 @@ from streamt.compile.specs import (
     SubjectSpec,
     TopicSpec,
 )
+from streamt.sql import Column
 
-MANIFEST_SCHEMA_VERSION = 1
+# 2: columns carry their column lineage (`derived_from`, `derivation`)
+MANIFEST_SCHEMA_VERSION = 2
 
 
 class _Frozen(BaseModel):
@@ -34,11 +37,22 @@ class Metadata(_Frozen):
     generator: str = Field(description="streamt version that wrote this manifest (volatile)")
 
 
+class ColumnRef(_Frozen):
+    node: str = Field(description="kind.project.name of the input node")
+    column: str
+
+
 class ColumnEntry(_Frozen):
     name: str
     type: str = Field(description="Flink SQL type, e.g. BIGINT NOT NULL")
     rowtime: bool = False
     proctime: bool = False
+    derived_from: tuple[ColumnRef, ...] = Field(
+        default=(), description="column lineage: the input columns this column is made of"
+    )
+    derivation: str | None = Field(
+        default=None, description="copy, expression, aggregate or window (models only)"
+    )
 
 
 class NodeEntry(_Frozen):
@@ -141,11 +155,12 @@ def safe_file_name(name: str) -> str:
 
 def build_manifest(result: CompileResult, generator: str) -> Manifest:
     d = result.desired
+    lineage = project_column_lineage(result.nodes)
     return Manifest(
         project=d.project,
         project_version=result.project_version,
         metadata=Metadata(generator=generator),
-        nodes=tuple(_node(n) for n in result.nodes.values()),
+        nodes=tuple(_node(n, lineage.get(n.id, {})) for n in result.nodes.values()),
         topics=_unique_files([_topic(t) for t in d.topics], [t.name for t in d.topics]),
         subjects=_unique_files([_subject(s) for s in d.subjects], [s.subject for s in d.subjects]),
         flink_jobs=_unique_files([_job(j) for j in d.jobs], [j.name for j in d.jobs]),
@@ -183,17 +198,14 @@ def job_file(job: FlinkJobSpec) -> str:
     return f"flink/{safe_file_name(job.name)}.sql"
 
 
-def _node(n: CompiledNode) -> NodeEntry:
+def _node(n: CompiledNode, lineage: dict[str, ColumnDerivation]) -> NodeEntry:
     return NodeEntry(
         id=n.id,
         kind=n.kind,
         name=n.name,
         topic=n.topic,
         materialization=n.materialization.value if n.materialization else None,
-        columns=tuple(
-            ColumnEntry(name=c.name, type=c.type.sql(), rowtime=c.rowtime, proctime=c.proctime)
-            for c in n.columns
-        ),
+        columns=tuple(_column(c, lineage.get(c.name)) for c in n.columns),
         changelog=n.changelog.value,
         primary_key=n.primary_key,
         rowtime=n.rowtime,
@@ -204,6 +216,22 @@ def _node(n: CompiledNode) -> NodeEntry:
         description=n.description,
         owner=n.owner,
         tags=n.tags,
+    )
+
+
+def _column(c: Column, origin: ColumnDerivation | None) -> ColumnEntry:
+    # built from typed compile values: constructed without re-validating (thousands per project)
+    return ColumnEntry.model_construct(
+        name=c.name,
+        type=c.type.sql(),
+        rowtime=c.rowtime,
+        proctime=c.proctime,
+        derived_from=tuple(
+            ColumnRef.model_construct(node=s.node, column=s.column) for s in origin.sources
+        )
+        if origin
+        else (),
+        derivation=origin.derivation.value if origin else None,
     )
 
 

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "status": "streamt.cli.commands.status:status_command",
     "schemas": "streamt.cli.commands.schemas:schemas",
     "destroy": "streamt.cli.commands.destroy:destroy_command",
+    "docs": "streamt.cli.commands.docs:docs",
 }
 
 
@@ -39,7 +40,7 @@ COMMANDS: dict[str, str] = {
 # the cyclic garbage they make (sqlglot trees) is small, so the cycle collector only costs time
 # (~10% of a cold validate of 1000 models, peak memory unchanged). Commands that talk to
 # services or wait (apply, test, local, ...) keep it.
-NO_GC_COMMANDS = frozenset({"validate", "compile", "lineage"})
+NO_GC_COMMANDS = frozenset({"validate", "compile", "lineage", "docs"})
 
 
 class LazyGroup(click.Group):

@@ -8,6 +8,7 @@ returns their results; `write_junit` writes the JUnit XML report; `blocking_diag
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -66,3 +67,15 @@ def names_from_selection(node_ids: Iterable[str]) -> tuple[frozenset[str], froze
 def write_junit(path: Path, results: Sequence[TestResult], project: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(redact(to_junit_xml(results, project)), encoding="utf-8")
+
+
+RESULTS_FILE = "test_results.json"
+
+
+def write_results(folder: Path, results: Sequence[TestResult], project: str) -> Path:
+    """`test_results.json` in `folder`: each test's last outcome (the docs site shows them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = {"project": project, "results": [r.to_dict() for r in results]}
+    path = folder / RESULTS_FILE
+    path.write_text(redact(json.dumps(doc, indent=2, sort_keys=True)) + "\n", encoding="utf-8")
+    return path

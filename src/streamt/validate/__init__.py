@@ -17,6 +17,7 @@ from streamt.diagnostics import Diagnostic, Location
 from streamt.graph.dag import Graph
 from streamt.load.model import Located, Project
 from streamt.validate import governance, names, nodes, reserved
+from streamt.validate.derived_masking import check_derived_masking
 from streamt.validate.idleness import check_idleness
 from streamt.validate.topics import fallback_topics
 
@@ -43,6 +44,7 @@ def validate_project(
     out += governance.check_security_rules(project, graph)
     if compiled is not None:  # V100: needs the compiled inputs and their event times
         out += check_idleness(project, compiled, topics)
+        out += check_derived_masking(project, graph, compiled)  # V172: needs column lineage
     return with_nodes(project, out)
 
 

@@ -191,7 +191,7 @@ def test_ledger_errors_and_junit_reports_are_redacted(tmp_path: Path) -> None:
     from streamt.state import LedgerWriter
     from streamt.state.ledger_store import MemoryLedgerStore
     from streamt.testing.results import Status, TestResult
-    from streamt.testing.session import write_junit
+    from streamt.testing.session import write_junit, write_results
 
     redaction.remember_secrets(["hunter22"])
     store = MemoryLedgerStore()
@@ -208,6 +208,10 @@ def test_ledger_errors_and_junit_reports_are_redacted(tmp_path: Path) -> None:
     report = tmp_path / "junit.xml"
     write_junit(report, [TestResult("t", "sample", "m", Status.ERROR, "auth hunter22 failed")], "p")
     assert "hunter22" not in report.read_text() and "***" in report.read_text()
+    results = write_results(
+        tmp_path, [TestResult("t", "sample", "m", Status.ERROR, "auth hunter22 failed")], "p"
+    )
+    assert "hunter22" not in results.read_text() and "***" in results.read_text()
 
 
 @pytest.mark.parametrize(

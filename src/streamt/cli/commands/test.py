@@ -42,7 +42,7 @@ TYPES = ("schema", "sample", "continuous", "unit")
     "--junit-xml",
     type=click.Path(path_type=Path),
     default=None,
-    help="Also write a JUnit XML report.",
+    help="Also write a JUnit XML report (and test_results.json next to it).",
 )
 @render.format_option("text", "json")
 def test_command(
@@ -77,8 +77,10 @@ def test_command(
         start=start,
     )
     results = session.run_project_tests(project, ctx.compile(), ctx.environ, options)
+    session.write_results(ctx.project_root() / "target", results, project.name)
     if junit_xml is not None:
         session.write_junit(junit_xml, results, project.name)
+        session.write_results(junit_xml.parent, results, project.name)
     summary = RunSummary(tuple(results))
     if fmt == "json":
         render.emit_json(

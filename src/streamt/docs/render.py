@@ -1,0 +1,121 @@
+"""The site's files: HTML pages from autoescaping Jinja templates, the browser data as a script.
+
+Every value reaches a page through Jinja's autoescape (`{{ }}` is HTML-escaped; `|tojson` in a
+`<script type="application/json">` escapes `<`, `>`, `&` and `'`), and the shared data file is
+JSON with the same characters escaped, so a name, description or query is only ever text: the
+browser code puts it in the page with `textContent`, never as markup. Pure: returns path -> text.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from streamt.docs.layout import COLUMN_WIDTH, Point, layered, neighbourhood
+from streamt.docs.site import Site
+
+STATIC = ("site.css", "site.js")
+# what could end a script or start markup, and the two line separators JSON allows in strings
+_JS_ESCAPES = {ord(ch): f"\\u{ord(ch):04x}" for ch in "<>&\u2028\u2029"}
+
+
+def _environment() -> Environment:
+    folder = resources.files("streamt.docs") / "templates"
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render_site(site: Site) -> dict[str, str]:
+    env = _environment()
+    positions = layered(site.order, _parents(site))
+    files = {
+        "index.html": env.get_template("index.html").render(site=site, root=""),
+        "lineage.html": env.get_template("lineage.html").render(site=site, root=""),
+        "data.js": "window.STREAMT_DOCS = " + _js_json(_data(site, positions)) + ";\n",
+    }
+    parents, children = _parents(site), _children(site)
+    page = env.get_template("node.html")
+    for nid, node in site.nodes.items():
+        hood = neighbourhood(nid, parents, children)
+        files[node.url] = page.render(
+            site=site,
+            node=node,
+            root="../",
+            hood={n: [p.x, p.y] for n, p in hood.items()},
+            upstream=[site.nodes[n] for n in node.upstream if n in site.nodes],
+            downstream=[site.nodes[n] for n in node.downstream if n in site.nodes],
+            names={
+                r[0]: site.nodes[r[0]].name
+                for c in node.columns
+                for r in c.derived_from
+                if r[0] in site.nodes
+            },
+        )
+    static = resources.files("streamt.docs") / "static"
+    for name in STATIC:
+        files[f"static/{name}"] = (static / name).read_text(encoding="utf-8")
+    return files
+
+
+def _parents(site: Site) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for src, dst, kind in site.edges:
+        if kind == "depends_on":
+            out.setdefault(dst, []).append(src)
+    return out
+
+
+def _children(site: Site) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for src, dst, kind in site.edges:
+        if kind == "depends_on":
+            out.setdefault(src, []).append(dst)
+    return out
+
+
+def _data(site: Site, positions: dict[str, Point]) -> dict[str, Any]:
+    nodes = []
+    columns: dict[str, dict[str, list[list[str]]]] = {}
+    for nid in site.order:
+        node = site.nodes[nid]
+        p = positions[nid]
+        nodes.append(
+            {
+                "id": nid,
+                "kind": node.kind,
+                "name": node.name,
+                "url": node.url,
+                "x": p.x,
+                "y": p.y,
+                "tags": list(node.tags),
+                "owner": node.owner or "",
+                "description": node.description or "",
+                "columns": [c.name for c in node.columns],
+            }
+        )
+        derived = {
+            c.name: [list(r) for r in c.derived_from] for c in node.columns if c.derived_from
+        }
+        if derived:
+            columns[nid] = derived
+    return {
+        "project": site.project,
+        "column_width": COLUMN_WIDTH,
+        "nodes": nodes,
+        "edges": [list(e) for e in site.edges],
+        "columns": columns,
+    }
+
+
+def _js_json(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.translate(_JS_ESCAPES)
