@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from streamt.compile.project import _table_names  # the names compile gave the job's tables
+from streamt.compile.model import _table_names  # the names compile gave the job's tables
 from streamt.compile.result import CompiledNode
 from streamt.sql.column_lineage import Derivation, LineageMemo
 
