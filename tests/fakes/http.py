@@ -31,11 +31,19 @@ class Router:
 
     routes: list[tuple[str, list[str], Handler]] = field(default_factory=list)
     seen: list[httpx.Request] = field(default_factory=list)
+    answered: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
 
     def add(self, method: str, template: str, handler: Handler) -> None:
         self.routes.append((method, template.strip("/").split("/"), handler))
 
     def dispatch(
+        self, request: httpx.Request, missing: Callable[[str], httpx.Response]
+    ) -> httpx.Response:
+        response = self._dispatch(request, missing)
+        self.answered.append((request.method, request.url.path, response.status_code))
+        return response
+
+    def _dispatch(
         self, request: httpx.Request, missing: Callable[[str], httpx.Response]
     ) -> httpx.Response:
         self.seen.append(request)
