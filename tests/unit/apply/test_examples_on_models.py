@@ -26,11 +26,11 @@ ENVIRON = {
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "stream_project.yml").exists())
 
 
-def _cycle(systems: Systems, desired: DesiredState):  # type: ignore[no-untyped-def]
+def _cycle(systems: Systems, desired: DesiredState, **options: object):  # type: ignore[no-untyped-def]
     assert systems.ledger is not None
     ledger = read_ledger(systems.ledger, desired.project, ENV)
     plan = build_plan(desired, observe(desired, ledger, systems), ledger, PlanOptions(ENV))
-    options = ApplyOptions(job_stable_s=0, poll_s=0, history_wait_s=0, environ=ENVIRON)
+    options = ApplyOptions(job_stable_s=0, poll_s=0, history_wait_s=0, environ=ENVIRON, **options)  # type: ignore[arg-type]
     writer = LedgerWriter(systems.ledger, desired.project, ENV)
     return plan, execute_plan(plan, StepContext(systems, ledger, writer, options))
 
@@ -94,3 +94,13 @@ def test_an_example_applies_to_the_models_and_converges(example: str) -> None:
     assert not again.has_changes, [(c.address, c.reason) for c in again.pending]
     assert second.results == ()
     assert len(flink.server.jobs) == len(desired.jobs)  # nothing restarted
+
+    # destroy: every system lets go of what the project made (sources stay: they are external)
+    gone, report = _cycle(systems, DesiredState(project=desired.project), allow_destructive=True)
+    assert report.ok, [(r.change.name, r.message) for r in report.failed]
+    assert all(c.action.value == "delete" for c in gone.pending)
+    assert [j.state for j in flink.server.jobs.values() if j.state == "RUNNING"] == []
+    assert connect.server.connectors == {}
+    # streamt registered every subject (none existed before), so it deletes them all
+    assert [s.subject for s in desired.subjects if registry.server.latest(s.subject)] == []
+    assert sorted(kafka.topics) == sorted(set(kafka.topics) - made)
