@@ -184,6 +184,11 @@ def _server_error(cause: str) -> dict[str, list[str]]:
     }
 
 
+def _gateway_refusal(message: str) -> httpx.Response:
+    cause = f"org.apache.flink.table.gateway.api.utils.SqlGatewayException: {message}"
+    return reply(500, _server_error(cause))
+
+
 class FlinkServer:
     def __init__(self, slots: int = 8, savepoint_dir: str = "file:/tmp/flink-savepoints") -> None:
         self.jobs: dict[str, Job] = {}
@@ -396,12 +401,7 @@ class FlinkServer:
     def _session(self, sid: str) -> Session | httpx.Response:
         session = self.sessions.get(sid)
         if session is None:
-            return reply(
-                500,
-                _server_error(
-                    f"org.apache.flink.table.gateway.api.utils.SqlGatewayException: Session '{sid}' does not exist."
-                ),
-            )
+            return _gateway_refusal(f"Session '{sid}' does not exist.")
         return session
 
     def _open(self, request: httpx.Request) -> httpx.Response:
@@ -445,12 +445,7 @@ class FlinkServer:
             return session
         op = session.operations.get(oid)
         if op is None:
-            return reply(
-                500,
-                _server_error(
-                    f"org.apache.flink.table.gateway.api.utils.SqlGatewayException: Can not find the submitted operation {oid}."
-                ),
-            )
+            return _gateway_refusal(f"Can not find the submitted operation {oid}.")
         return op
 
     def _status(self, request: httpx.Request, sid: str, oid: str) -> httpx.Response:

@@ -280,6 +280,14 @@ class RegistryServer:
             return "Invalid schema: a JSON schema is an object or a boolean"
         return schema_type, text
 
+    def _schema_in(self, request: httpx.Request) -> tuple[str, str] | httpx.Response:
+        """(type, text) of the schema a request carries, or the registry's refusal."""
+        try:
+            parsed = self._parse(json_body(request))
+        except ValueError:
+            return _error(400, 400, "Unrecognized request body")
+        return _error(422, 42201, parsed) if isinstance(parsed, str) else parsed
+
     # ------------------------------------------------------------ routes
 
     def _list_subjects(self, request: httpx.Request) -> httpx.Response:
@@ -322,12 +330,9 @@ class RegistryServer:
         return reply(200, self._item(s, found))
 
     def _register(self, request: httpx.Request, s: str) -> httpx.Response:
-        try:
-            parsed = self._parse(json_body(request))
-        except ValueError:
-            return _error(400, 400, "Unrecognized request body")
-        if isinstance(parsed, str):
-            return _error(422, 42201, parsed)
+        parsed = self._schema_in(request)
+        if isinstance(parsed, httpx.Response):
+            return parsed
         schema_type, text = parsed
         subject = self.subjects.setdefault(s, Subject())
         known = next((i + 1 for i, x in enumerate(self.schemas) if x == parsed), None)
@@ -354,12 +359,9 @@ class RegistryServer:
     def _compatibility(self, request: httpx.Request, s: str, v: str) -> httpx.Response:
         if self._live(s) is None:
             return _error(404, 40401, f"Subject '{s}' not found.")
-        try:
-            parsed = self._parse(json_body(request))
-        except ValueError:
-            return _error(400, 400, "Unrecognized request body")
-        if isinstance(parsed, str):
-            return _error(422, 42201, parsed)
+        parsed = self._schema_in(request)
+        if isinstance(parsed, httpx.Response):
+            return parsed
         problems = self._problems(s, *parsed)
         body: dict[str, object] = {"is_compatible": not problems}
         if request.url.params.get("verbose") == "true":
