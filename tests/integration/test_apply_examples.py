@@ -22,7 +22,7 @@ import pytest
 from tests.kafka_helpers import produce_json
 
 from .isolation import deployed_copy
-from .test_apply_support import read_all, wait_for_slots
+from .test_apply_support import quiet_period, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,13 +54,14 @@ def norm_ts(value: object) -> str:
 
 
 def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     mine: list[dict] = []  # type: ignore[type-arg]
     while time.monotonic() < deadline:
         rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
         mine = [v for _, v in rows if isinstance(v, dict) and keep(v)]
         if len(mine) >= expect:
-            time.sleep(3)
+            time.sleep(quiet_period(started))
             rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
             return [v for _, v in rows if isinstance(v, dict) and keep(v)]
         time.sleep(2)

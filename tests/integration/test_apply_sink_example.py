@@ -24,7 +24,7 @@ from tests.kafka_helpers import produce_json
 
 from . import test_apply_examples as ex
 from .isolation import deployed_copy
-from .test_apply_support import destroy, wait_for_slots
+from .test_apply_support import destroy, quiet_period, wait_for_slots
 
 pytestmark = pytest.mark.integration
 EXAMPLE = ex.ROOT / "examples" / "clickstream"
@@ -60,7 +60,8 @@ def clickstream(pg_env, postgres, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def pg_rows(pg, table: str, tag: str, expect: int, timeout: float = 120.0) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     rows: list[tuple[str, ...]] = []
     query = f"SELECT page, clicks, users FROM \"{table}\" WHERE page LIKE '{tag}-%' ORDER BY page"
     while time.monotonic() < deadline:
@@ -69,7 +70,7 @@ def pg_rows(pg, table: str, tag: str, expect: int, timeout: float = 120.0) -> li
         except RuntimeError:  # the sink creates the table with its first record
             rows = []
         if len(rows) >= expect:
-            time.sleep(5)  # later upserts of the same pages would show here
+            time.sleep(quiet_period(started))  # later upserts of the same pages would show
             return pg.query(query)
         time.sleep(2)
     return rows
