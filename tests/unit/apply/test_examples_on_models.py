@@ -1,9 +1,12 @@
-"""Every example, as the compiler really writes it, applied through the real adapters to the
+"""Every example and corpus project (tests/corpus: written from outside), as the compiler
+really writes it, applied through the real adapters to the
 model servers of `tests/fakes` (which judge the requests by their own reading of each API):
 the apply converges, each system ends up holding exactly the compiled resources, and a second
 plan is empty. A client that sends one thing and observes another would plan again forever."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +26,11 @@ ENVIRON = {
     "PG_USER": "streamt",
     "PG_PASSWORD": "pw",
 }
-EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "stream_project.yml").exists())
+CORPUS = EXAMPLES.parent / "tests" / "corpus"
+PROJECTS = sorted(
+    [p for p in EXAMPLES.iterdir() if (p / "stream_project.yml").exists()]
+    + [p.parent for p in CORPUS.rglob("stream_project.yml")]
+)
 
 
 def _cycle(systems: Systems, desired: DesiredState, **options: object):  # type: ignore[no-untyped-def]
@@ -41,9 +48,9 @@ def _bound(value: str) -> str:
     return value
 
 
-@pytest.mark.parametrize("example", EXAMPLE_NAMES)
-def test_an_example_applies_to_the_models_and_converges(example: str) -> None:
-    result, _ = compile_dir(EXAMPLES / example)
+@pytest.mark.parametrize("example", PROJECTS, ids=lambda p: p.name)
+def test_an_example_applies_to_the_models_and_converges(example: Path) -> None:
+    result, _ = compile_dir(example)
     assert result.ok, [d.render() for d in result.diagnostics if d.is_error]
     desired = result.desired
     systems = fake_systems()
