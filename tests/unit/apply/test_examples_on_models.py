@@ -1,7 +1,6 @@
 """Every example and corpus project (tests/corpus: written from outside), as the compiler
-really writes it, applied through the real adapters to the
-model servers of `tests/fakes` (which judge the requests by their own reading of each API):
-the apply converges, each system ends up holding exactly the compiled resources, and a second
+really writes it, applied through the real adapters to the model servers of `tests/fakes`
+(which judge the requests by their own reading of each API): the apply converges, each system ends up holding exactly the compiled resources, and a second
 plan is empty. A client that sends one thing and observes another would plan again forever."""
 
 from __future__ import annotations
