@@ -1,4 +1,4 @@
-"""The example projects, unmodified, applied through the CLI on the real stack: produce input
+"""The example projects (their models and SQL as written) applied through the CLI on the real stack: produce input
 rows, read every output topic, assert the exact rows; then tear the deployment down (the local
 TaskManager has 8 slots, shared). examples/clickstream, whose JDBC sink needs PostgreSQL, is
 applied in test_apply_sink_example.
