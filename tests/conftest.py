@@ -4,6 +4,8 @@
 starts the missing processes with `streamt local up --wait` semantics and, at the end, stops
 only the processes it started (set STREAMT_KEEP_STACK=1 to leave them running).
 `postgres` (session): the Debian PostgreSQL from scripts/install-postgres in its own data dir.
+`--reverse` (or STREAMT_TEST_ORDER=reverse) runs the collected tests in reverse order: with the
+suite run twice in a row, it proves no test depends on what an earlier one left.
 """
 
 from __future__ import annotations
@@ -20,6 +22,27 @@ from streamt.local.config import load_config
 from streamt.local.endpoints import Endpoints
 from streamt.local.stack import Stack
 from tests.postgres_helpers import DEFAULT, Postgres, start_postgres, stop_postgres
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse",
+        action="store_true",
+        default=False,
+        help="run the collected tests in reverse order (also STREAMT_TEST_ORDER=reverse)",
+    )
+
+
+def reverse_requested(config: pytest.Config) -> bool:
+    order = os.environ.get("STREAMT_TEST_ORDER", "")
+    if order not in ("", "forward", "reverse"):
+        raise pytest.UsageError(f"STREAMT_TEST_ORDER={order!r}: use forward or reverse")
+    return bool(config.getoption("--reverse")) or order == "reverse"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if reverse_requested(config):
+        items.reverse()
 
 
 def _progress(message: str) -> None:

@@ -1,10 +1,11 @@
-"""The example projects, unmodified, applied through the CLI on the real stack: produce input
+"""The example projects (their models and SQL as written) applied through the CLI on the real stack: produce input
 rows, read every output topic, assert the exact rows; then tear the deployment down (the local
 TaskManager has 8 slots, shared). examples/clickstream, whose JDBC sink needs PostgreSQL, is
 applied in test_apply_sink_example.
 
-The example topics are shared with other runs, so every run tags its ids and uses event times
-later than any earlier run's (windows only close forwards)."""
+Each run applies an isolated copy (tests/integration/isolation.py): the example's models as
+written, with topics, jobs, groups and ledger entries of its own, so the rows read back are
+exactly this run's and nothing depends on what an earlier run left."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ import pytest
 
 from tests.kafka_helpers import produce_json
 
-from .test_apply_support import destroy, ensure_source_topics, read_all, wait_for_slots
+from .isolation import deployed_copy
+from .test_apply_support import quiet_period, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,70 +40,8 @@ def streamt(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str
 
 
 def future_base(*topics: str) -> datetime:
-    """An hour boundary strictly after every earlier run's event times: after the wall clock
-    x200, and after every event time already in the JSON `topics` (a fresh deployment replays
-    them from the earliest offset; a wall clock that stepped back would otherwise make this
-    run's rows late, and windows and interval joins would drop them)."""
-    now = datetime.now(timezone.utc)
-    ahead = T0 + (now - T0) * 200
-    latest = latest_event_time(topics)
-    if latest is not None and latest >= ahead:
-        ahead = latest
-    return ahead.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-
-
-def latest_event_time(topics: tuple[str, ...]) -> datetime | None:
-    """The latest timestamp-looking string value in the JSON records of `topics` (read to their
-    high watermarks), as UTC."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer(
-        {
-            "bootstrap.servers": "localhost:9092",
-            "group.id": f"it-latest-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-        }
-    )
-    latest: datetime | None = None
-    try:
-        for topic in topics:
-            meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
-            if meta is None or meta.error is not None:
-                continue
-            for partition in meta.partitions:
-                low, high = consumer.get_watermark_offsets(
-                    TopicPartition(topic, partition), timeout=10
-                )
-                consumer.assign([TopicPartition(topic, partition, low)])
-                position = low
-                while position < high:
-                    msg = consumer.poll(5)
-                    if msg is None:
-                        break
-                    if msg.error():
-                        continue
-                    position = msg.offset() + 1
-                    for value in _event_times(msg.value()):
-                        latest = value if latest is None else max(latest, value)
-    finally:
-        consumer.close()
-    return latest
-
-
-def _event_times(raw: bytes | None) -> list[datetime]:
-    try:
-        record = json.loads(raw) if raw else None
-    except ValueError:
-        return []
-    out = []
-    for value in record.values() if isinstance(record, dict) else ():
-        if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-":
-            try:
-                parsed = datetime.fromisoformat(value.replace("T", " ").rstrip("Z"))
-            except ValueError:
-                continue
-            out.append(parsed.replace(tzinfo=timezone.utc))
-    return out
+    """The event-time origin of a run: its topics are its own, so any fixed hour works."""
+    return T0 + timedelta(hours=1)
 
 
 def ts(t: datetime) -> str:
@@ -114,13 +54,14 @@ def norm_ts(value: object) -> str:
 
 
 def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     mine: list[dict] = []  # type: ignore[type-arg]
     while time.monotonic() < deadline:
         rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
         mine = [v for _, v in rows if isinstance(v, dict) and keep(v)]
         if len(mine) >= expect:
-            time.sleep(3)
+            time.sleep(quiet_period(started))
             rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
             return [v for _, v in rows if isinstance(v, dict) and keep(v)]
         time.sleep(2)
@@ -128,21 +69,19 @@ def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]
 
 
 @pytest.fixture
-def payments(local_stack):  # type: ignore[no-untyped-def]
-    """examples/payments unmodified: revenue_per_minute runs with parallelism 2 over the
-    1-partition topic payments_eur; the compiled `'scan.parallelism'='1'` on that input keeps a
-    subtask without a partition from holding the watermark back (no idle timeout needed)."""
-    destroy("payments", "default")  # a deployment left by an earlier run (e.g. the demo)
-    ensure_source_topics(ROOT / "examples" / "payments")
-    yield ROOT / "examples" / "payments"
-    destroy("payments", "default")
+def payments(local_stack, tmp_path):  # type: ignore[no-untyped-def]
+    """examples/payments: revenue_per_minute runs with parallelism 2 over the 1-partition topic
+    payments_eur; the compiled `'scan.parallelism'='1'` on that input keeps a subtask without a
+    partition from holding the watermark back (no idle timeout needed)."""
+    with deployed_copy(ROOT / "examples" / "payments", tmp_path) as iso:
+        yield iso
 
 
 def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_stack):  # type: ignore[no-untyped-def]
     wait_for_slots(4)
-    applied = streamt("apply", "-p", str(payments), "--auto-approve")
+    applied = streamt("apply", *payments.cli, "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    tag, base = uuid.uuid4().hex[:6], future_base("payments.raw.v1")
+    tag, base = uuid.uuid4().hex[:6], future_base()
 
     def pay(pid: str, cust: str, amount: float, cur: str, status: str | None, sec: int) -> dict:  # type: ignore[type-arg]
         return {
@@ -163,10 +102,10 @@ def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_st
         pay("p6", "c3", 1.0, "EUR", "refunded", 70),
         pay("flush", "c9", 0.01, "EUR", "paid", 7200),
     ]
-    produce_json("localhost:9092", "payments.raw.v1", rows)
+    produce_json("localhost:9092", payments.source("payments.raw.v1"), rows)
     mine = lambda v: str(v.get("payment_id", "")).startswith(tag)  # noqa: E731
 
-    validated = collect("payments_validated", mine, 5)
+    validated = collect(payments.topic("payments_validated"), mine, 5)
     assert sorted(v["payment_id"].split("-")[1] for v in validated) == [
         "flush",
         "p1",
@@ -174,7 +113,7 @@ def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_st
         "p4",
         "p6",
     ]
-    eur = collect("payments_eur", mine, 4)
+    eur = collect(payments.topic("payments_eur"), mine, 4)
     assert sorted(
         (v["payment_id"].split("-")[1], float(v["amount"]), v["status"]) for v in eur
     ) == [
@@ -184,7 +123,9 @@ def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_st
         ("p6", 1.0, "REFUNDED"),
     ]
     per_minute = collect(
-        "revenue_per_minute", lambda v: str(v.get("customer_id", "")).startswith(tag), 2
+        payments.topic("revenue_per_minute"),
+        lambda v: str(v.get("customer_id", "")).startswith(tag),
+        2,
     )
     assert sorted(
         (
@@ -199,11 +140,13 @@ def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_st
         (ts(base + timedelta(minutes=1)), "c3", 1.0, 1),
     ]
     hourly = collect(
-        "hourly_revenue", lambda v: norm_ts(v.get("hour", "1970-01-01 00:00:00")) == ts(base), 1
+        payments.topic("hourly_revenue"),
+        lambda v: norm_ts(v.get("hour", "1970-01-01 00:00:00")) == ts(base),
+        1,
     )
     assert [float(v["revenue"]) for v in hourly] == [16.5]
 
-    plan = streamt("plan", "-p", str(payments), "--detailed-exitcode")
+    plan = streamt("plan", *payments.cli, "--detailed-exitcode")
     assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout + plan.stderr
 
 
@@ -226,11 +169,9 @@ def json_key(key: dict) -> str:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def avro_orders(local_stack):  # type: ignore[no-untyped-def]
-    destroy("avro-orders", "default")  # a deployment left by an earlier run
-    ensure_source_topics(ROOT / "examples" / "avro_orders")
-    yield ROOT / "examples" / "avro_orders"
-    destroy("avro-orders", "default")
+def avro_orders(local_stack, tmp_path):  # type: ignore[no-untyped-def]
+    with deployed_copy(ROOT / "examples" / "avro_orders", tmp_path) as iso:
+        yield iso
 
 
 def avro_bytes(schema_id: int, schema: dict, record: dict) -> bytes:  # type: ignore[type-arg]
@@ -246,17 +187,20 @@ def avro_bytes(schema_id: int, schema: dict, record: dict) -> bytes:  # type: ig
 
 
 def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # type: ignore[no-untyped-def]
-    import json
 
     from confluent_kafka import Producer
 
     from streamt.adapters import SchemaRegistryClient, http_client
 
     wait_for_slots(2)
-    applied = streamt("apply", "-p", str(avro_orders), "--auto-approve")
+    applied = streamt("apply", *avro_orders.cli, "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     registry = SchemaRegistryClient(http_client(local_stack.schema_registry_url))
-    subject = next(s for s in registry.list_subjects() if s.subject == "orders.avro.v1-value")
+    subject = next(
+        s
+        for s in registry.list_subjects()
+        if s.subject == avro_orders.source("orders.avro.v1") + "-value"
+    )
     schema = json.loads(subject.schema)
     tag, base = uuid.uuid4().hex[:6], future_base()
 
@@ -279,10 +223,14 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
     ]
     producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
     for o in orders:
-        producer.produce("orders.avro.v1", value=avro_bytes(subject.schema_id, schema, o))
+        producer.produce(
+            avro_orders.source("orders.avro.v1"), value=avro_bytes(subject.schema_id, schema, o)
+        )
     assert producer.flush(15) == 0
 
-    clean = collect("orders_clean", lambda v: str(v.get("order_id", "")).startswith(tag), 4)
+    clean = collect(
+        avro_orders.topic("orders_clean"), lambda v: str(v.get("order_id", "")).startswith(tag), 4
+    )
     assert sorted(
         (v["order_id"][7:], v["amount"], v["status"], norm_ts(v["order_ts"])) for v in clean
     ) == [
@@ -293,7 +241,7 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
     ]
     mine = {ts(base), ts(base + timedelta(minutes=1))}
     per_minute = collect(
-        "orders_per_minute",
+        avro_orders.topic("orders_per_minute"),
         lambda v: norm_ts(v.get("window_start", "1970-01-01 00:00:00")) in mine,
         2,
     )
@@ -304,18 +252,16 @@ def test_avro_source_through_the_schema_registry(avro_orders, local_stack):  # t
 
 
 @pytest.fixture
-def iot(local_stack):  # type: ignore[no-untyped-def]
-    destroy("iot", "default")  # a deployment left by an earlier run
-    ensure_source_topics(ROOT / "examples" / "iot")
-    yield ROOT / "examples" / "iot"
-    destroy("iot", "default")
+def iot(local_stack, tmp_path):  # type: ignore[no-untyped-def]
+    with deployed_copy(ROOT / "examples" / "iot", tmp_path) as iso:
+        yield iso
 
 
 def test_iot_hop_windows_and_windows_over_a_window_output(iot, local_stack):  # type: ignore[no-untyped-def]
     wait_for_slots(5)
-    applied = streamt("apply", "-p", str(iot), "--auto-approve")
+    applied = streamt("apply", *iot.cli, "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    tag, base = uuid.uuid4().hex[:6], future_base("iot.sensor-readings.v1")
+    tag, base = uuid.uuid4().hex[:6], future_base()
 
     def reading(dev: str | None, temp: float, sec: int) -> dict:  # type: ignore[type-arg]
         return {
@@ -334,28 +280,30 @@ def test_iot_hop_windows_and_windows_over_a_window_output(iot, local_stack):  # 
         reading("hot", 95.0, 7200),  # an alert at +2 h moves the alerts' watermark past +1 h
         reading("late", 20.0, 14400),  # closes the windows of +2 h
     ]
-    produce_json("localhost:9092", "iot.sensor-readings.v1", rows)
+    produce_json("localhost:9092", iot.source("iot.sensor-readings.v1"), rows)
     mine = lambda v: str(v.get("device_id", "")).startswith(f"{tag}-d1")  # noqa: E731
 
-    clean = collect("readings_clean", lambda v: str(v.get("device_id", "")).startswith(tag), 4)
+    clean = collect(
+        iot.topic("readings_clean"), lambda v: str(v.get("device_id", "")).startswith(tag), 4
+    )
     assert sorted((v["device_id"][7:], v["temperature"]) for v in clean) == [
         ("d1", 70.0),
         ("d1", 90.0),
         ("hot", 95.0),
         ("late", 20.0),
     ]
-    windows = collect("device_temperature_5m", mine, 5)
+    windows = collect(iot.topic("device_temperature_5m"), mine, 5)
     starts = [base + timedelta(minutes=m) for m in range(-4, 1)]
     assert sorted(
         (norm_ts(v["window_start"]), v["avg_temperature"], v["max_temperature"], v["readings"])
         for v in windows
     ) == [(ts(s), 80.0, 90.0, 2) for s in starts]
-    alerts = collect("overheating_alerts", mine, 5)
+    alerts = collect(iot.topic("overheating_alerts"), mine, 5)
     assert sorted(norm_ts(v["alert_ts"]) for v in alerts) == [
         ts(s + timedelta(minutes=5) - timedelta(milliseconds=1)) for s in starts
     ]
     hourly = collect(
-        "alerts_per_hour",
+        iot.topic("alerts_per_hour"),
         lambda v: norm_ts(v.get("window_start", "1970-01-01 00:00:00")) == ts(base),
         1,
     )

@@ -1,5 +1,6 @@
-"""examples/clickstream, unmodified, applied through the CLI on the real stack, including its
-JDBC sink into PostgreSQL: the sink's connection settings are `${PG_JDBC_URL}`, `${PG_USER}`,
+"""examples/clickstream, its models as written, applied through the CLI on the real stack,
+including its JDBC sink into PostgreSQL, as an isolated copy (tests/integration/isolation.py;
+the sink model is renamed per run, since connector names and sink tables are not prefixed): the sink's connection settings are `${PG_JDBC_URL}`, `${PG_USER}`,
 `${PG_PASSWORD}`, set here from the `postgres` fixture (resolved in memory by apply). Produce
 views and clicks, read every output topic and the PostgreSQL table, assert the exact rows;
 then tear the deployment down.
@@ -22,11 +23,12 @@ import pytest
 from tests.kafka_helpers import produce_json
 
 from . import test_apply_examples as ex
-from .test_apply_support import destroy, ensure_source_topics, wait_for_slots
+from .isolation import deployed_copy
+from .test_apply_support import destroy, quiet_period, wait_for_slots
 
 pytestmark = pytest.mark.integration
 EXAMPLE = ex.ROOT / "examples" / "clickstream"
-TABLE = "clicks_per_page_pg"
+SINK = "clicks_per_page_pg"
 
 
 def streamt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -42,38 +44,44 @@ def streamt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture
 def pg_env(local_stack, postgres):  # type: ignore[no-untyped-def]
-    destroy("clickstream", "default")  # a deployment left by an earlier run
-    ensure_source_topics(EXAMPLE)
-    yield {
+    return {
         "PG_JDBC_URL": postgres.jdbc_url,
         "PG_USER": postgres.user,
         "PG_PASSWORD": postgres.password,
     }
-    destroy("clickstream", "default")
-    postgres.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
 
 
-def pg_rows(pg, tag: str, expect: int, timeout: float = 120.0) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+@pytest.fixture
+def clickstream(pg_env, postgres, tmp_path):  # type: ignore[no-untyped-def]
+    rename = {f"  - name: {SINK}\n": f"  - name: {SINK}_{{run}}\n"}
+    with deployed_copy(EXAMPLE, tmp_path, rename=rename) as iso:
+        yield iso
+    postgres.execute(f'DROP TABLE IF EXISTS "{SINK}_{iso.run}"')
+
+
+def pg_rows(pg, table: str, tag: str, expect: int, timeout: float = 120.0) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    deadline = started + timeout
     rows: list[tuple[str, ...]] = []
-    query = f"SELECT page, clicks, users FROM \"{TABLE}\" WHERE page LIKE '{tag}-%' ORDER BY page"
+    query = f"SELECT page, clicks, users FROM \"{table}\" WHERE page LIKE '{tag}-%' ORDER BY page"
     while time.monotonic() < deadline:
         try:
             rows = pg.query(query)
         except RuntimeError:  # the sink creates the table with its first record
             rows = []
         if len(rows) >= expect:
-            time.sleep(5)  # later upserts of the same pages would show here
+            time.sleep(quiet_period(started))  # later upserts of the same pages would show
             return pg.query(query)
         time.sleep(2)
     return rows
 
 
-def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgres, local_stack):  # type: ignore[no-untyped-def]
+def test_clickstream_with_its_jdbc_sink_into_postgres(clickstream, pg_env, postgres, local_stack):  # type: ignore[no-untyped-def]
     wait_for_slots(4)
-    applied = streamt(pg_env, "apply", "-p", str(EXAMPLE), "--auto-approve")
+    applied = streamt(pg_env, "apply", *clickstream.cli, "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    tag, base = uuid.uuid4().hex[:6], ex.future_base("web.page-views.v1", "web.clicks.v1")
+    tag, base = uuid.uuid4().hex[:6], ex.future_base()
+    sink = f"{SINK}_{clickstream.run}"
 
     def at(minutes: float) -> str:
         return ex.ts(base + timedelta(minutes=minutes))
@@ -91,10 +99,12 @@ def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgre
         {"user_id": f"{tag}-u3", "page": f"{tag}-p1", "element": "x", "click_ts": at(5)},
         {"user_id": f"{tag}-u1", "page": f"{tag}-p1", "element": "btn2", "click_ts": at(6)},
     ]
-    produce_json("localhost:9092", "web.page-views.v1", views)
-    produce_json("localhost:9092", "web.clicks.v1", clicks)
+    produce_json("localhost:9092", clickstream.source("web.page-views.v1"), views)
+    produce_json("localhost:9092", clickstream.source("web.clicks.v1"), clicks)
 
-    joined = ex.collect("view_clicks", lambda v: str(v.get("user_id", "")).startswith(tag), 4)
+    joined = ex.collect(
+        clickstream.topic("view_clicks"), lambda v: str(v.get("user_id", "")).startswith(tag), 4
+    )
     assert sorted(
         (
             v["user_id"][7:],
@@ -112,7 +122,7 @@ def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgre
     ]
 
     per_page = ex.last_per_key(
-        "clicks_per_page", lambda k: str(k.get("page", "")).startswith(tag), 2
+        clickstream.topic("clicks_per_page"), lambda k: str(k.get("page", "")).startswith(tag), 2
     )
     assert {k[7:]: (v["clicks"], v["users"]) for k, v in per_page.items()} == {
         "p1": (3, 2),
@@ -120,7 +130,9 @@ def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgre
     }
 
     latest = ex.last_per_key(
-        "latest_click_per_user", lambda k: str(k.get("user_id", "")).startswith(tag), 3
+        clickstream.topic("latest_click_per_user"),
+        lambda k: str(k.get("user_id", "")).startswith(tag),
+        3,
     )
     assert {k[7:]: (v["page"][7:], v["element"]) for k, v in latest.items()} == {
         "u1": ("p1", "btn2"),
@@ -129,7 +141,7 @@ def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgre
     }
 
     envelopes = ex.collect(
-        "clicks_per_page_pg.connect",
+        clickstream.topic(f"{sink}.connect"),
         lambda v: str(v.get("payload", {}).get("page", "")).startswith(tag),
         2,
     )
@@ -140,9 +152,9 @@ def test_clickstream_unmodified_with_its_jdbc_sink_into_postgres(pg_env, postgre
         {"field": "users", "type": "int64", "optional": False, "name": None},
     ]
 
-    assert pg_rows(postgres, tag, 2) == [(f"{tag}-p1", "3", "2"), (f"{tag}-p2", "1", "1")]
+    assert pg_rows(postgres, sink, tag, 2) == [(f"{tag}-p1", "3", "2"), (f"{tag}-p2", "1", "1")]
 
-    plan = streamt(pg_env, "plan", "-p", str(EXAMPLE), "--detailed-exitcode")
+    plan = streamt(pg_env, "plan", *clickstream.cli, "--detailed-exitcode")
     assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout + plan.stderr
 
 
@@ -185,7 +197,7 @@ def append_project(pg_env, postgres, tmp_path):  # type: ignore[no-untyped-def]
     (tmp_path / "stream_project.yml").write_text(APPEND_PROJECT.format(name=name, table=table))
     create_topic("localhost:9092", f"{name}.orders")
     yield name, table, tmp_path
-    destroy(name, "default")
+    destroy(name, "default")  # the project's name is this run's
     postgres.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 

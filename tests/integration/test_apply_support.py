@@ -272,6 +272,13 @@ def ensure_source_topics(
     return missing
 
 
+def quiet_period(started: float) -> float:
+    """How long to wait for stragglers once the expected rows are there, measured rather than
+    fixed: as long as those rows took to come since `started` (at least 3 s, at most 30 s), so
+    a slow or loaded cluster gets a longer wait."""
+    return max(3.0, min(30.0, time.monotonic() - started))
+
+
 def wait_for_slots(needed: int, timeout: float = 180.0) -> None:
     """The local TaskManager has few slots and other tests run jobs too: wait for `needed`."""
     import httpx

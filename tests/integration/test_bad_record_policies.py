@@ -21,7 +21,7 @@ from confluent_kafka import Producer
 from tests.kafka_helpers import create_topic
 
 from .test_apply_guards import drop_topics, jobs, streamt
-from .test_apply_support import destroy, read_all, wait_for_slots
+from .test_apply_support import destroy, quiet_period, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
@@ -96,12 +96,13 @@ models:
 
 
 def rows(topic: str, expect: int) -> list[dict]:  # type: ignore[type-arg]
-    deadline = time.monotonic() + 90
+    started = time.monotonic()
+    deadline = started + 90
     found: list[dict] = []  # type: ignore[type-arg]
     while time.monotonic() < deadline:
         found = [v for _, v in read_all("localhost:9092", topic, expect=expect, timeout=15)]
         if len(found) >= expect:
-            time.sleep(3)  # nothing more may arrive
+            time.sleep(quiet_period(started))  # nothing more may arrive
             return [v for _, v in read_all("localhost:9092", topic, expect=expect, timeout=15)]
         time.sleep(2)
     return found

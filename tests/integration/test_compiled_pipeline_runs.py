@@ -20,7 +20,7 @@ from tests.unit.compile.helpers import compile_dir
 pytestmark = pytest.mark.integration
 
 PROJECT = """
-project: {name: e2e}
+project: {name: PROJECT_NAME}
 runtime:
   kafka: {bootstrap_servers: "KAFKA"}
 sources:
@@ -52,7 +52,7 @@ def test_windows_over_a_ref_fire_on_real_data(tmp_path: Path, local_stack: Endpo
         "MID_TOPIC": unique("e2e_mid"),
         "OUT_TOPIC": unique("e2e_out"),
     }
-    text = PROJECT.replace("KAFKA", kafka)
+    text = PROJECT.replace("KAFKA", kafka).replace("PROJECT_NAME", unique("e2e"))
     for placeholder, topic in topics.items():
         text = text.replace(placeholder, topic)
         create_topic(kafka, topic)
@@ -92,7 +92,7 @@ def test_windows_over_a_ref_fire_on_real_data(tmp_path: Path, local_stack: Endpo
 
 
 AVRO_PROJECT = """
-project: {name: e2e_avro}
+project: {name: PROJECT_NAME}
 runtime:
   kafka: {bootstrap_servers: "KAFKA"}
   schema_registry: {url: "REGISTRY"}
@@ -132,6 +132,7 @@ def test_avro_source_through_the_schema_registry(tmp_path: Path, local_stack: En
     for topic in (src, out):
         create_topic(kafka, topic)
     text = AVRO_PROJECT.replace("KAFKA", kafka).replace("REGISTRY", registry)
+    text = text.replace("PROJECT_NAME", unique("e2e_avro"))
     text = text.replace("SOURCE_TOPIC", src).replace("OUT_TOPIC", out)
     (tmp_path / "stream_project.yml").write_text(textwrap.dedent(text).lstrip())
     result, diags = compile_dir(tmp_path)
@@ -177,7 +178,7 @@ def test_avro_source_through_the_schema_registry(tmp_path: Path, local_stack: En
 
 
 UPSERT_PROJECT = """
-project: {name: e2e_upsert}
+project: {name: PROJECT_NAME}
 runtime:
   kafka: {bootstrap_servers: "KAFKA"}
 sources:
@@ -203,6 +204,7 @@ def test_updating_aggregate_is_upserted_by_key(tmp_path: Path, local_stack: Endp
         create_topic(kafka, topic)
     text = (
         UPSERT_PROJECT.replace("KAFKA", kafka)
+        .replace("PROJECT_NAME", unique("e2e_upsert"))
         .replace("SOURCE_TOPIC", src)
         .replace("OUT_TOPIC", out)
     )

@@ -215,7 +215,7 @@ def test_continuous_test_catches_violations_after_deployment(
             project, compiled, env, RunOptions(**{**options.__dict__, "deploy": True})
         )
         assert deployed[0].status is Status.PASS, deployed[0].message
-        test_job = _running(env.flink, "streamt-test.dt.watch")
+        test_job = _running(env.flink, f"streamt-test.{project.name}.watch")
         time.sleep(2)
 
         good = [

@@ -28,7 +28,7 @@ def create_topics(bootstrap: str, *names: str) -> None:
 
 def write_project(root: Path, stack: Endpoints, body: str) -> Project:
     runtime = f"""\
-project: {{name: dt}}
+project: {{name: {unique("dt")}}}
 runtime:
   kafka: {{bootstrap_servers: "{stack.kafka_bootstrap}"}}
   schema_registry: {{url: "{stack.schema_registry_url}"}}

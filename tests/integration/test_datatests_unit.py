@@ -26,6 +26,8 @@ from streamt.testing.results import Status, TestResult
 from streamt.testing.runner import RunOptions, run_tests
 from streamt.testing.unit import UnitRunner
 
+from .test_apply_support import wait_for_slots
+
 pytestmark = pytest.mark.integration
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -51,6 +53,7 @@ def _copy(name: str, tmp_path: Path, extra_tests: str = "") -> Project:
 
 
 def _run(project: Project, names: set[str] | None = None) -> dict[str, TestResult]:
+    wait_for_slots(1)  # each unit test runs one bounded job at a time
     options = RunOptions(types=frozenset({lm.TestType.UNIT}), tests=frozenset(names or ()))
     results = run_tests(
         project, None, env_from_project(project, {}), options, unit_runner=UnitRunner(project)

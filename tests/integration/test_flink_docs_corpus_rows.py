@@ -485,7 +485,9 @@ def _produce(kafka: str, topic: str, rows: Sequence[Row], key: str | None) -> No
 
 def _read(kafka: str, topic: str, expected: Sequence[Row], upsert: bool) -> list[Row]:
     """The output as a table: append rows as they come, upsert records reduced by key. Stops
-    once it equals `expected` and 3 s pass without another record, or after 150 s."""
+    once it equals `expected` and no record came for a quiet period, or after 150 s. The quiet
+    period is measured, not guessed: 3 times the longest gap seen between two records of this
+    output (at least 3 s), so a slow cluster waits longer for a straggler."""
     consumer = Consumer(
         {
             "bootstrap.servers": kafka,
@@ -499,12 +501,14 @@ def _read(kafka: str, topic: str, expected: Sequence[Row], upsert: bool) -> list
     table: dict[bytes, Row] = {}
     want = _canonical(expected)
     deadline, quiet_since = time.monotonic() + 150, time.monotonic()
+    last_record: float | None = None
+    quiet_needed = 3.0
     try:
         while time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is None:
                 current = list(table.values()) if upsert else rows
-                if _canonical(current) == want and time.monotonic() - quiet_since > 3:
+                if _canonical(current) == want and time.monotonic() - quiet_since > quiet_needed:
                     break
                 continue
             if msg.error():
@@ -515,6 +519,9 @@ def _read(kafka: str, topic: str, expected: Sequence[Row], upsert: bool) -> list
                     continue
                 raise RuntimeError(f"consume from {topic}: {msg.error()}")
             quiet_since = time.monotonic()
+            if last_record is not None:
+                quiet_needed = max(quiet_needed, 3 * (quiet_since - last_record))
+            last_record = quiet_since
             value = json.loads(msg.value()) if msg.value() is not None else None
             if not upsert:
                 rows.append(value)

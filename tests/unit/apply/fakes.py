@@ -1,29 +1,28 @@
-"""In-memory systems with the adapters' semantics, for apply logic and error paths only
-(the feature's proof is on the real stack: tests/integration/test_apply_*.py)."""
+"""In-memory systems for apply logic and error paths only (the feature's proof is on the real
+stack: tests/integration/test_apply_*.py). Registry, Flink, Connect and Gateway are the real
+adapters talking over `httpx.MockTransport` to the model servers of `tests/fakes`, which answer
+from their own reading of each documented API; Kafka (not HTTP) is an in-memory admin."""
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
 
+from streamt.adapters.connect import ConnectClient
+from streamt.adapters.flink import FlinkClient
 from streamt.adapters.gateway import ConduktorGatewayClient
 from streamt.adapters.http import NO_RETRY
-from streamt.adapters.protocols import (
-    AdapterError,
-    CheckpointState,
-    ConnectorState,
-    GroupLag,
-    JobState,
-    SubjectState,
-    TopicState,
-)
+from streamt.adapters.protocols import AdapterError, GroupLag, JobState, TopicState
+from streamt.adapters.schema_registry import SchemaRegistryClient
 from streamt.compile.specs import TopicSpec
 from streamt.state import MemoryLedgerStore, Systems
+from tests.fakes.connect import ConnectServer
+from tests.fakes.flink import FlinkServer
+from tests.fakes.registry import RegistryServer
 
 
 class FakeKafka:
@@ -75,61 +74,37 @@ class FakeKafka:
         return {g: GroupLag(g, 0, {}, has_offsets=False) for g in groups}
 
 
-class FakeRegistry:
-    def __init__(self) -> None:
-        self.subjects: dict[str, list[str]] = {}
-        self.calls = 0
-        self.compatible = True
-        self.levels: dict[str, str] = {}
-
-    def list_subjects(self) -> Sequence[SubjectState]:
-        self.calls += 1
-        return [SubjectState(s, len(v), len(v), "AVRO", v[-1]) for s, v in self.subjects.items()]
-
-    def check_compatibility(
-        self, subject: str, schema_type: str, schema: str
-    ) -> tuple[bool, list[str]]:
-        self.calls += 1
-        return (True, []) if self.compatible else (False, ["READER_FIELD_MISSING_DEFAULT_VALUE"])
-
-    def register(self, subject: str, schema_type: str, schema: str) -> int:
-        self.calls += 1
-        self.subjects.setdefault(subject, []).append(schema)
-        return len(self.subjects[subject])
-
-    def delete_subject(self, subject: str, *, permanent: bool = False) -> None:
-        self.calls += 1
-        del self.subjects[subject]
-
-    def get_compatibility(self, subject: str) -> str | None:
-        return self.levels.get(subject)
-
-    def set_compatibility(self, subject: str, level: str) -> None:
-        self.levels[subject] = level
+def _http(server: Callable[[httpx.Request], httpx.Response], base: str) -> httpx.Client:
+    return httpx.Client(transport=httpx.MockTransport(server), base_url=base)
 
 
-class FakeFlink:
-    """Jobs start RUNNING unless `fail_next` says otherwise; savepoints are counted paths."""
+class FakeRegistry(SchemaRegistryClient):
+    """The real registry client talking to an in-memory `RegistryServer`."""
 
     def __init__(self) -> None:
-        self.jobs: dict[str, JobState] = {}
-        self.submitted: list[tuple[list[str], dict[str, str]]] = []
-        self.calls = 0
-        self._ids = itertools.count(1)
-        self.fail_next: str | None = None  # state of the next submitted job, e.g. "FAILED"
+        self.server = RegistryServer()
+        super().__init__(_http(self.server, "http://registry"), retry=NO_RETRY)
+
+
+class FakeFlink(FlinkClient):
+    """The real Flink client talking to an in-memory `FlinkServer` (REST + SQL Gateway).
+
+    Jobs start RUNNING unless `fail_next` says otherwise (with `fail_cause` as their exception
+    history); `crash_on_submit` kills "the apply process" on the n-th submit from now."""
+
+    def __init__(self) -> None:
+        self.server = FlinkServer()
+        super().__init__(
+            _http(self.server, "http://flink"),
+            _http(self.server, "http://sql-gateway"),
+            retry=NO_RETRY,
+            timeout_s=5,
+            sleep=lambda seconds: None,
+        )
         self.crash_on_submit: int | None = None  # raise on the n-th submit from now (1 = next)
         self.dead = False
-        self.exceptions: dict[str, list[str]] = {}  # job id -> root causes, newest first
-        self.fail_cause: list[str] = []  # the exceptions of the next job that fails
-        self.parallelism = 1
-        self.slots = (8, 8)  # (available, total)
-
-    def list_jobs(self) -> Sequence[JobState]:
-        self.calls += 1
-        return list(self.jobs.values())
 
     def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
-        self.calls += 1
         if self.crash_on_submit is not None:
             self.crash_on_submit -= 1
             if self.crash_on_submit == 0:
@@ -137,67 +112,71 @@ class FakeFlink:
                 self.dead = True
         if self.dead:  # the apply process was killed: nothing after that point happens
             raise KeyboardInterrupt("simulated kill of the apply process")
-        job_id = f"job{next(self._ids)}"
-        state = self.fail_next or "RUNNING"
-        if self.fail_next:
-            self.exceptions[job_id] = list(self.fail_cause)
-        self.fail_next = None
-        self.jobs[job_id] = JobState(job_id, config["pipeline.name"], state, len(self.jobs) + 1)
-        self.submitted.append((list(statements), dict(config)))
-        return job_id
+        return super().submit(statements, config)
 
-    def explain(self, statements: Sequence[str]) -> list[str]:
-        return []
+    @property
+    def jobs(self) -> dict[str, JobState]:
+        return {
+            j.jid: JobState(j.jid, j.name, j.state, j.start, j.end)
+            for j in self.server.jobs.values()
+        }
 
-    def stop_with_savepoint(self, job_id: str, directory: str | None = None) -> str:
-        self.calls += 1
-        self._end(job_id, "FINISHED")
-        return f"file:///savepoints/savepoint-{job_id}"
-
-    def cancel(self, job_id: str) -> None:
-        self.calls += 1
-        self._end(job_id, "CANCELED")
-
-    def _end(self, job_id: str, state: str) -> None:
-        j = self.jobs[job_id]
-        self.jobs[job_id] = JobState(j.job_id, j.name, state, j.start_time_ms)
-
-    def checkpoint_stats(self, job_id: str) -> CheckpointState:
-        return CheckpointState(1, 0)
-
-    def job_exceptions(self, job_id: str) -> list[str]:
-        return list(self.exceptions.get(job_id, []))
-
-    def job_parallelism(self, job_id: str) -> int:
-        return self.parallelism
-
-    def free_slots(self) -> tuple[int, int]:
-        return self.slots
+    @property
+    def submitted(self) -> list[tuple[list[str], dict[str, str]]]:
+        return self.server.submitted
 
     def running(self) -> list[JobState]:
         return [j for j in self.jobs.values() if j.state == "RUNNING"]
 
+    def set_state(self, job_id: str, state: str, exceptions: Sequence[str] = ()) -> None:
+        job = self.server.jobs[job_id]
+        job.state = state
+        if exceptions:
+            job.exceptions = list(exceptions)
 
-class FakeConnect:
+    @property
+    def fail_next(self) -> str | None:
+        return self.server.next_state
+
+    @fail_next.setter
+    def fail_next(self, state: str | None) -> None:
+        self.server.next_state = state
+
+    @property
+    def fail_cause(self) -> list[str]:
+        return self.server.next_causes
+
+    @fail_cause.setter
+    def fail_cause(self, causes: list[str]) -> None:
+        self.server.next_causes = list(causes)
+
+    @property
+    def parallelism(self) -> int | None:
+        return self.server.parallelism
+
+    @parallelism.setter
+    def parallelism(self, value: int) -> None:
+        self.server.parallelism = value
+
+    @property
+    def slots(self) -> tuple[int, int]:
+        return self.free_slots()
+
+    @slots.setter
+    def slots(self, value: tuple[int, int]) -> None:
+        self.server.slots_available, self.server.slots_total = value
+
+
+class FakeConnect(ConnectClient):
+    """The real Connect client talking to an in-memory `ConnectServer`."""
+
     def __init__(self) -> None:
-        self.connectors: dict[str, dict[str, str]] = {}
-        self.calls = 0
+        self.server = ConnectServer()
+        super().__init__(_http(self.server, "http://connect"), retry=NO_RETRY)
 
-    def list_connectors(self) -> Sequence[ConnectorState]:
-        self.calls += 1
-        return [ConnectorState(n, c, "RUNNING", ("RUNNING",)) for n, c in self.connectors.items()]
-
-    def put_connector(self, name: str, config: Mapping[str, str]) -> None:
-        self.calls += 1
-        self.connectors[name] = {**config, "name": name}
-
-    def delete_connector(self, name: str) -> None:
-        self.calls += 1
-        del self.connectors[name]
-
-    def pause_connector(self, name: str) -> None: ...
-    def resume_connector(self, name: str) -> None: ...
-    def restart_connector(self, name: str, *, only_failed: bool = False) -> None: ...
+    @property
+    def connectors(self) -> dict[str, dict[str, str]]:
+        return {name: dict(c.config) for name, c in self.server.connectors.items()}
 
 
 def fake_systems() -> Systems:

@@ -38,6 +38,9 @@ def cycle(systems: Systems, desired: DesiredState, *, reset: bool = False, **opt
     return plan, execute_plan(plan, ctx)
 
 
+PG = {"connection.url": "jdbc:postgresql://db:5432/shop", "connection.password": "${PG_PASSWORD}"}
+
+
 def project(
     query: str = "SELECT id FROM orders", partitions: int = 3, with_sink: bool = True
 ) -> DesiredState:
@@ -46,13 +49,17 @@ def project(
         subjects=(subject("orders-value"),),
         topics=(topic("orders"), topic("orders_clean", partitions)),
         jobs=(job("orders_clean", query),),
-        connectors=(connector("pg", **{"connection.password": "${PG_PASSWORD}"}),)
-        if with_sink
-        else (),
+        connectors=(connector("pg", **PG),) if with_sink else (),
     )
 
 
 ENVIRON = {"PG_PASSWORD": "hunter2"}
+
+
+def _savepoint(flink: FakeFlink) -> str:
+    """The one savepoint the Flink model wrote."""
+    (savepoint,) = flink.server.savepoints
+    return savepoint
 
 
 def _flink(systems: Systems) -> FakeFlink:
@@ -100,18 +107,24 @@ def test_sql_change_upgrades_through_a_savepoint_and_rollback_restores_it():
     systems = fake_systems()
     cycle(systems, project(), environ=ENVIRON)
     flink = _flink(systems)
+    (first,) = flink.running()
     plan, report = cycle(systems, project("SELECT id FROM orders WHERE id <> ''"), environ=ENVIRON)
     assert [c.action for c in plan.pending] == [Action.UPGRADE]
     assert report.ok, report.failed
+    savepoint = _savepoint(flink)
+    assert savepoint.startswith(f"file:/tmp/flink-savepoints/savepoint-{first.job_id[:6]}-")
+    assert flink.jobs[first.job_id].state == "FINISHED"  # stopped with the savepoint
     statements, config = flink.submitted[-1]
-    assert config["execution.savepoint.path"] == "file:///savepoints/savepoint-job1"
+    assert config["execution.savepoint.path"] == savepoint
     assert "WHERE id <> ''" in statements[-1]
-    assert [j.job_id for j in flink.running()] == ["job2"]
+    (second,) = flink.running()
+    assert flink.server.jobs[second.job_id].restored_from == savepoint
     assert systems.ledger is not None
     ledger = read_ledger(systems.ledger, PROJECT, ENV)
     entry = ledger.get(ResourceKind.JOB, "orders_clean")
-    assert entry is not None and entry.job_id == "job2" and entry.status is EntryStatus.APPLIED
-    assert entry.previous[-1].savepoint == "file:///savepoints/savepoint-job1"
+    assert entry is not None and entry.job_id == second.job_id
+    assert entry.status is EntryStatus.APPLIED
+    assert entry.previous[-1].savepoint == savepoint
     ctx = StepContext(
         systems, ledger, LedgerWriter(systems.ledger, PROJECT, ENV), _opts(environ=ENVIRON)
     )
@@ -119,8 +132,9 @@ def test_sql_change_upgrades_through_a_savepoint_and_rollback_restores_it():
     assert "restored the previous version" in message
     statements, config = flink.submitted[-1]
     assert statements[-1].endswith("SELECT id FROM orders")
-    assert config["execution.savepoint.path"] == "file:///savepoints/savepoint-job1"
-    assert [j.job_id for j in flink.running()] == ["job3"]
+    assert config["execution.savepoint.path"] == savepoint
+    (third,) = flink.running()
+    assert third.job_id not in (first.job_id, second.job_id)
 
 
 def test_upgrade_whose_new_job_fails_keeps_rollback_and_is_refused_next_time():
@@ -132,7 +146,7 @@ def test_upgrade_whose_new_job_fails_keeps_rollback_and_is_refused_next_time():
     _, report = cycle(systems, new, environ=ENVIRON)
     assert not report.ok
     message = report.failed[0].message
-    assert "could not start from savepoint file:///savepoints/savepoint-job1" in message
+    assert f"could not start from savepoint {_savepoint(flink)}" in message
     assert "streamt rollback orders_clean" in message
     again, _ = plan_for(systems, new)
     (refused,) = again.refused
@@ -143,7 +157,7 @@ def test_upgrade_whose_new_job_fails_keeps_rollback_and_is_refused_next_time():
         systems, ledger, LedgerWriter(systems.ledger, PROJECT, ENV), _opts(environ=ENVIRON)
     )
     rollback_job(ctx, "orders_clean")
-    assert flink.submitted[-1][1]["execution.savepoint.path"] == "file:///savepoints/savepoint-job1"
+    assert flink.submitted[-1][1]["execution.savepoint.path"] == _savepoint(flink)
     assert len(flink.running()) == 1
 
 
@@ -159,10 +173,7 @@ def test_interrupted_upgrade_after_the_savepoint_resumes_from_it_without_duplica
     flink.dead = False
     plan, report = cycle(systems, new, environ=ENVIRON)
     (change,) = plan.pending
-    assert (
-        change.action is Action.CREATE
-        and change.restore_from == "file:///savepoints/savepoint-job1"
-    )
+    assert change.action is Action.CREATE and change.restore_from == _savepoint(flink)
     assert report.ok
     assert len(flink.running()) == 1
     assert not plan_for(systems, new)[0].has_changes
@@ -192,9 +203,8 @@ def test_job_submitted_but_not_recorded_is_found_by_pipeline_name_not_resubmitte
     desired = DesiredState(project=PROJECT, jobs=(job("a"),))
     flink = _flink(systems)
     plan, _ = plan_for(systems, desired)
-    flink.submit(
-        ["INSERT ..."], {"pipeline.name": "streamt.shop.a"}
-    )  # the crash happened after this
+    statements = list(desired.jobs[0].statements)
+    job_id = flink.submit(statements, {"pipeline.name": "streamt.shop.a"})  # then the crash
     assert systems.ledger is not None
     ctx = StepContext(
         systems,
@@ -203,7 +213,7 @@ def test_job_submitted_but_not_recorded_is_found_by_pipeline_name_not_resubmitte
         _opts(),
     )
     report = execute_plan(plan, ctx)
-    assert report.ok and "already running as job1: adopted" in report.results[0].message
+    assert report.ok and f"already running as {job_id}: adopted" in report.results[0].message
     assert len(flink.submitted) == 1
 
 
@@ -301,9 +311,10 @@ def test_failed_job_needs_reset_state_then_restarts_without_state():
     desired = DesiredState(project=PROJECT, jobs=(job("a"),))
     cycle(systems, desired)
     flink = _flink(systems)
-    flink._end("job1", "FAILED")
+    (failed,) = flink.running()
+    flink.set_state(failed.job_id, "FAILED")
     plan, _ = plan_for(systems, desired)
-    assert plan.refused and "FAILED (job job1)" in plan.refused[0].reason
+    assert plan.refused and f"FAILED (job {failed.job_id})" in plan.refused[0].reason
     with pytest.raises(StreamtError):
         cycle(systems, desired, reset=True)  # replace is destructive
     plan, report = cycle(systems, desired, reset=True, allow_destructive=True)

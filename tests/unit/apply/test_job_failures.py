@@ -30,13 +30,15 @@ def test_a_slot_shortage_is_reported_with_numbers_the_job_is_cancelled_and_apply
     _, report = cycle(systems, project(with_sink=False))
     (failed,) = report.failed
     assert failed.change.name == "orders_clean"
+    (job_id,) = flink.jobs
     assert failed.message == (
-        "job job1 went FAILED right after submission: not enough free task slots: the job needs "
+        f"job {job_id} went FAILED right after submission: not enough free task slots: the job needs "
         "9, the cluster has 3 free (GET /overview slots-available; 8 in total). Hint: lower the "
         "job's parallelism, cancel other jobs, or on the local stack raise "
         "STREAMT_LOCAL_TASKMANAGER_SLOTS (then `streamt local up`)"
     )
-    assert [j.state for j in flink.jobs.values()] == ["CANCELED"]  # nothing left RESTARTING
+    # Flink keeps a FAILED job FAILED (its cancel answers 409): nothing is left RESTARTING
+    assert [j.state for j in flink.jobs.values()] == ["FAILED"]
     plan, again = cycle(systems, project(with_sink=False))
     assert [c.action for c in plan.pending] == [Action.CREATE]  # the failed create is retried
     assert again.ok and len(flink.running()) == 1
@@ -77,7 +79,22 @@ def test_a_rollback_whose_job_fails_is_cancelled_and_explained():
     with pytest.raises(StepError) as failed:
         rollback_job(ctx, "orders_clean")
     assert str(failed.value).endswith("root cause: java.lang.IllegalStateException: no state")
-    assert flink.running() == [] and list(flink.jobs.values())[-1].state == "CANCELED"
+    assert flink.running() == [] and list(flink.jobs.values())[-1].state == "FAILED"
+
+
+def test_a_job_that_keeps_restarting_is_cancelled_with_its_cause():
+    systems = fake_systems()
+    flink = _flink(systems)
+    flink.fail_next = "RESTARTING"
+    flink.fail_cause = ["java.lang.IllegalStateException: cannot start"]
+    _, report = cycle(systems, project(with_sink=False), restart_grace_s=0)
+    (failed,) = report.failed
+    (job_id,) = flink.jobs
+    assert failed.message == (
+        f"job {job_id} keeps RESTARTING right after starting: it cannot run: root cause: "
+        "java.lang.IllegalStateException: cannot start"
+    )
+    assert flink.jobs[job_id].state == "CANCELED"  # the cancel reached an active job
 
 
 NULL_ROWTIME_CAUSE = (
@@ -87,7 +104,6 @@ NULL_ROWTIME_CAUSE = (
 
 
 def test_status_shows_why_a_job_restarts_or_failed():
-    from streamt.adapters.protocols import JobState
     from streamt.apply.status import collect_status
     from streamt.state import observe
 
@@ -97,8 +113,7 @@ def test_status_shows_why_a_job_restarts_or_failed():
     assert report.ok
     flink = _flink(systems)
     (job,) = flink.running()
-    flink.jobs[job.job_id] = JobState(job.job_id, job.name, "RESTARTING", job.start_time_ms)
-    flink.exceptions[job.job_id] = [NULL_ROWTIME_CAUSE, "older cause"]
+    flink.set_state(job.job_id, "RESTARTING", [NULL_ROWTIME_CAUSE, "older cause"])
     assert systems.ledger is not None
     ledger = read_ledger(systems.ledger, PROJECT, ENV)
 
@@ -107,9 +122,9 @@ def test_status_shows_why_a_job_restarts_or_failed():
         return next(r for r in status.resources if r.kind == "flink_job")
 
     assert job_row().details["cause"] == NULL_ROWTIME_CAUSE
-    flink.jobs[job.job_id] = JobState(job.job_id, job.name, "FAILED", job.start_time_ms)
+    flink.set_state(job.job_id, "FAILED")
     assert job_row().details["cause"] == NULL_ROWTIME_CAUSE
-    flink.jobs[job.job_id] = JobState(job.job_id, job.name, "RUNNING", job.start_time_ms)
+    flink.set_state(job.job_id, "RUNNING")
     assert "cause" not in job_row().details
 
 

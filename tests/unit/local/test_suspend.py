@@ -29,7 +29,8 @@ def test_a_suspended_job_is_resumed_from_its_savepoint_by_the_next_apply() -> No
 
     (done,) = suspend(flink, store, {job.job_id}, said.append)
 
-    assert done.savepoint == f"file:///savepoints/savepoint-{job.job_id}"
+    assert done.savepoint in flink.server.savepoints  # the location Flink answered
+    assert done.savepoint.startswith(f"file:/tmp/flink-savepoints/savepoint-{job.job_id[:6]}-")
     assert flink.jobs[job.job_id].state == "FINISHED"
     entry = read_ledger(store, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")
     assert entry is not None and entry.savepoint == done.savepoint and entry.job_id == job.job_id
@@ -37,7 +38,7 @@ def test_a_suspended_job_is_resumed_from_its_savepoint_by_the_next_apply() -> No
         f"suspended {PROJECT}/{ENV}/orders_clean (job {job.job_id}) with savepoint {done.savepoint}"
     ]
 
-    flink.jobs.clear()  # the JobManager restarted: it knows no job
+    flink.server.jobs.clear()  # the JobManager restarted: it knows no job
     desired = project(with_sink=False)
     ledger = read_ledger(store, PROJECT, ENV)
     report = collect_status(desired, ledger, observe(desired, ledger, systems), systems)
@@ -60,11 +61,11 @@ def test_a_suspended_job_is_resumed_from_its_savepoint_by_the_next_apply() -> No
 def test_only_the_ledgers_running_jobs_of_the_chosen_projects_are_stopped() -> None:
     _, flink, store = _deployed()
     (job,) = flink.running()
-    flink.jobs["stranger"] = type(job)("stranger", "someone.else", "RUNNING", 9)
+    stranger = flink.server.add_job("someone.else").jid
 
-    assert suspend(flink, store, {job.job_id, "stranger"}, [].append, projects={"other"}) == []
-    assert suspend(flink, store, {"stranger"}, [].append) == []  # ours is not running
-    assert flink.jobs[job.job_id].state == "RUNNING" and flink.jobs["stranger"].state == "RUNNING"
+    assert suspend(flink, store, {job.job_id, stranger}, [].append, projects={"other"}) == []
+    assert suspend(flink, store, {stranger}, [].append) == []  # ours is not running
+    assert flink.jobs[job.job_id].state == "RUNNING" and flink.jobs[stranger].state == "RUNNING"
 
 
 def test_a_job_without_a_savepoint_is_reported_and_the_others_go_on() -> None:

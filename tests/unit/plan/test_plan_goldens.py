@@ -1,7 +1,8 @@
 """Golden plans: (desired, live, ledger) -> plan.json -> rendered text.
 
 Regenerate with `STREAMT_UPDATE_GOLDENS=1 pytest tests/unit/plan/test_plan_goldens.py` and
-review the diff.
+review the diff. What each golden must say is written by hand in test_plan_expectations.py,
+which reads the golden files: a regenerated golden that is wrong fails there.
 """
 
 from __future__ import annotations

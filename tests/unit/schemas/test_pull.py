@@ -1,10 +1,11 @@
 import json
 from pathlib import Path
 
-from streamt.adapters.protocols import SubjectState
 from streamt.compile.schemas import parse_lock
 from streamt.load.loader import load_project
 from streamt.schemas import pull_schemas
+
+from ..apply.fakes import FakeRegistry
 
 AVRO = json.dumps(
     {
@@ -19,12 +20,14 @@ AVRO = json.dumps(
 )
 
 
-class FakeRegistry:
-    def __init__(self, *subjects: SubjectState) -> None:
-        self.subjects = subjects
-
-    def list_subjects(self) -> list[SubjectState]:
-        return list(self.subjects)
+def registry_with(*subjects: tuple[str, str, str]) -> FakeRegistry:
+    """The real registry client over the registry model (tests/fakes), holding `(subject,
+    type, schema)` registered through its REST API: what `pull` reads is what a registry
+    answers, e.g. no `schemaType` for Avro."""
+    registry = FakeRegistry()
+    for subject, schema_type, schema in subjects:
+        registry.register(subject, schema_type, schema)
+    return registry
 
 
 def project(tmp_path: Path, sources: str) -> object:
@@ -36,8 +39,8 @@ def project(tmp_path: Path, sources: str) -> object:
 
 def test_avro_subject_becomes_locked_columns(tmp_path: Path) -> None:
     proj = project(tmp_path, "  - {name: events, topic: ev.v1}\n")
-    registry = FakeRegistry(SubjectState("ev.v1-value", 2, 7, "AVRO", AVRO))
-    result = pull_schemas(proj, registry)  # type: ignore[arg-type]
+    registry = registry_with(("other-value", "JSON", "{}"), ("ev.v1-value", "AVRO", AVRO))
+    result = pull_schemas(proj, registry)
     assert [d.code for d in result.diagnostics] == ["R004"]  # Avro subject, source reads JSON
     assert result.pulled == (("events", "ev.v1-value", 3),)
     lock = parse_lock(result.text)
@@ -46,7 +49,7 @@ def test_avro_subject_becomes_locked_columns(tmp_path: Path) -> None:
         ("amount", "DOUBLE"),
         ("ts", "TIMESTAMP(3)"),
     ]
-    assert json.loads(result.text)["sources"]["events"]["schema_id"] == 7
+    assert json.loads(result.text)["sources"]["events"]["schema_id"] == 2  # the 2nd schema
 
 
 def test_missing_subject_and_protobuf_are_reported_not_guessed(tmp_path: Path) -> None:
@@ -54,8 +57,8 @@ def test_missing_subject_and_protobuf_are_reported_not_guessed(tmp_path: Path) -
         tmp_path,
         "  - {name: a, topic: a.v1}\n  - name: b\n    topic: b.v1\n    schema: {subject: b-custom}\n",
     )
-    registry = FakeRegistry(SubjectState("b-custom", 1, 3, "PROTOBUF", "syntax = 'proto3';"))
-    result = pull_schemas(proj, registry)  # type: ignore[arg-type]
+    registry = registry_with(("b-custom", "PROTOBUF", "syntax = 'proto3'; message M {}"))
+    result = pull_schemas(proj, registry)
     assert [(d.code, d.severity.value, d.node) for d in result.diagnostics] == [
         ("R001", "warning", "a"),
         ("R002", "error", "b"),

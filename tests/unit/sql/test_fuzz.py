@@ -1,4 +1,6 @@
-"""Nothing but diagnostics escapes the analyser: random text and mutated queries."""
+"""Nothing but diagnostics escapes the analyser: random text and mutated queries. Each input
+keeps the properties of tests/unit/fuzz_properties.py (SQL room codes only, bounded time, a
+passing query regenerates to a fixed point)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamt.sql import analyze_query
+from tests.unit.fuzz_properties import analysed
 from tests.unit.sql.test_analyze import INPUTS
 from tests.unit.sql.test_changelog_vs_flink import FLINK_VERDICTS
 from tests.unit.sql.test_changelog_vs_flink import INPUTS as CHANGELOG_INPUTS
@@ -23,8 +26,7 @@ TOKENS = [
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(TOKENS), max_size=25))
 def test_token_soup_only_yields_diagnostics(tokens: list[str]) -> None:
-    result = analyze_query(" ".join(tokens), INPUTS)
-    assert result.ok or result.diagnostics
+    analysed(" ".join(tokens), INPUTS)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,15 +35,13 @@ def test_truncated_and_spliced_queries_only_yield_diagnostics(
     query: str, cut: int, drop: int
 ) -> None:
     mutated = query[:cut] + query[cut + drop :]
-    result = analyze_query(mutated, CHANGELOG_INPUTS)
-    assert result.ok or result.diagnostics
+    analysed(mutated, CHANGELOG_INPUTS)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_arbitrary_text_only_yields_diagnostics(text: str) -> None:
-    result = analyze_query(text, INPUTS)
-    assert result.ok or result.diagnostics
+    analysed(text, INPUTS)
 
 
 @pytest.mark.parametrize(

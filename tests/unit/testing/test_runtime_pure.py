@@ -10,8 +10,9 @@ from typing import Any
 
 import fastavro
 import pytest
+from tests.unit.apply.fakes import FakeRegistry
 
-from streamt.adapters.protocols import JobState, SubjectState
+from streamt.adapters.protocols import JobState
 from streamt.compile.specs import ChangelogMode
 from streamt.diagnostics import StreamtError
 from streamt.load import model as lm
@@ -179,14 +180,6 @@ def test_judge_final_rows_per_key_for_upsert_outputs() -> None:
     assert appended.diff.startswith("rows differ (1 matched, 0 missing, 2 unexpected):")
 
 
-class FakeRegistry:
-    def __init__(self, subjects: Sequence[SubjectState]) -> None:
-        self.subjects = subjects
-
-    def list_subjects(self) -> Sequence[SubjectState]:
-        return self.subjects
-
-
 def test_schema_test_against_compiled_and_registered_json_schema(make_project: Make) -> None:
     project = make_project("[]\n")
     target = targets_from_project(project)["orders_raw"]
@@ -195,8 +188,9 @@ def test_schema_test_against_compiled_and_registered_json_schema(make_project: M
         "required": ["order_id"],
         "properties": {"order_id": {"type": "string"}, "amount": {"type": ["number", "null"]}},
     }
-    registry = FakeRegistry([SubjectState("orders.raw-value", 1, 1, "JSON", json.dumps(doc))])
-    env = TestEnv(project="shop", bootstrap="", registry=registry)  # type: ignore[arg-type]
+    registry = FakeRegistry()  # the real client over the registry model (tests/fakes)
+    registry.register("orders.raw-value", "JSON", json.dumps(doc))
+    env = TestEnv(project="shop", bootstrap="", registry=registry)
     assertions = (
         Assertion(0, AssertionKind.NOT_NULL, NotNull(("order_id", "amount"))),
         Assertion(
