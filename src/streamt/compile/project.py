@@ -45,7 +45,8 @@ from streamt.compile.specs import (
     TopicSpec,
 )
 from streamt.diagnostics import Diagnostic
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind
 from streamt.load.jinja import render_sql
 from streamt.load.model import Model, Project, Source
 from streamt.sql import (

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, ForeignKey, UniqueKey
 from streamt.testing.params import did_you_mean
@@ -56,11 +57,11 @@ def check_tests(
                     f"duplicate test name '{test.name}'",
                     location=test.location,
                     hint=f"first defined at {first}",
-                    node=f"test.{test.name}",
+                    node=node_id(NodeKind.TEST, project.name, test.name),
                 )
             )
         seen.setdefault(test.name, test)
-        spec, problems = parse_test(test, project.defaults.tests.sample_size)
+        spec, problems = parse_test(test, project)
         diags.extend(problems)
         diags.extend(_check_spec(spec, test, project, names, columns))
     return diags
@@ -71,7 +72,7 @@ def columns_read_by_tests(project: Project) -> dict[str, tuple[str, ...]]:
     passes back to sources whose columns are inferred (a test on a `SELECT *` model)."""
     out: dict[str, dict[str, None]] = {}
     for test in project.tests:
-        spec, _ = parse_test(test, project.defaults.tests.sample_size)
+        spec, _ = parse_test(test, project)
         for a in spec.assertions:
             used = list(a.columns())
             if isinstance(a.spec, CustomSql):
@@ -104,6 +105,8 @@ def _check_spec(
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
 
+    node = str(spec.node)
+
     def add(
         code: str,
         message: str,
@@ -111,11 +114,7 @@ def _check_spec(
         hint: str = "",
         severity: Severity = Severity.ERROR,
     ) -> None:
-        out.append(
-            Diagnostic(
-                code, f"test '{test.name}': {message}", severity, where, hint, f"test.{test.name}"
-            )
-        )
+        out.append(Diagnostic(code, f"test '{test.name}': {message}", severity, where, hint, node))
 
     if spec.target not in names:
         add(

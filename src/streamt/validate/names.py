@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind
 from streamt.load.model import Located, Model, Project, Source
 
 MAX_IDENTIFIER = 128

@@ -296,7 +296,7 @@ def _continuous_jobs(project: Path) -> list[tuple[ContinuousJob, dict[str, Targe
     for test in loaded.project.tests:
         if test.type is not NodeTestType.CONTINUOUS:
             continue
-        spec, diags = parse_test(test)
+        spec, diags = parse_test(test, loaded.project)
         if any(d.is_error for d in diags) or spec.target not in tables:
             continue
         settings = JobSettings(

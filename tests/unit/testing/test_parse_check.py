@@ -60,7 +60,7 @@ ALL = """\
 def test_every_assertion_kind_parses_to_its_typed_value(make_project: Make) -> None:
     project = make_project(ALL)
     assert check_tests(project) == []
-    spec, diags = parse_test(project.tests[0])
+    spec, diags = parse_test(project.tests[0], project)
     assert diags == []
     assert [a.spec for a in spec.assertions] == [
         NotNull(("order_id", "amount")),
@@ -111,7 +111,9 @@ def test_unknown_kind_and_parameter_have_did_you_mean_and_location(make_project:
     assert by_code["T001"].message == "test 't': unknown assertion 'unique_kee'"
     assert by_code["T001"].hint == "did you mean 'unique_key'?"
     assert by_code["T001"].location.line == 23
-    assert by_code["T001"].node == "test.t"
+    # the graph's id of the test (kind.project.name), not a testing-only `test.t`
+    assert by_code["T001"].node == "test.shop.t"
+    assert {d.node for d in diags} == {"test.shop.t"}
 
 
 def test_bad_values_are_reported_at_the_key(make_project: Make) -> None:
@@ -210,7 +212,7 @@ def test_unit_case_shapes(make_project: Make) -> None:
           given: [{a: 1, b: 2}]
         """
     )
-    spec, diags = parse_test(project.tests[0])
+    spec, diags = parse_test(project.tests[0], project)
     assert diags == []
     assert spec.unit is not None
     assert [(i.name, len(i.rows)) for i in spec.unit.inputs] == [

@@ -246,9 +246,14 @@ def test_options_and_selection() -> None:
             start="earliest",
         )
     assert err.value.diagnostics[0].code == "T020"
-    assert names_from_selection(["model.shop.a", "source.shop.b", "test.shop.t"]) == (
+    assert names_from_selection(["model.shop.a", "source.shop.b", "test.shop.t"], "shop") == (
         frozenset({"a", "b"}),
         frozenset({"t"}),
+    )
+    # names may hold dots: the project's part is known, never guessed at the first dot
+    assert names_from_selection(["test.shop.eu.t.v2", "model.shop.eu.m"], "shop.eu") == (
+        frozenset({"m"}),
+        frozenset({"t.v2"}),
     )
 
 
