@@ -2,7 +2,8 @@
 
 Called by `streamt validate` (and by `streamt test` before running anything). Pure: reads the
 loaded project (and, when given, the compiled output columns per model) and never raises.
-Codes: T001-T005 assertion parameters, T006 assertion vs test type, T007 unknown column,
+Codes (T001-T005, bad assertion input, are refused at load by `streamt.load.assertions`; the
+same numbers are used for actions and unit cases here): T006 assertion vs test type, T007 unknown column,
 T008 unknown target, T009 unknown foreign-key ref, T010 on_failure actions, T011 dlq misuse,
 T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 custom_sql.
 """
@@ -13,10 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.assertions import did_you_mean
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, ForeignKey, UniqueKey
-from streamt.testing.params import did_you_mean
 from streamt.testing.predicate import predicate_columns
 from streamt.testing.spec import DlqAction, TestSpec, parse_test
 from streamt.validate.names import topic_problem

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from streamt.load.durations import format_ms
 from streamt.sql.ddl import TableDDL, create_table
 from streamt.sql.schema import Column
 from streamt.sql.types import STRING
@@ -64,7 +65,6 @@ from streamt.testing.continuous_windows import (
     rate_select,
     unique_key_select,
 )
-from streamt.testing.durations import format_ms
 from streamt.testing.predicate import violation_tree
 from streamt.testing.sqltext import q, with_options
 from streamt.testing.sqltree import (
@@ -307,7 +307,7 @@ def row_condition(a: Assertion, target: TargetTable) -> tuple[exp.Expr, str]:
         )
     if isinstance(spec, CustomSql):
         verb = "fails" if spec.negate else "matches"
-        return paren(violation_tree(spec)), f"{verb} {spec.where}"
+        return paren(violation_tree(spec)), f"{verb} {spec.predicate}"
     raise AssertionError(spec)  # pragma: no cover
 
 

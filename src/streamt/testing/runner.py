@@ -87,7 +87,10 @@ def source_freshness_specs(project: Project) -> list[TestSpec]:
         for prefix, seconds, severity in limits:
             if seconds:
                 check = Assertion(
-                    0, AssertionKind.FRESHNESS, Freshness(seconds * 1000), source.where("freshness")
+                    0,
+                    AssertionKind.FRESHNESS,
+                    Freshness(max_age=seconds),
+                    source.where("freshness"),
                 )
                 out.append(
                     TestSpec(

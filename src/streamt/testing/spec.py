@@ -1,7 +1,8 @@
 """A data test as the runners see it: typed assertions, on_failure actions and unit cases.
 
-`parse_test` turns a loaded `DataTest` (raw mappings) into a frozen `TestSpec`, returning placed
-diagnostics (T0xx) for everything it could not understand. Pure: no I/O.
+`parse_test` turns a loaded `DataTest` (typed assertions; actions and unit cases still raw
+mappings) into a frozen `TestSpec`, returning placed diagnostics (T010, T012 and the parameter
+codes T003-T005 of actions and unit cases) for everything it could not understand. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 
 from streamt.config.checks import url_problem, url_userinfo
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.assertions import BAD_VALUE, MISSING_PARAM, did_you_mean
 from streamt.load.ids import NodeId, NodeKind
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion
-from streamt.testing.params import BAD_VALUE, MISSING_PARAM, Params, did_you_mean
-from streamt.testing.parse import parse_assertions
+from streamt.testing.params import Params
+from streamt.testing.parse import assertions_of
 
 BAD_ACTION = "T010"
 BAD_UNIT = "T012"
@@ -112,7 +114,8 @@ def action_kind(action: Action) -> ActionKind:
 def parse_test(test: DataTest, project: Project) -> tuple[TestSpec, list[Diagnostic]]:
     """The test's `TestSpec` and the placed diagnostics (node `test.<project>.<name>`)."""
     node = NodeId(NodeKind.TEST, project.name, test.name)
-    assertions, diags = parse_assertions(test.assertions, test.where)
+    assertions = assertions_of(test)
+    diags: list[Diagnostic] = []
     actions: list[Action] = []
     severity = "error"
     if test.on_failure is not None:
@@ -130,7 +133,7 @@ def parse_test(test: DataTest, project: Project) -> tuple[TestSpec, list[Diagnos
         name=test.name,
         target=test.model,
         type=test.type,
-        assertions=tuple(assertions),
+        assertions=assertions,
         actions=tuple(actions),
         severity=severity,
         sample_size=test.sample_size or project.defaults.tests.sample_size or DEFAULT_SAMPLE_SIZE,

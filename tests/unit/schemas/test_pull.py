@@ -57,8 +57,9 @@ def test_missing_subject_and_protobuf_are_reported_not_guessed(tmp_path: Path) -
     registry = FakeRegistry(SubjectState("b-custom", 1, 3, "PROTOBUF", "syntax = 'proto3';"))
     result = pull_schemas(proj, registry)  # type: ignore[arg-type]
     assert [(d.code, d.severity.value, d.node) for d in result.diagnostics] == [
-        ("R001", "warning", "a"),
-        ("R002", "error", "b"),
+        # the graph's node ids (a bare source name was a node id of no other room)
+        ("R001", "warning", "source.p.a"),
+        ("R002", "error", "source.p.b"),
     ]
     assert "no subject 'a.v1-value'" in result.diagnostics[0].message
     assert str(result.diagnostics[0].location) == "stream_project.yml:3:5"

@@ -10,6 +10,7 @@ import pytest
 from tests.unit.load.helpers import write
 
 from streamt.cli import main
+from streamt.diagnostics import Diagnostic
 from streamt.graph import build_graph
 from streamt.load.ids import NodeId, NodeKind, node_id
 from streamt.load.model import Project
@@ -62,11 +63,26 @@ def test_validate_json_names_a_test_by_its_graph_id(
 
 
 def test_the_diagnostics_node_is_a_node_of_the_graph(make_project: Make) -> None:
-    project = make_project("- {name: t, model: nope, type: sample, assertions: [{bogus: {}}]}")
+    project = make_project(
+        "- {name: t, model: nope, type: sample, assertions: [{not_null: {columns: [id]}}]}"
+    )
     graph, _ = build_graph(project)
-    nodes = {d.node for d in check_tests(project)}
-    assert nodes == {"test.shop.t"}
-    assert nodes <= set(graph.nodes)
+    diags = check_tests(project)
+    assert [d.code for d in diags] == ["T008"]  # unknown target
+    assert {d.node for d in diags} == {"test.shop.t"}
+    assert {d.node for d in diags} <= set(graph.nodes)
+
+
+def test_an_entry_that_fails_to_load_is_named_by_its_node_id(
+    load_problems: Callable[[str], list[Diagnostic]],
+) -> None:
+    diags = load_problems(
+        """
+        - {name: t, model: orders_clean, type: sample, assertions: [{bogus: {}}]}
+        - {name: u, model: orders_clean, type: sampel}
+        """
+    )
+    assert [(d.code, d.node) for d in diags] == [("T001", "test.shop.t"), ("L006", "test.shop.u")]
 
 
 def test_results_carry_the_node_into_json_and_blocking_diagnostics(make_project: Make) -> None:

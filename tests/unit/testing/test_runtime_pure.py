@@ -17,7 +17,7 @@ from streamt.diagnostics import StreamtError
 from streamt.load import model as lm
 from streamt.load.model import Project
 from streamt.testing.actions import apply_actions
-from streamt.testing.assertions import AcceptedTypes, Assertion, AssertionKind, NotNull, TypeName
+from streamt.testing.assertions import AcceptedTypes, Assertion, AssertionKind, NotNull
 from streamt.testing.env import TestEnv, targets_from_project
 from streamt.testing.kafka_io import StartAt, decode_value
 from streamt.testing.options import build_options
@@ -198,11 +198,11 @@ def test_schema_test_against_compiled_and_registered_json_schema(make_project: M
     registry = FakeRegistry([SubjectState("orders.raw-value", 1, 1, "JSON", json.dumps(doc))])
     env = TestEnv(project="shop", bootstrap="", registry=registry)  # type: ignore[arg-type]
     assertions = (
-        Assertion(0, AssertionKind.NOT_NULL, NotNull(("order_id", "amount"))),
+        Assertion(0, AssertionKind.NOT_NULL, NotNull(columns=("order_id", "amount"))),
         Assertion(
             1,
             AssertionKind.ACCEPTED_TYPES,
-            AcceptedTypes((("amount", TypeName.INTEGER), ("status", TypeName.STRING))),
+            AcceptedTypes(types={"amount": "integer", "status": "string"}),
         ),
     )
     result = run_schema_test(

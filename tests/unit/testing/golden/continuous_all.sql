@@ -144,14 +144,14 @@ SELECT
   'all',
   'orders_clean',
   'range[2]',
-  'amount outside [0, 1000]',
+  'amount outside [0.0, 1000.0]',
   JSON_OBJECT(KEY 'order_id' VALUE `__raw__order_id`, KEY 'customer_id' VALUE `__raw__customer_id`, KEY 'amount' VALUE `__raw__amount`, KEY 'status' VALUE `__raw__status`, KEY 'ts' VALUE `__raw__ts` NULL ON NULL),
   CAST(CURRENT_TIMESTAMP AS STRING)
 FROM `typed`
 WHERE
   (
-    TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0 AS DOUBLE)
-    OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000 AS DOUBLE)
+    TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0.0 AS DOUBLE)
+    OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000.0 AS DOUBLE)
     OR (
       NOT `__raw__amount` IS NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL
     )
@@ -287,7 +287,7 @@ FROM (
     SUM(
       CASE
         WHEN NOT TRY_CAST(`amount` AS DOUBLE) IS NULL
-        AND TRY_CAST(`amount` AS DOUBLE) < CAST(100 AS DOUBLE)
+        AND TRY_CAST(`amount` AS DOUBLE) < CAST(100.0 AS DOUBLE)
         THEN 1
         ELSE 0
       END
@@ -322,7 +322,7 @@ SELECT
   'all',
   'orders_clean',
   'throughput[11]',
-  'throughput outside [1, 100]/s per 10s',
+  'throughput outside [1.0, 100.0]/s per 10s',
   JSON_OBJECT(KEY 'window_start' VALUE CAST(`window_start` AS STRING), KEY 'window_end' VALUE CAST(`window_end` AS STRING), KEY 'records' VALUE CAST(`cnt` AS STRING)),
   CAST(CURRENT_TIMESTAMP AS STRING)
 FROM (
@@ -338,8 +338,8 @@ FROM (
     `window_end`
 )
 WHERE
-  CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) < CAST(1 AS DOUBLE)
-  OR CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) > CAST(100 AS DOUBLE)
+  CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) < CAST(1.0 AS DOUBLE)
+  OR CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) > CAST(100.0 AS DOUBLE)
 UNION ALL
 SELECT
   'shop',
@@ -404,8 +404,8 @@ SELECT
     )
     THEN 'accepted_values[1]'
     WHEN (
-      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0 AS DOUBLE)
-      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000 AS DOUBLE)
+      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0.0 AS DOUBLE)
+      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000.0 AS DOUBLE)
       OR (
         NOT `__raw__amount` IS NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL
       )
@@ -436,8 +436,8 @@ WHERE
   )
   OR (
     (
-      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0 AS DOUBLE)
-      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000 AS DOUBLE)
+      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0.0 AS DOUBLE)
+      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000.0 AS DOUBLE)
       OR (
         NOT `__raw__amount` IS NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL
       )
