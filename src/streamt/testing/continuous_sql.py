@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from streamt.load.durations import format_ms
-from streamt.sql.ddl import TableDDL, create_table
+from streamt.sql.ddl import Metadata, TableDDL, create_kafka_table, create_table
 from streamt.sql.schema import Column
-from streamt.sql.types import STRING
+from streamt.sql.types import STRING, TIMESTAMP_LTZ3, parse_type
 from streamt.testing.assertions import (
     AcceptedTypes,
     AcceptedValues,
@@ -66,7 +66,6 @@ from streamt.testing.continuous_windows import (
     unique_key_select,
 )
 from streamt.testing.predicate import violation_tree
-from streamt.testing.sqltext import q, with_options
 from streamt.testing.sqltree import (
     KAFKA_TS,
     PROC,
@@ -74,7 +73,6 @@ from streamt.testing.sqltree import (
     and_,
     cast,
     col,
-    expression,
     insert,
     interval,
     is_null,
@@ -96,6 +94,8 @@ from streamt.testing.sqltree import (
 )
 
 VIOLATIONS_TOPIC = "_streamt_violations"
+
+HEADERS_TYPE = parse_type("MAP<STRING, BYTES>")  # the Kafka headers a DLQ record is written with
 
 
 WATERMARK_DELAY_MS = 1000  # foreign_key joins: Kafka timestamps may arrive this much out of order
@@ -182,12 +182,9 @@ def _source(
     name: str, target: TargetTable, settings: JobSettings, group: str, start_ms: int, rowtime: bool
 ) -> str:
     """The topic as text columns + Kafka timestamp (an event-time attribute when `rowtime`)."""
-    cols = [f"  {q(c)} STRING" for c, _ in target.columns]
-    cols.append(f"  {q(KAFKA_TS)} TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL")
-    cols.append(f"  {q(PROC)} AS PROCTIME()")
-    if rowtime:
-        delayed = exp.Sub(this=col(KAFKA_TS), expression=interval(WATERMARK_DELAY_MS))
-        cols.append(f"  WATERMARK FOR {q(KAFKA_TS)} AS {expression(delayed)}")
+    columns = [Column(c, STRING) for c, _ in target.columns]
+    columns.append(Column(PROC, TIMESTAMP_LTZ3, proctime=True))
+    stamp = Column(KAFKA_TS, TIMESTAMP_LTZ3, rowtime=True, watermark_delay_ms=WATERMARK_DELAY_MS)
     options = {
         "connector": "kafka",
         "topic": target.topic,
@@ -198,7 +195,14 @@ def _source(
         "format": "json",
         "json.ignore-parse-errors": "true",
     }
-    return f"CREATE TABLE {q(name)} (\n" + ",\n".join(cols) + "\n) " + with_options(options)
+    return create_kafka_table(
+        name,
+        columns,
+        tuple(options.items()),
+        metadata=(Metadata(KAFKA_TS, TIMESTAMP_LTZ3, "timestamp"),),
+        watermark=stamp if rowtime else None,
+        temporary=False,
+    )
 
 
 _TEXT_TYPES = frozenset({"STRING", "VARCHAR", "CHAR", "ROW", "ARRAY", "MAP", "MULTISET"})
@@ -329,18 +333,20 @@ def _in_values(spec: AcceptedValues) -> exp.Expr:
 
 
 def _dlq_table(target: TargetTable, settings: JobSettings) -> str:
-    cols = []
+    columns = []
     for c, t in target.columns:
         parsed = parsed_type(t) if castable(t) else None
-        cols.append(f"  {q(c)} {parsed.sql(with_nullability=False) if parsed else 'STRING'}")
-    cols.append(f"  {q('headers')} MAP<STRING, BYTES> METADATA")
+        columns.append(Column(c, parsed.with_nullable(True) if parsed else STRING))
     options = {
         "connector": "kafka",
         "topic": settings.dlq_topic or "",
         "properties.bootstrap.servers": settings.bootstrap_servers,
         "format": "json",
     }
-    return f"CREATE TABLE {q('dlq')} (\n" + ",\n".join(cols) + "\n) " + with_options(options)
+    headers = Metadata("headers", HEADERS_TYPE, virtual=False)
+    return create_kafka_table(
+        "dlq", columns, tuple(options.items()), metadata=(headers,), temporary=False
+    )
 
 
 def _dlq_insert(test: str, row_level: Sequence[Assertion], target: TargetTable) -> str:

@@ -121,7 +121,7 @@ def test_dlq_only_for_row_level_and_heartbeat_only_for_rates() -> None:
     assert "dlq" not in windowed.script and "heartbeat" not in windowed.script
     rate = continuous_job("r2", ALL[11:12], TARGET, REFS, SETTINGS)
     assert "'connector'='datagen'" in rate.script
-    assert "'scan.startup.timestamp-millis' = '1700000000000'" in rate.script
+    assert "'scan.startup.timestamp-millis'='1700000000000'" in rate.script
 
 
 def _query_statements(job_statements: tuple[str, ...]) -> list[str]:

@@ -6,16 +6,17 @@ CREATE TABLE `src` (
   `ts` STRING,
   `__kafka_ts` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
   `__proc` AS PROCTIME(),
-  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '0 00:00:01.000' DAY TO SECOND(3)
-) WITH (
-  'connector' = 'kafka',
-  'topic' = 'orders.clean',
-  'properties.bootstrap.servers' = 'localhost:9092',
-  'properties.group.id' = 'streamt-test-shop-all',
-  'scan.startup.mode' = 'timestamp',
-  'scan.startup.timestamp-millis' = '1700000000000',
-  'format' = 'json',
-  'json.ignore-parse-errors' = 'true'
+  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '1' SECOND
+)
+WITH (
+  'connector'='kafka',
+  'topic'='orders.clean',
+  'properties.bootstrap.servers'='localhost:9092',
+  'properties.group.id'='streamt-test-shop-all',
+  'scan.startup.mode'='timestamp',
+  'scan.startup.timestamp-millis'='1700000000000',
+  'format'='json',
+  'json.ignore-parse-errors'='true'
 );
 
 CREATE TEMPORARY VIEW `typed` AS
@@ -55,16 +56,17 @@ CREATE TABLE `ref_customers` (
   `id` STRING,
   `__kafka_ts` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
   `__proc` AS PROCTIME(),
-  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '0 00:00:01.000' DAY TO SECOND(3)
-) WITH (
-  'connector' = 'kafka',
-  'topic' = 'customers.raw',
-  'properties.bootstrap.servers' = 'localhost:9092',
-  'properties.group.id' = 'streamt-test-shop-all',
-  'scan.startup.mode' = 'timestamp',
-  'scan.startup.timestamp-millis' = '1699999995000',
-  'format' = 'json',
-  'json.ignore-parse-errors' = 'true'
+  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '1' SECOND
+)
+WITH (
+  'connector'='kafka',
+  'topic'='customers.raw',
+  'properties.bootstrap.servers'='localhost:9092',
+  'properties.group.id'='streamt-test-shop-all',
+  'scan.startup.mode'='timestamp',
+  'scan.startup.timestamp-millis'='1699999995000',
+  'format'='json',
+  'json.ignore-parse-errors'='true'
 );
 
 CREATE TEMPORARY VIEW `fk_8` AS
@@ -104,11 +106,12 @@ CREATE TABLE `dlq` (
   `status` STRING,
   `ts` TIMESTAMP(3),
   `headers` MAP<STRING, BYTES> METADATA
-) WITH (
-  'connector' = 'kafka',
-  'topic' = 'orders.dlq',
-  'properties.bootstrap.servers' = 'localhost:9092',
-  'format' = 'json'
+)
+WITH (
+  'connector'='kafka',
+  'topic'='orders.dlq',
+  'properties.bootstrap.servers'='localhost:9092',
+  'format'='json'
 );
 
 EXECUTE STATEMENT SET BEGIN
