@@ -120,3 +120,35 @@ def test_bad_assertions_fail_at_load_on_the_key_with_the_test_node(tmp_path: Pat
         ),
     ]
     assert result.project is not None and result.project.tests == ()  # the test is not loaded
+
+
+ODD_VALUES: list[object] = [None, "", "x", "30s", 0, -1, 2, 1.5, True, [], ["a"], [1], {}, {"a": 1}]
+
+
+def test_any_value_of_any_parameter_is_a_placed_data_test_diagnostic_or_a_value(
+    tmp_path: Path,
+) -> None:
+    """Every key of every kind (aliases too) with every odd value: the loader never raises, a
+    refusal is one of T001-T005 placed on a line of the entry, and what loads reads back."""
+    from streamt.load.assertions import PARAMS, Bucket
+
+    seen: set[str] = set()
+    for kind, cls in PARAMS.items():
+        bodies: list[object] = [{key: value} for key in cls.keys() for value in ODD_VALUES]
+        bodies += [{"column": "id", "buckets": [{"min": value}]} for value in ODD_VALUES]
+        bodies += [*ODD_VALUES, {"nope": 1}]
+        for body in bodies:
+            for entry in ({kind.value: body}, {kind.value + "s": body}, [body], body):
+                text = MAIN + "      - " + json.dumps(entry) + "\n"
+                result = load(tmp_path, text)
+                for d in result.diagnostics:
+                    assert d.code in {"T001", "T002", "T003", "T004", "T005"}, d.render()
+                    assert d.location.line == 11 and d.message.startswith("test 't': "), d
+                    assert d.node == "test.shop.t"
+                    seen.add(d.code)
+                if not result.diagnostics:
+                    assert result.project is not None
+                    (loaded,) = result.project.tests[0].assertions
+                    assert loaded.kind is kind
+    assert seen == {"T001", "T002", "T003", "T004", "T005"}
+    assert Bucket.keys() == ["min", "max", "expected_ratio", "tolerance"]
