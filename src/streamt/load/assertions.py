@@ -520,7 +520,8 @@ class AssertionEntry(BaseModel):
 
     @property
     def kind(self) -> AssertionKind:
-        return next(k for k in AssertionKind if getattr(self, k.value) is not None)
+        (name,) = self.model_fields_set  # the one key written (`_single_key`)
+        return AssertionKind(name)
 
     @property
     def params(self) -> AssertionParams:
