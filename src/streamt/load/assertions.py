@@ -245,7 +245,7 @@ class Params(BaseModel):
         return out
 
     @classmethod
-    def keys(cls) -> list[str]:
+    def param_keys(cls) -> list[str]:
         return [*cls.model_fields, *(o for others in cls.ALIASES.values() for o in others)]
 
 
@@ -566,7 +566,7 @@ def _describe(
         return BAD_SHAPE, f"the parameters of '{name}' must be a mapping", "", owner
     key = str(inner[0]) if inner else ""
     if kind == "extra_forbidden":
-        allowed = cls.keys()
+        allowed = cls.param_keys()
         hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(sorted(allowed))
         return UNKNOWN_PARAM, f"unknown parameter '{key}' for {what}", hint, (*owner, key)
     if kind == "missing":

@@ -134,7 +134,7 @@ def test_any_value_of_any_parameter_is_a_placed_data_test_diagnostic_or_a_value(
 
     seen: set[str] = set()
     for kind, cls in PARAMS.items():
-        bodies: list[object] = [{key: value} for key in cls.keys() for value in ODD_VALUES]
+        bodies: list[object] = [{key: value} for key in cls.param_keys() for value in ODD_VALUES]
         bodies += [{"column": "id", "buckets": [{"min": value}]} for value in ODD_VALUES]
         bodies += [*ODD_VALUES, {"nope": 1}]
         for body in bodies:
@@ -151,4 +151,4 @@ def test_any_value_of_any_parameter_is_a_placed_data_test_diagnostic_or_a_value(
                     (loaded,) = result.project.tests[0].assertions
                     assert loaded.kind is kind
     assert seen == {"T001", "T002", "T003", "T004", "T005"}
-    assert Bucket.keys() == ["min", "max", "expected_ratio", "tolerance"]
+    assert Bucket.param_keys() == ["min", "max", "expected_ratio", "tolerance"]
