@@ -225,6 +225,12 @@ class Params(BaseModel):
     HINTS: ClassVar[dict[str, str]] = {}  # key -> hint when it is missing
     NEEDS: ClassVar[dict[str, str]] = {}  # key -> what it is, said when it is missing
     SAME_AS: ClassVar[dict[str, str]] = {}  # key -> the key whose value it defaults to
+    DURATIONS: ClassVar[tuple[str, ...]] = ()  # keys holding durations (milliseconds)
+
+    def durations(self) -> dict[str, int]:
+        """The durations set, by key (ms)."""
+        values = {key: getattr(self, key) for key in self.DURATIONS}
+        return {key: value for key, value in values.items() if value is not None}
 
     @model_validator(mode="before")
     @classmethod
@@ -332,6 +338,7 @@ class UniqueKey(Params):
     """No two records share a key (per window when `window` is set)."""
 
     HINTS: ClassVar = {"key": "e.g. unique_key: {key: order_id}"}
+    DURATIONS: ClassVar = ("window",)
     key: Names = Field(description="the key column(s)")
     tolerance: Ratio = Field(default=0.0, description="allowed duplicate rate (0..1)")
     window: Duration | None = Field(default=None, description=f"uniqueness per window ({EXAMPLES})")
@@ -346,6 +353,7 @@ class ForeignKey(Params):
 
     ALIASES: ClassVar = {"ref": ("ref_model",), "ref_column": ("ref_key",)}
     SAME_AS: ClassVar = {"ref_column": "column"}
+    DURATIONS: ClassVar = ("window",)
     HINTS: ClassVar = {"ref": "the model or source holding the keys"}
     column: Name = Field(description="the referencing column")
     ref: Name = Field(description="the model or source holding the keys")
@@ -387,6 +395,7 @@ class Distribution(Params):
 
     HINTS: ClassVar = {"buckets": _BUCKETS}
     NEEDS: ClassVar = {"buckets": ": a non-empty list"}
+    DURATIONS: ClassVar = ("window",)
     column: Name = Field(description="the numeric column")
     buckets: Annotated[tuple[Bucket, ...], BeforeValidator(_buckets)] = Field(
         description="the buckets (non-empty)"
@@ -407,6 +416,7 @@ class MaxLag(Params):
         "max": "e.g. max_lag: {column: ts, max: 30s}",
     }
     NEEDS: ClassVar = {"max": " (a duration)"}
+    DURATIONS: ClassVar = ("max", "window")
     column: Name = Field(description="the event-time column")
     max: Duration = Field(description=f"the largest allowed lag ({EXAMPLES})")
     window: Duration | None = Field(default=None, description="report the maximum per window")
@@ -423,6 +433,7 @@ class MaxLag(Params):
 class Throughput(Params):
     """Records per second stay within bounds, per window."""
 
+    DURATIONS: ClassVar = ("window",)
     min_per_second: Rate | None = Field(default=None, description="lowest rate")
     max_per_second: Rate | None = Field(default=None, description="highest rate")
     window: Duration = Field(default=60_000, description=f"judged per window ({EXAMPLES})")
@@ -449,6 +460,7 @@ class Freshness(Params):
     ALIASES: ClassVar = {"max_age": ("max_age_seconds", "max_lag_seconds")}
     HINTS: ClassVar = {"max_age": "e.g. freshness: {max_age: 5m}"}
     NEEDS: ClassVar = {"max_age": " (a duration)"}
+    DURATIONS: ClassVar = ("max_age",)
     column: Name | None = Field(default=None, description="an event-time column to judge by")
     max_age: Duration = Field(description=f"the largest allowed age ({EXAMPLES})")
 

@@ -5,7 +5,8 @@ loaded project (and, when given, the compiled output columns per model) and neve
 Codes (T001-T005, bad assertion input, are refused at load by `streamt.load.assertions`; the
 same numbers are used for actions and unit cases here): T006 assertion vs test type, T007 unknown column,
 T008 unknown target, T009 unknown foreign-key ref, T010 on_failure actions, T011 dlq misuse,
-T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 custom_sql.
+T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 custom_sql,
+T120 a duration longer than a continuous test's Flink interval can hold.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Set as AbstractSet
 
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.assertions import did_you_mean
+from streamt.load.durations import format_ms
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, ForeignKey, UniqueKey
 from streamt.testing.predicate import predicate_columns
 from streamt.testing.spec import DlqAction, TestSpec, parse_test
+from streamt.testing.sqltree import MAX_INTERVAL_DAYS, MAX_INTERVAL_MS
 from streamt.validate.names import topic_problem
 from streamt.validate.reserved import reserved_reason
 
@@ -31,6 +34,7 @@ DLQ_MISUSE = "T011"
 IGNORED = "T013"
 DUPLICATE = "T014"
 BAD_SQL = "T015"
+TOO_LONG = "T120"
 
 SUPPORTED: dict[TestType, frozenset[AssertionKind]] = {
     TestType.SCHEMA: frozenset({AssertionKind.NOT_NULL, AssertionKind.ACCEPTED_TYPES}),
@@ -241,6 +245,17 @@ def _assertion_problems(
                     did_you_mean(a.spec.ref_column, ref_cols),
                 )
             )
+    if spec.type is TestType.CONTINUOUS:
+        for key, ms in a.spec.durations().items():
+            if ms > MAX_INTERVAL_MS:
+                problems.append(
+                    (
+                        TOO_LONG,
+                        f"{a.label}: '{key}' of {format_ms(ms)} is longer than a Flink interval "
+                        f"of a continuous test can be ({MAX_INTERVAL_DAYS} days)",
+                        "use a shorter duration, or a sample test (judged in Python)",
+                    )
+                )
     if (
         isinstance(a.spec, UniqueKey)
         and spec.type is TestType.CONTINUOUS

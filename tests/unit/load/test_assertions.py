@@ -152,3 +152,15 @@ def test_any_value_of_any_parameter_is_a_placed_data_test_diagnostic_or_a_value(
                     assert loaded.kind is kind
     assert seen == {"T001", "T002", "T003", "T004", "T005"}
     assert Bucket.param_keys() == ["min", "max", "expected_ratio", "tolerance"]
+
+
+def test_infinite_durations_are_refused_at_load_not_a_crash(tmp_path: Path) -> None:
+    # `.inf` used to reach round(inf * 1000): OverflowError, exit 70
+    result = load(tmp_path, MAIN + "      - unique_key: {key: id, window: .inf}\n")
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        (
+            "T005",
+            "test 't': unique_key: 'window': expected a duration (30s, 5m, 1h, 500ms, 2 days, "
+            "or a number of seconds), got inf",
+        )
+    ]

@@ -8,8 +8,11 @@ Regenerate with `STREAMT_UPDATE_GOLDEN=1`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from streamt.load.model import Project
+from streamt.sql.dialect import generate
 from streamt.testing.assertions import (
     AcceptedTypes,
     AcceptedValues,
@@ -26,7 +29,10 @@ from streamt.testing.assertions import (
     Throughput,
     UniqueKey,
 )
+from streamt.testing.check import check_tests
 from streamt.testing.continuous_sql import JobSettings, TargetTable, continuous_job
+
+Make = Callable[[str], Project]
 
 GOLDEN = Path(__file__).parent / "golden" / "continuous_all.sql"
 
@@ -191,3 +197,38 @@ def test_hostile_accepted_value_and_names_stay_single_tree_nodes() -> None:
     assert literal.this == value
     assert {c.name for c in where.find_all(exp.Column)} == {"__raw__c`) OR TRUE --"}
     assert where.find(exp.Boolean) is None
+
+
+def test_long_windows_widen_the_day_field_and_longer_ones_are_refused(make_project: Make) -> None:
+    # DAY alone is DAY(2): 100 days and more need DAY(3) (what the Flink planner accepts;
+    # checked with the offline planner: 200 days plans, DAY(4) does not)
+    from streamt.testing.sqltree import interval
+
+    assert generate(interval(99 * 86_400_000)) == "INTERVAL '99 00:00:00.000' DAY TO SECOND(3)"
+    assert generate(interval(200 * 86_400_000 + 1)) == (
+        "INTERVAL '200 00:00:00.001' DAY(3) TO SECOND(3)"
+    )
+    project = make_project(
+        """
+        - name: c
+          model: orders_clean
+          type: continuous
+          assertions:
+            - unique_key: {key: order_id, window: 999 days}
+            - max_lag: {column: ts, max: 1000 days}
+        - name: s
+          model: orders_clean
+          type: sample
+          assertions:
+            - max_lag: {column: ts, max: 1000 days}
+        """
+    )
+    found = [(d.code, d.node, d.message) for d in check_tests(project)]
+    assert found == [
+        (
+            "T120",
+            "test.shop.c",
+            "test 'c': max_lag[1]: 'max' of 1000d is longer than a Flink interval of a "
+            "continuous test can be (999 days)",
+        )
+    ]
