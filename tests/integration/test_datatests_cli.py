@@ -184,6 +184,6 @@ tests:
     }
     assert result.return_value == 4
     blocked = blocking_diagnostics(project, None, {})
-    assert [(d.code, d.node) for d in blocked] == [("T101", "test.stale_blocks")]
+    assert [(d.code, d.node) for d in blocked] == [("T101", "test.dt.stale_blocks")]
     assert "freshness[0]: newest record is" in blocked[0].message
     assert blocked[0].message.endswith("old (> 10m)")

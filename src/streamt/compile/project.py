@@ -43,7 +43,8 @@ from streamt.compile.sources import (
 )
 from streamt.compile.specs import ChangelogMode, DesiredState
 from streamt.diagnostics import Diagnostic
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind
 from streamt.load.model import Model, Project, Source
 from streamt.sql import Column, TableSchema
 

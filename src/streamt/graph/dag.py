@@ -9,20 +9,13 @@ duplicate names. Pure: no I/O.
 from __future__ import annotations
 
 import difflib
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from streamt.diagnostics import Diagnostic, Location
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.jinja import Refs, capture_refs
 from streamt.load.model import DataTest, Exposure, Located, Model, Project
-
-
-class NodeKind(str, enum.Enum):
-    SOURCE = "source"
-    MODEL = "model"
-    TEST = "test"
-    EXPOSURE = "exposure"
 
 
 @dataclass(frozen=True)
@@ -57,10 +50,6 @@ class Graph:
 
     def downstream(self, start: str) -> set[str]:
         return _walk(start, self.children)
-
-
-def node_id(kind: NodeKind, project: str, name: str) -> str:
-    return f"{kind.value}.{project}.{name}"
 
 
 def _walk(start: str, edges: Mapping[str, tuple[str, ...]]) -> set[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind
 
 FORMATS = ("ascii", "json", "mermaid")
 MAX_ASCII_INDENT = 64

@@ -13,7 +13,8 @@ import difflib
 from collections.abc import Iterable
 
 from streamt.diagnostics import Diagnostic, Severity
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind
 
 _KINDS = {k.value: k for k in NodeKind}
 

@@ -1,7 +1,8 @@
 """streamt.load: project files -> a typed, frozen `Project` with file:line spans.
 
 Reads project files only. Public: `load_project`, `LoadResult`, the node types in
-`streamt.load.model`, the Jinja helpers in `streamt.load.jinja`, and
+`streamt.load.model` (data-test assertions in `streamt.load.assertions`), node ids
+(`streamt.load.ids.NodeId`), the Jinja helpers in `streamt.load.jinja`, and
 `streamt.load.fingerprint.project_fingerprint`. Attributes are imported lazily so that light
 submodules (discover, fingerprint) do not pay for pydantic.
 """

@@ -11,13 +11,15 @@ import difflib
 import types
 import typing
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from streamt.diagnostics import Diagnostic, Location
-from streamt.load.model import LOADER_FIELDS_MODEL
+from streamt.load.assertions import assertion_diagnostic
+from streamt.load.model import LOADER_FIELDS_MODEL, DataTest
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -103,6 +105,8 @@ def _one(
     node: str,
 ) -> Diagnostic:
     loc = _clean_loc(tuple(err["loc"]))
+    if cls is DataTest and len(loc) >= 2 and loc[0] == "assertions":
+        return replace(assertion_diagnostic(err, loc[1:], where, what), node=node)
     path = ".".join(str(p) for p in loc)
     key = str(loc[-1]) if loc else ""
     kind = err["type"]

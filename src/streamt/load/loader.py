@@ -75,6 +75,7 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
     models = _attach_sql(collector, root, files.sql_files)
     project = _assemble(collector, root, models, env)
     if project is not None:
+        collector.name_nodes(project.name)
         collector.diagnostics.extend(check_names(project))
         collector.diagnostics.extend(check_config(project))
     return LoadResult(

@@ -25,6 +25,7 @@ from pydantic.json_schema import SkipJsonSchema
 from streamt.config.environments import EnvironmentConfig
 from streamt.config.runtime import RuntimeConfig, Str, StrMap
 from streamt.diagnostics import Location
+from streamt.load.assertions import AssertionEntry
 
 # ----------------------------------------------------------------------------- base
 
@@ -561,7 +562,8 @@ class DataTest(Located):
     sample_size: int | None = Field(default=None, ge=1)
     timeout_seconds: float | None = Field(default=None, gt=0)
     flink_cluster: str | None = None
-    assertions: tuple[Mapping[str, Any], ...] = ()
+    # `- kind: {parameters}`; bad ones are T001-T005 at load (`streamt.load.assertions`)
+    assertions: tuple[AssertionEntry, ...] = ()
     on_failure: OnFailure | None = None
     given: tuple[Mapping[str, Any], ...] = ()  # unit tests: input rows per source/ref
     expect: Mapping[str, Any] | None = None  # unit tests: expected output rows

@@ -21,6 +21,7 @@ import enum
 from collections.abc import Iterator
 
 from streamt.diagnostics import Diagnostic, Location
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Project
 
 _CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -124,21 +125,21 @@ def _declared(project: Project) -> Iterator[tuple[NameKind, str, Location, str]]
     pname = project.name
     yield NameKind.PROJECT, pname, project.where("project.name"), ""
     groups = (
-        (NameKind.SOURCE, project.sources),
-        (NameKind.MODEL, project.models),
-        (NameKind.TEST, project.tests),
-        (NameKind.EXPOSURE, project.exposures),
+        (NameKind.SOURCE, NodeKind.SOURCE, project.sources),
+        (NameKind.MODEL, NodeKind.MODEL, project.models),
+        (NameKind.TEST, NodeKind.TEST, project.tests),
+        (NameKind.EXPOSURE, NodeKind.EXPOSURE, project.exposures),
     )
-    for kind, items in groups:
+    for kind, node_kind, items in groups:
         for item in items:
-            yield kind, item.name, item.where("name"), f"{kind.value}.{pname}.{item.name}"
+            yield kind, item.name, item.where("name"), node_id(node_kind, pname, item.name)
     for source in project.sources:
         subject = source.schema_.subject if source.schema_ else None
         if subject is not None:
-            node = f"source.{pname}.{source.name}"
+            node = node_id(NodeKind.SOURCE, pname, source.name)
             yield NameKind.SUBJECT, subject, source.where("schema.subject"), node
     for model in project.models:
         gateway = model.gateway.virtual_topic if model.gateway else None
         if gateway is not None and gateway.name is not None:
-            node = f"model.{pname}.{model.name}"
+            node = node_id(NodeKind.MODEL, pname, model.name)
             yield NameKind.TOPIC, gateway.name, model.where("gateway.virtual_topic.name"), node

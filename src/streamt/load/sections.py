@@ -6,7 +6,7 @@ diagnostics; `loader.load_project` drives it file by file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from streamt.diagnostics import Diagnostic, Location
 from streamt.load.errors import diagnostics_from, did_you_mean
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import (
     LOADER_FIELDS_MODEL,
     DataTest,
@@ -55,6 +56,9 @@ class Collector:
     headers: dict[str, tuple[Any, dict[str, Location], Document]] = field(default_factory=dict)
     nodes: dict[str, list[Located]] = field(default_factory=lambda: {k: [] for k in LIST_SECTIONS})
     failed: set[str] = field(default_factory=set)  # "kind:name" of entries that did not load
+    # (index in diagnostics, kind, name) of an entry's validation errors, until the project's
+    # name is known and they get their node's id (`name_nodes`)
+    owned: list[tuple[int, str, str]] = field(default_factory=list)
 
     def add(self, diag: Diagnostic) -> None:
         self.diagnostics.append(diag)
@@ -181,10 +185,22 @@ class Collector:
                 )
                 self.failed.add(f"{kind}:{name}")
                 return None
+        first = len(self.diagnostics)
         built: Located | None = self.validate(cls, data, lambda p: _where(spans, p, where), label)
         if built is None and isinstance(name, str):
             self.failed.add(f"{kind}:{name}")
+            self.owned.extend((i, kind, name) for i in range(first, len(self.diagnostics)))
         return built
+
+    def name_nodes(self, project: str) -> None:
+        """Give the validation errors of entries that did not load their node's id."""
+        kinds = {k.value: k for k in NodeKind}
+        for index, kind, name in self.owned:
+            diag = self.diagnostics[index]
+            if kind in kinds and not diag.node:
+                node = node_id(kinds[kind], project, name)
+                self.diagnostics[index] = replace(diag, node=node)
+        self.owned.clear()
 
     def validate(
         self, cls: type[Any], data: Any, where: Any, label: str, kind: str = "", name: object = None

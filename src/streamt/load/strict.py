@@ -20,6 +20,7 @@ from streamt.config.checks import (
 )
 from streamt.config.runtime import RuntimeConfig
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Project
 
 URL, BOOTSTRAP, SECRET = "url", "bootstrap", "secret"
@@ -31,7 +32,7 @@ def check_config(project: Project) -> list[Diagnostic]:
     for kind, path, value in fields:
         out += _check(kind, path, value, project.where(path), "")
     for model in project.models:
-        node = f"model.{project.name}.{model.name}"
+        node = node_id(NodeKind.MODEL, project.name, model.name)
         for path, config in _connector_configs(model.advanced, model.connector, model.sink):
             for key, value in config.items():
                 if is_secret_key(key):

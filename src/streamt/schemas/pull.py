@@ -18,6 +18,7 @@ from streamt.compile.schemas import (
     json_schema_columns,
 )
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Project, Source
 from streamt.sql import Column
 
@@ -48,12 +49,12 @@ def pull_schemas(
         subject = subject_of(source)
         state = latest.get(subject)
         if state is None:
-            diags.append(_missing(source, subject))
+            diags.append(_missing(project.name, source, subject))
             continue
         try:
             cols = _columns(state)
         except SchemaProblem as problem:
-            diags.append(_unusable(source, subject, str(problem)))
+            diags.append(_unusable(project.name, source, subject, str(problem)))
             continue
         columns[source.name] = cols
         extra[source.name] = {
@@ -64,7 +65,7 @@ def pull_schemas(
         }
         pulled.append((source.name, subject, len(cols)))
         if state.schema_type.upper() == "AVRO" and source.format is None and source.schema_ is None:
-            diags.append(_avro_hint(source, subject))
+            diags.append(_avro_hint(project.name, source, subject))
     text = dump_lock(SchemaLock(columns), extra)
     return PullResult(text, tuple(pulled), tuple(diags))
 
@@ -78,36 +79,36 @@ def _columns(state: SubjectState) -> tuple[Column, ...]:
     raise SchemaProblem(f"{kind} schemas cannot be locked yet; declare the columns instead")
 
 
-def _missing(source: Source, subject: str) -> Diagnostic:
+def _missing(project: str, source: Source, subject: str) -> Diagnostic:
     return Diagnostic(
         "R001",
         f"source '{source.name}': no subject '{subject}' in the Schema Registry",
         Severity.WARNING,
         _where(source),
         "register the topic's value schema, set `schema.subject`, or declare `columns:`",
-        node=source.name,
+        node=node_id(NodeKind.SOURCE, project, source.name),
     )
 
 
-def _unusable(source: Source, subject: str, why: str) -> Diagnostic:
+def _unusable(project: str, source: Source, subject: str, why: str) -> Diagnostic:
     return Diagnostic(
         "R002",
         f"source '{source.name}': subject '{subject}' cannot be locked: {why}",
         Severity.ERROR,
         _where(source),
         "declare the source's `columns:` in YAML",
-        node=source.name,
+        node=node_id(NodeKind.SOURCE, project, source.name),
     )
 
 
-def _avro_hint(source: Source, subject: str) -> Diagnostic:
+def _avro_hint(project: str, source: Source, subject: str) -> Diagnostic:
     return Diagnostic(
         "R004",
         f"source '{source.name}': subject '{subject}' is Avro but the source reads JSON",
         Severity.WARNING,
         _where(source),
         "add `format: avro-confluent` to the source if its records are Avro-encoded",
-        node=source.name,
+        node=node_id(NodeKind.SOURCE, project, source.name),
     )
 
 

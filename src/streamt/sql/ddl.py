@@ -96,16 +96,7 @@ def _create_tree(ddl: TableDDL) -> exp.Expr:
                 expressions=[_ident(k) for k in ddl.primary_key], options=[exp.var("NOT ENFORCED")]
             )
         )
-    props: list[exp.Expr] = [exp.TemporaryProperty()] if ddl.temporary else []
-    props.extend(
-        exp.Property(this=exp.var(quote_string(k)), value=exp.Literal.string(v))
-        for k, v in ddl.options
-    )
-    return exp.Create(
-        this=exp.Schema(this=_table(ddl.name), expressions=items),
-        kind="TABLE",
-        properties=exp.Properties(expressions=props),
-    )
+    return _create(ddl.name, items, ddl.options, ddl.temporary)
 
 
 def _query_tree(query: str | exp.Expr) -> exp.Expr:
@@ -270,15 +261,7 @@ def create_raw_table(
     metadata columns (name, type, connector key), and computed columns (a column and the SQL
     expression computing it; a rowtime column gets its WATERMARK)."""
     items: list[exp.Expr] = [exp.ColumnDef(this=_ident(record), kind=datatype_node(STRING))]
-    for column, sql_type, key in metadata:
-        virtual = exp.var(f"METADATA FROM {quote_string(key)} VIRTUAL")
-        items.append(
-            exp.ColumnDef(
-                this=_ident(column),
-                kind=datatype_node(sql_type),
-                constraints=[exp.ColumnConstraint(kind=virtual)],
-            )
-        )
+    items += [_metadata_def(Metadata(column, sql_type, key)) for column, sql_type, key in metadata]
     for col, expression in computed:
         tree = _query_tree(f"SELECT {expression}")
         assert isinstance(tree, exp.Select)
@@ -289,16 +272,61 @@ def create_raw_table(
             )
         )
     items += [_watermark(col) for col, _ in computed if col.rowtime]
-    props: list[exp.Expr] = [exp.TemporaryProperty()]
+    return _generate(_create(name, items, options, temporary=True))
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """A metadata column: `name type METADATA [FROM 'key'] [VIRTUAL]` (VIRTUAL: read only)."""
+
+    name: str
+    type: SqlType
+    key: str | None = None  # None: the metadata key is the column's name
+    virtual: bool = True
+
+
+def create_kafka_table(
+    name: str,
+    columns: Sequence[Column],
+    options: Sequence[tuple[str, str]],
+    metadata: Sequence[Metadata] = (),
+    watermark: Column | None = None,
+    temporary: bool = True,
+) -> str:
+    """A table of physical `columns` (PROCTIME ones computed, listed last), then `metadata`
+    columns, a WATERMARK for the `watermark` column (a rowtime column with its delay) and
+    WITH `options`, generated from one tree."""
+    items: list[exp.Expr] = [_column_def(c, ()) for c in columns if not c.proctime]
+    items += [_metadata_def(m) for m in metadata]
+    items += [_column_def(c, ()) for c in columns if c.proctime]
+    if watermark is not None:
+        items.append(_watermark(watermark))
+    return _generate(_create(name, items, options, temporary))
+
+
+def _metadata_def(column: Metadata) -> exp.Expr:
+    words = "METADATA" + (f" FROM {quote_string(column.key)}" if column.key is not None else "")
+    return exp.ColumnDef(
+        this=_ident(column.name),
+        kind=datatype_node(column.type),
+        constraints=[
+            exp.ColumnConstraint(kind=exp.var(words + (" VIRTUAL" if column.virtual else "")))
+        ],
+    )
+
+
+def _create(
+    name: str, items: Sequence[exp.Expr], options: Sequence[tuple[str, str]], temporary: bool
+) -> exp.Expr:
+    props: list[exp.Expr] = [exp.TemporaryProperty()] if temporary else []
     props.extend(
         exp.Property(this=exp.var(quote_string(k)), value=exp.Literal.string(v)) for k, v in options
     )
-    create = exp.Create(
-        this=exp.Schema(this=_table(name), expressions=items),
+    return exp.Create(
+        this=exp.Schema(this=_table(name), expressions=list(items)),
         kind="TABLE",
         properties=exp.Properties(expressions=props),
     )
-    return _generate(create)
 
 
 def statement_set(inserts: Sequence[str]) -> str:

@@ -1,7 +1,7 @@
 """streamt.testing: data tests (schema, sample, continuous, unit) and their on_failure actions.
 
-In: a loaded `Project` (tests keep raw assertion mappings) and, for running, its `CompileResult`
-and the runtime's systems. Out: diagnostics (static checks) and `TestResult`s. Talks to Kafka,
+In: a loaded `Project` (assertions typed and checked at load, `streamt.load.assertions`) and, for
+running, its `CompileResult` and the runtime's systems. Out: diagnostics (static checks) and `TestResult`s. Talks to Kafka,
 the Schema Registry and Flink only through the adapters and `kafka_io`.
 
 Public entry points (import the module, not this package, to keep `validate` light):

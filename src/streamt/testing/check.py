@@ -2,9 +2,11 @@
 
 Called by `streamt validate` (and by `streamt test` before running anything). Pure: reads the
 loaded project (and, when given, the compiled output columns per model) and never raises.
-Codes: T001-T005 assertion parameters, T006 assertion vs test type, T007 unknown column,
+Codes (T001-T005, bad assertion input, are refused at load by `streamt.load.assertions`; the
+same numbers are used for actions and unit cases here): T006 assertion vs test type, T007 unknown column,
 T008 unknown target, T009 unknown foreign-key ref, T010 on_failure actions, T011 dlq misuse,
-T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 custom_sql.
+T012 unit cases, T013 option ignored for this type, T014 duplicate test, T015 custom_sql,
+T120 a duration longer than a continuous test's Flink interval can hold.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.assertions import did_you_mean
+from streamt.load.durations import format_ms
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, ForeignKey, UniqueKey
-from streamt.testing.params import did_you_mean
 from streamt.testing.predicate import predicate_columns
 from streamt.testing.spec import DlqAction, TestSpec, parse_test
+from streamt.testing.sqltree import MAX_INTERVAL_DAYS, MAX_INTERVAL_MS
 from streamt.validate.names import topic_problem
 from streamt.validate.reserved import reserved_reason
 
@@ -29,6 +34,7 @@ DLQ_MISUSE = "T011"
 IGNORED = "T013"
 DUPLICATE = "T014"
 BAD_SQL = "T015"
+TOO_LONG = "T120"
 
 SUPPORTED: dict[TestType, frozenset[AssertionKind]] = {
     TestType.SCHEMA: frozenset({AssertionKind.NOT_NULL, AssertionKind.ACCEPTED_TYPES}),
@@ -56,11 +62,11 @@ def check_tests(
                     f"duplicate test name '{test.name}'",
                     location=test.location,
                     hint=f"first defined at {first}",
-                    node=f"test.{test.name}",
+                    node=node_id(NodeKind.TEST, project.name, test.name),
                 )
             )
         seen.setdefault(test.name, test)
-        spec, problems = parse_test(test, project.defaults.tests.sample_size)
+        spec, problems = parse_test(test, project)
         diags.extend(problems)
         diags.extend(_check_spec(spec, test, project, names, columns))
     return diags
@@ -71,7 +77,7 @@ def columns_read_by_tests(project: Project) -> dict[str, tuple[str, ...]]:
     passes back to sources whose columns are inferred (a test on a `SELECT *` model)."""
     out: dict[str, dict[str, None]] = {}
     for test in project.tests:
-        spec, _ = parse_test(test, project.defaults.tests.sample_size)
+        spec, _ = parse_test(test, project)
         for a in spec.assertions:
             used = list(a.columns())
             if isinstance(a.spec, CustomSql):
@@ -104,6 +110,8 @@ def _check_spec(
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
 
+    node = str(spec.node)
+
     def add(
         code: str,
         message: str,
@@ -111,11 +119,7 @@ def _check_spec(
         hint: str = "",
         severity: Severity = Severity.ERROR,
     ) -> None:
-        out.append(
-            Diagnostic(
-                code, f"test '{test.name}': {message}", severity, where, hint, f"test.{test.name}"
-            )
-        )
+        out.append(Diagnostic(code, f"test '{test.name}': {message}", severity, where, hint, node))
 
     if spec.target not in names:
         add(
@@ -241,6 +245,17 @@ def _assertion_problems(
                     did_you_mean(a.spec.ref_column, ref_cols),
                 )
             )
+    if spec.type is TestType.CONTINUOUS:
+        for key, ms in a.spec.durations().items():
+            if ms > MAX_INTERVAL_MS:
+                problems.append(
+                    (
+                        TOO_LONG,
+                        f"{a.label}: '{key}' of {format_ms(ms)} is longer than a Flink interval "
+                        f"of a continuous test can be ({MAX_INTERVAL_DAYS} days)",
+                        "use a shorter duration, or a sample test (judged in Python)",
+                    )
+                )
     if (
         isinstance(a.spec, UniqueKey)
         and spec.type is TestType.CONTINUOUS

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
+from streamt.load.durations import format_ms
 from streamt.sql.ddl import TableDDL, create_table
 from streamt.sql.schema import Column
 from streamt.sql.types import INT, TIMESTAMP_LTZ3
@@ -23,7 +24,6 @@ from streamt.testing.assertions import (
     Throughput,
     UniqueKey,
 )
-from streamt.testing.durations import format_ms
 from streamt.testing.sqltree import (
     KAFKA_TS,
     PROC,

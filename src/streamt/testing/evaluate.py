@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamt.load.durations import format_ms
 from streamt.testing.assertions import (
     AcceptedTypes,
     AcceptedValues,
@@ -28,7 +29,6 @@ from streamt.testing.assertions import (
     TypeName,
     UniqueKey,
 )
-from streamt.testing.durations import format_ms
 from streamt.testing.records import Outcome, Record, to_epoch_ms, to_number
 
 MAX_EXAMPLES = 5
@@ -165,7 +165,7 @@ def _custom_sql(a: Assertion, spec: CustomSql, records: Sequence[Record]) -> Out
     except ValueError as exc:
         return Outcome(a.label, False, f"cannot evaluate in Python: {exc}", len(rows))
     verb = "fails" if spec.negate else "matches"
-    return _verdict(a, len(rows), [(rows[i], f"{verb} `{spec.where}`") for i in hits])
+    return _verdict(a, len(rows), [(rows[i], f"{verb} `{spec.predicate}`") for i in hits])
 
 
 def _unique(a: Assertion, spec: UniqueKey, records: Sequence[Record]) -> Outcome:

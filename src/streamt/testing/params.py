@@ -1,4 +1,4 @@
-"""Reading one assertion's (or action's) parameters with placed diagnostics.
+"""Reading an on_failure action's or a unit case's parameters with placed diagnostics.
 
 `Params` wraps a raw mapping and records a diagnostic (code, location, hint) for each unknown,
 missing or ill-typed key instead of raising, so `streamt validate` reports every problem at once.
@@ -6,24 +6,15 @@ missing or ill-typed key instead of raising, so `streamt validate` reports every
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from math import isfinite
 from typing import Any, TypeVar
 
 from streamt.diagnostics import Diagnostic, Location
-from streamt.testing.durations import EXAMPLES, parse_duration_ms
+from streamt.load.assertions import BAD_VALUE, MISSING_PARAM, UNKNOWN_PARAM, did_you_mean
+from streamt.load.durations import EXAMPLES, parse_duration_ms
 
 T = TypeVar("T")
-
-UNKNOWN_PARAM = "T003"
-MISSING_PARAM = "T004"
-BAD_VALUE = "T005"
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
 
 
 class Params:

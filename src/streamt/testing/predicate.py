@@ -56,14 +56,14 @@ def predicate_tree(text: str) -> exp.Expr:
 
 def violation_tree(spec: CustomSql) -> exp.Expr:
     """The condition true for a violating row (`check` negated as a tree)."""
-    tree = predicate_tree(spec.where)
+    tree = predicate_tree(spec.predicate)
     return exp.Not(this=exp.Paren(this=tree)) if spec.negate else tree
 
 
 def predicate_columns(spec: CustomSql) -> list[str] | str:
     """Column names the predicate reads, or why it is not a valid predicate."""
     try:
-        tree = predicate_tree(spec.where)
+        tree = predicate_tree(spec.predicate)
     except PredicateError as exc:
         return str(exc)
     return sorted({c.name for c in tree.find_all(exp.Column)})

@@ -41,6 +41,7 @@ class TestResult:
     actions_taken: tuple[str, ...] = ()
     location: Location = field(default_factory=Location)
     unreachable: bool = False  # an ERROR because a system could not be reached
+    node: str = ""  # the graph node reported on: `test.<project>.<name>` (a source's freshness)
 
     @property
     def failed(self) -> bool:
@@ -49,6 +50,7 @@ class TestResult:
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
+            "node": self.node,
             "type": self.type,
             "target": self.target,
             "status": self.status.value,
@@ -121,7 +123,7 @@ def blocking_failures(results: Iterable[TestResult]) -> list[Diagnostic]:
             ),
             location=r.location,
             hint="fix the data or the test, or override with --ignore-blocking-tests",
-            node=f"test.{r.name}",
+            node=r.node,
         )
         for r in results
         if r.blocking and r.failed

@@ -17,6 +17,7 @@ from streamt.adapters.protocols import AdapterError
 from streamt.compile.jobs import pipeline_name
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import StreamtError, has_errors
+from streamt.load.ids import NodeId, NodeKind
 from streamt.load.model import Project, TestType
 from streamt.testing.actions import apply_actions
 from streamt.testing.assertions import Assertion, AssertionKind, Freshness
@@ -54,7 +55,7 @@ def selected_specs(
     diags = check_tests(project, columns)
     if has_errors(diags):
         raise StreamtError(diags)
-    specs = [parse_test(t, project.defaults.tests.sample_size)[0] for t in project.tests]
+    specs = [parse_test(t, project)[0] for t in project.tests]
     specs += source_freshness_specs(project)
     return [
         s
@@ -86,7 +87,10 @@ def source_freshness_specs(project: Project) -> list[TestSpec]:
         for prefix, seconds, severity in limits:
             if seconds:
                 check = Assertion(
-                    0, AssertionKind.FRESHNESS, Freshness(seconds * 1000), source.where("freshness")
+                    0,
+                    AssertionKind.FRESHNESS,
+                    Freshness(max_age=seconds),
+                    source.where("freshness"),
                 )
                 out.append(
                     TestSpec(
@@ -97,6 +101,7 @@ def source_freshness_specs(project: Project) -> list[TestSpec]:
                         severity=severity,
                         sample_size=1,
                         location=source.where("freshness"),
+                        node=NodeId(NodeKind.SOURCE, project.name, source.name),
                     )
                 )
     return out
@@ -104,7 +109,7 @@ def source_freshness_specs(project: Project) -> list[TestSpec]:
 
 def blocking_tests(project: Project) -> list[TestSpec]:
     """Tests with `on_failure: block_deploy` (what apply runs before deploying)."""
-    specs = [parse_test(t, project.defaults.tests.sample_size)[0] for t in project.tests]
+    specs = [parse_test(t, project)[0] for t in project.tests]
     return [s for s in specs if any(isinstance(a, BlockDeployAction) for a in s.actions)]
 
 
@@ -133,7 +138,8 @@ def run_tests(
         result = _run_one(spec, tables, env, options, dlq, unit_runner)
         if spec.type is TestType.SAMPLE and (trouble := troubles.of(spec.target)):
             result = replace(result, message=f"{result.message} ({trouble})".lstrip())
-        result = replace(result, duration_s=time.monotonic() - started)
+        node = str(spec.node) if spec.node is not None else ""
+        result = replace(result, duration_s=time.monotonic() - started, node=node)
         results.append(apply_actions(spec, result, env, model_jobs, dlq, options.take_actions))
     return results
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import Diagnostic
+from streamt.load.ids import NodeId, NodeKind
 from streamt.load.model import Project, TestType
 from streamt.redact import redact
 from streamt.testing.env import env_from_project
@@ -53,14 +54,16 @@ def deploy_continuous_tests(
     return run_project_tests(project, compiled, environ, options)
 
 
-def names_from_selection(node_ids: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Graph node ids (`kind.project.name`) -> (target names, test names)."""
+def names_from_selection(
+    node_ids: Iterable[str], project: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Graph node ids (`kind.project.name`) of `project` -> (target names, test names)."""
     targets: set[str] = set()
     tests: set[str] = set()
-    for node in node_ids:
-        kind, _, rest = node.partition(".")
-        name = rest.partition(".")[2]
-        (tests if kind == "test" else targets).add(name)
+    for text in node_ids:
+        node = NodeId.parse(text, project)
+        if node is not None:
+            (tests if node.kind is NodeKind.TEST else targets).add(node.name)
     return frozenset(targets), frozenset(tests)
 
 

@@ -1,7 +1,8 @@
 """A data test as the runners see it: typed assertions, on_failure actions and unit cases.
 
-`parse_test` turns a loaded `DataTest` (raw mappings) into a frozen `TestSpec`, returning placed
-diagnostics (T0xx) for everything it could not understand. Pure: no I/O.
+`parse_test` turns a loaded `DataTest` (typed assertions; actions and unit cases still raw
+mappings) into a frozen `TestSpec`, returning placed diagnostics (T010, T012 and the parameter
+codes T003-T005 of actions and unit cases) for everything it could not understand. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 
 from streamt.config.checks import url_problem, url_userinfo
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.load.model import DataTest, TestType
+from streamt.load.assertions import BAD_VALUE, MISSING_PARAM, did_you_mean
+from streamt.load.ids import NodeId, NodeKind
+from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion
-from streamt.testing.params import BAD_VALUE, MISSING_PARAM, Params, did_you_mean
-from streamt.testing.parse import parse_assertions
+from streamt.testing.params import Params
+from streamt.testing.parse import assertions_of
 
 BAD_ACTION = "T010"
 BAD_UNIT = "T012"
@@ -90,6 +93,9 @@ class TestSpec:
     timeout_s: float = DEFAULT_TIMEOUT_S
     unit: UnitCase | None = None
     location: Location = field(default_factory=Location)
+    # the graph node the results report on: the test's own (`test.<project>.<name>`), or the
+    # source of a `freshness:` check; None for specs built outside a project
+    node: NodeId | None = None
 
     def has_action(self, kind: ActionKind) -> bool:
         return any(action_kind(a) is kind for a in self.actions)
@@ -105,10 +111,11 @@ def action_kind(action: Action) -> ActionKind:
     return ActionKind.BLOCK_DEPLOY
 
 
-def parse_test(
-    test: DataTest, default_sample_size: int | None = None
-) -> tuple[TestSpec, list[Diagnostic]]:
-    assertions, diags = parse_assertions(test.assertions, test.where)
+def parse_test(test: DataTest, project: Project) -> tuple[TestSpec, list[Diagnostic]]:
+    """The test's `TestSpec` and the placed diagnostics (node `test.<project>.<name>`)."""
+    node = NodeId(NodeKind.TEST, project.name, test.name)
+    assertions = assertions_of(test)
+    diags: list[Diagnostic] = []
     actions: list[Action] = []
     severity = "error"
     if test.on_failure is not None:
@@ -126,26 +133,26 @@ def parse_test(
         name=test.name,
         target=test.model,
         type=test.type,
-        assertions=tuple(assertions),
+        assertions=assertions,
         actions=tuple(actions),
         severity=severity,
-        sample_size=test.sample_size or default_sample_size or DEFAULT_SAMPLE_SIZE,
+        sample_size=test.sample_size or project.defaults.tests.sample_size or DEFAULT_SAMPLE_SIZE,
         timeout_s=test.timeout_seconds or DEFAULT_TIMEOUT_S,
         unit=unit,
         location=test.location,
+        node=node,
     )
-    return spec, [_placed(d, test) for d in diags]
+    return spec, [_placed(d, test, node) for d in diags]
 
 
-def _placed(diag: Diagnostic, test: DataTest) -> Diagnostic:
-    node = f"test.{test.name}"
+def _placed(diag: Diagnostic, test: DataTest, node: NodeId) -> Diagnostic:
     return Diagnostic(
         diag.code,
         f"test '{test.name}': {diag.message}",
         diag.severity,
         diag.location,
         diag.hint,
-        node,
+        str(node),
     )
 
 

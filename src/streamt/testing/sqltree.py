@@ -111,13 +111,21 @@ def lit(value: float) -> exp.Cast:
     return cast(exp.Literal.number(repr(value)), "DOUBLE")
 
 
+MAX_INTERVAL_DAYS = 999  # DAY(3) TO SECOND(3): the widest day-time interval the planner takes
+MAX_INTERVAL_MS = (MAX_INTERVAL_DAYS + 1) * 86_400_000 - 1
+
+
 def interval(ms: int) -> exp.Interval:
     days, rest = divmod(ms, 86_400_000)
     hours, rest = divmod(rest, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)
     text = f"{days} {hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-    return exp.Interval(this=string(text), unit=exp.var("DAY TO SECOND(3)"))
+    # DAY is DAY(2) unless widened: 100 to 999 days need DAY(3), the widest the planner takes
+    # (longer durations are refused by `streamt validate`, T120)
+    digits = len(str(days))
+    day = "DAY" if digits <= 2 else f"DAY({digits})"
+    return exp.Interval(this=string(text), unit=exp.var(f"{day} TO SECOND(3)"))
 
 
 def now() -> exp.Cast:

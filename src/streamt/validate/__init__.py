@@ -15,6 +15,7 @@ from streamt.compile.result import CompiledNode
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic, Location
 from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Project
 from streamt.validate import governance, names, nodes, reserved
 from streamt.validate.derived_masking import check_derived_masking
@@ -53,15 +54,15 @@ def with_nodes(project: Project, diags: list[Diagnostic]) -> list[Diagnostic]:
     if all(d.node for d in diags):
         return diags
     owner: dict[Location, str] = {}
-    groups: list[tuple[str, Sequence[Located]]] = [
-        ("source", project.sources),
-        ("model", project.models),
-        ("test", project.tests),
-        ("exposure", project.exposures),
+    groups: list[tuple[NodeKind, Sequence[Located]]] = [
+        (NodeKind.SOURCE, project.sources),
+        (NodeKind.MODEL, project.models),
+        (NodeKind.TEST, project.tests),
+        (NodeKind.EXPOSURE, project.exposures),
     ]
     for kind, items in groups:
         for item in items:
-            nid = f"{kind}.{project.name}.{getattr(item, 'name', '')}"
+            nid = node_id(kind, project.name, getattr(item, "name", ""))
             owner.setdefault(item.location, nid)
             for where in item.spans.values():
                 owner.setdefault(where, nid)

@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic, Location
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Project
 
 Explain = Callable[[Sequence[str]], list[str]]
 
 
 def explain_jobs(project: Project, desired: DesiredState, explain: Explain) -> list[Diagnostic]:
-    models = {f"model.{project.name}.{m.name}": m for m in project.models}
+    models = {node_id(NodeKind.MODEL, project.name, m.name): m for m in project.models}
     out: list[Diagnostic] = []
     for job in desired.jobs:
         model = models.get(job.node)

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Classification, Model, Project, Source
 from streamt.validate.patterns import UserPattern, compile_pattern
 from streamt.validate.topics import provenance
@@ -41,7 +42,7 @@ def _compile(
 
 def check_topic_rules(project: Project, topics: Iterable[TopicSpec]) -> list[Diagnostic]:
     rules = project.rules.topics
-    models = {f"model.{project.name}.{m.name}": m for m in project.models}
+    models = {node_id(NodeKind.MODEL, project.name, m.name): m for m in project.models}
     pattern, out = _compile(project, "topics.naming_pattern", rules.naming_pattern)
     for spec in topics:
         model = models.get(spec.node)
@@ -203,7 +204,7 @@ def check_source_rules(project: Project) -> list[Diagnostic]:
     rules = project.rules.sources
     out: list[Diagnostic] = []
     for s in project.sources:
-        nid = f"source.{project.name}.{s.name}"
+        nid = node_id(NodeKind.SOURCE, project.name, s.name)
         if rules.require_schema and s.schema_ is None:
             out.append(
                 _rule(

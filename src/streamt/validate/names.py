@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Model, Project, Source
 
 MAX_IDENTIFIER = 128
@@ -107,9 +108,9 @@ def check_topics(project: Project, topics: Iterable[TopicSpec]) -> list[Diagnost
                     source.where("topic"),
                 )
             )
-    models = {m.name: m for m in project.models}
+    models = {node_id(NodeKind.MODEL, project.name, m.name): m for m in project.models}
     for spec in topics:
-        model = models.get(spec.node.rpartition(".")[2]) if spec.node.startswith("model.") else None
+        model = models.get(spec.node)
         where = _topic_where(model)
         label = f"model '{model.name}'" if model else spec.node or "a topic"
         owners.setdefault(spec.name, []).append((label, where))

@@ -14,7 +14,8 @@ from sqlglot.tokenizer_core import TokenType
 from streamt.compile.jobs import RESERVED_FLINK_OPTIONS
 from streamt.config.env import placeholders
 from streamt.diagnostics import Diagnostic, Severity
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind
 from streamt.load.model import Materialized, Model, Project, TestType
 from streamt.sql.dialect import DIALECT
 

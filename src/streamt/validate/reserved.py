@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from streamt.compile.specs import DesiredState, TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Model, Project
 
 # exact names: whose state the topic holds
@@ -47,17 +48,17 @@ def reserved_reason(topic: str) -> str:
 
 def check_reserved(project: Project, desired: DesiredState | None) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    models = {m.name: m for m in project.models}
+    models = {node_id(NodeKind.MODEL, project.name, m.name): m for m in project.models}
     topics: Iterable[TopicSpec] = desired.topics if desired is not None else ()
     for spec in topics:
         reason = reserved_reason(spec.name)
         if reason:
-            model = models.get(spec.node.rpartition(".")[2]) if spec.node else None
+            model = models.get(spec.node)
             out.append(_owned(spec.name, reason, model, "output topic"))
     for rule in desired.gateway_rules if desired is not None else ():
         reason = reserved_reason(rule.name)
         if reason:
-            model = models.get(rule.node.rpartition(".")[2]) if rule.node else None
+            model = models.get(rule.node)
             out.append(_owned(rule.name, reason, model, "virtual topic"))
     for source in project.sources:
         reason = reserved_reason(source.topic)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Location
+from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Materialized, Model, Project
 
 
@@ -33,7 +34,7 @@ def fallback_topics(project: Project) -> list[TopicSpec]:
                     **project.defaults.models.topic.config,
                     **model.advanced.topic.config,
                 },
-                node=f"model.{project.name}.{model.name}",
+                node=node_id(NodeKind.MODEL, project.name, model.name),
             )
         )
     return out

@@ -60,8 +60,9 @@ def test_missing_subject_and_protobuf_are_reported_not_guessed(tmp_path: Path) -
     registry = registry_with(("b-custom", "PROTOBUF", "syntax = 'proto3'; message M {}"))
     result = pull_schemas(proj, registry)
     assert [(d.code, d.severity.value, d.node) for d in result.diagnostics] == [
-        ("R001", "warning", "a"),
-        ("R002", "error", "b"),
+        # the graph's node ids (a bare source name was a node id of no other room)
+        ("R001", "warning", "source.p.a"),
+        ("R002", "error", "source.p.b"),
     ]
     assert "no subject 'a.v1-value'" in result.diagnostics[0].message
     assert str(result.diagnostics[0].location) == "stream_project.yml:3:5"

@@ -282,7 +282,7 @@ def test_hostile_custom_sql_predicate_is_refused(tmp_path: Path, name: str) -> N
 
 
 def test_check_is_negated_as_a_tree() -> None:
-    tree = violation_tree(CustomSql("c", "a > 0 OR b > 0", negate=True))
+    tree = violation_tree(CustomSql(name="c", check="a > 0 OR b > 0"))
     assert isinstance(tree, exp.Not) and render(tree) == "NOT (`a` > 0 OR `b` > 0)"
 
 
@@ -296,7 +296,7 @@ def _continuous_jobs(project: Path) -> list[tuple[ContinuousJob, dict[str, Targe
     for test in loaded.project.tests:
         if test.type is not NodeTestType.CONTINUOUS:
             continue
-        spec, diags = parse_test(test)
+        spec, diags = parse_test(test, loaded.project)
         if any(d.is_error for d in diags) or spec.target not in tables:
             continue
         settings = JobSettings(

@@ -137,3 +137,16 @@ def test_dlq_topic_of_a_test_follows_the_same_rules(tmp_path: Path, topic: str, 
     found = [d for d in Context(tmp_path).validate(use_cache=False).diagnostics if d.code == code]
     assert len(found) == 1 and found[0].is_error and found[0].location.line == 14, found
     assert f"dlq topic '{topic}'" in found[0].message
+
+
+def test_a_dotted_model_name_is_found_by_its_node_id(tmp_path: Path) -> None:
+    # `model.p.m.v2` names model `m.v2`: the topic's owner is looked up by the whole id, never
+    # by the text after the last dot (which named model `v2`, placed on the wrong line)
+    found = _validate(
+        tmp_path,
+        "  - name: m.v2\n    sql: SELECT id FROM {{ source('s') }}\n"
+        "    advanced: {topic: {name: _schemas}}\n"
+        "  - name: v2\n    sql: SELECT id FROM {{ source('s') }}\n",
+    )
+    assert [(code, line) for code, _, line, _ in found] == [("V140", 9)]
+    assert found[0][3].startswith("model 'm.v2' cannot own output topic '_schemas'")

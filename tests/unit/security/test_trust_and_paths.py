@@ -141,7 +141,7 @@ def test_schema_test_that_cannot_reach_the_registry_is_an_error_not_a_pass() -> 
         def list_subjects(self) -> list[object]:
             raise AdapterError("schema-registry", "cannot connect", transient=True)
 
-    assertions = (Assertion(0, AssertionKind.NOT_NULL, NotNull(("id",))),)
+    assertions = (Assertion(0, AssertionKind.NOT_NULL, NotNull(columns=("id",))),)
     spec = TestSpec("t", "orders", TestType.SCHEMA, assertions)
     env = TestEnv(project="p", bootstrap="", registry=Down())  # type: ignore[arg-type]
     result = run_schema_test(spec, TargetTable("orders", "orders", (("id", "STRING"),)), env)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from streamt.diagnostics import Diagnostic
 from streamt.load import load_project
 from streamt.load.model import Project
 
@@ -42,3 +43,15 @@ def make_project(tmp_path: Path) -> Callable[[str], Project]:
         return result.project
 
     return make
+
+
+@pytest.fixture
+def load_problems(tmp_path: Path) -> Callable[[str], list[Diagnostic]]:
+    """The load diagnostics of a project with these tests (bad assertions fail at load)."""
+
+    def load(tests_yaml: str) -> list[Diagnostic]:
+        text = HEADER + "tests:\n" + textwrap.indent(textwrap.dedent(tests_yaml), "  ")
+        (tmp_path / "stream_project.yml").write_text(text)
+        return list(load_project(tmp_path).diagnostics)
+
+    return load

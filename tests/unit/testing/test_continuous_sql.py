@@ -8,8 +8,11 @@ Regenerate with `STREAMT_UPDATE_GOLDEN=1`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from streamt.load.model import Project
+from streamt.sql.dialect import generate
 from streamt.testing.assertions import (
     AcceptedTypes,
     AcceptedValues,
@@ -24,10 +27,12 @@ from streamt.testing.assertions import (
     NotNull,
     Range,
     Throughput,
-    TypeName,
     UniqueKey,
 )
+from streamt.testing.check import check_tests
 from streamt.testing.continuous_sql import JobSettings, TargetTable, continuous_job
+
+Make = Callable[[str], Project]
 
 GOLDEN = Path(__file__).parent / "golden" / "continuous_all.sql"
 
@@ -46,26 +51,46 @@ REFS = {"customers": TargetTable("customers", "customers.raw", (("id", "STRING")
 SETTINGS = JobSettings("shop", "localhost:9092", 1_700_000_000_000, dlq_topic="orders.dlq")
 
 ALL = [
-    Assertion(0, AssertionKind.NOT_NULL, NotNull(("order_id",))),
-    Assertion(1, AssertionKind.ACCEPTED_VALUES, AcceptedValues("status", ("NEW", "it's"))),
-    Assertion(2, AssertionKind.RANGE, Range("amount", 0, 1000)),
-    Assertion(3, AssertionKind.ACCEPTED_TYPES, AcceptedTypes((("amount", TypeName.NUMBER),))),
+    Assertion(0, AssertionKind.NOT_NULL, NotNull(columns=("order_id",))),
     Assertion(
-        4, AssertionKind.CUSTOM_SQL, CustomSql("big", "amount > 500 AND CHAR_LENGTH(status) > 2")
+        1, AssertionKind.ACCEPTED_VALUES, AcceptedValues(column="status", values=("NEW", "it's"))
     ),
-    Assertion(5, AssertionKind.UNIQUE_KEY, UniqueKey(("order_id",))),
-    Assertion(6, AssertionKind.UNIQUE_KEY, UniqueKey(("order_id",), 0.1, 60_000)),
-    Assertion(7, AssertionKind.FOREIGN_KEY, ForeignKey("customer_id", "customers", "id", 5000)),
+    Assertion(2, AssertionKind.RANGE, Range(column="amount", min=0, max=1000)),
+    Assertion(3, AssertionKind.ACCEPTED_TYPES, AcceptedTypes(types={"amount": "number"})),
     Assertion(
-        8, AssertionKind.FOREIGN_KEY, ForeignKey("customer_id", "customers", "id", 5000, 0.9)
+        4,
+        AssertionKind.CUSTOM_SQL,
+        CustomSql(name="big", where="amount > 500 AND CHAR_LENGTH(status) > 2"),
+    ),
+    Assertion(5, AssertionKind.UNIQUE_KEY, UniqueKey(key=("order_id",))),
+    Assertion(
+        6, AssertionKind.UNIQUE_KEY, UniqueKey(key=("order_id",), tolerance=0.1, window="60s")
     ),
     Assertion(
-        9, AssertionKind.DISTRIBUTION, Distribution("amount", (Bucket(None, 100, 0.8, 0.1),))
+        7,
+        AssertionKind.FOREIGN_KEY,
+        ForeignKey(column="customer_id", ref="customers", ref_column="id", window="5s"),
     ),
-    Assertion(10, AssertionKind.MAX_LAG, MaxLag("ts", 30_500)),
-    Assertion(11, AssertionKind.THROUGHPUT, Throughput(1, 100, 10_000)),
-    Assertion(12, AssertionKind.FRESHNESS, Freshness(60_000)),
-    Assertion(13, AssertionKind.MAX_LAG, MaxLag("ts", 30_000, 10_000)),
+    Assertion(
+        8,
+        AssertionKind.FOREIGN_KEY,
+        ForeignKey(
+            column="customer_id", ref="customers", ref_column="id", window="5s", match_rate=0.9
+        ),
+    ),
+    Assertion(
+        9,
+        AssertionKind.DISTRIBUTION,
+        Distribution(
+            column="amount", buckets=(Bucket(max=100, expected_ratio=0.8, tolerance=0.1),)
+        ),
+    ),
+    Assertion(10, AssertionKind.MAX_LAG, MaxLag(column="ts", max="30500ms")),
+    Assertion(
+        11, AssertionKind.THROUGHPUT, Throughput(min_per_second=1, max_per_second=100, window="10s")
+    ),
+    Assertion(12, AssertionKind.FRESHNESS, Freshness(max_age="60s")),
+    Assertion(13, AssertionKind.MAX_LAG, MaxLag(column="ts", max="30s", window="10s")),
 ]
 
 
@@ -81,7 +106,9 @@ def test_all_assertions_compile_to_one_job_matching_the_golden_script() -> None:
 def test_literals_and_identifiers_are_quoted() -> None:
     target = TargetTable("t", "we`ird", (("we`ird col", "STRING"),))
     a = Assertion(
-        0, AssertionKind.ACCEPTED_VALUES, AcceptedValues("we`ird col", ("a'); DROP TABLE x; --",))
+        0,
+        AssertionKind.ACCEPTED_VALUES,
+        AcceptedValues(column="we`ird col", values=("a'); DROP TABLE x; --",)),
     )
     script = continuous_job("t'x", [a], target, {}, SETTINGS).script
     assert "`we``ird col`" in script
@@ -100,7 +127,7 @@ def test_dlq_only_for_row_level_and_heartbeat_only_for_rates() -> None:
     assert "dlq" not in windowed.script and "heartbeat" not in windowed.script
     rate = continuous_job("r2", ALL[11:12], TARGET, REFS, SETTINGS)
     assert "'connector'='datagen'" in rate.script
-    assert "'scan.startup.timestamp-millis' = '1700000000000'" in rate.script
+    assert "'scan.startup.timestamp-millis'='1700000000000'" in rate.script
 
 
 def _query_statements(job_statements: tuple[str, ...]) -> list[str]:
@@ -158,7 +185,9 @@ def test_hostile_accepted_value_and_names_stay_single_tree_nodes() -> None:
 
     value = "x') OR TRUE OR ('"
     target = TargetTable("t", "t.v1", (("c`) OR TRUE --", "STRING"),))
-    a = Assertion(0, AssertionKind.ACCEPTED_VALUES, AcceptedValues("c`) OR TRUE --", (value,)))
+    a = Assertion(
+        0, AssertionKind.ACCEPTED_VALUES, AcceptedValues(column="c`) OR TRUE --", values=(value,))
+    )
     job = continuous_job("t", [a], target, {}, SETTINGS)
     (insert, *_) = [s for s in _query_statements(job.statements) if s.startswith("INSERT")]
     where = parse(insert).expression.args["where"].this
@@ -168,3 +197,38 @@ def test_hostile_accepted_value_and_names_stay_single_tree_nodes() -> None:
     assert literal.this == value
     assert {c.name for c in where.find_all(exp.Column)} == {"__raw__c`) OR TRUE --"}
     assert where.find(exp.Boolean) is None
+
+
+def test_long_windows_widen_the_day_field_and_longer_ones_are_refused(make_project: Make) -> None:
+    # DAY alone is DAY(2): 100 days and more need DAY(3) (what the Flink planner accepts;
+    # checked with the offline planner: 200 days plans, DAY(4) does not)
+    from streamt.testing.sqltree import interval
+
+    assert generate(interval(99 * 86_400_000)) == "INTERVAL '99 00:00:00.000' DAY TO SECOND(3)"
+    assert generate(interval(200 * 86_400_000 + 1)) == (
+        "INTERVAL '200 00:00:00.001' DAY(3) TO SECOND(3)"
+    )
+    project = make_project(
+        """
+        - name: c
+          model: orders_clean
+          type: continuous
+          assertions:
+            - unique_key: {key: order_id, window: 999 days}
+            - max_lag: {column: ts, max: 1000 days}
+        - name: s
+          model: orders_clean
+          type: sample
+          assertions:
+            - max_lag: {column: ts, max: 1000 days}
+        """
+    )
+    found = [(d.code, d.node, d.message) for d in check_tests(project)]
+    assert found == [
+        (
+            "T120",
+            "test.shop.c",
+            "test 'c': max_lag[1]: 'max' of 1000d is longer than a Flink interval of a "
+            "continuous test can be (999 days)",
+        )
+    ]

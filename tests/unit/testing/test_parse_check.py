@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from streamt.diagnostics import Diagnostic
 from streamt.load.model import Project
 from streamt.testing.assertions import (
     AcceptedTypes,
@@ -17,7 +18,6 @@ from streamt.testing.assertions import (
     NotNull,
     Range,
     Throughput,
-    TypeName,
     UniqueKey,
 )
 from streamt.testing.check import check_tests
@@ -30,6 +30,7 @@ from streamt.testing.spec import (
 )
 
 Make = Callable[[str], Project]
+Problems = Callable[[str], list[Diagnostic]]
 
 ALL = """\
 - name: all_kinds
@@ -60,22 +61,29 @@ ALL = """\
 def test_every_assertion_kind_parses_to_its_typed_value(make_project: Make) -> None:
     project = make_project(ALL)
     assert check_tests(project) == []
-    spec, diags = parse_test(project.tests[0])
+    spec, diags = parse_test(project.tests[0], project)
     assert diags == []
     assert [a.spec for a in spec.assertions] == [
-        NotNull(("order_id", "amount")),
-        AcceptedValues("status", ("NEW", "PAID")),
-        Range("amount", 0.0, 1000.0),
-        AcceptedTypes((("order_id", TypeName.STRING), ("amount", TypeName.NUMBER))),
-        CustomSql("big", "amount > 500 AND status = 'NEW'"),
-        UniqueKey(("order_id",), 0.01, 300_000),
-        ForeignKey("customer_id", "customers", "id", 600_000, 0.9),
-        Distribution(
-            "amount", (Bucket(None, 100.0, 0.8, 0.1), Bucket(100.0, None, 0.2, 0.05)), 60_000
+        NotNull(columns=("order_id", "amount")),
+        AcceptedValues(column="status", values=("NEW", "PAID")),
+        Range(column="amount", min=0.0, max=1000.0),
+        AcceptedTypes(types={"order_id": "string", "amount": "number"}),
+        CustomSql(name="big", where="amount > 500 AND status = 'NEW'"),
+        UniqueKey(key=("order_id",), tolerance=0.01, window="5m"),
+        ForeignKey(
+            column="customer_id", ref="customers", ref_column="id", window="10m", match_rate=0.9
         ),
-        MaxLag("ts", 30_000),
-        Throughput(1.0, 100.0, 60_000),
-        Freshness(300_000, None),
+        Distribution(
+            column="amount",
+            buckets=(
+                Bucket(max=100.0, expected_ratio=0.8, tolerance=0.1),
+                Bucket(min=100.0, expected_ratio=0.2, tolerance=0.05),
+            ),
+            window="1m",
+        ),
+        MaxLag(column="ts", max="30s"),
+        Throughput(min_per_second=1.0, max_per_second=100.0, window="1m"),
+        Freshness(max_age="5m"),
     ]
     assert spec.actions == (
         AlertAction("http://127.0.0.1:9/hook", "#data"),
@@ -87,12 +95,8 @@ def test_every_assertion_kind_parses_to_its_typed_value(make_project: Make) -> N
     assert spec.assertions[0].location.line == 22  # header 16 lines, tests: 17, entry 18
 
 
-def _codes(project: Project) -> list[tuple[str, int, str]]:
-    return [(d.code, d.location.line, d.message) for d in check_tests(project)]
-
-
-def test_unknown_kind_and_parameter_have_did_you_mean_and_location(make_project: Make) -> None:
-    project = make_project(
+def test_unknown_kind_and_parameter_have_did_you_mean_and_location(load_problems: Problems) -> None:
+    diags = load_problems(
         """\
         - name: t
           model: orders_clean
@@ -102,7 +106,6 @@ def test_unknown_kind_and_parameter_have_did_you_mean_and_location(make_project:
             - unique_kee: {key: order_id}
         """
     )
-    diags = check_tests(project)
     by_code = {d.code: d for d in diags}
     assert by_code["T003"].message == "test 't': unknown parameter 'colums' for not_null"
     assert by_code["T003"].hint == "did you mean 'columns'?"
@@ -111,11 +114,13 @@ def test_unknown_kind_and_parameter_have_did_you_mean_and_location(make_project:
     assert by_code["T001"].message == "test 't': unknown assertion 'unique_kee'"
     assert by_code["T001"].hint == "did you mean 'unique_key'?"
     assert by_code["T001"].location.line == 23
-    assert by_code["T001"].node == "test.t"
+    # the graph's id of the test (kind.project.name), not a testing-only `test.t`
+    assert by_code["T001"].node == "test.shop.t"
+    assert {d.node for d in diags} == {"test.shop.t"}
 
 
-def test_bad_values_are_reported_at_the_key(make_project: Make) -> None:
-    project = make_project(
+def test_bad_values_are_reported_at_the_key(load_problems: Problems) -> None:
+    diags = load_problems(
         """\
         - name: t
           model: orders_clean
@@ -130,7 +135,7 @@ def test_bad_values_are_reported_at_the_key(make_project: Make) -> None:
             - accepted_values: {column: status, values: []}
         """
     )
-    got = _codes(project)
+    got = [(d.code, d.location.line, d.message) for d in diags]
     assert ("T005", 22, "test 't': range: min (10) is greater than max (1)") in got
     assert ("T005", 23, "test 't': unique_key: 'tolerance' must be between 0 and 1, got 2") in got
     assert any(c == "T005" and line == 24 and "expected a duration" in m for c, line, m in got)
@@ -210,7 +215,7 @@ def test_unit_case_shapes(make_project: Make) -> None:
           given: [{a: 1, b: 2}]
         """
     )
-    spec, diags = parse_test(project.tests[0])
+    spec, diags = parse_test(project.tests[0], project)
     assert diags == []
     assert spec.unit is not None
     assert [(i.name, len(i.rows)) for i in spec.unit.inputs] == [

@@ -18,7 +18,7 @@ from streamt.diagnostics import StreamtError
 from streamt.load import model as lm
 from streamt.load.model import Project
 from streamt.testing.actions import apply_actions
-from streamt.testing.assertions import AcceptedTypes, Assertion, AssertionKind, NotNull, TypeName
+from streamt.testing.assertions import AcceptedTypes, Assertion, AssertionKind, NotNull
 from streamt.testing.env import TestEnv, targets_from_project
 from streamt.testing.kafka_io import StartAt, decode_value
 from streamt.testing.options import build_options
@@ -192,11 +192,11 @@ def test_schema_test_against_compiled_and_registered_json_schema(make_project: M
     registry.register("orders.raw-value", "JSON", json.dumps(doc))
     env = TestEnv(project="shop", bootstrap="", registry=registry)
     assertions = (
-        Assertion(0, AssertionKind.NOT_NULL, NotNull(("order_id", "amount"))),
+        Assertion(0, AssertionKind.NOT_NULL, NotNull(columns=("order_id", "amount"))),
         Assertion(
             1,
             AssertionKind.ACCEPTED_TYPES,
-            AcceptedTypes((("amount", TypeName.INTEGER), ("status", TypeName.STRING))),
+            AcceptedTypes(types={"amount": "integer", "status": "string"}),
         ),
     )
     result = run_schema_test(
@@ -240,9 +240,14 @@ def test_options_and_selection() -> None:
             start="earliest",
         )
     assert err.value.diagnostics[0].code == "T020"
-    assert names_from_selection(["model.shop.a", "source.shop.b", "test.shop.t"]) == (
+    assert names_from_selection(["model.shop.a", "source.shop.b", "test.shop.t"], "shop") == (
         frozenset({"a", "b"}),
         frozenset({"t"}),
+    )
+    # names may hold dots: the project's part is known, never guessed at the first dot
+    assert names_from_selection(["test.shop.eu.t.v2", "model.shop.eu.m"], "shop.eu") == (
+        frozenset({"m"}),
+        frozenset({"t.v2"}),
     )
 
 

@@ -66,7 +66,7 @@ def test_command(
 
     ctx = Context(project_dir, env)
     project = ctx.load()
-    targets, tests = session.names_from_selection(ctx.select(select) or ())
+    targets, tests = session.names_from_selection(ctx.select(select) or (), project.name)
     options = build_options(
         types=frozenset(TestType(t) for t in types),
         targets=targets | set(models),

@@ -6,16 +6,17 @@ CREATE TABLE `src` (
   `ts` STRING,
   `__kafka_ts` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
   `__proc` AS PROCTIME(),
-  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '0 00:00:01.000' DAY TO SECOND(3)
-) WITH (
-  'connector' = 'kafka',
-  'topic' = 'orders.clean',
-  'properties.bootstrap.servers' = 'localhost:9092',
-  'properties.group.id' = 'streamt-test-shop-all',
-  'scan.startup.mode' = 'timestamp',
-  'scan.startup.timestamp-millis' = '1700000000000',
-  'format' = 'json',
-  'json.ignore-parse-errors' = 'true'
+  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '1' SECOND
+)
+WITH (
+  'connector'='kafka',
+  'topic'='orders.clean',
+  'properties.bootstrap.servers'='localhost:9092',
+  'properties.group.id'='streamt-test-shop-all',
+  'scan.startup.mode'='timestamp',
+  'scan.startup.timestamp-millis'='1700000000000',
+  'format'='json',
+  'json.ignore-parse-errors'='true'
 );
 
 CREATE TEMPORARY VIEW `typed` AS
@@ -55,16 +56,17 @@ CREATE TABLE `ref_customers` (
   `id` STRING,
   `__kafka_ts` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
   `__proc` AS PROCTIME(),
-  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '0 00:00:01.000' DAY TO SECOND(3)
-) WITH (
-  'connector' = 'kafka',
-  'topic' = 'customers.raw',
-  'properties.bootstrap.servers' = 'localhost:9092',
-  'properties.group.id' = 'streamt-test-shop-all',
-  'scan.startup.mode' = 'timestamp',
-  'scan.startup.timestamp-millis' = '1699999995000',
-  'format' = 'json',
-  'json.ignore-parse-errors' = 'true'
+  WATERMARK FOR `__kafka_ts` AS `__kafka_ts` - INTERVAL '1' SECOND
+)
+WITH (
+  'connector'='kafka',
+  'topic'='customers.raw',
+  'properties.bootstrap.servers'='localhost:9092',
+  'properties.group.id'='streamt-test-shop-all',
+  'scan.startup.mode'='timestamp',
+  'scan.startup.timestamp-millis'='1699999995000',
+  'format'='json',
+  'json.ignore-parse-errors'='true'
 );
 
 CREATE TEMPORARY VIEW `fk_8` AS
@@ -104,11 +106,12 @@ CREATE TABLE `dlq` (
   `status` STRING,
   `ts` TIMESTAMP(3),
   `headers` MAP<STRING, BYTES> METADATA
-) WITH (
-  'connector' = 'kafka',
-  'topic' = 'orders.dlq',
-  'properties.bootstrap.servers' = 'localhost:9092',
-  'format' = 'json'
+)
+WITH (
+  'connector'='kafka',
+  'topic'='orders.dlq',
+  'properties.bootstrap.servers'='localhost:9092',
+  'format'='json'
 );
 
 EXECUTE STATEMENT SET BEGIN
@@ -144,14 +147,14 @@ SELECT
   'all',
   'orders_clean',
   'range[2]',
-  'amount outside [0, 1000]',
+  'amount outside [0.0, 1000.0]',
   JSON_OBJECT(KEY 'order_id' VALUE `__raw__order_id`, KEY 'customer_id' VALUE `__raw__customer_id`, KEY 'amount' VALUE `__raw__amount`, KEY 'status' VALUE `__raw__status`, KEY 'ts' VALUE `__raw__ts` NULL ON NULL),
   CAST(CURRENT_TIMESTAMP AS STRING)
 FROM `typed`
 WHERE
   (
-    TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0 AS DOUBLE)
-    OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000 AS DOUBLE)
+    TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0.0 AS DOUBLE)
+    OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000.0 AS DOUBLE)
     OR (
       NOT `__raw__amount` IS NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL
     )
@@ -287,7 +290,7 @@ FROM (
     SUM(
       CASE
         WHEN NOT TRY_CAST(`amount` AS DOUBLE) IS NULL
-        AND TRY_CAST(`amount` AS DOUBLE) < CAST(100 AS DOUBLE)
+        AND TRY_CAST(`amount` AS DOUBLE) < CAST(100.0 AS DOUBLE)
         THEN 1
         ELSE 0
       END
@@ -322,7 +325,7 @@ SELECT
   'all',
   'orders_clean',
   'throughput[11]',
-  'throughput outside [1, 100]/s per 10s',
+  'throughput outside [1.0, 100.0]/s per 10s',
   JSON_OBJECT(KEY 'window_start' VALUE CAST(`window_start` AS STRING), KEY 'window_end' VALUE CAST(`window_end` AS STRING), KEY 'records' VALUE CAST(`cnt` AS STRING)),
   CAST(CURRENT_TIMESTAMP AS STRING)
 FROM (
@@ -338,8 +341,8 @@ FROM (
     `window_end`
 )
 WHERE
-  CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) < CAST(1 AS DOUBLE)
-  OR CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) > CAST(100 AS DOUBLE)
+  CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) < CAST(1.0 AS DOUBLE)
+  OR CAST(`cnt` AS DOUBLE) / CAST(10.0 AS DOUBLE) > CAST(100.0 AS DOUBLE)
 UNION ALL
 SELECT
   'shop',
@@ -404,8 +407,8 @@ SELECT
     )
     THEN 'accepted_values[1]'
     WHEN (
-      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0 AS DOUBLE)
-      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000 AS DOUBLE)
+      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0.0 AS DOUBLE)
+      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000.0 AS DOUBLE)
       OR (
         NOT `__raw__amount` IS NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL
       )
@@ -436,8 +439,8 @@ WHERE
   )
   OR (
     (
-      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0 AS DOUBLE)
-      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000 AS DOUBLE)
+      TRY_CAST(`__raw__amount` AS DOUBLE) < CAST(0.0 AS DOUBLE)
+      OR TRY_CAST(`__raw__amount` AS DOUBLE) > CAST(1000.0 AS DOUBLE)
       OR (
         NOT `__raw__amount` IS NULL AND TRY_CAST(`__raw__amount` AS DOUBLE) IS NULL
       )

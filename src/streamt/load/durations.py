@@ -5,6 +5,8 @@ Pure parsing; returns milliseconds or raises `ValueError` with a message fit for
 
 from __future__ import annotations
 
+from math import isfinite
+
 _UNITS: dict[str, int] = {
     "ms": 1,
     "millisecond": 1,
@@ -30,7 +32,7 @@ EXAMPLES = "30s, 5m, 1h, 500ms, 2 days, or a number of seconds"
 
 def parse_duration_ms(value: object) -> int:
     """Milliseconds of a duration; a bare number means seconds. Must be > 0."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not isfinite(value)):
         raise ValueError(f"expected a duration ({EXAMPLES}), got {value!r}")
     if isinstance(value, (int, float)):
         ms = round(float(value) * 1000)
