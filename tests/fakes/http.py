@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,11 +28,14 @@ def json_body(request: httpx.Request) -> Any:
 @dataclass
 class Router:
     """Routes `(method, template)` to handlers; the segments of a template's `{name}` parts are
-    passed percent-decoded as keyword arguments. Every request is kept in `seen`."""
+    passed percent-decoded as keyword arguments. Every request is kept in `seen`. Requests are
+    answered one at a time (apply calls a system from several threads within a phase; a real
+    server's state stays consistent under that, so the model's must too)."""
 
     routes: list[tuple[str, list[str], Handler]] = field(default_factory=list)
     seen: list[httpx.Request] = field(default_factory=list)
     answered: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, method: str, template: str, handler: Handler) -> None:
         self.routes.append((method, template.strip("/").split("/"), handler))
@@ -39,8 +43,9 @@ class Router:
     def dispatch(
         self, request: httpx.Request, missing: Callable[[str], httpx.Response]
     ) -> httpx.Response:
-        response = self._dispatch(request, missing)
-        self.answered.append((request.method, request.url.path, response.status_code))
+        with self.lock:
+            response = self._dispatch(request, missing)
+            self.answered.append((request.method, request.url.path, response.status_code))
         return response
 
     def _dispatch(

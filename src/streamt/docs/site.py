@@ -21,7 +21,9 @@ from streamt.artifacts.manifest import (
     NodeEntry,
     safe_file_name,
 )
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.assertions import AssertionEntry
+from streamt.load.ids import NodeKind
 from streamt.load.model import Classification, Column, DataTest, Exposure, Model, Project, Source
 
 CLASSIFICATION_ORDER = tuple(Classification)
@@ -420,8 +422,9 @@ def _exposure(e: Exposure, nid: str) -> NodeDoc:
     )
 
 
-def _assertion_text(assertion: Mapping[str, Any]) -> str:
-    return json.dumps(assertion, sort_keys=True, ensure_ascii=False, default=str)
+def _assertion_text(assertion: AssertionEntry) -> str:
+    dumped = assertion.model_dump(mode="json", exclude_none=True)
+    return json.dumps(dumped, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _tests(

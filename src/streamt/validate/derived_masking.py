@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from streamt.compile.column_lineage import ColumnSource, project_column_lineage
 from streamt.compile.result import CompiledNode
 from streamt.diagnostics import Diagnostic
-from streamt.graph.dag import Graph, NodeKind
+from streamt.graph.dag import Graph
+from streamt.load.ids import NodeKind
 from streamt.load.model import Classification, Model, Project
 
 
