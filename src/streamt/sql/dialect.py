@@ -208,9 +208,9 @@ class SqlLimitError(sqlglot.errors.ParseError):
     """SQL past one of this module's limits; `code` is its diagnostic code."""
 
     def __init__(self, code: str, message: str, token: Token | None = None) -> None:
-        where = (
-            {"line": token.line, "col": token.col, "highlight": token.text[:20]} if token else {}
-        )
+        # a token's `col` is where it ends: the diagnostic points at its first character
+        start = token.col - len(token.text) + 1 if token else 0
+        where = {"line": token.line, "col": start, "highlight": token.text[:20]} if token else {}
         super().__init__(message, errors=[{"description": message, **where}])
         self.code = code
 
