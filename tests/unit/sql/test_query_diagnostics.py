@@ -1,0 +1,126 @@
+"""What `analyze_query` tells the user about a query it cannot take: the code, the severity, the
+line and column inside the query (1-based, the first character of the offending token) and the
+hint. Positions are counted by hand on the query text written here."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamt.diagnostics import Diagnostic, Severity
+from streamt.sql import Column, TableSchema, analyze_query, parse_type
+
+T = TableSchema("t", (Column("a", parse_type("INT")), Column("s", parse_type("STRING"))))
+SYNTAX_HINT = "check the SQL near the marked position; Flink SQL quotes identifiers with backticks"
+NUMBER_HINT = "Flink refuses it (out of range); write the value as a string and CAST it to DECIMAL"
+
+
+def only(sql: str) -> Diagnostic:
+    (diag,) = analyze_query(sql, {"t": T}).diagnostics
+    assert diag.severity is Severity.ERROR
+    return diag
+
+
+def where(diag: Diagnostic) -> tuple[int, int]:
+    return diag.location.line, diag.location.column
+
+
+@pytest.mark.parametrize(
+    ("sql", "place", "near"),
+    [
+        #         1234567890123456789
+        ("SELECT a FROM t WHERE", (1, 17), "WHERE"),
+        ("SELECT a,\n  FROM t WHERE a >", (2, 18), ">"),
+    ],
+)
+def test_a_syntax_error_points_at_the_first_character_of_the_token(
+    sql: str, place: tuple[int, int], near: str
+) -> None:
+    diag = only(sql)
+    assert diag.code == "S001"
+    assert where(diag) == place
+    assert diag.message.startswith("SQL syntax error: ")
+    assert diag.message.endswith(f" near {near!r}")
+    assert diag.hint == SYNTAX_HINT
+
+
+def test_an_unterminated_string_is_a_syntax_error_without_a_position() -> None:
+    diag = only("SELECT 'x")
+    assert (diag.code, where(diag), diag.hint) == ("S001", (0, 0), SYNTAX_HINT)
+    assert diag.message.startswith("SQL syntax error: ")
+
+
+@pytest.mark.parametrize(
+    ("sql", "place", "message"),
+    [
+        (
+            "SELECT a FROM t\nWHERE a = 1e999999999",
+            (2, 11),
+            "numeric literal 1e999999999 is out of DOUBLE's range",
+        ),
+        (
+            "SELECT a FROM t WHERE a = " + "1234567890" * 4 + "12",
+            (1, 27),
+            "numeric literal 12345678901234567890... has 42 digits (Flink takes at most 19)",
+        ),
+        (
+            "SELECT a FROM t WHERE a = 9223372036854775809",
+            (1, 27),
+            "integer literal 9223372036854775809 is out of BIGINT's range",
+        ),
+    ],
+)
+def test_a_number_out_of_flinks_range_is_placed_at_its_first_digit(
+    sql: str, place: tuple[int, int], message: str
+) -> None:
+    diag = only(sql)
+    assert (diag.code, where(diag), diag.message, diag.hint) == (
+        "S061",
+        place,
+        message,
+        NUMBER_HINT,
+    )
+
+
+def test_nesting_past_the_limit_is_placed_at_the_first_parenthesis_too_many() -> None:
+    head = "SELECT a FROM t WHERE a IN ("  # 28 characters: its "(" is the first level
+    diag = only(head + "(" * 300 + "1" + ")" * 301)
+    assert diag.code == "S060"
+    assert where(diag) == (1, 28 + 100)  # the 101st opening parenthesis
+    assert diag.message == "SQL nests deeper than 100 parentheses"
+    assert diag.hint == (
+        "flatten the query: at most 100 nested parentheses, and IN (...) instead of thousands "
+        "of nested expressions"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "got"),
+    [
+        ("INSERT INTO x SELECT a FROM t", "INSERT"),
+        ("SELECT 1 FROM t; SELECT 2 FROM t", "several statements"),
+    ],
+)
+def test_anything_but_one_query_is_refused_naming_what_it_is(sql: str, got: str) -> None:
+    diag = only(sql)
+    assert diag.code == "S007"
+    assert diag.message == f"a model's SQL must be one query (SELECT ...), got {got}"
+    assert diag.hint == "write only the SELECT; streamt generates CREATE TABLE and INSERT INTO"
+
+
+def test_a_word_the_generator_would_write_verbatim_is_checked_and_placed() -> None:
+    diag = only("SELECT TIMESTAMPADD(FOO, 1, a) FROM t")
+    assert diag.code == "C050"
+    assert where(diag) == (1, 21)  # FOO
+    assert diag.message == "the unit of TIMESTAMPADD must be a time unit, got FOO"
+    assert diag.hint == (
+        "write one of DAY, HOUR, MICROSECOND, MILLISECOND, MINUTE, MONTH, NANOSECOND, QUARTER, "
+        "SECOND, WEEK, YEAR (unquoted)"
+    )
+
+
+def test_a_table_hint_is_refused_at_its_table_with_the_way_out() -> None:
+    diag = only("SELECT a FROM t /*+ OPTIONS('k'='v') */")
+    assert diag.code == "C051"
+    assert where(diag) == (1, 15)  # the table it is attached to
+    assert diag.message == "a table hint (/*+ ... */ after a table name) would not reach Flink"
+    assert diag.hint == "set connector options in the YAML; only query hints after SELECT are kept"
