@@ -33,6 +33,7 @@ from streamt.sql.types import (
     TypeSyntaxError,
     common_type,
     parse_type,
+    precision_scale,
 )
 
 Resolver = Callable[[exp.Column], Column]
@@ -180,7 +181,10 @@ class ExprTyper:
         if isinstance(node, exp.DPipe):
             return STRING
         if isinstance(node, exp.Neg):
-            return self.type_of(node.this)
+            inner = node.this
+            if isinstance(inner, exp.Literal) and str(inner.this).isdigit():
+                return _integer(-int(str(inner.this)))  # -2147483648 is an INT
+            return self.type_of(inner)
         if isinstance(node, exp.Case):
             branches = [self.type_of(i.args["true"]) for i in node.args.get("ifs", [])]
             default = node.args.get("default")
@@ -335,23 +339,16 @@ def _round_decimal(base: SqlType, digits: int | None) -> SqlType:
 
 
 _DIGITS = {"ROUND": _round_decimal, "TRUNCATE": _round_decimal}
-_INT_PRECISION = {"TINYINT": 3, "SMALLINT": 5, "INT": 10, "BIGINT": 19}
 
 
 def _exact(t: SqlType) -> bool:
     return t.name == "DECIMAL" or t.is_integer
 
 
-def _precision_scale(t: SqlType) -> tuple[int, int]:
-    if t.name == "DECIMAL":
-        return (t.params[0] if t.params else 10), (t.params[1] if len(t.params) > 1 else 0)
-    return _INT_PRECISION.get(t.name, 10), 0
-
-
 def _decimal_arithmetic(node: exp.Expr, left: SqlType, right: SqlType) -> SqlType:
     """Flink's DECIMAL rules for + - * / (LogicalTypeMerging), capped at precision 38."""
-    p1, s1 = _precision_scale(left)
-    p2, s2 = _precision_scale(right)
+    p1, s1 = precision_scale(left)
+    p2, s2 = precision_scale(right)
     if isinstance(node, exp.Mul):
         precision, scale = p1 + p2 + 1, s1 + s2
     elif isinstance(node, exp.Div):
@@ -381,5 +378,8 @@ def _literal(node: exp.Literal) -> SqlType:
         whole, _, frac = digits.partition(".")
         precision = max(len(whole.lstrip("0")) + len(frac), 1)
         return SqlType("DECIMAL", (precision, len(frac)), nullable=False)
-    value = int(text)
+    return _integer(int(text))
+
+
+def _integer(value: int) -> SqlType:
     return (INT if -(2**31) <= value < 2**31 else BIGINT).with_nullable(False)

@@ -315,6 +315,10 @@ def common_type(types: list[SqlType]) -> SqlType:
         return first.with_nullable(nullable)
     if all(x.is_numeric for x in real):
         widest = max(real, key=lambda x: NUMERIC_ORDER.index(x.name))
+        if widest.name == "FLOAT" and any(x.name == "DECIMAL" for x in real):
+            return SqlType("DOUBLE", nullable=nullable)  # Flink: FLOAT and DECIMAL meet in DOUBLE
+        if widest.name == "DECIMAL":
+            return _common_decimal(real).with_nullable(nullable)
         return widest.with_nullable(nullable)
     if all(x.is_string for x in real):
         if all(x.name in ("CHAR", "VARCHAR") and x.params for x in real):
@@ -323,5 +327,26 @@ def common_type(types: list[SqlType]) -> SqlType:
             return SqlType("VARCHAR", (max(x.params[0] for x in real),), nullable=nullable)
         return STRING.with_nullable(nullable)
     if all(x.is_timestamp for x in real):
-        return real[0].with_nullable(nullable)
+        if all(x.name == first.name for x in real):  # the finest precision
+            return max(real, key=lambda x: x.params[0] if x.params else 0).with_nullable(nullable)
+        return first.with_nullable(nullable)
     return STRING.with_nullable(nullable)
+
+
+INT_PRECISION = {"TINYINT": 3, "SMALLINT": 5, "INT": 10, "BIGINT": 19}
+
+
+def precision_scale(t: SqlType) -> tuple[int, int]:
+    """(precision, scale) of an exact numeric type; integers are DECIMAL(p, 0)."""
+    if t.name == "DECIMAL":
+        return (t.params[0] if t.params else 10), (t.params[1] if len(t.params) > 1 else 0)
+    return INT_PRECISION.get(t.name, 10), 0
+
+
+def _common_decimal(types: list[SqlType]) -> SqlType:
+    """Flink's common type of exact numerics: the most integer digits and the largest scale;
+    past precision 38 the scale gives way to the integer digits."""
+    pairs = [precision_scale(x) for x in types]
+    digits = max(p - s for p, s in pairs)
+    scale = min(max(s for _, s in pairs), 38 - digits)
+    return SqlType("DECIMAL", (digits + scale, scale))

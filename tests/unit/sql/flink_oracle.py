@@ -8,7 +8,7 @@ the real planner (the local SQL Gateway, Flink 2.2) whether each entry holds:
   column plans with one (no smaller key does); `None` means Flink derives no key (the sink keyed
   by every non-time column still needs the materializer) or the query is append-only;
 - column types: `DESCRIBE` of a view over the query (`*ROWTIME*` marks an event-time attribute).
-Last verified on 2026-12-01 against the shared stack's SQL Gateway (Flink 2.2.0): every entry
+Last verified on 2026-12-02 against the shared stack's SQL Gateway (Flink 2.2.0): every entry
 held. Re-run the script after changing an entry; never copy streamt's own output into it.
 """
 
@@ -121,4 +121,78 @@ COLUMN_TYPES: tuple[tuple[str, str], ...] = (
     ("CASE WHEN qty > 1 THEN NULL ELSE qty END", "INT"),
     ("ts", "TIMESTAMP(3) *ROWTIME*"),
     ("ts + INTERVAL '1' MINUTE", "TIMESTAMP(3) *ROWTIME*"),
+    # exact numerics meet in the most integer digits and the largest scale (integers count as
+    # DECIMAL(3/5/10/19, 0)); past precision 38 the scale gives way; FLOAT and DECIMAL meet in
+    # DOUBLE; timestamps in the finest precision
+    ("COALESCE(qty, 1.5)", "DECIMAL(11, 1) NOT NULL"),
+    ("COALESCE(price, 1)", "DECIMAL(12, 2) NOT NULL"),
+    ("COALESCE(price, CAST(price AS DECIMAL(12, 4)))", "DECIMAL(12, 4)"),
+    ("COALESCE(CAST(qty AS BIGINT), price)", "DECIMAL(21, 2)"),
+    ("COALESCE(CAST(qty AS TINYINT), price)", "DECIMAL(10, 2)"),
+    ("COALESCE(CAST(price AS DECIMAL(38, 2)), CAST(price AS DECIMAL(38, 10)))", "DECIMAL(38, 2)"),
+    ("COALESCE(CAST(price AS DECIMAL(30, 2)), CAST(price AS DECIMAL(20, 15)))", "DECIMAL(38, 10)"),
+    ("COALESCE(qty, CAST(qty AS BIGINT))", "BIGINT"),
+    ("COALESCE(CAST(amount AS FLOAT), qty)", "FLOAT"),
+    ("COALESCE(CAST(amount AS FLOAT), price)", "DOUBLE"),
+    ("COALESCE(CAST(amount AS FLOAT), amount)", "DOUBLE"),
+    ("COALESCE(ts, CAST(ts AS TIMESTAMP(6)))", "TIMESTAMP(6)"),
+    ("COALESCE(CAST(ts AS TIMESTAMP(0)), ts)", "TIMESTAMP(3)"),
+    ("CASE WHEN qty > 1 THEN price ELSE qty END", "DECIMAL(12, 2)"),
+    ("CASE WHEN qty > 1 THEN 2.5 ELSE 100 END", "DECIMAL(11, 1) NOT NULL"),
+    ("CASE WHEN qty > 1 THEN 'a' ELSE 'bcd' END", "VARCHAR(3) NOT NULL"),
+    ("GREATEST(price, CAST(price AS DECIMAL(5, 4)))", "DECIMAL(12, 4)"),
+    ("LEAST(price, 1)", "DECIMAL(12, 2)"),
+    ("NULLIF(price, qty)", "DECIMAL(10, 2)"),
+    ("ARRAY[qty, price]", "ARRAY<DECIMAL(12, 2)> NOT NULL"),
+    ("ARRAY[qty, 1]", "ARRAY<INT> NOT NULL"),
+    # arithmetic and literals
+    ("CAST(qty AS DECIMAL(2, 0)) / CAST(qty AS DECIMAL(2, 0))", "DECIMAL(8, 6)"),
+    ("CAST(price AS DECIMAL(38, 0)) * CAST(price AS DECIMAL(38, 10))", "DECIMAL(38, 6)"),
+    ("CAST(price AS DECIMAL(38, 37)) / 3", "DECIMAL(38, 37)"),
+    ("CAST(price AS DECIMAL(20, 10)) * CAST(price AS DECIMAL(20, 10))", "DECIMAL(38, 17)"),
+    ("CAST(price AS DECIMAL(38, 20)) - CAST(price AS DECIMAL(38, 2))", "DECIMAL(38, 6)"),
+    ("1.0 / 3", "DECIMAL(13, 12) NOT NULL"),
+    ("qty / 2.0", "DECIMAL(17, 6)"),
+    ("price * qty", "DECIMAL(21, 2)"),
+    ("price - 1.5", "DECIMAL(11, 2)"),
+    ("amount + price", "DOUBLE"),
+    ("CAST(qty AS SMALLINT) + CAST(qty AS TINYINT)", "SMALLINT"),
+    ("CAST(qty AS TINYINT) * 2", "INT"),
+    ("2147483648", "BIGINT NOT NULL"),
+    ("-2147483648", "INT NOT NULL"),
+    ("-9223372036854775808", "BIGINT NOT NULL"),
+    ("-1.5", "DECIMAL(2, 1) NOT NULL"),
+    ("-price", "DECIMAL(10, 2)"),
+    # functions with their own rules
+    ("ROUND(price)", "DECIMAL(9, 0)"),
+    ("ROUND(price, 1)", "DECIMAL(10, 1)"),
+    ("ROUND(amount, 1)", "DOUBLE"),
+    ("ROUND(qty)", "INT"),
+    ("TRUNCATE(price, 1)", "DECIMAL(10, 1)"),
+    ("FLOOR(price)", "DECIMAL(10, 0)"),
+    ("CEIL(price)", "DECIMAL(10, 0)"),
+    ("FLOOR(amount)", "DOUBLE"),
+    ("SIGN(price)", "DECIMAL(10, 2)"),
+    ("IF(qty > 1, 1, 2)", "INT"),
+    ("IF(qty > 1, 'a', 'bcd')", "VARCHAR(3)"),
+    ("MAP_FROM_ARRAYS(ARRAY[id], ARRAY[qty])", "MAP<STRING, INT> NOT NULL"),
+    ("ELEMENT(ARRAY[qty])", "INT"),
+    ("CARDINALITY(ARRAY[qty])", "INT NOT NULL"),
+    ("TIMESTAMPDIFF(SECOND, ts, ts)", "INT"),
+    ("TIMESTAMPADD(HOUR, 1, ts)", "TIMESTAMP(3)"),
+    ("EXTRACT(YEAR FROM ts)", "BIGINT"),
+    ("CURRENT_TIMESTAMP", "TIMESTAMP_LTZ(3) NOT NULL"),
+    ("LOCALTIMESTAMP", "TIMESTAMP(3) NOT NULL"),
+    ("TO_TIMESTAMP_LTZ(1000, 3)", "TIMESTAMP_LTZ(3)"),
+    ("JSON_VALUE(id, '$.a' RETURNING INT)", "INT"),
+    ("JSON_OBJECT('a' VALUE qty)", "STRING NOT NULL"),
+    ("POSITION('a' IN id)", "INT"),
+    ("MD5(id)", "CHAR(32)"),
+    ("UUID()", "CHAR(36) NOT NULL"),
+    # aggregates (a global aggregate: SELECT agg AS x FROM orders)
+    ("STDDEV_POP(qty)", "INT"),
+    ("VAR_SAMP(price)", "DECIMAL(38, 6)"),
+    ("SUM(CAST(qty AS TINYINT))", "TINYINT"),
+    ("AVG(CAST(price AS DECIMAL(38, 20)))", "DECIMAL(38, 20)"),
+    ("COLLECT(id)", "MULTISET<STRING> NOT NULL"),
 )
