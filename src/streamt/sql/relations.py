@@ -324,9 +324,16 @@ class Analyzer:
     def _descriptor(
         self, arg: exp.Expr | None, base: Rel, fn: str, node: exp.Expr
     ) -> Column | None:
-        cols = list(arg.find_all(exp.Column)) if arg is not None else []
+        # Flink takes the time column only as DESCRIPTOR(col); a bare column fails at deploy
+        descriptor = function_name(arg) == "DESCRIPTOR" if arg is not None else False
+        cols = list(arg.find_all(exp.Column)) if arg is not None and descriptor else []
         if not cols:
-            self.error("S007", f"{fn} needs DESCRIPTOR(<time column>)", node)
+            self.error(
+                "S007",
+                f"{fn} needs DESCRIPTOR(<time column>)",
+                node,
+                f"write {fn}(TABLE <input>, DESCRIPTOR(<event-time column>), INTERVAL ...)",
+            )
             return None
         name = cols[0].name
         col = base.find(name)
