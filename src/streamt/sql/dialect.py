@@ -148,14 +148,17 @@ def _has_hint_comment(gap: str) -> bool:
     return False
 
 
+def _start_col(token: Token) -> int:
+    """The column of a token's first character (its `col` is where it ends, quotes included)."""
+    return token.col - (token.end - token.start)
+
+
 class UnsupportedSql(sqlglot.errors.ParseError):
     """SQL whose meaning the parser would silently change (a table hint, a quoted type name)."""
 
     def __init__(self, description: str, token: Token, hint: str) -> None:
-        super().__init__(
-            description,
-            [{"description": description, "line": token.line, "col": token.col, "highlight": ""}],
-        )
+        where = {"line": token.line, "col": _start_col(token), "highlight": ""}
+        super().__init__(description, [{"description": description, **where}])
         self.description = description
         self.hint = hint
 
@@ -208,9 +211,11 @@ class SqlLimitError(sqlglot.errors.ParseError):
     """SQL past one of this module's limits; `code` is its diagnostic code."""
 
     def __init__(self, code: str, message: str, token: Token | None = None) -> None:
-        # a token's `col` is where it ends: the diagnostic points at its first character
-        start = token.col - len(token.text) + 1 if token else 0
-        where = {"line": token.line, "col": start, "highlight": token.text[:20]} if token else {}
+        where = (
+            {"line": token.line, "col": _start_col(token), "highlight": token.text[:20]}
+            if token
+            else {}
+        )
         super().__init__(message, errors=[{"description": message, **where}])
         self.code = code
 
