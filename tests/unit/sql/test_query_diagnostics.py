@@ -124,3 +124,55 @@ def test_a_table_hint_is_refused_at_its_table_with_the_way_out() -> None:
     assert where(diag) == (1, 15)  # the table it is attached to
     assert diag.message == "a table hint (/*+ ... */ after a table name) would not reach Flink"
     assert diag.hint == "set connector options in the YAML; only query hints after SELECT are kept"
+
+
+TABLE_HINT = "a table hint (/*+ ... */ after a table name) would not reach Flink"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT /*+ STATE_TTL('t'='1d') */ a FROM t",  # a query hint: kept
+        "SELECT a FROM t -- /*+ OPTIONS('k'='v') */\nWHERE a > 1",  # in a line comment
+        "SELECT a FROM t -- note /*+ x */",
+        "SELECT CAST(a AS INT) AS `y`, TRY_CAST(s AS INT) AS `z` FROM t",  # quoted aliases
+        "SELECT COALESCE(CAST(a AS INT), (1)) AS `z` FROM t",
+        "SELECT CAST((a) AS INT) AS `y` FROM t",
+    ],
+)
+def test_comments_and_quoted_aliases_that_flink_reads_as_written_are_accepted(sql: str) -> None:
+    assert analyze_query(sql, {"t": T}).diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("sql", "place"),
+    [
+        #          1         2         3         4         5
+        # 1234567890123456789012345678901234567890123456789012345678
+        ("SELECT a FROM t /* note */ /*+ OPTIONS('k'='v') */ WHERE a > 1", (1, 52)),
+        ("SELECT a FROM t\n  /*+ OPTIONS('k'='v') */ AS o", (2, 27)),
+        ("SELECT a FROM t /*+ OPTIONS('k'='v') */", (1, 15)),  # the last token: the table
+    ],
+)
+def test_a_table_hint_anywhere_after_a_table_is_refused(sql: str, place: tuple[int, int]) -> None:
+    diag = only(sql)
+    assert (diag.code, diag.message, where(diag)) == ("C051", TABLE_HINT, place)
+
+
+@pytest.mark.parametrize(
+    ("sql", "name", "place"),
+    [
+        ("SELECT CAST(a AS `DOUBLE`) AS y FROM t", "DOUBLE", (1, 18)),
+        ("SELECT CAST(CAST(a AS INT) AS `x`) AS y FROM t", "x", (1, 31)),
+        ("SELECT TRY_CAST(a AS `INT`) AS y FROM t", "INT", (1, 22)),
+    ],
+)
+def test_a_quoted_name_as_a_cast_type_is_refused_at_its_opening_quote(
+    sql: str, name: str, place: tuple[int, int]
+) -> None:
+    """sqlglot would read `DOUBLE) AS y` as a type and drop what does not fit."""
+    diag = only(sql)
+    assert diag.code == "C051"
+    assert diag.message == f"a type cannot be a quoted name (`{name}`)"
+    assert where(diag) == place
+    assert diag.hint == "write the Flink type unquoted, e.g. CAST(x AS DECIMAL(10, 2))"
