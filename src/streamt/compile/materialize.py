@@ -31,14 +31,18 @@ def decide_without_sql(model: Model, node: str) -> Decision:
         return Decision(inferred)
     if explicit is Materialized.TOPIC and inferred is Materialization.TOPIC:
         return Decision(inferred)
+    # a sink copies a topic (`from:`); every other materialization runs a query
+    lacks, fix = (
+        ("from:", "add from: <model>") if explicit is Materialized.SINK else ("sql", "add sql:")
+    )
     return Decision(
         inferred,
         (
             Diagnostic(
                 "C011",
-                f"model '{model.name}' is materialized: {explicit.value} but has no sql",
+                f"model '{model.name}' is materialized: {explicit.value} but has no {lacks}",
                 location=model.where("materialized"),
-                hint="add sql:, or remove materialized:",
+                hint=f"{fix}, or remove materialized:",
                 node=node,
             ),
         ),
