@@ -134,3 +134,65 @@ def test_an_aggregate_udf_makes_the_query_an_aggregation(tmp_path: Path) -> None
     assert quiet.stateful_reasons and quiet.changelog is ChangelogMode.UPSERT, errors
     job = next(j for j in result.desired.jobs if j.name == "quiet")
     assert any("AS 'dev.streamt.Longest'" in s for s in job.statements)
+
+
+@pytest.mark.parametrize(
+    ("functions", "jar", "message", "hint"),
+    [
+        (
+            SHOUT.replace("STRING NOT NULL", "STRNG"),
+            True,
+            "function 'shout': returns 'STRNG' is not a Flink type (unknown type 'STRNG' in 'STRNG')",
+            "write a Flink SQL type, e.g. STRING, DOUBLE, DECIMAL(10, 2), ARRAY<STRING>",
+        ),
+        (
+            SHOUT.replace("name: shout", "name: upper"),
+            True,
+            "function 'upper' has the name of a Flink built-in function, which would run instead",
+            "give the user-defined function another name",
+        ),
+        (
+            SHOUT + SHOUT.replace("name: shout", "name: SHOUT"),
+            True,
+            "function 'SHOUT' is declared twice",
+            "keep one entry",
+        ),
+        (
+            SHOUT,
+            False,
+            "function 'shout': jar 'lib/shout.jar' not found",
+            "give the jar's path relative to the project directory, or a URI Flink reads "
+            "(hdfs://, s3://, ...)",
+        ),
+        (
+            SHOUT.replace("name: shout", 'name: "shout-it"'),
+            True,
+            "function 'shout-it': a function name is letters, digits and '_' (not starting with "
+            "a digit)",
+            "models call it unquoted, e.g. my_score(x)",
+        ),
+        (
+            SHOUT.replace("dev.streamt.Shout", "dev.streamt.1Shout"),
+            True,
+            "function 'shout': class 'dev.streamt.1Shout' is not a Java class name",
+            "the fully qualified class, e.g. com.acme.udf.Score (inner classes: Outer$Inner)",
+        ),
+    ],
+)
+def test_declaration_problems_name_the_function_and_the_fix(
+    tmp_path: Path, functions: str, jar: bool, message: str, hint: str
+) -> None:
+    _, errors = _compile(tmp_path, functions, jar)
+    declared = [d for d in errors if d.code.startswith("V11")]
+    assert [(d.message, d.hint) for d in declared] == [(message, hint)]
+
+
+def test_a_jar_given_as_a_uri_is_registered_as_written_and_not_looked_for(tmp_path: Path) -> None:
+    uri = "hdfs://nn:8020/udfs/shout.jar"
+    result, errors = _compile(tmp_path, SHOUT.replace("lib/shout.jar", uri), jar=False)
+    assert errors == []
+    (loud,) = [j for j in result.desired.jobs if j.name == "loud"]
+    assert (
+        f"CREATE TEMPORARY FUNCTION `shout` AS 'dev.streamt.Shout' LANGUAGE JAVA USING JAR '{uri}'"
+        in loud.statements
+    )
