@@ -82,6 +82,160 @@ CHANGELOG_AND_KEYS: tuple[tuple[str, bool, tuple[str, ...] | None], ...] = (
     ),
     ("SELECT id FROM orders UNION ALL SELECT cid FROM customers", False, None),
     ("SELECT cid, name FROM customers_cdc UNION ALL SELECT cid, name FROM customers", True, None),
+    # window Top-N, anti joins, set operations, grouping sets, HAVING, expression keys,
+    # interval/window joins, window TVFs, legacy group windows, Top-1 variants
+    (
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER "
+        "BY s DESC) AS rn FROM (SELECT window_start, window_end, cid, SUM(amount) AS s FROM "
+        "TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, "
+        "window_end, cid)) WHERE rn <= 3",
+        False,
+        None,
+    ),
+    (
+        "SELECT id FROM orders WHERE cid NOT IN (SELECT cid FROM customers)",
+        True,
+        None,
+    ),
+    (
+        "SELECT id FROM orders WHERE NOT EXISTS (SELECT * FROM customers c WHERE c.cid = "
+        "orders.cid)",
+        True,
+        None,
+    ),
+    (
+        "SELECT id FROM orders UNION SELECT cid FROM customers",
+        True,
+        ("id",),
+    ),
+    (
+        "SELECT cid, qty, COUNT(*) AS n FROM orders GROUP BY GROUPING SETS ((cid, qty), (cid))",
+        True,
+        None,
+    ),
+    (
+        "SELECT cid, qty, COUNT(*) AS n FROM orders GROUP BY ROLLUP (cid, qty)",
+        True,
+        None,
+    ),
+    (
+        "SELECT cid, COUNT(*) AS n FROM orders GROUP BY cid HAVING COUNT(*) > 1",
+        True,
+        ("cid",),
+    ),
+    (
+        "SELECT UPPER(cid) AS u, COUNT(*) AS n FROM orders GROUP BY UPPER(cid)",
+        True,
+        ("u",),
+    ),
+    (
+        "SELECT o.id, p.id AS pid FROM orders o JOIN orders p ON o.id = p.cid AND o.ts BETWEEN "
+        "p.ts - INTERVAL '1' MINUTE AND p.ts",
+        False,
+        None,
+    ),
+    (
+        "SELECT DISTINCT cid, qty FROM orders",
+        True,
+        ("cid", "qty"),
+    ),
+    (
+        "SELECT cid, name FROM customers_cdc WHERE name <> 'x'",
+        True,
+        ("cid",),
+    ),
+    (
+        "SELECT cid, id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY amount DESC)"
+        " AS rn FROM orders) WHERE rn <= 3",
+        True,
+        None,
+    ),
+    (
+        "SELECT cid, id, amount FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY "
+        "amount DESC) AS rn FROM orders) WHERE rn = 1",
+        True,
+        ("cid",),
+    ),
+    (
+        "SELECT cid, COUNT(*) AS n, MAX(ts) AS last_ts FROM orders GROUP BY cid",
+        True,
+        ("cid",),
+    ),
+    (
+        "SELECT c.cid, c.name, COUNT(*) AS n FROM customers_cdc c JOIN orders o ON c.cid = o.cid "
+        "GROUP BY c.cid, c.name",
+        True,
+        ("cid", "name"),
+    ),
+    (
+        "SELECT a.window_start, a.window_end, a.cid, b.s FROM (SELECT window_start, window_end, "
+        "cid, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE))"
+        " GROUP BY window_start, window_end, cid) a JOIN (SELECT window_start, window_end, cid, "
+        "SUM(amount) AS s FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) "
+        "GROUP BY window_start, window_end, cid) b ON a.cid = b.cid AND a.window_start = "
+        "b.window_start AND a.window_end = b.window_end",
+        False,
+        None,
+    ),
+    (
+        "SELECT cid, SUM(amount) AS s FROM orders WHERE qty > 1 GROUP BY cid",
+        True,
+        ("cid",),
+    ),
+    (
+        "SELECT x.cid, x.s FROM (SELECT cid, SUM(amount) AS s FROM orders GROUP BY cid) x WHERE "
+        "x.s > 10",
+        True,
+        ("cid",),
+    ),
+    (
+        "SELECT id, cid FROM orders INTERSECT SELECT cid, name FROM customers",
+        True,
+        ("id", "cid"),
+    ),
+    (
+        "SELECT cid, COUNT(DISTINCT id) AS n FROM orders GROUP BY cid",
+        True,
+        ("cid",),
+    ),
+    (
+        "SELECT window_start, window_end, COUNT(*) AS n FROM TABLE(HOP(TABLE orders, "
+        "DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE)) GROUP BY window_start, "
+        "window_end",
+        False,
+        None,
+    ),
+    (
+        "SELECT window_start, window_end, cid, COUNT(*) AS n FROM TABLE(CUMULATE(TABLE orders, "
+        "DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE)) GROUP BY window_start, "
+        "window_end, cid",
+        False,
+        None,
+    ),
+    (
+        "SELECT cid, window_start, window_end, COUNT(*) AS n FROM TABLE(SESSION(TABLE orders "
+        "PARTITION BY cid, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY cid, window_start, "
+        "window_end",
+        False,
+        None,
+    ),
+    (
+        "SELECT cid, TUMBLE_START(ts, INTERVAL '1' MINUTE) AS ws, COUNT(*) AS n FROM orders GROUP"
+        " BY cid, TUMBLE(ts, INTERVAL '1' MINUTE)",
+        False,
+        None,
+    ),
+    (
+        "SELECT id, amount, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts "
+        "ASC) AS rn FROM orders) WHERE rn <= 1",
+        False,
+        None,
+    ),
+    (
+        "SELECT o.id, c.name FROM orders o LEFT JOIN customers_cdc c ON o.cid = c.cid",
+        True,
+        None,
+    ),
 )
 
 # (select-list expression over `orders`, Flink's type as DESCRIBE prints it; `*ROWTIME*` marks
