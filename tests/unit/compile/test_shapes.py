@@ -293,3 +293,65 @@ def test_a_string_filter_value_shares_its_shape() -> None:
     assert first is not None and second is not None
     assert second.canonical == "SELECT `status` FROM `orders` WHERE `status` = 'open'"
     assert (memo.hits, memo.misses) == (1, 1)
+
+
+VERSIONED = """
+  - name: {name}
+    topic: rates.{name}.v1
+    key: id
+    columns:
+      - {{name: id, type: STRING}}
+      - {{name: rate, type: DOUBLE}}
+      - {{name: uts, type: TIMESTAMP(3)}}
+    event_time: {{column: uts, watermark: {{max_out_of_orderness_ms: 0}}}}
+"""
+
+
+def test_temporal_joins_and_cascaded_windows_stamped_from_one_template_keep_their_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an analysis says per input table (the versioned side of a temporal join, the column
+    a cascaded window makes an event time) is renamed back to each model's own tables."""
+    extra = "".join(VERSIONED.format(name=f"rates_{i}") for i in range(3))
+    models = []
+    for i in range(3):
+        models += [
+            (
+                f"priced_{i}",
+                f'SELECT o.id, r.rate FROM {{{{ source("src_{i}") }}}} AS o JOIN '
+                f'{{{{ source("rates_{i}") }}}} FOR SYSTEM_TIME AS OF o.ts AS r ON o.user_id = r.id',
+            ),
+            (
+                f"flat_{i}",
+                f'SELECT id, CAST(ts AS TIMESTAMP(3)) AS t FROM {{{{ source("src_{i}") }}}}',
+            ),
+            (
+                f"per_minute_{i}",
+                "SELECT window_start, window_end, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE "
+                f"{{{{ ref(\"flat_{i}\") }}}}, DESCRIPTOR(t), INTERVAL '1' MINUTE)) "
+                "GROUP BY window_start, window_end",
+            ),
+        ]
+    root = _project(tmp_path, models, extra)
+    hits: list[int] = []
+    analyze = ShapeMemo.analyze
+
+    def counting(self: ShapeMemo, *args: object) -> object:
+        result = analyze(self, *args)  # type: ignore[arg-type]
+        hits.append(self.hits)
+        return result
+
+    monkeypatch.setattr(ShapeMemo, "analyze", counting)
+    _compile(root, shapes=True)
+    assert hits[-1] == 6  # three templates, each analysed once and answered twice
+    monkeypatch.undo()
+
+    shared = _assert_same(root)
+    assert not [d for d in shared.diagnostics if d.is_error]
+    jobs = {j.name: j for j in shared.desired.jobs}
+    for i in range(3):
+        priced = "\n".join(jobs[f"priced_{i}"].statements)
+        assert f"CREATE TEMPORARY TABLE `rates_{i}`" in priced
+        assert "'connector'='upsert-kafka'" in priced  # read as a versioned table
+        windowed = "\n".join(jobs[f"per_minute_{i}"].statements)
+        assert "WATERMARK FOR `t` AS `t`" in windowed  # its own input's column became rowtime
