@@ -154,3 +154,43 @@ def test_other_jdbc_sinks_get_timestamps_as_text(tmp_path: Path) -> None:
     env = {j.name: j for j in result.desired.jobs}["to_pg__envelope"]
     assert "ROW('ts', 'string', TRUE, CAST(NULL AS STRING))" in env.script
     assert "CAST(`ts` AS STRING)" in env.script
+
+
+def test_the_envelope_topic_has_the_upstreams_partitions_and_not_null_fields_are_required(
+    tmp_path: Path,
+) -> None:
+    result = compile_yaml(
+        tmp_path,
+        with_sink(
+            """\
+            - name: big
+              sql: SELECT order_id, 1 AS one FROM {{ source("orders") }}
+              advanced: {topic: {partitions: 6}}
+            """,
+            "big",
+        ),
+    )
+    topics = {t.name: t for t in result.desired.topics}
+    assert (topics["to_pg.connect"].partitions, topics["big"].partitions) == (6, 6)
+    env = next(j for j in result.desired.jobs if j.name == "to_pg__envelope")
+    assert (
+        "ARRAY[ROW('order_id', 'string', TRUE, CAST(NULL AS STRING)), "
+        "ROW('one', 'int32', FALSE, CAST(NULL AS STRING))]"
+    ) in env.script
+    assert "ROW(\n    'struct',\n    'to_pg',\n    FALSE," in env.script  # the record's name
+    assert "`payload` ROW<`order_id` STRING, `one` INT>" in env.script
+    assert env.statements[-1].endswith("FROM `big`")
+
+
+def test_a_sink_copying_a_source_reads_the_sources_topic_in_its_format(tmp_path: Path) -> None:
+    result = compile_yaml(tmp_path, project("") + textwrap.indent(sink("orders"), "  "))
+    env = next(j for j in result.desired.jobs if j.name == "to_pg__envelope")
+    assert env.source_topics == ("orders.v1",) and env.sink_topic == "to_pg.connect"
+    source_table = next(
+        s for s in env.statements if s.startswith("CREATE TEMPORARY TABLE `orders`")
+    )
+    assert "'topic'='orders.v1'" in source_table and "'format'='json'" in source_table
+    assert "'properties.group.id'='streamt.shop.to_pg__envelope'" in source_table
+    topics = {t.name: t for t in result.desired.topics}
+    assert topics["to_pg.connect"].partitions == 1  # a source's topic is not ours: one partition
+    assert env.statements[-1].endswith("FROM `orders`")
