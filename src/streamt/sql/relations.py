@@ -80,12 +80,15 @@ class Analyzer:
 
     # ---- diagnostics -------------------------------------------------------------------
     def error(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
-        self.diagnostics.append(Diagnostic(code, message, Severity.ERROR, location_of(node), hint))
+        self._add(Diagnostic(code, message, Severity.ERROR, location_of(node), hint))
 
     def warn(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
-        self.diagnostics.append(
-            Diagnostic(code, message, Severity.WARNING, location_of(node), hint)
-        )
+        self._add(Diagnostic(code, message, Severity.WARNING, location_of(node), hint))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        # a column is resolved once per clause that reads it: say each problem once
+        if diagnostic not in self.diagnostics:
+            self.diagnostics.append(diagnostic)
 
     def check_calls(self, tree: exp.Expr) -> None:
         """S030: a call to a function that is neither a Flink built-in nor declared."""
