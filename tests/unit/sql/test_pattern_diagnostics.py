@@ -356,3 +356,82 @@ def test_naming_problems_are_placed_on_the_name(
             "S002": "did you mean 'orders'?",
         }[code]
     )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT id, LAG(amount) OVER (PARTITION BY cid ORDER BY ts) AS prev FROM orders",
+        "SELECT id, SUM(amount) OVER w AS s FROM orders "
+        "WINDOW w AS (PARTITION BY cid ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)",
+    ],
+)
+def test_an_over_aggregate_ordered_by_event_time_is_accepted(sql: str) -> None:
+    result = analyze_query(sql, INPUTS)
+    assert result.diagnostics == ()
+    assert result.stateful_reasons == ("OVER window",)
+    assert not result.updating
+
+
+@pytest.mark.parametrize(
+    ("sql", "shown", "column"),
+    [
+        (
+            "SELECT id, SUM(amount) OVER w AS s FROM orders "
+            "WINDOW w AS (PARTITION BY cid ORDER BY amount)",
+            "`amount`",
+            87,  # the named window's ORDER BY
+        ),
+        ("SELECT id, SUM(amount) OVER (PARTITION BY cid) AS s FROM orders", "nothing", 15),
+        (
+            "SELECT id, SUM(amount) OVER (PARTITION BY cid ORDER BY ts, id) AS s FROM orders",
+            "`ts`, `id`",
+            56,
+        ),
+    ],
+)
+def test_over_windows_not_ordered_by_exactly_one_time_attribute(
+    sql: str, shown: str, column: int
+) -> None:
+    ((code, _, place, message, _),) = diagnostics(sql)
+    assert (code, place) == ("S048", (1, column))
+    assert message.startswith(f"OVER window (SUM) ordered by {shown}: ")
+
+
+@pytest.mark.parametrize(("fn", "column"), [("RANK()", 16), ("NTILE(4)", 17)])
+def test_ranking_functions_flink_does_not_stream_are_refused(fn: str, column: int) -> None:
+    sql = f"SELECT id, {fn} OVER (PARTITION BY cid ORDER BY ts) AS r FROM orders"
+    name = fn.split("(")[0]
+    assert diagnostics(sql) == [
+        (
+            "S051",
+            Severity.ERROR,
+            (1, column),
+            f"{name}() is not supported on a streaming table",
+            "rank with ROW_NUMBER() and a WHERE filter on it (Top-N), or aggregate with GROUP BY "
+            "/ a window TVF",
+        )
+    ]
+
+
+def test_an_unknown_column_read_by_several_clauses_is_reported_once() -> None:
+    sql = "SELECT id, SUM(amount) OVER (PARTITION BY cid ORDER BY nope) AS s FROM orders"
+    assert [(code, place, message) for code, _, place, message, _ in diagnostics(sql)] == [
+        ("S003", (1, 56), "unknown column 'nope'"),
+        (
+            "S048",
+            (1, 56),
+            "OVER window (SUM) ordered by `nope`: a streaming OVER aggregate "
+            "must be ordered by one time attribute, ascending",
+        ),
+    ]
+
+
+def test_join_using_reads_the_column_from_both_sides() -> None:
+    ok = analyze_query("SELECT o.id, r.rate FROM orders o JOIN rates r USING (cid)", INPUTS)
+    assert ok.diagnostics == () and [c.name for c in ok.columns] == ["id", "rate"]
+    bad = diagnostics("SELECT o.id FROM orders o JOIN rates r USING (nope)")
+    assert [(code, message, hint) for code, _, _, message, hint in bad] == [
+        ("S003", "unknown column 'nope'", "known: amount, cid, id, ts"),
+        ("S003", "unknown column 'nope'", "known: cid, rate, uts"),
+    ]
