@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from streamt.compile import compile_project, parse_lock
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.graph import build_graph
@@ -628,3 +630,40 @@ models:
         a.fingerprint.data
         != compile_yaml(tmp_path, text.replace("30 s", "31 s")).desired.jobs[0].fingerprint.data
     )
+
+
+@pytest.mark.parametrize(
+    ("sql", "line", "at"),
+    [
+        # a comment tag and an expression tag before the error on the same line
+        (
+            '{# cols #}SELECT o.order_id, {{ "o" }}.amout\nFROM {{ source("orders") }} AS o',
+            1,
+            "amout",
+        ),
+        # a block tag spanning a line of rendered SQL above the error
+        (
+            'SELECT a.order_id\nFROM {{ source("orders") }} AS a\n{% if true %}JOIN '
+            '{{ source("orders") }} AS b ON a.order_id = b.order_id{% endif %}\nWHERE b.nope > 1',
+            4,
+            "nope",
+        ),
+        # the error inside text a tag produced: the start of that tag
+        ('SELECT order_id FROM {{ source("orders") }} WHERE {{ "amout" }} > 1', 1, '{{ "amout" }}'),
+        # the last piece of the template
+        (
+            'SELECT order_id FROM {{ source("orders") }}\n  WHERE amount > 1 AND nope_at_end',
+            2,
+            "nope_at_end",
+        ),
+    ],
+)
+def test_errors_map_back_through_jinja_tags_to_what_the_user_wrote(
+    tmp_path: Path, sql: str, line: int, at: str
+) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.sql").write_text(sql)
+    result = compile_yaml(tmp_path, HEAD)
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    assert (diag.code, diag.location.file, diag.location.line) == ("S003", "models/m.sql", line)
+    assert sql.splitlines()[line - 1][diag.location.column - 1 :].startswith(at)
