@@ -162,3 +162,48 @@ def test_a_model_policy_on_a_keyed_input_gets_v151(tmp_path: Path) -> None:
     )
     assert diag.location.line == text.splitlines().index("    on_bad_record: skip") + 1
     assert "big.skipped" not in [t.name for t in result.desired.topics]
+
+
+def test_each_bad_record_gets_the_reason_of_its_first_failed_check(tmp_path: Path) -> None:
+    """The reasons land in the dead-letter topic's `error` field: one check per column, in
+    column order, then the event time (which must parse: a NULL rowtime would stall windows)."""
+    result = compile_yaml(tmp_path, project("dead_letter"))
+    checked = next(s for s in result.desired.jobs[0].statements if "`raw__checked` AS" in s)
+    reasons = [
+        ("NOT `streamt_record` IS JSON OBJECT", "not a JSON object"),
+        (
+            "NOT JSON_QUERY(`streamt_record`, '$.id') IS NULL",
+            "field id: an object or array, not of type STRING",
+        ),
+        (
+            "NOT JSON_QUERY(`streamt_record`, '$.amount') IS NULL",
+            "field amount: an object or array, not of type INT",
+        ),
+        (
+            "NOT JSON_VALUE(`streamt_record`, '$.amount') IS NULL\n    AND TRY_CAST("
+            "JSON_VALUE(`streamt_record`, '$.amount') AS INT) IS NULL",
+            "field amount: not of type INT",
+        ),
+        (
+            "NOT JSON_QUERY(`streamt_record`, '$.ts') IS NULL",
+            "field ts: an object or array, not of type TIMESTAMP(3)",
+        ),
+        (
+            "TRY_CAST(JSON_VALUE(`streamt_record`, '$.ts') AS TIMESTAMP(3)) IS NULL",
+            "event time ts: missing, NULL or not of type TIMESTAMP(3)",
+        ),
+    ]
+    case = "CASE\n" + "".join(f"    WHEN {w}\n    THEN '{r}'\n" for w, r in reasons)
+    assert case + "  END AS `streamt_error`" in checked
+    assert "TRY_CAST(JSON_VALUE(`streamt_record`, '$.amount') AS INT) AS `amount`" in checked
+    assert "JSON_VALUE(`streamt_record`, '$.id') AS `id`" in checked  # a string needs no cast
+
+
+def test_a_side_topic_has_one_partition_and_the_default_replication(tmp_path: Path) -> None:
+    text = project("dead_letter").replace(
+        "defaults:\n", "defaults:\n  topic: {replication_factor: 3, partitions: 4}\n"
+    )
+    topics = {t.name: t for t in compile_yaml(tmp_path, text).desired.topics}
+    side = topics["clean.dead_letters"]
+    assert (side.partitions, side.replication_factor, side.config) == (1, 3, {})
+    assert (topics["clean"].partitions, topics["clean"].replication_factor) == (4, 3)
