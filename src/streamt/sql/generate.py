@@ -69,7 +69,19 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         node.set("this", exp.to_identifier(node.this.name, quoted=True))
     if isinstance(node, exp.StrPosition):
         return _position(node)
+    if isinstance(node, exp.Trim):
+        return _trim(node)
     return node
+
+
+def _trim(node: exp.Trim) -> exp.Expr:
+    """`TRIM(BOTH c FROM s)`: sqlglot writes `TRIM(s, c)`, which Flink refuses (its LTRIM /
+    RTRIM, written for LEADING / TRAILING, take that form)."""
+    chars = node.args.get("expression")
+    position = str(node.args.get("position") or "BOTH").upper()
+    if chars is None or position != "BOTH":
+        return node
+    return exp.var(f"TRIM(BOTH {render(chars)} FROM {render(node.this)})")
 
 
 def _json_object(node: exp.JSONObject | exp.JSONObjectAgg) -> exp.Expr:
@@ -126,6 +138,7 @@ _REWRITTEN: tuple[type[exp.Expr], ...] = (
     exp.JSONObject,
     exp.JSONObjectAgg,
     exp.StrPosition,
+    exp.Trim,
     exp.DataType,
     exp.Version,
     exp.Array,
