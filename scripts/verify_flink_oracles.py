@@ -24,6 +24,7 @@ from tests.unit.sql.flink_oracle import (  # noqa: E402
     CUSTOMERS_COLUMNS,
     ORDERS_COLUMNS,
     ORDERS_WATERMARK_MS,
+    TYPE_NAMES,
 )
 
 
@@ -130,14 +131,26 @@ def check_types(s: Session) -> list[str]:
     return wrong
 
 
+def check_type_names(s: Session) -> list[str]:
+    wrong = []
+    for i, (written, expected) in enumerate(TYPE_NAMES):
+        view = f"n{i}"
+        s.run(f"CREATE TEMPORARY VIEW {view} AS SELECT CAST(NULL AS {written}) AS x FROM orders")
+        _, flink_type, *_ = s.run(f"DESCRIBE {view}")[0]
+        if flink_type != expected:
+            wrong.append(f"type name {written!r}: Flink says {flink_type}, the table {expected}")
+    return wrong
+
+
 def main() -> int:
     s = Session(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8084")
     try:
         declare_inputs(s)
-        wrong = check_changelog(s) + check_types(s)
+        wrong = check_changelog(s) + check_types(s) + check_type_names(s)
     finally:
         s.close()
-    print("\n".join(wrong) or f"all {len(CHANGELOG_AND_KEYS) + len(COLUMN_TYPES)} entries hold")
+    total = len(CHANGELOG_AND_KEYS) + len(COLUMN_TYPES) + len(TYPE_NAMES)
+    print("\n".join(wrong) or f"all {total} entries hold")
     return 1 if wrong else 0
 
 

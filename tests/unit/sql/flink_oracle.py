@@ -7,7 +7,8 @@ the real planner (the local SQL Gateway, Flink 2.2) whether each entry holds:
   (some upsert key of the query lies inside K) and an INSERT into a sink keyed by K minus any one
   column plans with one (no smaller key does); `None` means Flink derives no key (the sink keyed
   by every non-time column still needs the materializer) or the query is append-only;
-- column types: `DESCRIBE` of a view over the query (`*ROWTIME*` marks an event-time attribute).
+- column types: `DESCRIBE` of a view over the query (`*ROWTIME*` marks an event-time attribute);
+- type names: `DESCRIBE` of a view over `CAST(NULL AS <type>)`.
 Last verified on 2026-12-02 against the shared stack's SQL Gateway (Flink 2.2.0): every entry
 held. Re-run the script after changing an entry; never copy streamt's own output into it.
 """
@@ -349,4 +350,24 @@ COLUMN_TYPES: tuple[tuple[str, str], ...] = (
     ("SUM(CAST(qty AS TINYINT))", "TINYINT"),
     ("AVG(CAST(price AS DECIMAL(38, 20)))", "DECIMAL(38, 20)"),
     ("COLLECT(id)", "MULTISET<STRING> NOT NULL"),
+)
+
+# (a type as a user writes it, the type Flink makes of it: DESCRIBE of CAST(NULL AS <type>))
+TYPE_NAMES: tuple[tuple[str, str], ...] = (
+    ("DECIMAL", "DECIMAL(10, 0)"),
+    ("DEC(5, 2)", "DECIMAL(5, 2)"),
+    ("TIMESTAMP", "TIMESTAMP(6)"),
+    ("TIMESTAMP(9)", "TIMESTAMP(9)"),
+    ("TIMESTAMP_LTZ", "TIMESTAMP_LTZ(6)"),
+    ("TIMESTAMP WITH LOCAL TIME ZONE", "TIMESTAMP_LTZ(6)"),
+    ("TIMESTAMP(3) WITH LOCAL TIME ZONE", "TIMESTAMP_LTZ(3)"),
+    ("DOUBLE PRECISION", "DOUBLE"),
+    ("INTEGER", "INT"),
+    ("VARBINARY", "BYTES"),
+    ("BINARY(3)", "BINARY(3)"),
+    ("MULTISET<INT>", "MULTISET<INT>"),
+    ("ARRAY<INT NOT NULL>", "ARRAY<INT NOT NULL>"),
+    ("MAP<STRING, ARRAY<INT>>", "MAP<STRING, ARRAY<INT>>"),
+    ("ROW<a INT, b STRING>", "ROW<`a` INT, `b` STRING>"),
+    ("ROW(a INT, b STRING)", "ROW<`a` INT, `b` STRING>"),
 )

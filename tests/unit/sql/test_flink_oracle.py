@@ -16,6 +16,7 @@ from tests.unit.sql.flink_oracle import (
     CUSTOMERS_COLUMNS,
     ORDERS_COLUMNS,
     ORDERS_WATERMARK_MS,
+    TYPE_NAMES,
 )
 
 
@@ -84,3 +85,10 @@ def test_a_temporal_join_is_stateful_as_a_temporal_join() -> None:
     )
     assert result.ok, [d.render() for d in result.diagnostics]
     assert result.stateful_reasons == ("temporal join",)
+
+
+@pytest.mark.parametrize(("written", "flink_type"), TYPE_NAMES)
+def test_a_type_as_written_means_what_flink_makes_of_it(written: str, flink_type: str) -> None:
+    parsed = parse_type(written)
+    assert parsed.sql(with_nullability=False) == flink_type
+    assert parsed.nullable
