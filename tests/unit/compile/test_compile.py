@@ -667,3 +667,43 @@ def test_errors_map_back_through_jinja_tags_to_what_the_user_wrote(
     (diag,) = [d for d in result.diagnostics if d.is_error]
     assert (diag.code, diag.location.file, diag.location.line) == ("S003", "models/m.sql", line)
     assert sql.splitlines()[line - 1][diag.location.column - 1 :].startswith(at)
+
+
+def test_inputs_named_like_the_model_or_each_other_get_distinct_table_names(
+    tmp_path: Path,
+) -> None:
+    """Inside one job a model's own table, its model inputs and its sources share one
+    namespace: a source named like the model (or like an input) is suffixed until unique."""
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: orders_source
+          sql: SELECT order_id FROM {{ source("orders") }}
+        - name: orders
+          sql: >-
+            SELECT a.order_id FROM {{ ref("orders_source") }} AS a
+            JOIN {{ source("orders") }} AS b ON a.order_id = b.order_id
+        - name: both
+          sql: >-
+            SELECT a.order_id FROM {{ ref("orders") }} AS a
+            JOIN {{ source("orders") }} AS b ON a.order_id = b.order_id
+        """),
+    )
+    jobs = {j.name: j for j in result.desired.jobs}
+
+    def tables(job: str) -> list[str]:
+        return [
+            s.split("`")[1] for s in jobs[job].statements if s.startswith("CREATE TEMPORARY TABLE")
+        ]
+
+    assert tables("orders") == ["orders_source_", "orders_source", "orders"]
+    assert (
+        jobs["orders"]
+        .statements[-1]
+        .endswith(
+            "FROM `orders_source` AS `a`\nJOIN `orders_source_` AS `b`\n  ON `a`.`order_id` = `b`.`order_id`"
+        )
+    )
+    assert tables("both") == ["orders_source", "orders", "both"]
+    assert "FROM `orders` AS `a`\nJOIN `orders_source` AS `b`" in jobs["both"].statements[-1]
+    assert tables("orders_source") == ["orders", "orders_source"]
