@@ -176,3 +176,56 @@ def test_a_quoted_name_as_a_cast_type_is_refused_at_its_opening_quote(
     assert diag.message == f"a type cannot be a quoted name (`{name}`)"
     assert where(diag) == place
     assert diag.hint == "write the Flink type unquoted, e.g. CAST(x AS DECIMAL(10, 2))"
+
+
+UNIT_HINT = (
+    "write one of DAY, HOUR, MICROSECOND, MILLISECOND, MINUTE, MONTH, NANOSECOND, QUARTER, "
+    "SECOND, WEEK, YEAR (unquoted)"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message", "hint"),
+    [
+        (
+            "SELECT /*+ FOO('x') */ a FROM t",
+            "query hint \"FOO('x')\" is not a Flink query hint streamt passes on",
+            "known hints: BROADCAST, LOOKUP, NEST_LOOP, SHUFFLE_HASH, SHUFFLE_MERGE, STATE_TTL",
+        ),
+        (
+            "SELECT TIMESTAMPADD('HOUR', 1, a) AS x FROM t",
+            "the unit of TIMESTAMPADD must be a time unit, got 'HOUR'",
+            UNIT_HINT,
+        ),
+        (
+            "SELECT TIMESTAMPDIFF(FORTNIGHT, a, a) AS x FROM t",
+            "the unit of TIMESTAMPDIFF must be a time unit, got FORTNIGHT",
+            UNIT_HINT,
+        ),
+        (
+            "SELECT CAST(s AS FOO) AS x FROM t",
+            "'FOO' is not a Flink data type",
+            "use a Flink type, e.g. STRING, BIGINT, DECIMAL(10, 2), TIMESTAMP(3)",
+        ),
+        (
+            "SELECT * FROM t MATCH_RECOGNIZE (ORDER BY a MEASURES A.s AS x ALL ROWS PER MATCH "
+            "PATTERN (A) DEFINE A AS A.a > 1) AS mr",
+            "MATCH_RECOGNIZE clause 'ALL ROWS PER MATCH' is not one Flink supports",
+            "ONE ROW PER MATCH; AFTER MATCH SKIP PAST LAST ROW / TO NEXT ROW / TO FIRST v / TO "
+            "LAST v; PATTERN of variables with quantifiers * + ? {n} {n,} {n,m} {,m}",
+        ),
+    ],
+)
+def test_words_written_verbatim_are_checked_against_what_flink_knows(
+    sql: str, message: str, hint: str
+) -> None:
+    diag = only(sql)
+    assert (diag.code, diag.message, diag.hint) == ("C050", message, hint)
+
+
+def test_the_match_recognize_clauses_flink_supports_pass_the_check() -> None:
+    sql = (
+        "SELECT * FROM t MATCH_RECOGNIZE (ORDER BY a MEASURES A.s AS x ONE ROW PER MATCH "
+        "AFTER MATCH SKIP TO NEXT ROW PATTERN (A B{1,3}) DEFINE A AS A.a > 1) AS mr"
+    )
+    assert [d.code for d in analyze_query(sql, {"t": T}).diagnostics if d.code == "C050"] == []
