@@ -6,7 +6,8 @@ of `Var` nodes (units, keywords), function names, numbers, type names and query 
 generated, so that the query Flink gets is the query streamt analysed:
 
 * a `Var` and an unquoted function name are one SQL word (letters, digits, `_`, `$`);
-* the unit of TIMESTAMPDIFF / TIMESTAMPADD is one of `TIME_UNITS`, written unquoted;
+* the unit of TIMESTAMPDIFF / TIMESTAMPADD is one of `TIME_UNITS`, written unquoted; that of
+  EXTRACT and FLOOR / CEIL ... TO one of `DATETIME_UNITS`;
 * a number is a number; a type not known to sqlglot is a Flink type (`parse_type`);
 * a query hint names one of Flink's query hints (`QUERY_HINTS`);
 * a function name may not use the prefixes streamt's tokenizer reserves for itself.
@@ -38,6 +39,18 @@ TIME_UNITS = frozenset(
         "YEAR",
     }
 )
+# EXTRACT(unit FROM t) and FLOOR / CEIL(t TO unit) take Calcite's time units (the Flink 2.2
+# planner accepts each of these, and refuses any other word)
+DATETIME_UNITS = TIME_UNITS | {
+    "MILLENNIUM",
+    "CENTURY",
+    "DECADE",
+    "ISOYEAR",
+    "DOY",
+    "DOW",
+    "ISODOW",
+    "EPOCH",
+}
 UNIT_FIRST = frozenset({"TIMESTAMPDIFF", "TIMESTAMPADD"})
 # Flink 2.x query hints (table hints such as OPTIONS are refused by the tokenizer)
 QUERY_HINTS = frozenset(
@@ -73,6 +86,20 @@ def emitted_token_problems(tree: exp.Expr) -> list[Problem]:
 def _var(node: exp.Expr, out: list[Problem]) -> None:
     if isinstance(node.parent, exp.MatchRecognize):
         _match_clause(node, out)
+        return
+    parent = node.parent
+    if (isinstance(parent, exp.Extract) and node.arg_key == "this") or (
+        isinstance(parent, (exp.Floor, exp.Ceil)) and node.arg_key == "to"
+    ):
+        if node.name.upper() not in DATETIME_UNITS:
+            fn = "EXTRACT" if isinstance(parent, exp.Extract) else type(parent).__name__.upper()
+            out.append(
+                (
+                    parent,  # a unit word carries no position: its call does
+                    f"the unit of {fn} must be a time unit, got {node.name}",
+                    "write one of " + ", ".join(sorted(DATETIME_UNITS)),
+                )
+            )
         return
     if not is_word(node.name):
         out.append((node, f"{node.name!r} is not a SQL keyword", _KEYWORD_HINT))
