@@ -229,3 +229,38 @@ def test_the_match_recognize_clauses_flink_supports_pass_the_check() -> None:
         "AFTER MATCH SKIP TO NEXT ROW PATTERN (A B{1,3}) DEFINE A AS A.a > 1) AS mr"
     )
     assert [d.code for d in analyze_query(sql, {"t": T}).diagnostics if d.code == "C050"] == []
+
+
+DATETIME_HINT = (
+    "write one of CENTURY, DAY, DECADE, DOW, DOY, EPOCH, HOUR, ISODOW, ISOYEAR, MICROSECOND, "
+    "MILLENNIUM, MILLISECOND, MINUTE, MONTH, NANOSECOND, QUARTER, SECOND, WEEK, YEAR"
+)
+TS = TableSchema("e", (Column("ts", parse_type("TIMESTAMP(3)")),))
+
+
+@pytest.mark.parametrize(
+    ("sql", "fn"),
+    [
+        ("SELECT EXTRACT(FORTNIGHT FROM ts) AS x FROM e", "EXTRACT"),
+        ("SELECT FLOOR(ts TO FORTNIGHT) AS x FROM e", "FLOOR"),
+        ("SELECT CEIL(ts TO FORTNIGHT) AS x FROM e", "CEIL"),
+    ],
+)
+def test_a_time_unit_flink_does_not_know_is_refused_before_deploy(sql: str, fn: str) -> None:
+    """The Flink 2.2 planner refuses these queries; streamt wrote the word verbatim."""
+    (diag,) = analyze_query(sql, {"e": TS}).diagnostics
+    assert (diag.code, diag.message, diag.hint) == (
+        "C050",
+        f"the unit of {fn} must be a time unit, got FORTNIGHT",
+        DATETIME_HINT,
+    )
+    assert diag.location.line == 1
+
+
+@pytest.mark.parametrize("unit", ["MILLENNIUM", "ISODOW", "EPOCH", "DOY", "QUARTER", "day"])
+def test_every_time_unit_flink_knows_passes(unit: str) -> None:
+    for sql in (
+        f"SELECT EXTRACT({unit} FROM ts) AS x FROM e",
+        f"SELECT FLOOR(ts TO {unit}) AS x, CEIL(ts TO {unit}) AS y FROM e",
+    ):
+        assert analyze_query(sql, {"e": TS}).diagnostics == ()
