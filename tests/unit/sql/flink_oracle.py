@@ -342,6 +342,11 @@ COLUMN_TYPES: tuple[tuple[str, str], ...] = (
     ("JSON_VALUE(id, '$.a' RETURNING INT)", "INT"),
     ("JSON_OBJECT('a' VALUE qty)", "STRING NOT NULL"),
     ("POSITION('a' IN id)", "INT"),
+    ("LOCATE('a', id, 2)", "INT"),
+    # LAG / LEAD: the value's type, NULL when there is no such row unless a default is given
+    ("LAG(qty) OVER (PARTITION BY cid ORDER BY ts)", "INT"),
+    ("LAG(qty, 1, 0) OVER (PARTITION BY cid ORDER BY ts)", "INT NOT NULL"),
+    ("LEAD(amount, 2, qty) OVER (PARTITION BY cid ORDER BY ts)", "DOUBLE"),
     ("MD5(id)", "CHAR(32)"),
     ("UUID()", "CHAR(36) NOT NULL"),
     # aggregates (a global aggregate: SELECT agg AS x FROM orders)

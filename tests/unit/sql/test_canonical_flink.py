@@ -39,6 +39,10 @@ from tests.unit.sql.test_flink_oracle import INPUTS
             "SELECT POSITION('a' IN `id`) AS `p` FROM `orders`",
         ),
         (
+            "SELECT LOCATE('a', id, 2) AS p FROM orders",
+            "SELECT LOCATE('a', `id`, 2) AS `p` FROM `orders`",
+        ),
+        (
             "SELECT SUBSTRING(id FROM 2 FOR 3) AS s FROM orders",
             "SELECT SUBSTRING(`id`, 2, 3) AS `s` FROM `orders`",
         ),

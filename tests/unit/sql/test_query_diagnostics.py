@@ -152,6 +152,7 @@ def test_comments_and_quoted_aliases_that_flink_reads_as_written_are_accepted(sq
         ("SELECT a FROM t /* note */ /*+ OPTIONS('k'='v') */ WHERE a > 1", (1, 52)),
         ("SELECT a FROM t\n  /*+ OPTIONS('k'='v') */ AS o", (2, 27)),
         ("SELECT a FROM t /*+ OPTIONS('k'='v') */", (1, 15)),  # the last token: the table
+        ("SELECT a FROM t /* x *//*+ OPTIONS('k'='v') */", (1, 15)),  # right after a comment
     ],
 )
 def test_a_table_hint_anywhere_after_a_table_is_refused(sql: str, place: tuple[int, int]) -> None:
