@@ -169,9 +169,11 @@ class ExprTyper:
             target = sql_type_of(to) if isinstance(to, exp.DataType) else STRING
             safe = isinstance(node, exp.TryCast) or bool(node.args.get("safe"))
             return target.with_nullable(safe or self.type_of(node.this).nullable)
-        if isinstance(node, exp.Is):
+        # IS [NOT] NULL / TRUE, IS [NOT] DISTINCT FROM and EXISTS are never NULL
+        never_null = (exp.Is, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Exists)
+        if isinstance(node, never_null):
             return BOOLEAN.with_nullable(False)
-        if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
+        if isinstance(node, exp.Not) and isinstance(node.this.unnest(), never_null):
             return BOOLEAN.with_nullable(False)
         if _is_comparison(node):  # nullable when a side is (AND / OR chains: not walked)
             sides = (self.type_of(node.this), self.type_of(node.expression))
