@@ -265,3 +265,13 @@ def test_every_time_unit_flink_knows_passes(unit: str) -> None:
         f"SELECT FLOOR(ts TO {unit}) AS x, CEIL(ts TO {unit}) AS y FROM e",
     ):
         assert analyze_query(sql, {"e": TS}).diagnostics == ()
+
+
+def test_nesting_the_parser_cannot_follow_is_s060_without_a_made_up_position() -> None:
+    diag = only("SELECT a FROM t WHERE " + "NOT " * 3000 + "a > 1")
+    assert (diag.code, diag.message, where(diag)) == (
+        "S060",
+        "SQL is nested too deeply to parse",
+        (0, 0),
+    )
+    assert diag.hint.startswith("flatten the query: at most 100 nested parentheses")
