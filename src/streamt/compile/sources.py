@@ -79,6 +79,8 @@ def _schema_columns(source: Source, diags: list[Diagnostic], node: str) -> list[
                 "C040",
                 f"source '{source.name}': {err}",
                 location=source.where("schema.definition"),
+                hint="give an Avro record or a JSON Schema object with properties, or declare "
+                "columns: instead",
                 node=node,
             )
         )
