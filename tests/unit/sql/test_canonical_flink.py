@@ -95,6 +95,27 @@ from tests.unit.sql.test_flink_oracle import INPUTS
             "SELECT ts + INTERVAL '1 02:03' DAY TO MINUTE AS t FROM orders",
             "SELECT `ts` + INTERVAL '1 02:03' DAY TO MINUTE AS `t` FROM `orders`",
         ),
+        # an interval value with more digits than the default leading precision (2) states it
+        (
+            "SELECT ts + INTERVAL '100' MINUTE AS t, ts + INTERVAL '90' SECOND AS u FROM orders",
+            "SELECT `ts` + INTERVAL '100' MINUTE(3) AS `t`, `ts` + INTERVAL '90' SECOND AS `u` "
+            "FROM `orders`",
+        ),
+        (
+            "SELECT ts + INTERVAL '1000' DAY AS t, ts + INTERVAL '100.5' SECOND AS u FROM orders",
+            "SELECT `ts` + INTERVAL '1000' DAY(4) AS `t`, `ts` + INTERVAL '100.5' SECOND(3) AS "
+            "`u` FROM `orders`",
+        ),
+        (
+            "SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), "
+            "INTERVAL '120' MINUTE)) GROUP BY window_start, window_end",
+            "SELECT `window_start`, COUNT(*) AS `n` FROM TABLE(TUMBLE(TABLE `orders`, "
+            "DESCRIPTOR(`ts`), INTERVAL '120' MINUTE(3))) GROUP BY `window_start`, `window_end`",
+        ),
+        (
+            "SELECT JSON_OBJECT(KEY 'a' VALUE qty NULL ON NULL) AS v FROM orders",
+            "SELECT JSON_OBJECT(KEY 'a' VALUE `qty` NULL ON NULL) AS `v` FROM `orders`",
+        ),
         (
             "SELECT CURRENT_DATE AS d, LOCALTIME AS lt FROM orders",
             "SELECT CURRENT_DATE AS `d`, LOCALTIME AS `lt` FROM `orders`",
