@@ -707,3 +707,64 @@ def test_inputs_named_like_the_model_or_each_other_get_distinct_table_names(
     assert tables("both") == ["orders_source", "orders", "both"]
     assert "FROM `orders` AS `a`\nJOIN `orders_source` AS `b`" in jobs["both"].statements[-1]
     assert tables("orders_source") == ["orders", "orders_source"]
+
+
+def test_a_reader_wider_than_a_watermarked_topic_reads_it_one_subtask_per_partition(
+    tmp_path: Path,
+) -> None:
+    """Subtasks without a partition would hold the watermark back for ever (no window fires)."""
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: up
+          sql: SELECT order_id, amount, ts FROM {{ source("orders") }} WHERE amount > 0
+          advanced: {topic: {partitions: 2}}
+        - name: wide
+          sql: SELECT order_id, ts FROM {{ ref("up") }}
+          advanced: {flink: {parallelism: 4}}
+        - name: wide_cfg
+          sql: SELECT order_id, ts FROM {{ ref("up") }}
+          advanced: {flink: {config: {parallelism.default: 3}}}
+        - name: narrow
+          sql: SELECT order_id, ts FROM {{ ref("up") }}
+          advanced: {flink: {parallelism: 2}}
+        """),
+    )
+
+    def scan(job: str) -> list[str]:
+        statements = next(j for j in result.desired.jobs if j.name == job).statements
+        table = next(s for s in statements if s.startswith("CREATE TEMPORARY TABLE `up`"))
+        return [line.strip() for line in table.splitlines() if "scan.parallelism" in line]
+
+    assert scan("wide") == ["'scan.parallelism'='2'"]
+    assert scan("wide_cfg") == ["'scan.parallelism'='2'"]  # parallelism.default in config:
+    assert scan("narrow") == []
+
+
+def test_an_upsert_key_on_the_optional_side_of_an_outer_join_is_s049(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: counts
+          sql: SELECT customer_id, COUNT(*) AS n FROM {{ source("orders") }} GROUP BY customer_id
+        - name: j
+          sql: >-
+            SELECT c.customer_id, o.order_id, c.n FROM {{ source("orders") }} AS o
+            LEFT JOIN {{ ref("counts") }} AS c ON o.customer_id = c.customer_id
+          key: [customer_id, order_id]
+        """),
+    )
+    (diag,) = [d for d in result.diagnostics if d.code == "S049"]
+    assert (diag.is_error, diag.location.line, diag.node) == (
+        True,
+        21,
+        "model.shop.j",
+    )  # the key: line
+    assert diag.message == (
+        "model 'j': key column 'customer_id' is NULL in some rows (the optional side of an "
+        "outer join, or a column GROUPING SETS / ROLLUP / CUBE rolls up); an upsert-kafka key "
+        "cannot be NULL, so the job would fail at the first such row"
+    )
+    assert diag.hint == (
+        "key on COALESCE(customer_id, <marker>) AS customer_id, or on columns of the preserved side"
+    )
