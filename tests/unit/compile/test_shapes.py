@@ -82,6 +82,20 @@ def _compile(root: Path, *, shapes: bool, jobs: bool = True) -> CompileResult:
         ShapeMemo.analyze = original  # type: ignore[method-assign]
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch, counter: str) -> list[int]:
+    """The memo's `hits` or `misses` after each analysis of the next compile."""
+    seen: list[int] = []
+    analyze = ShapeMemo.analyze
+
+    def counting(self: ShapeMemo, *args: object) -> object:
+        result = analyze(self, *args)  # type: ignore[arg-type]
+        seen.append(getattr(self, counter))
+        return result
+
+    monkeypatch.setattr(ShapeMemo, "analyze", counting)
+    return seen
+
+
 def _assert_same(root: Path) -> CompileResult:
     """Compile with and without the memo, with and without job scripts; the full result."""
     results = []
@@ -217,15 +231,7 @@ def test_filter_values_are_parameters_and_every_other_literal_is_part_of_the_sha
         for n in (1, 2_000_000_000_000)
     ]
     root = _project(tmp_path, filters + tops + projected)
-    seen: list[int] = []
-    analyze = ShapeMemo.analyze
-
-    def counting(self: ShapeMemo, *args: object) -> object:
-        result = analyze(self, *args)  # type: ignore[arg-type]
-        seen.append(self.misses)
-        return result
-
-    monkeypatch.setattr(ShapeMemo, "analyze", counting)
+    seen = _counted(monkeypatch, "misses")
     shared = _compile(root, shapes=True)
     # `> 5`, `> 17`, `> 123`: one analysis; `> 2000000000` is one too (still an INT); `<= 9` is
     # another operator; the three `<> '...'`: one; the Top-N values and the projected literals
@@ -333,15 +339,7 @@ def test_temporal_joins_and_cascaded_windows_stamped_from_one_template_keep_thei
             ),
         ]
     root = _project(tmp_path, models, extra)
-    hits: list[int] = []
-    analyze = ShapeMemo.analyze
-
-    def counting(self: ShapeMemo, *args: object) -> object:
-        result = analyze(self, *args)  # type: ignore[arg-type]
-        hits.append(self.hits)
-        return result
-
-    monkeypatch.setattr(ShapeMemo, "analyze", counting)
+    hits = _counted(monkeypatch, "hits")
     _compile(root, shapes=True)
     assert hits[-1] == 6  # three templates, each analysed once and answered twice
     monkeypatch.undo()
