@@ -12,8 +12,9 @@ from streamt.compile.result import CompiledNode
 from streamt.compile.sink_envelope import add_envelope
 from streamt.compile.specs import Materialization
 from streamt.compile.topics import topic_spec
+from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
-from streamt.sql import Column, SqlType, parse_type
+from streamt.sql import Column, SqlType, TypeSyntaxError, parse_type
 from streamt.sql.types import STRING
 
 
@@ -52,7 +53,9 @@ def model_without_sql(
             jobs=envelope.jobs if envelope else (),
             connectors=(spec,) if spec is not None else (),
         )
-    columns = tuple(_declared_columns(model))
+    columns, problems = _declared_columns(model, nid)
+    if not settings.infer_only:
+        diags += problems
     node = CompiledNode(
         nid,
         "model",
@@ -75,12 +78,25 @@ def _topic_of(inputs: ModelInputs, node_id: str) -> str | None:
     return facts.topic if facts is not None else None
 
 
-def _declared_columns(model: Model) -> list[Column]:
-    out = []
-    for col in model.columns:
-        try:
-            sql_type: SqlType = parse_type(col.type) if col.type else STRING
-        except ValueError:
-            sql_type = STRING
+def _declared_columns(model: Model, nid: str) -> tuple[tuple[Column, ...], tuple[Diagnostic, ...]]:
+    """The topic's declared columns; a type Flink does not know is an error (C041), never read
+    silently as STRING."""
+    out: list[Column] = []
+    problems: list[Diagnostic] = []
+    for i, col in enumerate(model.columns):
+        sql_type: SqlType = STRING
+        if col.type:
+            try:
+                sql_type = parse_type(col.type)
+            except TypeSyntaxError as err:
+                problems.append(
+                    Diagnostic(
+                        "C041",
+                        f"model '{model.name}' column '{col.name}': {err}",
+                        location=model.where(f"columns.{i}.type"),
+                        hint="use a Flink SQL type such as STRING, BIGINT, DOUBLE, TIMESTAMP(3)",
+                        node=nid,
+                    )
+                )
         out.append(Column(col.name, sql_type))
-    return out
+    return tuple(out), tuple(problems)
