@@ -11,7 +11,7 @@ from streamt.compile import compile_project, parse_lock
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.graph import build_graph
 from streamt.load import load_project
-from tests.unit.compile.helpers import compile_yaml
+from tests.unit.compile.helpers import compile_dir, compile_yaml
 
 HEAD = """\
 project:
@@ -768,3 +768,43 @@ def test_an_upsert_key_on_the_optional_side_of_an_outer_join_is_s049(tmp_path: P
     assert diag.hint == (
         "key on COALESCE(customer_id, <marker>) AS customer_id, or on columns of the preserved side"
     )
+
+
+def test_redact_keeps_nulls_null_and_makes_the_column_a_string(tmp_path: Path) -> None:
+    result = compile_yaml(
+        tmp_path,
+        project("""\
+        - name: masked
+          sql: SELECT order_id, amount FROM {{ source("orders") }}
+          security:
+            policies:
+              - mask: {column: amount, method: redact}
+        """),
+    )
+    insert = result.desired.jobs[0].statements[-1]
+    assert (
+        "CASE WHEN `amount` IS NULL THEN CAST(NULL AS STRING) ELSE '****' END AS `amount`" in insert
+    )
+    cols = {c.name: c.type.sql() for c in result.nodes["model.shop.masked"].columns}
+    assert cols == {"order_id": "STRING", "amount": "STRING"}
+
+
+def test_a_plain_topics_declared_columns_are_typed_for_its_readers(tmp_path: Path) -> None:
+    (tmp_path / "stream_project.yml").write_text(
+        project("""\
+        - name: declared
+          columns: [{name: a, type: BIGINT}, {name: b}, {name: c, type: NOPE}]
+        - name: reader
+          sql: SELECT a, b FROM {{ ref("declared") }}
+        """)
+    )
+    result, _ = compile_dir(tmp_path)
+    declared = {c.name: c.type.sql() for c in result.nodes["model.shop.declared"].columns}
+    assert declared == {"a": "BIGINT", "b": "STRING", "c": "STRING"}
+    reader = {c.name: c.type.sql() for c in result.nodes["model.shop.reader"].columns}
+    assert reader == {"a": "BIGINT", "b": "STRING"}
+    # an unknown type is an error at its place, not silently a STRING
+    (diag,) = [d for d in result.diagnostics if d.is_error]
+    assert (diag.code, diag.location.line, diag.node) == ("C041", 16, "model.shop.declared")
+    assert diag.message == "model 'declared' column 'c': unknown type 'NOPE' in 'NOPE'"
+    assert diag.hint == "use a Flink SQL type such as STRING, BIGINT, DOUBLE, TIMESTAMP(3)"
