@@ -207,3 +207,13 @@ def test_a_side_topic_has_one_partition_and_the_default_replication(tmp_path: Pa
     side = topics["clean.dead_letters"]
     assert (side.partitions, side.replication_factor, side.config) == (1, 3, {})
     assert (topics["clean"].partitions, topics["clean"].replication_factor) == (4, 3)
+
+
+def test_a_not_null_columns_reason_names_its_type_without_the_constraint(tmp_path: Path) -> None:
+    text = project("dead_letter").replace(
+        "{name: amount, type: INT}", "{name: amount, type: INT, nullable: false}"
+    )
+    result = compile_yaml(tmp_path, text)
+    checked = next(s for s in result.desired.jobs[0].statements if "`raw__checked` AS" in s)
+    assert "THEN 'field amount: not of type INT'" in checked
+    assert "NOT NULL'" not in checked
