@@ -16,7 +16,10 @@ PLAIN = "- name: t\n"
 
 
 def test_a_topic_without_any_setting_has_one_partition_and_one_replica(tmp_path: Path) -> None:
-    (topic,) = compile_yaml(tmp_path, project(PLAIN)).desired.topics
+    result = compile_yaml(tmp_path, project(PLAIN))
+    node = result.nodes["model.shop.t"]
+    assert (node.id, node.kind, node.name, node.topic) == ("model.shop.t", "model", "t", "t")
+    (topic,) = result.desired.topics
     assert (topic.name, topic.partitions, topic.replication_factor, topic.config) == (
         "t",
         1,
