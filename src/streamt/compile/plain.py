@@ -10,11 +10,12 @@ from streamt.compile.facts import CompiledModel, ModelInputs, Settings, SourceFa
 from streamt.compile.materialize import decide_without_sql
 from streamt.compile.result import CompiledNode
 from streamt.compile.sink_envelope import add_envelope
+from streamt.compile.sources import column_type
 from streamt.compile.specs import Materialization
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
-from streamt.sql import Column, SqlType, TypeSyntaxError, parse_type
+from streamt.sql import Column
 from streamt.sql.types import STRING
 
 
@@ -84,19 +85,8 @@ def _declared_columns(model: Model, nid: str) -> tuple[tuple[Column, ...], tuple
     out: list[Column] = []
     problems: list[Diagnostic] = []
     for i, col in enumerate(model.columns):
-        sql_type: SqlType = STRING
-        if col.type:
-            try:
-                sql_type = parse_type(col.type)
-            except TypeSyntaxError as err:
-                problems.append(
-                    Diagnostic(
-                        "C041",
-                        f"model '{model.name}' column '{col.name}': {err}",
-                        location=model.where(f"columns.{i}.type"),
-                        hint="use a Flink SQL type such as STRING, BIGINT, DOUBLE, TIMESTAMP(3)",
-                        node=nid,
-                    )
-                )
-        out.append(Column(col.name, sql_type))
+        label = f"model '{model.name}' column '{col.name}'"
+        where = model.where(f"columns.{i}.type")
+        sql_type = column_type(col.type, label, where, nid, problems) if col.type else None
+        out.append(Column(col.name, sql_type or STRING))
     return tuple(out), tuple(problems)

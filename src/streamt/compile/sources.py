@@ -12,7 +12,7 @@ from streamt.compile.demand import is_documentation_only
 from streamt.compile.schemas import SchemaLock, SchemaProblem, avro_columns, json_schema_columns
 from streamt.compile.specs import SubjectSpec
 from streamt.compile.tables import is_changelog, source_format
-from streamt.diagnostics import Diagnostic, Severity
+from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import Source
 from streamt.sql import Column, SqlType, TableSchema, TypeSyntaxError, parse_type
 from streamt.sql.types import STRING, TIMESTAMP3
@@ -96,20 +96,11 @@ def _declared(
         if col.proctime:
             out.append(Column(col.name, parse_type("TIMESTAMP_LTZ(3) NOT NULL"), proctime=True))
             continue
-        sql_type: SqlType = typed.get(col.name, STRING)
+        sql_type = typed.get(col.name, STRING)
         if col.type:
-            try:
-                sql_type = parse_type(col.type)
-            except TypeSyntaxError as err:
-                diags.append(
-                    Diagnostic(
-                        "C041",
-                        f"source '{source.name}' column '{col.name}': {err}",
-                        location=source.where(f"columns.{i}.type"),
-                        hint="use a Flink SQL type such as STRING, BIGINT, DOUBLE, TIMESTAMP(3)",
-                        node=node,
-                    )
-                )
+            where = source.where(f"columns.{i}.type")
+            label = f"source '{source.name}' column '{col.name}'"
+            sql_type = column_type(col.type, label, where, node, diags) or sql_type
         out.append(Column(col.name, sql_type.with_nullable(col.nullable and sql_type.nullable)))
     if out and from_schema:  # the schema's field order; declared columns refine or extend it
         declared = {c.name: c for c in out}
@@ -117,6 +108,25 @@ def _declared(
         merged = [declared.get(c.name, c) for c in from_schema]
         out = merged + [c for c in out if c.name not in schema_names]
     return out
+
+
+def column_type(
+    text: str, label: str, where: Location, node: str, diags: list[Diagnostic]
+) -> SqlType | None:
+    """A declared column's type, or None with C041 when Flink does not know it."""
+    try:
+        return parse_type(text)
+    except TypeSyntaxError as err:
+        diags.append(
+            Diagnostic(
+                "C041",
+                f"{label}: {err}",
+                location=where,
+                hint="use a Flink SQL type such as STRING, BIGINT, DOUBLE, TIMESTAMP(3)",
+                node=node,
+            )
+        )
+        return None
 
 
 def _with_time(source: Source, columns: list[Column] | tuple[Column, ...]) -> list[Column]:
