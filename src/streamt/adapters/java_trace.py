@@ -129,3 +129,12 @@ def unknown_schema_id(cause: str) -> int | None:
     does not know), else None."""
     found = UNKNOWN_SCHEMA.search(cause)
     return int(found.group(1)) if found else None
+
+
+NOT_CONFLUENT = "Unknown data format. Magic number does not match"
+
+
+def not_confluent_avro(cause: str) -> bool:
+    """Whether the avro-confluent format refused a record whose first byte is not the Confluent
+    magic byte 0 (bytes some other writer produced)."""
+    return NOT_CONFLUENT in cause

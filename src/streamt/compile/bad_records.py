@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from streamt.compile.jobs import InputTable
 from streamt.compile.specs import TopicSpec
 from streamt.compile.tables import is_changelog, source_format
-from streamt.diagnostics import Diagnostic
+from streamt.diagnostics import Diagnostic, Location
 from streamt.load.model import Project, Source
 from streamt.sql import Column
 from streamt.sql.ddl import create_raw_table, insert_into
@@ -67,6 +67,15 @@ PARSEABLE = frozenset(
         "TIMESTAMP_LTZ",
     }
 )
+NOT_ROUTABLE = {
+    "avro-confluent": (
+        "Flink SQL has no function that decodes Avro bytes, and neither Flink 2.2's Kafka "
+        "connector nor its avro-confluent format has error handling (no ignore-parse-errors), so "
+        "a record whose schema id the registry does not know, or whose bytes do not decode, "
+        "cannot be told apart inside the job"
+    ),
+    "avro": "Flink SQL has no function that decodes Avro bytes",
+}
 SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EPOCH = "CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))"
 
@@ -80,15 +89,16 @@ def side_topic(model_topic: str, chosen: str) -> str:
 
 
 def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) -> list[Diagnostic]:
-    """Why `skip` / `dead_letter` cannot guard this source (V150), or []."""
+    """Why `skip` / `dead_letter` cannot guard this source (V160 its format, V150 its shape),
+    or []."""
     if chosen == "fail":
         return []
     where = source.where("on_bad_record") if source.on_bad_record else source.location
     fmt = source_format(source)
-    why = ""
     if fmt != "json" or is_changelog(source):
-        why = f"it is read with format {fmt}; only JSON records are parsed in SQL"
-    elif source.key:
+        return [_not_json(source, chosen, fmt, where, node)]
+    why = ""
+    if source.key:
         why = "it has key fields; only value-only JSON sources are parsed in SQL"
     else:
         odd = [c for c in columns if not c.proctime and _unparseable(c)]
@@ -106,6 +116,28 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
             node=node,
         )
     ]
+
+
+def _not_json(source: Source, chosen: str, fmt: str, where: Location, node: str) -> Diagnostic:
+    """V160: Flink 2.2 cannot route a bad record of this format inside the job."""
+    why = NOT_ROUTABLE.get(fmt) or (
+        "its change events become inserts, updates and deletes only through the format; read "
+        "as text they would be plain rows"
+        if is_changelog(source)
+        else f"records of format {fmt} are decoded only by that format"
+    )
+    return Diagnostic(
+        "V160",
+        f"source '{source.name}': on_bad_record: {chosen} is not available for format {fmt}: {why}",
+        location=where,
+        hint=(
+            "keep on_bad_record: fail (a bad record stops the job; apply, status and test name "
+            "its topic, partition, offset and reason), or route bad records before Flink (a "
+            "consumer that checks each record and writes a clean topic and a dead-letter topic) "
+            "and declare the clean topic as the source"
+        ),
+        node=node,
+    )
 
 
 def _unparseable(col: Column) -> bool:

@@ -132,8 +132,8 @@ class _Locator:
     def __init__(self, found: tuple[str, int, int] | None) -> None:
         self.found, self.asked = found, []  # type: ignore[var-annotated]
 
-    def locate_value(self, topics, value, group, *, prefix=False):  # type: ignore[no-untyped-def]
-        self.asked.append((tuple(topics), value, group, prefix))
+    def locate_value(self, topics, value, group, *, prefix=False, lacking=False):  # type: ignore[no-untyped-def]
+        self.asked.append((tuple(topics), value, group, prefix) + ((True,) if lacking else ()))
         return self.found
 
 
@@ -199,3 +199,58 @@ def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
     )
     header = b"\x00" + (987654321).to_bytes(4, "big")
     assert kafka.asked == [(("orders.avro",), header, "streamt.shop.orders_clean", True)]
+
+
+def test_bytes_that_are_not_confluent_avro_are_located_as_the_first_without_its_magic_byte():
+    from streamt.apply.diagnose import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    cause = (
+        "org.apache.flink.formats.avro.AvroRuntimeException... x.IOException: Unknown data "
+        "format. Magic number does not match; operator: Source: raw[1]"
+    )
+    kafka = _Locator(("orders.avro", 1, 3))
+    assert with_position(kafka, payload, cause) == (
+        "org.apache.flink.formats.avro.AvroRuntimeException... x.IOException: Unknown data "
+        "format. Magic number does not match; record at topic orders.avro partition 1 offset 3 "
+        "(not Confluent Avro: its first byte is not 0); operator: Source: raw[1]"
+    )
+    assert kafka.asked == [(("orders.avro",), b"\x00", "streamt.shop.orders_clean", False, True)]
+    assert with_position(_Locator(None), payload, cause) == cause
+
+
+def test_a_null_event_time_names_the_field_of_the_table_reading_the_records_topic():
+    import dataclasses
+
+    from streamt.apply.diagnose import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    spec = job("pay_eur", sources=("pay.a", "pay.b"))
+    statements = (
+        "CREATE TEMPORARY TABLE `a` (`id` STRING, `t1` TIMESTAMP(3), WATERMARK FOR `t1` AS `t1`)"
+        " WITH ('connector'='kafka', 'topic'='pay.a', 'format'='json')",
+        "CREATE TEMPORARY TABLE `b` (`id` STRING, `paid_at` TIMESTAMP(3), WATERMARK FOR "
+        "`paid_at` AS `paid_at` - INTERVAL '1' SECOND) WITH ('connector'='kafka', "
+        "'topic'='pay.b', 'format'='json')",
+        *spec.statements[1:],
+    )
+    payload = job_payload(dataclasses.replace(spec, statements=statements))
+    cause = (
+        "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event-time "
+        "(rowtime) value: the record lacks its event-time field, or it is null; record: "
+        '{"id":"b"}; operator: Source: b[2]'
+    )
+    assert with_position(_Locator(("pay.b", 0, 5)), payload, cause) == (
+        "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event time: "
+        'field paid_at is missing or null; record at topic pay.b partition 0 offset 5: {"id":"b"}'
+        "; operator: Source: b[2]"
+    )
+    # a topic no statement reads (cannot happen) keeps the generic words, with the position
+    assert with_position(_Locator(("pay.c", 0, 5)), payload, cause) == cause.replace(
+        "; record: ", "; record at topic pay.c partition 0 offset 5: "
+    )

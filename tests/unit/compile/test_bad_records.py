@@ -70,10 +70,6 @@ def test_a_guarded_source_routes_bad_records_to_a_side_topic_the_model_owns(
     ("extra", "why"),
     [
         (
-            "    on_bad_record: skip\n    format: avro\n",
-            "it is read with format avro; only JSON records are parsed in SQL",
-        ),
-        (
             "    on_bad_record: dead_letter\n    key: [id]\n",
             "it has key fields; only value-only JSON sources are parsed in SQL",
         ),
@@ -90,6 +86,68 @@ def test_sources_that_cannot_be_parsed_in_sql_get_v150(
     assert diag.is_error and why in diag.message
     assert diag.location.line == 7  # the on_bad_record line
     assert "use on_bad_record: fail" in diag.hint
+
+
+AVRO_SCHEMA = """\
+    schema:
+      format: avro
+      definition: '{"type":"record","name":"R","fields":[{"name":"id","type":"string"}]}'
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "fmt", "why"),
+    [
+        (
+            "    on_bad_record: skip\n" + AVRO_SCHEMA,
+            "avro-confluent",
+            "Flink SQL has no function that decodes Avro bytes, and neither Flink 2.2's Kafka "
+            "connector nor its avro-confluent format has error handling (no ignore-parse-errors), "
+            "so a record whose schema id the registry does not know, or whose bytes do not "
+            "decode, cannot be told apart inside the job",
+        ),
+        (
+            "    on_bad_record: dead_letter\n    format: avro\n",
+            "avro",
+            "Flink SQL has no function that decodes Avro bytes",
+        ),
+        (
+            "    on_bad_record: skip\n    format: debezium-json\n",
+            "debezium-json",
+            "its change events become inserts, updates and deletes only through the format; read "
+            "as text they would be plain rows",
+        ),
+    ],
+)
+def test_sources_whose_format_cannot_be_routed_in_the_job_get_v160(
+    tmp_path: Path, extra: str, fmt: str, why: str
+) -> None:
+    (tmp_path / "stream_project.yml").write_text(project("fail", extra))
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V160"]
+    policy = extra.split("on_bad_record: ")[1].split("\n")[0]
+    assert diag.is_error
+    assert diag.message == (
+        f"source 'raw': on_bad_record: {policy} is not available for format {fmt}: {why}"
+    )
+    assert diag.location.line == 7  # the on_bad_record line
+    assert diag.hint.startswith("keep on_bad_record: fail (a bad record stops the job; apply,")
+    assert "declare the clean topic as the source" in diag.hint
+    assert not [d for d in result.diagnostics if d.code == "V150"]
+
+
+def test_a_project_default_that_cannot_guard_a_source_is_placed_on_the_source(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "stream_project.yml").write_text(project("skip", AVRO_SCHEMA))
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V160"]
+    assert "on_bad_record: skip is not available for format avro-confluent" in diag.message
+    assert diag.location.line == 5  # the source's `- name: raw`
 
 
 def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
