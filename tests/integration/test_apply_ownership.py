@@ -17,11 +17,10 @@ import pytest
 
 from tests.kafka_helpers import create_topic, produce_json
 
-from .test_apply_guards import drop_topics, jobs, streamt, topics, write_project
-from .test_apply_support import destroy, wait_for_slots
+from .test_apply_guards import write_project
+from .test_apply_support import ACTIVE, destroy, drop_topics, jobs, streamt, topics, wait_for_slots
 
 pytestmark = pytest.mark.integration
-ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
 ONE_PARTITION = "    advanced:\n      topic: {partitions: 1}\n"
 
 

@@ -5,9 +5,9 @@ job was cancelled, so its slots are free again). `NoResourceAvailableException` 
 enough free task slots: the job needs N, the cluster has M free" with what to do; any other
 failure is its meaningful cause (`streamt.adapters.java_trace`: the deepest cause with a
 message, the record, the operator), also shown by `status` for a job that failed or restarts;
-`with_position` adds where the record is (topic, partition, offset), read back from Kafka: the
-record a JSON format quoted, or the first with the Confluent header of an unknown schema id. A cluster that cannot say (or a client without these calls)
-gives "" and the caller keeps its generic message.
+`with_position` (`streamt.adapters.located`, shared with `streamt test`) adds where the record
+is. A cluster that cannot say (or a client without these calls) gives "" and the caller keeps
+its generic message.
 
 The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has them; the
 `FlinkCluster` Protocol in `streamt.adapters.protocols` does not require them.
@@ -16,20 +16,9 @@ The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has th
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from streamt.adapters.java_trace import (
-    NULL_ROWTIME,
-    OPERATOR_MARK,
-    RECORD_MARK,
-    not_confluent_avro,
-    quoted_record,
-    unknown_schema_id,
-)
 from streamt.adapters.protocols import AdapterError
-from streamt.artifacts.plan_file import JobPayload
-from streamt.sql.options import topic_of, watermark_column
 
 NO_SLOTS = "NoResourceAvailableException"
 SLOTS_HINT = (
@@ -89,67 +78,3 @@ def waiting_for_slots(flink: object, job_id: str) -> str:
         f"not enough free task slots: the job needs {needs}, the cluster has {free} free "
         f"({total} in total) and its tasks were not deployed. Hint: {SLOTS_HINT}"
     )
-
-
-@runtime_checkable
-class RecordLocator(Protocol):
-    def locate_value(
-        self,
-        topics: Sequence[str],
-        value: bytes,
-        group: str,
-        *,
-        prefix: bool = False,
-        lacking: bool = False,
-    ) -> tuple[str, int, int] | None: ...
-
-
-def with_position(kafka: object, payload: JobPayload | None, cause: str) -> str:
-    """`cause` with the record's topic, partition and offset, found by reading the job's source
-    topics from its group's committed offsets (Flink 2.2's Kafka source does not say): the record
-    a JSON format quoted, the first with the Confluent header of an unknown schema id, or the
-    first that is not Confluent Avro at all. A NULL event time also names its column. `cause`
-    unchanged when there is no record, no reader, or it is not found."""
-    value, schema_id = quoted_record(cause), unknown_schema_id(cause)
-    foreign = not_confluent_avro(cause)
-    if payload is None or not payload.source_topics or not isinstance(kafka, RecordLocator):
-        return cause
-    if value is None and schema_id is None and not foreign:
-        return cause
-    header = b"\x00" + (schema_id or 0).to_bytes(4, "big")  # Confluent wire format header
-    try:
-        if value is not None:
-            found = kafka.locate_value(payload.source_topics, value, payload.pipeline_name)
-        elif schema_id is not None:
-            found = kafka.locate_value(
-                payload.source_topics, header, payload.pipeline_name, prefix=True
-            )
-        else:
-            found = kafka.locate_value(
-                payload.source_topics, b"\x00", payload.pipeline_name, lacking=True
-            )
-    except AdapterError:
-        return cause
-    if found is None:
-        return cause
-    topic, partition, offset = found
-    where = f"record at topic {topic} partition {partition} offset {offset}"
-    if value is not None:
-        return _event_time(payload, topic, cause.replace(RECORD_MARK, f"; {where}: ", 1))
-    what = f"schema id {schema_id}" if schema_id is not None else NOT_CONFLUENT_WORDS
-    head, mark, tail = cause.partition(OPERATOR_MARK)
-    return f"{head}; {where} ({what}){mark}{tail}"
-
-
-NOT_CONFLUENT_WORDS = "not Confluent Avro: its first byte is not 0"
-
-
-def _event_time(payload: JobPayload, topic: str, cause: str) -> str:
-    """A NULL event time named by its column: the watermark column of the table reading `topic`."""
-    if NULL_ROWTIME not in cause:
-        return cause
-    columns = [watermark_column(s) for s in payload.statements if topic_of(s) == topic]
-    column = next((c for c in columns if c), None)
-    if column is None:
-        return cause
-    return cause.replace(NULL_ROWTIME, f"a NULL event time: field {column} is missing or null", 1)

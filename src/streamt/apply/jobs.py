@@ -15,9 +15,10 @@ import contextlib
 import time
 from typing import NoReturn
 
+from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
-from streamt.apply.diagnose import explain_failure, waiting_for_slots, with_position
+from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
 from streamt.artifacts.plan_file import Action, Change, JobPayload
 from streamt.plan.inputs import ACTIVE_JOB_STATES

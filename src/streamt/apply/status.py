@@ -22,8 +22,9 @@ import fnmatch
 import time
 from dataclasses import dataclass, field, replace
 
+from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.diagnose import FlinkDiagnostics, with_position
+from streamt.apply.diagnose import FlinkDiagnostics
 from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, ResourceKind, TopicPayload
 from streamt.compile.bad_records import DEAD_LETTERS, SKIPPED
 from streamt.compile.specs import DesiredState

@@ -138,7 +138,7 @@ class _Locator:
 
 
 def test_a_quoted_record_is_located_in_the_jobs_source_topics():
-    from streamt.apply.diagnose import with_position
+    from streamt.adapters.located import with_position
     from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
@@ -183,7 +183,7 @@ def test_observe_samples_unowned_topics_against_the_models_columns():
 
 
 def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
-    from streamt.apply.diagnose import with_position
+    from streamt.adapters.located import with_position
     from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
@@ -202,7 +202,7 @@ def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
 
 
 def test_bytes_that_are_not_confluent_avro_are_located_as_the_first_without_its_magic_byte():
-    from streamt.apply.diagnose import with_position
+    from streamt.adapters.located import with_position
     from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
@@ -225,7 +225,7 @@ def test_bytes_that_are_not_confluent_avro_are_located_as_the_first_without_its_
 def test_a_null_event_time_names_the_field_of_the_table_reading_the_records_topic():
     import dataclasses
 
-    from streamt.apply.diagnose import with_position
+    from streamt.adapters.located import with_position
     from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
