@@ -99,12 +99,18 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
         return [_not_json(source, chosen, fmt, where, node)]
     why = ""
     if source.key:
-        why = "it has key fields; only value-only JSON sources are parsed in SQL"
+        why = (
+            "it has key fields; only value-only JSON sources are parsed in SQL (the key is "
+            "decoded by its own format and merged with the value's fields)"
+        )
     else:
         odd = [c for c in columns if not c.proctime and _unparseable(c)]
         if odd:
             listing = ", ".join(f"{c.name} {c.type.sql()}" for c in odd)
-            why = f"these columns cannot be parsed in SQL (simple names, scalar types): {listing}"
+            why = (
+                "these columns cannot be parsed in SQL (simple names and scalar types only; "
+                f"parsing ARRAY, MAP or ROW values from text is not implemented): {listing}"
+            )
     if not why:
         return []
     return [

@@ -159,9 +159,28 @@ def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
 
     result, _ = compile_dir(tmp_path)
     (diag,) = [d for d in result.diagnostics if d.code == "V150"]
-    assert "cannot be parsed in SQL (simple names, scalar types): tags ARRAY<STRING>" in (
-        diag.message
+    assert diag.message == (
+        "source 'raw': on_bad_record: skip is not available: these columns cannot be parsed in "
+        "SQL (simple names and scalar types only; parsing ARRAY, MAP or ROW values from text is "
+        "not implemented): tags ARRAY<STRING>"
     )
+
+
+def test_a_row_column_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
+    text = project("dead_letter").replace(
+        "{name: amount, type: INT}",
+        "{name: amount, type: INT}, {name: addr, type: 'ROW<city STRING>'}",
+    )
+    (tmp_path / "stream_project.yml").write_text(text)
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
+    assert diag.message.endswith("is not implemented): addr ROW<`city` STRING>"), diag.message
+    # compiled as `fail` (the source's own format), never half-guarded (this crashed compile)
+    (job,) = result.desired.jobs
+    assert "'format'='json'" in "\n".join(job.statements)
+    assert not any("__records" in s for s in job.statements)
 
 
 def test_side_topics_do_not_depend_on_rendering_jobs(tmp_path: Path) -> None:
