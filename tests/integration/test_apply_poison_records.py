@@ -118,6 +118,12 @@ AVRO_CASES = {  # the record, what the cause says and where it is
         "RestClientException: Schema 987654321 not found.; error code: 40403; record at topic "
         "TOPIC partition 0 offset 1 (schema id 987654321); operator: Source: raw[",
     ),
+    "truncated_body": (  # a known schema id (the good record's), a string cut short
+        b"GOOD_HEADER\x10ab",
+        "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with the "
+        "schema its id names; record at topic TOPIC partition 0 offset 1 (schema id SCHEMA_ID: its "
+        "body does not decode); operator: Source: raw[",
+    ),
     "not_confluent_avro": (
         b'{"id":"json, not avro"}',
         "Unknown data format. Magic number does not match; record at topic TOPIC partition 0 "
@@ -143,6 +149,8 @@ def test_an_undecodable_avro_record_is_named_and_located(
     assert registered.status_code == 200, registered.text
     good = b"\x00" + int(registered.json()["id"]).to_bytes(4, "big") + b"\x02a"
     bad, template = AVRO_CASES[kind]
+    bad = bad.replace(b"GOOD_HEADER", good[:5])
+    template = template.replace("SCHEMA_ID", str(registered.json()["id"]))
     produce_values(local_stack, topic, [good, bad])
     body = f"""\
 sources:

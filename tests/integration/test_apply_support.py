@@ -304,7 +304,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
 
 
-def streamt(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def streamt(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """The CLI as a user runs it (`python -m streamt`, real exit codes)."""
     return subprocess.run(
         [sys.executable, "-m", "streamt", *args],

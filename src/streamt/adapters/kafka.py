@@ -293,15 +293,29 @@ class KafkaAdminClient:
         lacking: bool = False,
     ) -> tuple[str, int, int] | None:
         """(topic, partition, offset) of the first record whose value is `value` (or, with
-        `prefix`, starts with it; with `lacking`, a value that does not start with it), read from
-        `group`'s committed offsets (else the earliest) up to the end; None when not found
-        within `limit` records / `timeout_s`. Assigns partitions: never joins or commits."""
+        `prefix`, starts with it; with `lacking`, a value that does not start with it): see
+        `locate_first`."""
+        wanted = _matcher(value, prefix, lacking)
+        return self.locate_first(topics, group, wanted, limit=limit, timeout_s=timeout_s)
+
+    def locate_first(
+        self,
+        topics: Sequence[str],
+        group: str,
+        wanted: Callable[[bytes | None], bool],
+        *,
+        limit: int = 200_000,
+        timeout_s: float = 20.0,
+    ) -> tuple[str, int, int] | None:
+        """(topic, partition, offset) of the first record whose value (None: a tombstone) is
+        `wanted`, read from `group`'s committed offsets (else the earliest) up to the end; None
+        when not found within `limit` records / `timeout_s`. Assigns partitions: never joins or
+        commits."""
         consumer = Consumer(
             {**self._config, "group.id": group, "enable.auto.commit": False, "logger": log}
         )
         try:
             ends = _assign_from_committed(consumer, topics, self.timeout_s)
-            wanted = _matcher(value, prefix, lacking)
             return _scan(consumer, ends, wanted, limit, time.monotonic() + timeout_s)
         except KafkaException as exc:
             raise self.error(f"searching {', '.join(topics)}: {exc}", transient=True) from exc

@@ -169,7 +169,7 @@ def cancel_and_explain(
         ctx.flink.cancel(job_id)
     _await_stopped(ctx, job_id)
     cause = explain_failure(ctx.flink, job_id, ctx.options.history_wait_s, ctx.options.poll_s)
-    cause = with_position(ctx.systems.kafka, payload, cause)
+    cause = with_position(ctx.systems.kafka, payload, cause, ctx.systems.registry)
     return f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
 
 

@@ -251,7 +251,7 @@ def _cause(systems: Systems, job_id: str, payload: JobPayload) -> str:
         causes = systems.flink.job_exceptions(job_id)
     except AdapterError:
         return ""
-    return with_position(systems.kafka, payload, causes[0]) if causes else ""
+    return with_position(systems.kafka, payload, causes[0], systems.registry) if causes else ""
 
 
 def _checkpoint(systems: Systems, job_id: str) -> dict[str, object]:

@@ -189,9 +189,9 @@ class _Troubles:
         if not mine or mine[-1][2] not in self.TROUBLED:
             return ""
         _, job_id, state = mine[-1]
-        cause = with_position(
-            self.env.kafka_admin, self.payloads.get(pipeline), newest_cause(self.env.flink, job_id)
-        )
+        cause = newest_cause(self.env.flink, job_id)
+        payload = self.payloads.get(pipeline)
+        cause = with_position(self.env.kafka_admin, payload, cause, self.env.registry)
         return f"the model's job {job_id} is {state}" + (f": {cause}" if cause else "")
 
 

@@ -254,3 +254,61 @@ def test_a_null_event_time_names_the_field_of_the_table_reading_the_records_topi
     assert with_position(_Locator(("pay.c", 0, 5)), payload, cause) == cause.replace(
         "; record: ", "; record at topic pay.c partition 0 offset 5: "
     )
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    def schema_text(self, schema_id: int) -> str:
+        from streamt.adapters.protocols import AdapterError
+
+        self.asked.append(schema_id)
+        if schema_id != 7:
+            raise AdapterError("schema_registry", f"Schema {schema_id} not found")
+        return '{"type":"record","name":"R","fields":[{"name":"id","type":"string"}]}'
+
+
+def test_an_avro_body_that_does_not_decode_is_found_by_decoding_with_its_writer_schema():
+    from streamt.adapters.located import _BodyCheck
+
+    header = b"\x00" + (7).to_bytes(4, "big")
+    registry = _Registry()
+    check = _BodyCheck(registry)
+    assert not check(header + b"\x02a")  # "a": a string of length 1
+    assert check.failed is None
+    assert check(header + b"\x10ab")  # claims 8 bytes, holds 2
+    assert check.failed == 7
+    other = b"\x00" + (9).to_bytes(4, "big") + b"\x10ab"
+    assert not check(other)  # an unknown id is no body that fails to decode
+    assert not check(b'{"id":"json"}') and not check(None) and not check(b"\x00\x00")
+    assert registry.asked == [7, 9]  # once per id
+
+
+class _FirstLocator(_Locator):
+    def locate_first(self, topics, group, wanted):  # type: ignore[no-untyped-def]
+        hits = [v for v in self.values if wanted(v)]
+        self.asked.append((tuple(topics), group, len(hits)))
+        return self.found if hits else None
+
+
+def test_a_truncated_avro_body_is_located_with_the_registry_and_named_by_its_schema_id():
+    from streamt.adapters.located import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    cause = (
+        "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with "
+        "the schema its id names; operator: Source: raw[1]"
+    )
+    kafka = _FirstLocator(("orders.avro", 0, 4))
+    kafka.values = [b"\x00\x00\x00\x00\x07\x02a", b"\x00\x00\x00\x00\x07\x10ab"]
+    assert with_position(kafka, payload, cause, _Registry()) == (
+        "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with "
+        "the schema its id names; record at topic orders.avro partition 0 offset 4 (schema id 7: "
+        "its body does not decode); operator: Source: raw[1]"
+    )
+    assert kafka.asked == [(("orders.avro",), "streamt.shop.orders_clean", 1)]
+    assert with_position(kafka, payload, cause) == cause  # no registry: not searched
