@@ -353,15 +353,23 @@ sources:
 """
 
 
-def produce_values(stack, topic: str, values: Sequence[bytes], *, create: bool = True) -> None:  # type: ignore[no-untyped-def]
-    """Produce raw record values (in order, one partition) to `topic`, creating it first."""
+def produce_values(  # type: ignore[no-untyped-def]
+    stack,
+    topic: str,
+    values: Sequence[bytes],
+    *,
+    create: bool = True,
+    keys: Sequence[bytes | None] | None = None,
+) -> None:
+    """Produce raw record values (in order, one partition, with `keys` if given) to `topic`,
+    creating it first."""
     if create:
         from tests.kafka_helpers import create_topic
 
         create_topic(stack.kafka_bootstrap, topic)
     producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
-    for value in values:
-        producer.produce(topic, value)
+    for key, value in zip(keys or [None] * len(values), values, strict=True):
+        producer.produce(topic, value, key=key)
     assert producer.flush(10) == 0, f"records to {topic} not delivered"
 
 

@@ -182,3 +182,68 @@ def test_a_models_policy_guards_an_upstream_models_topic_written_by_someone_else
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, up, down, side)
+
+
+KEYED: list[tuple[bytes | None, bytes, str | None]] = [  # key, value, the error it is routed with
+    (b'{"id":"g1","amount":1}', b'{"id":"g1","amount":1,"paid_at":"2026-01-01 00:00:00"}', None),
+    (
+        b"not json",
+        b'{"id":"b1","amount":1,"paid_at":"2026-01-01 00:00:01"}',
+        "key: not a JSON object",
+    ),
+    (
+        b'{"id":"b2","amount":"x"}',
+        b'{"id":"b2","amount":2,"paid_at":"2026-01-01 00:00:01"}',
+        "key field amount: not of type INT",
+    ),
+    (
+        b'{"id":"b3","amount":3}',
+        b'{"id":"b3","amount":"abc","paid_at":"2026-01-01 00:00:01"}',
+        "field amount: not of type INT",
+    ),
+    (None, b'{"id":"g2","amount":2,"paid_at":"2026-01-01 00:00:02"}', None),  # no key: fine
+    (
+        b'{"id":"g3","amount":3}',
+        b'{"id":"g3","amount":3}',
+        "event time paid_at: missing, NULL or not of type TIMESTAMP(3)",
+    ),
+]
+
+
+def test_a_keyed_source_routes_bad_keys_and_bad_values(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project, topic, model = f"badkey{tag}", f"badkey.raw.{tag}", f"badkey_out_{tag}"
+    side = f"{model}.dead_letters"
+    keys = [k for k, _, _ in KEYED]
+    produce_values(local_stack, topic, [v for _, v, _ in KEYED], keys=keys)
+    path = write(tmp_path, local_stack, project, topic, model, "dead_letter")
+    text = (path / "stream_project.yml").read_text()
+    keyed = text.replace(
+        "    on_bad_record: dead_letter\n",
+        "    on_bad_record: dead_letter\n    key: [id, amount]\n",
+    )
+    assert keyed != text
+    (path / "stream_project.yml").write_text(keyed)
+    try:
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        good = [
+            {"id": "g1", "amount": 1, "paid_at": "2026-01-01 00:00:00"},
+            {"id": "g2", "amount": 2, "paid_at": "2026-01-01 00:00:02"},
+        ]
+        assert sorted(rows(model, len(good)), key=lambda r: r["id"]) == good
+        bad = [(offset, v, e) for offset, (_, v, e) in enumerate(KEYED) if e]
+        routed = sorted(rows(side, len(bad)), key=lambda r: r["offset"])
+        assert routed == [
+            {"topic": topic, "partition": 0, "offset": offset, "error": error, "record": v.decode()}
+            for offset, v, error in bad
+        ]
+        pipeline = f"streamt.{project}.{model}"
+        assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, model, side)

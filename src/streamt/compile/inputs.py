@@ -182,10 +182,16 @@ def ref_policies(model: Model, tables: Sequence[InputTable]) -> list[tuple[Input
 
 
 def _guardable(table: InputTable) -> bool:
+    options = dict(table.options)
+    keyed_json = (
+        options.get("value.format") == "json"
+        and options.get("value.fields-include") == "ALL"
+        and options.get("key.format") in ("json", "raw")
+    )
     return (
         table.view_query is None
         and table.topic is not None
-        and dict(table.options).get("format") == "json"
+        and (options.get("format") == "json" or keyed_json)
         and not table.primary_key
     )
 

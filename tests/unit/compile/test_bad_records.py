@@ -67,25 +67,32 @@ def test_a_guarded_source_routes_bad_records_to_a_side_topic_the_model_owns(
 
 
 @pytest.mark.parametrize(
-    ("extra", "why"),
-    [
-        (
-            "    on_bad_record: dead_letter\n    key: [id]\n",
-            "it has key fields; only value-only JSON sources are parsed in SQL",
-        ),
-    ],
+    ("key", "key_format", "key_checks"),
+    [("[id]", "raw", False), ("[id, amount]", "json", True)],
 )
-def test_sources_that_cannot_be_parsed_in_sql_get_v150(
-    tmp_path: Path, extra: str, why: str
+def test_a_keyed_source_is_guarded_reading_its_fields_from_the_value_as_flink_does(
+    tmp_path: Path, key: str, key_format: str, key_checks: bool
 ) -> None:
-    (tmp_path / "stream_project.yml").write_text(project("fail", extra))
-    from tests.unit.compile.helpers import compile_dir
-
-    result, _ = compile_dir(tmp_path)
-    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
-    assert diag.is_error and why in diag.message
-    assert diag.location.line == 7  # the on_bad_record line
-    assert "use on_bad_record: fail" in diag.hint
+    # Flink's kafka table with value.fields-include ALL takes key fields from the value; the
+    # guarded table reads the value (and the key) as text and parses the same fields
+    result = compile_yaml(tmp_path, project("fail", f"    on_bad_record: skip\n    key: {key}\n"))
+    (job,) = result.desired.jobs
+    plain = compile_yaml(tmp_path, project("fail", f"    key: {key}\n")).desired.jobs[0]
+    assert f"'key.format'='{key_format}'" in "\n".join(plain.statements)
+    assert "'value.fields-include'='ALL'" in "\n".join(plain.statements)
+    text = "\n".join(job.statements)
+    assert "`streamt_key` STRING" in text
+    for option in (
+        "'key.format'='raw'",
+        "'key.fields'='streamt_key'",
+        "'value.format'='raw'",
+        "'value.fields-include'='EXCEPT_KEY'",
+    ):
+        assert option in text, option
+    assert "JSON_VALUE(`streamt_record`, '$.id') AS `id`" in text
+    assert ("'key: not a JSON object'" in text) is key_checks
+    assert ("'key field amount: not of type INT'" in text) is key_checks
+    assert not [d for d in result.diagnostics if d.code in ("V150", "V160")]
 
 
 AVRO_SCHEMA = """\
