@@ -10,47 +10,35 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
-from confluent_kafka.admin import AdminClient
 
 from tests.kafka_helpers import create_topic, produce_json
 
-from .test_apply_support import destroy, wait_for_slots
+from .test_apply_support import (
+    ACTIVE,
+    destroy,
+    drop_topics,
+    jobs,
+    streamt,
+    topics,
+    wait_for_slots,
+    write_cli_project,
+)
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
-ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
-
-
-def streamt(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "streamt", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
 
 
 def write_project(
     root: Path, stack, name: str, source_topic: str, model: str, extra: str = ""
 ) -> Path:  # type: ignore[no-untyped-def]
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "stream_project.yml").write_text(
+    return write_cli_project(
+        root,
+        stack,
+        name,
         f"""\
-project: {{name: {name}}}
-runtime:
-  kafka: {{bootstrap_servers: "{stack.kafka_bootstrap}"}}
-  flink:
-    default: local
-    clusters:
-      local: {{rest_url: "{stack.flink_rest_url}", sql_gateway_url: "{stack.sql_gateway_url}"}}
 sources:
   - name: raw
     topic: {source_topic}
@@ -59,29 +47,8 @@ models:
   - name: {model}
     sql: |
       SELECT id, amount FROM {{{{ source("raw") }}}} WHERE amount > 0
-{extra}"""
+{extra}""",
     )
-    return root
-
-
-def topics(stack) -> set[str]:  # type: ignore[no-untyped-def]
-    return set(
-        AdminClient({"bootstrap.servers": stack.kafka_bootstrap}).list_topics(timeout=10).topics
-    )
-
-
-def jobs(stack, pipeline: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    body = httpx.get(f"{stack.flink_rest_url}/jobs/overview", timeout=10).json()
-    return [(j["jid"], j["state"]) for j in body["jobs"] if j["name"] == pipeline]
-
-
-def drop_topics(stack, *names: str) -> None:  # type: ignore[no-untyped-def]
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
-    existing = set(admin.list_topics(timeout=10).topics)
-    gone = [n for n in names if n in existing]
-    if gone:
-        for future in admin.delete_topics(gone).values():
-            future.result(timeout=15)
 
 
 def names(prefix: str) -> tuple[str, str, str]:

@@ -1,7 +1,7 @@
 """Ownership on a shared cluster, through the CLI on the real local stack:
 
 - two projects with a model of the same name: the second `plan` shows the topic as owned by
-  the first project, `apply` refuses it (even with `--adopt`) and touches nothing; with a
+  the first project (and warns V161: the default name collides), `apply` refuses it (even with `--adopt`) and touches nothing; with a
   `project.prefix` the second project runs beside the first on topics and jobs of its own;
 - a topic created outside streamt: `plan` shows "exists, not owned by this project" with its
   message count, `apply` refuses it and submits nothing; `--adopt` adopts it (recorded not
@@ -17,11 +17,10 @@ import pytest
 
 from tests.kafka_helpers import create_topic, produce_json
 
-from .test_apply_guards import drop_topics, jobs, streamt, topics, write_project
-from .test_apply_support import destroy, wait_for_slots
+from .test_apply_guards import write_project
+from .test_apply_support import ACTIVE, destroy, drop_topics, jobs, streamt, topics, wait_for_slots
 
 pytestmark = pytest.mark.integration
-ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
 ONE_PARTITION = "    advanced:\n      topic: {partitions: 1}\n"
 
 
@@ -46,6 +45,11 @@ def test_a_model_topic_another_project_owns_is_refused_even_with_adopt(
             f"! topic {model}: refused - exists, owned by project '{first}' (environment "
             f"'default') (0 messages): a resource another project created is never adopted"
         ) in plan.stdout
+        assert (  # the default name is why they collide: a warning on the model says so
+            f"warning V161: model '{model}' writes topic '{model}', its default name (the "
+            "model's name), which already exists on the cluster, created by project "
+            f"'{first}' (environment 'default')"
+        ) in plan.stderr, plan.stderr
         for extra in ((), ("--adopt", model)):
             refused = streamt("apply", "-p", str(b), "--auto-approve", *extra)
             assert refused.returncode == 1, refused.stdout + refused.stderr
@@ -63,6 +67,7 @@ def test_a_model_topic_another_project_owns_is_refused_even_with_adopt(
         applied = streamt("apply", "-p", str(b), "--auto-approve")
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert f"topic b.{model}: create ok" in applied.stdout
+        assert "V161" not in applied.stderr  # prefixed: not the default name
         assert [s for _, s in jobs(local_stack, f"streamt.b.{second}.{model}") if s in ACTIVE] == [
             "RUNNING"
         ]
@@ -91,6 +96,10 @@ def test_a_foreign_topic_is_adopted_only_explicitly_and_destroy_keeps_it(
             f"! topic {model}: refused - exists, not owned by this project (3 messages; 3 of 3 "
             "sampled records have the model's columns)"
         ) in plan.stdout
+        assert (
+            f"warning V161: model '{model}' writes topic '{model}', its default name (the "
+            "model's name), which already exists on the cluster, not created by this project"
+        ) in plan.stderr, plan.stderr
         assert (
             f"hint: check what writes it; to take it over, adopt it explicitly: streamt apply --adopt {model}"
             in (plan.stdout)

@@ -14,23 +14,40 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
-from confluent_kafka import Producer
 
-from tests.kafka_helpers import create_topic
-
-from .test_apply_guards import drop_topics, jobs, streamt
-from .test_apply_support import destroy, wait_for_slots
+from .test_apply_support import (
+    ACTIVE,
+    destroy,
+    drop_topics,
+    jobs,
+    paid_source,
+    produce_values,
+    streamt,
+    wait_for_slots,
+    write_cli_project,
+)
 
 pytestmark = pytest.mark.integration
-ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
 GOOD = b'{"id":"a","amount":1,"paid_at":"2026-01-01 00:00:00"}'
+NULL_EVENT_TIME = (
+    "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event time: field "
+    "paid_at is missing or null; RECORD_AT"
+)
 CASES = {
-    "null_rowtime": (
+    "missing_rowtime": (
         b'{"id":"b","amount":2}',
-        "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event-time "
-        '(rowtime) value: the record lacks its event-time field, or it is null; RECORD_AT{"id":"b",'
-        '"amount":2}; operator: Source: raw[',
+        NULL_EVENT_TIME + '{"id":"b","amount":2}; operator: Source: raw[',
+    ),
+    "null_rowtime": (
+        b'{"id":"b","amount":2,"paid_at":null}',
+        NULL_EVENT_TIME + '{"id":"b","amount":2,"paid_at":null}; operator: Source: raw[',
+    ),
+    "unparsable_rowtime": (
+        b'{"id":"b","amount":2,"paid_at":"yesterday"}',
+        "org.apache.flink.formats.json.JsonParseException: Fail to deserialize at field: "
+        'paid_at.; RECORD_AT{"id":"b","amount":2,"paid_at":"yesterday"}; operator: Source: raw[',
     ),
     "undecodable": (
         b"\x00\x01not json{",
@@ -47,26 +64,9 @@ CASES = {
 
 
 def write(root: Path, stack, project: str, topic: str, model: str) -> Path:  # type: ignore[no-untyped-def]
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "stream_project.yml").write_text(
-        f"""\
-project: {{name: {project}}}
-runtime:
-  kafka: {{bootstrap_servers: "{stack.kafka_bootstrap}"}}
-  flink:
-    default: local
-    clusters:
-      local: {{rest_url: "{stack.flink_rest_url}", sql_gateway_url: "{stack.sql_gateway_url}"}}
-sources:
-  - name: raw
-    topic: {topic}
-    columns:
-      - {{name: id, type: STRING}}
-      - {{name: amount, type: INT}}
-      - {{name: paid_at, type: TIMESTAMP(3)}}
-    event_time:
-      column: paid_at
-      watermark: {{max_out_of_orderness_ms: 1000}}
+    body = (
+        paid_source(topic)
+        + f"""\
 models:
   - name: {model}
     sql: |
@@ -75,7 +75,14 @@ models:
       topic: {{partitions: 1}}
 """
     )
-    return root
+    return write_cli_project(root, stack, project, body)
+
+
+def job_row(path: Path) -> dict:  # type: ignore[type-arg]
+    status = streamt("status", "-p", str(path), "--format", "json")
+    assert status.returncode in (0, 3), status.stdout + status.stderr  # 3: drift
+    (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
+    return row  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
@@ -89,11 +96,7 @@ def test_apply_and_status_name_the_bad_record_and_why(
     bad, template = CASES[kind]
     # the bad record is the second one produced: partition 0, offset 1, found back in Kafka
     expected = template.replace("RECORD_AT", f"record at topic {topic} partition 0 offset 1: ")
-    create_topic(local_stack.kafka_bootstrap, topic)
-    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
-    for value in (GOOD, bad):
-        producer.produce(topic, value)
-    producer.flush(10)
+    produce_values(local_stack, topic, [GOOD, bad])
     path = write(tmp_path, local_stack, project, topic, model)
     try:
         wait_for_slots(1)
@@ -103,63 +106,102 @@ def test_apply_and_status_name_the_bad_record_and_why(
         assert expected in applied.stderr, applied.stderr
         assert "root cause: java.io.IOException" not in applied.stderr
         assert [s for _, s in jobs(local_stack, f"streamt.{project}.{model}") if s in ACTIVE] == []
-
-        status = streamt("status", "-p", str(path), "--format", "json")
-        assert status.returncode in (0, 3), status.stdout + status.stderr  # 3: drift
-        (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
-        assert expected in str(row["details"]["cause"]), row
+        assert expected in str(job_row(path)["details"]["cause"])
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model)
 
 
-def test_an_avro_record_with_an_unknown_schema_id_is_named_and_located(
+AVRO_CASES = {  # the record, what the cause says and where it is
+    "unknown_schema_id": (
+        b"\x00" + (987654321).to_bytes(4, "big") + b"\x02a",
+        "RestClientException: Schema 987654321 not found.; error code: 40403; record at topic "
+        "TOPIC partition 0 offset 1 (schema id 987654321); operator: Source: raw[",
+    ),
+    "truncated_body": (  # a known schema id (the good record's), a string cut short
+        b"GOOD_HEADER\x10ab",
+        "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with the "
+        "schema its id names; record at topic TOPIC partition 0 offset 1 (schema id SCHEMA_ID: its "
+        "body does not decode); operator: Source: raw[",
+    ),
+    "not_confluent_avro": (
+        b'{"id":"json, not avro"}',
+        "Unknown data format. Magic number does not match; record at topic TOPIC partition 0 "
+        "offset 1 (not Confluent Avro: its first byte is not 0); operator: Source: raw[",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(AVRO_CASES))
+def test_an_undecodable_avro_record_is_named_and_located(
+    kind: str,
     tmp_path: Path,
     local_stack,  # type: ignore[no-untyped-def]
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     project, topic, model = f"avrobad{tag}", f"avrobad.raw.{tag}", f"avrobad_out_{tag}"
-    create_topic(local_stack.kafka_bootstrap, topic)
-    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
-    producer.produce(topic, b"\x00" + (987654321).to_bytes(4, "big") + b"\x02a")
-    producer.flush(10)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "stream_project.yml").write_text(
-        f"""\
-project: {{name: {project}}}
-runtime:
-  kafka: {{bootstrap_servers: "{local_stack.kafka_bootstrap}"}}
-  schema_registry: {{url: "{local_stack.schema_registry_url}"}}
-  flink:
-    default: local
-    clusters:
-      local:
-        rest_url: "{local_stack.flink_rest_url}"
-        sql_gateway_url: "{local_stack.sql_gateway_url}"
+    schema = f'{{"type":"record","name":"R{tag}","fields":[{{"name":"id","type":"string"}}]}}'
+    registered = httpx.post(
+        f"{local_stack.schema_registry_url}/subjects/{topic}-value/versions",
+        json={"schema": schema},
+        timeout=10,
+    )
+    assert registered.status_code == 200, registered.text
+    good = b"\x00" + int(registered.json()["id"]).to_bytes(4, "big") + b"\x02a"
+    bad, template = AVRO_CASES[kind]
+    bad = bad.replace(b"GOOD_HEADER", good[:5])
+    template = template.replace("SCHEMA_ID", str(registered.json()["id"]))
+    produce_values(local_stack, topic, [good, bad])
+    body = f"""\
 sources:
   - name: raw
     topic: {topic}
     schema:
       format: avro
-      definition: '{{"type":"record","name":"R{tag}","fields":[{{"name":"id","type":"string"}}]}}'
+      definition: '{schema}'
 models:
   - name: {model}
     sql: SELECT id FROM {{{{ source("raw") }}}}
     advanced:
       topic: {{partitions: 1}}
 """
-    )
+    path = write_cli_project(tmp_path, local_stack, project, body, registry=True)
     try:
         wait_for_slots(1)
-        applied = streamt("apply", "-p", str(tmp_path), "--auto-approve")
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
         assert applied.returncode == 1, applied.stdout + applied.stderr
-        assert (
-            "RestClientException: Schema 987654321 not found.; error code: 40403; record at "
-            f"topic {topic} partition 0 offset 0 (schema id 987654321); operator: Source: raw["
-        ) in applied.stderr, applied.stderr
+        assert template.replace("TOPIC", topic) in applied.stderr, applied.stderr
+        assert template.replace("TOPIC", topic) in str(job_row(path)["details"]["cause"])
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model)
+        httpx.delete(f"{local_stack.schema_registry_url}/subjects/{topic}-value", timeout=10)
+
+
+def test_skip_on_an_avro_source_is_refused_at_validate_naming_the_alternative(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    body = """\
+sources:
+  - name: raw
+    topic: avro.anything
+    on_bad_record: dead_letter
+    schema:
+      format: avro
+      definition: '{"type":"record","name":"R","fields":[{"name":"id","type":"string"}]}'
+models:
+  - name: out
+    sql: SELECT id FROM {{ source("raw") }}
+"""
+    path = write_cli_project(tmp_path, local_stack, "avroskip", body, registry=True)
+    validated = streamt("validate", "-p", str(path))
+    assert validated.returncode == 1, validated.stdout + validated.stderr
+    assert (
+        "stream_project.yml:12:5: error V160: source 'raw': on_bad_record: dead_letter is not "
+        "available for format avro-confluent: Flink SQL has no function that decodes Avro bytes"
+    ) in validated.stderr, validated.stderr
+    assert "route bad records before Flink" in validated.stderr
 
 
 def test_a_running_job_that_hits_a_bad_record_shows_why_in_status_and_test(
@@ -168,10 +210,7 @@ def test_a_running_job_that_hits_a_bad_record_shows_why_in_status_and_test(
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     project, topic, model = f"poisonrun{tag}", f"poisonrun.raw.{tag}", f"poisonrun_out_{tag}"
-    create_topic(local_stack.kafka_bootstrap, topic)
-    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
-    producer.produce(topic, GOOD)
-    producer.flush(10)
+    produce_values(local_stack, topic, [GOOD])
     path = write(tmp_path, local_stack, project, topic, model)
     sample = f"""\
 tests:
@@ -188,13 +227,11 @@ tests:
         wait_for_slots(1)
         applied = streamt("apply", "-p", str(path), "--auto-approve")
         assert applied.returncode == 0, applied.stdout + applied.stderr
-        producer.produce(topic, bad)  # the running job meets a bad record and restarts
-        producer.flush(10)
+        produce_values(local_stack, topic, [bad], create=False)  # the running job meets it
         row: dict = {}  # type: ignore[type-arg]
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            status = streamt("status", "-p", str(path), "--format", "json")
-            (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
+            row = job_row(path)
             if row["state"] in ("RESTARTING", "FAILING", "FAILED") and expected in str(
                 row["details"].get("cause")
             ):
@@ -211,7 +248,7 @@ tests:
         assert "is RESTARTING: " in tested.stdout or "is FAILED: " in tested.stdout, (
             tested.stdout + tested.stderr
         )
-        assert f"Fail to deserialize at field: amount.; record: {bad.decode()}" in tested.stdout
+        assert expected in tested.stdout, tested.stdout  # test names where the record is too
         assert [s for _, s in jobs(local_stack, pipeline) if s == "RUNNING"] in ([], ["RUNNING"])
     finally:
         destroy(project, "default")

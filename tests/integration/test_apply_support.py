@@ -5,13 +5,16 @@ real Flink SQL, and one `deploy()` that runs observe -> plan -> apply under the 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient
 
 from streamt.apply.context import ApplyOptions
 from streamt.apply.executor import ApplyReport
@@ -293,3 +296,108 @@ def wait_for_slots(needed: int, timeout: float = 180.0) -> None:
             return
         time.sleep(2)
     raise AssertionError(f"only {free} free Flink task slots after {timeout:.0f}s, {needed} needed")
+
+
+# --- CLI projects on the shared stack (apply guards, ownership, bad records) -------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
+
+
+def streamt(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it (`python -m streamt`, real exit codes)."""
+    return subprocess.run(
+        [sys.executable, "-m", "streamt", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def write_cli_project(root: Path, stack, name: str, body: str, *, registry: bool = False) -> Path:  # type: ignore[no-untyped-def]
+    """`root/stream_project.yml`: project `name` on the local stack's runtime, then `body`
+    (sources:, models:, tests: ... as YAML text)."""
+    root.mkdir(parents=True, exist_ok=True)
+    schema_registry = (
+        f'  schema_registry: {{url: "{stack.schema_registry_url}"}}\n' if registry else ""
+    )
+    (root / "stream_project.yml").write_text(
+        f"""\
+project: {{name: {name}}}
+runtime:
+  kafka: {{bootstrap_servers: "{stack.kafka_bootstrap}"}}
+{schema_registry}  flink:
+    default: local
+    clusters:
+      local: {{rest_url: "{stack.flink_rest_url}", sql_gateway_url: "{stack.sql_gateway_url}"}}
+{body}"""
+    )
+    return root
+
+
+def paid_source(topic: str, extra: str = "") -> str:
+    """A JSON source `raw` (id STRING, amount INT, paid_at TIMESTAMP(3) event time); `extra`
+    is YAML lines added to the source (e.g. its on_bad_record)."""
+    return f"""\
+sources:
+  - name: raw
+    topic: {topic}
+{extra}    columns:
+      - {{name: id, type: STRING}}
+      - {{name: amount, type: INT}}
+      - {{name: paid_at, type: TIMESTAMP(3)}}
+    event_time:
+      column: paid_at
+      watermark: {{max_out_of_orderness_ms: 1000}}
+"""
+
+
+def produce_values(  # type: ignore[no-untyped-def]
+    stack,
+    topic: str,
+    values: Sequence[bytes],
+    *,
+    create: bool = True,
+    keys: Sequence[bytes | None] | None = None,
+) -> None:
+    """Produce raw record values (in order, one partition, with `keys` if given) to `topic`,
+    creating it first."""
+    if create:
+        from tests.kafka_helpers import create_topic
+
+        create_topic(stack.kafka_bootstrap, topic)
+    producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+    for key, value in zip(keys or [None] * len(values), values, strict=True):
+        producer.produce(topic, value, key=key)
+    assert producer.flush(10) == 0, f"records to {topic} not delivered"
+
+
+def topics(stack) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(
+        AdminClient({"bootstrap.servers": stack.kafka_bootstrap}).list_topics(timeout=10).topics
+    )
+
+
+def jobs(stack, pipeline: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    import httpx
+
+    body = httpx.get(f"{stack.flink_rest_url}/jobs/overview", timeout=10).json()
+    return [(j["jid"], j["state"]) for j in body["jobs"] if j["name"] == pipeline]
+
+
+def drop_topics(stack, *names: str) -> None:  # type: ignore[no-untyped-def]
+    """Delete the topics of `names` that exist; one a `destroy` just deleted (still listed by
+    a stale metadata answer) is already gone, not an error."""
+    from confluent_kafka import KafkaException
+
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    existing = set(admin.list_topics(timeout=10).topics)
+    gone = [n for n in names if n in existing]
+    if gone:
+        for future in admin.delete_topics(gone).values():
+            try:
+                future.result(timeout=15)
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    raise

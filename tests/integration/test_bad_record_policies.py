@@ -16,15 +16,22 @@ import uuid
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Producer
 
-from tests.kafka_helpers import create_topic
-
-from .test_apply_guards import drop_topics, jobs, streamt
-from .test_apply_support import destroy, quiet_period, read_all, wait_for_slots
+from .test_apply_support import (
+    ACTIVE,
+    destroy,
+    drop_topics,
+    jobs,
+    paid_source,
+    produce_values,
+    quiet_period,
+    read_all,
+    streamt,
+    wait_for_slots,
+    write_cli_project,
+)
 
 pytestmark = pytest.mark.integration
-ACTIVE = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "FAILING"}
 
 RECORDS: list[tuple[bytes, str | None]] = [  # value, the error it must be routed with
     (b'{"id":"g1","amount":1,"paid_at":"2026-01-01 00:00:00"}', None),
@@ -61,38 +68,18 @@ GOOD = [
 def write(root: Path, stack, project: str, topic: str, model: str, policy: str) -> Path:  # type: ignore[no-untyped-def]
     # skip comes from the project default, dead_letter from the source itself
     default = "skip" if policy == "skip" else "fail"
-    own = "" if policy == "skip" else f"\n    on_bad_record: {policy}"
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "stream_project.yml").write_text(
-        f"""\
-project: {{name: {project}}}
-runtime:
-  kafka: {{bootstrap_servers: "{stack.kafka_bootstrap}"}}
-  flink:
-    default: local
-    clusters:
-      local: {{rest_url: "{stack.flink_rest_url}", sql_gateway_url: "{stack.sql_gateway_url}"}}
+    own = "" if policy == "skip" else f"    on_bad_record: {policy}\n"
+    body = f"""\
 defaults:
   sources: {{on_bad_record: {default}}}
-sources:
-  - name: raw
-    topic: {topic}{own}
-    columns:
-      - {{name: id, type: STRING}}
-      - {{name: amount, type: INT}}
-      - {{name: paid_at, type: TIMESTAMP(3)}}
-    event_time:
-      column: paid_at
-      watermark: {{max_out_of_orderness_ms: 1000}}
-models:
+{paid_source(topic, own)}models:
   - name: {model}
     sql: |
       SELECT id, amount, paid_at FROM {{{{ source("raw") }}}}
     advanced:
       topic: {{partitions: 1}}
 """
-    )
-    return root
+    return write_cli_project(root, stack, project, body)
 
 
 def rows(topic: str, expect: int) -> list[dict]:  # type: ignore[type-arg]
@@ -117,11 +104,7 @@ def test_bad_records_are_routed_and_counted_and_the_job_keeps_running(
     tag = uuid.uuid4().hex[:8]
     project, topic, model = f"badrec{tag}", f"badrec.raw.{tag}", f"badrec_out_{tag}"
     side = f"{model}.{'skipped' if policy == 'skip' else 'dead_letters'}"
-    create_topic(local_stack.kafka_bootstrap, topic)
-    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
-    for value, _ in RECORDS:
-        producer.produce(topic, value)
-    producer.flush(10)
+    produce_values(local_stack, topic, [value for value, _ in RECORDS])
     path = write(tmp_path, local_stack, project, topic, model, policy)
     try:
         plan = streamt("plan", "-p", str(path))
@@ -159,12 +142,7 @@ def test_a_models_policy_guards_an_upstream_models_topic_written_by_someone_else
     project, topic = f"badref{tag}", f"badref.raw.{tag}"
     up, down = f"badref_up_{tag}", f"badref_down_{tag}"
     side = f"{down}.dead_letters"
-    create_topic(local_stack.kafka_bootstrap, topic)
-    producer = Producer({"bootstrap.servers": local_stack.kafka_bootstrap})
-    goods = [value for value, error in RECORDS if error is None]
-    for value in goods:
-        producer.produce(topic, value)
-    producer.flush(10)
+    produce_values(local_stack, topic, [value for value, error in RECORDS if error is None])
     path = write(tmp_path, local_stack, project, topic, up, "fail")
     text = (path / "stream_project.yml").read_text()
     (path / "stream_project.yml").write_text(
@@ -184,9 +162,7 @@ def test_a_models_policy_guards_an_upstream_models_topic_written_by_someone_else
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert len(rows(up, len(GOOD))) == len(GOOD)  # the upstream job wrote its rows
         bad = [value for value, error in RECORDS if error]
-        for value in bad:  # a foreign writer appends to the model's topic
-            producer.produce(up, value)
-        producer.flush(10)
+        produce_values(local_stack, up, bad, create=False)  # a foreign writer appends to it
 
         assert sorted(rows(down, len(GOOD)), key=lambda r: r["id"]) == GOOD
         routed = sorted(rows(side, len(bad)), key=lambda r: r["offset"])
@@ -206,3 +182,68 @@ def test_a_models_policy_guards_an_upstream_models_topic_written_by_someone_else
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, up, down, side)
+
+
+KEYED: list[tuple[bytes | None, bytes, str | None]] = [  # key, value, the error it is routed with
+    (b'{"id":"g1","amount":1}', b'{"id":"g1","amount":1,"paid_at":"2026-01-01 00:00:00"}', None),
+    (
+        b"not json",
+        b'{"id":"b1","amount":1,"paid_at":"2026-01-01 00:00:01"}',
+        "key: not a JSON object",
+    ),
+    (
+        b'{"id":"b2","amount":"x"}',
+        b'{"id":"b2","amount":2,"paid_at":"2026-01-01 00:00:01"}',
+        "key field amount: not of type INT",
+    ),
+    (
+        b'{"id":"b3","amount":3}',
+        b'{"id":"b3","amount":"abc","paid_at":"2026-01-01 00:00:01"}',
+        "field amount: not of type INT",
+    ),
+    (None, b'{"id":"g2","amount":2,"paid_at":"2026-01-01 00:00:02"}', None),  # no key: fine
+    (
+        b'{"id":"g3","amount":3}',
+        b'{"id":"g3","amount":3}',
+        "event time paid_at: missing, NULL or not of type TIMESTAMP(3)",
+    ),
+]
+
+
+def test_a_keyed_source_routes_bad_keys_and_bad_values(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project, topic, model = f"badkey{tag}", f"badkey.raw.{tag}", f"badkey_out_{tag}"
+    side = f"{model}.dead_letters"
+    keys = [k for k, _, _ in KEYED]
+    produce_values(local_stack, topic, [v for _, v, _ in KEYED], keys=keys)
+    path = write(tmp_path, local_stack, project, topic, model, "dead_letter")
+    text = (path / "stream_project.yml").read_text()
+    keyed = text.replace(
+        "    on_bad_record: dead_letter\n",
+        "    on_bad_record: dead_letter\n    key: [id, amount]\n",
+    )
+    assert keyed != text
+    (path / "stream_project.yml").write_text(keyed)
+    try:
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        good = [
+            {"id": "g1", "amount": 1, "paid_at": "2026-01-01 00:00:00"},
+            {"id": "g2", "amount": 2, "paid_at": "2026-01-01 00:00:02"},
+        ]
+        assert sorted(rows(model, len(good)), key=lambda r: r["id"]) == good
+        bad = [(offset, v, e) for offset, (_, v, e) in enumerate(KEYED) if e]
+        routed = sorted(rows(side, len(bad)), key=lambda r: r["offset"])
+        assert routed == [
+            {"topic": topic, "partition": 0, "offset": offset, "error": error, "record": v.decode()}
+            for offset, v, error in bad
+        ]
+        pipeline = f"streamt.{project}.{model}"
+        assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, model, side)

@@ -29,9 +29,11 @@ NULL_ROWTIME = (
     "a NULL event-time (rowtime) value: the record lacks its event-time field, or it is null"
 )
 RECORD_MARK, OPERATOR_MARK = "; record: ", "; operator: "
+AVRO_BODY = "an Avro record body that does not decode with the schema its id names"
 KNOWN_OPERATORS = {
     "StreamRecordTimestampInserter": NULL_ROWTIME,
     "WatermarkAssignerOperator": NULL_ROWTIME,
+    "BinaryDecoder": AVRO_BODY,
 }
 
 
@@ -129,3 +131,18 @@ def unknown_schema_id(cause: str) -> int | None:
     does not know), else None."""
     found = UNKNOWN_SCHEMA.search(cause)
     return int(found.group(1)) if found else None
+
+
+NOT_CONFLUENT = "Unknown data format. Magic number does not match"
+
+
+def not_confluent_avro(cause: str) -> bool:
+    """Whether the avro-confluent format refused a record whose first byte is not the Confluent
+    magic byte 0 (bytes some other writer produced)."""
+    return NOT_CONFLUENT in cause
+
+
+def undecodable_avro_body(cause: str) -> bool:
+    """Whether Avro's decoder failed inside a record's body (its header was fine): the body is
+    shorter than, or not written with, the schema its id names."""
+    return AVRO_BODY in cause

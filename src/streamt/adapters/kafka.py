@@ -290,17 +290,33 @@ class KafkaAdminClient:
         limit: int = 200_000,
         timeout_s: float = 20.0,
         prefix: bool = False,
+        lacking: bool = False,
     ) -> tuple[str, int, int] | None:
         """(topic, partition, offset) of the first record whose value is `value` (or, with
-        `prefix`, starts with it), read from
-        `group`'s committed offsets (else the earliest) up to the end; None when not found
-        within `limit` records / `timeout_s`. Assigns partitions: never joins or commits."""
+        `prefix`, starts with it; with `lacking`, a value that does not start with it): see
+        `locate_first`."""
+        wanted = _matcher(value, prefix, lacking)
+        return self.locate_first(topics, group, wanted, limit=limit, timeout_s=timeout_s)
+
+    def locate_first(
+        self,
+        topics: Sequence[str],
+        group: str,
+        wanted: Callable[[bytes | None], bool],
+        *,
+        limit: int = 200_000,
+        timeout_s: float = 20.0,
+    ) -> tuple[str, int, int] | None:
+        """(topic, partition, offset) of the first record whose value (None: a tombstone) is
+        `wanted`, read from `group`'s committed offsets (else the earliest) up to the end; None
+        when not found within `limit` records / `timeout_s`. Assigns partitions: never joins or
+        commits."""
         consumer = Consumer(
             {**self._config, "group.id": group, "enable.auto.commit": False, "logger": log}
         )
         try:
             ends = _assign_from_committed(consumer, topics, self.timeout_s)
-            return _scan(consumer, ends, value, prefix, limit, time.monotonic() + timeout_s)
+            return _scan(consumer, ends, wanted, limit, time.monotonic() + timeout_s)
         except KafkaException as exc:
             raise self.error(f"searching {', '.join(topics)}: {exc}", transient=True) from exc
         finally:
@@ -402,11 +418,19 @@ def _assign_from_committed(
     return ends
 
 
+def _matcher(value: bytes, prefix: bool, lacking: bool) -> Callable[[bytes | None], bool]:
+    """Whether a record value (None: a tombstone) is the one `locate_value` looks for."""
+    if lacking:
+        return lambda held: held is not None and not held.startswith(value)
+    if prefix:
+        return lambda held: (held or b"").startswith(value)
+    return lambda held: (held or b"") == value
+
+
 def _scan(
     consumer: Any,
     ends: dict[tuple[str, int], int],
-    value: bytes,
-    prefix: bool,
+    wanted: Callable[[bytes | None], bool],
     limit: int,
     deadline: float,
 ) -> tuple[str, int, int] | None:
@@ -418,8 +442,7 @@ def _scan(
         seen += 1
         where = (str(msg.topic()), int(msg.partition() or 0))
         offset = int(msg.offset() or 0)
-        held = msg.value() or b""
-        if held == value or (prefix and held.startswith(value)):
+        if wanted(msg.value()):
             return (where[0], where[1], offset)
         if where in pending and offset >= pending[where] - 1:
             del pending[where]

@@ -153,6 +153,12 @@ class SchemaRegistryClient:
         shape = Shape(SYSTEM, reply.url)
         return shape.int_(shape.obj(reply.json()), "id")
 
+    def schema_text(self, schema_id: int) -> str:
+        """The schema registered under `schema_id` (GET /schemas/ids/{id})."""
+        reply = self.api.request("GET", f"/schemas/ids/{int(schema_id)}", ok=(200,))
+        shape = Shape(SYSTEM, reply.url)
+        return shape.str_(shape.obj(reply.json()), "schema")
+
     def delete_subject(self, subject: str, *, permanent: bool = False) -> None:
         path = _subject_path(subject)
         self.api.request("DELETE", path, ok=(200,), allow=(404,))

@@ -5,9 +5,9 @@ job was cancelled, so its slots are free again). `NoResourceAvailableException` 
 enough free task slots: the job needs N, the cluster has M free" with what to do; any other
 failure is its meaningful cause (`streamt.adapters.java_trace`: the deepest cause with a
 message, the record, the operator), also shown by `status` for a job that failed or restarts;
-`with_position` adds where the record is (topic, partition, offset), read back from Kafka: the
-record a JSON format quoted, or the first with the Confluent header of an unknown schema id. A cluster that cannot say (or a client without these calls)
-gives "" and the caller keeps its generic message.
+`with_position` (`streamt.adapters.located`, shared with `streamt test`) adds where the record
+is. A cluster that cannot say (or a client without these calls) gives "" and the caller keeps
+its generic message.
 
 The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has them; the
 `FlinkCluster` Protocol in `streamt.adapters.protocols` does not require them.
@@ -16,17 +16,9 @@ The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has th
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from streamt.adapters.java_trace import (
-    OPERATOR_MARK,
-    RECORD_MARK,
-    quoted_record,
-    unknown_schema_id,
-)
 from streamt.adapters.protocols import AdapterError
-from streamt.artifacts.plan_file import JobPayload
 
 NO_SLOTS = "NoResourceAvailableException"
 SLOTS_HINT = (
@@ -86,36 +78,3 @@ def waiting_for_slots(flink: object, job_id: str) -> str:
         f"not enough free task slots: the job needs {needs}, the cluster has {free} free "
         f"({total} in total) and its tasks were not deployed. Hint: {SLOTS_HINT}"
     )
-
-
-@runtime_checkable
-class RecordLocator(Protocol):
-    def locate_value(
-        self, topics: Sequence[str], value: bytes, group: str, *, prefix: bool = False
-    ) -> tuple[str, int, int] | None: ...
-
-
-def with_position(kafka: object, payload: JobPayload | None, cause: str) -> str:
-    """`cause` with the quoted record's topic, partition and offset, found by reading the job's
-    source topics from its group's committed offsets (Flink 2.2's Kafka source does not say);
-    `cause` unchanged when there is no record, no reader, or it is not found."""
-    value, schema_id = quoted_record(cause), unknown_schema_id(cause)
-    if payload is None or not payload.source_topics or not isinstance(kafka, RecordLocator):
-        return cause
-    if value is None and schema_id is None:
-        return cause
-    wire = b"\x00" + (schema_id or 0).to_bytes(4, "big")  # Confluent wire format header
-    try:
-        found = kafka.locate_value(
-            payload.source_topics, value or wire, payload.pipeline_name, prefix=value is None
-        )
-    except AdapterError:
-        return cause
-    if found is None:
-        return cause
-    topic, partition, offset = found
-    where = f"record at topic {topic} partition {partition} offset {offset}"
-    if value is not None:
-        return cause.replace(RECORD_MARK, f"; {where}: ", 1)
-    head, mark, tail = cause.partition(OPERATOR_MARK)
-    return f"{head}; {where} (schema id {schema_id}){mark}{tail}"

@@ -29,6 +29,7 @@ from streamt.load.files import read_bounded
 from streamt.load.model import Project
 from streamt.plan import LiveState, PlanOptions, SourceOrigin, plan_with_problems
 from streamt.plan.ledger import Ledger
+from streamt.plan.names import DefaultName, foreign_default_names
 from streamt.state import (
     ApplyLock,
     LedgerStore,
@@ -76,6 +77,8 @@ class Session:
     environment: str
     sources: Mapping[str, SourceOrigin] = field(default_factory=dict)  # topic -> its source
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # model topic -> columns
+    defaults: Mapping[str, DefaultName] = field(default_factory=dict)  # default-named topics
+    warnings: list[Diagnostic] = field(default_factory=list, init=False)  # of the last plan
     ledger: Ledger = field(init=False)
     live: LiveState = field(init=False)
 
@@ -133,6 +136,7 @@ class Session:
             adopt=adopt,
         )
         plan, problems = plan_with_problems(self.desired, self.live, self.ledger, opts)
+        self.warnings = foreign_default_names(self.live, self.ledger, self.defaults)
         if problems:  # the plan fails as a whole: no step may run
             raise StreamtError(problems)
         return plan
@@ -271,7 +275,19 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
         environment_name(ctx),
         sources=source_origins(project),
         columns=columns,
+        defaults=default_names(project, result),
     )
+
+
+def default_names(project: Project, result: CompileResultLike) -> dict[str, DefaultName]:
+    """Topic -> its model, for the models whose topic streamt creates under the model's name."""
+    created = {t.name for t in result.desired.topics}
+    places = {m.name: m.where("name") for m in project.models}
+    return {
+        node.topic: DefaultName(node.name, node.id, places.get(node.name, Location()))
+        for node in result.nodes.values()
+        if node.kind == "model" and node.topic == node.name and node.topic in created
+    }
 
 
 def open_destroy_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:

@@ -15,9 +15,10 @@ import contextlib
 import time
 from typing import NoReturn
 
+from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
-from streamt.apply.diagnose import explain_failure, waiting_for_slots, with_position
+from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
 from streamt.artifacts.plan_file import Action, Change, JobPayload
 from streamt.plan.inputs import ACTIVE_JOB_STATES
@@ -168,7 +169,7 @@ def cancel_and_explain(
         ctx.flink.cancel(job_id)
     _await_stopped(ctx, job_id)
     cause = explain_failure(ctx.flink, job_id, ctx.options.history_wait_s, ctx.options.poll_s)
-    cause = with_position(ctx.systems.kafka, payload, cause)
+    cause = with_position(ctx.systems.kafka, payload, cause, ctx.systems.registry)
     return f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
 
 

@@ -22,8 +22,9 @@ import fnmatch
 import time
 from dataclasses import dataclass, field, replace
 
+from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.diagnose import FlinkDiagnostics, with_position
+from streamt.apply.diagnose import FlinkDiagnostics
 from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, ResourceKind, TopicPayload
 from streamt.compile.bad_records import DEAD_LETTERS, SKIPPED
 from streamt.compile.specs import DesiredState
@@ -250,7 +251,7 @@ def _cause(systems: Systems, job_id: str, payload: JobPayload) -> str:
         causes = systems.flink.job_exceptions(job_id)
     except AdapterError:
         return ""
-    return with_position(systems.kafka, payload, causes[0]) if causes else ""
+    return with_position(systems.kafka, payload, causes[0], systems.registry) if causes else ""
 
 
 def _checkpoint(systems: Systems, job_id: str) -> dict[str, object]:

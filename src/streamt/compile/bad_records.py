@@ -4,8 +4,10 @@
 does not decode fails the job; `apply`, `status` and `test` then name the record, the field and
 the operator (`streamt.adapters.java_trace`).
 
-`skip` and `dead_letter` (JSON sources without key fields): the job reads the topic as text
-(`format = raw`) with each record's topic, partition and offset (Kafka metadata columns), and
+`skip` and `dead_letter` (JSON sources with scalar columns): the job reads the topic as text
+(`format = raw`; a keyed source's key as text too, its fields still read from the value as
+Flink's `value.fields-include = ALL` does, the key checked as Flink's key format would) with
+each record's topic, partition and offset (Kafka metadata columns), and
 parses every declared column in SQL: `JSON_VALUE` for strings, `TRY_CAST(JSON_VALUE(...))` for
 the others. A record is bad when it is not a JSON object, when a field holds a value that is
 not of its column's type (a string where INT is declared, an object where a scalar is), or
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from streamt.compile.jobs import InputTable
 from streamt.compile.specs import TopicSpec
 from streamt.compile.tables import is_changelog, source_format
-from streamt.diagnostics import Diagnostic
+from streamt.diagnostics import Diagnostic, Location
 from streamt.load.model import Project, Source
 from streamt.sql import Column
 from streamt.sql.ddl import create_raw_table, insert_into
@@ -38,6 +40,7 @@ from streamt.sql.types import STRING, SqlType
 
 SKIPPED, DEAD_LETTERS = ".skipped", ".dead_letters"
 SIDE_TOPICS = {"skip": SKIPPED, "dead_letter": DEAD_LETTERS}
+KEY = "streamt_key"
 RECORD, TOPIC, PARTITION, OFFSET, ERROR = (
     "streamt_record",
     "streamt_topic",
@@ -67,6 +70,22 @@ PARSEABLE = frozenset(
         "TIMESTAMP_LTZ",
     }
 )
+NOT_ROUTABLE = {
+    "avro-confluent": (
+        "Flink SQL has no function that decodes Avro bytes, and neither Flink 2.2's Kafka "
+        "connector nor its avro-confluent format has error handling (no ignore-parse-errors), so "
+        "a record whose schema id the registry does not know, or whose bytes do not decode, "
+        "cannot be told apart inside the job"
+    ),
+    "avro": "Flink SQL has no function that decodes Avro bytes",
+}
+RAW_OPTIONS = {  # a source's options -> the raw table's (value as text, a key as text)
+    "format": "raw",
+    "value.format": "raw",
+    "value.fields-include": "EXCEPT_KEY",
+    "key.format": "raw",
+    "key.fields": KEY,
+}
 SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EPOCH = "CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))"
 
@@ -80,32 +99,51 @@ def side_topic(model_topic: str, chosen: str) -> str:
 
 
 def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) -> list[Diagnostic]:
-    """Why `skip` / `dead_letter` cannot guard this source (V150), or []."""
+    """Why `skip` / `dead_letter` cannot guard this source (V160 its format, V150 its shape),
+    or []."""
     if chosen == "fail":
         return []
     where = source.where("on_bad_record") if source.on_bad_record else source.location
     fmt = source_format(source)
-    why = ""
     if fmt != "json" or is_changelog(source):
-        why = f"it is read with format {fmt}; only JSON records are parsed in SQL"
-    elif source.key:
-        why = "it has key fields; only value-only JSON sources are parsed in SQL"
-    else:
-        odd = [c for c in columns if not c.proctime and _unparseable(c)]
-        if odd:
-            listing = ", ".join(f"{c.name} {c.type.sql()}" for c in odd)
-            why = f"these columns cannot be parsed in SQL (simple names, scalar types): {listing}"
-    if not why:
+        return [_not_json(source, chosen, fmt, where, node)]
+    odd = [c for c in columns if not c.proctime and _unparseable(c)]
+    if not odd:
         return []
+    listing = ", ".join(f"{c.name} {c.type.sql()}" for c in odd)
     return [
         Diagnostic(
             "V150",
-            f"source '{source.name}': on_bad_record: {chosen} is not available: {why}",
+            f"source '{source.name}': on_bad_record: {chosen} is not available: these columns "
+            "cannot be parsed in SQL (simple names and scalar types only; parsing ARRAY, MAP or "
+            f"ROW values from text is not implemented): {listing}",
             location=where,
             hint="use on_bad_record: fail (a bad record stops the job and `status` names it)",
             node=node,
         )
     ]
+
+
+def _not_json(source: Source, chosen: str, fmt: str, where: Location, node: str) -> Diagnostic:
+    """V160: Flink 2.2 cannot route a bad record of this format inside the job."""
+    why = NOT_ROUTABLE.get(fmt) or (
+        "its change events become inserts, updates and deletes only through the format; read "
+        "as text they would be plain rows"
+        if is_changelog(source)
+        else f"records of format {fmt} are decoded only by that format"
+    )
+    return Diagnostic(
+        "V160",
+        f"source '{source.name}': on_bad_record: {chosen} is not available for format {fmt}: {why}",
+        location=where,
+        hint=(
+            "keep on_bad_record: fail (a bad record stops the job; apply, status and test name "
+            "its topic, partition, offset and reason), or route bad records before Flink (a "
+            "consumer that checks each record and writes a clean topic and a dead-letter topic) "
+            "and declare the clean topic as the source"
+        ),
+        node=node,
+    )
 
 
 def _unparseable(col: Column) -> bool:
@@ -127,17 +165,21 @@ def guarded_input(
     """`table` (the source as the model reads it) rebuilt to read raw text and route bad records."""
     columns = [c for c in table.columns if not c.proctime]
     records, checked = f"{table.name}__records", f"{table.name}__checked"
-    options = tuple((k, "raw" if k == "format" else v) for k, v in table.options)
+    given = dict(table.options)
+    keyed = "key.fields" in given
+    options = tuple((k, RAW_OPTIONS.get(k, v)) for k, v in table.options)
     computed = [(c, _rowtime(c)) for c in columns if c.rowtime]
-    ddl = create_raw_table(records, RECORD, METADATA, computed, options)
+    ddl = create_raw_table(records, RECORD, METADATA, computed, options, KEY if keyed else None)
     values = [
         f"{quote_identifier(c.name) if c.rowtime else _value(c)} AS {quote_identifier(c.name)}"
         for c in columns
     ]
     meta = ", ".join(quote_identifier(n) for n in (RECORD, TOPIC, PARTITION, OFFSET))
+    key_fields = given.get("key.fields", "").split(";") if given.get("key.format") == "json" else []
+    key_columns = [c for c in columns if c.name in key_fields]
     check = (
-        f"SELECT {', '.join(values)}, {meta}, {_error(columns)} AS {quote_identifier(ERROR)} "
-        f"FROM {quote_identifier(records)}"
+        f"SELECT {', '.join(values)}, {meta}, {_error(columns, key_columns)} AS "
+        f"{quote_identifier(ERROR)} FROM {quote_identifier(records)}"
     )
     names = ", ".join(quote_identifier(c.name) for c in table.columns if not c.proctime)
     proctime = [c for c in table.columns if c.proctime]
@@ -177,41 +219,60 @@ def _side_columns(chosen: str) -> tuple[Column, ...]:
     return (*base, Column("record", STRING)) if chosen == "dead_letter" else base
 
 
-def _path(col: Column) -> str:
-    return f"JSON_VALUE({quote_identifier(RECORD)}, {quote_string('$.' + col.name)})"
+def _path(col: Column, text: str = RECORD) -> str:
+    return f"JSON_VALUE({quote_identifier(text)}, {quote_string('$.' + col.name)})"
 
 
-def _value(col: Column) -> str:
+def _value(col: Column, text: str = RECORD) -> str:
     if col.type.is_string:
-        return _path(col)
-    return f"TRY_CAST({_path(col)} AS {col.type.sql(with_nullability=False)})"
+        return _path(col, text)
+    return f"TRY_CAST({_path(col, text)} AS {col.type.sql(with_nullability=False)})"
 
 
 def _rowtime(col: Column) -> str:
     return f"COALESCE({_value(col)}, {EPOCH})"
 
 
-def _error(columns: Sequence[Column]) -> str:
+def _error(columns: Sequence[Column], key_columns: Sequence[Column] = ()) -> str:
+    """The first thing wrong with a record, or NULL: its value (not a JSON object, a field not
+    of its column's type, no event time), then a JSON key (not a JSON object, a key field not
+    of its type: what Flink's key format would fail on)."""
     record = quote_identifier(RECORD)
     cases = [f"WHEN {record} IS NOT JSON OBJECT THEN {quote_string('not a JSON object')}"]
     for col in columns:
-        query = f"JSON_QUERY({record}, {quote_string('$.' + col.name)})"
-        kind = col.type.sql(with_nullability=False)
-        cases.append(
-            f"WHEN {query} IS NOT NULL THEN "
-            f"{quote_string(f'field {col.name}: an object or array, not of type {kind}')}"
-        )
+        cases += _field_checks(col, RECORD, "field")
         if col.rowtime:
+            kind = col.type.sql(with_nullability=False)
             cases.append(
                 f"WHEN {_value(col)} IS NULL THEN "
                 + quote_string(f"event time {col.name}: missing, NULL or not of type {kind}")
             )
-        elif not col.type.is_string:
-            cases.append(
-                f"WHEN {_path(col)} IS NOT NULL AND {_value(col)} IS NULL THEN "
-                + quote_string(f"field {col.name}: not of type {kind}")
-            )
+    if key_columns:
+        key = quote_identifier(KEY)
+        cases.append(
+            f"WHEN {key} IS NOT NULL AND {key} IS NOT JSON OBJECT THEN "
+            + quote_string("key: not a JSON object")
+        )
+        for col in key_columns:
+            cases += _field_checks(col, KEY, "key field")
     return "CASE " + " ".join(cases) + " END"
+
+
+def _field_checks(col: Column, text: str, label: str) -> list[str]:
+    """`WHEN ... THEN 'error'` branches for column `col` read from the JSON in column `text`
+    (an event time's own check is the caller's)."""
+    query = f"JSON_QUERY({quote_identifier(text)}, {quote_string('$.' + col.name)})"
+    kind = col.type.sql(with_nullability=False)
+    out = [
+        f"WHEN {query} IS NOT NULL THEN "
+        + quote_string(f"{label} {col.name}: an object or array, not of type {kind}")
+    ]
+    if not col.type.is_string and not (col.rowtime and text == RECORD):
+        out.append(
+            f"WHEN {_path(col, text)} IS NOT NULL AND {_value(col, text)} IS NULL THEN "
+            + quote_string(f"{label} {col.name}: not of type {kind}")
+        )
+    return out
 
 
 def side_topic_spec(project: Project, name: str, node: str) -> TopicSpec:

@@ -10,6 +10,7 @@ from streamt.compile.bad_records import (
     SIDE_TOPICS,
     guarded_input,
     policy,
+    problems,
     side_topic,
     side_topic_spec,
 )
@@ -167,7 +168,9 @@ def source_policies(
     out = []
     for facts, table in zip(sources, tables, strict=True):
         chosen = policy(facts.source, settings.project)
-        out.append((table, chosen if _guardable(table) else "fail"))  # else V150 says why
+        refused = problems(facts.source, table.columns, chosen, "")
+        # a source that cannot be guarded keeps `fail` (V150 / V160 say why)
+        out.append((table, chosen if _guardable(table) and not refused else "fail"))
     return out
 
 
@@ -179,10 +182,16 @@ def ref_policies(model: Model, tables: Sequence[InputTable]) -> list[tuple[Input
 
 
 def _guardable(table: InputTable) -> bool:
+    options = dict(table.options)
+    keyed_json = (
+        options.get("value.format") == "json"
+        and options.get("value.fields-include") == "ALL"
+        and options.get("key.format") in ("json", "raw")
+    )
     return (
         table.view_query is None
         and table.topic is not None
-        and dict(table.options).get("format") == "json"
+        and (options.get("format") == "json" or keyed_json)
         and not table.primary_key
     )
 

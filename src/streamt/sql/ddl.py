@@ -256,12 +256,18 @@ def create_raw_table(
     metadata: Sequence[tuple[str, SqlType, str]],
     computed: Sequence[tuple[Column, str]],
     options: Sequence[tuple[str, str]],
+    key: str | None = None,
 ) -> str:
-    """A `raw`-format Kafka table: one STRING column `record` (the value as text), VIRTUAL
-    metadata columns (name, type, connector key), and computed columns (a column and the SQL
-    expression computing it; a rowtime column gets its WATERMARK)."""
+    """A `raw`-format Kafka table: one STRING column `record` (the value as text), with `key`
+    one more (the message key as text, for `'key.fields'`), VIRTUAL metadata columns (name,
+    type, connector key), and computed columns (a column and the SQL expression computing it;
+    a rowtime column gets its WATERMARK)."""
     items: list[exp.Expr] = [exp.ColumnDef(this=_ident(record), kind=datatype_node(STRING))]
-    items += [_metadata_def(Metadata(column, sql_type, key)) for column, sql_type, key in metadata]
+    if key is not None:
+        items.append(exp.ColumnDef(this=_ident(key), kind=datatype_node(STRING)))
+    items += [
+        _metadata_def(Metadata(column, sql_type, origin)) for column, sql_type, origin in metadata
+    ]
     for col, expression in computed:
         tree = _query_tree(f"SELECT {expression}")
         assert isinstance(tree, exp.Select)

@@ -115,3 +115,22 @@ def _with_clause(kinds: list[TokenType]) -> int | None:
         if depth == 0 and kind is TokenType.WITH and kinds[i + 1 : i + 2] == [TokenType.L_PAREN]:
             return i + 1
     return None
+
+
+def watermark_column(statement: str) -> str | None:
+    """The column of `WATERMARK FOR <column>` in a CREATE TABLE statement, else None."""
+    try:
+        tokens = DIALECT.tokenize(statement)
+    except TokenError:
+        return None
+    if not tokens or tokens[0].token_type is not TokenType.CREATE:
+        return None
+    for i in range(len(tokens) - 2):
+        if tokens[i].text.upper() == "WATERMARK" and tokens[i + 1].token_type is TokenType.FOR:
+            return tokens[i + 2].text
+    return None
+
+
+def topic_of(statement: str) -> str | None:
+    """The `'topic'` option value of a CREATE TABLE statement, else None."""
+    return next((o.value for o in option_values(statement) if o.key == "topic"), None)

@@ -13,12 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from streamt.adapters.flink import newest_cause
+from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
+from streamt.artifacts.plan_file import JobPayload
 from streamt.compile.jobs import pipeline_name
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import StreamtError, has_errors
 from streamt.load.ids import NodeId, NodeKind
 from streamt.load.model import Project, TestType
+from streamt.plan.payloads import job_payload
 from streamt.testing.actions import apply_actions
 from streamt.testing.assertions import Assertion, AssertionKind, Freshness
 from streamt.testing.check import check_tests
@@ -129,8 +132,9 @@ def run_tests(
     topics = {m.name: project.topic_of(m) for m in project.models}
     results = []
     columns = {name: [c for c, _ in t.columns] for name, t in tables.items() if t.columns}
+    payloads = {j.pipeline_name: job_payload(j) for j in compiled.desired.jobs} if compiled else {}
     troubles = _Troubles(
-        env, {m.name: pipeline_name(project.job_scope, m.name) for m in project.models}
+        env, {m.name: pipeline_name(project.job_scope, m.name) for m in project.models}, payloads
     )
     for spec in selected_specs(project, options, columns):
         started = time.monotonic()
@@ -146,12 +150,19 @@ def run_tests(
 
 class _Troubles:
     """Why a model's job is not running well, for the sample tests reading its topic: "the
-    model's job J is RESTARTING: <cause>" from Flink's exception history ("" when it runs)."""
+    model's job J is RESTARTING: <cause>" from Flink's exception history, with where its bad
+    record is (topic, partition, offset) when the job's compiled statements are known ("" when
+    it runs)."""
 
     TROUBLED = frozenset({"RESTARTING", "FAILING", "FAILED"})
 
-    def __init__(self, env: TestEnv, model_jobs: Mapping[str, str]) -> None:
-        self.env, self.model_jobs = env, model_jobs
+    def __init__(
+        self,
+        env: TestEnv,
+        model_jobs: Mapping[str, str],
+        payloads: Mapping[str, JobPayload] | None = None,
+    ) -> None:
+        self.env, self.model_jobs, self.payloads = env, model_jobs, payloads or {}
         self.jobs: list[tuple[str, str, str, int]] | None = None  # pipeline, id, state, start
         self.found: dict[str, str] = {}
 
@@ -179,6 +190,8 @@ class _Troubles:
             return ""
         _, job_id, state = mine[-1]
         cause = newest_cause(self.env.flink, job_id)
+        payload = self.payloads.get(pipeline)
+        cause = with_position(self.env.kafka_admin, payload, cause, self.env.registry)
         return f"the model's job {job_id} is {state}" + (f": {cause}" if cause else "")
 
 

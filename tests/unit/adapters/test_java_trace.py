@@ -1,6 +1,7 @@
 """`meaningful_cause` on exception-history entries captured from the real Flink 2.2 stack (a
 JSON source job fed one bad record each: a missing event-time field, undecodable bytes, a
-string where an INT is declared; `flink_traces/*.json`)."""
+string where an INT is declared; an Avro source fed a body shorter than its schema says;
+`flink_traces/*.json`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,18 @@ def test_a_null_event_time_names_the_operator_the_reason_and_the_record():
         """record: {"id": "b", "amount": 2}; operator: Source: raw[482] -> Calc[483] -> """
     )
     assert "execution #" not in found
+
+
+def test_a_truncated_avro_body_names_the_decoder_and_what_it_means():
+    from streamt.adapters.java_trace import undecodable_avro_body
+
+    found = cause("avro_truncated_body")
+    assert found == (
+        "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with "
+        "the schema its id names; operator: Source: raw[2364] -> avrobad_out_d84ee385[2365]: "
+        "Writer -> avrobad_out_d84ee385[2365]: Committer"
+    )
+    assert undecodable_avro_body(found) and not undecodable_avro_body(cause("undecodable"))
 
 
 def test_undecodable_bytes_give_the_parser_error_and_the_record():

@@ -233,3 +233,23 @@ def test_a_topic_deleted_between_metadata_and_describe_is_left_out():
     fake = FakeAdmin({"a": topic(1), "gone": topic(1)})
     fake.outcomes["describe_configs"] = [{"gone": failed(KafkaError.UNKNOWN_TOPIC_OR_PART)}]
     assert [t.name for t in kafka(fake).list_topics()] == ["a"]
+
+
+def test_locate_value_matches_the_value_its_prefix_or_a_value_lacking_the_prefix():
+    from streamt.adapters.kafka import _matcher
+
+    exact, prefix, lacking = (
+        _matcher(b"\x00", False, False),
+        _matcher(b"\x00", True, False),
+        _matcher(b"\x00", False, True),
+    )
+    assert [exact(v) for v in (b"\x00", b"\x00a", b"a", None)] == [True, False, False, False]
+    assert [prefix(v) for v in (b"\x00", b"\x00a", b"a", None)] == [True, True, False, False]
+    # a tombstone is no record the format refused
+    assert [lacking(v) for v in (b"\x00", b"\x00a", b"a", b"", None)] == [
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]

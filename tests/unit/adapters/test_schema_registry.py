@@ -137,3 +137,14 @@ def test_get_and_set_compatibility():
     assert sr.get_compatibility("t") is None
     sr.set_compatibility("s", "NONE")
     assert script.body(2) == {"compatibility": "NONE"}
+
+
+def test_schema_text_by_id_and_an_unknown_id_is_an_error():
+    script = Script().add("GET", "/schemas/ids/7", ok({"schema": AVRO}))
+    script.add(
+        "GET", "/schemas/ids/8", text('{"error_code":40403,"message":"Schema 8 not found"}', 404)
+    )
+    sr = registry(script)
+    assert sr.schema_text(7) == AVRO
+    with pytest.raises(AdapterError, match="Schema 8 not found"):
+        sr.schema_text(8)

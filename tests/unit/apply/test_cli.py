@@ -142,3 +142,25 @@ def test_passing_blocking_tests_let_the_apply_run(systems: Systems, monkeypatch,
     calls = _blocking(monkeypatch, [])
     assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
     assert calls == ["my-pipeline"] and "Apply complete" in capsys.readouterr().out
+
+
+def test_plan_and_apply_warn_v161_when_a_default_named_topic_exists_and_is_not_ours(
+    systems: Systems, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    assert isinstance(systems.kafka, FakeKafka)
+    systems.kafka.topics["events_clean"] = TopicState("events_clean", 1, 1, {})  # someone else's
+    assert main(["plan", "-p", QUICKSTART]) == 1  # refused: exists, not owned by this project
+    err = capsys.readouterr().err
+    assert "stream_project.yml:21:5: warning V161: model 'events_clean' writes topic " in (err)
+    assert "already exists on the cluster, not created by this project" in err
+    assert "advanced.topic.name" in err
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve", "--adopt", "events_clean"]) == 0
+    assert "warning V161" in capsys.readouterr().err  # adopted, still not created here
+    assert main(["plan", "-p", QUICKSTART]) == 0
+    assert "adopted by this project, created by someone else" in capsys.readouterr().err
+
+
+def test_no_v161_for_a_topic_this_project_created(systems: Systems, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
+    assert main(["plan", "-p", QUICKSTART]) == 0
+    assert "V161" not in capsys.readouterr().err

@@ -132,13 +132,13 @@ class _Locator:
     def __init__(self, found: tuple[str, int, int] | None) -> None:
         self.found, self.asked = found, []  # type: ignore[var-annotated]
 
-    def locate_value(self, topics, value, group, *, prefix=False):  # type: ignore[no-untyped-def]
-        self.asked.append((tuple(topics), value, group, prefix))
+    def locate_value(self, topics, value, group, *, prefix=False, lacking=False):  # type: ignore[no-untyped-def]
+        self.asked.append((tuple(topics), value, group, prefix) + ((True,) if lacking else ()))
         return self.found
 
 
 def test_a_quoted_record_is_located_in_the_jobs_source_topics():
-    from streamt.apply.diagnose import with_position
+    from streamt.adapters.located import with_position
     from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
@@ -183,7 +183,7 @@ def test_observe_samples_unowned_topics_against_the_models_columns():
 
 
 def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
-    from streamt.apply.diagnose import with_position
+    from streamt.adapters.located import with_position
     from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
@@ -199,3 +199,116 @@ def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
     )
     header = b"\x00" + (987654321).to_bytes(4, "big")
     assert kafka.asked == [(("orders.avro",), header, "streamt.shop.orders_clean", True)]
+
+
+def test_bytes_that_are_not_confluent_avro_are_located_as_the_first_without_its_magic_byte():
+    from streamt.adapters.located import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    cause = (
+        "org.apache.flink.formats.avro.AvroRuntimeException... x.IOException: Unknown data "
+        "format. Magic number does not match; operator: Source: raw[1]"
+    )
+    kafka = _Locator(("orders.avro", 1, 3))
+    assert with_position(kafka, payload, cause) == (
+        "org.apache.flink.formats.avro.AvroRuntimeException... x.IOException: Unknown data "
+        "format. Magic number does not match; record at topic orders.avro partition 1 offset 3 "
+        "(not Confluent Avro: its first byte is not 0); operator: Source: raw[1]"
+    )
+    assert kafka.asked == [(("orders.avro",), b"\x00", "streamt.shop.orders_clean", False, True)]
+    assert with_position(_Locator(None), payload, cause) == cause
+
+
+def test_a_null_event_time_names_the_field_of_the_table_reading_the_records_topic():
+    import dataclasses
+
+    from streamt.adapters.located import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    spec = job("pay_eur", sources=("pay.a", "pay.b"))
+    statements = (
+        "CREATE TEMPORARY TABLE `a` (`id` STRING, `t1` TIMESTAMP(3), WATERMARK FOR `t1` AS `t1`)"
+        " WITH ('connector'='kafka', 'topic'='pay.a', 'format'='json')",
+        "CREATE TEMPORARY TABLE `b` (`id` STRING, `paid_at` TIMESTAMP(3), WATERMARK FOR "
+        "`paid_at` AS `paid_at` - INTERVAL '1' SECOND) WITH ('connector'='kafka', "
+        "'topic'='pay.b', 'format'='json')",
+        *spec.statements[1:],
+    )
+    payload = job_payload(dataclasses.replace(spec, statements=statements))
+    cause = (
+        "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event-time "
+        "(rowtime) value: the record lacks its event-time field, or it is null; record: "
+        '{"id":"b"}; operator: Source: b[2]'
+    )
+    assert with_position(_Locator(("pay.b", 0, 5)), payload, cause) == (
+        "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event time: "
+        'field paid_at is missing or null; record at topic pay.b partition 0 offset 5: {"id":"b"}'
+        "; operator: Source: b[2]"
+    )
+    # a topic no statement reads (cannot happen) keeps the generic words, with the position
+    assert with_position(_Locator(("pay.c", 0, 5)), payload, cause) == cause.replace(
+        "; record: ", "; record at topic pay.c partition 0 offset 5: "
+    )
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    def schema_text(self, schema_id: int) -> str:
+        from streamt.adapters.protocols import AdapterError
+
+        self.asked.append(schema_id)
+        if schema_id != 7:
+            raise AdapterError("schema_registry", f"Schema {schema_id} not found")
+        return '{"type":"record","name":"R","fields":[{"name":"id","type":"string"}]}'
+
+
+def test_an_avro_body_that_does_not_decode_is_found_by_decoding_with_its_writer_schema():
+    from streamt.adapters.located import _BodyCheck
+
+    header = b"\x00" + (7).to_bytes(4, "big")
+    registry = _Registry()
+    check = _BodyCheck(registry)
+    assert not check(header + b"\x02a")  # "a": a string of length 1
+    assert check.failed is None
+    assert check(header + b"\x10ab")  # claims 8 bytes, holds 2
+    assert check.failed == 7
+    other = b"\x00" + (9).to_bytes(4, "big") + b"\x10ab"
+    assert not check(other)  # an unknown id is no body that fails to decode
+    assert not check(b'{"id":"json"}') and not check(None) and not check(b"\x00\x00")
+    assert registry.asked == [7, 9]  # once per id
+
+
+class _FirstLocator(_Locator):
+    def locate_first(self, topics, group, wanted):  # type: ignore[no-untyped-def]
+        hits = [v for v in self.values if wanted(v)]
+        self.asked.append((tuple(topics), group, len(hits)))
+        return self.found if hits else None
+
+
+def test_a_truncated_avro_body_is_located_with_the_registry_and_named_by_its_schema_id():
+    from streamt.adapters.located import with_position
+    from streamt.plan.payloads import job_payload
+
+    from ..plan.factories import job
+
+    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    cause = (
+        "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with "
+        "the schema its id names; operator: Source: raw[1]"
+    )
+    kafka = _FirstLocator(("orders.avro", 0, 4))
+    kafka.values = [b"\x00\x00\x00\x00\x07\x02a", b"\x00\x00\x00\x00\x07\x10ab"]
+    assert with_position(kafka, payload, cause, _Registry()) == (
+        "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with "
+        "the schema its id names; record at topic orders.avro partition 0 offset 4 (schema id 7: "
+        "its body does not decode); operator: Source: raw[1]"
+    )
+    assert kafka.asked == [(("orders.avro",), "streamt.shop.orders_clean", 1)]
+    assert with_position(kafka, payload, cause) == cause  # no registry: not searched

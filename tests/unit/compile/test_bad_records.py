@@ -67,29 +67,94 @@ def test_a_guarded_source_routes_bad_records_to_a_side_topic_the_model_owns(
 
 
 @pytest.mark.parametrize(
-    ("extra", "why"),
+    ("key", "key_format", "key_checks"),
+    [("[id]", "raw", False), ("[id, amount]", "json", True)],
+)
+def test_a_keyed_source_is_guarded_reading_its_fields_from_the_value_as_flink_does(
+    tmp_path: Path, key: str, key_format: str, key_checks: bool
+) -> None:
+    # Flink's kafka table with value.fields-include ALL takes key fields from the value; the
+    # guarded table reads the value (and the key) as text and parses the same fields
+    result = compile_yaml(tmp_path, project("fail", f"    on_bad_record: skip\n    key: {key}\n"))
+    (job,) = result.desired.jobs
+    plain = compile_yaml(tmp_path, project("fail", f"    key: {key}\n")).desired.jobs[0]
+    assert f"'key.format'='{key_format}'" in "\n".join(plain.statements)
+    assert "'value.fields-include'='ALL'" in "\n".join(plain.statements)
+    text = "\n".join(job.statements)
+    assert "`streamt_key` STRING" in text
+    for option in (
+        "'key.format'='raw'",
+        "'key.fields'='streamt_key'",
+        "'value.format'='raw'",
+        "'value.fields-include'='EXCEPT_KEY'",
+    ):
+        assert option in text, option
+    assert "JSON_VALUE(`streamt_record`, '$.id') AS `id`" in text
+    assert ("'key: not a JSON object'" in text) is key_checks
+    assert ("'key field amount: not of type INT'" in text) is key_checks
+    assert not [d for d in result.diagnostics if d.code in ("V150", "V160")]
+
+
+AVRO_SCHEMA = """\
+    schema:
+      format: avro
+      definition: '{"type":"record","name":"R","fields":[{"name":"id","type":"string"}]}'
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "fmt", "why"),
     [
         (
-            "    on_bad_record: skip\n    format: avro\n",
-            "it is read with format avro; only JSON records are parsed in SQL",
+            "    on_bad_record: skip\n" + AVRO_SCHEMA,
+            "avro-confluent",
+            "Flink SQL has no function that decodes Avro bytes, and neither Flink 2.2's Kafka "
+            "connector nor its avro-confluent format has error handling (no ignore-parse-errors), "
+            "so a record whose schema id the registry does not know, or whose bytes do not "
+            "decode, cannot be told apart inside the job",
         ),
         (
-            "    on_bad_record: dead_letter\n    key: [id]\n",
-            "it has key fields; only value-only JSON sources are parsed in SQL",
+            "    on_bad_record: dead_letter\n    format: avro\n",
+            "avro",
+            "Flink SQL has no function that decodes Avro bytes",
+        ),
+        (
+            "    on_bad_record: skip\n    format: debezium-json\n",
+            "debezium-json",
+            "its change events become inserts, updates and deletes only through the format; read "
+            "as text they would be plain rows",
         ),
     ],
 )
-def test_sources_that_cannot_be_parsed_in_sql_get_v150(
-    tmp_path: Path, extra: str, why: str
+def test_sources_whose_format_cannot_be_routed_in_the_job_get_v160(
+    tmp_path: Path, extra: str, fmt: str, why: str
 ) -> None:
     (tmp_path / "stream_project.yml").write_text(project("fail", extra))
     from tests.unit.compile.helpers import compile_dir
 
     result, _ = compile_dir(tmp_path)
-    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
-    assert diag.is_error and why in diag.message
+    (diag,) = [d for d in result.diagnostics if d.code == "V160"]
+    policy = extra.split("on_bad_record: ")[1].split("\n")[0]
+    assert diag.is_error
+    assert diag.message == (
+        f"source 'raw': on_bad_record: {policy} is not available for format {fmt}: {why}"
+    )
     assert diag.location.line == 7  # the on_bad_record line
-    assert "use on_bad_record: fail" in diag.hint
+    assert diag.hint.startswith("keep on_bad_record: fail (a bad record stops the job; apply,")
+    assert "declare the clean topic as the source" in diag.hint
+    assert not [d for d in result.diagnostics if d.code == "V150"]
+
+
+def test_a_project_default_that_cannot_guard_a_source_is_placed_on_the_source(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "stream_project.yml").write_text(project("skip", AVRO_SCHEMA))
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V160"]
+    assert "on_bad_record: skip is not available for format avro-confluent" in diag.message
+    assert diag.location.line == 5  # the source's `- name: raw`
 
 
 def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
@@ -101,9 +166,28 @@ def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
 
     result, _ = compile_dir(tmp_path)
     (diag,) = [d for d in result.diagnostics if d.code == "V150"]
-    assert "cannot be parsed in SQL (simple names, scalar types): tags ARRAY<STRING>" in (
-        diag.message
+    assert diag.message == (
+        "source 'raw': on_bad_record: skip is not available: these columns cannot be parsed in "
+        "SQL (simple names and scalar types only; parsing ARRAY, MAP or ROW values from text is "
+        "not implemented): tags ARRAY<STRING>"
     )
+
+
+def test_a_row_column_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
+    text = project("dead_letter").replace(
+        "{name: amount, type: INT}",
+        "{name: amount, type: INT}, {name: addr, type: 'ROW<city STRING>'}",
+    )
+    (tmp_path / "stream_project.yml").write_text(text)
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
+    assert diag.message.endswith("is not implemented): addr ROW<`city` STRING>"), diag.message
+    # compiled as `fail` (the source's own format), never half-guarded (this crashed compile)
+    (job,) = result.desired.jobs
+    assert "'format'='json'" in "\n".join(job.statements)
+    assert not any("__records" in s for s in job.statements)
 
 
 def test_side_topics_do_not_depend_on_rendering_jobs(tmp_path: Path) -> None:

@@ -133,6 +133,7 @@ def apply_command(
         plan = session.plan(
             session.scope(selector, target), reset_state=reset_state, adopt=session.adopted(adopt)
         )
+    render.diagnostics(session.warnings)
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0

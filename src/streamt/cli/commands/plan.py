@@ -51,6 +51,7 @@ def plan_command(
     plan = session.plan(
         session.scope(selector, target), reset_state=reset_state, adopt=session.adopted(adopt)
     )
+    render.diagnostics(session.warnings)
     body = plan_to_json(plan)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
