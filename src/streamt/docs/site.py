@@ -1,7 +1,8 @@
 """What the site shows, gathered once: one `NodeDoc` per source, model, sink, test and exposure.
 
-In: the loaded `Project`, its `Graph`, the compile's `Manifest` (compiled columns with their
-column lineage, topics, jobs, connectors) and the last test outcomes (if any). Out: frozen
+In: the loaded `Project`, its `Graph`, the `CompileResult` (compiled columns, topics,
+connectors; column lineage computed here once, as the manifest does) and the last test outcomes
+(if any); read directly, not through the manifest's pydantic entries (thousands per project). Out: frozen
 values the templates and the browser data are rendered from. Nothing here is HTML: escaping is
 the templates' job (autoescape) and the data file's (`streamt.docs.render`). Pure.
 """
@@ -14,13 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streamt.artifacts.manifest import (
-    ColumnEntry,
-    ColumnRef,
-    Manifest,
-    NodeEntry,
-    safe_file_name,
-)
+from streamt.artifacts.manifest import safe_file_name
+from streamt.compile.column_lineage import ColumnDerivation, project_column_lineage
+from streamt.compile.result import CompiledNode, CompileResult
 from streamt.graph.dag import Graph
 from streamt.load.assertions import AssertionEntry
 from streamt.load.ids import NodeKind
@@ -109,14 +106,15 @@ class Site:
 def build_site(
     project: Project,
     graph: Graph,
-    manifest: Manifest,
+    result: CompileResult,
     outcomes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Site:
     """`outcomes`: test name -> its last result (`status`, `message`)."""
-    entries = {n.id: n for n in manifest.nodes}
-    for n in manifest.nodes:
+    entries = dict(result.nodes)
+    lineage = project_column_lineage(result.nodes)
+    for n in result.nodes.values():
         if n.kind == "model" and not n.columns and len(n.inputs) == 1:
-            entries[n.id] = _exported(n, entries.get(n.inputs[0]))
+            entries[n.id] = _exported(n, result.nodes.get(n.inputs[0]))
     urls = _urls(graph)
     declared = _declared(project, graph)
     masked = {
@@ -125,16 +123,16 @@ def build_site(
         for p in m.security.policies
         if p.mask
     }
-    inherited = _propagate(graph.order, entries, declared, masked)
+    inherited = _propagate(graph.order, lineage, declared, masked)
     tests = _tests(project, graph, outcomes or {}, urls)
-    by_node = _by_node(manifest)
+    by_node = _by_node(result)
     out: dict[str, NodeDoc] = {}
     for s in project.sources:
         nid = graph.id_of(NodeKind.SOURCE, s.name)
-        out[nid] = _source(s, nid, entries.get(nid), declared, inherited, by_node)
+        out[nid] = _source(s, nid, entries.get(nid), lineage, declared, inherited, by_node)
     for m in project.models:
         nid = graph.id_of(NodeKind.MODEL, m.name)
-        out[nid] = _model(m, nid, entries.get(nid), declared, inherited, by_node)
+        out[nid] = _model(m, nid, entries.get(nid), lineage, declared, inherited, by_node)
     for t in project.tests:
         nid = graph.id_of(NodeKind.TEST, t.name)
         out[nid] = _test_node(t, nid, tests.get(nid))
@@ -160,20 +158,10 @@ def build_site(
     )
 
 
-def _exported(entry: NodeEntry, upstream: NodeEntry | None) -> NodeEntry:
-    """A sink fed by one node (`from:`) exports that node's columns as they are."""
-    if upstream is None:
-        return entry
-    columns = tuple(
-        ColumnEntry(
-            name=c.name,
-            type=c.type,
-            derived_from=(ColumnRef(node=upstream.id, column=c.name),),
-            derivation="copy",
-        )
-        for c in upstream.columns
-    )
-    return entry.model_copy(update={"columns": columns})
+def _exported(node: CompiledNode, upstream: CompiledNode | None) -> CompiledNode:
+    """A sink fed by one node (`from:`) exports that node's columns as they are (the column
+    lineage's pass-through says where each comes from)."""
+    return node if upstream is None else replace(node, columns=upstream.columns)
 
 
 def _urls(graph: Graph) -> dict[str, str]:
@@ -212,7 +200,7 @@ def _higher(a: Classification | None, b: Classification | None) -> Classificatio
 
 def _propagate(
     order: Sequence[str],
-    entries: Mapping[str, NodeEntry],
+    lineage: Mapping[str, Mapping[str, ColumnDerivation]],
     declared: Mapping[tuple[str, str], Classification],
     masked: set[tuple[str, str]],
 ) -> dict[tuple[str, str], Classification]:
@@ -220,57 +208,55 @@ def _propagate(
     transitively (parents first, so one pass); a masked column passes nothing on (as V172)."""
     out: dict[tuple[str, str], Classification] = {}
     for nid in order:
-        entry = entries.get(nid)
-        if entry is None:
-            continue
-        for col in entry.columns:
-            if (nid, col.name) in masked:
+        for name, origin in lineage.get(nid, {}).items():
+            if (nid, name) in masked:
                 continue
             level: Classification | None = None
-            for ref in col.derived_from:
+            for ref in origin.sources:
                 key = (ref.node, ref.column)
                 if key not in masked:
                     level = _higher(level, _higher(declared.get(key), out.get(key)))
             if level is not None:
-                out[(nid, col.name)] = level
+                out[(nid, name)] = level
     return out
 
 
 def _columns(
     nid: str,
-    entry: NodeEntry | None,
+    entry: CompiledNode | None,
+    origins: Mapping[str, ColumnDerivation],
     written: Sequence[Column],
     declared: Mapping[tuple[str, str], Classification],
     inherited: Mapping[tuple[str, str], Classification],
 ) -> tuple[ColumnDoc, ...]:
     by_name = {c.name: c for c in written}
-    compiled: Sequence[ColumnEntry] = entry.columns if entry else ()
+    compiled = entry.columns if entry else ()
     names = [c.name for c in compiled] or list(by_name)
     types = {c.name: c for c in compiled}
     out = []
     for name in names:
-        src, comp = by_name.get(name), types.get(name)
+        src, comp, origin = by_name.get(name), types.get(name), origins.get(name)
         cls, up = declared.get((nid, name)), inherited.get((nid, name))
         out.append(
             ColumnDoc(
                 name=name,
-                type=comp.type if comp else (src.type or "") if src else "",
+                type=comp.type.sql() if comp else (src.type or "") if src else "",
                 description=src.description if src else None,
                 classification=cls.value if cls else None,
                 inherited=up.value if up else None,
                 declared=src is not None and (src.type is not None or not comp),
-                derived_from=tuple((r.node, r.column) for r in comp.derived_from) if comp else (),
-                derivation=comp.derivation if comp else None,
+                derived_from=tuple((r.node, r.column) for r in origin.sources) if origin else (),
+                derivation=origin.derivation.value if origin else None,
                 rowtime=comp.rowtime if comp else False,
             )
         )
     return tuple(out)
 
 
-def _by_node(manifest: Manifest) -> dict[str, NodeDoc]:
+def _by_node(result: CompileResult) -> dict[str, NodeDoc]:
     """node id -> a blank node carrying its topics and connectors (one pass each)."""
     topics: dict[str, list[Mapping[str, Any]]] = {}
-    for t in manifest.topics:
+    for t in result.desired.topics:
         topics.setdefault(t.node, []).append(
             {
                 "name": t.name,
@@ -280,7 +266,7 @@ def _by_node(manifest: Manifest) -> dict[str, NodeDoc]:
             }
         )
     connectors: dict[str, list[Mapping[str, Any]]] = {}
-    for c in manifest.connectors:
+    for c in result.desired.connectors:
         connectors.setdefault(c.node, []).append(
             {"name": c.name, "config": dict(sorted(c.config.items()))}
         )
@@ -324,7 +310,7 @@ def _flink_settings(m: Model) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _event_time(node: Source | Model, entry: NodeEntry | None) -> tuple[str | None, str | None]:
+def _event_time(node: Source | Model, entry: CompiledNode | None) -> tuple[str | None, str | None]:
     """(event time column, watermark) as shown."""
     et = node.event_time
     if et is None:
@@ -340,7 +326,8 @@ def _event_time(node: Source | Model, entry: NodeEntry | None) -> tuple[str | No
 def _source(
     s: Source,
     nid: str,
-    entry: NodeEntry | None,
+    entry: CompiledNode | None,
+    lineage: Mapping[str, Mapping[str, ColumnDerivation]],
     declared: Mapping[tuple[str, str], Classification],
     inherited: Mapping[tuple[str, str], Classification],
     by_node: Mapping[str, NodeDoc],
@@ -354,8 +341,8 @@ def _source(
         facts.append(("format", str(getattr(s.format, "value", s.format))))
     return replace(
         _head(nid, "source", s),
-        columns=_columns(nid, entry, s.columns, declared, inherited),
-        changelog=entry.changelog if entry else None,
+        columns=_columns(nid, entry, lineage.get(nid, {}), s.columns, declared, inherited),
+        changelog=entry.changelog.value if entry else None,
         primary_key=entry.primary_key if entry else (),
         facts=tuple(facts),
         event_time=event_time,
@@ -368,12 +355,13 @@ def _source(
 def _model(
     m: Model,
     nid: str,
-    entry: NodeEntry | None,
+    entry: CompiledNode | None,
+    lineage: Mapping[str, Mapping[str, ColumnDerivation]],
     declared: Mapping[tuple[str, str], Classification],
     inherited: Mapping[tuple[str, str], Classification],
     by_node: Mapping[str, NodeDoc],
 ) -> NodeDoc:
-    materialization = entry.materialization if entry else None
+    materialization = entry.materialization.value if entry and entry.materialization else None
     event_time, watermark = _event_time(m, entry)
     base = by_node.get(nid) or _BLANK
     if m.materialized is not None:
@@ -384,13 +372,13 @@ def _model(
         why = "inferred: stateless"
     return replace(
         _head(nid, "sink" if materialization == "sink" else "model", m),
-        columns=_columns(nid, entry, m.columns, declared, inherited),
+        columns=_columns(nid, entry, lineage.get(nid, {}), m.columns, declared, inherited),
         sql=m.sql,
         compiled=entry.query if entry else None,
         materialization=materialization,
         materialization_why=why,
         job=_flink_settings(m) if materialization == "flink" else {},
-        changelog=entry.changelog if entry else None,
+        changelog=entry.changelog.value if entry else None,
         primary_key=entry.primary_key if entry else (),
         event_time=event_time,
         watermark=watermark,

@@ -6,7 +6,6 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from streamt.artifacts.manifest import build_manifest
 from streamt.compile.result import CompileResult
 from streamt.docs.render import render_site
 from streamt.docs.site import build_site
@@ -20,11 +19,8 @@ RESULTS_FILE = "test_results.json"
 def generate_site(
     project: Project, graph: Graph, result: CompileResult, out_dir: Path, results: Path | None
 ) -> list[Path]:
-    """Render and write the site; returns the files written (sorted)."""
-    from streamt import __version__
-
-    manifest = build_manifest(result, f"streamt {__version__}")
-    site = build_site(project, graph, manifest, read_outcomes(results))
+    """Render and write the site; returns its files (sorted), rewritten or unchanged."""
+    site = build_site(project, graph, result, read_outcomes(results))
     files = render_site(site)
     root = out_dir.resolve()
     for folder in ("", "nodes", "static"):
@@ -34,10 +30,21 @@ def generate_site(
         path = root / rel
         if path.parent not in (root, root / "nodes", root / "static") or "/." in rel:
             raise ValueError(f"refusing to write outside {root}: {rel}")  # names are sanitised
-        with open(path, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+        _write_if_changed(path, text.encode("utf-8"))
         written.append(path)
     return written
+
+
+def _write_if_changed(path: Path, body: bytes) -> None:
+    """Rewrite a file only when its bytes change: a rebuild (`docs serve`, a second generate)
+    leaves unchanged pages alone, and comparing costs less than writing."""
+    try:
+        if path.stat().st_size == len(body) and path.read_bytes() == body:
+            return
+    except OSError:
+        pass  # absent (or unreadable): write it
+    with open(path, "wb") as handle:
+        handle.write(body)
 
 
 def read_outcomes(path: Path | None) -> Mapping[str, Mapping[str, str]]:

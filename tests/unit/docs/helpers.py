@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from streamt.artifacts.manifest import build_manifest
 from streamt.docs.site import Site, build_site
 from streamt.graph import build_graph
 from streamt.load import load_project
@@ -18,4 +17,4 @@ def site_of(path: Path, outcomes: Mapping[str, Mapping[str, str]] | None = None)
     loaded = load_project(path)
     assert loaded.project is not None
     graph, _ = build_graph(loaded.project)
-    return build_site(loaded.project, graph, build_manifest(result, "test"), outcomes)
+    return build_site(loaded.project, graph, result, outcomes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -173,6 +174,26 @@ def test_generate_writes_one_folder(tmp_path: Path) -> None:
     assert sorted(p for p in (tmp_path / "site").rglob("*") if p.is_file()) == sorted(written)
     again = generate_site(loaded.project, graph, result, tmp_path / "site", None)
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in written]
+
+
+def test_a_second_generate_rewrites_only_the_files_that_changed(tmp_path: Path) -> None:
+    loaded = load_project(EXAMPLES / "payments")
+    assert loaded.project is not None
+    graph, _ = build_graph(loaded.project)
+    result, _ = compile_dir(EXAMPLES / "payments")
+    site = tmp_path / "site"
+    written = generate_site(loaded.project, graph, result, site, None)
+    page, index = site / "nodes" / "model.payments.payments_eur.html", site / "index.html"
+    page.write_text("stale", encoding="utf-8")  # an edited page: its bytes differ
+    index.write_bytes(index.read_bytes())
+    stamp = 1_000_000_000
+    for path in written:
+        os.utime(path, (stamp, stamp))
+    again = generate_site(loaded.project, graph, result, site, None)
+    assert again == written
+    assert "payments_eur" in page.read_text(encoding="utf-8")
+    changed = {p.relative_to(site).as_posix() for p in again if p.stat().st_mtime != stamp}
+    assert changed == {"nodes/model.payments.payments_eur.html"}
 
 
 def test_names_differing_only_in_case_get_distinct_page_files(tmp_path: Path) -> None:
