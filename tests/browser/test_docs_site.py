@@ -12,6 +12,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
 
 from streamt.context import Context
 from tests.browser.conftest import REPO, generate, screenshot
@@ -53,9 +55,11 @@ def graph_edges(project: Path) -> tuple[set[str], set[tuple[str, str]]]:
 
 
 def drawn(browser: webdriver.Chrome, visible_only: bool = False) -> set[str]:
+    """The node ids drawn in the graph (not the cluster overview's)."""
     script = (
-        "return Array.from(document.querySelectorAll('#graph g.node'))"
-        ".filter(g => !arguments[0] || !g.classList.contains('hidden'))"
+        "return Array.from(document.querySelectorAll('#graph svg:not(.clusters) g.node'))"
+        ".filter(g => !arguments[0] || !(g.classList.contains('hidden')"
+        " || g.ownerSVGElement.classList.contains('hidden')))"
         ".map(g => g.getAttribute('data-id'))"
     )
     return set(browser.execute_script(script, visible_only))
@@ -91,28 +95,86 @@ def test_graph_draws_the_projects_nodes_and_edges(
         screenshot(browser, "payments-lineage")
 
 
+def lit_nodes(browser: webdriver.Chrome, mark: str = "lit") -> set[str]:
+    return set(
+        browser.execute_script(
+            f"return Array.from(document.querySelectorAll('#graph g.node.{mark}'))"
+            ".map(g => g.getAttribute('data-id'))"
+        )
+    )
+
+
+def graph_node(browser: webdriver.Chrome, nid: str) -> WebElement:
+    return browser.find_element(By.CSS_SELECTOR, f'#graph g.node[data-id="{nid}"]')
+
+
+# payments_eur, its upstream and downstream; not the test of payments_validated (a sibling branch)
+EUR_LINEAGE = {
+    "model.payments.payments_eur",
+    "model.payments.payments_validated",
+    "source.payments.payments_raw",
+    "model.payments.hourly_revenue",
+    "model.payments.revenue_per_minute",
+}
+
+
 def test_clicking_a_node_opens_its_page(browser: webdriver.Chrome, payments: Path) -> None:
+    """Hover previews the lineage; a click selects; a second click opens the page (the first
+    click selecting, not navigating, is the persistent selection of the next test)."""
     open_page(browser, payments, "lineage.html")
-    node = browser.find_element(
-        By.CSS_SELECTOR, '#graph g.node[data-id="model.payments.payments_eur"]'
-    )
+    node = graph_node(browser, "model.payments.payments_eur")
     ActionChains(browser).move_to_element(node).perform()
-    lit = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#graph g.node.lit'))"
-        ".map(g => g.getAttribute('data-id'))"
-    )
-    # itself, upstream and downstream; not the test of payments_validated (a sibling branch)
-    assert set(lit) == {
-        "model.payments.payments_eur",
-        "model.payments.payments_validated",
-        "source.payments.payments_raw",
-        "model.payments.hourly_revenue",
-        "model.payments.revenue_per_minute",
-    }
+    assert lit_nodes(browser) == EUR_LINEAGE
+    node.click()
+    assert browser.current_url.endswith("/lineage.html")
     node.click()
     assert browser.current_url.endswith("/nodes/model.payments.payments_eur.html")
     assert browser.find_element(By.ID, "node-name").text == "payments_eur"
     screenshot(browser, "payments-model-page")
+
+
+def test_a_selected_node_keeps_its_lineage_lit(browser: webdriver.Chrome, payments: Path) -> None:
+    open_page(browser, payments, "lineage.html")
+    graph_node(browser, "model.payments.payments_eur").click()
+    assert lit_nodes(browser) == EUR_LINEAGE
+    assert lit_nodes(browser, "selected") == {"model.payments.payments_eur"}
+    # hovering other nodes (and leaving them) no longer changes what is lit
+    for other in ("source.payments.payments_raw", "test.payments.payments_validated_sample"):
+        ActionChains(browser).move_to_element(graph_node(browser, other)).perform()
+        assert lit_nodes(browser) == EUR_LINEAGE
+    ActionChains(browser).move_by_offset(0, 300).perform()
+    assert lit_nodes(browser) == EUR_LINEAGE
+    bar = browser.find_element(By.CSS_SELECTOR, ".selection")
+    assert "payments_eur: 2 upstream, 2 downstream" in bar.text
+    screenshot(browser, "payments-lineage-selected")
+    # selecting another node moves the selection; Escape clears it
+    graph_node(browser, "model.payments.hourly_revenue").click()
+    assert lit_nodes(browser, "selected") == {"model.payments.hourly_revenue"}
+    assert "model.payments.revenue_per_minute" not in lit_nodes(browser)
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert lit_nodes(browser) == set()
+    assert not bar.is_displayed()
+    graph_node(browser, "model.payments.payments_eur").click()
+    bar.find_element(By.CSS_SELECTOR, "a.open").click()
+    assert browser.current_url.endswith("/nodes/model.payments.payments_eur.html")
+
+
+def test_a_column_path_stays_while_nodes_are_hovered_and_selected(
+    browser: webdriver.Chrome, payments: Path
+) -> None:
+    open_page(browser, payments, "nodes/model.payments.payments_eur.html")
+    refs, lit = column_path(browser, "status")
+    assert lit == {
+        "model.payments.payments_eur",
+        "model.payments.payments_validated",
+        "source.payments.payments_raw",
+    }
+    ActionChains(browser).move_to_element(graph_node(browser, "model.payments.hourly_revenue"))
+    graph_node(browser, "model.payments.hourly_revenue").click()
+    assert lit_nodes(browser, "selected") == {"model.payments.hourly_revenue"}
+    assert lit_nodes(browser, "on-path") == lit  # the column path is still lit
+    assert "model.payments.payments_eur" in lit_nodes(browser)  # and the node's lineage too
+    assert browser.current_url.endswith("/nodes/model.payments.payments_eur.html")
 
 
 def test_search_finds_a_column(browser: webdriver.Chrome, payments: Path) -> None:
@@ -245,8 +307,53 @@ def test_a_thousand_models_stay_usable(browser: webdriver.Chrome, tmp_path: Path
     open_page(browser, site, "lineage.html")
     assert len(drawn(browser)) == 1001
     assert time.monotonic() - started < 20
-    browser.find_element(By.ID, "filter").send_keys("tag:team_3")
-    assert len(drawn(browser, visible_only=True)) == sum(1 for i in range(1000) if i % 7 == 3)
+    # it opens on clusters (first tag, else kind: the untagged source), not 1,001 boxes
+    clusters = browser.find_elements(By.CSS_SELECTOR, "#graph svg.clusters g.node")
+    assert {c.get_attribute("data-id") for c in clusters} == {
+        *(f"tag:team_{k}" for k in range(7)),
+        "kind:source",
+    }
+    assert drawn(browser, visible_only=True) == set()
+    assert not browser.find_element(By.CSS_SELECTOR, "#graph svg:not(.clusters)").is_displayed()
+    assert browser.find_element(By.ID, "graph-status").text.startswith("8 clusters of 1001 nodes")
+    cluster_edges = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#graph svg.clusters path.edge'))"
+        ".map(p => p.getAttribute('data-from') + '>' + p.getAttribute('data-to'))"
+    )
+    # m_i reads m_(i//2): team_k feeds every team j with i//2 = k (mod 7) for some i
+    expected = {f"tag:team_{(i // 2) % 7}>tag:team_{i % 7}" for i in range(1, 1000)}
+    expected = {e for e in expected if e.split(">")[0] != e.split(">")[1]} | {
+        "kind:source>tag:team_0"
+    }
+    assert set(cluster_edges) == expected
+    screenshot(browser, "big-lineage-clusters")
+    team_3 = {f"model.big.m_{i}" for i in range(1000) if i % 7 == 3}
+    browser.find_element(
+        By.CSS_SELECTOR, '#graph svg.clusters g.node[data-id="tag:team_3"]'
+    ).click()
+    assert browser.find_element(By.ID, "filter").get_attribute("value") == "cluster:tag:team_3"
+    assert drawn(browser, visible_only=True) == team_3
+    # select a node at scale: its whole lineage is lit (ancestors m_(i//2)..., the source, and
+    # descendants m_(2i), m_(2i+1), ...)
+    # (fitted to 143 nodes a box is a few pixels high: the click is dispatched on it)
+    browser.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+        graph_node(browser, "model.big.m_3"),
+    )
+    ancestors = {"model.big.m_1", "model.big.m_0", "source.big.raw"}
+    descendants, ring = set(), [3]
+    while ring:
+        ring = [c for i in ring for c in (2 * i, 2 * i + 1) if c < 1000]
+        descendants |= {f"model.big.m_{c}" for c in ring}
+    assert lit_nodes(browser) == {"model.big.m_3"} | ancestors | descendants
+    screenshot(browser, "big-lineage-team_3-selected")
+    box = browser.find_element(By.ID, "filter")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#graph svg.clusters g.node")) == 8
+    assert browser.find_element(By.CSS_SELECTOR, "#graph svg.clusters").is_displayed()
+    box.send_keys("tag:team_3")
+    assert drawn(browser, visible_only=True) == team_3
     assert console_errors(browser) == []
     open_page(browser, site, "nodes/model.big.m_999.html")
     refs, _ = column_path(browser, "amount")

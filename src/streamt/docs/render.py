@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import PurePosixPath
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -18,6 +19,7 @@ from streamt.docs.layout import COLUMN_WIDTH, Point, layered, neighbourhood
 from streamt.docs.site import Site
 
 STATIC = ("site.css", "site.js")
+CLUSTER_AT = 300  # above this many nodes the lineage page opens on clusters
 # what could end a script or start markup, and the two line separators JSON allows in strings
 _JS_ESCAPES = {ord(ch): f"\\u{ord(ch):04x}" for ch in "<>&\u2028\u2029"}
 
@@ -84,6 +86,7 @@ def _children(site: Site) -> dict[str, list[str]]:
 
 
 def _data(site: Site, positions: dict[str, Point]) -> dict[str, Any]:
+    groups = clusters(site) if len(site.order) > CLUSTER_AT else {}
     nodes = []
     columns: dict[str, dict[str, list[list[str]]]] = {}
     for nid in site.order:
@@ -101,6 +104,7 @@ def _data(site: Site, positions: dict[str, Point]) -> dict[str, Any]:
                 "owner": node.owner or "",
                 "description": node.description or "",
                 "columns": [c.name for c in node.columns],
+                **({"cluster": groups[nid]} if groups else {}),
             }
         )
         derived = {
@@ -110,6 +114,7 @@ def _data(site: Site, positions: dict[str, Point]) -> dict[str, Any]:
             columns[nid] = derived
     return {
         "project": site.project,
+        **({"clusters": _cluster_graph(site, groups)} if groups else {}),
         "column_width": COLUMN_WIDTH,
         "nodes": nodes,
         "edges": [list(e) for e in site.edges],
@@ -120,3 +125,44 @@ def _data(site: Site, positions: dict[str, Point]) -> dict[str, Any]:
 def _js_json(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.translate(_JS_ESCAPES)
+
+
+def clusters(site: Site) -> dict[str, str]:
+    """node id -> its cluster: `tag:<first tag>`, else `folder:<its file's folder>` when the
+    project's files are in more than one folder, else `kind:<kind>`."""
+    folders = {
+        nid: PurePosixPath(n.file.split(":", 1)[0]).parent.as_posix()
+        for nid, n in site.nodes.items()
+    }
+    several = len(set(folders.values())) > 1
+    out = {}
+    for nid in site.order:
+        node = site.nodes[nid]
+        if node.tags:
+            out[nid] = f"tag:{node.tags[0]}"
+        elif several:
+            out[nid] = f"folder:{folders[nid]}"
+        else:
+            out[nid] = f"kind:{node.kind}"
+    return out
+
+
+def _cluster_graph(site: Site, groups: dict[str, str]) -> dict[str, Any]:
+    """The clusters as a graph laid out like the nodes: one node per cluster (with its size),
+    one edge per pair of clusters a node edge joins (clusters may form cycles: a parent not
+    yet placed is ignored by the layout)."""
+    sizes: dict[str, int] = {}
+    for nid in site.order:
+        sizes[groups[nid]] = sizes.get(groups[nid], 0) + 1
+    parents: dict[str, set[str]] = {}
+    edges: set[tuple[str, str]] = set()
+    for src, dst, _ in site.edges:
+        a, b = groups.get(src), groups.get(dst)
+        if a is not None and b is not None and a != b:
+            parents.setdefault(b, set()).add(a)
+            edges.add((a, b))
+    spots = layered(list(sizes), {k: sorted(v) for k, v in parents.items()})
+    return {
+        "nodes": [{"id": k, "size": n, "x": spots[k].x, "y": spots[k].y} for k, n in sizes.items()],
+        "edges": [[a, b, "depends_on"] for (a, b) in sorted(edges)],
+    }

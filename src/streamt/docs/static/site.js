@@ -35,8 +35,17 @@
   function short(name) { return name.length > 26 ? name.slice(0, 25) + "\u2026" : name; }
 
   /* ---------------------------------------------------------------- the graph */
-  function Graph(container, positions, centerId) {
+  function curve(a, b, kind) {
+    var x1 = a[0] + NODE_W, y1 = a[1] + NODE_H / 2, x2 = b[0], y2 = b[1] + NODE_H / 2;
+    if (kind === "produces") { x1 = a[0] + NODE_W / 2; x2 = b[0] + NODE_W / 2; }
+    var mid = (x1 + x2) / 2;
+    return "M" + x1 + "," + y1 + " C" + mid + "," + y1 + " " + mid + "," + y2 + " " + x2 + "," + y2;
+  }
+
+  /* `expand`: a cluster overview (items and edges of its own; a click calls expand(id)). */
+  function Graph(container, positions, centerId, expand) {
     this.container = container;
+    var items = expand ? expand.items : byId;
     this.positions = positions;
     this.svg = el("svg", { "class": "lineage", role: "img" });
     this.layer = el("g", {});
@@ -44,21 +53,16 @@
     this.nodes = {}; this.edges = [];
     this.view = { x: 0, y: 0, k: 1 };
     var self = this;
-    data.edges.forEach(function (e) {
-      var a = positions[e[0]], b = positions[e[1]];
-      if (!a || !b) return;
-      var x1 = a[0] + NODE_W, y1 = a[1] + NODE_H / 2, x2 = b[0], y2 = b[1] + NODE_H / 2;
-      if (e[2] === "produces") { x1 = a[0] + NODE_W / 2; x2 = b[0] + NODE_W / 2; }
-      var mid = (x1 + x2) / 2;
-      var path = el("path", {
-        "class": "edge " + e[2], "data-from": e[0], "data-to": e[1],
-        d: "M" + x1 + "," + y1 + " C" + mid + "," + y1 + " " + mid + "," + y2 + " " + x2 + "," + y2
-      });
+    this.base = positions;
+    (expand ? expand.edges : data.edges).forEach(function (e) {
+      if (!positions[e[0]] || !positions[e[1]]) return;
+      var path = el("path", { "class": "edge " + e[2], "data-from": e[0], "data-to": e[1] });
+      path.setAttribute("d", curve(positions[e[0]], positions[e[1]], e[2]));
       self.layer.appendChild(path);
       self.edges.push(path);
     });
     Object.keys(positions).forEach(function (id) {
-      var n = byId[id];
+      var n = items[id];
       if (!n) return;
       var p = positions[id];
       var g = el("g", { "class": "node kind-" + n.kind + (id === centerId ? " center" : ""),
@@ -66,16 +70,54 @@
       g.appendChild(el("title", {}, n.kind + " " + n.name));
       g.appendChild(el("rect", { width: NODE_W, height: NODE_H, rx: 6 }));
       g.appendChild(el("text", { x: 8, y: 19 }, short(n.name)));
-      g.addEventListener("click", function () { if (!self.dragged) window.location.href = root + n.url; });
-      g.addEventListener("mouseenter", function () { self.highlight(id); });
-      g.addEventListener("mouseleave", function () { self.highlight(null); });
+      /* click selects (up- and downstream stay lit); a second click on the selected node, or
+         Ctrl/Cmd-click, opens its page */
+      g.addEventListener("click", function (ev) {
+        ev.stopPropagation();
+        if (self.dragged) return;
+        if (expand) expand.open(id);
+        else if (self.selected === id || ev.ctrlKey || ev.metaKey) window.location.href = root + n.url;
+        else self.select(id);
+      });
+      if (expand) g.appendChild(el("text", { "class": "size", x: NODE_W - 8, y: 19 }, String(n.size)));
+      else {
+        g.addEventListener("mouseenter", function () { if (!self.selected) self.highlight(id); });
+        g.addEventListener("mouseleave", function () { if (!self.selected) self.highlight(null); });
+      }
       self.layer.appendChild(g);
       self.nodes[id] = g;
     });
     container.appendChild(this.svg);
+    this.selected = null;
+    this.panel = document.createElement("div");
+    this.panel.className = "selection";
+    this.panel.hidden = true;
+    container.parentNode.insertBefore(this.panel, container.nextSibling);
+    this.svg.addEventListener("click", function () { if (!self.dragged) self.select(null); });
+    document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") self.select(null); });
     this.panZoom();
     this.fit();
   }
+
+  /* The persistent selection: the node, its upstream and downstream lit until another node is
+     selected, the background is clicked or Escape is pressed; a bar names it, with its page. */
+  Graph.prototype.select = function (id) {
+    this.selected = id;
+    var lit = this.highlight(id), panel = this.panel;
+    panel.textContent = "";
+    panel.hidden = !id;
+    if (!id) return;
+    var n = byId[id], up = Object.keys(walk(id, parents)).length;
+    var down = Object.keys(lit).length - up - 1;
+    var a = document.createElement("a");
+    a.className = "open";
+    a.setAttribute("href", root + n.url);
+    a.textContent = "open " + n.name;
+    panel.appendChild(document.createTextNode("selected " + n.kind + " " + n.name + ": " + up +
+      " upstream, " + down + " downstream \u00b7 "));
+    panel.appendChild(a);
+    panel.appendChild(document.createTextNode(" (or click it again; Esc clears)"));
+  };
 
   Graph.prototype.apply = function () {
     var v = this.view;
@@ -138,17 +180,36 @@
     this.edges.forEach(function (p) {
       p.classList.toggle("lit", !!(lit[p.getAttribute("data-from")] && lit[p.getAttribute("data-to")]));
     });
+    return lit;
   };
 
+  /* Show only `visible`, packed: each layout column keeps the generate-time order of its nodes
+     but closes the gaps left by hidden ones (a filtered 1,000-node graph stays readable). */
   Graph.prototype.show = function (visible) {
-    Object.keys(this.nodes).forEach(function (n) { this.nodes[n].classList.toggle("hidden", !visible[n]); }, this);
+    var columns = {}, base = this.base, packed = {}, gap = NODE_H + 14;
+    Object.keys(this.nodes).forEach(function (n) {
+      this.nodes[n].classList.toggle("hidden", !visible[n]);
+      if (visible[n]) (columns[base[n][0]] = columns[base[n][0]] || []).push(n);
+    }, this);
+    Object.keys(columns).forEach(function (x) {
+      var col = columns[x].sort(function (a, b) { return base[a][1] - base[b][1]; });
+      col.forEach(function (n, i) { packed[n] = [base[n][0], (i - (col.length - 1) / 2) * gap]; });
+    });
+    Object.keys(this.nodes).forEach(function (n) {
+      var p = packed[n] || base[n];
+      this.nodes[n].setAttribute("transform", "translate(" + p[0] + "," + p[1] + ")");
+      packed[n] = p;
+    }, this);
+    this.positions = packed;
     this.edges.forEach(function (p) {
-      p.classList.toggle("hidden", !(visible[p.getAttribute("data-from")] && visible[p.getAttribute("data-to")]));
+      var a = p.getAttribute("data-from"), b = p.getAttribute("data-to");
+      p.classList.toggle("hidden", !(visible[a] && visible[b]));
+      if (visible[a] && visible[b]) p.setAttribute("d", curve(packed[a], packed[b], p.classList.contains("produces") ? "produces" : ""));
     });
   };
 
   /* ---------------------------------------------------------------- selectors */
-  /* "+name" (with upstream), "name+" (with downstream), "tag:x", "kind:x", "model:name"
+  /* "+name" (with upstream), "name+" (with downstream), "tag:x", "kind:x", "cluster:x", "model:name"
      (kind and name), a bare name or id; several, space separated: their union. */
   function select(expr) {
     var out = {}, any = false;
@@ -162,6 +223,7 @@
       data.nodes.forEach(function (n) {
         var hit = method === "tag" ? n.tags.indexOf(value) >= 0
           : method === "kind" ? n.kind === value
+          : method === "cluster" ? n.cluster === value
           : method ? n.kind === method && n.name === value
           : n.name === value || n.id === value;
         if (!hit) return;
@@ -174,6 +236,9 @@
     return out;
   }
 
+  /* At scale (data.clusters, laid out at generate time) the page opens on clusters: nodes grouped
+     by their first tag, else their folder, else their kind; a click on a cluster shows its
+     nodes (the selector "cluster:<id>"), an empty selector shows the clusters again. */
   function lineagePage() {
     var container = document.getElementById("graph");
     var positions = {};
@@ -182,7 +247,29 @@
     var filter = document.getElementById("filter");
     var boxes = Array.prototype.slice.call(document.querySelectorAll(".kind-filter"));
     var status = document.getElementById("graph-status");
+    var overview = null, clusters = data.clusters;
+    if (clusters) {
+      var items = {}, spots = {};
+      clusters.nodes.forEach(function (c) {
+        items[c.id] = { kind: "cluster", name: c.id, size: c.size };
+        spots[c.id] = [c.x, c.y];
+      });
+      overview = new Graph(container, spots, null, {
+        items: items, edges: clusters.edges,
+        open: function (id) { filter.value = "cluster:" + id; update(); }
+      });
+      overview.svg.classList.add("clusters");
+    }
     function update() {
+      var collapsed = !!overview && !filter.value.trim();
+      if (overview) { overview.svg.classList.toggle("hidden", !collapsed); graph.svg.classList.toggle("hidden", collapsed); }
+      if (collapsed) {
+        graph.select(null);
+        status.textContent = clusters.nodes.length + " clusters of " + data.nodes.length +
+          " nodes: click one to see its nodes, or type a selector";
+        overview.fit();
+        return;
+      }
       var chosen = select(filter.value), kinds = {};
       boxes.forEach(function (b) { kinds[b.value] = b.checked; });
       var visible = {}, count = 0;
@@ -195,7 +282,7 @@
     if (wanted) filter.value = wanted;
     filter.addEventListener("input", update);
     boxes.forEach(function (b) { b.addEventListener("change", update); });
-    document.getElementById("fit").addEventListener("click", function () { graph.fit(); });
+    document.getElementById("fit").addEventListener("click", function () { graph.fit(); if (overview) overview.fit(); });
     update();
     window.__streamtGraph = graph;
   }
