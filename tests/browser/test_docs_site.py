@@ -169,11 +169,18 @@ def test_a_column_path_stays_while_nodes_are_hovered_and_selected(
         "model.payments.payments_validated",
         "source.payments.payments_raw",
     }
-    ActionChains(browser).move_to_element(graph_node(browser, "model.payments.hourly_revenue"))
+    hovered = graph_node(browser, "model.payments.hourly_revenue")
+    ActionChains(browser).move_to_element(hovered).perform()
+    assert lit_nodes(browser, "on-path") == lit
     graph_node(browser, "model.payments.hourly_revenue").click()
     assert lit_nodes(browser, "selected") == {"model.payments.hourly_revenue"}
     assert lit_nodes(browser, "on-path") == lit  # the column path is still lit
     assert "model.payments.payments_eur" in lit_nodes(browser)  # and the node's lineage too
+    assert refs == {f"{nid}.status" for nid in lit}
+    assert (
+        browser.find_element(By.CSS_SELECTOR, "tr.column.selected").get_attribute("data-column")
+        == "status"
+    )
     assert browser.current_url.endswith("/nodes/model.payments.payments_eur.html")
 
 
