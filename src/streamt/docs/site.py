@@ -17,6 +17,7 @@ from typing import Any
 
 from streamt.artifacts.manifest import safe_file_name
 from streamt.compile.column_lineage import ColumnDerivation, project_column_lineage
+from streamt.compile.jobs import job_config
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.graph.dag import Graph
 from streamt.load.assertions import AssertionEntry
@@ -51,6 +52,15 @@ class TestDoc:
 
 
 @dataclass(frozen=True)
+class RowsDoc:
+    """A unit test's `given` rows of one input, or its `expect` rows, as a table of text."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class NodeDoc:
     id: str
     kind: str  # source | model | sink | test | exposure
@@ -74,6 +84,8 @@ class NodeDoc:
     connectors: tuple[Mapping[str, Any], ...] = ()
     tests: tuple[TestDoc, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()  # other declared keys (exposures, tests)
+    rows: tuple[RowsDoc, ...] = ()  # unit tests: given and expected rows
+    job_file: str | None = None  # the job script `streamt compile` writes, relative to target/
     upstream: tuple[str, ...] = ()
     downstream: tuple[str, ...] = ()
 
@@ -132,7 +144,10 @@ def build_site(
         out[nid] = _source(s, nid, entries.get(nid), lineage, declared, inherited, by_node)
     for m in project.models:
         nid = graph.id_of(NodeKind.MODEL, m.name)
-        out[nid] = _model(m, nid, entries.get(nid), lineage, declared, inherited, by_node)
+        out[nid] = replace(
+            _model(m, nid, entries.get(nid), lineage, declared, inherited, by_node),
+            job=_flink_settings(m, project.job_scope) if _is_job(entries.get(nid)) else {},
+        )
     for t in project.tests:
         nid = graph.id_of(NodeKind.TEST, t.name)
         out[nid] = _test_node(t, nid, tests.get(nid))
@@ -301,13 +316,18 @@ def _head(nid: str, kind: str, node: Source | Model | DataTest | Exposure) -> No
     )
 
 
-def _flink_settings(m: Model) -> dict[str, str]:
-    """The job settings the model declares (`advanced.flink`); the rest are the cluster's."""
-    declared = m.advanced.flink.model_dump(exclude_none=True, exclude_defaults=True)
-    extra = declared.pop("config", {})
-    out = {k: str(v) for k, v in declared.items()}
-    out.update({f"config.{k}": str(v) for k, v in extra.items()})
-    return dict(sorted(out.items()))
+def _is_job(entry: CompiledNode | None) -> bool:
+    return (
+        entry is not None
+        and entry.materialization is not None
+        and (entry.materialization.value == "flink")
+    )
+
+
+def _flink_settings(m: Model, project: str) -> dict[str, str]:
+    """The job's settings as compile writes them: declared (`advanced.flink`) with streamt's
+    defaults applied (pipeline name, checkpoint interval)."""
+    return dict(sorted(job_config(m, project).items()))
 
 
 def _event_time(node: Source | Model, entry: CompiledNode | None) -> tuple[str | None, str | None]:
@@ -377,7 +397,7 @@ def _model(
         compiled=entry.query if entry else None,
         materialization=materialization,
         materialization_why=why,
-        job=_flink_settings(m) if materialization == "flink" else {},
+        job_file=f"flink/{safe_file_name(m.name)}.sql" if materialization == "flink" else None,
         changelog=entry.changelog.value if entry else None,
         primary_key=entry.primary_key if entry else (),
         event_time=event_time,
@@ -392,10 +412,38 @@ def _test_node(t: DataTest, nid: str, doc: TestDoc | None) -> NodeDoc:
     if doc is not None and doc.outcome:
         facts.append(("last outcome", doc.outcome + (f": {doc.message}" if doc.message else "")))
     facts += [("assertion", a) for a in (doc.assertions if doc else ())]
+    tables = [
+        _rows(f"given: {g.get('input', '?')}", g.get("rows"))
+        for g in t.given
+        if isinstance(g, Mapping)
+    ]
+    if t.expect is not None:
+        options = ", ".join(f"{k}: {_cell(v)}" for k, v in t.expect.items() if k != "rows")
+        tables.append(_rows("expect" + (f" ({options})" if options else ""), t.expect.get("rows")))
     return replace(
         _head(nid, "test", t),
         facts=tuple(facts),
+        rows=tuple(tables),
     )
+
+
+def _rows(title: str, rows: object) -> RowsDoc:
+    """Rows as written (mappings), one column per key in the order first seen."""
+    found = [r for r in rows if isinstance(r, Mapping)] if isinstance(rows, (list, tuple)) else []
+    columns: dict[str, None] = {}
+    for row in found:
+        columns.update(dict.fromkeys(str(k) for k in row))
+    return RowsDoc(
+        title=title,
+        columns=tuple(columns),
+        rows=tuple(tuple(_cell(row.get(c)) if c in row else "" for c in columns) for row in found),
+    )
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _exposure(e: Exposure, nid: str) -> NodeDoc:

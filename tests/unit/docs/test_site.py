@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from streamt.artifacts.manifest import build_manifest
 from streamt.docs.render import render_site
 from streamt.docs.write import generate_site, read_outcomes
 from streamt.graph import build_graph
@@ -58,6 +59,43 @@ def test_a_model_page_shows_what_compile_knows() -> None:
     page = render_site(site)[node.url]
     assert "inferred: stateful (TUMBLE window, window aggregation)" in page
     assert 'data-column="revenue"' in page
+
+
+def test_job_settings_are_the_submitted_ones_with_defaults_and_name_the_job_file() -> None:
+    site = site_of(EXAMPLES / "payments")
+    result, _ = compile_dir(EXAMPLES / "payments")  # with the job scripts
+    files = {j.node: j.file for j in build_manifest(result, "test").flink_jobs}
+    for job in result.desired.jobs:
+        node = site.nodes[job.node]
+        assert node.job == dict(job.config), job.node  # exactly what apply submits
+        assert node.job_file == files[job.node]
+    declared = site.nodes["model.payments.revenue_per_minute"].job
+    assert declared["parallelism.default"] == "2"
+    assert declared["execution.checkpointing.interval"] == "30000 ms"
+    default = site.nodes["model.payments.payments_eur"].job  # nothing declared: the defaults
+    assert default == {
+        "execution.checkpointing.interval": "10000 ms",
+        "pipeline.name": "streamt.payments.payments_eur",
+    }
+    page = render_site(site)["nodes/model.payments.payments_eur.html"]
+    assert "target/flink/payments_eur.sql" in page and "streamt.payments.payments_eur" in page
+    assert site.nodes["source.payments.payments_raw"].job == {}
+
+
+def test_a_unit_test_page_shows_its_given_and_expected_rows() -> None:
+    site = site_of(EXAMPLES / "datatests")
+    node = site.nodes["test.datatests.clean_filters_and_normalises"]
+    given, expect = node.rows
+    assert given.title == "given: orders_raw"
+    assert given.columns == ("order_id", "customer_id", "amount", "status", "order_ts")
+    assert given.rows[0] == ("o1", "c1", "10.5", "new", "2024-01-01 10:00:01")
+    assert given.rows[2][3] == "null"  # status: null, shown as written
+    assert len(given.rows) == 4
+    assert expect.title == "expect"
+    assert [r[0] for r in expect.rows] == ["o1", "o4"]
+    page = render_site(site)[node.url]
+    assert "<h2>given: orders_raw</h2>" in page and "<code>2024-01-01 10:00:04</code>" in page
+    assert site.nodes["test.datatests.orders_clean_sample"].rows == ()
 
 
 def test_a_sink_shows_its_connector_with_placeholders_and_exported_columns() -> None:
