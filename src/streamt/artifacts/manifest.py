@@ -23,6 +23,7 @@ from streamt.compile.specs import (
     SubjectSpec,
     TopicSpec,
 )
+from streamt.load.files import safe_file_name
 from streamt.sql import Column
 
 # 2: columns carry their column lineage (`derived_from`, `derivation`)
@@ -144,13 +145,6 @@ class Manifest(_Frozen):
             *self.gateway_rules,
         ]
         return [e.file for e in entries]
-
-
-def safe_file_name(name: str) -> str:
-    """A file name from a resource name: only [A-Za-z0-9._-], never '.' / '..' / hidden."""
-    cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in name)
-    cleaned = cleaned.lstrip(".") or "_"
-    return cleaned[:200]
 
 
 def build_manifest(result: CompileResult, generator: str) -> Manifest:

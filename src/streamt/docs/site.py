@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streamt.artifacts.manifest import safe_file_name
 from streamt.compile.column_lineage import ColumnDerivation, project_column_lineage
 from streamt.compile.jobs import job_config
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.graph.dag import Graph
 from streamt.load.assertions import AssertionEntry
+from streamt.load.files import safe_file_name
 from streamt.load.ids import NodeKind
 from streamt.load.model import Classification, Column, DataTest, Exposure, Model, Project, Source
 

@@ -1,5 +1,6 @@
 """Reading a file with its size checked first: no file a project (or a planted cache, plan or
-state file) holds is read whole before its size is known. Imports nothing heavy (the cache key
+state file) holds is read whole before its size is known; the one rule for a file name made from
+a resource name (`safe_file_name`, used by the artifacts and the docs site). Imports nothing heavy (the cache key
 reads every project file through it before anything else is loaded)."""
 
 from __future__ import annotations
@@ -34,3 +35,10 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 __all__ = ["MAX_FILE_BYTES", "FileTooLarge", "read_bounded"]
+
+
+def safe_file_name(name: str) -> str:
+    """A file name from a resource name: only [A-Za-z0-9._-], never '.' / '..' / hidden."""
+    cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in name)
+    cleaned = cleaned.lstrip(".") or "_"
+    return cleaned[:200]

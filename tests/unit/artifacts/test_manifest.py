@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 
 from streamt.artifacts import MANIFEST_SCHEMA_VERSION, manifest_json_schema, write_artifacts
-from streamt.artifacts.manifest import safe_file_name
+from streamt.load.files import safe_file_name
 from tests.unit.compile.helpers import EXAMPLES, compile_dir
 
 SCHEMA_FILE = (
