@@ -93,6 +93,16 @@ def test_graph_draws_the_projects_nodes_and_edges(
     assert len(got) == len(edges)
     if example == "payments":
         screenshot(browser, "payments-lineage")
+    else:  # the README's picture (docs/lineage-graph.png)
+        graph_node(browser, "model.clickstream.view_clicks").click()
+        assert lit_nodes(browser) == {
+            "model.clickstream.view_clicks",
+            "source.clickstream.clicks",
+            "source.clickstream.page_views",
+            "model.clickstream.clicks_per_page",
+            "model.clickstream.clicks_per_page_pg",
+        }
+        screenshot(browser, "clickstream-lineage-selected")
 
 
 def lit_nodes(browser: webdriver.Chrome, mark: str = "lit") -> set[str]:

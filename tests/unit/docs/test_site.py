@@ -253,3 +253,52 @@ def test_names_differing_only_in_case_get_distinct_page_files(tmp_path: Path) ->
     urls = [n.url for n in site_of(tmp_path).nodes.values()]
     assert len({u.casefold() for u in urls}) == len(urls) == 3
     assert "nodes/source.shop.raw.html" in urls  # a name alone keeps its plain file name
+
+
+def _data_of(site_files: dict[str, str]) -> dict[str, object]:
+    text = site_files["data.js"]
+    return dict(json.loads(text[text.index("{") : text.rindex("}") + 1]))
+
+
+def test_a_large_project_gets_clusters_by_tag_then_folder(tmp_path: Path) -> None:
+    lines = []
+    for i in range(320):
+        read = 'source("raw")' if i < 2 else f'ref("m{i // 2}")'
+        tags = f"tags: [t{i % 3}], " if i % 2 else ""
+        lines.append(f"  - {{name: m{i}, {tags}sql: 'SELECT id FROM {{{{ {read} }}}}'}}")
+    models = "\n".join(lines)
+    write(
+        tmp_path,
+        {
+            "stream_project.yml": "project: {name: big}\nmodels:\n" + models + "\n",
+            "sources/raw.yml": """
+            sources:
+              - name: raw
+                topic: raw.v1
+                columns: [{name: id, type: STRING}]
+            """,
+        },
+    )
+    site = site_of(tmp_path)
+    data = _data_of(render_site(site))
+    nodes = {n["id"]: n for n in data["nodes"]}  # type: ignore[attr-defined]
+    # odd models carry a tag (t0..t2), even ones none: their folder (two folders in the project)
+    assert nodes["model.big.m3"]["cluster"] == "tag:t0"
+    assert nodes["model.big.m4"]["cluster"] == "folder:."
+    assert nodes["source.big.raw"]["cluster"] == "folder:sources"
+    clusters = data["clusters"]
+    sizes = {c["id"]: c["size"] for c in clusters["nodes"]}  # type: ignore[index]
+    assert sizes == {"folder:sources": 1, "folder:.": 160, "tag:t0": 53, "tag:t1": 54, "tag:t2": 53}
+    edges = {(a, b) for a, b, _ in clusters["edges"]}  # type: ignore[index]
+    expected = {
+        (nodes[p]["cluster"], nodes[c]["cluster"])
+        for p, c, kind in site.edges
+        if kind == "depends_on" and nodes[p]["cluster"] != nodes[c]["cluster"]
+    }
+    assert edges == expected and ("folder:sources", "folder:.") in edges
+
+
+def test_a_small_project_has_no_clusters() -> None:
+    data = _data_of(render_site(site_of(EXAMPLES / "payments")))
+    assert "clusters" not in data
+    assert all("cluster" not in n for n in data["nodes"])  # type: ignore[attr-defined]
