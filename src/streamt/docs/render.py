@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from pathlib import PurePosixPath
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -130,10 +129,7 @@ def _js_json(value: object) -> str:
 def clusters(site: Site) -> dict[str, str]:
     """node id -> its cluster: `tag:<first tag>`, else `folder:<its file's folder>` when the
     project's files are in more than one folder, else `kind:<kind>`."""
-    folders = {
-        nid: PurePosixPath(n.file.split(":", 1)[0]).parent.as_posix()
-        for nid, n in site.nodes.items()
-    }
+    folders = {nid: _folder(n.file) for nid, n in site.nodes.items()}
     several = len(set(folders.values())) > 1
     out = {}
     for nid in site.order:
@@ -145,6 +141,12 @@ def clusters(site: Site) -> dict[str, str]:
         else:
             out[nid] = f"kind:{node.kind}"
     return out
+
+
+def _folder(location: str) -> str:
+    """The folder of a node's file (`models/orders.yml:3:5` -> `models`; top level: `.`)."""
+    path = location.split(":", 1)[0]
+    return path.rpartition("/")[0] or "."
 
 
 def _cluster_graph(site: Site, groups: dict[str, str]) -> dict[str, Any]:

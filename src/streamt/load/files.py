@@ -6,6 +6,7 @@ reads every project file through it before anything else is loaded)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # project files: YAML, SQL, schemas.lock, .env, plan.json
@@ -37,8 +38,13 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 __all__ = ["MAX_FILE_BYTES", "FileTooLarge", "read_bounded"]
 
 
+_SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+
+
 def safe_file_name(name: str) -> str:
     """A file name from a resource name: only [A-Za-z0-9._-], never '.' / '..' / hidden."""
+    if _SAFE.fullmatch(name):
+        return name  # already one (most names): no per-character pass
     cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in name)
     cleaned = cleaned.lstrip(".") or "_"
     return cleaned[:200]
