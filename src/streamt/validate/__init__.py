@@ -46,6 +46,7 @@ def validate_project(
     if compiled is not None:  # V100: needs the compiled inputs and their event times
         out += check_idleness(project, compiled, topics)
         out += check_derived_masking(project, graph, compiled)  # V172: needs column lineage
+        out += names.check_output_columns(project, compiled)  # V173: the query's column names
     return with_nodes(project, out)
 
 

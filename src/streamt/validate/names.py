@@ -1,6 +1,8 @@
 """Names that end up in SQL, topic names and cross-kind collisions.
 
-V001 invalid column name, V002 invalid topic name, V003 duplicate column, V004 a source's
+V001 invalid column name, V173 an output column named in a model's SQL (an alias) that breaks
+the same policy (a warning: the job quotes it, but JSON/Avro field names, sink columns and
+readers' SQL meet it as written), V002 invalid topic name, V003 duplicate column, V004 a source's
 event_time / key names a column it does not declare, V021 two nodes writing/reading one topic,
 V022 ambiguous bare name in `from:` (a model and a source share it).
 """
@@ -8,8 +10,9 @@ V022 ambiguous bare name in `from:` (a model and a source share it).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from streamt.compile.result import CompiledNode
 from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.graph.dag import Graph
@@ -80,6 +83,35 @@ def check_identifiers(project: Project) -> list[Diagnostic]:
                             item.where(f"columns.{i}.name"),
                         )
                     )
+    return out
+
+
+def check_output_columns(
+    project: Project, compiled: Mapping[str, CompiledNode]
+) -> list[Diagnostic]:
+    """V173: a model's output column whose name comes from its SQL and breaks the identifier
+    policy (declared columns are V001's)."""
+    out: list[Diagnostic] = []
+    for model in project.models:
+        node = compiled.get(node_id(NodeKind.MODEL, project.name, model.name))
+        if node is None or not node.query:
+            continue
+        declared = {c.name for c in model.columns}
+        for column in node.columns:
+            problem = "" if column.name in declared else identifier_problem(column.name)
+            if problem:
+                out.append(
+                    Diagnostic(
+                        "V173",
+                        f"output column {column.name!r} of model '{model.name}' (named in its "
+                        f"SQL) {problem}",
+                        Severity.WARNING,
+                        location=model.where("sql"),
+                        hint="alias it with letters, digits, '_', '-' or '.' (AS name): the job "
+                        "quotes it, but record field names, sink columns and readers' SQL "
+                        "meet it as written",
+                    )
+                )
     return out
 
 
