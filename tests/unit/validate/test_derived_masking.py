@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamt.compile import compile_project
 from streamt.diagnostics import Diagnostic
-from streamt.graph import build_graph
-from streamt.validate import validate_project
-from tests.unit.load.helpers import load
+from tests.unit.validate.helpers import check_compiled
 
 PROJECT = """
 project: {name: p}
@@ -32,13 +29,7 @@ models:
 
 
 def check(tmp_path: Path, text: str) -> list[Diagnostic]:
-    loaded = load(tmp_path, text)
-    assert loaded.project is not None, loaded.diagnostics
-    graph, _ = build_graph(loaded.project)
-    result = compile_project(loaded.project, graph)
-    assert result.ok, result.diagnostics
-    found = validate_project(loaded.project, graph, result.desired, result.nodes)
-    return [d for d in found if d.code in ("V061", "V172")]
+    return check_compiled(tmp_path, text, ("V061", "V172"))
 
 
 def test_a_derived_copy_of_a_masked_column_is_caught_and_the_mask_ends_the_taint(

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamt.compile import compile_project
 from streamt.diagnostics import Diagnostic, Severity
-from streamt.graph import build_graph
-from streamt.validate import validate_project
-from tests.unit.load.helpers import load
+from tests.unit.validate.helpers import check_compiled
 
 PROJECT = """
 project: {name: p}
@@ -30,13 +27,7 @@ models:
 
 
 def check(tmp_path: Path, text: str) -> list[Diagnostic]:
-    loaded = load(tmp_path, text)
-    assert loaded.project is not None, loaded.diagnostics
-    graph, _ = build_graph(loaded.project)
-    result = compile_project(loaded.project, graph)
-    assert result.ok, result.diagnostics
-    found = validate_project(loaded.project, graph, result.desired, result.nodes)
-    return [d for d in found if d.code in ("V001", "V173")]
+    return check_compiled(tmp_path, text, ("V001", "V173"))
 
 
 def test_aliases_that_break_the_identifier_policy_are_warned(tmp_path: Path) -> None:
