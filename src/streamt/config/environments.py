@@ -21,10 +21,18 @@ class EnvironmentInfo(Settings):
 
 
 class SafetyConfig(Settings):
-    confirm_apply: bool | None = None  # default: value of `protected`
+    # apply and destroy need the environment's name (typed, or --confirm-env), even with
+    # --auto-approve; default: the value of `protected`
+    confirm_apply: bool | None = None
     allow_destructive: bool = False
 
 
 class EnvironmentConfig(Settings):
     environment: EnvironmentInfo = EnvironmentInfo()
     safety: SafetyConfig = SafetyConfig()
+
+    @property
+    def requires_name(self) -> bool:
+        """Whether changing this environment needs its name (`cli/confirm.py`)."""
+        confirm = self.safety.confirm_apply
+        return self.environment.protected if confirm is None else confirm
