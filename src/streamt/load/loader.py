@@ -226,11 +226,16 @@ def outside_diagnostic(root: Path, link: Path) -> Diagnostic:
     )
 
 
+def environment_names(root: Path) -> list[str]:
+    """The environments a project declares: `environments/<name>.yml` (or `.yaml`)."""
+    folder = root / "environments"
+    return sorted({p.stem for p in folder.glob("*.y*ml")}) if folder.is_dir() else []
+
+
 def _no_environment(c: Collector, root: Path) -> None:
     """L100: a project with `environments/` is always run in one of them, never silently in
     none (which would compile against the project's own runtime, by default localhost)."""
-    folder = root / "environments"
-    known = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+    known = environment_names(root)
     if known:
         c.add(
             Diagnostic(
@@ -258,7 +263,7 @@ def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None
         (folder / f"{env}{s}" for s in (".yml", ".yaml") if (folder / f"{env}{s}").is_file()), None
     )
     if file is None:
-        known = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+        known = environment_names(root)
         c.add(
             Diagnostic(
                 "L012",
