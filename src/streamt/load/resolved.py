@@ -48,4 +48,4 @@ def _mask(value: Any, key: str) -> Any:
         return [_mask(v, key) for v in value]
     if not isinstance(value, str):
         return value
-    return MASK if url_userinfo(value) or is_secret_key(key) and literal_secret(value) else value
+    return MASK if url_userinfo(value) or (is_secret_key(key) and literal_secret(value)) else value
