@@ -85,3 +85,15 @@ def test_envs_show_resolves_and_masks(project: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and "name_prefix: dev-" in out and "bootstrap_servers: k0:9092" in out
     code, _, err = run(["envs", "show", "broken", "-p", str(project)], capsys)
     assert code == 1 and "L101" in err
+
+
+def test_a_new_environments_folder_is_not_answered_from_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"stream_project.yml": PROJECT.replace("${JAAS}", "${KAFKA_JAAS}")})
+    assert run(["validate", "-p", str(tmp_path)], capsys)[0] == 0
+    assert run(["validate", "-p", str(tmp_path)], capsys)[0] == 0  # cached
+    write(tmp_path, {"environments/dev.yml": "environment: {prefix: 'dev-'}\n"})
+    code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
+    assert code == 1 and "L100" in err and "(dev)" in err
+    assert run(["validate", "-p", str(tmp_path), "--env", "dev"], capsys)[0] == 0
