@@ -97,3 +97,21 @@ def test_a_new_environments_folder_is_not_answered_from_the_cache(
     code, _, err = run(["validate", "-p", str(tmp_path)], capsys)
     assert code == 1 and "L100" in err and "(dev)" in err
     assert run(["validate", "-p", str(tmp_path), "--env", "dev"], capsys)[0] == 0
+
+
+def test_a_rule_broken_by_an_overlay_points_at_the_overlay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = "rules:\n  topics: {max_partitions: 8}\n"
+    write(
+        tmp_path,
+        {
+            "stream_project.yml": PROJECT.replace("${JAAS}", "${KAFKA_JAAS}") + rules,
+            "environments/prod.yml": PROD,
+        },
+    )
+    code, out, _ = run(
+        ["validate", "-p", str(tmp_path), "--env", "prod", "--format", "json"], capsys
+    )
+    found = [(d["code"], d["file"], d["line"]) for d in json.loads(out)["diagnostics"]]
+    assert code == 1 and ("V031", "environments/prod.yml", 7) in found
