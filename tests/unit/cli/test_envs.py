@@ -43,7 +43,7 @@ def project(tmp_path: Path) -> Path:
         {
             "stream_project.yml": PROJECT,
             "environments/prod.yml": PROD,
-            "environments/dev.yml": "environment: {prefix: 'dev-'}\n",
+            "environments/dev.yml": "environment: {prefix: 'dev-'}\nsafety: {confirm_apply: true}\n",
             "environments/broken.yml": "models:\n  - {name: nope, advanced: {}}\n",
         },
     )
@@ -53,18 +53,34 @@ def test_envs_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["envs", "list", "-p", str(project), "--format", "json"], capsys)
     assert code == 1  # `broken` does not load
     assert json.loads(out)["environments"] == [
-        {"name": "broken", "protected": False, "prefix": "", "description": "", "errors": 1},
-        {"name": "dev", "protected": False, "prefix": "dev-", "description": "", "errors": 0},
+        {
+            "name": "broken",
+            "protected": False,
+            "requires_name": False,
+            "prefix": "",
+            "description": "",
+            "errors": 1,
+        },
+        {
+            "name": "dev",
+            "protected": False,
+            "requires_name": True,
+            "prefix": "dev-",
+            "description": "",
+            "errors": 0,
+        },
         {
             "name": "prod",
             "protected": True,
+            "requires_name": True,
             "prefix": "prod-",
             "description": "Production",
             "errors": 0,
         },
     ]
     code, out, _ = run(["envs", "list", "-p", str(project)], capsys)
-    assert "prod    yes        prod-   Production   ok" in out
+    assert "prod    yes        yes         prod-   Production   ok" in out
+    assert "dev     no         yes         dev-" in out
     assert "broken  no" in out and "1 error(s)" in out
 
 

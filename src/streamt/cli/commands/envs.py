@@ -19,7 +19,8 @@ def envs() -> None:
 @click.option("-p", "--project-dir", type=click.Path(path_type=Path), default=Path("."))
 @render.format_option("text", "json")
 def list_command(project_dir: Path, fmt: str) -> int:
-    """Each environment: protected, name prefix, description, whether it loads."""
+    """Each environment: protected, whether apply needs its name, name prefix, description,
+    whether it loads."""
     from streamt.context import Context
     from streamt.load.loader import environment_names
 
@@ -31,7 +32,8 @@ def list_command(project_dir: Path, fmt: str) -> int:
         rows.append(
             {
                 "name": name,
-                "protected": bool(cfg and cfg.requires_name),
+                "protected": bool(cfg and cfg.environment.protected),
+                "requires_name": bool(cfg and cfg.requires_name),
                 "prefix": result.project.name_prefix if result.project else "",
                 "description": (cfg.environment.description if cfg else None) or "",
                 "errors": errors,
@@ -42,11 +44,12 @@ def list_command(project_dir: Path, fmt: str) -> int:
     else:
         render.table(
             "Environments",
-            ["name", "protected", "prefix", "description", "loads"],
+            ["name", "protected", "needs name", "prefix", "description", "loads"],
             [
                 [
                     r["name"],
                     "yes" if r["protected"] else "no",
+                    "yes" if r["requires_name"] else "no",
                     r["prefix"],
                     r["description"],
                     "ok" if not r["errors"] else f"{r['errors']} error(s)",
