@@ -31,6 +31,10 @@ class Isolated:
         """The run's name of a topic the example's models write."""
         return f"{self.prefix}{model_topic}"
 
+    def table(self, sink: str) -> str:
+        """The run's name of the table a JDBC sink model writes (`compile/envelope.sink_table`)."""
+        return self.prefix.replace("-", "_").replace(".", "_") + sink
+
     def source(self, topic: str) -> str:
         """The run's name of one of the example's source topics."""
         return self.sources[topic]
@@ -42,8 +46,7 @@ class Isolated:
 
 def isolated_copy(example: Path, into: Path, rename: Mapping[str, str] | None = None) -> Isolated:
     """Copy `example` into `into` with this run's names; `rename` replaces further text, with
-    `{run}` in a replacement standing for the run's id (e.g. a connector's model name: connector
-    names and sink tables are not prefixed)."""
+    `{run}` in a replacement standing for the run's id."""
     from streamt.context import Context
 
     run = uuid.uuid4().hex[:8]

@@ -1,6 +1,6 @@
 """examples/clickstream, its models as written, applied through the CLI on the real stack,
 including its JDBC sink into PostgreSQL, as an isolated copy (tests/integration/isolation.py;
-the sink model is renamed per run, since connector names and sink tables are not prefixed): the sink's connection settings are `${PG_JDBC_URL}`, `${PG_USER}`,
+its connector and sink table carry the run's environment prefix like its topics): the sink's connection settings are `${PG_JDBC_URL}`, `${PG_USER}`,
 `${PG_PASSWORD}`, set here from the `postgres` fixture (resolved in memory by apply). Produce
 views and clicks, read every output topic and the PostgreSQL table, assert the exact rows;
 then tear the deployment down.
@@ -53,10 +53,9 @@ def pg_env(local_stack, postgres):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def clickstream(pg_env, postgres, tmp_path):  # type: ignore[no-untyped-def]
-    rename = {f"  - name: {SINK}\n": f"  - name: {SINK}_{{run}}\n"}
-    with deployed_copy(EXAMPLE, tmp_path, rename=rename) as iso:
+    with deployed_copy(EXAMPLE, tmp_path) as iso:
         yield iso
-    postgres.execute(f'DROP TABLE IF EXISTS "{SINK}_{iso.run}"')
+    postgres.execute(f'DROP TABLE IF EXISTS "{iso.table(SINK)}"')
 
 
 def pg_rows(pg, table: str, tag: str, expect: int, timeout: float = 120.0) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
@@ -81,7 +80,7 @@ def test_clickstream_with_its_jdbc_sink_into_postgres(clickstream, pg_env, postg
     applied = streamt(pg_env, "apply", *clickstream.cli, "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     tag, base = uuid.uuid4().hex[:6], ex.future_base()
-    sink = f"{SINK}_{clickstream.run}"
+    sink = SINK
 
     def at(minutes: float) -> str:
         return ex.ts(base + timedelta(minutes=minutes))
@@ -152,7 +151,10 @@ def test_clickstream_with_its_jdbc_sink_into_postgres(clickstream, pg_env, postg
         {"field": "users", "type": "int64", "optional": False, "name": None},
     ]
 
-    assert pg_rows(postgres, sink, tag, 2) == [(f"{tag}-p1", "3", "2"), (f"{tag}-p2", "1", "1")]
+    assert pg_rows(postgres, clickstream.table(sink), tag, 2) == [
+        (f"{tag}-p1", "3", "2"),
+        (f"{tag}-p2", "1", "1"),
+    ]
 
     plan = streamt(pg_env, "plan", *clickstream.cli, "--detailed-exitcode")
     assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout + plan.stderr

@@ -29,9 +29,14 @@ def connector_class(kind: str) -> str:
 
 
 def connector_spec(
-    model: Model, node: str, topics: Sequence[str], defaults: Mapping[str, str] | None = None
+    model: Model,
+    node: str,
+    topics: Sequence[str],
+    defaults: Mapping[str, str] | None = None,
+    prefix: str = "",
 ) -> ConnectorSpec | None:
-    """The connector of a sink model: the user's `config:` over `defaults`."""
+    """The connector of a sink model, named `<name prefix><model>` (connector names are global
+    on a Connect cluster, like topics): the user's `config:` over `defaults`."""
     conn = model.sink_connector
     if conn is None:
         return None
@@ -42,7 +47,10 @@ def connector_spec(
     config["topics"] = ",".join(topics)
     config.update(_mask_transforms(model, config))
     return ConnectorSpec(
-        name=model.name, config=dict(sorted(config.items())), topics=tuple(topics), node=node
+        name=prefix + model.name,
+        config=dict(sorted(config.items())),
+        topics=tuple(topics),
+        node=node,
     )
 
 

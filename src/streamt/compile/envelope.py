@@ -212,14 +212,21 @@ def envelope_job(
     )
 
 
-def connector_defaults(sink: Model, key: Sequence[str]) -> Mapping[str, str]:
+def sink_table(sink: Model, prefix: str) -> str:
+    """The table a JDBC sink writes unless `table.name.format` is set: the model's name after
+    the name prefix, whose `.` and `-` (not valid in an unquoted SQL name) become `_`, so two
+    environments' sinks on one database write their own tables."""
+    return prefix.replace(".", "_").replace("-", "_") + sink.name
+
+
+def connector_defaults(sink: Model, key: Sequence[str], prefix: str) -> Mapping[str, str]:
     """Settings the connector gets unless the user set them in `config:`."""
     out = {
         "key.converter": STRING_CONVERTER,
         "value.converter": JSON_CONVERTER,
         "value.converter.schemas.enable": "true",
         "schema.evolution": "basic",
-        "table.name.format": sink.name,
+        "table.name.format": sink_table(sink, prefix),
         "insert.mode": "upsert" if key else "insert",
     }
     if key:

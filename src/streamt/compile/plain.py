@@ -35,7 +35,8 @@ def model_without_sql(
             diags += envelope.diags
             if envelope.connector is not None:
                 topics, defaults = envelope.connector
-        spec = connector_spec(model, nid, topics, defaults)
+        prefix = settings.project.name_prefix
+        spec = connector_spec(model, nid, topics, defaults, prefix)
         node = CompiledNode(
             nid,
             "model",

@@ -58,7 +58,10 @@ def add_envelope(settings: Settings, inputs: ModelInputs, model: Model, nid: str
     partitions = (found.topic_partitions if isinstance(found, ModelFacts) else None) or 1
     topic = envelope_topic_spec(project, model, nid, partitions)
     jobs = (envelope_job(project, model, nid, upstream, key),) if settings.with_jobs else ()
-    connector = [envelope_topic(model.name, project.name_prefix)], connector_defaults(model, key)
+    connector = (
+        [envelope_topic(model.name, project.name_prefix)],
+        connector_defaults(model, key, project.name_prefix),
+    )
     return Envelope(topics=(topic,), jobs=jobs, connector=connector)
 
 

@@ -29,6 +29,9 @@ def project_fingerprint(path: Path, env: str | None, extra: Iterable[str] = ()) 
     paths = [files.project_file, *files.yaml_files, *files.sql_files]
     if env:
         paths += [files.root / "environments" / f"{env}{s}" for s in (".yml", ".yaml")]
+    else:  # which environments exist decides L100
+        names = sorted(p.name for p in (files.root / "environments").glob("*.y*ml"))
+        digest.update(f"environments={','.join(names)}\0".encode())
     paths.append(files.root / "schemas.lock")
     # user-function jars (`functions:`) in the project folder or one level down: a rebuilt jar
     # changes the jobs' fingerprints, so cached results must not answer for it

@@ -9,6 +9,7 @@ must check `LoadResult.ok` before trusting the project to be complete.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from streamt.load.discover import (
 )
 from streamt.load.model import Defaults, Model, Project, ProjectInfo, Rules
 from streamt.load.names import NameKind, check_names, hint_for, name_problem
+from streamt.load.overlay import merge
 from streamt.load.sections import (
     HEADER_SECTIONS,
     LIST_SECTIONS,
@@ -35,6 +37,7 @@ from streamt.load.strict import check_config
 from streamt.load.yaml_tree import parse, read_text
 
 PROJECT_KEYS = HEADER_SECTIONS + tuple(LIST_SECTIONS)
+ENVIRONMENT_KEYS = ("environment", "safety")  # an environment file's own keys; the rest overlay
 NODE_FILE_KEYS = tuple(LIST_SECTIONS)
 
 
@@ -67,13 +70,17 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
     files = discover(project_file.resolve())
     root = files.root
     collector = Collector()
+    environment = _environment(collector, root, env) if env else None
+    if env is None:
+        _no_environment(collector, root)
     for link in files.outside:
         collector.add(outside_diagnostic(root, link))
     _read(collector, root, files.project_file, PROJECT_KEYS, ())
     for file in files.yaml_files:
         _read(collector, root, file, NODE_FILE_KEYS, ("version",))
     models = _attach_sql(collector, root, files.sql_files)
-    project = _assemble(collector, root, models, env)
+    collector.diagnostics.extend(collector.overlay.unused())
+    project = _assemble(collector, root, models, env, environment)
     if project is not None:
         collector.name_nodes(project.name)
         collector.diagnostics.extend(check_names(project))
@@ -130,11 +137,12 @@ def _attach_sql(c: Collector, root: Path, sql_files: tuple[Path, ...]) -> list[M
         origin = {"sql_location": Location(display, 1, 1), "sql_indent": 0}
         index = by_name.get(name)
         if index is None:
-            models.append(
-                Model.model_validate(
-                    {"name": name, "sql": text, "location": Location(display, 1, 1), **origin}
-                )
-            )
+            data, spans = c.overlay.patch_node("models", {"name": name}, {})
+            where = Location(display, 1, 1)
+            data.update({"sql": text, "location": where, "spans": spans, **origin})
+            built = c.validate(Model, data, partial(_span, spans, where), f"model '{name}'")
+            if built is not None:
+                models.append(built)
             continue
         model = models[index]
         if model.sql is not None:
@@ -151,7 +159,18 @@ def _attach_sql(c: Collector, root: Path, sql_files: tuple[Path, ...]) -> list[M
     return models
 
 
-def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) -> Project | None:
+def _assemble(
+    c: Collector,
+    root: Path,
+    models: list[Model],
+    env: str | None,
+    environment: EnvironmentConfig | None,
+) -> Project | None:
+    for key, (value, over_spans, over_doc) in c.overlay.headers.items():
+        base, spans, doc = c.headers.get(key, ({}, {}, over_doc))
+        merged_spans = dict(spans)
+        merged = merge(base or {}, value or {}, key, merged_spans, over_spans)
+        c.headers[key] = (merged, merged_spans, doc)
     info, spans = header_value(c, "project", ProjectInfo, "project")
     main_failed = any(
         d.location.file == PROJECT_FILES[0] and d.code in ("L002", "L003", "L004")
@@ -169,10 +188,7 @@ def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) ->
     runtime, runtime_spans = header_value(c, "runtime", RuntimeConfig, "runtime")
     defaults, defaults_spans = header_value(c, "defaults", Defaults, "defaults")
     rules, rules_spans = header_value(c, "rules", Rules, "rules")
-    environment = _environment(c, root, env) if env else None
     declared = "runtime" in c.headers
-    if environment is not None and environment.runtime is not None:
-        runtime, declared = environment.runtime, True
     if info is None or (declared and runtime is None):
         return None
     all_spans: dict[str, Location] = {"": Location(PROJECT_FILES[0], 1, 1)}
@@ -197,6 +213,10 @@ def _assemble(c: Collector, root: Path, models: list[Model], env: str | None) ->
     return Project.model_construct(**fields)
 
 
+def _span(spans: dict[str, Location], default: Location, path: str) -> Location:
+    return spans.get(path, default)
+
+
 def outside_diagnostic(root: Path, link: Path) -> Diagnostic:
     return Diagnostic(
         "V132",
@@ -204,6 +224,27 @@ def outside_diagnostic(root: Path, link: Path) -> Diagnostic:
         location=Location(display_name(root, link)),
         hint="copy the file into the project (streamt reads only files inside the project root)",
     )
+
+
+def environment_names(root: Path) -> list[str]:
+    """The environments a project declares: `environments/<name>.yml` (or `.yaml`)."""
+    folder = root / "environments"
+    return sorted({p.stem for p in folder.glob("*.y*ml")}) if folder.is_dir() else []
+
+
+def _no_environment(c: Collector, root: Path) -> None:
+    """L100: a project with `environments/` is always run in one of them, never silently in
+    none (which would compile against the project's own runtime, by default localhost)."""
+    known = environment_names(root)
+    if known:
+        c.add(
+            Diagnostic(
+                "L100",
+                f"this project has environments ({', '.join(known)}) and none was selected",
+                location=Location("environments"),
+                hint=f"pass --env NAME or set STREAMT_ENV, e.g. --env {known[0]}",
+            )
+        )
 
 
 def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None:
@@ -222,7 +263,7 @@ def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None
         (folder / f"{env}{s}" for s in (".yml", ".yaml") if (folder / f"{env}{s}").is_file()), None
     )
     if file is None:
-        known = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+        known = environment_names(root)
         c.add(
             Diagnostic(
                 "L012",
@@ -243,13 +284,28 @@ def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None
     if text is None:
         return None
     doc = parse(text, display)
-    sub = Collector()
-    sub.read_file(doc, ("environment", "runtime", "safety"), ())
+    sub = Collector(patching=True)
+    sub.read_file(doc, ENVIRONMENT_KEYS + PROJECT_KEYS, ())
     c.diagnostics.extend(sub.diagnostics)
-    data = {k: v[0] for k, v in sub.headers.items()}
+    c.overlay = sub.overlay
+    data: dict[str, Any] = {}
     spans: dict[str, Location] = {}
-    for _, s, _ in sub.headers.values():
-        spans.update(s)
+    for key, (value, s, _) in sub.headers.items():
+        if key in ENVIRONMENT_KEYS:
+            data[key] = value
+            spans.update(s)
+            continue
+        if key == "project" and isinstance(value, dict) and "name" in value:
+            del value["name"]
+            c.add(
+                Diagnostic(
+                    "L102",
+                    "an environment cannot change the project's name",
+                    location=s.get("project.name", Location(display, 1, 1)),
+                    hint="every name and the ledger derive from it; use environment: {prefix: ...}",
+                )
+            )
+        c.overlay.headers[key] = (value, s, doc)
     config: EnvironmentConfig | None = c.validate(
         EnvironmentConfig,
         data,

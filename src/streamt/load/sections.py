@@ -24,6 +24,7 @@ from streamt.load.model import (
     Source,
     UserFunction,
 )
+from streamt.load.overlay import FIXED_NODE_KEYS, Overlay, Patch
 from streamt.load.yaml_tree import (
     Document,
     TreeError,
@@ -59,6 +60,8 @@ class Collector:
     # (index in diagnostics, kind, name) of an entry's validation errors, until the project's
     # name is known and they get their node's id (`name_nodes`)
     owned: list[tuple[int, str, str]] = field(default_factory=list)
+    overlay: Overlay = field(default_factory=Overlay)  # the environment's, merged into entries
+    patching: bool = False  # reading an environment file: node sections are patches
 
     def add(self, diag: Diagnostic) -> None:
         self.diagnostics.append(diag)
@@ -90,6 +93,8 @@ class Collector:
             seen.add(str(key))
             if not isinstance(key, str) or key not in allowed:
                 self._unknown_section(doc, key_node, str(key), allowed)
+            elif key in LIST_SECTIONS and self.patching:
+                self._read_patches(doc, key, value_node)
             elif key in LIST_SECTIONS:
                 self._read_list(doc, key, value_node)
             else:
@@ -140,6 +145,43 @@ class Collector:
             if built is not None:
                 self.nodes[key].append(built)
 
+    def _read_patches(self, doc: Document, key: str, node: Node) -> None:
+        """An environment's `models:` (...) entries: patches of the project's nodes by name."""
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        for item in items:
+            spans: dict[str, Location] = {}
+            try:
+                data = to_python(doc, item, spans) if isinstance(item, MappingNode) else None
+            except (TreeError, RecursionError) as exc:
+                self._tree_error(doc, item, exc)
+                continue
+            name = data.get("name") if isinstance(data, dict) else None
+            if data is None or not isinstance(name, str):
+                self.add(
+                    Diagnostic(
+                        "L103",
+                        f"each entry of '{key}' in an environment must be a mapping with a name",
+                        location=doc.location(item),
+                        hint=f"write '{key}:' then '- name: <existing name>' and the keys to change",
+                    )
+                )
+                continue
+            for fixed in sorted(FIXED_NODE_KEYS & (data.keys() - {"name"})):
+                self.add(
+                    Diagnostic(
+                        "L102",
+                        f"an environment cannot change the '{fixed}' of {key[:-1]} '{name}'",
+                        location=spans.get(fixed, doc.location(item)),
+                        hint="environments change settings; the query is the same everywhere",
+                    )
+                )
+                del data[fixed]
+            if (key, name) in self.overlay.patches:
+                self.add(duplicate_key(name, doc.location(item)))
+                continue
+            del data["name"]
+            self.overlay.patches[(key, name)] = Patch(data, spans, doc.location(item))
+
     def _read_item(self, doc: Document, key: str, cls: type[Located], item: Node) -> Located | None:
         where = doc.location(item)
         kind = KIND_OF_SECTION[key]
@@ -169,6 +211,7 @@ class Collector:
                 Diagnostic("L005", f"unknown key '{k}' in {label}", location=spans.get(k, where))
             )
             del data[k]
+        data, spans = self.overlay.patch_node(key, data, spans)
         data["location"] = where
         data["spans"] = spans
         if cls is Model:

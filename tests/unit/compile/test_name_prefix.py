@@ -29,8 +29,11 @@ models:
 """
 
 
-def compiled(tmp_path: Path, prefix: str = "", env: str | None = None, env_prefix: str = ""):  # type: ignore[no-untyped-def]
-    text = PROJECT.replace(" PREFIX", f", prefix: '{prefix}'" if prefix else "")
+def compiled(
+    tmp_path: Path, prefix: str = "", env: str | None = None, env_prefix: str = "", extra: str = ""
+):  # type: ignore[no-untyped-def]
+    tmp_path.mkdir(exist_ok=True)
+    text = PROJECT.replace(" PREFIX", f", prefix: '{prefix}'" if prefix else "") + extra
     (tmp_path / "stream_project.yml").write_text(text)
     if env is not None:
         (tmp_path / "environments").mkdir(exist_ok=True)
@@ -83,3 +86,31 @@ def test_a_prefix_kafka_cannot_name_a_topic_with_is_refused(tmp_path: Path) -> N
     assert loaded.project is None or any(d.is_error for d in loaded.diagnostics)
     (diag,) = [d for d in loaded.diagnostics if d.is_error]
     assert diag.location.line == 1 and "prefix" in diag.message
+
+
+SINKS = """
+  - name: to_pg
+    from: clean
+    advanced:
+      connector:
+        type: jdbc-sink
+        config: {connection.url: "jdbc:postgresql://localhost:5432/shop"}
+  - name: to_file
+    from: clean
+    advanced:
+      connector: {type: file-sink, config: {file: /tmp/out.txt}}
+"""
+
+
+def test_connector_names_and_sink_tables_carry_the_prefix(tmp_path: Path) -> None:
+    """Connector names are global on a Connect cluster and a JDBC sink's table on its database:
+    two environments must not share them."""
+    bare = compiled(tmp_path / "a", extra=SINKS)
+    dev = compiled(tmp_path / "b", prefix="team_a.", env="dev", env_prefix="dev-", extra=SINKS)
+    assert sorted(c.name for c in bare.connectors) == ["to_file", "to_pg"]
+    assert sorted(c.name for c in dev.connectors) == ["dev-team_a.to_file", "dev-team_a.to_pg"]
+    to_pg = next(c for c in dev.connectors if c.name.endswith("to_pg"))
+    assert to_pg.config["table.name.format"] == "dev_team_a_to_pg"
+    assert to_pg.topics == ("dev-team_a.to_pg.connect",)
+    bare_pg = next(c for c in bare.connectors if c.name == "to_pg")
+    assert bare_pg.config["table.name.format"] == "to_pg"

@@ -2,14 +2,14 @@
 
 Order: plan (a refused change or P020 fails it) -> preflight -> data tests marked
 `on_failure: block_deploy` (a failing one refuses the apply, exit 1, unless
---ignore-blocking-tests) -> confirm -> execute. Without a terminal and without --auto-approve
-it prints the plan and refuses (exit 1). Exit codes: 0 applied (or nothing to do), 1 refused,
+--ignore-blocking-tests) -> confirm (`cli/confirm.py`: a protected environment needs its name,
+even with --auto-approve) -> execute. Without a terminal and without --auto-approve it prints
+the plan and refuses (exit 1). Exit codes: 0 applied (or nothing to do), 1 refused,
 aborted or any step failed.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from streamt.cli import render
+from streamt.cli.confirm import CONFIRM_ENV_HELP, confirmation
 
 if TYPE_CHECKING:
     from streamt.context import Context
@@ -72,6 +73,7 @@ def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
 @click.option("-t", "--target", default=None, help="Only this model.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and the steps; change nothing.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--confirm-env", default=None, metavar="NAME", help=CONFIRM_ENV_HELP)
 @click.option(
     "--allow-destructive", is_flag=True, help="Allow deletes and state-discarding replaces."
 )
@@ -99,6 +101,7 @@ def apply_command(
     target: str | None,
     dry_run: bool,
     auto_approve: bool,
+    confirm_env: str | None,
     allow_destructive: bool,
     reset_state: bool,
     adopt: tuple[str, ...],
@@ -138,7 +141,6 @@ def apply_command(
     if not plan.has_changes:
         return 0
     env_cfg = ctx.load().environment_config
-    protected = bool(env_cfg and env_cfg.environment.protected)
     allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
     options = ApplyOptions(allow_destructive=allowed, environ=ctx.environ)
     preflight(plan, options)
@@ -148,22 +150,14 @@ def apply_command(
         for name, changes in phases(plan):
             render.echo(f"-- {name}: " + ", ".join(f"{c.action.value} {c.name}" for c in changes))
         return 0
-    if not auto_approve and not sys.stdin.isatty():
-        render.echo(
-            "\nerror A007: not a terminal: re-run with --auto-approve to apply this plan", err=True
-        )
-        return 1
-
-    def confirm(_plan: object) -> bool:
-        if auto_approve:
-            return True
-        if protected:
-            typed = click.prompt(
-                f"\nEnvironment {session.environment!r} is protected: type its name to apply"
-            )
-            return bool(typed == session.environment)
-        return click.confirm("\nApply these changes?", default=False)
-
+    confirm = confirmation(
+        env_cfg,
+        session.environment,
+        confirm_env,
+        auto_approve,
+        lambda: click.confirm("\nApply these changes?", default=False),
+        "apply",
+    )
     report = session.apply(plan, options, _Progress(), confirm)
     return report_outcome(report, "Apply", "applied")
 

@@ -3,19 +3,22 @@ environment (jobs stopped, connectors and topics deleted); nothing it did not cr
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from streamt.cli import render
 from streamt.cli.commands.apply import _Progress, report_outcome
+from streamt.cli.confirm import CONFIRM_ENV_HELP, confirmation
 
 
 @click.command("destroy")
 @render.project_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-def destroy_command(project_dir: Path, env: str | None, auto_approve: bool) -> int:
+@click.option("--confirm-env", default=None, metavar="NAME", help=CONFIRM_ENV_HELP)
+def destroy_command(
+    project_dir: Path, env: str | None, auto_approve: bool, confirm_env: str | None
+) -> int:
     """Remove every resource streamt created for this project (ledger-owned only)."""
     from streamt.apply.context import ApplyOptions
     from streamt.apply.facade import open_destroy_session
@@ -28,15 +31,17 @@ def destroy_command(project_dir: Path, env: str | None, auto_approve: bool) -> i
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0
-    if not auto_approve and not sys.stdin.isatty():
-        render.echo("\nerror A007: not a terminal: re-run with --auto-approve to destroy", err=True)
-        return 1
-
-    def confirm(_plan: object) -> bool:
-        if auto_approve:
-            return True
-        typed = click.prompt(f"\nDestroy project {plan.project!r}? Type its name to confirm")
-        return bool(typed == plan.project)
+    confirm = confirmation(
+        ctx.load().environment_config,
+        session.environment,
+        confirm_env,
+        auto_approve,
+        lambda: (
+            click.prompt(f"\nDestroy project {plan.project!r}? Type its name to confirm")
+            == plan.project
+        ),
+        "destroy",
+    )
 
     options = ApplyOptions(allow_destructive=True, environ=ctx.environ)
     report = session.apply(plan, options, _Progress(), confirm)
