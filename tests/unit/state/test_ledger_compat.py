@@ -1,0 +1,64 @@
+"""A deployment made by an earlier streamt plans empty with this one.
+
+`tests/fixtures/ledger_v1/` holds, for every example, the ledger records an apply by the
+version before `streamt.resources` wrote (byte for byte) and the live state it left behind
+(see `record.py` there). Read with today's code, the entries load, and each example planned
+against that ledger and that live state has nothing to do.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streamt.adapters.protocols import JobState, TopicState
+from streamt.compile import compile_project
+from streamt.graph import build_graph
+from streamt.load import load_project
+from streamt.plan import PlanOptions, build_plan
+from streamt.state import MemoryLedgerStore, Systems, observe, read_ledger
+from tests.unit.apply.fakes import fake_systems
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO / "tests" / "fixtures" / "ledger_v1"
+EXAMPLES = sorted(p.name.split(".")[0] for p in FIXTURES.glob("*.ledger.jsonl"))
+
+
+def _systems(example: str) -> Systems:
+    live = json.loads((FIXTURES / f"{example}.live.json").read_text(encoding="utf-8"))
+    systems = fake_systems()
+    kafka, registry, flink = systems.kafka, systems.registry, systems.flink
+    kafka.topics = {t[0]: TopicState(t[0], t[1], t[2], t[3]) for t in live["topics"]}  # type: ignore[union-attr]
+    registry.subjects = live["subjects"]  # type: ignore[union-attr]
+    flink.jobs = {j[0]: JobState(*j) for j in live["jobs"]}  # type: ignore[union-attr]
+    systems.connect.connectors = live["connectors"]  # type: ignore[union-attr]
+    systems.gateway.server.interceptors = live["interceptors"]  # type: ignore[union-attr]
+    store = MemoryLedgerStore()
+    lines = (FIXTURES / f"{example}.ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    store.write([(r["key"], None if r["value"] is None else r["value"].encode()) for r in records])
+    return Systems(kafka, registry, flink, systems.connect, store, systems.gateway)
+
+
+def test_every_example_was_recorded() -> None:
+    examples = sorted(p.name for p in (REPO / "examples").iterdir() if p.is_dir())
+    assert examples == EXAMPLES
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_an_old_deployment_plans_empty(example: str) -> None:
+    loaded = load_project(REPO / "examples" / example)
+    assert loaded.project is not None
+    graph, _ = build_graph(loaded.project)
+    desired = compile_project(loaded.project, graph).desired
+    systems = _systems(example)
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, desired.project, "dev")
+    kinds = {e.kind for e in ledger.entries}
+    assert len(ledger) >= len(desired.topics) and kinds
+    live = observe(desired, ledger, systems)
+    plan = build_plan(desired, live, ledger, PlanOptions("dev"))
+    assert plan.changes, "the plan covers the example's resources"
+    assert not plan.has_changes, [(c.address, c.action.value, c.reason) for c in plan.pending]
