@@ -7,18 +7,19 @@ from streamt.adapters.gateway import expected_interceptor
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.secrets import bound_config
-from streamt.artifacts.plan_file import (
+from streamt.compile.specs import GatewayRuleSpec
+from streamt.plan.connectors import live_config_digest
+from streamt.plan.payloads import data_fingerprint
+from streamt.resources import (
     Action,
     Change,
     ConnectorPayload,
+    EntryStatus,
     GatewayRulePayload,
     SubjectPayload,
-    TopicPayload,
+    TopicSpec,
+    digest,
 )
-from streamt.compile.specs import GatewayRuleSpec, TopicSpec, digest
-from streamt.plan.connectors import live_config_digest
-from streamt.plan.ledger import EntryStatus
-from streamt.plan.payloads import data_fingerprint
 
 
 def _applied(
@@ -44,7 +45,7 @@ def _applied(
 
 def apply_topic(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, TopicPayload):
+    if not isinstance(payload, TopicSpec):
         raise StepError(f"{change.address}: plan carries no topic payload")
     match change.action:
         case Action.CREATE:
@@ -64,16 +65,15 @@ def apply_topic(ctx: StepContext, change: Change) -> str:
             raise StepError(f"{change.address}: cannot {change.action.value} a topic")
 
 
-def _create_topic(ctx: StepContext, p: TopicPayload) -> None:
-    spec = TopicSpec(p.name, p.partitions, p.replication_factor, dict(p.config))
+def _create_topic(ctx: StepContext, topic: TopicSpec) -> None:
     try:
-        ctx.kafka.create_topics([spec])
+        ctx.kafka.create_topics([topic])
     except AdapterError as exc:
         if "exist" not in str(exc).lower():  # created by an interrupted run: converge
             raise
 
 
-def _update_topic(ctx: StepContext, change: Change, p: TopicPayload) -> str:
+def _update_topic(ctx: StepContext, change: Change, p: TopicSpec) -> str:
     done = []
     configs = {a.key: a.after for a in change.attributes if a.key != "partitions"}
     for attr in change.attributes:

@@ -31,12 +31,12 @@ from streamt.compile.specs import (
     GatewayRuleSpec,
     Materialization,
     SubjectSpec,
-    TopicSpec,
 )
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.load.jinja import Refs
 from streamt.load.model import Model, Project, ProjectInfo, Source
+from streamt.resources import TopicSpec
 from streamt.sql import Column, TableSchema
 
 

@@ -29,15 +29,14 @@ from streamt.compile.result import CompiledNode
 from streamt.compile.specs import (
     ChangelogMode,
     ConnectorSpec,
-    Fingerprint,
     FlinkJobSpec,
     GatewayRuleSpec,
     Materialization,
     SubjectSpec,
-    TopicSpec,
 )
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import Model
+from streamt.resources import Fingerprint, TopicSpec
 from streamt.sql.schema import Column
 from streamt.sql.types import SqlType
 

@@ -8,10 +8,10 @@ Contract between rooms (do not add I/O here). Every spec is frozen and hashable-
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from streamt.resources import Fingerprint, TopicSpec
 
 
 class Materialization(str, enum.Enum):
@@ -24,27 +24,6 @@ class Materialization(str, enum.Enum):
 class ChangelogMode(str, enum.Enum):
     APPEND = "append"  # insert-only: `kafka` connector
     UPSERT = "upsert"  # updates by key: `upsert-kafka` with PRIMARY KEY
-
-
-def digest(payload: object) -> str:
-    """Stable sha256 of a JSON-serialisable value (sorted keys)."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    data: str  # hash of what changes behaviour (canonical SQL, configs, partitions, schema)
-    metadata: str  # hash of description/owner/tags only
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    name: str
-    partitions: int
-    replication_factor: int
-    config: Mapping[str, str] = field(default_factory=dict)  # only keys the user set
-    node: str = ""  # owning node id, e.g. "model.shop.orders_clean"
 
 
 @dataclass(frozen=True)
@@ -69,7 +48,7 @@ class FlinkJobSpec:
     source_topics: tuple[str, ...] = ()
     sink_topic: str = ""
     changelog: ChangelogMode = ChangelogMode.APPEND
-    fingerprint: Fingerprint = Fingerprint("", "")
+    fingerprint: Fingerprint = field(default_factory=lambda: Fingerprint("", ""))
 
     @property
     def script(self) -> str:

@@ -4,8 +4,8 @@ then 1 partition / replication factor 1. Config maps merge in the same order. Pu
 
 from __future__ import annotations
 
-from streamt.compile.specs import TopicSpec
 from streamt.load.model import Model, Project
+from streamt.resources import TopicSpec
 
 
 def topic_spec(project: Project, model: Model, node: str) -> TopicSpec:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streamt.artifacts.plan_file import (
+from streamt.resources import (
     Action,
     AttributeChange,
     Change,
     ConnectorPayload,
     GatewayRulePayload,
+    LedgerEntry,
     ResourceKind,
     SubjectPayload,
-    TopicPayload,
+    TopicSpec,
 )
-from streamt.plan.ledger import LedgerEntry
 
-NamedPayload = TopicPayload | SubjectPayload | ConnectorPayload | GatewayRulePayload
+NamedPayload = TopicSpec | SubjectPayload | ConnectorPayload | GatewayRulePayload
 
 
 def change(

@@ -10,14 +10,6 @@ adopted one is reconfigured only with `--adopt` again.
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import (
-    Action,
-    AttributeChange,
-    Change,
-    ConnectorPayload,
-    ResourceKind,
-)
-from streamt.compile.specs import digest
 from streamt.plan.common import (
     Ownership,
     change,
@@ -26,9 +18,18 @@ from streamt.plan.common import (
     refusal,
     unowned_refusal,
 )
-from streamt.plan.inputs import ObservedConnector
-from streamt.plan.ledger import EntryStatus, LedgerEntry
 from streamt.plan.secrets import display, public_config, sensitive_keys
+from streamt.resources import (
+    Action,
+    AttributeChange,
+    Change,
+    ConnectorPayload,
+    ConnectorState,
+    EntryStatus,
+    LedgerEntry,
+    ResourceKind,
+    digest,
+)
 
 KIND = ResourceKind.CONNECTOR
 
@@ -40,7 +41,7 @@ def live_config_digest(config: dict[str, str], desired: ConnectorPayload) -> str
 def plan_connector(
     desired: ConnectorPayload,
     node: str,
-    live: ObservedConnector | None,
+    live: ConnectorState | None,
     entry: LedgerEntry | None,
     own: Ownership | None = None,
 ) -> Change:
@@ -101,5 +102,5 @@ def _diff(
     return tuple(attrs)
 
 
-def plan_connector_removal(entry: LedgerEntry, live: ObservedConnector | None) -> Change | None:
+def plan_connector_removal(entry: LedgerEntry, live: ConnectorState | None) -> Change | None:
     return owned_removal(KIND, entry, live)

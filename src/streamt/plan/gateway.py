@@ -8,17 +8,18 @@ interceptor exists but is not in the ledger is (re)written, since PUT is idempot
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import (
+from streamt.plan.common import change, owned_removal
+from streamt.resources import (
     Action,
     AttributeChange,
     Change,
+    EntryStatus,
     GatewayRulePayload,
+    InterceptorState,
+    LedgerEntry,
     ResourceKind,
+    digest,
 )
-from streamt.compile.specs import digest
-from streamt.plan.common import change, owned_removal
-from streamt.plan.inputs import ObservedInterceptor
-from streamt.plan.ledger import EntryStatus, LedgerEntry
 
 KIND = ResourceKind.GATEWAY_RULE
 
@@ -26,7 +27,7 @@ KIND = ResourceKind.GATEWAY_RULE
 def plan_gateway_rule(
     desired: GatewayRulePayload,
     node: str,
-    live: ObservedInterceptor | None,
+    live: InterceptorState | None,
     entry: LedgerEntry | None,
 ) -> Change:
     if live is None:
@@ -50,9 +51,7 @@ def plan_gateway_rule(
     return change(KIND, desired, node, Action.NOOP, "up to date")
 
 
-def plan_gateway_rule_removal(
-    entry: LedgerEntry, live: ObservedInterceptor | None
-) -> Change | None:
+def plan_gateway_rule_removal(entry: LedgerEntry, live: InterceptorState | None) -> Change | None:
     return owned_removal(KIND, entry, live)
 
 

@@ -1,4 +1,4 @@
-"""Desired specs as plan payloads, and the data fingerprint of each payload.
+"""Desired specs (of the kinds not yet one value in `streamt.resources`) as plan payloads, and the data fingerprint of each payload.
 
 Jobs carry the compiler's fingerprint (data = canonical SQL + job config; metadata =
 description/tags). Topics, subjects and connectors have no metadata that matters at runtime,
@@ -9,31 +9,16 @@ from __future__ import annotations
 
 import json
 
-from streamt.artifacts.plan_file import (
+from streamt.compile.specs import ConnectorSpec, FlinkJobSpec, GatewayRuleSpec, SubjectSpec
+from streamt.resources import (
     ConnectorPayload,
     GatewayRulePayload,
     JobPayload,
     Payload,
     SubjectPayload,
-    TopicPayload,
-)
-from streamt.compile.specs import (
-    ConnectorSpec,
-    FlinkJobSpec,
-    GatewayRuleSpec,
-    SubjectSpec,
     TopicSpec,
     digest,
 )
-
-
-def topic_payload(spec: TopicSpec) -> TopicPayload:
-    return TopicPayload(
-        name=spec.name,
-        partitions=spec.partitions,
-        replication_factor=spec.replication_factor,
-        config={k: str(v) for k, v in sorted(spec.config.items())},
-    )
 
 
 def subject_payload(spec: SubjectSpec) -> SubjectPayload:
@@ -74,7 +59,7 @@ def gateway_payload(spec: GatewayRuleSpec) -> GatewayRulePayload:
 
 
 def data_fingerprint(payload: Payload) -> str:
-    if isinstance(payload, JobPayload):
+    if isinstance(payload, JobPayload | TopicSpec):
         return payload.data_fingerprint
     return digest(payload.model_dump(mode="json"))
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.graph.dag import Graph
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Model, Project, Source
+from streamt.resources import TopicSpec
 
 MAX_IDENTIFIER = 128
 MAX_TOPIC = 249

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from streamt.adapters.protocols import TopicState
 from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import execute_plan
 from streamt.compile.specs import DesiredState
 from streamt.plan import PlanOptions, build_plan
+from streamt.resources import TopicState
 from streamt.state import LedgerWriter, Systems, observe, read_ledger
 
 from ..compile.helpers import EXAMPLES, compile_dir

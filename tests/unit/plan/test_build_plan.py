@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from streamt.adapters.protocols import ConnectorState, JobState, SubjectState
-from streamt.artifacts.plan_file import Action, ResourceKind
 from streamt.compile.specs import SubjectSpec
-from streamt.plan import Compatibility, EntryStatus, Ledger, LiveState, PlanOptions, build_plan
+from streamt.plan import Compatibility, Ledger, LiveState, PlanOptions, build_plan
+from streamt.resources import (
+    Action,
+    ConnectorState,
+    EntryStatus,
+    JobState,
+    ResourceKind,
+    SubjectState,
+)
 
 from .factories import (
     AVRO,
@@ -193,7 +199,7 @@ def test_other_ledgers_change_the_ledger_fingerprint_only_when_present():
 
 
 def test_replication_factor_change_is_refused():
-    from streamt.adapters.protocols import TopicState
+    from streamt.resources import TopicState
 
     plan = build_plan(
         desired(topics=(topic("orders"),)),
@@ -650,7 +656,7 @@ def test_the_plan_records_what_was_adopted_so_apply_plans_the_same():
 
 
 def test_plan_carries_the_metadata_it_was_given():
-    from streamt.artifacts.plan_file import PlanMetadata
+    from streamt.resources import PlanMetadata
 
     meta = PlanMetadata(streamt_version="9.9.9", generated_at="2026-12-01T00:00:00Z")
     plan = build_plan(desired(), live(), ledger(), PlanOptions(environment=ENV, metadata=meta))

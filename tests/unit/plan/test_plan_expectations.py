@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from streamt.adapters.protocols import ConnectorState, InterceptorState, SubjectState
 from streamt.artifacts.plan_file import plan_to_json
 from streamt.compile.specs import GatewayRuleSpec
-from streamt.plan import Compatibility, EntryStatus, PlanOptions, build_plan
+from streamt.plan import Compatibility, PlanOptions, build_plan
+from streamt.resources import ConnectorState, EntryStatus, InterceptorState, SubjectState
 
 from .factories import (
     AVRO,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from streamt.adapters.protocols import ConnectorState, SubjectState, TopicState
-from streamt.artifacts.plan_file import ResourceKind, plan_from_json, plan_to_json
+from streamt.artifacts.plan_file import plan_from_json, plan_to_json
 from streamt.compile.specs import GatewayRuleSpec
 from streamt.plan import Compatibility, PlanOptions, build_plan, render_text
+from streamt.resources import ConnectorState, ResourceKind, SubjectState, TopicState
 
 from .factories import (
     AVRO,

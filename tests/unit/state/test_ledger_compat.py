@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from streamt.adapters.protocols import JobState, TopicState
 from streamt.compile import compile_project
 from streamt.graph import build_graph
 from streamt.load import load_project
 from streamt.plan import PlanOptions, build_plan
+from streamt.resources import JobState, TopicState
 from streamt.state import MemoryLedgerStore, Systems, observe, read_ledger
 from tests.unit.apply.fakes import fake_systems
 

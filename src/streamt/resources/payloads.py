@@ -1,0 +1,46 @@
+"""The serialised desired values of the resource kinds not yet compiled into one value."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SubjectPayload(_Frozen):
+    type: Literal["subject"] = "subject"
+    subject: str
+    schema_type: str
+    schema_text: str
+    compatibility: str | None = None
+
+
+class JobPayload(_Frozen):
+    type: Literal["flink_job"] = "flink_job"
+    pipeline_name: str
+    statements: tuple[str, ...]
+    config: dict[str, str] = Field(default_factory=dict)
+    query: str = ""
+    sink_topic: str = ""
+    source_topics: tuple[str, ...] = ()
+    data_fingerprint: str = ""
+    metadata_fingerprint: str = ""
+
+
+class ConnectorPayload(_Frozen):
+    type: Literal["connector"] = "connector"
+    name: str
+    config: dict[str, str]  # placeholders kept: `${VAR}` is resolved in memory at apply time
+    topics: tuple[str, ...] = ()
+
+
+class GatewayRulePayload(_Frozen):
+    type: Literal["gateway_rule"] = "gateway_rule"
+    name: str
+    physical_topic: str
+    where: str = ""
+    columns: tuple[str, ...] = ()
