@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from streamt.compile.specs import ConnectorSpec, DesiredState
-from streamt.resources import TopicSpec
+from streamt.compile.specs import DesiredState
+from streamt.resources import ConnectorSpec, TopicSpec
 from streamt.state import KafkaLedgerStore
 from tests.kafka_helpers import produce_json
 

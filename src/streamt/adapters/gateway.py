@@ -29,8 +29,7 @@ from sqlglot import exp
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, RetryPolicy
 from streamt.adapters.protocols import AliasTopicState
-from streamt.compile.specs import GatewayRuleSpec
-from streamt.resources import InterceptorState
+from streamt.resources import GatewayRuleSpec, InterceptorState
 
 SYSTEM = "conduktor-gateway"
 API = "/gateway/v2"

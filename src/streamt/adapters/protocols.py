@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from streamt.compile.specs import GatewayRuleSpec
 from streamt.redact import redact, redact_url
 from streamt.resources import (
     ConnectorState,
+    GatewayRuleSpec,
     InterceptorState,
     JobState,
     SubjectState,

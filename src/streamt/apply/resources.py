@@ -7,15 +7,14 @@ from streamt.adapters.gateway import expected_interceptor
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.secrets import bound_config
-from streamt.compile.specs import GatewayRuleSpec
 from streamt.plan.connectors import live_config_digest
 from streamt.plan.payloads import data_fingerprint
 from streamt.resources import (
     Action,
     Change,
-    ConnectorPayload,
+    ConnectorSpec,
     EntryStatus,
-    GatewayRulePayload,
+    GatewayRuleSpec,
     SubjectPayload,
     TopicSpec,
     digest,
@@ -120,7 +119,7 @@ def delete_subject(ctx: StepContext, change: Change) -> str:
 
 def apply_connector(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, ConnectorPayload):
+    if not isinstance(payload, ConnectorSpec):
         raise StepError(f"{change.address}: plan carries no connector payload")
     if change.action is Action.NOOP:
         return "unchanged"
@@ -145,18 +144,15 @@ def delete_connector(ctx: StepContext, change: Change) -> str:
 
 def apply_gateway_rule(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, GatewayRulePayload):
+    if not isinstance(payload, GatewayRuleSpec):
         raise StepError(f"{change.address}: plan carries no gateway rule payload")
     if change.action is Action.NOOP:
         return "unchanged"
     gateway = ctx.systems.gateway
     if gateway is None:
         raise StepError("runtime.conduktor.gateway is not configured")
-    rule = GatewayRuleSpec(
-        payload.name, payload.physical_topic, payload.where, payload.columns, node=change.node
-    )
-    gateway.put_virtual_topic(rule)
-    live = digest(expected_interceptor(rule).config_json)
+    gateway.put_virtual_topic(payload)
+    live = digest(expected_interceptor(payload).config_json)
     _applied(ctx, change, payload, owned=change.action is Action.CREATE, live_digest=live)
     return "virtual topic created" if change.action is Action.CREATE else "virtual topic updated"
 

@@ -32,7 +32,7 @@ from streamt.plan.inputs import LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import job_payload
 from streamt.resources import (
-    ConnectorPayload,
+    ConnectorSpec,
     EntryStatus,
     JobPayload,
     LedgerEntry,
@@ -298,7 +298,7 @@ def _connectors(
         edited = (
             entry is not None
             and entry.live_digest
-            and isinstance(spec, ConnectorPayload)
+            and isinstance(spec, ConnectorSpec)
             and live_config_digest(dict(conn.config), spec) != entry.live_digest
         )
         if edited:

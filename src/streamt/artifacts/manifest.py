@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from streamt.artifacts.columns import ColumnDerivation, project_column_lineage
 from streamt.compile.result import CompiledNode, CompileResult
-from streamt.compile.specs import ConnectorSpec, FlinkJobSpec, GatewayRuleSpec, SubjectSpec
-from streamt.resources import TopicSpec
+from streamt.compile.specs import FlinkJobSpec, SubjectSpec
+from streamt.resources import ConnectorSpec, GatewayRuleSpec, TopicSpec
 from streamt.sql import Column
 
 # 2: columns carry their column lineage (`derived_from`, `derivation`)

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from streamt.resources import Fingerprint, TopicSpec
+from streamt.resources import ConnectorSpec, Fingerprint, GatewayRuleSpec, TopicSpec
 
 
 class Materialization(str, enum.Enum):
@@ -53,23 +53,6 @@ class FlinkJobSpec:
     @property
     def script(self) -> str:
         return "\n\n".join(s.rstrip().rstrip(";") + ";" for s in self.statements) + "\n"
-
-
-@dataclass(frozen=True)
-class ConnectorSpec:
-    name: str
-    config: Mapping[str, str]  # may contain ${VAR} placeholders; resolved only in memory at apply
-    topics: tuple[str, ...] = ()
-    node: str = ""
-
-
-@dataclass(frozen=True)
-class GatewayRuleSpec:
-    name: str  # virtual topic name
-    physical_topic: str
-    where: str = ""  # a SQL predicate (stateless filter), empty = passthrough
-    columns: tuple[str, ...] = ()  # projection, empty = all
-    node: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,6 @@ from streamt.plan.inputs import LiveState
 from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import (
-    connector_payload,
-    gateway_payload,
     job_payload,
     subject_payload,
 )
@@ -57,10 +55,8 @@ def desired_fingerprint(desired: DesiredState) -> str:
             "topics": [t.as_json() for t in desired.topics],
             "subjects": [subject_payload(s).model_dump(mode="json") for s in desired.subjects],
             "jobs": [job_payload(j).model_dump(mode="json") for j in desired.jobs],
-            "connectors": [
-                connector_payload(c).model_dump(mode="json") for c in desired.connectors
-            ],
-            "gateway": [gateway_payload(g).model_dump(mode="json") for g in desired.gateway_rules],
+            "connectors": [c.as_json() for c in desired.connectors],
+            "gateway": [g.as_json() for g in desired.gateway_rules],
         }
     )
 
@@ -147,7 +143,7 @@ def _desired_changes(
     for c in desired.connectors:
         running = live.connectors.get(c.name)
         yield plan_connector(
-            connector_payload(c),
+            c,
             c.node,
             running,
             ledger.get(ResourceKind.CONNECTOR, c.name),
@@ -155,7 +151,7 @@ def _desired_changes(
         )
     for g in desired.gateway_rules:
         yield plan_gateway_rule(
-            gateway_payload(g),
+            g,
             g.node,
             live.interceptors.get(g.name),
             ledger.get(ResourceKind.GATEWAY_RULE, g.name),

@@ -8,15 +8,15 @@ from streamt.resources import (
     Action,
     AttributeChange,
     Change,
-    ConnectorPayload,
-    GatewayRulePayload,
+    ConnectorSpec,
+    GatewayRuleSpec,
     LedgerEntry,
     ResourceKind,
     SubjectPayload,
     TopicSpec,
 )
 
-NamedPayload = TopicSpec | SubjectPayload | ConnectorPayload | GatewayRulePayload
+NamedPayload = TopicSpec | SubjectPayload | ConnectorSpec | GatewayRuleSpec
 
 
 def change(

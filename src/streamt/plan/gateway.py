@@ -14,7 +14,7 @@ from streamt.resources import (
     AttributeChange,
     Change,
     EntryStatus,
-    GatewayRulePayload,
+    GatewayRuleSpec,
     InterceptorState,
     LedgerEntry,
     ResourceKind,
@@ -25,7 +25,7 @@ KIND = ResourceKind.GATEWAY_RULE
 
 
 def plan_gateway_rule(
-    desired: GatewayRulePayload,
+    desired: GatewayRuleSpec,
     node: str,
     live: InterceptorState | None,
     entry: LedgerEntry | None,
@@ -40,7 +40,7 @@ def plan_gateway_rule(
             Action.UPDATE,
             "interceptor exists but is not in the ledger: set it",
         )
-    before = entry.spec if isinstance(entry.spec, GatewayRulePayload) else None
+    before = entry.spec if isinstance(entry.spec, GatewayRuleSpec) else None
     attrs = _diff(before, desired)
     if attrs:
         return change(KIND, desired, node, Action.UPDATE, "rule changed: update in place", attrs)
@@ -55,9 +55,7 @@ def plan_gateway_rule_removal(entry: LedgerEntry, live: InterceptorState | None)
     return owned_removal(KIND, entry, live)
 
 
-def _diff(
-    before: GatewayRulePayload | None, after: GatewayRulePayload
-) -> tuple[AttributeChange, ...]:
+def _diff(before: GatewayRuleSpec | None, after: GatewayRuleSpec) -> tuple[AttributeChange, ...]:
     pairs = (
         ("physical_topic", before.physical_topic if before else None, after.physical_topic),
         ("where", before.where if before else None, after.where),
@@ -68,5 +66,5 @@ def _diff(
     )
 
 
-def _columns(rule: GatewayRulePayload) -> str:
+def _columns(rule: GatewayRuleSpec) -> str:
     return ", ".join(rule.columns) or "*"

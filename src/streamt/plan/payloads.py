@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 
-from streamt.compile.specs import ConnectorSpec, FlinkJobSpec, GatewayRuleSpec, SubjectSpec
+from streamt.compile.specs import FlinkJobSpec, SubjectSpec
 from streamt.resources import (
-    ConnectorPayload,
-    GatewayRulePayload,
     JobPayload,
     Payload,
     SubjectPayload,
-    TopicSpec,
     digest,
 )
 
@@ -44,24 +41,10 @@ def job_payload(spec: FlinkJobSpec) -> JobPayload:
     )
 
 
-def connector_payload(spec: ConnectorSpec) -> ConnectorPayload:
-    return ConnectorPayload(
-        name=spec.name,
-        config={k: str(v) for k, v in sorted(spec.config.items())},
-        topics=tuple(spec.topics),
-    )
-
-
-def gateway_payload(spec: GatewayRuleSpec) -> GatewayRulePayload:
-    return GatewayRulePayload(
-        name=spec.name, physical_topic=spec.physical_topic, where=spec.where, columns=spec.columns
-    )
-
-
 def data_fingerprint(payload: Payload) -> str:
-    if isinstance(payload, JobPayload | TopicSpec):
-        return payload.data_fingerprint
-    return digest(payload.model_dump(mode="json"))
+    if isinstance(payload, SubjectPayload):
+        return digest(payload.model_dump(mode="json"))
+    return payload.data_fingerprint
 
 
 def canonical_schema(schema_type: str, text: str) -> str:

@@ -8,7 +8,9 @@ the diff (`Change`, `Plan`) and the ledger record (`LedgerEntry`). Pure: no I/O,
 nothing of streamt but itself.
 """
 
+from streamt.resources.connector import ConnectorSpec
 from streamt.resources.fingerprint import Fingerprint, digest
+from streamt.resources.gateway_rule import GatewayRuleSpec
 from streamt.resources.kinds import KIND_ORDER, Action, ResourceKind
 from streamt.resources.ledger import (
     LEDGER_SCHEMA_VERSION,
@@ -19,12 +21,7 @@ from streamt.resources.ledger import (
     ledger_prefix,
 )
 from streamt.resources.observed import ConnectorState, InterceptorState, JobState, SubjectState
-from streamt.resources.payloads import (
-    ConnectorPayload,
-    GatewayRulePayload,
-    JobPayload,
-    SubjectPayload,
-)
+from streamt.resources.payloads import JobPayload, SubjectPayload
 from streamt.resources.plan import (
     PLAN_SCHEMA_VERSION,
     AttributeChange,
@@ -43,11 +40,11 @@ __all__ = [
     "Action",
     "AttributeChange",
     "Change",
-    "ConnectorPayload",
+    "ConnectorSpec",
     "ConnectorState",
     "EntryStatus",
     "Fingerprint",
-    "GatewayRulePayload",
+    "GatewayRuleSpec",
     "InputFingerprints",
     "InterceptorState",
     "JobPayload",

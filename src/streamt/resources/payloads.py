@@ -29,18 +29,3 @@ class JobPayload(_Frozen):
     source_topics: tuple[str, ...] = ()
     data_fingerprint: str = ""
     metadata_fingerprint: str = ""
-
-
-class ConnectorPayload(_Frozen):
-    type: Literal["connector"] = "connector"
-    name: str
-    config: dict[str, str]  # placeholders kept: `${VAR}` is resolved in memory at apply time
-    topics: tuple[str, ...] = ()
-
-
-class GatewayRulePayload(_Frozen):
-    type: Literal["gateway_rule"] = "gateway_rule"
-    name: str
-    physical_topic: str
-    where: str = ""
-    columns: tuple[str, ...] = ()

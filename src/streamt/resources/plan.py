@@ -12,13 +12,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from streamt.resources.connector import ConnectorSpec
+from streamt.resources.gateway_rule import GatewayRuleSpec
 from streamt.resources.kinds import Action, ResourceKind
-from streamt.resources.payloads import (
-    ConnectorPayload,
-    GatewayRulePayload,
-    JobPayload,
-    SubjectPayload,
-)
+from streamt.resources.payloads import JobPayload, SubjectPayload
 from streamt.resources.topic import TopicSpec
 
 PLAN_SCHEMA_VERSION = 1
@@ -26,6 +23,9 @@ PLAN_SCHEMA_VERSION = 1
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_VALUES_WITH_NODE = frozenset({"topic", "connector", "gateway_rule"})
 
 
 def with_node(data: object, *fields: str) -> object:
@@ -36,13 +36,17 @@ def with_node(data: object, *fields: str) -> object:
     out = dict(data)
     for name in fields:
         value = out.get(name)
-        if isinstance(value, dict) and "node" not in value and value.get("type") == "topic":
+        if (
+            isinstance(value, dict)
+            and "node" not in value
+            and value.get("type") in _VALUES_WITH_NODE
+        ):
             out[name] = {**value, "node": data["node"]}
     return out
 
 
 Payload = Annotated[
-    TopicSpec | SubjectPayload | JobPayload | ConnectorPayload | GatewayRulePayload,
+    TopicSpec | SubjectPayload | JobPayload | ConnectorSpec | GatewayRuleSpec,
     Field(discriminator="type"),
 ]
 

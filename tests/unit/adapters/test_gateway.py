@@ -17,8 +17,7 @@ from streamt.adapters.gateway import (
 )
 from streamt.adapters.http import RetryPolicy
 from streamt.adapters.protocols import AdapterError, AliasTopicState
-from streamt.compile.specs import GatewayRuleSpec
-from streamt.resources import InterceptorState
+from streamt.resources import GatewayRuleSpec, InterceptorState
 
 from .fakes import Sleeps
 

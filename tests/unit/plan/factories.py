@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from streamt.compile.specs import ConnectorSpec, DesiredState, FlinkJobSpec, SubjectSpec
+from streamt.compile.specs import DesiredState, FlinkJobSpec, SubjectSpec
 from streamt.plan import Ledger, LiveState
-from streamt.plan.payloads import connector_payload, job_payload, subject_payload
+from streamt.plan.payloads import job_payload, subject_payload
 from streamt.resources import (
+    ConnectorSpec,
     ConnectorState,
     EntryStatus,
     Fingerprint,
@@ -115,7 +116,7 @@ def _payload(spec: object) -> object:
         case FlinkJobSpec():
             return job_payload(spec)
         case ConnectorSpec():
-            return connector_payload(spec)
+            return spec
     return spec
 
 

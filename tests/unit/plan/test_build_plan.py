@@ -558,9 +558,8 @@ def test_connector_edited_outside_streamt_is_restored():
 
 def _digest(config, spec):  # type: ignore[no-untyped-def]
     from streamt.plan.connectors import live_config_digest
-    from streamt.plan.payloads import connector_payload
 
-    return live_config_digest(config, connector_payload(spec))
+    return live_config_digest(config, spec)
 
 
 # --- plan-level ----------------------------------------------------------------
