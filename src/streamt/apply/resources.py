@@ -15,7 +15,7 @@ from streamt.resources import (
     ConnectorSpec,
     EntryStatus,
     GatewayRuleSpec,
-    SubjectPayload,
+    SubjectSpec,
     TopicSpec,
     digest,
 )
@@ -96,7 +96,7 @@ def delete_topic(ctx: StepContext, change: Change) -> str:
 
 def apply_subject(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, SubjectPayload):
+    if not isinstance(payload, SubjectSpec):
         raise StepError(f"{change.address}: plan carries no subject payload")
     if change.action in (Action.ADOPT, Action.NOOP):
         _applied(ctx, change, payload, owned=False)

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from streamt.resources import ConnectorSpec, Fingerprint, GatewayRuleSpec, TopicSpec
+from streamt.resources import ConnectorSpec, Fingerprint, GatewayRuleSpec, SubjectSpec, TopicSpec
 
 
 class Materialization(str, enum.Enum):
@@ -24,15 +24,6 @@ class Materialization(str, enum.Enum):
 class ChangelogMode(str, enum.Enum):
     APPEND = "append"  # insert-only: `kafka` connector
     UPSERT = "upsert"  # updates by key: `upsert-kafka` with PRIMARY KEY
-
-
-@dataclass(frozen=True)
-class SubjectSpec:
-    subject: str  # e.g. "orders.raw.v1-value"
-    schema_type: str  # AVRO | JSON | PROTOBUF
-    schema: str  # canonical schema text
-    compatibility: str | None = None  # BACKWARD | FORWARD | FULL | NONE ...
-    node: str = ""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import (
     job_payload,
-    subject_payload,
 )
 from streamt.plan.sources import SourceOrigin, missing_sources, refuse_jobs
 from streamt.plan.subjects import plan_subject, plan_subject_removal
@@ -53,7 +52,7 @@ def desired_fingerprint(desired: DesiredState) -> str:
     return digest(
         {
             "topics": [t.as_json() for t in desired.topics],
-            "subjects": [subject_payload(s).model_dump(mode="json") for s in desired.subjects],
+            "subjects": [s.as_json() for s in desired.subjects],
             "jobs": [job_payload(j).model_dump(mode="json") for j in desired.jobs],
             "connectors": [c.as_json() for c in desired.connectors],
             "gateway": [g.as_json() for g in desired.gateway_rules],
@@ -111,7 +110,7 @@ def _desired_changes(
         entry = ledger.get(ResourceKind.SUBJECT, s.subject)
         registered = live.subjects.get(s.subject)
         yield plan_subject(
-            subject_payload(s),
+            s,
             s.node,
             registered,
             entry,

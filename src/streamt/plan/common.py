@@ -12,11 +12,11 @@ from streamt.resources import (
     GatewayRuleSpec,
     LedgerEntry,
     ResourceKind,
-    SubjectPayload,
+    SubjectSpec,
     TopicSpec,
 )
 
-NamedPayload = TopicSpec | SubjectPayload | ConnectorSpec | GatewayRuleSpec
+NamedPayload = TopicSpec | SubjectSpec | ConnectorSpec | GatewayRuleSpec
 
 
 def change(
@@ -32,7 +32,7 @@ def change(
     """A change to the resource `desired` describes (named by its subject or name)."""
     return Change(
         kind=kind,
-        name=desired.subject if isinstance(desired, SubjectPayload) else desired.name,
+        name=desired.subject if isinstance(desired, SubjectSpec) else desired.name,
         action=action,
         reason=reason,
         node=node,

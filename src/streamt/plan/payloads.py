@@ -9,22 +9,12 @@ from __future__ import annotations
 
 import json
 
-from streamt.compile.specs import FlinkJobSpec, SubjectSpec
+from streamt.compile.specs import FlinkJobSpec
 from streamt.resources import (
     JobPayload,
     Payload,
-    SubjectPayload,
     digest,
 )
-
-
-def subject_payload(spec: SubjectSpec) -> SubjectPayload:
-    return SubjectPayload(
-        subject=spec.subject,
-        schema_type=spec.schema_type.upper(),
-        schema_text=spec.schema,
-        compatibility=spec.compatibility,
-    )
 
 
 def job_payload(spec: FlinkJobSpec) -> JobPayload:
@@ -42,8 +32,6 @@ def job_payload(spec: FlinkJobSpec) -> JobPayload:
 
 
 def data_fingerprint(payload: Payload) -> str:
-    if isinstance(payload, SubjectPayload):
-        return digest(payload.model_dump(mode="json"))
     return payload.data_fingerprint
 
 

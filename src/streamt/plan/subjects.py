@@ -27,7 +27,7 @@ from streamt.resources import (
     Change,
     LedgerEntry,
     ResourceKind,
-    SubjectPayload,
+    SubjectSpec,
     SubjectState,
 )
 
@@ -35,7 +35,7 @@ KIND = ResourceKind.SUBJECT
 
 
 def plan_subject(
-    desired: SubjectPayload,
+    desired: SubjectSpec,
     node: str,
     live: SubjectState | None,
     entry: LedgerEntry | None,

@@ -21,7 +21,7 @@ from streamt.resources.ledger import (
     ledger_prefix,
 )
 from streamt.resources.observed import ConnectorState, InterceptorState, JobState, SubjectState
-from streamt.resources.payloads import JobPayload, SubjectPayload
+from streamt.resources.payloads import JobPayload
 from streamt.resources.plan import (
     PLAN_SCHEMA_VERSION,
     AttributeChange,
@@ -31,6 +31,7 @@ from streamt.resources.plan import (
     Plan,
     PlanMetadata,
 )
+from streamt.resources.subject import SubjectSpec
 from streamt.resources.topic import TopicSpec, TopicState
 
 __all__ = [
@@ -55,7 +56,7 @@ __all__ = [
     "Plan",
     "PlanMetadata",
     "ResourceKind",
-    "SubjectPayload",
+    "SubjectSpec",
     "SubjectState",
     "TopicSpec",
     "TopicState",

@@ -11,14 +11,6 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class SubjectPayload(_Frozen):
-    type: Literal["subject"] = "subject"
-    subject: str
-    schema_type: str
-    schema_text: str
-    compatibility: str | None = None
-
-
 class JobPayload(_Frozen):
     type: Literal["flink_job"] = "flink_job"
     pipeline_name: str

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from streamt.resources.connector import ConnectorSpec
 from streamt.resources.gateway_rule import GatewayRuleSpec
 from streamt.resources.kinds import Action, ResourceKind
-from streamt.resources.payloads import JobPayload, SubjectPayload
+from streamt.resources.payloads import JobPayload
+from streamt.resources.subject import SubjectSpec
 from streamt.resources.topic import TopicSpec
 
 PLAN_SCHEMA_VERSION = 1
@@ -25,7 +26,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-_VALUES_WITH_NODE = frozenset({"topic", "connector", "gateway_rule"})
+_VALUES_WITH_NODE = frozenset({"topic", "subject", "connector", "gateway_rule"})
 
 
 def with_node(data: object, *fields: str) -> object:
@@ -46,7 +47,7 @@ def with_node(data: object, *fields: str) -> object:
 
 
 Payload = Annotated[
-    TopicSpec | SubjectPayload | JobPayload | ConnectorSpec | GatewayRuleSpec,
+    TopicSpec | SubjectSpec | JobPayload | ConnectorSpec | GatewayRuleSpec,
     Field(discriminator="type"),
 ]
 

@@ -172,12 +172,12 @@ def _compatibility(
         current = live.subjects.get(spec.subject)
         if current is None or systems.registry is None:
             continue
-        if canonical_schema(spec.schema_type, spec.schema) == canonical_schema(
+        if canonical_schema(spec.schema_type, spec.schema_text) == canonical_schema(
             current.schema_type, current.schema
         ):
             continue
         ok, messages = systems.registry.check_compatibility(
-            spec.subject, spec.schema_type.upper(), spec.schema
+            spec.subject, spec.schema_type, spec.schema_text
         )
         verdicts[spec.subject] = Compatibility(ok, tuple(messages))
     return verdicts

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from streamt.compile.specs import DesiredState, FlinkJobSpec, SubjectSpec
+from streamt.compile.specs import DesiredState, FlinkJobSpec
 from streamt.plan import Ledger, LiveState
-from streamt.plan.payloads import job_payload, subject_payload
+from streamt.plan.payloads import job_payload
 from streamt.resources import (
     ConnectorSpec,
     ConnectorState,
@@ -14,6 +14,7 @@ from streamt.resources import (
     JobState,
     LedgerEntry,
     ResourceKind,
+    SubjectSpec,
     SubjectState,
     TopicSpec,
     TopicState,
@@ -112,7 +113,7 @@ def _payload(spec: object) -> object:
         case TopicSpec():
             return spec
         case SubjectSpec():
-            return subject_payload(spec)
+            return spec
         case FlinkJobSpec():
             return job_payload(spec)
         case ConnectorSpec():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from streamt.compile.specs import SubjectSpec
 from streamt.plan import Compatibility, Ledger, LiveState, PlanOptions, build_plan
 from streamt.resources import (
     Action,
@@ -10,6 +9,7 @@ from streamt.resources import (
     EntryStatus,
     JobState,
     ResourceKind,
+    SubjectSpec,
     SubjectState,
 )
 
