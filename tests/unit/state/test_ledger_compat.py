@@ -17,7 +17,7 @@ from streamt.compile import compile_project
 from streamt.graph import build_graph
 from streamt.load import load_project
 from streamt.plan import PlanOptions, build_plan
-from streamt.resources import JobState, TopicState
+from streamt.resources import LEDGER_SCHEMA_VERSION, JobState, LedgerEntry, TopicState
 from streamt.state import MemoryLedgerStore, Systems, observe, read_ledger
 from tests.unit.apply.fakes import fake_systems
 
@@ -62,3 +62,19 @@ def test_an_old_deployment_plans_empty(example: str) -> None:
     plan = build_plan(desired, live, ledger, PlanOptions("dev"))
     assert plan.changes, "the plan covers the example's resources"
     assert not plan.has_changes, [(c.address, c.action.value, c.reason) for c in plan.pending]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_old_entries_read_and_written_again_are_the_same_json(example: str) -> None:
+    """The serialised form did not change (so the ledger schema version did not either): an
+    entry read from the recorded bytes and written back is the same JSON object."""
+    lines = (FIXTURES / f"{example}.ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    values = [json.loads(line)["value"] for line in lines]
+    entries = [v for v in values if v is not None and '"schema_version"' in v]
+    assert entries
+    for text in entries:
+        entry = LedgerEntry.model_validate_json(text)
+        assert entry.schema_version == LEDGER_SCHEMA_VERSION
+        assert json.loads(entry.model_dump_json()) == json.loads(text)
+        if entry.spec is not None and entry.spec.type != "flink_job":
+            assert entry.spec.node == entry.node  # the value knows its node again
