@@ -1,13 +1,9 @@
 """`plan.json`: the versioned contract between `streamt plan` and `streamt apply --plan`.
 
-A `Plan` is a frozen value: the ordered `Change`s that turn live infrastructure into the
-compiled project, each carrying everything apply needs to execute it (the desired payload,
-the live job to stop), plus a fingerprint of the inputs (desired, live, ledger) so apply can
-refuse a plan made against a world that has since changed. `${VAR}` placeholders stay
-placeholders here: secrets are resolved only in memory at apply time.
-
-The JSON Schema in `schemas/plan.schema.json` is generated from these models
-(`plan_json_schema()`); a test fails when the committed copy differs.
+The file is a `streamt.resources.Plan` written as is (sorted keys); reading it back checks
+the schema version and validates every change. The JSON Schema in
+`schemas/plan.schema.json` is generated from those values (`plan_json_schema()`); a test
+fails when the committed copy differs.
 """
 
 from __future__ import annotations

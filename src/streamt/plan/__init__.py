@@ -1,7 +1,8 @@
 """The plan room: a pure diff of (desired, live, ledger) into an ordered, frozen `Plan`.
 
 In: `DesiredState` (compile), `LiveState` (observed values), `Ledger` (what streamt deployed).
-Out: `Plan` (the `plan.json` contract in `streamt.artifacts.plan_file`) and its text rendering.
+Out: `Plan` (a `streamt.resources` value; `streamt.artifacts.plan_file` writes it as `plan.json`)
+and its text rendering.
 No I/O, no clients: everything arrives as values.
 """
 
