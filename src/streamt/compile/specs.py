@@ -1,7 +1,8 @@
 """Desired state: the values `compile` returns and `plan` diffs against live state.
 
-Contract between rooms (do not add I/O here). Every spec is frozen and hashable-friendly;
-`fingerprint` splits data (changes that need the resource rebuilt/upgraded) from metadata
+Topics, subjects, connectors and gateway rules are `streamt.resources` values; the Flink job
+(`FlinkJobSpec`) is still compile's own, planned and recorded as a `JobPayload`. Every spec
+is frozen; a job's `fingerprint` splits data (changes that need the resource rebuilt/upgraded) from metadata
 (descriptions, tags, owners: never restart anything).
 """
 
