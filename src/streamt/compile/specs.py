@@ -2,8 +2,8 @@
 
 Topics, subjects, connectors and gateway rules are `streamt.resources` values; the Flink job
 (`FlinkJobSpec`) is still compile's own, planned and recorded as a `JobPayload`. Every spec
-is frozen; a job's `fingerprint` splits data (changes that need the resource rebuilt/upgraded) from metadata
-(descriptions, tags, owners: never restart anything).
+is frozen; a job's `fingerprint` splits data (changes that need the resource
+rebuilt/upgraded) from metadata (descriptions, tags, owners: never restart anything).
 """
 
 from __future__ import annotations
