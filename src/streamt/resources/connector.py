@@ -4,23 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator
-from pydantic.dataclasses import dataclass as value
-
-from streamt.resources.value import ResourceValue, sorted_config
+from streamt.resources.value import NodeField, ResourceValue, sorted_config
 
 
-@value(frozen=True, config=ConfigDict(extra="forbid"))
+@dataclass(frozen=True)
 class ConnectorSpec(ResourceValue):
     name: str
     config: Mapping[str, str]  # sorted; may contain ${VAR} placeholders
     topics: tuple[str, ...] = ()
-    node: str = Field(default="", exclude=True)
+    node: NodeField = ""
     type: Literal["connector"] = "connector"
 
-    @field_validator("config", mode="before")
-    @classmethod
-    def _sorted(cls, config: Mapping[str, object]) -> dict[str, str]:
-        return sorted_config(config)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "config", sorted_config(self.config))

@@ -3,19 +3,17 @@ as compiled, planned, applied and recorded."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import ConfigDict, Field
-from pydantic.dataclasses import dataclass as value
-
-from streamt.resources.value import ResourceValue
+from streamt.resources.value import NodeField, ResourceValue
 
 
-@value(frozen=True, config=ConfigDict(extra="forbid"))
+@dataclass(frozen=True)
 class GatewayRuleSpec(ResourceValue):
     name: str  # virtual topic name
     physical_topic: str
     where: str = ""  # a SQL predicate (stateless filter), empty = passthrough
     columns: tuple[str, ...] = ()  # projection, empty = all
-    node: str = Field(default="", exclude=True)
+    node: NodeField = ""
     type: Literal["gateway_rule"] = "gateway_rule"

@@ -8,25 +8,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator
-from pydantic.dataclasses import dataclass as value
-
-from streamt.resources.value import ResourceValue, sorted_config
+from streamt.resources.value import NodeField, ResourceValue, sorted_config
 
 
-@value(frozen=True, config=ConfigDict(extra="forbid"))
+@dataclass(frozen=True)
 class TopicSpec(ResourceValue):
     name: str
     partitions: int
     replication_factor: int
-    config: Mapping[str, str] = Field(default_factory=dict)  # only keys the user set, sorted
-    node: str = Field(default="", exclude=True)  # owning node id, e.g. "model.shop.orders_clean"
+    config: Mapping[str, str] = field(default_factory=dict)  # only keys the user set, sorted
+    node: NodeField = ""
     type: Literal["topic"] = "topic"
 
-    @field_validator("config", mode="before")
-    @classmethod
-    def _sorted(cls, config: Mapping[str, object]) -> dict[str, str]:
-        return sorted_config(config)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "config", sorted_config(self.config))
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,30 @@
-"""What every resource value shares: its serialised form and the data fingerprint of it."""
+"""What every resource value shares: its serialised form and the data fingerprint of it.
+
+The values are plain frozen dataclasses (cheap to build, nothing to import); pydantic
+validates and serialises them only inside the plan and ledger models that hold them.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import ConfigDict, Field
 
 from streamt.resources.fingerprint import digest
 
-NOT_SERIALISED = frozenset({"node"})  # the change / ledger entry holding a value names its node
+NOT_SERIALISED = frozenset({"node"})
+# the owning node id ("model.shop.orders_clean"); not serialised: the change / ledger entry
+# holding a value names its node, and gives it back to the value when read
+NodeField = Annotated[str, Field(exclude=True)]
 
 
 class ResourceValue:
-    """Mixin of the frozen (pydantic) dataclasses in this room."""
+    """Mixin of the frozen dataclasses in this room."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
     def as_json(self) -> dict[str, object]:
         """The serialised form (as in `plan.json` and the ledger), without the node."""
