@@ -17,9 +17,11 @@ from streamt.compile import compile_project
 from streamt.graph import build_graph
 from streamt.load import load_project
 from streamt.plan import PlanOptions, build_plan
-from streamt.resources import LEDGER_SCHEMA_VERSION, JobState, LedgerEntry, TopicState
+from streamt.resources import LEDGER_SCHEMA_VERSION, LedgerEntry, TopicState
 from streamt.state import MemoryLedgerStore, Systems, observe, read_ledger
-from tests.unit.apply.fakes import fake_systems
+from tests.fakes.connect import Connector
+from tests.fakes.flink import Job
+from tests.unit.apply.fakes import FakeConnect, FakeFlink, FakeKafka, FakeRegistry, fake_systems
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "ledger_v1"
@@ -27,19 +29,33 @@ EXAMPLES = sorted(p.name.split(".")[0] for p in FIXTURES.glob("*.ledger.jsonl"))
 
 
 def _systems(example: str) -> Systems:
+    """Fake systems holding the recorded live state (seeded through each model server), and a
+    ledger store holding the recorded records."""
     live = json.loads((FIXTURES / f"{example}.live.json").read_text(encoding="utf-8"))
     systems = fake_systems()
-    kafka, registry, flink = systems.kafka, systems.registry, systems.flink
-    kafka.topics = {t[0]: TopicState(t[0], t[1], t[2], t[3]) for t in live["topics"]}  # type: ignore[union-attr]
-    registry.subjects = live["subjects"]  # type: ignore[union-attr]
-    flink.jobs = {j[0]: JobState(*j) for j in live["jobs"]}  # type: ignore[union-attr]
-    systems.connect.connectors = live["connectors"]  # type: ignore[union-attr]
-    systems.gateway.server.interceptors = live["interceptors"]  # type: ignore[union-attr]
+    kafka, registry, flink, connect = (
+        systems.kafka,
+        systems.registry,
+        systems.flink,
+        systems.connect,
+    )
+    assert isinstance(kafka, FakeKafka) and isinstance(registry, FakeRegistry)
+    assert isinstance(flink, FakeFlink) and isinstance(connect, FakeConnect)
+    kafka.topics = {t[0]: TopicState(t[0], t[1], t[2], t[3]) for t in live["topics"]}
+    for subject, versions in live["subjects"].items():
+        for schema in versions:
+            registry.register(subject, "AVRO", schema)
+    flink.server.jobs = {j[0]: Job(*j) for j in live["jobs"]}
+    connect.server.connectors = {
+        name: Connector(dict(config), "sink", tasks=["RUNNING"])
+        for name, config in live["connectors"].items()
+    }
+    assert live["interceptors"] == {}  # no example has a gateway rule without a gateway
     store = MemoryLedgerStore()
     lines = (FIXTURES / f"{example}.ledger.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     store.write([(r["key"], None if r["value"] is None else r["value"].encode()) for r in records])
-    return Systems(kafka, registry, flink, systems.connect, store, systems.gateway)
+    return Systems(kafka, registry, flink, connect, store, systems.gateway)
 
 
 def test_every_example_was_recorded() -> None:
