@@ -91,7 +91,10 @@ def test_an_example_applies_to_the_models_and_converges(example: Path) -> None:
     # Schema Registry: each compiled subject's latest version is the compiled schema
     for subject in desired.subjects:
         latest = registry.server.latest(subject.subject)
-        assert latest is not None and latest[1:] == (subject.schema_type.upper(), subject.schema)
+        assert latest is not None and latest[1:] == (
+            subject.schema_type.upper(),
+            subject.schema_text,
+        )
     # Kafka: every compiled topic with its partitions
     for topic in desired.topics:
         assert kafka.topics[topic.name].partitions == topic.partitions
