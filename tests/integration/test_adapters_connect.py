@@ -9,7 +9,7 @@ from confluent_kafka import Producer
 from streamt.adapters.connect import ConnectClient
 from streamt.adapters.http import http_client
 from streamt.adapters.kafka import KafkaAdminClient
-from streamt.compile.specs import TopicSpec
+from streamt.resources import TopicSpec
 
 pytestmark = pytest.mark.integration
 

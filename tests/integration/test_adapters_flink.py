@@ -11,7 +11,7 @@ from confluent_kafka import Consumer, Producer
 from streamt.adapters.flink import FlinkClient
 from streamt.adapters.http import http_client
 from streamt.adapters.kafka import KafkaAdminClient
-from streamt.compile.specs import TopicSpec
+from streamt.resources import TopicSpec
 from tests.integration.test_apply_support import wait_for_slots
 
 pytestmark = pytest.mark.integration

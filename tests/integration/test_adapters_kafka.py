@@ -8,7 +8,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from streamt.adapters.kafka import KafkaAdminClient
 from streamt.adapters.protocols import AdapterError
-from streamt.compile.specs import TopicSpec
+from streamt.resources import TopicSpec
 
 pytestmark = pytest.mark.integration
 

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from streamt.artifacts.plan_file import ResourceKind
-from streamt.compile.specs import DesiredState, TopicSpec
+from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
-from streamt.plan import EntryStatus
+from streamt.resources import EntryStatus, ResourceKind, TopicSpec
 from streamt.state import KafkaLedgerStore, read_ledger
 
 from .test_apply_support import ENV, cleanup, deploy, flink_job, session, systems, table_ddl, unique

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from streamt.compile.specs import ConnectorSpec, DesiredState, TopicSpec
+from streamt.compile.specs import DesiredState
+from streamt.resources import ConnectorSpec, TopicSpec
 from streamt.state import KafkaLedgerStore
 from tests.kafka_helpers import produce_json
 

@@ -9,9 +9,9 @@ import tempfile
 import pytest
 
 from streamt.apply.status import collect_status
-from streamt.artifacts.plan_file import Action
-from streamt.compile.specs import DesiredState, TopicSpec
+from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
+from streamt.resources import Action, TopicSpec
 from tests.kafka_helpers import produce_json
 
 from .test_apply_support import (

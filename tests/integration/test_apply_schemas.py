@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from streamt.artifacts.plan_file import Action
-from streamt.compile.specs import DesiredState, SubjectSpec
+from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
+from streamt.resources import Action, SubjectSpec
 
 from .test_apply_support import deploy, session, systems, unique
 

@@ -19,17 +19,17 @@ from confluent_kafka.admin import AdminClient
 from streamt.apply.context import ApplyOptions
 from streamt.apply.executor import ApplyReport
 from streamt.apply.facade import Session
-from streamt.artifacts.plan_file import Action, Plan, ResourceKind
-from streamt.compile.specs import (
-    ChangelogMode,
+from streamt.compile.specs import ChangelogMode, DesiredState, FlinkJobSpec
+from streamt.config.runtime import local_runtime
+from streamt.resources import (
+    Action,
     ConnectorSpec,
-    DesiredState,
     Fingerprint,
-    FlinkJobSpec,
+    Plan,
+    ResourceKind,
     TopicSpec,
     digest,
 )
-from streamt.config.runtime import local_runtime
 from streamt.state import Systems, systems_from_runtime
 
 ENV = "it"

@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 
 from streamt.apply.context import ApplyOptions
-from streamt.artifacts.plan_file import Action, ResourceKind
-from streamt.compile.specs import ChangelogMode, DesiredState, TopicSpec
+from streamt.compile.specs import ChangelogMode, DesiredState
+from streamt.resources import Action, ResourceKind, TopicSpec
 from tests.kafka_helpers import produce_json
 
 from .test_apply_support import (

@@ -141,13 +141,13 @@ def test_avro_source_through_the_schema_registry(tmp_path: Path, local_stack: En
     assert subject.subject == f"{src}-value"
     resp = httpx.post(
         f"{registry}/subjects/{subject.subject}/versions",
-        json={"schema": subject.schema},
+        json={"schema": subject.schema_text},
         headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
         timeout=10,
     )
     resp.raise_for_status()
     schema_id = int(resp.json()["id"])
-    parsed = fastavro.parse_schema(json.loads(subject.schema))
+    parsed = fastavro.parse_schema(json.loads(subject.schema_text))
     orders = [
         {"order_id": "o1", "amount": 12.5, "status": None, "order_ts": 1767261600000},
         {"order_id": "o2", "amount": -1.0, "status": "x", "order_ts": 1767261601000},

@@ -17,18 +17,14 @@ from streamt.adapters.protocols import (
     AliasTopicState,
     CheckpointState,
     ConduktorGateway,
-    ConnectorState,
     FlinkCluster,
     GroupLag,
-    InterceptorState,
-    JobState,
     KafkaAdmin,
     KafkaConnect,
     SchemaRegistry,
-    SubjectState,
-    TopicState,
 )
 from streamt.adapters.schema_registry import SchemaRegistryClient
+from streamt.resources import ConnectorState, InterceptorState, JobState, SubjectState, TopicState
 
 if TYPE_CHECKING:  # static proof that each client implements its Protocol (checked by mypy)
 

@@ -14,7 +14,7 @@ import httpx
 
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, RetryPolicy
-from streamt.adapters.protocols import ConnectorState
+from streamt.resources import ConnectorState
 
 SYSTEM = "kafka-connect"
 

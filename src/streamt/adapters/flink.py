@@ -31,8 +31,9 @@ import httpx
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, RetryPolicy
 from streamt.adapters.java_trace import meaningful_cause
-from streamt.adapters.protocols import AdapterError, CheckpointState, JobState
+from streamt.adapters.protocols import AdapterError, CheckpointState
 from streamt.adapters.sql_gateway import SqlGateway, StatementError
+from streamt.resources import JobState
 
 REST = "flink"
 GATEWAY = "flink-sql-gateway"

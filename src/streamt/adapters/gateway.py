@@ -28,8 +28,8 @@ from sqlglot import exp
 
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, RetryPolicy
-from streamt.adapters.protocols import AliasTopicState, InterceptorState
-from streamt.compile.specs import GatewayRuleSpec
+from streamt.adapters.protocols import AliasTopicState
+from streamt.resources import GatewayRuleSpec, InterceptorState
 
 SYSTEM = "conduktor-gateway"
 API = "/gateway/v2"

@@ -31,8 +31,8 @@ from confluent_kafka import (
 from confluent_kafka import admin as _admin_module
 
 from streamt.adapters.http import RetryPolicy
-from streamt.adapters.protocols import AdapterError, GroupLag, TopicState
-from streamt.compile.specs import TopicSpec
+from streamt.adapters.protocols import AdapterError, GroupLag
+from streamt.resources import TopicSpec, TopicState
 
 SYSTEM = "kafka"
 log = logging.getLogger("streamt.adapters.kafka")

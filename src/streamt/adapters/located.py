@@ -27,7 +27,7 @@ from streamt.adapters.java_trace import (
     unknown_schema_id,
 )
 from streamt.adapters.protocols import AdapterError
-from streamt.artifacts.plan_file import JobPayload
+from streamt.resources import JobPayload
 from streamt.sql.options import topic_of, watermark_column
 
 Position = tuple[str, int, int]  # topic, partition, offset

@@ -15,8 +15,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from streamt.compile.specs import GatewayRuleSpec, TopicSpec
 from streamt.redact import redact, redact_url
+from streamt.resources import (
+    ConnectorState,
+    GatewayRuleSpec,
+    InterceptorState,
+    JobState,
+    SubjectState,
+    TopicSpec,
+    TopicState,
+)
 
 
 class AdapterError(Exception):
@@ -56,14 +64,6 @@ class AdapterError(Exception):
 
 
 @dataclass(frozen=True)
-class TopicState:
-    name: str
-    partitions: int
-    replication_factor: int
-    config: Mapping[str, str] = field(default_factory=dict)  # non-default (dynamic) configs only
-
-
-@dataclass(frozen=True)
 class GroupLag:
     """Consumer-group lag: latest offset minus committed offset, summed per topic."""
 
@@ -74,50 +74,12 @@ class GroupLag:
 
 
 @dataclass(frozen=True)
-class SubjectState:
-    subject: str
-    version: int
-    schema_id: int
-    schema_type: str  # AVRO | JSON | PROTOBUF
-    schema: str
-
-
-@dataclass(frozen=True)
-class JobState:
-    job_id: str
-    name: str  # pipeline.name
-    state: str  # RUNNING, FAILED, CANCELED, FINISHED, ...
-    start_time_ms: int = 0
-    end_time_ms: int = -1  # -1 while running
-    duration_ms: int = 0
-
-
-@dataclass(frozen=True)
 class CheckpointState:
     completed: int  # number of completed checkpoints
     failed: int
     last_completed_ms: int = 0  # latest_ack_timestamp of the last completed checkpoint, 0 if none
     last_path: str = ""  # external path of the last completed checkpoint
     restored_path: str = ""  # savepoint/checkpoint the job was restored from, "" if none
-
-
-@dataclass(frozen=True)
-class ConnectorState:
-    name: str
-    config: Mapping[str, str]
-    state: str  # RUNNING, PAUSED, FAILED, UNASSIGNED, STOPPED
-    tasks: tuple[str, ...] = ()  # task states, by task id
-    type: str = ""  # sink | source
-    errors: tuple[str, ...] = ()  # first line of each failed task's / connector's trace
-
-
-@dataclass(frozen=True)
-class InterceptorState:
-    name: str
-    plugin_class: str
-    priority: int
-    config_json: str  # canonical JSON (sorted keys) of the interceptor's config
-    vcluster: str | None = None
 
 
 @dataclass(frozen=True)

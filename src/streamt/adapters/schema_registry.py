@@ -16,7 +16,8 @@ import httpx
 
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, Reply, RetryPolicy
-from streamt.adapters.protocols import AdapterError, SubjectState
+from streamt.adapters.protocols import AdapterError
+from streamt.resources import SubjectState
 
 SYSTEM = "schema-registry"
 SUBJECT_NOT_FOUND = 40401

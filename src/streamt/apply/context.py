@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, KafkaConnect, SchemaRegistry
-from streamt.artifacts.plan_file import Change
-from streamt.plan.ledger import Ledger, LedgerEntry
+from streamt.plan.ledger import Ledger
+from streamt.resources import Change, LedgerEntry
 from streamt.state.ledger import LedgerWriter
 from streamt.state.systems import Systems
 

@@ -31,8 +31,8 @@ from streamt.apply.resources import (
     delete_topic,
 )
 from streamt.apply.secrets import check_variables
-from streamt.artifacts.plan_file import Action, Change, Plan, ResourceKind
 from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.resources import Action, Change, Plan, ResourceKind
 from streamt.state.ledger_store import LedgerError
 
 Step = Callable[[StepContext, Change], str]

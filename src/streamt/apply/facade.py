@@ -21,7 +21,7 @@ from streamt import __version__
 from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import ApplyReport, Progress, execute_plan
 from streamt.apply.rollback import rollback_job
-from streamt.artifacts.plan_file import Plan, PlanMetadata, ResourceKind, plan_from_json
+from streamt.artifacts.plan_file import plan_from_json
 from streamt.compile.result import CompiledNode
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, Location, StreamtError
@@ -30,6 +30,7 @@ from streamt.load.model import Project
 from streamt.plan import LiveState, PlanOptions, SourceOrigin, plan_with_problems
 from streamt.plan.ledger import Ledger
 from streamt.plan.names import DefaultName, foreign_default_names
+from streamt.resources import Plan, PlanMetadata, ResourceKind
 from streamt.state import (
     ApplyLock,
     LedgerStore,
@@ -207,7 +208,7 @@ def tuple_to_scope(scope: tuple[str, ...] | None) -> frozenset[str] | None:
 
 
 def has_reset(plan: Plan) -> bool:
-    from streamt.artifacts.plan_file import Action, ResourceKind
+    from streamt.resources import Action, ResourceKind
 
     return any(c.kind is ResourceKind.JOB and c.action is Action.REPLACE for c in plan.changes)
 

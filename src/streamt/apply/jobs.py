@@ -20,9 +20,9 @@ from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
-from streamt.artifacts.plan_file import Action, Change, JobPayload
 from streamt.plan.inputs import ACTIVE_JOB_STATES
-from streamt.plan.ledger import MAX_PREVIOUS, EntryStatus, JobVersion, LedgerEntry
+from streamt.resources import Action, Change, EntryStatus, JobPayload, JobVersion, LedgerEntry
+from streamt.resources.ledger import MAX_PREVIOUS
 from streamt.state.ledger import now_ms
 
 SAVEPOINT_KEY = "execution.savepoint.path"

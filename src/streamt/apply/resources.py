@@ -7,18 +7,18 @@ from streamt.adapters.gateway import expected_interceptor
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.secrets import bound_config
-from streamt.artifacts.plan_file import (
+from streamt.plan.connectors import live_config_digest
+from streamt.plan.payloads import data_fingerprint
+from streamt.resources import (
     Action,
     Change,
-    ConnectorPayload,
-    GatewayRulePayload,
-    SubjectPayload,
-    TopicPayload,
+    ConnectorSpec,
+    EntryStatus,
+    GatewayRuleSpec,
+    SubjectSpec,
+    TopicSpec,
+    digest,
 )
-from streamt.compile.specs import GatewayRuleSpec, TopicSpec, digest
-from streamt.plan.connectors import live_config_digest
-from streamt.plan.ledger import EntryStatus
-from streamt.plan.payloads import data_fingerprint
 
 
 def _applied(
@@ -44,7 +44,7 @@ def _applied(
 
 def apply_topic(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, TopicPayload):
+    if not isinstance(payload, TopicSpec):
         raise StepError(f"{change.address}: plan carries no topic payload")
     match change.action:
         case Action.CREATE:
@@ -64,16 +64,15 @@ def apply_topic(ctx: StepContext, change: Change) -> str:
             raise StepError(f"{change.address}: cannot {change.action.value} a topic")
 
 
-def _create_topic(ctx: StepContext, p: TopicPayload) -> None:
-    spec = TopicSpec(p.name, p.partitions, p.replication_factor, dict(p.config))
+def _create_topic(ctx: StepContext, topic: TopicSpec) -> None:
     try:
-        ctx.kafka.create_topics([spec])
+        ctx.kafka.create_topics([topic])
     except AdapterError as exc:
         if "exist" not in str(exc).lower():  # created by an interrupted run: converge
             raise
 
 
-def _update_topic(ctx: StepContext, change: Change, p: TopicPayload) -> str:
+def _update_topic(ctx: StepContext, change: Change, p: TopicSpec) -> str:
     done = []
     configs = {a.key: a.after for a in change.attributes if a.key != "partitions"}
     for attr in change.attributes:
@@ -97,7 +96,7 @@ def delete_topic(ctx: StepContext, change: Change) -> str:
 
 def apply_subject(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, SubjectPayload):
+    if not isinstance(payload, SubjectSpec):
         raise StepError(f"{change.address}: plan carries no subject payload")
     if change.action in (Action.ADOPT, Action.NOOP):
         _applied(ctx, change, payload, owned=False)
@@ -120,7 +119,7 @@ def delete_subject(ctx: StepContext, change: Change) -> str:
 
 def apply_connector(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, ConnectorPayload):
+    if not isinstance(payload, ConnectorSpec):
         raise StepError(f"{change.address}: plan carries no connector payload")
     if change.action is Action.NOOP:
         return "unchanged"
@@ -145,18 +144,15 @@ def delete_connector(ctx: StepContext, change: Change) -> str:
 
 def apply_gateway_rule(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, GatewayRulePayload):
+    if not isinstance(payload, GatewayRuleSpec):
         raise StepError(f"{change.address}: plan carries no gateway rule payload")
     if change.action is Action.NOOP:
         return "unchanged"
     gateway = ctx.systems.gateway
     if gateway is None:
         raise StepError("runtime.conduktor.gateway is not configured")
-    rule = GatewayRuleSpec(
-        payload.name, payload.physical_topic, payload.where, payload.columns, node=change.node
-    )
-    gateway.put_virtual_topic(rule)
-    live = digest(expected_interceptor(rule).config_json)
+    gateway.put_virtual_topic(payload)
+    live = digest(expected_interceptor(payload).config_json)
     _applied(ctx, change, payload, owned=change.action is Action.CREATE, live_digest=live)
     return "virtual topic created" if change.action is Action.CREATE else "virtual topic updated"
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.jobs import active_job_ids, await_running, cancel_and_explain, submit_job
-from streamt.artifacts.plan_file import JobPayload, ResourceKind
 from streamt.diagnostics import Diagnostic, StreamtError
-from streamt.plan.ledger import EntryStatus, JobVersion, LedgerEntry
+from streamt.resources import EntryStatus, JobPayload, JobVersion, LedgerEntry, ResourceKind
 
 
 def rollback_job(ctx: StepContext, name: str) -> str:

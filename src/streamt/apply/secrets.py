@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, Plan
 from streamt.config.env import missing_variables
 from streamt.diagnostics import Diagnostic, StreamtError
+from streamt.resources import ConnectorSpec, JobPayload, Plan
 from streamt.sql.options import bound_config, bound_statements, option_values
 
 __all__ = ["bound_config", "bound_statements", "check_variables", "references"]
@@ -31,7 +31,7 @@ def references(plan: Plan) -> Iterable[tuple[str, str]]:
             for statement in payload.statements:
                 yield from ((change.address, o.value) for o in option_values(statement))
             yield from ((change.address, v) for v in payload.config.values())
-        elif isinstance(payload, ConnectorPayload):
+        elif isinstance(payload, ConnectorSpec):
             yield from ((change.address, v) for v in payload.config.values())
 
 

@@ -25,13 +25,20 @@ from dataclasses import dataclass, field, replace
 from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.diagnose import FlinkDiagnostics
-from streamt.artifacts.plan_file import ConnectorPayload, JobPayload, ResourceKind, TopicPayload
 from streamt.compile.bad_records import DEAD_LETTERS, SKIPPED
 from streamt.compile.specs import DesiredState
 from streamt.plan.connectors import live_config_digest
 from streamt.plan.inputs import LiveState
-from streamt.plan.ledger import EntryStatus, Ledger, LedgerEntry
+from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import job_payload
+from streamt.resources import (
+    ConnectorSpec,
+    EntryStatus,
+    JobPayload,
+    LedgerEntry,
+    ResourceKind,
+    TopicSpec,
+)
 from streamt.state.systems import Systems
 
 TROUBLED = frozenset({"RESTARTING", "FAILING"})  # active, but failing: show why
@@ -127,7 +134,7 @@ def _topics(
         drift: tuple[str, ...] = ()
         if (
             entry is not None
-            and isinstance(entry.spec, TopicPayload)
+            and isinstance(entry.spec, TopicSpec)
             and entry.spec.partitions != topic.partitions
         ):
             drift = (f"partitions {topic.partitions}, ledger says {entry.spec.partitions}",)
@@ -291,7 +298,7 @@ def _connectors(
         edited = (
             entry is not None
             and entry.live_digest
-            and isinstance(spec, ConnectorPayload)
+            and isinstance(spec, ConnectorSpec)
             and live_config_digest(dict(conn.config), spec) != entry.live_digest
         )
         if edited:

@@ -16,13 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from streamt.artifacts.columns import ColumnDerivation, project_column_lineage
 from streamt.compile.result import CompiledNode, CompileResult
-from streamt.compile.specs import (
-    ConnectorSpec,
-    FlinkJobSpec,
-    GatewayRuleSpec,
-    SubjectSpec,
-    TopicSpec,
-)
+from streamt.compile.specs import FlinkJobSpec
+from streamt.resources import ConnectorSpec, GatewayRuleSpec, SubjectSpec, TopicSpec
 from streamt.load.files import safe_file_name
 from streamt.sql import Column
 
@@ -244,7 +239,7 @@ def _subject(s: SubjectSpec) -> SubjectEntry:
     return SubjectEntry(
         subject=s.subject,
         schema_type=s.schema_type,
-        schema_text=s.schema,
+        schema_text=s.schema_text,
         compatibility=s.compatibility,
         node=s.node,
         file=f"subjects/{safe_file_name(s.subject)}.json",

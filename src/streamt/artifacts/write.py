@@ -46,7 +46,7 @@ def render_artifacts(result: CompileResult) -> dict[str, str]:
             {
                 "subject": subject.subject,
                 "schemaType": subject.schema_type,
-                "schema": subject.schema,
+                "schema": subject.schema_text,
                 "compatibility": subject.compatibility,
             }
         )

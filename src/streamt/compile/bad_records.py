@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from streamt.compile.jobs import InputTable
-from streamt.compile.specs import TopicSpec
 from streamt.compile.tables import is_changelog, source_format
 from streamt.diagnostics import Diagnostic, Location
 from streamt.load.model import Project, Source
+from streamt.resources import TopicSpec
 from streamt.sql import Column
 from streamt.sql.ddl import create_raw_table, insert_into
 from streamt.sql.dialect import quote_identifier, quote_string

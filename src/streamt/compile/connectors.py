@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
 
-from streamt.compile.specs import ConnectorSpec, GatewayRuleSpec
 from streamt.load.model import Model
+from streamt.resources import ConnectorSpec, GatewayRuleSpec
 from streamt.sql import parse, render
 
 CONNECTOR_CLASSES = {

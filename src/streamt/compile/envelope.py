@@ -28,9 +28,10 @@ from dataclasses import dataclass
 
 from streamt.compile.connectors import connector_class
 from streamt.compile.jobs import InputTable, build_job
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec, TopicSpec
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec
 from streamt.compile.tables import topic_options
 from streamt.load.model import Model, Project
+from streamt.resources import TopicSpec
 from streamt.sql import Column, TableSchema, quote_identifier, quote_string
 from streamt.sql.types import SqlType
 

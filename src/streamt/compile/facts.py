@@ -24,19 +24,12 @@ from streamt.compile.functions import DeclaredFunctions
 from streamt.compile.jobs import InputTable
 from streamt.compile.result import CompiledNode
 from streamt.compile.shapes import ShapeMemo
-from streamt.compile.specs import (
-    ChangelogMode,
-    ConnectorSpec,
-    FlinkJobSpec,
-    GatewayRuleSpec,
-    Materialization,
-    SubjectSpec,
-    TopicSpec,
-)
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.load.jinja import Refs
 from streamt.load.model import Model, Project, ProjectInfo, Source
+from streamt.resources import ConnectorSpec, GatewayRuleSpec, SubjectSpec, TopicSpec
 from streamt.sql import Column, TableSchema
 
 

@@ -17,10 +17,11 @@ from streamt.compile.bad_records import (
 from streamt.compile.eventtime import idle_options, idle_timeout_ms
 from streamt.compile.facts import ModelFacts, Settings, SourceFacts
 from streamt.compile.jobs import InputTable
-from streamt.compile.specs import ChangelogMode, Materialization, TopicSpec
+from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_options, topic_options, versioned_source_options
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
+from streamt.resources import TopicSpec
 from streamt.sql import QueryAnalysis
 
 

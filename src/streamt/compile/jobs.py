@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from streamt.compile.specs import ChangelogMode, Fingerprint, FlinkJobSpec, digest
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec
 from streamt.load.model import Model
+from streamt.resources import Fingerprint, digest
 from streamt.sql import Column, TableDDL, create_table, create_view, insert_into, set_option
 from streamt.sql.ddl import Rewrite, statement_set
 from streamt.sql.schema import TableSchema

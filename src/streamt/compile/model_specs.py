@@ -23,17 +23,12 @@ from streamt.compile.jobs import InputTable, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql
 from streamt.compile.result import CompiledNode
-from streamt.compile.specs import (
-    ChangelogMode,
-    FlinkJobSpec,
-    GatewayRuleSpec,
-    Materialization,
-    TopicSpec,
-)
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
 from streamt.compile.tables import topic_options
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.load.model import Materialized, Model
+from streamt.resources import GatewayRuleSpec, TopicSpec
 from streamt.sql import Column, QueryAnalysis, TableSchema
 from streamt.sql.ddl import Rewrite
 

@@ -17,10 +17,11 @@ from streamt.compile.envelope import (
 )
 from streamt.compile.facts import ModelFacts, ModelInputs, Settings, SourceFacts
 from streamt.compile.jobs import InputTable, pipeline_name
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization, TopicSpec
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
 from streamt.compile.tables import source_options, topic_options
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
+from streamt.resources import TopicSpec
 
 
 @dataclass(frozen=True)

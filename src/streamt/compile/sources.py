@@ -10,10 +10,10 @@ from dataclasses import replace
 
 from streamt.compile.demand import is_documentation_only
 from streamt.compile.schemas import SchemaLock, SchemaProblem, avro_columns, json_schema_columns
-from streamt.compile.specs import SubjectSpec
 from streamt.compile.tables import is_changelog, source_format
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import Source
+from streamt.resources import SubjectSpec
 from streamt.sql import Column, SqlType, TableSchema, TypeSyntaxError, parse_type
 from streamt.sql.types import STRING, TIMESTAMP3
 
@@ -161,7 +161,7 @@ def subject_spec(source: Source, node: str) -> SubjectSpec | None:
     return SubjectSpec(
         subject=schema.subject or f"{source.topic}-value",
         schema_type=schema.format.value.upper(),
-        schema=text,
+        schema_text=text,
         compatibility=schema.compatibility,
         node=node,
     )

@@ -1,17 +1,18 @@
 """Desired state: the values `compile` returns and `plan` diffs against live state.
 
-Contract between rooms (do not add I/O here). Every spec is frozen and hashable-friendly;
-`fingerprint` splits data (changes that need the resource rebuilt/upgraded) from metadata
-(descriptions, tags, owners: never restart anything).
+Topics, subjects, connectors and gateway rules are `streamt.resources` values; the Flink job
+(`FlinkJobSpec`) is still compile's own, planned and recorded as a `JobPayload`. Every spec
+is frozen; a job's `fingerprint` splits data (changes that need the resource
+rebuilt/upgraded) from metadata (descriptions, tags, owners: never restart anything).
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from streamt.resources import ConnectorSpec, Fingerprint, GatewayRuleSpec, SubjectSpec, TopicSpec
 
 
 class Materialization(str, enum.Enum):
@@ -24,36 +25,6 @@ class Materialization(str, enum.Enum):
 class ChangelogMode(str, enum.Enum):
     APPEND = "append"  # insert-only: `kafka` connector
     UPSERT = "upsert"  # updates by key: `upsert-kafka` with PRIMARY KEY
-
-
-def digest(payload: object) -> str:
-    """Stable sha256 of a JSON-serialisable value (sorted keys)."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    data: str  # hash of what changes behaviour (canonical SQL, configs, partitions, schema)
-    metadata: str  # hash of description/owner/tags only
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    name: str
-    partitions: int
-    replication_factor: int
-    config: Mapping[str, str] = field(default_factory=dict)  # only keys the user set
-    node: str = ""  # owning node id, e.g. "model.shop.orders_clean"
-
-
-@dataclass(frozen=True)
-class SubjectSpec:
-    subject: str  # e.g. "orders.raw.v1-value"
-    schema_type: str  # AVRO | JSON | PROTOBUF
-    schema: str  # canonical schema text
-    compatibility: str | None = None  # BACKWARD | FORWARD | FULL | NONE ...
-    node: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,28 +40,11 @@ class FlinkJobSpec:
     source_topics: tuple[str, ...] = ()
     sink_topic: str = ""
     changelog: ChangelogMode = ChangelogMode.APPEND
-    fingerprint: Fingerprint = Fingerprint("", "")
+    fingerprint: Fingerprint = field(default_factory=lambda: Fingerprint("", ""))
 
     @property
     def script(self) -> str:
         return "\n\n".join(s.rstrip().rstrip(";") + ";" for s in self.statements) + "\n"
-
-
-@dataclass(frozen=True)
-class ConnectorSpec:
-    name: str
-    config: Mapping[str, str]  # may contain ${VAR} placeholders; resolved only in memory at apply
-    topics: tuple[str, ...] = ()
-    node: str = ""
-
-
-@dataclass(frozen=True)
-class GatewayRuleSpec:
-    name: str  # virtual topic name
-    physical_topic: str
-    where: str = ""  # a SQL predicate (stateless filter), empty = passthrough
-    columns: tuple[str, ...] = ()  # projection, empty = all
-    node: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Output topic settings: `advanced.topic`, then `defaults.models.topic`, then `defaults.topic`,
-then 1 partition / replication factor 1. Config maps merge in the same order. Pure.
+then 1 partition / replication factor 1. Config maps merge in the same order;
+`min_insync_replicas` is the `min.insync.replicas` config key of its layer. Pure.
 """
 
 from __future__ import annotations
 
-from streamt.compile.specs import TopicSpec
 from streamt.load.model import Model, Project
+from streamt.resources import TopicSpec
 
 
 def topic_spec(project: Project, model: Model, node: str) -> TopicSpec:
@@ -17,6 +18,8 @@ def topic_spec(project: Project, model: Model, node: str) -> TopicSpec:
     config: dict[str, str] = {}
     for layer in reversed(layers):
         config.update({str(k): str(v) for k, v in layer.config.items()})
+        if layer.min_insync_replicas is not None:
+            config["min.insync.replicas"] = str(layer.min_insync_replicas)
     return TopicSpec(
         name=project.topic_of(model),
         partitions=partitions,

@@ -138,6 +138,8 @@ class TopicOptions(Spec):
     name: str | None = None
     partitions: int | None = Field(default=None, ge=1, le=KAFKA_MAX_PARTITIONS)
     replication_factor: int | None = Field(default=None, ge=1, le=KAFKA_MAX_REPLICATION)
+    # the topic's `min.insync.replicas` config (wins over that key in `config` of the same layer)
+    min_insync_replicas: int | None = Field(default=None, ge=1, le=KAFKA_MAX_REPLICATION)
     config: StrMap = Field(default_factory=dict)
 
 

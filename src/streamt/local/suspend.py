@@ -15,9 +15,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from streamt.artifacts.plan_file import ResourceKind
 from streamt.local.endpoints import Endpoints
-from streamt.plan.ledger import EntryStatus, LedgerEntry
+from streamt.resources import EntryStatus, LedgerEntry, ResourceKind
 
 if TYPE_CHECKING:
     from streamt.adapters.protocols import FlinkCluster

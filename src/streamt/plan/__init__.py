@@ -1,16 +1,25 @@
 """The plan room: a pure diff of (desired, live, ledger) into an ordered, frozen `Plan`.
 
 In: `DesiredState` (compile), `LiveState` (observed values), `Ledger` (what streamt deployed).
-Out: `Plan` (the `plan.json` contract in `streamt.artifacts.plan_file`) and its text rendering.
+Out: `Plan` (a `streamt.resources` value; `streamt.artifacts.plan_file` writes it as `plan.json`)
+and its text rendering.
 No I/O, no clients: everything arrives as values.
 """
 
-from streamt.artifacts.plan_file import Action, Change, Plan, ResourceKind
 from streamt.plan.builder import PlanOptions, build_plan, plan_with_problems
 from streamt.plan.inputs import Compatibility, LiveState
-from streamt.plan.ledger import EntryStatus, JobVersion, Ledger, LedgerEntry
+from streamt.plan.ledger import Ledger
 from streamt.plan.render import render_text
 from streamt.plan.sources import SourceOrigin
+from streamt.resources import (
+    Action,
+    Change,
+    EntryStatus,
+    JobVersion,
+    LedgerEntry,
+    Plan,
+    ResourceKind,
+)
 
 __all__ = [
     "Action",

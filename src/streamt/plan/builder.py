@@ -11,33 +11,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from streamt.artifacts.plan_file import (
-    KIND_ORDER,
-    Action,
-    Change,
-    InputFingerprints,
-    Plan,
-    PlanMetadata,
-    ResourceKind,
-)
-from streamt.compile.specs import DesiredState, digest
+from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic
 from streamt.plan.common import Ownership
 from streamt.plan.connectors import plan_connector, plan_connector_removal
 from streamt.plan.gateway import plan_gateway_rule, plan_gateway_rule_removal
 from streamt.plan.inputs import LiveState
 from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
-from streamt.plan.ledger import Ledger, LedgerEntry
+from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import (
-    connector_payload,
-    gateway_payload,
     job_payload,
-    subject_payload,
-    topic_payload,
 )
 from streamt.plan.sources import SourceOrigin, missing_sources, refuse_jobs
 from streamt.plan.subjects import plan_subject, plan_subject_removal
 from streamt.plan.topics import plan_topic, plan_topic_removal
+from streamt.resources import (
+    KIND_ORDER,
+    Action,
+    Change,
+    InputFingerprints,
+    LedgerEntry,
+    Plan,
+    PlanMetadata,
+    ResourceKind,
+    digest,
+)
 
 
 @dataclass(frozen=True)
@@ -53,13 +51,11 @@ class PlanOptions:
 def desired_fingerprint(desired: DesiredState) -> str:
     return digest(
         {
-            "topics": [topic_payload(t).model_dump(mode="json") for t in desired.topics],
-            "subjects": [subject_payload(s).model_dump(mode="json") for s in desired.subjects],
+            "topics": [t.as_json() for t in desired.topics],
+            "subjects": [s.as_json() for s in desired.subjects],
             "jobs": [job_payload(j).model_dump(mode="json") for j in desired.jobs],
-            "connectors": [
-                connector_payload(c).model_dump(mode="json") for c in desired.connectors
-            ],
-            "gateway": [gateway_payload(g).model_dump(mode="json") for g in desired.gateway_rules],
+            "connectors": [c.as_json() for c in desired.connectors],
+            "gateway": [g.as_json() for g in desired.gateway_rules],
         }
     )
 
@@ -114,7 +110,7 @@ def _desired_changes(
         entry = ledger.get(ResourceKind.SUBJECT, s.subject)
         registered = live.subjects.get(s.subject)
         yield plan_subject(
-            subject_payload(s),
+            s,
             s.node,
             registered,
             entry,
@@ -128,8 +124,7 @@ def _desired_changes(
         )
     for t in desired.topics:
         yield plan_topic(
-            topic_payload(t),
-            t.node,
+            t,
             live.topics.get(t.name),
             ledger.get(ResourceKind.TOPIC, t.name),
             own(ResourceKind.TOPIC, t.name, t.node, _topic_facts(live, t.name)),
@@ -147,7 +142,7 @@ def _desired_changes(
     for c in desired.connectors:
         running = live.connectors.get(c.name)
         yield plan_connector(
-            connector_payload(c),
+            c,
             c.node,
             running,
             ledger.get(ResourceKind.CONNECTOR, c.name),
@@ -155,7 +150,7 @@ def _desired_changes(
         )
     for g in desired.gateway_rules:
         yield plan_gateway_rule(
-            gateway_payload(g),
+            g,
             g.node,
             live.interceptors.get(g.name),
             ledger.get(ResourceKind.GATEWAY_RULE, g.name),

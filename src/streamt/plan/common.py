@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streamt.artifacts.plan_file import (
+from streamt.resources import (
     Action,
     AttributeChange,
     Change,
-    ConnectorPayload,
-    GatewayRulePayload,
+    ConnectorSpec,
+    GatewayRuleSpec,
+    LedgerEntry,
     ResourceKind,
-    SubjectPayload,
-    TopicPayload,
+    SubjectSpec,
+    TopicSpec,
 )
-from streamt.plan.ledger import LedgerEntry
 
-NamedPayload = TopicPayload | SubjectPayload | ConnectorPayload | GatewayRulePayload
+NamedPayload = TopicSpec | SubjectSpec | ConnectorSpec | GatewayRuleSpec
 
 
 def change(
@@ -32,7 +32,7 @@ def change(
     """A change to the resource `desired` describes (named by its subject or name)."""
     return Change(
         kind=kind,
-        name=desired.subject if isinstance(desired, SubjectPayload) else desired.name,
+        name=desired.subject if isinstance(desired, SubjectSpec) else desired.name,
         action=action,
         reason=reason,
         node=node,

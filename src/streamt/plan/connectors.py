@@ -10,14 +10,8 @@ adopted one is reconfigured only with `--adopt` again.
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import (
-    Action,
-    AttributeChange,
-    Change,
-    ConnectorPayload,
-    ResourceKind,
-)
-from streamt.compile.specs import digest
+from collections.abc import Mapping
+
 from streamt.plan.common import (
     Ownership,
     change,
@@ -26,21 +20,30 @@ from streamt.plan.common import (
     refusal,
     unowned_refusal,
 )
-from streamt.plan.inputs import ObservedConnector
-from streamt.plan.ledger import EntryStatus, LedgerEntry
 from streamt.plan.secrets import display, public_config, sensitive_keys
+from streamt.resources import (
+    Action,
+    AttributeChange,
+    Change,
+    ConnectorSpec,
+    ConnectorState,
+    EntryStatus,
+    LedgerEntry,
+    ResourceKind,
+    digest,
+)
 
 KIND = ResourceKind.CONNECTOR
 
 
-def live_config_digest(config: dict[str, str], desired: ConnectorPayload) -> str:
+def live_config_digest(config: dict[str, str], desired: ConnectorSpec) -> str:
     return digest(public_config(config, sensitive_keys(desired.config)))
 
 
 def plan_connector(
-    desired: ConnectorPayload,
+    desired: ConnectorSpec,
     node: str,
-    live: ObservedConnector | None,
+    live: ConnectorState | None,
     entry: LedgerEntry | None,
     own: Ownership | None = None,
 ) -> Change:
@@ -57,7 +60,7 @@ def plan_connector(
         attrs = _diff(dict(live.config), desired.config, secret)
         why = "adopted (--adopt), not owned" if entry is None else "finishing an interrupted apply"
         return change(KIND, desired, node, Action.UPDATE, f"{why}: set its config", attrs)
-    before = entry.spec.config if isinstance(entry.spec, ConnectorPayload) else {}
+    before = entry.spec.config if isinstance(entry.spec, ConnectorSpec) else {}
     attrs = _diff(before, desired.config, secret)
     if attrs and (refused := reconfigure_refusal(entry, own)) is not None:
         return change(KIND, desired, node, Action.REFUSED, refused[0], attrs, hint=refused[1])
@@ -79,8 +82,8 @@ def plan_connector(
 
 
 def _diff(
-    before: dict[str, str],
-    after: dict[str, str],
+    before: Mapping[str, str],
+    after: Mapping[str, str],
     secret: frozenset[str],
     *,
     placeholders_equal: bool = False,
@@ -101,5 +104,5 @@ def _diff(
     return tuple(attrs)
 
 
-def plan_connector_removal(entry: LedgerEntry, live: ObservedConnector | None) -> Change | None:
+def plan_connector_removal(entry: LedgerEntry, live: ConnectorState | None) -> Change | None:
     return owned_removal(KIND, entry, live)

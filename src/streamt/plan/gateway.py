@@ -8,25 +8,26 @@ interceptor exists but is not in the ledger is (re)written, since PUT is idempot
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import (
+from streamt.plan.common import change, owned_removal
+from streamt.resources import (
     Action,
     AttributeChange,
     Change,
-    GatewayRulePayload,
+    EntryStatus,
+    GatewayRuleSpec,
+    InterceptorState,
+    LedgerEntry,
     ResourceKind,
+    digest,
 )
-from streamt.compile.specs import digest
-from streamt.plan.common import change, owned_removal
-from streamt.plan.inputs import ObservedInterceptor
-from streamt.plan.ledger import EntryStatus, LedgerEntry
 
 KIND = ResourceKind.GATEWAY_RULE
 
 
 def plan_gateway_rule(
-    desired: GatewayRulePayload,
+    desired: GatewayRuleSpec,
     node: str,
-    live: ObservedInterceptor | None,
+    live: InterceptorState | None,
     entry: LedgerEntry | None,
 ) -> Change:
     if live is None:
@@ -39,7 +40,7 @@ def plan_gateway_rule(
             Action.UPDATE,
             "interceptor exists but is not in the ledger: set it",
         )
-    before = entry.spec if isinstance(entry.spec, GatewayRulePayload) else None
+    before = entry.spec if isinstance(entry.spec, GatewayRuleSpec) else None
     attrs = _diff(before, desired)
     if attrs:
         return change(KIND, desired, node, Action.UPDATE, "rule changed: update in place", attrs)
@@ -50,15 +51,11 @@ def plan_gateway_rule(
     return change(KIND, desired, node, Action.NOOP, "up to date")
 
 
-def plan_gateway_rule_removal(
-    entry: LedgerEntry, live: ObservedInterceptor | None
-) -> Change | None:
+def plan_gateway_rule_removal(entry: LedgerEntry, live: InterceptorState | None) -> Change | None:
     return owned_removal(KIND, entry, live)
 
 
-def _diff(
-    before: GatewayRulePayload | None, after: GatewayRulePayload
-) -> tuple[AttributeChange, ...]:
+def _diff(before: GatewayRuleSpec | None, after: GatewayRuleSpec) -> tuple[AttributeChange, ...]:
     pairs = (
         ("physical_topic", before.physical_topic if before else None, after.physical_topic),
         ("where", before.where if before else None, after.where),
@@ -69,5 +66,5 @@ def _diff(
     )
 
 
-def _columns(rule: GatewayRulePayload) -> str:
+def _columns(rule: GatewayRuleSpec) -> str:
     return ", ".join(rule.columns) or "*"

@@ -1,9 +1,8 @@
 """What the planner reads about the live world: `LiveState`.
 
-The planner is pure and may not import the adapters, so it declares the shape it needs as
-read-only Protocols; the adapters' observed values (`TopicState`, `SubjectState`, `JobState`,
-`ConnectorState`) satisfy them structurally, and `streamt.state.observe` fills a `LiveState`
-with them. `compatibility` holds the Schema Registry's verdict for each subject whose schema
+The values are `streamt.resources`' observed states (`TopicState`, `SubjectState`,
+`JobState`, `ConnectorState`, `InterceptorState`), as the adapters return them;
+`streamt.state.observe` fills a `LiveState` with them. `compatibility` holds the Schema Registry's verdict for each subject whose schema
 differs from the registered one (asked at observe time, so an incompatible schema fails the
 plan rather than half an apply).
 """
@@ -12,61 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from streamt.compile.specs import digest
 from streamt.plan.secrets import public_config
-
-
-class ObservedTopic(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def partitions(self) -> int: ...
-    @property
-    def replication_factor(self) -> int: ...
-    @property
-    def config(self) -> Mapping[str, str]: ...
-
-
-class ObservedSubject(Protocol):
-    @property
-    def subject(self) -> str: ...
-    @property
-    def version(self) -> int: ...
-    @property
-    def schema_type(self) -> str: ...
-    @property
-    def schema(self) -> str: ...
-
-
-class ObservedJob(Protocol):
-    @property
-    def job_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def start_time_ms(self) -> int: ...
-
-
-class ObservedConnector(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def config(self) -> Mapping[str, str]: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def tasks(self) -> tuple[str, ...]: ...
-
-
-class ObservedInterceptor(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def config_json(self) -> str: ...
+from streamt.resources import (
+    ConnectorState,
+    InterceptorState,
+    JobState,
+    SubjectState,
+    TopicState,
+    digest,
+)
 
 
 @dataclass(frozen=True)
@@ -85,22 +39,22 @@ FAILED_JOB_STATES = frozenset({"FAILED"})
 class LiveState:
     """Observed resources by name. `jobs` lists every job carrying a given pipeline name."""
 
-    topics: Mapping[str, ObservedTopic] = field(default_factory=dict)
-    subjects: Mapping[str, ObservedSubject] = field(default_factory=dict)
-    jobs: Mapping[str, Sequence[ObservedJob]] = field(default_factory=dict)
-    connectors: Mapping[str, ObservedConnector] = field(default_factory=dict)
+    topics: Mapping[str, TopicState] = field(default_factory=dict)
+    subjects: Mapping[str, SubjectState] = field(default_factory=dict)
+    jobs: Mapping[str, Sequence[JobState]] = field(default_factory=dict)
+    connectors: Mapping[str, ConnectorState] = field(default_factory=dict)
     compatibility: Mapping[str, Compatibility] = field(default_factory=dict)
-    interceptors: Mapping[str, ObservedInterceptor] = field(default_factory=dict)
+    interceptors: Mapping[str, InterceptorState] = field(default_factory=dict)
     # messages held by topics that exist but are not in the ledger (what `plan` tells about
     # them); not in the fingerprint: they grow while a plan waits to be applied
     messages: Mapping[str, int] = field(default_factory=dict)
     # for those topics: (records whose JSON fields are the model's columns, records sampled)
     samples: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
-    def active_jobs(self, pipeline_name: str) -> list[ObservedJob]:
+    def active_jobs(self, pipeline_name: str) -> list[JobState]:
         return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]
 
-    def latest_job(self, pipeline_name: str) -> ObservedJob | None:
+    def latest_job(self, pipeline_name: str) -> JobState | None:
         jobs = sorted(self.jobs.get(pipeline_name, ()), key=lambda j: (j.start_time_ms, j.job_id))
         return jobs[-1] if jobs else None
 

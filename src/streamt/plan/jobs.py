@@ -18,10 +18,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from streamt.artifacts.plan_file import Action, AttributeChange, Change, JobPayload, ResourceKind
 from streamt.plan.common import Ownership, reconfigure_refusal, unowned_refusal
-from streamt.plan.inputs import LiveState, ObservedJob
-from streamt.plan.ledger import EntryStatus, LedgerEntry
+from streamt.plan.inputs import LiveState
+from streamt.resources import (
+    Action,
+    AttributeChange,
+    Change,
+    EntryStatus,
+    JobPayload,
+    JobState,
+    LedgerEntry,
+    ResourceKind,
+)
 
 KIND = ResourceKind.JOB
 
@@ -51,7 +59,7 @@ def plan_job(ctx: JobContext, live: LiveState) -> Change:
     return _plan_not_running(ctx, live.latest_job(ctx.desired.pipeline_name))
 
 
-def _plan_running(ctx: JobContext, job: ObservedJob) -> Change:
+def _plan_running(ctx: JobContext, job: JobState) -> Change:
     entry, desired = ctx.entry, ctx.desired
     if entry is None:
         facts = f"job {job.job_id}, {job.state}"
@@ -96,7 +104,7 @@ def _plan_running(ctx: JobContext, job: ObservedJob) -> Change:
     )
 
 
-def _plan_not_running(ctx: JobContext, latest: ObservedJob | None) -> Change:
+def _plan_not_running(ctx: JobContext, latest: JobState | None) -> Change:
     entry = ctx.entry
     if entry is None or (not entry.job_id and entry.savepoint is None):
         return _change(ctx, Action.CREATE, "new job", attributes=_diff(None, ctx.desired))

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from streamt.artifacts.plan_file import ResourceKind
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.plan.inputs import LiveState
 from streamt.plan.ledger import Ledger
+from streamt.resources import ResourceKind
 
 CODE = "V161"
 HINT = (

@@ -1,4 +1,4 @@
-"""Desired specs as plan payloads, and the data fingerprint of each payload.
+"""Desired specs (of the kinds not yet one value in `streamt.resources`) as plan payloads, and the data fingerprint of each payload.
 
 Jobs carry the compiler's fingerprint (data = canonical SQL + job config; metadata =
 description/tags). Topics, subjects and connectors have no metadata that matters at runtime,
@@ -9,40 +9,12 @@ from __future__ import annotations
 
 import json
 
-from streamt.artifacts.plan_file import (
-    ConnectorPayload,
-    GatewayRulePayload,
+from streamt.compile.specs import FlinkJobSpec
+from streamt.resources import (
     JobPayload,
     Payload,
-    SubjectPayload,
-    TopicPayload,
-)
-from streamt.compile.specs import (
-    ConnectorSpec,
-    FlinkJobSpec,
-    GatewayRuleSpec,
-    SubjectSpec,
-    TopicSpec,
     digest,
 )
-
-
-def topic_payload(spec: TopicSpec) -> TopicPayload:
-    return TopicPayload(
-        name=spec.name,
-        partitions=spec.partitions,
-        replication_factor=spec.replication_factor,
-        config={k: str(v) for k, v in sorted(spec.config.items())},
-    )
-
-
-def subject_payload(spec: SubjectSpec) -> SubjectPayload:
-    return SubjectPayload(
-        subject=spec.subject,
-        schema_type=spec.schema_type.upper(),
-        schema_text=spec.schema,
-        compatibility=spec.compatibility,
-    )
 
 
 def job_payload(spec: FlinkJobSpec) -> JobPayload:
@@ -59,24 +31,8 @@ def job_payload(spec: FlinkJobSpec) -> JobPayload:
     )
 
 
-def connector_payload(spec: ConnectorSpec) -> ConnectorPayload:
-    return ConnectorPayload(
-        name=spec.name,
-        config={k: str(v) for k, v in sorted(spec.config.items())},
-        topics=tuple(spec.topics),
-    )
-
-
-def gateway_payload(spec: GatewayRuleSpec) -> GatewayRulePayload:
-    return GatewayRulePayload(
-        name=spec.name, physical_topic=spec.physical_topic, where=spec.where, columns=spec.columns
-    )
-
-
 def data_fingerprint(payload: Payload) -> str:
-    if isinstance(payload, JobPayload):
-        return payload.data_fingerprint
-    return digest(payload.model_dump(mode="json"))
+    return payload.data_fingerprint
 
 
 def canonical_schema(schema_type: str, text: str) -> str:

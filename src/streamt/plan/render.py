@@ -7,7 +7,7 @@ can be golden-tested; the CLI adds colour on a terminal.
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import Action, AttributeChange, Change, Plan
+from streamt.resources import Action, AttributeChange, Change, Plan
 
 SYMBOL: dict[Action, str] = {
     Action.CREATE: "+",

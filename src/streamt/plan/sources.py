@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from streamt.artifacts.plan_file import Action, Change, ResourceKind
 from streamt.compile.specs import FlinkJobSpec
 from streamt.diagnostics import Diagnostic, Location
 from streamt.plan.inputs import LiveState
+from streamt.resources import Action, Change, ResourceKind
 
 CODE = "P020"
 SOURCE_HINT = "create the topic or produce to it first (sources are external to streamt)"

@@ -11,13 +11,6 @@ new version of an adopted subject needs `--adopt` again (see `streamt.plan.commo
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import (
-    Action,
-    AttributeChange,
-    Change,
-    ResourceKind,
-    SubjectPayload,
-)
 from streamt.plan.common import (
     Ownership,
     change,
@@ -26,17 +19,25 @@ from streamt.plan.common import (
     refusal,
     unowned_refusal,
 )
-from streamt.plan.inputs import Compatibility, ObservedSubject
-from streamt.plan.ledger import LedgerEntry
+from streamt.plan.inputs import Compatibility
 from streamt.plan.payloads import canonical_schema
+from streamt.resources import (
+    Action,
+    AttributeChange,
+    Change,
+    LedgerEntry,
+    ResourceKind,
+    SubjectSpec,
+    SubjectState,
+)
 
 KIND = ResourceKind.SUBJECT
 
 
 def plan_subject(
-    desired: SubjectPayload,
+    desired: SubjectSpec,
     node: str,
-    live: ObservedSubject | None,
+    live: SubjectState | None,
     entry: LedgerEntry | None,
     compatibility: Compatibility | None,
     own: Ownership | None = None,
@@ -84,5 +85,5 @@ def plan_subject(
     return change(KIND, desired, node, Action.UPDATE, reason, attrs)
 
 
-def plan_subject_removal(entry: LedgerEntry, live: ObservedSubject | None) -> Change | None:
+def plan_subject_removal(entry: LedgerEntry, live: SubjectState | None) -> Change | None:
     return owned_removal(KIND, entry, live, "registered")

@@ -16,13 +16,6 @@
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import (
-    Action,
-    AttributeChange,
-    Change,
-    ResourceKind,
-    TopicPayload,
-)
 from streamt.plan.common import (
     Ownership,
     change,
@@ -31,20 +24,26 @@ from streamt.plan.common import (
     refusal,
     unowned_refusal,
 )
-from streamt.plan.inputs import ObservedTopic
-from streamt.plan.ledger import LedgerEntry
+from streamt.resources import (
+    Action,
+    AttributeChange,
+    Change,
+    LedgerEntry,
+    ResourceKind,
+    TopicSpec,
+    TopicState,
+)
 
 KIND = ResourceKind.TOPIC
 
 
 def plan_topic(
-    desired: TopicPayload,
-    node: str,
-    live: ObservedTopic | None,
+    desired: TopicSpec,
+    live: TopicState | None,
     entry: LedgerEntry | None,
     own: Ownership | None = None,
 ) -> Change:
-    own = own or Ownership()
+    own, node = own or Ownership(), desired.node
     if live is None:
         reason = "missing (was deleted outside streamt)" if entry and entry.owned else "new topic"
         attrs = (
@@ -73,7 +72,7 @@ def plan_topic(
     return change(KIND, desired, node, Action.NOOP, "up to date")
 
 
-def _refusal(desired: TopicPayload, node: str, live: ObservedTopic) -> Change | None:
+def _refusal(desired: TopicSpec, node: str, live: TopicState) -> Change | None:
     if desired.partitions < live.partitions:
         return change(
             KIND,
@@ -111,7 +110,7 @@ def _refusal(desired: TopicPayload, node: str, live: ObservedTopic) -> Change | 
     return None
 
 
-def _attribute_changes(desired: TopicPayload, live: ObservedTopic) -> tuple[AttributeChange, ...]:
+def _attribute_changes(desired: TopicSpec, live: TopicState) -> tuple[AttributeChange, ...]:
     attrs: list[AttributeChange] = []
     if desired.partitions > live.partitions:
         attrs.append(
@@ -126,5 +125,5 @@ def _attribute_changes(desired: TopicPayload, live: ObservedTopic) -> tuple[Attr
     return tuple(attrs)
 
 
-def plan_topic_removal(entry: LedgerEntry, live: ObservedTopic | None) -> Change | None:
+def plan_topic_removal(entry: LedgerEntry, live: TopicState | None) -> Change | None:
     return owned_removal(KIND, entry, live)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from streamt.adapters.protocols import SchemaRegistry, SubjectState
+from streamt.adapters.protocols import SchemaRegistry
 from streamt.compile.schemas import (
     SchemaLock,
     SchemaProblem,
@@ -20,6 +20,7 @@ from streamt.compile.schemas import (
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Project, Source
+from streamt.resources import SubjectState
 from streamt.sql import Column
 
 

@@ -23,10 +23,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from streamt.artifacts.plan_file import ResourceKind
 from streamt.diagnostics import Diagnostic, StreamtError
-from streamt.plan.ledger import Ledger, LedgerEntry, ledger_key, ledger_prefix
+from streamt.plan.ledger import Ledger
 from streamt.redact import redact
+from streamt.resources import LedgerEntry, ResourceKind, ledger_key, ledger_prefix
 from streamt.state.ledger_store import LedgerStore, Record
 
 LOCK_TTL_S = 15 * 60

@@ -15,12 +15,12 @@ import json
 from collections.abc import Mapping
 
 from streamt.adapters.protocols import AdapterError
-from streamt.artifacts.plan_file import JobPayload, ResourceKind
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, StreamtError
-from streamt.plan.inputs import Compatibility, LiveState, ObservedInterceptor, ObservedJob
+from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
+from streamt.resources import InterceptorState, JobPayload, JobState, ResourceKind
 from streamt.state.systems import Systems
 
 
@@ -91,7 +91,7 @@ def _observe(
         subjects = {
             s.subject: s for s in systems.registry.list_subjects() if s.subject in subject_names
         }
-    jobs: dict[str, list[ObservedJob]] = {}
+    jobs: dict[str, list[JobState]] = {}
     if pipelines:
         if systems.flink is None:
             raise _missing("flink")
@@ -155,7 +155,7 @@ def _fields(value: bytes) -> set[str] | None:
 
 def _interceptors(
     desired: DesiredState, ledger: Ledger, systems: Systems
-) -> dict[str, ObservedInterceptor]:
+) -> dict[str, InterceptorState]:
     names = {g.name for g in desired.gateway_rules} | _names(ledger, ResourceKind.GATEWAY_RULE)
     if not names:
         return {}
@@ -172,12 +172,12 @@ def _compatibility(
         current = live.subjects.get(spec.subject)
         if current is None or systems.registry is None:
             continue
-        if canonical_schema(spec.schema_type, spec.schema) == canonical_schema(
+        if canonical_schema(spec.schema_type, spec.schema_text) == canonical_schema(
             current.schema_type, current.schema
         ):
             continue
         ok, messages = systems.registry.check_compatibility(
-            spec.subject, spec.schema_type.upper(), spec.schema
+            spec.subject, spec.schema_type, spec.schema_text
         )
         verdicts[spec.subject] = Compatibility(ok, tuple(messages))
     return verdicts

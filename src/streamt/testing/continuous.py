@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping, Sequence
 
 from streamt.adapters.flink import newest_cause
-from streamt.adapters.protocols import AdapterError, JobState
-from streamt.compile.specs import TopicSpec
+from streamt.adapters.protocols import AdapterError
+from streamt.resources import JobState, TopicSpec
 from streamt.testing.continuous_sql import (
     VIOLATIONS_TOPIC,
     JobSettings,

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field, replace
 from streamt.adapters.flink import newest_cause
 from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
-from streamt.artifacts.plan_file import JobPayload
 from streamt.compile.jobs import pipeline_name
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import StreamtError, has_errors
 from streamt.load.ids import NodeId, NodeKind
 from streamt.load.model import Project, TestType
 from streamt.plan.payloads import job_payload
+from streamt.resources import JobPayload
 from streamt.testing.actions import apply_actions
 from streamt.testing.assertions import Assertion, AssertionKind, Freshness
 from streamt.testing.check import check_tests

@@ -40,10 +40,11 @@ from streamt.adapters.flink import newest_cause
 from streamt.adapters.protocols import AdapterError
 from streamt.compile import compile_project
 from streamt.compile.result import CompileResult
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec, TopicSpec
+from streamt.compile.specs import ChangelogMode, FlinkJobSpec
 from streamt.diagnostics import has_errors
 from streamt.graph.dag import build_graph
 from streamt.load.model import Model, Project, Source
+from streamt.resources import TopicSpec
 from streamt.sql.ddl import (
     create_table_as_like,
     create_table_like,

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location
 from streamt.graph.dag import Graph
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Classification, Model, Project, Source
+from streamt.resources import TopicSpec
 from streamt.validate.patterns import UserPattern, compile_pattern
 from streamt.validate.topics import provenance
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from streamt.compile.result import CompiledNode
-from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import EventTime, Model, Project, Source
+from streamt.resources import TopicSpec
 
 # stateful operators that wait for the watermark of every input
 _WATERMARK_DRIVEN = ("window", "interval join", "temporal join", "keep first row", "MATCH")

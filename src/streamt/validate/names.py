@@ -13,11 +13,11 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 from streamt.compile.result import CompiledNode
-from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.graph.dag import Graph
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Model, Project, Source
+from streamt.resources import TopicSpec
 
 MAX_IDENTIFIER = 128
 MAX_TOPIC = 249

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from streamt.compile.specs import DesiredState, TopicSpec
+from streamt.compile.specs import DesiredState
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Model, Project
+from streamt.resources import TopicSpec
 
 # exact names: whose state the topic holds
 RESERVED_TOPICS: dict[str, str] = {

@@ -7,10 +7,10 @@ Used by the governance rules. When a compile result exists its `TopicSpec`s are 
 
 from __future__ import annotations
 
-from streamt.compile.specs import TopicSpec
 from streamt.diagnostics import Location
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Materialized, Model, Project
+from streamt.resources import TopicSpec
 
 
 def creates_topic(model: Model) -> bool:

@@ -2,7 +2,8 @@ import pytest
 
 from streamt.adapters.connect import ConnectClient
 from streamt.adapters.http import RetryPolicy
-from streamt.adapters.protocols import AdapterError, ConnectorState
+from streamt.adapters.protocols import AdapterError
+from streamt.resources import ConnectorState
 
 from .fakes import Script, client, ok, text
 

@@ -3,8 +3,9 @@ import pytest
 
 from streamt.adapters.flink import FlinkClient
 from streamt.adapters.http import RetryPolicy
-from streamt.adapters.protocols import AdapterError, CheckpointState, JobState
+from streamt.adapters.protocols import AdapterError, CheckpointState
 from streamt.adapters.sql_gateway import error_summary
+from streamt.resources import JobState
 
 from .fakes import Script, Sleeps, client, ok, text
 

@@ -16,8 +16,8 @@ from streamt.adapters.gateway import (
     virtual_topic_statement,
 )
 from streamt.adapters.http import RetryPolicy
-from streamt.adapters.protocols import AdapterError, AliasTopicState, InterceptorState
-from streamt.compile.specs import GatewayRuleSpec
+from streamt.adapters.protocols import AdapterError, AliasTopicState
+from streamt.resources import GatewayRuleSpec, InterceptorState
 
 from .fakes import Sleeps
 

@@ -9,8 +9,8 @@ from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigSource
 
 from streamt.adapters.http import RetryPolicy
 from streamt.adapters.kafka import KafkaAdminClient
-from streamt.adapters.protocols import AdapterError, GroupLag, TopicState
-from streamt.compile.specs import TopicSpec
+from streamt.adapters.protocols import AdapterError, GroupLag
+from streamt.resources import TopicSpec, TopicState
 
 from .fakes import Sleeps
 

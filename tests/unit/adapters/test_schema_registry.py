@@ -1,8 +1,9 @@
 import pytest
 
 from streamt.adapters.http import RetryPolicy
-from streamt.adapters.protocols import AdapterError, SubjectState
+from streamt.adapters.protocols import AdapterError
 from streamt.adapters.schema_registry import ListingMode, SchemaRegistryClient
+from streamt.resources import SubjectState
 
 from .fakes import Script, client, ok, text
 

@@ -16,9 +16,9 @@ from streamt.adapters.connect import ConnectClient
 from streamt.adapters.flink import FlinkClient
 from streamt.adapters.gateway import ConduktorGatewayClient
 from streamt.adapters.http import NO_RETRY
-from streamt.adapters.protocols import AdapterError, GroupLag, JobState, TopicState
+from streamt.adapters.protocols import AdapterError, GroupLag
 from streamt.adapters.schema_registry import SchemaRegistryClient
-from streamt.compile.specs import TopicSpec
+from streamt.resources import JobState, TopicSpec, TopicState
 from streamt.state import MemoryLedgerStore, Systems
 from tests.fakes.connect import ConnectServer
 from tests.fakes.flink import FlinkServer

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from streamt.adapters.protocols import TopicState
 from streamt.apply import jobs as apply_jobs
 from streamt.apply.context import StepError
 from streamt.cli import main
 from streamt.diagnostics import Diagnostic
+from streamt.resources import TopicState
 from streamt.state import Systems
 
 from .fakes import FakeFlink, FakeKafka, fake_systems

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from streamt.adapters.protocols import TopicState
 from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import execute_plan
 from streamt.compile.specs import DesiredState
 from streamt.plan import PlanOptions, build_plan
+from streamt.resources import TopicState
 from streamt.state import LedgerWriter, Systems, observe, read_ledger
 
 from ..compile.helpers import EXAMPLES, compile_dir
@@ -91,7 +91,10 @@ def test_an_example_applies_to_the_models_and_converges(example: Path) -> None:
     # Schema Registry: each compiled subject's latest version is the compiled schema
     for subject in desired.subjects:
         latest = registry.server.latest(subject.subject)
-        assert latest is not None and latest[1:] == (subject.schema_type.upper(), subject.schema)
+        assert latest is not None and latest[1:] == (
+            subject.schema_type.upper(),
+            subject.schema_text,
+        )
     # Kafka: every compiled topic with its partitions
     for topic in desired.topics:
         assert kafka.topics[topic.name].partitions == topic.partitions

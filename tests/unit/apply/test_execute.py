@@ -10,10 +10,10 @@ from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import execute_plan
 from streamt.apply.facade import ensure_fresh
 from streamt.apply.rollback import rollback_job
-from streamt.artifacts.plan_file import Action, ResourceKind
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
-from streamt.plan import EntryStatus, PlanOptions, build_plan
+from streamt.plan import PlanOptions, build_plan
+from streamt.resources import Action, EntryStatus, ResourceKind
 from streamt.state import LedgerWriter, Systems, observe, read_ledger
 
 from ..plan.factories import ENV, PROJECT, connector, job, subject, topic

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from streamt.artifacts.plan_file import Action, ResourceKind
-from streamt.compile.specs import DesiredState, GatewayRuleSpec
+from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
+from streamt.resources import Action, GatewayRuleSpec, ResourceKind
 from streamt.state import Systems
 
 from ..plan.factories import ENV, PROJECT, topic

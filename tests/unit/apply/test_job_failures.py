@@ -9,7 +9,7 @@ import pytest
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.diagnose import explain_failure
 from streamt.apply.rollback import rollback_job
-from streamt.plan import Action
+from streamt.resources import Action
 from streamt.state import LedgerWriter, read_ledger
 
 from ..plan.factories import ENV, PROJECT

@@ -4,8 +4,8 @@ savepoint recorded in its entry, and the next apply resubmits it from there."""
 from __future__ import annotations
 
 from streamt.apply.status import collect_status
-from streamt.artifacts.plan_file import Action, ResourceKind
 from streamt.local.suspend import suspend
+from streamt.resources import Action, ResourceKind
 from streamt.state import observe, read_ledger
 from streamt.state.ledger_store import LedgerError, MemoryLedgerStore
 

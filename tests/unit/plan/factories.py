@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from streamt.adapters.protocols import ConnectorState, JobState, SubjectState, TopicState
-from streamt.artifacts.plan_file import ResourceKind
-from streamt.compile.specs import (
+from streamt.compile.specs import DesiredState, FlinkJobSpec
+from streamt.plan import Ledger, LiveState
+from streamt.plan.payloads import job_payload
+from streamt.resources import (
     ConnectorSpec,
-    DesiredState,
+    ConnectorState,
+    EntryStatus,
     Fingerprint,
-    FlinkJobSpec,
+    JobPayload,
+    JobState,
+    LedgerEntry,
+    ResourceKind,
     SubjectSpec,
+    SubjectState,
     TopicSpec,
+    TopicState,
     digest,
 )
-from streamt.plan import Ledger, LedgerEntry, LiveState
-from streamt.plan.ledger import EntryStatus
-from streamt.plan.payloads import connector_payload, job_payload, subject_payload, topic_payload
 
 PROJECT = "shop"
 ENV = "dev"
@@ -97,7 +101,7 @@ def entry(kind: ResourceKind, name: str, spec: object = None, **fields: object) 
     base: dict[str, object] = {"project": PROJECT, "environment": ENV, "kind": kind, "name": name}
     if payload is not None:
         base["spec"] = payload
-        fp = getattr(payload, "data_fingerprint", "")
+        fp = payload.data_fingerprint if isinstance(payload, JobPayload) else ""
         base.setdefault("data_fingerprint", fp)
         base["metadata_fingerprint"] = getattr(payload, "metadata_fingerprint", "")
     base.update(fields)
@@ -107,13 +111,13 @@ def entry(kind: ResourceKind, name: str, spec: object = None, **fields: object) 
 def _payload(spec: object) -> object:
     match spec:
         case TopicSpec():
-            return topic_payload(spec)
+            return spec
         case SubjectSpec():
-            return subject_payload(spec)
+            return spec
         case FlinkJobSpec():
             return job_payload(spec)
         case ConnectorSpec():
-            return connector_payload(spec)
+            return spec
     return spec
 
 

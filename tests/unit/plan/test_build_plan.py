@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from streamt.adapters.protocols import ConnectorState, JobState, SubjectState
-from streamt.artifacts.plan_file import Action, ResourceKind
-from streamt.compile.specs import SubjectSpec
-from streamt.plan import Compatibility, EntryStatus, Ledger, LiveState, PlanOptions, build_plan
+from streamt.plan import Compatibility, Ledger, LiveState, PlanOptions, build_plan
+from streamt.resources import (
+    Action,
+    ConnectorState,
+    EntryStatus,
+    JobState,
+    ResourceKind,
+    SubjectSpec,
+    SubjectState,
+)
 
 from .factories import (
     AVRO,
@@ -193,7 +199,7 @@ def test_other_ledgers_change_the_ledger_fingerprint_only_when_present():
 
 
 def test_replication_factor_change_is_refused():
-    from streamt.adapters.protocols import TopicState
+    from streamt.resources import TopicState
 
     plan = build_plan(
         desired(topics=(topic("orders"),)),
@@ -552,9 +558,8 @@ def test_connector_edited_outside_streamt_is_restored():
 
 def _digest(config, spec):  # type: ignore[no-untyped-def]
     from streamt.plan.connectors import live_config_digest
-    from streamt.plan.payloads import connector_payload
 
-    return live_config_digest(config, connector_payload(spec))
+    return live_config_digest(config, spec)
 
 
 # --- plan-level ----------------------------------------------------------------
@@ -650,7 +655,7 @@ def test_the_plan_records_what_was_adopted_so_apply_plans_the_same():
 
 
 def test_plan_carries_the_metadata_it_was_given():
-    from streamt.artifacts.plan_file import PlanMetadata
+    from streamt.resources import PlanMetadata
 
     meta = PlanMetadata(streamt_version="9.9.9", generated_at="2026-12-01T00:00:00Z")
     plan = build_plan(desired(), live(), ledger(), PlanOptions(environment=ENV, metadata=meta))

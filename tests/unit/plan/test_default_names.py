@@ -3,11 +3,10 @@ that this project did not create is a warning at plan, placed on the model, sayi
 
 from __future__ import annotations
 
-from streamt.adapters.protocols import TopicState
-from streamt.artifacts.plan_file import ResourceKind
 from streamt.diagnostics import Location, Severity
 from streamt.plan import Ledger
 from streamt.plan.names import DefaultName, foreign_default_names
+from streamt.resources import ResourceKind, TopicState
 
 from .factories import ENV, PROJECT, entry, ledger, live
 

@@ -3,10 +3,10 @@ and the plan fails as a whole; a topic created by the plan, or a running job, is
 
 from __future__ import annotations
 
-from streamt.artifacts.plan_file import Action, ResourceKind
 from streamt.diagnostics import Location
 from streamt.plan import PlanOptions, SourceOrigin, build_plan, plan_with_problems
 from streamt.plan.sources import SOURCE_HINT
+from streamt.resources import Action, ResourceKind
 
 from .factories import ENV, applied_job_entry, desired, job, ledger, live, running, topic
 from .factories import topic_state as state

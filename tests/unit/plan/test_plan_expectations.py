@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from streamt.adapters.protocols import ConnectorState, InterceptorState, SubjectState
 from streamt.artifacts.plan_file import plan_to_json
 from streamt.compile.specs import GatewayRuleSpec
-from streamt.plan import Compatibility, EntryStatus, PlanOptions, build_plan
+from streamt.plan import Compatibility, PlanOptions, build_plan
+from streamt.resources import ConnectorState, EntryStatus, InterceptorState, SubjectState
 
 from .factories import (
     AVRO,
@@ -276,20 +276,16 @@ def _connector_live(config: dict[str, str]) -> ConnectorState:
 
 def _connector_update():  # type: ignore[no-untyped-def]
     from streamt.plan.connectors import live_config_digest
-    from streamt.plan.payloads import connector_payload
 
     old = connector("pg", **SINK)
     new = connector("pg", **{**SINK, "batch.size": "500"})
     seen = _connector_live(dict(old.config))
-    mine = entry(
-        "connector", "pg", old, live_digest=live_config_digest(seen.config, connector_payload(old))
-    )
+    mine = entry("connector", "pg", old, live_digest=live_config_digest(seen.config, old))
     return desired(connectors=(new,)), live(connectors=(seen,)), ledger(mine), OPTS
 
 
 def _connector_noop():  # type: ignore[no-untyped-def]
     from streamt.plan.connectors import live_config_digest
-    from streamt.plan.payloads import connector_payload
 
     spec = connector("pg", **SINK)
     seen = _connector_live(dict(spec.config))
@@ -297,7 +293,7 @@ def _connector_noop():  # type: ignore[no-untyped-def]
         "connector",
         "pg",
         spec,
-        live_digest=live_config_digest(seen.config, connector_payload(spec)),
+        live_digest=live_config_digest(seen.config, spec),
     )
     return desired(connectors=(spec,)), live(connectors=(seen,)), ledger(mine), OPTS
 
@@ -337,9 +333,8 @@ def _interceptor(config: str = '{"statement":"x"}') -> InterceptorState:
 
 
 def _rule_entry(spec: GatewayRuleSpec):  # type: ignore[no-untyped-def]
-    from streamt.plan.payloads import gateway_payload
 
-    return entry("gateway_rule", spec.name, gateway_payload(spec), status=EntryStatus.APPLIED)
+    return entry("gateway_rule", spec.name, spec, status=EntryStatus.APPLIED)
 
 
 def _rule_live():  # type: ignore[no-untyped-def]

@@ -9,14 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from streamt.artifacts.plan_file import (
-    PLAN_SCHEMA_VERSION,
-    plan_from_json,
-    plan_json_schema,
-    plan_to_json,
-)
+from streamt.artifacts.plan_file import plan_from_json, plan_json_schema, plan_to_json
 from streamt.diagnostics import StreamtError
 from streamt.plan import PlanOptions, build_plan
+from streamt.resources import PLAN_SCHEMA_VERSION
 
 from .factories import ENV, connector, desired, job, ledger, live, subject, topic
 

@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from streamt.adapters.protocols import ConnectorState, SubjectState, TopicState
-from streamt.artifacts.plan_file import ResourceKind, plan_from_json, plan_to_json
-from streamt.compile.specs import GatewayRuleSpec
+from streamt.artifacts.plan_file import plan_from_json, plan_to_json
 from streamt.plan import Compatibility, PlanOptions, build_plan, render_text
+from streamt.resources import (
+    ConnectorState,
+    GatewayRuleSpec,
+    ResourceKind,
+    SubjectState,
+    TopicState,
+)
 
 from .factories import (
     AVRO,
@@ -91,7 +96,6 @@ def _changes():  # type: ignore[no-untyped-def]
     )
     live_sink = {**sink_old.config, "connection.password": "s3cret", "name": "orders_pg"}
     from streamt.plan.connectors import live_config_digest
-    from streamt.plan.payloads import connector_payload
 
     return (
         desired(
@@ -130,7 +134,7 @@ def _changes():  # type: ignore[no-untyped-def]
                 ResourceKind.CONNECTOR,
                 "orders_pg",
                 sink_old,
-                live_digest=live_config_digest(live_sink, connector_payload(sink_old)),
+                live_digest=live_config_digest(live_sink, sink_old),
             ),
         ),
     )

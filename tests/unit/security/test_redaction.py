@@ -186,8 +186,7 @@ def test_adapter_errors_and_schema_fetches_never_carry_credentials() -> None:
 
 
 def test_ledger_errors_and_junit_reports_are_redacted(tmp_path: Path) -> None:
-    from streamt.artifacts.plan_file import ResourceKind
-    from streamt.plan.ledger import EntryStatus, LedgerEntry
+    from streamt.resources import EntryStatus, LedgerEntry, ResourceKind
     from streamt.state import LedgerWriter
     from streamt.state.ledger_store import MemoryLedgerStore
     from streamt.testing.results import Status, TestResult
@@ -269,8 +268,8 @@ def test_every_output_channel_of_a_deployment_is_free_of_secrets(
     """validate, compile, plan (text, JSON, file), apply, status (text, JSON): stdout, stderr,
     artifacts, the plan file and the ledger, with three secrets that differ only in how they
     reach streamt (a credential field, URL user-info, a connector password)."""
-    from streamt.adapters.protocols import TopicState
     from streamt.apply import jobs as apply_jobs
+    from streamt.resources import TopicState
 
     from ..apply.fakes import FakeConnect, FakeKafka, fake_systems
 

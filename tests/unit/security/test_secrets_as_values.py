@@ -20,10 +20,10 @@ from sqlglot import exp
 from streamt.apply.context import ApplyOptions
 from streamt.apply.facade import open_session
 from streamt.artifacts.plan_file import plan_to_json
-from streamt.compile.specs import TopicSpec
 from streamt.config import jaas
 from streamt.config.env import resolve
 from streamt.context import Context
+from streamt.resources import TopicSpec
 from streamt.sql.dialect import parse
 from streamt.sql.options import bound_statements, option_values, rebind_options
 

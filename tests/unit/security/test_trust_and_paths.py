@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from streamt.adapters.protocols import AdapterError, TopicState
+from streamt.adapters.protocols import AdapterError
 from streamt.apply import jobs as apply_jobs
 from streamt.cli import main
+from streamt.resources import TopicState
 from streamt.state import Systems
 
 from ..apply.fakes import FakeFlink, FakeKafka, fake_systems

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from streamt.artifacts.plan_file import ResourceKind
 from streamt.diagnostics import StreamtError
-from streamt.plan import LedgerEntry
+from streamt.resources import LedgerEntry, ResourceKind
 from streamt.state import ApplyLock, LedgerWriter, MemoryLedgerStore, read_ledger
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from tests.unit.plan.factories import job
 
-from streamt.adapters.protocols import JobState
 from streamt.plan.payloads import job_payload
+from streamt.resources import JobState
 from streamt.testing.env import TestEnv
 from streamt.testing.runner import _Troubles
 

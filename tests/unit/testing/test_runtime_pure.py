@@ -12,11 +12,11 @@ import fastavro
 import pytest
 from tests.unit.apply.fakes import FakeRegistry
 
-from streamt.adapters.protocols import JobState
 from streamt.compile.specs import ChangelogMode
 from streamt.diagnostics import StreamtError
 from streamt.load import model as lm
 from streamt.load.model import Project
+from streamt.resources import JobState
 from streamt.testing.actions import apply_actions
 from streamt.testing.assertions import AcceptedTypes, Assertion, AssertionKind, NotNull
 from streamt.testing.env import TestEnv, targets_from_project

@@ -1,0 +1,19 @@
+"""A Conduktor Gateway virtual topic (a stateless filter / projection over a physical topic)
+as compiled, planned, applied and recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from streamt.resources.value import NodeField, ResourceValue
+
+
+@dataclass(frozen=True)
+class GatewayRuleSpec(ResourceValue):
+    name: str  # virtual topic name
+    physical_topic: str
+    where: str = ""  # a SQL predicate (stateless filter), empty = passthrough
+    columns: tuple[str, ...] = ()  # projection, empty = all
+    node: NodeField = ""
+    type: Literal["gateway_rule"] = "gateway_rule"
