@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from streamt.artifacts.columns import ColumnDerivation, project_column_lineage
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.compile.specs import FlinkJobSpec
-from streamt.resources import ConnectorSpec, GatewayRuleSpec, SubjectSpec, TopicSpec
 from streamt.load.files import safe_file_name
+from streamt.resources import ConnectorSpec, GatewayRuleSpec, SubjectSpec, TopicSpec
 from streamt.sql import Column
 
 # 2: columns carry their column lineage (`derived_from`, `derivation`)
