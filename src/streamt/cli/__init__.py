@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "schemas": "streamt.cli.commands.schemas:schemas",
     "destroy": "streamt.cli.commands.destroy:destroy_command",
     "docs": "streamt.cli.commands.docs:docs",
+    "debug": "streamt.cli.commands.debug:debug_command",
 }
 
 
