@@ -80,8 +80,8 @@ def kafka_metadata(
     topic: str,
     timeout_s: float = PROBE_TIMEOUT_S,
 ) -> Reach:
-    """One metadata request: broker count, cluster id and whether `topic` exists (facts
-    `brokers`, `cluster_id`, `topic_exists`). Only called once `tcp` succeeded."""
+    """One metadata request: broker count, cluster id, whether `topic` exists and every topic
+    name (facts `brokers`, `cluster_id`, `topic_exists`, `topics`)."""
     import logging
 
     from confluent_kafka import KafkaException
@@ -105,6 +105,7 @@ def kafka_metadata(
             "brokers": len(metadata.brokers),
             "cluster_id": metadata.cluster_id or "",
             "topic_exists": topic in metadata.topics,
+            "topics": sorted(metadata.topics),
         },
     )
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "destroy": "streamt.cli.commands.destroy:destroy_command",
     "docs": "streamt.cli.commands.docs:docs",
     "debug": "streamt.cli.commands.debug:debug_command",
+    "init": "streamt.cli.commands.init:init_command",
 }
 
 
