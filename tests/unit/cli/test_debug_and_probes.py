@@ -84,6 +84,8 @@ COMMANDS = [
     (["plan"], ALL_FIVE),
     (["apply", "--auto-approve"], ALL_FIVE),
     (["status"], ALL_FIVE),
+    (["rollback", "orders_clean"], ALL_FIVE),
+    (["destroy", "--auto-approve"], [("A060", "kafka")]),  # the ledger says what to delete
     (["test"], ALL_FIVE[:4]),  # no test reads through Connect
     (["test", "-t", "schema"], [("A061", "registry")]),
     (["test", "-t", "sample"], [("A060", "kafka")]),
