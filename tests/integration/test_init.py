@@ -18,6 +18,7 @@ import yaml
 from tests.kafka_helpers import produce_json
 
 from .test_apply_support import destroy, read_all, wait_for_slots
+from .test_datatests_support import create_topics
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,19 +35,11 @@ def streamt(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     )
 
 
-def _create_topic(bootstrap: str, topic: str) -> None:
-    from confluent_kafka.admin import AdminClient, NewTopic
-
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
-        future.result(timeout=15)
-
-
-def _delete_topic(bootstrap: str, topic: str) -> None:
+def _delete_topics(bootstrap: str, *topics: str) -> None:
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.delete_topics([topic]).values():
+    for future in admin.delete_topics(list(topics)).values():
         future.result(timeout=15)
 
 
@@ -62,7 +55,7 @@ def test_the_scaffold_validates_applies_and_produces_rows(local_stack, tmp_path:
     # this run's prefix for the model topic, job and consumer group (as tests/integration do)
     (folder / "environments" / f"{env}.yml").write_text(f"environment: {{prefix: '{env}-'}}\n")
     bootstrap = local_stack.kafka_bootstrap
-    _create_topic(bootstrap, topic)
+    create_topics(bootstrap, topic)
     try:
         wait_for_slots(1)
         applied = streamt("apply", "-p", str(folder), "-e", env, "--auto-approve")
@@ -84,7 +77,7 @@ def test_the_scaffold_validates_applies_and_produces_rows(local_stack, tmp_path:
         assert [(r["name"], r["status"]) for r in results] == [("events_clean_sample", "pass")]
     finally:
         destroy(project, env)
-        _delete_topic(bootstrap, topic)
+        _delete_topics(bootstrap, topic)
 
 
 def test_from_cluster_writes_sources_with_the_subjects_columns(local_stack, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -101,8 +94,7 @@ def test_from_cluster_writes_sources_with_the_subjects_columns(local_stack, tmp_
         ],
     }
     bootstrap = local_stack.kafka_bootstrap
-    _create_topic(bootstrap, topic)
-    _create_topic(bootstrap, plain)
+    create_topics(bootstrap, topic, plain)
     try:
         resp = httpx.post(
             f"{local_stack.schema_registry_url}/subjects/{topic}-value/versions",
@@ -154,5 +146,4 @@ def test_from_cluster_writes_sources_with_the_subjects_columns(local_stack, tmp_
         assert not (tmp_path / "none").exists()
     finally:
         httpx.delete(f"{local_stack.schema_registry_url}/subjects/{topic}-value")
-        _delete_topic(bootstrap, topic)
-        _delete_topic(bootstrap, plain)
+        _delete_topics(bootstrap, topic, plain)

@@ -183,20 +183,12 @@ def _targets(
     if cluster is not None and rt.flink is not None:
         name = rt.flink.default or next(iter(rt.flink.clusters), "")
         base_key = f"runtime.flink.clusters.{name}"
-        if cluster.rest_url:
-            add(
-                FLINK_REST,
-                cluster.rest_url,
-                f"{base_key}.rest_url",
-                _http_probe("/v1/config", "flink-version", timeout_s),
-            )
-        if cluster.sql_gateway_url:
-            add(
-                SQL_GATEWAY,
-                cluster.sql_gateway_url,
-                f"{base_key}.sql_gateway_url",
-                _http_probe("/v1/info", "version", timeout_s),
-            )
+        for system, url, key, path, version_key in (
+            (FLINK_REST, cluster.rest_url, "rest_url", "/v1/config", "flink-version"),
+            (SQL_GATEWAY, cluster.sql_gateway_url, "sql_gateway_url", "/v1/info", "version"),
+        ):
+            if url:
+                add(system, url, f"{base_key}.{key}", _http_probe(path, version_key, timeout_s))
     connect = rt.connect.cluster() if rt.connect else None
     if connect is not None and rt.connect is not None:
         name = rt.connect.default or next(iter(rt.connect.clusters), "")
@@ -316,7 +308,9 @@ def resolved_runtime(project: Project, environ: Mapping[str, str]) -> dict[str, 
         return value
 
     dumped = project.runtime.model_dump(exclude_none=True, exclude_defaults=False)
-    return {k: mask(v, k) for k, v in dict(resolve_tree(dumped, environ)).items()}  # type: ignore[call-overload]
+    resolved = resolve_tree(dumped, environ)
+    assert isinstance(resolved, Mapping)  # a model dump stays a mapping
+    return {str(k): mask(v, str(k)) for k, v in resolved.items()}
 
 
 def needed_by(desired: DesiredState) -> frozenset[str]:
