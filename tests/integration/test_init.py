@@ -115,7 +115,7 @@ def test_from_cluster_writes_sources_with_the_subjects_columns(local_stack, tmp_
             stdin=f"fc-{run}\n{topic}, {plain}\n",
         )
         assert made.returncode == 0, made.stdout + made.stderr
-        assert f"  {topic}  (AVRO schema)" in made.stdout
+        assert f"  {topic}  (registry schema)" in made.stdout
         assert f"  {plain}\n" in made.stdout
         written = yaml.safe_load((folder / "sources" / "cluster.yml").read_text())
         assert written == {

@@ -19,25 +19,46 @@ from streamt.scaffold import SourceDraft
 @dataclass(frozen=True)
 class Listing:
     topics: tuple[str, ...]  # without internal (`_`-prefixed) topics
-    subjects: Mapping[str, SubjectState]  # subject -> its latest version
+    subjects: Mapping[str, SubjectState]  # `<topic>-value` -> its latest version (chosen topics)
+    subject_names: frozenset[str] = frozenset()  # every subject the registry has
 
 
 def list_cluster(bootstrap: str, registry_url: str | None, timeout_s: float = 5.0) -> Listing:
-    """One metadata request to Kafka and one subject listing from the registry; L092 (exit 5)
-    when either cannot be reached."""
+    """One metadata request to Kafka and one subject-name listing from the registry; L092
+    (exit 5) when either cannot be reached; `with_schemas` then fetches the chosen schemas."""
     tcp = reach.tcp(bootstrap, timeout_s)
     meta = reach.kafka_metadata(bootstrap, {}, "", timeout_s) if tcp.ok else tcp
     if not meta.ok:
         raise _unreachable(f"Kafka at {bootstrap}", meta.detail)
     topics = tuple(t for t in meta.facts["topics"] if not t.startswith("_"))
-    subjects: dict[str, SubjectState] = {}
+    names: frozenset[str] = frozenset()
     if registry_url:
         try:
-            client = SchemaRegistryClient(http_client(registry_url, timeout_s=timeout_s))
-            subjects = {s.subject: s for s in client.list_subjects()}
+            names = frozenset(_registry(registry_url, timeout_s).subject_names())
         except AdapterError as exc:
             raise _unreachable(f"the Schema Registry at {registry_url}", str(exc)) from None
-    return Listing(topics, subjects)
+    return Listing(topics, {}, names)
+
+
+def with_schemas(
+    listing: Listing, registry_url: str, chosen: Sequence[str], timeout_s: float = 5.0
+) -> Listing:
+    """`listing` with the latest `<topic>-value` schema of each chosen topic that has one (one
+    request each)."""
+    wanted = [f"{t}-value" for t in chosen if f"{t}-value" in listing.subject_names]
+    if not wanted:
+        return listing
+    client = _registry(registry_url, timeout_s)
+    try:
+        found = {s: client.latest(s) for s in wanted}
+    except AdapterError as exc:
+        raise _unreachable(f"the Schema Registry at {registry_url}", str(exc)) from None
+    subjects = {s: state for s, state in found.items() if state is not None}
+    return Listing(listing.topics, subjects, listing.subject_names)
+
+
+def _registry(url: str, timeout_s: float) -> SchemaRegistryClient:
+    return SchemaRegistryClient(http_client(url, timeout_s=timeout_s))
 
 
 def _unreachable(what: str, why: str) -> StreamtError:

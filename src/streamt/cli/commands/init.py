@@ -44,16 +44,18 @@ def init_command(
     drafts: list[SourceDraft] = []
     if from_cluster:
         from streamt.scaffold.cluster import drafts as make_drafts
-        from streamt.scaffold.cluster import list_cluster
+        from streamt.scaffold.cluster import list_cluster, with_schemas
 
         listing = list_cluster(bootstrap_servers, registry_url or None)
         chosen = list(sources)
         if not chosen and not no_input:
             for t in listing.topics:
-                schema = listing.subjects.get(f"{t}-value")
-                render.echo(f"  {t}" + (f"  ({schema.schema_type} schema)" if schema else ""))
+                has_schema = f"{t}-value" in listing.subject_names
+                render.echo(f"  {t}" + ("  (registry schema)" if has_schema else ""))
             picked = click.prompt("Topics to read (comma-separated)", default="")
             chosen = [t.strip() for t in picked.split(",") if t.strip()]
+        if registry_url:
+            listing = with_schemas(listing, registry_url, chosen)
         drafts, diags = make_drafts(listing, chosen)
         if any(d.is_error for d in diags):
             raise StreamtError(diags, exit_code=2)
