@@ -143,3 +143,11 @@ def test_drafts_take_columns_from_the_value_subject() -> None:
     assert [(d.code, d.severity.value) for d in diags] == [("L094", "warning"), ("L093", "error")]
     assert "PROTOBUF" in diags[0].message and "'absent'" in diags[1].message
     assert source_name("a.b-c") == "a_b_c"
+
+
+def test_a_folder_without_a_project_points_at_init(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["debug", "-p", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "error L001" in err and "`streamt init` creates a project" in err
