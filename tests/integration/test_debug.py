@@ -34,3 +34,27 @@ def test_debug_on_the_local_stack_reaches_every_system(local_stack) -> None:  # 
     # the example's JDBC sink connector class is installed: no A065
     assert "io.debezium.connector.jdbc.JdbcSinkConnector" in probes["connect"]["plugins"]
     assert [d["code"] for d in report["diagnostics"]] == []
+
+
+def test_plan_refuses_a_connector_class_the_live_connect_lacks(local_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    run = uuid.uuid4().hex[:8]
+    (tmp_path / "stream_project.yml").write_text(
+        f"project: {{name: nosink-{run}}}\n"
+        f"sources:\n  - {{name: s, topic: nosink.{run}, columns: [{{name: id, type: STRING}}]}}\n"
+        "models:\n"
+        "  - {name: m, sql: \"SELECT id FROM {{ source('s') }}\"}\n"
+        "  - name: m_out\n    from: m\n"
+        "    advanced: {connector: {type: com.acme.NoSuchSinkConnector, config: {x: y}}}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "streamt", "plan", "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "error A065: Kafka Connect at http://localhost:8083 has no plugin " in done.stderr
+    assert "com.acme.NoSuchSinkConnector" in done.stderr

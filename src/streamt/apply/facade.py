@@ -40,7 +40,7 @@ from streamt.state import (
     systems_from_runtime,
 )
 from streamt.state.ledger_store import LedgerError
-from streamt.state.probe import needed_by, preflight
+from streamt.state.probe import needed_by, needed_plugins, preflight
 from streamt.state.systems import check_runtime_variables
 
 
@@ -264,7 +264,13 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
     if systems is None:
         check_runtime_variables(project, ctx.environ)
         # a dead endpoint fails here in seconds, named, before the adapters' retries
-        preflight(project, ctx.environ, needed_by(result.desired), environment_name(ctx))
+        preflight(
+            project,
+            ctx.environ,
+            needed_by(result.desired),
+            environment_name(ctx),
+            plugins=needed_plugins([c.config for c in result.desired.connectors]),
+        )
     chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
     columns = {
         node.topic: tuple(c.name for c in node.columns)

@@ -260,15 +260,18 @@ def needed_plugins(connector_configs: Collection[Mapping[str, str]]) -> frozense
     return frozenset(c["connector.class"] for c in connector_configs if "connector.class" in c)
 
 
-def missing_plugins(probe: Probe, needed: Collection[str]) -> list[Diagnostic]:
-    """A065 (a warning): a connector class the project needs that Connect has not installed."""
+def missing_plugins(
+    probe: Probe, needed: Collection[str], severity: Severity = Severity.WARNING
+) -> list[Diagnostic]:
+    """A065: a connector class the project needs that Connect has not installed (a warning in
+    `debug`, an error before plan / apply)."""
     if probe.system != CONNECT or not probe.ok:
         return []
     return [
         Diagnostic(
             "A065",
             f"Kafka Connect at {probe.endpoint} has no plugin {name}",
-            severity=Severity.WARNING,
+            severity=severity,
             location=probe.location,
             hint="install it on the Connect workers (installed: "
             + (", ".join(probe.plugins) or "none")
@@ -284,12 +287,18 @@ def preflight(
     systems: Collection[str],
     environment: str,
     *,
+    plugins: Collection[str] = (),
     timeout_s: float = reach.PROBE_TIMEOUT_S,
 ) -> None:
-    """Raise (exit 5) with one A060-A064 per chosen system that does not answer."""
-    dead = [p for p in probe_systems(project, environ, systems, timeout_s=timeout_s) if not p.ok]
+    """Raise (exit 5) with one A060-A064 per chosen system that does not answer; then (exit 1)
+    with one A065 per connector class in `plugins` that Connect has not installed."""
+    probes = probe_systems(project, environ, systems, timeout_s=timeout_s)
+    dead = [p for p in probes if not p.ok]
     if dead:
         raise StreamtError([p.diagnostic(environment) for p in dead], exit_code=UNREACHABLE)
+    missing = [d for p in probes for d in missing_plugins(p, plugins, Severity.ERROR)]
+    if missing:
+        raise StreamtError(missing)
 
 
 def resolved_runtime(project: Project, environ: Mapping[str, str]) -> dict[str, object]:

@@ -236,3 +236,24 @@ def test_the_hint_fits_a_remote_runtime() -> None:
     assert "local up" not in diag.hint
     local = Probe(CONNECT, "http://localhost:8083", False, detail="refused", local=True)
     assert "streamt local up" in local.diagnostic("dev").hint
+
+
+def test_preflight_refuses_a_connector_class_connect_has_not_installed(
+    answering: str, tmp_path: Path
+) -> None:
+    from streamt.context import Context
+    from streamt.diagnostics import StreamtError
+    from streamt.state.probe import preflight
+
+    (tmp_path / "stream_project.yml").write_text(
+        f"project: {{name: p}}\nruntime:\n  connect: {{clusters: {{c: {{rest_url: '{answering}'}}}}}}\n"
+    )
+    project = Context(tmp_path).load()
+    installed = "io.debezium.connector.jdbc.JdbcSinkConnector"
+    preflight(project, {}, [CONNECT], "dev", plugins=[installed])  # installed: passes
+    with pytest.raises(StreamtError) as refused:
+        preflight(project, {}, [CONNECT], "dev", plugins=[installed, "com.acme.Sink"])
+    assert refused.value.exit_code == 1
+    [diag] = refused.value.diagnostics
+    assert (diag.code, diag.severity.value) == ("A065", "error")
+    assert "has no plugin com.acme.Sink" in diag.message and installed in diag.hint
