@@ -30,7 +30,7 @@ def systems(monkeypatch):  # type: ignore[no-untyped-def]
     )
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     # the fakes stand in for every system: nothing on the network to probe first
-    monkeypatch.setattr("streamt.apply.facade.preflight", lambda *args: None)
+    monkeypatch.setattr("streamt.apply.facade.preflight", lambda *args, **kw: None)
     return chosen
 
 

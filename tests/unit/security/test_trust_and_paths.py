@@ -35,7 +35,9 @@ def systems(monkeypatch: pytest.MonkeyPatch) -> Systems:
     monkeypatch.setattr(
         "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
     )
-    monkeypatch.setattr("streamt.apply.facade.preflight", lambda *args: None)  # fakes: no probe
+    monkeypatch.setattr(
+        "streamt.apply.facade.preflight", lambda *args, **kw: None
+    )  # fakes: no probe
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     return chosen
 
