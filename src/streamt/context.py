@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from streamt.graph.dag import Graph
     from streamt.load.loader import LoadResult
     from streamt.load.model import Project
+    from streamt.state.probe import Probe
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,21 @@ class CompileSummary:
     diagnostics: tuple[Diagnostic, ...]
     out_dir: Path | None  # None for a dry run
     cached: bool = False  # artifacts on disk were already up to date
+
+
+@dataclass(frozen=True)
+class DebugReport:
+    """What `streamt debug` shows: the environment, its runtime and what each system answered."""
+
+    environment: str
+    runtime_declared: bool  # False: `runtime:` omitted, the local stack's endpoints
+    runtime: Mapping[str, object]  # resolved, credentials masked
+    probes: tuple[Probe, ...]
+    diagnostics: tuple[Diagnostic, ...]  # A060-A064 unreachable, A065 missing Connect plugin
+
+    @property
+    def reachable(self) -> bool:
+        return all(p.ok for p in self.probes)
 
 
 @dataclass
@@ -427,6 +443,35 @@ class Context:
                     hint="start it (streamt local up) or drop --flink",
                 )
             ]
+
+    def debug(self) -> DebugReport:
+        """`streamt debug`: the environment's resolved runtime (credentials masked) and one
+        probe per system it configures; Connect's plugins against the connectors' classes."""
+        from streamt.state.probe import (
+            missing_plugins,
+            needed_plugins,
+            probe_systems,
+            resolved_runtime,
+        )
+
+        project = self.load()
+        environment = self.env or project.environment or "default"
+        runtime = resolved_runtime(project, self.environ)
+        probes = tuple(probe_systems(project, self.environ))
+        needed = needed_plugins(
+            [c.config for c in self._compile(None, None, jobs=False).desired.connectors]
+        )
+        diags = [p.diagnostic(environment) for p in probes if not p.ok]
+        diags += [d for p in probes for d in missing_plugins(p, needed)]
+        return DebugReport(environment, project.runtime_declared, runtime, probes, tuple(diags))
+
+    def preflight(self, systems: Collection[str]) -> None:
+        """Probe `systems` (names from `streamt.state.probe.ALL`) that the runtime configures,
+        under a short timeout; raise A060-A064 (exit 5) naming each one that does not answer."""
+        from streamt.state.probe import preflight
+
+        project = self.load()
+        preflight(project, self.environ, systems, self.env or project.environment or "default")
 
     def blocking_test_failures(self) -> list[Diagnostic]:
         """For `apply`: run the data tests with `on_failure: block_deploy` (on the live data) and

@@ -90,18 +90,26 @@ class SchemaRegistryClient:
         return sorted(latest.values(), key=lambda s: s.subject)
 
     def _list_per_subject(self) -> list[SubjectState]:
+        states = [s for s in map(self.latest, self.subject_names()) if s is not None]
+        return sorted(states, key=lambda s: s.subject)
+
+    def subject_names(self) -> list[str]:
+        """`GET /subjects`: every subject's name (one request)."""
         reply = self.api.request("GET", "/subjects", ok=(200,))
         shape = Shape(SYSTEM, reply.url)
-        states = []
-        for name in shape.arr(reply.json(), "subjects"):
+        names = shape.arr(reply.json(), "subjects")
+        for name in names:
             if not isinstance(name, str):
                 raise shape.fail("expected subject names", name)
-            latest = self.api.request("GET", f"{_subject_path(name)}/versions/latest", allow=(404,))
-            if latest.status == 404:  # deleted between the two calls
-                continue
-            item_shape = Shape(SYSTEM, latest.url)
-            states.append(self._state(item_shape, item_shape.obj(latest.json()), name))
-        return sorted(states, key=lambda s: s.subject)
+        return [str(n) for n in names]
+
+    def latest(self, subject: str) -> SubjectState | None:
+        """The subject's latest version; None when it does not exist (or was just deleted)."""
+        reply = self.api.request("GET", f"{_subject_path(subject)}/versions/latest", allow=(404,))
+        if reply.status == 404:
+            return None
+        shape = Shape(SYSTEM, reply.url)
+        return self._state(shape, shape.obj(reply.json()), subject)
 
     @staticmethod
     def _state(shape: Shape, item: object, subject: str) -> SubjectState:

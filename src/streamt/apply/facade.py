@@ -41,6 +41,7 @@ from streamt.state import (
     systems_from_runtime,
 )
 from streamt.state.ledger_store import LedgerError
+from streamt.state.probe import needed_by, needed_plugins, preflight
 from streamt.state.systems import check_runtime_variables
 
 
@@ -263,6 +264,14 @@ def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session
     project = ctx.load()
     if systems is None:
         check_runtime_variables(project, ctx.environ)
+        # a dead endpoint fails here in seconds, named, before the adapters' retries
+        preflight(
+            project,
+            ctx.environ,
+            needed_by(result.desired),
+            environment_name(ctx),
+            plugins=needed_plugins([c.config for c in result.desired.connectors]),
+        )
     chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
     columns = {
         node.topic: tuple(c.name for c in node.columns)
@@ -296,6 +305,9 @@ def open_destroy_session(ctx: ProjectContext, systems: Systems | None = None) ->
     project = ctx.load()
     if systems is None:
         check_runtime_variables(project, ctx.environ)
+        preflight(
+            project, ctx.environ, needed_by(DesiredState(project.name)), environment_name(ctx)
+        )
     chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
     return Session(ctx, chosen, DesiredState(project=project.name), environment_name(ctx))
 

@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "schemas": "streamt.cli.commands.schemas:schemas",
     "destroy": "streamt.cli.commands.destroy:destroy_command",
     "docs": "streamt.cli.commands.docs:docs",
+    "debug": "streamt.cli.commands.debug:debug_command",
+    "init": "streamt.cli.commands.init:init_command",
     "envs": "streamt.cli.commands.envs:envs",
 }
 

@@ -63,7 +63,7 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
                     "L001",
                     f"no {PROJECT_FILES[0]} found in {path}",
                     location=Location(str(path)),
-                    hint="run streamt in the project folder or pass -p DIR",
+                    hint="run streamt in the project folder or pass -p DIR; `streamt init` creates a project",
                 )
             ],
         )

@@ -34,6 +34,16 @@ def run_project_tests(
     return run_tests(project, compiled, env, options, unit_runner=UnitRunner(project))
 
 
+def systems_needed(project: Project, options: RunOptions) -> frozenset[str]:
+    """The systems the tests `options` choose talk to (for `Context.preflight`)."""
+    from streamt.state.probe import needed_by_tests
+
+    types = {t.type.value for t in project.tests}
+    if options.types:
+        types &= {t.value for t in options.types}
+    return needed_by_tests(types)
+
+
 def blocking_diagnostics(
     project: Project, compiled: CompileResult | None, environ: Mapping[str, str]
 ) -> list[Diagnostic]:

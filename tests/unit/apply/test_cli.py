@@ -29,6 +29,8 @@ def systems(monkeypatch):  # type: ignore[no-untyped-def]
         "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
     )
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    # the fakes stand in for every system: nothing on the network to probe first
+    monkeypatch.setattr("streamt.apply.facade.preflight", lambda *args, **kw: None)
     return chosen
 
 

@@ -284,6 +284,9 @@ def test_every_output_channel_of_a_deployment_is_free_of_secrets(
     assert isinstance(systems.kafka, FakeKafka)
     systems.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})
     monkeypatch.setattr("streamt.apply.facade.systems_from_runtime", lambda r, e: systems)
+    monkeypatch.setattr(
+        "streamt.apply.facade.preflight", lambda *args, **kw: None
+    )  # fakes: no probe
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     p = str(project)
     runs = [

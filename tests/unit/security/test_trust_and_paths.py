@@ -36,6 +36,9 @@ def systems(monkeypatch: pytest.MonkeyPatch) -> Systems:
     monkeypatch.setattr(
         "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
     )
+    monkeypatch.setattr(
+        "streamt.apply.facade.preflight", lambda *args, **kw: None
+    )  # fakes: no probe
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     return chosen
 
@@ -124,7 +127,8 @@ def test_connection_failures_are_exit_5_never_4(
         .replace("localhost:8084", "127.0.0.1:9")
     )
     assert main(["plan", "-p", str(project)]) == 5
-    assert "A012" in capsys.readouterr().err
+    # the preflight probe names the dead broker before the ledger read (A012) is tried
+    assert "A060: cannot reach Kafka brokers at 127.0.0.1:9" in capsys.readouterr().err
 
 
 def test_schema_test_that_cannot_reach_the_registry_is_an_error_not_a_pass() -> None:

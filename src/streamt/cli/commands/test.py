@@ -76,6 +76,7 @@ def test_command(
         since=since,
         start=start,
     )
+    ctx.preflight(session.systems_needed(project, options))
     results = session.run_project_tests(project, ctx.compile(), ctx.environ, options)
     session.write_results(ctx.project_root() / "target", results, project.name)
     if junit_xml is not None:
