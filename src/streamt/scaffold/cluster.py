@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from streamt.adapters import SchemaRegistryClient, http_client
 from streamt.adapters import probe as reach
-from streamt.adapters.protocols import AdapterError, SubjectState
+from streamt.adapters.protocols import AdapterError
 from streamt.compile.schemas import SchemaProblem, avro_columns, json_schema_columns
 from streamt.diagnostics import UNREACHABLE, Diagnostic, Severity, StreamtError
 from streamt.load.names import NameKind, name_problem
+from streamt.resources import SubjectState
 from streamt.scaffold import SourceDraft
 
 
