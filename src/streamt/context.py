@@ -106,8 +106,11 @@ class Context:
     def __post_init__(self) -> None:
         self.project_dir = Path(self.project_dir)
         if self.env is None and (self._root() / "environments").is_dir():
-            # STREAMT_ENV only selects an overlay in a project that has environments/
-            self.env = self.environ.get("STREAMT_ENV") or None
+            # STREAMT_ENV (then project.default_environment) only selects an overlay in a
+            # project that has environments/
+            from streamt.load.loader import default_environment
+
+            self.env = self.environ.get("STREAMT_ENV") or default_environment(self.project_dir)
         if self.dotenv:
             self.environ = {**_dotenv(self._root(), self.env), **self.environ}
         from streamt.redact import remember_secrets, secret_names

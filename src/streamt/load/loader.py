@@ -232,6 +232,24 @@ def environment_names(root: Path) -> list[str]:
     return sorted({p.stem for p in folder.glob("*.y*ml")}) if folder.is_dir() else []
 
 
+def default_environment(path: Path) -> str | None:
+    """`project.default_environment` of the project at `path`, read from its project file alone
+    (the environment must be known before the files are read: its overlay patches them). A file
+    that does not parse answers None; loading it reports why."""
+    project_file = find_project_file(Path(path))
+    if project_file is None:
+        return None
+    text, _ = read_text(project_file, project_file.name)
+    if text is None:
+        return None
+    doc = parse(text, project_file.name)
+    sub = Collector(patching=True)
+    sub.read_file(doc, PROJECT_KEYS, ())
+    header = sub.headers.get("project")
+    value = header[0].get("default_environment") if header and isinstance(header[0], dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def _no_environment(c: Collector, root: Path) -> None:
     """L100: a project with `environments/` is always run in one of them, never silently in
     none (which would compile against the project's own runtime, by default localhost)."""
@@ -242,7 +260,8 @@ def _no_environment(c: Collector, root: Path) -> None:
                 "L100",
                 f"this project has environments ({', '.join(known)}) and none was selected",
                 location=Location("environments"),
-                hint=f"pass --env NAME or set STREAMT_ENV, e.g. --env {known[0]}",
+                hint=f"pass --env NAME, set STREAMT_ENV, or set project.default_environment, "
+                f"e.g. --env {known[0]}",
             )
         )
 

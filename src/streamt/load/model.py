@@ -155,6 +155,13 @@ class ProjectInfo(Spec):
     description: str | None = None
     # prepended to every topic streamt creates and to job (consumer group) names
     prefix: str | None = Field(default=None, pattern=NAME_PREFIX)
+    default_environment: str | None = Field(
+        default=None,
+        description="The environment (environments/<name>.yml) used when neither --env nor "
+        "STREAMT_ENV selects one, as dbt's profile `target:`. Without it, a project with an "
+        "environments/ folder must be given one (L100).",
+        examples=["dev"],
+    )
 
 
 class ModelDefaults(Spec):

@@ -118,6 +118,7 @@ project:
   name: {answers.name}
   version: "0.1.0"
   description: A streaming pipeline made with streamt init
+  default_environment: dev  # used when neither --env nor STREAMT_ENV names one
 
 # No runtime: section: the project runs on the local stack (`streamt local up`).
 # Point it at other clusters per environment in environments/<env>.yml (see environments/dev.yml).

@@ -124,7 +124,31 @@ def test_an_environments_folder_without_a_selected_environment_is_an_error(tmp_p
     assert diag.code == "L100" and diag.is_error
     assert (
         "prod" in diag.message
-        and diag.hint == "pass --env NAME or set STREAMT_ENV, e.g. --env prod"
+        and diag.hint
+        == "pass --env NAME, set STREAMT_ENV, or set project.default_environment, e.g. --env prod"
     )
     (tmp_path / "environments" / "prod.yml").unlink()  # an empty folder selects nothing
     assert load_project(tmp_path).ok
+
+
+def test_project_default_environment_selects_one_when_neither_flag_nor_variable_does(
+    tmp_path: Path,
+) -> None:
+    from streamt.context import Context
+
+    with_default = PROJECT.replace(
+        "project: {name: shop}", "project: {name: shop, default_environment: prod}"
+    )
+    write(
+        tmp_path,
+        {
+            "stream_project.yml": with_default,
+            "environments/prod.yml": 'environment: {prefix: "prod-"}\n',
+            "environments/dev.yml": 'environment: {prefix: "dev-"}\n',
+        },
+    )
+    assert Context(tmp_path, environ={}, dotenv=False).env == "prod"
+    assert Context(tmp_path, environ={"STREAMT_ENV": "dev"}, dotenv=False).env == "dev"
+    assert Context(tmp_path, env="dev", environ={"STREAMT_ENV": "prod"}, dotenv=False).env == "dev"
+    project = Context(tmp_path, environ={}, dotenv=False).load_result().project
+    assert project is not None and project.name_prefix.startswith("prod-")
