@@ -153,7 +153,12 @@ def apply_gateway_rule(ctx: StepContext, change: Change) -> str:
     if gateway is None:
         raise StepError("runtime.conduktor.gateway is not configured")
     rule = GatewayRuleSpec(
-        payload.name, payload.physical_topic, payload.where, payload.columns, node=change.node
+        payload.name,
+        payload.physical_topic,
+        payload.where,
+        payload.columns,
+        node=change.node,
+        statement=payload.statement,
     )
     gateway.put_virtual_topic(rule)
     live = digest(expected_interceptor(rule).config_json)

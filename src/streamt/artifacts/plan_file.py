@@ -90,6 +90,7 @@ class GatewayRulePayload(_Frozen):
     physical_topic: str
     where: str = ""
     columns: tuple[str, ...] = ()
+    statement: str = ""  # what the Gateway runs (compile/gateway.py); where/columns are its parts
 
 
 Payload = Annotated[

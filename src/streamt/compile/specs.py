@@ -88,9 +88,10 @@ class ConnectorSpec:
 class GatewayRuleSpec:
     name: str  # virtual topic name
     physical_topic: str
-    where: str = ""  # a SQL predicate (stateless filter), empty = passthrough
-    columns: tuple[str, ...] = ()  # projection, empty = all
+    where: str = ""  # the statement's filter (Gateway SQL; plans show it), empty = passthrough
+    columns: tuple[str, ...] = ()  # the statement's fields (Gateway SQL), empty = all
     node: str = ""
+    statement: str = ""  # what the Gateway runs, built by compile/gateway.py from the tree
 
 
 @dataclass(frozen=True)

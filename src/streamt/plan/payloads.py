@@ -69,7 +69,11 @@ def connector_payload(spec: ConnectorSpec) -> ConnectorPayload:
 
 def gateway_payload(spec: GatewayRuleSpec) -> GatewayRulePayload:
     return GatewayRulePayload(
-        name=spec.name, physical_topic=spec.physical_topic, where=spec.where, columns=spec.columns
+        name=spec.name,
+        physical_topic=spec.physical_topic,
+        where=spec.where,
+        columns=spec.columns,
+        statement=spec.statement,
     )
 
 
