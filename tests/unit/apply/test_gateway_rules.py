@@ -153,3 +153,28 @@ def test_an_interceptor_this_project_did_not_create_is_refused_unless_adopted(
     entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.GATEWAY_RULE, "orders_valid")
     assert entry is not None and not entry.owned
     assert not plan_for(systems, rules(tmp_path))[0].has_changes
+
+
+def test_status_lists_virtual_topics_with_their_statement_and_drift(tmp_path: Path) -> None:
+    from streamt.apply.status import collect_status
+
+    systems = fake_systems()
+    desired = rules(tmp_path)
+    assert systems.ledger is not None
+
+    def row():  # type: ignore[no-untyped-def]
+        ledger = read_ledger(systems.ledger, PROJECT, ENV)
+        report = collect_status(desired, ledger, observe(desired, ledger, systems), systems)
+        (only,) = [r for r in report.resources if r.kind == "virtual_topic"]
+        return only
+
+    assert (row().name, row().exists, row().state) == ("orders_valid", False, "MISSING")
+    cycle(systems, desired)
+    listed = row()
+    assert (listed.exists, listed.state, listed.drift) == (True, "ACTIVE", ())
+    assert listed.details == {"physical_topic": "orders-raw.v1", "statement": STATEMENT.format(0)}
+    held = _gateway(systems).server.interceptors["orders_valid"]["spec"]["config"]
+    held["statement"] = 'SELECT * FROM "orders-raw.v1"'
+    assert row().drift == ("interceptor edited outside streamt",)
+    _gateway(systems).server.interceptors.clear()
+    assert row().drift == ("missing: in the ledger but not live",)
