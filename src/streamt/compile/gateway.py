@@ -120,6 +120,7 @@ def rule_for(
     if value_format != PLAIN and value_format not in SCHEMA_FORMATS:
         return NotOnGateway(f"the Gateway cannot read a topic in format {value_format}")
     try:
+        _top_level_columns_only(tree)
         fields = _fields(tree, schema=value_format != PLAIN, fmt=value_format)
         where = tree.args.get("where")
         predicate = _predicate(where.this) if where is not None else None
@@ -137,6 +138,17 @@ def rule_for(
         node=node,
         statement=_sql(statement),
     )
+
+
+def _top_level_columns_only(tree: exp.Select) -> None:
+    """Refuse `payload.amount` (a field of a ROW column): the statement names top-level fields,
+    and dropping the path would read another field."""
+    table = tree.args["from_"].this
+    own = {table.name, table.alias_or_name}
+    for column in tree.find_all(exp.Column):
+        parts = [p.name for p in column.parts]
+        if len(parts) > 2 or (len(parts) == 2 and parts[0] not in own):
+            raise _Refused(f"a nested field ({'.'.join(parts)})")
 
 
 def _sql(tree: exp.Expr) -> str:

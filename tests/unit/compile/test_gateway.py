@@ -28,6 +28,7 @@ sources:
       - {name: status, type: STRING}
       - {name: amount, type: DOUBLE}
       - {name: code, type: INT}
+      - {name: info, type: "ROW<tier STRING>"}
 models:
 """
 NO_GATEWAY = HEAD.replace(
@@ -91,6 +92,7 @@ def test_a_query_in_the_subset_compiles_to_a_statement_built_from_its_tree(
         ("UPPER(status) = 'PAID'", "function UPPER"),
         ("amount * 2 > 10", "operator *"),
         ("amount > code", "a comparison that is not between a column and a value"),
+        ("info.tier = 'gold'", "a nested field (info.tier)"),
     ],
 )
 def test_a_filter_outside_the_subset_runs_on_flink_naming_the_construct(
@@ -100,7 +102,7 @@ def test_a_filter_outside_the_subset_runs_on_flink_naming_the_construct(
     assert not result.desired.gateway_rules and len(result.desired.jobs) == 1
     (info,) = [d for d in result.diagnostics if d.code == "G020"]
     assert info.message.endswith(f"the Gateway's SQL cannot run {named}")
-    assert info.location.line == 17 and info.hint  # the model's sql:
+    assert info.location.line == 18 and info.hint  # the model's sql:
 
 
 @pytest.mark.parametrize(
@@ -145,7 +147,7 @@ def test_gateway_virtual_topic_without_a_gateway_is_an_error_not_a_flink_job(
     result = compile_yaml(tmp_path, model(f"SELECT * FROM {SOURCE}", extra, NO_GATEWAY))
     (error,) = [d for d in result.diagnostics if d.is_error]
     assert error.code == "G022" and "runtime.conduktor.gateway" in error.hint
-    assert (error.location.line, error.location.column) == (16, 7)  # gateway.virtual_topic
+    assert (error.location.line, error.location.column) == (17, 7)  # gateway.virtual_topic
     assert not result.desired.jobs and not result.desired.gateway_rules
 
 
