@@ -47,7 +47,6 @@ _NAMES: dict[type[exp.Expr], str] = {
     exp.Cast: "CAST",
     exp.TryCast: "TRY_CAST",
     exp.Coalesce: "COALESCE",
-    exp.Paren: "parentheses",
     exp.Null: "NULL",
     exp.Boolean: "a boolean literal",
     exp.Subquery: "a subquery",
@@ -203,6 +202,8 @@ def _result(node: exp.Expr) -> exp.Expr:
 
 def _predicate(node: exp.Expr) -> exp.Expr:
     """AND of comparisons and REGEXPs; BETWEEN as its two comparisons (the same rows)."""
+    if isinstance(node, exp.Paren):  # only AND below: grouping changes nothing
+        return _predicate(node.this)
     if isinstance(node, exp.And):  # built as And nodes: and_() would parenthesise them
         return exp.And(this=_predicate(node.this), expression=_predicate(node.expression))
     if isinstance(node, exp.Between):

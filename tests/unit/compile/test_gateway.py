@@ -62,6 +62,10 @@ SOURCE = '{{ source("orders") }}'
             f"SELECT * FROM {SOURCE} WHERE amount BETWEEN -5 AND 10 AND code <> 3",
             'SELECT * FROM "orders-raw.v1" WHERE "amount" >= -5 AND "amount" <= 10 AND "code" <> 3',
         ),
+        (  # parentheses around AND-ed comparisons group nothing: dropped
+            f"SELECT * FROM {SOURCE} WHERE (amount > 1 AND (code = 2))",
+            'SELECT * FROM "orders-raw.v1" WHERE "amount" > 1 AND "code" = 2',
+        ),
         (  # Flink's REGEXP(s, re) is the Gateway's `s REGEXP re`; quotes doubled in literals
             f"SELECT * FROM {SOURCE} WHERE REGEXP(status, 'it''s.*')",
             "SELECT * FROM \"orders-raw.v1\" WHERE \"status\" REGEXP 'it''s.*'",
@@ -84,6 +88,7 @@ def test_a_query_in_the_subset_compiles_to_a_statement_built_from_its_tree(
         ("status IS NOT NULL", "IS NOT NULL"),
         ("status IS NULL", "IS NULL"),
         ("amount > 1 OR code = 2", "OR"),
+        ("code = 1 AND (amount > 1 OR code = 2)", "OR"),
         ("NOT code = 2", "NOT"),
         ("code IN (1, 2)", "IN"),
         ("status LIKE 'p%'", "LIKE"),
