@@ -58,7 +58,7 @@ def decide_with_sql(
     gateway_expressible: bool,
     blocker: str = "",
 ) -> Decision:
-    """`blocker`: the construct of a one-table filter/projection that the Gateway cannot run."""
+    """`blocker`: why a one-table filter/projection cannot be a Gateway rule (names the construct)."""
     needs_flink = analysis.stateful or analysis.updating or bool(analysis.ml_functions)
     explicit = model.materialized
     where = model.where("materialized")

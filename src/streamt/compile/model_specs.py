@@ -219,8 +219,10 @@ def _rule(
     found = read[0]
     if isinstance(found, SourceFacts):
         physical, fmt, key = found.source.topic, source_format(found.source), found.source.key
-    elif found.materialization is Materialization.VIRTUAL_TOPIC or found.topic is None:
+    elif found.materialization is Materialization.VIRTUAL_TOPIC:
         return NotOnGateway("it reads another virtual topic")
+    elif found.topic is None:
+        return None
     elif found.changelog is not ChangelogMode.APPEND:
         return NotOnGateway("it reads an updating (upsert) topic")
     else:
