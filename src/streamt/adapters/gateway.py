@@ -8,9 +8,8 @@ CLI, `conduktor/ctl` `pkg/schema/testdata/gateway.yaml`, and docs.conduktor.io):
 - alias topics: `GET|PUT|DELETE /gateway/v2/alias-topic` (`{kind: AliasTopic, metadata: {name,
   vCluster}, spec: {physicalName}}`; delete body `{name, vCluster}`).
 A virtual topic (`GatewayRuleSpec`) is one `VirtualSqlTopicPlugin` interceptor named after the
-virtual topic, whose statement is built with sqlglot (never string-spliced); topic names are
-double-quoted as the Gateway's SQL topic docs require for names with dashes. That SQL subset only
-supports AND and `= <> > >= < <= REGEXP`: checking a predicate against it is compile's job.
+virtual topic; its statement is the one compile built from the analysed query in the Gateway's
+SQL subset (`streamt.compile.gateway`), sent as it is: this adapter never parses SQL.
 
 A Gateway cannot run in this environment: this adapter is tested only against recorded HTTP
 exchanges written from those documented shapes (tests/fixtures/gateway_recordings), not against a
@@ -24,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 import httpx
-from sqlglot import exp
 
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, RetryPolicy
@@ -37,22 +35,14 @@ VIRTUAL_SQL_TOPIC = "io.conduktor.gateway.interceptor.VirtualSqlTopicPlugin"
 DEFAULT_PRIORITY = 100
 
 
-def virtual_topic_statement(rule: GatewayRuleSpec) -> str:
-    """`SELECT <columns | *> FROM "<physical>" [WHERE <predicate>]` for VirtualSqlTopicPlugin."""
-    columns: list[exp.Expression] = [exp.column(c) for c in rule.columns] or [exp.Star()]
-    table = exp.Table(this=exp.to_identifier(rule.physical_topic, quoted=True))
-    select = exp.select(*columns).from_(table)
-    if rule.where.strip():
-        select = select.where(rule.where)
-    return select.sql()
-
-
 def _canonical(config: Mapping[str, object]) -> str:
     return json.dumps(config, sort_keys=True, separators=(",", ":"))
 
 
 def virtual_topic_config(rule: GatewayRuleSpec) -> dict[str, str]:
-    return {"virtualTopic": rule.name, "statement": virtual_topic_statement(rule)}
+    if not rule.statement:
+        raise ValueError(f"gateway rule {rule.name} carries no statement (compile builds it)")
+    return {"virtualTopic": rule.name, "statement": rule.statement}
 
 
 def expected_interceptor(rule: GatewayRuleSpec, vcluster: str | None = None) -> InterceptorState:

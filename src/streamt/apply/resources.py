@@ -144,8 +144,8 @@ def delete_connector(ctx: StepContext, change: Change) -> str:
 
 def apply_gateway_rule(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, GatewayRuleSpec):
-        raise StepError(f"{change.address}: plan carries no gateway rule payload")
+    if not isinstance(payload, GatewayRuleSpec) or not payload.statement:
+        raise StepError(f"{change.address}: plan carries no gateway rule statement")
     if change.action is Action.NOOP:
         return "unchanged"
     gateway = ctx.systems.gateway

@@ -34,10 +34,12 @@ from streamt.plan.payloads import job_payload
 from streamt.resources import (
     ConnectorSpec,
     EntryStatus,
+    GatewayRuleSpec,
     JobPayload,
     LedgerEntry,
     ResourceKind,
     TopicSpec,
+    digest,
 )
 from streamt.state.systems import Systems
 
@@ -91,6 +93,7 @@ def collect_status(
         *(_subject(name, ledger, live) for name in _names(desired, ledger, ResourceKind.SUBJECT)),
         *_jobs(desired, ledger, live, systems, lag),
         *_connectors(desired, ledger, live, systems, lag),
+        *_virtual_topics(desired, ledger, live),
     ]
     if pattern:
         rows = [r for r in rows if fnmatch.fnmatch(r.name, pattern)]
@@ -103,6 +106,7 @@ def _names(desired: DesiredState, ledger: Ledger, kind: ResourceKind) -> list[st
         ResourceKind.TOPIC: [t.name for t in desired.topics],
         ResourceKind.JOB: [j.name for j in desired.jobs],
         ResourceKind.CONNECTOR: [c.name for c in desired.connectors],
+        ResourceKind.GATEWAY_RULE: [g.name for g in desired.gateway_rules],
     }[kind]
     return sorted(set(wanted) | {e.name for e in ledger.of_kind(kind)})
 
@@ -304,4 +308,29 @@ def _connectors(
         if edited:
             drift = ("config edited outside streamt",)
         rows.append(ResourceStatus("connector", name, True, conn.state, details, drift))
+    return rows
+
+
+def _virtual_topics(desired: DesiredState, ledger: Ledger, live: LiveState) -> list[ResourceStatus]:
+    """Each virtual topic (a Gateway `VirtualSqlTopicPlugin` interceptor): ACTIVE when the
+    Gateway holds it, its statement, and drift when it was edited outside streamt."""
+    rows = []
+    for name in _names(desired, ledger, ResourceKind.GATEWAY_RULE):
+        entry, held = ledger.get(ResourceKind.GATEWAY_RULE, name), live.interceptors.get(name)
+        if held is None:
+            rows.append(
+                ResourceStatus("virtual_topic", name, False, "MISSING", drift=_missing(entry))
+            )
+            continue
+        spec = entry.spec if entry is not None else None
+        details: dict[str, object] = {}
+        if isinstance(spec, GatewayRuleSpec):
+            details = {"physical_topic": spec.physical_topic, "statement": spec.statement}
+        edited = (
+            entry is not None
+            and entry.live_digest
+            and digest(held.config_json) != entry.live_digest
+        )
+        drift = ("interceptor edited outside streamt",) if edited else ()
+        rows.append(ResourceStatus("virtual_topic", name, True, "ACTIVE", details, drift))
     return rows

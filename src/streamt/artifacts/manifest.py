@@ -115,6 +115,7 @@ class GatewayRuleEntry(_Frozen):
     physical_topic: str
     where: str = ""
     columns: tuple[str, ...] = ()
+    statement: str = ""  # what the Gateway runs (VirtualSqlTopicPlugin)
     node: str = ""
     file: str
 
@@ -278,6 +279,7 @@ def _rule(g: GatewayRuleSpec) -> GatewayRuleEntry:
         physical_topic=g.physical_topic,
         where=g.where,
         columns=g.columns,
+        statement=g.statement,
         node=g.node,
         file=f"gateway/{safe_file_name(g.name)}.json",
     )

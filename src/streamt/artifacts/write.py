@@ -61,6 +61,7 @@ def render_artifacts(result: CompileResult) -> dict[str, str]:
                 "physical_topic": rule.physical_topic,
                 "where": rule.where,
                 "columns": list(rule.columns),
+                "statement": rule.statement,
             }
         )
     files[MANIFEST] = manifest_text(manifest.model_dump(mode="json"))

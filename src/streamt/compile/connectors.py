@@ -1,14 +1,11 @@
-"""Sink connectors (Kafka Connect) and Gateway rules. Pure."""
+"""Sink connectors (Kafka Connect). Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlglot import exp
-
 from streamt.load.model import Model
-from streamt.resources import ConnectorSpec, GatewayRuleSpec
-from streamt.sql import parse, render
+from streamt.resources import ConnectorSpec
 
 CONNECTOR_CLASSES = {
     "jdbc-sink": "io.debezium.connector.jdbc.JdbcSinkConnector",
@@ -66,34 +63,3 @@ def _mask_transforms(model: Model, config: dict[str, str]) -> dict[str, str]:
         f"transforms.{name}.type": "org.apache.kafka.connect.transforms.MaskField$Value",
         f"transforms.{name}.fields": ",".join(fields),
     }
-
-
-def gateway_rule(
-    query: str | exp.Expr, virtual: str, physical: str, node: str
-) -> GatewayRuleSpec | None:
-    """A Gateway rule for a filter/projection over one table, else None."""
-    tree = parse(query) if isinstance(query, str) else query
-    if not isinstance(tree, exp.Select) or tree.args.get("joins") or tree.args.get("group"):
-        return None
-    if any(tree.args.get(k) for k in ("distinct", "order", "limit", "having", "with_")):
-        return None
-    from_ = tree.args.get("from_")
-    if (
-        from_ is None
-        or not isinstance(from_.this, exp.Table)
-        or isinstance(from_.this.this, exp.Anonymous)
-    ):
-        return None
-    columns: list[str] = []
-    for expr in tree.expressions:
-        if isinstance(expr, exp.Star):
-            columns = []
-            break
-        if not isinstance(expr, exp.Column):
-            return None
-        columns.append(expr.name)
-    where = tree.args.get("where")
-    predicate = render(where.this) if where is not None else ""
-    return GatewayRuleSpec(
-        name=virtual, physical_topic=physical, where=predicate, columns=tuple(columns), node=node
-    )

@@ -50,17 +50,45 @@ def decide_without_sql(model: Model, node: str) -> Decision:
 
 
 def decide_with_sql(
-    model: Model, node: str, analysis: QueryAnalysis, *, gateway: bool, gateway_expressible: bool
+    model: Model,
+    node: str,
+    analysis: QueryAnalysis,
+    *,
+    gateway: bool,
+    gateway_expressible: bool,
+    blocker: str = "",
 ) -> Decision:
+    """`blocker`: why a one-table filter/projection cannot be a Gateway rule (names the construct)."""
     needs_flink = analysis.stateful or analysis.updating or bool(analysis.ml_functions)
     explicit = model.materialized
     where = model.where("materialized")
-    if explicit is not None:
-        return _explicit(model, node, explicit, needs_flink, gateway, gateway_expressible, analysis)
+    asked = _asked_virtual_topic(model, node, gateway)
+    if asked:
+        return asked
+    if explicit is not None or wants_virtual_topic(model):
+        explicit = explicit or Materialized.VIRTUAL_TOPIC
+        return _explicit(
+            model, node, explicit, needs_flink, gateway, gateway_expressible, analysis, blocker
+        )
     if needs_flink:
         return Decision(Materialization.FLINK)
     if gateway and gateway_expressible:
         return Decision(Materialization.VIRTUAL_TOPIC)
+    if gateway and blocker:
+        return Decision(
+            Materialization.FLINK,
+            (
+                Diagnostic(
+                    "G020",
+                    f"model '{model.name}' is stateless but runs as a Flink job, not a Gateway "
+                    f"virtual topic: {blocker}",
+                    Severity.INFO,
+                    model.where("sql"),
+                    hint=GATEWAY_SUBSET,
+                    node=node,
+                ),
+            ),
+        )
     reason = (
         "no Conduktor Gateway is configured (runtime.conduktor.gateway)"
         if not gateway
@@ -80,6 +108,43 @@ def decide_with_sql(
     )
 
 
+GATEWAY_SUBSET = (
+    "a Gateway virtual topic takes columns (renamed or CASE) of one JSON topic (SELECT * of an "
+    "Avro/Protobuf one) filtered by comparisons (= <> > >= < <=), BETWEEN and REGEXP joined "
+    "with AND; anything else runs on Flink"
+)
+
+
+def wants_virtual_topic(model: Model) -> bool:
+    """`materialized: virtual_topic`, or `gateway.virtual_topic` without `materialized:`."""
+    if model.materialized is not None:
+        return model.materialized is Materialized.VIRTUAL_TOPIC
+    return model.gateway is not None and model.gateway.virtual_topic is not None
+
+
+def _asked_virtual_topic(model: Model, node: str, gateway: bool) -> Decision | None:
+    """`gateway.virtual_topic` set where it cannot take effect: never silently a Flink job."""
+    if model.gateway is None or model.gateway.virtual_topic is None:
+        return None
+    where = model.where("gateway.virtual_topic")
+    if model.materialized not in (None, Materialized.VIRTUAL_TOPIC):
+        message = (
+            f"model '{model.name}' sets gateway.virtual_topic but is materialized: "
+            f"{model.materialized.value if model.materialized else ''}"
+        )
+        hint = "remove gateway.virtual_topic, or materialized: (a virtual topic is a Gateway rule)"
+    elif not gateway:
+        message = (
+            f"model '{model.name}' sets gateway.virtual_topic, which needs Conduktor Gateway; "
+            "none is configured"
+        )
+        hint = "configure runtime.conduktor.gateway (admin_url), or remove gateway.virtual_topic"
+    else:
+        return None
+    diag = Diagnostic("G022", message, location=where, hint=hint, node=node)
+    return Decision(Materialization.VIRTUAL_TOPIC, (diag,))
+
+
 def _explicit(
     model: Model,
     node: str,
@@ -88,8 +153,9 @@ def _explicit(
     gateway: bool,
     expressible: bool,
     analysis: QueryAnalysis,
+    blocker: str = "",
 ) -> Decision:
-    where = model.where("materialized")
+    where = model.where("materialized" if model.materialized else "gateway.virtual_topic")
     if explicit is Materialized.SINK:
         return Decision(
             Materialization.FLINK,
@@ -115,6 +181,16 @@ def _explicit(
                     f"model '{model.name}' is materialized: virtual_topic but its query is stateful ({why})",
                     location=where,
                     hint="remove materialized: (it becomes a Flink job) or make the query a filter/projection",
+                    node=node,
+                )
+            )
+        elif not expressible and blocker:
+            problems.append(
+                Diagnostic(
+                    "G021",
+                    f"model '{model.name}' is a virtual topic, but {blocker}",
+                    location=model.where("sql"),
+                    hint=GATEWAY_SUBSET + "; remove materialized: virtual_topic to run it on Flink",
                     node=node,
                 )
             )

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from streamt.compile.connectors import gateway_rule
 from streamt.compile.demand import unknown_columns
 from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_name
 from streamt.compile.facts import CompiledModel, ModelFacts, ModelInputs, Settings, SourceFacts
+from streamt.compile.gateway import (
+    NotOnGateway,
+    rule_for,
+    single_table_select,
+    virtual_topic_name,
+)
 from streamt.compile.inputs import (
     dedupe,
     guard_inputs,
@@ -21,13 +26,13 @@ from streamt.compile.inputs import (
 )
 from streamt.compile.jobs import InputTable, build_job, pipeline_name
 from streamt.compile.masking import masks
-from streamt.compile.materialize import decide_with_sql
+from streamt.compile.materialize import decide_with_sql, wants_virtual_topic
 from streamt.compile.result import CompiledNode
 from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
-from streamt.compile.tables import topic_options
+from streamt.compile.tables import source_format, topic_options
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
-from streamt.load.model import Materialized, Model
+from streamt.load.model import Model
 from streamt.resources import GatewayRuleSpec, TopicSpec
 from streamt.sql import Column, QueryAnalysis, TableSchema
 from streamt.sql.ddl import Rewrite
@@ -59,14 +64,15 @@ def emit_model(
     diags: list[Diagnostic] = []
     key = _key(model, nid, analysis, diags)
     gateway = project.runtime.gateway is not None
-    wants_rule = gateway or model.materialized is Materialized.VIRTUAL_TOPIC
-    rule = _rule(settings, inputs, analysis, model, nid) if wants_rule else None
+    wants_rule = gateway or wants_virtual_topic(model)
+    found = _rule(settings, inputs, analysis, model, nid) if wants_rule else None
     rewrites, columns = masks(model, nid, analysis.columns, diags)
-    if rewrites:
-        rule = None  # a Gateway rule here only filters and projects
+    if rewrites and found is not None:
+        found = NotOnGateway("it masks columns (security.policies)")
+    rule = found if isinstance(found, GatewayRuleSpec) else None
     if rule is not None and inputs.feeds_connector:
         rule = None
-        if model.materialized is Materialized.VIRTUAL_TOPIC:
+        if wants_virtual_topic(model):
             diags.append(
                 Diagnostic(
                     "C014",
@@ -78,7 +84,12 @@ def emit_model(
                 )
             )
     decision = decide_with_sql(
-        model, nid, analysis, gateway=gateway, gateway_expressible=rule is not None
+        model,
+        nid,
+        analysis,
+        gateway=gateway,
+        gateway_expressible=rule is not None,
+        blocker=found.reason if isinstance(found, NotOnGateway) else "",
     )
     diags.extend(decision.diagnostics)
     if analysis.ml_functions:
@@ -193,20 +204,30 @@ def _null_filled_keys(
 
 def _rule(
     settings: Settings, inputs: ModelInputs, analysis: QueryAnalysis, model: Model, nid: str
-) -> GatewayRuleSpec | None:
+) -> GatewayRuleSpec | NotOnGateway | None:
+    """The Gateway rule of a filter/projection over one physical topic, the construct that keeps
+    it off the Gateway, or None when the query is not a SELECT over one table at all."""
     read: tuple[SourceFacts | ModelFacts, ...] = (*inputs.sources, *inputs.models)
-    if len(read) != 1:
+    tree = single_table_select(analysis.query_tree())
+    if len(read) != 1 or tree is None:
         return None
     found = read[0]
     if isinstance(found, SourceFacts):
-        physical = found.source.topic
-    elif found.materialization is Materialization.VIRTUAL_TOPIC or found.topic is None:
+        physical, fmt, key = found.source.topic, source_format(found.source), found.source.key
+    elif found.materialization is Materialization.VIRTUAL_TOPIC:
+        return NotOnGateway("it reads another virtual topic")
+    elif found.topic is None:
         return None
+    elif found.changelog is not ChangelogMode.APPEND:
+        return NotOnGateway("it reads an updating (upsert) topic")
     else:
-        physical = found.topic
-    return gateway_rule(
-        analysis.query_tree() or analysis.canonical, settings.project.topic_of(model), physical, nid
-    )
+        physical, fmt, key = found.topic, "json", found.primary_key
+    if model.key and tuple(model.key) != tuple(key):
+        return NotOnGateway("its key: differs from its input topic's message key")
+    own = model.advanced.topic
+    if own.partitions or own.replication_factor or own.config:
+        return NotOnGateway("it sets advanced.topic (a virtual topic has no topic of its own)")
+    return rule_for(tree, virtual_topic_name(settings.project, model), physical, fmt, nid)
 
 
 @dataclass(frozen=True)

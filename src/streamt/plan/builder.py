@@ -154,6 +154,7 @@ def _desired_changes(
             g.node,
             live.interceptors.get(g.name),
             ledger.get(ResourceKind.GATEWAY_RULE, g.name),
+            own(ResourceKind.GATEWAY_RULE, g.name, g.node),
         )
 
 

@@ -15,5 +15,6 @@ class GatewayRuleSpec(ResourceValue):
     physical_topic: str
     where: str = ""  # a SQL predicate (stateless filter), empty = passthrough
     columns: tuple[str, ...] = ()  # projection, empty = all
+    statement: str = ""  # what the Gateway runs, built by compile/gateway.py from the tree
     node: NodeField = ""
     type: Literal["gateway_rule"] = "gateway_rule"

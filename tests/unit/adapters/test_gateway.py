@@ -10,11 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from streamt.adapters.gateway import (
-    ConduktorGatewayClient,
-    expected_interceptor,
-    virtual_topic_statement,
-)
+from streamt.adapters.gateway import ConduktorGatewayClient, expected_interceptor
 from streamt.adapters.http import RetryPolicy
 from streamt.adapters.protocols import AdapterError, AliasTopicState
 from streamt.resources import GatewayRuleSpec, InterceptorState
@@ -68,6 +64,7 @@ def test_virtual_topic_upsert_list_and_delete():
         "status = 'paid'",
         ("id", "amount"),
         node="model.shop.orders_paid",
+        statement="SELECT id, amount FROM \"orders.raw\" WHERE status = 'paid'",
     )
     gw.put_virtual_topic(rule)
     listed = gw.list_interceptors()
@@ -91,7 +88,8 @@ def test_alias_topics_and_interceptors_scoped_to_a_virtual_cluster():
     gw.put_alias_topic("orders", "orders.raw.v1")
     assert gw.list_alias_topics() == [AliasTopicState("orders", "orders.raw.v1", "teamA")]
     gw.delete_alias_topic("orders")
-    gw.put_virtual_topic(GatewayRuleSpec("orders_all", "orders.raw.v1"))
+    rule = GatewayRuleSpec("orders_all", "orders.raw.v1", statement='SELECT * FROM "orders.raw.v1"')
+    gw.put_virtual_topic(rule)
     gw.delete_interceptor("orders_all")
     assert not replay.exchanges
 
@@ -109,9 +107,11 @@ def test_errors_name_the_gateway_status_and_title_and_5xx_on_get_is_retried():
     assert not replay.exchanges
 
 
-def test_statement_is_built_by_sqlglot_with_quoted_topic_names():
-    rule = GatewayRuleSpec("v", "orders-raw.v1", "amount > 10 AND country = 'FR'", ("id",))
-    assert (
-        virtual_topic_statement(rule)
-        == "SELECT id FROM \"orders-raw.v1\" WHERE amount > 10 AND country = 'FR'"
-    )
+def test_the_statement_is_sent_as_compile_built_it_and_a_rule_without_one_is_refused():
+    """The adapter never parses or builds SQL: a rule that compile did not give a statement
+    (e.g. written by hand) is refused before any request."""
+    replay = Replay("interceptors.json")
+    gw = gateway(replay)
+    with pytest.raises(ValueError, match="carries no statement"):
+        gw.put_virtual_topic(GatewayRuleSpec("v", "orders", "amount > 0"))
+    assert gw.calls == 0

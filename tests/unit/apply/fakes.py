@@ -5,10 +5,7 @@ from their own reading of each documented API; Kafka (not HTTP) is an in-memory 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-from urllib.parse import unquote
 
 import httpx
 
@@ -22,6 +19,7 @@ from streamt.resources import JobState, TopicSpec, TopicState
 from streamt.state import MemoryLedgerStore, Systems
 from tests.fakes.connect import ConnectServer
 from tests.fakes.flink import FlinkServer
+from tests.fakes.gateway import GatewayServer
 from tests.fakes.registry import RegistryServer
 
 
@@ -183,63 +181,6 @@ def fake_systems() -> Systems:
     return Systems(
         FakeKafka(), FakeRegistry(), FakeFlink(), FakeConnect(), MemoryLedgerStore(), FakeGateway()
     )
-
-
-class GatewayServer:
-    """The Conduktor Gateway admin API v2 as documented (conduktor/ctl `gateway.yaml`, see
-    tests/fixtures/gateway_recordings): interceptor documents stored as PUT, listed as stored
-    with the scope filled in, deleted by name. It never asks streamt what a rule should look
-    like, so a client that sends one thing and expects another sees a difference."""
-
-    def __init__(self) -> None:
-        self.interceptors: dict[str, dict[str, Any]] = {}  # name -> stored document
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        if path == "/gateway/v2/interceptor" and request.method == "GET":
-            return httpx.Response(200, json=list(self.interceptors.values()))
-        if path == "/gateway/v2/interceptor" and request.method == "PUT":
-            return self._upsert(json.loads(request.content))
-        prefix = "/gateway/v2/interceptor/"
-        if path.startswith(prefix) and request.method == "DELETE":
-            gone = self.interceptors.pop(unquote(path[len(prefix) :]), None)
-            if gone is None:
-                return httpx.Response(404, json={"title": "The given interceptor does not exist"})
-            return httpx.Response(204)
-        if path == "/gateway/v2/alias-topic" and request.method == "GET":
-            return httpx.Response(200, json=[])
-        return httpx.Response(404, json={"title": f"no route {request.method} {path}"})
-
-    def _upsert(self, body: dict[str, Any]) -> httpx.Response:
-        metadata, spec = body.get("metadata"), body.get("spec")
-        problems = [
-            body.get("kind") != "Interceptor" and "kind must be Interceptor",
-            body.get("apiVersion") != "gateway/v2" and "apiVersion must be gateway/v2",
-            not (isinstance(metadata, dict) and isinstance(metadata.get("name"), str))
-            and "metadata.name is required",
-            not (isinstance(spec, dict) and isinstance(spec.get("pluginClass"), str))
-            and "spec.pluginClass is required",
-            isinstance(spec, dict)
-            and not isinstance(spec.get("priority"), int)
-            and "spec.priority must be an integer",
-            isinstance(spec, dict)
-            and not isinstance(spec.get("config"), dict)
-            and "spec.config must be an object",
-        ]
-        if any(problems):
-            return httpx.Response(400, json={"title": "; ".join(p for p in problems if p)})
-        assert isinstance(metadata, dict) and isinstance(spec, dict)
-        scope = {"vCluster": None, "group": None, "username": None, **metadata.get("scope", {})}
-        stored = {
-            "kind": "Interceptor",
-            "apiVersion": "gateway/v2",
-            "metadata": {"name": metadata["name"], "scope": scope},
-            "spec": dict(spec),
-        }
-        created = metadata["name"] not in self.interceptors
-        self.interceptors[metadata["name"]] = stored
-        result = "CREATED" if created else "UPDATED"
-        return httpx.Response(200, json={"resource": stored, "upsertResult": result})
 
 
 class FakeGateway(ConduktorGatewayClient):

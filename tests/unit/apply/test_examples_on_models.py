@@ -11,13 +11,17 @@ import pytest
 
 from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import execute_plan
+from streamt.compile import CompileResult, compile_project
 from streamt.compile.specs import DesiredState
+from streamt.config.runtime import ConduktorConfig, GatewayConfig
+from streamt.graph import build_graph
+from streamt.load import load_project
 from streamt.plan import PlanOptions, build_plan
 from streamt.resources import TopicState
 from streamt.state import LedgerWriter, Systems, observe, read_ledger
 
 from ..compile.helpers import EXAMPLES, compile_dir
-from .fakes import FakeConnect, FakeFlink, FakeKafka, FakeRegistry, fake_systems
+from .fakes import FakeConnect, FakeFlink, FakeGateway, FakeKafka, FakeRegistry, fake_systems
 
 ENV = "dev"
 ENVIRON = {
@@ -47,9 +51,21 @@ def _bound(value: str) -> str:
     return value
 
 
+def compile_with_gateway(path: Path) -> CompileResult:
+    """`path` compiled as if its runtime also had a Conduktor Gateway: its stateless models in
+    the Gateway's SQL subset become virtual topics (rules), as a user with a Gateway gets them."""
+    loaded = load_project(path)
+    assert loaded.project is not None
+    gateway = ConduktorConfig(gateway=GatewayConfig(admin_url="http://gateway:8888"))
+    runtime = loaded.project.runtime.model_copy(update={"conduktor": gateway})
+    project = loaded.project.model_copy(update={"runtime": runtime})
+    return compile_project(project, build_graph(project)[0])
+
+
+@pytest.mark.parametrize("gateway", [False, True], ids=["", "with-gateway"])
 @pytest.mark.parametrize("example", PROJECTS, ids=lambda p: p.name)
-def test_an_example_applies_to_the_models_and_converges(example: Path) -> None:
-    result, _ = compile_dir(example)
+def test_an_example_applies_to_the_models_and_converges(example: Path, gateway: bool) -> None:
+    result = compile_with_gateway(example) if gateway else compile_dir(example)[0]
     assert result.ok, [d.render() for d in result.diagnostics if d.is_error]
     desired = result.desired
     systems = fake_systems()
@@ -98,6 +114,13 @@ def test_an_example_applies_to_the_models_and_converges(example: Path) -> None:
     # Kafka: every compiled topic with its partitions
     for topic in desired.topics:
         assert kafka.topics[topic.name].partitions == topic.partitions
+    # Gateway: one VirtualSqlTopicPlugin per compiled rule, holding the statement compile built
+    # (and accepted by the model's own check of the documented SQL subset)
+    assert isinstance(systems.gateway, FakeGateway)
+    held = {n: i["spec"]["config"] for n, i in systems.gateway.server.interceptors.items()}
+    assert held == {
+        r.name: {"virtualTopic": r.name, "statement": r.statement} for r in desired.gateway_rules
+    }
 
     again, second = _cycle(systems, desired)
     assert not again.has_changes, [(c.address, c.reason) for c in again.pending]
@@ -110,6 +133,7 @@ def test_an_example_applies_to_the_models_and_converges(example: Path) -> None:
     assert all(c.action.value == "delete" for c in gone.pending)
     assert [j.state for j in flink.server.jobs.values() if j.state == "RUNNING"] == []
     assert connect.server.connectors == {}
+    assert systems.gateway.server.interceptors == {}
     # streamt registered every subject (none existed before), so it deletes them all
     assert [s.subject for s in desired.subjects if registry.server.latest(s.subject)] == []
     assert sorted(kafka.topics) == sorted(set(kafka.topics) - made)

@@ -162,8 +162,11 @@ def test_stateless_with_gateway_is_a_virtual_topic_rule(tmp_path: Path) -> None:
         ),
     )
     (rule,) = result.desired.gateway_rules
-    assert rule.physical_topic == "orders.v1" and rule.columns == ("order_id", "amount")
-    assert rule.where == "`customer_id` <> 'x'"
+    assert rule.physical_topic == "orders.v1" and rule.columns == ('"order_id"', '"amount"')
+    assert rule.where == "\"customer_id\" <> 'x'"  # the Gateway's SQL, not Flink's backticks
+    assert rule.statement == (
+        'SELECT "order_id", "amount" FROM "orders.v1" WHERE "customer_id" <> \'x\''
+    )
     assert not result.desired.jobs and not result.desired.topics
 
 

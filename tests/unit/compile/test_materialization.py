@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from streamt.compile.materialize import GATEWAY_SUBSET
 from streamt.compile.specs import Materialization
 from streamt.diagnostics import Severity
 from tests.unit.compile.helpers import compile_dir
@@ -77,11 +78,12 @@ def test_a_computed_column_cannot_be_a_gateway_rule_so_it_runs_on_flink(tmp_path
     assert materialization is Materialization.FLINK
     assert found == [
         (
-            "C012",
+            "G020",
             Severity.INFO,
-            NAME + GW,
-            STATELESS + "the query is not a filter/projection over one physical topic",
-            "",
+            SECOND + GW,  # the model's sql:
+            "model 'm' is stateless but runs as a Flink job, not a Gateway virtual topic: "
+            "the Gateway's SQL cannot run function UPPER",
+            GATEWAY_SUBSET,
         )
     ]
 
@@ -129,12 +131,11 @@ def test_a_virtual_topic_with_a_computed_column_is_refused(tmp_path: Path) -> No
     )
     assert found == [
         (
-            "C010",
+            "G021",
             Severity.ERROR,
-            SECOND + GW,
-            "model 'm' is materialized: virtual_topic but a Gateway rule can only filter and "
-            "select columns of one topic",
-            "remove computed columns/renames, or remove materialized:",
+            SECOND + 1 + GW,  # the model's sql:, the construct is named
+            "model 'm' is a virtual topic, but the Gateway's SQL cannot run function UPPER",
+            GATEWAY_SUBSET + "; remove materialized: virtual_topic to run it on Flink",
         )
     ]
 

@@ -94,10 +94,15 @@ def test_the_users_connector_settings_win_and_masks_join_their_transforms(
     ("sql", "columns", "where"),
     [
         ('SELECT * FROM {{ source("orders") }}', (), ""),
-        (
-            'SELECT order_id, amount FROM {{ source("orders") }} WHERE amount > 1 AND ts IS NOT NULL',
-            ("order_id", "amount"),
-            "`amount` > 1 AND NOT `ts` IS NULL",
+        (  # where and columns are the statement's parts, in the Gateway's SQL
+            'SELECT order_id, amount FROM {{ source("orders") }} WHERE amount > 1 AND amount < 9',
+            ('"order_id"', '"amount"'),
+            '"amount" > 1 AND "amount" < 9',
+        ),
+        (  # a rename is in the Gateway's documented subset (`price as amount`)
+            'SELECT order_id AS id FROM {{ source("orders") }}',
+            ('"order_id" AS "id"',),
+            "",
         ),
     ],
 )
@@ -119,7 +124,8 @@ def test_a_filter_or_projection_of_one_topic_is_a_gateway_rule(
     "sql",
     [
         'SELECT order_id FROM {{ source("orders") }} ORDER BY ts',
-        'SELECT order_id AS id FROM {{ source("orders") }}',  # a rename
+        # IS NOT NULL is not among the Gateway's documented predicates
+        'SELECT order_id FROM {{ source("orders") }} WHERE amount > 1 AND ts IS NOT NULL',
         'SELECT order_id FROM {{ source("orders") }} LIMIT 10',
         'WITH o AS (SELECT order_id FROM {{ source("orders") }}) SELECT order_id FROM o',
     ],

@@ -108,8 +108,8 @@ GOLDEN_EXPECTED: dict[str, list[Entry]] = {
             "create",
             "",
             ("physical_topic", None, "orders.raw.v1"),
-            ("where", None, "currency = 'EUR'"),
-            ("columns", None, "id"),
+            ("where", None, "\"currency\" = 'EUR'"),  # the Gateway's SQL
+            ("columns", None, '"id"'),
         ),
     ],
     "mixed_changes": [
@@ -319,10 +319,20 @@ def _connector_unowned():  # type: ignore[no-untyped-def]
 
 
 RULE = GatewayRuleSpec(
-    "orders_eur", "orders", "currency = 'EUR'", ("id",), node="model.shop.orders_eur"
+    "orders_eur",
+    "orders",
+    "currency = 'EUR'",
+    ("id",),
+    node="model.shop.orders_eur",
+    statement="SELECT id FROM orders WHERE currency = 'EUR'",
 )
 RULE_USD = GatewayRuleSpec(
-    "orders_eur", "orders", "currency = 'USD'", ("id",), node="model.shop.orders_eur"
+    "orders_eur",
+    "orders",
+    "currency = 'USD'",
+    ("id",),
+    node="model.shop.orders_eur",
+    statement="SELECT id FROM orders WHERE currency = 'USD'",
 )
 
 
@@ -352,6 +362,10 @@ def _rule_noop():  # type: ignore[no-untyped-def]
 
 def _rule_delete():  # type: ignore[no-untyped-def]
     return desired(), _rule_live(), ledger(_rule_entry(RULE)), OPTS
+
+
+def _rule_unowned():  # type: ignore[no-untyped-def]
+    return desired(gateway_rules=(RULE,)), _rule_live(), ledger(), OPTS
 
 
 MATRIX: dict[str, tuple[Case, list[Entry]]] = {
@@ -447,6 +461,10 @@ MATRIX: dict[str, tuple[Case, list[Entry]]] = {
         _rule_delete,
         [_e("gateway_rule", "orders_eur", "delete", "destructive")],
     ),
+    "gateway rule refused (not ours)": (
+        _rule_unowned,
+        [_e("gateway_rule", "orders_eur", "refused")],
+    ),
 }
 
 
@@ -471,5 +489,5 @@ def test_the_expectations_cover_every_action_each_kind_can_take() -> None:
             for a in {"create", "upgrade", "replace", "delete", "adopt", "noop", "refused"}
         }
         | {("connector", a) for a in every | {"refused"}}
-        | {("gateway_rule", a) for a in every}
+        | {("gateway_rule", a) for a in every | {"refused"}}
     )

@@ -62,9 +62,10 @@ def _fresh():  # type: ignore[no-untyped-def]
                 GatewayRuleSpec(
                     "orders_eur",
                     "orders.raw.v1",
-                    "currency = 'EUR'",
-                    ("id",),
+                    "\"currency\" = 'EUR'",
+                    ('"id"',),
                     node="model.shop.orders_eur",
+                    statement='SELECT "id" FROM "orders.raw.v1" WHERE "currency" = \'EUR\'',
                 ),
             ),
             connectors=(
