@@ -54,21 +54,62 @@ def read_ledger(store: LedgerStore, project: str, environment: str) -> Ledger:
     for key, (value, _) in _latest(store.read(), "").items():
         if "/_lock/" in key or value is None:
             continue
-        entry = LedgerEntry.model_validate_json(value)
         if key.startswith(mine):
-            values.append(entry)
-        elif entry.owned and entry.kind is not ResourceKind.JOB:  # jobs: by pipeline name
-            owners[(entry.kind, entry.name)] = f"{entry.project}/{entry.environment}"
+            values.append(_own_entry(key, value))
+            continue
+        owner = _foreign_owner(value)  # another project's entry: only who owns which name
+        if owner is not None:
+            owners[owner[0]] = owner[1]
     return Ledger(project, environment, values, owners)
 
 
+def _own_entry(key: str, value: bytes) -> LedgerEntry:
+    """This project's entry, or a clear refusal (never a crash) when this streamt cannot
+    read it: written by a newer streamt, or edited by hand."""
+    try:
+        return LedgerEntry.model_validate_json(value)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        first = str(exc).splitlines()[:3]
+        raise StreamtError(
+            [
+                Diagnostic(
+                    "A080",
+                    f"the ledger entry {key!r} cannot be read by this streamt: {' '.join(first)}",
+                    hint="it was written by a newer streamt (upgrade streamt) or edited outside "
+                    "streamt; nothing was changed",
+                )
+            ]
+        ) from None
+
+
+def _foreign_owner(value: bytes) -> tuple[tuple[ResourceKind, str], str] | None:
+    """(kind, name) -> 'project/environment' of another project's owned resource, read from the
+    fields every ledger version has, so that an entry a newer streamt wrote (a field this one
+    does not know) still tells who owns the name and never breaks this project's plan."""
+    try:
+        raw = json.loads(value)
+        kind = ResourceKind(raw["kind"])
+        name, project, environment = str(raw["name"]), raw["project"], raw["environment"]
+        owned = raw.get("owned", True) is True
+    except (ValueError, KeyError, TypeError):
+        return None  # not a ledger entry at all: it owns nothing
+    if not owned or kind is ResourceKind.JOB:  # jobs: by pipeline name
+        return None
+    return (kind, name), f"{project}/{environment}"
+
+
 def all_entries(store: LedgerStore) -> list[LedgerEntry]:
-    """The current entry of every resource of every project and environment in the store."""
-    return [
-        LedgerEntry.model_validate_json(v)
-        for k, (v, _) in _latest(store.read(), "").items()
-        if "/_lock/" not in k and v is not None
-    ]
+    """The current entry of every resource of every project and environment in the store that
+    this streamt can read (an entry a newer streamt wrote is left out, not a crash)."""
+    out = []
+    for k, (v, _) in _latest(store.read(), "").items():
+        if "/_lock/" in k or v is None:
+            continue
+        try:
+            out.append(LedgerEntry.model_validate_json(v))
+        except ValueError:
+            continue
+    return out
 
 
 def _latest(records: list[Record], prefix: str) -> dict[str, tuple[bytes | None, int]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from streamt.diagnostics import StreamtError
@@ -108,3 +110,33 @@ def test_claim_of_a_dead_process_on_this_host_is_stale():
     successor = ApplyLock(store, "p", "dev")
     successor.acquire()
     assert [c.owner for c in successor.claims()] == [successor.owner]
+
+
+def _with_unknown_field(entry: LedgerEntry) -> bytes:
+    """The entry as a newer streamt would write it: one field this version does not know."""
+    raw = json.loads(entry.model_dump_json())
+    raw["spec_from_the_future"] = {"statement": "SELECT 1"}
+    return json.dumps(raw).encode()
+
+
+def test_another_projects_entry_from_a_newer_streamt_still_names_its_owner_and_breaks_nothing():
+    store = MemoryLedgerStore()
+    LedgerWriter(store, "p", "dev").put(_entry("mine"))
+    newer = _entry("theirs", project="q")
+    store.write([(newer.key, _with_unknown_field(newer))])
+    not_owned = _entry("adopted", project="q").model_copy(update={"owned": False})
+    store.write([(not_owned.key, _with_unknown_field(not_owned))])
+    store.write([("q/dev/topic/garbage", b"not json")])
+    ledger = read_ledger(store, "p", "dev")
+    assert [e.name for e in ledger.entries] == ["mine"]
+    assert ledger.owners == {(ResourceKind.TOPIC, "theirs"): "q/dev"}
+
+
+def test_this_projects_unreadable_entry_is_a_clear_refusal_not_a_crash():
+    store = MemoryLedgerStore()
+    mine = _entry("t")
+    store.write([(mine.key, _with_unknown_field(mine))])
+    with pytest.raises(StreamtError) as err:
+        read_ledger(store, "p", "dev")
+    (diag,) = err.value.diagnostics
+    assert diag.code == "A080" and mine.key in diag.message and "newer streamt" in diag.hint
