@@ -50,7 +50,7 @@ def test_cli_exit_code_summary_json_and_junit(tmp_path: Path, local_stack: Endpo
         timeout=15,
     )
     assert reply.status_code == 200, reply.text
-    write_project(
+    project = write_project(
         tmp_path,
         local_stack,
         f"""\
@@ -111,7 +111,9 @@ tests:
         "schema_nullable": "fail",
     }
     assert runner.invoke(cli, ["docs", "generate", "-p", str(tmp_path)]).exit_code == 0
-    page = (tmp_path / "target" / "docs" / "nodes" / "test.dt.bad_sample.html").read_text()
+    page = (
+        tmp_path / "target" / "docs" / "nodes" / f"test.{project.name}.bad_sample.html"
+    ).read_text()
     assert "last outcome" in page and "fail: " in page
 
     as_json = runner.invoke(
@@ -184,6 +186,6 @@ tests:
     }
     assert result.return_value == 4
     blocked = blocking_diagnostics(project, None, {})
-    assert [(d.code, d.node) for d in blocked] == [("T101", "test.dt.stale_blocks")]
+    assert [(d.code, d.node) for d in blocked] == [("T101", f"test.{project.name}.stale_blocks")]
     assert "freshness[0]: newest record is" in blocked[0].message
     assert blocked[0].message.endswith("old (> 10m)")
