@@ -10,7 +10,7 @@ aborted or any step failed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ import click
 from streamt.cli import render
 
 if TYPE_CHECKING:
+    from streamt.artifacts.plan_file import Plan
     from streamt.context import Context
 
 
@@ -105,67 +106,70 @@ def apply_command(
     ignore_blocking_tests: bool,
 ) -> int:
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
-    from streamt.apply.context import ApplyOptions
-    from streamt.apply.executor import phases, preflight
-    from streamt.apply.facade import (
-        ensure_fresh,
-        has_reset,
-        open_session,
-        read_plan_file,
-        tuple_to_scope,
-    )
     from streamt.context import Context
     from streamt.plan import render_text
 
     ctx = Context(project_dir, env)
-    session = open_session(ctx)
-    if plan_file is not None and (selector or target or reset_state or adopt):
-        raise click.UsageError(
-            "--plan takes its scope, --reset-state and --adopt from the plan file"
-        )
-    if plan_file is not None:  # recompiled and planned again: the file must say the same
-        plan = read_plan_file(plan_file)
-        fresh = session.plan(
-            tuple_to_scope(plan.scope), reset_state=has_reset(plan), adopt=frozenset(plan.adopt)
-        )
-        ensure_fresh(plan, fresh, str(plan_file))
-    else:
-        plan = session.plan(
-            session.scope(selector, target), reset_state=reset_state, adopt=session.adopted(adopt)
-        )
-    render.diagnostics(session.warnings)
+    plan = _plan(ctx, plan_file, selector, target, reset_state, adopt)
+    render.diagnostics(ctx.deployment().warnings)
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0
-    env_cfg = ctx.load().environment_config
-    protected = bool(env_cfg and env_cfg.environment.protected)
-    allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
-    options = ApplyOptions(allow_destructive=allowed, environ=ctx.environ)
-    preflight(plan, options)
+    options = ctx.apply_options(plan, allow_destructive)
     _check_blocking_tests(ctx, ignore_blocking_tests)
     if dry_run:
-        render.echo("\nDry run: these steps would run, in this order:")
-        for name, changes in phases(plan):
-            render.echo(f"-- {name}: " + ", ".join(f"{c.action.value} {c.name}" for c in changes))
-        return 0
+        return _dry_run(plan)
     if not auto_approve and not sys.stdin.isatty():
         render.echo(
             "\nerror A007: not a terminal: re-run with --auto-approve to apply this plan", err=True
         )
         return 1
+    report = ctx.apply(plan, options, _Progress(), _confirm(ctx, auto_approve))
+    return report_outcome(report, "Apply", "applied")
 
-    def confirm(_plan: object) -> bool:
+
+def _plan(
+    ctx: Context,
+    plan_file: Path | None,
+    selector: str | None,
+    target: str | None,
+    reset_state: bool,
+    adopt: tuple[str, ...],
+) -> Plan:
+    if plan_file is None:
+        return ctx.plan(selector, target=target, reset_state=reset_state, adopt=adopt)
+    ctx.deployment().observed()  # a broken project or an unreachable system comes first
+    if selector or target or reset_state or adopt:
+        raise click.UsageError(
+            "--plan takes its scope, --reset-state and --adopt from the plan file"
+        )
+    return ctx.plan_file(plan_file)  # recompiled and planned again: the file must say the same
+
+
+def _dry_run(plan: Plan) -> int:
+    from streamt.apply.executor import phases
+
+    render.echo("\nDry run: these steps would run, in this order:")
+    for name, changes in phases(plan):
+        render.echo(f"-- {name}: " + ", ".join(f"{c.action.value} {c.name}" for c in changes))
+    return 0
+
+
+def _confirm(ctx: Context, auto_approve: bool) -> Callable[[Plan], bool]:
+    """Ask before applying (a protected environment: type its name), unless --auto-approve."""
+    protected, environment = ctx.protected(), ctx.deployment().environment
+
+    def confirm(_plan: Plan) -> bool:
         if auto_approve:
             return True
         if protected:
             typed = click.prompt(
-                f"\nEnvironment {session.environment!r} is protected: type its name to apply"
+                f"\nEnvironment {environment!r} is protected: type its name to apply"
             )
-            return bool(typed == session.environment)
+            return bool(typed == environment)
         return click.confirm("\nApply these changes?", default=False)
 
-    report = session.apply(plan, options, _Progress(), confirm)
-    return report_outcome(report, "Apply", "applied")
+    return confirm
 
 
 def report_outcome(report: object, verb: str, done: str) -> int:

@@ -17,14 +17,11 @@ from streamt.cli.commands.apply import _Progress, report_outcome
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 def destroy_command(project_dir: Path, env: str | None, auto_approve: bool) -> int:
     """Remove every resource streamt created for this project (ledger-owned only)."""
-    from streamt.apply.context import ApplyOptions
-    from streamt.apply.facade import open_destroy_session
     from streamt.context import Context
     from streamt.plan import render_text
 
     ctx = Context(project_dir, env)
-    session = open_destroy_session(ctx)
-    plan = session.plan()
+    plan = ctx.destroy_plan()
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0
@@ -38,6 +35,5 @@ def destroy_command(project_dir: Path, env: str | None, auto_approve: bool) -> i
         typed = click.prompt(f"\nDestroy project {plan.project!r}? Type its name to confirm")
         return bool(typed == plan.project)
 
-    options = ApplyOptions(allow_destructive=True, environ=ctx.environ)
-    report = session.apply(plan, options, _Progress(), confirm)
+    report = ctx.destroy(plan, _Progress(), confirm)
     return report_outcome(report, "Destroy", "destroyed")

@@ -21,14 +21,9 @@ def status_command(
     project_dir: Path, env: str | None, lag: bool, pattern: str | None, fmt: str
 ) -> int:
     """Show what runs, how far behind it is, and where it drifted from what streamt applied."""
-    from streamt.apply.facade import open_session
-    from streamt.apply.status import collect_status
     from streamt.context import Context
 
-    session = open_session(Context(project_dir, env))
-    report = collect_status(
-        session.desired, session.ledger, session.live, session.systems, lag=lag, pattern=pattern
-    )
+    report = Context(project_dir, env).status(lag=lag, pattern=pattern)
     if fmt == "json":
         render.emit_json(
             {
