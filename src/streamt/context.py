@@ -75,6 +75,20 @@ class ValidationReport:
     def ok(self) -> bool:
         return self.errors == 0 and not (self.strict and self.warnings)
 
+    def to_dict(self) -> dict[str, object]:
+        """`validate --format json`."""
+        return {
+            "ok": self.ok,
+            "project": self.project_name,
+            "strict": self.strict,
+            "flink_checked": self.flink_checked,
+            "cached": self.cached,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "counts": dict(self.counts),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
 
 @dataclass(frozen=True)
 class CompileSummary:
@@ -85,6 +99,17 @@ class CompileSummary:
     diagnostics: tuple[Diagnostic, ...]
     out_dir: Path | None  # None for a dry run
     cached: bool = False  # artifacts on disk were already up to date
+
+    def to_dict(self) -> dict[str, object]:
+        """`compile --format json`."""
+        return {
+            "project": self.project_name,
+            "dry_run": self.out_dir is None,
+            "output": str(self.out_dir) if self.out_dir else None,
+            "up_to_date": self.cached,
+            "artifacts": dict(self.counts),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
 
 
 @dataclass

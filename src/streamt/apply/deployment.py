@@ -158,6 +158,7 @@ class Deployment:
             # what runs is what the project compiles to now (equal to `plan`, checked above)
             return execute_plan(fresh, self.step_context(options), progress, lock.refresh)
         finally:
+            self._observed = None  # the world changed: the next use observes it again
             lock.release()
 
     def rollback(self, model: str, options: ApplyOptions) -> str:
@@ -166,6 +167,7 @@ class Deployment:
             self.refresh()
             return rollback_job(self.step_context(options), model)
         finally:
+            self._observed = None
             lock.release()
 
 
