@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from streamt.apply.deployment import Deployment
     from streamt.apply.executor import ApplyReport, Progress
     from streamt.apply.status import StatusReport
-    from streamt.artifacts.plan_file import Plan
     from streamt.artifacts.columns import ColumnPath
+    from streamt.artifacts.plan_file import Plan
     from streamt.compile import CompileResult, SchemaLock
     from streamt.compile.memo import ModelMemo
     from streamt.compile.specs import DesiredState
@@ -698,8 +698,8 @@ class Context:
         """`NODE.COLUMN` (NODE as in selectors: `name`, `model:name`, `source:name`) -> the
         columns it is made from and those made from it; V170 / V171 when either is unknown."""
         from streamt.artifacts.columns import ColumnSource, column_path, project_column_lineage
+        from streamt.diagnostics import did_you_mean
         from streamt.graph.select import select
-        from streamt.load.errors import did_you_mean
 
         node, _, column = spec.partition(".")
         chosen, diags = select(self.graph(), node) if node and column else (set(), [])
