@@ -19,20 +19,20 @@ from pydantic import ConfigDict, Field
 from streamt.config.runtime import RuntimeConfig
 from streamt.load.model import (
     DataTest,
+    Declared,
     Defaults,
     Exposure,
     Model,
     ProjectInfo,
     Rules,
     Source,
-    Spec,
     UserFunction,
 )
 
 SCHEMA_ID = "https://streamt.dev/schemas/stream_project.json"
 
 
-class ProjectFile(Spec):
+class ProjectFile(Declared):
     """The keys of `stream_project.yml` (only `project` is required)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="stream_project.yml")
