@@ -149,9 +149,8 @@ class Context:
     ) -> Context:
         """A context over a project that loads cleanly, else `StreamtError` with every load
         problem. `environ` defaults to `os.environ`, `systems` to the project's `runtime:`."""
-        ctx = cls(Path(project_dir), env, systems=systems)
-        if environ is not None:
-            ctx = cls(Path(project_dir), env, environ=environ, systems=systems)
+        environ = dict(os.environ) if environ is None else environ
+        ctx = cls(Path(project_dir), env, environ=environ, systems=systems)
         ctx.project()
         return ctx
 
