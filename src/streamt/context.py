@@ -4,8 +4,8 @@ It wires rooms together (load -> graph -> compile -> validate -> artifacts; plan
 rollback, status; data tests) and holds no logic of its own beyond that wiring and caching.
 Everything returns values; user errors are raised as `StreamtError` carrying diagnostics,
 rendered once by the CLI. Constructing a `Context` reads `.env` files only; the project is
-loaded on first use and the systems are reached only by plan, apply, destroy, rollback,
-status, test and `validate(flink=True)`.
+loaded on first use and the systems are reached only by plan, plan_file, apply, destroy,
+rollback, status, test, blocking_test_failures, pull_schemas and `validate(flink=True)`.
 
     ctx = Context.load(Path("my-project"))
     report = ctx.validate(strict=True)
