@@ -515,6 +515,7 @@ class Context:
         """What apply would change: every resource, or those of the nodes `select` / `target`
         choose; `adopt` names (as selectors) nodes whose existing resources to adopt."""
         deployment = self.deployment()
+        deployment.observed()  # an unreachable system (exit 5) is reported before a selector
         exprs = [e for e in (select, target) if e]
         scope = frozenset(self._selected(*exprs)) if exprs else None
         adopted = frozenset(self._selected(*adopt))
@@ -580,7 +581,9 @@ class Context:
         """Restore `model`'s previous Flink job from its upgrade savepoint; what was done."""
         from streamt.apply.context import ApplyOptions
 
-        return self.deployment().rollback(model, ApplyOptions(environ=self.environ))
+        deployment = self.deployment()
+        deployment.observed()  # an unreachable ledger is A012, as for plan, before the lock
+        return deployment.rollback(model, ApplyOptions(environ=self.environ))
 
     def status(self, lag: bool = False, pattern: str | None = None) -> StatusReport:
         """What runs as applied, what drifted (`lag`: message counts and consumer lag)."""
