@@ -78,3 +78,25 @@ def test_context_load_raises_with_every_load_problem(tmp_path: Path) -> None:
     with pytest.raises(StreamtError) as caught:
         Context.load(tmp_path, environ={})
     assert [d.code for d in caught.value.diagnostics] == ["L007", "L005"]  # no name, unknown key
+
+
+def test_destroy_through_the_python_api_removes_what_apply_created(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    systems = fake_systems()
+    assert isinstance(systems.kafka, FakeKafka) and isinstance(systems.flink, FakeFlink)
+    systems.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    ctx = Context.load(REPO / "examples" / "quickstart", systems=systems, environ={})
+    assert ctx.apply(ctx.plan()).ok
+    plan = ctx.destroy_plan()
+    assert sorted((c.kind.value, c.name, c.action.value) for c in plan.changes) == [
+        ("flink_job", "events_clean", "delete"),
+        ("topic", "events_clean", "delete"),
+    ]
+    with pytest.raises(StreamtError) as caught:
+        ctx.apply(plan)  # deletes need allow_destructive: only `destroy` implies it
+    assert [d.code for d in caught.value.diagnostics] == ["A003", "A003"]
+    assert ctx.destroy(plan).ok
+    assert list(systems.kafka.topics) == ["events.raw.v1"]  # the source is not the project's
+    assert not ctx.destroy_plan().has_changes
