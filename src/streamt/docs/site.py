@@ -24,7 +24,15 @@ from streamt.artifacts.manifest import (
 from streamt.graph.dag import Graph
 from streamt.load.assertions import AssertionEntry
 from streamt.load.ids import NodeKind
-from streamt.load.model import Classification, Column, DataTest, Exposure, Model, Project, Source
+from streamt.load.model import (
+    Classification,
+    DataTest,
+    DeclaredColumn,
+    Exposure,
+    Model,
+    Project,
+    Source,
+)
 
 CLASSIFICATION_ORDER = tuple(Classification)
 
@@ -239,7 +247,7 @@ def _propagate(
 def _columns(
     nid: str,
     entry: NodeEntry | None,
-    written: Sequence[Column],
+    written: Sequence[DeclaredColumn],
     declared: Mapping[tuple[str, str], Classification],
     inherited: Mapping[tuple[str, str], Classification],
 ) -> tuple[ColumnDoc, ...]:

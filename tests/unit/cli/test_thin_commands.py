@@ -22,6 +22,7 @@ ALLOWED = {
     "streamt.artifacts.plan_file",  # Plan (type) and plan.json
     "streamt.plan",  # render_text of a plan
     "streamt.testing.results",  # RunSummary / render_text of test results
+    "streamt.docs.serve",  # `docs serve`: the local HTTP server and file watcher it runs
 }
 
 
