@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from streamt.config.runtime import RuntimeConfig, Settings
+from streamt.config.runtime import Declared, RuntimeConfig
 
 
-class EnvironmentInfo(Settings):
+class EnvironmentInfo(Declared):
     name: str | None = None  # when set, must equal the file stem
     description: str | None = None
     protected: bool = False  # apply asks for confirmation
     prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]*$")  # before topic/job names
 
 
-class SafetyConfig(Settings):
+class SafetyConfig(Declared):
     confirm_apply: bool | None = None  # default: value of `protected`
     allow_destructive: bool = False
 
 
-class EnvironmentConfig(Settings):
+class EnvironmentConfig(Declared):
     environment: EnvironmentInfo = EnvironmentInfo()
     runtime: RuntimeConfig | None = None
     safety: SafetyConfig = SafetyConfig()

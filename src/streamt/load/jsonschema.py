@@ -16,10 +16,9 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from streamt.config.runtime import RuntimeConfig
+from streamt.config.runtime import Declared, RuntimeConfig
 from streamt.load.model import (
     DataTest,
-    Declared,
     Defaults,
     Exposure,
     Model,

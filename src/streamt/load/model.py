@@ -25,17 +25,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidati
 from pydantic.json_schema import SkipJsonSchema
 
 from streamt.config.environments import EnvironmentConfig
-from streamt.config.runtime import RuntimeConfig, Str, StrMap
+from streamt.config.runtime import Declared, RuntimeConfig, Str, StrMap
 from streamt.diagnostics import Location
 from streamt.load.assertions import AssertionEntry
 
 # ----------------------------------------------------------------------------- base
-
-
-class Declared(BaseModel):
-    """Base of everything a project declares: frozen, unknown keys forbidden."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Located(Declared):
