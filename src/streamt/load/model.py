@@ -271,7 +271,7 @@ def _startup(value: object) -> object:
 
 
 class FreshnessLimits(Declared):
-    # how stale a source's or exposure's data may get (`testing.assertions.Freshness` is the
+    # how stale a source's or exposure's data may get (`load.assertions.Freshness` is the
     # data test); the JSON Schema keeps calling it Freshness
     model_config = ConfigDict(extra="forbid", frozen=True, title="Freshness")
 
