@@ -73,14 +73,7 @@ def test_command(
     )
     summary = RunSummary(tuple(results))
     if fmt == "json":
-        render.emit_json(
-            {
-                "project": ctx.project().name,
-                "exit_code": summary.exit_code,
-                "summary": summary.line(),
-                "results": [r.to_dict() for r in results],
-            }
-        )
+        render.emit_json(summary.to_dict(ctx.project().name))
     else:
         render.echo(render_text(results))
     return summary.exit_code
