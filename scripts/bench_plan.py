@@ -25,13 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from streamt.adapters.protocols import JobState
 from streamt.apply.context import ApplyOptions, StepContext
+from streamt.apply.deployment import Deployment
 from streamt.apply.executor import execute_plan
-from streamt.apply.facade import Session
 from streamt.artifacts.plan_file import JobPayload, Plan, ResourceKind
 from streamt.compile.specs import DesiredState
 from streamt.config.runtime import local_runtime
@@ -61,15 +61,7 @@ class JobsFromLedger:
         return getattr(self.real, name)
 
 
-class _Ctx:
-    env = None
-    environ: Mapping[str, str] = {}
-
-    def select(self, expr: str | None) -> frozenset[str] | None:
-        return None
-
-
-def deploy(session: Session, flink: JobsFromLedger) -> None:
+def deploy(session: Deployment, flink: JobsFromLedger) -> None:
     plan = session.plan()
     no_jobs = Plan.model_validate(
         {
@@ -102,7 +94,7 @@ def deploy(session: Session, flink: JobsFromLedger) -> None:
     register_jobs(session, flink)
 
 
-def register_jobs(session: Session, flink: JobsFromLedger) -> None:
+def register_jobs(session: Deployment, flink: JobsFromLedger) -> None:
     session.refresh()
     for entry in session.ledger.of_kind(ResourceKind.JOB):
         if isinstance(entry.spec, JobPayload):
@@ -111,7 +103,7 @@ def register_jobs(session: Session, flink: JobsFromLedger) -> None:
             )
 
 
-def deploy_for_real(session: Session, desired_topics: Sequence[str]) -> None:
+def deploy_for_real(session: Deployment, desired_topics: Sequence[str]) -> None:
     """Create the external source topics, then apply the whole plan, jobs included."""
     from confluent_kafka import admin as ck_admin
 
@@ -128,10 +120,8 @@ def deploy_for_real(session: Session, desired_topics: Sequence[str]) -> None:
     session.refresh()
 
 
-def destroy(session: Session) -> None:
-    empty = Session(
-        session.ctx, session.systems, DesiredState(session.desired.project), session.environment
-    )
+def destroy(session: Deployment) -> None:
+    empty = Deployment(session.systems, DesiredState(session.desired.project), session.environment)
     report = empty.apply(empty.plan(), ApplyOptions(allow_destructive=True, max_workers=4))
     assert report.ok, [(r.change.address, r.message) for r in report.failed][:5]
 
@@ -142,7 +132,7 @@ def bench(n: int, runs: int, real_jobs: bool) -> dict[str, object]:
         desired = Context(Path(tmp)).compile().desired
     systems: Systems = systems_from_runtime(local_runtime(), {})
     env = f"bench-real-{n}-{int(time.time())}" if real_jobs else f"bench-{n}"
-    session = Session(_Ctx(), systems, desired, env)  # type: ignore[arg-type]
+    session = Deployment(systems, desired, env)
     if real_jobs:
         deploy_for_real(session, [t.name for t in desired.topics])
     else:
@@ -159,7 +149,7 @@ def bench(n: int, runs: int, real_jobs: bool) -> dict[str, object]:
 
 
 def _measure(
-    session: Session, systems: Systems, desired: DesiredState, n: int, runs: int
+    session: Deployment, systems: Systems, desired: DesiredState, n: int, runs: int
 ) -> dict[str, object]:
     walls, deltas = [], []
     for _ in range(runs):

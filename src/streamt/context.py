@@ -1,19 +1,24 @@
-"""The facade: one `Context` per invocation, used by the CLI and as the Python API.
+"""The facade: one `Context` per invocation, the CLI's and the Python API's one entry.
 
-It wires rooms together (load -> graph -> compile -> validate -> artifacts) and holds no logic of
-its own beyond that wiring and caching. Everything returns values; user errors are raised as
-`StreamtError` carrying diagnostics, rendered once by the CLI.
+It wires rooms together (load -> graph -> compile -> validate -> artifacts; plan -> apply,
+rollback, status; data tests) and holds no logic of its own beyond that wiring and caching.
+Everything returns values; user errors are raised as `StreamtError` carrying diagnostics,
+rendered once by the CLI. Constructing a `Context` reads `.env` files only; the project is
+loaded on first use and the systems are reached only by plan, plan_file, apply, destroy,
+rollback, status, test, blocking_test_failures, pull_schemas and `validate(flink=True)`.
 
-    ctx = Context(Path("my-project"))
+    ctx = Context.load(Path("my-project"))
     report = ctx.validate(strict=True)
     result = ctx.compile(select="+orders_clean")
+    plan = ctx.plan(select="+orders_clean")
+    report = ctx.apply(plan)
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -31,6 +36,10 @@ from streamt.diagnostics import (
 from streamt.load.files import read_bounded
 
 if TYPE_CHECKING:
+    from streamt.apply.context import ApplyOptions
+    from streamt.apply.deployment import Deployment
+    from streamt.apply.executor import ApplyReport, Progress
+    from streamt.apply.status import StatusReport
     from streamt.artifacts.columns import ColumnPath
     from streamt.compile import CompileResult, SchemaLock
     from streamt.compile.memo import ModelMemo
@@ -38,7 +47,11 @@ if TYPE_CHECKING:
     from streamt.graph.dag import Graph
     from streamt.load.loader import LoadResult
     from streamt.load.model import Project
+    from streamt.resources import Plan
+    from streamt.schemas.pull import PullResult
+    from streamt.state import Systems
     from streamt.state.probe import Probe
+    from streamt.testing.results import TestResult
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,20 @@ class ValidationReport:
     def ok(self) -> bool:
         return self.errors == 0 and not (self.strict and self.warnings)
 
+    def to_dict(self) -> dict[str, object]:
+        """`validate --format json`."""
+        return {
+            "ok": self.ok,
+            "project": self.project_name,
+            "strict": self.strict,
+            "flink_checked": self.flink_checked,
+            "cached": self.cached,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "counts": dict(self.counts),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
 
 @dataclass(frozen=True)
 class CompileSummary:
@@ -73,6 +100,17 @@ class CompileSummary:
     diagnostics: tuple[Diagnostic, ...]
     out_dir: Path | None  # None for a dry run
     cached: bool = False  # artifacts on disk were already up to date
+
+    def to_dict(self) -> dict[str, object]:
+        """`compile --format json`."""
+        return {
+            "project": self.project_name,
+            "dry_run": self.out_dir is None,
+            "output": str(self.out_dir) if self.out_dir else None,
+            "up_to_date": self.cached,
+            "artifacts": dict(self.counts),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
 
 
 @dataclass(frozen=True)
@@ -97,11 +135,13 @@ class Context:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     dotenv: bool = True  # layer <project>/.env and .env.<env> under `environ` (environ wins)
     state_dir: Path | None = None  # an earlier compile's output, for `state:modified`
+    systems: Systems | None = None  # the systems to deploy to; default: the project's runtime:
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
     _lock: tuple[SchemaLock | None, list[Diagnostic]] | None = field(
         default=None, init=False, repr=False
     )
+    _deployments: dict[bool, Deployment] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.project_dir = Path(self.project_dir)
@@ -117,6 +157,22 @@ class Context:
 
         remember_secrets(self.environ[n] for n in secret_names(self.environ))
 
+    @classmethod
+    def load(
+        cls,
+        project_dir: Path | str,
+        env: str | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        systems: Systems | None = None,
+    ) -> Context:
+        """A context over a project that loads cleanly, else `StreamtError` with every load
+        problem. `environ` defaults to `os.environ`, `systems` to the project's `runtime:`."""
+        environ = dict(os.environ) if environ is None else environ
+        ctx = cls(Path(project_dir), env, environ=environ, systems=systems)
+        ctx.project()
+        return ctx
+
     # ------------------------------------------------------------------ load / graph
     def load_result(self) -> LoadResult:
         if self._load is None:
@@ -127,7 +183,7 @@ class Context:
                 _remember_secrets(self._load.project, self.environ)
         return self._load
 
-    def load(self) -> Project:
+    def project(self) -> Project:
         """The project, or `StreamtError` with every load problem."""
         result = self.load_result()
         if result.project is None or has_errors(result.diagnostics):
@@ -142,14 +198,14 @@ class Context:
 
             project = self.load_result().project
             if project is None:
-                self.load()  # raises with the load diagnostics
+                self.project()  # raises with the load diagnostics
             assert project is not None
             self._graph = build_graph(project, self.load_result().failed)
         return self._graph
 
     def graph(self) -> Graph:
         """The DAG of a cleanly loaded project; raises on cycles and unknown references."""
-        self.load()
+        self.project()
         graph, diags = self.graph_result()
         if has_errors(diags):
             raise StreamtError(sorted_diagnostics(diags))
@@ -189,7 +245,7 @@ class Context:
                     hint="--state takes the output directory of an earlier `streamt compile`",
                 )
             ) from None
-        project, graph = self.load(), self.graph()
+        project, graph = self.project(), self.graph()
         result = compile_project(
             project, graph, lock=self.schema_lock()[0], tests=partial(_test_columns, project)
         )
@@ -239,7 +295,7 @@ class Context:
     ) -> CompileResult:
         from streamt.compile import compile_project
 
-        project, graph = self.load(), self.graph()
+        project, graph = self.project(), self.graph()
         lock, lock_diags = self.schema_lock()
         if lock_diags:
             raise StreamtError(lock_diags)
@@ -457,7 +513,7 @@ class Context:
             resolved_runtime,
         )
 
-        project = self.load()
+        project = self.project()
         environment = self.env or project.environment or "default"
         runtime = resolved_runtime(project, self.environ)
         probes = tuple(probe_systems(project, self.environ))
@@ -473,7 +529,7 @@ class Context:
         under a short timeout; raise A060-A064 (exit 5) naming each one that does not answer."""
         from streamt.state.probe import preflight
 
-        project = self.load()
+        project = self.project()
         preflight(project, self.environ, systems, self.env or project.environment or "default")
 
     def blocking_test_failures(self) -> list[Diagnostic]:
@@ -481,14 +537,220 @@ class Context:
         return one T101 error per failing one; [] means deploy."""
         from streamt.testing.session import blocking_diagnostics
 
-        return blocking_diagnostics(self.load(), self.compile(), self.environ)
+        return blocking_diagnostics(self.project(), self.compile(), self.environ)
+
+    # ------------------------------------------------------------------ plan / apply (network)
+    def deployment(self, *, destroy: bool = False) -> Deployment:
+        """The project compiled in full with the systems it deploys to (the ledger and the live
+        state are read on first use); with `destroy`, the deployment of nothing."""
+        if destroy not in self._deployments:
+            from streamt.apply.deployment import deployment_of
+
+            result = None if destroy else self.compile()
+            self._deployments[destroy] = deployment_of(
+                self.project(), result, self.environ, self.env, self.systems
+            )
+        return self._deployments[destroy]
+
+    def plan(
+        self,
+        select: str | None = None,
+        *,
+        target: str | None = None,
+        reset_state: bool = False,
+        adopt: tuple[str, ...] = (),
+    ) -> Plan:
+        """What apply would change: every resource, or those of the nodes `select` / `target`
+        choose; `adopt` names (as selectors) nodes whose existing resources to adopt."""
+        deployment = self.deployment()
+        deployment.observed()  # an unreachable system (exit 5) is reported before a selector
+        exprs = [e for e in (select, target) if e]
+        scope = frozenset(self._selected(*exprs)) if exprs else None
+        adopted = frozenset(self._selected(*adopt))
+        return deployment.plan(scope, reset_state=reset_state, adopt=adopted)
+
+    def plan_file(self, path: Path) -> Plan:
+        """The plan in `path`, trusted for nothing: refused unless planning again now gives
+        the same changes against the same world (A005, A030)."""
+        from streamt.apply.deployment import read_plan_file
+
+        deployment = self.deployment()
+        deployment.observed()  # an unreachable system is reported before a bad file
+        plan = read_plan_file(path)
+        deployment.replanned(plan, str(path))
+        return plan
+
+    def destroy_plan(self) -> Plan:
+        """Deleting everything the ledger says this project created in this environment."""
+        return self.deployment(destroy=True).plan()
+
+    def apply_options(self, plan: Plan, allow_destructive: bool = False) -> ApplyOptions:
+        """The options `plan` runs with (the environment's `safety:` may allow destruction);
+        refuses (preflight) a plan that would destroy what is not allowed."""
+        from streamt.apply.context import ApplyOptions
+        from streamt.apply.executor import preflight
+
+        env_cfg = self.project().environment_config
+        allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
+        options = ApplyOptions(allow_destructive=allowed, environ=self.environ)
+        preflight(plan, options)
+        return options
+
+    def protected(self) -> bool:
+        """Whether the environment is `protected` (apply asks to type its name)."""
+        env_cfg = self.project().environment_config
+        return bool(env_cfg and env_cfg.environment.protected)
+
+    def apply(
+        self,
+        plan: Plan,
+        options: ApplyOptions | None = None,
+        progress: Progress | None = None,
+        confirm: Callable[[Plan], bool] | None = None,
+    ) -> ApplyReport:
+        """Execute `plan` under the apply lock, refused if the world moved since it was made;
+        `confirm` may still say no (an empty report)."""
+        options = options or self.apply_options(plan)
+        return self.deployment().apply(plan, options, progress, confirm)
+
+    def destroy(
+        self,
+        plan: Plan,
+        progress: Progress | None = None,
+        confirm: Callable[[Plan], bool] | None = None,
+    ) -> ApplyReport:
+        """Execute a `destroy_plan` like `apply`."""
+        from streamt.apply.context import ApplyOptions
+
+        options = ApplyOptions(allow_destructive=True, environ=self.environ)
+        return self.deployment(destroy=True).apply(plan, options, progress, confirm)
+
+    def rollback(self, model: str) -> str:
+        """Restore `model`'s previous Flink job from its upgrade savepoint; what was done."""
+        from streamt.apply.context import ApplyOptions
+
+        deployment = self.deployment()
+        deployment.observed()  # an unreachable ledger is A012, as for plan, before the lock
+        return deployment.rollback(model, ApplyOptions(environ=self.environ))
+
+    def status(self, lag: bool = False, pattern: str | None = None) -> StatusReport:
+        """What runs as applied, what drifted (`lag`: message counts and consumer lag)."""
+        from streamt.apply.status import collect_status
+
+        d = self.deployment()
+        return collect_status(d.desired, d.ledger, d.live, d.systems, lag=lag, pattern=pattern)
+
+    def test(
+        self,
+        select: str | None = None,
+        *,
+        models: tuple[str, ...] = (),
+        types: tuple[str, ...] = (),
+        deploy: bool = False,
+        since: str | None = None,
+        start: str = "earliest",
+        junit_xml: Path | None = None,
+    ) -> list[TestResult]:
+        """Run the data tests (of the nodes `select` chooses, of `models`, of `types`); their
+        outcomes also go to `target/test_results.json` (and beside `junit_xml`, with the XML)."""
+        from streamt.load.model import TestType
+        from streamt.testing import session
+        from streamt.testing.options import build_options
+
+        project = self.project()
+        targets, tests = session.names_from_selection(self.select(select) or (), project.name)
+        options = build_options(
+            types=frozenset(TestType(t) for t in types),
+            targets=targets | set(models),
+            tests=tests,
+            selected=bool(select),
+            deploy=deploy,
+            since=since,
+            start=start,
+        )
+        self.preflight(session.systems_needed(project, options))
+        results = session.run_project_tests(project, self.compile(), self.environ, options)
+        session.write_results(self.project_root() / "target", results, project.name)
+        if junit_xml is not None:
+            session.write_junit(junit_xml, results, project.name)
+            session.write_results(junit_xml.parent, results, project.name)
+        return results
+
+    def lineage(
+        self,
+        focus: str | None = None,
+        *,
+        upstream: bool = False,
+        downstream: bool = False,
+        column: str | None = None,
+        fmt: str = "ascii",
+    ) -> str:
+        """The DAG as `fmt` (ascii, json, mermaid): every node, or the one `focus` names
+        with its upstream and/or downstream; or the lineage of one `column` (`column_path`)."""
+        from streamt.graph import lineage
+        from streamt.graph.select import select
+
+        if column is not None:
+            from streamt.artifacts.columns import render_column_path
+
+            return render_column_path(self.column_path(column), fmt)
+        graph = self.graph()
+        start = None
+        if focus is not None:
+            chosen, diags = select(graph, focus)
+            if diags or len(chosen) != 1:
+                raise StreamtError(
+                    diags
+                    or [
+                        Diagnostic(
+                            "G011",
+                            f"'{focus}' names several nodes: {', '.join(sorted(chosen))}",
+                            hint="prefix the kind: model:NAME or source:NAME",
+                        )
+                    ]
+                )
+            (start,) = chosen
+        return lineage.render(graph, lineage.focus(graph, start, upstream, downstream), fmt)
+
+    def pull_schemas(self, only: tuple[str, ...] = ()) -> PullResult:
+        """Each source's columns from its latest `<topic>-value` subject, as `schemas.lock`
+        text (`only`: these sources)."""
+        from streamt.schemas import pull_schemas
+        from streamt.state.systems import systems_for
+
+        project = self.project()
+        registry = (self.systems or systems_for(project, self.environ)).registry
+        if registry is None:
+            raise StreamtError(
+                Diagnostic(
+                    "R003",
+                    "no Schema Registry configured (runtime.schema_registry.url)",
+                    hint="add runtime.schema_registry.url, or omit `runtime:` to use the local "
+                    "stack",
+                )
+            )
+        return pull_schemas(project, registry, only)
+
+    def write_schema_lock(self, text: str) -> Path:
+        """Write `schemas.lock` beside `stream_project.yml`; its path."""
+        from streamt.compile import LOCK_FILE
+
+        path = self.project_root() / LOCK_FILE
+        path.write_text(text)
+        return path
+
+    def _selected(self, *exprs: str) -> set[str]:
+        chosen: set[str] = set()
+        for expr in exprs:
+            chosen |= self.select(expr) or frozenset()
+        return chosen
 
     def column_path(self, spec: str) -> ColumnPath:
         """`NODE.COLUMN` (NODE as in selectors: `name`, `model:name`, `source:name`) -> the
         columns it is made from and those made from it; V170 / V171 when either is unknown."""
         from streamt.artifacts.columns import ColumnSource, column_path, project_column_lineage
+        from streamt.diagnostics import did_you_mean
         from streamt.graph.select import select
-        from streamt.load.errors import did_you_mean
 
         node, _, column = spec.partition(".")
         chosen, diags = select(self.graph(), node) if node and column else (set(), [])
@@ -520,7 +782,7 @@ class Context:
         results = results or self.project_root() / "target" / "test_results.json"
         # no job scripts (as validate): the pages show each model's compiled query
         generate_site(
-            self.load(), self.graph(), self._compile(None, None, jobs=False), out, results
+            self.project(), self.graph(), self._compile(None, None, jobs=False), out, results
         )
         return out
 

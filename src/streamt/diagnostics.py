@@ -109,3 +109,17 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice most like `word` (difflib ratio >= 0.6), for a hint; None if none is."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """The one did-you-mean hint: `did you mean 'x'?` for the `closest` choice, else ""."""
+    match = closest(word, choices)
+    return f"did you mean '{match}'?" if match is not None else ""

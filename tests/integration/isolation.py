@@ -52,7 +52,7 @@ def isolated_copy(example: Path, into: Path, rename: Mapping[str, str] | None = 
     run = uuid.uuid4().hex[:8]
     copy = into / f"{example.name}-{run}"
     shutil.copytree(example, copy)
-    project = Context(copy).load()
+    project = Context(copy).project()
     yml = copy / "stream_project.yml"
     text = yml.read_text()
     sources = {s.topic: f"{s.topic}.{run}" for s in project.sources}

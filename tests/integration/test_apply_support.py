@@ -17,8 +17,8 @@ from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
 
 from streamt.apply.context import ApplyOptions
+from streamt.apply.deployment import Deployment
 from streamt.apply.executor import ApplyReport
-from streamt.apply.facade import Session
 from streamt.compile.specs import ChangelogMode, DesiredState, FlinkJobSpec
 from streamt.config.runtime import local_runtime
 from streamt.resources import (
@@ -39,20 +39,12 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-class _NoSelect:
-    env = ENV
-    environ: Mapping[str, str] = {}
-
-    def select(self, expr: str | None) -> frozenset[str] | None:
-        return None
-
-
 def systems() -> Systems:
     return systems_from_runtime(local_runtime(), {})
 
 
-def session(desired: DesiredState, chosen: Systems | None = None) -> Session:
-    return Session(_NoSelect(), chosen or systems(), desired, ENV)  # type: ignore[arg-type]
+def session(desired: DesiredState, chosen: Systems | None = None) -> Deployment:
+    return Deployment(chosen or systems(), desired, ENV)
 
 
 def deploy(
@@ -248,7 +240,7 @@ def cleanup(desired_sets: Sequence[DesiredState], chosen: Systems | None = None)
 
 def destroy(project: str, environment: str = ENV) -> None:
     """Remove everything the ledger says `project` owns in `environment` (frees Flink slots)."""
-    s = Session(_NoSelect(), systems(), DesiredState(project=project), environment)  # type: ignore[arg-type]
+    s = Deployment(systems(), DesiredState(project=project), environment)
     plan = s.plan()
     report = s.apply(plan, ApplyOptions(allow_destructive=True))
     assert report.ok, [(r.change.address, r.message) for r in report.failed]
@@ -264,7 +256,7 @@ def ensure_source_topics(
 
     from streamt.context import Context
 
-    project = Context(project_dir).load()
+    project = Context(project_dir).project()
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = set(admin.list_topics(timeout=10).topics)
     missing = sorted({s.topic for s in project.sources} - existing)

@@ -16,7 +16,6 @@ import pytest
 from sqlglot import exp
 
 from streamt.apply.context import ApplyOptions
-from streamt.apply.facade import open_session
 from streamt.artifacts.plan_file import plan_to_json
 from streamt.context import Context
 from streamt.sql.dialect import parse
@@ -87,7 +86,7 @@ def test_secret_with_quotes_is_applied_as_exactly_that_value(local_stack, tmp_pa
     )
     ensure_source_topics(tmp_path)
     ctx = Context(tmp_path, environ=environ, dotenv=False)
-    project = ctx.load()
+    project = ctx.project()
     systems = systems_from_runtime(project.runtime, environ)
     spy = SpyFlink(systems.flink)
     systems.flink = spy  # type: ignore[assignment]
@@ -95,10 +94,10 @@ def test_secret_with_quotes_is_applied_as_exactly_that_value(local_stack, tmp_pa
         "localhost:9092", f"{name}.raw", [{"id": "1", "note": "a"}, {"id": "2", "note": home}]
     )
     try:
-        session = open_session(ctx, systems)
-        plan = session.plan()
+        ctx.systems = systems
+        plan = ctx.plan()
         wait_for_slots(2)
-        report = session.apply(plan, ApplyOptions(environ=environ, job_stable_s=3.0))
+        report = ctx.apply(plan, ApplyOptions(environ=environ, job_stable_s=3.0))
         assert report.ok, [(r.change.address, r.message) for r in report.failed]
 
         # the job runs from statements whose option value is exactly the secret

@@ -6,7 +6,8 @@ a failed step stops the apply after its phase (later phases depend on earlier on
 ledger records how far it got, so the next `plan` picks up exactly there.
 
 Refused changes and, without `allow_destructive`, destructive ones stop the apply before any
-step runs. `--dry-run` is `explain_plan`: the same phases and steps, described, not executed.
+step runs. `apply --dry-run` lists the same phases and steps (`phases(plan)`) without executing
+them.
 """
 
 from __future__ import annotations

@@ -78,6 +78,15 @@ class StatusReport:
     def drifted(self) -> tuple[ResourceStatus, ...]:
         return tuple(r for r in self.resources if r.drift)
 
+    def to_dict(self) -> dict[str, object]:
+        """`status --format json`."""
+        return {
+            "project": self.project,
+            "environment": self.environment,
+            "resources": [r.to_dict() for r in self.resources],
+            "drift": len(self.drifted),
+        }
+
 
 def collect_status(
     desired: DesiredState,

@@ -10,24 +10,24 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from streamt.config.runtime import Settings
+from streamt.config.runtime import Declared
 
 
-class EnvironmentInfo(Settings):
+class EnvironmentInfo(Declared):
     name: str | None = None  # when set, must equal the file stem
     description: str | None = None
     protected: bool = False  # apply and destroy require the environment's name
     prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]*$")  # before topic/job names
 
 
-class SafetyConfig(Settings):
+class SafetyConfig(Declared):
     # apply and destroy need the environment's name (typed, or --confirm-env), even with
     # --auto-approve; default: the value of `protected`
     confirm_apply: bool | None = None
     allow_destructive: bool = False
 
 
-class EnvironmentConfig(Settings):
+class EnvironmentConfig(Declared):
     environment: EnvironmentInfo = EnvironmentInfo()
     safety: SafetyConfig = SafetyConfig()
 

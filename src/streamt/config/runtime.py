@@ -44,13 +44,14 @@ Str = Annotated[
 StrMap = Mapping[str, Str]
 
 
-class Settings(BaseModel):
-    """Base of every config object: frozen and strict about unknown keys."""
+class Declared(BaseModel):
+    """Base of everything a project declares (its `runtime:`, environments and, in
+    `streamt.load.model`, every node): frozen and strict about unknown keys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class KafkaConfig(Settings):
+class KafkaConfig(Declared):
     bootstrap_servers: Annotated[
         str, BeforeValidator(_servers, json_schema_input_type=str | list[str])
     ] = LOCAL_KAFKA_BOOTSTRAP
@@ -66,14 +67,14 @@ class KafkaConfig(Settings):
     properties: StrMap = Field(default_factory=dict)  # extra client properties, passed through
 
 
-class SchemaRegistryConfig(Settings):
+class SchemaRegistryConfig(Declared):
     url: str = LOCAL_SCHEMA_REGISTRY_URL
     username: str | None = None
     password: str | None = None
     ssl_ca_location: str | None = None
 
 
-class FlinkClusterConfig(Settings):
+class FlinkClusterConfig(Declared):
     type: Literal["rest", "docker", "kubernetes", "confluent"] = "rest"
     rest_url: str | None = None
     sql_gateway_url: str | None = None
@@ -86,7 +87,7 @@ class FlinkClusterConfig(Settings):
     api_secret: str | None = None
 
 
-class FlinkConfig(Settings):
+class FlinkConfig(Declared):
     default: str | None = None
     clusters: Mapping[str, FlinkClusterConfig] = Field(default_factory=dict)
 
@@ -95,13 +96,13 @@ class FlinkConfig(Settings):
         return self.clusters.get(key) if key else None
 
 
-class ConnectClusterConfig(Settings):
+class ConnectClusterConfig(Declared):
     rest_url: str = LOCAL_CONNECT_URL
     username: str | None = None
     password: str | None = None
 
 
-class ConnectConfig(Settings):
+class ConnectConfig(Declared):
     default: str | None = None
     clusters: Mapping[str, ConnectClusterConfig] = Field(default_factory=dict)
 
@@ -110,7 +111,7 @@ class ConnectConfig(Settings):
         return self.clusters.get(key) if key else None
 
 
-class GatewayConfig(Settings):
+class GatewayConfig(Declared):
     admin_url: str
     proxy_bootstrap: str | None = None
     username: str | None = None
@@ -118,17 +119,17 @@ class GatewayConfig(Settings):
     virtual_cluster: str | None = None
 
 
-class ConsoleConfig(Settings):
+class ConsoleConfig(Declared):
     url: str
     api_key: str | None = None
 
 
-class ConduktorConfig(Settings):
+class ConduktorConfig(Declared):
     gateway: GatewayConfig | None = None
     console: ConsoleConfig | None = None
 
 
-class RuntimeConfig(Settings):
+class RuntimeConfig(Declared):
     """`runtime:` as declared. A section the user leaves out is None (not silently local)."""
 
     kafka: KafkaConfig | None = None

@@ -22,7 +22,15 @@ from streamt.graph.dag import Graph
 from streamt.load.assertions import AssertionEntry
 from streamt.load.files import safe_file_name
 from streamt.load.ids import NodeKind
-from streamt.load.model import Classification, Column, DataTest, Exposure, Model, Project, Source
+from streamt.load.model import (
+    Classification,
+    DataTest,
+    DeclaredColumn,
+    Exposure,
+    Model,
+    Project,
+    Source,
+)
 
 CLASSIFICATION_ORDER = tuple(Classification)
 
@@ -240,7 +248,7 @@ def _columns(
     nid: str,
     entry: CompiledNode | None,
     origins: Mapping[str, ColumnDerivation],
-    written: Sequence[Column],
+    written: Sequence[DeclaredColumn],
     declared: Mapping[tuple[str, str], Classification],
     inherited: Mapping[tuple[str, str], Classification],
 ) -> tuple[ColumnDoc, ...]:

@@ -8,11 +8,10 @@ duplicate names. Pure: no I/O.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from streamt.diagnostics import Diagnostic, Location
+from streamt.diagnostics import Diagnostic, Location, did_you_mean
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.jinja import Refs, capture_refs
 from streamt.load.model import DataTest, Exposure, Located, Model, Project
@@ -112,14 +111,12 @@ class _Builder:
         code = "G002" if kind is NodeKind.SOURCE else "G001"
         label = "source" if kind is NodeKind.SOURCE else "model"
         pool = self.names.get(kind, []) or self.names.get(NodeKind.SOURCE, [])
-        guess = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
         other = NodeKind.MODEL if kind is NodeKind.SOURCE else NodeKind.SOURCE
-        if guess:
-            hint = f"did you mean '{guess[0]}'?"
-        elif self.id(other, name) in self.nodes:
-            hint = f"'{name}' is a {other.value}: use {_call(other, name)}"
+        if self.id(other, name) in self.nodes:
+            fallback = f"'{name}' is a {other.value}: use {_call(other, name)}"
         else:
-            hint = f"declare a {label} named '{name}'"
+            fallback = f"declare a {label} named '{name}'"
+        hint = did_you_mean(name, pool) or fallback
         self.diagnostics.append(
             Diagnostic(
                 code,

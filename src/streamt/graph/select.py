@@ -9,10 +9,9 @@ with a did-you-mean). Pure.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
-from streamt.diagnostics import Diagnostic, Severity
+from streamt.diagnostics import Diagnostic, Severity, did_you_mean
 from streamt.graph.dag import Graph
 from streamt.load.ids import NodeKind
 
@@ -91,11 +90,8 @@ def _nothing(graph: Graph, selector: str) -> Diagnostic:
     core = selector.strip("+")
     name = core.partition(":")[2] or core
     names = sorted({n.name for n in graph.nodes.values()})
-    guess = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    hint = (
-        f"did you mean '{guess[0]}'?"
-        if guess
-        else ("selectors: name, +name, name+, tag:x, path:models/x, model:x, source:x")
+    hint = did_you_mean(name, names) or (
+        "selectors: name, +name, name+, tag:x, path:models/x, model:x, source:x"
     )
     return Diagnostic(
         "G010", f"selector '{selector}' matches no node", severity=Severity.ERROR, hint=hint

@@ -13,16 +13,15 @@ alias keys folded into one); `streamt.testing.parse` reads them. Pure: no I/O.
 
 from __future__ import annotations
 
-import difflib
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from math import isfinite
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from streamt.diagnostics import Diagnostic, Location
+from streamt.diagnostics import Diagnostic, Location, did_you_mean
 from streamt.load.durations import EXAMPLES, parse_duration_ms
 
 UNKNOWN_KIND = "T001"
@@ -88,11 +87,6 @@ TYPE_ALIASES: dict[str, TypeName] = {
 }
 
 Scalar = str | int | float | bool | None
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
 
 
 # ----------------------------------------------------------------------------- value checks

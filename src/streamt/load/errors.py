@@ -7,25 +7,18 @@ did-you-mean come from walking the model class along the error path.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from streamt.diagnostics import Diagnostic, Location
+from streamt.diagnostics import Diagnostic, Location, did_you_mean
 from streamt.load.assertions import assertion_diagnostic
 from streamt.load.model import LOADER_FIELDS_MODEL, DataTest
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`"did you mean 'x'?"` for the closest choice, else ""."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
 
 
 def field_keys(cls: type[BaseModel]) -> list[str]:

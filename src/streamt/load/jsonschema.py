@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from streamt.config.runtime import RuntimeConfig
+from streamt.config.runtime import Declared, RuntimeConfig
 from streamt.load.model import (
     DataTest,
     Defaults,
@@ -25,14 +25,13 @@ from streamt.load.model import (
     ProjectInfo,
     Rules,
     Source,
-    Spec,
     UserFunction,
 )
 
 SCHEMA_ID = "https://streamt.dev/schemas/stream_project.json"
 
 
-class ProjectFile(Spec):
+class ProjectFile(Declared):
     """The keys of `stream_project.yml` (only `project` is required)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="stream_project.yml")

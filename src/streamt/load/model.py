@@ -10,7 +10,9 @@ Shapes accepted besides the seed README's (upstream users already have them):
 `from:` as a string, a list of names or a list of `{source:}` / `{ref:}`; `ml_outputs` flat
 (`{Model: {col: TYPE}}`) or `{Model: {columns: [...]}}`; a sink as `advanced.connector`,
 `advanced.sink`, top-level `connector` or top-level `sink`; `checkpoint_interval` or
-`checkpoint_interval_ms`. They are normalised here so consumers see one form.
+`checkpoint_interval_ms`. `from:`, `ml_outputs` and `checkpoint_interval` are normalised here
+so consumers see one form; the four sink spellings are kept as written and read through
+`Model.sink_connector` (`advanced.connector` wins).
 """
 
 from __future__ import annotations
@@ -23,20 +25,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SkipValidati
 from pydantic.json_schema import SkipJsonSchema
 
 from streamt.config.environments import EnvironmentConfig
-from streamt.config.runtime import RuntimeConfig, Str, StrMap
+from streamt.config.runtime import Declared, RuntimeConfig, Str, StrMap
 from streamt.diagnostics import Location
 from streamt.load.assertions import AssertionEntry
 
 # ----------------------------------------------------------------------------- base
 
 
-class Spec(BaseModel):
-    """Base of every project object: frozen, unknown keys forbidden."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Located(Spec):
+class Located(Declared):
     """A top-level node with its YAML location and per-key spans (set by the loader)."""
 
     location: SkipJsonSchema[SkipValidation[Location]] = Field(default_factory=Location)
@@ -107,7 +103,11 @@ class Classification(str, enum.Enum):
         return self in (Classification.SENSITIVE, Classification.HIGHLY_SENSITIVE)
 
 
-class Column(Spec):
+class DeclaredColumn(Declared):
+    # a column as the project declares it (`streamt.sql.Column` is one with its resolved type);
+    # the JSON Schema keeps calling it Column
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Column")
+
     name: str
     type: str | None = None  # Flink SQL type, e.g. STRING, DOUBLE, TIMESTAMP(3); None = infer
     description: str | None = None
@@ -116,7 +116,7 @@ class Column(Spec):
     nullable: bool = True
 
 
-class Watermark(Spec):
+class Watermark(Declared):
     strategy: Literal["bounded_out_of_orderness", "monotonously_increasing"] = (
         "bounded_out_of_orderness"
     )
@@ -126,13 +126,13 @@ class Watermark(Spec):
     idle_timeout_ms: int | None = Field(default=None, ge=0, le=JAVA_LONG)
 
 
-class EventTime(Spec):
+class EventTime(Declared):
     column: str
     watermark: Watermark = Field(default_factory=_shared(Watermark))
     allowed_lateness_ms: int | None = Field(default=None, ge=0, le=JAVA_LONG)
 
 
-class TopicOptions(Spec):
+class TopicOptions(Declared):
     """A topic's settings (`advanced.topic`, `defaults.topic`); None = not set here."""
 
     name: str | None = None
@@ -149,7 +149,7 @@ class TopicOptions(Spec):
 NAME_PREFIX = r"^[A-Za-z0-9._-]*$"  # characters Kafka allows in a topic name
 
 
-class ProjectInfo(Spec):
+class ProjectInfo(Declared):
     name: str
     version: Str = "0.0.0"
     description: str | None = None
@@ -164,12 +164,12 @@ class ProjectInfo(Spec):
     )
 
 
-class ModelDefaults(Spec):
+class ModelDefaults(Declared):
     cluster: str | None = None
     topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
 
 
-class TestDefaults(Spec):
+class TestDefaults(Declared):
     flink_cluster: str | None = None
     sample_size: int | None = Field(default=None, ge=1)
 
@@ -177,21 +177,21 @@ class TestDefaults(Spec):
 BadRecordPolicy = Literal["fail", "skip", "dead_letter"]  # what a job does with a bad record
 
 
-class SourceDefaults(Spec):
+class SourceDefaults(Declared):
     on_bad_record: BadRecordPolicy = "fail"
 
 
-class WatermarkDefaults(Spec):
+class WatermarkDefaults(Declared):
     idle_timeout_ms: int | None = Field(
         default=None, ge=0, le=JAVA_LONG
     )  # None/0: inputs never go idle
 
 
-class EventTimeDefaults(Spec):
+class EventTimeDefaults(Declared):
     watermark: WatermarkDefaults = Field(default_factory=_shared(WatermarkDefaults))
 
 
-class Defaults(Spec):
+class Defaults(Declared):
     topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
     sources: SourceDefaults = Field(default_factory=_shared(SourceDefaults))
     event_time: EventTimeDefaults = Field(default_factory=_shared(EventTimeDefaults))
@@ -199,7 +199,7 @@ class Defaults(Spec):
     tests: TestDefaults = Field(default_factory=_shared(TestDefaults))
 
 
-class TopicRules(Spec):
+class TopicRules(Declared):
     min_partitions: int | None = None
     max_partitions: int | None = None
     min_replication_factor: int | None = None
@@ -210,7 +210,7 @@ class TopicRules(Spec):
     forbidden_suffixes: StrTuple = ()
 
 
-class ModelRules(Spec):
+class ModelRules(Declared):
     require_description: bool = False
     require_owner: bool = False
     require_tests: bool = False
@@ -218,19 +218,19 @@ class ModelRules(Spec):
     naming_pattern: str | None = None
 
 
-class SourceRules(Spec):
+class SourceRules(Declared):
     require_schema: bool = False
     require_freshness: bool = False
     require_description: bool = False
     require_owner: bool = False
 
 
-class SecurityRules(Spec):
+class SecurityRules(Declared):
     require_classification: bool = False
     sensitive_columns_require_masking: bool = False
 
 
-class Rules(Spec):
+class Rules(Declared):
     topics: TopicRules = Field(default_factory=_shared(TopicRules))
     models: ModelRules = Field(default_factory=_shared(ModelRules))
     sources: SourceRules = Field(default_factory=_shared(SourceRules))
@@ -246,7 +246,7 @@ class SchemaFormat(str, enum.Enum):
     PROTOBUF = "protobuf"
 
 
-class SchemaDef(Spec):
+class SchemaDef(Declared):
     format: SchemaFormat = SchemaFormat.AVRO
     definition: str | None = None  # inline schema text (Avro / JSON Schema / .proto)
     subject: str | None = None  # default "<topic>-value"
@@ -279,7 +279,11 @@ def _startup(value: object) -> object:
     return _STARTUP_ALIASES.get(value, value) if isinstance(value, str) else value
 
 
-class Freshness(Spec):
+class FreshnessLimits(Declared):
+    # how stale a source's or exposure's data may get (`load.assertions.Freshness` is the
+    # data test); the JSON Schema keeps calling it Freshness
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Freshness")
+
     max_lag_seconds: int | None = Field(default=None, ge=0)
     warn_after_seconds: int | None = Field(default=None, ge=0)
     error_after_seconds: int | None = Field(default=None, ge=0)
@@ -296,10 +300,10 @@ class Source(Located):
     format: PayloadFormat | None = (
         None  # None = decided from schema.format (avro -> avro-confluent)
     )
-    columns: tuple[Column, ...] = ()
+    columns: tuple[DeclaredColumn, ...] = ()
     key: StrTuple = ()  # key fields (message key columns)
     event_time: EventTime | None = None
-    freshness: Freshness | None = None
+    freshness: FreshnessLimits | None = None
     startup_mode: (
         Annotated[
             StartupMode,
@@ -325,7 +329,7 @@ class Materialized(str, enum.Enum):
     SINK = "sink"
 
 
-class FromRef(Spec):
+class FromRef(Declared):
     """One declared input: `kind` "source", "ref" (a model) or "auto" (a bare name)."""
 
     kind: Literal["source", "ref", "auto"]
@@ -362,7 +366,7 @@ def _checkpoint_alias_schema(schema: dict[str, Any]) -> None:
     props["checkpoint_interval"] = {"type": "integer", "description": "ms (the seed's spelling)"}
 
 
-class FlinkOptions(Spec):
+class FlinkOptions(Declared):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
@@ -390,21 +394,21 @@ class FlinkOptions(Spec):
         return data
 
 
-class Connector(Spec):
+class Connector(Declared):
     """A Kafka Connect sink: `type` is an alias (jdbc-sink, ...) or a connector class."""
 
     type: str
     config: StrMap = Field(default_factory=dict)
 
 
-class SinkDef(Spec):
+class SinkDef(Declared):
     """Upstream spelling `sink: {connector: jdbc-sink, config: {...}}`."""
 
     connector: str
     config: StrMap = Field(default_factory=dict)
 
 
-class Advanced(Spec):
+class Advanced(Declared):
     flink: FlinkOptions = Field(default_factory=_shared(FlinkOptions))
     topic: TopicOptions = Field(default_factory=_shared(TopicOptions))
     connector: Connector | None = None
@@ -413,19 +417,19 @@ class Advanced(Spec):
     connect_cluster: str | None = None
 
 
-class MaskPolicy(Spec):
+class MaskPolicy(Declared):
     column: str
     method: Literal["hash", "redact", "null", "partial", "tokenize"] = "hash"
     for_roles: StrTuple = ()
 
 
-class AccessPolicy(Spec):
+class AccessPolicy(Declared):
     roles: StrTuple = ()
     columns: StrTuple = ()
     where: str | None = None
 
 
-class Policy(Spec):
+class Policy(Declared):
     """Exactly one of `mask`, `allow`, `deny`."""
 
     mask: MaskPolicy | None = None
@@ -439,13 +443,13 @@ class Policy(Spec):
         return self
 
 
-class Security(Spec):
+class Security(Declared):
     classification: Mapping[str, Classification] = Field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
 
 
-class MlOutput(Spec):
-    columns: tuple[Column, ...]
+class MlOutput(Declared):
+    columns: tuple[DeclaredColumn, ...]
     description: str | None = None
 
 
@@ -461,12 +465,12 @@ def _ml_outputs(value: object) -> object:
     return out
 
 
-class VirtualTopic(Spec):
+class VirtualTopic(Declared):
     name: str | None = None
     compression: str | None = None
 
 
-class GatewayOptions(Spec):
+class GatewayOptions(Declared):
     virtual_topic: VirtualTopic | None = None
 
 
@@ -481,7 +485,7 @@ class Model(Located):
     owner: str | None = None
     tags: StrTuple = ()
     materialized: Materialized | None = None
-    columns: tuple[Column, ...] = ()
+    columns: tuple[DeclaredColumn, ...] = ()
     event_time: EventTime | None = None
     security: Security = Field(default_factory=_shared(Security))
     ml_outputs: Annotated[
@@ -547,7 +551,7 @@ def _actions(value: object) -> object:
     return value
 
 
-class OnFailure(Spec):
+class OnFailure(Declared):
     severity: Literal["error", "warning"] = "error"
     actions: Annotated[
         tuple[Mapping[str, Any], ...],
@@ -581,12 +585,12 @@ class DataTest(Located):
 # ----------------------------------------------------------------------------- exposures
 
 
-class ExposureRef(Spec):
+class ExposureRef(Declared):
     kind: Literal["source", "ref", "auto"]
     name: str
 
 
-class Sla(Spec):
+class Sla(Declared):
     availability: Str | None = None
     max_produce_latency_ms: int | None = None
     max_end_to_end_latency_ms: int | None = None
@@ -618,7 +622,7 @@ class Exposure(Located):
     sla: Sla | None = None
     contracts: Mapping[str, Any] = Field(default_factory=dict)
     access: Mapping[str, Any] = Field(default_factory=dict)
-    freshness: Freshness | None = None
+    freshness: FreshnessLimits | None = None
     schedule: str | None = None
     data_requirements: Mapping[str, Any] = Field(default_factory=dict)
 
@@ -647,7 +651,7 @@ class UserFunction(Located):
 # ----------------------------------------------------------------------------- the project
 
 
-class Project(Spec):
+class Project(Declared):
     """Everything loaded. `runtime` is never None: omitted -> the local stack's endpoints."""
 
     root: SkipValidation[str] = ""  # project directory (absolute path)

@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from streamt.diagnostics import Diagnostic, Location
-from streamt.load.errors import diagnostics_from, did_you_mean
+from streamt.diagnostics import Diagnostic, Location, did_you_mean
+from streamt.load.errors import diagnostics_from
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import (
     LOADER_FIELDS_MODEL,

@@ -4,7 +4,7 @@ A Flink job submitted on a Kafka source whose topic is missing keeps RESTARTING.
 external to streamt (it never creates their topics), so before any job is submitted the plan
 checks every job it would submit (create / upgrade / replace): each topic it reads must be live
 or created by a change of the same plan. Otherwise the job's change is REFUSED and one P020
-error names the job, the source and the topic; `Session.plan` raises them, so neither
+error names the job, the source and the topic; `Deployment.plan` raises them, so neither
 `streamt plan` nor `streamt apply` goes ahead (nothing is half-applied).
 """
 

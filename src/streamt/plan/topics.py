@@ -1,4 +1,5 @@
-"""Topic change rules (terraform-provider-kafka style, as a table of attributes).
+"""Topic change rules, per attribute as terraform-provider-kafka has them. `plan_topic` and
+`plan_topic_removal` decide them in code; the table documents the rules, no code reads it:
 
 | attribute          | rule                                                            |
 |--------------------|-----------------------------------------------------------------|

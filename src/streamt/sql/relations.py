@@ -4,13 +4,12 @@ select lists, with statefulness, changelog and upsert-key propagation. No I/O.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
-from streamt.diagnostics import Diagnostic, Severity
+from streamt.diagnostics import Diagnostic, Severity, closest, did_you_mean
 from streamt.sql.dialect import JSON_CLAUSE, TABLE_ARG
 from streamt.sql.exprtypes import ExprTyper, function_name
 from streamt.sql.functions import BUILTINS, ML_FUNCTIONS, WINDOW_TVFS
@@ -99,8 +98,8 @@ class Analyzer:
             if not name or name in BUILTINS or name in self.functions or name in _MARKERS:
                 continue
             known = sorted(BUILTINS | self.functions.keys())
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean {close[0]}? " if close else ""
+            match = closest(name, known)  # function names unquoted, as in the message
+            hint = f"did you mean {match}? " if match else ""
             self.error(
                 "S030",
                 f"unknown function {name}: not a Flink 2.2 built-in and not declared in "
@@ -220,8 +219,7 @@ class Analyzer:
             return self.query(ctes[name], {k: v for k, v in ctes.items() if k != name})
         schema = self.inputs.get(name)
         if schema is None:
-            close = difflib.get_close_matches(name, list(self.inputs), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "read inputs with source() or ref()"
+            hint = did_you_mean(name, self.inputs) or "read inputs with source() or ref()"
             self.error("S002", f"unknown table {name!r}", node, hint)
             return Rel([], open_name=None)
         self.tables.append(name)

@@ -14,7 +14,7 @@ from streamt.sql.functions import GROUP_WINDOW_AUX, GROUP_WINDOWS
 from streamt.sql.generate import render
 from streamt.sql.relations import Analyzer, Rel, RowNum, Scope, aggregate_calls
 from streamt.sql.schema import Column
-from streamt.sql.tree import did_you_mean, output_name, rank_limit
+from streamt.sql.tree import did_you_mean_or_known, output_name, rank_limit
 from streamt.sql.types import STRING
 
 
@@ -57,7 +57,10 @@ class SelectList:
                 return Column(name, STRING)
             known = [alias for alias, _ in self.scope]
             self.a.error(
-                "S003", f"unknown table alias {qualifier!r}", col, did_you_mean(qualifier, known)
+                "S003",
+                f"unknown table alias {qualifier!r}",
+                col,
+                did_you_mean_or_known(qualifier, known),
             )
             return Column(name, STRING)
         hits = [rel.find(name) for _, rel in rels]
@@ -77,7 +80,7 @@ class SelectList:
         if outer_col is not None:
             return outer_col
         known = [c.name for _, rel in rels for c in rel.columns]
-        self.a.error("S003", f"unknown column {name!r}", col, did_you_mean(name, known))
+        self.a.error("S003", f"unknown column {name!r}", col, did_you_mean_or_known(name, known))
         return Column(name, STRING)
 
     def _infer_qualified(self) -> None:

@@ -3,13 +3,12 @@ queries, usage hints for inferred columns, diagnostic locations. No I/O."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlglot import exp
 
-from streamt.diagnostics import Location
+from streamt.diagnostics import Location, did_you_mean
 from streamt.sql.exprtypes import function_args, function_name
 from streamt.sql.functions import AGGREGATES, GROUP_WINDOWS
 from streamt.sql.types import DOUBLE, STRING, TIMESTAMP3, SqlType
@@ -168,8 +167,8 @@ def output_name(expr: exp.Expr) -> str:
     return ""
 
 
-def did_you_mean(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return f"known: {', '.join(sorted(set(known))[:12])}" if known else ""
+def did_you_mean_or_known(name: str, known: list[str]) -> str:
+    """`did_you_mean`, else the first known names."""
+    return did_you_mean(name, known) or (
+        f"known: {', '.join(sorted(set(known))[:12])}" if known else ""
+    )

@@ -27,7 +27,7 @@ from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.plan.ledger import Ledger
 from streamt.redact import redact
 from streamt.resources import LedgerEntry, ResourceKind, ledger_key, ledger_prefix
-from streamt.state.ledger_store import LedgerStore, Record
+from streamt.state.ledger_store import LedgerRecord, LedgerStore
 
 LOCK_TTL_S = 15 * 60
 
@@ -112,7 +112,7 @@ def all_entries(store: LedgerStore) -> list[LedgerEntry]:
     return out
 
 
-def _latest(records: list[Record], prefix: str) -> dict[str, tuple[bytes | None, int]]:
+def _latest(records: list[LedgerRecord], prefix: str) -> dict[str, tuple[bytes | None, int]]:
     """Last value per key (None for a tombstone) and the offset it was first written at."""
     latest: dict[str, tuple[bytes | None, int]] = {}
     for rec in records:

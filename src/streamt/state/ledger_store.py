@@ -29,7 +29,7 @@ class LedgerError(Exception):
 
 
 @dataclass(frozen=True)
-class Record:
+class LedgerRecord:
     key: str
     value: bytes | None  # None = tombstone
     offset: int
@@ -38,7 +38,7 @@ class Record:
 class LedgerStore(Protocol):
     @property
     def calls(self) -> int: ...
-    def read(self) -> list[Record]: ...
+    def read(self) -> list[LedgerRecord]: ...
     def write(self, records: Sequence[tuple[str, bytes | None]]) -> None: ...
 
 
@@ -46,11 +46,11 @@ class MemoryLedgerStore:
     """An in-process log with the same semantics (ordered, offsets, tombstones)."""
 
     def __init__(self) -> None:
-        self.log: list[Record] = []
+        self.log: list[LedgerRecord] = []
         self.calls = 0
         self._lock = threading.Lock()
 
-    def read(self) -> list[Record]:
+    def read(self) -> list[LedgerRecord]:
         with self._lock:
             self.calls += 1
             return list(self.log)
@@ -59,7 +59,7 @@ class MemoryLedgerStore:
         with self._lock:
             self.calls += 1
             for key, value in records:
-                self.log.append(Record(key, value, len(self.log)))
+                self.log.append(LedgerRecord(key, value, len(self.log)))
 
 
 class KafkaLedgerStore:
@@ -83,7 +83,7 @@ class KafkaLedgerStore:
 
     # ---------------------------------------------------------------- reading
 
-    def read(self) -> list[Record]:
+    def read(self) -> list[LedgerRecord]:
         try:
             return self._read()
         except LedgerError:
@@ -91,7 +91,7 @@ class KafkaLedgerStore:
         except Exception as exc:  # librdkafka errors: broker down, auth, ...
             raise LedgerError(f"ledger topic {self.topic}: cannot read: {exc}") from None
 
-    def _read(self) -> list[Record]:
+    def _read(self) -> list[LedgerRecord]:
         from confluent_kafka import Consumer, TopicPartition
 
         consumer = Consumer(
@@ -119,10 +119,10 @@ class KafkaLedgerStore:
         finally:
             consumer.close()
 
-    def _consume_until(self, consumer: Any, high: int) -> list[Record]:
+    def _consume_until(self, consumer: Any, high: int) -> list[LedgerRecord]:
         from confluent_kafka import KafkaError
 
-        records: list[Record] = []
+        records: list[LedgerRecord] = []
         last = -1
         deadline = time.monotonic() + self.timeout_s
         while last < high - 1:
@@ -135,7 +135,7 @@ class KafkaLedgerStore:
                         return records
                     raise LedgerError(f"ledger topic {self.topic}: {error}")
                 key = msg.key().decode() if msg.key() is not None else ""
-                records.append(Record(key, msg.value(), msg.offset()))
+                records.append(LedgerRecord(key, msg.value(), msg.offset()))
                 last = msg.offset()
         return records
 

@@ -8,7 +8,6 @@ Public entry points (import the module, not this package, to keep `validate` lig
 - `streamt.testing.check.check_tests(project, output_columns) -> list[Diagnostic]` (validate)
 - `streamt.testing.session.run_project_tests(project, compiled, environ, options)` (streamt test)
 - `streamt.testing.session.blocking_diagnostics(project, compiled, environ)` (apply: block_deploy)
-- `streamt.testing.session.deploy_continuous_tests(project, compiled, environ)` (apply, if enabled)
 - `streamt.testing.results.blocking_failures(results)`, `RunSummary`, `render_text`
 - `streamt.testing.junit.to_junit_xml(results, project)`
 """

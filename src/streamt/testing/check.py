@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.load.assertions import did_you_mean
+from streamt.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from streamt.load.durations import format_ms
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import DataTest, Project, TestType

@@ -21,7 +21,7 @@ from streamt.testing.continuous_sql import (
     JobSettings,
     TargetTable,
     continuous_job,
-    pipeline_name,
+    pipeline_name_of_test,
 )
 from streamt.testing.env import TestEnv
 from streamt.testing.kafka_io import StartAt, read_records
@@ -85,7 +85,7 @@ def report(
     if env.flink is None:
         return result(Status.ERROR, "no Flink cluster configured (runtime.flink)")
     try:
-        jobs = _jobs(env, pipeline_name(env.project, spec.name))
+        jobs = _jobs(env, pipeline_name_of_test(env.project, spec.name))
     except AdapterError as exc:
         return result(Status.ERROR, str(exc), unreachable=exc.unreachable)
     running = [j for j in jobs if j.state in ACTIVE]

@@ -131,7 +131,7 @@ class ContinuousJob:
         return "\n\n".join(s.rstrip().rstrip(";") + ";" for s in self.statements) + "\n"
 
 
-def pipeline_name(project: str, test: str) -> str:
+def pipeline_name_of_test(project: str, test: str) -> str:
     return f"streamt-test.{project}.{test}"
 
 
@@ -142,7 +142,7 @@ def continuous_job(
     refs: Mapping[str, TargetTable],
     settings: JobSettings,
 ) -> ContinuousJob:
-    name = pipeline_name(settings.project, test)
+    name = pipeline_name_of_test(settings.project, test)
     group = f"streamt-test-{settings.project}-{test}"
     fks = [a.spec for a in assertions if isinstance(a.spec, ForeignKey)]
     ddl = [

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from math import isfinite
 from typing import Any, TypeVar
 
-from streamt.diagnostics import Diagnostic, Location
-from streamt.load.assertions import BAD_VALUE, MISSING_PARAM, UNKNOWN_PARAM, did_you_mean
+from streamt.diagnostics import Diagnostic, Location, did_you_mean
+from streamt.load.assertions import BAD_VALUE, MISSING_PARAM, UNKNOWN_PARAM
 from streamt.load.durations import EXAMPLES, parse_duration_ms
 
 T = TypeVar("T")

@@ -104,6 +104,15 @@ class RunSummary:
             parts.append(f"{self.count(Status.SKIPPED)} skipped")
         return f"Tests: {', '.join(parts)} ({len(self.results)} total)"
 
+    def to_dict(self, project: str) -> dict[str, object]:
+        """`test --format json`."""
+        return {
+            "project": project,
+            "exit_code": self.exit_code,
+            "summary": self.line(),
+            "results": [r.to_dict() for r in self.results],
+        }
+
 
 def blocking_failures(results: Iterable[TestResult]) -> list[Diagnostic]:
     """One error diagnostic per failing test that has `on_failure: block_deploy`.

@@ -1,4 +1,4 @@
-"""One `streamt test` run over a loaded + compiled project: the Python API behind the command.
+"""One `streamt test` run over a loaded + compiled project (what `Context.test` calls).
 
 `run_project_tests(project, compiled, environ, options)` builds the `TestEnv` from `runtime:`
 (resolving `${VAR}` in memory), runs the selected tests (unit tests through `UnitRunner`) and
@@ -15,7 +15,7 @@ from pathlib import Path
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import Diagnostic
 from streamt.load.ids import NodeId, NodeKind
-from streamt.load.model import Project, TestType
+from streamt.load.model import Project
 from streamt.redact import redact
 from streamt.testing.env import env_from_project
 from streamt.testing.junit import to_junit_xml
@@ -54,14 +54,6 @@ def blocking_diagnostics(
         return []
     options = RunOptions(tests=frozenset(s.name for s in specs), take_actions=False)
     return blocking_failures(run_project_tests(project, compiled, environ, options))
-
-
-def deploy_continuous_tests(
-    project: Project, compiled: CompileResult | None, environ: Mapping[str, str]
-) -> list[TestResult]:
-    """For `apply` (when enabled): (re)deploy every continuous test's Flink job."""
-    options = RunOptions(types=frozenset({TestType.CONTINUOUS}), deploy=True, take_actions=False)
-    return run_project_tests(project, compiled, environ, options)
 
 
 def names_from_selection(

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streamt.config.checks import url_problem, url_userinfo
-from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.load.assertions import BAD_VALUE, MISSING_PARAM, did_you_mean
+from streamt.diagnostics import Diagnostic, Location, Severity, did_you_mean
+from streamt.load.assertions import BAD_VALUE, MISSING_PARAM
 from streamt.load.ids import NodeId, NodeKind
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion

@@ -37,7 +37,7 @@ def validate_project(
     out += reserved.check_reserved(project, desired)
     out += names.check_ambiguous_from(project, graph)
     out += nodes.check_models(project, graph)
-    out += nodes.check_tests(project)
+    out += nodes.check_test_runtime(project)
     out += nodes.check_exposures(project)
     out += governance.check_topic_rules(project, topics)
     out += governance.check_model_rules(project, graph)

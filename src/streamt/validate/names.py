@@ -9,11 +9,10 @@ V022 ambiguous bare name in `from:` (a model and a source share it).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 
 from streamt.compile.result import CompiledNode
-from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from streamt.graph.dag import Graph
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Model, Project, Source
@@ -224,16 +223,13 @@ def check_columns(project: Project) -> list[Diagnostic]:
         wanted += [(f"key.{i}", k) for i, k in enumerate(source.key)]
         for path, name in wanted:
             if name not in declared:
-                guess = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
                 out.append(
                     Diagnostic(
                         "V004",
                         f"{path.split('.')[0]} column '{name}' is not a column of source "
                         f"'{source.name}'",
                         location=source.where(path),
-                        hint=f"did you mean '{guess[0]}'?"
-                        if guess
-                        else f"columns: {', '.join(declared)}",
+                        hint=did_you_mean(name, declared) or f"columns: {', '.join(declared)}",
                     )
                 )
     return out

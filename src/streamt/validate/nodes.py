@@ -167,7 +167,7 @@ def _access(project: Project, model: Model, graph: Graph) -> list[Diagnostic]:
     return out
 
 
-def check_tests(project: Project) -> list[Diagnostic]:
+def check_test_runtime(project: Project) -> list[Diagnostic]:
     """Only what needs the runtime; assertions, targets, options and on_failure are checked by
     `streamt.testing.check.check_tests` (the context merges both)."""
     out: list[Diagnostic] = []

@@ -26,11 +26,11 @@ def systems(monkeypatch):  # type: ignore[no-untyped-def]
     assert isinstance(chosen.kafka, FakeKafka)
     chosen.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})  # the source
     monkeypatch.setattr(
-        "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
+        "streamt.apply.deployment.systems_from_runtime", lambda runtime, environ: chosen
     )
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     # the fakes stand in for every system: nothing on the network to probe first
-    monkeypatch.setattr("streamt.apply.facade.preflight", lambda *args, **kw: None)
+    monkeypatch.setattr("streamt.apply.deployment.preflight", lambda *args, **kw: None)
     return chosen
 
 

@@ -150,7 +150,7 @@ def test_a_reference_in_a_credential_field_is_masked_once_the_project_loads(
 
     monkeypatch.setenv("DB_CRED", "cred-value-9")  # not secret by name: by its key
     assert redaction.redact("x cred-value-9 y") == "x cred-value-9 y"  # unknown before the load
-    Context(project).load()
+    Context(project).project()
     assert redaction.redact("x cred-value-9 y") == "x *** y"
 
 
@@ -160,7 +160,7 @@ def test_a_literal_password_in_the_project_is_masked_in_output(tmp_path: Path) -
     (tmp_path / "stream_project.yml").write_text(
         PROJECT.replace("${DB_CRED}", "literal-pw-7").replace("${FLINK_PW}", "x")
     )
-    Context(tmp_path, environ={}).load()
+    Context(tmp_path, environ={}).project()
     assert redaction.redact("auth failed for literal-pw-7") == "auth failed for ***"
     assert redaction.redact("jdbc:postgresql://db/x") == "jdbc:postgresql://db/x"  # not a secret
 
@@ -283,9 +283,9 @@ def test_every_output_channel_of_a_deployment_is_free_of_secrets(
     systems = fake_systems()
     assert isinstance(systems.kafka, FakeKafka)
     systems.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})
-    monkeypatch.setattr("streamt.apply.facade.systems_from_runtime", lambda r, e: systems)
+    monkeypatch.setattr("streamt.apply.deployment.systems_from_runtime", lambda r, e: systems)
     monkeypatch.setattr(
-        "streamt.apply.facade.preflight", lambda *args, **kw: None
+        "streamt.apply.deployment.preflight", lambda *args, **kw: None
     )  # fakes: no probe
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     p = str(project)

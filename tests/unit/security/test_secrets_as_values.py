@@ -18,7 +18,6 @@ import pytest
 from sqlglot import exp
 
 from streamt.apply.context import ApplyOptions
-from streamt.apply.facade import open_session
 from streamt.artifacts.plan_file import plan_to_json
 from streamt.config import jaas
 from streamt.config.env import resolve
@@ -134,14 +133,13 @@ def jaas_options(config: str) -> dict[str, str]:
 
 def _apply(tmp_path: Path, secret: str) -> tuple[Context, FakeFlink, object, str]:
     environ = _environ(secret)
-    ctx = Context(_project(tmp_path), environ=environ, dotenv=False)
     systems = fake_systems()
     assert systems.kafka is not None
     systems.kafka.create_topics([TopicSpec("orders.v1", 1, 1, {})])  # the external source
-    session = open_session(ctx, systems)
-    plan = session.plan()
+    ctx = Context(_project(tmp_path), environ=environ, dotenv=False, systems=systems)
+    plan = ctx.plan()
     options = ApplyOptions(environ=environ, job_stable_s=0, poll_s=0, job_start_timeout_s=2)
-    report = session.apply(plan, options)
+    report = ctx.apply(plan, options)
     assert report.ok, report.failed
     assert isinstance(systems.flink, FakeFlink)
     assert systems.ledger is not None

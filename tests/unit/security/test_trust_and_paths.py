@@ -34,10 +34,10 @@ def systems(monkeypatch: pytest.MonkeyPatch) -> Systems:
     assert isinstance(chosen.kafka, FakeKafka)
     chosen.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})  # the source
     monkeypatch.setattr(
-        "streamt.apply.facade.systems_from_runtime", lambda runtime, environ: chosen
+        "streamt.apply.deployment.systems_from_runtime", lambda runtime, environ: chosen
     )
     monkeypatch.setattr(
-        "streamt.apply.facade.preflight", lambda *args, **kw: None
+        "streamt.apply.deployment.preflight", lambda *args, **kw: None
     )  # fakes: no probe
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     return chosen

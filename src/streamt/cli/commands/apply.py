@@ -3,8 +3,8 @@
 Order: plan (a refused change or P020 fails it) -> preflight -> data tests marked
 `on_failure: block_deploy` (a failing one refuses the apply, exit 1, unless
 --ignore-blocking-tests) -> confirm (`cli/confirm.py`: a protected environment needs its name,
-even with --auto-approve) -> execute. Without a terminal and without --auto-approve it prints
-the plan and refuses (exit 1). Exit codes: 0 applied (or nothing to do), 1 refused,
+even with --auto-approve) -> execute. Without a terminal and without --auto-approve
+it prints the plan and refuses (exit 1). Exit codes: 0 applied (or nothing to do), 1 refused,
 aborted or any step failed.
 """
 
@@ -21,6 +21,7 @@ from streamt.cli.confirm import CONFIRM_ENV_HELP, confirmation
 
 if TYPE_CHECKING:
     from streamt.context import Context
+    from streamt.resources import Plan
 
 
 class _Progress:
@@ -108,58 +109,51 @@ def apply_command(
     ignore_blocking_tests: bool,
 ) -> int:
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
-    from streamt.apply.context import ApplyOptions
-    from streamt.apply.executor import phases, preflight
-    from streamt.apply.facade import (
-        ensure_fresh,
-        has_reset,
-        open_session,
-        read_plan_file,
-        tuple_to_scope,
-    )
     from streamt.context import Context
     from streamt.plan import render_text
 
     ctx = Context(project_dir, env)
-    session = open_session(ctx)
-    if plan_file is not None and (selector or target or reset_state or adopt):
-        raise click.UsageError(
-            "--plan takes its scope, --reset-state and --adopt from the plan file"
-        )
-    if plan_file is not None:  # recompiled and planned again: the file must say the same
-        plan = read_plan_file(plan_file)
-        fresh = session.plan(
-            tuple_to_scope(plan.scope), reset_state=has_reset(plan), adopt=frozenset(plan.adopt)
-        )
-        ensure_fresh(plan, fresh, str(plan_file))
-    else:
-        plan = session.plan(
-            session.scope(selector, target), reset_state=reset_state, adopt=session.adopted(adopt)
-        )
-    render.diagnostics(session.warnings)
+    plan = _plan(ctx, plan_file, selector, target, reset_state, adopt)
+    render.diagnostics(ctx.deployment().warnings)
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0
-    env_cfg = ctx.load().environment_config
-    allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
-    options = ApplyOptions(allow_destructive=allowed, environ=ctx.environ)
-    preflight(plan, options)
+    options = ctx.apply_options(plan, allow_destructive)
     _check_blocking_tests(ctx, ignore_blocking_tests)
     if dry_run:
-        render.echo("\nDry run: these steps would run, in this order:")
-        for name, changes in phases(plan):
-            render.echo(f"-- {name}: " + ", ".join(f"{c.action.value} {c.name}" for c in changes))
-        return 0
-    confirm = confirmation(
-        env_cfg,
-        session.environment,
-        confirm_env,
-        auto_approve,
-        lambda: click.confirm("\nApply these changes?", default=False),
-        "apply",
-    )
-    report = session.apply(plan, options, _Progress(), confirm)
+        return _dry_run(plan)
+    question = lambda: click.confirm("\nApply these changes?", default=False)  # noqa: E731
+    env_cfg, environment = ctx.project().environment_config, ctx.deployment().environment
+    confirm = confirmation(env_cfg, environment, confirm_env, auto_approve, question, "apply")
+    report = ctx.apply(plan, options, _Progress(), confirm)
     return report_outcome(report, "Apply", "applied")
+
+
+def _plan(
+    ctx: Context,
+    plan_file: Path | None,
+    selector: str | None,
+    target: str | None,
+    reset_state: bool,
+    adopt: tuple[str, ...],
+) -> Plan:
+    if plan_file is None:
+        return ctx.plan(selector, target=target, reset_state=reset_state, adopt=adopt)
+    ctx.deployment().observed()  # a broken project or an unreachable system comes first
+    if selector or target or reset_state or adopt:
+        raise click.UsageError(
+            "--plan takes its scope, --reset-state and --adopt from the plan file"
+        )
+    return ctx.plan_file(plan_file)  # recompiled and planned again: the file must say the same
+
+
+def _dry_run(plan: Plan) -> int:
+    from streamt.apply.executor import phases
+
+    render.echo("\nDry run: these steps would run, in this order:")
+    for name, changes in phases(plan):
+        render.echo(f"-- {name}: " + ", ".join(f"{c.action.value} {c.name}" for c in changes))
+    return 0
 
 
 def report_outcome(report: object, verb: str, done: str) -> int:

@@ -53,16 +53,7 @@ def compile_command(
     ctx = Context(project_dir, env, state_dir=state_dir)
     summary = ctx.build(output, selector, dry_run, use_cache=not no_cache and not state_dir)
     if fmt == "json":
-        render.emit_json(
-            {
-                "project": summary.project_name,
-                "dry_run": dry_run,
-                "output": str(summary.out_dir) if summary.out_dir else None,
-                "up_to_date": summary.cached,
-                "artifacts": dict(summary.counts),
-                "diagnostics": [d.to_dict() for d in summary.diagnostics],
-            }
-        )
+        render.emit_json(summary.to_dict())
         return 0
     render.diagnostics(summary.diagnostics, verbose=verbose)
     render.table(

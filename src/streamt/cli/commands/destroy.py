@@ -20,20 +20,17 @@ def destroy_command(
     project_dir: Path, env: str | None, auto_approve: bool, confirm_env: str | None
 ) -> int:
     """Remove every resource streamt created for this project (ledger-owned only)."""
-    from streamt.apply.context import ApplyOptions
-    from streamt.apply.facade import open_destroy_session
     from streamt.context import Context
     from streamt.plan import render_text
 
     ctx = Context(project_dir, env)
-    session = open_destroy_session(ctx)
-    plan = session.plan()
+    plan = ctx.destroy_plan()
     render.echo(render_text(plan).rstrip("\n"))
     if not plan.has_changes:
         return 0
     confirm = confirmation(
-        ctx.load().environment_config,
-        session.environment,
+        ctx.project().environment_config,
+        ctx.deployment().environment,
         confirm_env,
         auto_approve,
         lambda: (
@@ -43,6 +40,5 @@ def destroy_command(
         "destroy",
     )
 
-    options = ApplyOptions(allow_destructive=True, environ=ctx.environ)
-    report = session.apply(plan, options, _Progress(), confirm)
+    report = ctx.destroy(plan, _Progress(), confirm)
     return report_outcome(report, "Destroy", "destroyed")

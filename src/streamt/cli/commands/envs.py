@@ -71,7 +71,7 @@ def show_command(env: str, project_dir: Path, fmt: str) -> int:
     from streamt.context import Context
     from streamt.load.resolved import resolved_configuration
 
-    resolved = resolved_configuration(Context(project_dir, env).load())
+    resolved = resolved_configuration(Context(project_dir, env).project())
     if fmt == "json":
         render.emit_json(resolved)
     else:

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from streamt.cli import render
-from streamt.diagnostics import Diagnostic, StreamtError
 
 
 @click.command("lineage")
@@ -33,34 +32,13 @@ def lineage(
 ) -> int:
     """Show how sources, models and exposures depend on each other (or one column's lineage)."""
     from streamt.context import Context
-    from streamt.graph import lineage as lin
-    from streamt.graph.select import select
 
-    if column is not None:
-        if model is not None or upstream or downstream:
-            raise click.UsageError("--column does not combine with --model/--upstream/--downstream")
-        from streamt.artifacts.columns import render_column_path
-
-        path = Context(project_dir, env).column_path(column)
-        click.echo(render_column_path(path, fmt), nl=False)
-        return 0
-    graph = Context(project_dir, env).graph()
-    start = None
-    if model is not None:
-        chosen, diags = select(graph, model)
-        if diags or len(chosen) != 1:
-            raise StreamtError(
-                diags
-                or [
-                    Diagnostic(
-                        "G011",
-                        f"'{model}' names several nodes: {', '.join(sorted(chosen))}",
-                        hint="prefix the kind: model:NAME or source:NAME",
-                    )
-                ]
-            )
-        (start,) = chosen
-    elif upstream or downstream:
+    if column is not None and (model is not None or upstream or downstream):
+        raise click.UsageError("--column does not combine with --model/--upstream/--downstream")
+    ctx = Context(project_dir, env)
+    if column is None and model is None and (upstream or downstream):
+        ctx.graph()  # a broken project is reported first
         raise click.UsageError("--upstream/--downstream need --model")
-    click.echo(lin.render(graph, lin.focus(graph, start, upstream, downstream), fmt), nl=False)
+    text = ctx.lineage(model, upstream=upstream, downstream=downstream, column=column, fmt=fmt)
+    click.echo(text, nl=False)
     return 0

@@ -42,16 +42,13 @@ def plan_command(
     adopt: tuple[str, ...],
 ) -> int:
     """Show the changes apply would make (create / update / upgrade / replace / delete)."""
-    from streamt.apply.facade import open_session
     from streamt.artifacts.plan_file import plan_to_json
     from streamt.context import Context
     from streamt.plan import render_text
 
-    session = open_session(Context(project_dir, env))
-    plan = session.plan(
-        session.scope(selector, target), reset_state=reset_state, adopt=session.adopted(adopt)
-    )
-    render.diagnostics(session.warnings)
+    ctx = Context(project_dir, env)
+    plan = ctx.plan(selector, target=target, reset_state=reset_state, adopt=adopt)
+    render.diagnostics(ctx.deployment().warnings)
     body = plan_to_json(plan)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,7 @@ from streamt.cli import render
 @click.argument("model")
 def rollback_command(project_dir: Path, env: str | None, model: str) -> int:
     """Restore MODEL's previous Flink job version from the savepoint taken at its upgrade."""
-    from streamt.apply.context import ApplyOptions
-    from streamt.apply.facade import open_session
     from streamt.context import Context
 
-    ctx = Context(project_dir, env)
-    session = open_session(ctx)
-    render.echo(session.rollback(model, ApplyOptions(environ=ctx.environ)))
+    render.echo(Context(project_dir, env).rollback(model))
     return 0

@@ -6,10 +6,14 @@ Exit codes: 0 all present and as applied, 3 drift (or missing resources), 1 erro
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from streamt.cli import render
+
+if TYPE_CHECKING:
+    from streamt.apply.status import ResourceStatus
 
 
 @click.command("status")
@@ -21,40 +25,24 @@ def status_command(
     project_dir: Path, env: str | None, lag: bool, pattern: str | None, fmt: str
 ) -> int:
     """Show what runs, how far behind it is, and where it drifted from what streamt applied."""
-    from streamt.apply.facade import open_session
-    from streamt.apply.status import collect_status
     from streamt.context import Context
 
-    session = open_session(Context(project_dir, env))
-    report = collect_status(
-        session.desired, session.ledger, session.live, session.systems, lag=lag, pattern=pattern
-    )
+    report = Context(project_dir, env).status(lag=lag, pattern=pattern)
     if fmt == "json":
-        render.emit_json(
-            {
-                "project": report.project,
-                "environment": report.environment,
-                "resources": [r.to_dict() for r in report.resources],
-                "drift": len(report.drifted),
-            }
-        )
+        render.emit_json(report.to_dict())
     else:
-        rows = [
-            (
-                r.kind,
-                r.name,
-                r.state + (" (pending)" if r.pending else ""),
-                ", ".join(f"{k}={v}" for k, v in r.details.items()),
-                "; ".join(r.drift),
-            )
-            for r in report.resources
-        ]
         render.table(
             f"{report.project} ({report.environment})",
             ("kind", "name", "state", "details", "drift"),
-            rows,
+            [_row(r) for r in report.resources],
         )
         render.echo(
             f"{len(report.drifted)} resource(s) drifted." if report.drifted else "No drift."
         )
     return 3 if report.drifted else 0
+
+
+def _row(r: ResourceStatus) -> tuple[str, str, str, str, str]:
+    pending = " (pending)" if r.pending else ""
+    details = ", ".join(f"{k}={v}" for k, v in r.details.items())
+    return (r.kind, r.name, r.state + pending, details, "; ".join(r.drift))

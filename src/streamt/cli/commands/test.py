@@ -59,39 +59,21 @@ def test_command(
 ) -> int:
     """Check the data: schemas, sampled records, continuous violation jobs and model unit tests."""
     from streamt.context import Context
-    from streamt.load.model import TestType
-    from streamt.testing import session
-    from streamt.testing.options import build_options
     from streamt.testing.results import RunSummary, render_text
 
     ctx = Context(project_dir, env)
-    project = ctx.load()
-    targets, tests = session.names_from_selection(ctx.select(select) or (), project.name)
-    options = build_options(
-        types=frozenset(TestType(t) for t in types),
-        targets=targets | set(models),
-        tests=tests,
-        selected=bool(select),
+    results = ctx.test(
+        select,
+        models=models,
+        types=types,
         deploy=deploy,
         since=since,
         start=start,
+        junit_xml=junit_xml,
     )
-    ctx.preflight(session.systems_needed(project, options))
-    results = session.run_project_tests(project, ctx.compile(), ctx.environ, options)
-    session.write_results(ctx.project_root() / "target", results, project.name)
-    if junit_xml is not None:
-        session.write_junit(junit_xml, results, project.name)
-        session.write_results(junit_xml.parent, results, project.name)
     summary = RunSummary(tuple(results))
     if fmt == "json":
-        render.emit_json(
-            {
-                "project": project.name,
-                "exit_code": summary.exit_code,
-                "summary": summary.line(),
-                "results": [r.to_dict() for r in results],
-            }
-        )
+        render.emit_json(summary.to_dict(ctx.project().name))
     else:
         render.echo(render_text(results))
     return summary.exit_code

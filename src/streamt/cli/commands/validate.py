@@ -30,19 +30,7 @@ def validate(
 
     report = Context(project_dir, env).validate(strict=strict, flink=flink, use_cache=not no_cache)
     if fmt == "json":
-        render.emit_json(
-            {
-                "ok": report.ok,
-                "project": report.project_name,
-                "strict": strict,
-                "flink_checked": report.flink_checked,
-                "cached": report.cached,
-                "errors": report.errors,
-                "warnings": report.warnings,
-                "counts": dict(report.counts),
-                "diagnostics": [d.to_dict() for d in report.diagnostics],
-            }
-        )
+        render.emit_json(report.to_dict())
         return 0 if report.ok else 1
     render.diagnostics(report.diagnostics, verbose=verbose)
     summary = ", ".join(f"{n} {k}" for k, n in report.counts.items())

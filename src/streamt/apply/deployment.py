@@ -1,8 +1,9 @@
-"""The plan / apply / rollback facade over `streamt.context.Context` (used by the CLI and as API).
+"""A deployment: the project's desired state and the systems it runs on, which
+`streamt.context.Context` plans, applies, rolls back and reports status on.
 
-    session = open_session(Context(path))        # load, compile, read ledger, observe
-    plan = session.plan(scope=None)              # pure
-    report = session.apply(plan, options)        # under the apply lock, re-checking staleness
+    deployment = Deployment(systems, desired, environment)   # a value: no I/O
+    plan = deployment.plan(scope=None)        # reads the ledger and observes the systems once
+    report = deployment.apply(plan, options)  # under the apply lock, re-checking staleness
 
 Everything the project needs is compiled in full (fingerprints cover the whole project) and a
 selection only narrows the plan (`scope`). Systems come from the project's `runtime:` with
@@ -15,14 +16,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from streamt import __version__
 from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import ApplyReport, Progress, execute_plan
 from streamt.apply.rollback import rollback_job
 from streamt.artifacts.plan_file import plan_from_json
-from streamt.compile.result import CompiledNode
+from streamt.compile.result import CompileResult
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, Location, StreamtError
 from streamt.load.files import read_bounded
@@ -44,36 +44,11 @@ from streamt.state.ledger_store import LedgerError
 from streamt.state.probe import needed_by, needed_plugins, preflight
 from streamt.state.systems import check_runtime_variables
 
-
-class ProjectContext(Protocol):
-    """What the facade needs of `streamt.context.Context` (which sits above this room)."""
-
-    env: str | None
-    environ: Mapping[str, str]
-
-    def load(self) -> Project: ...
-    def compile(self, select: str | None = None) -> CompileResultLike: ...
-    def select(self, expr: str | None) -> frozenset[str] | None: ...
-
-
-class CompileResultLike(Protocol):
-    @property
-    def desired(self) -> DesiredState: ...
-    @property
-    def nodes(self) -> Mapping[str, CompiledNode]: ...
-
-
 _UP = "is Kafka reachable? (streamt local status)"
 
 
-def environment_name(ctx: ProjectContext) -> str:
-    project = ctx.load()
-    return ctx.env or project.environment or "default"
-
-
 @dataclass
-class Session:
-    ctx: ProjectContext
+class Deployment:
     systems: Systems
     desired: DesiredState
     environment: str
@@ -81,42 +56,42 @@ class Session:
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # model topic -> columns
     defaults: Mapping[str, DefaultName] = field(default_factory=dict)  # default-named topics
     warnings: list[Diagnostic] = field(default_factory=list, init=False)  # of the last plan
-    ledger: Ledger = field(init=False)
-    live: LiveState = field(init=False)
+    _observed: tuple[Ledger, LiveState] | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.refresh()
+    @property
+    def ledger(self) -> Ledger:
+        """This project's ledger entries (read from Kafka on first use; `refresh` reads again)."""
+        return self.observed()[0]
+
+    @property
+    def live(self) -> LiveState:
+        """The live state of every system (observed on first use; `refresh` observes again)."""
+        return self.observed()[1]
+
+    def observed(self) -> tuple[Ledger, LiveState]:
+        """The ledger and the live state, read on first use (`refresh` reads them again)."""
+        if self._observed is None:
+            self.refresh()
+        assert self._observed is not None
+        return self._observed
 
     def refresh(self) -> None:
+        """Read the ledger and observe the systems (the network I/O of a plan)."""
         store = self._store()
         try:
             ledger = read_ledger(store, self.desired.project, self.environment)
-            self.ledger = ledger.narrowed(resource_keys(self.desired))
+            ledger = ledger.narrowed(resource_keys(self.desired))
         except LedgerError as exc:
             raise StreamtError(
                 Diagnostic("A012", f"cannot read the deployment ledger: {exc}", hint=_UP),
                 exit_code=UNREACHABLE,
             ) from None
-        self.live = observe(self.desired, self.ledger, self.systems, self.columns)
+        self._observed = (ledger, observe(self.desired, ledger, self.systems, self.columns))
 
     def _store(self) -> LedgerStore:
         if self.systems.ledger is None:
             raise StreamtError(Diagnostic("A010", "the ledger needs runtime.kafka"))
         return self.systems.ledger
-
-    def scope(self, select: str | None, target: str | None) -> frozenset[str] | None:
-        chosen: set[str] = set()
-        exprs = [e for e in (select, target) if e]
-        for expr in exprs:
-            chosen |= self.ctx.select(expr) or frozenset()
-        return frozenset(chosen) if exprs else None
-
-    def adopted(self, exprs: tuple[str, ...]) -> frozenset[str]:
-        """The node ids `--adopt` names (selectors, e.g. a model name)."""
-        chosen: set[str] = set()
-        for expr in exprs:
-            chosen |= self.ctx.select(expr) or frozenset()
-        return frozenset(chosen)
 
     def plan(
         self,
@@ -137,11 +112,21 @@ class Session:
             sources=self.sources,
             adopt=adopt,
         )
-        plan, problems = plan_with_problems(self.desired, self.live, self.ledger, opts)
-        self.warnings = foreign_default_names(self.live, self.ledger, self.defaults)
+        ledger, live = self.observed()
+        plan, problems = plan_with_problems(self.desired, live, ledger, opts)
+        self.warnings = foreign_default_names(live, ledger, self.defaults)
         if problems:  # the plan fails as a whole: no step may run
             raise StreamtError(problems)
         return plan
+
+    def replanned(self, plan: Plan, source: str = "") -> Plan:
+        """`plan` made again now (its scope, resets and adoptions), refused unless it has the
+        same changes against the same world (A005 stale, A030 different)."""
+        fresh = self.plan(
+            tuple_to_scope(plan.scope), reset_state=has_reset(plan), adopt=frozenset(plan.adopt)
+        )
+        ensure_fresh(plan, fresh, source)
+        return fresh
 
     def step_context(self, options: ApplyOptions) -> StepContext:
         writer = LedgerWriter(self._store(), self.desired.project, self.environment)
@@ -169,15 +154,13 @@ class Session:
         lock = self.locked()
         try:
             self.refresh()
-            fresh = self.plan(
-                tuple_to_scope(plan.scope), reset_state=has_reset(plan), adopt=frozenset(plan.adopt)
-            )
-            ensure_fresh(plan, fresh)
+            fresh = self.replanned(plan)
             if confirm is not None and not confirm(plan):
                 return ApplyReport(())
             # what runs is what the project compiles to now (equal to `plan`, checked above)
             return execute_plan(fresh, self.step_context(options), progress, lock.refresh)
         finally:
+            self._observed = None  # the world changed: the next use observes it again
             lock.release()
 
     def rollback(self, model: str, options: ApplyOptions) -> str:
@@ -186,6 +169,7 @@ class Session:
             self.refresh()
             return rollback_job(self.step_context(options), model)
         finally:
+            self._observed = None
             lock.release()
 
 
@@ -259,37 +243,44 @@ def ensure_same_changes(plan: Plan, fresh: Plan, source: str = "") -> None:
         )
 
 
-def open_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
-    result = ctx.compile()
-    project = ctx.load()
+def deployment_of(
+    project: Project,
+    result: CompileResult | None,
+    environ: Mapping[str, str],
+    env: str | None = None,
+    systems: Systems | None = None,
+) -> Deployment:
+    """The deployment of `project` compiled to `result`; with `result=None`, of an empty
+    desired state, whose plan deletes what the ledger says the project owns (destroy).
+    Systems default to the project's `runtime:` (every `${VAR}` in it must be set), probed
+    first (`state/probe.py`: one short call per system the plan needs, so a dead endpoint fails
+    in seconds, named); given systems (tests, Python users with their own) are not probed."""
     if systems is None:
-        check_runtime_variables(project, ctx.environ)
-        # a dead endpoint fails here in seconds, named, before the adapters' retries
-        preflight(
-            project,
-            ctx.environ,
-            needed_by(result.desired),
-            environment_name(ctx),
-            plugins=needed_plugins([c.config for c in result.desired.connectors]),
-        )
-    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
+        check_runtime_variables(project, environ)
+    environment = env or project.environment or "default"
+    if systems is None:  # a dead endpoint fails here in seconds, named, before any retry
+        desired = result.desired if result is not None else DesiredState(project.name)
+        plugins = needed_plugins([c.config for c in desired.connectors])
+        preflight(project, environ, needed_by(desired), environment, plugins=plugins)
+    chosen = systems or systems_from_runtime(project.runtime, environ)
+    if result is None:
+        return Deployment(chosen, DesiredState(project=project.name), environment)
     columns = {
         node.topic: tuple(c.name for c in node.columns)
         for node in result.nodes.values()
         if node.kind == "model" and node.topic and node.columns
     }
-    return Session(
-        ctx,
+    return Deployment(
         chosen,
         result.desired,
-        environment_name(ctx),
+        environment,
         sources=source_origins(project),
         columns=columns,
         defaults=default_names(project, result),
     )
 
 
-def default_names(project: Project, result: CompileResultLike) -> dict[str, DefaultName]:
+def default_names(project: Project, result: CompileResult) -> dict[str, DefaultName]:
     """Topic -> its model, for the models whose topic streamt creates under the model's name."""
     created = {t.name for t in result.desired.topics}
     places = {m.name: m.where("name") for m in project.models}
@@ -298,18 +289,6 @@ def default_names(project: Project, result: CompileResultLike) -> dict[str, Defa
         for node in result.nodes.values()
         if node.kind == "model" and node.topic == node.name and node.topic in created
     }
-
-
-def open_destroy_session(ctx: ProjectContext, systems: Systems | None = None) -> Session:
-    """A session whose desired state is empty: its plan deletes what the ledger says we own."""
-    project = ctx.load()
-    if systems is None:
-        check_runtime_variables(project, ctx.environ)
-        preflight(
-            project, ctx.environ, needed_by(DesiredState(project.name)), environment_name(ctx)
-        )
-    chosen = systems or systems_from_runtime(project.runtime, ctx.environ)
-    return Session(ctx, chosen, DesiredState(project=project.name), environment_name(ctx))
 
 
 def read_plan_file(path: Path) -> Plan:
