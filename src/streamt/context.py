@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from streamt import cache
 from streamt.diagnostics import (
@@ -126,6 +126,31 @@ class DebugReport:
     @property
     def reachable(self) -> bool:
         return all(p.ok for p in self.probes)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "environment": self.environment,
+            "runtime_declared": self.runtime_declared,
+            "runtime": self.runtime,
+            "probes": [p.to_dict() for p in self.probes],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """One table row per system: name, endpoint, status, round trip, version, details."""
+        return [
+            (
+                p.label,
+                p.endpoint,
+                "ok" if p.ok else "UNREACHABLE",
+                f"{p.rtt_ms:.0f} ms" if p.rtt_ms is not None else "-",
+                p.version or "-",
+                "; ".join(
+                    filter(None, (p.detail, f"{len(p.plugins)} plugin(s)" * bool(p.plugins)))
+                ),
+            )
+            for p in self.probes
+        ]
 
 
 @dataclass
@@ -524,6 +549,34 @@ class Context:
         diags += [d for p in probes for d in missing_plugins(p, needed)]
         return DebugReport(environment, project.runtime_declared, runtime, probes, tuple(diags))
 
+    def environments(self) -> list[dict[str, Any]]:
+        """Each environment of the project (`environments/<name>.yml`): protected, whether
+        apply needs its name, name prefix, description, and how many errors loading it gives."""
+        from streamt.load.loader import environment_names
+
+        rows: list[dict[str, Any]] = []
+        for name in environment_names(self.project_root()):
+            result = Context(self.project_dir, name).load_result()
+            cfg = result.project.environment_config if result.project else None
+            rows.append(
+                {
+                    "name": name,
+                    "protected": bool(cfg and cfg.environment.protected),
+                    "requires_name": bool(cfg and cfg.requires_name),
+                    "prefix": result.project.name_prefix if result.project else "",
+                    "description": (cfg.environment.description if cfg else None) or "",
+                    "errors": sum(d.is_error for d in result.diagnostics),
+                }
+            )
+        return rows
+
+    def resolved_configuration(self) -> dict[str, Any]:
+        """What the selected environment resolves to (runtime, defaults, rules, models'
+        settings), credentials masked."""
+        from streamt.load.resolved import resolved_configuration
+
+        return resolved_configuration(self.project())
+
     def preflight(self, systems: Collection[str]) -> None:
         """Probe `systems` (names from `streamt.state.probe.ALL`) that the runtime configures,
         under a short timeout; raise A060-A064 (exit 5) naming each one that does not answer."""
@@ -596,10 +649,11 @@ class Context:
         preflight(plan, options)
         return options
 
-    def protected(self) -> bool:
-        """Whether the environment is `protected` (apply asks to type its name)."""
+    def requires_name(self) -> bool:
+        """Whether apply and destroy need the environment's name typed (or --confirm-env):
+        `safety.confirm_apply`, by default the environment's `protected`."""
         env_cfg = self.project().environment_config
-        return bool(env_cfg and env_cfg.environment.protected)
+        return bool(env_cfg and env_cfg.requires_name)
 
     def apply(
         self,

@@ -14,12 +14,11 @@ from collections.abc import Callable
 
 import click
 
-from streamt.config.environments import EnvironmentConfig
 from streamt.diagnostics import Diagnostic, StreamtError
 
 
 def confirmation(
-    env_cfg: EnvironmentConfig | None,
+    requires_name: bool,
     environment: str,
     confirm_env: str | None,
     auto_approve: bool,
@@ -38,7 +37,7 @@ def confirmation(
                 )
             ]
         )
-    if env_cfg is not None and env_cfg.requires_name:
+    if requires_name:
         if confirm_env is not None:
             return lambda _plan: True
         if not sys.stdin.isatty():

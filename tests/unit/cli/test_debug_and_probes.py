@@ -248,7 +248,7 @@ def test_preflight_refuses_a_connector_class_connect_has_not_installed(
     (tmp_path / "stream_project.yml").write_text(
         f"project: {{name: p}}\nruntime:\n  connect: {{clusters: {{c: {{rest_url: '{answering}'}}}}}}\n"
     )
-    project = Context(tmp_path).load()
+    project = Context(tmp_path).project()
     installed = "io.debezium.connector.jdbc.JdbcSinkConnector"
     preflight(project, {}, [CONNECT], "dev", plugins=[installed])  # installed: passes
     with pytest.raises(StreamtError) as refused:

@@ -19,10 +19,13 @@ ALLOWED = {
     "streamt.adapters.protocols",  # AdapterError: an unreachable system is exit 5
     "streamt.apply.executor",  # StepResult / ApplyReport / phases: rendering an apply
     "streamt.apply.status",  # ResourceStatus: rendering a status row (type only)
-    "streamt.artifacts.plan_file",  # Plan (type) and plan.json
+    "streamt.artifacts.plan_file",  # plan.json
+    "streamt.resources",  # Plan (type)
     "streamt.plan",  # render_text of a plan
     "streamt.testing.results",  # RunSummary / render_text of test results
     "streamt.docs.serve",  # `docs serve`: the local HTTP server and file watcher it runs
+    "streamt.scaffold",  # `init`: a new project where none exists yet (so no Context)
+    "streamt.scaffold.cluster",  # `init --from-cluster`: sources drafted from a live cluster
 }
 
 

@@ -123,8 +123,9 @@ def apply_command(
     if dry_run:
         return _dry_run(plan)
     question = lambda: click.confirm("\nApply these changes?", default=False)  # noqa: E731
-    env_cfg, environment = ctx.project().environment_config, ctx.deployment().environment
-    confirm = confirmation(env_cfg, environment, confirm_env, auto_approve, question, "apply")
+    environment = ctx.deployment().environment
+    needs = ctx.requires_name()
+    confirm = confirmation(needs, environment, confirm_env, auto_approve, question, "apply")
     report = ctx.apply(plan, options, _Progress(), confirm)
     return report_outcome(report, "Apply", "applied")
 

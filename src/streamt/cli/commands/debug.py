@@ -25,35 +25,12 @@ def debug_command(project_dir: Path, env: str | None, fmt: str) -> int:
 
     report = Context(project_dir, env).debug()
     if fmt == "json":
-        render.emit_json(
-            {
-                "environment": report.environment,
-                "runtime_declared": report.runtime_declared,
-                "runtime": report.runtime,
-                "probes": [p.to_dict() for p in report.probes],
-                "diagnostics": [d.to_dict() for d in report.diagnostics],
-            }
-        )
-    else:
-        origin = "runtime:" if report.runtime_declared else "the local stack (runtime: omitted)"
-        render.echo(f"environment: {report.environment}, from {origin}")
-        render.echo(yaml.safe_dump({"runtime": dict(report.runtime)}, sort_keys=False).rstrip())
-        render.table(
-            "systems",
-            ("system", "endpoint", "status", "round trip", "version", "details"),
-            [
-                (
-                    p.label,
-                    p.endpoint,
-                    "ok" if p.ok else "UNREACHABLE",
-                    f"{p.rtt_ms:.0f} ms" if p.rtt_ms is not None else "-",
-                    p.version or "-",
-                    "; ".join(
-                        filter(None, (p.detail, f"{len(p.plugins)} plugin(s)" * bool(p.plugins)))
-                    ),
-                )
-                for p in report.probes
-            ],
-        )
-        render.diagnostics(report.diagnostics)
+        render.emit_json(report.to_dict())
+        return 0 if report.reachable else UNREACHABLE
+    origin = "runtime:" if report.runtime_declared else "the local stack (runtime: omitted)"
+    render.echo(f"environment: {report.environment}, from {origin}")
+    render.echo(yaml.safe_dump({"runtime": dict(report.runtime)}, sort_keys=False).rstrip())
+    columns = ("system", "endpoint", "status", "round trip", "version", "details")
+    render.table("systems", columns, report.rows())
+    render.diagnostics(report.diagnostics)
     return 0 if report.reachable else UNREACHABLE

@@ -29,7 +29,7 @@ def destroy_command(
     if not plan.has_changes:
         return 0
     confirm = confirmation(
-        ctx.project().environment_config,
+        ctx.requires_name(),
         ctx.deployment().environment,
         confirm_env,
         auto_approve,

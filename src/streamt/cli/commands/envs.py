@@ -22,23 +22,8 @@ def list_command(project_dir: Path, fmt: str) -> int:
     """Each environment: protected, whether apply needs its name, name prefix, description,
     whether it loads."""
     from streamt.context import Context
-    from streamt.load.loader import environment_names
 
-    rows = []
-    for name in environment_names(Context(project_dir, environ={}).project_root()):
-        result = Context(project_dir, name).load_result()
-        cfg = result.project.environment_config if result.project else None
-        errors = sum(d.is_error for d in result.diagnostics)
-        rows.append(
-            {
-                "name": name,
-                "protected": bool(cfg and cfg.environment.protected),
-                "requires_name": bool(cfg and cfg.requires_name),
-                "prefix": result.project.name_prefix if result.project else "",
-                "description": (cfg.environment.description if cfg else None) or "",
-                "errors": errors,
-            }
-        )
+    rows = Context(project_dir, environ={}).environments()
     if fmt == "json":
         render.emit_json({"environments": rows})
     else:
@@ -69,9 +54,8 @@ def show_command(env: str, project_dir: Path, fmt: str) -> int:
     import yaml
 
     from streamt.context import Context
-    from streamt.load.resolved import resolved_configuration
 
-    resolved = resolved_configuration(Context(project_dir, env).project())
+    resolved = Context(project_dir, env).resolved_configuration()
     if fmt == "json":
         render.emit_json(resolved)
     else:

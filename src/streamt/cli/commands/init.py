@@ -8,10 +8,14 @@ cannot be reached (`--from-cluster`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from streamt.cli import render
+
+if TYPE_CHECKING:
+    from streamt.scaffold import SourceDraft
 
 
 @click.command("init")
@@ -36,30 +40,13 @@ def init_command(
     sources: tuple[str, ...],
 ) -> int:
     """Create a new project: stream_project.yml, sources/, models/, tests/, environments/."""
-    from streamt.diagnostics import StreamtError
-    from streamt.scaffold import Answers, SourceDraft, render_scaffold, write_scaffold
+    from streamt.scaffold import Answers, render_scaffold, write_scaffold
 
     default = _default_name(directory)
     name = name or (default if no_input else click.prompt("Project name", default=default))
     drafts: list[SourceDraft] = []
     if from_cluster:
-        from streamt.scaffold.cluster import drafts as make_drafts
-        from streamt.scaffold.cluster import list_cluster, with_schemas
-
-        listing = list_cluster(bootstrap_servers, registry_url or None)
-        chosen = list(sources)
-        if not chosen and not no_input:
-            for t in listing.topics:
-                has_schema = f"{t}-value" in listing.subject_names
-                render.echo(f"  {t}" + ("  (registry schema)" if has_schema else ""))
-            picked = click.prompt("Topics to read (comma-separated)", default="")
-            chosen = [t.strip() for t in picked.split(",") if t.strip()]
-        if registry_url:
-            listing = with_schemas(listing, registry_url, chosen)
-        drafts, diags = make_drafts(listing, chosen)
-        if any(d.is_error for d in diags):
-            raise StreamtError(diags, exit_code=2)
-        render.diagnostics(diags)
+        drafts = _cluster_drafts(bootstrap_servers, registry_url, sources, no_input)
         answers = Answers(name)
     else:
         topic = topic or (
@@ -72,6 +59,32 @@ def init_command(
     render.echo(f"Created project '{name}' in {directory} ({len(written)} files).")
     render.echo(f"Next: read {directory / 'README.md'}, then `streamt validate -p {directory}`.")
     return 0
+
+
+def _cluster_drafts(
+    bootstrap_servers: str, registry_url: str, sources: tuple[str, ...], no_input: bool
+) -> list[SourceDraft]:
+    """Sources for the chosen topics of a live cluster (`--source`, else asked), with the
+    columns of their registry schemas."""
+    from streamt.diagnostics import StreamtError
+    from streamt.scaffold.cluster import drafts as make_drafts
+    from streamt.scaffold.cluster import list_cluster, with_schemas
+
+    listing = list_cluster(bootstrap_servers, registry_url or None)
+    chosen = list(sources)
+    if not chosen and not no_input:
+        for t in listing.topics:
+            has_schema = f"{t}-value" in listing.subject_names
+            render.echo(f"  {t}" + ("  (registry schema)" if has_schema else ""))
+        picked = click.prompt("Topics to read (comma-separated)", default="")
+        chosen = [t.strip() for t in picked.split(",") if t.strip()]
+    if registry_url:
+        listing = with_schemas(listing, registry_url, chosen)
+    drafts, diags = make_drafts(listing, chosen)
+    if any(d.is_error for d in diags):
+        raise StreamtError(diags, exit_code=2)
+    render.diagnostics(diags)
+    return drafts
 
 
 def _default_name(directory: Path) -> str:
