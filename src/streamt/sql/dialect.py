@@ -112,7 +112,25 @@ class FlinkTokenizer(Tokenizer):
         tokens = _within_limits(super().tokenize(sql))
         _refuse_dropped_text(sql, tokens)
         _refuse_reserved_names(tokens)
+        _refuse_from_first(tokens)
         return _json_clauses(_verbatim_functions(_table_args(tokens)), sql)
+
+
+def _refuse_from_first(tokens: list[Token]) -> None:
+    """`FROM t` with no SELECT is another dialect's shorthand for `SELECT * FROM t` (sqlglot
+    reads it so); Flink refuses it. A FROM that opens the statement or a parenthesis (but not
+    `TRIM(FROM s)`) starts such a query: a syntax error here, never a query streamt accepts
+    and Flink does not."""
+    for i, tok in enumerate(tokens):
+        if tok.token_type != TokenType.FROM:
+            continue
+        before = tokens[i - 1] if i else None
+        opens = before is None or before.token_type == TokenType.L_PAREN
+        in_trim = i >= 2 and before is not None and tokens[i - 2].text.upper() == "TRIM"
+        if opens and not in_trim:
+            message = "a query starts with SELECT (or WITH / VALUES) in Flink SQL, not FROM"
+            where = {"line": tok.line, "col": tok.col, "highlight": tok.text}
+            raise sqlglot.errors.ParseError(message, errors=[{"description": message, **where}])
 
 
 def _is_marker(word: str) -> bool:

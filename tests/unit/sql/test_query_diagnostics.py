@@ -275,3 +275,32 @@ def test_nesting_the_parser_cannot_follow_is_s060_without_a_made_up_position() -
         (0, 0),
     )
     assert diag.hint.startswith("flatten the query: at most 100 nested parentheses")
+
+
+@pytest.mark.parametrize(
+    ("sql", "place"),
+    [
+        #  1234567890123456
+        ("FROM t", (1, 1)),  # sqlglot reads it as SELECT * FROM t; Flink refuses it
+        ("SELECT * FROM (FROM t)", (1, 16)),
+        ("WITH x AS (\n  FROM t) SELECT * FROM x", (2, 3)),
+    ],
+)
+def test_a_query_without_select_is_a_syntax_error_at_its_from(
+    sql: str, place: tuple[int, int]
+) -> None:
+    diag = only(sql)
+    assert diag.code == "S001" and where(diag) == place
+    assert "starts with SELECT (or WITH / VALUES) in Flink SQL, not FROM" in diag.message
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT TRIM(FROM s) AS x FROM t",
+        "SELECT TRIM(BOTH 'x' FROM s) AS x FROM t",
+        "SELECT a FROM t WHERE a IS DISTINCT FROM 1",
+    ],
+)
+def test_from_inside_an_expression_is_not_a_query_without_select(sql: str) -> None:
+    assert analyze_query(sql, {"t": T}).ok
