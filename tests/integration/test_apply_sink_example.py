@@ -164,6 +164,7 @@ APPEND_PROJECT = """\
 project:
   name: {name}
   version: "1.0.0"
+  prefix: {name}.  # this run's topics, jobs and connector: never an earlier run's
 sources:
   - name: orders
     topic: {name}.orders
