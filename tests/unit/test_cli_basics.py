@@ -21,6 +21,20 @@ def test_validate_leaves_the_cycle_collector_as_it_found_it(tmp_path, capsys):
     assert gc.isenabled()  # validate runs without it, an embedding process keeps it
 
 
+def test_a_no_gc_command_run_through_clicks_runner_leaves_the_collector_on(tmp_path):
+    import gc
+
+    from click.testing import CliRunner
+
+    from streamt.cli import cli
+
+    (tmp_path / "stream_project.yml").write_text("project: {name: p}\n")
+    assert gc.isenabled()
+    for command in (["validate"], ["docs", "generate"], ["lineage"]):
+        CliRunner().invoke(cli, [*command, "-p", str(tmp_path)], standalone_mode=False)
+        assert gc.isenabled(), command  # a test's runner or an embedding process keeps it
+
+
 def test_the_console_script_flushes_everything_and_keeps_the_exit_code(tmp_path):
     import json
     import subprocess

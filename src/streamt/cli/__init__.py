@@ -57,8 +57,18 @@ class LazyGroup(click.Group):
         module_name, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         if cmd_name in NO_GC_COMMANDS and not ctx.resilient_parsing:
-            gc.disable()
+            gc.disable()  # for this run only: `invoke` turns it back on
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; the cycle collector is left as it was found, however the group is
+        called (`main`, or click's own runner in a test or an embedding process)."""
+        collecting = gc.isenabled()
+        try:
+            return super().invoke(ctx)
+        finally:
+            if collecting:
+                gc.enable()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
