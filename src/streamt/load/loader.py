@@ -70,6 +70,8 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
     files = discover(project_file.resolve())
     root = files.root
     collector = Collector()
+    if env is None and environment_names(root):
+        env = default_environment(root)  # `project.default_environment`, as Context picks it
     environment = _environment(collector, root, env) if env else None
     if env is None:
         _no_environment(collector, root)

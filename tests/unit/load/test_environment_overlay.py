@@ -152,3 +152,19 @@ def test_project_default_environment_selects_one_when_neither_flag_nor_variable_
     assert Context(tmp_path, env="dev", environ={"STREAMT_ENV": "prod"}, dotenv=False).env == "dev"
     project = Context(tmp_path, environ={}, dotenv=False).load_result().project
     assert project is not None and project.name_prefix.startswith("prod-")
+
+
+def test_load_project_alone_honours_the_default_environment(tmp_path: Path) -> None:
+    with_default = PROJECT.replace(
+        "project: {name: shop}", "project: {name: shop, default_environment: prod}"
+    )
+    write(
+        tmp_path,
+        {
+            "stream_project.yml": with_default,
+            "environments/prod.yml": 'environment: {prefix: "p-"}\n',
+        },
+    )
+    result = load_project(tmp_path)
+    assert result.ok and result.project is not None
+    assert result.project.name_prefix == "p-"
