@@ -1,9 +1,10 @@
 """`docs serve`: the site over HTTP on localhost, rebuilt when a project file changes.
 
 The server hands out the output folder read-only (`http.server`, bound to 127.0.0.1); a watcher
-compares the project files' modification times once a second and calls the rebuild when one
-changed, appeared or went away. A rebuild that fails keeps the last good site (the error goes to
-`report`).
+compares the project files' modification times and sizes once a second and calls the rebuild when
+one changed, appeared or went away — once the files have stopped changing for one more interval,
+so a save caught half-written (truncated, not yet filled) is not built. A rebuild that fails keeps
+the last good site (the error goes to `report`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ WATCHED = (".yml", ".yaml", ".sql", ".env")
 SKIPPED = frozenset({"target", ".git", ".venv", "__pycache__", "node_modules"})
 
 
-def snapshot(root: Path, skip: Path | None = None) -> dict[str, float]:
-    """Relative path -> mtime of every project file (YAML, SQL, .env) under `root`."""
-    out: dict[str, float] = {}
+def snapshot(root: Path, skip: Path | None = None) -> dict[str, tuple[int, int]]:
+    """Relative path -> (mtime in ns, size) of every project file (YAML, SQL, .env) under `root`."""
+    out: dict[str, tuple[int, int]] = {}
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -36,9 +37,10 @@ def snapshot(root: Path, skip: Path | None = None) -> dict[str, float]:
                 stack.append(entry)
             elif entry.suffix in WATCHED or entry.name.startswith(".env"):
                 try:
-                    out[str(entry.relative_to(root))] = entry.stat().st_mtime
+                    stat = entry.stat()
                 except OSError:
                     continue
+                out[str(entry.relative_to(root))] = (stat.st_mtime_ns, stat.st_size)
     return out
 
 
@@ -69,6 +71,13 @@ def watch(
         now = snapshot(root, skip)
         if now == last:
             continue
+        while not stop.wait(interval):  # settle: a file still being written is not built yet
+            settled = snapshot(root, skip)
+            if settled == now:
+                break
+            now = settled
+        if stop.is_set():
+            return
         last = now
         started = time.monotonic()
         try:

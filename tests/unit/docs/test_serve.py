@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -65,3 +66,42 @@ def test_server_serves_the_folder_on_localhost(tmp_path: Path) -> None:
         assert httpx.get(f"http://127.0.0.1:{port}/../etc/passwd").status_code == 404
     finally:
         server.shutdown()
+
+
+class _ScriptedClock:
+    """A `stop` event whose every wait runs the next step of a script (then reports "not set")."""
+
+    def __init__(self, steps: list[Callable[[], None]]) -> None:
+        self.steps = steps
+
+    def wait(self, timeout: float) -> bool:
+        if not self.steps:
+            return True
+        self.steps.pop(0)()
+        return False
+
+    def is_set(self) -> bool:
+        return not self.steps
+
+
+def test_a_save_caught_half_written_is_built_only_once_it_is_complete(tmp_path: Path) -> None:
+    project = tmp_path / "stream_project.yml"
+    project.write_text("a", encoding="utf-8")
+    builds: list[str] = []
+    clock = _ScriptedClock(
+        [
+            lambda: project.write_text("", encoding="utf-8"),  # the editor truncated the file ...
+            lambda: project.write_text(
+                "complete", encoding="utf-8"
+            ),  # ... and filled it a poll later
+            lambda: None,  # quiet: the save is complete
+            lambda: None,
+        ]
+    )
+    watch(
+        tmp_path,
+        lambda: builds.append(project.read_text(encoding="utf-8")),
+        lambda _: None,
+        stop=clock,
+    )  # type: ignore[arg-type]
+    assert builds == ["complete"]
