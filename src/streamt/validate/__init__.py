@@ -20,7 +20,7 @@ from streamt.load.model import Located, Project
 from streamt.validate import governance, names, nodes, reserved
 from streamt.validate.derived_masking import check_derived_masking
 from streamt.validate.idleness import check_idleness
-from streamt.validate.topics import fallback_topics
+from streamt.validate.topics import check_min_insync, fallback_topics
 
 
 def validate_project(
@@ -40,6 +40,7 @@ def validate_project(
     out += nodes.check_test_runtime(project)
     out += nodes.check_exposures(project)
     out += governance.check_topic_rules(project, topics)
+    out += check_min_insync(project, topics)
     out += governance.check_model_rules(project, graph)
     out += governance.check_source_rules(project)
     out += governance.check_security_rules(project, graph)
