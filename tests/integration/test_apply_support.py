@@ -19,12 +19,12 @@ from confluent_kafka.admin import AdminClient
 from streamt.apply.context import ApplyOptions
 from streamt.apply.deployment import Deployment
 from streamt.apply.executor import ApplyReport
-from streamt.compile.specs import ChangelogMode, DesiredState, FlinkJobSpec
+from streamt.compile.specs import ChangelogMode, DesiredState
 from streamt.config.runtime import local_runtime
 from streamt.resources import (
     Action,
     ConnectorSpec,
-    Fingerprint,
+    JobSpec,
     Plan,
     ResourceKind,
     TopicSpec,
@@ -102,10 +102,10 @@ def flink_job(
     config: Mapping[str, str] | None = None,
     meta: str = "m",
     changelog: ChangelogMode = ChangelogMode.APPEND,
-) -> FlinkJobSpec:
+) -> JobSpec:
     pipeline = f"streamt.{project}.{name}"
     cfg = dict(config or {})
-    return FlinkJobSpec(
+    return JobSpec(
         node=f"model.{project}.{name}",
         name=name,
         pipeline_name=pipeline,
@@ -113,9 +113,8 @@ def flink_job(
         query=query,
         config=cfg,
         changelog=changelog,
-        fingerprint=Fingerprint(
-            digest([source_ddl, sink_ddl, query, sorted(cfg.items())]), digest(meta)
-        ),
+        data_fingerprint=digest([source_ddl, sink_ddl, query, sorted(cfg.items())]),
+        metadata_fingerprint=digest(meta),
     )
 
 

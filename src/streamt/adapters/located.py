@@ -27,7 +27,7 @@ from streamt.adapters.java_trace import (
     unknown_schema_id,
 )
 from streamt.adapters.protocols import AdapterError
-from streamt.resources import JobPayload
+from streamt.resources import JobSpec
 from streamt.sql.options import topic_of, watermark_column
 
 Position = tuple[str, int, int]  # topic, partition, offset
@@ -59,7 +59,7 @@ class SchemaTexts(Protocol):
 
 
 def with_position(
-    kafka: object, payload: JobPayload | None, cause: str, registry: object = None
+    kafka: object, payload: JobSpec | None, cause: str, registry: object = None
 ) -> str:
     """`cause` with the record's topic, partition and offset, found by reading the job's source
     topics from its group's committed offsets (Flink 2.2's Kafka source does not say): the record
@@ -138,7 +138,7 @@ class _BodyCheck:
 NOT_CONFLUENT_WORDS = "not Confluent Avro: its first byte is not 0"
 
 
-def _event_time(payload: JobPayload, topic: str, cause: str) -> str:
+def _event_time(payload: JobSpec, topic: str, cause: str) -> str:
     """A NULL event time named by its column: the watermark column of the table reading `topic`."""
     if NULL_ROWTIME not in cause:
         return cause

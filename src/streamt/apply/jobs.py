@@ -21,7 +21,7 @@ from streamt.apply.context import StepContext, StepError
 from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
 from streamt.plan.inputs import ACTIVE_JOB_STATES
-from streamt.resources import Action, Change, EntryStatus, JobPayload, JobVersion, LedgerEntry
+from streamt.resources import Action, Change, EntryStatus, JobSpec, JobVersion, LedgerEntry
 from streamt.resources.ledger import MAX_PREVIOUS
 from streamt.state.ledger import now_ms
 
@@ -30,7 +30,7 @@ SAVEPOINT_KEY = "execution.savepoint.path"
 
 def apply_job(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, JobPayload):
+    if not isinstance(payload, JobSpec):
         raise StepError(f"{change.address}: plan carries no job payload")
     match change.action:
         case Action.CREATE:
@@ -64,7 +64,7 @@ def _entry(ctx: StepContext, change: Change) -> LedgerEntry:
 def _start(
     ctx: StepContext,
     change: Change,
-    payload: JobPayload,
+    payload: JobSpec,
     *,
     restore_from: str | None,
     base: LedgerEntry | None = None,
@@ -93,7 +93,7 @@ def _start(
     return note
 
 
-def submit_job(ctx: StepContext, payload: JobPayload, restore_from: str | None) -> str:
+def submit_job(ctx: StepContext, payload: JobSpec, restore_from: str | None) -> str:
     env = ctx.options.environ
     config = {**bound_config(payload.config, env), "pipeline.name": payload.pipeline_name}
     if restore_from:
@@ -148,7 +148,7 @@ def _fail(
     ctx: StepContext, pending: LedgerEntry, job_id: str | None, why: str, savepoint: str | None
 ) -> NoReturn:
     if job_id is not None:
-        target = pending.target if isinstance(pending.target, JobPayload) else None
+        target = pending.target if isinstance(pending.target, JobSpec) else None
         why = cancel_and_explain(ctx, job_id, why, target)
     ctx.writer.put(pending.model_copy(update={"status": EntryStatus.FAILED, "error": why}))
     if savepoint:
@@ -161,7 +161,7 @@ def _fail(
 
 
 def cancel_and_explain(
-    ctx: StepContext, job_id: str, why: str, payload: JobPayload | None = None
+    ctx: StepContext, job_id: str, why: str, payload: JobSpec | None = None
 ) -> str:
     """Never leave a job that did not start RESTARTING: cancel it, wait until it stopped (its
     slots are free again), then add Flink's reason to `why`."""
@@ -187,13 +187,13 @@ def _await_stopped(ctx: StepContext, job_id: str, timeout_s: float = 15.0) -> No
 def _record_running(
     ctx: StepContext,
     pending: LedgerEntry,
-    payload: JobPayload,
+    payload: JobSpec,
     job_id: str,
     restore_from: str | None,
 ) -> None:
     previous = list(pending.previous)
     old = pending.spec
-    if isinstance(old, JobPayload) and old.data_fingerprint != payload.data_fingerprint:
+    if isinstance(old, JobSpec) and old.data_fingerprint != payload.data_fingerprint:
         previous.append(
             JobVersion(
                 statements=old.statements,
@@ -223,7 +223,7 @@ def _record_running(
     )
 
 
-def _upgrade(ctx: StepContext, change: Change, payload: JobPayload) -> str:
+def _upgrade(ctx: StepContext, change: Change, payload: JobSpec) -> str:
     old_job = change.live_job_id
     if not old_job:
         raise StepError(f"{change.address}: upgrade without a running job id")
@@ -243,7 +243,7 @@ def _upgrade(ctx: StepContext, change: Change, payload: JobPayload) -> str:
     return f"stopped {old_job} with savepoint {savepoint}; {note}"
 
 
-def _adopt(ctx: StepContext, change: Change, payload: JobPayload) -> str:
+def _adopt(ctx: StepContext, change: Change, payload: JobSpec) -> str:
     running = active_job_ids(ctx, payload.pipeline_name)
     if len(running) != 1:
         raise StepError(

@@ -7,11 +7,13 @@ project is reverted: that is said in the result, not hidden.
 
 from __future__ import annotations
 
+import dataclasses
+
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.context import StepContext, StepError
 from streamt.apply.jobs import active_job_ids, await_running, cancel_and_explain, submit_job
 from streamt.diagnostics import Diagnostic, StreamtError
-from streamt.resources import EntryStatus, JobPayload, JobVersion, LedgerEntry, ResourceKind
+from streamt.resources import EntryStatus, JobSpec, JobVersion, LedgerEntry, ResourceKind
 
 
 def rollback_job(ctx: StepContext, name: str) -> str:
@@ -20,8 +22,8 @@ def rollback_job(ctx: StepContext, name: str) -> str:
         raise StreamtError(
             Diagnostic("A020", f"no Flink job named {name!r} in the ledger of this environment")
         )
-    current = entry.spec if isinstance(entry.spec, JobPayload) else entry.target
-    if not isinstance(current, JobPayload):
+    current = entry.spec if isinstance(entry.spec, JobSpec) else entry.target
+    if not isinstance(current, JobSpec):
         raise StreamtError(Diagnostic("A020", f"ledger entry of {name!r} has no job spec"))
     if entry.status is not EntryStatus.APPLIED and entry.savepoint:
         # an upgrade stopped the old version and the new one never ran: restore the old one
@@ -52,18 +54,17 @@ def rollback_job(ctx: StepContext, name: str) -> str:
 def _restore(
     ctx: StepContext,
     entry: LedgerEntry,
-    current: JobPayload,
+    current: JobSpec,
     version: JobVersion,
     keep: tuple[JobVersion, ...],
 ) -> str:
     name = entry.name
-    payload = current.model_copy(
-        update={
-            "statements": version.statements,
-            "config": dict(version.config),
-            "data_fingerprint": version.data_fingerprint,
-            "query": version.query,
-        }
+    payload = dataclasses.replace(
+        current,
+        statements=version.statements,
+        config=dict(version.config),
+        data_fingerprint=version.data_fingerprint,
+        query=version.query,
     )
     stopped = []
     for job_id in active_job_ids(ctx, payload.pipeline_name):

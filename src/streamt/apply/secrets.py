@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from streamt.config.env import missing_variables
 from streamt.diagnostics import Diagnostic, StreamtError
-from streamt.resources import ConnectorSpec, JobPayload, Plan
+from streamt.resources import ConnectorSpec, JobSpec, Plan
 from streamt.sql.options import bound_config, bound_statements, option_values
 
 __all__ = ["bound_config", "bound_statements", "check_variables", "references"]
@@ -27,7 +27,7 @@ def references(plan: Plan) -> Iterable[tuple[str, str]]:
     """(resource address, option value) for every option value a reference may sit in."""
     for change in plan.pending:
         payload = change.desired
-        if isinstance(payload, JobPayload):
+        if isinstance(payload, JobSpec):
             for statement in payload.statements:
                 yield from ((change.address, o.value) for o in option_values(statement))
             yield from ((change.address, v) for v in payload.config.values())

@@ -30,12 +30,11 @@ from streamt.compile.specs import DesiredState
 from streamt.plan.connectors import live_config_digest
 from streamt.plan.inputs import LiveState
 from streamt.plan.ledger import Ledger
-from streamt.plan.payloads import job_payload
 from streamt.resources import (
     ConnectorSpec,
     EntryStatus,
     GatewayRuleSpec,
-    JobPayload,
+    JobSpec,
     LedgerEntry,
     ResourceKind,
     TopicSpec,
@@ -167,13 +166,13 @@ def _subject(name: str, ledger: Ledger, live: LiveState) -> ResourceStatus:
 def _jobs(
     desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems, lag: bool
 ) -> list[ResourceStatus]:
-    specs = {j.name: job_payload(j) for j in desired.jobs}
+    specs = {j.name: j for j in desired.jobs}
     bad = _bad_records(desired, live, systems)
     rows = []
     for name in _names(desired, ledger, ResourceKind.JOB):
         entry = ledger.get(ResourceKind.JOB, name)
         payload = specs.get(name) or (
-            entry.spec if entry and isinstance(entry.spec, JobPayload) else None
+            entry.spec if entry and isinstance(entry.spec, JobSpec) else None
         )
         if payload is None:
             continue
@@ -208,7 +207,7 @@ def _bad_records(
 
 def _job(
     name: str,
-    payload: JobPayload,
+    payload: JobSpec,
     entry: LedgerEntry | None,
     live: LiveState,
     systems: Systems,
@@ -262,7 +261,7 @@ def _job(
     return ResourceStatus("flink_job", name, True, latest.state, details, drift, pending)
 
 
-def _cause(systems: Systems, job_id: str, payload: JobPayload) -> str:
+def _cause(systems: Systems, job_id: str, payload: JobSpec) -> str:
     """The newest meaningful cause in the job's exception history, with where its record is
     ("" when none or unknown)."""
     if not isinstance(systems.flink, FlinkDiagnostics):

@@ -16,9 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from streamt.artifacts.columns import ColumnDerivation, project_column_lineage
 from streamt.compile.result import CompiledNode, CompileResult
-from streamt.compile.specs import FlinkJobSpec
 from streamt.load.files import safe_file_name
-from streamt.resources import ConnectorSpec, GatewayRuleSpec, SubjectSpec, TopicSpec
+from streamt.resources import (
+    ChangelogMode,
+    ConnectorSpec,
+    GatewayRuleSpec,
+    JobSpec,
+    SubjectSpec,
+    TopicSpec,
+)
 from streamt.sql import Column
 
 # 2: columns carry their column lineage (`derived_from`, `derivation`)
@@ -184,7 +190,7 @@ def _unique_files(entries: list[_E], names: list[str]) -> tuple[_E, ...]:
     return tuple(out)
 
 
-def job_file(job: FlinkJobSpec) -> str:
+def job_file(job: JobSpec) -> str:
     return f"flink/{safe_file_name(job.name)}.sql"
 
 
@@ -247,7 +253,7 @@ def _subject(s: SubjectSpec) -> SubjectEntry:
     )
 
 
-def _job(j: FlinkJobSpec) -> JobEntry:
+def _job(j: JobSpec) -> JobEntry:
     return JobEntry(
         node=j.node,
         name=j.name,
@@ -256,10 +262,10 @@ def _job(j: FlinkJobSpec) -> JobEntry:
         config=dict(j.config),
         source_topics=j.source_topics,
         sink_topic=j.sink_topic,
-        changelog=j.changelog.value,
+        changelog=(j.changelog or ChangelogMode.APPEND).value,
         query=j.query,
-        data_fingerprint=j.fingerprint.data,
-        metadata_fingerprint=j.fingerprint.metadata,
+        data_fingerprint=j.data_fingerprint,
+        metadata_fingerprint=j.metadata_fingerprint,
     )
 
 

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 from streamt.compile.connectors import connector_class
 from streamt.compile.jobs import InputTable, build_job
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec
+from streamt.compile.specs import ChangelogMode
 from streamt.compile.tables import topic_options
 from streamt.load.model import Model, Project
-from streamt.resources import TopicSpec
+from streamt.resources import JobSpec, TopicSpec
 from streamt.sql import Column, TableSchema, quote_identifier, quote_string
 from streamt.sql.types import SqlType
 
@@ -175,7 +175,7 @@ def payload_type(columns: Sequence[Column], connector: str = "") -> SqlType:
 
 def envelope_job(
     project: Project, sink: Model, node: str, upstream: Upstream, key: Sequence[str]
-) -> FlinkJobSpec:
+) -> JobSpec:
     name = envelope_name(sink.name)
     connector = sink_class(sink)
     columns = upstream.table.columns

@@ -24,12 +24,12 @@ from streamt.compile.functions import DeclaredFunctions
 from streamt.compile.jobs import InputTable
 from streamt.compile.result import CompiledNode
 from streamt.compile.shapes import ShapeMemo
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
+from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic
 from streamt.load.jinja import Refs
 from streamt.load.model import Model, Project, ProjectInfo, Source
-from streamt.resources import ConnectorSpec, GatewayRuleSpec, SubjectSpec, TopicSpec
+from streamt.resources import ConnectorSpec, GatewayRuleSpec, JobSpec, SubjectSpec, TopicSpec
 from streamt.sql import Column, TableSchema
 
 
@@ -178,7 +178,7 @@ class CompiledModel:
     diags: tuple[Diagnostic, ...] = ()
     topics: tuple[TopicSpec, ...] = ()
     subjects: tuple[SubjectSpec, ...] = ()
-    jobs: tuple[FlinkJobSpec, ...] = ()
+    jobs: tuple[JobSpec, ...] = ()
     connectors: tuple[ConnectorSpec, ...] = ()
     rules: tuple[GatewayRuleSpec, ...] = ()
     view: tuple[InputTable, ...] | None = None  # a virtual topic: the tables its query reads

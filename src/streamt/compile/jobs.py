@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec
 from streamt.load.model import Model
-from streamt.resources import Fingerprint, digest
+from streamt.resources import ChangelogMode, JobSpec, digest
 from streamt.sql import Column, TableDDL, create_table, create_view, insert_into, set_option
 from streamt.sql.ddl import Rewrite, statement_set
 from streamt.sql.schema import TableSchema
@@ -85,7 +84,7 @@ def build_job(
     extra_config: Mapping[str, str] | None = None,
     side_inserts: Sequence[str] = (),
     functions: Sequence[tuple[str, str]] = (),
-) -> FlinkJobSpec:
+) -> JobSpec:
     """The job; `side_inserts` run in the same job (a STATEMENT SET) after the model's INSERT;
     `functions`: (CREATE TEMPORARY FUNCTION statement, jar digest) of each user function the
     query calls."""
@@ -104,31 +103,28 @@ def build_job(
         rewrites,
     )
     statements.append(statement_set([main, *side_inserts]) if side_inserts else main)
-    return FlinkJobSpec(
-        node=node,
-        name=model.name,
+    jars = [jar for _, jar in functions]
+    return JobSpec(
         pipeline_name=config["pipeline.name"],
         statements=tuple(statements),
-        query=query,
         config=config,
-        source_topics=tuple(sorted({t.topic for t in inputs if t.topic})),
+        query=query,
         sink_topic=sink_topic,
+        source_topics=tuple(sorted({t.topic for t in inputs if t.topic})),
+        data_fingerprint=data_fingerprint(statements, config, jars),
+        metadata_fingerprint=digest(
+            {"description": model.description, "owner": model.owner, "tags": list(model.tags)}
+        ),
+        name=model.name,
+        node=node,
         changelog=changelog,
-        fingerprint=fingerprint(statements, config, model, [jar for _, jar in functions]),
     )
 
 
-def fingerprint(
-    statements: Sequence[str],
-    config: Mapping[str, str],
-    model: Model,
-    jars: Sequence[str] = (),
-) -> Fingerprint:
+def data_fingerprint(
+    statements: Sequence[str], config: Mapping[str, str], jars: Sequence[str] = ()
+) -> str:
     body: dict[str, object] = {"statements": list(statements), "config": dict(config)}
     if jars:  # user-function jars: a rebuilt jar upgrades the job
         body["jars"] = list(jars)
-    data = digest(body)
-    meta = digest(
-        {"description": model.description, "owner": model.owner, "tags": list(model.tags)}
-    )
-    return Fingerprint(data, meta)
+    return digest(body)

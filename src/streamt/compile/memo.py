@@ -26,10 +26,16 @@ from streamt.compile.facts import CompiledModel, ModelInputs, Settings
 from streamt.compile.jobs import InputTable
 from streamt.compile.model import compile_model
 from streamt.compile.result import CompiledNode
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
+from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import Model
-from streamt.resources import ConnectorSpec, Fingerprint, GatewayRuleSpec, SubjectSpec, TopicSpec
+from streamt.resources import (
+    ConnectorSpec,
+    GatewayRuleSpec,
+    JobSpec,
+    SubjectSpec,
+    TopicSpec,
+)
 from streamt.sql.schema import Column
 from streamt.sql.types import SqlType
 
@@ -110,8 +116,7 @@ def memo_classes() -> tuple[type, ...]:
         Severity,
         TopicSpec,
         SubjectSpec,
-        FlinkJobSpec,
-        Fingerprint,
+        JobSpec,
         ConnectorSpec,
         GatewayRuleSpec,
         InputTable,

@@ -28,12 +28,12 @@ from streamt.compile.jobs import InputTable, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql, wants_virtual_topic
 from streamt.compile.result import CompiledNode
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
+from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_format, topic_options
 from streamt.compile.topics import topic_spec
 from streamt.diagnostics import Diagnostic, Severity
 from streamt.load.model import Model
-from streamt.resources import GatewayRuleSpec, TopicSpec
+from streamt.resources import GatewayRuleSpec, JobSpec, TopicSpec
 from streamt.sql import Column, QueryAnalysis, TableSchema
 from streamt.sql.ddl import Rewrite
 
@@ -234,7 +234,7 @@ def _rule(
 class _Flink:
     topics: tuple[TopicSpec, ...]
     diags: tuple[Diagnostic, ...]
-    jobs: tuple[FlinkJobSpec, ...]
+    jobs: tuple[JobSpec, ...]
 
 
 def _flink(

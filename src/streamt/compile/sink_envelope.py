@@ -17,11 +17,11 @@ from streamt.compile.envelope import (
 )
 from streamt.compile.facts import ModelFacts, ModelInputs, Settings, SourceFacts
 from streamt.compile.jobs import InputTable, pipeline_name
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec, Materialization
+from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_options, topic_options
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
-from streamt.resources import TopicSpec
+from streamt.resources import JobSpec, TopicSpec
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Envelope:
 
     diags: tuple[Diagnostic, ...] = ()
     topics: tuple[TopicSpec, ...] = ()
-    jobs: tuple[FlinkJobSpec, ...] = ()
+    jobs: tuple[JobSpec, ...] = ()
     connector: tuple[list[str], Mapping[str, str]] | None = None
 
 

@@ -19,9 +19,6 @@ from streamt.plan.gateway import plan_gateway_rule, plan_gateway_rule_removal
 from streamt.plan.inputs import LiveState
 from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
 from streamt.plan.ledger import Ledger
-from streamt.plan.payloads import (
-    job_payload,
-)
 from streamt.plan.sources import SourceOrigin, missing_sources, refuse_jobs
 from streamt.plan.subjects import plan_subject, plan_subject_removal
 from streamt.plan.topics import plan_topic, plan_topic_removal
@@ -53,7 +50,7 @@ def desired_fingerprint(desired: DesiredState) -> str:
         {
             "topics": [t.as_json() for t in desired.topics],
             "subjects": [s.as_json() for s in desired.subjects],
-            "jobs": [job_payload(j).model_dump(mode="json") for j in desired.jobs],
+            "jobs": [j.as_json() for j in desired.jobs],
             "connectors": [c.as_json() for c in desired.connectors],
             "gateway": [g.as_json() for g in desired.gateway_rules],
         }
@@ -131,9 +128,7 @@ def _desired_changes(
         )
     for j in desired.jobs:
         ctx = JobContext(
-            desired=job_payload(j),
-            name=j.name,
-            node=j.node,
+            desired=j,
             entry=ledger.get(ResourceKind.JOB, j.name),
             reset_state=opts.reset_state,
             own=own(ResourceKind.JOB, j.name, j.node),

@@ -25,7 +25,7 @@ from streamt.resources import (
     AttributeChange,
     Change,
     EntryStatus,
-    JobPayload,
+    JobSpec,
     JobState,
     LedgerEntry,
     ResourceKind,
@@ -36,9 +36,7 @@ KIND = ResourceKind.JOB
 
 @dataclass(frozen=True)
 class JobContext:
-    desired: JobPayload
-    name: str  # model name
-    node: str
+    desired: JobSpec
     entry: LedgerEntry | None
     reset_state: bool
     own: Ownership = field(default_factory=Ownership)
@@ -64,7 +62,7 @@ def _plan_running(ctx: JobContext, job: JobState) -> Change:
     if entry is None:
         facts = f"job {job.job_id}, {job.state}"
         own = Ownership(ctx.own.adopt, ctx.own.owner, facts)
-        foreign = unowned_refusal(KIND, ctx.name, ctx.node, own)
+        foreign = unowned_refusal(KIND, ctx.desired.name, ctx.desired.node, own)
         if foreign is not None:
             return _change(ctx, Action.REFUSED, foreign[0], hint=foreign[1])
         return _change(
@@ -72,7 +70,7 @@ def _plan_running(ctx: JobContext, job: JobState) -> Change:
         )
     if entry.status is not EntryStatus.APPLIED and job.job_id != entry.previous_job_id:
         target = entry.target
-        if isinstance(target, JobPayload) and target.data_fingerprint == desired.data_fingerprint:
+        if isinstance(target, JobSpec) and target.data_fingerprint == desired.data_fingerprint:
             return _change(
                 ctx,
                 Action.ADOPT,
@@ -94,10 +92,10 @@ def _plan_running(ctx: JobContext, job: JobState) -> Change:
         return _change(ctx, Action.REFUSED, why[0], hint=why[1], attributes=_diff(entry, desired))
     return Change(
         kind=KIND,
-        name=ctx.name,
+        name=ctx.desired.name,
         action=Action.UPGRADE,
         reason="SQL or job config changed: stop with savepoint, resubmit from it",
-        node=ctx.node,
+        node=ctx.desired.node,
         attributes=_diff(entry, desired),
         desired=desired,
         live_job_id=job.job_id,
@@ -114,10 +112,10 @@ def _plan_not_running(ctx: JobContext, latest: JobState | None) -> Change:
     if ctx.reset_state:
         return Change(
             kind=KIND,
-            name=ctx.name,
+            name=ctx.desired.name,
             action=Action.REPLACE,
             reason=f"job is {where}: resubmitting without state (--reset-state)",
-            node=ctx.node,
+            node=ctx.desired.node,
             destructive=True,
             state_breaking=True,
             desired=ctx.desired,
@@ -127,7 +125,7 @@ def _plan_not_running(ctx: JobContext, latest: JobState | None) -> Change:
         Action.REFUSED,
         f"job was deployed (ledger job {entry.job_id}) but is {where}; resubmitting it would "
         "start without its state",
-        hint=f"inspect it (streamt status), then `streamt rollback {ctx.name}` or "
+        hint=f"inspect it (streamt status), then `streamt rollback {ctx.desired.name}` or "
         "`streamt apply --reset-state` to start from scratch",
     )
 
@@ -135,7 +133,7 @@ def _plan_not_running(ctx: JobContext, latest: JobState | None) -> Change:
 def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
     failed_same = (
         entry.status is EntryStatus.FAILED
-        and isinstance(entry.target, JobPayload)
+        and isinstance(entry.target, JobSpec)
         and entry.target.data_fingerprint == ctx.desired.data_fingerprint
     )
     if failed_same:
@@ -143,16 +141,16 @@ def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
             ctx,
             Action.REFUSED,
             f"the last upgrade of this job failed: {entry.error or 'unknown error'}",
-            hint=f"`streamt rollback {ctx.name}` restores the previous SQL from {savepoint}; "
+            hint=f"`streamt rollback {ctx.desired.name}` restores the previous SQL from {savepoint}; "
             "or change the SQL; or `streamt apply --reset-state` to start without state",
         )
     return Change(
         kind=KIND,
-        name=ctx.name,
+        name=ctx.desired.name,
         action=Action.CREATE,
         reason="not running: resubmitting from its savepoint (taken by an interrupted upgrade "
         "or `streamt local down`)",
-        node=ctx.node,
+        node=ctx.desired.node,
         attributes=_diff(entry, ctx.desired),
         desired=ctx.desired,
         restore_from=savepoint,
@@ -160,7 +158,7 @@ def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
 
 
 def plan_job_removal(entry: LedgerEntry, live: LiveState) -> Change:
-    pipeline = entry.spec.pipeline_name if isinstance(entry.spec, JobPayload) else ""
+    pipeline = entry.spec.pipeline_name if isinstance(entry.spec, JobSpec) else ""
     active = live.active_jobs(pipeline) if pipeline else []
     if not active:
         return Change(
@@ -182,8 +180,8 @@ def plan_job_removal(entry: LedgerEntry, live: LiveState) -> Change:
     )
 
 
-def _diff(entry: LedgerEntry | None, desired: JobPayload) -> tuple[AttributeChange, ...]:
-    before = entry.spec if entry is not None and isinstance(entry.spec, JobPayload) else None
+def _diff(entry: LedgerEntry | None, desired: JobSpec) -> tuple[AttributeChange, ...]:
+    before = entry.spec if entry is not None and isinstance(entry.spec, JobSpec) else None
     attrs: list[AttributeChange] = []
     if before is None or before.query != desired.query:
         attrs.append(
@@ -212,10 +210,10 @@ def _change(
 ) -> Change:
     return Change(
         kind=KIND,
-        name=ctx.name,
+        name=ctx.desired.name,
         action=action,
         reason=reason,
-        node=ctx.node,
+        node=ctx.desired.node,
         desired=ctx.desired,
         hint=hint,
         attributes=attributes,

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from streamt.compile.specs import FlinkJobSpec
 from streamt.diagnostics import Diagnostic, Location
 from streamt.plan.inputs import LiveState
-from streamt.resources import Action, Change, ResourceKind
+from streamt.resources import Action, Change, JobSpec, ResourceKind
 
 CODE = "P020"
 SOURCE_HINT = "create the topic or produce to it first (sources are external to streamt)"
@@ -61,7 +60,7 @@ class MissingSource:
 
 
 def missing_sources(
-    jobs: Sequence[FlinkJobSpec],
+    jobs: Sequence[JobSpec],
     changes: Iterable[Change],
     live: LiveState,
     origins: Mapping[str, SourceOrigin],

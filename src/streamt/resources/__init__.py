@@ -11,8 +11,9 @@ nothing of streamt but itself.
 from typing import TYPE_CHECKING, Any
 
 from streamt.resources.connector import ConnectorSpec
-from streamt.resources.fingerprint import Fingerprint, digest
+from streamt.resources.fingerprint import digest
 from streamt.resources.gateway_rule import GatewayRuleSpec
+from streamt.resources.job import ChangelogMode, JobSpec
 from streamt.resources.kinds import KIND_ORDER, Action, ResourceKind
 from streamt.resources.subject import SubjectSpec
 from streamt.resources.topic import TopicSpec, TopicState
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
         JobState,
         SubjectState,
     )
-    from streamt.resources.payloads import JobPayload
     from streamt.resources.plan import (
         PLAN_SCHEMA_VERSION,
         AttributeChange,
@@ -60,7 +60,6 @@ _LAZY = {
         "JobState",
         "SubjectState",
     ),
-    "streamt.resources.payloads": ("JobPayload",),
     "streamt.resources.plan": (
         "PLAN_SCHEMA_VERSION",
         "AttributeChange",
@@ -92,14 +91,14 @@ __all__ = [
     "Action",
     "AttributeChange",
     "Change",
+    "ChangelogMode",
     "ConnectorSpec",
     "ConnectorState",
     "EntryStatus",
-    "Fingerprint",
     "GatewayRuleSpec",
     "InputFingerprints",
     "InterceptorState",
-    "JobPayload",
+    "JobSpec",
     "JobState",
     "JobVersion",
     "LedgerEntry",

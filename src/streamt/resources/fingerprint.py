@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 
 
 def digest(payload: object) -> str:
     """Stable sha256 of a JSON-serialisable value (sorted keys)."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    data: str  # hash of what changes behaviour (canonical SQL, configs, partitions, schema)
-    metadata: str  # hash of description/owner/tags only

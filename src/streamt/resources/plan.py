@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from streamt.resources.connector import ConnectorSpec
 from streamt.resources.gateway_rule import GatewayRuleSpec
+from streamt.resources.job import JobSpec
 from streamt.resources.kinds import Action, ResourceKind
-from streamt.resources.payloads import JobPayload
 from streamt.resources.subject import SubjectSpec
 from streamt.resources.topic import TopicSpec
 
@@ -26,28 +26,25 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-_VALUES_WITH_NODE = frozenset({"topic", "subject", "connector", "gateway_rule"})
-
-
 def with_node(data: object, *fields: str) -> object:
     """A serialised change or ledger entry names the node once, on itself; its resource values
-    get it back when read (`node` is not part of a value's serialised form)."""
+    get it back when read (`node` is not part of a value's serialised form, nor a job's `name`,
+    which is the change's / entry's name)."""
     if not isinstance(data, dict) or not data.get("node"):
         return data
     out = dict(data)
     for name in fields:
         value = out.get(name)
-        if (
-            isinstance(value, dict)
-            and "node" not in value
-            and value.get("type") in _VALUES_WITH_NODE
-        ):
-            out[name] = {**value, "node": data["node"]}
+        if isinstance(value, dict) and "node" not in value:
+            value = {**value, "node": data["node"]}
+            if value.get("type") == "flink_job":
+                value.setdefault("name", data.get("name", ""))
+            out[name] = value
     return out
 
 
 Payload = Annotated[
-    TopicSpec | SubjectSpec | JobPayload | ConnectorSpec | GatewayRuleSpec,
+    TopicSpec | SubjectSpec | JobSpec | ConnectorSpec | GatewayRuleSpec,
     Field(discriminator="type"),
 ]
 

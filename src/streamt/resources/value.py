@@ -25,6 +25,7 @@ class ResourceValue:
     """Mixin of the frozen dataclasses in this room."""
 
     __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+    not_serialised: ClassVar[frozenset[str]] = NOT_SERIALISED
 
     def as_json(self) -> dict[str, object]:
         """The serialised form (as in `plan.json` and the ledger), without the node."""
@@ -32,7 +33,7 @@ class ResourceValue:
         return {
             f.name: _plain(getattr(self, f.name))
             for f in dataclasses.fields(value)
-            if f.name not in NOT_SERIALISED
+            if f.name not in self.not_serialised
         }
 
     @cached_property

@@ -20,7 +20,7 @@ from streamt.diagnostics import UNREACHABLE, Diagnostic, StreamtError
 from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
-from streamt.resources import InterceptorState, JobPayload, JobState, ResourceKind
+from streamt.resources import InterceptorState, JobSpec, JobState, ResourceKind
 from streamt.state.systems import Systems
 
 
@@ -32,7 +32,7 @@ def _pipelines(desired: DesiredState, ledger: Ledger) -> set[str]:
     names = {j.pipeline_name for j in desired.jobs}
     for e in ledger.of_kind(ResourceKind.JOB):
         for payload in (e.spec, e.target):
-            if isinstance(payload, JobPayload):
+            if isinstance(payload, JobSpec):
                 names.add(payload.pipeline_name)
     return names
 

@@ -20,8 +20,7 @@ from streamt.compile.result import CompileResult
 from streamt.diagnostics import StreamtError, has_errors
 from streamt.load.ids import NodeId, NodeKind
 from streamt.load.model import Project, TestType
-from streamt.plan.payloads import job_payload
-from streamt.resources import JobPayload
+from streamt.resources import JobSpec
 from streamt.testing.actions import apply_actions
 from streamt.testing.assertions import Assertion, AssertionKind, Freshness
 from streamt.testing.check import check_tests
@@ -132,7 +131,7 @@ def run_tests(
     topics = {m.name: project.topic_of(m) for m in project.models}
     results = []
     columns = {name: [c for c, _ in t.columns] for name, t in tables.items() if t.columns}
-    payloads = {j.pipeline_name: job_payload(j) for j in compiled.desired.jobs} if compiled else {}
+    payloads = {j.pipeline_name: j for j in compiled.desired.jobs} if compiled else {}
     troubles = _Troubles(
         env, {m.name: pipeline_name(project.job_scope, m.name) for m in project.models}, payloads
     )
@@ -160,7 +159,7 @@ class _Troubles:
         self,
         env: TestEnv,
         model_jobs: Mapping[str, str],
-        payloads: Mapping[str, JobPayload] | None = None,
+        payloads: Mapping[str, JobSpec] | None = None,
     ) -> None:
         self.env, self.model_jobs, self.payloads = env, model_jobs, payloads or {}
         self.jobs: list[tuple[str, str, str, int]] | None = None  # pipeline, id, state, start

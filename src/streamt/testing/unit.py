@@ -25,6 +25,7 @@ How a case runs, in isolation from everything deployed:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 import uuid
@@ -40,11 +41,11 @@ from streamt.adapters.flink import newest_cause
 from streamt.adapters.protocols import AdapterError
 from streamt.compile import compile_project
 from streamt.compile.result import CompileResult
-from streamt.compile.specs import ChangelogMode, FlinkJobSpec
+from streamt.compile.specs import ChangelogMode
 from streamt.diagnostics import has_errors
 from streamt.graph.dag import build_graph
 from streamt.load.model import Model, Project, Source
-from streamt.resources import TopicSpec
+from streamt.resources import JobSpec, TopicSpec
 from streamt.sql.ddl import (
     create_table_as_like,
     create_table_like,
@@ -70,10 +71,11 @@ DEFAULT_JOB_TIMEOUT_S = 120.0
 class Isolated:
     """The model's job rewired to temporary topics."""
 
-    job: FlinkJobSpec
+    job: JobSpec
     topics: Mapping[str, str]  # input name -> temporary topic
     output_topic: str
     keys: Mapping[str, tuple[str, ...]]  # input name -> primary key (upsert inputs)
+    changelog: ChangelogMode  # what the model's output takes
 
 
 class UnitRunner:
@@ -130,7 +132,7 @@ def run_unit_test(
         return _result(spec, Status.ERROR, str(exc), unreachable=exc.unreachable)
     finally:
         _cleanup(env, topics)
-    return judge(spec, isolated.job.changelog, records)
+    return judge(spec, isolated.changelog, records)
 
 
 def judge(spec: TestSpec, changelog: ChangelogMode, records: Sequence[Record]) -> TestResult:
@@ -190,10 +192,11 @@ def isolate(project: Project, spec: TestSpec) -> Isolated:
     keys = {
         name: n.primary_key for name, n in inputs.items() if n.changelog is ChangelogMode.UPSERT
     }
-    return Isolated(_bounded(job, spec.name, list(inputs), set(keys)), topics, output, keys)
+    bounded = _bounded(job, spec.name, list(inputs), set(keys))
+    return Isolated(bounded, topics, output, keys, compiled.nodes[node.id].changelog)
 
 
-def _job(compiled: CompileResult, model: str) -> FlinkJobSpec:
+def _job(compiled: CompileResult, model: str) -> JobSpec:
     if has_errors(compiled.diagnostics):
         raise ValueError("; ".join(d.message for d in compiled.diagnostics if d.is_error)[:500])
     return next(j for j in compiled.desired.jobs if j.name == model)
@@ -234,7 +237,7 @@ def _model(model: Model, topic: str) -> Model:
     )
 
 
-def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str], upsert: Set[str]) -> FlinkJobSpec:
+def _bounded(job: JobSpec, test: str, inputs: Sequence[str], upsert: Set[str]) -> JobSpec:
     """Insert the bounded / on-event-watermark override after each input's CREATE statement."""
     statements: list[str] = []
     wanted = set(inputs)
@@ -250,17 +253,8 @@ def _bounded(job: FlinkJobSpec, test: str, inputs: Sequence[str], upsert: Set[st
         "parallelism.default": "1",
         "pipeline.name": f"streamt-unit.{test}.{uuid.uuid4().hex[:8]}",
     }
-    return FlinkJobSpec(
-        job.node,
-        job.name,
-        config["pipeline.name"],
-        tuple(statements),
-        job.query,
-        config,
-        job.source_topics,
-        job.sink_topic,
-        job.changelog,
-        job.fingerprint,
+    return dataclasses.replace(
+        job, pipeline_name=config["pipeline.name"], statements=tuple(statements), config=config
     )
 
 
@@ -305,7 +299,7 @@ def _out_rows(rows: Sequence[Mapping[str, Any]], key: tuple[str, ...]) -> list[O
     return out
 
 
-def _run_job(env: TestEnv, job: FlinkJobSpec, timeout_s: float) -> str:
+def _run_job(env: TestEnv, job: JobSpec, timeout_s: float) -> str:
     assert env.flink is not None
     unset = unset_variables(job.statements, job.config, env.environ)
     if unset:

@@ -139,11 +139,10 @@ class _Locator:
 
 def test_a_quoted_record_is_located_in_the_jobs_source_topics():
     from streamt.adapters.located import with_position
-    from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
 
-    payload = job_payload(job("orders_clean", sources=("orders.raw",)))
+    payload = job("orders_clean", sources=("orders.raw",))
     cause = (
         'x.JsonParseException: Fail to deserialize at field: amount.; record: {"a":1}; operator: S'
     )
@@ -184,11 +183,10 @@ def test_observe_samples_unowned_topics_against_the_models_columns():
 
 def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
     from streamt.adapters.located import with_position
-    from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
 
-    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    payload = job("orders_clean", sources=("orders.avro",))
     cause = (
         "x.RestClientException: Schema 987654321 not found.; error code: 40403; operator: Source"
     )
@@ -203,11 +201,10 @@ def test_an_avro_record_with_an_unknown_schema_id_is_located_by_its_header():
 
 def test_bytes_that_are_not_confluent_avro_are_located_as_the_first_without_its_magic_byte():
     from streamt.adapters.located import with_position
-    from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
 
-    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    payload = job("orders_clean", sources=("orders.avro",))
     cause = (
         "org.apache.flink.formats.avro.AvroRuntimeException... x.IOException: Unknown data "
         "format. Magic number does not match; operator: Source: raw[1]"
@@ -226,7 +223,6 @@ def test_a_null_event_time_names_the_field_of_the_table_reading_the_records_topi
     import dataclasses
 
     from streamt.adapters.located import with_position
-    from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
 
@@ -239,7 +235,7 @@ def test_a_null_event_time_names_the_field_of_the_table_reading_the_records_topi
         "'topic'='pay.b', 'format'='json')",
         *spec.statements[1:],
     )
-    payload = job_payload(dataclasses.replace(spec, statements=statements))
+    payload = dataclasses.replace(spec, statements=statements)
     cause = (
         "java.lang.NullPointerException in StreamRecordTimestampInserter: a NULL event-time "
         "(rowtime) value: the record lacks its event-time field, or it is null; record: "
@@ -294,11 +290,10 @@ class _FirstLocator(_Locator):
 
 def test_a_truncated_avro_body_is_located_with_the_registry_and_named_by_its_schema_id():
     from streamt.adapters.located import with_position
-    from streamt.plan.payloads import job_payload
 
     from ..plan.factories import job
 
-    payload = job_payload(job("orders_clean", sources=("orders.avro",)))
+    payload = job("orders_clean", sources=("orders.avro",))
     cause = (
         "java.io.EOFException in BinaryDecoder: an Avro record body that does not decode with "
         "the schema its id names; operator: Source: raw[1]"

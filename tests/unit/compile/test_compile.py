@@ -401,15 +401,12 @@ def test_fingerprints_split_data_from_metadata(tmp_path: Path) -> None:
     base = project(
         "- name: m\n  description: one\n  sql: SELECT order_id FROM {{ source('orders') }}\n"
     )
-    first = compile_yaml(tmp_path, base).desired.jobs[0].fingerprint
-    second = compile_yaml(tmp_path, base.replace("one", "two")).desired.jobs[0].fingerprint
-    third = (
-        compile_yaml(tmp_path, base.replace("SELECT order_id", "SELECT amount"))
-        .desired.jobs[0]
-        .fingerprint
-    )
-    assert first.data == second.data and first.metadata != second.metadata
-    assert first.data != third.data
+    first = compile_yaml(tmp_path, base).desired.jobs[0]
+    second = compile_yaml(tmp_path, base.replace("one", "two")).desired.jobs[0]
+    third = compile_yaml(tmp_path, base.replace("SELECT order_id", "SELECT amount")).desired.jobs[0]
+    assert first.data_fingerprint == second.data_fingerprint
+    assert first.metadata_fingerprint != second.metadata_fingerprint
+    assert first.data_fingerprint != third.data_fingerprint
 
 
 def test_hostile_column_names_are_quoted(tmp_path: Path) -> None:
@@ -630,8 +627,8 @@ models:
     assert "table.exec.source.idle-timeout" not in b.config  # no job-wide default (issue 9)
     assert "table.exec.mini-batch.enabled" not in b.config
     assert (
-        a.fingerprint.data
-        != compile_yaml(tmp_path, text.replace("30 s", "31 s")).desired.jobs[0].fingerprint.data
+        a.data_fingerprint
+        != compile_yaml(tmp_path, text.replace("30 s", "31 s")).desired.jobs[0].data_fingerprint
     )
 
 

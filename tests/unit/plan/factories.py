@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from streamt.compile.specs import DesiredState, FlinkJobSpec
+from streamt.compile.specs import DesiredState
 from streamt.plan import Ledger, LiveState
-from streamt.plan.payloads import job_payload
 from streamt.resources import (
     ConnectorSpec,
     ConnectorState,
     EntryStatus,
-    Fingerprint,
-    JobPayload,
+    JobSpec,
     JobState,
     LedgerEntry,
     ResourceKind,
@@ -44,13 +42,13 @@ def job(
     meta: str = "m1",
     sources: tuple[str, ...] = (),
     **config: str,
-) -> FlinkJobSpec:
+) -> JobSpec:
     statements = (
         "CREATE TABLE `orders` (`id` STRING) WITH ('connector' = 'kafka')",
         f"CREATE TABLE `{name}` (`id` STRING) WITH ('connector' = 'kafka')",
         f"INSERT INTO `{name}` {query}",
     )
-    return FlinkJobSpec(
+    return JobSpec(
         node=f"model.{PROJECT}.{name}",
         name=name,
         pipeline_name=f"streamt.{PROJECT}.{name}",
@@ -59,7 +57,8 @@ def job(
         config=config,
         source_topics=sources,
         sink_topic=name,
-        fingerprint=Fingerprint(data=digest([query, sorted(config.items())]), metadata=meta),
+        data_fingerprint=digest([query, sorted(config.items())]),
+        metadata_fingerprint=meta,
     )
 
 
@@ -97,41 +96,26 @@ def live(
 
 
 def entry(kind: ResourceKind, name: str, spec: object = None, **fields: object) -> LedgerEntry:
-    payload = _payload(spec)
+    payload = spec
     base: dict[str, object] = {"project": PROJECT, "environment": ENV, "kind": kind, "name": name}
     if payload is not None:
         base["spec"] = payload
-        fp = payload.data_fingerprint if isinstance(payload, JobPayload) else ""
+        fp = payload.data_fingerprint if isinstance(payload, JobSpec) else ""
         base.setdefault("data_fingerprint", fp)
         base["metadata_fingerprint"] = getattr(payload, "metadata_fingerprint", "")
     base.update(fields)
     return LedgerEntry.model_validate(base)
 
 
-def _payload(spec: object) -> object:
-    match spec:
-        case TopicSpec():
-            return spec
-        case SubjectSpec():
-            return spec
-        case FlinkJobSpec():
-            return job_payload(spec)
-        case ConnectorSpec():
-            return spec
-    return spec
-
-
 def ledger(*entries: LedgerEntry) -> Ledger:
     return Ledger(PROJECT, ENV, entries)
 
 
-def running(
-    spec: FlinkJobSpec, job_id: str = "j1", state: str = "RUNNING", start: int = 1
-) -> JobState:
+def running(spec: JobSpec, job_id: str = "j1", state: str = "RUNNING", start: int = 1) -> JobState:
     return JobState(job_id, spec.pipeline_name, state, start)
 
 
-def applied_job_entry(spec: FlinkJobSpec, job_id: str = "j1", **fields: object) -> LedgerEntry:
+def applied_job_entry(spec: JobSpec, job_id: str = "j1", **fields: object) -> LedgerEntry:
     fields.setdefault("status", EntryStatus.APPLIED)
     return entry(ResourceKind.JOB, spec.name, spec, job_id=job_id, **fields)
 

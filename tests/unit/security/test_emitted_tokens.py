@@ -16,12 +16,12 @@ from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
 
 from streamt.compile import CompileResult, compile_project
-from streamt.compile.specs import FlinkJobSpec
 from streamt.context import Context
 from streamt.graph import build_graph
 from streamt.load import load_project
 from streamt.load.discover import PROJECT_FILES
 from streamt.load.model import TestType as NodeTestType
+from streamt.resources import JobSpec
 from streamt.sql.dialect import DIALECT, TABLE_ARG, generate, parse
 from streamt.sql.generate import render, rewrite
 from streamt.testing.assertions import CustomSql
@@ -191,7 +191,7 @@ def _read_tables(query: exp.Expr) -> set[str]:
     return names
 
 
-def _check_job(result: CompileResult, job: FlinkJobSpec) -> None:
+def _check_job(result: CompileResult, job: JobSpec) -> None:
     tables: dict[str, str | None] = {}
     inserts: list[exp.Insert] = []
     for statement in job.statements:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from tests.unit.plan.factories import job
 
-from streamt.plan.payloads import job_payload
 from streamt.resources import JobState
 from streamt.testing.env import TestEnv
 from streamt.testing.runner import _Troubles
@@ -41,7 +40,7 @@ class _Kafka:
 def troubles(state: str, kafka: object, with_payload: bool = True) -> _Troubles:
     env = TestEnv(project="shop", bootstrap="", flink=_Flink(state), kafka_admin=kafka)  # type: ignore[arg-type]
     spec = job("orders_clean", sources=("orders.raw",))
-    payloads = {spec.pipeline_name: job_payload(spec)} if with_payload else {}
+    payloads = {spec.pipeline_name: spec} if with_payload else {}
     return _Troubles(env, {"orders_clean": spec.pipeline_name}, payloads)
 
 
