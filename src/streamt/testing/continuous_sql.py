@@ -1,6 +1,8 @@
 """Continuous tests -> one Flink SQL job per test that writes one record per violation.
 
-`continuous_job(test, target, refs, settings) -> ContinuousJob` builds the job script:
+`continuous_job(test, target, refs, settings) -> JobSpec` builds the job (the resource value
+every Flink job is, named after the test node `test.<project>.<name>`; its sink the
+violations topic, its sources the target's and references' topics):
 
 * the target topic is read as a raw table (every column STRING, so a badly typed value is seen,
   not dropped) plus the Kafka record timestamp (processing time of the producing pipeline) and a
@@ -38,6 +40,8 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from streamt.load.durations import format_ms
+from streamt.load.ids import NodeKind, node_id
+from streamt.resources import JobSpec
 from streamt.sql.ddl import Metadata, TableDDL, create_kafka_table, create_table
 from streamt.sql.schema import Column
 from streamt.sql.types import STRING, TIMESTAMP_LTZ3, parse_type
@@ -119,18 +123,6 @@ class JobSettings:
     dlq_topic: str | None = None
 
 
-@dataclass(frozen=True)
-class ContinuousJob:
-    test: str
-    pipeline_name: str
-    statements: tuple[str, ...]
-    config: Mapping[str, str]
-
-    @property
-    def script(self) -> str:
-        return "\n\n".join(s.rstrip().rstrip(";") + ";" for s in self.statements) + "\n"
-
-
 def pipeline_name_of_test(project: str, test: str) -> str:
     return f"streamt-test.{project}.{test}"
 
@@ -141,7 +133,7 @@ def continuous_job(
     target: TargetTable,
     refs: Mapping[str, TargetTable],
     settings: JobSettings,
-) -> ContinuousJob:
+) -> JobSpec:
     name = pipeline_name_of_test(settings.project, test)
     group = f"streamt-test-{settings.project}-{test}"
     fks = [a.spec for a in assertions if isinstance(a.spec, ForeignKey)]
@@ -175,7 +167,15 @@ def continuous_job(
     config = {"pipeline.name": name, "table.local-time-zone": "UTC", "parallelism.default": "1"}
     if fks:  # an idle reference topic must not hold the join's watermark back
         config["table.exec.source.idle-timeout"] = "2 s"
-    return ContinuousJob(test, name, (*ddl, body), config)
+    return JobSpec(
+        pipeline_name=name,
+        statements=(*ddl, body),
+        config=config,
+        sink_topic=settings.violations_topic,
+        source_topics=tuple(sorted({target.topic, *(refs[fk.ref].topic for fk in fks)})),
+        name=test,
+        node=node_id(NodeKind.TEST, settings.project, test),
+    )
 
 
 def _source(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from streamt.load.model import Project
+from streamt.resources import JobSpec, digest
 from streamt.sql.dialect import generate
 from streamt.testing.assertions import (
     AcceptedTypes,
@@ -30,7 +31,12 @@ from streamt.testing.assertions import (
     UniqueKey,
 )
 from streamt.testing.check import check_tests
-from streamt.testing.continuous_sql import JobSettings, TargetTable, continuous_job
+from streamt.testing.continuous_sql import (
+    VIOLATIONS_TOPIC,
+    JobSettings,
+    TargetTable,
+    continuous_job,
+)
 
 Make = Callable[[str], Project]
 
@@ -101,6 +107,22 @@ def test_all_assertions_compile_to_one_job_matching_the_golden_script() -> None:
     if os.environ.get("STREAMT_UPDATE_GOLDEN"):
         GOLDEN.write_text(job.script)
     assert job.script == GOLDEN.read_text()
+
+
+def test_a_test_job_is_the_job_resource_value_named_after_its_test_node() -> None:
+    """A continuous test's job is a `JobSpec` like a model's: the same value the Flink adapter
+    submits, serialised like any job (its node and name left to what holds it)."""
+    job = continuous_job("all", ALL, TARGET, REFS, SETTINGS)
+    assert isinstance(job, JobSpec) and job.type == "flink_job"
+    assert (job.name, job.node) == ("all", "test.shop.all")
+    assert (job.sink_topic, job.source_topics) == (
+        VIOLATIONS_TOPIC,
+        ("customers.raw", "orders.clean"),
+    )
+    assert "node" not in job.as_json() and "name" not in job.as_json()
+    assert job.data_fingerprint == digest([list(job.statements), dict(job.config)])
+    plain = continuous_job("r", ALL[:1], TARGET, REFS, SETTINGS)
+    assert plain.source_topics == ("orders.clean",)  # no foreign key: the reference is not read
 
 
 def test_literals_and_identifiers_are_quoted() -> None:
