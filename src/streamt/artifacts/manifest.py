@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from streamt.artifacts.columns import ColumnDerivation, project_column_lineage
 from streamt.compile.result import CompiledNode, CompileResult
@@ -25,26 +25,23 @@ from streamt.resources import (
     SubjectSpec,
     TopicSpec,
 )
+from streamt.resources.frozen import FrozenModel
 from streamt.sql import Column
 
 # 2: columns carry their column lineage (`derived_from`, `derivation`)
 MANIFEST_SCHEMA_VERSION = 2
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Metadata(_Frozen):
+class Metadata(FrozenModel):
     generator: str = Field(description="streamt version that wrote this manifest (volatile)")
 
 
-class ColumnRef(_Frozen):
+class ColumnRef(FrozenModel):
     node: str = Field(description="kind.project.name of the input node")
     column: str
 
 
-class ColumnEntry(_Frozen):
+class ColumnEntry(FrozenModel):
     name: str
     type: str = Field(description="Flink SQL type, e.g. BIGINT NOT NULL")
     rowtime: bool = False
@@ -57,7 +54,7 @@ class ColumnEntry(_Frozen):
     )
 
 
-class NodeEntry(_Frozen):
+class NodeEntry(FrozenModel):
     id: str = Field(description="kind.project.name")
     kind: str
     name: str
@@ -76,7 +73,7 @@ class NodeEntry(_Frozen):
     tags: tuple[str, ...] = ()
 
 
-class TopicEntry(_Frozen):
+class TopicEntry(FrozenModel):
     name: str
     partitions: int
     replication_factor: int
@@ -85,7 +82,7 @@ class TopicEntry(_Frozen):
     file: str
 
 
-class SubjectEntry(_Frozen):
+class SubjectEntry(FrozenModel):
     subject: str
     schema_type: str
     schema_text: str
@@ -94,7 +91,7 @@ class SubjectEntry(_Frozen):
     file: str
 
 
-class JobEntry(_Frozen):
+class JobEntry(FrozenModel):
     node: str
     name: str
     pipeline_name: str
@@ -108,7 +105,7 @@ class JobEntry(_Frozen):
     metadata_fingerprint: str = ""
 
 
-class ConnectorEntry(_Frozen):
+class ConnectorEntry(FrozenModel):
     name: str
     config: dict[str, str]
     topics: tuple[str, ...] = ()
@@ -116,7 +113,7 @@ class ConnectorEntry(_Frozen):
     file: str
 
 
-class GatewayRuleEntry(_Frozen):
+class GatewayRuleEntry(FrozenModel):
     name: str
     physical_topic: str
     where: str = ""
@@ -126,7 +123,7 @@ class GatewayRuleEntry(_Frozen):
     file: str
 
 
-class Manifest(_Frozen):
+class Manifest(FrozenModel):
     schema_version: int = MANIFEST_SCHEMA_VERSION
     project: str
     project_version: str = "0.0.0"

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from streamt.resources.fingerprint import digest
+from streamt.resources.frozen import FrozenModel
 from streamt.resources.kinds import ResourceKind
 from streamt.resources.plan import Payload, with_node
 
@@ -31,11 +32,7 @@ class EntryStatus(str, enum.Enum):
     FAILED = "failed"  # the last apply of this resource failed (see `error`)
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class JobVersion(_Frozen):
+class JobVersion(FrozenModel):
     """A previously deployed job: enough to restore it with `streamt rollback`."""
 
     statements: tuple[str, ...]
@@ -47,7 +44,7 @@ class JobVersion(_Frozen):
     deployed_at_ms: int = 0
 
 
-class LedgerEntry(_Frozen):
+class LedgerEntry(FrozenModel):
     schema_version: int = LEDGER_SCHEMA_VERSION
     project: str
     environment: str

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from streamt.resources.connector import ConnectorSpec
+from streamt.resources.frozen import FrozenModel
 from streamt.resources.gateway_rule import GatewayRuleSpec
 from streamt.resources.job import JobSpec
 from streamt.resources.kinds import Action, ResourceKind
@@ -20,10 +21,6 @@ from streamt.resources.subject import SubjectSpec
 from streamt.resources.topic import TopicSpec
 
 PLAN_SCHEMA_VERSION = 1
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def with_node(data: object, *fields: str) -> object:
@@ -49,7 +46,7 @@ Payload = Annotated[
 ]
 
 
-class AttributeChange(_Frozen):
+class AttributeChange(FrozenModel):
     """One attribute's before/after as shown to people. Sensitive values are masked."""
 
     key: str
@@ -57,7 +54,7 @@ class AttributeChange(_Frozen):
     after: str | None = None
 
 
-class Change(_Frozen):
+class Change(FrozenModel):
     kind: ResourceKind
     name: str
     action: Action
@@ -90,7 +87,7 @@ class Change(_Frozen):
         return f"{self.kind.value}.{self.name}"
 
 
-class InputFingerprints(_Frozen):
+class InputFingerprints(FrozenModel):
     desired: str
     live: str
     ledger: str
@@ -100,14 +97,14 @@ class InputFingerprints(_Frozen):
         return f"{self.desired}-{self.live}-{self.ledger}"
 
 
-class PlanMetadata(_Frozen):
+class PlanMetadata(FrozenModel):
     """Volatile fields: excluded from equality of plans made from the same inputs."""
 
     streamt_version: str = ""
     generated_at: str = ""
 
 
-class Plan(_Frozen):
+class Plan(FrozenModel):
     schema_version: int = PLAN_SCHEMA_VERSION
     project: str
     environment: str
