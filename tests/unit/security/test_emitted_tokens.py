@@ -27,7 +27,6 @@ from streamt.sql.generate import render, rewrite
 from streamt.testing.assertions import CustomSql
 from streamt.testing.continuous_sql import (
     VIOLATIONS_TOPIC,
-    ContinuousJob,
     JobSettings,
     TargetTable,
     continuous_job,
@@ -286,7 +285,7 @@ def test_check_is_negated_as_a_tree() -> None:
     assert isinstance(tree, exp.Not) and render(tree) == "NOT (`a` > 0 OR `b` > 0)"
 
 
-def _continuous_jobs(project: Path) -> list[tuple[ContinuousJob, dict[str, TargetTable]]]:
+def _continuous_jobs(project: Path) -> list[tuple[JobSpec, dict[str, TargetTable]]]:
     result = _compiled(project)
     loaded = load_project(project)
     if result is None or loaded.project is None:
