@@ -43,6 +43,7 @@ class Settings:
     functions: DeclaredFunctions
     with_jobs: bool = True  # render each Flink job's script (validate does not need them)
     infer_only: bool = False  # an inference round: record column demand, report nothing
+    bounded: bool = False  # unit-test runs: inputs read to their latest offset (`bounded_input`)
     shapes: ShapeMemo = field(default_factory=ShapeMemo, compare=False)  # a cache, not an input
 
     def key(self) -> str:
@@ -57,6 +58,7 @@ def settings_of(
     *,
     with_jobs: bool = True,
     infer_only: bool = False,
+    bounded: bool = False,
     shapes: ShapeMemo | None = None,
 ) -> Settings:
     """The project cut down to what a model's compilation may read (the name prefix folded
@@ -72,6 +74,7 @@ def settings_of(
         functions,
         with_jobs=with_jobs,
         infer_only=infer_only,
+        bounded=bounded,
         shapes=shapes if shapes is not None else functions.shape_memo(),
     )
 

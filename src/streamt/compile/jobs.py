@@ -4,6 +4,7 @@ output, then INSERT INTO. Built with `streamt.sql.ddl` (quoted, escaped by the g
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,30 @@ class InputTable:
     view_query: str | None = None
     topic: str | None = None
     statement: str | None = None  # its DDL built elsewhere (a raw table with computed columns)
+
+
+# a bounded (unit-test) run: one task, so rows reach the output in the order they were read
+BOUNDED_CONFIG = {"parallelism.default": "1"}
+_BOUNDED_SCAN = (
+    ("scan.bounded.mode", "latest-offset"),
+    ("scan.watermark.emit.strategy", "on-event"),
+)
+
+
+def bounded_input(table: InputTable) -> InputTable:
+    """`table` read from the earliest offset to the latest one present when the job starts,
+    its watermark advanced by every event (a finite input's windows all close). upsert-kafka
+    always reads from the start and takes no startup mode; views and tables built elsewhere
+    (a bad-record guard's raw table) are left as they are."""
+    if table.view_query is not None or table.statement is not None:
+        return table
+    options = dict(table.options)
+    if options.get("connector") != "upsert-kafka":
+        options["scan.startup.mode"] = "earliest-offset"
+        options.pop("scan.startup.timestamp-millis", None)
+        options.pop("properties.auto.offset.reset", None)
+    options.update(_BOUNDED_SCAN)
+    return dataclasses.replace(table, options=tuple(options.items()))
 
 
 def pipeline_name(project: str, model: str) -> str:

@@ -24,7 +24,7 @@ from streamt.compile.inputs import (
     source_input,
     source_policies,
 )
-from streamt.compile.jobs import InputTable, build_job, pipeline_name
+from streamt.compile.jobs import BOUNDED_CONFIG, InputTable, bounded_input, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql, wants_virtual_topic
 from streamt.compile.result import CompiledNode
@@ -268,6 +268,8 @@ def _flink(
         for m in upstreams
         for t in ref_inputs(settings, m, names[("ref", m.name)], group, analysis, width)
     ]
+    if settings.bounded:
+        read, upstream = [bounded_input(t) for t in read], [bounded_input(t) for t in upstream]
     guards = guard_inputs(
         settings,
         model,
@@ -302,6 +304,7 @@ def _flink(
         rewrites=rewrites,
         side_inserts=guards.side_inserts,
         functions=[(fns.statements[n], fns.jars[n]) for n in fns.used_by(analysis.query_tree())],
+        extra_config=BOUNDED_CONFIG if settings.bounded else None,
     )
     return _Flink(topics, diags, (job,))
 

@@ -58,6 +58,7 @@ def compile_project(
     jobs: bool = True,
     memo: ModelMemo | None = None,
     tests: Callable[[], Mapping[str, Sequence[str]]] | None = None,
+    bounded: bool = False,
 ) -> CompileResult:
     """Compile every node (upstream schemas are needed); keep specs of `select`ed nodes only.
 
@@ -65,6 +66,8 @@ def compile_project(
     else, diagnostics included, is the same). `memo` reuses unchanged models' results.
     `tests()` maps a model or source name to the columns its data tests read (column demand
     on sources whose columns are inferred; called only when there are such sources).
+    `bounded=True` (unit tests) compiles every job to read its Kafka inputs from the earliest to
+    the latest offset with per-event watermarks, at parallelism 1: a job that finishes.
     """
     diags: list[Diagnostic] = []
     functions = declared_functions(project, diags)
@@ -85,7 +88,7 @@ def compile_project(
     for source in project.sources:
         columns = schemas[source.name].columns
         diags.extend(problems(source, columns, policy(source, project), sid(source.name)))
-    settings = settings_of(project, functions, with_jobs=jobs, shapes=shapes)
+    settings = settings_of(project, functions, with_jobs=jobs, bounded=bounded, shapes=shapes)
     compiled = _fold(project, graph, schemas, settings, memo)
     chosen = frozenset(select) if select is not None else None
     nodes = {c.node.id: c.node for c in compiled if c.node is not None}

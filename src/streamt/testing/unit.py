@@ -8,11 +8,10 @@ How a case runs, in isolation from everything deployed:
    (and Avro / Protobuf sources are read as JSON, since given rows are written as JSON);
 2. the `given` rows are produced in the order written (that order is the arrival order, so late
    and out-of-order rows are expressed by where they are written);
-3. each input table is made **bounded** and its watermark **emitted on every event**: after its
-   compiled `CREATE TEMPORARY TABLE t` (found from the statement's tokens, not its text), the job
-   runs `CREATE TEMPORARY TABLE __ut_t WITH ('scan.bounded.mode'='latest-offset',
-   'scan.watermark.emit.strategy'='on-event') LIKE t`, drops `t` and recreates it `LIKE __ut_t`
-   (statements generated from trees by `streamt.sql.ddl`; the compiled job is not edited).
+3. each input table is **bounded** and its watermark **emitted on every event**: the compiler
+   emits it so (`compile_project(..., bounded=True)`: `'scan.bounded.mode' = 'latest-offset'`,
+   `'scan.watermark.emit.strategy' = 'on-event'`, read from the earliest offset, parallelism 1,
+   in the job's own table options; nothing is added to or edited in the compiled statements).
    With parallelism 1 and one partition, each row advances the watermark before the next one is
    read, so a row later than the watermark is dropped by windows exactly as it would be in
    production, deterministically; the end of the bounded input moves the watermark to +inf and
@@ -29,13 +28,10 @@ import dataclasses
 import json
 import time
 import uuid
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-
-import sqlglot
-from sqlglot.tokenizer_core import TokenType
 
 from streamt.adapters.flink import newest_cause
 from streamt.adapters.protocols import AdapterError
@@ -46,13 +42,6 @@ from streamt.diagnostics import has_errors
 from streamt.graph.dag import build_graph
 from streamt.load.model import Model, Project, Source
 from streamt.resources import JobSpec, TopicSpec
-from streamt.sql.ddl import (
-    create_table_as_like,
-    create_table_like,
-    drop_temporary_table,
-    set_option,
-)
-from streamt.sql.dialect import DIALECT
 from streamt.sql.options import bound_config, bound_statements, unset_variables
 from streamt.testing.check import columns_read_by_tests
 from streamt.testing.env import TestEnv
@@ -186,14 +175,17 @@ def isolate(project: Project, spec: TestSpec) -> Isolated:
     output = f"streamt_ut_{spec.name}_{model.name}_out_{tag}"
     rewired = _rewire(project, topics, {model.name: output})
     compiled = compile_project(
-        rewired, build_graph(rewired)[0], tests=partial(columns_read_by_tests, rewired)
+        rewired,
+        build_graph(rewired)[0],
+        tests=partial(columns_read_by_tests, rewired),
+        bounded=True,
     )
     job = _job(compiled, model.name)
     keys = {
         name: n.primary_key for name, n in inputs.items() if n.changelog is ChangelogMode.UPSERT
     }
-    bounded = _bounded(job, spec.name, list(inputs), set(keys))
-    return Isolated(bounded, topics, output, keys, compiled.nodes[node.id].changelog)
+    run = _own_run(job, spec.name)
+    return Isolated(run, topics, output, keys, compiled.nodes[node.id].changelog)
 
 
 def _job(compiled: CompileResult, model: str) -> JobSpec:
@@ -237,58 +229,10 @@ def _model(model: Model, topic: str) -> Model:
     )
 
 
-def _bounded(job: JobSpec, test: str, inputs: Sequence[str], upsert: Set[str]) -> JobSpec:
-    """Insert the bounded / on-event-watermark override after each input's CREATE statement."""
-    statements: list[str] = []
-    wanted = set(inputs)
-    for statement in job.statements:
-        if statement is job.statements[-1]:  # before the INSERT: the job's own SETs are done
-            statements.append(set_option("parallelism.default", "1"))
-        statements.append(statement)
-        name = created_table(statement)
-        if name is not None and name in wanted:
-            statements.extend(_override(name, name in upsert))
-    config = {
-        **job.config,
-        "parallelism.default": "1",
-        "pipeline.name": f"streamt-unit.{test}.{uuid.uuid4().hex[:8]}",
-    }
-    return dataclasses.replace(
-        job, pipeline_name=config["pipeline.name"], statements=tuple(statements), config=config
-    )
-
-
-_CREATE_TABLE = (TokenType.CREATE, TokenType.TEMPORARY, TokenType.TABLE, TokenType.IDENTIFIER)
-
-
-def created_table(statement: str) -> str | None:
-    """The table a compiled `CREATE TEMPORARY TABLE` statement creates, read from its tokens
-    (the name is one quoted-identifier token, unescaped), or None for any other statement.
-
-    Compiled table DDL (METADATA, WATERMARK, WITH options) does not parse back into a sqlglot
-    tree, so the head of its token stream is its structure: kinds, not text prefixes."""
-    try:
-        head = DIALECT.tokenize(statement)[:4]
-    except sqlglot.errors.SqlglotError:
-        return None
-    if tuple(tok.token_type for tok in head) != _CREATE_TABLE:
-        return None
-    return head[3].text
-
-
-def _override(name: str, upsert: bool = False) -> list[str]:
-    shadow = f"__ut_{name}"
-    options = [
-        ("scan.bounded.mode", "latest-offset"),
-        ("scan.watermark.emit.strategy", "on-event"),
-    ]
-    if not upsert:  # upsert-kafka always reads from the start and has no startup mode
-        options.append(("scan.startup.mode", "earliest-offset"))
-    return [
-        create_table_like(shadow, name, options),
-        drop_temporary_table(name),
-        create_table_as_like(name, shadow),
-    ]
+def _own_run(job: JobSpec, test: str) -> JobSpec:
+    """The job under a pipeline name of its own run (never mistaken for a deployed job)."""
+    config = {**job.config, "pipeline.name": f"streamt-unit.{test}.{uuid.uuid4().hex[:8]}"}
+    return dataclasses.replace(job, pipeline_name=config["pipeline.name"], config=config)
 
 
 def _out_rows(rows: Sequence[Mapping[str, Any]], key: tuple[str, ...]) -> list[OutRow]:

@@ -7,9 +7,6 @@ from streamt.sql import Column, TableDDL, create_table, insert_into, set_option
 from streamt.sql import parse_type as T
 from streamt.sql.ddl import (
     create_raw_table,
-    create_table_as_like,
-    create_table_like,
-    drop_temporary_table,
 )
 
 COLUMNS = (
@@ -37,14 +34,6 @@ def test_a_table_with_a_key_a_watermark_and_a_processing_time_column() -> None:
         "  'connector'='datagen'\n"
         ")"
     )
-
-
-def test_unit_test_shadow_tables_like_another_then_dropped_and_recreated() -> None:
-    assert create_table_like("ddl_b", "ddl_a", (("number-of-rows", "3"),)) == (
-        "CREATE TEMPORARY TABLE `ddl_b`\nWITH (\n  'number-of-rows'='3'\n)\nLIKE `ddl_a`"
-    )
-    assert drop_temporary_table("ddl_a") == "DROP TEMPORARY TABLE `ddl_a`"
-    assert create_table_as_like("ddl_a", "ddl_b") == "CREATE TEMPORARY TABLE `ddl_a`\nLIKE `ddl_b`"
 
 
 def test_a_raw_table_with_metadata_computed_columns_and_their_watermark() -> None:

@@ -12,6 +12,7 @@ import fastavro
 import pytest
 from tests.unit.apply.fakes import FakeRegistry
 
+from streamt.compile.jobs import InputTable, bounded_input
 from streamt.compile.specs import ChangelogMode
 from streamt.diagnostics import StreamtError
 from streamt.load import model as lm
@@ -34,7 +35,7 @@ from streamt.testing.spec import (
     TestSpec,
     UnitCase,
 )
-from streamt.testing.unit import _override, isolate, judge
+from streamt.testing.unit import isolate, judge
 
 Make = Callable[[str], Project]
 
@@ -133,12 +134,13 @@ def test_isolate_rewires_topics_and_makes_inputs_bounded(make_project: Make) -> 
     script = isolated.job.script
     assert f"'topic'='{isolated.topics['orders_raw']}'" in script
     assert f"'topic'='{isolated.output_topic}'" in script
-    assert (
-        "CREATE TEMPORARY TABLE `__ut_orders_raw`\nWITH (\n  'scan.bounded.mode'='latest-offset'"
-        in script
-    )
-    assert "\nLIKE `orders_raw`;" in script
-    assert script.index("DROP TEMPORARY TABLE `orders_raw`") < script.index("INSERT INTO")
+    # the compiler emits the bounded input in the table's own options: no statement added
+    tables = {t: s for s in isolated.job.statements if (t := _created(s))}
+    raw, out = tables["orders_raw"], tables["orders_clean"]
+    for option in BOUNDED:
+        assert option in raw and option not in out  # the output is not a scan
+    assert raw.count("'scan.startup.mode'") == 1 and "LIKE" not in script
+    assert "DROP" not in script and len(tables) == 2
     assert isolated.job.config["parallelism.default"] == "1"
     with pytest.raises(
         ValueError, match=r"given input\(s\) \['customers'\] are not read by 'orders_clean'"
@@ -146,24 +148,32 @@ def test_isolate_rewires_topics_and_makes_inputs_bounded(make_project: Make) -> 
         isolate(project, specs["v"])
 
 
-def test_inputs_are_found_by_statement_tokens_not_text() -> None:
-    from streamt.sql.ddl import TableDDL, create_table, create_view
-    from streamt.sql.schema import Column
-    from streamt.sql.types import STRING
-    from streamt.testing.unit import created_table
-
-    cols = (Column("a", STRING),)
-    assert created_table(create_table(TableDDL("we`ird t", cols, (("topic", "x"),)))) == "we`ird t"
-    assert created_table(create_view("orders_raw", "SELECT 1 AS a")) is None
-    assert created_table("SET 'parallelism.default' = '1'") is None
-    # a CREATE statement whose name merely starts with an input's name is not that input
-    assert created_table(create_table(TableDDL("orders_raw_2", cols, ()))) == "orders_raw_2"
+BOUNDED = (
+    "'scan.bounded.mode'='latest-offset'",
+    "'scan.watermark.emit.strategy'='on-event'",
+    "'scan.startup.mode'='earliest-offset'",
+)
 
 
-def test_override_statements_quote_names_and_skip_startup_mode_for_upsert() -> None:
-    assert _override("we`ird")[1] == "DROP TEMPORARY TABLE `we``ird`"
-    assert "'scan.startup.mode'" in _override("t")[0]
-    assert "'scan.startup.mode'" not in _override("t", upsert=True)[0]
+def _created(statement: str) -> str | None:
+    first = statement.split("\n", 1)[0]
+    prefix = "CREATE TEMPORARY TABLE `"
+    return first[len(prefix) :].split("`", 1)[0] if first.startswith(prefix) else None
+
+
+def test_bounded_inputs_read_to_the_latest_offset_and_upsert_ones_take_no_startup_mode() -> None:
+    kafka = InputTable("t", (), (("connector", "kafka"), ("scan.startup.mode", "group-offsets")))
+    bounded = dict(bounded_input(kafka).options)
+    assert bounded == {
+        "connector": "kafka",
+        "scan.startup.mode": "earliest-offset",
+        "scan.bounded.mode": "latest-offset",
+        "scan.watermark.emit.strategy": "on-event",
+    }
+    upsert = dict(bounded_input(InputTable("u", (), (("connector", "upsert-kafka"),))).options)
+    assert "scan.startup.mode" not in upsert and upsert["scan.bounded.mode"] == "latest-offset"
+    view = InputTable("v", (), view_query="SELECT 1")
+    assert bounded_input(view) is view
 
 
 def test_judge_final_rows_per_key_for_upsert_outputs() -> None:
