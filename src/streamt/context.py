@@ -36,10 +36,10 @@ from streamt.diagnostics import (
 from streamt.load.files import read_bounded
 
 if TYPE_CHECKING:
-    from streamt.apply.context import ApplyOptions
     from streamt.apply.deployment import Deployment
     from streamt.apply.executor import ApplyReport, Progress
     from streamt.apply.status import StatusReport
+    from streamt.apply.step import ApplyOptions
     from streamt.artifacts.columns import ColumnPath
     from streamt.compile import CompileResult, SchemaLock
     from streamt.compile.memo import ModelMemo
@@ -640,8 +640,8 @@ class Context:
     def apply_options(self, plan: Plan, allow_destructive: bool = False) -> ApplyOptions:
         """The options `plan` runs with (the environment's `safety:` may allow destruction);
         refuses (preflight) a plan that would destroy what is not allowed."""
-        from streamt.apply.context import ApplyOptions
         from streamt.apply.executor import preflight
+        from streamt.apply.step import ApplyOptions
 
         env_cfg = self.project().environment_config
         allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
@@ -674,14 +674,14 @@ class Context:
         confirm: Callable[[Plan], bool] | None = None,
     ) -> ApplyReport:
         """Execute a `destroy_plan` like `apply`."""
-        from streamt.apply.context import ApplyOptions
+        from streamt.apply.step import ApplyOptions
 
         options = ApplyOptions(allow_destructive=True, environ=self.environ)
         return self.deployment(destroy=True).apply(plan, options, progress, confirm)
 
     def rollback(self, model: str) -> str:
         """Restore `model`'s previous Flink job from its upgrade savepoint; what was done."""
-        from streamt.apply.context import ApplyOptions
+        from streamt.apply.step import ApplyOptions
 
         deployment = self.deployment()
         deployment.observed()  # an unreachable ledger is A012, as for plan, before the lock

@@ -16,9 +16,9 @@ from pathlib import Path
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
 
-from streamt.apply.context import ApplyOptions
 from streamt.apply.deployment import Deployment
 from streamt.apply.executor import ApplyReport
+from streamt.apply.step import ApplyOptions
 from streamt.compile.specs import ChangelogMode, DesiredState
 from streamt.config.runtime import local_runtime
 from streamt.resources import (

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from streamt.apply.context import ApplyOptions
+from streamt.apply.step import ApplyOptions
 from streamt.compile.specs import ChangelogMode, DesiredState
 from streamt.resources import Action, ResourceKind, TopicSpec
 from tests.kafka_helpers import produce_json

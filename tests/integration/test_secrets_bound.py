@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlglot import exp
 
-from streamt.apply.context import ApplyOptions
+from streamt.apply.step import ApplyOptions
 from streamt.artifacts.plan_file import plan_to_json
 from streamt.context import Context
 from streamt.sql.dialect import parse

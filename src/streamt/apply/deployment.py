@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamt import __version__
-from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import ApplyReport, Progress, execute_plan
 from streamt.apply.rollback import rollback_job
+from streamt.apply.step import ApplyOptions, StepContext
 from streamt.artifacts.plan_file import plan_from_json
 from streamt.compile.result import CompileResult
 from streamt.compile.specs import DesiredState

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.context import ApplyOptions, StepContext, StepError
 from streamt.apply.jobs import apply_job, delete_job
 from streamt.apply.resources import (
     apply_connector,
@@ -32,6 +31,7 @@ from streamt.apply.resources import (
     delete_topic,
 )
 from streamt.apply.secrets import check_variables
+from streamt.apply.step import ApplyOptions, StepContext, StepError
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.resources import Action, Change, Plan, ResourceKind
 from streamt.state.ledger_store import LedgerError

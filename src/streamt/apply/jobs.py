@@ -17,9 +17,9 @@ from typing import NoReturn
 
 from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.context import StepContext, StepError
 from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
+from streamt.apply.step import StepContext, StepError
 from streamt.plan.inputs import ACTIVE_JOB_STATES
 from streamt.resources import Action, Change, EntryStatus, JobSpec, JobVersion, LedgerEntry
 from streamt.resources.ledger import MAX_PREVIOUS

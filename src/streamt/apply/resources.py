@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from streamt.adapters.gateway import expected_interceptor
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.context import StepContext, StepError
 from streamt.apply.secrets import bound_config
+from streamt.apply.step import StepContext, StepError
 from streamt.plan.connectors import live_config_digest
 from streamt.plan.payloads import data_fingerprint
 from streamt.resources import (

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.context import StepContext, StepError
 from streamt.apply.jobs import active_job_ids, await_running, cancel_and_explain, submit_job
+from streamt.apply.step import StepContext, StepError
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.resources import EntryStatus, JobSpec, JobVersion, LedgerEntry, ResourceKind
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from streamt.apply import jobs as apply_jobs
-from streamt.apply.context import StepError
+from streamt.apply.step import StepError
 from streamt.cli import main
 from streamt.diagnostics import Diagnostic
 from streamt.resources import TopicState

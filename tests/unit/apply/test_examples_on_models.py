@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.executor import execute_plan
+from streamt.apply.step import ApplyOptions, StepContext
 from streamt.compile import CompileResult, compile_project
 from streamt.compile.specs import DesiredState
 from streamt.config.runtime import ConduktorConfig, GatewayConfig

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.deployment import ensure_fresh
 from streamt.apply.executor import execute_plan
 from streamt.apply.rollback import rollback_job
+from streamt.apply.step import ApplyOptions, StepContext
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
 from streamt.plan import PlanOptions, build_plan

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from streamt.apply.context import StepContext
 from streamt.apply.executor import execute_plan
+from streamt.apply.step import StepContext
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
 from streamt.plan import PlanOptions, build_plan

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from streamt.apply.context import StepContext, StepError
 from streamt.apply.diagnose import explain_failure
 from streamt.apply.rollback import rollback_job
+from streamt.apply.step import StepContext, StepError
 from streamt.resources import Action
 from streamt.state import LedgerWriter, read_ledger
 
