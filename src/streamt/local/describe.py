@@ -5,18 +5,18 @@ the command line."""
 from __future__ import annotations
 
 from streamt.local.config import StackConfig
-from streamt.local.spec import Component, Health, HealthKind, ProcessSpec
+from streamt.local.spec import Component, Health, HealthKind, ProcessLaunch
 
 CCOMPAT_PREFIX = "/apis/ccompat/v7"
 
 
-def describe(cfg: StackConfig) -> list[ProcessSpec]:
+def describe(cfg: StackConfig) -> list[ProcessLaunch]:
     p, v, logs = cfg.ports, cfg.versions, cfg.log_dir
     rest = f"http://127.0.0.1:{p.flink_rest}"
 
     def spec(name: str, comp: Component, version: str, port: int, binds: tuple[int, ...],
-             health: Health, log: str) -> ProcessSpec:  # fmt: skip
-        return ProcessSpec(name, comp, version, (), port, binds, health, logs / log)
+             health: Health, log: str) -> ProcessLaunch:  # fmt: skip
+        return ProcessLaunch(name, comp, version, (), port, binds, health, logs / log)
 
     return [
         spec("kafka", Component.KAFKA, v.kafka, p.kafka, (p.kafka, p.kafka_controller),
@@ -40,5 +40,5 @@ def describe(cfg: StackConfig) -> list[ProcessSpec]:
     ]  # fmt: skip
 
 
-def described(cfg: StackConfig, name: str) -> ProcessSpec:
+def described(cfg: StackConfig, name: str) -> ProcessLaunch:
     return next(s for s in describe(cfg) if s.name == name)

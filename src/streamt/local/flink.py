@@ -20,7 +20,7 @@ from streamt.local.config import StackConfig
 from streamt.local.describe import described
 from streamt.local.fetch import bundle_dir
 from streamt.local.jvm import COMMON_FLAGS, classpath, log_flags, write_if_changed, write_log4j
-from streamt.local.spec import ProcessSpec
+from streamt.local.spec import ProcessLaunch
 
 JDK17_FLAGS: tuple[str, ...] = (
     "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
@@ -141,7 +141,7 @@ def _bash_java_utils(
     return results[0].split(), results[1].split()
 
 
-def prepare_flink(cfg: StackConfig, bundles: BundleSet) -> list[ProcessSpec]:
+def prepare_flink(cfg: StackConfig, bundles: BundleSet) -> list[ProcessLaunch]:
     conf = cfg.conf_dir / "flink"
     write_if_changed(conf / "config.yaml", flink_config(cfg))
     log4j = write_log4j(conf)
@@ -182,7 +182,7 @@ def prepare_flink(cfg: StackConfig, bundles: BundleSet) -> list[ProcessSpec]:
     ]
 
 
-def _gateway(cfg: StackConfig, layout: FlinkLayout, conf: Path, log4j: Path) -> ProcessSpec:
+def _gateway(cfg: StackConfig, layout: FlinkLayout, conf: Path, log4j: Path) -> ProcessLaunch:
     log_file = described(cfg, "sql-gateway").log_file
     jars = [*layout.cluster_jars[:-1], layout.gateway_jar]
     if layout.python_jar is not None:

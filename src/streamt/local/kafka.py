@@ -19,7 +19,7 @@ from streamt.local.config import StackConfig
 from streamt.local.describe import described
 from streamt.local.fetch import bundle_dir
 from streamt.local.jvm import COMMON_FLAGS, classpath, log_flags, write_if_changed, write_log4j
-from streamt.local.spec import ProcessSpec
+from streamt.local.spec import ProcessLaunch
 
 
 def _lib_jars(cfg: StackConfig, bundles: BundleSet) -> list[Path]:
@@ -74,7 +74,7 @@ def _cluster_id(cfg: StackConfig) -> str:
     return cid
 
 
-def prepare_kafka(cfg: StackConfig, bundles: BundleSet) -> ProcessSpec:
+def prepare_kafka(cfg: StackConfig, bundles: BundleSet) -> ProcessLaunch:
     conf = cfg.conf_dir / "kafka"
     props = write_if_changed(conf / "server.properties", server_properties(cfg))
     log4j = write_log4j(conf)
@@ -143,7 +143,7 @@ def worker_properties(cfg: StackConfig, bundles: BundleSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def prepare_connect(cfg: StackConfig, bundles: BundleSet) -> ProcessSpec:
+def prepare_connect(cfg: StackConfig, bundles: BundleSet) -> ProcessLaunch:
     conf = cfg.conf_dir / "connect"
     props = write_if_changed(conf / "worker.properties", worker_properties(cfg, bundles))
     log4j = write_log4j(conf)

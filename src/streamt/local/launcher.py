@@ -14,7 +14,7 @@ from streamt.local import cds, procs
 from streamt.local.config import StackConfig
 from streamt.local.health import probe
 from streamt.local.ports import port_is_free, port_owner
-from streamt.local.spec import ProcessSpec
+from streamt.local.spec import ProcessLaunch
 
 Progress = Callable[[str], None]
 
@@ -22,7 +22,7 @@ Progress = Callable[[str], None]
 class Launcher:
     """Starts what is not running, in dependency order, and waits for health."""
 
-    def __init__(self, cfg: StackConfig, specs: list[ProcessSpec], progress: Progress) -> None:
+    def __init__(self, cfg: StackConfig, specs: list[ProcessLaunch], progress: Progress) -> None:
         self.cfg, self.specs, self.progress = cfg, specs, progress
         self.records: dict[str, procs.PidRecord] = {}
         self.healthy: set[str] = set()
@@ -59,7 +59,7 @@ class Launcher:
                 note = "; its configuration changed: `streamt local down` then `up` applies it"
             self.progress(f"{spec.name}: already running (pid {record.pid}){note}")
 
-    def _check_ports(self, to_start: list[ProcessSpec]) -> None:
+    def _check_ports(self, to_start: list[ProcessLaunch]) -> None:
         problems = []
         for spec in to_start:
             for port in spec.bind_ports:
@@ -89,7 +89,7 @@ class Launcher:
     def _names(self) -> set[str]:
         return {s.name for s in self.specs}
 
-    def _launch(self, spec: ProcessSpec) -> None:
+    def _launch(self, spec: ProcessLaunch) -> None:
         _rotate(spec.log_file)
         out = spec.log_file.with_suffix(".out")
         if out != spec.log_file:
@@ -128,7 +128,7 @@ def _rotate(path: Path) -> None:
         p.replace(p.with_name(p.name + ".1"))
 
 
-def _tail(spec: ProcessSpec, lines: int = 20) -> str:
+def _tail(spec: ProcessLaunch, lines: int = 20) -> str:
     chunks = []
     for path in (spec.log_file, spec.log_file.with_suffix(".out")):
         try:
@@ -140,7 +140,7 @@ def _tail(spec: ProcessSpec, lines: int = 20) -> str:
     return "\n".join(chunks) or "(no log output)"
 
 
-def _not_healthy(pending: list[ProcessSpec], timeout: float) -> StreamtError:
+def _not_healthy(pending: list[ProcessLaunch], timeout: float) -> StreamtError:
     return StreamtError(
         [
             Diagnostic(

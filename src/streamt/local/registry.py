@@ -14,10 +14,10 @@ from streamt.local.config import StackConfig
 from streamt.local.describe import CCOMPAT_PREFIX, described
 from streamt.local.fetch import bundle_dir
 from streamt.local.jvm import COMMON_FLAGS
-from streamt.local.spec import ProcessSpec
+from streamt.local.spec import ProcessLaunch
 
 
-def prepare_registry(cfg: StackConfig, bundles: BundleSet, java: str) -> list[ProcessSpec]:
+def prepare_registry(cfg: StackConfig, bundles: BundleSet, java: str) -> list[ProcessLaunch]:
     p = cfg.ports
     app = bundle_dir(cfg.cache, bundles.registry) / "app"
     runner = next(app.rglob("quarkus-run.jar"), app / "quarkus-run.jar")

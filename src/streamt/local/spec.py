@@ -31,7 +31,7 @@ class Health:
 
 
 @dataclass(frozen=True)
-class ProcessSpec:
+class ProcessLaunch:
     name: str
     component: Component
     version: str

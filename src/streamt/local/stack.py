@@ -27,7 +27,7 @@ from streamt.local.javacheck import check_java
 from streamt.local.kafka import prepare_connect, prepare_kafka
 from streamt.local.launcher import Launcher
 from streamt.local.registry import prepare_registry
-from streamt.local.spec import Component, ProcessSpec
+from streamt.local.spec import Component, ProcessLaunch
 
 Progress = Callable[[str], None]
 REGISTRY_MIN_JAVA = 21
@@ -107,9 +107,9 @@ class Stack:
         jre = self.bundles.registry_jre
         return str(bundle_dir(self.cfg.cache, jre) / jre.java_in_bundle)
 
-    def specs(self, comps: tuple[Component, ...], java_major: int) -> list[ProcessSpec]:
+    def specs(self, comps: tuple[Component, ...], java_major: int) -> list[ProcessLaunch]:
         """Writes configs and returns the process specs of the components (bundles present)."""
-        built: list[ProcessSpec] = []
+        built: list[ProcessLaunch] = []
         for comp in comps:
             if comp is Component.KAFKA:
                 built.append(prepare_kafka(self.cfg, self.bundles))
@@ -205,7 +205,7 @@ class Stack:
             )
         return result
 
-    def _static_specs(self, comps: tuple[Component, ...]) -> list[ProcessSpec]:
+    def _static_specs(self, comps: tuple[Component, ...]) -> list[ProcessLaunch]:
         return [s for s in describe(self.cfg) if s.component in comps]
 
 

@@ -25,13 +25,13 @@ from streamt.testing.spec import (
     AlertAction,
     BlockDeployAction,
     DlqAction,
+    ParsedTest,
     PauseModelAction,
-    TestSpec,
 )
 
 
 def apply_actions(
-    spec: TestSpec,
+    spec: ParsedTest,
     result: TestResult,
     env: TestEnv,
     model_jobs: Mapping[str, str],

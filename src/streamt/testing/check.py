@@ -20,7 +20,7 @@ from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import DataTest, Project, TestType
 from streamt.testing.assertions import Assertion, AssertionKind, CustomSql, ForeignKey, UniqueKey
 from streamt.testing.predicate import predicate_columns
-from streamt.testing.spec import DlqAction, TestSpec, parse_test
+from streamt.testing.spec import DlqAction, ParsedTest, parse_test
 from streamt.testing.sqltree import MAX_INTERVAL_DAYS, MAX_INTERVAL_MS
 from streamt.validate.names import topic_problem
 from streamt.validate.reserved import reserved_reason
@@ -101,7 +101,7 @@ def declared_columns(project: Project) -> dict[str, tuple[str, ...]]:
 
 
 def _check_spec(
-    spec: TestSpec,
+    spec: ParsedTest,
     test: DataTest,
     project: Project,
     names: AbstractSet[str],
@@ -197,7 +197,7 @@ Problem = tuple[str, str, str]
 
 def _assertion_problems(
     a: Assertion,
-    spec: TestSpec,
+    spec: ParsedTest,
     known: Sequence[str] | None,
     names: AbstractSet[str],
     columns: Mapping[str, Sequence[str]],

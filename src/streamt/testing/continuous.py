@@ -27,14 +27,14 @@ from streamt.testing.env import TestEnv
 from streamt.testing.kafka_io import StartAt, read_records
 from streamt.testing.records import Outcome
 from streamt.testing.results import Status, TestResult
-from streamt.testing.spec import TestSpec
+from streamt.testing.spec import ParsedTest
 
 ACTIVE = frozenset({"RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "RECONCILING"})
 MAX_VIOLATIONS_READ = 100_000
 
 
 def deploy(
-    spec: TestSpec,
+    spec: ParsedTest,
     target: TargetTable,
     tables: Mapping[str, TargetTable],
     env: TestEnv,
@@ -70,7 +70,7 @@ def _jobs(env: TestEnv, name: str) -> list[JobState]:
 
 
 def report(
-    spec: TestSpec,
+    spec: ParsedTest,
     env: TestEnv,
     since_ms: int | None = None,
     violations_topic: str = VIOLATIONS_TOPIC,
@@ -134,7 +134,7 @@ def violations(
     ]
 
 
-def _outcomes(spec: TestSpec, found: Sequence[Mapping[str, object]]) -> tuple[Outcome, ...]:
+def _outcomes(spec: ParsedTest, found: Sequence[Mapping[str, object]]) -> tuple[Outcome, ...]:
     out = []
     for a in spec.assertions:
         mine = [v for v in found if v.get("assertion") == a.label]

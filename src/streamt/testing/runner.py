@@ -31,9 +31,9 @@ from streamt.testing.kafka_io import StartAt
 from streamt.testing.results import Status, TestResult
 from streamt.testing.sample_tests import run_sample_test
 from streamt.testing.schema_tests import run_schema_test
-from streamt.testing.spec import BlockDeployAction, DlqAction, TestSpec, parse_test
+from streamt.testing.spec import BlockDeployAction, DlqAction, ParsedTest, parse_test
 
-UnitRunner = Callable[[TestSpec, TestEnv], TestResult]
+UnitRunner = Callable[[ParsedTest, TestEnv], TestResult]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class RunOptions:
 
 def selected_specs(
     project: Project, options: RunOptions, columns: Mapping[str, Sequence[str]] | None = None
-) -> list[TestSpec]:
+) -> list[ParsedTest]:
     """The tests to run; raises `StreamtError` with every static problem (`check_tests`)."""
     diags = check_tests(project, columns)
     if has_errors(diags):
@@ -71,13 +71,13 @@ def selected_specs(
     ]
 
 
-def source_freshness_specs(project: Project) -> list[TestSpec]:
+def source_freshness_specs(project: Project) -> list[ParsedTest]:
     """Sources declaring `freshness:` get sample tests of their newest record's age.
 
     `error_after_seconds` (or `max_lag_seconds`) -> test `freshness.<source>` failing the run;
     `warn_after_seconds` -> test `freshness_warning.<source>` reported with severity warning.
     """
-    out: list[TestSpec] = []
+    out: list[ParsedTest] = []
     for source in project.sources:
         f = source.freshness
         if f is None:
@@ -95,7 +95,7 @@ def source_freshness_specs(project: Project) -> list[TestSpec]:
                     source.where("freshness"),
                 )
                 out.append(
-                    TestSpec(
+                    ParsedTest(
                         f"{prefix}.{source.name}",
                         source.name,
                         TestType.SAMPLE,
@@ -109,7 +109,7 @@ def source_freshness_specs(project: Project) -> list[TestSpec]:
     return out
 
 
-def blocking_tests(project: Project) -> list[TestSpec]:
+def blocking_tests(project: Project) -> list[ParsedTest]:
     """Tests with `on_failure: block_deploy` (what apply runs before deploying)."""
     specs = [parse_test(t, project)[0] for t in project.tests]
     return [s for s in specs if any(isinstance(a, BlockDeployAction) for a in s.actions)]
@@ -194,7 +194,7 @@ class _Troubles:
         return f"the model's job {job_id} is {state}" + (f": {cause}" if cause else "")
 
 
-def _dlq_topic(spec: TestSpec, topics: Mapping[str, str]) -> str | None:
+def _dlq_topic(spec: ParsedTest, topics: Mapping[str, str]) -> str | None:
     for action in spec.actions:
         if isinstance(action, DlqAction):
             return action.topic or topics.get(action.model or "")
@@ -202,7 +202,7 @@ def _dlq_topic(spec: TestSpec, topics: Mapping[str, str]) -> str | None:
 
 
 def _run_one(
-    spec: TestSpec,
+    spec: ParsedTest,
     tables: Mapping[str, TargetTable],
     env: TestEnv,
     options: RunOptions,

@@ -18,13 +18,13 @@ from streamt.testing.evaluate import EvalContext, evaluate
 from streamt.testing.kafka_io import StartAt, read_records
 from streamt.testing.records import Record
 from streamt.testing.results import Status, TestResult
-from streamt.testing.spec import TestSpec
+from streamt.testing.spec import ParsedTest
 
 REF_FACTOR = 10
 
 
 def run_sample_test(
-    spec: TestSpec,
+    spec: ParsedTest,
     target: TargetTable | None,
     tables: Mapping[str, TargetTable],
     env: TestEnv,

@@ -19,7 +19,7 @@ from streamt.testing.continuous_sql import TargetTable
 from streamt.testing.env import TestEnv
 from streamt.testing.records import Outcome
 from streamt.testing.results import Status, TestResult
-from streamt.testing.spec import TestSpec
+from streamt.testing.spec import ParsedTest
 
 Field = tuple[bool, frozenset[TypeName]]  # (nullable, types the field's values can have)
 
@@ -46,7 +46,9 @@ def flink_types(sql_type: str) -> frozenset[TypeName]:
     return _FLINK.get(base, frozenset())
 
 
-def run_schema_test(spec: TestSpec, target: TargetTable | None, env: TestEnv | None) -> TestResult:
+def run_schema_test(
+    spec: ParsedTest, target: TargetTable | None, env: TestEnv | None
+) -> TestResult:
     if target is None:
         return TestResult(
             spec.name,

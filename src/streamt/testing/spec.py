@@ -1,7 +1,7 @@
 """A data test as the runners see it: typed assertions, on_failure actions and unit cases.
 
 `parse_test` turns a loaded `DataTest` (typed assertions; actions and unit cases still raw
-mappings) into a frozen `TestSpec`, returning placed diagnostics (T010, T012 and the parameter
+mappings) into a frozen `ParsedTest`, returning placed diagnostics (T010, T012 and the parameter
 codes T003-T005 of actions and unit cases) for everything it could not understand. Pure: no I/O.
 """
 
@@ -80,7 +80,7 @@ class UnitCase:
 
 
 @dataclass(frozen=True)
-class TestSpec:
+class ParsedTest:
     __test__ = False
 
     name: str
@@ -111,8 +111,8 @@ def action_kind(action: Action) -> ActionKind:
     return ActionKind.BLOCK_DEPLOY
 
 
-def parse_test(test: DataTest, project: Project) -> tuple[TestSpec, list[Diagnostic]]:
-    """The test's `TestSpec` and the placed diagnostics (node `test.<project>.<name>`)."""
+def parse_test(test: DataTest, project: Project) -> tuple[ParsedTest, list[Diagnostic]]:
+    """The test's `ParsedTest` and the placed diagnostics (node `test.<project>.<name>`)."""
     node = NodeId(NodeKind.TEST, project.name, test.name)
     assertions = assertions_of(test)
     diags: list[Diagnostic] = []
@@ -129,7 +129,7 @@ def parse_test(test: DataTest, project: Project) -> tuple[TestSpec, list[Diagnos
     if test.type is TestType.UNIT:
         unit, problems = parse_unit(test)
         diags.extend(problems)
-    spec = TestSpec(
+    spec = ParsedTest(
         name=test.name,
         target=test.model,
         type=test.type,

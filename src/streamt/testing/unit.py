@@ -50,7 +50,7 @@ from streamt.testing.kafka_io import OutRow, StartAt, produce_rows, read_records
 from streamt.testing.records import Record
 from streamt.testing.results import Status, TestResult
 from streamt.testing.rowdiff import compare_rows, final_rows
-from streamt.testing.spec import ExpectMode, TestSpec
+from streamt.testing.spec import ExpectMode, ParsedTest
 
 TERMINAL = frozenset({"FINISHED", "FAILED", "CANCELED"})
 DEFAULT_JOB_TIMEOUT_S = 120.0
@@ -73,16 +73,16 @@ class UnitRunner:
     def __init__(self, project: Project, job_timeout_s: float = DEFAULT_JOB_TIMEOUT_S) -> None:
         self.project, self.job_timeout_s = project, job_timeout_s
 
-    def __call__(self, spec: TestSpec, env: TestEnv) -> TestResult:
+    def __call__(self, spec: ParsedTest, env: TestEnv) -> TestResult:
         return run_unit_test(spec, self.project, env, self.job_timeout_s)
 
 
-def _result(spec: TestSpec, status: Status, message: str, **extra: Any) -> TestResult:
+def _result(spec: ParsedTest, status: Status, message: str, **extra: Any) -> TestResult:
     return TestResult(spec.name, "unit", spec.target, status, message, **extra)
 
 
 def run_unit_test(
-    spec: TestSpec, project: Project, env: TestEnv, job_timeout_s: float = DEFAULT_JOB_TIMEOUT_S
+    spec: ParsedTest, project: Project, env: TestEnv, job_timeout_s: float = DEFAULT_JOB_TIMEOUT_S
 ) -> TestResult:
     case = spec.unit
     if case is None:
@@ -124,7 +124,7 @@ def run_unit_test(
     return judge(spec, isolated.changelog, records)
 
 
-def judge(spec: TestSpec, changelog: ChangelogMode, records: Sequence[Record]) -> TestResult:
+def judge(spec: ParsedTest, changelog: ChangelogMode, records: Sequence[Record]) -> TestResult:
     case = spec.unit
     assert case is not None
     mode = case.mode or (
@@ -149,7 +149,7 @@ def judge(spec: TestSpec, changelog: ChangelogMode, records: Sequence[Record]) -
     return _result(spec, Status.PASS, f"{diff.matched} {label} as expected", outcomes=outcomes)
 
 
-def isolate(project: Project, spec: TestSpec) -> Isolated:
+def isolate(project: Project, spec: ParsedTest) -> Isolated:
     """Recompile `project` with the tested model's inputs and output on fresh topics."""
     model = next((m for m in project.models if m.name == spec.target), None)
     if model is None:

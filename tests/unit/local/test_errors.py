@@ -13,11 +13,11 @@ from streamt.local.fetch import _verify_pins
 from streamt.local.javacheck import check_java
 from streamt.local.launcher import Launcher as _Launcher
 from streamt.local.ports import port_is_free, port_owner
-from streamt.local.spec import Component, Health, HealthKind, ProcessSpec
+from streamt.local.spec import Component, Health, HealthKind, ProcessLaunch
 
 
 def _spec(tmp_path, name, argv, port=0, binds=()):
-    return ProcessSpec(
+    return ProcessLaunch(
         name=name,
         component=Component.KAFKA,
         version="0",

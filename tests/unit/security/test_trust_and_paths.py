@@ -138,7 +138,7 @@ def test_schema_test_that_cannot_reach_the_registry_is_an_error_not_a_pass() -> 
     from streamt.testing.env import TestEnv
     from streamt.testing.results import RunSummary, Status, TestResult
     from streamt.testing.schema_tests import run_schema_test
-    from streamt.testing.spec import TestSpec
+    from streamt.testing.spec import ParsedTest
 
     class Down:
         calls = 0
@@ -147,7 +147,7 @@ def test_schema_test_that_cannot_reach_the_registry_is_an_error_not_a_pass() -> 
             raise AdapterError("schema-registry", "cannot connect", transient=True)
 
     assertions = (Assertion(0, AssertionKind.NOT_NULL, NotNull(columns=("id",))),)
-    spec = TestSpec("t", "orders", TestType.SCHEMA, assertions)
+    spec = ParsedTest("t", "orders", TestType.SCHEMA, assertions)
     env = TestEnv(project="p", bootstrap="", registry=Down())  # type: ignore[arg-type]
     result = run_schema_test(spec, TargetTable("orders", "orders", (("id", "STRING"),)), env)
     assert result.status is Status.ERROR

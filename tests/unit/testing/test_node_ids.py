@@ -19,7 +19,7 @@ from streamt.testing.env import TestEnv
 from streamt.testing.junit import to_junit_xml
 from streamt.testing.results import Status, TestResult, blocking_failures
 from streamt.testing.runner import RunOptions, run_tests
-from streamt.testing.spec import TestSpec
+from streamt.testing.spec import ParsedTest
 
 Make = Callable[[str], Project]
 
@@ -97,7 +97,7 @@ def test_results_carry_the_node_into_json_and_blocking_diagnostics(make_project:
         """
     )
 
-    def failing_unit(spec: TestSpec, env: TestEnv) -> TestResult:
+    def failing_unit(spec: ParsedTest, env: TestEnv) -> TestResult:
         return TestResult(spec.name, "unit", spec.target, Status.FAIL, "rows differ")
 
     env = TestEnv(project="shop", bootstrap="")

@@ -31,8 +31,8 @@ from streamt.testing.session import names_from_selection
 from streamt.testing.spec import (
     AlertAction,
     BlockDeployAction,
+    ParsedTest,
     PauseModelAction,
-    TestSpec,
     UnitCase,
 )
 from streamt.testing.unit import isolate, judge
@@ -68,8 +68,8 @@ def _env(
     )
 
 
-def _spec(*actions: Any) -> TestSpec:
-    return TestSpec("t", "orders", lm.TestType.SAMPLE, (), tuple(actions))
+def _spec(*actions: Any) -> ParsedTest:
+    return ParsedTest("t", "orders", lm.TestType.SAMPLE, (), tuple(actions))
 
 
 FAILED = TestResult("t", "sample", "orders", Status.FAIL, "1 of 1 assertions failed")
@@ -177,7 +177,7 @@ def test_bounded_inputs_read_to_the_latest_offset_and_upsert_ones_take_no_startu
 
 
 def test_judge_final_rows_per_key_for_upsert_outputs() -> None:
-    spec = TestSpec("u", "totals", lm.TestType.UNIT, (), unit=UnitCase((), ({"k": "a", "n": 2},)))
+    spec = ParsedTest("u", "totals", lm.TestType.UNIT, (), unit=UnitCase((), ({"k": "a", "n": 2},)))
     log = [
         Record({"k": "a", "n": 1}, key=b"a"),
         Record({"k": "b", "n": 1}, key=b"b"),
@@ -210,7 +210,7 @@ def test_schema_test_against_compiled_and_registered_json_schema(make_project: M
         ),
     )
     result = run_schema_test(
-        TestSpec("s", "orders_raw", lm.TestType.SCHEMA, assertions), target, env
+        ParsedTest("s", "orders_raw", lm.TestType.SCHEMA, assertions), target, env
     )
     messages = {o.assertion: o.message for o in result.outcomes}
     assert result.status is Status.FAIL
@@ -277,7 +277,7 @@ def test_selected_specs_by_type_test_or_target(make_project: Make) -> None:
 def test_continuous_report_without_a_running_job() -> None:
     from streamt.testing.continuous import report
 
-    spec = TestSpec("w", "orders", lm.TestType.CONTINUOUS, ())
+    spec = ParsedTest("w", "orders", lm.TestType.CONTINUOUS, ())
     none = report(spec, TestEnv(project="p", bootstrap="", flink=FakeFlink([])))  # type: ignore[arg-type]
     assert (none.status, none.message) == (
         Status.SKIPPED,
