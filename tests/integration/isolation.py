@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from tests.stack import runtime_overlay
+from tests.stack import endpoints, runtime_overlay
+
+from .test_apply_support import destroy
 
 
 @dataclass(frozen=True)
@@ -75,3 +78,24 @@ def isolated_copy(example: Path, into: Path, rename: Mapping[str, str] | None = 
     (copy / "environments").mkdir(exist_ok=True)
     (copy / "environments" / f"{env}.yml").write_text(yaml.safe_dump(overlay, sort_keys=False))
     return Isolated(copy, run, project.name, env, f"{env}-", sources)
+
+
+@contextmanager
+def deployed_copy(
+    example: Path, into: Path, bootstrap: str | None = None, **kw: Mapping[str, str]
+) -> Iterator[Isolated]:
+    """An isolated copy whose source topics exist; afterwards everything it deployed is
+    destroyed (frees the Flink slots) and its source topics are deleted."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    iso = isolated_copy(example, into, **kw)
+    admin = AdminClient({"bootstrap.servers": bootstrap or endpoints().kafka_bootstrap})
+    created = admin.create_topics([NewTopic(t, 1, 1) for t in iso.sources.values()])
+    for future in created.values():
+        future.result(timeout=15)
+    try:
+        yield iso
+    finally:
+        destroy(iso.project, iso.env)
+        for future in admin.delete_topics(list(iso.sources.values())).values():
+            future.result(timeout=15)
