@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL for the test suite (the JDBC sink target).
 
 Uses the Debian server installed by `scripts/install-postgres`, in its own data dir on
-127.0.0.1:55432 (not the distribution's cluster). Queries go through `psql`, so the suite
+127.0.0.1:55432 (not the distribution's cluster); a run on a stack with shifted ports
+(`STREAMT_LOCAL_PORT_OFFSET=N`) gets its own server on 55432 + N in a data dir of its own. Queries go through `psql`, so the suite
 needs no Python driver.
 """
 
@@ -15,8 +16,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_PORT = int(os.environ.get("STREAMT_TEST_PG_PORT", "55432"))
-PG_DIR = Path(os.environ.get("STREAMT_TEST_PG_DIR", "/var/tmp/streamt-test-postgres"))
+_OFFSET = int(os.environ.get("STREAMT_LOCAL_PORT_OFFSET") or "0")
+PG_PORT = int(os.environ.get("STREAMT_TEST_PG_PORT") or 55432 + _OFFSET)
+PG_DIR = Path(
+    os.environ.get("STREAMT_TEST_PG_DIR")
+    or "/var/tmp/streamt-test-postgres" + (f"-{_OFFSET}" if _OFFSET else "")
+)
 PG_DATA = PG_DIR / "data"
 
 

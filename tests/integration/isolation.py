@@ -2,8 +2,10 @@
 own. Its model topics, Flink jobs and consumer groups get an environment prefix unique to the
 run (`environments/it<run>.yml`, `--env it<run>`), its source topics a unique suffix, and its
 ledger entries live under that environment, so nothing an earlier (or a parallel) run left in
-Kafka, Flink, Connect or the ledger is read. The models and their SQL are the example's, as
-written."""
+Kafka, Flink, Connect or the ledger is read. The environment also points the copy's `runtime:`
+at this run's stack (`tests/stack.py`: the sections the example declares, every section for
+one that declares none), so the example's own file, with the default stack's addresses the
+README uses, stays as it is. The models and their SQL are the example's, as written."""
 
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+from tests.stack import endpoints, runtime_overlay
 
 from .test_apply_support import destroy
 
@@ -65,21 +71,25 @@ def isolated_copy(example: Path, into: Path, rename: Mapping[str, str] | None = 
         text = text.replace(old, new.format(run=run))
     yml.write_text(text)
     env = f"it{run}"
+    overlay = {
+        "environment": {"prefix": f"{env}-"},
+        "runtime": runtime_overlay(yaml.safe_load(text).get("runtime")),
+    }
     (copy / "environments").mkdir(exist_ok=True)
-    (copy / "environments" / f"{env}.yml").write_text(f"environment: {{prefix: '{env}-'}}\n")
+    (copy / "environments" / f"{env}.yml").write_text(yaml.safe_dump(overlay, sort_keys=False))
     return Isolated(copy, run, project.name, env, f"{env}-", sources)
 
 
 @contextmanager
 def deployed_copy(
-    example: Path, into: Path, bootstrap: str = "localhost:9092", **kw: Mapping[str, str]
+    example: Path, into: Path, bootstrap: str | None = None, **kw: Mapping[str, str]
 ) -> Iterator[Isolated]:
     """An isolated copy whose source topics exist; afterwards everything it deployed is
     destroyed (frees the Flink slots) and its source topics are deleted."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
     iso = isolated_copy(example, into, **kw)
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap or endpoints().kafka_bootstrap})
     created = admin.create_topics([NewTopic(t, 1, 1) for t in iso.sources.values()])
     for future in created.values():
         future.result(timeout=15)

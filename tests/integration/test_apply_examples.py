@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.kafka_helpers import produce_json
+from tests.stack import endpoints
 
 from .isolation import deployed_copy
 from .test_apply_support import quiet_period, read_all, wait_for_slots
@@ -58,11 +59,11 @@ def collect(topic: str, keep, expect: int, timeout: float = 120.0) -> list[dict]
     deadline = started + timeout
     mine: list[dict] = []  # type: ignore[type-arg]
     while time.monotonic() < deadline:
-        rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
+        rows = read_all(endpoints().kafka_bootstrap, topic, expect=1, timeout=15, settle=2)
         mine = [v for _, v in rows if isinstance(v, dict) and keep(v)]
         if len(mine) >= expect:
             time.sleep(quiet_period(started))
-            rows = read_all("localhost:9092", topic, expect=1, timeout=15, settle=2)
+            rows = read_all(endpoints().kafka_bootstrap, topic, expect=1, timeout=15, settle=2)
             return [v for _, v in rows if isinstance(v, dict) and keep(v)]
         time.sleep(2)
     return mine
@@ -102,7 +103,7 @@ def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_st
         pay("p6", "c3", 1.0, "EUR", "refunded", 70),
         pay("flush", "c9", 0.01, "EUR", "paid", 7200),
     ]
-    produce_json("localhost:9092", payments.source("payments.raw.v1"), rows)
+    produce_json(endpoints().kafka_bootstrap, payments.source("payments.raw.v1"), rows)
     mine = lambda v: str(v.get("payment_id", "")).startswith(tag)  # noqa: E731
 
     validated = collect(payments.topic("payments_validated"), mine, 5)
@@ -155,7 +156,9 @@ def last_per_key(topic: str, keep, expect: int, timeout: float = 120.0) -> dict:
     latest: dict = {}  # type: ignore[type-arg]
     while time.monotonic() < deadline:
         latest = {}
-        for key, value in read_all("localhost:9092", topic, expect=1, timeout=15, settle=2):
+        for key, value in read_all(
+            endpoints().kafka_bootstrap, topic, expect=1, timeout=15, settle=2
+        ):
             if isinstance(key, dict) and keep(key):
                 latest[json_key(key)] = value
         if len(latest) >= expect:
@@ -280,7 +283,7 @@ def test_iot_hop_windows_and_windows_over_a_window_output(iot, local_stack):  # 
         reading("hot", 95.0, 7200),  # an alert at +2 h moves the alerts' watermark past +1 h
         reading("late", 20.0, 14400),  # closes the windows of +2 h
     ]
-    produce_json("localhost:9092", iot.source("iot.sensor-readings.v1"), rows)
+    produce_json(endpoints().kafka_bootstrap, iot.source("iot.sensor-readings.v1"), rows)
     mine = lambda v: str(v.get("device_id", "")).startswith(f"{tag}-d1")  # noqa: E731
 
     clean = collect(

@@ -17,6 +17,7 @@ from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
 from streamt.resources import EntryStatus, ResourceKind, TopicSpec
 from streamt.state import KafkaLedgerStore, read_ledger
+from tests.stack import endpoints
 
 from .test_apply_support import ENV, cleanup, deploy, flink_job, session, systems, table_ddl, unique
 
@@ -65,7 +66,7 @@ def start_worker(name: str) -> subprocess.Popen[str]:
 
 
 def kill_when(proc: subprocess.Popen[str], name: str, ready, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
-    store = KafkaLedgerStore("localhost:9092")
+    store = KafkaLedgerStore(endpoints().kafka_bootstrap)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

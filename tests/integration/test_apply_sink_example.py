@@ -21,6 +21,7 @@ from datetime import timedelta
 import pytest
 
 from tests.kafka_helpers import produce_json
+from tests.stack import endpoints, runtime_yaml
 
 from . import test_apply_examples as ex
 from .isolation import deployed_copy
@@ -98,8 +99,8 @@ def test_clickstream_with_its_jdbc_sink_into_postgres(clickstream, pg_env, postg
         {"user_id": f"{tag}-u3", "page": f"{tag}-p1", "element": "x", "click_ts": at(5)},
         {"user_id": f"{tag}-u1", "page": f"{tag}-p1", "element": "btn2", "click_ts": at(6)},
     ]
-    produce_json("localhost:9092", clickstream.source("web.page-views.v1"), views)
-    produce_json("localhost:9092", clickstream.source("web.clicks.v1"), clicks)
+    produce_json(endpoints().kafka_bootstrap, clickstream.source("web.page-views.v1"), views)
+    produce_json(endpoints().kafka_bootstrap, clickstream.source("web.clicks.v1"), clicks)
 
     joined = ex.collect(
         clickstream.topic("view_clicks"), lambda v: str(v.get("user_id", "")).startswith(tag), 4
@@ -197,8 +198,10 @@ def append_project(pg_env, postgres, tmp_path):  # type: ignore[no-untyped-def]
 
     name = f"it-sink-{uuid.uuid4().hex[:6]}"
     table = name.replace("-", "_")
-    (tmp_path / "stream_project.yml").write_text(APPEND_PROJECT.format(name=name, table=table))
-    create_topic("localhost:9092", f"{name}.orders")
+    (tmp_path / "stream_project.yml").write_text(
+        APPEND_PROJECT.format(name=name, table=table) + runtime_yaml()
+    )
+    create_topic(endpoints().kafka_bootstrap, f"{name}.orders")
     yield name, table, tmp_path
     destroy(name, "default")  # the project's name is this run's
     postgres.execute(f'DROP TABLE IF EXISTS "{table}"')
@@ -212,7 +215,7 @@ def test_an_append_model_is_inserted_with_decimal_and_timestamp_columns(  # type
     applied = streamt(pg_env, "apply", "-p", str(path), "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     produce_json(
-        "localhost:9092",
+        endpoints().kafka_bootstrap,
         f"{name}.orders",
         [
             {

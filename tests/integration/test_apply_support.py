@@ -20,7 +20,6 @@ from streamt.apply.deployment import Deployment
 from streamt.apply.executor import ApplyReport
 from streamt.apply.step import ApplyOptions
 from streamt.compile.specs import ChangelogMode, DesiredState
-from streamt.config.runtime import local_runtime
 from streamt.resources import (
     Action,
     ConnectorSpec,
@@ -31,6 +30,7 @@ from streamt.resources import (
     digest,
 )
 from streamt.state import Systems, systems_from_runtime
+from tests.stack import endpoints, runtime_config
 
 ENV = "it"
 
@@ -40,7 +40,7 @@ def unique(prefix: str) -> str:
 
 
 def systems() -> Systems:
-    return systems_from_runtime(local_runtime(), {})
+    return systems_from_runtime(runtime_config(), {})
 
 
 def session(desired: DesiredState, chosen: Systems | None = None) -> Deployment:
@@ -70,7 +70,7 @@ def table_ddl(
     *,
     group: str | None = None,
     key: str | None = None,
-    bootstrap: str = "localhost:9092",
+    bootstrap: str | None = None,
 ) -> str:
     cols = ", ".join(f"`{c}` {t}" for c, t in columns)
     if key:
@@ -84,7 +84,9 @@ def table_ddl(
         opts = {"connector": "kafka", "format": "json"}
         if group:
             opts["scan.startup.mode"] = "earliest-offset"
-    opts.update({"topic": topic, "properties.bootstrap.servers": bootstrap})
+    opts.update(
+        {"topic": topic, "properties.bootstrap.servers": bootstrap or endpoints().kafka_bootstrap}
+    )
     if group:
         opts["properties.group.id"] = group
     with_ = ", ".join(f"'{k}' = '{v}'" for k, v in opts.items())
@@ -246,7 +248,7 @@ def destroy(project: str, environment: str = ENV) -> None:
 
 
 def ensure_source_topics(
-    project_dir: Path, bootstrap: str = "localhost:9092", partitions: int = 1
+    project_dir: Path, bootstrap: str | None = None, partitions: int = 1
 ) -> list[str]:
     """Create the topics of the project's declared sources that do not exist yet, as a producer
     would: sources are external, so `plan`/`apply` refuse a job on a missing one (P020).
@@ -256,7 +258,7 @@ def ensure_source_topics(
     from streamt.context import Context
 
     project = Context(project_dir).project()
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap or endpoints().kafka_bootstrap})
     existing = set(admin.list_topics(timeout=10).topics)
     missing = sorted({s.topic for s in project.sources} - existing)
     if missing:
@@ -277,12 +279,11 @@ def wait_for_slots(needed: int, timeout: float = 180.0) -> None:
     """The local TaskManager has few slots and other tests run jobs too: wait for `needed`."""
     import httpx
 
+    overview = f"{endpoints().flink_rest_url}/overview"
     deadline = time.monotonic() + timeout
     free = 0
     while time.monotonic() < deadline:
-        free = int(
-            httpx.get("http://localhost:8082/overview", timeout=10).json()["slots-available"]
-        )
+        free = int(httpx.get(overview, timeout=10).json()["slots-available"])
         if free >= needed:
             return
         time.sleep(2)

@@ -16,6 +16,7 @@ import pytest
 
 from streamt.local.versions import Versions
 from tests.kafka_helpers import consume_json, produce_json
+from tests.stack import runtime_yaml
 
 from .test_apply_support import destroy, ensure_source_topics, wait_for_slots
 
@@ -127,7 +128,7 @@ def test_models_calling_declared_udfs_run_with_exact_rows(local_stack, tmp_path)
     project, topic, model = f"udf-{tag}", f"udf_people_{tag}", f"loud_{tag}"
     _build_jar(tmp_path)
     (tmp_path / "stream_project.yml").write_text(
-        PROJECT.format(project=project, topic=topic, model=model)
+        PROJECT.format(project=project, topic=topic, model=model) + runtime_yaml(local_stack)
     )
     ensure_source_topics(tmp_path, local_stack.kafka_bootstrap)
     wait_for_slots(2)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stack import endpoints
+
 from .test_apply_support import (
     ACTIVE,
     destroy,
@@ -87,10 +89,15 @@ def rows(topic: str, expect: int) -> list[dict]:  # type: ignore[type-arg]
     deadline = started + 90
     found: list[dict] = []  # type: ignore[type-arg]
     while time.monotonic() < deadline:
-        found = [v for _, v in read_all("localhost:9092", topic, expect=expect, timeout=15)]
+        found = [
+            v for _, v in read_all(endpoints().kafka_bootstrap, topic, expect=expect, timeout=15)
+        ]
         if len(found) >= expect:
             time.sleep(quiet_period(started))  # nothing more may arrive
-            return [v for _, v in read_all("localhost:9092", topic, expect=expect, timeout=15)]
+            return [
+                v
+                for _, v in read_all(endpoints().kafka_bootstrap, topic, expect=expect, timeout=15)
+            ]
         time.sleep(2)
     return found
 

@@ -25,6 +25,7 @@ from streamt.testing.env import env_from_project
 from streamt.testing.results import Status, TestResult
 from streamt.testing.runner import RunOptions, run_tests
 from streamt.testing.unit import UnitRunner
+from tests.stack import runtime_overlay
 
 from .test_apply_support import wait_for_slots
 
@@ -37,12 +38,10 @@ def _copy(name: str, tmp_path: Path, extra_tests: str = "") -> Project:
     root = tmp_path / name
     shutil.copytree(EXAMPLES / name, root)
     doc = yaml.safe_load((root / "stream_project.yml").read_text())
-    if (
-        "runtime" in doc and "flink" not in doc["runtime"]
-    ):  # a runtime without Flink: add the local one
-        local = {"rest_url": "http://localhost:8082", "sql_gateway_url": "http://localhost:8084"}
-        doc["runtime"]["flink"] = {"default": "local", "clusters": {"local": local}}
-        (root / "stream_project.yml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    # this run's stack, and its Flink for a runtime without one
+    overlay = runtime_overlay(doc.get("runtime"), add=["flink"])
+    doc["runtime"] = {k: {**(doc.get("runtime") or {}).get(k, {}), **v} for k, v in overlay.items()}
+    (root / "stream_project.yml").write_text(yaml.safe_dump(doc, sort_keys=False))
     if extra_tests:
         (root / "tests").mkdir(exist_ok=True)
         (root / "tests" / "extra_unit.yml").write_text(textwrap.dedent(extra_tests))

@@ -9,17 +9,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.stack import runtime_yaml
+
+from .isolation import isolated_copy
+
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_debug_on_the_local_stack_reaches_every_system(local_stack) -> None:  # type: ignore[no-untyped-def]
+def test_debug_on_the_local_stack_reaches_every_system(local_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # clickstream has a JDBC sink: Connect's plugins matter; the copy points at this run's stack
+    clickstream = isolated_copy(ROOT / "examples" / "clickstream", tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "streamt", "debug", "--format", "json"],
+        [sys.executable, "-m", "streamt", "debug", "--format", "json", *clickstream.cli],
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=ROOT / "examples" / "clickstream",  # it has a JDBC sink: Connect's plugins matter
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
@@ -47,6 +53,7 @@ def test_plan_refuses_a_connector_class_the_live_connect_lacks(local_stack, tmp_
         "  - {name: m, sql: \"SELECT id FROM {{ source('s') }}\"}\n"
         "  - name: m_out\n    from: m\n"
         "    advanced: {connector: {type: com.acme.NoSuchSinkConnector, config: {x: y}}}\n"
+        + runtime_yaml(local_stack)
     )
     done = subprocess.run(
         [sys.executable, "-m", "streamt", "plan", "-p", str(tmp_path)],
@@ -56,5 +63,6 @@ def test_plan_refuses_a_connector_class_the_live_connect_lacks(local_stack, tmp_
         cwd=ROOT,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "error A065: Kafka Connect at http://localhost:8083 has no plugin " in done.stderr
+    connect = local_stack.connect_url
+    assert f"error A065: Kafka Connect at {connect} has no plugin " in done.stderr
     assert "com.acme.NoSuchSinkConnector" in done.stderr

@@ -11,6 +11,7 @@ from confluent_kafka.admin import AdminClient
 
 from tests.integration.test_apply_support import wait_for_slots
 from tests.kafka_helpers import create_topic
+from tests.stack import runtime_yaml
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +26,7 @@ def test_destroy_removes_owned_resources_and_keeps_sources(local_stack, tmp_path
         "    columns: [{name: id, type: STRING}]\n"
         f"models:\n  - name: {model}\n"
         '    sql: SELECT id FROM {{ source("src") }} WHERE id IS NOT NULL\n'
+        + runtime_yaml(local_stack)
     )
 
     def streamt(*args: str) -> subprocess.CompletedProcess[str]:

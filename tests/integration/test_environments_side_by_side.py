@@ -24,6 +24,7 @@ from confluent_kafka.admin import AdminClient
 
 from tests.integration.test_apply_support import read_all, wait_for_slots
 from tests.kafka_helpers import create_topic, produce_json
+from tests.stack import endpoints, runtime_yaml
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +86,7 @@ def _running_jobs(rest: str) -> set[str]:
 
 
 def _connectors() -> set[str]:
-    return set(httpx.get("http://localhost:8083/connectors", timeout=10).json())
+    return set(httpx.get(f"{endpoints().connect_url}/connectors", timeout=10).json())
 
 
 def test_two_environments_of_one_project_side_by_side(local_stack, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -93,7 +94,9 @@ def test_two_environments_of_one_project_side_by_side(local_stack, tmp_path: Pat
     project, source = f"envs-{tag}", f"envs.src.{tag}"
     prefixes = {"a": f"ea{tag}-", "b": f"eb{tag}-"}
     files = {env: tmp_path / f"{env}.out" for env in prefixes}
-    (tmp_path / "stream_project.yml").write_text(PROJECT.format(project=project, source=source))
+    (tmp_path / "stream_project.yml").write_text(
+        PROJECT.format(project=project, source=source) + runtime_yaml(local_stack)
+    )
     (tmp_path / "environments").mkdir()
     for env, partitions, protected in (("a", 2, "false"), ("b", 1, "true")):
         (tmp_path / "environments" / f"{env}.yml").write_text(

@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.stack import runtime_yaml
+
 from .test_apply_support import destroy, ensure_source_topics, systems, unique, wait_for_slots
 
 pytestmark = pytest.mark.integration
@@ -34,6 +36,7 @@ models:
           pipeline.max-parallelism: 64
     sql: SELECT id FROM {{{{ source("events") }}}}
 """
+        + runtime_yaml(local_stack)
     )
     ensure_source_topics(tmp_path, local_stack.kafka_bootstrap)
     wait_for_slots(2)

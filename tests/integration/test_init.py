@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.kafka_helpers import produce_json
+from tests.stack import runtime_yaml
 
 from .test_apply_support import destroy, read_all, wait_for_slots
 from .test_datatests_support import create_topics
@@ -53,7 +54,9 @@ def test_the_scaffold_validates_applies_and_produces_rows(local_stack, tmp_path:
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert json.loads(validated.stdout)["ok"]
     # this run's prefix for the model topic, job and consumer group (as tests/integration do)
-    (folder / "environments" / f"{env}.yml").write_text(f"environment: {{prefix: '{env}-'}}\n")
+    (folder / "environments" / f"{env}.yml").write_text(
+        f"environment: {{prefix: '{env}-'}}\n" + runtime_yaml(local_stack)
+    )
     bootstrap = local_stack.kafka_bootstrap
     create_topics(bootstrap, topic)
     try:

@@ -1,5 +1,5 @@
 """confluent-kafka's own SchemaRegistryClient and Avro serdes against the local registry's
-root URL (http://localhost:8081): what users' producers and consumers do."""
+root URL (the `local_stack` registry endpoint): what users' producers and consumers do."""
 
 import json
 import uuid

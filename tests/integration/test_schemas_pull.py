@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.stack import runtime_yaml
+
 pytestmark = pytest.mark.integration
 
 
@@ -30,6 +32,7 @@ def test_pull_locks_columns_that_compile_uses(local_stack, tmp_path: Path) -> No
         f"sources:\n  - {{name: events, topic: {topic}}}\n"
         "models:\n  - name: big\n"
         '    sql: SELECT event_id, n FROM {{ source("events") }} WHERE n > 10\n'
+        + runtime_yaml(local_stack)
     )
     run = lambda *a: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "streamt", *a, "-p", str(tmp_path)], capture_output=True, text=True

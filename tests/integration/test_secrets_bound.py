@@ -21,6 +21,7 @@ from streamt.context import Context
 from streamt.sql.dialect import parse
 from streamt.state import KafkaLedgerStore, systems_from_runtime
 from tests.kafka_helpers import produce_json
+from tests.stack import endpoints, runtime_yaml
 
 from .test_apply_support import destroy, ensure_source_topics, read_all, wait_for_slots
 
@@ -82,7 +83,7 @@ def test_secret_with_quotes_is_applied_as_exactly_that_value(local_stack, tmp_pa
     home = f"/home/it-{uuid.uuid4().hex[:6]}"
     environ = {"IT_SECRET": secret, "HOME": home}
     (tmp_path / "stream_project.yml").write_text(
-        PROJECT.format(name=name, model=model, out=tmp_path / "out.txt")
+        PROJECT.format(name=name, model=model, out=tmp_path / "out.txt") + runtime_yaml(local_stack)
     )
     ensure_source_topics(tmp_path)
     ctx = Context(tmp_path, environ=environ, dotenv=False)
@@ -91,7 +92,9 @@ def test_secret_with_quotes_is_applied_as_exactly_that_value(local_stack, tmp_pa
     spy = SpyFlink(systems.flink)
     systems.flink = spy  # type: ignore[assignment]
     produce_json(
-        "localhost:9092", f"{name}.raw", [{"id": "1", "note": "a"}, {"id": "2", "note": home}]
+        endpoints().kafka_bootstrap,
+        f"{name}.raw",
+        [{"id": "1", "note": "a"}, {"id": "2", "note": home}],
     )
     try:
         ctx.systems = systems
@@ -105,7 +108,10 @@ def test_secret_with_quotes_is_applied_as_exactly_that_value(local_stack, tmp_pa
         assert ("streamt.it.secret-key", secret) in [_set_value(s) for s in statements]
         # the model's '${HOME}' is a literal: the row whose note is $HOME is not filtered out
         got = sorted(
-            (json.dumps(v, sort_keys=True) for _, v in read_all("localhost:9092", model, expect=2))
+            (
+                json.dumps(v, sort_keys=True)
+                for _, v in read_all(endpoints().kafka_bootstrap, model, expect=2)
+            )
         )
         assert got == [
             json.dumps(r, sort_keys=True)
@@ -120,7 +126,7 @@ def test_secret_with_quotes_is_applied_as_exactly_that_value(local_stack, tmp_pa
         # artifacts, plan and ledger: the reference, never the value
         written = ctx.write_artifacts(ctx.compile(), tmp_path / "target")
         texts = [p.read_text() for p in written if p.is_file()]
-        ledger = KafkaLedgerStore("localhost:9092", {})
+        ledger = KafkaLedgerStore(endpoints().kafka_bootstrap, {})
         records = [r.value.decode() for r in ledger.read() if r.value and name in r.key]
         for text in [*texts, plan_to_json(plan), *records]:
             assert secret not in text and json.dumps(secret)[1:-1] not in text

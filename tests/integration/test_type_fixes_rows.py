@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from tests.kafka_helpers import consume_json, produce_json
+from tests.stack import runtime_yaml
 
 from .test_apply_support import destroy, ensure_source_topics, wait_for_slots
 
@@ -42,7 +43,7 @@ def test_trim_both_and_common_decimal_types_give_the_right_rows(local_stack, tmp
     tag = uuid.uuid4().hex[:8]
     project, topic, model = f"tf-{tag}", f"tf_src_{tag}", f"tf_{tag}"
     (tmp_path / "stream_project.yml").write_text(
-        PROJECT.format(project=project, topic=topic, model=model)
+        PROJECT.format(project=project, topic=topic, model=model) + runtime_yaml(local_stack)
     )
     ensure_source_topics(tmp_path, local_stack.kafka_bootstrap)
     wait_for_slots(1)
