@@ -40,6 +40,7 @@ from streamt.compile.sources import (
     merge_inferred,
     source_schema,
     subject_spec,
+    with_locked_format,
 )
 from streamt.compile.specs import ChangelogMode, DesiredState
 from streamt.diagnostics import Diagnostic
@@ -70,6 +71,9 @@ def compile_project(
     the latest offset with per-event watermarks, at parallelism 1: a job that finishes.
     """
     diags: list[Diagnostic] = []
+    if lock is not None and lock.schema_types:
+        locked = tuple(with_locked_format(s, lock) for s in project.sources)
+        project = project.model_copy(update={"sources": locked})
     functions = declared_functions(project, diags)
     shapes = functions.shape_memo()  # one analysis per query shape, shared by every round
     sid = _ids(graph, NodeKind.SOURCE)

@@ -23,6 +23,7 @@ from streamt.sql.types import (
     MAX_TYPE_DEPTH,
     STRING,
     TIMESTAMP3,
+    TIMESTAMP_LTZ3,
 )
 
 LOCK_FILE = "schemas.lock"
@@ -51,6 +52,9 @@ _JSON_TYPES: dict[str, SqlType] = {
     "boolean": BOOLEAN,
 }
 
+# RFC 3339 instants ("...T10:00:00Z"): read by Flink's json format with the ISO-8601 standard
+_JSON_STRING_FORMATS: dict[str, SqlType] = {"date-time": TIMESTAMP_LTZ3, "date": DATE}
+
 
 class SchemaProblem(ValueError):
     """An inline schema that cannot be turned into columns."""
@@ -68,7 +72,7 @@ def _load(text: str, what: str) -> object:
         raise SchemaProblem(f"{what} {reason}") from None
 
 
-def _deeper(depth: int) -> int:
+def deeper(depth: int) -> int:
     if depth >= MAX_TYPE_DEPTH:
         raise SchemaProblem(f"the schema nests types deeper than {MAX_TYPE_DEPTH} levels")
     return depth + 1
@@ -93,7 +97,7 @@ def avro_columns(text: str) -> tuple[Column, ...]:
 def _avro_type(avro: object, depth: int) -> SqlType:
     if isinstance(avro, str):
         return _AVRO_PRIMITIVES.get(avro, STRING)
-    depth = _deeper(depth)
+    depth = deeper(depth)
     if isinstance(avro, list):
         branches = [b for b in avro if b != "null"]
         inner = _avro_type(branches[0], depth) if len(branches) == 1 else STRING
@@ -137,29 +141,43 @@ def json_schema_columns(text: str) -> tuple[Column, ...]:
     props = doc.get("properties") if isinstance(doc, dict) else None
     if not isinstance(props, dict):
         raise SchemaProblem("a JSON Schema value schema must be an object with properties")
-    return tuple(Column(str(name), _json_type(spec, 1)) for name, spec in props.items())
+    return tuple(Column(str(name), _json_type(spec, 1, doc)) for name, spec in props.items())
 
 
-def _json_type(spec: object, depth: int) -> SqlType:
+def _json_type(spec: object, depth: int, root: object) -> SqlType:
     if not isinstance(spec, dict):
         return STRING
-    depth = _deeper(depth)
+    depth = deeper(depth)
+    ref = spec.get("$ref")
+    if isinstance(ref, str):
+        return _json_type(_local_ref(root, ref), depth, root)
     kind = spec.get("type")
     if isinstance(kind, list):
         kinds = [k for k in kind if k != "null"]
         kind = kinds[0] if len(kinds) == 1 else "string"
-    if kind == "string" and spec.get("format") == "date-time":
-        return TIMESTAMP3
+    if kind == "string" and spec.get("format") in _JSON_STRING_FORMATS:
+        return _JSON_STRING_FORMATS[str(spec["format"])]
     if kind == "array":
-        return SqlType("ARRAY", children=(_json_type(spec.get("items", {}), depth),))
+        return SqlType("ARRAY", children=(_json_type(spec.get("items", {}), depth, root),))
     if kind == "object" and isinstance(spec.get("properties"), dict):
         props = spec["properties"]
         return SqlType(
             "ROW",
-            children=tuple(_json_type(v, depth) for v in props.values()),
+            children=tuple(_json_type(v, depth, root) for v in props.values()),
             fields=tuple(str(k) for k in props),
         )
     return _JSON_TYPES.get(str(kind), STRING)
+
+
+def _local_ref(root: object, ref: str) -> object:
+    """The schema a local `$ref` ("#/definitions/Item", "#/$defs/Item") points at."""
+    node = root
+    for part in ref.removeprefix("#").strip("/").split("/") if ref.startswith("#") else [ref]:
+        step = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or step not in node:
+            raise SchemaProblem(f"$ref {ref!r} does not point inside the schema")
+        node = node[step]
+    return node
 
 
 @dataclass(frozen=True)
@@ -171,6 +189,7 @@ class SchemaLock:
     """
 
     sources: Mapping[str, tuple[Column, ...]] = field(default_factory=dict)
+    schema_types: Mapping[str, str] = field(default_factory=dict)  # AVRO | JSON | PROTOBUF
 
 
 def parse_lock(text: str) -> SchemaLock:
@@ -181,8 +200,12 @@ def parse_lock(text: str) -> SchemaLock:
     if not isinstance(entries, dict):
         raise SchemaProblem(f'{LOCK_FILE}: "sources" must be an object')
     sources: dict[str, tuple[Column, ...]] = {}
+    types: dict[str, str] = {}
     for name, entry in entries.items():
         cols = entry.get("columns", []) if isinstance(entry, dict) else []
+        kind = entry.get("schema_type") if isinstance(entry, dict) else None
+        if isinstance(kind, str):
+            types[str(name)] = kind.upper()
         try:
             sources[str(name)] = tuple(
                 Column(str(c["name"]), parse_type(str(c["type"]))) for c in cols
@@ -191,7 +214,7 @@ def parse_lock(text: str) -> SchemaLock:
             raise SchemaProblem(
                 f"{LOCK_FILE}: source {name!r} has an invalid column: {err}"
             ) from None
-    return SchemaLock(sources)
+    return SchemaLock(sources, types)
 
 
 def dump_lock(lock: SchemaLock, extra: Mapping[str, Mapping[str, object]] | None = None) -> str:

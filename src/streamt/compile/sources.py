@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from streamt.compile.demand import is_documentation_only
+from streamt.compile.protobuf import protobuf_columns
 from streamt.compile.schemas import SchemaLock, SchemaProblem, avro_columns, json_schema_columns
 from streamt.compile.tables import is_changelog, source_format
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.load.model import Source
+from streamt.load.model import SchemaDef, SchemaFormat, Source
 from streamt.resources import SubjectSpec
 from streamt.sql import Column, SqlType, TableSchema, TypeSyntaxError, parse_type
 from streamt.sql.types import STRING, TIMESTAMP3
@@ -23,6 +24,7 @@ def source_schema(
 ) -> TableSchema:
     """The table a source is read as; `open=True` when its columns must be inferred."""
     from_schema = _schema_columns(source, diags, node)
+    diags.extend(format_problems(source, node))
     # entries that only document (no type) annotate columns inferred from use
     documents = is_documentation_only(source) and not from_schema
     declared = [] if documents else _declared(source, from_schema, diags, node)
@@ -73,14 +75,15 @@ def _schema_columns(source: Source, diags: list[Diagnostic], node: str) -> list[
             return list(avro_columns(schema.definition))
         if schema.format.value == "json":
             return list(json_schema_columns(schema.definition))
+        return list(protobuf_columns(schema.definition))
     except SchemaProblem as err:
         diags.append(
             Diagnostic(
                 "C040",
                 f"source '{source.name}': {err}",
                 location=source.where("schema.definition"),
-                hint="give an Avro record or a JSON Schema object with properties, or declare "
-                "columns: instead",
+                hint="give an Avro record, a JSON Schema object with properties or a .proto "
+                "message, or declare columns: instead",
                 node=node,
             )
         )
@@ -146,6 +149,59 @@ def _with_time(source: Source, columns: list[Column] | tuple[Column, ...]) -> li
             return cols
     cols.append(Column(et.column, TIMESTAMP3, rowtime=True, watermark_delay_ms=delay))
     return cols
+
+
+def with_locked_format(source: Source, lock: SchemaLock | None) -> Source:
+    """A source without `schema:` whose subject `schemas pull` locked: read as that subject's
+    type says (an Avro subject -> avro-confluent), as if it declared `schema.format` (with no
+    definition, so nothing is registered and the lock's columns are used)."""
+    kind = lock.schema_types.get(source.name, "") if lock is not None else ""
+    if source.schema_ is not None or kind.lower() not in {f.value for f in SchemaFormat}:
+        return source
+    return source.model_copy(update={"schema_": SchemaDef(format=SchemaFormat(kind.lower()))})
+
+
+def format_problems(source: Source, node: str) -> list[Diagnostic]:
+    """Payloads Apache Flink 2.2 cannot read (V185, V186), and a JSON Schema subject read as
+    plain JSON without the project saying its records are plain JSON (V187)."""
+    kind = source.schema_.format.value if source.schema_ is not None else None
+    where = source.where("format") if source.format else source.where("schema")
+    if source.format == "protobuf-confluent" or (kind == "protobuf" and not source.format):
+        return [_diag("V185", source, node, where, _NO_PROTOBUF_CONFLUENT, _PROTOBUF_FIX)]
+    if source.format == "protobuf":
+        return [_diag("V186", source, node, where, _NO_PLAIN_PROTOBUF, _PROTOBUF_FIX)]
+    if kind == "json" and not source.format:
+        return [_diag("V187", source, node, where, _JSON_SCHEMA_AS_JSON, _JSON_FIX, warn=True)]
+    return []
+
+
+_NO_PROTOBUF_CONFLUENT = (
+    "its records are Protobuf in Confluent's wire format, which Apache Flink 2.2 cannot read "
+    "(it has no protobuf-confluent format)"
+)
+_NO_PLAIN_PROTOBUF = (
+    "format protobuf needs a generated Java class on the cluster "
+    "(protobuf.message-class-name), which streamt does not build or configure"
+)
+_PROTOBUF_FIX = (
+    "produce Avro and declare `schema.format: avro` (read with avro-confluent), or write the "
+    "records as plain JSON and declare `format: json` (the .proto still gives the columns)"
+)
+_JSON_SCHEMA_AS_JSON = (
+    "a JSON Schema subject is read with Flink's json format, which reads plain JSON only, not "
+    "Confluent's JSON Schema wire format (a magic byte and a schema id before each record)"
+)
+_JSON_FIX = (
+    "declare `format: json` if the producers write plain JSON; records from Confluent's "
+    "KafkaJsonSchemaSerializer cannot be read: produce Avro (`schema.format: avro`) instead"
+)
+
+
+def _diag(
+    code: str, source: Source, node: str, where: Location, why: str, hint: str, warn: bool = False
+) -> Diagnostic:
+    severity = Severity.WARNING if warn else Severity.ERROR
+    return Diagnostic(code, f"source '{source.name}': {why}", severity, where, hint, node=node)
 
 
 def subject_spec(source: Source, node: str) -> SubjectSpec | None:

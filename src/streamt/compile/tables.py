@@ -79,6 +79,16 @@ def format_options(fmt: str, runtime: RuntimeConfig, prefix: str = "") -> Option
     return tuple(out)
 
 
+def source_format_options(source: Source, runtime: RuntimeConfig, prefix: str = "") -> Options:
+    """A source's value format; a JSON Schema source reads its `date-time` strings (RFC 3339,
+    "2024-05-01T10:00:00Z") as TIMESTAMP_LTZ with Flink's ISO-8601 standard."""
+    fmt = source_format(source)
+    out = format_options(fmt, runtime, prefix)
+    if fmt == "json" and source.schema_ is not None and source.schema_.format.value == "json":
+        out += ((f"{prefix}json.timestamp-format.standard", "ISO-8601"),)
+    return out
+
+
 def source_options(
     source: Source, runtime: RuntimeConfig, group_id: str, key_columns: Sequence[Column]
 ) -> Options:
@@ -93,15 +103,14 @@ def source_options(
         out.append(("properties.auto.offset.reset", "earliest"))
     if source.startup_mode == "timestamp" and source.startup_timestamp_ms is not None:
         out.append(("scan.startup.timestamp-millis", str(source.startup_timestamp_ms)))
-    fmt = source_format(source)
     if key_columns:
         raw = len(key_columns) == 1 and key_columns[0].type.is_string
         out.append(("key.format", "raw" if raw else "json"))
         out.append(("key.fields", ";".join(c.name for c in key_columns)))
-        out.extend(format_options(fmt, runtime, prefix="value."))
+        out.extend(source_format_options(source, runtime, prefix="value."))
         out.append(("value.fields-include", "ALL"))
     else:
-        out.extend(format_options(fmt, runtime))
+        out.extend(source_format_options(source, runtime))
     out.extend(security(runtime))
     return tuple(out)
 
@@ -119,7 +128,7 @@ def versioned_source_options(
         ("properties.group.id", group_id),
         ("key.format", "raw" if raw else "json"),
     ]
-    out.extend(format_options(source_format(source), runtime, prefix="value."))
+    out.extend(source_format_options(source, runtime, prefix="value."))
     out.append(("value.fields-include", "ALL"))
     out.extend(security(runtime))
     return tuple(out)

@@ -1,7 +1,9 @@
 """Pull each source's latest registered value schema and turn it into locked columns.
 
 A source's subject is `schema.subject` or `<topic>-value` (TopicNameStrategy). Avro and JSON
-Schema subjects become columns; other types and missing subjects are reported, never guessed.
+Schema and Protobuf subjects become columns; other types and missing subjects are reported,
+never guessed. The lock records each subject's type: compile reads a source without `schema:`
+as its locked subject says (an Avro subject with avro-confluent, `with_locked_format`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from streamt.adapters.protocols import SchemaRegistry
+from streamt.compile.protobuf import protobuf_columns
 from streamt.compile.schemas import (
     SchemaLock,
     SchemaProblem,
@@ -66,7 +69,7 @@ def pull_schemas(
         }
         pulled.append((source.name, subject, len(cols)))
         if state.schema_type.upper() == "AVRO" and source.format is None and source.schema_ is None:
-            diags.append(_avro_hint(project.name, source, subject))
+            diags.append(_avro_switch(project.name, source, subject))
     text = dump_lock(SchemaLock(columns), extra)
     return PullResult(text, tuple(pulled), tuple(diags))
 
@@ -77,6 +80,8 @@ def _columns(state: SubjectState) -> tuple[Column, ...]:
         return avro_columns(state.schema)
     if kind == "JSON":
         return json_schema_columns(state.schema)
+    if kind == "PROTOBUF":
+        return protobuf_columns(state.schema)
     raise SchemaProblem(f"{kind} schemas cannot be locked yet; declare the columns instead")
 
 
@@ -102,13 +107,14 @@ def _unusable(project: str, source: Source, subject: str, why: str) -> Diagnosti
     )
 
 
-def _avro_hint(project: str, source: Source, subject: str) -> Diagnostic:
+def _avro_switch(project: str, source: Source, subject: str) -> Diagnostic:
     return Diagnostic(
         "R004",
-        f"source '{source.name}': subject '{subject}' is Avro but the source reads JSON",
-        Severity.WARNING,
+        f"source '{source.name}': subject '{subject}' is Avro; the source is now read with "
+        "format avro-confluent (recorded in schemas.lock)",
+        Severity.INFO,
         _where(source),
-        "add `format: avro-confluent` to the source if its records are Avro-encoded",
+        "declare `format:` on the source to read it otherwise",
         node=node_id(NodeKind.SOURCE, project, source.name),
     )
 

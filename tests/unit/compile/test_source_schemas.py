@@ -95,8 +95,8 @@ def test_schemas_and_types_that_cannot_be_read_are_placed_with_a_hint(tmp_path: 
             Severity.ERROR,
             14,
             "source 'bad_schema': an Avro value schema must be a record",
-            "give an Avro record or a JSON Schema object with properties, or declare columns: "
-            "instead",
+            "give an Avro record, a JSON Schema object with properties or a .proto message, "
+            "or declare columns: instead",
             "source.shop.bad_schema",
         ),
         "C041": (

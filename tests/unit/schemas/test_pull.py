@@ -41,7 +41,7 @@ def test_avro_subject_becomes_locked_columns(tmp_path: Path) -> None:
     proj = project(tmp_path, "  - {name: events, topic: ev.v1}\n")
     registry = registry_with(("other-value", "JSON", "{}"), ("ev.v1-value", "AVRO", AVRO))
     result = pull_schemas(proj, registry)
-    assert [d.code for d in result.diagnostics] == ["R004"]  # Avro subject, source reads JSON
+    assert [d.code for d in result.diagnostics] == ["R004"]  # Avro subject: now avro-confluent
     assert result.pulled == (("events", "ev.v1-value", 3),)
     lock = parse_lock(result.text)
     assert [(c.name, c.type.sql()) for c in lock.sources["events"]] == [
@@ -52,7 +52,9 @@ def test_avro_subject_becomes_locked_columns(tmp_path: Path) -> None:
     assert json.loads(result.text)["sources"]["events"]["schema_id"] == 2  # the 2nd schema
 
 
-def test_missing_subject_and_protobuf_are_reported_not_guessed(tmp_path: Path) -> None:
+def test_missing_subject_and_a_protobuf_message_without_fields_are_reported_not_guessed(
+    tmp_path: Path,
+) -> None:
     proj = project(
         tmp_path,
         "  - {name: a, topic: a.v1}\n  - name: b\n    topic: b.v1\n    schema: {subject: b-custom}\n",
