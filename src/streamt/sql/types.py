@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
-from sqlglot.tokens import Tokenizer
 
-from streamt.sql.dialect import quote_identifier
+from streamt.sql.dialect import FlinkTokenizer, quote_identifier
 
 MAX_TYPE_DEPTH = 32
 
@@ -142,7 +141,7 @@ def parse_type(text: str) -> SqlType:
     """A Flink type from its SQL spelling (cached: a project spells the same types often;
     `SqlType` is frozen, and a `TypeSyntaxError` is raised again each time)."""
     try:
-        tokens = Tokenizer().tokenize(text)
+        tokens = FlinkTokenizer().tokenize(text)  # ROW field names may be `quoted`
     except TokenError:
         raise TypeSyntaxError(f"invalid type {text!r} (unbalanced quote?)") from None
     tokens = [tok for tok in tokens if tok.token_type != TokenType.SEMICOLON]

@@ -55,7 +55,7 @@ def test_json_schema_types() -> None:
         ("id", "BIGINT"),
         ("price", "DOUBLE"),
         ("ok", "BOOLEAN"),
-        ("at", "TIMESTAMP(3)"),
+        ("at", "TIMESTAMP_LTZ(3)"),  # an RFC 3339 instant, read with ISO-8601
         ("tags", "ARRAY<STRING>"),
         ("addr", "ROW<`city` STRING>"),
         ("maybe", "STRING"),
@@ -76,6 +76,19 @@ def test_lock_round_trip() -> None:
     again = parse_lock(text)
     assert cols(again.sources["events"]) == [("id", "BIGINT"), ("n", "STRING")]
     assert dump_lock(again, {"events": {"subject": "events.v1-value", "schema_id": 3}}) == text
+
+
+def test_lock_round_trip_of_nested_records_with_quoted_field_names() -> None:
+    # a ROW type is written with `quoted` field names; reading them back was L020 for every
+    # subject with a nested record
+    avro = """{"type": "record", "name": "R", "fields": [{"name": "lines", "type": {"type":
+      "array", "items": {"type": "record", "name": "L", "fields": [{"name": "sku", "type":
+      "string"}, {"name": "order by", "type": "int"}]}}}]}"""
+    text = dump_lock(SchemaLock({"e": avro_columns(avro)}), {"e": {"schema_type": "AVRO"}})
+    again = parse_lock(text)
+    assert cols(again.sources["e"]) == [("lines", "ARRAY<ROW<`sku` STRING, `order by` INT>>")]
+    assert again.sources["e"][0].type.children[0].fields == ("sku", "order by")
+    assert again.schema_types == {"e": "AVRO"}
 
 
 @pytest.mark.parametrize(

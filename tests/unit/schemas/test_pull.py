@@ -69,3 +69,34 @@ def test_missing_subject_and_a_protobuf_message_without_fields_are_reported_not_
     assert "no subject 'a.v1-value'" in result.diagnostics[0].message
     assert str(result.diagnostics[0].location) == "stream_project.yml:3:5"
     assert parse_lock(result.text).sources == {}
+
+
+def test_protobuf_and_json_subjects_lock_their_columns_and_type(tmp_path: Path) -> None:
+    proj = project(
+        tmp_path,
+        "  - {name: j, topic: j.v1}\n  - {name: p, topic: p.v1, format: json}\n",
+    )
+    proto = 'syntax = "proto3"; message P { string id = 1; repeated int32 n = 2; }'
+    schema = '{"type": "object", "properties": {"at": {"type": "string", "format": "date"}}}'
+    registry = registry_with(("j.v1-value", "JSON", schema), ("p.v1-value", "PROTOBUF", proto))
+    result = pull_schemas(proj, registry)
+    assert result.diagnostics == ()  # no Avro switch for these
+    lock = parse_lock(result.text)
+    assert {n: [(c.name, c.type.sql()) for c in cs] for n, cs in lock.sources.items()} == {
+        "j": [("at", "DATE")],
+        "p": [("id", "STRING"), ("n", "ARRAY<INT>")],
+    }
+    assert lock.schema_types == {"j": "JSON", "p": "PROTOBUF"}
+
+
+def test_an_avro_subject_switches_only_a_source_that_declares_no_format(tmp_path: Path) -> None:
+    proj = project(
+        tmp_path,
+        "  - {name: a, topic: ev.v1}\n  - {name: b, topic: ev.v1, format: json}\n",
+    )
+    result = pull_schemas(proj, registry_with(("ev.v1-value", "AVRO", AVRO)))
+    (switch,) = result.diagnostics
+    assert (switch.code, switch.severity.value, switch.node) == ("R004", "info", "source.p.a")
+    assert "now read with format avro-confluent" in switch.message
+    # both lock the subject's type; compile lets a declared `format:` win (test_formats)
+    assert parse_lock(result.text).schema_types == {"a": "AVRO", "b": "AVRO"}
