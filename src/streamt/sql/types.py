@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
+from sqlglot.tokens import Tokenizer
 
-from streamt.sql.dialect import FlinkTokenizer, quote_identifier
+from streamt.sql.dialect import quote_identifier
 
 MAX_TYPE_DEPTH = 32
+
+
+class _TypeTokenizer(Tokenizer):
+    """sqlglot's default tokens, with Flink's `quoted` names (ROW field names as `sql()` writes
+    them, e.g. in schemas.lock)."""
+
+    IDENTIFIERS: ClassVar[list[str | tuple[str, str]]] = ['"', "`"]
 
 
 class TypeSyntaxError(ValueError):
@@ -141,7 +150,7 @@ def parse_type(text: str) -> SqlType:
     """A Flink type from its SQL spelling (cached: a project spells the same types often;
     `SqlType` is frozen, and a `TypeSyntaxError` is raised again each time)."""
     try:
-        tokens = FlinkTokenizer().tokenize(text)  # ROW field names may be `quoted`
+        tokens = _TypeTokenizer().tokenize(text)
     except TokenError:
         raise TypeSyntaxError(f"invalid type {text!r} (unbalanced quote?)") from None
     tokens = [tok for tok in tokens if tok.token_type != TokenType.SEMICOLON]

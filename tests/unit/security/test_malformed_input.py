@@ -30,7 +30,7 @@ def model(sql: str) -> dict[str, str]:
     ("column_type", "message"),
     [
         ("VARCHAR('", "unbalanced quote"),
-        ("ROW<`a STRING>", "unknown type"),
+        ("ROW<`a STRING>", "unbalanced quote"),  # `quoted` field names are read
         ("ARRAY<" * 3000 + "INT" + ">" * 3000, f"deeper than {MAX_TYPE_DEPTH} levels"),
         ("ARRAY<" * 3000, f"deeper than {MAX_TYPE_DEPTH} levels"),
         ("TIMESTAMP(" + "9" * 5000 + ")", "invalid type parameter"),
