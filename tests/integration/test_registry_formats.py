@@ -278,3 +278,59 @@ def test_a_proto_the_registry_accepts_gives_columns_and_flink_cannot_read_it(
     codes = [(d["code"], d["severity"]) for d in json.loads(validated.stdout)["diagnostics"]]
     assert ("V185", "error") in codes
     assert validated.returncode == 1
+
+
+def test_a_proto_source_declared_json_reads_protobufs_json_mapping(
+    tmp_path: Path, local_stack: Endpoints
+) -> None:
+    """The alternative V185 names: records written as JSON (Protobuf's JSON mapping with the
+    proto's field names: 64-bit integers as strings, enums by name, a Timestamp as RFC 3339)."""
+    kafka, registry = local_stack.kafka_bootstrap, local_stack.schema_registry_url
+    src, out = unique("fmt_pjson_src"), unique("fmt_pjson_out")
+    for topic in (src, out):
+        create_topic(kafka, topic)
+    definition = "".join(f"        {line}\n" for line in PROTO.splitlines())
+    write_project(
+        tmp_path,
+        f"project: {{name: {unique('fmt_pjson')}}}\n"
+        f'runtime:\n  kafka: {{bootstrap_servers: "{kafka}"}}\n'
+        f'  schema_registry: {{url: "{registry}"}}\n'
+        f"sources:\n  - name: orders\n    topic: {src}\n    format: json\n"
+        f"    schema:\n      format: protobuf\n      definition: |\n{definition}"
+        "models:\n  - name: flat\n"
+        f"    advanced: {{flink: {{parallelism: 1}}, topic: {{name: {out}}}}}\n"
+        "    sql: |\n"
+        "      SELECT id, CARDINALITY(lines) AS n_lines, lines[1].qty AS first_qty, status, at,\n"
+        "        seq\n"
+        "      FROM {{ source(\"orders\") }} WHERE status = 'PAID'\n",
+    )
+    result = compile_with_lock(tmp_path)
+    assert [d.code for d in result.diagnostics if d.code.startswith("V18")] == []
+    (subject,) = result.desired.subjects
+    assert subject.schema_type == "PROTOBUF"
+    register(registry, subject.subject, subject.schema_text, "PROTOBUF")  # as apply would
+    produce_json(
+        kafka,
+        src,
+        [
+            {"id": "o1", "status": "NEW", "at": "2026-01-01T09:00:00Z", "seq": "1"},
+            {
+                "id": "o2",
+                "lines": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 5}],
+                "status": "PAID",
+                "at": "2026-01-01T10:00:00.250Z",
+                "seq": "18446744073709551615",  # the largest uint64
+            },
+        ],
+    )
+    got = run_job(local_stack, result, out, 1)
+    assert got == [
+        {
+            "id": "o2",
+            "n_lines": 2,
+            "first_qty": 2,
+            "status": "PAID",
+            "at": "2026-01-01 10:00:00.25Z",
+            "seq": 18446744073709551615,
+        }
+    ]

@@ -80,11 +80,13 @@ def format_options(fmt: str, runtime: RuntimeConfig, prefix: str = "") -> Option
 
 
 def source_format_options(source: Source, runtime: RuntimeConfig, prefix: str = "") -> Options:
-    """A source's value format; a JSON Schema source reads its `date-time` strings (RFC 3339,
-    "2024-05-01T10:00:00Z") as TIMESTAMP_LTZ with Flink's ISO-8601 standard."""
+    """A source's value format; JSON records of a JSON Schema or `.proto` subject carry their
+    instants as RFC 3339 text ("2024-05-01T10:00:00Z": JSON Schema's `date-time`, Protobuf's
+    JSON mapping of a Timestamp), read as TIMESTAMP_LTZ with Flink's ISO-8601 standard."""
     fmt = source_format(source)
     out = format_options(fmt, runtime, prefix)
-    if fmt == "json" and source.schema_ is not None and source.schema_.format.value == "json":
+    schema = source.schema_
+    if fmt == "json" and schema is not None and schema.format.value in ("json", "protobuf"):
         out += ((f"{prefix}json.timestamp-format.standard", "ISO-8601"),)
     return out
 
