@@ -37,6 +37,7 @@ from streamt.compile.schemas import SchemaLock
 from streamt.compile.sources import (
     close_inferred,
     inferred_warning,
+    instants_unguarded,
     merge_inferred,
     source_schema,
     subject_spec,
@@ -91,7 +92,9 @@ def compile_project(
         diags += stars_without_columns(project, star_from, schemas, _ids(graph, NodeKind.MODEL))
     for source in project.sources:
         columns = schemas[source.name].columns
-        diags.extend(problems(source, columns, policy(source, project), sid(source.name)))
+        guard = policy(source, project)
+        found = problems(source, columns, guard, sid(source.name))
+        diags.extend(found or instants_unguarded(source, columns, guard, sid(source.name)))
     settings = settings_of(project, functions, with_jobs=jobs, bounded=bounded, shapes=shapes)
     compiled = _fold(project, graph, schemas, settings, memo)
     chosen = frozenset(select) if select is not None else None

@@ -5,13 +5,13 @@ time, changelog-ness, and the Schema Registry subject of an inline schema. Pure.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from streamt.compile.demand import is_documentation_only
 from streamt.compile.protobuf import protobuf_columns
 from streamt.compile.schemas import SchemaLock, SchemaProblem, avro_columns, json_schema_columns
-from streamt.compile.tables import is_changelog, source_format
+from streamt.compile.tables import is_changelog, reads_iso_instants, source_format
 from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.model import SchemaDef, SchemaFormat, Source
 from streamt.resources import SubjectSpec
@@ -195,6 +195,24 @@ _JSON_FIX = (
     "declare `format: json` if the producers write plain JSON; records from Confluent's "
     "KafkaJsonSchemaSerializer cannot be read: produce Avro (`schema.format: avro`) instead"
 )
+
+
+def instants_unguarded(
+    source: Source, columns: Sequence[Column], chosen: str, node: str
+) -> list[Diagnostic]:
+    """V188: `skip` / `dead_letter` parse a record in SQL, where an RFC 3339 instant does not
+    cast to a timestamp: every record of such a source would be a bad record."""
+    instants = [c.name for c in columns if c.type.is_timestamp and not c.proctime]
+    if chosen == "fail" or not instants or not reads_iso_instants(source):
+        return []
+    where = source.where("on_bad_record") if source.on_bad_record else source.location
+    why = (
+        f"on_bad_record: {chosen} parses each record in SQL, where an RFC 3339 instant "
+        f"('2024-05-01T10:00:00Z') does not cast to a timestamp, so every record would be "
+        f"bad ({', '.join(instants)})"
+    )
+    fix = "use on_bad_record: fail (a bad record stops the job and `status` names it)"
+    return [_diag("V188", source, node, where, why, fix)]
 
 
 def _diag(

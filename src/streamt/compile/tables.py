@@ -83,12 +83,17 @@ def source_format_options(source: Source, runtime: RuntimeConfig, prefix: str = 
     """A source's value format; JSON records of a JSON Schema or `.proto` subject carry their
     instants as RFC 3339 text ("2024-05-01T10:00:00Z": JSON Schema's `date-time`, Protobuf's
     JSON mapping of a Timestamp), read as TIMESTAMP_LTZ with Flink's ISO-8601 standard."""
-    fmt = source_format(source)
-    out = format_options(fmt, runtime, prefix)
-    schema = source.schema_
-    if fmt == "json" and schema is not None and schema.format.value in ("json", "protobuf"):
+    out = format_options(source_format(source), runtime, prefix)
+    if reads_iso_instants(source):
         out += ((f"{prefix}json.timestamp-format.standard", "ISO-8601"),)
     return out
+
+
+def reads_iso_instants(source: Source) -> bool:
+    """JSON records of a JSON Schema or `.proto` subject (see `source_format_options`)."""
+    schema = source.schema_
+    json_text = source_format(source) == "json"
+    return json_text and schema is not None and schema.format.value in ("json", "protobuf")
 
 
 def source_options(

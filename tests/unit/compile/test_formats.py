@@ -239,3 +239,23 @@ def test_a_declared_format_wins_over_the_lock(tmp_path: Path) -> None:
     assert format_diags(result) == []
     assert "'format'='json'" in result.desired.jobs[0].script
     assert not [d for d in result.diagnostics if d.severity is Severity.ERROR]
+
+
+def test_a_guard_that_would_skip_every_rfc_3339_instant_is_refused(tmp_path: Path) -> None:
+    # measured on the stack: the guard's TRY_CAST made '2026-01-01T10:00:00Z' NULL, so `skip`
+    # dropped 2 of 2 good records; the json format itself reads them (test_registry_formats)
+    instant = '{"type": "object", "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}}}'
+    plain = '{"type": "object", "properties": {"id": {"type": "integer"}}}'
+    result = compile_sources(
+        tmp_path,
+        "  - name: a\n    topic: a\n    format: json\n    on_bad_record: skip\n"
+        f"    schema: {{format: json, definition: '{instant}'}}\n"
+        "  - name: b\n    topic: b\n    format: json\n    on_bad_record: dead_letter\n"
+        f"    schema: {{format: json, definition: '{plain}'}}\n"
+        "  - name: c\n    topic: c\n    format: json\n"
+        f"    schema: {{format: json, definition: '{instant}'}}\n",
+    )
+    assert format_diags(result) == [("V188", "error", 6, "source.p.a")]  # at on_bad_record
+    (diag,) = [d for d in result.diagnostics if d.code == "V188"]
+    assert "every record would be bad (at)" in diag.message
+    assert diag.hint.startswith("use on_bad_record: fail")
