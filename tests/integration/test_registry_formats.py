@@ -44,6 +44,23 @@ def write_project(path: Path, text: str) -> None:
     (path / "stream_project.yml").write_text(text, encoding="utf-8")
 
 
+def fresh_topics(kafka: str, prefix: str) -> tuple[str, str]:
+    """A source and an output topic with names unique to this run."""
+    src, out = unique(f"{prefix}_src"), unique(f"{prefix}_out")
+    for topic in (src, out):
+        create_topic(kafka, topic)
+    return src, out
+
+
+def header(prefix: str, kafka: str, registry: str) -> str:
+    """A project named for this run, on the fixture's Kafka and registry."""
+    return (
+        f"project: {{name: {unique(prefix)}}}\n"
+        f'runtime:\n  kafka: {{bootstrap_servers: "{kafka}"}}\n'
+        f'  schema_registry: {{url: "{registry}"}}\n'
+    )
+
+
 def compile_with_lock(path: Path) -> CompileResult:
     """Load, graph and compile as the CLI does, with the `schemas.lock` beside the project."""
     loaded = load_project(path)
@@ -102,9 +119,7 @@ def test_a_pulled_avro_subject_is_read_with_avro_confluent(
     from confluent_kafka import Producer
 
     kafka, registry = local_stack.kafka_bootstrap, local_stack.schema_registry_url
-    src, out = unique("fmt_avro_src"), unique("fmt_avro_out")
-    for topic in (src, out):
-        create_topic(kafka, topic)
+    src, out = fresh_topics(kafka, "fmt_avro")
     schema_id = register(registry, f"{src}-value", json.dumps(AVRO), "AVRO")
     parsed = fastavro.parse_schema(AVRO)
     producer = Producer({"bootstrap.servers": kafka})
@@ -121,10 +136,7 @@ def test_a_pulled_avro_subject_is_read_with_avro_confluent(
     assert producer.flush(15) == 0
     write_project(
         tmp_path,
-        f"project: {{name: {unique('fmt_avro')}}}\n"
-        f'runtime:\n  kafka: {{bootstrap_servers: "{kafka}"}}\n'
-        f'  schema_registry: {{url: "{registry}"}}\n'
-        f"sources:\n  - {{name: payments, topic: {src}}}\n"
+        header("fmt_avro", kafka, registry) + f"sources:\n  - {{name: payments, topic: {src}}}\n"
         "models:\n  - name: paid\n"
         f"    advanced: {{flink: {{parallelism: 1}}, topic: {{name: {out}}}}}\n"
         "    sql: |\n"
@@ -169,16 +181,12 @@ def test_a_json_schema_source_reads_plain_json_records(
     tmp_path: Path, local_stack: Endpoints
 ) -> None:
     kafka, registry = local_stack.kafka_bootstrap, local_stack.schema_registry_url
-    src, out = unique("fmt_json_src"), unique("fmt_json_out")
-    for topic in (src, out):
-        create_topic(kafka, topic)
+    src, out = fresh_topics(kafka, "fmt_json")
     definition = json.dumps(JSON_SCHEMA)
     write_project(
         tmp_path,
-        f"project: {{name: {unique('fmt_json')}}}\n"
-        f'runtime:\n  kafka: {{bootstrap_servers: "{kafka}"}}\n'
-        f'  schema_registry: {{url: "{registry}"}}\n'
-        f"sources:\n  - name: orders\n    topic: {src}\n    format: json\n"
+        header("fmt_json", kafka, registry)
+        + f"sources:\n  - name: orders\n    topic: {src}\n    format: json\n"
         f"    schema: {{format: json, definition: '{definition}'}}\n"
         "models:\n  - name: enriched\n"
         f"    advanced: {{flink: {{parallelism: 1}}, topic: {{name: {out}}}}}\n"
@@ -286,16 +294,12 @@ def test_a_proto_source_declared_json_reads_protobufs_json_mapping(
     """The alternative V185 names: records written as JSON (Protobuf's JSON mapping with the
     proto's field names: 64-bit integers as strings, enums by name, a Timestamp as RFC 3339)."""
     kafka, registry = local_stack.kafka_bootstrap, local_stack.schema_registry_url
-    src, out = unique("fmt_pjson_src"), unique("fmt_pjson_out")
-    for topic in (src, out):
-        create_topic(kafka, topic)
+    src, out = fresh_topics(kafka, "fmt_pjson")
     definition = "".join(f"        {line}\n" for line in PROTO.splitlines())
     write_project(
         tmp_path,
-        f"project: {{name: {unique('fmt_pjson')}}}\n"
-        f'runtime:\n  kafka: {{bootstrap_servers: "{kafka}"}}\n'
-        f'  schema_registry: {{url: "{registry}"}}\n'
-        f"sources:\n  - name: orders\n    topic: {src}\n    format: json\n"
+        header("fmt_pjson", kafka, registry)
+        + f"sources:\n  - name: orders\n    topic: {src}\n    format: json\n"
         f"    schema:\n      format: protobuf\n      definition: |\n{definition}"
         "models:\n  - name: flat\n"
         f"    advanced: {{flink: {{parallelism: 1}}, topic: {{name: {out}}}}}\n"
