@@ -60,6 +60,20 @@ class LazyGroup(click.Group):
             gc.disable()  # for this run only: `invoke` turns it back on
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """A mistyped command gets the one did-you-mean hint (`valdate` -> validate)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from streamt.diagnostics import did_you_mean
+
+            hint = did_you_mean(args[0], COMMANDS) if args else ""
+            if not hint:
+                raise
+            raise click.UsageError(f"{exc.message} {hint[0].upper()}{hint[1:]}", ctx) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; the cycle collector is left as it was found, however the group is
         called (`main`, or click's own runner in a test or an embedding process)."""

@@ -18,9 +18,17 @@ from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.tokenizer_core import TokenType
 
 from streamt.diagnostics import Diagnostic, Location, Severity
-from streamt.sql.dialect import MAX_SQL_NESTING, SqlLimitError, UnsupportedSql, generate, parse
+from streamt.sql.dialect import (
+    MAX_SQL_NESTING,
+    FlinkTokenizer,
+    SqlLimitError,
+    UnsupportedSql,
+    generate,
+    parse,
+)
 from streamt.sql.emitted import emitted_token_problems
 from streamt.sql.generate import rewrite
 from streamt.sql.relations import Analyzer, Rel
@@ -90,10 +98,12 @@ def analyze_query(
         return QueryAnalysis(diagnostics=(_unsupported_diagnostic(err),))
     except sqlglot.errors.ParseError as err:
         return QueryAnalysis(diagnostics=(_syntax_diagnostic(err),))
-    except sqlglot.errors.TokenError as err:
-        return QueryAnalysis(
-            diagnostics=(Diagnostic("S001", f"SQL syntax error: {err}", hint=_SYNTAX_HINT),)
+    except sqlglot.errors.TokenError:
+        unclosed = (
+            "SQL syntax error: a string ('...'), a quoted name (`...`) or a comment (/* */) "
+            "is not closed"
         )
+        return QueryAnalysis(diagnostics=(Diagnostic("S001", unclosed, hint=_SYNTAX_HINT),))
     if not isinstance(tree, exp.Query):
         return QueryAnalysis(
             diagnostics=(
@@ -167,14 +177,42 @@ def _syntax_diagnostic(err: sqlglot.errors.ParseError) -> Diagnostic:
     col = int(first.get("col") or 0)
     description = str(first.get("description") or "invalid SQL")
     highlight = str(first.get("highlight") or "")
-    near = f" near {highlight!r}" if highlight else ""
     return Diagnostic(
         "S001",
-        f"SQL syntax error: {description}{near}",
+        f"SQL syntax error: {plain_syntax_error(description, highlight)}",
         Severity.ERROR,
         Location("", line, max(col - len(highlight) + 1, 1) if col else 0),
         hint=_SYNTAX_HINT,
     )
+
+
+_CLAUSES = frozenset({"FROM", "WHERE", "GROUP", "HAVING", "ORDER", "JOIN", "ON", "UNION", "WINDOW"})
+
+
+def plain_syntax_error(description: str, highlight: str) -> str:
+    """The parser's description of a syntax error said as what is wrong with the SQL, at the
+    token it stopped on (`highlight`): an unclosed or unmatched parenthesis, a keyword where a
+    name belongs, a missing comma, an operator or clause with nothing after it."""
+    near = f" near {highlight!r}" if highlight else ""
+    if not highlight:
+        return f"{description}{near}"
+    if description == "Expecting )":
+        return f"a parenthesis is not closed: ')' expected after {highlight!r}"
+    if description.startswith("Invalid expression / Unexpected token"):
+        if highlight == ")":
+            return "')' has no matching '('"
+        kind = FlinkTokenizer.KEYWORDS.get(highlight.upper())
+        if kind not in (None, TokenType.VAR) and highlight.upper() not in _CLAUSES:
+            return (
+                f"{highlight!r} is a keyword where a name or expression belongs; a column "
+                f"named so is quoted with backticks: `{highlight}`"
+            )
+        return f"unexpected {highlight!r}: is a comma missing, or a keyword misspelt, before it?"
+    if description.startswith("Required keyword:"):
+        return f"{highlight!r} is not complete: something must follow it"
+    if " but got <Token" in description:
+        return f"{description.partition(' but got <Token')[0].lower()} after {highlight!r}"
+    return f"{description}{near}"
 
 
 def _unsupported_diagnostic(err: UnsupportedSql) -> Diagnostic:

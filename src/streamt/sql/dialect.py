@@ -113,6 +113,7 @@ class FlinkTokenizer(Tokenizer):
         _refuse_dropped_text(sql, tokens)
         _refuse_reserved_names(tokens)
         _refuse_from_first(tokens)
+        _refuse_empty_items(tokens)
         return _json_clauses(_verbatim_functions(_table_args(tokens)), sql)
 
 
@@ -131,6 +132,22 @@ def _refuse_from_first(tokens: list[Token]) -> None:
             message = "a query starts with SELECT (or WITH / VALUES) in Flink SQL, not FROM"
             where = {"line": tok.line, "col": tok.col, "highlight": tok.text}
             raise sqlglot.errors.ParseError(message, errors=[{"description": message, **where}])
+
+
+_ENDS_ITEM = (TokenType.COMMA, TokenType.FROM, TokenType.R_PAREN)
+
+
+def _refuse_empty_items(tokens: list[Token]) -> None:
+    """A comma followed by another comma, `FROM`, `)` or the end leaves an empty item in a list:
+    the parser skips it (`SELECT a, FROM t` reads as `SELECT a FROM t`), Flink refuses it."""
+    for i, tok in enumerate(tokens):
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.token_type != TokenType.COMMA or (after and after.token_type not in _ENDS_ITEM):
+            continue
+        what = f"before {after.text.upper()!r}" if after else "at the end"
+        message = f"a comma {what} leaves an empty item in the list: remove the comma"
+        where = {"line": tok.line, "col": tok.col - 1, "highlight": ""}  # read as col + 1
+        raise sqlglot.errors.ParseError(message, errors=[{"description": message, **where}])
 
 
 def _is_marker(word: str) -> bool:

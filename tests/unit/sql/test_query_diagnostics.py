@@ -29,7 +29,7 @@ def where(diag: Diagnostic) -> tuple[int, int]:
     [
         #         1234567890123456789
         ("SELECT a FROM t WHERE", (1, 17), "WHERE"),
-        ("SELECT a,\n  FROM t WHERE a >", (2, 18), ">"),
+        ("SELECT a\n  FROM t WHERE a >", (2, 18), ">"),
     ],
 )
 def test_a_syntax_error_points_at_the_first_character_of_the_token(
@@ -39,14 +39,41 @@ def test_a_syntax_error_points_at_the_first_character_of_the_token(
     assert diag.code == "S001"
     assert where(diag) == place
     assert diag.message.startswith("SQL syntax error: ")
-    assert diag.message.endswith(f" near {near!r}")
+    assert f"{near!r} is not complete" in diag.message
     assert diag.hint == SYNTAX_HINT
+
+
+@pytest.mark.parametrize(
+    ("sql", "place", "message"),
+    [
+        #  1234567890123456789012345678
+        ("SELECT a, s, FROM t", (1, 12), "a comma before 'FROM' leaves an empty item in the list"),
+        ("SELECT a,, s FROM t", (1, 9), "a comma before ',' leaves an empty item in the list"),
+        ("SELECT CONCAT(s, ) FROM t", (1, 16), "a comma before ')' leaves an empty item"),
+        ("SELECT a FROM t WHERE a > (1", (1, 28), "a parenthesis is not closed: ')' expected"),
+        ("SELECT a FROM t WHERE a > 1)", (1, 28), "')' has no matching '('"),
+        ("SELECT a, select FROM t", (1, 11), "'select' is a keyword where a name or expression"),
+        ("SELECT a s a FROM t", (1, 12), "unexpected 'a': is a comma missing"),
+        ("SELECT a FROM t WHRE a > 1", (1, 22), "unexpected 'a': is a comma missing"),
+        ("SELECT a FROM", (1, 10), "expected table name after 'FROM'"),
+    ],
+)
+def test_a_common_mistake_is_said_in_plain_words_where_it_is(
+    sql: str, place: tuple[int, int], message: str
+) -> None:
+    """Trailing or doubled commas (which the parser skipped: `SELECT a, FROM t` was accepted
+    and Flink refused it), unclosed and unmatched parentheses, a keyword as a column name, a
+    missing comma: the message says what is wrong, not the parser's internals."""
+    diag = only(sql)
+    assert (diag.code, where(diag)) == ("S001", place)
+    assert diag.message.startswith(f"SQL syntax error: {message}")
+    assert "<class" not in diag.message and "Token" not in diag.message
 
 
 def test_an_unterminated_string_is_a_syntax_error_without_a_position() -> None:
     diag = only("SELECT 'x")
     assert (diag.code, where(diag), diag.hint) == ("S001", (0, 0), SYNTAX_HINT)
-    assert diag.message.startswith("SQL syntax error: ")
+    assert diag.message.startswith("SQL syntax error: a string ('...'), a quoted name")
 
 
 @pytest.mark.parametrize(

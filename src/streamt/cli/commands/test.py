@@ -44,7 +44,7 @@ TYPES = ("schema", "sample", "continuous", "unit")
     default=None,
     help="Also write a JUnit XML report (and test_results.json next to it).",
 )
-@render.format_option("text", "json")
+@render.format_option("text", "json", "github")
 def test_command(
     project_dir: Path,
     env: str | None,
@@ -76,4 +76,9 @@ def test_command(
         render.emit_json(summary.to_dict(ctx.project().name))
     else:
         render.echo(render_text(results))
+    if fmt == "github":
+        from streamt.cli.annotations import result_lines
+
+        for line in result_lines(results, project_dir):
+            render.echo(line)
     return summary.exit_code

@@ -14,7 +14,7 @@ from streamt.cli import render
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.option("--flink", is_flag=True, help="Also EXPLAIN every compiled job on the SQL Gateway.")
 @click.option("--no-cache", is_flag=True, help="Ignore the result cache.")
-@render.format_option("text", "json")
+@render.format_option("text", "json", "github")
 @render.verbose_option
 def validate(
     project_dir: Path,
@@ -32,7 +32,12 @@ def validate(
     if fmt == "json":
         render.emit_json(report.to_dict())
         return 0 if report.ok else 1
-    render.diagnostics(report.diagnostics, verbose=verbose)
+    if fmt == "github":
+        from streamt.cli.annotations import diagnostic_lines
+
+        render.echo("\n".join(diagnostic_lines(report.diagnostics, project_dir, infos=verbose)))
+    else:
+        render.diagnostics(report.diagnostics, verbose=verbose)
     summary = ", ".join(f"{n} {k}" for k, n in report.counts.items())
     if report.ok:
         render.echo(f"Project '{report.project_name}' is valid ({summary}).")
