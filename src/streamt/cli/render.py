@@ -51,8 +51,11 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(text, err=err)
 
 
-def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = False) -> None:
-    """Render diagnostics, one block each, to stderr (or stdout).
+def diagnostics(
+    diags: Iterable[Diagnostic], err: bool = True, verbose: bool = False, root: Path | None = None
+) -> None:
+    """Render diagnostics, one block each, to stderr (or stdout); with the project `root`, each
+    error and warning shows its source line with a caret under the position (`snippet`).
 
     Info diagnostics are summarised in one line unless `verbose` (or there are only a few).
     """
@@ -67,6 +70,9 @@ def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = F
         )
     if not items:
         return
+    from streamt.cli.snippet import Snippets
+
+    snippets = Snippets(root)
     if use_rich(stream):
         from rich.console import Console
         from rich.markup import escape
@@ -78,13 +84,16 @@ def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = F
                 f"{escape(where)}[{_STYLE[d.severity]}]{d.severity.value} "
                 f"{d.code}[/]: {escape(terminal_safe(d.message))}"
             )
+            for line in snippets.lines(d):
+                console.print(f"[dim]{escape(line)}[/]")
             if d.hint:
                 console.print(
                     f"  [dim]hint:[/] {escape(terminal_safe(d.hint, keep_newlines=True))}"
                 )
         return
     for d in items:
-        click.echo(d.render(), err=err)
+        head, _, hint = d.render().partition("\n")
+        click.echo("\n".join([head, *snippets.lines(d), *([hint] if hint else [])]), err=err)
 
 
 def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:

@@ -55,7 +55,7 @@ def compile_command(
     if fmt == "json":
         render.emit_json(summary.to_dict())
         return 0
-    render.diagnostics(summary.diagnostics, verbose=verbose)
+    render.diagnostics(summary.diagnostics, verbose=verbose, root=project_dir)
     render.table(
         f"Compiled '{summary.project_name}'", ("artifact", "count"), list(summary.counts.items())
     )

@@ -35,9 +35,10 @@ def validate(
     if fmt == "github":
         from streamt.cli.annotations import diagnostic_lines
 
-        render.echo("\n".join(diagnostic_lines(report.diagnostics, project_dir, infos=verbose)))
+        for line in diagnostic_lines(report.diagnostics, project_dir, infos=verbose):
+            render.echo(line)
     else:
-        render.diagnostics(report.diagnostics, verbose=verbose)
+        render.diagnostics(report.diagnostics, verbose=verbose, root=project_dir)
     summary = ", ".join(f"{n} {k}" for k, n in report.counts.items())
     if report.ok:
         render.echo(f"Project '{report.project_name}' is valid ({summary}).")
