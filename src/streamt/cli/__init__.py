@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "debug": "streamt.cli.commands.debug:debug_command",
     "init": "streamt.cli.commands.init:init_command",
     "envs": "streamt.cli.commands.envs:envs",
+    "schema": "streamt.cli.commands.schema:schema_command",
 }
 
 

@@ -1,9 +1,11 @@
 """JSON Schema of `stream_project.yml`, generated from the project model (editor completion).
 
-The committed copy is `streamt/load/project.schema.json`; a unit test fails when it differs
-from what the code generates. Regenerate with:
+The committed copies are `streamt/load/project.schema.json` and (for `environments/*.yml`)
+`streamt/load/environment.schema.json`, printed by `streamt schema [--environment]`; a unit
+test fails when they differ from what the code generates. Regenerate with:
 
     .venv/bin/python -m streamt.load.jsonschema > src/streamt/load/project.schema.json
+    .venv/bin/python -m streamt.load.jsonschema --environment > src/streamt/load/environment.schema.json
 
 Point an editor at it, e.g. `# yaml-language-server: $schema=<path>/project.schema.json`.
 Node files under `sources/ models/ tests/ exposures/` use the same list sections.
@@ -16,6 +18,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from streamt.config.environments import EnvironmentConfig
 from streamt.config.runtime import Declared, RuntimeConfig
 from streamt.load.model import (
     DataTest,
@@ -29,6 +32,15 @@ from streamt.load.model import (
 )
 
 SCHEMA_ID = "https://streamt.dev/schemas/stream_project.json"
+ENVIRONMENT_SCHEMA_ID = "https://streamt.dev/schemas/environment.json"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+NODE_SECTIONS = {
+    "sources": "Source",
+    "models": "Model",
+    "tests": "DataTest",
+    "exposures": "Exposure",
+    "functions": "UserFunction",
+}
 
 
 class ProjectFile(Declared):
@@ -51,12 +63,76 @@ class ProjectFile(Declared):
 
 def project_json_schema() -> dict[str, Any]:
     schema = ProjectFile.model_json_schema(by_alias=True)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return {"$schema": DRAFT, "$id": SCHEMA_ID, **schema}
 
 
-def render() -> str:
-    return json.dumps(project_json_schema(), indent=2, sort_keys=True) + "\n"
+def environment_json_schema() -> dict[str, Any]:
+    """`environments/<env>.yml`: its own keys (`environment`, `safety`), then what it overlays
+    on the project (`load/overlay.py`): the header sections merged key by key, so any key may be
+    left out, and node patches matched by `name` (the one key they need; `sql` and `name` are
+    never changed by a patch, so a patch has no `sql`)."""
+    project = project_json_schema()
+    own = EnvironmentConfig.model_json_schema(by_alias=True)
+    whole = _list_items(project["$defs"])  # a list replaces the project's: its items are whole
+    defs = {name: d if name in whole else _optional_keys(d) for name, d in project["$defs"].items()}
+    for node in NODE_SECTIONS.values():
+        patch = dict(defs[node], required=["name"], title=f"{node} patch")
+        patch["properties"] = {k: v for k, v in patch["properties"].items() if k != "sql"}
+        defs[f"{node}Patch"] = patch
+    defs.update(own.get("$defs", {}))
+    properties = {
+        **own["properties"],
+        **{k: v for k, v in project["properties"].items() if k not in NODE_SECTIONS},
+        **{
+            section: {
+                "description": f"patches of the project's {section}, matched by name",
+                "items": {"$ref": f"#/$defs/{node}Patch"},
+                "type": "array",
+            }
+            for section, node in NODE_SECTIONS.items()
+        },
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": ENVIRONMENT_SCHEMA_ID,
+        "$defs": defs,
+        "additionalProperties": False,
+        "description": own.get("description", ""),
+        "properties": properties,
+        "title": "environments/<env>.yml",
+        "type": "object",
+    }
+
+
+def _optional_keys(definition: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in definition.items() if k != "required"}
+
+
+def _list_items(defs: dict[str, Any]) -> set[str]:
+    """The definitions reached through a list (`items`) inside another definition, and the
+    definitions those reach."""
+    found: set[str] = set()
+    todo: list[tuple[object, bool]] = [(d, False) for d in defs.values()]
+    while todo:
+        node, in_items = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            name = ref.rpartition("/")[2] if isinstance(ref, str) else ""
+            if in_items and name and name not in found:
+                found.add(name)
+                todo.append((defs[name], True))
+            todo.extend((v, in_items or k == "items") for k, v in node.items())
+        elif isinstance(node, list):
+            todo.extend((v, in_items) for v in node)
+    return found
+
+
+def render(environment: bool = False) -> str:
+    schema = environment_json_schema() if environment else project_json_schema()
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(render(), end="")
+    import sys
+
+    print(render(environment="--environment" in sys.argv), end="")

@@ -37,11 +37,13 @@ class SourceDraft:
     format: str = ""  # avro-confluent when the registry holds an Avro value schema
 
 
-def schema_path() -> Path:
-    """The project JSON Schema shipped with this installation (what the editor line names)."""
+def schema_path(environment: bool = False) -> Path:
+    """The project (or `environments/*.yml`) JSON Schema shipped with this installation (what
+    the editor line names; `streamt schema` prints it)."""
     import streamt.load
 
-    return Path(streamt.load.__file__).parent / "project.schema.json"
+    name = "environment.schema.json" if environment else "project.schema.json"
+    return Path(streamt.load.__file__).parent / name
 
 
 def check_answers(answers: Answers) -> None:
@@ -146,6 +148,7 @@ def _dev_env(bootstrap: str) -> str:
         "# runtime:\n#   kafka:\n#     bootstrap_servers: ${KAFKA_BOOTSTRAP}\n"
     )
     return f"""\
+# yaml-language-server: $schema={schema_path(environment=True).as_uri()}
 # `streamt plan -e dev` (or STREAMT_ENV=dev) selects this environment.
 environment:
   name: dev
