@@ -398,7 +398,10 @@ class Context:
             )
             diags += lock_diags + list(result.diagnostics)
             desired, compiled = result.desired, result.nodes
+            failed = {d.node for d in result.diagnostics if d.is_error}
             for node in sorted(result.nodes.values(), key=lambda n: n.kind != "source"):
+                if node.id in failed:  # reported: its tests are checked on declared columns only
+                    continue
                 columns[node.name] = [c.name for c in node.columns]  # a model wins over a source
         from streamt.testing.check import check_tests
         from streamt.validate import validate_project

@@ -189,3 +189,6 @@ class CompiledModel:
     inferred: tuple[tuple[str, tuple[Column, ...]], ...] = ()
     demand: tuple[tuple[str, tuple[Column, ...]], ...] = ()
     star_from: InputKey | None = None
+    # its query could not be analysed (reported on it): its readers compile nothing, so one
+    # mistake is one error, never a second one (unknown columns) in every reader downstream
+    query_failed: bool = False

@@ -17,7 +17,7 @@ from streamt.compile.model_specs import Names, emit_model
 from streamt.compile.plain import model_without_sql
 from streamt.compile.positions import template_position
 from streamt.compile.specs import ChangelogMode, Materialization
-from streamt.diagnostics import Diagnostic
+from streamt.diagnostics import Diagnostic, has_errors
 from streamt.load.jinja import render_sql
 from streamt.load.model import Model
 from streamt.sql import (
@@ -84,7 +84,9 @@ def compile_model(model: Model, nid: str, inputs: ModelInputs, settings: Setting
             reported = tuple(_placed(d, model, nid, rendered) for d in analysis.diagnostics)
     compiled = emit_model(settings, inputs, model, nid, analysis, names)
     if reported:
-        compiled = replace(compiled, diags=reported + compiled.diags)
+        compiled = replace(
+            compiled, diags=reported + compiled.diags, query_failed=has_errors(reported)
+        )
     if settings.infer_only:
         compiled = _with_demand(compiled, analysis, names, refs.sources, refs.refs)
     return compiled

@@ -228,7 +228,7 @@ def _fold(
         else:
             result = compile_model(model, nid, inputs, settings)
         compiled.append(result)
-        if result.node is not None:
+        if result.node is not None and not result.query_failed:  # else its readers stay silent
             facts[nid] = model_facts(settings, model, result.node, result)
     return compiled
 
