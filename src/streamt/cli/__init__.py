@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "init": "streamt.cli.commands.init:init_command",
     "envs": "streamt.cli.commands.envs:envs",
     "schema": "streamt.cli.commands.schema:schema_command",
+    "explain": "streamt.cli.commands.explain:explain_command",
 }
 
 

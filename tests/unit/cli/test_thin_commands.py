@@ -26,6 +26,7 @@ ALLOWED = {
     "streamt.docs.serve",  # `docs serve`: the local HTTP server and file watcher it runs
     "streamt.scaffold",  # `init`: a new project where none exists yet (so no Context)
     "streamt.scaffold.cluster",  # `init --from-cluster`: sources drafted from a live cluster
+    "streamt.catalogue",  # `explain`: the diagnostic codes' entries
 }
 
 
