@@ -741,6 +741,12 @@ _ENTRIES = (
           "rules.topics.forbidden_suffixes.",
           "rules: {topics: {forbidden_suffixes: [.test]}}",
           "Rename it."),
+    Entry("V038", "min.insync.replicas above the replication factor",
+          "Kafka creates such a topic, then refuses every acks=all write: the job writing it could "
+          "never commit a row.",
+          "advanced: {topic: {replication_factor: 1, config: {min.insync.replicas: 2}}}",
+          "Lower min.insync.replicas or raise replication_factor (the message names the layer "
+          "that set it)."),
     Entry("V039", "a rule pattern that is not a valid regular expression",
           "Patterns use RE2 syntax (no lookaround or backreferences).",
           "rules: {models: {naming_pattern: '(?<=x)y'}}",
