@@ -14,22 +14,53 @@ from streamt.config.runtime import Declared
 
 
 class EnvironmentInfo(Declared):
-    name: str | None = None  # when set, must equal the file stem
-    description: str | None = None
-    protected: bool = False  # apply and destroy require the environment's name
-    prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]*$")  # before topic/job names
+    name: str | None = Field(
+        default=None,
+        description="the environment's name; when set, the file's stem",
+        examples=["prod"],
+    )  # when set, must equal the file stem
+    description: str | None = Field(
+        default=None, description="what the environment is", examples=["Production"]
+    )
+    protected: bool = Field(
+        default=False,
+        description="apply and destroy need the environment's name typed (or --confirm-env)",
+        examples=[True],
+    )  # apply and destroy require the environment's name
+    prefix: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="prepended to every topic, job and connector name in this environment",
+        examples=["prod-"],
+    )  # before topic/job names
 
 
 class SafetyConfig(Declared):
     # apply and destroy need the environment's name (typed, or --confirm-env), even with
     # --auto-approve; default: the value of `protected`
-    confirm_apply: bool | None = None
-    allow_destructive: bool = False
+    confirm_apply: bool | None = Field(
+        default=None,
+        description="apply and destroy need the environment's name (default: protected)",
+        examples=[True],
+    )
+    allow_destructive: bool = Field(
+        default=False,
+        description="destructive changes are allowed without --allow-destructive",
+        examples=[False],
+    )
 
 
 class EnvironmentConfig(Declared):
-    environment: EnvironmentInfo = EnvironmentInfo()
-    safety: SafetyConfig = SafetyConfig()
+    environment: EnvironmentInfo = Field(
+        default=EnvironmentInfo(),
+        description="the environment's name, description, protection and prefix",
+        examples=[{"protected": True, "prefix": "prod-"}],
+    )
+    safety: SafetyConfig = Field(
+        default=SafetyConfig(),
+        description="confirmation and destructive-change settings",
+        examples=[{"confirm_apply": True}],
+    )
 
     @property
     def requires_name(self) -> bool:

@@ -54,42 +54,112 @@ class Declared(BaseModel):
 class KafkaConfig(Declared):
     bootstrap_servers: Annotated[
         str, BeforeValidator(_servers, json_schema_input_type=str | list[str])
-    ] = LOCAL_KAFKA_BOOTSTRAP
-    bootstrap_servers_internal: str | None = None  # address Flink/Connect use, if different
-    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] | None = None
-    sasl_mechanism: str | None = None  # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 | OAUTHBEARER
-    sasl_username: str | None = None
-    sasl_password: str | None = None
-    ssl_ca_location: str | None = None
-    ssl_certificate_location: str | None = None
-    ssl_key_location: str | None = None
-    ssl_key_password: str | None = None
-    properties: StrMap = Field(default_factory=dict)  # extra client properties, passed through
+    ] = Field(
+        default=LOCAL_KAFKA_BOOTSTRAP,
+        description="the brokers, host:port[,host:port]",
+        examples=["kafka-1:9092,kafka-2:9092"],
+    )
+    bootstrap_servers_internal: str | None = Field(
+        default=None,
+        description="the brokers as Flink and Connect reach them, if different",
+        examples=["kafka:29092"],
+    )  # address Flink/Connect use, if different
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] | None = Field(
+        default=None, description="the Kafka security protocol", examples=["SASL_SSL"]
+    )
+    sasl_mechanism: str | None = Field(
+        default=None, description="the SASL mechanism", examples=["PLAIN"]
+    )  # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 | OAUTHBEARER
+    sasl_username: str | None = Field(
+        default=None, description="the SASL user", examples=["${KAFKA_USER}"]
+    )
+    sasl_password: str | None = Field(
+        default=None, description="the SASL password (write ${VAR})", examples=["${KAFKA_PASSWORD}"]
+    )
+    ssl_ca_location: str | None = Field(
+        default=None, description="the CA certificate file", examples=["/etc/kafka/ca.pem"]
+    )
+    ssl_certificate_location: str | None = Field(
+        default=None, description="the client certificate file", examples=["/etc/kafka/client.pem"]
+    )
+    ssl_key_location: str | None = Field(
+        default=None, description="the client key file", examples=["/etc/kafka/client.key"]
+    )
+    ssl_key_password: str | None = Field(
+        default=None,
+        description="the client key's password (write ${VAR})",
+        examples=["${KAFKA_KEY_PASSWORD}"],
+    )
+    properties: StrMap = Field(
+        default_factory=dict,
+        description="other client properties, passed through",
+        examples=[{"client.id": "streamt"}],
+    )  # extra client properties, passed through
 
 
 class SchemaRegistryConfig(Declared):
-    url: str = LOCAL_SCHEMA_REGISTRY_URL
-    username: str | None = None
-    password: str | None = None
-    ssl_ca_location: str | None = None
+    url: str = Field(
+        default=LOCAL_SCHEMA_REGISTRY_URL,
+        description="the Schema Registry URL",
+        examples=["http://registry:8081"],
+    )
+    username: str | None = Field(
+        default=None, description="basic-auth user", examples=["${SR_USER}"]
+    )
+    password: str | None = Field(
+        default=None, description="basic-auth password (write ${VAR})", examples=["${SR_PASSWORD}"]
+    )
+    ssl_ca_location: str | None = Field(
+        default=None, description="the CA certificate file", examples=["/etc/registry/ca.pem"]
+    )
 
 
 class FlinkClusterConfig(Declared):
-    type: Literal["rest", "docker", "kubernetes", "confluent"] = "rest"
-    rest_url: str | None = None
-    sql_gateway_url: str | None = None
-    version: Str | None = None
+    type: Literal["rest", "docker", "kubernetes", "confluent"] = Field(
+        default="rest",
+        description="the kind of cluster: rest (a Flink REST + SQL Gateway) or confluent (Confluent Cloud)",
+        examples=["rest"],
+    )
+    rest_url: str | None = Field(
+        default=None, description="the Flink REST API", examples=["http://flink:8081"]
+    )
+    sql_gateway_url: str | None = Field(
+        default=None, description="the Flink SQL Gateway", examples=["http://flink:8083"]
+    )
+    version: Str | None = Field(default=None, description="the Flink version", examples=["2.2"])
     # Confluent Cloud Flink
-    environment: str | None = None
-    compute_pool_id: str | None = None
-    region: str | None = None
-    api_key: str | None = None
-    api_secret: str | None = None
+    environment: str | None = Field(
+        default=None, description="Confluent Cloud environment id", examples=["env-a1b2c3"]
+    )
+    compute_pool_id: str | None = Field(
+        default=None, description="Confluent Cloud compute pool", examples=["lfcp-123abc"]
+    )
+    region: str | None = Field(
+        default=None, description="Confluent Cloud region", examples=["eu-west-1"]
+    )
+    api_key: str | None = Field(
+        default=None,
+        description="Confluent Cloud API key (write ${VAR})",
+        examples=["${CONFLUENT_FLINK_KEY}"],
+    )
+    api_secret: str | None = Field(
+        default=None,
+        description="Confluent Cloud API secret (write ${VAR})",
+        examples=["${CONFLUENT_FLINK_SECRET}"],
+    )
 
 
 class FlinkConfig(Declared):
-    default: str | None = None
-    clusters: Mapping[str, FlinkClusterConfig] = Field(default_factory=dict)
+    default: str | None = Field(
+        default=None, description="the cluster models use unless they name one", examples=["main"]
+    )
+    clusters: Mapping[str, FlinkClusterConfig] = Field(
+        default_factory=dict,
+        description="the Flink clusters by name",
+        examples=[
+            {"main": {"rest_url": "http://flink:8081", "sql_gateway_url": "http://flink:8083"}}
+        ],
+    )
 
     def cluster(self, name: str | None = None) -> FlinkClusterConfig | None:
         key = name or self.default or next(iter(self.clusters), None)
@@ -97,14 +167,30 @@ class FlinkConfig(Declared):
 
 
 class ConnectClusterConfig(Declared):
-    rest_url: str = LOCAL_CONNECT_URL
-    username: str | None = None
-    password: str | None = None
+    rest_url: str = Field(
+        default=LOCAL_CONNECT_URL,
+        description="the Kafka Connect REST API",
+        examples=["http://connect:8083"],
+    )
+    username: str | None = Field(
+        default=None, description="basic-auth user", examples=["${CONNECT_USER}"]
+    )
+    password: str | None = Field(
+        default=None,
+        description="basic-auth password (write ${VAR})",
+        examples=["${CONNECT_PASSWORD}"],
+    )
 
 
 class ConnectConfig(Declared):
-    default: str | None = None
-    clusters: Mapping[str, ConnectClusterConfig] = Field(default_factory=dict)
+    default: str | None = Field(
+        default=None, description="the cluster sinks use unless they name one", examples=["main"]
+    )
+    clusters: Mapping[str, ConnectClusterConfig] = Field(
+        default_factory=dict,
+        description="the Connect clusters by name",
+        examples=[{"main": {"rest_url": "http://connect:8083"}}],
+    )
 
     def cluster(self, name: str | None = None) -> ConnectClusterConfig | None:
         key = name or self.default or next(iter(self.clusters), None)
@@ -112,31 +198,69 @@ class ConnectConfig(Declared):
 
 
 class GatewayConfig(Declared):
-    admin_url: str
-    proxy_bootstrap: str | None = None
-    username: str | None = None
-    password: str | None = None
-    virtual_cluster: str | None = None
+    admin_url: str = Field(description="the Gateway's admin API", examples=["http://gateway:8888"])
+    proxy_bootstrap: str | None = Field(
+        default=None,
+        description="the Gateway's Kafka address clients use",
+        examples=["gateway:6969"],
+    )
+    username: str | None = Field(
+        default=None, description="admin user", examples=["${GATEWAY_USER}"]
+    )
+    password: str | None = Field(
+        default=None, description="admin password (write ${VAR})", examples=["${GATEWAY_PASSWORD}"]
+    )
+    virtual_cluster: str | None = Field(
+        default=None, description="the virtual cluster", examples=["passthrough"]
+    )
 
 
 class ConsoleConfig(Declared):
-    url: str
-    api_key: str | None = None
+    url: str = Field(description="the Conduktor Console URL", examples=["http://console:8080"])
+    api_key: str | None = Field(
+        default=None,
+        description="the Console API key (write ${VAR})",
+        examples=["${CONSOLE_API_KEY}"],
+    )
 
 
 class ConduktorConfig(Declared):
-    gateway: GatewayConfig | None = None
-    console: ConsoleConfig | None = None
+    gateway: GatewayConfig | None = Field(
+        default=None,
+        description="Conduktor Gateway (virtual topics, masking)",
+        examples=[{"admin_url": "http://gateway:8888"}],
+    )
+    console: ConsoleConfig | None = Field(
+        default=None, description="Conduktor Console", examples=[{"url": "http://console:8080"}]
+    )
 
 
 class RuntimeConfig(Declared):
     """`runtime:` as declared. A section the user leaves out is None (not silently local)."""
 
-    kafka: KafkaConfig | None = None
-    schema_registry: SchemaRegistryConfig | None = None
-    flink: FlinkConfig | None = None
-    connect: ConnectConfig | None = None
-    conduktor: ConduktorConfig | None = None
+    kafka: KafkaConfig | None = Field(
+        default=None,
+        description="the Kafka cluster",
+        examples=[{"bootstrap_servers": "kafka:9092"}],
+    )
+    schema_registry: SchemaRegistryConfig | None = Field(
+        default=None, description="the Schema Registry", examples=[{"url": "http://registry:8081"}]
+    )
+    flink: FlinkConfig | None = Field(
+        default=None,
+        description="the Flink clusters",
+        examples=[{"default": "main", "clusters": {"main": {"rest_url": "http://flink:8081"}}}],
+    )
+    connect: ConnectConfig | None = Field(
+        default=None,
+        description="the Kafka Connect clusters",
+        examples=[{"clusters": {"main": {"rest_url": "http://connect:8083"}}}],
+    )
+    conduktor: ConduktorConfig | None = Field(
+        default=None,
+        description="Conduktor Gateway and Console",
+        examples=[{"gateway": {"admin_url": "http://gateway:8888"}}],
+    )
 
     @property
     def gateway(self) -> GatewayConfig | None:

@@ -254,25 +254,31 @@ class NotNull(Params):
 
     ALIASES: ClassVar = {"columns": ("column",)}
     HINTS: ClassVar = {"columns": "e.g. `not_null: {columns: [order_id]}`"}
-    columns: Names = Field(description="the column(s) that must not be null")
+    columns: Names = Field(
+        description="the column(s) that must not be null", examples=[["id", "amount"]]
+    )
 
 
 class AcceptedValues(Params):
     """A column only holds these values."""
 
     HINTS: ClassVar = {"values": "e.g. values: [NEW, PAID]"}
-    column: Name = Field(description="the column checked")
+    column: Name = Field(description="the column checked", examples=["status"])
     values: Annotated[
         tuple[Scalar, ...], BeforeValidator(_values, json_schema_input_type=list[Scalar])
-    ] = Field(description="the allowed values (scalars)")
+    ] = Field(description="the allowed values (scalars)", examples=[["paid", "refunded"]])
 
 
 class Range(Params):
     """A numeric column lies within [min, max] (either bound may be left out)."""
 
-    column: Name = Field(description="the column checked")
-    min: Number | None = Field(default=None, description="lowest allowed value (inclusive)")
-    max: Number | None = Field(default=None, description="highest allowed value (inclusive)")
+    column: Name = Field(description="the column checked", examples=["amount"])
+    min: Number | None = Field(
+        default=None, description="lowest allowed value (inclusive)", examples=[0]
+    )
+    max: Number | None = Field(
+        default=None, description="highest allowed value (inclusive)", examples=[10000]
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Range:
@@ -293,18 +299,33 @@ class AcceptedTypes(Params):
     types: Annotated[
         tuple[tuple[str, TypeName], ...],
         BeforeValidator(_types, json_schema_input_type=dict[str, str]),
-    ] = Field(description="column -> type name (string, number, integer, boolean, timestamp...)")
+    ] = Field(
+        description="column -> type name (string, number, integer, boolean, timestamp...)",
+        examples=[{"amount": "number", "id": "string"}],
+    )
 
 
 class CustomSql(Params):
     """A Flink SQL predicate over the target's columns: `where` selects bad rows, or `check`
     must hold for every row (exactly one of them)."""
 
-    name: Name = Field(default="custom_sql", description="the name reported for this check")
-    where: Name | None = Field(default=None, description="a predicate selecting violating rows")
-    check: Name | None = Field(default=None, description="a predicate every row must satisfy")
-    detail_column: str | None = Field(default=None, description="accepted, not used")
-    description: str | None = None
+    name: Name = Field(
+        default="custom_sql",
+        description="the name reported for this check",
+        examples=["positive_total"],
+    )
+    where: Name | None = Field(
+        default=None, description="a predicate selecting violating rows", examples=["total <= 0"]
+    )
+    check: Name | None = Field(
+        default=None, description="a predicate every row must satisfy", examples=["total > 0"]
+    )
+    detail_column: str | None = Field(
+        default=None, description="accepted, not used", examples=["order_id"]
+    )
+    description: str | None = Field(
+        default=None, description="what the check means", examples=["totals are positive"]
+    )
 
     @model_validator(mode="after")
     def _one_predicate(self) -> CustomSql:
@@ -333,9 +354,13 @@ class UniqueKey(Params):
 
     HINTS: ClassVar = {"key": "e.g. unique_key: {key: order_id}"}
     DURATIONS: ClassVar = ("window",)
-    key: Names = Field(description="the key column(s)")
-    tolerance: Ratio = Field(default=0.0, description="allowed duplicate rate (0..1)")
-    window: Duration | None = Field(default=None, description=f"uniqueness per window ({EXAMPLES})")
+    key: Names = Field(description="the key column(s)", examples=[["order_id"]])
+    tolerance: Ratio = Field(
+        default=0.0, description="allowed duplicate rate (0..1)", examples=[0.01]
+    )
+    window: Duration | None = Field(
+        default=None, description=f"uniqueness per window ({EXAMPLES})", examples=["1h"]
+    )
 
     @property
     def window_ms(self) -> int | None:
@@ -349,11 +374,17 @@ class ForeignKey(Params):
     SAME_AS: ClassVar = {"ref_column": "column"}
     DURATIONS: ClassVar = ("window",)
     HINTS: ClassVar = {"ref": "the model or source holding the keys"}
-    column: Name = Field(description="the referencing column")
-    ref: Name = Field(description="the model or source holding the keys")
-    ref_column: Name = Field(default="", description="the key column (default: column)")
-    window: Duration = Field(default=3_600_000, description=f"match window ({EXAMPLES})")
-    match_rate: Ratio = Field(default=1.0, description="required share of rows with a match")
+    column: Name = Field(description="the referencing column", examples=["customer_id"])
+    ref: Name = Field(description="the model or source holding the keys", examples=["customers"])
+    ref_column: Name = Field(
+        default="", description="the key column (default: column)", examples=["id"]
+    )
+    window: Duration = Field(
+        default=3_600_000, description=f"match window ({EXAMPLES})", examples=["1h"]
+    )
+    match_rate: Ratio = Field(
+        default=1.0, description="required share of rows with a match", examples=[0.99]
+    )
 
     @property
     def window_ms(self) -> int:
@@ -363,10 +394,18 @@ class ForeignKey(Params):
 class Bucket(Params):
     """One bucket [min, max) of a distribution."""
 
-    min: Number | None = Field(default=None, description="inclusive lower bound (none: -inf)")
-    max: Number | None = Field(default=None, description="exclusive upper bound (none: +inf)")
-    expected_ratio: Ratio = Field(description="expected share of records in the bucket")
-    tolerance: Ratio = Field(default=0.05, description="allowed deviation from expected_ratio")
+    min: Number | None = Field(
+        default=None, description="inclusive lower bound (none: -inf)", examples=[0]
+    )
+    max: Number | None = Field(
+        default=None, description="exclusive upper bound (none: +inf)", examples=[100]
+    )
+    expected_ratio: Ratio = Field(
+        description="expected share of records in the bucket", examples=[0.8]
+    )
+    tolerance: Ratio = Field(
+        default=0.05, description="allowed deviation from expected_ratio", examples=[0.05]
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Bucket:
@@ -390,11 +429,14 @@ class Distribution(Params):
     HINTS: ClassVar = {"buckets": _BUCKETS}
     NEEDS: ClassVar = {"buckets": ": a non-empty list"}
     DURATIONS: ClassVar = ("window",)
-    column: Name = Field(description="the numeric column")
+    column: Name = Field(description="the numeric column", examples=["amount"])
     buckets: Annotated[tuple[Bucket, ...], BeforeValidator(_buckets)] = Field(
-        description="the buckets (non-empty)"
+        description="the buckets (non-empty)",
+        examples=[[{"min": 0, "max": 100, "expected_ratio": 0.8}]],
     )
-    window: Duration = Field(default=60_000, description=f"judged per window ({EXAMPLES})")
+    window: Duration = Field(
+        default=60_000, description=f"judged per window ({EXAMPLES})", examples=["5m"]
+    )
 
     @property
     def window_ms(self) -> int:
@@ -411,9 +453,11 @@ class MaxLag(Params):
     }
     NEEDS: ClassVar = {"max": " (a duration)"}
     DURATIONS: ClassVar = ("max", "window")
-    column: Name = Field(description="the event-time column")
-    max: Duration = Field(description=f"the largest allowed lag ({EXAMPLES})")
-    window: Duration | None = Field(default=None, description="report the maximum per window")
+    column: Name = Field(description="the event-time column", examples=["created_at"])
+    max: Duration = Field(description=f"the largest allowed lag ({EXAMPLES})", examples=["30s"])
+    window: Duration | None = Field(
+        default=None, description="report the maximum per window", examples=["1m"]
+    )
 
     @property
     def max_lag_ms(self) -> int:
@@ -428,9 +472,11 @@ class Throughput(Params):
     """Records per second stay within bounds, per window."""
 
     DURATIONS: ClassVar = ("window",)
-    min_per_second: Rate | None = Field(default=None, description="lowest rate")
-    max_per_second: Rate | None = Field(default=None, description="highest rate")
-    window: Duration = Field(default=60_000, description=f"judged per window ({EXAMPLES})")
+    min_per_second: Rate | None = Field(default=None, description="lowest rate", examples=[10])
+    max_per_second: Rate | None = Field(default=None, description="highest rate", examples=[5000])
+    window: Duration = Field(
+        default=60_000, description=f"judged per window ({EXAMPLES})", examples=["1m"]
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Throughput:
@@ -455,8 +501,10 @@ class Freshness(Params):
     HINTS: ClassVar = {"max_age": "e.g. freshness: {max_age: 5m}"}
     NEEDS: ClassVar = {"max_age": " (a duration)"}
     DURATIONS: ClassVar = ("max_age",)
-    column: Name | None = Field(default=None, description="an event-time column to judge by")
-    max_age: Duration = Field(description=f"the largest allowed age ({EXAMPLES})")
+    column: Name | None = Field(
+        default=None, description="an event-time column to judge by", examples=["created_at"]
+    )
+    max_age: Duration = Field(description=f"the largest allowed age ({EXAMPLES})", examples=["5m"])
 
     @property
     def max_age_ms(self) -> int:
@@ -504,17 +552,59 @@ class AssertionEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_entry_schema)
 
-    not_null: NotNull | None = None
-    accepted_values: AcceptedValues | None = None
-    range: Range | None = None
-    accepted_types: AcceptedTypes | None = None
-    custom_sql: CustomSql | None = None
-    unique_key: UniqueKey | None = None
-    foreign_key: ForeignKey | None = None
-    distribution: Distribution | None = None
-    max_lag: MaxLag | None = None
-    throughput: Throughput | None = None
-    freshness: Freshness | None = None
+    not_null: NotNull | None = Field(
+        default=None, description="these columns are never null", examples=[{"columns": ["id"]}]
+    )
+    accepted_values: AcceptedValues | None = Field(
+        default=None,
+        description="a column only holds these values",
+        examples=[{"column": "status", "values": ["paid", "refunded"]}],
+    )
+    range: Range | None = Field(
+        default=None,
+        description="a numeric column stays within bounds",
+        examples=[{"column": "amount", "min": 0}],
+    )
+    accepted_types: AcceptedTypes | None = Field(
+        default=None,
+        description="columns have these logical types",
+        examples=[{"types": {"amount": "number"}}],
+    )
+    custom_sql: CustomSql | None = Field(
+        default=None,
+        description="a Flink SQL predicate: the records it selects (where) are violations",
+        examples=[{"name": "paid_is_cheap", "where": "status = 'PAID' AND amount > 5000"}],
+    )
+    unique_key: UniqueKey | None = Field(
+        default=None,
+        description="no two records share a key",
+        examples=[{"key": ["order_id"], "window": "1h"}],
+    )
+    foreign_key: ForeignKey | None = Field(
+        default=None,
+        description="a column's values exist in another model or source",
+        examples=[{"column": "customer_id", "ref": "customers"}],
+    )
+    distribution: Distribution | None = Field(
+        default=None,
+        description="a column's values fall into buckets in the expected shares",
+        examples=[{"column": "amount", "buckets": [{"max": 100, "expected_ratio": 0.8}]}],
+    )
+    max_lag: MaxLag | None = Field(
+        default=None,
+        description="records arrive at most this late",
+        examples=[{"column": "created_at", "max": "30s"}],
+    )
+    throughput: Throughput | None = Field(
+        default=None,
+        description="records per second stay within bounds",
+        examples=[{"min_per_second": 10}],
+    )
+    freshness: Freshness | None = Field(
+        default=None,
+        description="the newest record is at most this old",
+        examples=[{"column": "created_at", "max_age": "5m"}],
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -48,17 +48,77 @@ class ProjectFile(Declared):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="stream_project.yml")
 
-    project: ProjectInfo
-    runtime: RuntimeConfig | None = Field(
-        default=None, description="omit to use the local stack (streamt local up)"
+    project: ProjectInfo = Field(
+        description="the project's name, version, description and name prefix",
+        examples=[{"name": "payments", "prefix": "pay."}],
     )
-    defaults: Defaults | None = None
-    rules: Rules | None = None
-    sources: tuple[Source, ...] = ()
-    models: tuple[Model, ...] = ()
-    tests: tuple[DataTest, ...] = ()
-    exposures: tuple[Exposure, ...] = ()
-    functions: tuple[UserFunction, ...] = ()
+    runtime: RuntimeConfig | None = Field(
+        default=None,
+        description="omit to use the local stack (streamt local up)",
+        examples=[{"kafka": {"bootstrap_servers": "${KAFKA_BOOTSTRAP}"}}],
+    )
+    defaults: Defaults | None = Field(
+        default=None,
+        description="defaults for topics, sources, models and tests",
+        examples=[{"topic": {"replication_factor": 3}}],
+    )
+    rules: Rules | None = Field(
+        default=None,
+        description="governance rules checked by validate",
+        examples=[{"models": {"require_owner": True}}],
+    )
+    sources: tuple[Source, ...] = Field(
+        default=(),
+        description="the Kafka topics the project reads",
+        examples=[[{"name": "orders", "topic": "orders.v1"}]],
+    )
+    models: tuple[Model, ...] = Field(
+        default=(),
+        description="the SQL models (Flink jobs, topics, virtual topics, sinks)",
+        examples=[
+            [
+                {
+                    "name": "big_orders",
+                    "sql": "SELECT * FROM {{ source('orders') }} WHERE amount > 100",
+                }
+            ]
+        ],
+    )
+    tests: tuple[DataTest, ...] = Field(
+        default=(),
+        description="the data tests",
+        examples=[
+            [
+                {
+                    "name": "orders_valid",
+                    "model": "big_orders",
+                    "type": "schema",
+                    "assertions": [{"not_null": {"columns": ["id"]}}],
+                }
+            ]
+        ],
+    )
+    exposures: tuple[Exposure, ...] = Field(
+        default=(),
+        description="who reads or writes the data outside the project",
+        examples=[
+            [{"name": "dashboard", "type": "dashboard", "depends_on": [{"ref": "big_orders"}]}]
+        ],
+    )
+    functions: tuple[UserFunction, ...] = Field(
+        default=(),
+        description="user-defined functions models may call",
+        examples=[
+            [
+                {
+                    "name": "fraud_score",
+                    "class": "com.acme.udf.FraudScore",
+                    "jar": "lib/udfs.jar",
+                    "returns": "DOUBLE",
+                }
+            ]
+        ],
+    )
 
 
 def project_json_schema() -> dict[str, Any]:
@@ -86,6 +146,7 @@ def environment_json_schema() -> dict[str, Any]:
         **{
             section: {
                 "description": f"patches of the project's {section}, matched by name",
+                "examples": [[{"name": f"my_{section[:-1]}", "description": "changed here"}]],
                 "items": {"$ref": f"#/$defs/{node}Patch"},
                 "type": "array",
             }
