@@ -48,7 +48,24 @@ COMMANDS: dict[str, str] = {
 NO_GC_COMMANDS = frozenset({"validate", "compile", "lineage", "docs"})
 
 
-class LazyGroup(click.Group):
+class SuggestingGroup(click.Group):
+    """A group whose mistyped command gets the one did-you-mean hint (`valdate` -> validate)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from streamt.diagnostics import did_you_mean
+
+            hint = did_you_mean(args[0], self.list_commands(ctx)) if args else ""
+            if not hint:
+                raise
+            raise click.UsageError(f"{exc.message} {hint[0].upper()}{hint[1:]}", ctx) from None
+
+
+class LazyGroup(SuggestingGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -61,20 +78,6 @@ class LazyGroup(click.Group):
         if cmd_name in NO_GC_COMMANDS and not ctx.resilient_parsing:
             gc.disable()  # for this run only: `invoke` turns it back on
         return command
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        """A mistyped command gets the one did-you-mean hint (`valdate` -> validate)."""
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            from streamt.diagnostics import did_you_mean
-
-            hint = did_you_mean(args[0], COMMANDS) if args else ""
-            if not hint:
-                raise
-            raise click.UsageError(f"{exc.message} {hint[0].upper()}{hint[1:]}", ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; the cycle collector is left as it was found, however the group is

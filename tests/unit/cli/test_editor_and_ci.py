@@ -82,6 +82,11 @@ def test_a_mistyped_command_gets_did_you_mean(capsys: pytest.CaptureFixture[str]
     assert main(["xyzzy"]) == 2
     err = capsys.readouterr().err
     assert "No such command 'xyzzy'." in err and "Did you mean" not in err
+    # the command groups under it too
+    assert main(["docs", "genrate"]) == 2
+    assert "No such command 'genrate'. Did you mean 'generate'?" in capsys.readouterr().err
+    assert main(["schemas", "pul"]) == 2
+    assert "Did you mean 'pull'?" in capsys.readouterr().err
 
 
 def test_failed_data_tests_become_annotations_at_the_test() -> None:

@@ -73,3 +73,19 @@ def test_validate_shows_the_line_of_a_sql_error_in_a_models_file(
         "  | " + " " * 37 + "^\n"  # the tab is 4 columns, then `FROM ... WHRE `
         "  hint: check the SQL" in err
     )
+
+
+def test_the_rich_output_shows_the_snippet_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamt.cli import render
+
+    (tmp_path / "a.yml").write_text("sql: SELECT a, FROM t\n")
+    monkeypatch.setattr(render, "use_rich", lambda stream: True)
+    at = Location("a.yml", 1, 15)
+    render.diagnostics(
+        [Diagnostic("S001", "trailing comma", location=at, hint="fix")], root=tmp_path
+    )
+    err = capsys.readouterr().err
+    assert "a.yml:1:15: error S001: trailing comma" in err
+    assert "1 | sql: SELECT a, FROM t\n  |               ^\n  hint: fix" in err

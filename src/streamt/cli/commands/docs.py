@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from streamt.cli import render
+from streamt.cli import SuggestingGroup, render
 
 _output = click.option(
     "-o",
@@ -23,7 +23,7 @@ _results = click.option(
 )
 
 
-@click.group("docs")
+@click.group("docs", cls=SuggestingGroup)
 def docs() -> None:
     """An offline documentation site: pages per node, lineage graph, column lineage."""
 

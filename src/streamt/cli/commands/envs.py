@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from streamt.cli import render
+from streamt.cli import SuggestingGroup, render
 
 
-@click.group("envs")
+@click.group("envs", cls=SuggestingGroup)
 def envs() -> None:
     """The project's environments (environments/<env>.yml)."""
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from streamt.cli import render
+from streamt.cli import SuggestingGroup, render
 
 
-@click.group("schemas")
+@click.group("schemas", cls=SuggestingGroup)
 def schemas() -> None:
     """Work with the Schema Registry subjects behind sources."""
 
