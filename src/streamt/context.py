@@ -382,8 +382,10 @@ class Context:
         desired = None
         compiled = None
         columns: dict[str, list[str]] = {}
-        # compile needs resolvable references; load errors only drop the nodes that failed
-        if not has_errors(graph_diags):
+        # compile needs an order (no cycle, no duplicate); a reference to an unknown node only
+        # leaves its reader (and theirs) uncompiled, so the rest is still checked. Load errors
+        # only drop the nodes that failed
+        if not has_errors(d for d in graph_diags if d.code not in UNKNOWN_REFERENCE):
             from streamt.compile import compile_project
 
             lock, lock_diags = self.schema_lock()
@@ -874,6 +876,7 @@ def _remember_secrets(project: Project, environ: Mapping[str, str]) -> None:
     remember_secrets(values)
 
 
+UNKNOWN_REFERENCE = frozenset({"G001", "G002"})  # ref() / source() of a node that does not exist
 _LITERAL_SECRET = re.compile(r"(password|passwd|secret|token|api[._-]?key)", re.IGNORECASE)
 
 

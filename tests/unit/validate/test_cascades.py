@@ -106,3 +106,42 @@ exposures:
     depends_on: [{ref: c}]
 """
     assert errors(tmp_path, body, capsys) == [("G001", "model.shop.b"), ("G002", "model.shop.d")]
+
+
+def test_a_missing_reference_does_not_hide_the_other_models_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: only G001 — an unknown ref() stopped compile, so the other models' own mistakes
+    # (and the data test's) were not reported until it was fixed
+    body = """
+  - name: b
+    sql: SELECT id FROM {{ ref("ghost") }}
+  - name: other
+    sql: SELECT id, amount, FROM {{ source("orders") }}
+  - name: fine
+    sql: SELECT id, nope FROM {{ source("orders") }}
+tests:
+  - name: on_orders
+    model: orders
+    type: schema
+    assertions:
+      - not_null: {columns: [idd]}
+"""
+    assert errors(tmp_path, body, capsys) == [
+        ("G001", "model.shop.b"),
+        ("S001", "model.shop.other"),
+        ("S003", "model.shop.fine"),
+        ("T007", "test.shop.on_orders"),
+    ]
+
+
+def test_a_cycle_still_stops_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = """
+  - name: a
+    sql: SELECT id FROM {{ ref("b") }}
+  - name: b
+    sql: SELECT id FROM {{ ref("a") }}
+  - name: other
+    sql: SELECT id, amount, FROM {{ source("orders") }}
+"""
+    assert [code for code, _ in errors(tmp_path, body, capsys)] == ["G003"]
