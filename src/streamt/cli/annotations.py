@@ -9,11 +9,19 @@ forge a second one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from streamt.diagnostics import Diagnostic, Location, Severity, terminal_safe
-from streamt.testing.results import Status, TestResult
+import click
+
+from streamt.diagnostics import Diagnostic, Location, Severity, StreamtError, terminal_safe
+
+if TYPE_CHECKING:  # `validate` imports this module: it does not pay for the test runner's
+    from streamt.testing.results import TestResult
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -66,9 +74,27 @@ def result_lines(results: Iterable[TestResult], root: Path) -> list[str]:
         if not r.failed:
             continue
         details = [f"{o.assertion}: {o.message}" for o in r.outcomes if not o.passed]
-        what = "failed" if r.status is Status.FAIL else "could not run"
+        what = "failed" if r.status.value == "fail" else "could not run"
         head = f"{r.type} test on {r.target} {what}" + (f": {r.message}" if r.message else "")
         text = "\n".join([head, *details, *([r.diff] if r.diff else [])])
         level = "warning" if r.severity == "warning" else "error"
         lines.append(command(level, text, r.location, f"data test {r.name}", root))
     return lines
+
+
+def github_errors(command: F) -> F:
+    """With `--format github`, the diagnostics a command stops on (a project that does not
+    load or compile) are printed as workflow commands too, with the same exit code."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except StreamtError as exc:
+            if kwargs.get("fmt") != "github":
+                raise
+            for line in diagnostic_lines(exc.diagnostics, kwargs["project_dir"]):
+                click.echo(line)
+            return exc.exit_code
+
+    return run  # type: ignore[return-value]

@@ -130,3 +130,19 @@ def test_validate_format_github_shows_info_only_with_verbose(
     assert capsys.readouterr().out.startswith(
         f"::notice file={tmp_path.as_posix()}/stream_project.yml,line=9,col=5,title=C012::"
     )
+
+
+def test_a_project_that_stops_test_is_annotated_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`test` stops on a project that does not compile (no system is reached): with
+    `--format github` its diagnostics are workflow commands as well, same exit code."""
+    write(tmp_path, {"stream_project.yml": BROKEN})
+    assert main(["test", "-p", str(tmp_path), "--format", "github"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1
+    assert out[0].startswith(
+        f"::error file={tmp_path.as_posix()}/stream_project.yml,line=11,col=24,title=S001::"
+    )
+    assert main(["test", "-p", str(tmp_path)]) == 1  # text as before
+    assert "stream_project.yml:11:24: error S001" in capsys.readouterr().err

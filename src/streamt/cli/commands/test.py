@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from streamt.cli import render
+from streamt.cli.annotations import github_errors
 
 TYPES = ("schema", "sample", "continuous", "unit")
 
@@ -45,6 +46,7 @@ TYPES = ("schema", "sample", "continuous", "unit")
     help="Also write a JUnit XML report (and test_results.json next to it).",
 )
 @render.format_option("text", "json", "github")
+@github_errors
 def test_command(
     project_dir: Path,
     env: str | None,

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from streamt.cli import render
+from streamt.cli.annotations import github_errors
 
 
 @click.command("validate")
@@ -16,6 +17,7 @@ from streamt.cli import render
 @click.option("--no-cache", is_flag=True, help="Ignore the result cache.")
 @render.format_option("text", "json", "github")
 @render.verbose_option
+@github_errors
 def validate(
     project_dir: Path,
     env: str | None,
