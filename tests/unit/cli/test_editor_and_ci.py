@@ -10,21 +10,13 @@ import pytest
 from streamt.cli import main
 from streamt.cli.annotations import command, diagnostic_lines, escape_data, escape_property
 from streamt.diagnostics import Diagnostic, Location, Severity
+from tests.unit.cli.test_commands import VALID
 from tests.unit.load.helpers import write
 
-BROKEN = """
-project: {name: shop}
-sources:
-  - name: orders
-    topic: orders.v1
-    columns:
-      - {name: id, type: STRING}
-      - {name: amount, type: DOUBLE}
-models:
-  - name: big_orders
-    sql: |
-      SELECT id, amount, FROM {{ source("orders") }}
-"""
+# the valid project of test_commands with a trailing comma before FROM (line 11, column 24)
+BROKEN = VALID.replace("SELECT id, amount FROM", "SELECT id, amount, FROM").replace(
+    " WHERE amount > 100", ""
+)
 
 
 def test_escaping_follows_the_runner_percent_first() -> None:

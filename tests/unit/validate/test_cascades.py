@@ -11,18 +11,10 @@ from pathlib import Path
 import pytest
 
 from streamt.cli import main
+from tests.unit.cli.test_commands import VALID
 from tests.unit.load.helpers import write
 
-HEAD = """
-project: {name: shop}
-sources:
-  - name: orders
-    topic: orders.v1
-    columns:
-      - {name: id, type: STRING}
-      - {name: amount, type: DOUBLE}
-models:
-"""
+HEAD = VALID.partition("models:")[0] + "models:"  # project shop, source orders (id, amount)
 
 
 def errors(tmp_path: Path, body: str, capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
