@@ -1,14 +1,14 @@
 """JSON Schema of `stream_project.yml`, generated from the project model (editor completion).
 
-The committed copies are `streamt/load/project.schema.json` and (for `environments/*.yml`)
-`streamt/load/environment.schema.json`, printed by `streamt schema [--environment]`; a unit
-test fails when they differ from what the code generates. Regenerate with:
+The committed copies are `streamt/load/<kind>.schema.json` for `project`
+(stream_project.yml), `environment` (environments/*.yml) and `nodes` (the YAML files under
+sources/ models/ tests/ exposures/), printed by `streamt schema [--environment | --nodes]`; a
+unit test fails when they differ from what the code generates. Regenerate with:
 
-    .venv/bin/python -m streamt.load.jsonschema > src/streamt/load/project.schema.json
-    .venv/bin/python -m streamt.load.jsonschema --environment > src/streamt/load/environment.schema.json
+    for k in project environment nodes; do
+      .venv/bin/python -m streamt.load.jsonschema $k > src/streamt/load/$k.schema.json; done
 
-Point an editor at it, e.g. `# yaml-language-server: $schema=<path>/project.schema.json`.
-Node files under `sources/ models/ tests/ exposures/` use the same list sections.
+Point an editor at one, e.g. `# yaml-language-server: $schema=<path>/project.schema.json`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from streamt.load.model import (
 
 SCHEMA_ID = "https://streamt.dev/schemas/stream_project.json"
 ENVIRONMENT_SCHEMA_ID = "https://streamt.dev/schemas/environment.json"
+NODES_SCHEMA_ID = "https://streamt.dev/schemas/nodes.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NODE_SECTIONS = {
     "sources": "Source",
@@ -165,6 +166,27 @@ def environment_json_schema() -> dict[str, Any]:
     }
 
 
+def nodes_json_schema() -> dict[str, Any]:
+    """A node file under `sources/ models/ tests/ exposures/`: the project's list sections only,
+    none required (`version:`, dbt's file marker, is accepted and ignored)."""
+    project = project_json_schema()
+    properties = {k: v for k, v in project["properties"].items() if k in NODE_SECTIONS}
+    properties["version"] = {
+        "description": "ignored (dbt writes it at the top of its YAML files)",
+        "examples": [2],
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": NODES_SCHEMA_ID,
+        "$defs": project["$defs"],
+        "additionalProperties": False,
+        "description": "a YAML file under sources/, models/, tests/ or exposures/",
+        "properties": properties,
+        "title": "streamt node file",
+        "type": "object",
+    }
+
+
 def _optional_keys(definition: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in definition.items() if k != "required"}
 
@@ -188,12 +210,18 @@ def _list_items(defs: dict[str, Any]) -> set[str]:
     return found
 
 
-def render(environment: bool = False) -> str:
-    schema = environment_json_schema() if environment else project_json_schema()
-    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+SCHEMAS = {
+    "project": project_json_schema,
+    "environment": environment_json_schema,
+    "nodes": nodes_json_schema,
+}  # kind -> the schema, committed as src/streamt/load/<kind>.schema.json
+
+
+def render(kind: str = "project") -> str:
+    return json.dumps(SCHEMAS[kind](), indent=2, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover
     import sys
 
-    print(render(environment="--environment" in sys.argv), end="")
+    print(render(sys.argv[1] if len(sys.argv) > 1 else "project"), end="")

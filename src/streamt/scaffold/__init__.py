@@ -37,13 +37,17 @@ class SourceDraft:
     format: str = ""  # avro-confluent when the registry holds an Avro value schema
 
 
-def schema_path(environment: bool = False) -> Path:
-    """The project (or `environments/*.yml`) JSON Schema shipped with this installation (what
-    the editor line names; `streamt schema` prints it)."""
+def schema_path(kind: str = "project") -> Path:
+    """The JSON Schema of a `project`, `environment` or `nodes` file shipped with this
+    installation (what the editor line names; `streamt schema` prints it)."""
     import streamt.load
 
-    name = "environment.schema.json" if environment else "project.schema.json"
-    return Path(streamt.load.__file__).parent / name
+    return Path(streamt.load.__file__).parent / f"{kind}.schema.json"
+
+
+def editor_line(kind: str) -> str:
+    """The first line of a scaffolded YAML file: its schema, for the YAML language server."""
+    return f"# yaml-language-server: $schema={schema_path(kind).as_uri()}\n"
 
 
 def check_answers(answers: Answers) -> None:
@@ -79,13 +83,14 @@ def render_scaffold(
         "environments/dev.yml": _dev_env(bootstrap),
         "README.md": _readme(answers, bool(sources)),
     }
+    nodes = editor_line("nodes")
     if sources:
-        files["sources/cluster.yml"] = _sources_yaml(sources)
+        files["sources/cluster.yml"] = nodes + _sources_yaml(sources)
     else:
-        files["sources/events.yml"] = _EVENTS.format(topic=answers.topic)
+        files["sources/events.yml"] = nodes + _EVENTS.format(topic=answers.topic)
         files["models/events_clean.sql"] = _MODEL
-        files["models/events_clean.yml"] = _MODEL_YML
-        files["tests/events_clean.yml"] = _TEST
+        files["models/events_clean.yml"] = nodes + _MODEL_YML
+        files["tests/events_clean.yml"] = nodes + _TEST
     return files
 
 
@@ -115,8 +120,7 @@ def write_scaffold(target: Path, files: Mapping[str, str]) -> list[Path]:
 
 def _project(answers: Answers) -> str:
     return f"""\
-# yaml-language-server: $schema={schema_path().as_uri()}
-project:
+{editor_line("project")}project:
   name: {answers.name}
   version: "0.1.0"
   description: A streaming pipeline made with streamt init
@@ -148,8 +152,7 @@ def _dev_env(bootstrap: str) -> str:
         "# runtime:\n#   kafka:\n#     bootstrap_servers: ${KAFKA_BOOTSTRAP}\n"
     )
     return f"""\
-# yaml-language-server: $schema={schema_path(environment=True).as_uri()}
-# `streamt plan -e dev` (or STREAMT_ENV=dev) selects this environment.
+{editor_line("environment")}# `streamt plan -e dev` (or STREAMT_ENV=dev) selects this environment.
 environment:
   name: dev
   description: Development

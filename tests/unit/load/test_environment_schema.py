@@ -15,7 +15,7 @@ from streamt.cli import main
 from streamt.load.jsonschema import render
 from streamt.scaffold import schema_path
 
-COMMITTED = schema_path(environment=True)
+COMMITTED = schema_path("environment")
 
 README_OVERLAY = """
 environment: {description: Production, protected: true, prefix: "prod-"}
@@ -41,8 +41,8 @@ def _errors(text: str) -> list[str]:
 
 
 def test_committed_schema_is_generated_from_the_code() -> None:
-    assert COMMITTED.read_text() == render(environment=True), (
-        "regenerate: .venv/bin/python -m streamt.load.jsonschema --environment"
+    assert COMMITTED.read_text() == render("environment"), (
+        "regenerate: .venv/bin/python -m streamt.load.jsonschema environment"
         " > src/streamt/load/environment.schema.json"
     )
 

@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from streamt.load.jsonschema import environment_json_schema, project_json_schema
+from streamt.load.jsonschema import SCHEMAS as KINDS
 
-SCHEMAS = {"project": project_json_schema(), "environment": environment_json_schema()}
+SCHEMAS = {kind: make() for kind, make in KINDS.items()}
 
 
 def properties(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -12,13 +12,20 @@ from streamt.cli import render
 @click.command("schema")
 @click.option(
     "--environment",
-    is_flag=True,
-    help="The schema of environments/<env>.yml overlays instead of the project's.",
+    "kind",
+    flag_value="environment",
+    help="The schema of environments/<env>.yml overlays.",
 )
-def schema_command(environment: bool) -> int:
-    """Print the JSON Schema of stream_project.yml (and the node files under sources/, models/,
-    tests/, exposures/), or with --environment of environments/*.yml. Point an editor at it with
-    `# yaml-language-server: $schema=<file>` as the first line of a YAML file."""
-    name = "environment.schema.json" if environment else "project.schema.json"
+@click.option(
+    "--nodes",
+    "kind",
+    flag_value="nodes",
+    help="The schema of the YAML files under sources/, models/, tests/, exposures/.",
+)
+def schema_command(kind: str | None) -> int:
+    """Print the JSON Schema of stream_project.yml (or, with --environment / --nodes, of the
+    other project files). Point an editor at it with `# yaml-language-server: $schema=<file>`
+    as the first line of a YAML file (streamt init writes it)."""
+    name = f"{kind or 'project'}.schema.json"
     render.echo(files("streamt.load").joinpath(name).read_text(encoding="utf-8").rstrip("\n"))
     return 0
