@@ -63,3 +63,23 @@ def test_explain_an_unknown_code_is_a_usage_error_with_did_you_mean(
 ) -> None:
     assert main(["explain", "S0001"]) == 2
     assert "unknown diagnostic code 'S0001'; did you mean 'S001'?" in capsys.readouterr().err
+
+
+# entries whose example is one model's `sql:` over test_commands' VALID project (source orders)
+RUNNABLE = ("C002", "C012", "G001", "G002", "L010", "L011", "S001", "S002", "S003")
+
+
+@pytest.mark.parametrize("code", RUNNABLE)
+def test_the_example_produces_its_code(
+    code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from tests.unit.cli.test_commands import VALID
+    from tests.unit.load.helpers import write
+
+    example = CATALOGUE[code].example
+    write(tmp_path, {"stream_project.yml": f"{VALID}  - name: probe\n    {example}\n"})
+    main(["validate", "-p", str(tmp_path), "--format", "json", "--no-cache", "-v"])
+    codes = {d["code"] for d in json.loads(capsys.readouterr().out)["diagnostics"]}
+    assert code in codes
