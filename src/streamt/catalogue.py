@@ -875,6 +875,26 @@ _ENTRIES = (
           "nobody streamt knows.",
           "a model orders_clean, while another project has a topic orders_clean",
           "Give the project a prefix, or the model a topic of its own."),
+    Entry("V185", "a source of Protobuf in Confluent's wire format",
+          "Apache Flink 2.2 has no protobuf-confluent format: the records cannot be read.",
+          "sources: [{name: s, topic: t, schema: {format: protobuf, subject: t-value}}]",
+          "Produce Avro (schema.format: avro), or plain JSON with format: json (the .proto still "
+          "gives the columns)."),
+    Entry("V186", "format protobuf",
+          "Flink's protobuf format needs a generated Java class on the cluster, which streamt "
+          "neither builds nor configures.",
+          "sources: [{name: s, topic: t, format: protobuf}]",
+          "Produce Avro (schema.format: avro), or plain JSON with format: json."),
+    Entry("V187", "a JSON Schema subject read as plain JSON (warning)",
+          "Flink's json format reads plain JSON, not Confluent's JSON Schema wire format (a magic "
+          "byte and a schema id before each record).",
+          "sources: [{name: s, topic: t, schema: {format: json, subject: t-value}}]",
+          "Declare format: json if producers write plain JSON; otherwise produce Avro."),
+    Entry("V188", "on_bad_record over RFC 3339 timestamps",
+          "skip / dead_letter parse each record in SQL, where an instant such as "
+          "'2024-05-01T10:00:00Z' does not cast to a timestamp: every record would be bad.",
+          "on_bad_record: skip\ncolumns: [{name: ts, type: TIMESTAMP(3)}]   # ISO instants",
+          "Use on_bad_record: fail."),
     Entry("V170", "--column without a known node",
           "`lineage --column NODE.COLUMN` names no node.",
           "streamt lineage --column nope.id",
