@@ -1,6 +1,8 @@
 """Console output for commands: rich on a TTY, plain text otherwise, JSON for `--format json`.
 
 Commands hand values (diagnostics, tables, text) to these helpers and never format by hand.
+With `--format json` the text goes to stderr and `emit_json` hands the payload to the one
+document `streamt.cli.output` writes on stdout when the command ends.
 Also the shared `-p/--project-dir` and `-e/--env` options.
 """
 
@@ -15,6 +17,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
+from streamt.cli import output
 from streamt.diagnostics import Diagnostic, Severity, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,8 +50,8 @@ def use_rich(stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def echo(text: str = "", err: bool = False) -> None:
-    click.echo(text, err=err)
+def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
+    click.echo(text, err=err or output.json_requested(), nl=nl)
 
 
 def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = False) -> None:
@@ -56,6 +59,7 @@ def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = F
 
     Info diagnostics are summarised in one line unless `verbose` (or there are only a few).
     """
+    err = err or output.json_requested()
     stream = sys.stderr if err else sys.stdout
     items = list(diags)
     infos = [d for d in items if d.severity is Severity.INFO]
@@ -89,7 +93,8 @@ def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = F
 
 def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     cells = [[str(c) for c in r] for r in rows]
-    if use_rich(sys.stdout):
+    err = output.json_requested()
+    if use_rich(sys.stderr if err else sys.stdout):
         from rich.console import Console
         from rich.table import Table
 
@@ -98,20 +103,27 @@ def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) 
             t.add_column(h)
         for r in cells:
             t.add_row(*r)
-        Console().print(t)
+        Console(stderr=err).print(t)
         return
     widths = [
         max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
     ]
     if title:
-        click.echo(title)
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+        click.echo(title, err=err)
+    click.echo(
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(), err=err
+    )
     for r in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), err=err)
 
 
-def emit_json(payload: object) -> None:
-    click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
+def emit_json(payload: object, diagnostics: Iterable[Diagnostic] = ()) -> None:
+    """The command's payload in its `--format json` document (written when the command ends);
+    printed as it is when no document was asked for (a JSON-only output)."""
+    if output.json_requested():
+        output.set_payload(payload, tuple(diagnostics))
+    else:
+        click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
 
 
 def verbose_option(func: F) -> F:
@@ -119,11 +131,20 @@ def verbose_option(func: F) -> F:
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """`--format`; `json` makes stdout one JSON document, failures included (`cli.output`)."""
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(list(choices)),
         default=default,
         show_default=True,
-        help="Output format.",
+        help="Output format (json: one document on stdout, failures included).",
+        callback=_json_requested,
+        is_eager=True,
     )
+
+
+def _json_requested(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if value == "json":
+        output.request_json(ctx.command_path)
+    return value

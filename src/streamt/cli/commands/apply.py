@@ -94,6 +94,7 @@ def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
     is_flag=True,
     help="Deploy even when a data test marked on_failure: block_deploy fails.",
 )
+@render.format_option("text", "json")
 def apply_command(
     project_dir: Path,
     env: str | None,
@@ -107,6 +108,7 @@ def apply_command(
     reset_state: bool,
     adopt: tuple[str, ...],
     ignore_blocking_tests: bool,
+    fmt: str,
 ) -> int:
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
     from streamt.context import Context
@@ -116,6 +118,7 @@ def apply_command(
     plan = _plan(ctx, plan_file, selector, target, reset_state, adopt)
     render.diagnostics(ctx.deployment().warnings)
     render.echo(render_text(plan).rstrip("\n"))
+    render.emit_json(execution(plan, dry_run))
     if not plan.has_changes:
         return 0
     options = ctx.apply_options(plan, allow_destructive)
@@ -126,8 +129,7 @@ def apply_command(
     environment = ctx.deployment().environment
     needs = ctx.requires_name()
     confirm = confirmation(needs, environment, confirm_env, auto_approve, question, "apply")
-    report = ctx.apply(plan, options, _Progress(), confirm)
-    return report_outcome(report, "Apply", "applied")
+    return report_outcome(plan, ctx.apply(plan, options, _Progress(), confirm), "Apply", "applied")
 
 
 def _plan(
@@ -157,11 +159,35 @@ def _dry_run(plan: Plan) -> int:
     return 0
 
 
-def report_outcome(report: object, verb: str, done: str) -> int:
+def execution(plan: Plan, dry_run: bool = False, report: object = None) -> dict[str, object]:
+    """The `--format json` payload of apply and destroy: the plan and the steps that ran."""
+    import json
+
+    from streamt.apply.executor import ApplyReport
+    from streamt.artifacts.plan_file import plan_to_json
+
+    results = report.results if isinstance(report, ApplyReport) else ()
+    steps = [
+        {
+            "address": r.change.address,
+            "kind": r.change.kind.value,
+            "name": r.change.name,
+            "action": r.change.action.value,
+            "ok": r.ok,
+            "seconds": round(r.seconds, 3),
+            "message": r.message,
+        }
+        for r in results
+    ]
+    return {"plan": json.loads(plan_to_json(plan)), "dry_run": dry_run, "steps": steps}
+
+
+def report_outcome(plan: Plan, report: object, verb: str, done: str) -> int:
     """Render an executed plan's outcome (shared by apply and destroy); the exit code."""
     from streamt.apply.executor import ApplyReport
 
     assert isinstance(report, ApplyReport)
+    render.emit_json(execution(plan, report=report))
     if not report.results:
         render.echo(f"Aborted: nothing {done}.")
         return 1

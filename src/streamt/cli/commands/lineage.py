@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -40,5 +41,8 @@ def lineage(
         ctx.graph()  # a broken project is reported first
         raise click.UsageError("--upstream/--downstream need --model")
     text = ctx.lineage(model, upstream=upstream, downstream=downstream, column=column, fmt=fmt)
-    click.echo(text, nl=False)
+    if fmt == "json":
+        render.emit_json(json.loads(text))
+    else:
+        render.echo(text, nl=False)
     return 0
