@@ -49,6 +49,11 @@ NO_GC_COMMANDS = frozenset({"validate", "compile", "lineage", "docs"})
 
 
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from streamt.cli.logs import hoist
+
+        return super().parse_args(ctx, hoist(args))  # global options after the command too
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -77,14 +82,38 @@ class LazyGroup(click.Group):
             document.finish(int(code or 0))
             return code
         finally:
+            from streamt.cli.logs import reset
+
+            reset()
             if collecting:
                 gc.enable()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="streamt")
-def cli() -> None:
-    """streamt — dbt for streaming: Kafka topics, Flink SQL jobs and Connect connectors from YAML + SQL."""
+@click.option("-q", "--quiet", is_flag=True, help="Errors only: no warnings, info or log lines.")
+@click.option("-v", "--verbose", is_flag=True, help="Info messages and INFO log lines.")
+@click.option("--debug", is_flag=True, help="DEBUG log lines (librdkafka's included) on stderr.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False),
+    default=None,
+    help="Log lines from this level on stderr (default: none).",
+)
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
+def cli(
+    quiet: bool, verbose: bool, debug: bool, log_level: str | None, log_format: str, no_color: bool
+) -> None:
+    """streamt — dbt for streaming: Kafka topics, Flink SQL jobs and Connect connectors from YAML + SQL.
+
+    Global options go before or after the command name.
+    """
+    from streamt.cli.logs import configure
+
+    configure(quiet, verbose, debug, log_level and log_level.upper(), log_format, not no_color)
 
 
 # A run builds many short-lived cyclic objects (sqlglot nodes point to their parents) next to

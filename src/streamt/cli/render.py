@@ -17,7 +17,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from streamt.cli import output
+from streamt.cli import logs, output
 from streamt.diagnostics import Diagnostic, Severity, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,7 +26,8 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 
 def project_options(func: F) -> F:
-    """`-p/--project-dir DIR` (default: current directory) and `-e/--env NAME`."""
+    """`-p/--project-dir DIR` (default: current directory; its run log goes to
+    `target/streamt.log`, `cli/logs.py`) and `-e/--env NAME`."""
     func = click.option(
         "-e",
         "--env",
@@ -40,12 +41,20 @@ def project_options(func: F) -> F:
         default=Path("."),
         show_default=True,
         help="Project directory.",
+        callback=_project_log,
     )(func)
     return func
 
 
+def _project_log(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    from streamt.cli.logs import log_to
+
+    log_to(value)
+    return value
+
+
 def use_rich(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("CI"):
+    if not logs.SETTINGS.color or os.environ.get("NO_COLOR") or os.environ.get("CI"):
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -62,6 +71,9 @@ def diagnostics(diags: Iterable[Diagnostic], err: bool = True, verbose: bool = F
     err = err or output.json_requested()
     stream = sys.stderr if err else sys.stdout
     items = list(diags)
+    if logs.SETTINGS.quiet:
+        items = [d for d in items if d.is_error]
+    verbose = verbose or logs.SETTINGS.verbose
     infos = [d for d in items if d.severity is Severity.INFO]
     if not verbose and len(infos) > 3:
         items = [d for d in items if d.severity is not Severity.INFO]
@@ -127,7 +139,11 @@ def emit_json(payload: object, diagnostics: Iterable[Diagnostic] = ()) -> None:
 
 
 def verbose_option(func: F) -> F:
-    return click.option("-v", "--verbose", is_flag=True, help="Show info messages too.")(func)
+    """`-v/--verbose` after the command: the global option (`cli/logs.py` moves it in front),
+    listed in the command's --help too."""
+    return click.option(
+        "-v", "--verbose", is_flag=True, help="Show info messages too (global option)."
+    )(func)
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
