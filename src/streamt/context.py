@@ -160,6 +160,7 @@ class Context:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     dotenv: bool = True  # layer <project>/.env and .env.<env> under `environ` (environ wins)
     state_dir: Path | None = None  # an earlier compile's output, for `state:modified`
+    exclude: str | None = None  # `--exclude`: selectors taken out of every selection
     systems: Systems | None = None  # the systems to deploy to; default: the project's runtime:
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
@@ -237,12 +238,18 @@ class Context:
         return graph
 
     def select(self, expr: str | None) -> frozenset[str] | None:
-        if not expr:
+        """The nodes `expr` chooses (every node when empty) less those `exclude` chooses;
+        None when neither is given (everything)."""
+        if not expr and not self.exclude:
             return None
         from streamt.graph.select import select
 
-        modified = self.modified_nodes() if "state:" in expr else None
-        chosen, diags = select(self.graph(), expr, modified)
+        graph = self.graph()
+        modified = self.modified_nodes() if "state:" in f"{expr} {self.exclude}" else None
+        chosen, diags = select(graph, expr, modified) if expr else (frozenset(graph.nodes), [])
+        if self.exclude:
+            dropped, more = select(graph, self.exclude, modified)
+            chosen, diags = chosen - dropped, [*diags, *more]
         if has_errors(diags):
             raise StreamtError(diags)
         return chosen
@@ -430,7 +437,8 @@ class Context:
         target = Path(out_dir) if out_dir is not None else self._root() / "target"
         key = None
         if use_cache and not dry_run:
-            key = self._cache_key("compile", (str(target.resolve()), select or ""))
+            scope = f"{select or ''} --exclude {self.exclude or ''}"
+            key = self._cache_key("compile", (str(target.resolve()), scope))
         hit = cache.read(self.project_dir, "compile", key) if key else None
         if hit is not None and all(
             cache.file_digest(target / rel) == sha for rel, sha in hit["files"].items()
@@ -618,7 +626,7 @@ class Context:
         deployment = self.deployment()
         deployment.observed()  # an unreachable system (exit 5) is reported before a selector
         exprs = [e for e in (select, target) if e]
-        scope = frozenset(self._selected(*exprs)) if exprs else None
+        scope = frozenset(self._selected(*exprs)) if exprs else self.select(None)
         adopted = frozenset(self._selected(*adopt))
         return deployment.plan(scope, reset_state=reset_state, adopt=adopted)
 
@@ -717,7 +725,7 @@ class Context:
             types=frozenset(TestType(t) for t in types),
             targets=targets | set(models),
             tests=tests,
-            selected=bool(select),
+            selected=bool(select or self.exclude),
             deploy=deploy,
             since=since,
             start=start,

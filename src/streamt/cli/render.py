@@ -138,6 +138,47 @@ def emit_json(payload: object, diagnostics: Iterable[Diagnostic] = ()) -> None:
         click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
 
 
+def selection_options(func: F) -> F:
+    """`-s/--select`, `--exclude` (both selectors, dbt's grammar) and `--state DIR` (an earlier
+    compile's output, for `state:modified`): the same on every command that selects nodes."""
+    func = click.option(
+        "--state",
+        "state_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="An earlier compile's output dir, for the selector state:modified.",
+    )(func)
+    func = click.option(
+        "--exclude", default=None, help="Leave these nodes out (selector, as --select)."
+    )(func)
+    return click.option(
+        "-s",
+        "--select",
+        "selector",
+        default=None,
+        help="Only these nodes, e.g. '+orders_clean tag:finance'.",
+    )(func)
+
+
+TEST_TYPES = ("schema", "sample", "continuous", "unit")
+
+
+def target_option(func: F) -> F:
+    """`-t/--target MODEL`: only this model, on plan, apply and test alike (test's `-t` was
+    `--type`: a test type given to it is a usage error naming `--type`)."""
+    return click.option(
+        "-t", "--target", default=None, help="Only this model.", callback=_not_a_type
+    )(func)
+
+
+def _not_a_type(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value in TEST_TYPES and ctx.info_name == "test":
+        raise click.UsageError(
+            f"-t is --target (a model) on every command; for the test type use --type {value}"
+        )
+    return value
+
+
 def verbose_option(func: F) -> F:
     """`-v/--verbose` after the command: the global option (`cli/logs.py` moves it in front),
     listed in the command's --help too."""

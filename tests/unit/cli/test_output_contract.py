@@ -117,23 +117,6 @@ def test_exit_2_for_a_bad_option_value_after_format_json(
     assert body["exit_code"] == 2 and "nope" in body["diagnostics"][0]["message"]
 
 
-@pytest.fixture
-def systems(monkeypatch: pytest.MonkeyPatch) -> Any:
-    from streamt.apply import jobs as apply_jobs
-    from streamt.resources import TopicState
-    from tests.unit.apply.fakes import FakeKafka, fake_systems
-
-    chosen = fake_systems()
-    assert isinstance(chosen.kafka, FakeKafka)
-    chosen.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})
-    monkeypatch.setattr(
-        "streamt.apply.deployment.systems_from_runtime", lambda runtime, environ: chosen
-    )
-    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
-    monkeypatch.setattr("streamt.apply.deployment.preflight", lambda *args, **kw: None)
-    return chosen
-
-
 def test_exit_3_changes_pending_and_apply_destroy_documents(
     systems: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -70,8 +70,8 @@ def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
     default=None,
     help="Apply this plan.json (refused if stale).",
 )
-@click.option("-s", "--select", "selector", default=None, help="Only these nodes (selector).")
-@click.option("-t", "--target", default=None, help="Only this model.")
+@render.selection_options
+@render.target_option
 @click.option("--dry-run", is_flag=True, help="Show the plan and the steps; change nothing.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--confirm-env", default=None, metavar="NAME", help=CONFIRM_ENV_HELP)
@@ -100,6 +100,8 @@ def apply_command(
     env: str | None,
     plan_file: Path | None,
     selector: str | None,
+    exclude: str | None,
+    state_dir: Path | None,
     target: str | None,
     dry_run: bool,
     auto_approve: bool,
@@ -114,7 +116,7 @@ def apply_command(
     from streamt.context import Context
     from streamt.plan import render_text
 
-    ctx = Context(project_dir, env)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
     plan = _plan(ctx, plan_file, selector, target, reset_state, adopt)
     render.diagnostics(ctx.deployment().warnings)
     render.echo(render_text(plan).rstrip("\n"))
@@ -143,7 +145,7 @@ def _plan(
     if plan_file is None:
         return ctx.plan(selector, target=target, reset_state=reset_state, adopt=adopt)
     ctx.deployment().observed()  # a broken project or an unreachable system comes first
-    if selector or target or reset_state or adopt:
+    if selector or target or reset_state or adopt or ctx.exclude:
         raise click.UsageError(
             "--plan takes its scope, --reset-state and --adopt from the plan file"
         )
