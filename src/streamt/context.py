@@ -746,11 +746,13 @@ class Context:
         downstream: bool = False,
         column: str | None = None,
         fmt: str = "ascii",
+        select: str | None = None,
     ) -> str:
         """The DAG as `fmt` (ascii, json, mermaid): every node, or the one `focus` names
-        with its upstream and/or downstream; or the lineage of one `column` (`column_path`)."""
+        with its upstream and/or downstream, within what `select` (and `exclude`) choose; or
+        the lineage of one `column` (`column_path`)."""
         from streamt.graph import lineage
-        from streamt.graph.select import select
+        from streamt.graph.select import select as select_nodes
 
         if column is not None:
             from streamt.artifacts.columns import render_column_path
@@ -759,7 +761,7 @@ class Context:
         graph = self.graph()
         start = None
         if focus is not None:
-            chosen, diags = select(graph, focus)
+            chosen, diags = select_nodes(graph, focus)
             if diags or len(chosen) != 1:
                 raise StreamtError(
                     diags
@@ -772,7 +774,9 @@ class Context:
                     ]
                 )
             (start,) = chosen
-        return lineage.render(graph, lineage.focus(graph, start, upstream, downstream), fmt)
+        shown = lineage.focus(graph, start, upstream, downstream)
+        within = self.select(select)
+        return lineage.render(graph, shown if within is None else shown & within, fmt)
 
     def pull_schemas(self, only: tuple[str, ...] = ()) -> PullResult:
         """Each source's columns from its latest `<topic>-value` subject, as `schemas.lock`

@@ -98,3 +98,14 @@ def test_dash_t_sample_on_test_names_the_type_option(
     assert main(["test", "-p", str(chain), "-t", "sample"]) == 2
     err = capsys.readouterr().err
     assert "-t is --target" in err and "--type sample" in err
+
+
+def test_lineage_select_and_exclude(chain: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def shown(*argv: str) -> set[str]:
+        assert main(["lineage", "-p", str(chain), "--format", "json", *argv]) == 0
+        return {n["name"] for n in json.loads(capsys.readouterr().out)["nodes"]}
+
+    assert shown() == {"s", "a", "b"}
+    assert shown("--exclude", "b") == {"s", "a"}
+    assert shown("-s", "+a") == {"s", "a"}
+    assert shown("-m", "a", "--downstream", "--exclude", "b") == {"a"}
