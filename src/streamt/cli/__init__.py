@@ -50,7 +50,7 @@ NO_GC_COMMANDS = frozenset({"validate", "compile", "lineage", "docs"})
 
 class LazyGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        from streamt.cli.logs import hoist
+        from streamt.cli.argv import hoist
 
         return super().parse_args(ctx, hoist(args))  # global options after the command too
 

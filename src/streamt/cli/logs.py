@@ -2,7 +2,7 @@
 
 `-q/--quiet`, `-v/--verbose`, `--debug`, `--log-level LEVEL`, `--log-format text|json` and
 `--no-color` belong to the `streamt` group and are accepted before or after the command name
-(`hoist` moves them in front). Log records of the `streamt` loggers (librdkafka's lines
+(`cli/argv.hoist` moves them in front). Log records of the `streamt` loggers (librdkafka's lines
 included, `streamt.librdkafka`) reach stderr only when asked: `-v` INFO, `--debug` DEBUG,
 `--log-level` any level; by default the console shows diagnostics, never log lines. Every run
 that names a project also keeps a DEBUG log in `<project>/target/streamt.log` (appended,
@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug", "--no-color"})
-VALUED = frozenset({"--log-level", "--log-format"})
 LOG_FILE = Path("target") / "streamt.log"
 
 
@@ -34,25 +32,6 @@ class Settings:
 SETTINGS = Settings()
 _HANDLERS: list[logging.Handler] = []
 ROOT = logging.getLogger("streamt")
-
-
-def hoist(args: list[str]) -> list[str]:
-    """`args` with the global options (and their values) moved before the command name."""
-    front: list[str] = []
-    rest: list[str] = []
-    items = iter(args)
-    for arg in items:
-        if arg == "--":
-            rest.extend([arg, *items])
-            break
-        name = arg.partition("=")[0]
-        if arg in FLAGS or (name in VALUED and "=" in arg):
-            front.append(arg)
-        elif arg in VALUED:
-            front.extend([arg, *[v for v in [next(items, None)] if v is not None]])
-        else:
-            rest.append(arg)
-    return front + rest
 
 
 def configure(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from streamt.cli import logs, main, render
+from streamt.cli.argv import hoist
 
 QUICKSTART = str(Path(__file__).resolve().parents[3] / "examples" / "quickstart")
 
@@ -95,7 +96,7 @@ def test_log_level_before_the_command_filters_by_level(
 
 def test_hoist_moves_global_options_in_front_and_stops_at_double_dash() -> None:
     args = ["plan", "-p", "x", "-v", "--log-level", "DEBUG", "--log-format=json", "--", "-q"]
-    assert logs.hoist(args) == [
+    assert hoist(args) == [
         "-v",
         "--log-level",
         "DEBUG",
