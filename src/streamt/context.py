@@ -695,12 +695,18 @@ class Context:
         deployment.observed()  # an unreachable ledger is A012, as for plan, before the lock
         return deployment.rollback(model, ApplyOptions(environ=self.environ))
 
-    def status(self, lag: bool = False, pattern: str | None = None) -> StatusReport:
-        """What runs as applied, what drifted (`lag`: message counts and consumer lag)."""
+    def status(
+        self, lag: bool = False, pattern: str | None = None, select: str | None = None
+    ) -> StatusReport:
+        """What runs as applied, what drifted (`lag`: message counts and consumer lag), of
+        every resource or those of the nodes `select` (and `exclude`) choose."""
         from streamt.apply.status import collect_status
 
         d = self.deployment()
-        return collect_status(d.desired, d.ledger, d.live, d.systems, lag=lag, pattern=pattern)
+        nodes = self.select(select)
+        return collect_status(
+            d.desired, d.ledger, d.live, d.systems, lag=lag, pattern=pattern, nodes=nodes
+        )
 
     def test(
         self,

@@ -109,3 +109,18 @@ def test_lineage_select_and_exclude(chain: Path, capsys: pytest.CaptureFixture[s
     assert shown("--exclude", "b") == {"s", "a"}
     assert shown("-s", "+a") == {"s", "a"}
     assert shown("-m", "a", "--downstream", "--exclude", "b") == {"a"}
+
+
+def test_status_select_and_exclude(systems: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
+    capsys.readouterr()
+
+    def rows(*argv: str) -> set[tuple[str, str]]:
+        assert main(["status", "-p", QUICKSTART, "--format", "json", *argv]) == 0
+        return {(r["kind"], r["name"]) for r in json.loads(capsys.readouterr().out)["resources"]}
+
+    everything = {("topic", "events_clean"), ("flink_job", "events_clean")}
+    assert rows() == everything
+    assert rows("-s", "events_clean") == everything
+    assert rows("--exclude", "events_clean") == set()
+    assert rows("-s", "source:events") == set()  # a source has no resource of its own
