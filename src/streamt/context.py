@@ -160,6 +160,7 @@ class Context:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     dotenv: bool = True  # layer <project>/.env and .env.<env> under `environ` (environ wins)
     state_dir: Path | None = None  # an earlier compile's output, for `state:modified`
+    exclude: str | None = None  # `--exclude`: selectors taken out of every selection
     systems: Systems | None = None  # the systems to deploy to; default: the project's runtime:
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
@@ -237,12 +238,18 @@ class Context:
         return graph
 
     def select(self, expr: str | None) -> frozenset[str] | None:
-        if not expr:
+        """The nodes `expr` chooses (every node when empty) less those `exclude` chooses;
+        None when neither is given (everything)."""
+        if not expr and not self.exclude:
             return None
         from streamt.graph.select import select
 
-        modified = self.modified_nodes() if "state:" in expr else None
-        chosen, diags = select(self.graph(), expr, modified)
+        graph = self.graph()
+        modified = self.modified_nodes() if "state:" in f"{expr} {self.exclude}" else None
+        chosen, diags = select(graph, expr, modified) if expr else (frozenset(graph.nodes), [])
+        if self.exclude:
+            dropped, more = select(graph, self.exclude, modified)
+            chosen, diags = chosen - dropped, [*diags, *more]
         if has_errors(diags):
             raise StreamtError(diags)
         return chosen
@@ -435,7 +442,8 @@ class Context:
         target = Path(out_dir) if out_dir is not None else self._root() / "target"
         key = None
         if use_cache and not dry_run:
-            key = self._cache_key("compile", (str(target.resolve()), select or ""))
+            scope = f"{select or ''} --exclude {self.exclude or ''}"
+            key = self._cache_key("compile", (str(target.resolve()), scope))
         hit = cache.read(self.project_dir, "compile", key) if key else None
         if hit is not None and all(
             cache.file_digest(target / rel) == sha for rel, sha in hit["files"].items()
@@ -623,7 +631,7 @@ class Context:
         deployment = self.deployment()
         deployment.observed()  # an unreachable system (exit 5) is reported before a selector
         exprs = [e for e in (select, target) if e]
-        scope = frozenset(self._selected(*exprs)) if exprs else None
+        scope = frozenset(self._selected(*exprs)) if exprs else self.select(None)
         adopted = frozenset(self._selected(*adopt))
         return deployment.plan(scope, reset_state=reset_state, adopt=adopted)
 
@@ -692,12 +700,18 @@ class Context:
         deployment.observed()  # an unreachable ledger is A012, as for plan, before the lock
         return deployment.rollback(model, ApplyOptions(environ=self.environ))
 
-    def status(self, lag: bool = False, pattern: str | None = None) -> StatusReport:
-        """What runs as applied, what drifted (`lag`: message counts and consumer lag)."""
+    def status(
+        self, lag: bool = False, pattern: str | None = None, select: str | None = None
+    ) -> StatusReport:
+        """What runs as applied, what drifted (`lag`: message counts and consumer lag), of
+        every resource or those of the nodes `select` (and `exclude`) choose."""
         from streamt.apply.status import collect_status
 
         d = self.deployment()
-        return collect_status(d.desired, d.ledger, d.live, d.systems, lag=lag, pattern=pattern)
+        nodes = self.select(select)
+        return collect_status(
+            d.desired, d.ledger, d.live, d.systems, lag=lag, pattern=pattern, nodes=nodes
+        )
 
     def test(
         self,
@@ -722,7 +736,7 @@ class Context:
             types=frozenset(TestType(t) for t in types),
             targets=targets | set(models),
             tests=tests,
-            selected=bool(select),
+            selected=bool(select or self.exclude),
             deploy=deploy,
             since=since,
             start=start,
@@ -743,11 +757,13 @@ class Context:
         downstream: bool = False,
         column: str | None = None,
         fmt: str = "ascii",
+        select: str | None = None,
     ) -> str:
         """The DAG as `fmt` (ascii, json, mermaid): every node, or the one `focus` names
-        with its upstream and/or downstream; or the lineage of one `column` (`column_path`)."""
+        with its upstream and/or downstream, within what `select` (and `exclude`) choose; or
+        the lineage of one `column` (`column_path`)."""
         from streamt.graph import lineage
-        from streamt.graph.select import select
+        from streamt.graph.select import select as select_nodes
 
         if column is not None:
             from streamt.artifacts.columns import render_column_path
@@ -756,7 +772,7 @@ class Context:
         graph = self.graph()
         start = None
         if focus is not None:
-            chosen, diags = select(graph, focus)
+            chosen, diags = select_nodes(graph, focus)
             if diags or len(chosen) != 1:
                 raise StreamtError(
                     diags
@@ -769,7 +785,9 @@ class Context:
                     ]
                 )
             (start,) = chosen
-        return lineage.render(graph, lineage.focus(graph, start, upstream, downstream), fmt)
+        shown = lineage.focus(graph, start, upstream, downstream)
+        within = self.select(select)
+        return lineage.render(graph, shown if within is None else shown & within, fmt)
 
     def pull_schemas(self, only: tuple[str, ...] = ()) -> PullResult:
         """Each source's columns from its latest `<topic>-value` subject, as `schemas.lock`

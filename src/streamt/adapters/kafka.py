@@ -31,6 +31,7 @@ from confluent_kafka import (
 from confluent_kafka import admin as _admin_module
 
 from streamt.adapters.http import RetryPolicy
+from streamt.adapters.librdkafka import client_config
 from streamt.adapters.protocols import AdapterError, GroupLag
 from streamt.resources import TopicSpec, TopicState
 
@@ -76,9 +77,7 @@ class KafkaAdminClient:
     @property
     def admin(self) -> Any:
         if self._admin is None:
-            # librdkafka logs go to a Python logger instead of spamming stderr when a broker is down
-            config: dict[str, object] = {"logger": log, **self._config}
-            self._admin = self._factory(config)
+            self._admin = self._factory(client_config(self._config))
         return self._admin
 
     def error(self, message: str, detail: str = "", *, transient: bool = False) -> AdapterError:
@@ -312,7 +311,7 @@ class KafkaAdminClient:
         when not found within `limit` records / `timeout_s`. Assigns partitions: never joins or
         commits."""
         consumer = Consumer(
-            {**self._config, "group.id": group, "enable.auto.commit": False, "logger": log}
+            client_config({**self._config, "group.id": group, "enable.auto.commit": False})
         )
         try:
             ends = _assign_from_committed(consumer, topics, self.timeout_s)
@@ -326,12 +325,9 @@ class KafkaAdminClient:
         """Up to `count` of the newest record values of `topic` (tombstones left out), read
         with a consumer that assigns partitions and never commits."""
         consumer = Consumer(
-            {
-                **self._config,
-                "group.id": "streamt-sample",
-                "enable.auto.commit": False,
-                "logger": log,
-            }
+            client_config(
+                {**self._config, "group.id": "streamt-sample", "enable.auto.commit": False}
+            )
         )
         try:
             ends = _assign_tail(consumer, topic, count, self.timeout_s)

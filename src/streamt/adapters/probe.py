@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from streamt.adapters.http import http_client
+from streamt.adapters.librdkafka import client_config
 from streamt.adapters.protocols import AdapterError
 
 PROBE_TIMEOUT_S = 2.0
@@ -82,17 +83,17 @@ def kafka_metadata(
 ) -> Reach:
     """One metadata request: broker count, cluster id, whether `topic` exists and every topic
     name (facts `brokers`, `cluster_id`, `topic_exists`, `topics`)."""
-    import logging
 
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
-    config: dict[str, Any] = {
-        **properties,
-        "bootstrap.servers": bootstrap,
-        "logger": logging.getLogger("streamt.adapters.kafka"),
-        "socket.connection.setup.timeout.ms": int(timeout_s * 1000),
-    }
+    config = client_config(
+        {
+            **properties,
+            "bootstrap.servers": bootstrap,
+            "socket.connection.setup.timeout.ms": int(timeout_s * 1000),
+        }
+    )
     start = time.perf_counter()
     try:
         metadata = AdminClient(config).list_topics(timeout=timeout_s)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import fnmatch
 import time
 from dataclasses import dataclass, field, replace
+from typing import Protocol, TypeVar
 
 from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
@@ -95,7 +96,11 @@ def collect_status(
     *,
     lag: bool = False,
     pattern: str | None = None,
+    nodes: frozenset[str] | None = None,
 ) -> StatusReport:
+    """Every resource of the project (`nodes`: only those of these node ids)."""
+    if nodes is not None:
+        desired, ledger = _of_nodes(desired, ledger, nodes)
     rows = [
         *_topics(desired, ledger, live, systems, lag),
         *(_subject(name, ledger, live) for name in _names(desired, ledger, ResourceKind.SUBJECT)),
@@ -106,6 +111,34 @@ def collect_status(
     if pattern:
         rows = [r for r in rows if fnmatch.fnmatch(r.name, pattern)]
     return StatusReport(desired.project, ledger.environment, tuple(rows))
+
+
+class _HasNode(Protocol):
+    @property
+    def node(self) -> str: ...
+
+
+_Spec = TypeVar("_Spec", bound=_HasNode)
+
+
+def _of_nodes(
+    desired: DesiredState, ledger: Ledger, nodes: frozenset[str]
+) -> tuple[DesiredState, Ledger]:
+    """The desired resources and ledger entries of `nodes` only."""
+
+    def keep(specs: tuple[_Spec, ...]) -> tuple[_Spec, ...]:
+        return tuple(s for s in specs if s.node in nodes)
+
+    chosen = replace(
+        desired,
+        topics=keep(desired.topics),
+        subjects=keep(desired.subjects),
+        jobs=keep(desired.jobs),
+        connectors=keep(desired.connectors),
+        gateway_rules=keep(desired.gateway_rules),
+    )
+    entries = [e for e in ledger.entries if e.node in nodes]
+    return chosen, Ledger(ledger.project, ledger.environment, entries, ledger.owners)
 
 
 def _names(desired: DesiredState, ledger: Ledger, kind: ResourceKind) -> list[str]:

@@ -2,9 +2,8 @@
 
 Subcommands are registered by dotted path and imported only when invoked, so
 `streamt --version` does not pay for pydantic, sqlglot or confluent-kafka.
-Exit codes: 0 ok, 1 user error / validation failed, 2 usage, 3 changes pending
-(plan --detailed-exitcode) or drift (status), 4 data tests failed, 5 a system could not be
-reached (never 4), 70 internal error (the crash file and message are redacted).
+Exit codes and the `--format json` document: `streamt.cli.output` (one mapping for every
+command); the crash file and message of exit 70 are redacted.
 """
 
 from __future__ import annotations
@@ -12,12 +11,15 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from streamt import __version__
-from streamt.diagnostics import UNREACHABLE, StreamtError
+from streamt.cli import output
+
+if TYPE_CHECKING:
+    from streamt.diagnostics import Diagnostic
 
 # command name -> "module:attribute"; each module lives in streamt.cli.commands.*
 COMMANDS: dict[str, str] = {
@@ -66,6 +68,11 @@ class SuggestingGroup(click.Group):
 
 
 class LazyGroup(SuggestingGroup):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from streamt.cli.argv import hoist
+
+        return super().parse_args(ctx, hoist(args))  # global options after the command too
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -83,17 +90,49 @@ class LazyGroup(SuggestingGroup):
         """Run the command; the cycle collector is left as it was found, however the group is
         called (`main`, or click's own runner in a test or an embedding process)."""
         collecting = gc.isenabled()
+        document = output.begin()  # `--format json`: one document, however the command ends
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
+        except BaseException as exc:
+            if not isinstance(exc, click.exceptions.Exit):  # --help, --version
+                document.finish(*output.outcome(exc))
+            raise
+        else:
+            document.finish(int(code or 0))
+            return code
         finally:
+            from streamt.cli.logs import reset
+
+            reset()
             if collecting:
                 gc.enable()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="streamt")
-def cli() -> None:
-    """streamt — dbt for streaming: Kafka topics, Flink SQL jobs and Connect connectors from YAML + SQL."""
+@click.option("-q", "--quiet", is_flag=True, help="Errors only: no warnings, info or log lines.")
+@click.option("-v", "--verbose", is_flag=True, help="Info messages and INFO log lines.")
+@click.option("--debug", is_flag=True, help="DEBUG log lines (librdkafka's included) on stderr.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False),
+    default=None,
+    help="Log lines from this level on stderr (default: none).",
+)
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
+def cli(
+    quiet: bool, verbose: bool, debug: bool, log_level: str | None, log_format: str, no_color: bool
+) -> None:
+    """streamt — dbt for streaming: Kafka topics, Flink SQL jobs and Connect connectors from YAML + SQL.
+
+    Global options go before or after the command name.
+    """
+    from streamt.cli.logs import configure
+
+    configure(quiet, verbose, debug, log_level and log_level.upper(), log_format, not no_color)
 
 
 # A run builds many short-lived cyclic objects (sqlglot nodes point to their parents) next to
@@ -159,42 +198,31 @@ def _run(argv: list[str] | None) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         result: Any = cli.main(args=argv, prog_name="streamt", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 130
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return 130
-    except StreamtError as exc:
-        for diag in exc.diagnostics:
-            click.echo(diag.render(), err=True)
-        return exc.exit_code
-    except Exception as exc:  # a bug: keep a traceback the user can paste into an issue
-        return _unreachable(exc) or _crash(exc)
+    except (Exception, KeyboardInterrupt) as exc:
+        code, diagnostics = output.outcome(exc)
+        _report(exc, code, diagnostics)
+        return code
     return int(result or 0)
 
 
-def _unreachable(exc: Exception) -> int:
-    """A failed call to a system, surfacing where no command expected it: exit 5 with the
-    (redacted) reason when the system could not be reached, 1 for any other adapter error
-    (e.g. a malformed URL), instead of a crash; 0 when `exc` is something else."""
-    from streamt.adapters.protocols import AdapterError
+def _report(exc: BaseException, code: int, diagnostics: tuple[Diagnostic, ...]) -> None:
+    """A failed run on stderr (stdout holds only a `--format json` document)."""
+    if isinstance(exc, click.exceptions.Exit):
+        return
+    if isinstance(exc, click.ClickException):
+        exc.show()
+    elif isinstance(exc, click.exceptions.Abort):
+        click.echo("Aborted.", err=True)
+    elif isinstance(exc, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+    elif code == output.ExitCode.BUG:  # keep a traceback the user can paste into an issue
+        _crash(exc)
+    else:
+        for diag in diagnostics:
+            click.echo(diag.render(), err=True)
 
-    if not isinstance(exc, AdapterError):
-        return 0
-    click.echo(f"error: {exc}", err=True)
-    if not exc.unreachable:  # the system answered, or its address is malformed: not a bug
-        return 1
-    click.echo("  hint: is the stack up? (streamt local status)", err=True)
-    return UNREACHABLE
 
-
-def _crash(exc: BaseException) -> int:
+def _crash(exc: BaseException) -> None:
     import tempfile
     import traceback
 
@@ -207,7 +235,6 @@ def _crash(exc: BaseException) -> int:
         fh.write(text)
     click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
     click.echo(f"  this is a bug in streamt; the traceback is in {fh.name}", err=True)
-    return 70
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,8 @@
 """Console output for commands: rich on a TTY, plain text otherwise, JSON for `--format json`.
 
 Commands hand values (diagnostics, tables, text) to these helpers and never format by hand.
+With `--format json` the text goes to stderr and `emit_json` hands the payload to the one
+document `streamt.cli.output` writes on stdout when the command ends.
 Also the shared `-p/--project-dir` and `-e/--env` options.
 """
 
@@ -15,6 +17,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
+from streamt.cli import logs, output
 from streamt.diagnostics import Diagnostic, Severity, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,7 +26,8 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 
 def project_options(func: F) -> F:
-    """`-p/--project-dir DIR` (default: current directory) and `-e/--env NAME`."""
+    """`-p/--project-dir DIR` (default: current directory; its run log goes to
+    `target/streamt.log`, `cli/logs.py`) and `-e/--env NAME`."""
     func = click.option(
         "-e",
         "--env",
@@ -37,18 +41,26 @@ def project_options(func: F) -> F:
         default=Path("."),
         show_default=True,
         help="Project directory.",
+        callback=_project_log,
     )(func)
     return func
 
 
+def _project_log(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    from streamt.cli.logs import log_to
+
+    log_to(value)
+    return value
+
+
 def use_rich(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("CI"):
+    if not logs.SETTINGS.color or os.environ.get("NO_COLOR") or os.environ.get("CI"):
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def echo(text: str = "", err: bool = False) -> None:
-    click.echo(text, err=err)
+def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
+    click.echo(text, err=err or output.json_requested(), nl=nl)
 
 
 def diagnostics(
@@ -59,8 +71,12 @@ def diagnostics(
 
     Info diagnostics are summarised in one line unless `verbose` (or there are only a few).
     """
+    err = err or output.json_requested()
     stream = sys.stderr if err else sys.stdout
     items = list(diags)
+    if logs.SETTINGS.quiet:
+        items = [d for d in items if d.is_error]
+    verbose = verbose or logs.SETTINGS.verbose
     infos = [d for d in items if d.severity is Severity.INFO]
     if not verbose and len(infos) > 3:
         items = [d for d in items if d.severity is not Severity.INFO]
@@ -98,7 +114,8 @@ def diagnostics(
 
 def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     cells = [[str(c) for c in r] for r in rows]
-    if use_rich(sys.stdout):
+    err = output.json_requested()
+    if use_rich(sys.stderr if err else sys.stdout):
         from rich.console import Console
         from rich.table import Table
 
@@ -107,32 +124,93 @@ def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) 
             t.add_column(h)
         for r in cells:
             t.add_row(*r)
-        Console().print(t)
+        Console(stderr=err).print(t)
         return
     widths = [
         max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
     ]
     if title:
-        click.echo(title)
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+        click.echo(title, err=err)
+    click.echo(
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(), err=err
+    )
     for r in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), err=err)
 
 
-def emit_json(payload: object) -> None:
-    click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
+def emit_json(payload: object, diagnostics: Iterable[Diagnostic] = ()) -> None:
+    """The command's payload in its `--format json` document (written when the command ends);
+    printed as it is when no document was asked for (a JSON-only output)."""
+    if output.json_requested():
+        output.set_payload(payload, tuple(diagnostics))
+    else:
+        click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
+
+
+def selection_options(func: F) -> F:
+    """`-s/--select`, `--exclude` (both selectors, dbt's grammar) and `--state DIR` (an earlier
+    compile's output, for `state:modified`): the same on every command that selects nodes."""
+    func = click.option(
+        "--state",
+        "state_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="An earlier compile's output dir, for the selector state:modified.",
+    )(func)
+    func = click.option(
+        "--exclude", default=None, help="Leave these nodes out (selector, as --select)."
+    )(func)
+    return click.option(
+        "-s",
+        "--select",
+        "selector",
+        default=None,
+        help="Only these nodes, e.g. '+orders_clean tag:finance'.",
+    )(func)
+
+
+TEST_TYPES = ("schema", "sample", "continuous", "unit")
+
+
+def target_option(func: F) -> F:
+    """`-t/--target MODEL`: only this model, on plan, apply and test alike (test's `-t` was
+    `--type`: a test type given to it is a usage error naming `--type`)."""
+    return click.option(
+        "-t", "--target", default=None, help="Only this model.", callback=_not_a_type
+    )(func)
+
+
+def _not_a_type(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value in TEST_TYPES and ctx.info_name == "test":
+        raise click.UsageError(
+            f"-t is --target (a model) on every command; for the test type use --type {value}"
+        )
+    return value
 
 
 def verbose_option(func: F) -> F:
-    return click.option("-v", "--verbose", is_flag=True, help="Show info messages too.")(func)
+    """`-v/--verbose` after the command: the global option (`cli/logs.py` moves it in front),
+    listed in the command's --help too."""
+    return click.option(
+        "-v", "--verbose", is_flag=True, help="Show info messages too (global option)."
+    )(func)
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """`--format`; `json` makes stdout one JSON document, failures included (`cli.output`)."""
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(list(choices)),
         default=default,
         show_default=True,
-        help="Output format.",
+        help="Output format (json: one document on stdout, failures included).",
+        callback=_json_requested,
+        is_eager=True,
     )
+
+
+def _json_requested(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if value == "json":
+        output.request_json(ctx.command_path)
+    return value

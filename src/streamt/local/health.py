@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from streamt.adapters.librdkafka import client_config
 from streamt.local.ports import port_accepts
 from streamt.local.spec import Health, HealthKind
 
@@ -39,7 +40,7 @@ def _kafka_ok(bootstrap: str, timeout: float) -> bool:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+    admin = AdminClient(client_config({"bootstrap.servers": bootstrap}))
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException:

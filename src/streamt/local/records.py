@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from streamt.adapters.librdkafka import client_config
 from streamt.diagnostics import Diagnostic, StreamtError
 
 
@@ -20,7 +21,7 @@ def produce_lines(bootstrap: str, topic: str, lines: Iterable[str], key: str | N
 
     records = [(text, _parse(text, n)) for n, line in enumerate(lines, 1) if (text := line.strip())]
     ensure_topic(bootstrap, topic)  # every line parsed first: bad input produces nothing
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    producer = Producer(client_config({"bootstrap.servers": bootstrap, "linger.ms": 5}))
     for text, value in records:
         key_bytes = json.dumps(value.get(key)).encode() if key and isinstance(value, dict) else None
         producer.produce(topic, value=text.encode(), key=key_bytes)
@@ -33,12 +34,14 @@ def consume_lines(bootstrap: str, topic: str, limit: int, timeout: float) -> Ite
     from confluent_kafka import Consumer
 
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"streamt-local-consume-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
+        client_config(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"streamt-local-consume-{uuid.uuid4().hex[:8]}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
     )
     consumer.subscribe([topic])
     deadline, seen = time.monotonic() + timeout, 0
@@ -59,7 +62,7 @@ def ensure_topic(bootstrap: str, topic: str) -> None:
 
     ck: Any = _admin
 
-    admin = ck.AdminClient({"bootstrap.servers": bootstrap})
+    admin = ck.AdminClient(client_config({"bootstrap.servers": bootstrap}))
     if topic in admin.list_topics(timeout=10).topics:
         return
     for future in admin.create_topics([ck.NewTopic(topic, 1, 1)]).values():

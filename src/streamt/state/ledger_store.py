@@ -11,17 +11,15 @@ adapter protocols have no produce/consume; it counts its calls like an adapter d
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from streamt.adapters.librdkafka import client_config
+
 DEFAULT_TOPIC = "_streamt_state"
-_QUIET = logging.getLogger("streamt.ledger.librdkafka")  # librdkafka's own log lines
-_QUIET.addHandler(logging.NullHandler())
-_QUIET.propagate = False
 
 
 class LedgerError(Exception):
@@ -72,11 +70,9 @@ class KafkaLedgerStore:
         timeout_s: float = 15.0,
     ) -> None:
         self.topic, self.timeout_s = topic, timeout_s
-        self._config: dict[str, Any] = {
-            **dict(properties or {}),
-            "bootstrap.servers": bootstrap_servers,
-            "logger": _QUIET,
-        }
+        self._config: dict[str, Any] = client_config(
+            {**dict(properties or {}), "bootstrap.servers": bootstrap_servers}
+        )
         self.calls = 0
         self._producer: Any = None
         self._lock = threading.Lock()

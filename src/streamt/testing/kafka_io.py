@@ -19,6 +19,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
+from streamt.adapters.librdkafka import client_config
 from streamt.adapters.protocols import AdapterError
 from streamt.testing.records import Record
 
@@ -48,13 +49,15 @@ class StartAt:
 
 
 def _config(bootstrap: str, properties: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        **properties,
-        "bootstrap.servers": bootstrap,
-        "group.id": f"streamt-test-{uuid.uuid4().hex[:12]}",
-        "enable.auto.commit": False,
-        "enable.partition.eof": False,
-    }
+    return client_config(
+        {
+            **properties,
+            "bootstrap.servers": bootstrap,
+            "group.id": f"streamt-test-{uuid.uuid4().hex[:12]}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": False,
+        }
+    )
 
 
 def read_records(
@@ -181,12 +184,14 @@ def produce_rows(
     timeout_s: float = 15.0,
 ) -> None:
     producer = Producer(
-        {
-            **(properties or {}),
-            "bootstrap.servers": bootstrap,
-            "linger.ms": 5,
-            "enable.idempotence": True,
-        }
+        client_config(
+            {
+                **(properties or {}),
+                "bootstrap.servers": bootstrap,
+                "linger.ms": 5,
+                "enable.idempotence": True,
+            }
+        )
     )
     errors: list[str] = []
 

@@ -123,7 +123,7 @@ def test_list_topics_is_metadata_plus_one_batched_describe_configs_keeping_only_
     ]
     assert fake.requests == [("metadata", []), ("describe_configs", ["a", "b"])]
     assert k.calls == 2
-    assert fake.conf.pop("logger").name == "streamt.adapters.kafka"
+    assert fake.conf.pop("logger").name == "streamt.librdkafka"
     assert fake.conf == {
         "security.protocol": "SASL_SSL",
         "sasl.password": "s3cret",

@@ -60,7 +60,9 @@ def test_saved_plan_applies_once_then_is_stale(systems: Systems, tmp_path, capsy
     saved = tmp_path / "plan.json"
     assert main(["plan", "-p", QUICKSTART, "--out", str(saved), "--format", "json"]) == 0
     body = json.loads(saved.read_text())
-    assert body["schema_version"] == 1 and json.loads(capsys.readouterr().out) == body
+    printed = json.loads(capsys.readouterr().out)  # the plan, in the command's JSON document
+    assert body["schema_version"] == 1 and {k: printed[k] for k in body} == body
+    assert printed["command"] == "plan" and printed["exit_code"] == 0
     assert main(["apply", "-p", QUICKSTART, "--plan", str(saved), "--auto-approve"]) == 0
     capsys.readouterr()
     assert main(["apply", "-p", QUICKSTART, "--plan", str(saved), "--auto-approve"]) == 1

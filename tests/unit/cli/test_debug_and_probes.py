@@ -87,8 +87,8 @@ COMMANDS = [
     (["rollback", "orders_clean"], ALL_FIVE),
     (["destroy", "--auto-approve"], [("A060", "kafka")]),  # the ledger says what to delete
     (["test"], ALL_FIVE[:4]),  # no test reads through Connect
-    (["test", "-t", "schema"], [("A061", "registry")]),
-    (["test", "-t", "sample"], [("A060", "kafka")]),
+    (["test", "--type", "schema"], [("A061", "registry")]),
+    (["test", "--type", "sample"], [("A060", "kafka")]),
 ]
 
 

@@ -139,6 +139,11 @@ def test_log_records_are_redacted(
     monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as in the CLI: Python's last resort
     main(["compile", "-p", str(project), "-o", str(project / "target")])
     out, err = capsys.readouterr()
+    assert "calling http" not in err  # log lines reach the console only when asked for
+    kept = (project / "target" / "streamt.log").read_text()  # the run log keeps every record
+    assert "calling http://***@h with ***" in kept and not _leaks(kept, secret)
+    main(["compile", "-p", str(project), "-o", str(project / "target"), "--log-level", "warning"])
+    out, err = capsys.readouterr()
     assert "calling http://***@h with ***" in err
     assert not _leaks(out + err, secret)
 

@@ -70,8 +70,8 @@ def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
     default=None,
     help="Apply this plan.json (refused if stale).",
 )
-@click.option("-s", "--select", "selector", default=None, help="Only these nodes (selector).")
-@click.option("-t", "--target", default=None, help="Only this model.")
+@render.selection_options
+@render.target_option
 @click.option("--dry-run", is_flag=True, help="Show the plan and the steps; change nothing.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--confirm-env", default=None, metavar="NAME", help=CONFIRM_ENV_HELP)
@@ -94,11 +94,14 @@ def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
     is_flag=True,
     help="Deploy even when a data test marked on_failure: block_deploy fails.",
 )
+@render.format_option("text", "json")
 def apply_command(
     project_dir: Path,
     env: str | None,
     plan_file: Path | None,
     selector: str | None,
+    exclude: str | None,
+    state_dir: Path | None,
     target: str | None,
     dry_run: bool,
     auto_approve: bool,
@@ -107,15 +110,17 @@ def apply_command(
     reset_state: bool,
     adopt: tuple[str, ...],
     ignore_blocking_tests: bool,
+    fmt: str,
 ) -> int:
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
     from streamt.context import Context
     from streamt.plan import render_text
 
-    ctx = Context(project_dir, env)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
     plan = _plan(ctx, plan_file, selector, target, reset_state, adopt)
     render.diagnostics(ctx.deployment().warnings)
     render.echo(render_text(plan).rstrip("\n"))
+    render.emit_json(execution(plan, dry_run))
     if not plan.has_changes:
         return 0
     options = ctx.apply_options(plan, allow_destructive)
@@ -126,8 +131,7 @@ def apply_command(
     environment = ctx.deployment().environment
     needs = ctx.requires_name()
     confirm = confirmation(needs, environment, confirm_env, auto_approve, question, "apply")
-    report = ctx.apply(plan, options, _Progress(), confirm)
-    return report_outcome(report, "Apply", "applied")
+    return report_outcome(plan, ctx.apply(plan, options, _Progress(), confirm), "Apply", "applied")
 
 
 def _plan(
@@ -141,7 +145,7 @@ def _plan(
     if plan_file is None:
         return ctx.plan(selector, target=target, reset_state=reset_state, adopt=adopt)
     ctx.deployment().observed()  # a broken project or an unreachable system comes first
-    if selector or target or reset_state or adopt:
+    if selector or target or reset_state or adopt or ctx.exclude:
         raise click.UsageError(
             "--plan takes its scope, --reset-state and --adopt from the plan file"
         )
@@ -157,11 +161,35 @@ def _dry_run(plan: Plan) -> int:
     return 0
 
 
-def report_outcome(report: object, verb: str, done: str) -> int:
+def execution(plan: Plan, dry_run: bool = False, report: object = None) -> dict[str, object]:
+    """The `--format json` payload of apply and destroy: the plan and the steps that ran."""
+    import json
+
+    from streamt.apply.executor import ApplyReport
+    from streamt.artifacts.plan_file import plan_to_json
+
+    results = report.results if isinstance(report, ApplyReport) else ()
+    steps = [
+        {
+            "address": r.change.address,
+            "kind": r.change.kind.value,
+            "name": r.change.name,
+            "action": r.change.action.value,
+            "ok": r.ok,
+            "seconds": round(r.seconds, 3),
+            "message": r.message,
+        }
+        for r in results
+    ]
+    return {"plan": json.loads(plan_to_json(plan)), "dry_run": dry_run, "steps": steps}
+
+
+def report_outcome(plan: Plan, report: object, verb: str, done: str) -> int:
     """Render an executed plan's outcome (shared by apply and destroy); the exit code."""
     from streamt.apply.executor import ApplyReport
 
     assert isinstance(report, ApplyReport)
+    render.emit_json(execution(plan, report=report))
     if not report.results:
         render.echo(f"Aborted: nothing {done}.")
         return 1

@@ -19,20 +19,7 @@ from streamt.cli import render
     help="Artifact directory (default: <project>/target).",
 )
 @click.option("--dry-run", is_flag=True, help="Compile and report, write nothing.")
-@click.option(
-    "-s",
-    "--select",
-    "selector",
-    default=None,
-    help="Only these nodes, e.g. '+orders_clean tag:finance'.",
-)
-@click.option(
-    "--state",
-    "state_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="An earlier compile's output dir, for --select state:modified.",
-)
+@render.selection_options
 @click.option("--no-cache", is_flag=True, help="Recompile even if nothing changed.")
 @render.format_option("text", "json")
 @render.verbose_option
@@ -42,6 +29,7 @@ def compile_command(
     output: Path | None,
     dry_run: bool,
     selector: str | None,
+    exclude: str | None,
     state_dir: Path | None,
     no_cache: bool,
     fmt: str,
@@ -50,7 +38,7 @@ def compile_command(
     """Compile topics, schemas, Flink SQL jobs, connectors and gateway rules."""
     from streamt.context import Context
 
-    ctx = Context(project_dir, env, state_dir=state_dir)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
     summary = ctx.build(output, selector, dry_run, use_cache=not no_cache and not state_dir)
     if fmt == "json":
         render.emit_json(summary.to_dict())

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from streamt.cli import render
-from streamt.cli.commands.apply import _Progress, report_outcome
+from streamt.cli.commands.apply import _Progress, execution, report_outcome
 from streamt.cli.confirm import CONFIRM_ENV_HELP, confirmation
 
 
@@ -16,8 +16,9 @@ from streamt.cli.confirm import CONFIRM_ENV_HELP, confirmation
 @render.project_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--confirm-env", default=None, metavar="NAME", help=CONFIRM_ENV_HELP)
+@render.format_option("text", "json")
 def destroy_command(
-    project_dir: Path, env: str | None, auto_approve: bool, confirm_env: str | None
+    project_dir: Path, env: str | None, auto_approve: bool, confirm_env: str | None, fmt: str
 ) -> int:
     """Remove every resource streamt created for this project (ledger-owned only)."""
     from streamt.context import Context
@@ -26,6 +27,7 @@ def destroy_command(
     ctx = Context(project_dir, env)
     plan = ctx.destroy_plan()
     render.echo(render_text(plan).rstrip("\n"))
+    render.emit_json(execution(plan))
     if not plan.has_changes:
         return 0
     confirm = confirmation(
@@ -39,6 +41,4 @@ def destroy_command(
         ),
         "destroy",
     )
-
-    report = ctx.destroy(plan, _Progress(), confirm)
-    return report_outcome(report, "Destroy", "destroyed")
+    return report_outcome(plan, ctx.destroy(plan, _Progress(), confirm), "Destroy", "destroyed")

@@ -32,8 +32,9 @@ def docs() -> None:
 @render.project_options
 @_output
 @_results
+@render.format_option("text", "json")
 def generate(
-    project_dir: Path, env: str | None, output: Path | None, test_results: Path | None
+    project_dir: Path, env: str | None, output: Path | None, test_results: Path | None, fmt: str
 ) -> int:
     """Write the site (static files; open index.html, no server needed)."""
     from streamt.context import Context
@@ -41,6 +42,7 @@ def generate(
     ctx = Context(project_dir, env)
     out = ctx.generate_docs(output, test_results)
     render.echo(f"Documentation written to {out / 'index.html'}")
+    render.emit_json({"site": str(out / "index.html")})
     return 0
 
 

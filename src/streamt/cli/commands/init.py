@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 @click.option(
     "--source", "sources", multiple=True, help="--from-cluster: a topic to read (repeatable)."
 )
+@render.format_option("text", "json")
 def init_command(
     directory: Path,
     name: str | None,
@@ -38,6 +39,7 @@ def init_command(
     bootstrap_servers: str,
     registry_url: str,
     sources: tuple[str, ...],
+    fmt: str,
 ) -> int:
     """Create a new project: stream_project.yml, sources/, models/, tests/, environments/."""
     from streamt.scaffold import Answers, render_scaffold, write_scaffold
@@ -58,6 +60,9 @@ def init_command(
     written = write_scaffold(directory, files)
     render.echo(f"Created project '{name}' in {directory} ({len(written)} files).")
     render.echo(f"Next: read {directory / 'README.md'}, then `streamt validate -p {directory}`.")
+    render.emit_json(
+        {"project": name, "directory": str(directory), "files": [str(f) for f in written]}
+    )
     return 0
 
 

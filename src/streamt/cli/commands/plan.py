@@ -16,8 +16,8 @@ from streamt.cli import render
 
 @click.command("plan")
 @render.project_options
-@click.option("-s", "--select", "selector", default=None, help="Only these nodes (selector).")
-@click.option("-t", "--target", default=None, help="Only this model.")
+@render.selection_options
+@render.target_option
 @render.format_option("text", "json")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write plan.json here.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 3 when changes are pending.")
@@ -34,6 +34,8 @@ def plan_command(
     project_dir: Path,
     env: str | None,
     selector: str | None,
+    exclude: str | None,
+    state_dir: Path | None,
     target: str | None,
     fmt: str,
     out: Path | None,
@@ -46,7 +48,7 @@ def plan_command(
     from streamt.context import Context
     from streamt.plan import render_text
 
-    ctx = Context(project_dir, env)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
     plan = ctx.plan(selector, target=target, reset_state=reset_state, adopt=adopt)
     render.diagnostics(ctx.deployment().warnings)
     body = plan_to_json(plan)

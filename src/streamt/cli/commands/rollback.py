@@ -12,9 +12,12 @@ from streamt.cli import render
 @click.command("rollback")
 @render.project_options
 @click.argument("model")
-def rollback_command(project_dir: Path, env: str | None, model: str) -> int:
+@render.format_option("text", "json")
+def rollback_command(project_dir: Path, env: str | None, model: str, fmt: str) -> int:
     """Restore MODEL's previous Flink job version from the savepoint taken at its upgrade."""
     from streamt.context import Context
 
-    render.echo(Context(project_dir, env).rollback(model))
+    message = Context(project_dir, env).rollback(model)
+    render.echo(message)
+    render.emit_json({"model": model, "message": message})
     return 0

@@ -20,14 +20,23 @@ if TYPE_CHECKING:
 @render.project_options
 @click.option("--lag", is_flag=True, help="Add message counts and consumer-group lag.")
 @click.option("--filter", "pattern", default=None, help="Only names matching this glob.")
+@render.selection_options
 @render.format_option("text", "json")
 def status_command(
-    project_dir: Path, env: str | None, lag: bool, pattern: str | None, fmt: str
+    project_dir: Path,
+    env: str | None,
+    lag: bool,
+    pattern: str | None,
+    selector: str | None,
+    exclude: str | None,
+    state_dir: Path | None,
+    fmt: str,
 ) -> int:
     """Show what runs, how far behind it is, and where it drifted from what streamt applied."""
     from streamt.context import Context
 
-    report = Context(project_dir, env).status(lag=lag, pattern=pattern)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    report = ctx.status(lag=lag, pattern=pattern, select=selector)
     if fmt == "json":
         render.emit_json(report.to_dict())
     else:

@@ -9,21 +9,17 @@ import click
 from streamt.cli import render
 from streamt.cli.annotations import github_errors
 
-TYPES = ("schema", "sample", "continuous", "unit")
-
 
 @click.command("test")
 @render.project_options
-@click.option(
-    "-s", "--select", default=None, help="Graph selector: tests on these nodes (or these tests)."
-)
+@render.selection_options
 @click.option("-m", "--model", "models", multiple=True, help="Only tests of this model or source.")
+@render.target_option
 @click.option(
-    "-t",
     "--type",
     "types",
     multiple=True,
-    type=click.Choice(TYPES),
+    type=click.Choice(render.TEST_TYPES),
     help="Only tests of this type.",
 )
 @click.option("--deploy", is_flag=True, help="(Re)deploy continuous tests as Flink jobs.")
@@ -50,8 +46,11 @@ TYPES = ("schema", "sample", "continuous", "unit")
 def test_command(
     project_dir: Path,
     env: str | None,
-    select: str | None,
+    selector: str | None,
+    exclude: str | None,
+    state_dir: Path | None,
     models: tuple[str, ...],
+    target: str | None,
     types: tuple[str, ...],
     deploy: bool,
     since: str | None,
@@ -63,10 +62,10 @@ def test_command(
     from streamt.context import Context
     from streamt.testing.results import RunSummary, render_text
 
-    ctx = Context(project_dir, env)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
     results = ctx.test(
-        select,
-        models=models,
+        selector,
+        models=(*models, *filter(None, [target])),
         types=types,
         deploy=deploy,
         since=since,
