@@ -142,6 +142,25 @@ _ENTRIES = (
           "changed.",
           "a ledger written by streamt N+1, read by streamt N",
           "Upgrade streamt."),
+    Entry("A100", "a usage error",
+          "The command line was refused after parsing: an unknown option value, a missing "
+          "argument, or an option the command does not take (exit 2).",
+          "streamt test -t sample",
+          "Run the command with --help; -t is --target everywhere, the test type is --type."),
+    Entry("A101", "a system answered with an error",
+          "Kafka, the Schema Registry, Flink, the SQL Gateway or Connect answered a call with an "
+          "error that no more precise code reports.",
+          "a Connect worker answering 500 to a connector update",
+          "Read the message (the system's own answer), fix the cause there, and run again."),
+    Entry("A102", "a system could not be reached",
+          "A system answered the preflight probe but not a later call (exit 5).",
+          "the SQL Gateway restarted while apply ran",
+          "Check that the endpoint is up (streamt debug), then run the command again."),
+    Entry("A109", "an internal error",
+          "A bug in streamt (exit 70): the traceback is written to a crash file named in the "
+          "message.",
+          "any command that stops with 'internal error'",
+          "Report it with the crash file; nothing else is wrong with the project."),
     # ----------------------------------------------------------------- C: compile
     Entry("C002", "an updating result without a primary key",
           "The query emits updates (an aggregation, a join of changelogs) and Flink writes it with "

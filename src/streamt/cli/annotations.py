@@ -52,8 +52,11 @@ def command(level: str, message: str, location: Location, title: str, root: Path
 def diagnostic_lines(
     diagnostics: Iterable[Diagnostic], root: Path, *, infos: bool = True
 ) -> list[str]:
-    """A workflow command per diagnostic (info ones as notices only with `infos`), its hint on
-    the annotation's second line."""
+    """A workflow command per diagnostic (info ones as notices only with `infos` or the global
+    `-v`), its hint on the annotation's second line."""
+    from streamt.cli import logs
+
+    infos = infos or logs.SETTINGS.verbose
     return [
         command(
             LEVEL[d.severity],
