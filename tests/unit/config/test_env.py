@@ -107,3 +107,23 @@ def test_resolve_keeps_the_text_around_and_between_placeholders() -> None:
 )
 def test_parse_dotenv_lines(text: str, expected: dict[str, str]) -> None:
     assert parse_dotenv(text) == expected
+
+
+def test_the_package_hands_out_each_lazy_name_from_its_module() -> None:
+    import streamt.config
+    from streamt.config import env, runtime
+
+    assert streamt.config.resolve is env.resolve
+    assert streamt.config.local_runtime is runtime.local_runtime
+
+
+def test_an_unset_variable_error_names_the_variable() -> None:
+    from streamt.config.env import UnsetVariable
+
+    err = UnsetVariable("DB_PASSWORD")
+    ((diag,), key) = err.diagnostics, err.args[0]
+    assert (diag.code, diag.message, key) == (
+        "L030",
+        "environment variable DB_PASSWORD is not set",
+        "DB_PASSWORD",
+    )
