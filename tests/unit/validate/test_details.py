@@ -4,7 +4,6 @@ planner rejections (V092), model-level classifications (V172), quiet model input
 from pathlib import Path
 
 from streamt.diagnostics import Location
-from streamt.graph import build_graph
 from streamt.validate.flink import explain_jobs
 from streamt.validate.patterns import compile_pattern
 from tests.unit.compile.helpers import compile_yaml
