@@ -106,3 +106,26 @@ def test_key_order_inside_a_manifest_entry_is_no_modification() -> None:
     assert modified_nodes(before, after) == frozenset()
     after["topics"][1]["name"] = "c"  # type: ignore[index]
     assert modified_nodes(before, after) == frozenset({"model.m"})
+
+
+def test_a_bare_from_name_is_the_model_when_both_exist_else_the_source(tmp_path: Path) -> None:
+    graph = _graph(
+        tmp_path,
+        """
+project: {name: shop}
+sources:
+  - {name: orders, topic: orders.v1}
+  - {name: clean, topic: clean.src}
+models:
+  - name: clean
+    sql: SELECT * FROM {{ source("orders") }}
+  - name: copy_orders
+    from: orders
+    advanced: {connector: {type: jdbc-sink}}
+  - name: copy_clean
+    from: clean
+    advanced: {connector: {type: jdbc-sink}}
+""",
+    )
+    assert graph.parents["model.shop.copy_orders"] == ("source.shop.orders",)
+    assert graph.parents["model.shop.copy_clean"] == ("model.shop.clean",)

@@ -115,3 +115,19 @@ def test_a_scoped_plan_says_how_many_nodes_it_was_limited_to() -> None:
     )
     whole = render_text(build_plan(desired(topics=(keep,)), live(), ledger(), OPTS))
     assert whole.splitlines()[0] == "streamt plan: project shop, environment dev"
+
+
+def test_a_removed_job_that_is_not_running_only_leaves_the_ledger() -> None:
+    from .factories import applied_job_entry, job
+
+    spec = job("old_model")
+    gone = applied_job_entry(spec, "j9", node=spec.node)
+    change = _one(build_plan(desired(), live(), ledger(gone), OPTS))
+    assert (change.kind, change.name, change.action, change.node) == (
+        ResourceKind.JOB,
+        "old_model",
+        Action.DELETE,
+        "model.shop.old_model",
+    )
+    assert change.reason == "no longer in the project and not running: forget its ledger entry"
+    assert (change.destructive, change.live_job_id) == (False, None)

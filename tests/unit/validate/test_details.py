@@ -100,3 +100,18 @@ models:
         + models.replace("    event_time: {column: ts, watermark: {idle_timeout_ms: %s}}\n", ""),
     )
     assert "model 'wide' (topic with 4 partitions)" in diag.message
+
+
+def test_replication_factor_bounds_name_their_rule(tmp_path: Path) -> None:
+    from tests.unit.validate.test_governance import rules
+
+    low = one(tmp_path, rules("topics: {min_replication_factor: 2}"), "V032")
+    assert low.message == (
+        "topic 'relies_on_defaults' has replication_factor 1, "
+        "rule topics.min_replication_factor requires >= 2"
+    )
+    high = one(tmp_path, rules("topics: {max_replication_factor: 2}"), "V033")
+    assert high.message == (
+        "topic 'analytics.explicit.v1' has replication_factor 3, "
+        "rule topics.max_replication_factor requires <= 2"
+    )
