@@ -18,7 +18,6 @@ from streamt.sql.generate import render
 from streamt.sql.relations import Analyzer, Rel, Scope
 from streamt.sql.schema import Column
 from streamt.sql.tree import location_of
-from streamt.sql.types import STRING
 
 _NAVIGATION = frozenset({"FIRST", "LAST", "PREV", "NEXT"})
 
@@ -86,7 +85,16 @@ def _measure(a: Analyzer, measure: exp.Expr, typer: ExprTyper) -> Column | None:
     # navigation functions return their argument's value
     if isinstance(inner, (exp.First, exp.Last)) or function_name(inner) in _NAVIGATION:
         args = function_args(inner)
-        column = typer.column_of(args[0]) if args else Column(expr.alias, STRING)
+        if not args:
+            name = function_name(inner)
+            a.error(
+                "S001",
+                f"SQL syntax error: {name}() needs the column it navigates to",
+                inner,
+                f"write {name}(A.column) or {name}(A.column, n)",
+            )
+            return None
+        column = typer.column_of(args[0])
     else:
         column = typer.column_of(inner)
     return column.plain().renamed(str(expr.alias))

@@ -80,3 +80,23 @@ def test_a_statement_set_runs_every_insert_in_order() -> None:
     assert statement_set(["INSERT INTO `a` SELECT 1", "INSERT INTO `b` SELECT 2"]) == (
         "EXECUTE STATEMENT SET BEGIN\nINSERT INTO `a` SELECT 1;\nINSERT INTO `b` SELECT 2;\nEND"
     )
+
+
+def test_a_navigation_measure_without_its_column_is_a_syntax_error() -> None:
+    # Flink's PREV / NEXT take the column they navigate to (and an optional offset)
+    query = (
+        "SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY cid ORDER BY ts MEASURES "
+        "PREV() AS x PATTERN (A) DEFINE A AS A.amount > 1)"
+    )
+    (diag,) = analyze_query(query, INPUTS).diagnostics
+    assert (diag.code, diag.message, diag.hint) == (
+        "S001",
+        "SQL syntax error: PREV() needs the column it navigates to",
+        "write PREV(A.column) or PREV(A.column, n)",
+    )
+    # placed at the call's parenthesis, like every diagnostic on a function call (S030)
+    assert (diag.location.line, diag.location.column) == (1, query.index("PREV()") + 5)
+    ok = query.replace("PREV()", "PREV(A.amount)")
+    result = analyze_query(ok, INPUTS)
+    assert result.diagnostics == ()
+    assert [(c.name, c.type.sql()) for c in result.columns] == [("cid", "STRING"), ("x", "DOUBLE")]
