@@ -100,3 +100,20 @@ def test_a_navigation_measure_without_its_column_is_a_syntax_error() -> None:
     result = analyze_query(ok, INPUTS)
     assert result.diagnostics == ()
     assert [(c.name, c.type.sql()) for c in result.columns] == [("cid", "STRING"), ("x", "DOUBLE")]
+
+
+def test_having_is_checked_for_unknown_columns() -> None:
+    result = analyze_query(
+        "SELECT cid, COUNT(*) AS n FROM orders GROUP BY cid HAVING SUM(nope) > 1", INPUTS
+    )
+    assert [(d.code, d.message) for d in result.diagnostics] == [("S003", "unknown column 'nope'")]
+
+
+def test_a_column_of_an_outer_query_alias_is_unknown_inside_a_subquery() -> None:
+    result = analyze_query(
+        "SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM cdc c WHERE c.cid = o.missing)",
+        INPUTS,
+    )
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        ("S003", "unknown column o.missing")
+    ]

@@ -115,3 +115,85 @@ def test_replication_factor_bounds_name_their_rule(tmp_path: Path) -> None:
         "topic 'analytics.explicit.v1' has replication_factor 3, "
         "rule topics.max_replication_factor requires <= 2"
     )
+
+
+def test_node_warnings_name_the_model_they_are_about(tmp_path: Path) -> None:
+    unused = one(
+        tmp_path,
+        """
+        project: {name: p}
+        sources: [{name: a, topic: a}, {name: b, topic: b}]
+        models:
+          - name: m
+            from: [{source: a}, {source: b}]
+            sql: 'SELECT * FROM {{ source("a") }}'
+        """,
+        "V013",
+    )
+    assert unused.node == "model.p.m"
+    private = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models:
+          - {name: core, sql: SELECT 1, access: private, group: finance}
+          - {name: leak, sql: 'SELECT * FROM {{ ref("core") }}', group: marketing}
+        """,
+        "V017",
+    )
+    assert private.node == "model.p.leak"  # the reader is at fault, not the private model
+
+
+def test_a_managed_flink_option_says_why_streamt_owns_it(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        models:
+          - name: m
+            sql: SELECT 1
+            advanced: {flink: {config: {pipeline.name: mine}}}
+        """,
+        "V018",
+    )
+    assert diag.hint == (
+        "pipeline.name identifies the job across deployments and apply sets the restore path; "
+        "remove the key"
+    )
+
+
+def test_only_tests_that_run_flink_jobs_need_a_flink_cluster(tmp_path: Path) -> None:
+    from tests.unit.validate.helpers import check
+
+    found = check(
+        tmp_path,
+        """
+        project: {name: p}
+        runtime: {kafka: {bootstrap_servers: k:9092}}
+        models: [{name: m, sql: SELECT 1}]
+        tests:
+          - {name: t, model: m, type: schema}
+        """,
+    )
+    assert [d for d in found if d.code == "V016"] == []
+
+
+def test_a_placeholder_in_sql_text_is_placed_at_its_string(tmp_path: Path) -> None:
+    diag = one(
+        tmp_path,
+        """\
+project: {name: p}
+models:
+  - name: m
+    sql: |
+      SELECT 1 AS a,
+        'pw=${DB_PASSWORD}' AS b
+""",
+        "V130",
+    )
+    assert diag.message == (
+        "the SQL of 'm' has the literal '${DB_PASSWORD}': `${...}` is never resolved inside "
+        "SQL, Flink gets this text as written"
+    )
+    # line 6 of the file, the opening quote in column 9 (counted by hand)
+    assert diag.location == Location("stream_project.yml", 6, 9)
