@@ -68,3 +68,28 @@ def test_the_settings_memo_key_sees_each_declared_function_type() -> None:
 
     assert repr(_stable(declared("INT"))) == repr(_stable(declared("INT")))
     assert repr(_stable(declared("INT"))) != repr(_stable(declared("DOUBLE")))
+
+
+def test_kafka_security_settings_become_the_tables_client_properties() -> None:
+    from streamt.compile.tables import security
+    from streamt.config.runtime import KafkaConfig, RuntimeConfig
+
+    kafka = KafkaConfig(
+        bootstrap_servers="b:9093",
+        security_protocol="SASL_SSL",
+        sasl_mechanism="PLAIN",
+        sasl_username="${KAFKA_USER}",
+        sasl_password="${KAFKA_PASSWORD}",
+        ssl_ca_location="/etc/kafka/ca.pem",
+    )
+    assert security(RuntimeConfig(kafka=kafka)) == (
+        ("properties.security.protocol", "SASL_SSL"),
+        ("properties.sasl.mechanism", "PLAIN"),
+        (
+            "properties.sasl.jaas.config",
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            'username="${KAFKA_USER}" password="${KAFKA_PASSWORD}";',
+        ),
+        ("properties.ssl.truststore.location", "/etc/kafka/ca.pem"),
+    )
+    assert security(RuntimeConfig(kafka=KafkaConfig(bootstrap_servers="b:9092"))) == ()

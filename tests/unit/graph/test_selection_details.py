@@ -129,3 +129,24 @@ models:
     )
     assert graph.parents["model.shop.copy_orders"] == ("source.shop.orders",)
     assert graph.parents["model.shop.copy_clean"] == ("model.shop.clean",)
+
+
+def test_a_from_entry_typed_source_is_the_source_even_when_a_model_shares_its_name(
+    tmp_path: Path,
+) -> None:
+    graph = _graph(
+        tmp_path,
+        """
+project: {name: shop}
+sources:
+  - {name: orders, topic: orders.v1}
+  - {name: clean, topic: clean.src}
+models:
+  - name: clean
+    sql: SELECT * FROM {{ source("orders") }}
+  - name: raw_copy
+    from: [{source: clean}]
+    advanced: {connector: {type: jdbc-sink}}
+""",
+    )
+    assert graph.parents["model.shop.raw_copy"] == ("source.shop.clean",)
