@@ -93,3 +93,19 @@ def test_kafka_security_settings_become_the_tables_client_properties() -> None:
         ("properties.ssl.truststore.location", "/etc/kafka/ca.pem"),
     )
     assert security(RuntimeConfig(kafka=KafkaConfig(bootstrap_servers="b:9092"))) == ()
+
+
+def test_a_single_key_column_missing_from_the_output_is_placed_at_key(tmp_path: Path) -> None:
+    text = (
+        "project: {name: p}\n"
+        "sources:\n  - {name: s, topic: t, columns: [{name: a, type: INT}]}\n"
+        "models:\n"
+        "  - name: m\n"
+        '    sql: SELECT a FROM {{ source("s") }}\n'
+        "    key: [nope]\n"
+    )
+    (tmp_path / "stream_project.yml").write_text(text)
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "C003"]
+    assert diag.message == "model 'm': key column 'nope' is not an output column"
+    assert diag.location == Location("stream_project.yml", 7, 5)  # the `key:` line

@@ -117,3 +117,21 @@ def test_a_column_of_an_outer_query_alias_is_unknown_inside_a_subquery() -> None
     assert [(d.code, d.message) for d in result.diagnostics] == [
         ("S003", "unknown column o.missing")
     ]
+
+
+def test_a_wide_row_type_is_not_a_deep_one() -> None:
+    from streamt.sql.types import MAX_TYPE_DEPTH, TypeSyntaxError
+
+    wide = "ROW<" + ", ".join(f"f{i} INT" for i in range(2 * MAX_TYPE_DEPTH)) + ">"
+    assert len(parse_type(wide).children) == 2 * MAX_TYPE_DEPTH
+    # MAX_TYPE_DEPTH levels: 31 ARRAYs around the INT
+    levels = MAX_TYPE_DEPTH - 1
+    nested = "ARRAY<" * levels + "INT" + ">" * levels
+    assert parse_type(nested).sql().count("ARRAY<") == levels
+    too_deep = "ARRAY<" + nested + ">"
+    try:
+        parse_type(too_deep)
+    except TypeSyntaxError:
+        pass
+    else:
+        raise AssertionError("a type nested past MAX_TYPE_DEPTH was accepted")

@@ -197,3 +197,11 @@ models:
     )
     # line 6 of the file, the opening quote in column 9 (counted by hand)
     assert diag.location == Location("stream_project.yml", 6, 9)
+
+
+def test_source_rule_findings_name_the_source(tmp_path: Path) -> None:
+    text = (
+        "project: {name: p}\nrules: {sources: {require_description: true}}\n"
+        "sources:\n  - {name: s, topic: t}\n"
+    )
+    assert one(tmp_path, text, "V052").node == "source.p.s"
