@@ -108,7 +108,9 @@ def test_key_order_inside_a_manifest_entry_is_no_modification() -> None:
     assert modified_nodes(before, after) == frozenset({"model.m"})
 
 
-def test_a_bare_from_name_is_the_model_when_both_exist_else_the_source(tmp_path: Path) -> None:
+def test_from_entries_resolve_bare_names_model_first_and_typed_names_as_typed(
+    tmp_path: Path,
+) -> None:
     graph = _graph(
         tmp_path,
         """
@@ -125,28 +127,12 @@ models:
   - name: copy_clean
     from: clean
     advanced: {connector: {type: jdbc-sink}}
-""",
-    )
-    assert graph.parents["model.shop.copy_orders"] == ("source.shop.orders",)
-    assert graph.parents["model.shop.copy_clean"] == ("model.shop.clean",)
-
-
-def test_a_from_entry_typed_source_is_the_source_even_when_a_model_shares_its_name(
-    tmp_path: Path,
-) -> None:
-    graph = _graph(
-        tmp_path,
-        """
-project: {name: shop}
-sources:
-  - {name: orders, topic: orders.v1}
-  - {name: clean, topic: clean.src}
-models:
-  - name: clean
-    sql: SELECT * FROM {{ source("orders") }}
   - name: raw_copy
     from: [{source: clean}]
     advanced: {connector: {type: jdbc-sink}}
 """,
     )
+    assert graph.parents["model.shop.copy_orders"] == ("source.shop.orders",)
+    assert graph.parents["model.shop.copy_clean"] == ("model.shop.clean",)
+    # a typed entry is what it says, even where a model shares the name
     assert graph.parents["model.shop.raw_copy"] == ("source.shop.clean",)

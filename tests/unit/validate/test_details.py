@@ -17,15 +17,6 @@ def test_an_unusable_pattern_gives_re2s_reason_as_text() -> None:
     assert compile_pattern("a{2,1}") == "invalid repetition size: {2,1}"
 
 
-def test_a_bad_column_name_hint_says_what_a_name_may_hold(tmp_path: Path) -> None:
-    text = "project: {name: p}\nsources:\n  - name: s\n    topic: t\n    columns: [{name: 'a;b'}]\n"
-    diag = one(tmp_path, text, "V001")
-    assert diag.hint == (
-        "use letters, digits, '_', '-' or '.'; no quotes, backticks, semicolons or spaces; "
-        "at most 128 characters"
-    )
-
-
 def test_a_planner_rejection_is_v092_at_the_model_sql(tmp_path: Path) -> None:
     text = (
         "project: {name: p}\nsources:\n  - {name: s, topic: t, columns: [{name: a, type: INT}]}\n"
@@ -114,51 +105,6 @@ def test_replication_factor_bounds_name_their_rule(tmp_path: Path) -> None:
     assert high.message == (
         "topic 'analytics.explicit.v1' has replication_factor 3, "
         "rule topics.max_replication_factor requires <= 2"
-    )
-
-
-def test_node_warnings_name_the_model_they_are_about(tmp_path: Path) -> None:
-    unused = one(
-        tmp_path,
-        """
-        project: {name: p}
-        sources: [{name: a, topic: a}, {name: b, topic: b}]
-        models:
-          - name: m
-            from: [{source: a}, {source: b}]
-            sql: 'SELECT * FROM {{ source("a") }}'
-        """,
-        "V013",
-    )
-    assert unused.node == "model.p.m"
-    private = one(
-        tmp_path,
-        """
-        project: {name: p}
-        models:
-          - {name: core, sql: SELECT 1, access: private, group: finance}
-          - {name: leak, sql: 'SELECT * FROM {{ ref("core") }}', group: marketing}
-        """,
-        "V017",
-    )
-    assert private.node == "model.p.leak"  # the reader is at fault, not the private model
-
-
-def test_a_managed_flink_option_says_why_streamt_owns_it(tmp_path: Path) -> None:
-    diag = one(
-        tmp_path,
-        """
-        project: {name: p}
-        models:
-          - name: m
-            sql: SELECT 1
-            advanced: {flink: {config: {pipeline.name: mine}}}
-        """,
-        "V018",
-    )
-    assert diag.hint == (
-        "pipeline.name identifies the job across deployments and apply sets the restore path; "
-        "remove the key"
     )
 
 

@@ -44,6 +44,10 @@ def test_invalid_column_identifier(tmp_path: Path) -> None:
     )
     assert diag.message == "column name 'bad col' of source 's' contains whitespace"
     assert diag.location == Location("stream_project.yml", 5, 28)
+    assert diag.hint == (
+        "use letters, digits, '_', '-' or '.'; no quotes, backticks, semicolons or spaces; "
+        "at most 128 characters"
+    )
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ def test_from_entry_not_used_by_sql_warns(tmp_path: Path) -> None:
     assert diag.severity is Severity.WARNING
     assert diag.location == Location("stream_project.yml", 5, 25)
     assert diag.message == "'b' is declared in from: but not used by the SQL of 'm'"
+    assert diag.node == "model.p.m"
 
 
 def test_state_ttl_must_be_positive_and_sane(tmp_path: Path) -> None:
@@ -87,6 +88,7 @@ def test_private_model_used_outside_its_group(tmp_path: Path) -> None:
     )
     assert diag.message == "model 'leak' uses private model 'core' of group 'finance'"
     assert diag.location == Location("stream_project.yml", 5, 5)
+    assert diag.node == "model.p.leak"  # the reader is at fault, not the private model
 
 
 def test_sla_is_reported_as_not_enforced(tmp_path: Path) -> None:
@@ -128,7 +130,10 @@ def test_flink_options_streamt_manages_are_refused(tmp_path: Path) -> None:
         diag.message == "advanced.flink.config of 'm' sets 'pipeline.name', which streamt manages"
     )
     assert diag.location == Location("stream_project.yml", 9, 11)  # the key
-    assert diag.hint.endswith("remove the key")
+    assert diag.hint == (
+        "pipeline.name identifies the job across deployments and apply sets the restore path; "
+        "remove the key"
+    )
 
 
 def test_bare_from_names_used_through_ref_or_source_do_not_warn(tmp_path: Path) -> None:
