@@ -46,7 +46,20 @@ def security(runtime: RuntimeConfig) -> Options:
             out.append(("properties.sasl.jaas.config", jaas.login(module, credentials)))
     if kafka.ssl_ca_location:
         out.append(("properties.ssl.truststore.location", kafka.ssl_ca_location))
+        out.append(("properties.ssl.truststore.type", truststore_type(kafka.ssl_ca_location)))
     return tuple(out)
+
+
+def truststore_type(path: str) -> str:
+    """The Java client's `ssl.truststore.type` for the CA file librdkafka reads as
+    `ssl.ca.location`: a PEM file unless its name says a Java keystore. Without it the Java
+    client reads a PEM file as JKS and fails the TLS handshake ("Invalid keystore format")."""
+    lower = path.lower()
+    if lower.endswith(".jks"):
+        return "JKS"
+    if lower.endswith((".p12", ".pfx")):
+        return "PKCS12"
+    return "PEM"
 
 
 def source_format(source: Source) -> str:

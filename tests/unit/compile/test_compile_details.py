@@ -91,6 +91,7 @@ def test_kafka_security_settings_become_the_tables_client_properties() -> None:
             'username="${KAFKA_USER}" password="${KAFKA_PASSWORD}";',
         ),
         ("properties.ssl.truststore.location", "/etc/kafka/ca.pem"),
+        ("properties.ssl.truststore.type", "PEM"),
     )
     assert security(RuntimeConfig(kafka=KafkaConfig(bootstrap_servers="b:9092"))) == ()
 
@@ -109,3 +110,18 @@ def test_a_single_key_column_missing_from_the_output_is_placed_at_key(tmp_path: 
     (diag,) = [d for d in result.diagnostics if d.code == "C003"]
     assert diag.message == "model 'm': key column 'nope' is not an output column"
     assert diag.location == Location("stream_project.yml", 7, 5)  # the `key:` line
+
+
+def test_the_java_truststore_type_follows_the_ca_file() -> None:
+    from streamt.compile.tables import truststore_type
+
+    # librdkafka's ssl.ca.location is a PEM file; the Java client needs to be told so
+    assert [
+        truststore_type(p) for p in ("/ca.pem", "/ca.crt", "/ts.JKS", "/ts.p12", "/ts.pfx")
+    ] == [
+        "PEM",
+        "PEM",
+        "JKS",
+        "PKCS12",
+        "PKCS12",
+    ]
