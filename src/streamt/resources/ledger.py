@@ -20,7 +20,8 @@ from pydantic import Field, model_validator
 from streamt.resources.fingerprint import digest
 from streamt.resources.frozen import FrozenModel
 from streamt.resources.kinds import ResourceKind
-from streamt.resources.plan import Payload, with_node
+from streamt.resources.plan import Payload
+from streamt.resources.value import with_node
 
 LEDGER_SCHEMA_VERSION = 1
 MAX_PREVIOUS = 5
