@@ -29,14 +29,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from streamt.adapters.protocols import JobState
-from streamt.apply.context import ApplyOptions, StepContext
 from streamt.apply.deployment import Deployment
 from streamt.apply.executor import execute_plan
-from streamt.artifacts.plan_file import JobPayload, Plan, ResourceKind
+from streamt.apply.step import ApplyOptions, StepContext
 from streamt.compile.specs import DesiredState
 from streamt.config.runtime import local_runtime
 from streamt.context import Context
 from streamt.plan import EntryStatus
+from streamt.resources import JobSpec, Plan, ResourceKind
 from streamt.state import LedgerWriter, Systems, systems_from_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def deploy(session: Deployment, flink: JobsFromLedger) -> None:
     report = execute_plan(no_jobs, ctx)
     assert report.ok, [(r.change.address, r.message) for r in report.failed]
     for change in plan.changes:
-        if change.kind is ResourceKind.JOB and isinstance(change.desired, JobPayload):
+        if change.kind is ResourceKind.JOB and isinstance(change.desired, JobSpec):
             job_id = f"bench-{change.name}"
             entry = session.ledger.get(ResourceKind.JOB, change.name) or ctx.base_entry(
                 change, owned=True
@@ -97,7 +97,7 @@ def deploy(session: Deployment, flink: JobsFromLedger) -> None:
 def register_jobs(session: Deployment, flink: JobsFromLedger) -> None:
     session.refresh()
     for entry in session.ledger.of_kind(ResourceKind.JOB):
-        if isinstance(entry.spec, JobPayload):
+        if isinstance(entry.spec, JobSpec):
             flink.extra[entry.job_id] = JobState(
                 entry.job_id, entry.spec.pipeline_name, "RUNNING", 1
             )

@@ -196,10 +196,7 @@ def _record_running(
     if isinstance(old, JobSpec) and old.data_fingerprint != payload.data_fingerprint:
         previous.append(
             JobVersion(
-                statements=old.statements,
-                config=dict(old.config),
-                query=old.query,
-                data_fingerprint=old.data_fingerprint,
+                spec=old,
                 job_id=pending.previous_job_id or pending.job_id,
                 savepoint=restore_from,
                 deployed_at_ms=pending.updated_at_ms,

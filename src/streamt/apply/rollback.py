@@ -7,8 +7,6 @@ project is reverted: that is said in the result, not hidden.
 
 from __future__ import annotations
 
-import dataclasses
-
 from streamt.adapters.protocols import AdapterError
 from streamt.apply.jobs import active_job_ids, await_running, cancel_and_explain, submit_job
 from streamt.apply.step import StepContext, StepError
@@ -27,14 +25,8 @@ def rollback_job(ctx: StepContext, name: str) -> str:
         raise StreamtError(Diagnostic("A020", f"ledger entry of {name!r} has no job spec"))
     if entry.status is not EntryStatus.APPLIED and entry.savepoint:
         # an upgrade stopped the old version and the new one never ran: restore the old one
-        version = JobVersion(
-            statements=current.statements,
-            config=dict(current.config),
-            query=current.query,
-            data_fingerprint=current.data_fingerprint,
-            savepoint=entry.savepoint,
-        )
-        return _restore(ctx, entry, current, version, entry.previous)
+        version = JobVersion(spec=current, savepoint=entry.savepoint)
+        return _restore(ctx, entry, version, entry.previous)
     if not entry.previous:
         raise StreamtError(
             Diagnostic(
@@ -48,24 +40,17 @@ def rollback_job(ctx: StepContext, name: str) -> str:
         raise StreamtError(
             Diagnostic("A022", f"the previous version of {name!r} has no savepoint recorded")
         )
-    return _restore(ctx, entry, current, version, entry.previous[:-1])
+    return _restore(ctx, entry, version, entry.previous[:-1])
 
 
 def _restore(
     ctx: StepContext,
     entry: LedgerEntry,
-    current: JobSpec,
     version: JobVersion,
     keep: tuple[JobVersion, ...],
 ) -> str:
     name = entry.name
-    payload = dataclasses.replace(
-        current,
-        statements=version.statements,
-        config=dict(version.config),
-        data_fingerprint=version.data_fingerprint,
-        query=version.query,
-    )
+    payload = version.spec
     stopped = []
     for job_id in active_job_ids(ctx, payload.pipeline_name):
         try:
@@ -87,7 +72,7 @@ def _restore(
                 "status": EntryStatus.APPLIED,
                 "spec": payload,
                 "target": None,
-                "data_fingerprint": version.data_fingerprint,
+                "data_fingerprint": payload.data_fingerprint,
                 "job_id": job_id,
                 "previous_job_id": "",
                 "savepoint": None,

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field, model_validator
 
 from streamt.artifacts.columns import ColumnDerivation, project_column_lineage
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.load.files import safe_file_name
 from streamt.resources import (
-    ChangelogMode,
     ConnectorSpec,
     GatewayRuleSpec,
     JobSpec,
@@ -26,10 +26,12 @@ from streamt.resources import (
     TopicSpec,
 )
 from streamt.resources.frozen import FrozenModel
+from streamt.resources.value import with_node
 from streamt.sql import Column
 
 # 2: columns carry their column lineage (`derived_from`, `derivation`)
-MANIFEST_SCHEMA_VERSION = 2
+# 3: a resource entry is its `streamt.resources` value as is (`spec`), with its node and file
+MANIFEST_SCHEMA_VERSION = 3
 
 
 class Metadata(FrozenModel):
@@ -73,54 +75,21 @@ class NodeEntry(FrozenModel):
     tags: tuple[str, ...] = ()
 
 
-class TopicEntry(FrozenModel):
-    name: str
-    partitions: int
-    replication_factor: int
-    config: dict[str, str] = Field(default_factory=dict)
-    node: str = ""
-    file: str
+V = TypeVar("V", TopicSpec, SubjectSpec, JobSpec, ConnectorSpec, GatewayRuleSpec)
 
 
-class SubjectEntry(FrozenModel):
-    subject: str
-    schema_type: str
-    schema_text: str
-    compatibility: str | None = None
-    node: str = ""
-    file: str
+class Artifact(FrozenModel, Generic[V]):
+    """One compiled resource: its value as compile emits it (serialised as in `plan.json` and
+    the ledger), the node it belongs to and its file, relative to the manifest."""
 
+    node: str = Field(description="kind.project.name of the node the resource belongs to")
+    file: str = Field(description="the resource's file, relative to the manifest")
+    spec: V
 
-class JobEntry(FrozenModel):
-    node: str
-    name: str
-    pipeline_name: str
-    file: str = Field(description="the job script, relative to the manifest")
-    config: dict[str, str] = Field(default_factory=dict)
-    source_topics: tuple[str, ...] = ()
-    sink_topic: str = ""
-    changelog: str = "append"
-    query: str = ""
-    data_fingerprint: str = ""
-    metadata_fingerprint: str = ""
-
-
-class ConnectorEntry(FrozenModel):
-    name: str
-    config: dict[str, str]
-    topics: tuple[str, ...] = ()
-    node: str = ""
-    file: str
-
-
-class GatewayRuleEntry(FrozenModel):
-    name: str
-    physical_topic: str
-    where: str = ""
-    columns: tuple[str, ...] = ()
-    statement: str = ""  # what the Gateway runs (VirtualSqlTopicPlugin)
-    node: str = ""
-    file: str
+    @model_validator(mode="before")
+    @classmethod
+    def _node_of_spec(cls, data: object) -> object:
+        return with_node(data, "spec")
 
 
 class Manifest(FrozenModel):
@@ -129,21 +98,20 @@ class Manifest(FrozenModel):
     project_version: str = "0.0.0"
     metadata: Metadata
     nodes: tuple[NodeEntry, ...] = ()
-    topics: tuple[TopicEntry, ...] = ()
-    subjects: tuple[SubjectEntry, ...] = ()
-    flink_jobs: tuple[JobEntry, ...] = ()
-    connectors: tuple[ConnectorEntry, ...] = ()
-    gateway_rules: tuple[GatewayRuleEntry, ...] = ()
+    topics: tuple[Artifact[TopicSpec], ...] = ()
+    subjects: tuple[Artifact[SubjectSpec], ...] = ()
+    flink_jobs: tuple[Artifact[JobSpec], ...] = ()
+    connectors: tuple[Artifact[ConnectorSpec], ...] = ()
+    gateway_rules: tuple[Artifact[GatewayRuleSpec], ...] = ()
 
     def files(self) -> list[str]:
-        entries: list[TopicEntry | SubjectEntry | JobEntry | ConnectorEntry | GatewayRuleEntry] = [
-            *self.topics,
-            *self.subjects,
-            *self.flink_jobs,
-            *self.connectors,
-            *self.gateway_rules,
+        return [
+            *(e.file for e in self.topics),
+            *(e.file for e in self.subjects),
+            *(e.file for e in self.flink_jobs),
+            *(e.file for e in self.connectors),
+            *(e.file for e in self.gateway_rules),
         ]
-        return [e.file for e in entries]
 
 
 def build_manifest(result: CompileResult, generator: str) -> Manifest:
@@ -154,41 +122,33 @@ def build_manifest(result: CompileResult, generator: str) -> Manifest:
         project_version=result.project_version,
         metadata=Metadata(generator=generator),
         nodes=tuple(_node(n, lineage.get(n.id, {})) for n in result.nodes.values()),
-        topics=_unique_files([_topic(t) for t in d.topics], [t.name for t in d.topics]),
-        subjects=_unique_files([_subject(s) for s in d.subjects], [s.subject for s in d.subjects]),
-        flink_jobs=_unique_files([_job(j) for j in d.jobs], [j.name for j in d.jobs]),
-        connectors=_unique_files(
-            [_connector(c) for c in d.connectors], [c.name for c in d.connectors]
-        ),
-        gateway_rules=_unique_files(
-            [_rule(g) for g in d.gateway_rules], [g.name for g in d.gateway_rules]
-        ),
+        topics=_artifacts(d.topics, "topics", "json"),
+        subjects=_artifacts(d.subjects, "subjects", "json"),
+        flink_jobs=_artifacts(d.jobs, "flink", "sql"),
+        connectors=_artifacts(d.connectors, "connectors", "json"),
+        gateway_rules=_artifacts(d.gateway_rules, "gateway", "json"),
     )
 
 
-_E = TypeVar("_E", bound=BaseModel)
-
-
-def _unique_files(entries: list[_E], names: list[str]) -> tuple[_E, ...]:
-    """Entries whose file names would be one file (after sanitising, or on a case-insensitive
-    file system) each get a suffix from their resource name's hash: no artifact overwrites
-    another, and every other file name stays as it was."""
+def _artifacts(values: Sequence[V], folder: str, ext: str) -> tuple[Artifact[V], ...]:
+    """Each value with its node and file. Values whose file names would be one file (after
+    sanitising, or on a case-insensitive file system) each get a suffix from their resource
+    name's hash: no artifact overwrites another, and every other file name stays as it was."""
+    files = [f"{folder}/{safe_file_name(v.name)}.{ext}" for v in values]
     groups: dict[str, list[int]] = {}
-    for i, entry in enumerate(entries):
-        groups.setdefault(str(getattr(entry, "file", "")).casefold(), []).append(i)
-    out = list(entries)
+    for i, file in enumerate(files):
+        groups.setdefault(file.casefold(), []).append(i)
     for members in groups.values():
         if len(members) < 2:
             continue
         for i in members:
-            stem, dot, ext = str(getattr(entries[i], "file", "")).rpartition(".")
-            tag = hashlib.sha256(names[i].encode("utf-8")).hexdigest()[:8]
-            out[i] = entries[i].model_copy(update={"file": f"{stem}-{tag}{dot}{ext}"})
-    return tuple(out)
-
-
-def job_file(job: JobSpec) -> str:
-    return f"flink/{safe_file_name(job.name)}.sql"
+            tag = hashlib.sha256(values[i].name.encode("utf-8")).hexdigest()[:8]
+            files[i] = f"{folder}/{safe_file_name(values[i].name)}-{tag}.{ext}"
+    # built from typed compile values: constructed without validating them again
+    return tuple(
+        Artifact[V].model_construct(node=v.node, file=f, spec=v)
+        for v, f in zip(values, files, strict=True)
+    )
 
 
 def _node(n: CompiledNode, lineage: dict[str, ColumnDerivation]) -> NodeEntry:
@@ -225,66 +185,6 @@ def _column(c: Column, origin: ColumnDerivation | None) -> ColumnEntry:
         if origin
         else (),
         derivation=origin.derivation.value if origin else None,
-    )
-
-
-def _topic(t: TopicSpec) -> TopicEntry:
-    return TopicEntry(
-        name=t.name,
-        partitions=t.partitions,
-        replication_factor=t.replication_factor,
-        config=dict(t.config),
-        node=t.node,
-        file=f"topics/{safe_file_name(t.name)}.json",
-    )
-
-
-def _subject(s: SubjectSpec) -> SubjectEntry:
-    return SubjectEntry(
-        subject=s.subject,
-        schema_type=s.schema_type,
-        schema_text=s.schema_text,
-        compatibility=s.compatibility,
-        node=s.node,
-        file=f"subjects/{safe_file_name(s.subject)}.json",
-    )
-
-
-def _job(j: JobSpec) -> JobEntry:
-    return JobEntry(
-        node=j.node,
-        name=j.name,
-        pipeline_name=j.pipeline_name,
-        file=job_file(j),
-        config=dict(j.config),
-        source_topics=j.source_topics,
-        sink_topic=j.sink_topic,
-        changelog=(j.changelog or ChangelogMode.APPEND).value,
-        query=j.query,
-        data_fingerprint=j.data_fingerprint,
-        metadata_fingerprint=j.metadata_fingerprint,
-    )
-
-
-def _connector(c: ConnectorSpec) -> ConnectorEntry:
-    return ConnectorEntry(
-        name=c.name,
-        config=dict(c.config),
-        topics=c.topics,
-        node=c.node,
-        file=f"connectors/{safe_file_name(c.name)}.json",
-    )
-
-
-def _rule(g: GatewayRuleSpec) -> GatewayRuleEntry:
-    return GatewayRuleEntry(
-        name=g.name,
-        physical_topic=g.physical_topic,
-        where=g.where,
-        columns=g.columns,
-        statement=g.statement,
-        node=g.node,
-        file=f"gateway/{safe_file_name(g.name)}.json",
     )
 
 

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from streamt.resources.fingerprint import digest
 from streamt.resources.frozen import FrozenModel
+from streamt.resources.job import JobSpec
 from streamt.resources.kinds import ResourceKind
-from streamt.resources.plan import Payload, with_node
+from streamt.resources.plan import Payload
+from streamt.resources.value import with_node
 
-LEDGER_SCHEMA_VERSION = 1
+# 2: a previous job version holds its `JobSpec` (`spec`); version 1 entries are migrated on read
+LEDGER_SCHEMA_VERSION = 2
 MAX_PREVIOUS = 5
 
 
@@ -33,12 +36,9 @@ class EntryStatus(str, enum.Enum):
 
 
 class JobVersion(FrozenModel):
-    """A previously deployed job: enough to restore it with `streamt rollback`."""
+    """A previously deployed job: its value, restored as it was by `streamt rollback`."""
 
-    statements: tuple[str, ...]
-    config: dict[str, str] = Field(default_factory=dict)
-    query: str = ""
-    data_fingerprint: str = ""
+    spec: JobSpec
     job_id: str = ""
     savepoint: str | None = None  # taken when this version was stopped
     deployed_at_ms: int = 0
@@ -71,7 +71,7 @@ class LedgerEntry(FrozenModel):
     @model_validator(mode="before")
     @classmethod
     def _node_of_specs(cls, data: object) -> object:
-        return with_node(data, "spec", "target")
+        return with_node(_migrated(data), "spec", "target")
 
     @property
     def key(self) -> str:
@@ -79,6 +79,34 @@ class LedgerEntry(FrozenModel):
 
     def content_digest(self) -> str:
         return digest(self.model_dump(mode="json", exclude={"updated_at_ms"}))
+
+
+_VERSION_FIELDS = ("statements", "config", "query", "data_fingerprint")
+
+
+def _migrated(data: object) -> object:
+    """A serialised entry as this version reads it (an older one written again in this
+    version's form): a version-1 previous job version (its
+    statements, config, query and data fingerprint, flat) becomes the job's value with those
+    four replaced; every previous version's value gets its node and name from the entry."""
+    if not isinstance(data, dict):
+        return data
+    if data.get("schema_version", LEDGER_SCHEMA_VERSION) < LEDGER_SCHEMA_VERSION:
+        data = {**data, "schema_version": LEDGER_SCHEMA_VERSION}
+    if not data.get("previous"):
+        return data
+    base = data.get("spec") or data.get("target")
+    versions = []
+    for version in data["previous"]:
+        if isinstance(version, dict) and "spec" not in version and isinstance(base, dict):
+            spec = {**base, **{k: version[k] for k in _VERSION_FIELDS if k in version}}
+            rest = {k: v for k, v in version.items() if k not in _VERSION_FIELDS}
+            version = {**rest, "spec": spec}
+        if isinstance(version, dict) and isinstance(version.get("spec"), dict):
+            named = {"node": data.get("node", ""), "name": data.get("name", "")}
+            version = {**version, "spec": {**named, **version["spec"]}}
+        versions.append(version)
+    return {**data, "previous": versions}
 
 
 def ledger_key(project: str, environment: str, kind: ResourceKind, name: str) -> str:

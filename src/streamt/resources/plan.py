@@ -19,25 +19,9 @@ from streamt.resources.job import JobSpec
 from streamt.resources.kinds import Action, ResourceKind
 from streamt.resources.subject import SubjectSpec
 from streamt.resources.topic import TopicSpec
+from streamt.resources.value import with_node
 
 PLAN_SCHEMA_VERSION = 1
-
-
-def with_node(data: object, *fields: str) -> object:
-    """A serialised change or ledger entry names the node once, on itself; its resource values
-    get it back when read (`node` is not part of a value's serialised form, nor a job's `name`,
-    which is the change's / entry's name)."""
-    if not isinstance(data, dict) or not data.get("node"):
-        return data
-    out = dict(data)
-    for name in fields:
-        value = out.get(name)
-        if isinstance(value, dict) and "node" not in value:
-            value = {**value, "node": data["node"]}
-            if value.get("type") == "flink_job":
-                value.setdefault("name", data.get("name", ""))
-            out[name] = value
-    return out
 
 
 Payload = Annotated[

@@ -52,3 +52,20 @@ def _plain(value: object) -> object:
 
 def sorted_config(config: Mapping[str, object]) -> dict[str, str]:
     return {str(k): str(v) for k, v in sorted(config.items())}
+
+
+def with_node(data: object, *fields: str) -> object:
+    """A serialised change or ledger entry names the node once, on itself; its resource values
+    get it back when read (`node` is not part of a value's serialised form, nor a job's `name`,
+    which is the change's / entry's name)."""
+    if not isinstance(data, dict) or not data.get("node"):
+        return data
+    out = dict(data)
+    for name in fields:
+        value = out.get(name)
+        if isinstance(value, dict) and "node" not in value:
+            value = {**value, "node": data["node"]}
+            if value.get("type") == "flink_job":
+                value.setdefault("name", data.get("name", ""))
+            out[name] = value
+    return out

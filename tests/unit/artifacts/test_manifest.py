@@ -57,3 +57,38 @@ def test_file_names_cannot_escape_the_directory() -> None:
     assert safe_file_name("..") == "_"
     assert safe_file_name("a/b\\c") == "a_b_c"
     assert safe_file_name("orders.v1-value") == "orders.v1-value"
+
+
+def test_entries_are_the_resource_values_as_plan_json_and_the_ledger_serialise_them(
+    tmp_path: Path,
+) -> None:
+    """A manifest entry is the compiled value unchanged (what `plan.json` and the ledger
+    hold), with its node and file: read back, it is the value compile emitted."""
+    from streamt.artifacts.manifest import Manifest
+    from streamt.resources import Change, ResourceKind
+    from streamt.resources.kinds import Action
+
+    result, _ = compile_dir(EXAMPLES / "clickstream")
+    write_artifacts(result, tmp_path)
+    text = (tmp_path / "manifest.json").read_text(encoding="utf-8")
+    manifest = json.loads(text)
+    d = result.desired
+    kinds = {
+        "topics": d.topics,
+        "subjects": d.subjects,
+        "flink_jobs": d.jobs,
+        "connectors": d.connectors,
+        "gateway_rules": d.gateway_rules,
+    }
+    assert d.jobs and d.connectors and d.topics
+    for key, values in kinds.items():
+        assert [e["spec"] for e in manifest[key]] == [v.as_json() for v in values]
+        assert [e["node"] for e in manifest[key]] == [v.node for v in values]
+    job = d.jobs[0]
+    change = Change(
+        kind=ResourceKind.JOB, name=job.name, action=Action.CREATE, reason="", desired=job
+    )
+    assert change.model_dump(mode="json")["desired"] == manifest["flink_jobs"][0]["spec"]
+    read = Manifest.model_validate_json(text)
+    assert [a.spec for a in read.topics] == list(d.topics)
+    assert [a.spec.statements for a in read.flink_jobs] == [j.statements for j in d.jobs]

@@ -88,16 +88,17 @@ def test_an_old_deployment_plans_empty(example: str) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_old_entries_read_and_written_again_are_the_same_json(example: str) -> None:
-    """The serialised form did not change (so the ledger schema version did not either): an
-    entry read from the recorded bytes and written back is the same JSON object."""
+    """The recorded entries (none with a previous job version) read and written back are the
+    same JSON object but for the schema version, migrated on read to this one's."""
     lines = (FIXTURES / f"{example}.ledger.jsonl").read_text(encoding="utf-8").splitlines()
     values = [json.loads(line)["value"] for line in lines]
     entries = [v for v in values if v is not None and '"schema_version"' in v]
     assert entries
     for text in entries:
         entry = LedgerEntry.model_validate_json(text)
+        assert json.loads(text)["schema_version"] == 1 and LEDGER_SCHEMA_VERSION == 2
         assert entry.schema_version == LEDGER_SCHEMA_VERSION
-        assert json.loads(entry.model_dump_json()) == json.loads(text)
+        assert json.loads(entry.model_dump_json()) == {**json.loads(text), "schema_version": 2}
         if entry.spec is not None:
             assert entry.spec.node == entry.node  # the value knows its node again
         if isinstance(entry.spec, JobSpec):
@@ -124,3 +125,35 @@ def test_the_ledger_holds_the_values_compile_emits(example: str) -> None:
     for kind, name, value in values:
         entry = ledger.get(kind, name)
         assert entry is not None and entry.spec == value, (kind, name)
+
+
+def test_a_version_1_previous_job_version_is_migrated_to_the_job_value_it_ran() -> None:
+    """Version 1 kept a previous job version flat (statements, config, query, fingerprint);
+    read now, it is the entry's job value with those four replaced, named after the entry,
+    and written again in version 2's form it reads back the same."""
+    lines = (FIXTURES / "quickstart.ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    values = [json.loads(line)["value"] for line in lines]
+    entries = [json.loads(v) for v in values if v is not None and '"schema_version"' in v]
+    recorded = next(e for e in reversed(entries) if e["kind"] == "flink_job" and e["spec"])
+    old = {
+        "statements": ["SET 'pipeline.name' = 'x'", "INSERT INTO `t` SELECT 1"],
+        "config": {"pipeline.name": "x"},
+        "query": "SELECT 1",
+        "data_fingerprint": "f0",
+        "job_id": "j0",
+        "savepoint": "file:///sp/0",
+        "deployed_at_ms": 5,
+    }
+    entry = LedgerEntry.model_validate({**recorded, "previous": [old]})
+    (version,) = entry.previous
+    assert isinstance(entry.spec, JobSpec) and isinstance(version.spec, JobSpec)
+    assert (version.job_id, version.savepoint, version.deployed_at_ms) == ("j0", "file:///sp/0", 5)
+    assert version.spec.statements == tuple(old["statements"])
+    assert (version.spec.query, version.spec.data_fingerprint) == ("SELECT 1", "f0")
+    assert dict(version.spec.config) == old["config"]
+    assert version.spec.pipeline_name == entry.spec.pipeline_name
+    assert version.spec.sink_topic == entry.spec.sink_topic
+    assert (version.spec.node, version.spec.name) == (entry.node, entry.name)
+    assert entry.schema_version == LEDGER_SCHEMA_VERSION
+    again = LedgerEntry.model_validate_json(entry.model_dump_json())
+    assert again == entry and again.previous[0].spec.name == entry.name
