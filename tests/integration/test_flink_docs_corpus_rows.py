@@ -33,6 +33,7 @@ from streamt.local.endpoints import Endpoints
 from tests.flink_helpers import cancel_job, wait_job_running_tasks
 from tests.integration.test_apply_support import wait_for_slots
 from tests.kafka_helpers import create_topic, unique
+from tests.stack import runtime_overlay
 from tests.unit.compile.helpers import REPO, compile_dir
 
 pytestmark = pytest.mark.integration
@@ -586,9 +587,10 @@ def test_docs_example_writes_the_expected_rows(
 
 
 def test_validate_flink_accepts_the_whole_corpus(tmp_path: Path, local_stack: Endpoints) -> None:
-    """`validate --flink`: every compiled job EXPLAINed by the running SQL Gateway (no
-    runtime: the local stack)."""
-    (tmp_path / "stream_project.yml").write_text(yaml.safe_dump(PROJECT, sort_keys=False))
+    """`validate --flink`: every compiled job EXPLAINed by the running SQL Gateway (the
+    corpus has no runtime: this run's stack)."""
+    project = {**PROJECT, "runtime": runtime_overlay(PROJECT.get("runtime"))}
+    (tmp_path / "stream_project.yml").write_text(yaml.safe_dump(project, sort_keys=False))
     report = Context(tmp_path).validate(flink=True, use_cache=False)
     assert report.flink_checked
     assert [d.render() for d in report.diagnostics if d.is_error] == []

@@ -143,8 +143,9 @@ def test_from_cluster_writes_sources_with_the_subjects_columns(local_stack, tmp_
         assert validated.returncode == 0, validated.stdout + validated.stderr
         # a topic the cluster does not have: refused, nothing written
         missing = streamt(
-            "init", str(tmp_path / "none"), "--from-cluster", "--no-input", "--source", f"no.{run}"
-        )
+            "init", str(tmp_path / "none"), "--from-cluster", "--no-input", "--source", f"no.{run}",
+            "--bootstrap-servers", bootstrap, "--registry-url", local_stack.schema_registry_url,
+        )  # fmt: skip
         assert missing.returncode == 2 and "L093" in missing.stderr
         assert not (tmp_path / "none").exists()
     finally:
