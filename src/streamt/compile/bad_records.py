@@ -4,12 +4,14 @@
 does not decode fails the job; `apply`, `status` and `test` then name the record, the field and
 the operator (`streamt.adapters.java_trace`).
 
-`skip` and `dead_letter` (JSON sources with scalar columns): the job reads the topic as text
-(`format = raw`; a keyed source's key as text too, its fields still read from the value as
-Flink's `value.fields-include = ALL` does, the key checked as Flink's key format would) with
-each record's topic, partition and offset (Kafka metadata columns), and
+`skip` and `dead_letter` (JSON sources with scalar, ROW and ARRAY-of-scalar columns): the job
+reads the topic as text (`format = raw`; a keyed source's key as text too, its fields still read
+from the value as Flink's `value.fields-include = ALL` does, the key checked as Flink's key
+format would) with each record's topic, partition and offset (Kafka metadata columns), and
 parses every declared column in SQL: `JSON_VALUE` for strings, `TRY_CAST(JSON_VALUE(...))` for
-the others. A record is bad when it is not a JSON object, when a field holds a value that is
+the other scalars, a ROW built field by field (`CAST(ROW(...) AS ROW<...>)`), an ARRAY from
+`JSON_QUERY(... RETURNING ARRAY<STRING>)` cast to its element type.
+A record is bad when it is not a JSON object, when a field holds a value that is
 not of its column's type (a string where INT is declared, an object where a scalar is), or
 when its event time is missing, NULL or unparsable. The model reads a view of the good records
 under the source's table name (its event time and watermark kept: the rowtime column is
@@ -28,15 +30,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlglot import exp
+
 from streamt.compile.jobs import InputTable
 from streamt.compile.tables import is_changelog, source_format
 from streamt.diagnostics import Diagnostic, Location
 from streamt.load.model import Project, Source
 from streamt.resources import TopicSpec
 from streamt.sql import Column
-from streamt.sql.ddl import create_raw_table, insert_into
-from streamt.sql.dialect import quote_identifier, quote_string
-from streamt.sql.types import STRING, SqlType
+from streamt.sql.ddl import create_raw_table, create_view, insert_into
+from streamt.sql.dialect import parse, quote_identifier, quote_string
+from streamt.sql.generate import datatype_node, rewrite
+from streamt.sql.types import STRING, SqlType, parse_type
 
 SKIPPED, DEAD_LETTERS = ".skipped", ".dead_letters"
 SIDE_TOPICS = {"skip": SKIPPED, "dead_letter": DEAD_LETTERS}
@@ -88,6 +93,7 @@ RAW_OPTIONS = {  # a source's options -> the raw table's (value as text, a key a
 }
 SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EPOCH = "CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))"
+ROW_CAST = "STREAMT_ROW_CAST"  # (ROW(...), 'ROW<...>'): the dialect parses no CAST AS ROW text
 
 
 def policy(source: Source, project: Project) -> str:
@@ -115,8 +121,9 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
         Diagnostic(
             "V150",
             f"source '{source.name}': on_bad_record: {chosen} is not available: these columns "
-            "cannot be parsed in SQL (simple names and scalar types only; parsing ARRAY, MAP or "
-            f"ROW values from text is not implemented): {listing}",
+            "cannot be parsed in SQL (simple names; scalar types, ROWs of them and ARRAYs of "
+            "scalars only; parsing MAP, MULTISET or ARRAY of ROW or ARRAY values from text is not "
+            f"implemented): {listing}",
             location=where,
             hint="use on_bad_record: fail (a bad record stops the job and `status` names it)",
             node=node,
@@ -147,7 +154,18 @@ def _not_json(source: Source, chosen: str, fmt: str, where: Location, node: str)
 
 
 def _unparseable(col: Column) -> bool:
-    return col.type.name not in PARSEABLE or SIMPLE_NAME.fullmatch(col.name) is None
+    return SIMPLE_NAME.fullmatch(col.name) is None or not _parseable(col.type)
+
+
+def _parseable(kind: SqlType) -> bool:
+    """A scalar, a ROW of parseable fields with simple names, or an ARRAY of scalars."""
+    if kind.name == "ROW":
+        return all(SIMPLE_NAME.fullmatch(f) for f in kind.fields) and all(
+            _parseable(c) for c in kind.children
+        )
+    if kind.name == "ARRAY":
+        return kind.children[0].name in PARSEABLE
+    return kind.name in PARSEABLE
 
 
 @dataclass(frozen=True)
@@ -201,7 +219,7 @@ def guarded_input(
     return Guarded(
         tables=(
             InputTable(records, (), statement=ddl, topic=table.topic),
-            InputTable(checked, (), view_query=check),
+            InputTable(checked, (), statement=create_view(checked, _with_row_casts(check))),
             InputTable(table.name, table.columns, view_query=clean),
         ),
         side=InputTable(side_name, side_columns, side_options),
@@ -219,14 +237,78 @@ def _side_columns(chosen: str) -> tuple[Column, ...]:
     return (*base, Column("record", STRING)) if chosen == "dead_letter" else base
 
 
-def _path(col: Column, text: str = RECORD) -> str:
-    return f"JSON_VALUE({quote_identifier(text)}, {quote_string('$.' + col.name)})"
+def _path(path: Sequence[str]) -> str:
+    return quote_string("$." + ".".join(path))
+
+
+def _text(path: Sequence[str], text: str = RECORD) -> str:
+    """The scalar at `path` as text (NULL for a missing field, a JSON null, an object, an array)."""
+    return f"JSON_VALUE({quote_identifier(text)}, {_path(path)})"
+
+
+def _json(path: Sequence[str], text: str = RECORD) -> str:
+    """The object or array at `path` as JSON text (NULL for a scalar, a JSON null, no field)."""
+    return f"JSON_QUERY({quote_identifier(text)}, {_path(path)})"
+
+
+def _elements(path: Sequence[str], text: str = RECORD) -> str:
+    """The array at `path` as ARRAY<STRING> (each element as text, an object or array as JSON)."""
+    return f"JSON_QUERY({quote_identifier(text)}, {_path(path)} RETURNING ARRAY<STRING>)"
+
+
+def _bare(kind: SqlType) -> str:
+    """`kind` without NOT NULL at any depth (a CAST target a missing field cannot fail)."""
+    return _nullable(kind).sql(with_nullability=False)
+
+
+def _nullable(kind: SqlType) -> SqlType:
+    children = tuple(_nullable(c) for c in kind.children)
+    return SqlType(kind.name, kind.params, children, kind.fields, True)
+
+
+def _unquoted(kind: SqlType) -> str:
+    """`kind` as `parse_type` reads it back (field names are simple names here), nullable."""
+    if kind.name == "ROW":
+        inner = ", ".join(
+            f"{f} {_unquoted(c)}" for f, c in zip(kind.fields, kind.children, strict=True)
+        )
+        return f"ROW<{inner}>"
+    return _bare(kind)
+
+
+def _parsed(kind: SqlType, path: Sequence[str], text: str = RECORD) -> str:
+    """The value at `path` read as `kind`: NULL when missing, JSON null or not of the type (the
+    checks in `_field_checks` tell the last apart). A ROW is built field by field (NULL when the
+    object is missing), an ARRAY from its elements as text."""
+    if kind.name == "ROW":
+        fields = ", ".join(
+            _parsed(c, (*path, f), text) for f, c in zip(kind.fields, kind.children, strict=True)
+        )
+        built = f"{ROW_CAST}(ROW({fields}), {quote_string(_unquoted(kind))})"
+        return f"CASE WHEN {_json(path, text)} IS NULL THEN NULL ELSE {built} END"
+    if kind.name == "ARRAY":
+        if kind.children[0].is_string:
+            return _elements(path, text)
+        return f"TRY_CAST({_elements(path, text)} AS {_bare(kind)})"
+    if kind.is_string:
+        return _text(path, text)
+    return f"TRY_CAST({_text(path, text)} AS {_bare(kind)})"
+
+
+def _with_row_casts(query: str) -> exp.Expr:
+    """`query` as a tree, each `STREAMT_ROW_CAST(ROW(...), 'ROW<...>')` made the CAST it
+    stands for (a type tree: the text form is refused by the dialect, as in user SQL)."""
+
+    tree = rewrite(parse(query))
+    markers = [n for n in tree.find_all(exp.Anonymous) if n.name.upper() == ROW_CAST]
+    for node in reversed(markers):  # the innermost first: an outer one holds it
+        built, kind = node.expressions
+        node.replace(exp.Cast(this=built, to=datatype_node(parse_type(kind.name))))
+    return tree
 
 
 def _value(col: Column, text: str = RECORD) -> str:
-    if col.type.is_string:
-        return _path(col, text)
-    return f"TRY_CAST({_path(col, text)} AS {col.type.sql(with_nullability=False)})"
+    return _parsed(col.type, (col.name,), text)
 
 
 def _rowtime(col: Column) -> str:
@@ -240,7 +322,7 @@ def _error(columns: Sequence[Column], key_columns: Sequence[Column] = ()) -> str
     record = quote_identifier(RECORD)
     cases = [f"WHEN {record} IS NOT JSON OBJECT THEN {quote_string('not a JSON object')}"]
     for col in columns:
-        cases += _field_checks(col, RECORD, "field")
+        cases += _field_checks(col.type, (col.name,), RECORD, "field", rowtime=col.rowtime)
         if col.rowtime:
             kind = col.type.sql(with_nullability=False)
             cases.append(
@@ -254,23 +336,47 @@ def _error(columns: Sequence[Column], key_columns: Sequence[Column] = ()) -> str
             + quote_string("key: not a JSON object")
         )
         for col in key_columns:
-            cases += _field_checks(col, KEY, "key field")
+            cases += _field_checks(col.type, (col.name,), KEY, "key field")
     return "CASE " + " ".join(cases) + " END"
 
 
-def _field_checks(col: Column, text: str, label: str) -> list[str]:
-    """`WHEN ... THEN 'error'` branches for column `col` read from the JSON in column `text`
-    (an event time's own check is the caller's)."""
-    query = f"JSON_QUERY({quote_identifier(text)}, {quote_string('$.' + col.name)})"
-    kind = col.type.sql(with_nullability=False)
+def _field_checks(
+    kind: SqlType, path: Sequence[str], text: str, label: str, *, rowtime: bool = False
+) -> list[str]:
+    """`WHEN ... THEN 'error'` branches for the value at `path` of the JSON in column `text`
+    read as `kind`, a ROW's fields and an ARRAY's elements included (an event time's own check
+    is the caller's)."""
+    name, shown = ".".join(path), _unquoted(kind)
+    where = f"{label} {name}"
+    if kind.name == "ROW":
+        query = _json(path, text)
+        out = [
+            f"WHEN {_text(path, text)} IS NOT NULL OR ({query} IS NOT NULL AND {query} IS NOT "
+            f"JSON OBJECT) THEN " + quote_string(f"{where}: not a JSON object, not of type {shown}")
+        ]
+        for f, c in zip(kind.fields, kind.children, strict=True):
+            out += _field_checks(c, (*path, f), text, label)
+        return out
+    if kind.name == "ARRAY":
+        out = [
+            f"WHEN {_text(path, text)} IS NOT NULL OR {_json(path, text)} IS JSON OBJECT THEN "
+            + quote_string(f"{where}: not a JSON array, not of type {shown}")
+        ]
+        if not kind.children[0].is_string:
+            out.append(
+                f"WHEN {_elements(path, text)} IS NOT NULL AND {_parsed(kind, path, text)} IS "
+                "NULL THEN "
+                + quote_string(f"{where}: an element is not of type {_unquoted(kind.children[0])}")
+            )
+        return out
     out = [
-        f"WHEN {query} IS NOT NULL THEN "
-        + quote_string(f"{label} {col.name}: an object or array, not of type {kind}")
+        f"WHEN {_json(path, text)} IS NOT NULL THEN "
+        + quote_string(f"{where}: an object or array, not of type {shown}")
     ]
-    if not col.type.is_string and not (col.rowtime and text == RECORD):
+    if not kind.is_string and not rowtime:
         out.append(
-            f"WHEN {_path(col, text)} IS NOT NULL AND {_value(col, text)} IS NULL THEN "
-            + quote_string(f"{label} {col.name}: not of type {kind}")
+            f"WHEN {_text(path, text)} IS NOT NULL AND {_parsed(kind, path, text)} IS NULL THEN "
+            + quote_string(f"{where}: not of type {shown}")
         )
     return out
 

@@ -157,9 +157,11 @@ def test_a_project_default_that_cannot_guard_a_source_is_placed_on_the_source(
     assert diag.location.line == 5  # the source's `- name: raw`
 
 
-def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
+def test_map_and_nested_array_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
     text = project("skip").replace(
-        "{name: amount, type: INT}", "{name: amount, type: INT}, {name: tags, type: ARRAY<STRING>}"
+        "{name: amount, type: INT}",
+        "{name: amount, type: INT}, {name: attrs, type: 'MAP<STRING, INT>'}, "
+        "{name: lines, type: 'ARRAY<ROW<sku STRING>>'}, {name: ok, type: ARRAY<INT>}",
     )
     (tmp_path / "stream_project.yml").write_text(text)
     from tests.unit.compile.helpers import compile_dir
@@ -168,26 +170,44 @@ def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
     (diag,) = [d for d in result.diagnostics if d.code == "V150"]
     assert diag.message == (
         "source 'raw': on_bad_record: skip is not available: these columns cannot be parsed in "
-        "SQL (simple names and scalar types only; parsing ARRAY, MAP or ROW values from text is "
-        "not implemented): tags ARRAY<STRING>"
+        "SQL (simple names; scalar types, ROWs of them and ARRAYs of scalars only; parsing MAP, "
+        "MULTISET or ARRAY of ROW or ARRAY values from text is not implemented): "
+        "attrs MAP<STRING, INT>, lines ARRAY<ROW<`sku` STRING>>"
     )
-
-
-def test_a_row_column_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
-    text = project("dead_letter").replace(
-        "{name: amount, type: INT}",
-        "{name: amount, type: INT}, {name: addr, type: 'ROW<city STRING>'}",
-    )
-    (tmp_path / "stream_project.yml").write_text(text)
-    from tests.unit.compile.helpers import compile_dir
-
-    result, _ = compile_dir(tmp_path)
-    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
-    assert diag.message.endswith("is not implemented): addr ROW<`city` STRING>"), diag.message
     # compiled as `fail` (the source's own format), never half-guarded (this crashed compile)
     (job,) = result.desired.jobs
     assert "'format'='json'" in "\n".join(job.statements)
     assert not any("__records" in s for s in job.statements)
+
+
+def test_row_and_array_columns_are_parsed_field_by_field(tmp_path: Path) -> None:
+    # real-stack proof: test_bad_record_policies.py::test_nested_row_and_array_columns_...
+    text = project("dead_letter").replace(
+        "{name: amount, type: INT}",
+        "{name: amount, type: INT}, {name: tags, type: ARRAY<STRING>}, "
+        "{name: addr, type: 'ROW<city STRING, geo ROW<lat DOUBLE>, codes ARRAY<BIGINT NOT NULL>>'}",
+    )
+    result = compile_yaml(tmp_path, text)
+    assert not [d for d in result.diagnostics if d.code in ("V150", "V160")]
+    (job,) = result.desired.jobs
+    text = "\n".join(job.statements)
+    assert "JSON_QUERY(`streamt_record`, '$.tags' RETURNING ARRAY<STRING>) AS `tags`" in text
+    # a ROW is built from its fields (the nested one too) and is NULL when the object is missing
+    assert "WHEN JSON_QUERY(`streamt_record`, '$.addr.geo') IS NULL\n" in text
+    assert "TRY_CAST(JSON_VALUE(`streamt_record`, '$.addr.geo.lat') AS DOUBLE)" in text
+    assert ") AS ROW<`lat` DOUBLE>)" in text
+    assert "'$.addr.codes' RETURNING ARRAY<STRING>) AS ARRAY<BIGINT>)" in text  # NOT NULL dropped
+    assert "STREAMT_ROW_CAST" not in text
+    for error in (
+        "field tags: not a JSON array, not of type ARRAY<STRING>",
+        "field addr: not a JSON object, not of type ROW<city STRING, geo ROW<lat DOUBLE>, "
+        "codes ARRAY<BIGINT>>",
+        "field addr.geo.lat: not of type DOUBLE",
+        "field addr.codes: an element is not of type BIGINT",
+    ):
+        assert f"'{error}'" in text, error
+    # an ARRAY<STRING> takes any element (an object as its JSON text, as Flink's format does)
+    assert "field tags: an element" not in text
 
 
 def test_side_topics_do_not_depend_on_rendering_jobs(tmp_path: Path) -> None:
