@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from streamt.compile import udf
 from streamt.compile.jobs import InputTable
 from streamt.compile.tables import is_changelog, source_format
 from streamt.diagnostics import Diagnostic, Location
@@ -41,7 +42,7 @@ from streamt.sql import Column
 from streamt.sql.ddl import create_raw_table, create_view, insert_into
 from streamt.sql.dialect import parse, quote_identifier, quote_string
 from streamt.sql.generate import datatype_node, rewrite
-from streamt.sql.types import STRING, SqlType, parse_type
+from streamt.sql.types import BYTES_T, STRING, SqlType, parse_type
 
 SKIPPED, DEAD_LETTERS = ".skipped", ".dead_letters"
 SIDE_TOPICS = {"skip": SKIPPED, "dead_letter": DEAD_LETTERS}
@@ -76,13 +77,10 @@ PARSEABLE = frozenset(
     }
 )
 NOT_ROUTABLE = {
-    "avro-confluent": (
-        "Flink SQL has no function that decodes Avro bytes, and neither Flink 2.2's Kafka "
-        "connector nor its avro-confluent format has error handling (no ignore-parse-errors), so "
-        "a record whose schema id the registry does not know, or whose bytes do not decode, "
-        "cannot be told apart inside the job"
+    "avro": (
+        "Flink SQL has no function that decodes plain Avro bytes (streamt's decoder reads "
+        "Confluent-framed Avro with a schema registry: format avro with a schema)"
     ),
-    "avro": "Flink SQL has no function that decodes Avro bytes",
 }
 RAW_OPTIONS = {  # a source's options -> the raw table's (value as text, a key as text)
     "format": "raw",
@@ -91,6 +89,7 @@ RAW_OPTIONS = {  # a source's options -> the raw table's (value as text, a key a
     "key.format": "raw",
     "key.fields": KEY,
 }
+AVRO, USER_INFO, BYTES_COLUMN = "avro-confluent", "basic-auth.user-info", "streamt_bytes"
 SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EPOCH = "CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))"
 ROW_CAST = "STREAMT_ROW_CAST"  # (ROW(...), 'ROW<...>'): the dialect parses no CAST AS ROW text
@@ -111,8 +110,24 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
         return []
     where = source.where("on_bad_record") if source.on_bad_record else source.location
     fmt = source_format(source)
-    if fmt != "json" or is_changelog(source):
+    if fmt not in ("json", "avro-confluent") or is_changelog(source):
         return [_not_json(source, chosen, fmt, where, node)]
+    timed = [c.name for c in columns if c.rowtime]
+    if fmt == AVRO and timed:
+        return [
+            Diagnostic(
+                "V162",
+                f"source '{source.name}': on_bad_record: {chosen} is not available for an "
+                f"avro-confluent source with an event time ({timed[0]}): the event time would "
+                "be computed from the decoded record in the table's DDL, and Flink 2.2's planner "
+                "does not load a function's jar for a table's computed column "
+                "(ClassNotFoundException at submit)",
+                location=where,
+                hint="keep on_bad_record: fail for this source (a bad record stops the job and "
+                "apply / status name it), or read it without event_time",
+                node=node,
+            )
+        ]
     odd = [c for c in columns if not c.proctime and _unparseable(c)]
     if not odd:
         return []
@@ -178,26 +193,55 @@ class Guarded:
 
 
 def guarded_input(
-    table: InputTable, chosen: str, side_name: str, side_options: tuple[tuple[str, str], ...]
+    table: InputTable,
+    chosen: str,
+    side_name: str,
+    side_options: tuple[tuple[str, str], ...],
+    decoder_jar: str = "",
 ) -> Guarded:
-    """`table` (the source as the model reads it) rebuilt to read raw text and route bad records."""
+    """`table` (the source as the model reads it) rebuilt to read raw text and route bad records
+    (an avro-confluent table: raw bytes, decoded to JSON text by streamt's function, built to
+    `decoder_jar`)."""
     columns = [c for c in table.columns if not c.proctime]
     records, checked = f"{table.name}__records", f"{table.name}__checked"
     given = dict(table.options)
     keyed = "key.fields" in given
-    options = tuple((k, RAW_OPTIONS.get(k, v)) for k, v in table.options)
-    computed = [(c, _rowtime(c)) for c in columns if c.rowtime]
-    ddl = create_raw_table(records, RECORD, METADATA, computed, options, KEY if keyed else None)
+    avro = AVRO in (given.get("format"), given.get("value.format"))
+    options = tuple((k, RAW_OPTIONS.get(k, v)) for k, v in table.options if f"{AVRO}." not in k)
+    prelude: tuple[InputTable, ...] = ()
+    if avro:
+        registry = {k.split(f"{AVRO}.")[-1]: v for k, v in table.options if f"{AVRO}." in k}
+        parameters = udf.parameters_statement(registry["url"], registry.get(USER_INFO))
+        prelude = (
+            InputTable(udf.PARAMETERS, (), statement=parameters),
+            InputTable(udf.FUNCTION, (), statement=udf.function_statement(decoder_jar)),
+        )
+        computed: list[
+            tuple[Column, str]
+        ] = []  # no event time (V162): decoding happens in the view, `_decoded`
+        raw = (BYTES_COLUMN, BYTES_T)
+    else:
+        computed = [(c, _rowtime(c)) for c in columns if c.rowtime]
+        raw = (RECORD, STRING)
+    ddl = create_raw_table(
+        records, raw[0], METADATA, computed, options, KEY if keyed else None, record_type=raw[1]
+    )
     values = [
         f"{quote_identifier(c.name) if c.rowtime else _value(c)} AS {quote_identifier(c.name)}"
         for c in columns
     ]
-    meta = ", ".join(quote_identifier(n) for n in (RECORD, TOPIC, PARTITION, OFFSET))
+    # a dead letter keeps the record as it came: Avro bytes as base64 (the values and the error
+    # above read the decoded JSON of the table's `streamt_record`, not this output column)
+    kept = f"TO_BASE64({quote_identifier(BYTES_COLUMN)}) AS {quote_identifier(RECORD)}"
+    meta = ", ".join(
+        [kept if avro else quote_identifier(RECORD)]
+        + [quote_identifier(n) for n in (TOPIC, PARTITION, OFFSET)]
+    )
     key_fields = given.get("key.fields", "").split(";") if given.get("key.format") == "json" else []
     key_columns = [c for c in columns if c.name in key_fields]
     check = (
-        f"SELECT {', '.join(values)}, {meta}, {_error(columns, key_columns)} AS "
-        f"{quote_identifier(ERROR)} FROM {quote_identifier(records)}"
+        f"SELECT {', '.join(values)}, {meta}, {_error(columns, key_columns, decoded=avro)} AS "
+        f"{quote_identifier(ERROR)} FROM {_decoded(records, keyed) if avro else quote_identifier(records)}"
     )
     names = ", ".join(quote_identifier(c.name) for c in table.columns if not c.proctime)
     proctime = [c for c in table.columns if c.proctime]
@@ -218,6 +262,7 @@ def guarded_input(
     )
     return Guarded(
         tables=(
+            *prelude,
             InputTable(records, (), statement=ddl, topic=table.topic),
             InputTable(checked, (), statement=create_view(checked, _with_row_casts(check))),
             InputTable(table.name, table.columns, view_query=clean),
@@ -225,6 +270,13 @@ def guarded_input(
         side=InputTable(side_name, side_columns, side_options),
         side_insert=insert_into(side_name, routed),
     )
+
+
+def _decoded(records: str, keyed: bool) -> str:
+    """The raw Avro table with each record decoded once (`streamt_record`: JSON or the reason):
+    a subquery, as the function is not deterministic the planner keeps it one call."""
+    decode = f"{quote_identifier(udf.FUNCTION)}({quote_identifier(BYTES_COLUMN)})"
+    return f"(SELECT {decode} AS {quote_identifier(RECORD)}, * FROM {quote_identifier(records)})"
 
 
 def _side_columns(chosen: str) -> tuple[Column, ...]:
@@ -315,12 +367,16 @@ def _rowtime(col: Column) -> str:
     return f"COALESCE({_value(col)}, {EPOCH})"
 
 
-def _error(columns: Sequence[Column], key_columns: Sequence[Column] = ()) -> str:
-    """The first thing wrong with a record, or NULL: its value (not a JSON object, a field not
-    of its column's type, no event time), then a JSON key (not a JSON object, a key field not
-    of its type: what Flink's key format would fail on)."""
+def _error(
+    columns: Sequence[Column], key_columns: Sequence[Column] = (), *, decoded: bool = False
+) -> str:
+    """The first thing wrong with a record, or NULL: its value (not a JSON object, or, `decoded`
+    from Avro, the decoder's reason; a field not of its column's type, no event time), then a
+    JSON key (not a JSON object, a key field not of its type: what Flink's key format would
+    fail on)."""
     record = quote_identifier(RECORD)
-    cases = [f"WHEN {record} IS NOT JSON OBJECT THEN {quote_string('not a JSON object')}"]
+    reason = record if decoded else quote_string("not a JSON object")
+    cases = [f"WHEN {record} IS NOT JSON OBJECT THEN {reason}"]
     for col in columns:
         cases += _field_checks(col.type, (col.name,), RECORD, "field", rowtime=col.rowtime)
         if col.rowtime:

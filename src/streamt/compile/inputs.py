@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from streamt.compile.bad_records import (
+    AVRO,
     SIDE_TOPICS,
     guarded_input,
     policy,
@@ -129,7 +130,8 @@ def guard_inputs(
         name = "streamt" + SIDE_TOPICS[chosen].replace(".", "_")
         runtime = settings.project.runtime
         options = topic_options(topic, runtime, upsert=False, key=(), group_id=None)
-        guarded = guarded_input(table, chosen, name, options)
+        jar = settings.functions.decoder_jar
+        guarded = guarded_input(table, chosen, name, options, jar)
         out.extend(guarded.tables)
         inserts.append(guarded.side_insert)
         sides.setdefault(name, guarded.side)
@@ -185,14 +187,14 @@ def ref_policies(model: Model, tables: Sequence[InputTable]) -> list[tuple[Input
 def _guardable(table: InputTable) -> bool:
     options = dict(table.options)
     keyed_json = (
-        options.get("value.format") == "json"
+        options.get("value.format") in ("json", AVRO)
         and options.get("value.fields-include") == "ALL"
         and options.get("key.format") in ("json", "raw")
     )
     return (
         table.view_query is None
         and table.topic is not None
-        and (options.get("format") == "json" or keyed_json)
+        and (options.get("format") in ("json", AVRO) or keyed_json)
         and not table.primary_key
     )
 
