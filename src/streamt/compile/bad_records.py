@@ -20,8 +20,15 @@ any window sees them). In the same job (a STATEMENT SET) one more INSERT writes 
 record to a topic the model owns: `<topic>.skipped` (topic, partition, offset, error), counted
 by `streamt status`, or `<topic>.dead_letters` (the same and the record as text).
 
+An avro-confluent source is read as bytes and decoded by streamt's own function
+(`streamt.compile.udf`: JSON text, or the reason the bytes do not decode, which becomes the
+error) in a subquery of the checking view; then the same. Its dead letters hold the bytes as
+base64. With an event time it is refused (V162: the rowtime would be a computed column calling
+the function, and Flink 2.2's planner does not load a function's jar for one). CDC formats and
+plain Avro keep `fail` (V160).
+
 Cost: each record is parsed once per declared column instead of once, plus the error checks;
-bad records cost one small write each.
+bad records cost one small write each; an Avro record is decoded once per output of the job.
 """
 
 from __future__ import annotations
@@ -149,8 +156,10 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
 def _not_json(source: Source, chosen: str, fmt: str, where: Location, node: str) -> Diagnostic:
     """V160: Flink 2.2 cannot route a bad record of this format inside the job."""
     why = NOT_ROUTABLE.get(fmt) or (
-        "its change events become inserts, updates and deletes only through the format; read "
-        "as text they would be plain rows"
+        "its change events become inserts, updates and deletes only through the format (read "
+        "as text they would be plain rows), and the format's only error handling "
+        f"({fmt}.ignore-parse-errors) is no skip: it sets a field that does not parse to NULL "
+        "and keeps the row, and drops a record that is not JSON, uncounted"
         if is_changelog(source)
         else f"records of format {fmt} are decoded only by that format"
     )

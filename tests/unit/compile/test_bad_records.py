@@ -114,8 +114,10 @@ AVRO_SCHEMA = """\
         (
             "    on_bad_record: skip\n    format: debezium-json\n",
             "debezium-json",
-            "its change events become inserts, updates and deletes only through the format; read "
-            "as text they would be plain rows",
+            "its change events become inserts, updates and deletes only through the format (read "
+            "as text they would be plain rows), and the format's only error handling "
+            "(debezium-json.ignore-parse-errors) is no skip: it sets a field that does not parse "
+            "to NULL and keeps the row, and drops a record that is not JSON, uncounted",
         ),
     ],
 )
