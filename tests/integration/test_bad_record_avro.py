@@ -20,16 +20,14 @@ import httpx
 import pytest
 
 from .test_apply_support import (
-    ACTIVE,
     destroy,
     drop_topics,
-    jobs,
     produce_values,
     streamt,
     wait_for_slots,
     write_cli_project,
 )
-from .test_bad_record_policies import rows
+from .test_bad_record_policies import assert_running_and_counted, rows
 
 pytestmark = pytest.mark.integration
 
@@ -131,13 +129,9 @@ models:
             | ({"record": base64.b64encode(value).decode()} if policy == "dead_letter" else {})
             for offset, value, error in bad
         ]
-        pipeline = f"streamt.{project}.{model}"
-        assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
-
-        status = streamt("status", "-p", str(path), "--format", "json")
-        (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
-        label = "skipped" if policy == "skip" else "dead_lettered"
-        assert row["state"] == "RUNNING" and row["details"][label] == len(bad), row
+        assert_running_and_counted(
+            local_stack, path, f"streamt.{project}.{model}", policy, len(bad)
+        )
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model, side)

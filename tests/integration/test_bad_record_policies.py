@@ -102,6 +102,15 @@ def rows(topic: str, expect: int) -> list[dict]:  # type: ignore[type-arg]
     return found
 
 
+def assert_running_and_counted(stack, path: Path, pipeline: str, policy: str, bad: int) -> None:  # type: ignore[no-untyped-def]
+    """The job runs, and `status` counts `bad` records skipped / dead-lettered."""
+    assert [s for _, s in jobs(stack, pipeline) if s in ACTIVE] == ["RUNNING"]
+    status = streamt("status", "-p", str(path), "--format", "json")
+    (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
+    label = "skipped" if policy == "skip" else "dead_lettered"
+    assert row["state"] == "RUNNING" and row["details"][label] == bad, row
+
+
 @pytest.mark.parametrize("policy", ["skip", "dead_letter"])
 def test_bad_records_are_routed_and_counted_and_the_job_keeps_running(
     policy: str,
@@ -129,13 +138,9 @@ def test_bad_records_are_routed_and_counted_and_the_job_keeps_running(
             for offset, error in bad
         ]
         assert routed == expected
-        pipeline = f"streamt.{project}.{model}"
-        assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
-
-        status = streamt("status", "-p", str(path), "--format", "json")
-        (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
-        label = "skipped" if policy == "skip" else "dead_lettered"
-        assert row["state"] == "RUNNING" and row["details"][label] == len(bad), row
+        assert_running_and_counted(
+            local_stack, path, f"streamt.{project}.{model}", policy, len(bad)
+        )
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model, side)
@@ -365,7 +370,7 @@ models:
             for offset, v, error in bad
         ]
         pipeline = f"streamt.{project}.{model}"
-        assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
+        assert_running_and_counted(local_stack, path, pipeline, "dead_letter", len(bad))
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model, side)
