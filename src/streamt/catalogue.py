@@ -878,17 +878,26 @@ _ENTRIES = (
           "sources: [{name: offsets, topic: __consumer_offsets}]",
           "Make sure this is intended."),
     Entry("V150", "on_bad_record for columns that cannot be parsed in SQL",
-          "Guarded sources parse simple scalar columns from text; ARRAY / MAP / ROW are not.",
-          "on_bad_record: skip\ncolumns: [{name: tags, type: ARRAY<STRING>}]",
-          "Keep on_bad_record: fail, or declare scalar columns."),
+          "Guarded sources parse scalar columns, ROWs of them and ARRAYs of scalars from text; "
+          "MAP, MULTISET and ARRAYs of ROWs or ARRAYs are not.",
+          "on_bad_record: skip\ncolumns: [{name: attrs, type: 'MAP<STRING, INT>'}]",
+          "Keep on_bad_record: fail, or declare parseable columns."),
     Entry("V151", "on_bad_record on an input that cannot be guarded",
           "Only value-only, append-only JSON topics are parsed in SQL.",
           "on_bad_record: skip   # on a model reading a keyed, updating model",
           "Remove on_bad_record from the model."),
     Entry("V160", "on_bad_record not available for the format",
-          "The format cannot be guarded as asked.",
-          "format: avro-confluent\non_bad_record: skip",
+          "The format cannot be guarded as asked: CDC formats (their events become updates "
+          "only through the format, whose ignore-parse-errors nulls fields rather than skipping) "
+          "and plain Avro without a registry.",
+          "format: debezium-json\non_bad_record: skip",
           "Keep on_bad_record: fail."),
+    Entry("V162", "on_bad_record on an Avro source with an event time",
+          "An avro-confluent source is guarded by streamt's decoding function; its event time "
+          "would be a computed column calling it, and Flink 2.2's planner does not load a "
+          "function's jar for a computed column.",
+          "schema: {format: avro, ...}\non_bad_record: skip\nevent_time: {column: paid_at}",
+          "Keep on_bad_record: fail for this source, or read it without event_time."),
     Entry("V161", "a default-named topic someone else has (warning)",
           "The model's default topic exists and is owned by another project, an adoption or "
           "nobody streamt knows.",

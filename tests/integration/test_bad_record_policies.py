@@ -102,6 +102,15 @@ def rows(topic: str, expect: int) -> list[dict]:  # type: ignore[type-arg]
     return found
 
 
+def assert_running_and_counted(stack, path: Path, pipeline: str, policy: str, bad: int) -> None:  # type: ignore[no-untyped-def]
+    """The job runs, and `status` counts `bad` records skipped / dead-lettered."""
+    assert [s for _, s in jobs(stack, pipeline) if s in ACTIVE] == ["RUNNING"]
+    status = streamt("status", "-p", str(path), "--format", "json")
+    (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
+    label = "skipped" if policy == "skip" else "dead_lettered"
+    assert row["state"] == "RUNNING" and row["details"][label] == bad, row
+
+
 @pytest.mark.parametrize("policy", ["skip", "dead_letter"])
 def test_bad_records_are_routed_and_counted_and_the_job_keeps_running(
     policy: str,
@@ -129,13 +138,9 @@ def test_bad_records_are_routed_and_counted_and_the_job_keeps_running(
             for offset, error in bad
         ]
         assert routed == expected
-        pipeline = f"streamt.{project}.{model}"
-        assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
-
-        status = streamt("status", "-p", str(path), "--format", "json")
-        (row,) = [r for r in json.loads(status.stdout)["resources"] if r["kind"] == "flink_job"]
-        label = "skipped" if policy == "skip" else "dead_lettered"
-        assert row["state"] == "RUNNING" and row["details"][label] == len(bad), row
+        assert_running_and_counted(
+            local_stack, path, f"streamt.{project}.{model}", policy, len(bad)
+        )
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model, side)
@@ -251,6 +256,121 @@ def test_a_keyed_source_routes_bad_keys_and_bad_values(
         ]
         pipeline = f"streamt.{project}.{model}"
         assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, model, side)
+
+
+ADDR = "ROW<city STRING, geo ROW<lat DOUBLE, lon DOUBLE>, codes ARRAY<BIGINT>>"
+NESTED: list[tuple[bytes, str | None]] = [  # value, the error it must be routed with
+    (
+        b'{"id":"g1","tags":["a",1,{"k":2}],"qty":[1,null],"addr":{"city":"X",'
+        b'"geo":{"lat":1.5,"lon":-2},"codes":[7,8]},"ts":"2026-01-01 00:00:00"}',
+        None,
+    ),
+    (b'{"id":"g2","addr":{},"ts":"2026-01-01 00:00:01"}', None),  # missing fields are NULL
+    (b'{"id":"g3","tags":null,"addr":null,"qty":[],"ts":"2026-01-01 00:00:02"}', None),
+    (b'{"id":"g4","addr":{"codes":[1.5,2]},"ts":"2026-01-01 00:00:03"}', None),
+    (
+        b'{"id":"b1","tags":"a","ts":"2026-01-01 00:00:03"}',
+        "field tags: not a JSON array, not of type ARRAY<STRING>",
+    ),
+    (
+        b'{"id":"b2","qty":[1,"x"],"ts":"2026-01-01 00:00:03"}',
+        "field qty: an element is not of type INT",
+    ),
+    (
+        b'{"id":"b3","qty":{"a":1},"ts":"2026-01-01 00:00:03"}',
+        "field qty: not a JSON array, not of type ARRAY<INT>",
+    ),
+    (
+        b'{"id":"b4","addr":[1],"ts":"2026-01-01 00:00:03"}',
+        f"field addr: not a JSON object, not of type {ADDR}",
+    ),
+    (
+        b'{"id":"b5","addr":{"geo":5},"ts":"2026-01-01 00:00:03"}',
+        "field addr.geo: not a JSON object, not of type ROW<lat DOUBLE, lon DOUBLE>",
+    ),
+    (
+        b'{"id":"b6","addr":{"geo":{"lat":"north"}},"ts":"2026-01-01 00:00:03"}',
+        "field addr.geo.lat: not of type DOUBLE",
+    ),
+    (
+        b'{"id":"b7","addr":{"city":{"n":1}},"ts":"2026-01-01 00:00:03"}',
+        "field addr.city: an object or array, not of type STRING",
+    ),
+    (
+        b'{"id":"b8","addr":{"codes":[1,"x"]},"ts":"2026-01-01 00:00:03"}',
+        "field addr.codes: an element is not of type BIGINT",
+    ),
+]
+NESTED_GOOD = [
+    {
+        "id": "g1",
+        "tags": ["a", "1", '{"k":2}'],
+        "qty": [1, None],
+        "addr": {"city": "X", "geo": {"lat": 1.5, "lon": -2.0}, "codes": [7, 8]},
+        "ts": "2026-01-01 00:00:00",
+    },
+    {
+        "id": "g2",
+        "tags": None,
+        "qty": None,
+        "addr": {"city": None, "geo": None, "codes": None},
+        "ts": "2026-01-01 00:00:01",
+    },
+    {"id": "g3", "tags": None, "qty": [], "addr": None, "ts": "2026-01-01 00:00:02"},
+    {  # 1.5 where BIGINT is declared is 1, as Flink's own JSON format reads it
+        "id": "g4",
+        "tags": None,
+        "qty": None,
+        "addr": {"city": None, "geo": None, "codes": [1, 2]},
+        "ts": "2026-01-01 00:00:03",
+    },
+]
+
+
+def test_nested_row_and_array_columns_are_parsed_and_their_bad_values_routed(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project, topic, model = f"badnest{tag}", f"badnest.raw.{tag}", f"badnest_out_{tag}"
+    side = f"{model}.dead_letters"
+    produce_values(local_stack, topic, [value for value, _ in NESTED])
+    body = f"""\
+sources:
+  - name: raw
+    topic: {topic}
+    on_bad_record: dead_letter
+    columns:
+      - {{name: id, type: STRING}}
+      - {{name: tags, type: ARRAY<STRING>}}
+      - {{name: qty, type: ARRAY<INT>}}
+      - {{name: addr, type: '{ADDR}'}}
+      - {{name: ts, type: TIMESTAMP(3)}}
+    event_time: {{column: ts}}
+models:
+  - name: {model}
+    sql: |
+      SELECT id, tags, qty, addr, ts FROM {{{{ source("raw") }}}}
+    advanced:
+      topic: {{partitions: 1}}
+"""
+    path = write_cli_project(tmp_path, local_stack, project, body)
+    try:
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert sorted(rows(model, len(NESTED_GOOD)), key=lambda r: r["id"]) == NESTED_GOOD
+        bad = [(offset, value, error) for offset, (value, error) in enumerate(NESTED) if error]
+        routed = sorted(rows(side, len(bad)), key=lambda r: r["offset"])
+        assert routed == [
+            {"topic": topic, "partition": 0, "offset": offset, "error": error, "record": v.decode()}
+            for offset, v, error in bad
+        ]
+        pipeline = f"streamt.{project}.{model}"
+        assert_running_and_counted(local_stack, path, pipeline, "dead_letter", len(bad))
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model, side)

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
+from streamt.adapters.udf_jar import ensure_built
 from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
 from streamt.apply.step import StepContext, StepError
@@ -99,6 +100,7 @@ def submit_job(ctx: StepContext, payload: JobSpec, restore_from: str | None) -> 
     if restore_from:
         config[SAVEPOINT_KEY] = restore_from
     try:
+        ensure_built(payload.statements, env)  # streamt's own function, if the job uses it
         return ctx.flink.submit(bound_statements(payload.statements, env), config)
     except AdapterError as exc:
         raise StepError(f"submitting the job failed: {exc}") from None

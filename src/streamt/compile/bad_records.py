@@ -4,12 +4,14 @@
 does not decode fails the job; `apply`, `status` and `test` then name the record, the field and
 the operator (`streamt.adapters.java_trace`).
 
-`skip` and `dead_letter` (JSON sources with scalar columns): the job reads the topic as text
-(`format = raw`; a keyed source's key as text too, its fields still read from the value as
-Flink's `value.fields-include = ALL` does, the key checked as Flink's key format would) with
-each record's topic, partition and offset (Kafka metadata columns), and
+`skip` and `dead_letter` (JSON sources with scalar, ROW and ARRAY-of-scalar columns): the job
+reads the topic as text (`format = raw`; a keyed source's key as text too, its fields still read
+from the value as Flink's `value.fields-include = ALL` does, the key checked as Flink's key
+format would) with each record's topic, partition and offset (Kafka metadata columns), and
 parses every declared column in SQL: `JSON_VALUE` for strings, `TRY_CAST(JSON_VALUE(...))` for
-the others. A record is bad when it is not a JSON object, when a field holds a value that is
+the other scalars, a ROW built field by field (`CAST(ROW(...) AS ROW<...>)`), an ARRAY from
+`JSON_QUERY(... RETURNING ARRAY<STRING>)` cast to its element type.
+A record is bad when it is not a JSON object, when a field holds a value that is
 not of its column's type (a string where INT is declared, an object where a scalar is), or
 when its event time is missing, NULL or unparsable. The model reads a view of the good records
 under the source's table name (its event time and watermark kept: the rowtime column is
@@ -18,8 +20,15 @@ any window sees them). In the same job (a STATEMENT SET) one more INSERT writes 
 record to a topic the model owns: `<topic>.skipped` (topic, partition, offset, error), counted
 by `streamt status`, or `<topic>.dead_letters` (the same and the record as text).
 
+An avro-confluent source is read as bytes and decoded by streamt's own function
+(`streamt.compile.udf`: JSON text, or the reason the bytes do not decode, which becomes the
+error) in a subquery of the checking view; then the same. Its dead letters hold the bytes as
+base64. With an event time it is refused (V162: the rowtime would be a computed column calling
+the function, and Flink 2.2's planner does not load a function's jar for one). CDC formats and
+plain Avro keep `fail` (V160).
+
 Cost: each record is parsed once per declared column instead of once, plus the error checks;
-bad records cost one small write each.
+bad records cost one small write each; an Avro record is decoded once per output of the job.
 """
 
 from __future__ import annotations
@@ -28,15 +37,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlglot import exp
+
+from streamt.compile import udf
 from streamt.compile.jobs import InputTable
 from streamt.compile.tables import is_changelog, source_format
 from streamt.diagnostics import Diagnostic, Location
 from streamt.load.model import Project, Source
 from streamt.resources import TopicSpec
 from streamt.sql import Column
-from streamt.sql.ddl import create_raw_table, insert_into
-from streamt.sql.dialect import quote_identifier, quote_string
-from streamt.sql.types import STRING, SqlType
+from streamt.sql.ddl import create_raw_table, create_view, insert_into
+from streamt.sql.dialect import parse, quote_identifier, quote_string
+from streamt.sql.generate import datatype_node, rewrite
+from streamt.sql.types import BYTES_T, STRING, SqlType, parse_type
 
 SKIPPED, DEAD_LETTERS = ".skipped", ".dead_letters"
 SIDE_TOPICS = {"skip": SKIPPED, "dead_letter": DEAD_LETTERS}
@@ -71,13 +84,10 @@ PARSEABLE = frozenset(
     }
 )
 NOT_ROUTABLE = {
-    "avro-confluent": (
-        "Flink SQL has no function that decodes Avro bytes, and neither Flink 2.2's Kafka "
-        "connector nor its avro-confluent format has error handling (no ignore-parse-errors), so "
-        "a record whose schema id the registry does not know, or whose bytes do not decode, "
-        "cannot be told apart inside the job"
+    "avro": (
+        "Flink SQL has no function that decodes plain Avro bytes (streamt's decoder reads "
+        "Confluent-framed Avro with a schema registry: format avro with a schema)"
     ),
-    "avro": "Flink SQL has no function that decodes Avro bytes",
 }
 RAW_OPTIONS = {  # a source's options -> the raw table's (value as text, a key as text)
     "format": "raw",
@@ -86,8 +96,10 @@ RAW_OPTIONS = {  # a source's options -> the raw table's (value as text, a key a
     "key.format": "raw",
     "key.fields": KEY,
 }
+AVRO, USER_INFO, BYTES_COLUMN = "avro-confluent", "basic-auth.user-info", "streamt_bytes"
 SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EPOCH = "CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))"
+ROW_CAST = "STREAMT_ROW_CAST"  # (ROW(...), 'ROW<...>'): the dialect parses no CAST AS ROW text
 
 
 def policy(source: Source, project: Project) -> str:
@@ -105,8 +117,24 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
         return []
     where = source.where("on_bad_record") if source.on_bad_record else source.location
     fmt = source_format(source)
-    if fmt != "json" or is_changelog(source):
+    if fmt not in ("json", "avro-confluent") or is_changelog(source):
         return [_not_json(source, chosen, fmt, where, node)]
+    timed = [c.name for c in columns if c.rowtime]
+    if fmt == AVRO and timed:
+        return [
+            Diagnostic(
+                "V162",
+                f"source '{source.name}': on_bad_record: {chosen} is not available for an "
+                f"avro-confluent source with an event time ({timed[0]}): the event time would "
+                "be computed from the decoded record in the table's DDL, and Flink 2.2's planner "
+                "does not load a function's jar for a table's computed column "
+                "(ClassNotFoundException at submit)",
+                location=where,
+                hint="keep on_bad_record: fail for this source (a bad record stops the job and "
+                "apply / status name it), or read it without event_time",
+                node=node,
+            )
+        ]
     odd = [c for c in columns if not c.proctime and _unparseable(c)]
     if not odd:
         return []
@@ -115,8 +143,9 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
         Diagnostic(
             "V150",
             f"source '{source.name}': on_bad_record: {chosen} is not available: these columns "
-            "cannot be parsed in SQL (simple names and scalar types only; parsing ARRAY, MAP or "
-            f"ROW values from text is not implemented): {listing}",
+            "cannot be parsed in SQL (simple names; scalar types, ROWs of them and ARRAYs of "
+            "scalars only; parsing MAP, MULTISET or ARRAY of ROW or ARRAY values from text is not "
+            f"implemented): {listing}",
             location=where,
             hint="use on_bad_record: fail (a bad record stops the job and `status` names it)",
             node=node,
@@ -127,8 +156,10 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
 def _not_json(source: Source, chosen: str, fmt: str, where: Location, node: str) -> Diagnostic:
     """V160: Flink 2.2 cannot route a bad record of this format inside the job."""
     why = NOT_ROUTABLE.get(fmt) or (
-        "its change events become inserts, updates and deletes only through the format; read "
-        "as text they would be plain rows"
+        "its change events become inserts, updates and deletes only through the format (read "
+        "as text they would be plain rows), and the format's only error handling "
+        f"({fmt}.ignore-parse-errors) is no skip: it sets a field that does not parse to NULL "
+        "and keeps the row, and drops a record that is not JSON, uncounted"
         if is_changelog(source)
         else f"records of format {fmt} are decoded only by that format"
     )
@@ -147,7 +178,18 @@ def _not_json(source: Source, chosen: str, fmt: str, where: Location, node: str)
 
 
 def _unparseable(col: Column) -> bool:
-    return col.type.name not in PARSEABLE or SIMPLE_NAME.fullmatch(col.name) is None
+    return SIMPLE_NAME.fullmatch(col.name) is None or not _parseable(col.type)
+
+
+def _parseable(kind: SqlType) -> bool:
+    """A scalar, a ROW of parseable fields with simple names, or an ARRAY of scalars."""
+    if kind.name == "ROW":
+        return all(SIMPLE_NAME.fullmatch(f) for f in kind.fields) and all(
+            _parseable(c) for c in kind.children
+        )
+    if kind.name == "ARRAY":
+        return kind.children[0].name in PARSEABLE
+    return kind.name in PARSEABLE
 
 
 @dataclass(frozen=True)
@@ -160,26 +202,55 @@ class Guarded:
 
 
 def guarded_input(
-    table: InputTable, chosen: str, side_name: str, side_options: tuple[tuple[str, str], ...]
+    table: InputTable,
+    chosen: str,
+    side_name: str,
+    side_options: tuple[tuple[str, str], ...],
+    decoder_jar: str = "",
 ) -> Guarded:
-    """`table` (the source as the model reads it) rebuilt to read raw text and route bad records."""
+    """`table` (the source as the model reads it) rebuilt to read raw text and route bad records
+    (an avro-confluent table: raw bytes, decoded to JSON text by streamt's function, built to
+    `decoder_jar`)."""
     columns = [c for c in table.columns if not c.proctime]
     records, checked = f"{table.name}__records", f"{table.name}__checked"
     given = dict(table.options)
     keyed = "key.fields" in given
-    options = tuple((k, RAW_OPTIONS.get(k, v)) for k, v in table.options)
-    computed = [(c, _rowtime(c)) for c in columns if c.rowtime]
-    ddl = create_raw_table(records, RECORD, METADATA, computed, options, KEY if keyed else None)
+    avro = AVRO in (given.get("format"), given.get("value.format"))
+    options = tuple((k, RAW_OPTIONS.get(k, v)) for k, v in table.options if f"{AVRO}." not in k)
+    prelude: tuple[InputTable, ...] = ()
+    if avro:
+        registry = {k.split(f"{AVRO}.")[-1]: v for k, v in table.options if f"{AVRO}." in k}
+        parameters = udf.parameters_statement(registry["url"], registry.get(USER_INFO))
+        prelude = (
+            InputTable(udf.PARAMETERS, (), statement=parameters),
+            InputTable(udf.FUNCTION, (), statement=udf.function_statement(decoder_jar)),
+        )
+        computed: list[
+            tuple[Column, str]
+        ] = []  # no event time (V162): decoding happens in the view, `_decoded`
+        raw = (BYTES_COLUMN, BYTES_T)
+    else:
+        computed = [(c, _rowtime(c)) for c in columns if c.rowtime]
+        raw = (RECORD, STRING)
+    ddl = create_raw_table(
+        records, raw[0], METADATA, computed, options, KEY if keyed else None, record_type=raw[1]
+    )
     values = [
         f"{quote_identifier(c.name) if c.rowtime else _value(c)} AS {quote_identifier(c.name)}"
         for c in columns
     ]
-    meta = ", ".join(quote_identifier(n) for n in (RECORD, TOPIC, PARTITION, OFFSET))
+    # a dead letter keeps the record as it came: Avro bytes as base64 (the values and the error
+    # above read the decoded JSON of the table's `streamt_record`, not this output column)
+    kept = f"TO_BASE64({quote_identifier(BYTES_COLUMN)}) AS {quote_identifier(RECORD)}"
+    meta = ", ".join(
+        [kept if avro else quote_identifier(RECORD)]
+        + [quote_identifier(n) for n in (TOPIC, PARTITION, OFFSET)]
+    )
     key_fields = given.get("key.fields", "").split(";") if given.get("key.format") == "json" else []
     key_columns = [c for c in columns if c.name in key_fields]
     check = (
-        f"SELECT {', '.join(values)}, {meta}, {_error(columns, key_columns)} AS "
-        f"{quote_identifier(ERROR)} FROM {quote_identifier(records)}"
+        f"SELECT {', '.join(values)}, {meta}, {_error(columns, key_columns, decoded=avro)} AS "
+        f"{quote_identifier(ERROR)} FROM {_decoded(records, keyed) if avro else quote_identifier(records)}"
     )
     names = ", ".join(quote_identifier(c.name) for c in table.columns if not c.proctime)
     proctime = [c for c in table.columns if c.proctime]
@@ -200,13 +271,21 @@ def guarded_input(
     )
     return Guarded(
         tables=(
+            *prelude,
             InputTable(records, (), statement=ddl, topic=table.topic),
-            InputTable(checked, (), view_query=check),
+            InputTable(checked, (), statement=create_view(checked, _with_row_casts(check))),
             InputTable(table.name, table.columns, view_query=clean),
         ),
         side=InputTable(side_name, side_columns, side_options),
         side_insert=insert_into(side_name, routed),
     )
+
+
+def _decoded(records: str, keyed: bool) -> str:
+    """The raw Avro table with each record decoded once (`streamt_record`: JSON or the reason):
+    a subquery, as the function is not deterministic the planner keeps it one call."""
+    decode = f"{quote_identifier(udf.FUNCTION)}({quote_identifier(BYTES_COLUMN)})"
+    return f"(SELECT {decode} AS {quote_identifier(RECORD)}, * FROM {quote_identifier(records)})"
 
 
 def _side_columns(chosen: str) -> tuple[Column, ...]:
@@ -219,28 +298,96 @@ def _side_columns(chosen: str) -> tuple[Column, ...]:
     return (*base, Column("record", STRING)) if chosen == "dead_letter" else base
 
 
-def _path(col: Column, text: str = RECORD) -> str:
-    return f"JSON_VALUE({quote_identifier(text)}, {quote_string('$.' + col.name)})"
+def _path(path: Sequence[str]) -> str:
+    return quote_string("$." + ".".join(path))
+
+
+def _text(path: Sequence[str], text: str = RECORD) -> str:
+    """The scalar at `path` as text (NULL for a missing field, a JSON null, an object, an array)."""
+    return f"JSON_VALUE({quote_identifier(text)}, {_path(path)})"
+
+
+def _json(path: Sequence[str], text: str = RECORD) -> str:
+    """The object or array at `path` as JSON text (NULL for a scalar, a JSON null, no field)."""
+    return f"JSON_QUERY({quote_identifier(text)}, {_path(path)})"
+
+
+def _elements(path: Sequence[str], text: str = RECORD) -> str:
+    """The array at `path` as ARRAY<STRING> (each element as text, an object or array as JSON)."""
+    return f"JSON_QUERY({quote_identifier(text)}, {_path(path)} RETURNING ARRAY<STRING>)"
+
+
+def _bare(kind: SqlType) -> str:
+    """`kind` without NOT NULL at any depth (a CAST target a missing field cannot fail)."""
+    return _nullable(kind).sql(with_nullability=False)
+
+
+def _nullable(kind: SqlType) -> SqlType:
+    children = tuple(_nullable(c) for c in kind.children)
+    return SqlType(kind.name, kind.params, children, kind.fields, True)
+
+
+def _unquoted(kind: SqlType) -> str:
+    """`kind` as `parse_type` reads it back (field names are simple names here), nullable."""
+    if kind.name == "ROW":
+        inner = ", ".join(
+            f"{f} {_unquoted(c)}" for f, c in zip(kind.fields, kind.children, strict=True)
+        )
+        return f"ROW<{inner}>"
+    return _bare(kind)
+
+
+def _parsed(kind: SqlType, path: Sequence[str], text: str = RECORD) -> str:
+    """The value at `path` read as `kind`: NULL when missing, JSON null or not of the type (the
+    checks in `_field_checks` tell the last apart). A ROW is built field by field (NULL when the
+    object is missing), an ARRAY from its elements as text."""
+    if kind.name == "ROW":
+        fields = ", ".join(
+            _parsed(c, (*path, f), text) for f, c in zip(kind.fields, kind.children, strict=True)
+        )
+        built = f"{ROW_CAST}(ROW({fields}), {quote_string(_unquoted(kind))})"
+        return f"CASE WHEN {_json(path, text)} IS NULL THEN NULL ELSE {built} END"
+    if kind.name == "ARRAY":
+        if kind.children[0].is_string:
+            return _elements(path, text)
+        return f"TRY_CAST({_elements(path, text)} AS {_bare(kind)})"
+    if kind.is_string:
+        return _text(path, text)
+    return f"TRY_CAST({_text(path, text)} AS {_bare(kind)})"
+
+
+def _with_row_casts(query: str) -> exp.Expr:
+    """`query` as a tree, each `STREAMT_ROW_CAST(ROW(...), 'ROW<...>')` made the CAST it
+    stands for (a type tree: the text form is refused by the dialect, as in user SQL)."""
+
+    tree = rewrite(parse(query))
+    markers = [n for n in tree.find_all(exp.Anonymous) if n.name.upper() == ROW_CAST]
+    for node in reversed(markers):  # the innermost first: an outer one holds it
+        built, kind = node.expressions
+        node.replace(exp.Cast(this=built, to=datatype_node(parse_type(kind.name))))
+    return tree
 
 
 def _value(col: Column, text: str = RECORD) -> str:
-    if col.type.is_string:
-        return _path(col, text)
-    return f"TRY_CAST({_path(col, text)} AS {col.type.sql(with_nullability=False)})"
+    return _parsed(col.type, (col.name,), text)
 
 
 def _rowtime(col: Column) -> str:
     return f"COALESCE({_value(col)}, {EPOCH})"
 
 
-def _error(columns: Sequence[Column], key_columns: Sequence[Column] = ()) -> str:
-    """The first thing wrong with a record, or NULL: its value (not a JSON object, a field not
-    of its column's type, no event time), then a JSON key (not a JSON object, a key field not
-    of its type: what Flink's key format would fail on)."""
+def _error(
+    columns: Sequence[Column], key_columns: Sequence[Column] = (), *, decoded: bool = False
+) -> str:
+    """The first thing wrong with a record, or NULL: its value (not a JSON object, or, `decoded`
+    from Avro, the decoder's reason; a field not of its column's type, no event time), then a
+    JSON key (not a JSON object, a key field not of its type: what Flink's key format would
+    fail on)."""
     record = quote_identifier(RECORD)
-    cases = [f"WHEN {record} IS NOT JSON OBJECT THEN {quote_string('not a JSON object')}"]
+    reason = record if decoded else quote_string("not a JSON object")
+    cases = [f"WHEN {record} IS NOT JSON OBJECT THEN {reason}"]
     for col in columns:
-        cases += _field_checks(col, RECORD, "field")
+        cases += _field_checks(col.type, (col.name,), RECORD, "field", rowtime=col.rowtime)
         if col.rowtime:
             kind = col.type.sql(with_nullability=False)
             cases.append(
@@ -254,23 +401,47 @@ def _error(columns: Sequence[Column], key_columns: Sequence[Column] = ()) -> str
             + quote_string("key: not a JSON object")
         )
         for col in key_columns:
-            cases += _field_checks(col, KEY, "key field")
+            cases += _field_checks(col.type, (col.name,), KEY, "key field")
     return "CASE " + " ".join(cases) + " END"
 
 
-def _field_checks(col: Column, text: str, label: str) -> list[str]:
-    """`WHEN ... THEN 'error'` branches for column `col` read from the JSON in column `text`
-    (an event time's own check is the caller's)."""
-    query = f"JSON_QUERY({quote_identifier(text)}, {quote_string('$.' + col.name)})"
-    kind = col.type.sql(with_nullability=False)
+def _field_checks(
+    kind: SqlType, path: Sequence[str], text: str, label: str, *, rowtime: bool = False
+) -> list[str]:
+    """`WHEN ... THEN 'error'` branches for the value at `path` of the JSON in column `text`
+    read as `kind`, a ROW's fields and an ARRAY's elements included (an event time's own check
+    is the caller's)."""
+    name, shown = ".".join(path), _unquoted(kind)
+    where = f"{label} {name}"
+    if kind.name == "ROW":
+        query = _json(path, text)
+        out = [
+            f"WHEN {_text(path, text)} IS NOT NULL OR ({query} IS NOT NULL AND {query} IS NOT "
+            f"JSON OBJECT) THEN " + quote_string(f"{where}: not a JSON object, not of type {shown}")
+        ]
+        for f, c in zip(kind.fields, kind.children, strict=True):
+            out += _field_checks(c, (*path, f), text, label)
+        return out
+    if kind.name == "ARRAY":
+        out = [
+            f"WHEN {_text(path, text)} IS NOT NULL OR {_json(path, text)} IS JSON OBJECT THEN "
+            + quote_string(f"{where}: not a JSON array, not of type {shown}")
+        ]
+        if not kind.children[0].is_string:
+            out.append(
+                f"WHEN {_elements(path, text)} IS NOT NULL AND {_parsed(kind, path, text)} IS "
+                "NULL THEN "
+                + quote_string(f"{where}: an element is not of type {_unquoted(kind.children[0])}")
+            )
+        return out
     out = [
-        f"WHEN {query} IS NOT NULL THEN "
-        + quote_string(f"{label} {col.name}: an object or array, not of type {kind}")
+        f"WHEN {_json(path, text)} IS NOT NULL THEN "
+        + quote_string(f"{where}: an object or array, not of type {shown}")
     ]
-    if not col.type.is_string and not (col.rowtime and text == RECORD):
+    if not kind.is_string and not rowtime:
         out.append(
-            f"WHEN {_path(col, text)} IS NOT NULL AND {_value(col, text)} IS NULL THEN "
-            + quote_string(f"{label} {col.name}: not of type {kind}")
+            f"WHEN {_text(path, text)} IS NOT NULL AND {_parsed(kind, path, text)} IS NULL THEN "
+            + quote_string(f"{where}: not of type {shown}")
         )
     return out
 

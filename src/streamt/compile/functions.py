@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from streamt.compile import udf
 from streamt.compile.shapes import ShapeMemo
 from streamt.diagnostics import Diagnostic
 from streamt.load.model import Project, UserFunction
@@ -34,6 +35,7 @@ class DeclaredFunctions:
     statements: Mapping[str, str]  # upper-case name -> CREATE TEMPORARY FUNCTION ...
     jars: Mapping[str, str]  # upper-case name -> the jar's content digest (or its URI)
     aggregates: frozenset[str] = frozenset()  # the names declared `kind: aggregate`
+    decoder_jar: str = ""  # where streamt's own Avro decoder is built (`streamt.compile.udf`)
 
     @classmethod
     def none(cls) -> DeclaredFunctions:
@@ -65,7 +67,8 @@ def declared_functions(project: Project, diags: list[Diagnostic]) -> DeclaredFun
         statements[key] = create_function(fn.name, fn.class_, jar, fn.language)
         jars[key] = _jar_digest(jar)
     aggregates = frozenset(f.name.upper() for f in project.functions if f.kind == "aggregate")
-    return DeclaredFunctions(types, statements, jars, aggregates & types.keys())
+    decoder = udf.jar_path(project.root) if project.root else ""
+    return DeclaredFunctions(types, statements, jars, aggregates & types.keys(), decoder)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from streamt.compile.bad_records import (
+    AVRO,
     SIDE_TOPICS,
     guarded_input,
     policy,
@@ -129,7 +130,8 @@ def guard_inputs(
         name = "streamt" + SIDE_TOPICS[chosen].replace(".", "_")
         runtime = settings.project.runtime
         options = topic_options(topic, runtime, upsert=False, key=(), group_id=None)
-        guarded = guarded_input(table, chosen, name, options)
+        jar = settings.functions.decoder_jar
+        guarded = guarded_input(table, chosen, name, options, jar)
         out.extend(guarded.tables)
         inserts.append(guarded.side_insert)
         sides.setdefault(name, guarded.side)
@@ -171,7 +173,7 @@ def source_policies(
         chosen = policy(facts.source, settings.project)
         refused = problems(facts.source, table.columns, chosen, "")
         # a source that cannot be guarded keeps `fail` (V150 / V160 say why)
-        out.append((table, chosen if _guardable(table) and not refused else "fail"))
+        out.append((table, chosen if _guardable(table, AVRO) and not refused else "fail"))
     return out
 
 
@@ -179,20 +181,22 @@ def ref_policies(model: Model, tables: Sequence[InputTable]) -> list[tuple[Input
     """A model's `on_bad_record` applies to the topics of the models it reads that are
     value-only JSON and append-only (`ref_problems` reports the others)."""
     chosen = model.on_bad_record or "fail"
-    return [(t, chosen if _guardable(t) else "fail") for t in tables]
+    return [(t, chosen if _guardable(t) else "fail") for t in tables]  # JSON topics only
 
 
-def _guardable(table: InputTable) -> bool:
+def _guardable(table: InputTable, *also: str) -> bool:
+    """A Kafka table of format JSON (or one of `also`), value-only or with a raw/JSON key."""
     options = dict(table.options)
+    formats = ("json", *also)
     keyed_json = (
-        options.get("value.format") == "json"
+        options.get("value.format") in formats
         and options.get("value.fields-include") == "ALL"
         and options.get("key.format") in ("json", "raw")
     )
     return (
         table.view_query is None
         and table.topic is not None
-        and (options.get("format") == "json" or keyed_json)
+        and (options.get("format") in formats or keyed_json)
         and not table.primary_key
     )
 

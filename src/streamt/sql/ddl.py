@@ -232,12 +232,14 @@ def create_raw_table(
     computed: Sequence[tuple[Column, str]],
     options: Sequence[tuple[str, str]],
     key: str | None = None,
+    record_type: SqlType = STRING,
 ) -> str:
-    """A `raw`-format Kafka table: one STRING column `record` (the value as text), with `key`
+    """A `raw`-format Kafka table: one column `record` (the value as text, or as bytes with
+    `record_type` BYTES), with `key`
     one more (the message key as text, for `'key.fields'`), VIRTUAL metadata columns (name,
     type, connector key), and computed columns (a column and the SQL expression computing it;
     a rowtime column gets its WATERMARK)."""
-    items: list[exp.Expr] = [exp.ColumnDef(this=_ident(record), kind=datatype_node(STRING))]
+    items: list[exp.Expr] = [exp.ColumnDef(this=_ident(record), kind=datatype_node(record_type))]
     if key is not None:
         items.append(exp.ColumnDef(this=_ident(key), kind=datatype_node(STRING)))
     items += [

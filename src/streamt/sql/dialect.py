@@ -234,12 +234,23 @@ def _refuse_dropped_text(sql: str, tokens: list[Token]) -> None:
             depth -= 1
         elif kind == TokenType.ALIAS and casts and casts[-1] == depth:
             in_type = True
-        elif kind == TokenType.IDENTIFIER and in_type and casts:
+        elif kind == TokenType.IDENTIFIER and in_type and casts and not _field_name(tokens, i):
             raise UnsupportedSql(
                 f"a type cannot be a quoted name (`{tok.text}`)",
                 tok,
                 "write the Flink type unquoted, e.g. CAST(x AS DECIMAL(10, 2))",
             )
+
+
+def _field_name(tokens: list[Token], i: int) -> bool:
+    """Token i is a ROW field's quoted name (`ROW<`a` INT, `b` STRING>`), followed by its type."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (
+        i > 0
+        and tokens[i - 1].token_type in (TokenType.LT, TokenType.COMMA)
+        and after is not None
+        and after.token_type not in (TokenType.GT, TokenType.COMMA, TokenType.R_PAREN)
+    )
 
 
 class SqlLimitError(sqlglot.errors.ParseError):

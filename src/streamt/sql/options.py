@@ -57,7 +57,17 @@ def rebind_options(statement: str, bind: Callable[[str, str], str]) -> str:
 def bound_value(key: str, value: str, environ: Mapping[str, str]) -> str:
     """Option `key`'s value with its `${VAR}` references bound (JAAS-escaped in a JAAS config).
     Raises `KeyError` for an unset variable (callers check them first)."""
+    if key == MAP_PARAMETERS:  # quoted inside a Flink map entry (`streamt.compile.udf`)
+        return resolve(value, environ, lambda v: map_escape(v.replace('"', '""')))
     return resolve(value, environ, jaas.escape if jaas.is_jaas_key(key) else None)
+
+
+MAP_PARAMETERS = "pipeline.global-job-parameters"
+
+
+def map_escape(text: str) -> str:
+    """`text` inside a single-quoted entry of a Flink map option (a quote doubled)."""
+    return text.replace("'", "''")
 
 
 def bound_config(config: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:

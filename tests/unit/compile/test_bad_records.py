@@ -106,23 +106,18 @@ AVRO_SCHEMA = """\
     ("extra", "fmt", "why"),
     [
         (
-            "    on_bad_record: skip\n" + AVRO_SCHEMA,
-            "avro-confluent",
-            "Flink SQL has no function that decodes Avro bytes, and neither Flink 2.2's Kafka "
-            "connector nor its avro-confluent format has error handling (no ignore-parse-errors), "
-            "so a record whose schema id the registry does not know, or whose bytes do not "
-            "decode, cannot be told apart inside the job",
-        ),
-        (
             "    on_bad_record: dead_letter\n    format: avro\n",
             "avro",
-            "Flink SQL has no function that decodes Avro bytes",
+            "Flink SQL has no function that decodes plain Avro bytes (streamt's decoder reads "
+            "Confluent-framed Avro with a schema registry: format avro with a schema)",
         ),
         (
             "    on_bad_record: skip\n    format: debezium-json\n",
             "debezium-json",
-            "its change events become inserts, updates and deletes only through the format; read "
-            "as text they would be plain rows",
+            "its change events become inserts, updates and deletes only through the format (read "
+            "as text they would be plain rows), and the format's only error handling "
+            "(debezium-json.ignore-parse-errors) is no skip: it sets a field that does not parse "
+            "to NULL and keeps the row, and drops a record that is not JSON, uncounted",
         ),
     ],
 )
@@ -148,18 +143,113 @@ def test_sources_whose_format_cannot_be_routed_in_the_job_get_v160(
 def test_a_project_default_that_cannot_guard_a_source_is_placed_on_the_source(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "stream_project.yml").write_text(project("skip", AVRO_SCHEMA))
+    (tmp_path / "stream_project.yml").write_text(project("skip", "    format: avro\n"))
     from tests.unit.compile.helpers import compile_dir
 
     result, _ = compile_dir(tmp_path)
     (diag,) = [d for d in result.diagnostics if d.code == "V160"]
-    assert "on_bad_record: skip is not available for format avro-confluent" in diag.message
+    assert "on_bad_record: skip is not available for format avro:" in diag.message
     assert diag.location.line == 5  # the source's `- name: raw`
 
 
-def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
+def test_an_avro_confluent_source_is_decoded_by_streamts_function_then_parsed(
+    tmp_path: Path,
+) -> None:
+    # real-stack proof: tests/integration/test_bad_record_avro.py
+    from streamt.compile import udf
+
+    text = (
+        project("fail", "    on_bad_record: dead_letter\n" + AVRO_SCHEMA)
+        .replace(
+            "    columns: [{name: id, type: STRING}, {name: amount, type: INT}, "
+            "{name: ts, type: TIMESTAMP(3)}]\n    event_time: {column: ts}\n",
+            "",
+        )
+        .replace("SELECT id, amount, ts FROM", "SELECT id FROM")
+    )
+    result = compile_yaml(tmp_path, text)
+    assert not [d for d in result.diagnostics if d.is_error], result.diagnostics
+    (job,) = result.desired.jobs
+    parameters = '\'"streamt.registry.url":"http://localhost:8081"\''
+    quoted = parameters.replace("'", "''")
+    assert job.statements[2] == f"SET 'pipeline.global-job-parameters' = '{quoted}'"
+    function = job.statements[3]
+    assert function.startswith(
+        "CREATE TEMPORARY FUNCTION `streamt_avro_json` AS 'streamt.udf.AvroJson' LANGUAGE JAVA "
+        "USING JAR '/"  # an absolute path: the gateway reads it
+    )
+    assert function.endswith(f"/target/udf/streamt-avro-json-{udf.digest()}.jar'")
+    text = "\n".join(job.statements)
+    assert "`streamt_bytes` BYTES" in text and "'format'='raw'" in text
+    assert "avro-confluent" not in text  # the format's options went with the format
+    # decoded once per record, in a subquery of the view (not a computed column: V162)
+    assert "SELECT\n    `STREAMT_AVRO_JSON`(`streamt_bytes`) AS `streamt_record`,\n    *\n" in text
+    assert "WHEN NOT `streamt_record` IS JSON OBJECT\n    THEN `streamt_record`" in text
+    assert "TO_BASE64(`streamt_bytes`) AS `streamt_record`" in text  # the dead letter's record
+
+
+def test_an_avro_confluent_source_with_an_event_time_cannot_be_guarded(tmp_path: Path) -> None:
+    text = project("fail", "    on_bad_record: skip\n" + AVRO_SCHEMA).replace(
+        "    columns: [{name: id, type: STRING}, {name: amount, type: INT}, "
+        "{name: ts, type: TIMESTAMP(3)}]\n",
+        "",
+    )
+    text = text.replace(
+        '"name":"id","type":"string"}',
+        '"name":"id","type":"string"},'
+        '{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}}',
+    )
+    text = text.replace("SELECT id, amount, ts FROM", "SELECT id, ts FROM")
+    (tmp_path / "stream_project.yml").write_text(text)
+    from tests.unit.compile.helpers import compile_dir
+
+    result, _ = compile_dir(tmp_path)
+    (diag,) = [d for d in result.diagnostics if d.code == "V162"]
+    assert diag.is_error and diag.location.line == 7
+    assert diag.message.startswith(
+        "source 'raw': on_bad_record: skip is not available for an avro-confluent source with "
+        "an event time (ts): "
+    )
+    assert diag.hint.startswith("keep on_bad_record: fail for this source")
+    (job,) = result.desired.jobs  # compiled as `fail`: read by Flink's format
+    assert "'format'='avro-confluent'" in "\n".join(job.statements)
+
+
+def test_registry_credentials_reach_the_decoder_as_a_bound_option_value(tmp_path: Path) -> None:
+    from streamt.sql.options import bound_statements
+
+    text = (
+        project("fail", "    on_bad_record: skip\n" + AVRO_SCHEMA)
+        .replace(
+            "project: {name: shop}\n",
+            "project: {name: shop}\nruntime:\n  schema_registry: {url: 'http://r:8081', "
+            "username: u, password: '${REG_PW}'}\n",
+        )
+        .replace(
+            "    columns: [{name: id, type: STRING}, {name: amount, type: INT}, "
+            "{name: ts, type: TIMESTAMP(3)}]\n    event_time: {column: ts}\n",
+            "",
+        )
+        .replace("SELECT id, amount, ts FROM", "SELECT id FROM")
+    )
+    (job,) = compile_yaml(tmp_path, text).desired.jobs
+    (setting,) = [s for s in job.statements if "global-job-parameters" in s]
+    assert "${REG_PW}" in setting
+    (bound,) = bound_statements([setting], {"REG_PW": "p'w\",x:y"})
+    # the map Flink reads: each entry single-quoted, its key and value double-quoted inside
+    entries = [
+        '"streamt.registry.url":"http://r:8081"',
+        '"streamt.registry.user-info":"u:p\'w"",x:y"',
+    ]
+    value = ",".join("'" + e.replace("'", "''") + "'" for e in entries)
+    assert bound == "SET 'pipeline.global-job-parameters' = '" + value.replace("'", "''") + "'"
+
+
+def test_map_and_nested_array_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
     text = project("skip").replace(
-        "{name: amount, type: INT}", "{name: amount, type: INT}, {name: tags, type: ARRAY<STRING>}"
+        "{name: amount, type: INT}",
+        "{name: amount, type: INT}, {name: attrs, type: 'MAP<STRING, INT>'}, "
+        "{name: lines, type: 'ARRAY<ROW<sku STRING>>'}, {name: ok, type: ARRAY<INT>}",
     )
     (tmp_path / "stream_project.yml").write_text(text)
     from tests.unit.compile.helpers import compile_dir
@@ -168,26 +258,44 @@ def test_complex_columns_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
     (diag,) = [d for d in result.diagnostics if d.code == "V150"]
     assert diag.message == (
         "source 'raw': on_bad_record: skip is not available: these columns cannot be parsed in "
-        "SQL (simple names and scalar types only; parsing ARRAY, MAP or ROW values from text is "
-        "not implemented): tags ARRAY<STRING>"
+        "SQL (simple names; scalar types, ROWs of them and ARRAYs of scalars only; parsing MAP, "
+        "MULTISET or ARRAY of ROW or ARRAY values from text is not implemented): "
+        "attrs MAP<STRING, INT>, lines ARRAY<ROW<`sku` STRING>>"
     )
-
-
-def test_a_row_column_cannot_be_parsed_in_sql(tmp_path: Path) -> None:
-    text = project("dead_letter").replace(
-        "{name: amount, type: INT}",
-        "{name: amount, type: INT}, {name: addr, type: 'ROW<city STRING>'}",
-    )
-    (tmp_path / "stream_project.yml").write_text(text)
-    from tests.unit.compile.helpers import compile_dir
-
-    result, _ = compile_dir(tmp_path)
-    (diag,) = [d for d in result.diagnostics if d.code == "V150"]
-    assert diag.message.endswith("is not implemented): addr ROW<`city` STRING>"), diag.message
     # compiled as `fail` (the source's own format), never half-guarded (this crashed compile)
     (job,) = result.desired.jobs
     assert "'format'='json'" in "\n".join(job.statements)
     assert not any("__records" in s for s in job.statements)
+
+
+def test_row_and_array_columns_are_parsed_field_by_field(tmp_path: Path) -> None:
+    # real-stack proof: test_bad_record_policies.py::test_nested_row_and_array_columns_...
+    text = project("dead_letter").replace(
+        "{name: amount, type: INT}",
+        "{name: amount, type: INT}, {name: tags, type: ARRAY<STRING>}, "
+        "{name: addr, type: 'ROW<city STRING, geo ROW<lat DOUBLE>, codes ARRAY<BIGINT NOT NULL>>'}",
+    )
+    result = compile_yaml(tmp_path, text)
+    assert not [d for d in result.diagnostics if d.code in ("V150", "V160")]
+    (job,) = result.desired.jobs
+    text = "\n".join(job.statements)
+    assert "JSON_QUERY(`streamt_record`, '$.tags' RETURNING ARRAY<STRING>) AS `tags`" in text
+    # a ROW is built from its fields (the nested one too) and is NULL when the object is missing
+    assert "WHEN JSON_QUERY(`streamt_record`, '$.addr.geo') IS NULL\n" in text
+    assert "TRY_CAST(JSON_VALUE(`streamt_record`, '$.addr.geo.lat') AS DOUBLE)" in text
+    assert ") AS ROW<`lat` DOUBLE>)" in text
+    assert "'$.addr.codes' RETURNING ARRAY<STRING>) AS ARRAY<BIGINT>)" in text  # NOT NULL dropped
+    assert "STREAMT_ROW_CAST" not in text
+    for error in (
+        "field tags: not a JSON array, not of type ARRAY<STRING>",
+        "field addr: not a JSON object, not of type ROW<city STRING, geo ROW<lat DOUBLE>, "
+        "codes ARRAY<BIGINT>>",
+        "field addr.geo.lat: not of type DOUBLE",
+        "field addr.codes: an element is not of type BIGINT",
+    ):
+        assert f"'{error}'" in text, error
+    # an ARRAY<STRING> takes any element (an object as its JSON text, as Flink's format does)
+    assert "field tags: an element" not in text
 
 
 def test_side_topics_do_not_depend_on_rendering_jobs(tmp_path: Path) -> None:

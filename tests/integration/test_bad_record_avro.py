@@ -1,0 +1,138 @@
+"""`on_bad_record: skip | dead_letter` on an avro-confluent source, on the real local stack:
+streamt's decoder function (built by apply with javac, shipped with the job) turns each record's
+Confluent-framed bytes into JSON, with the writer schema from the stack's registry, and the JSON
+path parses and routes it. Good records (one with a NULL in a union) reach the model's topic
+exactly; a record whose schema id the registry does not know, bytes that are not Confluent Avro
+and a body that does not decode reach the side topic with their topic, partition, offset and
+reason (and, dead-lettered, their bytes as base64); `status` counts them and the job keeps
+running. `fail` on the same kinds of record: test_apply_poison_records.py::
+test_an_undecodable_avro_record_is_named_and_located.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .test_apply_support import (
+    destroy,
+    drop_topics,
+    produce_values,
+    streamt,
+    wait_for_slots,
+    write_cli_project,
+)
+from .test_bad_record_policies import assert_running_and_counted, rows
+
+pytestmark = pytest.mark.integration
+
+PAID_AT = 1_767_225_600_000  # 2026-01-01 00:00:00 UTC, epoch milliseconds
+
+
+def _varint(n: int) -> bytes:  # Avro's zigzag varint (int and long)
+    z = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while z & ~0x7F:
+        out.append((z & 0x7F) | 0x80)
+        z >>= 7
+    out.append(z)
+    return bytes(out)
+
+
+def _body(id_: str, amount: int | None, paid_at_ms: int) -> bytes:
+    text = id_.encode()
+    union = _varint(0) if amount is None else _varint(1) + _varint(amount)
+    return _varint(len(text)) + text + union + _varint(paid_at_ms)
+
+
+@pytest.mark.parametrize("policy", ["skip", "dead_letter"])
+def test_bad_avro_records_are_routed_and_counted_and_the_job_keeps_running(
+    policy: str,
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project, topic, model = f"avrorec{tag}", f"avrorec.raw.{tag}", f"avrorec_out_{tag}"
+    side = f"{model}.{'skipped' if policy == 'skip' else 'dead_letters'}"
+    schema = json.dumps(
+        {
+            "type": "record",
+            "name": f"P{tag}",
+            "fields": [
+                {"name": "id", "type": "string"},
+                {"name": "amount", "type": ["null", "int"]},
+                {"name": "paid_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+            ],
+        },
+        separators=(",", ":"),
+    )
+    registry = local_stack.schema_registry_url
+    registered = httpx.post(
+        f"{registry}/subjects/{topic}-value/versions", json={"schema": schema}, timeout=10
+    )
+    assert registered.status_code == 200, registered.text
+    schema_id = int(registered.json()["id"])
+    header = b"\x00" + schema_id.to_bytes(4, "big")
+    records: list[tuple[bytes, str | None]] = [  # value, the error it is routed with
+        (header + _body("g1", 1, PAID_AT), None),
+        (
+            b"\x00" + (987654321).to_bytes(4, "big") + _body("b1", 1, PAID_AT),
+            "unknown schema id 987654321 (the registry does not know it)",
+        ),
+        (b'{"id":"json, not avro"}', "not Confluent Avro: its first byte is not 0"),
+        (
+            header + b"\x10ab",  # a string of 8 bytes cut short after 2
+            f"schema id {schema_id}: its body does not decode (EOFException)",
+        ),
+        (header + _body("g2", None, PAID_AT + 2000), None),
+        (
+            header + _body("b2", 3, PAID_AT) + b"\x00\x00",
+            f"schema id {schema_id}: its body does not decode (bytes left over)",
+        ),
+    ]
+    produce_values(local_stack, topic, [value for value, _ in records])
+    own = f"    on_bad_record: {policy}\n"
+    body = f"""\
+sources:
+  - name: raw
+    topic: {topic}
+{own}    schema:
+      format: avro
+      definition: '{schema}'
+models:
+  - name: {model}
+    sql: SELECT id, amount, paid_at FROM {{{{ source("raw") }}}}
+    advanced:
+      topic: {{partitions: 1}}
+"""
+    path = write_cli_project(tmp_path, local_stack, project, body, registry=True)
+    try:
+        wait_for_slots(1)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert list((path / "target" / "udf").glob("streamt-avro-json-*.jar"))  # built by apply
+
+        good = [
+            {"id": "g1", "amount": 1, "paid_at": "2026-01-01 00:00:00"},
+            {"id": "g2", "amount": None, "paid_at": "2026-01-01 00:00:02"},
+        ]
+        assert sorted(rows(model, len(good)), key=lambda r: r["id"]) == good
+        bad = [(offset, value, error) for offset, (value, error) in enumerate(records) if error]
+        routed = sorted(rows(side, len(bad)), key=lambda r: r["offset"])
+        assert routed == [
+            {"topic": topic, "partition": 0, "offset": offset, "error": error}
+            | ({"record": base64.b64encode(value).decode()} if policy == "dead_letter" else {})
+            for offset, value, error in bad
+        ]
+        assert_running_and_counted(
+            local_stack, path, f"streamt.{project}.{model}", policy, len(bad)
+        )
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, topic, model, side)
+        httpx.delete(f"{registry}/subjects/{topic}-value", timeout=10)
