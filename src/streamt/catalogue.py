@@ -214,10 +214,36 @@ _ENTRIES = (
           "A source declares no columns or schema; streamt typed the columns its readers use.",
           "sources: [{name: orders, topic: orders}]   # no columns:",
           "Declare columns (or a schema), or run `streamt schemas pull`."),
-    Entry("C030", "an ML function needs Confluent Cloud Flink (info)",
-          "ML_PREDICT / ML_EVALUATE compile, but open-source Flink cannot run them.",
-          "sql: SELECT * FROM ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(x))",
-          "Deploy to Confluent Cloud Flink."),
+    Entry("C030", "an ML job runs on Confluent Cloud Flink (info)",
+          "ML_PREDICT / ML_EVALUATE: the model's job goes to the project's default Flink cluster, "
+          "a Confluent Cloud one (type: confluent).",
+          "sql: SELECT id, ML_PREDICT('FraudModel', amount) AS s FROM {{ ref('tx') }}",
+          "Nothing to fix."),
+    Entry("C060", "ML inference on a Flink cluster that is not Confluent Cloud",
+          "ML_PREDICT / ML_EVALUATE exist on Confluent Cloud Flink only; the job would go to an "
+          "open-source Flink cluster (the default one), where it cannot start.",
+          "sql: SELECT id, ML_PREDICT('FraudModel', amount) AS s FROM {{ ref('tx') }}\n"
+          "# runtime.flink.default: local (type: rest)",
+          "Add a cluster with type: confluent under runtime.flink.clusters and make it "
+          "runtime.flink.default."),
+    Entry("C061", "an ML model called without ml_outputs",
+          "The columns an ML model returns are declared by ml_outputs; without it they are unknown.",
+          "sql: SELECT id, ML_PREDICT('Churn', amount) AS s FROM {{ ref('tx') }}   # no ml_outputs",
+          "Declare ml_outputs: {Churn: {column: TYPE, ...}} in the model's output order."),
+    Entry("C062", "an ML call's alias names another number of columns",
+          "LATERAL TABLE(ML_PREDICT(...)) AS p(a, b, ...) renames the model's outputs in order; "
+          "the alias and ml_outputs disagree on how many there are.",
+          "LATERAL TABLE(ML_PREDICT('FraudModel', amount)) AS p(s)   # two outputs declared",
+          "Name every output in the alias, or fix ml_outputs."),
+    Entry("C063", "a model asks for a Flink cluster other than the default (warning)",
+          "apply deploys every job of a project to runtime.flink's default cluster; "
+          "advanced.flink_cluster naming another one is not honoured.",
+          "advanced: {flink_cluster: cloud}   # runtime.flink.default: local",
+          "Set runtime.flink.default to that cluster, or remove advanced.flink_cluster."),
+    Entry("C064", "an ml_outputs type that is not Flink SQL",
+          "A column of ml_outputs has a type Flink SQL does not have.",
+          "ml_outputs: {FraudModel: {score: DUBBLE}}",
+          "Use a Flink SQL type (DOUBLE, STRING, ARRAY<FLOAT>, ...)."),
     Entry("C031", "a mask applies to every reader (info)",
           "Exceptions by role need Conduktor Gateway; without it the column is masked in the topic "
           "for everyone.",
@@ -903,6 +929,26 @@ _ENTRIES = (
           "nobody streamt knows.",
           "a model orders_clean, while another project has a topic orders_clean",
           "Give the project a prefix, or the model a topic of its own."),
+    Entry("V180", "a Confluent Cloud Flink cluster lacks what its API needs",
+          "A type: confluent cluster needs organization_id, environment, compute_pool_id, "
+          "database, api_key, api_secret, and cloud + region (or rest_url).",
+          "clusters: {cloud: {type: confluent, environment: env-a1b2c3}}",
+          "Add the keys the message names (the key and secret as ${VAR})."),
+    Entry("V181", "sql_gateway_url on a Confluent Cloud cluster",
+          "Confluent Cloud Flink has no SQL Gateway: statements go to its statements API.",
+          "clusters: {cloud: {type: confluent, sql_gateway_url: http://gw:8083, ...}}",
+          "Remove sql_gateway_url."),
+    Entry("V182", "validate --flink with a Confluent Cloud default cluster (warning)",
+          "validate --flink runs EXPLAIN on open-source Flink's SQL Gateway; streamt does not "
+          "explain statements on Confluent Cloud.",
+          "streamt validate --flink   # runtime.flink.default is type: confluent",
+          "Nothing to fix: apply reports a statement Confluent refuses with its detail."),
+    Entry("V183", "a unit or continuous data test on Confluent Cloud Flink (warning)",
+          "These tests run jobs streamt builds for open-source Flink; a unit test's bounded inputs "
+          "are not topics and are refused by Confluent Cloud.",
+          "tests: [{name: t, model: scored, type: unit}]   # default cluster type: confluent",
+          "Run data tests in an environment whose default Flink cluster is open-source Flink, or "
+          "use schema / sample tests."),
     Entry("V185", "a source of Protobuf in Confluent's wire format",
           "Apache Flink 2.2 has no protobuf-confluent format: the records cannot be read.",
           "sources: [{name: s, topic: t, schema: {format: protobuf, subject: t-value}}]",

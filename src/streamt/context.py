@@ -508,6 +508,17 @@ class Context:
 
         flink = project.runtime.flink
         cluster = flink.cluster() if flink else None
+        if cluster is not None and cluster.type == "confluent":
+            return [
+                Diagnostic(
+                    "V182",
+                    "validate --flink asks open-source Flink's SQL Gateway; the default cluster "
+                    "is Confluent Cloud Flink, whose statements streamt does not EXPLAIN",
+                    Severity.WARNING,
+                    location=project.where("runtime.flink"),
+                    hint="apply reports a statement Confluent refuses with its detail",
+                )
+            ]
         if flink is None or cluster is None or not cluster.rest_url or not cluster.sql_gateway_url:
             return [
                 Diagnostic(

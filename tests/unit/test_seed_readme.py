@@ -55,6 +55,28 @@ FILLERS: dict[str, dict[str, Any]] = {
 }
 
 
+# what the seed says ML_PREDICT / ML_EVALUATE need: a Confluent Cloud Flink cluster (C060 without)
+CONFLUENT_RUNTIME: dict[str, Any] = {
+    "kafka": {"bootstrap_servers": "localhost:9092"},
+    "flink": {
+        "default": "cloud",
+        "clusters": {
+            "cloud": {
+                "type": "confluent",
+                "organization_id": "00000000-0000-0000-0000-000000000001",
+                "environment": "env-snippet",
+                "compute_pool_id": "lfcp-snippet",
+                "database": "lkc-snippet",
+                "cloud": "aws",
+                "region": "us-east-1",
+                "api_key": "${CONFLUENT_FLINK_API_KEY}",
+                "api_secret": "${CONFLUENT_FLINK_API_SECRET}",
+            }
+        },
+    },
+}
+
+
 def yaml_snippets(text: str) -> list[str]:
     snippets: list[str] = []
     current: list[str] | None = None
@@ -87,6 +109,8 @@ def complete(snippet: str, index: int) -> dict[str, Any]:
             (sources if kind == "source" else models).append(filler)
     if sources:
         project["sources"] = sources
+    if any("ML_" in (m.get("sql") or "") for m in models):  # "require Confluent Cloud Flink"
+        project.setdefault("runtime", CONFLUENT_RUNTIME)
     if models:
         project["models"] = models
     return project

@@ -135,14 +135,16 @@ class HttpApi:
         ok: Collection[int] = (200, 201, 202, 204),
         allow: Collection[int] = (),
         retry: RetryPolicy | None = None,
+        content_type: str | None = None,
     ) -> Reply:
-        """Send, retrying transient failures; statuses outside `ok` + `allow` raise."""
+        """Send, retrying transient failures; statuses outside `ok` + `allow` raise.
+        `content_type`: the body's media type when it is not plain JSON (a JSON Patch)."""
         policy = retry or self.retry
         idempotent = method.upper() in IDEMPOTENT
         attempt = 0
         while True:
             attempt += 1
-            outcome = self._attempt(method, path, json_body, params, idempotent)
+            outcome = self._attempt(method, path, json_body, params, idempotent, content_type)
             if isinstance(outcome, Reply):
                 if outcome.status in ok or outcome.status in allow:
                     return outcome
@@ -160,12 +162,20 @@ class HttpApi:
         json_body: object,
         params: Mapping[str, str | list[str]] | None,
         idempotent: bool,
+        content_type: str | None = None,
     ) -> Reply | AdapterError:
         self.calls += 1
         url = self.url(path)
         log.debug("%s %s %s", self.system, method, url)
         try:
-            response = self.client.request(method, path, params=params, json=json_body)
+            if content_type is None:
+                response = self.client.request(method, path, params=params, json=json_body)
+            else:
+                body = json.dumps(json_body).encode()
+                headers = {"Content-Type": content_type}
+                response = self.client.request(
+                    method, path, params=params, content=body, headers=headers
+                )
         except httpx.ConnectError as exc:
             return AdapterError(self.system, f"cannot connect ({exc})", url=url, transient=True)
         except httpx.TimeoutException as exc:

@@ -27,11 +27,12 @@ from streamt.compile.inputs import (
 from streamt.compile.jobs import BOUNDED_CONFIG, InputTable, bounded_input, build_job, pipeline_name
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql, wants_virtual_topic
+from streamt.compile.ml import ml_problems
 from streamt.compile.result import CompiledNode
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_format, topic_options
 from streamt.compile.topics import topic_spec
-from streamt.diagnostics import Diagnostic, Severity
+from streamt.diagnostics import Diagnostic
 from streamt.load.model import Model
 from streamt.resources import GatewayRuleSpec, JobSpec, TopicSpec
 from streamt.sql import Column, QueryAnalysis, TableSchema
@@ -92,17 +93,7 @@ def emit_model(
         blocker=found.reason if isinstance(found, NotOnGateway) else "",
     )
     diags.extend(decision.diagnostics)
-    if analysis.ml_functions:
-        diags.append(
-            Diagnostic(
-                "C030",
-                f"model '{model.name}' uses {', '.join(analysis.ml_functions)}, which needs Confluent Cloud Flink",
-                Severity.INFO,
-                model.where("sql"),
-                hint="it compiles, but open-source Flink (the local stack) cannot run it",
-                node=nid,
-            )
-        )
+    diags.extend(ml_problems(project, model, nid, analysis))
     mat = decision.materialization
     updating = analysis.updating
     rowtime = analysis.rowtime

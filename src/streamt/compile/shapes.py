@@ -153,6 +153,7 @@ class _Shape:
                 event_times,
                 versioned,
                 real.get(a.open_star, a.open_star) if a.open_star else None,
+                a.ml_models,
             )
         return _renamed(a, real, canonical, tables, factory)
 

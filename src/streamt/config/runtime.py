@@ -127,12 +127,37 @@ class FlinkClusterConfig(Declared):
         default=None, description="the Flink SQL Gateway", examples=["http://flink:8083"]
     )
     version: Str | None = Field(default=None, description="the Flink version", examples=["2.2"])
-    # Confluent Cloud Flink
+    # Confluent Cloud Flink (`type: confluent`): the statements API of
+    # `https://flink.<region>.<cloud>.confluent.cloud` (or `rest_url`), a Flink API key
+    organization_id: str | None = Field(
+        default=None,
+        description="Confluent Cloud organization id (a UUID)",
+        examples=["7c60d51f-b44e-4682-87d6-449835ea4de6"],
+    )
     environment: str | None = Field(
         default=None, description="Confluent Cloud environment id", examples=["env-a1b2c3"]
     )
     compute_pool_id: str | None = Field(
         default=None, description="Confluent Cloud compute pool", examples=["lfcp-123abc"]
+    )
+    catalog: str | None = Field(
+        default=None,
+        description="sql.current-catalog of the statements: the environment's name "
+        "(default: its id)",
+        examples=["payments"],
+    )
+    database: str | None = Field(
+        default=None,
+        description="sql.current-database of the statements: the Kafka cluster (id or name)",
+        examples=["lkc-q1w2e3"],
+    )
+    principal: str | None = Field(
+        default=None,
+        description="the service account Confluent Cloud statements run as",
+        examples=["sa-123456"],
+    )
+    cloud: str | None = Field(
+        default=None, description="Confluent Cloud provider: aws, azure or gcp", examples=["aws"]
     )
     region: str | None = Field(
         default=None, description="Confluent Cloud region", examples=["eu-west-1"]

@@ -104,6 +104,7 @@ def _runtime_fields(rt: RuntimeConfig) -> Iterator[tuple[str, str, str]]:
         at = f"{base}.flink.clusters.{name}"
         yield from _opt(URL, f"{at}.rest_url", fc.rest_url)
         yield from _opt(URL, f"{at}.sql_gateway_url", fc.sql_gateway_url)
+        yield from _opt(SECRET, f"{at}.api_key", fc.api_key)
         yield from _opt(SECRET, f"{at}.api_secret", fc.api_secret)
     for name, cc in (rt.connect.clusters if rt.connect else {}).items():
         at = f"{base}.connect.clusters.{name}"

@@ -60,6 +60,7 @@ class QueryAnalysis:
     # the input whose columns `SELECT *` / `alias.*` passes to the output while they are
     # inferred: a reader's demand for more columns of this query is demand on that input
     open_star: str | None = None
+    ml_models: tuple[str, ...] = ()  # the models ML_PREDICT / ML_EVALUATE calls name
 
     @property
     def stateful(self) -> bool:
@@ -152,6 +153,7 @@ def _result(analyzer: Analyzer, rel: Rel, canonical: str, tree: exp.Expr) -> Que
         upsert_key=rel.key,
         tables=tuple(dict.fromkeys(analyzer.tables)),
         ml_functions=tuple(dict.fromkeys(analyzer.ml)),
+        ml_models=tuple(dict.fromkeys(analyzer.ml_models)),
         inferred={k: tuple(v.values()) for k, v in sorted(analyzer.inferred.items())},
         diagnostics=tuple(analyzer.diagnostics),
         canonical=canonical,

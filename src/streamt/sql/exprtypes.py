@@ -65,6 +65,16 @@ def function_name(node: exp.Expr) -> str:
     return ""
 
 
+def ml_model_name(call: exp.Expr) -> str:
+    """The model an ML_PREDICT / ML_EVALUATE call names: its first argument, a string literal
+    (or a bare name), "" when it has none."""
+    args = function_args(call)
+    first = args[0] if args else None
+    if isinstance(first, (exp.Literal, exp.Column, exp.Identifier)):
+        return first.name
+    return ""
+
+
 UNIT_FIRST = frozenset({"TIMESTAMPDIFF", "TIMESTAMPADD"})
 
 
@@ -254,9 +264,7 @@ class ExprTyper:
         return rule([self.type_of(a) for a in args])
 
     def _ml(self, node: exp.Func) -> SqlType:
-        args = function_args(node)
-        model = args[0].name if args else ""
-        outputs = self.ml_outputs.get(model)
+        outputs = self.ml_outputs.get(ml_model_name(node))
         if not outputs:
             return STRING
         if len(outputs) == 1:

@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from streamt.diagnostics import Diagnostic, Severity, closest, did_you_mean
 from streamt.sql.dialect import JSON_CLAUSE, TABLE_ARG
-from streamt.sql.exprtypes import ExprTyper, function_name
+from streamt.sql.exprtypes import ExprTyper, function_name, ml_model_name
 from streamt.sql.functions import BUILTINS, ML_FUNCTIONS, WINDOW_TVFS
 from streamt.sql.generate import render
 from streamt.sql.schema import Column, TableSchema
@@ -70,6 +70,7 @@ class Analyzer:
     changelog: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     ml: list[str] = field(default_factory=list)
+    ml_models: list[str] = field(default_factory=list)  # the models ML_PREDICT / ML_EVALUATE name
     inferred: dict[str, dict[str, Column]] = field(default_factory=dict)
     event_times: dict[str, str] = field(default_factory=dict)
     versioned: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -123,6 +124,7 @@ class Analyzer:
             name = function_name(node)
             if name in ML_FUNCTIONS:
                 self.ml.append(name)
+                self.ml_models.append(ml_model_name(node))
 
     # ---- queries -----------------------------------------------------------------------
     def query(self, node: exp.Expr, ctes: Mapping[str, exp.Expr]) -> Rel:
@@ -210,6 +212,15 @@ class Analyzer:
             return self._unnest(node)
         if isinstance(node, exp.Lateral):
             names = [c.name for c in node.args["alias"].columns] if node.args.get("alias") else []
+            call = node.this
+            if (
+                isinstance(call, exp.Anonymous)
+                and call.name.upper() == "TABLE"
+                and call.expressions
+            ):
+                call = call.expressions[0]
+            if isinstance(call, exp.Anonymous) and function_name(call) in ML_FUNCTIONS:
+                return node.alias, self._ml_rel(call, names, node)
             return node.alias, Rel([Column(n, STRING) for n in names])
         self.error("S007", f"unsupported FROM item {node.key.upper()}", node)
         return alias, Rel([])
@@ -263,11 +274,31 @@ class Analyzer:
                 replace(c, type=t) for c, t in zip(rel.columns, element_types, strict=True)
             ]
 
+    def _ml_rel(self, call: exp.Expr, names: list[str], node: exp.Expr) -> Rel:
+        """The rows an ML_PREDICT / ML_EVALUATE table call adds: the model's declared
+        `ml_outputs`, renamed by the alias's column list (a model without them is reported by
+        compile, C061: its columns are unknown here)."""
+        outputs = self.ml_outputs.get(ml_model_name(call), {})
+        columns = [Column(n, t.with_nullable(True)) for n, t in outputs.items()]
+        if names and columns and len(names) != len(columns):
+            self.error(
+                "C062",
+                f"the alias names {len(names)} columns but model {ml_model_name(call)!r} declares "
+                f"{len(columns)} outputs ({', '.join(outputs)})",
+                node,
+                "name every output of the model in ml_outputs, in order",
+            )
+        if names and len(names) == len(columns):
+            return Rel([c.renamed(n) for c, n in zip(columns, names, strict=True)])
+        return Rel(columns or [Column(n, STRING) for n in names])
+
     def _tvf(self, call: exp.Anonymous, ctes: Mapping[str, exp.Expr], node: exp.Expr) -> Rel:
         inner = call.expressions[0] if call.name.upper() == "TABLE" and call.expressions else call
         fn = function_name(inner)
         if fn in ML_FUNCTIONS:
-            return Rel([Column("prediction", STRING)])
+            alias = node.args.get("alias")
+            names = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+            return self._ml_rel(inner, names, node)
         if fn not in WINDOW_TVFS or not isinstance(inner, exp.Anonymous):
             self.error("S007", f"unsupported table function {fn or inner.key}", node)
             return Rel([])

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from streamt.adapters import probe as reach
+from streamt.adapters.confluent_flink import endpoint
 from streamt.compile.specs import DesiredState
 from streamt.config.env import resolve
+from streamt.config.runtime import FlinkClusterConfig
 from streamt.diagnostics import UNREACHABLE, Diagnostic, Location, Severity, StreamtError
 from streamt.load.model import Project
 from streamt.redact import redact, redact_url
@@ -180,7 +182,11 @@ def _targets(
 
         add(REGISTRY, sr.url, "runtime.schema_registry.url", registry_probe)
     cluster = rt.flink.cluster() if rt.flink else None
-    if cluster is not None and rt.flink is not None:
+    if cluster is not None and rt.flink is not None and cluster.type == "confluent":
+        name = rt.flink.default or next(iter(rt.flink.clusters), "")
+        key, root, run = _confluent_probe(cluster, environ, timeout_s)
+        add(FLINK_REST, root, f"runtime.flink.clusters.{name}.{key}", run)
+    elif cluster is not None and rt.flink is not None:
         name = rt.flink.default or next(iter(rt.flink.clusters), "")
         base_key = f"runtime.flink.clusters.{name}"
         for system, url, key, path, version_key in (
@@ -213,6 +219,24 @@ def _targets(
 
         add(CONNECT, connect.rest_url, f"runtime.connect.clusters.{name}.rest_url", connect_probe)
     return out
+
+
+def _confluent_probe(
+    cluster: FlinkClusterConfig, environ: Mapping[str, str], timeout_s: float
+) -> tuple[str, str, Callable[[Probe, str], Probe]]:
+    """Confluent Cloud Flink: one page of one statement of the environment, with the API key
+    (a 401 / 404 says the key or an id is wrong)."""
+    key = "rest_url" if cluster.rest_url else "region"
+    url = cluster.rest_url or endpoint(cluster.cloud or "", cluster.region or "")
+    org = resolve(cluster.organization_id or "", environ)
+    env = resolve(cluster.environment or "", environ)
+    path = f"/sql/v1/organizations/{org}/environments/{env}/statements?page_size=1"
+    auth = _auth(cluster.api_key, cluster.api_secret, environ)
+
+    def run(base: Probe, resolved: str) -> Probe:
+        return _with(base, reach.http_get(resolved, path, timeout_s=timeout_s, **auth))
+
+    return key, url, run
 
 
 def _http_probe(path: str, version_key: str, timeout_s: float) -> Callable[[Probe, str], Probe]:

@@ -18,6 +18,7 @@ from streamt.graph.dag import Graph
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Project
 from streamt.validate import governance, names, nodes, reserved
+from streamt.validate.confluent import check_confluent_clusters
 from streamt.validate.derived_masking import check_derived_masking
 from streamt.validate.idleness import check_idleness
 from streamt.validate.topics import check_min_insync, fallback_topics
@@ -38,6 +39,7 @@ def validate_project(
     out += names.check_ambiguous_from(project, graph)
     out += nodes.check_models(project, graph)
     out += nodes.check_test_runtime(project)
+    out += check_confluent_clusters(project)
     out += nodes.check_exposures(project)
     out += governance.check_topic_rules(project, topics)
     out += check_min_insync(project, topics)
