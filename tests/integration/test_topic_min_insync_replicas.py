@@ -52,7 +52,10 @@ def test_min_insync_replicas_is_created_reported_and_updated(
     try:
         applied = streamt("apply", "-p", str(path), "--auto-approve")
         assert applied.returncode == 0, applied.stdout + applied.stderr
-        assert _broker_value(local_stack, topic) == ("1", False)  # the broker's setting, not the topic's
+        assert _broker_value(local_stack, topic) == (
+            "1",
+            False,
+        )  # the broker's setting, not the topic's
 
         _project(tmp_path, local_stack, name, topic, 1)
         plan = streamt("plan", "-p", str(path), "--detailed-exitcode")
