@@ -380,12 +380,16 @@ def _template_of(root: Path, env: str) -> str | None:
 
 
 def _declares_template(folder: Path, name: str) -> bool:
+    """Whether `environments/<name>.yml` says `environment: {template: true}` (a file that does
+    not read or parse says no; selecting it reports why)."""
     file = _environment_file(folder, name)
-    text, _ = read_text(file, file.name) if file is not None else (None, [])
+    if file is None:
+        return False
+    text, _ = read_text(file, file.name)
     if text is None:
         return False
     sub = Collector(patching=True)
-    sub.read_file(parse(text, file.name if file else name), ENVIRONMENT_KEYS, ())
+    sub.read_file(parse(text, file.name), ENVIRONMENT_KEYS, ())
     header = sub.headers.get("environment")
     value = header[0] if header else None
     return isinstance(value, dict) and value.get("template") is True
