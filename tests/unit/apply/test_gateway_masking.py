@@ -21,14 +21,11 @@ from ..compile.helpers import compile_yaml
 from ..plan.factories import ENV, PROJECT
 from .fakes import FakeGateway, fake_systems
 from .test_execute import cycle, plan_for
+from .test_gateway_rules import GATEWAY_PROJECT
 
-PROJECT_YAML = """\
-project:
-  name: shop
-runtime:
-  conduktor:
-    gateway:
-      admin_url: http://gateway:8888
+PROJECT_YAML = (
+    GATEWAY_PROJECT
+    + """\
 sources:
   - name: customers
     topic: customers-raw.v1
@@ -44,6 +41,7 @@ models:
       policies:
 %s
 """
+)
 REDACT = """\
         - mask: {column: email, method: redact}
         - mask: {column: phone, method: redact}
