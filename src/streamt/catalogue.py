@@ -484,6 +484,11 @@ _ENTRIES = (
           "Each entry of a node section in an environment is a mapping with a name.",
           "# environments/prod.yml\nmodels: [advanced]",
           "Write '- name: <existing name>' and the keys to change."),
+    Entry("L115", "a template environment selected itself",
+          "An environment with environment: {template: true} (e.g. environments/pr.yml) only "
+          "derives others: --env pr-123 is pr.yml's overlay with the prefix pr-123-.",
+          "streamt apply --env pr   # environments/pr.yml has template: true",
+          "Select a derived environment, e.g. --env pr-123."),
     # ----------------------------------------------------------------- P: plan
     Entry("P010", "a plan file that is not a plan",
           "The file is not JSON of the plan format this streamt reads.",

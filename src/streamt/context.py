@@ -582,14 +582,18 @@ class Context:
         for name in environment_names(self.project_root()):
             result = Context(self.project_dir, name).load_result()
             cfg = result.project.environment_config if result.project else None
+            template = bool(cfg and cfg.environment.template)  # L115 is its selection only
             rows.append(
                 {
                     "name": name,
                     "protected": bool(cfg and cfg.environment.protected),
                     "requires_name": bool(cfg and cfg.requires_name),
-                    "prefix": result.project.name_prefix if result.project else "",
+                    "prefix": f"{result.project.name_prefix}{name}-<id>-"
+                    if result.project and template
+                    else (result.project.name_prefix if result.project else ""),
                     "description": (cfg.environment.description if cfg else None) or "",
-                    "errors": sum(d.is_error for d in result.diagnostics),
+                    "template": template,
+                    "errors": sum(d.is_error and d.code != "L115" for d in result.diagnostics),
                 }
             )
         return rows

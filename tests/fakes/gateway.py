@@ -13,6 +13,13 @@ What it holds: interceptor documents by name. What it answers:
 - `DELETE /gateway/v2/interceptor/{name}` -> 204, unknown -> 404 `{title}`;
 - `GET /gateway/v2/alias-topic` -> `[]`.
 
+A `FieldLevelDataMaskingPlugin` config (docs.conduktor.io, "Data masking") must hold a
+non-empty `policies` list, each with a string `name`, `fields` (paths of names joined by dots,
+each name optionally followed by `[<n>]` or `[*]`) and a `rule` whose `type` is MASK_ALL,
+MASK_FIRST_N or MASK_LAST_N, whose `maskingChar` (if given) is one character and whose
+`numberOfChars` is a positive integer unless the type is MASK_ALL; `topic`, if given, a string
+(a regular expression). A plugin class other than these two -> 400.
+
 The statement check is this model's own reading of the documentation, written without streamt:
 `SELECT * | <field> [AS <name>] | CASE ... END AS <name>, ... FROM <topic> [WHERE ...]`, the
 filter being comparisons of a field with a value (`= <> > >= < <=`) or `<field> REGEXP '<re>'`
@@ -21,6 +28,7 @@ joined with AND only. It parses with sqlglot's SQLite reader (double-quoted name
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -30,6 +38,9 @@ from sqlglot import exp
 from .http import Router, json_body, reply
 
 SQL_TOPIC = "io.conduktor.gateway.interceptor.VirtualSqlTopicPlugin"
+MASKING = "io.conduktor.gateway.interceptor.FieldLevelDataMaskingPlugin"
+_MASK_TYPES = ("MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N")
+_FIELD_PATH = re.compile(r"[A-Za-z_$][\w$-]*(\[(\d+|\*)\])?(\.[A-Za-z_$][\w$-]*(\[(\d+|\*)\])?)*")
 _COMPARE = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
@@ -103,7 +114,55 @@ def _document_problems(body: Any) -> list[str]:
     found = [p for p in problems if p]
     if not found and spec["pluginClass"] == SQL_TOPIC:
         found = _sql_topic_problems(spec["config"])
+    elif not found and spec["pluginClass"] == MASKING:
+        found = _masking_problems(spec["config"])
+    elif not found:
+        found = [f"unknown plugin class {spec['pluginClass']}"]
     return found
+
+
+def _masking_problems(config: dict[str, Any]) -> list[str]:
+    if "topic" in config and not isinstance(config["topic"], str):
+        return ["config.topic must be a string (a regular expression)"]
+    if "topic" in config:
+        try:
+            re.compile(config["topic"])
+        except re.error as error:
+            return [f"config.topic is not a regular expression: {error}"]
+    policies = config.get("policies")
+    if not isinstance(policies, list) or not policies:
+        return ["config.policies is required (a non-empty list)"]
+    problems: list[str] = []
+    for i, policy in enumerate(policies):
+        problems.extend(f"config.policies[{i}]: {p}" for p in _policy_problems(policy))
+    return problems
+
+
+def _policy_problems(policy: Any) -> list[str]:
+    if not isinstance(policy, dict):
+        return ["a policy is an object"]
+    fields, rule = policy.get("fields"), policy.get("rule")
+    problems = [] if isinstance(policy.get("name"), str) else ["name is required (a string)"]
+    if not isinstance(fields, list) or not fields:
+        problems.append("fields is required (a non-empty list)")
+    else:
+        problems.extend(
+            f"field {f!r} is not a field path"
+            for f in fields
+            if not (isinstance(f, str) and _FIELD_PATH.fullmatch(f))
+        )
+    if not isinstance(rule, dict):
+        return [*problems, "rule is required (an object)"]
+    kind = rule.get("type", "MASK_ALL")
+    if kind not in _MASK_TYPES:
+        problems.append(f"rule.type must be one of {', '.join(_MASK_TYPES)}")
+    char = rule.get("maskingChar", "*")
+    if not (isinstance(char, str) and len(char) == 1):
+        problems.append("rule.maskingChar must be one character")
+    count = rule.get("numberOfChars")
+    if kind != "MASK_ALL" and not (isinstance(count, int) and count > 0):
+        problems.append(f"rule.numberOfChars is required for {kind} (a positive integer)")
+    return problems
 
 
 def _sql_topic_problems(config: dict[str, Any]) -> list[str]:

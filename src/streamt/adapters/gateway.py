@@ -9,7 +9,10 @@ CLI, `conduktor/ctl` `pkg/schema/testdata/gateway.yaml`, and docs.conduktor.io):
   vCluster}, spec: {physicalName}}`; delete body `{name, vCluster}`).
 A virtual topic (`GatewayRuleSpec`) is one `VirtualSqlTopicPlugin` interceptor named after the
 virtual topic; its statement is the one compile built from the analysed query in the Gateway's
-SQL subset (`streamt.compile.gateway`), sent as it is: this adapter never parses SQL.
+SQL subset (`streamt.compile.gateway`), sent as it is: this adapter never parses SQL. A masking
+rule (`masked_fields`) is one `FieldLevelDataMaskingPlugin` interceptor (docs.conduktor.io,
+"Data masking") whose `topic` regex matches the virtual topic exactly, with one policy masking
+those fields with MASK_ALL and `*`.
 
 A Gateway cannot run in this environment: this adapter is tested only against recorded HTTP
 exchanges written from those documented shapes (tests/fixtures/gateway_recordings), not against a
@@ -19,6 +22,7 @@ live Gateway.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
@@ -32,7 +36,9 @@ from streamt.resources import GatewayRuleSpec, InterceptorState
 SYSTEM = "conduktor-gateway"
 API = "/gateway/v2"
 VIRTUAL_SQL_TOPIC = "io.conduktor.gateway.interceptor.VirtualSqlTopicPlugin"
+DATA_MASKING = "io.conduktor.gateway.interceptor.FieldLevelDataMaskingPlugin"
 DEFAULT_PRIORITY = 100
+MASKING_CHAR = "*"
 
 
 def _canonical(config: Mapping[str, object]) -> str:
@@ -45,14 +51,34 @@ def virtual_topic_config(rule: GatewayRuleSpec) -> dict[str, str]:
     return {"virtualTopic": rule.name, "statement": rule.statement}
 
 
+def masking_config(rule: GatewayRuleSpec) -> dict[str, object]:
+    """The masking interceptor's config: the fields of the virtual topic `rule.physical_topic`."""
+    if not rule.masked_fields:
+        raise ValueError(f"gateway rule {rule.name} masks no field")
+    policy = {
+        "name": f"streamt {rule.physical_topic}",
+        "fields": list(rule.masked_fields),
+        "rule": {"type": "MASK_ALL", "maskingChar": MASKING_CHAR},
+    }
+    return {"topic": f"^{re.escape(rule.physical_topic)}$", "policies": [policy]}
+
+
+def interceptor_of(rule: GatewayRuleSpec) -> tuple[str, dict[str, object]]:
+    """The plugin class and config the Gateway holds for `rule`."""
+    if rule.masked_fields:
+        return DATA_MASKING, masking_config(rule)
+    return VIRTUAL_SQL_TOPIC, dict(virtual_topic_config(rule))
+
+
 def expected_interceptor(rule: GatewayRuleSpec, vcluster: str | None = None) -> InterceptorState:
-    """What `list_interceptors` reports once `put_virtual_topic(rule)` is applied: compare it to
-    the observed state to tell whether the Gateway already has this rule (no-op) or drifted."""
+    """What `list_interceptors` reports once `put_rule(rule)` is applied: compare it to the
+    observed state to tell whether the Gateway already has this rule (no-op) or drifted."""
+    plugin_class, config = interceptor_of(rule)
     return InterceptorState(
         name=rule.name,
-        plugin_class=VIRTUAL_SQL_TOPIC,
+        plugin_class=plugin_class,
         priority=DEFAULT_PRIORITY,
-        config_json=_canonical(virtual_topic_config(rule)),
+        config_json=_canonical(config),
         vcluster=vcluster,
     )
 
@@ -126,10 +152,11 @@ class ConduktorGatewayClient:
         }
         self.api.request("PUT", f"{API}/interceptor", json_body=body, ok=(200, 201))
 
-    def put_virtual_topic(self, rule: GatewayRuleSpec) -> None:
-        config = virtual_topic_config(rule)
+    def put_rule(self, rule: GatewayRuleSpec) -> None:
+        """The rule's interceptor: a virtual SQL topic, or the masking of one."""
+        plugin_class, config = interceptor_of(rule)
         comment = f"managed by streamt ({rule.node})" if rule.node else "managed by streamt"
-        self.put_interceptor(rule.name, VIRTUAL_SQL_TOPIC, config, comment=comment)
+        self.put_interceptor(rule.name, plugin_class, config, comment=comment)
 
     def delete_interceptor(self, name: str) -> None:
         scope = {"vCluster": self.vcluster} if self.vcluster else {}

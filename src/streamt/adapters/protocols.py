@@ -150,13 +150,14 @@ class KafkaConnect(Protocol):
 
 
 class ConduktorGateway(Protocol):
-    """Conduktor Gateway admin API v2 (virtual SQL topics as interceptors, alias topics)."""
+    """Conduktor Gateway admin API v2 (virtual SQL topics and their data masking as
+    interceptors, alias topics)."""
 
     @property
     def calls(self) -> int: ...  # network calls made so far
 
     def list_interceptors(self) -> Sequence[InterceptorState]: ...
-    def put_virtual_topic(self, rule: GatewayRuleSpec) -> None: ...  # VirtualSqlTopicPlugin
+    def put_rule(self, rule: GatewayRuleSpec) -> None: ...  # SQL topic or data masking
     def delete_interceptor(self, name: str) -> None: ...
     def list_alias_topics(self) -> Sequence[AliasTopicState]: ...
     def put_alias_topic(self, name: str, physical_name: str) -> None: ...

@@ -144,17 +144,18 @@ def delete_connector(ctx: StepContext, change: Change) -> str:
 
 def apply_gateway_rule(ctx: StepContext, change: Change) -> str:
     payload = change.desired
-    if not isinstance(payload, GatewayRuleSpec) or not payload.statement:
+    if not isinstance(payload, GatewayRuleSpec) or not (payload.statement or payload.masked_fields):
         raise StepError(f"{change.address}: plan carries no gateway rule statement")
     if change.action is Action.NOOP:
         return "unchanged"
     gateway = ctx.systems.gateway
     if gateway is None:
         raise StepError("runtime.conduktor.gateway is not configured")
-    gateway.put_virtual_topic(payload)
+    gateway.put_rule(payload)
     live = digest(expected_interceptor(payload).config_json)
     _applied(ctx, change, payload, owned=change.action is Action.CREATE, live_digest=live)
-    return "virtual topic created" if change.action is Action.CREATE else "virtual topic updated"
+    what = "masking" if payload.masked_fields else "virtual topic"
+    return f"{what} created" if change.action is Action.CREATE else f"{what} updated"
 
 
 def delete_gateway_rule(ctx: StepContext, change: Change) -> str:

@@ -353,19 +353,23 @@ def _connectors(
 
 
 def _virtual_topics(desired: DesiredState, ledger: Ledger, live: LiveState) -> list[ResourceStatus]:
-    """Each virtual topic (a Gateway `VirtualSqlTopicPlugin` interceptor): ACTIVE when the
-    Gateway holds it, its statement, and drift when it was edited outside streamt."""
+    """Each virtual topic (a Gateway `VirtualSqlTopicPlugin` interceptor) and each masking of one
+    (`gateway_masking`, a `FieldLevelDataMaskingPlugin`): ACTIVE when the Gateway holds it, its
+    statement or masked fields, and drift when it was edited outside streamt."""
     rows = []
+    masking = {g.name for g in desired.gateway_rules if g.masked_fields}
     for name in _names(desired, ledger, ResourceKind.GATEWAY_RULE):
         entry, held = ledger.get(ResourceKind.GATEWAY_RULE, name), live.interceptors.get(name)
-        if held is None:
-            rows.append(
-                ResourceStatus("virtual_topic", name, False, "MISSING", drift=_missing(entry))
-            )
-            continue
         spec = entry.spec if entry is not None else None
+        masks = name in masking or (isinstance(spec, GatewayRuleSpec) and bool(spec.masked_fields))
+        kind = "gateway_masking" if masks else "virtual_topic"
+        if held is None:
+            rows.append(ResourceStatus(kind, name, False, "MISSING", drift=_missing(entry)))
+            continue
         details: dict[str, object] = {}
-        if isinstance(spec, GatewayRuleSpec):
+        if isinstance(spec, GatewayRuleSpec) and spec.masked_fields:
+            details = {"virtual_topic": spec.physical_topic, "masked": list(spec.masked_fields)}
+        elif isinstance(spec, GatewayRuleSpec):
             details = {"physical_topic": spec.physical_topic, "statement": spec.statement}
         edited = (
             entry is not None
@@ -373,5 +377,5 @@ def _virtual_topics(desired: DesiredState, ledger: Ledger, live: LiveState) -> l
             and digest(held.config_json) != entry.live_digest
         )
         drift = ("interceptor edited outside streamt",) if edited else ()
-        rows.append(ResourceStatus("virtual_topic", name, True, "ACTIVE", details, drift))
+        rows.append(ResourceStatus(kind, name, True, "ACTIVE", details, drift))
     return rows

@@ -161,6 +161,7 @@ class ModelInputs:
     sources: tuple[SourceFacts, ...] = ()  # its inputs that exist
     models: tuple[ModelFacts, ...] = ()  # ... and compiled
     feeds_connector: bool = False  # a sink connector reads its topic
+    feeds_models: bool = False  # another model's SQL reads it
 
     def source(self, name: str) -> SourceFacts | None:
         return next((s for s in self.sources if s.source.name == name), None)

@@ -11,16 +11,27 @@ LIKE, CAST, COALESCE, arithmetic, functions) runs on Flink instead.
 The statement is built as a tree from the analysed query (never from its text) and generated
 with every identifier double-quoted (the Gateway's quoting for names such as `our-orders`);
 the adapter sends it as it is.
+
+Column masks (`security.policies: [{mask: ...}]`) of a virtual topic become a second rule, the
+Gateway's field-level data masking interceptor over the virtual topic (docs.conduktor.io, "Data
+masking": policies of fields with a rule MASK_ALL / MASK_FIRST_N / MASK_LAST_N). Only `redact`
+maps to it (MASK_ALL: every character of the text replaced by `*`); `hash`, `tokenize`, `null`
+and `partial` (all but the last four, a count that depends on the value) cannot be expressed,
+so such a model stays a Flink job, as does one whose masked column is not text, one over an
+Avro/Protobuf topic, and one that other models read (Flink reads a virtual topic's query over
+the physical topic, which the interceptor does not mask).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
 
 from streamt.load.model import Model, Project
 from streamt.resources import GatewayRuleSpec
+from streamt.sql import Column
 
 # How the statement is written: sqlglot's SQLite generator spells what the Gateway documents
 # (double-quoted identifiers, `a REGEXP 'x'`, `<>`, quotes doubled in string literals).
@@ -97,6 +108,51 @@ def virtual_topic_name(project: Project, model: Model) -> str:
     if options is not None and options.name:
         return project.name_prefix + options.name
     return project.topic_of(model)
+
+
+def masking_name(virtual: str) -> str:
+    """The masking interceptor's name: the virtual topic's, suffixed."""
+    return f"{virtual}-masking"
+
+
+def masking_rule(
+    model: Model,
+    rule: GatewayRuleSpec,
+    columns: Sequence[Column],
+    value_format: str,
+    *,
+    read_by_models: bool,
+) -> GatewayRuleSpec | NotOnGateway | None:
+    """The data masking rule over the virtual topic of `rule` for the model's column masks,
+    the reason the interceptor cannot express them, or None when nothing is masked."""
+    masked = [p.mask for p in model.security.policies if p.mask is not None]
+    if not masked:
+        return None
+    types = {c.name: c.type for c in columns}
+    for mask in masked:
+        if mask.method != "redact":
+            return NotOnGateway(
+                f"it masks '{mask.column}' with {mask.method}, which the Gateway's masking "
+                "interceptor cannot express (it masks characters: MASK_ALL, MASK_FIRST_N, "
+                "MASK_LAST_N)"
+            )
+        found = types.get(mask.column)
+        if found is not None and not found.is_string:
+            return NotOnGateway(
+                f"it masks '{mask.column}' of type {found.sql()}; the Gateway masks text only"
+            )
+    if value_format != PLAIN:
+        return NotOnGateway(f"it masks a topic in format {value_format} (plain JSON only)")
+    if read_by_models:
+        return NotOnGateway(
+            "it masks columns and other models read it (Flink would read it unmasked)"
+        )
+    return GatewayRuleSpec(
+        name=masking_name(rule.name),
+        physical_topic=rule.name,
+        masked_fields=tuple(dict.fromkeys(m.column for m in masked)),
+        node=rule.node,
+    )
 
 
 def single_table_select(tree: exp.Expr | None) -> exp.Select | None:

@@ -10,6 +10,7 @@ from streamt.compile.eventtime import declared_event_time, one_rowtime, rowtime_
 from streamt.compile.facts import CompiledModel, ModelFacts, ModelInputs, Settings, SourceFacts
 from streamt.compile.gateway import (
     NotOnGateway,
+    masking_rule,
     rule_for,
     single_table_select,
     virtual_topic_name,
@@ -68,9 +69,8 @@ def emit_model(
     wants_rule = gateway or wants_virtual_topic(model)
     found = _rule(settings, inputs, analysis, model, nid) if wants_rule else None
     rewrites, columns = masks(model, nid, analysis.columns, diags)
-    if rewrites and found is not None:
-        found = NotOnGateway("it masks columns (security.policies)")
-    rule = found if isinstance(found, GatewayRuleSpec) else None
+    rules = found if isinstance(found, tuple) else ()
+    rule = rules[0] if rules else None
     if rule is not None and inputs.feeds_connector:
         rule = None
         if wants_virtual_topic(model):
@@ -120,7 +120,7 @@ def emit_model(
         ]
         for m in inputs.models:
             tables.extend(ref_inputs(settings, m, names[("ref", m.name)], group, analysis))
-        rules = (rule,) if rule is not None else ()
+        rules = rules if rule is not None else ()
         return CompiledModel(node, reported, rules=rules, view=tuple(dedupe(tables)))
     flink = _flink(settings, inputs, model, nid, analysis, names, key, (rewrites, columns))
     return CompiledModel(node, reported + flink.diags, topics=flink.topics, jobs=flink.jobs)
@@ -195,9 +195,10 @@ def _null_filled_keys(
 
 def _rule(
     settings: Settings, inputs: ModelInputs, analysis: QueryAnalysis, model: Model, nid: str
-) -> GatewayRuleSpec | NotOnGateway | None:
-    """The Gateway rule of a filter/projection over one physical topic, the construct that keeps
-    it off the Gateway, or None when the query is not a SELECT over one table at all."""
+) -> tuple[GatewayRuleSpec, ...] | NotOnGateway | None:
+    """The Gateway rules of a filter/projection over one physical topic (its virtual topic, then
+    the masking of its columns if any), the construct that keeps it off the Gateway, or None when
+    the query is not a SELECT over one table at all."""
     read: tuple[SourceFacts | ModelFacts, ...] = (*inputs.sources, *inputs.models)
     tree = single_table_select(analysis.query_tree())
     if len(read) != 1 or tree is None:
@@ -218,7 +219,13 @@ def _rule(
     own = model.advanced.topic
     if own.partitions or own.replication_factor or own.config:
         return NotOnGateway("it sets advanced.topic (a virtual topic has no topic of its own)")
-    return rule_for(tree, virtual_topic_name(settings.project, model), physical, fmt, nid)
+    rule = rule_for(tree, virtual_topic_name(settings.project, model), physical, fmt, nid)
+    if isinstance(rule, NotOnGateway):
+        return rule
+    masking = masking_rule(model, rule, analysis.columns, fmt, read_by_models=inputs.feeds_models)
+    if isinstance(masking, NotOnGateway):
+        return masking
+    return (rule,) if masking is None else (rule, masking)
 
 
 @dataclass(frozen=True)

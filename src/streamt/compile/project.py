@@ -217,12 +217,15 @@ def _fold(
     facts: dict[str, ModelFacts] = {}
     by_name = {m.name: m for m in project.models}
     feeding = _feeding_connectors(graph, by_name)
+    read = {graph.id_of(NodeKind.MODEL, r) for refs in graph.refs.values() for r in refs.refs}
     for nid in graph.order:
         node = graph.nodes.get(nid)
         if node is None or node.kind is not NodeKind.MODEL or node.name not in by_name:
             continue
         model = by_name[node.name]
-        inputs = _inputs(graph, model, nid, sources, facts, feeds_connector=nid in feeding)
+        inputs = _inputs(
+            graph, model, nid, sources, facts, feeds_connector=nid in feeding, read=nid in read
+        )
         if memo is not None and not settings.infer_only:
             result = memo.compile(model, nid, inputs, settings)
         else:
@@ -241,6 +244,7 @@ def _inputs(
     facts: Mapping[str, ModelFacts],
     *,
     feeds_connector: bool,
+    read: bool,
 ) -> ModelInputs:
     """What `model` reads: the nodes its SQL or `from:` names, with the facts of those that
     exist and compiled."""
@@ -263,6 +267,7 @@ def _inputs(
         sources=tuple(sources[i] for i in named if i in sources),
         models=tuple(facts[i] for i in named if i in facts),
         feeds_connector=feeds_connector,
+        feeds_models=read,
     )
 
 

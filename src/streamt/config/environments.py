@@ -33,6 +33,14 @@ class EnvironmentInfo(Declared):
         description="prepended to every topic, job and connector name in this environment",
         examples=["prod-"],
     )  # before topic/job names
+    # a template (`environments/pr.yml`): never selected itself; `--env pr-<id>` derives an
+    # environment from it whose prefix is the template's prefix + `pr-<id>-`
+    template: bool = Field(
+        default=False,
+        description="a template: never selected itself; --env <name>-<id> derives an environment "
+        "from it, prefixed <prefix><name>-<id>-",
+        examples=[True],
+    )
 
 
 class SafetyConfig(Declared):

@@ -280,9 +280,10 @@ def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None
             )
         )
         return None
-    file = next(
-        (folder / f"{env}{s}" for s in (".yml", ".yaml") if (folder / f"{env}{s}").is_file()), None
-    )
+    file = _environment_file(folder, env)
+    template = None if file is not None else _template_of(root, env)
+    if template is not None:
+        file = _environment_file(folder, template)
     if file is None:
         known = environment_names(root)
         c.add(
@@ -333,13 +334,62 @@ def _environment(c: Collector, root: Path, env: str) -> EnvironmentConfig | None
         lambda p: spans.get(p, Location(display, 1, 1)),
         f"environment '{env}'",
     )
-    if config is not None and config.environment.name not in (None, env):
+    stem = template or env
+    if config is not None and config.environment.name not in (None, stem):
         c.add(
             Diagnostic(
                 "L012",
                 f"environment file declares name '{config.environment.name}'",
                 location=spans.get("environment", Location(display, 1, 1)),
-                hint=f"the name must match the file name '{env}'",
+                hint=f"the name must match the file name '{stem}'",
             )
         )
+    if config is not None and config.environment.template and template is None:
+        c.add(
+            Diagnostic(
+                "L115",
+                f"environment '{env}' is a template (environment.template: true): it is never "
+                "selected itself",
+                location=spans.get("environment.template", Location(display, 1, 1)),
+                hint=f"select an environment derived from it, e.g. --env {env}-123 (its names "
+                f"are prefixed with '{env}-123-')",
+            )
+        )
+    if config is not None and template is not None:
+        info = config.environment
+        derived = info.model_copy(
+            update={"name": env, "template": False, "prefix": f"{info.prefix or ''}{env}-"}
+        )
+        config = config.model_copy(update={"environment": derived})
     return config
+
+
+def _environment_file(folder: Path, env: str) -> Path | None:
+    return next(
+        (folder / f"{env}{s}" for s in (".yml", ".yaml") if (folder / f"{env}{s}").is_file()), None
+    )
+
+
+def _template_of(root: Path, env: str) -> str | None:
+    """The template environment `env` derives from: the longest `<name>` of an environment file
+    that declares `environment.template: true` with `env` = `<name>-<suffix>`."""
+    for name in sorted(environment_names(root), key=len, reverse=True):
+        if env.startswith(f"{name}-") and _declares_template(root / "environments", name):
+            return name
+    return None
+
+
+def _declares_template(folder: Path, name: str) -> bool:
+    """Whether `environments/<name>.yml` says `environment: {template: true}` (a file that does
+    not read or parse says no; selecting it reports why)."""
+    file = _environment_file(folder, name)
+    if file is None:
+        return False
+    text, _ = read_text(file, file.name)
+    if text is None:
+        return False
+    sub = Collector(patching=True)
+    sub.read_file(parse(text, file.name), ENVIRONMENT_KEYS, ())
+    header = sub.headers.get("environment")
+    value = header[0] if header else None
+    return isinstance(value, dict) and value.get("template") is True

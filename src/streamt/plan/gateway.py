@@ -42,7 +42,8 @@ def plan_gateway_rule(
 ) -> Change:
     own = own or Ownership()
     if live is None:
-        return change(KIND, desired, node, Action.CREATE, "new virtual topic", _diff(None, desired))
+        what = "new masking interceptor" if desired.masked_fields else "new virtual topic"
+        return change(KIND, desired, node, Action.CREATE, what, _diff(None, desired))
     if entry is None and (foreign := unowned_refusal(KIND, desired.name, node, own)):
         return refusal(KIND, desired, node, foreign)
     if entry is None or entry.status is not EntryStatus.APPLIED:
@@ -71,6 +72,7 @@ def _diff(before: GatewayRuleSpec | None, after: GatewayRuleSpec) -> tuple[Attri
         ("physical_topic", before.physical_topic if before else None, after.physical_topic),
         ("where", before.where if before else None, after.where),
         ("columns", _columns(before) if before else None, _columns(after)),
+        ("masked_fields", _masked(before) if before else None, _masked(after)),
     )
     changed = tuple(
         AttributeChange(key=k, before=b, after=a) for k, b, a in pairs if b != a and (a or b)
@@ -81,4 +83,8 @@ def _diff(before: GatewayRuleSpec | None, after: GatewayRuleSpec) -> tuple[Attri
 
 
 def _columns(rule: GatewayRuleSpec) -> str:
-    return ", ".join(rule.columns) or "*"
+    return ", ".join(rule.columns) or ("*" if rule.statement else "")
+
+
+def _masked(rule: GatewayRuleSpec) -> str:
+    return ", ".join(rule.masked_fields)

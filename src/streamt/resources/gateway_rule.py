@@ -1,5 +1,5 @@
-"""A Conduktor Gateway virtual topic (a stateless filter / projection over a physical topic)
-as compiled, planned, applied and recorded."""
+"""A Conduktor Gateway virtual topic (a stateless filter / projection over a physical topic),
+or the data masking of one, as compiled, planned, applied and recorded."""
 
 from __future__ import annotations
 
@@ -16,5 +16,8 @@ class GatewayRuleSpec(ResourceValue):
     where: str = ""  # a SQL predicate (stateless filter), empty = passthrough
     columns: tuple[str, ...] = ()  # projection, empty = all
     statement: str = ""  # what the Gateway runs, built by compile/gateway.py from the tree
+    # a masking rule instead (`FieldLevelDataMaskingPlugin`, MASK_ALL): these fields of the
+    # virtual topic named by `physical_topic`; no statement
+    masked_fields: tuple[str, ...] = ()
     node: NodeField = ""
     type: Literal["gateway_rule"] = "gateway_rule"

@@ -66,7 +66,7 @@ def test_virtual_topic_upsert_list_and_delete():
         node="model.shop.orders_paid",
         statement="SELECT id, amount FROM \"orders.raw\" WHERE status = 'paid'",
     )
-    gw.put_virtual_topic(rule)
+    gw.put_rule(rule)
     listed = gw.list_interceptors()
     assert [i.name for i in listed] == ["enforce-partition-limit", "orders_paid"]
     assert listed[1] == InterceptorState(
@@ -89,7 +89,7 @@ def test_alias_topics_and_interceptors_scoped_to_a_virtual_cluster():
     assert gw.list_alias_topics() == [AliasTopicState("orders", "orders.raw.v1", "teamA")]
     gw.delete_alias_topic("orders")
     rule = GatewayRuleSpec("orders_all", "orders.raw.v1", statement='SELECT * FROM "orders.raw.v1"')
-    gw.put_virtual_topic(rule)
+    gw.put_rule(rule)
     gw.delete_interceptor("orders_all")
     assert not replay.exchanges
 
@@ -113,5 +113,5 @@ def test_the_statement_is_sent_as_compile_built_it_and_a_rule_without_one_is_ref
     replay = Replay("interceptors.json")
     gw = gateway(replay)
     with pytest.raises(ValueError, match="carries no statement"):
-        gw.put_virtual_topic(GatewayRuleSpec("v", "orders", "amount > 0"))
+        gw.put_rule(GatewayRuleSpec("v", "orders", "amount > 0"))
     assert gw.calls == 0

@@ -22,13 +22,17 @@ from ..plan.factories import ENV, PROJECT
 from .fakes import FakeGateway, fake_systems
 from .test_execute import _opts, cycle, plan_for
 
-PROJECT_YAML = """\
+GATEWAY_PROJECT = """\
 project:
   name: shop
 runtime:
   conduktor:
     gateway:
       admin_url: http://gateway:8888
+"""
+PROJECT_YAML = (
+    GATEWAY_PROJECT
+    + """\
 sources:
   - name: orders
     topic: orders-raw.v1
@@ -42,6 +46,7 @@ models:
       SELECT order_id, amount AS total FROM {{ source("orders") }}
       WHERE amount > %s AND status = 'paid'
 """
+)
 
 
 def rules(tmp_path: Path, threshold: str = "0") -> DesiredState:

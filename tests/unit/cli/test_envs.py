@@ -59,6 +59,7 @@ def test_envs_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
             "requires_name": False,
             "prefix": "",
             "description": "",
+            "template": False,
             "errors": 1,
         },
         {
@@ -67,6 +68,7 @@ def test_envs_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
             "requires_name": True,
             "prefix": "dev-",
             "description": "",
+            "template": False,
             "errors": 0,
         },
         {
@@ -75,6 +77,7 @@ def test_envs_list(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
             "requires_name": True,
             "prefix": "prod-",
             "description": "Production",
+            "template": False,
             "errors": 0,
         },
     ]

@@ -190,6 +190,10 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "payments": ({}, {"payments_validated": "IS NOT NULL", "payments_eur": "function UPPER"}),
     "quickstart": ({}, {"events_clean": "it sets advanced.topic"}),
+    "ci": (
+        {"dev-orders_big": 'SELECT "order_id", "amount" FROM "ci.orders.v1" WHERE "amount" > 10'},
+        {},
+    ),
     "docs_xss": (
         {
             "xss_downstream": 'SELECT "id", "<img src=x onerror=""window.__xss = \'alias\'"">" '

@@ -32,6 +32,8 @@ from tests.unit.apply.fakes import FakeConnect, FakeFlink, FakeKafka, FakeRegist
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "ledger_v1"
 EXAMPLES = sorted(p.name.split(".")[0] for p in FIXTURES.glob("*.ledger.jsonl"))
+# examples added after the v1 recording: no v1 ledger of them can exist
+ADDED_AFTER_V1 = ["ci"]
 
 
 def _systems(example: str) -> Systems:
@@ -66,7 +68,7 @@ def _systems(example: str) -> Systems:
 
 def test_every_example_was_recorded() -> None:
     examples = sorted(p.name for p in (REPO / "examples").iterdir() if p.is_dir())
-    assert examples == EXAMPLES
+    assert examples == sorted(EXAMPLES + ADDED_AFTER_V1)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -32,7 +32,7 @@ def list_command(project_dir: Path, fmt: str) -> int:
             ["name", "protected", "needs name", "prefix", "description", "loads"],
             [
                 [
-                    r["name"],
+                    r["name"] + (" (template)" if r["template"] else ""),
                     "yes" if r["protected"] else "no",
                     "yes" if r["requires_name"] else "no",
                     r["prefix"],
