@@ -1,5 +1,6 @@
 """One flag vocabulary: `-s/--select`, `--exclude` and `--state` mean the same on compile, plan,
-apply, test, validate and docs generate; `-t` is `--target` (a model) everywhere, test types are `--type`."""
+apply, test, validate and docs generate; `-t` is `--target` (a model) everywhere, test types
+are `--type`."""
 
 from __future__ import annotations
 
