@@ -127,15 +127,8 @@ class Variables:
 
     def var(self, name: object, default: object = _MISSING) -> str:
         key = str(name)
-        if key in self.values:
-            value = self.values[key]
-        elif default is not _MISSING:
-            value = default
-        else:
-            hint = did_you_mean(key, self.values) or f"pass it: --vars '{{{key}: ...}}'"
-            raise _VarProblem("L150", f"var('{key}') has no value and no default", hint)
-        self.read[f"var:{key}"] = value
-        return sql_literal(value)
+        missing = ("L150", f"var('{key}') has no value and no default", f"give '{key}' a value")
+        return self._read("var", key, self.values, default, missing)
 
     def env_var(self, name: object, default: object = _MISSING) -> str:
         from streamt.redact import is_secret_name
@@ -147,14 +140,27 @@ class Variables:
                 f"env_var('{key}') names a secret: it would be written into the compiled SQL",
                 f"put ${{{key}}} in the runtime or connector config instead",
             )
-        if key in self.environ:
-            value: object = self.environ[key]
+        missing = ("L152", f"env_var('{key}') is not set and has no default", f"set {key}")
+        return self._read("env", key, self.environ, default, missing)
+
+    def _read(
+        self,
+        kind: str,
+        key: str,
+        found: Mapping[str, object],
+        default: object,
+        missing: tuple[str, str, str],
+    ) -> str:
+        """The literal of `found[key]`, else of `default`; `missing` (code, message, hint
+        when no name is close) is raised when there is neither."""
+        if key in found:
+            value = found[key]
         elif default is not _MISSING:
             value = default
         else:
-            hint = did_you_mean(key, self.environ) or f"set {key} or give a default"
-            raise _VarProblem("L152", f"env_var('{key}') is not set and has no default", hint)
-        self.read[f"env:{key}"] = value
+            code, message, hint = missing
+            raise _VarProblem(code, message, did_you_mean(key, found) or f"{hint} or a default")
+        self.read[f"{kind}:{key}"] = value
         return sql_literal(value)
 
 

@@ -54,7 +54,7 @@ def test_a_var_without_value_or_default_is_l150_with_did_you_mean_and_its_line()
     assert "var('regoin')" in problem.message
     assert problem.hint == "did you mean 'region'?"
     _, (alone,) = _render("{{ var('x') }}", Variables())
-    assert "--vars" in alone.hint
+    assert alone.hint == "give 'x' a value or a default"
 
 
 def test_env_var_of_a_secret_is_refused_even_when_set() -> None:
