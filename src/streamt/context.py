@@ -16,6 +16,7 @@ rollback, status, test, blocking_test_failures, pull_schemas and `validate(flink
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -237,14 +238,14 @@ class Context:
             raise StreamtError(sorted_diagnostics(diags))
         return graph
 
-    def select(self, expr: str | None) -> frozenset[str] | None:
+    def select(self, expr: str | None, graph: Graph | None = None) -> frozenset[str] | None:
         """The nodes `expr` chooses (every node when empty) less those `exclude` chooses;
         None when neither is given (everything)."""
         if not expr and not self.exclude:
             return None
         from streamt.graph.select import select
 
-        graph = self.graph()
+        graph = graph or self.graph()
         modified = self.modified_nodes() if "state:" in f"{expr} {self.exclude}" else None
         chosen, diags = select(graph, expr, modified) if expr else (frozenset(graph.nodes), [])
         if self.exclude:
@@ -350,12 +351,30 @@ class Context:
         return result
 
     def validate(
-        self, strict: bool = False, flink: bool = False, use_cache: bool = True
+        self,
+        strict: bool = False,
+        flink: bool = False,
+        use_cache: bool = True,
+        select: str | None = None,
     ) -> ValidationReport:
         """Every problem in the project, sorted: load, graph, compile/SQL and validation rules.
 
-        Without `flink`, an unchanged project is answered from the result cache.
+        Without `flink`, an unchanged project is answered from the result cache. With `select`
+        (or `exclude`) the whole project is still validated (as dbt parses all of it), and only
+        the problems of the chosen nodes are reported, with those of no node (project, load,
+        environment), which no selection can hide.
         """
+        report = self._validate_all(strict, flink, use_cache)
+        if (not select and not self.exclude) or report.project_name is None:
+            return report
+        graph, graph_diags = self.graph_result()
+        if has_errors(graph_diags):  # a cycle or a dangling ref: nothing to select from
+            return report
+        chosen = self.select(select, graph) or frozenset()
+        kept = tuple(d for d in report.diagnostics if not d.node or d.node in chosen)
+        return dataclasses.replace(report, diagnostics=kept)
+
+    def _validate_all(self, strict: bool, flink: bool, use_cache: bool) -> ValidationReport:
         key = self._cache_key("validate", ()) if use_cache and not flink else None
         hit = cache.read(self.project_dir, "validate", key) if key else None
         if hit is not None:
@@ -866,16 +885,20 @@ class Context:
         lineage = project_column_lineage(result.nodes)
         return column_path(lineage, ColumnSource(found[0], column))
 
-    def generate_docs(self, out_dir: Path | None, results: Path | None) -> Path:
-        """Write the documentation site (default `<project>/target/docs`); returns its folder."""
+    def generate_docs(
+        self, out_dir: Path | None, results: Path | None, select: str | None = None
+    ) -> Path:
+        """Write the documentation site (default `<project>/target/docs`): pages of the nodes
+        `select` (and `exclude`) choose, all when neither is given; returns its folder."""
         from streamt.docs import generate_site
 
         out = out_dir or self.project_root() / "target" / "docs"
         results = results or self.project_root() / "target" / "test_results.json"
-        # no job scripts (as validate): the pages show each model's compiled query
-        generate_site(
-            self.project(), self.graph(), self._compile(None, None, jobs=False), out, results
-        )
+        only = self.select(select)
+        # no job scripts (as validate): the pages show each model's compiled query; the
+        # whole project is compiled, a chosen model's columns come from its upstream
+        compiled = self._compile(None, None, jobs=False)
+        generate_site(self.project(), self.graph(), compiled, out, results, only)
         return out
 
     def write_artifacts(self, result: CompileResult, out_dir: Path) -> list[Path]:

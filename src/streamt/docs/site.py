@@ -128,8 +128,11 @@ def build_site(
     graph: Graph,
     result: CompileResult,
     outcomes: Mapping[str, Mapping[str, str]] | None = None,
+    only: frozenset[str] | None = None,
 ) -> Site:
-    """`outcomes`: test name -> its last result (`status`, `message`)."""
+    """`outcomes`: test name -> its last result (`status`, `message`); `only`: the node ids
+    that get a page (`docs generate --select`; None: all), the others are left out of the
+    pages, the lineage graph and the neighbour lists."""
     entries = dict(result.nodes)
     lineage = project_column_lineage(result.nodes)
     for n in result.nodes.values():
@@ -165,7 +168,7 @@ def build_site(
     nodes = {
         nid: _with_neighbours(doc, graph, urls[nid], tests)
         for nid, doc in out.items()
-        if nid in graph.nodes
+        if nid in graph.nodes and (only is None or nid in only)
     }
     edges = tuple(
         [(p, c, "depends_on") for c in graph.order for p in graph.parents[c]]

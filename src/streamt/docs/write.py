@@ -17,10 +17,16 @@ RESULTS_FILE = "test_results.json"
 
 
 def generate_site(
-    project: Project, graph: Graph, result: CompileResult, out_dir: Path, results: Path | None
+    project: Project,
+    graph: Graph,
+    result: CompileResult,
+    out_dir: Path,
+    results: Path | None,
+    only: frozenset[str] | None = None,
 ) -> list[Path]:
-    """Render and write the site; returns its files (sorted), rewritten or unchanged."""
-    site = build_site(project, graph, result, read_outcomes(results))
+    """Render and write the site (pages of the nodes `only` holds, None: all); returns its
+    files (sorted), rewritten or unchanged."""
+    site = build_site(project, graph, result, read_outcomes(results), only)
     files = render_site(site)
     root = out_dir.resolve()
     for folder in ("", "nodes", "static"):

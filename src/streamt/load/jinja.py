@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from streamt.diagnostics import did_you_mean
 
 REF_FUNCTIONS = ("source", "ref")
 
@@ -26,7 +29,8 @@ class JinjaProblem:
     line: int = 1
     column: int = 1
     code: str = "L010"  # L010 syntax error, L011 unknown name / unsupported construct,
-    # L060 a rendering bound exceeded (steps, value or output size)
+    # L060 a rendering bound exceeded (steps, value or output size), L150 a var() without a
+    # value, L151 env_var() of a secret, L152 env_var() of an unset variable
     hint: str = ""
 
 
@@ -86,15 +90,99 @@ def capture_refs(sql: str) -> Refs:
 
 
 def render_sql(
-    sql: str, source: Callable[[str], str], ref: Callable[[str], str]
+    sql: str,
+    source: Callable[[str], str],
+    ref: Callable[[str], str],
+    variables: Variables | None = None,
 ) -> tuple[str, tuple[JinjaProblem, ...]]:
-    """Render `sql` with the given `source(name)` / `ref(name)` substitutions."""
+    """Render `sql` with the given `source(name)` / `ref(name)` substitutions; with
+    `variables`, `var()` and `env_var()` too (each value a SQL literal; the names read are
+    recorded in `variables.read`)."""
     fast = _fast_render(sql, source, ref)
     if fast is not None:
         return fast, ()
     return _jinja_render(
-        sql, lambda n, *r: source(str(r[-1] if r else n)), lambda n, *r: ref(str(r[-1] if r else n))
+        sql,
+        lambda n, *r: source(str(r[-1] if r else n)),
+        lambda n, *r: ref(str(r[-1] if r else n)),
+        variables,
     )
+
+
+# ----------------------------------------------------------------------------- var, env_var
+
+_MISSING = object()
+
+
+@dataclass
+class Variables:
+    """What `var('k')` (`--vars`) and `env_var('NAME')` (the environment) read. Each value
+    becomes one SQL literal, never raw text: `x'); DROP TABLE t; --` is one string literal.
+    `read` records every name read with the value used (`var:k` / `env:NAME`), so a result
+    can be keyed on the values it depended on and no others."""
+
+    values: Mapping[str, object] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict)
+    read: dict[str, object] = field(default_factory=dict)
+
+    def var(self, name: object, default: object = _MISSING) -> str:
+        key = str(name)
+        missing = ("L150", f"var('{key}') has no value and no default", f"give '{key}' a value")
+        return self._read("var", key, self.values, default, missing)
+
+    def env_var(self, name: object, default: object = _MISSING) -> str:
+        from streamt.redact import is_secret_name
+
+        key = str(name)
+        if is_secret_name(key):
+            raise _VarProblem(
+                "L151",
+                f"env_var('{key}') names a secret: it would be written into the compiled SQL",
+                f"put ${{{key}}} in the runtime or connector config instead",
+            )
+        missing = ("L152", f"env_var('{key}') is not set and has no default", f"set {key}")
+        return self._read("env", key, self.environ, default, missing)
+
+    def _read(
+        self,
+        kind: str,
+        key: str,
+        found: Mapping[str, object],
+        default: object,
+        missing: tuple[str, str, str],
+    ) -> str:
+        """The literal of `found[key]`, else of `default`; `missing` (code, message, hint
+        when no name is close) is raised when there is neither."""
+        if key in found:
+            value = found[key]
+        elif default is not _MISSING:
+            value = default
+        else:
+            code, message, hint = missing
+            raise _VarProblem(code, message, did_you_mean(key, found) or f"{hint} or a default")
+        self.read[f"{kind}:{key}"] = value
+        return sql_literal(value)
+
+
+def sql_literal(value: object) -> str:
+    """`value` as one Flink SQL literal: strings quoted (quotes doubled), numbers and booleans
+    as such, None as NULL, a list as comma-separated literals (for `IN (...)`)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(sql_literal(v) for v in value)
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return "'" + text.replace("'", "''") + "'"
+
+
+class _VarProblem(Exception):
+    def __init__(self, code: str, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
 
 
 # ----------------------------------------------------------------------------- fast path
@@ -335,7 +423,10 @@ def _counted_loops(env: Any, sql: str) -> Any:
 
 
 def _jinja_render(
-    sql: str, source: Callable[..., str], ref: Callable[..., str]
+    sql: str,
+    source: Callable[..., str],
+    ref: Callable[..., str],
+    variables: Variables | None = None,
 ) -> tuple[str, tuple[JinjaProblem, ...]]:
     import jinja2
 
@@ -347,8 +438,13 @@ def _jinja_render(
         return "", (JinjaProblem(f"Jinja syntax error: {exc.message}", exc.lineno or 1, 1),)
     except (RecursionError, MemoryError):
         return "", (JinjaProblem("Jinja template is too complex"),)
+    functions: dict[str, Any] = {"source": source, "ref": ref}
+    if variables is not None:
+        functions |= {"var": variables.var, "env_var": variables.env_var}
     try:
-        return _joined(template.generate(source=source, ref=ref)), ()
+        return _joined(template.generate(**functions)), ()
+    except _VarProblem as exc:
+        return "", (JinjaProblem(exc.message, _line(exc), 1, exc.code, exc.hint),)
     except _TooMuch as exc:
         return "", (
             JinjaProblem(f"Jinja rendering stopped: {exc}", _line(exc), 1, "L060", _BOUNDS),

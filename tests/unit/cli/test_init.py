@@ -151,3 +151,18 @@ def test_a_folder_without_a_project_points_at_init(
     assert main(["debug", "-p", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "error L001" in err and "`streamt init` creates a project" in err
+
+
+def test_format_json_implies_no_input_so_stdout_is_one_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a prompt would read EOF and abort
+    root = tmp_path / "quiet"
+    assert main(["init", str(root), "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert "Project name" not in out and "Source topic" not in out
+    assert json.loads(out)["project"] == "quiet"  # the whole of stdout is the document
+    assert "name: quiet" in (root / "stream_project.yml").read_text()
+    assert "topic: events.raw.v1" in (root / "sources" / "events.yml").read_text()

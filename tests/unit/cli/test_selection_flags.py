@@ -1,5 +1,6 @@
 """One flag vocabulary: `-s/--select`, `--exclude` and `--state` mean the same on compile, plan,
-apply and test; `-t` is `--target` (a model) everywhere, test types are `--type`."""
+apply, test, validate and docs generate; `-t` is `--target` (a model) everywhere, test types
+are `--type`."""
 
 from __future__ import annotations
 
@@ -124,3 +125,53 @@ def test_status_select_and_exclude(systems: Any, capsys: pytest.CaptureFixture[s
     assert rows("-s", "events_clean") == everything
     assert rows("--exclude", "events_clean") == set()
     assert rows("-s", "source:events") == set()  # a source has no resource of its own
+
+
+def _validated(capsys: pytest.CaptureFixture[str], root: Path, *argv: str) -> dict[str, Any]:
+    main(["validate", "-p", str(root), "--format", "json", *argv])
+    return dict(json.loads(capsys.readouterr().out))
+
+
+def test_validate_checks_everything_and_reports_only_the_selection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    root = tmp_path / "qs"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("target"))
+    whole = _validated(capsys, root, "--strict")
+    codes = {(d["code"], d["node"]) for d in whole["diagnostics"]}
+    src, model = "source.my-pipeline.events", "model.my-pipeline.events_clean"
+    assert codes == {("C020", src), ("C012", model)} and not whole["ok"]  # a warning on the source
+    for argv in (["-s", "events_clean"], ["--exclude", "events"]):
+        # the source's warning is not reported, so --strict passes; the model's info stays
+        chosen = _validated(capsys, root, "--strict", *argv)
+        assert [(d["code"], d["node"]) for d in chosen["diagnostics"]] == [("C012", model)]
+        assert chosen["ok"] and chosen["counts"] == whole["counts"]
+    cached = _validated(capsys, root, "--strict", "-s", "events")  # the result cache: filtered
+    assert [(d["code"], d["node"]) for d in cached["diagnostics"]] == [("C020", src)]
+    assert cached["cached"] and not cached["ok"]
+
+
+def test_docs_generate_select_writes_pages_of_the_chosen_nodes_only(
+    chain: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def pages(*argv: str) -> list[str]:
+        out = chain / "site"
+        if out.exists():
+            import shutil
+
+            shutil.rmtree(out)
+        assert main(["docs", "generate", "-p", str(chain), "-o", str(out), *argv]) == 0
+        return sorted(p.stem for p in (out / "nodes").glob("*.html"))
+
+    every = pages()
+    assert [p.split(".")[0] for p in every] == ["model", "model", "source", "test", "test"]
+    assert pages("-s", "+b", "--exclude", "s") == ["model.chain.a", "model.chain.b"]
+    assert pages("-s", "a+") == [
+        "model.chain.a",
+        "model.chain.b",
+        "test.chain.a_ids",
+        "test.chain.b_ids",
+    ]
+    capsys.readouterr()

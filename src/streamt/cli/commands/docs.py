@@ -32,15 +32,23 @@ def docs() -> None:
 @render.project_options
 @_output
 @_results
+@render.selection_options
 @render.format_option("text", "json")
 def generate(
-    project_dir: Path, env: str | None, output: Path | None, test_results: Path | None, fmt: str
+    project_dir: Path,
+    env: str | None,
+    output: Path | None,
+    test_results: Path | None,
+    selector: str | None,
+    exclude: str | None,
+    state_dir: Path | None,
+    fmt: str,
 ) -> int:
     """Write the site (static files; open index.html, no server needed)."""
     from streamt.context import Context
 
-    ctx = Context(project_dir, env)
-    out = ctx.generate_docs(output, test_results)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    out = ctx.generate_docs(output, test_results, selector)
     render.echo(f"Documentation written to {out / 'index.html'}")
     render.emit_json({"site": str(out / "index.html")})
     return 0

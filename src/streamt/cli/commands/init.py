@@ -1,5 +1,6 @@
 """`streamt init [DIR]`: scaffold a project (asks, or `--no-input`); `--from-cluster` writes
-sources for topics of a live cluster, with columns from their registry schemas.
+sources for topics of a live cluster, with columns from their registry schemas. `--format json`
+implies `--no-input`: stdout holds one JSON document, never a prompt.
 
 Exit codes: 0 written, 1 the folder already holds a project, 2 bad answers, 5 the cluster
 cannot be reached (`--from-cluster`).
@@ -22,7 +23,11 @@ if TYPE_CHECKING:
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("."))
 @click.option("--name", default=None, help="Project name (default: the folder's name).")
 @click.option("--topic", default=None, help="The example source's topic (default events.raw.v1).")
-@click.option("--no-input", is_flag=True, help="Ask nothing: defaults and options only.")
+@click.option(
+    "--no-input",
+    is_flag=True,
+    help="Ask nothing: defaults and options only (implied by --format json).",
+)
 @click.option("--from-cluster", is_flag=True, help="Sources from a live cluster's topics.")
 @click.option("--bootstrap-servers", default="localhost:9092", show_default=True)
 @click.option("--registry-url", default="http://localhost:8081", show_default=True)
@@ -44,6 +49,7 @@ def init_command(
     """Create a new project: stream_project.yml, sources/, models/, tests/, environments/."""
     from streamt.scaffold import Answers, render_scaffold, write_scaffold
 
+    no_input = no_input or fmt == "json"  # a prompt on stdout would break the one document
     default = _default_name(directory)
     name = name or (default if no_input else click.prompt("Project name", default=default))
     drafts: list[SourceDraft] = []

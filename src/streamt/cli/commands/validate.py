@@ -15,6 +15,7 @@ from streamt.cli.annotations import github_errors
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.option("--flink", is_flag=True, help="Also EXPLAIN every compiled job on the SQL Gateway.")
 @click.option("--no-cache", is_flag=True, help="Ignore the result cache.")
+@render.selection_options
 @render.format_option("text", "json", "github")
 @render.verbose_option
 @github_errors
@@ -24,13 +25,18 @@ def validate(
     strict: bool,
     flink: bool,
     no_cache: bool,
+    selector: str | None,
+    exclude: str | None,
+    state_dir: Path | None,
     fmt: str,
     verbose: bool,
 ) -> int:
-    """Check the project: references, cycles, names, SQL, and governance rules."""
+    """Check the project: references, cycles, names, SQL, and governance rules (all of it;
+    --select/--exclude only narrow which nodes' problems are reported)."""
     from streamt.context import Context
 
-    report = Context(project_dir, env).validate(strict=strict, flink=flink, use_cache=not no_cache)
+    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    report = ctx.validate(strict=strict, flink=flink, use_cache=not no_cache, select=selector)
     if fmt == "json":
         render.emit_json(report.to_dict())
         return 0 if report.ok else 1
