@@ -723,9 +723,11 @@ class Context:
         since: str | None = None,
         start: str = "earliest",
         junit_xml: Path | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> list[TestResult]:
         """Run the data tests (of the nodes `select` chooses, of `models`, of `types`); their
-        outcomes also go to `target/test_results.json` (and beside `junit_xml`, with the XML)."""
+        outcomes also go to `target/test_results.json` (and beside `junit_xml`, with the XML);
+        `progress` gets each test's START and outcome line as it runs."""
         from streamt.load.model import TestType
         from streamt.testing import session
         from streamt.testing.options import build_options
@@ -742,7 +744,9 @@ class Context:
             start=start,
         )
         self.preflight(session.systems_needed(project, options))
-        results = session.run_project_tests(project, self.compile(), self.environ, options)
+        results = session.run_project_tests(
+            project, self.compile(), self.environ, options, progress
+        )
         session.write_results(self.project_root() / "target", results, project.name)
         if junit_xml is not None:
             session.write_junit(junit_xml, results, project.name)
