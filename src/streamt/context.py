@@ -650,15 +650,21 @@ class Context:
         """Deleting everything the ledger says this project created in this environment."""
         return self.deployment(destroy=True).plan()
 
-    def apply_options(self, plan: Plan, allow_destructive: bool = False) -> ApplyOptions:
+    def apply_options(
+        self,
+        plan: Plan,
+        allow_destructive: bool = False,
+        heartbeat: Callable[[str], None] | None = None,
+    ) -> ApplyOptions:
         """The options `plan` runs with (the environment's `safety:` may allow destruction);
-        refuses (preflight) a plan that would destroy what is not allowed."""
+        refuses (preflight) a plan that would destroy what is not allowed. `heartbeat` hears
+        how a job being waited for is doing, every 10 s."""
         from streamt.apply.executor import preflight
         from streamt.apply.step import ApplyOptions
 
         env_cfg = self.project().environment_config
         allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
-        options = ApplyOptions(allow_destructive=allowed, environ=self.environ)
+        options = ApplyOptions(allow_destructive=allowed, environ=self.environ, heartbeat=heartbeat)
         preflight(plan, options)
         return options
 

@@ -111,8 +111,12 @@ def await_running(ctx: StepContext, job_id: str) -> None:
     restarting_since: float | None = None
     waiting_since: float | None = None
     state = "UNKNOWN"
+    started = last_beat = time.monotonic()
     while time.monotonic() < deadline:
         state = next((j.state for j in ctx.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
+        if opts.heartbeat is not None and time.monotonic() - last_beat >= opts.heartbeat_s:
+            last_beat = time.monotonic()
+            opts.heartbeat(f"job {job_id}: {state}, {last_beat - started:.0f} s")
         if state in {"FAILED", "CANCELED", "FINISHED", "FAILING"}:
             raise StepError(f"job {job_id} went {state} right after submission")
         if state == "RUNNING" and not _tasks_started(ctx, job_id):

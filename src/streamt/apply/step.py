@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -28,6 +28,9 @@ class ApplyOptions:
     savepoint_dir: str | None = None
     history_wait_s: float = 15.0  # how long a failed job's exception history may take to fill
     poll_s: float = 0.5
+    # called every `heartbeat_s` while a job is being waited for ("job J: RESTARTING, 30 s")
+    heartbeat: Callable[[str], None] | None = None
+    heartbeat_s: float = 10.0
 
 
 @dataclass

@@ -96,3 +96,15 @@ def test_live_lines_only_for_text_on_a_terminal_outside_ci(
     assert render.live_lines("json") is None and render.live_lines("github") is None
     monkeypatch.setenv("CI", "true")
     assert render.live_lines("text") is None
+
+
+def test_quiet_turns_live_lines_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from streamt.cli import logs
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    monkeypatch.setattr(logs, "SETTINGS", replace(logs.SETTINGS, quiet=True))
+    assert render.live_lines("text") is None
