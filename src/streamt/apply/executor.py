@@ -149,7 +149,8 @@ def execute_plan(
     preflight(plan, ctx.options)
     events = progress or NoProgress()
     results: list[StepResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, ctx.options.max_workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, ctx.options.max_workers))
+    try:
         for name, changes in phases(plan):
             events.phase(name, changes)
             done = list(pool.map(lambda c: _run(ctx, c, events), changes))
@@ -158,6 +159,14 @@ def execute_plan(
                 on_phase_done()
             if not all(r.ok for r in done):
                 break
+    except KeyboardInterrupt:
+        # Ctrl-C: the running steps stop at their next poll (ApplyOptions.pause), none starts;
+        # each step records its ledger entry before it acts, so the next apply converges
+        ctx.options.stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=not ctx.options.stop.is_set())
     return ApplyReport(tuple(results))
 
 

@@ -137,7 +137,7 @@ def await_running(ctx: StepContext, job_id: str) -> None:
                 or time.monotonic() - restarting_since > opts.restart_grace_s
             ):
                 raise StepError(f"job {job_id} keeps {state} right after starting: it cannot run")
-        time.sleep(opts.poll_s)
+        opts.pause(opts.poll_s)
     raise StepError(
         f"job {job_id} did not reach RUNNING in {opts.job_start_timeout_s:.0f}s (last state {state})"
     )
@@ -185,7 +185,7 @@ def _await_stopped(ctx: StepContext, job_id: str, timeout_s: float = 15.0) -> No
             states = [j.state for j in ctx.flink.list_jobs() if j.job_id == job_id]
             if not states or states[0] not in ACTIVE_JOB_STATES:
                 return
-            time.sleep(ctx.options.poll_s)
+            ctx.options.pause(ctx.options.poll_s)
 
 
 def _record_running(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -31,6 +32,13 @@ class ApplyOptions:
     # called every `heartbeat_s` while a job is being waited for ("job J: RESTARTING, 30 s")
     heartbeat: Callable[[str], None] | None = None
     heartbeat_s: float = 10.0
+    # set on Ctrl-C: every wait returns within one poll, the step fails as interrupted
+    stop: threading.Event = field(default_factory=threading.Event, compare=False)
+
+    def pause(self, seconds: float) -> None:
+        """Sleep between polls; raises StepError at once when the apply is interrupted."""
+        if self.stop.wait(seconds) or self.stop.is_set():
+            raise StepError("interrupted (Ctrl-C): the next apply converges from here")
 
 
 @dataclass
