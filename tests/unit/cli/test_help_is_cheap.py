@@ -36,7 +36,7 @@ def test_help_and_version_import_no_command_and_no_heavy_library(argv):
 
 def test_every_command_has_the_summary_of_its_own_help():
     assert set(SUMMARIES) == set(COMMANDS)
-    ctx = click.Context(cli)
+    ctx = click.Context(cli, resilient_parsing=True)  # get_command leaves gc as it is
     for name in COMMANDS:
         command = cli.get_command(ctx, name)
         assert command is not None
@@ -45,10 +45,19 @@ def test_every_command_has_the_summary_of_its_own_help():
 
 
 def test_the_listing_is_what_click_prints_from_the_commands_themselves():
-    ctx = click.Context(cli, info_name="streamt")
+    ctx = click.Context(cli, info_name="streamt", resilient_parsing=True)
     lazy = click.HelpFormatter(width=80)
     cli.format_commands(ctx, lazy)
     eager = click.HelpFormatter(width=80)
     click.Group.format_commands(cli, ctx, eager)  # imports every command for its short help
     assert lazy.getvalue() == eager.getvalue()
     assert "validate  Check the project" in lazy.getvalue()
+
+
+def test_listing_the_commands_leaves_the_cycle_collector_on() -> None:
+    import gc
+
+    assert gc.isenabled()
+    ctx = click.Context(cli, info_name="streamt")
+    cli.format_commands(ctx, click.HelpFormatter(width=80))
+    assert gc.isenabled()
