@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure the CLI on a generated project: `streamt --version`, `validate`, `compile`, `docs`.
+"""Measure the CLI on a generated project: `streamt --version`/`--help`, `validate`, `compile`, `docs`.
 
     .venv/bin/python scripts/bench.py [--models 1000] [--runs 5]
 
@@ -24,6 +24,9 @@ nothing can be shared.
 right after the cold validate, into the same output folder each run (the first run creates the
 files, the measured ones rewrite them); its CPU time may be at most twice the cold validate's
 (the ratio row).
+
+`--help` lists the commands from their summaries without importing them; its CPU time is
+reported as a ratio to `--version`'s (informational).
 
 Children run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed from their environment)
 as after a normal install; the machine's load average is printed because it is shared.
@@ -133,6 +136,7 @@ def main() -> int:
         subprocess.run(validate, capture_output=True, env=env, check=False)  # writes bytecode
         cases: list[tuple[str, list[str], float | None, Callable[[], None] | None]] = [
             ("streamt --version", [*streamt(), "--version"], 0.15, None),
+            ("streamt --help", [*streamt(), "--help"], 0.15, None),
             (f"validate --no-cache ({n} models, cold)", [*validate, "--no-cache"], 0.4, None),
             (f"docs generate ({n} models)", docs, None, None),
             (f"compile --no-cache ({n} models, cold)", [*compile_, "--no-cache"], 0.8, None),
@@ -167,6 +171,8 @@ def main() -> int:
                     "" if target is None else "ok" if ok else "SLOW",
                 )
             )
+        help_ratio = cpu["streamt --help"] / cpu["streamt --version"]
+        rows.append(("--help / --version (cpu)", f"{help_ratio:.2f}x", "", "", "-", ""))
         ratio = cpu[f"docs generate ({n} models)"] / cpu[f"validate --no-cache ({n} models, cold)"]
         failed |= ratio > DOCS_RATIO
         rows.append(

@@ -2,7 +2,8 @@
 
 validate, produce a handful of payments to the source topic (one negative, one without status,
 one in USD), plan, apply, and print the rows every model wrote. Each run tags its payment ids and uses event
-times later than any earlier run's (windows only close forwards), so runs never mix.
+times from the next hour on: today's, or later than any payment already in the source topic (windows
+only close forwards, so runs never mix).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -21,7 +23,7 @@ from streamt.local.records import consume_lines, produce_lines
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "payments"
 BOOTSTRAP = "localhost:9092"
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+SOURCE = "payments.raw.v1"
 
 
 def streamt(*args: str) -> None:
@@ -31,10 +33,55 @@ def streamt(*args: str) -> None:
         sys.exit(f"streamt {args[0]} failed with exit code {done.returncode}")
 
 
-def fresh_base() -> datetime:
-    """An hour boundary after every earlier run's event times (event time runs 200x wall time)."""
-    ahead = T0 + (datetime.now(timezone.utc) - T0) * 200
-    return ahead.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+def next_base(now: datetime, latest: datetime | None) -> datetime:
+    """The first hour boundary after both the wall clock and the latest event already sent.
+
+    A run's payments span two hours from there (the last one closes the windows), so the next
+    run, which starts after that latest event, never lands in a window already closed.
+    """
+    start = now if latest is None or latest < now else latest
+    return start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def latest_paid_at(topic: str) -> datetime | None:
+    """The largest `paid_at` among the last records of each partition of topic (None if empty)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": BOOTSTRAP,
+            "group.id": f"demo-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+        if meta is None or meta.error is not None:
+            return None
+        assign, left = [], 0
+        for p in meta.partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            start = max(low, high - 20)  # a run sends 7 payments: the last 20 hold the latest
+            if high > start:
+                assign.append(TopicPartition(topic, p, start))
+                left += high - start
+        latest: datetime | None = None
+        consumer.assign(assign)
+        deadline = time.monotonic() + 10
+        while left > 0 and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error():
+                continue
+            left -= 1
+            try:
+                paid_at = str(json.loads(msg.value() or b"null")["paid_at"]).replace("T", " ")
+                at = datetime.fromisoformat(paid_at).replace(tzinfo=timezone.utc)
+            except (ValueError, KeyError, TypeError):
+                continue  # not one of the demo's payments
+            latest = at if latest is None or at > latest else latest
+        return latest
+    finally:
+        consumer.close()
 
 
 def ts(t: datetime) -> str:
@@ -98,8 +145,9 @@ def main() -> int:
     project = str(PROJECT)
     streamt("validate", "-p", project)
     # sources are external to streamt: their topic must exist before a job reads it
-    tag, base = uuid.uuid4().hex[:6], fresh_base()
-    produce("payments.raw.v1", payments(tag, base))
+    tag = uuid.uuid4().hex[:6]
+    base = next_base(datetime.now(timezone.utc), latest_paid_at(SOURCE))
+    produce(SOURCE, payments(tag, base))
     streamt("plan", "-p", project)
     streamt("apply", "-p", project, "--auto-approve")
     mine = lambda row: str(row.get("payment_id", row.get("customer_id", ""))).startswith(tag)  # noqa: E731

@@ -684,15 +684,21 @@ class Context:
         """Deleting everything the ledger says this project created in this environment."""
         return self.deployment(destroy=True).plan()
 
-    def apply_options(self, plan: Plan, allow_destructive: bool = False) -> ApplyOptions:
+    def apply_options(
+        self,
+        plan: Plan,
+        allow_destructive: bool = False,
+        heartbeat: Callable[[str], None] | None = None,
+    ) -> ApplyOptions:
         """The options `plan` runs with (the environment's `safety:` may allow destruction);
-        refuses (preflight) a plan that would destroy what is not allowed."""
+        refuses (preflight) a plan that would destroy what is not allowed. `heartbeat` hears
+        how a job being waited for is doing, every 10 s."""
         from streamt.apply.executor import preflight
         from streamt.apply.step import ApplyOptions
 
         env_cfg = self.project().environment_config
         allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
-        options = ApplyOptions(allow_destructive=allowed, environ=self.environ)
+        options = ApplyOptions(allow_destructive=allowed, environ=self.environ, heartbeat=heartbeat)
         preflight(plan, options)
         return options
 
@@ -757,9 +763,11 @@ class Context:
         since: str | None = None,
         start: str = "earliest",
         junit_xml: Path | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> list[TestResult]:
         """Run the data tests (of the nodes `select` chooses, of `models`, of `types`); their
-        outcomes also go to `target/test_results.json` (and beside `junit_xml`, with the XML)."""
+        outcomes also go to `target/test_results.json` (and beside `junit_xml`, with the XML);
+        `progress` gets each test's START and outcome line as it runs."""
         from streamt.load.model import TestType
         from streamt.testing import session
         from streamt.testing.options import build_options
@@ -776,7 +784,9 @@ class Context:
             start=start,
         )
         self.preflight(session.systems_needed(project, options))
-        results = session.run_project_tests(project, self.compile(), self.environ, options)
+        results = session.run_project_tests(
+            project, self.compile(), self.environ, options, progress
+        )
         session.write_results(self.project_root() / "target", results, project.name)
         if junit_xml is not None:
             session.write_junit(junit_xml, results, project.name)

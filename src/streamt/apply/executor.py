@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -140,6 +140,9 @@ def preflight(plan: Plan, options: ApplyOptions) -> None:
     check_variables(plan, options.environ)
 
 
+STOP_GRACE_S = 1.0  # how long Ctrl-C waits for the running steps to stop
+
+
 def execute_plan(
     plan: Plan,
     ctx: StepContext,
@@ -149,19 +152,35 @@ def execute_plan(
     preflight(plan, ctx.options)
     events = progress or NoProgress()
     results: list[StepResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, ctx.options.max_workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, ctx.options.max_workers))
+    futures: list[Future[StepResult]] = []
+    try:
         for name, changes in phases(plan):
             events.phase(name, changes)
-            done = list(pool.map(lambda c: _run(ctx, c, events), changes))
+            futures = [pool.submit(_run, ctx, c, events) for c in changes]
+            done = [f.result() for f in futures]
             results.extend(done)
             if on_phase_done is not None:
                 on_phase_done()
             if not all(r.ok for r in done):
                 break
+    except KeyboardInterrupt:
+        # Ctrl-C: no step starts any more, the running ones stop at their next poll
+        # (ApplyOptions.pause); each step records its ledger entry before it acts, so the next
+        # apply converges. Wait for them a moment, never for a whole job start.
+        ctx.options.stop.set()
+        for f in futures:
+            f.cancel()
+        wait(futures, timeout=STOP_GRACE_S)
+        raise
+    finally:
+        pool.shutdown(wait=not ctx.options.stop.is_set(), cancel_futures=True)
     return ApplyReport(tuple(results))
 
 
 def _run(ctx: StepContext, change: Change, events: Progress) -> StepResult:
+    if ctx.options.stop.is_set():
+        return StepResult(change, False, "not started: apply was interrupted", 0.0)
     events.started(change)
     start = time.monotonic()
     try:

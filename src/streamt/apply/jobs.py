@@ -113,8 +113,12 @@ def await_running(ctx: StepContext, job_id: str) -> None:
     restarting_since: float | None = None
     waiting_since: float | None = None
     state = "UNKNOWN"
+    started = last_beat = time.monotonic()
     while time.monotonic() < deadline:
         state = next((j.state for j in ctx.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
+        if opts.heartbeat is not None and time.monotonic() - last_beat >= opts.heartbeat_s:
+            last_beat = time.monotonic()
+            opts.heartbeat(f"job {job_id}: {state}, {last_beat - started:.0f} s")
         if state in {"FAILED", "CANCELED", "FINISHED", "FAILING"}:
             raise StepError(f"job {job_id} went {state} right after submission")
         if state == "RUNNING" and not _tasks_started(ctx, job_id):
@@ -135,7 +139,7 @@ def await_running(ctx: StepContext, job_id: str) -> None:
                 or time.monotonic() - restarting_since > opts.restart_grace_s
             ):
                 raise StepError(f"job {job_id} keeps {state} right after starting: it cannot run")
-        time.sleep(opts.poll_s)
+        opts.pause(opts.poll_s)
     raise StepError(
         f"job {job_id} did not reach RUNNING in {opts.job_start_timeout_s:.0f}s (last state {state})"
     )
@@ -183,7 +187,7 @@ def _await_stopped(ctx: StepContext, job_id: str, timeout_s: float = 15.0) -> No
             states = [j.state for j in ctx.flink.list_jobs() if j.job_id == job_id]
             if not states or states[0] not in ACTIVE_JOB_STATES:
                 return
-            time.sleep(ctx.options.poll_s)
+            ctx.options.pause(ctx.options.poll_s)
 
 
 def _record_running(

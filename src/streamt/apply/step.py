@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -28,6 +29,16 @@ class ApplyOptions:
     savepoint_dir: str | None = None
     history_wait_s: float = 15.0  # how long a failed job's exception history may take to fill
     poll_s: float = 0.5
+    # called every `heartbeat_s` while a job is being waited for ("job J: RESTARTING, 30 s")
+    heartbeat: Callable[[str], None] | None = None
+    heartbeat_s: float = 10.0
+    # set on Ctrl-C: every wait returns within one poll, the step fails as interrupted
+    stop: threading.Event = field(default_factory=threading.Event, compare=False)
+
+    def pause(self, seconds: float) -> None:
+        """Sleep between polls; raises StepError at once when the apply is interrupted."""
+        if self.stop.wait(seconds) or self.stop.is_set():
+            raise StepError("interrupted (Ctrl-C): the next apply converges from here")
 
 
 @dataclass

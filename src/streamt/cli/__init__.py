@@ -86,6 +86,18 @@ class LazyGroup(SuggestingGroup):
             gc.disable()  # for this run only: `invoke` turns it back on
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from `summaries.SUMMARIES`: `--help` imports no command module."""
+        from streamt.cli.summaries import SUMMARIES
+
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [
+            (n, click.Command(n, help=SUMMARIES.get(n)).get_short_help_str(limit)) for n in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; the cycle collector is left as it was found, however the group is
         called (`main`, or click's own runner in a test or an embedding process)."""

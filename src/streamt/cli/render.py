@@ -63,6 +63,12 @@ def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
     click.echo(text, err=err or output.json_requested(), nl=nl)
 
 
+def live_lines(fmt: str) -> Callable[[str], None] | None:
+    """Where live progress lines go: stdout for a person at a terminal; none with -q, when
+    stdout is piped or redirected, in CI, with NO_COLOR, or when the output is a machine format."""
+    return echo if fmt == "text" and not logs.SETTINGS.quiet and use_rich(sys.stdout) else None
+
+
 def diagnostics(
     diags: Iterable[Diagnostic], err: bool = True, verbose: bool = False, root: Path | None = None
 ) -> None:

@@ -1,10 +1,11 @@
-"""Is a TCP port free on localhost, and if not, which process holds it (via /proc)."""
+"""Is a TCP port free on localhost, and if not, which process holds it (via psutil)."""
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
+
+import psutil
 
 
 def port_is_free(port: int) -> bool:
@@ -25,51 +26,27 @@ def port_accepts(port: int, timeout: float = 0.3) -> bool:
         return False
 
 
-def _listening_inodes(port: int) -> set[str]:
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            cols = line.split()
-            local, state, inode = cols[1], cols[3], cols[9]
-            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
-                inodes.add(inode)
-    return inodes
-
-
 def port_owner(port: int) -> str | None:
     """'pid 123 (java ... cmdline)' of the process listening on port, when visible."""
-    inodes = _listening_inodes(port)
-    if not inodes:
+    try:
+        conns = psutil.net_connections(kind="tcp")
+    except (psutil.Error, OSError):  # e.g. macOS without the rights to see other users' sockets
         return None
-    targets = {f"socket:[{i}]" for i in inodes}
-    for pid_dir in Path("/proc").iterdir():
-        if not pid_dir.name.isdigit():
-            continue
-        try:
-            fds = list((pid_dir / "fd").iterdir())
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(fd) in targets:
-                    return f"pid {pid_dir.name} ({_cmdline(pid_dir)})"
-            except OSError:
-                continue
+    for conn in conns:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+            if conn.pid is None:
+                return None
+            return f"pid {conn.pid} ({_cmdline(conn.pid)})"
     return None
 
 
-def _cmdline(pid_dir: Path) -> str:
+def _cmdline(pid: int) -> str:
     try:
-        parts = (pid_dir / "cmdline").read_bytes().split(b"\0")
-    except OSError:
+        words = [w for w in psutil.Process(pid).cmdline() if w]
+    except (psutil.Error, OSError):
         return "?"
-    words = [p.decode(errors="replace") for p in parts if p]
     text = " ".join(words)
-    if len(text) <= 120:
+    if len(text) <= 120 or not words:
         return text
     # a JVM's flags say little: keep the program and the end (main class and arguments)
     return f"{Path(words[0]).name} ... {text[-90:]}"

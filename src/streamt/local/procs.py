@@ -1,7 +1,8 @@
 """Processes of the stack: start detached, remember by PID file, stop exactly those.
 
 A PID file (`<home>/run/<name>.pid`, JSON) records the PID and the process start time
-from /proc, so a recycled PID is never mistaken for ours. Nothing here kills by name.
+(read through psutil, so this works wherever psutil does, not only on Linux), so a recycled
+PID is never mistaken for ours. Nothing here kills by name.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -22,42 +25,44 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 class PidRecord:
     name: str
     pid: int
-    start_ticks: int  # /proc/<pid>/stat field 22
+    start_ticks: (
+        int  # clock ticks from boot to the process start (Linux: /proc/<pid>/stat field 22)
+    )
     fingerprint: str = ""  # of the spec it was started from
 
 
 def proc_start_ticks(pid: int) -> int | None:
+    """Clock ticks from boot to the start of pid; None when there is no such process.
+
+    The same number Linux keeps in /proc/<pid>/stat (psutil's create_time is boot time plus
+    it), so PID files written by earlier versions still match.
+    """
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        created = psutil.Process(pid).create_time()
+    except (psutil.Error, OSError):
         return None
-    # the command name (field 2) may contain spaces; fields after ')' are fixed
-    rest = stat.rsplit(")", 1)[1].split()
-    return int(rest[19])
+    return round((created - psutil.boot_time()) * _CLOCK_TICKS)
 
 
 def is_running(record: PidRecord) -> bool:
     ticks = proc_start_ticks(record.pid)
     if ticks is None or ticks != record.start_ticks:
         return False
-    return _state(record.pid) not in ("Z", "X")
+    return _status(record.pid) not in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
 
 
-def _state(pid: int) -> str:
+def _status(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "X"
+        return str(psutil.Process(pid).status())
+    except (psutil.Error, OSError):
+        return psutil.STATUS_DEAD
 
 
 def rss_bytes(pid: int) -> int | None:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
+        return int(psutil.Process(pid).memory_info().rss)
+    except (psutil.Error, OSError):
         return None
-    return None
 
 
 def pid_file(run_dir: Path, name: str) -> Path:
@@ -158,8 +163,5 @@ def _wait_gone(record: PidRecord, timeout: float) -> bool:
 
 
 def uptime_seconds(record: PidRecord) -> float:
-    try:
-        boot_uptime = float(Path("/proc/uptime").read_text().split()[0])
-    except OSError:
-        return 0.0
-    return max(0.0, boot_uptime - record.start_ticks / _CLOCK_TICKS)
+    started = psutil.boot_time() + record.start_ticks / _CLOCK_TICKS
+    return max(0.0, time.time() - started)

@@ -139,6 +139,21 @@ def blocking_failures(results: Iterable[TestResult]) -> list[Diagnostic]:
     ]
 
 
+PROGRESS_WIDTH = 72
+_MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERROR", Status.SKIPPED: "SKIP"}
+
+
+def progress_line(index: int, total: int, what: str, result: TestResult | None = None) -> str:
+    """dbt's live line: `1 of 7 START <what> .... [RUN]`, then `1 of 7 PASS <what> .... [PASS
+    in 0.5 s]` when `result` is known (`what`: "sample test t on model")."""
+    if result is None:
+        head, tail = f"{index} of {total} START {what} ", "[RUN]"
+    else:
+        mark = _MARKS[result.status]
+        head, tail = f"{index} of {total} {mark} {what} ", f"[{mark} in {result.duration_s:.1f} s]"
+    return f"{head}{'.' * max(3, PROGRESS_WIDTH - len(head))} {tail}"
+
+
 def render_text(results: Sequence[TestResult]) -> str:
     """The seed-style report: one line per test, details of failures, a summary line."""
     lines: list[str] = []

@@ -28,7 +28,7 @@ from streamt.testing.continuous import deploy, report
 from streamt.testing.continuous_sql import VIOLATIONS_TOPIC, TargetTable
 from streamt.testing.env import TestEnv, targets_from_compile, targets_from_project
 from streamt.testing.kafka_io import StartAt
-from streamt.testing.results import Status, TestResult
+from streamt.testing.results import Status, TestResult, progress_line
 from streamt.testing.sample_tests import run_sample_test
 from streamt.testing.schema_tests import run_schema_test
 from streamt.testing.spec import BlockDeployAction, DlqAction, ParsedTest, parse_test
@@ -121,7 +121,10 @@ def run_tests(
     env: TestEnv,
     options: RunOptions,
     unit_runner: UnitRunner | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[TestResult]:
+    """Run the selected tests in order; `progress` gets a START line before each test and its
+    outcome line after it (dbt's `1 of 7 START ... / 1 of 7 PASS ... [PASS in 0.5 s]`)."""
     tables = (
         targets_from_compile(compiled) if compiled is not None else targets_from_project(project)
     )
@@ -135,7 +138,11 @@ def run_tests(
     troubles = _Troubles(
         env, {m.name: pipeline_name(project.job_scope, m.name) for m in project.models}, payloads
     )
-    for spec in selected_specs(project, options, columns):
+    specs = list(selected_specs(project, options, columns))
+    for index, spec in enumerate(specs, 1):
+        what = f"{spec.type.value} test {spec.name} on {spec.target}"
+        if progress is not None:
+            progress(progress_line(index, len(specs), what))
         started = time.monotonic()
         dlq = _dlq_topic(spec, topics)
         result = _run_one(spec, tables, env, options, dlq, unit_runner)
@@ -144,6 +151,8 @@ def run_tests(
         node = str(spec.node) if spec.node is not None else ""
         result = replace(result, duration_s=time.monotonic() - started, node=node)
         results.append(apply_actions(spec, result, env, model_jobs, dlq, options.take_actions))
+        if progress is not None:
+            progress(progress_line(index, len(specs), what, results[-1]))
     return results
 
 

@@ -9,7 +9,7 @@ returns their results; `write_junit` writes the JUnit XML report; `blocking_diag
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from streamt.compile.result import CompileResult
@@ -29,9 +29,12 @@ def run_project_tests(
     compiled: CompileResult | None,
     environ: Mapping[str, str],
     options: RunOptions,
+    progress: Callable[[str], None] | None = None,
 ) -> list[TestResult]:
     env = env_from_project(project, environ)
-    return run_tests(project, compiled, env, options, unit_runner=UnitRunner(project))
+    return run_tests(
+        project, compiled, env, options, unit_runner=UnitRunner(project), progress=progress
+    )
 
 
 def systems_needed(project: Project, options: RunOptions) -> frozenset[str]:

@@ -123,7 +123,7 @@ def apply_command(
     render.emit_json(execution(plan, dry_run))
     if not plan.has_changes:
         return 0
-    options = ctx.apply_options(plan, allow_destructive)
+    options = ctx.apply_options(plan, allow_destructive, render.live_lines(fmt))
     _check_blocking_tests(ctx, ignore_blocking_tests)
     if dry_run:
         return _dry_run(plan)

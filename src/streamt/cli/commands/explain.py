@@ -10,7 +10,7 @@ from streamt.cli import render
 @click.command("explain")
 @click.argument("code")
 def explain_command(code: str) -> int:
-    """Explain a diagnostic code (e.g. S001): its meaning, an example and the fix."""
+    """Explain a diagnostic code such as S001: its meaning, an example and the fix."""
     from streamt.catalogue import CATALOGUE
     from streamt.diagnostics import did_you_mean
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from streamt.cli import render
-from streamt.cli.annotations import github_errors
+from streamt.cli.annotations import github_errors, result_lines
 
 
 @click.command("test")
@@ -71,6 +71,7 @@ def test_command(
         since=since,
         start=start,
         junit_xml=junit_xml,
+        progress=render.live_lines(fmt),
     )
     summary = RunSummary(tuple(results))
     if fmt == "json":
@@ -78,8 +79,6 @@ def test_command(
     else:
         render.echo(render_text(results))
     if fmt == "github":
-        from streamt.cli.annotations import result_lines
-
         for line in result_lines(results, project_dir):
             render.echo(line)
     return summary.exit_code
