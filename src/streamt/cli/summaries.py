@@ -22,5 +22,5 @@ SUMMARIES: dict[str, str] = {
     "schemas": "Work with the Schema Registry subjects behind sources.",
     "status": "Show what runs, how far behind it is, and where it drifted from what streamt applied.",
     "test": "Check the data: schemas, sampled records, continuous violation jobs and model unit tests.",
-    "validate": "Check the project: references, cycles, names, SQL, and governance rules.",
+    "validate": "Check the project: references, cycles, names, SQL, and governance rules (all of it; --select/--exclude only narrow which nodes' problems are reported).",
 }
