@@ -12,6 +12,7 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -84,6 +85,8 @@ def test_two_pull_request_environments_side_by_side(local_stack, tmp_path: Path)
             got = read_all(bootstrap, f"pr-{number}-orders_big", expect=2)
             assert sorted((v for _, v in got), key=str) == expected, number
 
+        # each job commits its offsets (on checkpoint) under its pipeline name as consumer group
+        assert _await_groups(admin, set(jobs.values())), _groups(admin)
         for args in commands(first)["destroy"]:  # the first pull request is closed
             done = streamt(args)
             assert done.returncode == 0, (args, done.stdout, done.stderr)
@@ -91,8 +94,8 @@ def test_two_pull_request_environments_side_by_side(local_stack, tmp_path: Path)
         assert not [t for t in admin.list_topics(timeout=10).topics if t.startswith(gone)]
         running = _running_jobs(local_stack.flink_rest_url)
         assert jobs[second] in running and not [j for j in running if gone in j]
-        # the Kafka consumer group a destroyed job committed offsets under stays (streamt
-        # does not delete groups; README "Status and limits")
+        groups = _groups(admin)  # the destroyed job's group goes with it, the other's stays
+        assert jobs[first] not in groups and jobs[second] in groups, groups
         plan = streamt(["plan", "--env", f"pr-{second}"])
         assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout
 
@@ -105,3 +108,17 @@ def test_two_pull_request_environments_side_by_side(local_stack, tmp_path: Path)
         for number in (first, second):
             streamt(["destroy", "--env", f"pr-{number}", "--auto-approve"])
         admin.delete_topics([source])
+
+
+def _groups(admin: AdminClient) -> set[str]:
+    listed = admin.list_consumer_groups(request_timeout=10).result()
+    return {g.group_id for g in listed.valid}
+
+
+def _await_groups(admin: AdminClient, wanted: set[str], timeout_s: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not wanted <= _groups(admin):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+    return True

@@ -245,6 +245,16 @@ class KafkaAdminClient:
             tolerate=frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART}),
         )
 
+    def delete_consumer_groups(self, groups: Sequence[str]) -> None:
+        """Delete consumer groups and their committed offsets; a group that does not exist is
+        already gone. A group that still has members is refused by the broker (an error)."""
+        self._batch(
+            "delete_consumer_groups",
+            sorted(set(groups)),
+            lambda batch: self.admin.delete_consumer_groups(batch, request_timeout=self.timeout_s),
+            tolerate=frozenset({KafkaError.GROUP_ID_NOT_FOUND}),
+        )
+
     # ------------------------------------------------------------ offsets
 
     def _offsets(

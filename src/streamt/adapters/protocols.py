@@ -104,6 +104,7 @@ class KafkaAdmin(Protocol):
     def delete_topics(self, names: Sequence[str]) -> None: ...
     def message_counts(self, topics: Sequence[str]) -> Mapping[str, int]: ...  # sum(high - low)
     def consumer_lag(self, groups: Sequence[str]) -> Mapping[str, GroupLag]: ...
+    def delete_consumer_groups(self, groups: Sequence[str]) -> None: ...  # absent ones: no-op
 
 
 class SchemaRegistry(Protocol):

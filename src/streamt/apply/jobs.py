@@ -260,7 +260,27 @@ def _adopt(ctx: StepContext, change: Change, payload: JobSpec) -> str:
 
 
 def delete_job(ctx: StepContext, change: Change) -> str:
+    entry = ctx.entry(change)
     if change.live_job_id:
         ctx.flink.cancel(change.live_job_id)
+        _await_stopped(ctx, change.live_job_id)  # a late offset commit would bring the group back
+    dropped = _delete_group(ctx, entry)
     ctx.writer.forget(change.kind, change.name)
-    return f"cancelled {change.live_job_id}" if change.live_job_id else "forgotten"
+    done = f"cancelled {change.live_job_id}" if change.live_job_id else "forgotten"
+    return done + dropped
+
+
+def _delete_group(ctx: StepContext, entry: LedgerEntry | None) -> str:
+    """Delete the consumer group a job this project created committed its offsets under (the
+    job's pipeline name, compile's `group.id` of its inputs). A group another client still
+    uses is kept, and the step says so rather than failing the removal."""
+    if entry is None or not entry.owned or not isinstance(entry.spec, JobSpec):
+        return ""
+    if ctx.systems.kafka is None:
+        return ""
+    group = entry.spec.pipeline_name
+    try:
+        ctx.kafka.delete_consumer_groups([group])
+    except AdapterError as exc:
+        return f"; consumer group {group} kept: {exc}"
+    return f"; consumer group {group} deleted"

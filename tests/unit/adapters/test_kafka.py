@@ -76,6 +76,9 @@ class FakeAdmin:
     def delete_topics(self, names, operation_timeout, request_timeout):
         return self._next("delete_topics", [(n, n) for n in names], lambda k: done())
 
+    def delete_consumer_groups(self, group_ids, request_timeout):
+        return self._next("delete_groups", [(g, g) for g in group_ids], lambda k: done())
+
     def incremental_alter_configs(self, resources, request_timeout):
         self.altered = resources
         return self._next("alter", [(r.name, r) for r in resources], lambda k: done())
@@ -203,6 +206,18 @@ def test_add_partitions_and_delete_topics_tolerating_missing():
     k.delete_topics(["gone", "t", "t"])
     assert fake.partitions[0].new_total_count == 6
     assert fake.requests == [("create_partitions", ["t"]), ("delete_topics", ["gone", "t"])]
+
+
+def test_delete_consumer_groups_tolerates_a_missing_group_and_reports_one_in_use():
+    fake = FakeAdmin()
+    fake.outcomes["delete_groups"] = [{"gone": failed(KafkaError.GROUP_ID_NOT_FOUND)}]
+    k = kafka(fake)
+    k.delete_consumer_groups(["g", "gone", "g"])
+    assert fake.requests == [("delete_groups", ["g", "gone"])]
+    fake.outcomes["delete_groups"] = [{"busy": failed(KafkaError.NON_EMPTY_GROUP)}]
+    with pytest.raises(AdapterError) as caught:
+        k.delete_consumer_groups(["busy"])
+    assert "delete_consumer_groups failed for 1 of 1" in str(caught.value)
 
 
 def test_message_counts_sum_watermark_differences_with_two_batched_offset_calls():

@@ -28,6 +28,7 @@ class FakeKafka:
         self.topics: dict[str, TopicState] = {}
         self.calls = 0
         self.created: list[str] = []
+        self.deleted_groups: list[str] = []
 
     def list_topics(self) -> Sequence[TopicState]:
         self.calls += 1
@@ -70,6 +71,10 @@ class FakeKafka:
     def consumer_lag(self, groups: Sequence[str]) -> Mapping[str, GroupLag]:
         self.calls += 1
         return {g: GroupLag(g, 0, {}, has_offsets=False) for g in groups}
+
+    def delete_consumer_groups(self, groups: Sequence[str]) -> None:
+        self.calls += 1
+        self.deleted_groups.extend(groups)
 
 
 def _http(server: Callable[[httpx.Request], httpx.Response], base: str) -> httpx.Client:

@@ -163,8 +163,9 @@ def test_destroy_deletes_every_statement() -> None:
     plan, report = cycle(systems, DesiredState(desired.project), destructive=True)
     assert report.ok, [(r.change.name, r.message) for r in report.failed]
     assert set(job_changes(plan).values()) == {Action.DELETE}
-    assert {st.phase for st in model.statements.values()} == {"DELETING"}
-    assert client(model).list_jobs() and model.statements == {}  # gone after one more read
+    # the deletion is asynchronous (DELETING until read again): destroy waits until each
+    # statement is gone before it drops the job's consumer group
+    assert model.statements == {}
     assert systems.ledger is not None
     assert not [
         e

@@ -137,3 +137,5 @@ def test_an_example_applies_to_the_models_and_converges(example: Path, gateway: 
     # streamt registered every subject (none existed before), so it deletes them all
     assert [s.subject for s in desired.subjects if registry.server.latest(s.subject)] == []
     assert sorted(kafka.topics) == sorted(set(kafka.topics) - made)
+    # and the consumer group each job committed offsets under (its pipeline name) is deleted
+    assert sorted(kafka.deleted_groups) == sorted(j.pipeline_name for j in desired.jobs)
