@@ -78,6 +78,32 @@ def write(project_dir: Path, kind: str, key: str, payload: Mapping[str, Any]) ->
     )
 
 
+def canonical_reads(reads: Iterable[tuple[str, object]]) -> dict[str, str | None]:
+    """var() / env_var() reads (`Refs.reads`: `var:k` / `env:NAME` -> value, or ABSENT when
+    the template's default was used) as JSON text per name, None for absent."""
+    from streamt.load.jinja import ABSENT
+
+    return {
+        name: None if value is ABSENT else json.dumps(value, sort_keys=True, default=str)
+        for name, value in reads
+    }
+
+
+def variable_values(
+    names: Iterable[str], values: Mapping[str, object], environ: Mapping[str, str]
+) -> dict[str, str | None]:
+    """What each of `names` (`var:k` / `env:NAME`) reads now, as `canonical_reads` writes it."""
+    from streamt.load.jinja import ABSENT
+
+    sources: dict[str, Mapping[str, object]] = {"var": values, "env": environ}
+    now = []
+    for name in names:
+        kind, _, key = name.partition(":")
+        found = sources.get(kind, {})
+        now.append((name, found.get(key, ABSENT)))
+    return canonical_reads(now)
+
+
 def diagnostic_from_dict(data: Mapping[str, Any]) -> Diagnostic:
     return Diagnostic(
         code=str(data["code"]),

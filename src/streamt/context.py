@@ -162,6 +162,7 @@ class Context:
     dotenv: bool = True  # layer <project>/.env and .env.<env> under `environ` (environ wins)
     state_dir: Path | None = None  # an earlier compile's output, for `state:modified`
     exclude: str | None = None  # `--exclude`: selectors taken out of every selection
+    variables: Mapping[str, object] = field(default_factory=dict)  # `--vars`, for var()
     systems: Systems | None = None  # the systems to deploy to; default: the project's runtime:
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
@@ -227,7 +228,10 @@ class Context:
             if project is None:
                 self.project()  # raises with the load diagnostics
             assert project is not None
-            self._graph = build_graph(project, self.load_result().failed)
+            from streamt.load.jinja import Variables
+
+            variables = Variables(self.variables, self.environ)
+            self._graph = build_graph(project, self.load_result().failed, variables)
         return self._graph
 
     def graph(self) -> Graph:
@@ -376,7 +380,7 @@ class Context:
 
     def _validate_all(self, strict: bool, flink: bool, use_cache: bool) -> ValidationReport:
         key = self._cache_key("validate", ()) if use_cache and not flink else None
-        hit = cache.read(self.project_dir, "validate", key) if key else None
+        hit = self._cache_hit("validate", key)
         if hit is not None:
             diags = tuple(cache.diagnostic_from_dict(d) for d in hit["diagnostics"])
             return ValidationReport(hit["project_name"], hit["counts"], diags, strict, cached=True)
@@ -393,6 +397,7 @@ class Context:
                     "project_name": report.project_name,
                     "counts": dict(report.counts),
                     "diagnostics": [d.to_dict() for d in report.diagnostics],
+                    "reads": self._reads(),
                 },
             )
         return report
@@ -463,7 +468,7 @@ class Context:
         if use_cache and not dry_run:
             scope = f"{select or ''} --exclude {self.exclude or ''}"
             key = self._cache_key("compile", (str(target.resolve()), scope))
-        hit = cache.read(self.project_dir, "compile", key) if key else None
+        hit = self._cache_hit("compile", key)
         if hit is not None and all(
             cache.file_digest(target / rel) == sha for rel, sha in hit["files"].items()
         ):
@@ -502,9 +507,25 @@ class Context:
                     "counts": counts,
                     "files": files,
                     "diagnostics": [d.to_dict() for d in diags],
+                    "reads": self._reads(),
                 },
             )
         return CompileSummary(desired.project, counts, diags, target)
+
+    def _cache_hit(self, kind: str, key: str | None) -> dict[str, Any] | None:
+        """The cached `kind` result for `key` while every var() / env_var() value the project's
+        SQL read then is what it is now (a var no model reads never misses the cache)."""
+        hit = cache.read(self.project_dir, kind, key) if key else None
+        if hit is None or not isinstance(hit.get("reads"), dict):
+            return None
+        now = cache.variable_values(hit["reads"], self.variables, self.environ)
+        return hit if now == hit["reads"] else None
+
+    def _reads(self) -> dict[str, str | None]:
+        """What the project's SQL read through var() / env_var() (`cache.variable_values`)."""
+        graph, _ = self.graph_result()
+        reads = [read for refs in graph.refs.values() for read in refs.reads]
+        return cache.canonical_reads(reads)
 
     def _cache_key(self, kind: str, options: tuple[str, ...]) -> str | None:
         if self.environ.get("STREAMT_NO_CACHE"):

@@ -13,12 +13,15 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
 from streamt.cli import logs, output
 from streamt.diagnostics import Diagnostic, Severity, terminal_safe
+
+if TYPE_CHECKING:
+    from streamt.context import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +30,17 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 def project_options(func: F) -> F:
     """`-p/--project-dir DIR` (default: current directory; its run log goes to
-    `target/streamt.log`, `cli/logs.py`) and `-e/--env NAME`."""
+    `target/streamt.log`, `cli/logs.py`), `-e/--env NAME` and `--vars MAPPING` (read by
+    `given_vars`)."""
+    func = click.option(
+        "--vars",
+        "vars_",
+        default=None,
+        metavar="YAML",
+        expose_value=False,
+        callback=_vars,
+        help="Values for var() in model SQL, a YAML or JSON mapping: '{region: eu}'.",
+    )(func)
     func = click.option(
         "-e",
         "--env",
@@ -44,6 +57,36 @@ def project_options(func: F) -> F:
         callback=_project_log,
     )(func)
     return func
+
+
+def _vars(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        raise click.BadParameter(f"not YAML or JSON: {exc}", ctx, param) from None
+    if parsed is None:
+        parsed = {}
+    if not isinstance(parsed, dict) or not all(isinstance(k, str) for k in parsed):
+        raise click.BadParameter("give a mapping of names to values: '{region: eu}'", ctx, param)
+    ctx.meta["streamt.vars"] = parsed
+
+
+def given_vars() -> dict[str, object]:
+    """The `--vars` mapping of the running command (empty when not given)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.meta.get("streamt.vars") if ctx else None
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def context(project_dir: Path, env: str | None, **options: Any) -> Context:
+    """The command's `Context`, with its `--vars`."""
+    from streamt.context import Context
+
+    return Context(project_dir, env, variables=given_vars(), **options)
 
 
 def _project_log(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:

@@ -18,7 +18,7 @@ from streamt.compile.plain import model_without_sql
 from streamt.compile.positions import template_position
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.diagnostics import Diagnostic, has_errors
-from streamt.load.jinja import render_sql
+from streamt.load.jinja import Variables, render_sql
 from streamt.load.model import Model
 from streamt.sql import (
     QueryAnalysis,
@@ -62,13 +62,15 @@ def compile_model(model: Model, nid: str, inputs: ModelInputs, settings: Setting
     schemas = {("source", f.source.name): f.schema for f in inputs.sources}
     schemas |= {("ref", m.name): _model_schema(m) for m in upstreams if m is not None}
     ml_outputs = _ml_outputs(model)
-    analysis = None if ml_outputs else settings.shapes.analyze(model.sql, names, schemas)
+    variables = Variables.from_reads(refs.reads)  # what the graph's render read, and only that
+    analysis = None if ml_outputs else settings.shapes.analyze(model.sql, names, schemas, variables)
     reported: tuple[Diagnostic, ...] = ()
     if analysis is None:
         rendered, problems = render_sql(
             model.sql,
             source=lambda n: quote_identifier(names.get(("source", n), n)),
             ref=lambda n: quote_identifier(names.get(("ref", n), n)),
+            variables=variables,
         )
         if problems:
             return _NOTHING

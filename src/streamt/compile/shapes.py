@@ -29,7 +29,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import TokenType
 from sqlglot.tokens import Tokenizer
 
-from streamt.load.jinja import render_sql
+from streamt.load.jinja import Variables, render_sql
 from streamt.sql import (
     Column,
     QueryAnalysis,
@@ -59,13 +59,14 @@ class ShapeMemo:
         sql: str,
         names: Mapping[InputKey, str],
         schemas: Mapping[InputKey, TableSchema],
+        variables: Variables | None = None,
     ) -> QueryAnalysis | None:
         """The analysis of `sql` rendered with the table `names`, derived from its shape's; None
         when it has to be analysed as written (see the module docstring)."""
         if _PREFIX in sql:
             return None
         placeholders = {key: f"{_PREFIX}{i}__" for i, key in enumerate(names)}
-        shape = _render(sql, placeholders)
+        shape = _render(sql, placeholders, variables)
         if shape is None:
             return None
         lowered = shape.lower()
@@ -292,7 +293,9 @@ def _split_keep(text: str, sep: str) -> list[str]:
     return [p for p in out if p]
 
 
-def _render(sql: str, placeholders: Mapping[InputKey, str]) -> str | None:
+def _render(
+    sql: str, placeholders: Mapping[InputKey, str], variables: Variables | None
+) -> str | None:
     missing: list[str] = []
 
     def table(kind: str) -> Callable[[str], str]:
@@ -305,7 +308,7 @@ def _render(sql: str, placeholders: Mapping[InputKey, str]) -> str | None:
 
         return name
 
-    rendered, problems = render_sql(sql, source=table("source"), ref=table("ref"))
+    rendered, problems = render_sql(sql, table("source"), table("ref"), variables)
     return None if problems or missing else rendered
 
 

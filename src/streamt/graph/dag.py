@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from streamt.diagnostics import Diagnostic, Location, did_you_mean
 from streamt.load.ids import NodeKind, node_id
-from streamt.load.jinja import Refs, capture_refs
+from streamt.load.jinja import Refs, Variables, capture_refs
 from streamt.load.model import DataTest, Exposure, Located, Model, Project
 
 
@@ -66,6 +66,7 @@ def _walk(start: str, edges: Mapping[str, tuple[str, ...]]) -> set[str]:
 class _Builder:
     project: Project
     broken: frozenset[str] = frozenset()
+    variables: Variables | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     nodes: dict[str, GraphNode] = field(default_factory=dict)
     edges: dict[str, set[str]] = field(default_factory=dict)  # child -> parents
@@ -142,11 +143,13 @@ def _call(kind: NodeKind, name: str) -> str:
 
 
 def build_graph(
-    project: Project, broken: frozenset[str] = frozenset()
+    project: Project, broken: frozenset[str] = frozenset(), variables: Variables | None = None
 ) -> tuple[Graph, list[Diagnostic]]:
     """The DAG and its diagnostics. `broken` ("model:x", "source:y") names entries that exist
-    but failed to load: references to them are not reported again as unknown."""
-    b = _Builder(project, broken=broken)
+    but failed to load: references to them are not reported again as unknown. `variables`:
+    what var() / env_var() read (`--vars`, the environment); each model's reads are in its
+    `Refs.reads`, which compile renders it with."""
+    b = _Builder(project, broken=broken, variables=variables or Variables())
     b.add_nodes(NodeKind.SOURCE, project.sources)
     b.add_nodes(NodeKind.MODEL, project.models)
     b.add_nodes(NodeKind.TEST, project.tests)
@@ -192,7 +195,7 @@ def _link_model(b: _Builder, model: Located) -> None:
     assert isinstance(model, Model)
     nid = b.id(NodeKind.MODEL, model.name)
     if model.sql is not None:
-        refs = capture_refs(model.sql)
+        refs = capture_refs(model.sql, b.variables)
         b.refs[nid] = refs
         for problem in refs.problems:
             b.diagnostics.append(

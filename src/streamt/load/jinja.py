@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,8 @@ class Refs:
     refs: tuple[str, ...] = ()
     problems: tuple[JinjaProblem, ...] = ()
     calls: int = 0  # source() + ref() calls, duplicates counted
+    # var() / env_var() reads (`Variables.read`, sorted): part of what the model compiles from
+    reads: tuple[tuple[str, object], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -70,23 +72,28 @@ class _Recorder:
             self.refs.append(text)
         return _placeholder("ref", text)
 
-    def result(self, problems: tuple[JinjaProblem, ...] = ()) -> Refs:
-        return Refs(tuple(self.sources), tuple(self.refs), problems, self.calls)
+    def result(
+        self, problems: tuple[JinjaProblem, ...] = (), reads: Mapping[str, object] | None = None
+    ) -> Refs:
+        found = tuple(sorted((reads or {}).items()))
+        return Refs(tuple(self.sources), tuple(self.refs), problems, self.calls, found)
 
 
 def _placeholder(kind: str, name: str) -> str:
     return f"__streamt_{kind}__"
 
 
-def capture_refs(sql: str) -> Refs:
-    """The sources and refs `sql` uses (rendered with recording functions)."""
+def capture_refs(sql: str, variables: Variables | None = None) -> Refs:
+    """The sources and refs `sql` uses (rendered with recording functions); with `variables`,
+    also the var() / env_var() values it reads (`Refs.reads`)."""
     recorder = _Recorder()
     fast = _fast_render(sql, recorder.source, recorder.ref)
     if fast is not None:
         return recorder.result()
     recorder = _Recorder()
-    _, problems = _jinja_render(sql, recorder.source, recorder.ref)
-    return recorder.result(problems)
+    reading = variables.fresh() if variables is not None else None
+    _, problems = _jinja_render(sql, recorder.source, recorder.ref, reading)
+    return recorder.result(problems, reading.read if reading else None)
 
 
 def render_sql(
@@ -114,16 +121,45 @@ def render_sql(
 _MISSING = object()
 
 
+class _Absent:
+    """What `Variables.read` records for a name that had no value (its default was used)."""
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+    def __reduce__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
 @dataclass
 class Variables:
     """What `var('k')` (`--vars`) and `env_var('NAME')` (the environment) read. Each value
     becomes one SQL literal, never raw text: `x'); DROP TABLE t; --` is one string literal.
-    `read` records every name read with the value used (`var:k` / `env:NAME`), so a result
-    can be keyed on the values it depended on and no others."""
+    `read` records every name read with the value it had, or `ABSENT` when the template's
+    default was used (`var:k` / `env:NAME`), so a result can be keyed on the values it depended
+    on and no others."""
 
     values: Mapping[str, object] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=dict)
     read: dict[str, object] = field(default_factory=dict)
+
+    def fresh(self) -> Variables:
+        """The same values with nothing read yet."""
+        return Variables(self.values, self.environ)
+
+    @classmethod
+    def from_reads(cls, reads: Iterable[tuple[str, object]]) -> Variables:
+        """Values that render a template as it rendered when it read `reads` (`Refs.reads`)."""
+        values: dict[str, dict[str, object]] = {"var": {}, "env": {}}
+        for name, value in reads:
+            kind, _, key = name.partition(":")
+            if value is not ABSENT and kind in values:
+                values[kind][key] = value
+        environ = {k: str(v) for k, v in values["env"].items()}
+        return cls(values["var"], environ)
 
     def var(self, name: object, default: object = _MISSING) -> str:
         key = str(name)
@@ -154,13 +190,14 @@ class Variables:
         """The literal of `found[key]`, else of `default`; `missing` (code, message, hint
         when no name is close) is raised when there is neither."""
         if key in found:
-            value = found[key]
+            value = self.read[f"{kind}:{key}"] = found[key]
         elif default is not _MISSING:
             value = default
+            self.read[f"{kind}:{key}"] = ABSENT
         else:
+            self.read[f"{kind}:{key}"] = ABSENT  # giving it a value changes the result
             code, message, hint = missing
             raise _VarProblem(code, message, did_you_mean(key, found) or f"{hint} or a default")
-        self.read[f"{kind}:{key}"] = value
         return sql_literal(value)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from streamt.load.jinja import JinjaProblem, Variables, render_sql, sql_literal
+from streamt.load.jinja import ABSENT, JinjaProblem, Variables, render_sql, sql_literal
 
 
 def _render(sql: str, variables: Variables) -> tuple[str, tuple[JinjaProblem, ...]]:
@@ -42,7 +42,8 @@ def test_literals_of_each_type_and_defaults() -> None:
         variables,
     )
     assert (text, problems) == ("5 7 'eu' 'z1'", ())
-    assert variables.read == {"var:n": 5, "var:m": 7, "env:REGION": "eu", "env:ZONE": "z1"}
+    # a default used is recorded as ABSENT: the default is in the SQL, the value was not given
+    assert variables.read == {"var:n": 5, "var:m": ABSENT, "env:REGION": "eu", "env:ZONE": ABSENT}
 
 
 def test_a_var_without_value_or_default_is_l150_with_did_you_mean_and_its_line() -> None:

@@ -113,10 +113,9 @@ def apply_command(
     fmt: str,
 ) -> int:
     """Create, update, upgrade and (with --allow-destructive) delete resources."""
-    from streamt.context import Context
     from streamt.plan import render_text
 
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     plan = _plan(ctx, plan_file, selector, target, reset_state, adopt)
     render.diagnostics(ctx.deployment().warnings)
     render.echo(render_text(plan).rstrip("\n"))

@@ -36,9 +36,8 @@ def compile_command(
     verbose: bool,
 ) -> int:
     """Compile topics, schemas, Flink SQL jobs, connectors and gateway rules."""
-    from streamt.context import Context
 
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     summary = ctx.build(output, selector, dry_run, use_cache=not no_cache and not state_dir)
     if fmt == "json":
         render.emit_json(summary.to_dict())

@@ -20,10 +20,9 @@ def debug_command(project_dir: Path, env: str | None, fmt: str) -> int:
     Schema Registry, Flink REST, SQL Gateway and Connect (versions, round trips, plugins)."""
     import yaml
 
-    from streamt.context import Context
     from streamt.diagnostics import UNREACHABLE
 
-    report = Context(project_dir, env).debug()
+    report = render.context(project_dir, env).debug()
     if fmt == "json":
         render.emit_json(report.to_dict())
         return 0 if report.reachable else UNREACHABLE

@@ -21,10 +21,9 @@ def destroy_command(
     project_dir: Path, env: str | None, auto_approve: bool, confirm_env: str | None, fmt: str
 ) -> int:
     """Remove every resource streamt created for this project (ledger-owned only)."""
-    from streamt.context import Context
     from streamt.plan import render_text
 
-    ctx = Context(project_dir, env)
+    ctx = render.context(project_dir, env)
     plan = ctx.destroy_plan()
     render.echo(render_text(plan).rstrip("\n"))
     render.emit_json(execution(plan))

@@ -45,9 +45,8 @@ def generate(
     fmt: str,
 ) -> int:
     """Write the site (static files; open index.html, no server needed)."""
-    from streamt.context import Context
 
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     out = ctx.generate_docs(output, test_results, selector)
     render.echo(f"Documentation written to {out / 'index.html'}")
     render.emit_json({"site": str(out / "index.html")})
@@ -72,13 +71,12 @@ def serve(
     import gc
 
     gc.enable()  # a long-running server: not one of the run-and-exit commands
-    from streamt.context import Context
     from streamt.docs.serve import start_server, watch
 
     def rebuild() -> None:
-        Context(project_dir, env).generate_docs(output, test_results)
+        render.context(project_dir, env).generate_docs(output, test_results)
 
-    out = Context(project_dir, env).generate_docs(output, test_results)
+    out = render.context(project_dir, env).generate_docs(output, test_results)
     server = start_server(out, port)
     url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
     render.echo(f"Serving {out} at {url} (Ctrl-C stops)")

@@ -36,11 +36,10 @@ def lineage(
     fmt: str,
 ) -> int:
     """Show how sources, models and exposures depend on each other (or one column's lineage)."""
-    from streamt.context import Context
 
     if column is not None and (model is not None or upstream or downstream):
         raise click.UsageError("--column does not combine with --model/--upstream/--downstream")
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     if column is None and model is None and (upstream or downstream):
         ctx.graph()  # a broken project is reported first
         raise click.UsageError("--upstream/--downstream need --model")

@@ -45,10 +45,9 @@ def plan_command(
 ) -> int:
     """Show the changes apply would make (create / update / upgrade / replace / delete)."""
     from streamt.artifacts.plan_file import plan_to_json
-    from streamt.context import Context
     from streamt.plan import render_text
 
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     plan = ctx.plan(selector, target=target, reset_state=reset_state, adopt=adopt)
     render.diagnostics(ctx.deployment().warnings)
     body = plan_to_json(plan)

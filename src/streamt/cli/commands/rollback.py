@@ -15,9 +15,8 @@ from streamt.cli import render
 @render.format_option("text", "json")
 def rollback_command(project_dir: Path, env: str | None, model: str, fmt: str) -> int:
     """Restore MODEL's previous Flink job version from the savepoint taken at its upgrade."""
-    from streamt.context import Context
 
-    message = Context(project_dir, env).rollback(model)
+    message = render.context(project_dir, env).rollback(model)
     render.echo(message)
     render.emit_json({"model": model, "message": message})
     return 0

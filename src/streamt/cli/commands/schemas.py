@@ -21,9 +21,8 @@ def schemas() -> None:
 @render.format_option("text", "json")
 def pull(project_dir: Path, env: str | None, only: tuple[str, ...], dry_run: bool, fmt: str) -> int:
     """Write schemas.lock: each source's columns from its latest `<topic>-value` subject."""
-    from streamt.context import Context
 
-    ctx = Context(project_dir, env)
+    ctx = render.context(project_dir, env)
     result = ctx.pull_schemas(only)
     for diag in result.diagnostics:
         render.echo(diag.render(), err=True)

@@ -33,9 +33,8 @@ def status_command(
     fmt: str,
 ) -> int:
     """Show what runs, how far behind it is, and where it drifted from what streamt applied."""
-    from streamt.context import Context
 
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     report = ctx.status(lag=lag, pattern=pattern, select=selector)
     if fmt == "json":
         render.emit_json(report.to_dict())

@@ -59,10 +59,9 @@ def test_command(
     fmt: str,
 ) -> int:
     """Check the data: schemas, sampled records, continuous violation jobs and model unit tests."""
-    from streamt.context import Context
     from streamt.testing.results import RunSummary, render_text
 
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     results = ctx.test(
         selector,
         models=(*models, *filter(None, [target])),

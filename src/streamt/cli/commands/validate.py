@@ -33,9 +33,8 @@ def validate(
 ) -> int:
     """Check the project: references, cycles, names, SQL, and governance rules (all of it;
     --select/--exclude only narrow which nodes' problems are reported)."""
-    from streamt.context import Context
 
-    ctx = Context(project_dir, env, state_dir=state_dir, exclude=exclude)
+    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
     report = ctx.validate(strict=strict, flink=flink, use_cache=not no_cache, select=selector)
     if fmt == "json":
         render.emit_json(report.to_dict())
