@@ -189,3 +189,26 @@ def test_a_planted_memo_file_cannot_build_other_objects(tmp_path: Path) -> None:
     assert cache.read_memo(tmp_path, "validate").entries == {}
     assert Context(tmp_path, environ={}).validate().ok
     assert not marker.exists()
+
+
+def test_a_model_is_recompiled_when_a_var_it_reads_changes_and_only_then(tmp_path: Path) -> None:
+    from streamt.load.jinja import Variables
+
+    text = CHAIN.replace("WHERE status = 'ok'", "WHERE status = {{ var('status', 'ok') }}")
+    (tmp_path / "stream_project.yml").write_text(text)
+    project = load_project(tmp_path).project
+    assert project is not None
+
+    def run(memo: ModelMemo, values: dict[str, object], environ: dict[str, str]) -> str:
+        graph, _ = build_graph(project, variables=Variables(values, environ))
+        result = compile_project(project, graph, memo=memo)
+        return next(j.query for j in result.desired.jobs if j.pipeline_name.endswith(".b"))
+
+    first = ModelMemo()
+    assert "'ok'" in run(first, {}, {})  # the default
+    unread = _roundtrip(first)
+    assert "'ok'" in run(unread, {"other": 1}, {"STATUS": "x"})
+    assert (unread.hits, unread.misses) == (4, 0)  # nothing any model reads changed
+    given = _roundtrip(unread)
+    assert "'shipped'" in run(given, {"status": "shipped"}, {})
+    assert (given.hits, given.misses) == (3, 1)  # b alone: its output schema is the same
