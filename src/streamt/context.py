@@ -193,11 +193,14 @@ class Context:
         *,
         environ: Mapping[str, str] | None = None,
         systems: Systems | None = None,
+        variables: Mapping[str, object] | None = None,
     ) -> Context:
         """A context over a project that loads cleanly, else `StreamtError` with every load
-        problem. `environ` defaults to `os.environ`, `systems` to the project's `runtime:`."""
+        problem. `environ` defaults to `os.environ`, `systems` to the project's `runtime:`,
+        `variables` (what var() reads, as `--vars`) to none."""
         environ = dict(os.environ) if environ is None else environ
-        ctx = cls(Path(project_dir), env, environ=environ, systems=systems)
+        given = dict(variables or {})
+        ctx = cls(Path(project_dir), env, environ=environ, systems=systems, variables=given)
         ctx.project()
         return ctx
 

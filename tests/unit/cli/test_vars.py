@@ -99,3 +99,12 @@ def test_the_cache_misses_when_a_value_read_changes_and_hits_when_another_does(
     monkeypatch.setenv("STREAMT_T_OTHER", "y")  # one no model reads: a hit
     code, env, sql = _compile(project, capsys, "--vars", "{region: us}")
     assert env["up_to_date"] and "'z9'" in sql
+
+
+def test_the_python_api_takes_variables(project: Path) -> None:
+    from streamt.context import Context
+
+    ctx = Context.load(project, environ={"STREAMT_T_ZONE": "z2"}, variables={"region": "eu"})
+    jobs = ctx.compile().desired.jobs
+    query = next(j.query for j in jobs if j.pipeline_name.endswith(".regional"))
+    assert query == "SELECT `id` FROM `orders` WHERE `region` = 'eu' AND `id` <> 'z2'"
