@@ -60,14 +60,14 @@ class _Recorder:
 
     def source(self, name: object, *rest: object) -> str:
         self.calls += 1
-        text = str(rest[-1] if rest else name)
+        text = node_name(rest[-1] if rest else name)
         if text not in self.sources:
             self.sources.append(text)
         return _placeholder("source", text)
 
     def ref(self, name: object, *rest: object) -> str:
         self.calls += 1
-        text = str(rest[-1] if rest else name)
+        text = node_name(rest[-1] if rest else name)
         if text not in self.refs:
             self.refs.append(text)
         return _placeholder("ref", text)
@@ -110,8 +110,8 @@ def render_sql(
         return fast, ()
     return _jinja_render(
         sql,
-        lambda n, *r: source(str(r[-1] if r else n)),
-        lambda n, *r: ref(str(r[-1] if r else n)),
+        lambda n, *r: source(node_name(r[-1] if r else n)),
+        lambda n, *r: ref(node_name(r[-1] if r else n)),
         variables,
     )
 
@@ -198,7 +198,38 @@ class Variables:
             self.read[f"{kind}:{key}"] = ABSENT  # giving it a value changes the result
             code, message, hint = missing
             raise _VarProblem(code, message, did_you_mean(key, found) or f"{hint} or a default")
-        return sql_literal(value)
+        return SqlLiteral(value)
+
+
+class SqlLiteral(str):
+    """What `var()` / `env_var()` return: rendered, the value's one SQL literal (`sql_literal`);
+    in Jinja logic, the value itself — `{% if var('flag') %}` tests the value (a `false` var
+    is false, not the text FALSE), `var('env') == 'prod'` compares the value, and
+    `ref(var('up'))` / `source(var('s'))` name the node the value names."""
+
+    raw: object
+
+    def __new__(cls, raw: object) -> SqlLiteral:
+        made = super().__new__(cls, sql_literal(raw))
+        made.raw = raw
+        return made
+
+    def __bool__(self) -> bool:
+        return bool(self.raw)
+
+    def __eq__(self, other: object) -> bool:
+        return self.raw == (other.raw if isinstance(other, SqlLiteral) else other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
+def node_name(value: object) -> str:
+    """The name a `source()` / `ref()` argument gives: a var's value, not its SQL literal."""
+    return str(value.raw) if isinstance(value, SqlLiteral) else str(value)
 
 
 def sql_literal(value: object) -> str:

@@ -74,3 +74,22 @@ def test_env_var_unset_without_default_is_l152() -> None:
 def test_without_variables_var_stays_an_unknown_name() -> None:
     _, (problem,) = render_sql("{{ var('x') }}", source=str, ref=str)
     assert problem.code == "L011"
+
+
+def test_in_jinja_logic_a_var_is_its_value_rendered_it_is_its_literal() -> None:
+    sql = (
+        "SELECT {% if var('flag') %}1{% else %}0{% endif %} AS f, "
+        "{% if var('env') == 'prod' %}'p'{% else %}'d'{% endif %} AS e, {{ var('env') }} AS v "
+        "FROM {{ ref(var('up')) }}"
+    )
+    refs: list[str] = []
+    text, problems = render_sql(
+        sql,
+        source=lambda n: n,
+        ref=lambda n: refs.append(n) or n,
+        variables=Variables({"flag": False, "env": "prod", "up": "orders"}),
+    )
+    assert problems == ()
+    # a false var is false (not the text FALSE), == compares the value, ref() gets the name
+    assert text == "SELECT 0 AS f, 'p' AS e, 'prod' AS v FROM orders"
+    assert refs == ["orders"]
