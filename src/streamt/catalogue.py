@@ -936,12 +936,6 @@ _ENTRIES = (
           "and plain Avro without a registry.",
           "format: debezium-json\non_bad_record: skip",
           "Keep on_bad_record: fail."),
-    Entry("V162", "on_bad_record on an Avro source with an event time",
-          "An avro-confluent source is guarded by streamt's decoding function; its event time "
-          "would be a computed column calling it, and Flink 2.2's planner does not load a "
-          "function's jar for a computed column.",
-          "schema: {format: avro, ...}\non_bad_record: skip\nevent_time: {column: paid_at}",
-          "Keep on_bad_record: fail for this source, or read it without event_time."),
     Entry("V161", "a default-named topic someone else has (warning)",
           "The model's default topic exists and is owned by another project, an adoption or "
           "nobody streamt knows.",

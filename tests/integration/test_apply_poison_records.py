@@ -178,35 +178,6 @@ models:
         httpx.delete(f"{local_stack.schema_registry_url}/subjects/{topic}-value", timeout=10)
 
 
-def test_skip_on_an_avro_source_with_an_event_time_is_refused_at_validate(
-    tmp_path: Path,
-    local_stack,  # type: ignore[no-untyped-def]
-) -> None:
-    # without an event time the source is guarded (test_bad_record_avro.py)
-    body = """\
-sources:
-  - name: raw
-    topic: avro.anything
-    on_bad_record: dead_letter
-    schema:
-      format: avro
-      definition: '{"type":"record","name":"R","fields":[{"name":"id","type":"string"},
-        {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}}]}'
-    event_time: {column: at}
-models:
-  - name: out
-    sql: SELECT id, at FROM {{ source("raw") }}
-"""
-    path = write_cli_project(tmp_path, local_stack, "avroskip", body, registry=True)
-    validated = streamt("validate", "-p", str(path))
-    assert validated.returncode == 1, validated.stdout + validated.stderr
-    assert (
-        "stream_project.yml:12:5: error V162: source 'raw': on_bad_record: dead_letter is not "
-        "available for an avro-confluent source with an event time (at): "
-    ) in validated.stderr, validated.stderr
-    assert "keep on_bad_record: fail for this source" in validated.stderr
-
-
 def test_a_running_job_that_hits_a_bad_record_shows_why_in_status_and_test(
     tmp_path: Path,
     local_stack,  # type: ignore[no-untyped-def]

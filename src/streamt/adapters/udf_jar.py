@@ -1,5 +1,5 @@
 """Builds streamt's own Flink function (`streamt.compile.udf`, the Avro decoder) into the jar a
-job's `CREATE TEMPORARY FUNCTION ... USING JAR` names, once per content digest: `javac` (JDK 17+,
+job's `ADD JAR` names, once per content digest: `javac` (JDK 17+,
 `JAVA_HOME` or `PATH`) against the Flink jars it uses (flink-table-api-java-uber, for
 ScalarFunction; flink-sql-avro-confluent-registry, for Avro), which are looked up in
 `STREAMT_FLINK_LIB` (directories, separated by the path separator) or else the local stack's
@@ -22,7 +22,7 @@ from streamt.adapters.protocols import AdapterError
 from streamt.compile import udf
 
 NEEDED = ("flink-table-api-java-uber-*.jar", "flink-sql-avro-confluent-registry-*.jar")
-_USING = re.compile(r"USING JAR '([^']*/" + re.escape(udf.JAR_PREFIX) + r"[0-9a-f]+\.jar)'")
+_USING = re.compile(r"ADD JAR '([^']*/" + re.escape(udf.JAR_PREFIX) + r"[0-9a-f]+\.jar)'")
 
 
 def ensure_built(statements: Iterable[str], environ: Mapping[str, str]) -> None:

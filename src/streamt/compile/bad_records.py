@@ -23,12 +23,13 @@ by `streamt status`, or `<topic>.dead_letters` (the same and the record as text)
 An avro-confluent source is read as bytes and decoded by streamt's own function
 (`streamt.compile.udf`: JSON text, or the reason the bytes do not decode, which becomes the
 error) in a subquery of the checking view; then the same. Its dead letters hold the bytes as
-base64. With an event time it is refused (V162: the rowtime would be a computed column calling
-the function, and Flink 2.2's planner does not load a function's jar for one). CDC formats and
-plain Avro keep `fail` (V160).
+base64. Its event time is computed in the table by calling the function too: the job's session
+adds the jar (`ADD JAR`), as Flink 2.2's planner does not load a `USING JAR` class for a
+computed column. CDC formats and plain Avro keep `fail` (V160).
 
 Cost: each record is parsed once per declared column instead of once, plus the error checks;
-bad records cost one small write each; an Avro record is decoded once per output of the job.
+bad records cost one small write each; an Avro record is decoded once per output of the job,
+and with an event time once more for it (and once in the source's watermark generator).
 """
 
 from __future__ import annotations
@@ -119,22 +120,6 @@ def problems(source: Source, columns: Sequence[Column], chosen: str, node: str) 
     fmt = source_format(source)
     if fmt not in ("json", "avro-confluent") or is_changelog(source):
         return [_not_json(source, chosen, fmt, where, node)]
-    timed = [c.name for c in columns if c.rowtime]
-    if fmt == AVRO and timed:
-        return [
-            Diagnostic(
-                "V162",
-                f"source '{source.name}': on_bad_record: {chosen} is not available for an "
-                f"avro-confluent source with an event time ({timed[0]}): the event time would "
-                "be computed from the decoded record in the table's DDL, and Flink 2.2's planner "
-                "does not load a function's jar for a table's computed column "
-                "(ClassNotFoundException at submit)",
-                location=where,
-                hint="keep on_bad_record: fail for this source (a bad record stops the job and "
-                "apply / status name it), or read it without event_time",
-                node=node,
-            )
-        ]
     odd = [c for c in columns if not c.proctime and _unparseable(c)]
     if not odd:
         return []
@@ -223,15 +208,15 @@ def guarded_input(
         parameters = udf.parameters_statement(registry["url"], registry.get(USER_INFO))
         prelude = (
             InputTable(udf.PARAMETERS, (), statement=parameters),
-            InputTable(udf.FUNCTION, (), statement=udf.function_statement(decoder_jar)),
+            InputTable(udf.JAR, (), statement=udf.jar_statement(decoder_jar)),
+            InputTable(udf.FUNCTION, (), statement=udf.function_statement()),
         )
-        computed: list[
-            tuple[Column, str]
-        ] = []  # no event time (V162): decoding happens in the view, `_decoded`
         raw = (BYTES_COLUMN, BYTES_T)
     else:
-        computed = [(c, _rowtime(c)) for c in columns if c.rowtime]
         raw = (RECORD, STRING)
+    # the event time decoded in the table (its WATERMARK needs a table column); an Avro record
+    # is decoded for it by the function called in the column, the view decodes it again
+    computed = [(c, _rowtime(c, _decode() if avro else None)) for c in columns if c.rowtime]
     ddl = create_raw_table(
         records, raw[0], METADATA, computed, options, KEY if keyed else None, record_type=raw[1]
     )
@@ -281,11 +266,14 @@ def guarded_input(
     )
 
 
+def _decode() -> str:
+    return f"{quote_identifier(udf.FUNCTION)}({quote_identifier(BYTES_COLUMN)})"
+
+
 def _decoded(records: str, keyed: bool) -> str:
     """The raw Avro table with each record decoded once (`streamt_record`: JSON or the reason):
     a subquery, as the function is not deterministic the planner keeps it one call."""
-    decode = f"{quote_identifier(udf.FUNCTION)}({quote_identifier(BYTES_COLUMN)})"
-    return f"(SELECT {decode} AS {quote_identifier(RECORD)}, * FROM {quote_identifier(records)})"
+    return f"(SELECT {_decode()} AS {quote_identifier(RECORD)}, * FROM {quote_identifier(records)})"
 
 
 def _side_columns(chosen: str) -> tuple[Column, ...]:
@@ -372,8 +360,13 @@ def _value(col: Column, text: str = RECORD) -> str:
     return _parsed(col.type, (col.name,), text)
 
 
-def _rowtime(col: Column) -> str:
-    return f"COALESCE({_value(col)}, {EPOCH})"
+def _rowtime(col: Column, decode: str | None = None) -> str:
+    """The event time parsed from the record (`decode`: the expression giving its JSON text,
+    else the `streamt_record` column), a 1970 placeholder for a bad record."""
+    value = _value(col)
+    if decode is not None:
+        value = value.replace(quote_identifier(RECORD), decode)
+    return f"COALESCE({value}, {EPOCH})"
 
 
 def _error(

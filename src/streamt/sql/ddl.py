@@ -114,16 +114,24 @@ def create_view(name: str, query: str | exp.Expr) -> str:
     return _generate(create)
 
 
-def create_function(name: str, class_name: str, jar: str, language: str = "java") -> str:
-    """`CREATE TEMPORARY FUNCTION `name` AS 'class' LANGUAGE JAVA USING JAR 'jar'`.
+def create_function(name: str, class_name: str, jar: str | None, language: str = "java") -> str:
+    """`CREATE TEMPORARY FUNCTION `name` AS 'class' LANGUAGE JAVA USING JAR 'jar'` (no USING
+    JAR when `jar` is None: the class is on the session's classpath, `add_jar`).
 
     sqlglot has no tree for Flink's USING JAR clause: each value goes through the dialect's
     identifier / string quoting (embedded quotes doubled), never raw into the text.
     """
+    using = "" if jar is None else f" USING JAR {quote_string(jar)}"
     return (
         f"CREATE TEMPORARY FUNCTION {quote_identifier(name)} AS {quote_string(class_name)}"
-        f" LANGUAGE {_LANGUAGES[language]} USING JAR {quote_string(jar)}"
+        f" LANGUAGE {_LANGUAGES[language]}{using}"
     )
+
+
+def add_jar(jar: str) -> str:
+    """`ADD JAR 'jar'`: the jar on the SQL Gateway session's classpath (the planner loads its
+    classes, a table's computed column too) and shipped with the session's jobs."""
+    return f"ADD JAR {quote_string(jar)}"
 
 
 _LANGUAGES = {"java": "JAVA", "scala": "SCALA"}

@@ -19,8 +19,9 @@ def test_a_job_without_the_decoder_or_with_its_jar_built_builds_nothing(
     built: list[Path] = []
     monkeypatch.setattr(udf_jar, "build", lambda jar, environ: built.append(jar))
     jar = tmp_path / f"{udf.JAR_PREFIX}{udf.digest()}.jar"
-    statement = udf.function_statement(str(jar))
+    statement = udf.jar_statement(str(jar))
     udf_jar.ensure_built(["CREATE TEMPORARY FUNCTION `f` AS 'a.B' USING JAR '/x/own.jar'"], {})
+    udf_jar.ensure_built(["ADD JAR '/x/own.jar'"], {})
     assert built == []
     udf_jar.ensure_built([statement], {})
     assert built == [jar]

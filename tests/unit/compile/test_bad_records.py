@@ -173,22 +173,29 @@ def test_an_avro_confluent_source_is_decoded_by_streamts_function_then_parsed(
     parameters = '\'"streamt.registry.url":"http://localhost:8081"\''
     quoted = parameters.replace("'", "''")
     assert job.statements[2] == f"SET 'pipeline.global-job-parameters' = '{quoted}'"
-    function = job.statements[3]
-    assert function.startswith(
-        "CREATE TEMPORARY FUNCTION `streamt_avro_json` AS 'streamt.udf.AvroJson' LANGUAGE JAVA "
-        "USING JAR '/"  # an absolute path: the gateway reads it
+    jar = job.statements[3]
+    assert jar.startswith("ADD JAR '/")  # an absolute path: the gateway reads it
+    assert jar.endswith(f"/target/udf/streamt-avro-json-{udf.digest()}.jar'")
+    assert job.statements[4] == (
+        "CREATE TEMPORARY FUNCTION `streamt_avro_json` AS 'streamt.udf.AvroJson' LANGUAGE JAVA"
     )
-    assert function.endswith(f"/target/udf/streamt-avro-json-{udf.digest()}.jar'")
     text = "\n".join(job.statements)
     assert "`streamt_bytes` BYTES" in text and "'format'='raw'" in text
     assert "avro-confluent" not in text  # the format's options went with the format
-    # decoded once per record, in a subquery of the view (not a computed column: V162)
+    # decoded once per record, in a subquery of the view
     assert "SELECT\n    `STREAMT_AVRO_JSON`(`streamt_bytes`) AS `streamt_record`,\n    *\n" in text
     assert "WHEN NOT `streamt_record` IS JSON OBJECT\n    THEN `streamt_record`" in text
     assert "TO_BASE64(`streamt_bytes`) AS `streamt_record`" in text  # the dead letter's record
 
 
-def test_an_avro_confluent_source_with_an_event_time_cannot_be_guarded(tmp_path: Path) -> None:
+def test_an_avro_confluent_source_with_an_event_time_decodes_it_in_the_table(
+    tmp_path: Path,
+) -> None:
+    """The event time is a computed column of the raw table calling the decoder (its WATERMARK
+    needs a table column), a 1970 placeholder for a bad record; the jar is on the session's
+    classpath (ADD JAR), so the planner loads the class for the column. On the stack:
+    tests/integration/test_bad_record_avro.py::
+    test_an_avro_source_with_an_event_time_is_guarded_and_its_windows_close."""
     text = project("fail", "    on_bad_record: skip\n" + AVRO_SCHEMA).replace(
         "    columns: [{name: id, type: STRING}, {name: amount, type: INT}, "
         "{name: ts, type: TIMESTAMP(3)}]\n",
@@ -200,19 +207,21 @@ def test_an_avro_confluent_source_with_an_event_time_cannot_be_guarded(tmp_path:
         '{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}}',
     )
     text = text.replace("SELECT id, amount, ts FROM", "SELECT id, ts FROM")
-    (tmp_path / "stream_project.yml").write_text(text)
-    from tests.unit.compile.helpers import compile_dir
-
-    result, _ = compile_dir(tmp_path)
-    (diag,) = [d for d in result.diagnostics if d.code == "V162"]
-    assert diag.is_error and diag.location.line == 7
-    assert diag.message.startswith(
-        "source 'raw': on_bad_record: skip is not available for an avro-confluent source with "
-        "an event time (ts): "
-    )
-    assert diag.hint.startswith("keep on_bad_record: fail for this source")
-    (job,) = result.desired.jobs  # compiled as `fail`: read by Flink's format
-    assert "'format'='avro-confluent'" in "\n".join(job.statements)
+    result = compile_yaml(tmp_path, text)
+    assert not [d for d in result.diagnostics if d.is_error], result.diagnostics
+    (job,) = result.desired.jobs
+    joined = "\n".join(job.statements)
+    assert "'format'='raw'" in joined and "avro-confluent" not in joined
+    assert (
+        "  `ts` AS COALESCE(\n"
+        "    TRY_CAST(JSON_VALUE(`STREAMT_AVRO_JSON`(`streamt_bytes`), '$.ts') AS TIMESTAMP(3)),\n"
+        "    CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))\n"
+        "  ),\n"
+        "  WATERMARK FOR `ts` AS `ts` - INTERVAL '5' SECOND\n"
+    ) in joined
+    assert "  `ts` AS `ts`,\n" in joined  # the view reads the table's event time
+    assert "THEN 'event time ts: missing, NULL or not of type TIMESTAMP(3)'" in joined
+    assert not [s for s in job.statements if "USING JAR" in s]
 
 
 def test_registry_credentials_reach_the_decoder_as_a_bound_option_value(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ import org.apache.flink.avro.shaded.org.apache.avro.generic.GenericFixed;
 import org.apache.flink.avro.shaded.org.apache.avro.generic.IndexedRecord;
 import org.apache.flink.avro.shaded.org.apache.avro.io.BinaryDecoder;
 import org.apache.flink.avro.shaded.org.apache.avro.io.DecoderFactory;
+import org.apache.flink.table.api.TableException;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 
@@ -60,18 +61,45 @@ public class AvroJson extends ScalarFunction {
     private transient String url;
     private transient String auth;
 
+    /**
+     * The registry (url, auth) the job's parameters name, kept by the first instance that could
+     * read them. An instance in a source's watermark generator (the event time is a computed
+     * column calling this function) gets no job parameters from Flink and reads these: its
+     * class is loaded by the job's classloader, and the instances of the checking view, chained
+     * to the source in the same task, open before the source reads its first record.
+     */
+    private static volatile String[] shared;
+
     @Override
     public void open(FunctionContext context) {
         schemas = new HashMap<>();
         readers = new HashMap<>();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        String base = context.getJobParameter("streamt.registry.url", "");
+        String base;
+        String userInfo;
+        try {
+            base = context.getJobParameter("streamt.registry.url", "");
+            userInfo = context.getJobParameter("streamt.registry.user-info", "");
+        } catch (TableException e) {  // a watermark generator: registry() reads `shared`
+            return;
+        }
         url = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        String userInfo = context.getJobParameter("streamt.registry.user-info", "");
         auth = userInfo.isEmpty()
                 ? null
                 : "Basic " + Base64.getEncoder().encodeToString(
                         userInfo.getBytes(StandardCharsets.UTF_8));
+        shared = new String[] {url, auth};
+    }
+
+    private void registry() {
+        String[] known = shared;
+        if (known == null) {
+            throw new IllegalStateException(
+                    "streamt_avro_json: no registry (no job parameters here, and no other "
+                            + "instance of this job's task has opened)");
+        }
+        url = known[0];
+        auth = known[1];
     }
 
     @Override
@@ -88,6 +116,9 @@ public class AvroJson extends ScalarFunction {
         }
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
         if (!schemas.containsKey(id)) {
+            if (url == null) {
+                registry();
+            }
             schemas.put(id, fetch(id));
         }
         Schema schema = schemas.get(id);

@@ -17,12 +17,13 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from streamt.sql.ddl import create_function, set_option
+from streamt.sql.ddl import add_jar, create_function, set_option
 from streamt.sql.options import MAP_PARAMETERS, map_escape
 
 SOURCE = Path(__file__).with_name("AvroJson.java")
 CLASS = "streamt.udf.AvroJson"
 FUNCTION = "streamt_avro_json"
+JAR = "streamt_avro_json__jar"  # the ADD JAR statement's key in a job
 JAR_PREFIX = "streamt-avro-json-"
 PARAMETERS = MAP_PARAMETERS
 URL_KEY, USER_INFO_KEY = "streamt.registry.url", "streamt.registry.user-info"
@@ -39,8 +40,15 @@ def jar_path(project_root: str) -> str:
     return str((Path(project_root) / "target" / "udf" / f"{JAR_PREFIX}{digest()}.jar").resolve())
 
 
-def function_statement(jar: str) -> str:
-    return create_function(FUNCTION, CLASS, jar)
+def jar_statement(jar: str) -> str:
+    """`ADD JAR`, not `USING JAR`: Flink 2.2's planner loads a USING JAR class for a query but
+    not for a table's computed column (ClassNotFoundException at submit), which an Avro
+    source's event time is (it is decoded by this function)."""
+    return add_jar(jar)
+
+
+def function_statement() -> str:
+    return create_function(FUNCTION, CLASS, None)
 
 
 def parameters_statement(url: str, user_info: str | None) -> str:
