@@ -7,8 +7,6 @@ import signal
 import threading
 import time
 
-import pytest
-
 from streamt.apply.executor import execute_plan
 from streamt.apply.step import ApplyOptions, StepContext
 from streamt.state import LedgerWriter
