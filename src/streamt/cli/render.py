@@ -8,7 +8,6 @@ Also the shared `-p/--project-dir` and `-e/--env` options.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -189,11 +188,9 @@ def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) 
 
 def emit_json(payload: object, diagnostics: Iterable[Diagnostic] = ()) -> None:
     """The command's payload in its `--format json` document (written when the command ends);
-    printed as it is when no document was asked for (a JSON-only output)."""
+    nothing in a text run, which has already printed the same for a reader."""
     if output.json_requested():
         output.set_payload(payload, tuple(diagnostics))
-    else:
-        click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str))
 
 
 def selection_options(func: F) -> F:

@@ -195,6 +195,13 @@ def test_exit_70_a_bug_is_a_json_document_and_a_crash_file(
     assert "streamt-crash-" in captured.err
 
 
-def test_text_runs_print_no_json(capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_runs_print_no_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["validate", "-p", QUICKSTART, "--no-cache"]) == 0
     assert "output_version" not in capsys.readouterr().out
+    # commands whose JSON payload is built on every run print it only with --format json
+    # (docs generate and init printed a JSON dump after their text lines)
+    assert main(["docs", "generate", "-p", QUICKSTART, "--output", str(tmp_path / "site")]) == 0
+    assert main(["init", str(tmp_path / "new"), "--no-input"]) == 0
+    out = capsys.readouterr().out
+    assert "Documentation written to" in out and "Created project" in out
+    assert not [line for line in out.splitlines() if line.startswith(("{", "}"))], out
