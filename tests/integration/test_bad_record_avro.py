@@ -82,6 +82,19 @@ def _register(registry: str, topic: str, name: str) -> tuple[str, int]:
     return schema, int(registered.json()["id"])
 
 
+def _names(kind: str, policy: str) -> tuple[str, str, str, str, str]:
+    """A run's tag, project, source topic, model and side topic (names unique to the run)."""
+    tag = uuid.uuid4().hex[:8]
+    model = f"{kind}_out_{tag}"
+    side = f"{model}.{'skipped' if policy == 'skip' else 'dead_letters'}"
+    return tag, f"{kind}{tag}", f"{kind}.raw.{tag}", model, side
+
+
+def _framing(schema_id: int) -> bytes:
+    """Confluent's wire-format header: magic byte 0, then the schema id (4 bytes, big endian)."""
+    return b"\x00" + schema_id.to_bytes(4, "big")
+
+
 def _assert_routed(
     side: str, topic: str, records: list[tuple[bytes, str | None]], policy: str
 ) -> int:
@@ -103,12 +116,10 @@ def test_bad_avro_records_are_routed_and_counted_and_the_job_keeps_running(
     tmp_path: Path,
     local_stack,  # type: ignore[no-untyped-def]
 ) -> None:
-    tag = uuid.uuid4().hex[:8]
-    project, topic, model = f"avrorec{tag}", f"avrorec.raw.{tag}", f"avrorec_out_{tag}"
-    side = f"{model}.{'skipped' if policy == 'skip' else 'dead_letters'}"
+    tag, project, topic, model, side = _names("avrorec", policy)
     registry = local_stack.schema_registry_url
     schema, schema_id = _register(registry, topic, f"P{tag}")
-    header = b"\x00" + schema_id.to_bytes(4, "big")  # Confluent's framing
+    header = _framing(schema_id)
     records: list[tuple[bytes, str | None]] = [  # value, the error it is routed with
         (header + _body("g1", 1, PAID_AT), None),
         *FOREIGN,
@@ -163,12 +174,10 @@ def test_an_avro_source_with_an_event_time_is_guarded_and_its_windows_close(
     tmp_path: Path,
     local_stack,  # type: ignore[no-untyped-def]
 ) -> None:
-    tag = uuid.uuid4().hex[:8]
-    project, topic, model = f"avrotime{tag}", f"avrotime.raw.{tag}", f"avrotime_out_{tag}"
-    side = f"{model}.{'skipped' if policy == 'skip' else 'dead_letters'}"
+    tag, project, topic, model, side = _names("avrotime", policy)
     registry = local_stack.schema_registry_url
     schema, schema_id = _register(registry, topic, f"T{tag}")
-    header = b"\x00" + schema_id.to_bytes(4, "big")  # Confluent's framing
+    header = _framing(schema_id)
     records: list[tuple[bytes, str | None]] = [  # value, the error it is routed with
         (header + _body("g1", 1, PAID_AT), None),
         *FOREIGN,
