@@ -6,6 +6,9 @@ only the processes it started (set STREAMT_KEEP_STACK=1 to leave them running).
 `postgres` (session): the Debian PostgreSQL from scripts/install-postgres in its own data dir.
 `--reverse` (or STREAMT_TEST_ORDER=reverse) runs the collected tests in reverse order: with the
 suite run twice in a row, it proves no test depends on what an earlier one left.
+Under pytest-xdist (`scripts/test` runs `-n 2 --dist loadfile`) every worker has a stack
+and a PostgreSQL of its own (`_stack_of_this_worker`), so two halves of the suite run at once
+and no test module shares a stack with another running at the same time.
 """
 
 from __future__ import annotations
@@ -17,11 +20,50 @@ from pathlib import Path
 
 import pytest
 
-from streamt.local import procs
-from streamt.local.config import load_config
-from streamt.local.endpoints import Endpoints
-from streamt.local.stack import Stack
-from tests.postgres_helpers import DEFAULT, Postgres, start_postgres, stop_postgres
+WORKER_PORT_STRIDE = 500  # worker gwN's stack: the run's port offset + N * this
+
+
+def _worker_index() -> int:
+    """0 outside pytest-xdist and on its first worker (`gw0`), N on worker `gwN`."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+
+
+def _stack_of_this_worker() -> None:
+    """Under `pytest -n N` (scripts/test), each worker is its own session with a stack of its
+    own: `gw0` uses the stack the environment names (the default one in CI), `gwN` a home
+    beside it (`<home>-gwN`) with every port, PostgreSQL's included, shifted by N * 500. Set
+    in the environment before anything reads the stack config, so the CLI subprocesses a
+    test runs get the same stack."""
+    n = _worker_index()
+    if n == 0:
+        return
+    from streamt.local.config import default_home
+
+    home = os.environ.get("STREAMT_LOCAL_HOME") or str(default_home())
+    offset = int(os.environ.get("STREAMT_LOCAL_PORT_OFFSET") or "0")
+    os.environ["STREAMT_LOCAL_HOME"] = f"{home}-gw{n}"
+    os.environ["STREAMT_LOCAL_PORT_OFFSET"] = str(offset + n * WORKER_PORT_STRIDE)
+    explicit = [k for k in os.environ if k.startswith("STREAMT_LOCAL_PORT_")]
+    for name in [*explicit, "STREAMT_TEST_PG_PORT"]:  # explicit ports shift like the others
+        if name != "STREAMT_LOCAL_PORT_OFFSET" and os.environ.get(name):
+            os.environ[name] = str(int(os.environ[name]) + n * WORKER_PORT_STRIDE)
+    if os.environ.get("STREAMT_TEST_PG_DIR"):
+        os.environ["STREAMT_TEST_PG_DIR"] += f"-gw{n}"
+
+
+_stack_of_this_worker()
+
+from streamt.local import procs  # noqa: E402  (the imports below read the worker's stack)
+from streamt.local.config import load_config  # noqa: E402
+from streamt.local.endpoints import Endpoints  # noqa: E402
+from streamt.local.stack import Stack  # noqa: E402
+from tests.postgres_helpers import (  # noqa: E402
+    DEFAULT,
+    Postgres,
+    start_postgres,
+    stop_postgres,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
