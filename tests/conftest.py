@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-WORKER_PORT_STRIDE = 500  # worker gwN's stack: the run's port offset + N * this
+from tests.stack import WORKER_PORT_STRIDE
 
 
 def _worker_index() -> int:
@@ -32,7 +32,7 @@ def _worker_index() -> int:
 def _stack_of_this_worker() -> None:
     """Under `pytest -n N` (scripts/test), each worker is its own session with a stack of its
     own: `gw0` uses the stack the environment names (the default one in CI), `gwN` a home
-    beside it (`<home>-gwN`) with every port, PostgreSQL's included, shifted by N * 500. Set
+    beside it (`<home>-gwN`) with every port, PostgreSQL's included, shifted by N * 100. Set
     in the environment before anything reads the stack config, so the CLI subprocesses a
     test runs get the same stack."""
     n = _worker_index()

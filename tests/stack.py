@@ -23,7 +23,7 @@ from streamt.config.runtime import (
     RuntimeConfig,
     SchemaRegistryConfig,
 )
-from streamt.local.config import load_config
+from streamt.local.config import Ports, load_config
 from streamt.local.endpoints import Endpoints
 
 
@@ -99,3 +99,26 @@ def runtime_overlay(declared: Mapping[str, Any] | None, add: Iterable[str] = ())
 
 
 SECTIONS = ("kafka", "schema_registry", "flink", "connect")
+
+
+# The stacks one run may hold at once, and so their ports: under pytest-xdist worker N uses the
+# run's offset + N * WORKER_PORT_STRIDE (tests/conftest.py), and a test module that starts a
+# stack of its own uses the offset named here. `tests/unit/test_stack_ports.py` checks that no
+# two of them share a port (offsets 1000 apart do: 9092 + 0 = 8092 + 1000) and that the private
+# ones stay below Linux's ephemeral range.
+WORKER_PORT_STRIDE = 100
+PRIVATE_STACK_OFFSETS = {
+    "test_local_lifecycle": 20000,
+    "test_local_restart_keeps_jobs": 18000,
+}
+
+
+def private_offset(module: str) -> int:
+    """The port offset of the stack test module `module` (its `__name__`) starts."""
+    return PRIVATE_STACK_OFFSETS[module.rsplit(".", 1)[-1]]
+
+
+def stack_ports(offset: int) -> set[int]:
+    """Every port a local stack with `offset` listens on."""
+    ports = Ports().shifted(offset)
+    return {getattr(ports, name) for name in ports.__dataclass_fields__}

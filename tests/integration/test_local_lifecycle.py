@@ -15,10 +15,11 @@ import pytest
 
 from streamt.local.config import Ports
 from streamt.local.ports import port_is_free
+from tests.stack import private_offset
 
 pytestmark = pytest.mark.integration
 
-OFFSET = 20000
+OFFSET = private_offset(__name__)
 STREAMT = str(Path(sys.executable).parent / "streamt")
 
 

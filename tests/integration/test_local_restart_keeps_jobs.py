@@ -16,10 +16,11 @@ import pytest
 from streamt.adapters.flink import FlinkClient
 from streamt.adapters.http import http_client
 from streamt.local.config import Ports
+from tests.stack import private_offset
 
 pytestmark = pytest.mark.integration
 
-OFFSET = 21000
+OFFSET = private_offset(__name__)
 STREAMT = str(Path(sys.executable).parent / "streamt")
 PORTS = Ports().shifted(OFFSET)
 

@@ -37,6 +37,8 @@ def test_readme_python_example_plans_applies_and_reports_status(
     assert isinstance(systems.kafka, FakeKafka) and isinstance(systems.flink, FakeFlink)
     systems.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})  # the source
     monkeypatch.setattr("streamt.apply.deployment.systems_from_runtime", lambda r, e: systems)
+    # the fakes answer, so nothing is probed (the project's runtime names no stack of this run)
+    monkeypatch.setattr("streamt.apply.deployment.preflight", lambda *args, **kw: None)
     monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
     project = tmp_path / "quickstart"
     shutil.copytree(REPO / "examples" / "quickstart", project)

@@ -1,6 +1,5 @@
 """Error paths of the launcher: each a clear StreamtError with a K-code, never a traceback."""
 
-import socket
 import sys
 from dataclasses import replace
 
@@ -14,6 +13,8 @@ from streamt.local.javacheck import check_java
 from streamt.local.launcher import Launcher as _Launcher
 from streamt.local.ports import port_is_free, port_owner
 from streamt.local.spec import Component, Health, HealthKind, ProcessLaunch
+
+from .listener import MARKER, listening_child
 
 
 def _spec(tmp_path, name, argv, port=0, binds=()):
@@ -47,13 +48,10 @@ def test_too_old_java_is_K001(tmp_path):
 
 
 def test_port_in_use_is_K002_and_names_the_process(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        port = sock.getsockname()[1]
+    with listening_child() as (pid, port):
         assert not port_is_free(port)
         owner = port_owner(port)
-        assert owner is not None and "python" in owner
+        assert owner is not None and "python" in owner and MARKER in owner
         cfg = load_config(home=tmp_path, env={})
         launcher = _Launcher(
             cfg, [_spec(tmp_path, "kafka", ["true"], port, [port])], lambda _m: None
@@ -62,7 +60,7 @@ def test_port_in_use_is_K002_and_names_the_process(tmp_path):
             launcher.run(wait=True, timeout=5)
     diag = err.value.diagnostics[0]
     assert diag.code == "K002"
-    assert str(port) in diag.message and "python" in diag.message
+    assert str(port) in diag.message and f"pid {pid}" in diag.message and MARKER in diag.message
 
 
 def test_a_component_dying_at_start_is_K004_with_its_last_log_lines(tmp_path):

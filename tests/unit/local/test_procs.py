@@ -2,7 +2,6 @@
 
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ import pytest
 
 from streamt.local import procs
 from streamt.local.ports import port_owner
+
+from .listener import MARKER, listening_child
 
 
 @pytest.fixture
@@ -78,13 +79,10 @@ def test_a_zombie_is_not_running(no_proc):
 
 
 def test_the_owner_of_a_listening_port_is_named(no_proc):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        port = sock.getsockname()[1]
+    with listening_child() as (pid, port):
         owner = port_owner(port)
     assert owner is not None
-    assert owner.startswith(f"pid {os.getpid()} (") and "python" in owner
+    assert owner.startswith(f"pid {pid} (") and "python" in owner and MARKER in owner
     assert port_owner(port) is None  # closed: nobody listens
 
 
