@@ -104,8 +104,8 @@ SECTIONS = ("kafka", "schema_registry", "flink", "connect")
 # The stacks one run may hold at once, and so their ports: under pytest-xdist worker N uses the
 # run's offset + N * WORKER_PORT_STRIDE (tests/conftest.py), and a test module that starts a
 # stack of its own uses the offset named here. `tests/unit/test_stack_ports.py` checks that no
-# two of them share a port (offsets 1000 apart do: 9092 + 0 = 8092 + 1000) and that the private
-# ones stay below Linux's ephemeral range.
+# two of them share a port (offsets a thousand apart do: Kafka's port of one is the registry
+# management port of the other) and that the private ones stay below Linux's ephemeral range.
 WORKER_PORT_STRIDE = 100
 PRIVATE_STACK_OFFSETS = {
     "test_local_lifecycle": 20000,
