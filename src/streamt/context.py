@@ -43,9 +43,10 @@ if TYPE_CHECKING:
     from streamt.apply.step import ApplyOptions
     from streamt.artifacts.columns import ColumnPath
     from streamt.compile import CompileResult, SchemaLock
-    from streamt.compile.memo import ModelMemo
+    from streamt.compile.memo import ModelMemo, SessionMemo
     from streamt.compile.specs import DesiredState
     from streamt.graph.dag import Graph
+    from streamt.load.chunks import ChunkReader
     from streamt.load.loader import LoadResult
     from streamt.load.model import Project
     from streamt.resources import Plan
@@ -155,6 +156,30 @@ class DebugReport:
 
 
 @dataclass
+class Session:
+    """What a resident process (`validate --watch`, `compile --watch`) keeps from one run to the
+    next: each YAML file's entries as last read (`ChunkReader`: an edit re-reads only the
+    entries it touched) and every model's last compilation (`SessionMemo`: a model whose object
+    and inputs are those of last time is not compiled again). A run through a session gives the
+    result a cold run gives; the result caches on disk are neither read nor written."""
+
+    reader: ChunkReader = field(default_factory=lambda: _chunk_reader())
+    memo: SessionMemo = field(default_factory=lambda: _session_memo())
+
+
+def _chunk_reader() -> ChunkReader:
+    from streamt.load.chunks import ChunkReader
+
+    return ChunkReader()
+
+
+def _session_memo() -> SessionMemo:
+    from streamt.compile.memo import SessionMemo
+
+    return SessionMemo()
+
+
+@dataclass
 class Context:
     project_dir: Path = field(default_factory=Path.cwd)
     env: str | None = None
@@ -164,6 +189,7 @@ class Context:
     exclude: str | None = None  # `--exclude`: selectors taken out of every selection
     variables: Mapping[str, object] = field(default_factory=dict)  # `--vars`, for var()
     systems: Systems | None = None  # the systems to deploy to; default: the project's runtime:
+    session: Session | None = None  # a resident process's state, kept between its runs
     _load: LoadResult | None = field(default=None, init=False, repr=False)
     _graph: tuple[Graph, list[Diagnostic]] | None = field(default=None, init=False, repr=False)
     _lock: tuple[SchemaLock | None, list[Diagnostic]] | None = field(
@@ -209,7 +235,8 @@ class Context:
         if self._load is None:
             from streamt.load.loader import load_project
 
-            self._load = load_project(self.project_dir, self.env)
+            reader = self.session.reader if self.session is not None else None
+            self._load = load_project(self.project_dir, self.env, reader)
             if self._load.project is not None:
                 _remember_secrets(self._load.project, self.environ)
         return self._load
@@ -382,6 +409,9 @@ class Context:
         return dataclasses.replace(report, diagnostics=kept)
 
     def _validate_all(self, strict: bool, flink: bool, use_cache: bool) -> ValidationReport:
+        if self.session is not None:
+            self.session.memo.new_run()
+            return self._validate(strict, flink, self.session.memo)
         key = self._cache_key("validate", ()) if use_cache and not flink else None
         hit = self._cache_hit("validate", key)
         if hit is not None:
@@ -468,7 +498,7 @@ class Context:
         the artifacts there are already what this project compiles to."""
         target = Path(out_dir) if out_dir is not None else self._root() / "target"
         key = None
-        if use_cache and not dry_run:
+        if use_cache and not dry_run and self.session is None:
             scope = f"{select or ''} --exclude {self.exclude or ''}"
             key = self._cache_key("compile", (str(target.resolve()), scope))
         hit = self._cache_hit("compile", key)
@@ -478,10 +508,13 @@ class Context:
             diags = tuple(cache.diagnostic_from_dict(d) for d in hit["diagnostics"])
             return CompileSummary(hit["project_name"], hit["counts"], diags, target, cached=True)
         memo = cache.read_memo(self.project_dir, "compile") if key else None
+        if self.session is not None:
+            memo = self.session.memo
+            self.session.memo.new_run()
         try:
             result = self._compile(select, memo)
         finally:
-            if memo is not None:
+            if memo is not None and key:
                 cache.write_memo(self.project_dir, "compile", memo)
         desired = result.desired
         counts = {

@@ -94,6 +94,58 @@ class ModelMemo:
         return known[1]
 
 
+@dataclass
+class SessionMemo(ModelMemo):
+    """A resident process's memo (`validate --watch`), kept from run to run: a model whose
+    `Model` is the very object compiled last time (a load that reuses unchanged entries,
+    `streamt.load.chunks`, hands the same object back), with the same settings key and inputs
+    equal to last time's (sources compared as the same objects), gets last time's result without
+    hashing anything; any other goes through `ModelMemo.compile`, whose entries are every
+    result this memo has made."""
+
+    last: dict[str, tuple[Model, ModelInputs, str, CompiledModel]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.entries = self.used
+
+    def new_run(self) -> None:
+        """Forget the objects held for the last run's keys (settings, reprs)."""
+        self._settings.clear()
+        self._reprs.clear()
+
+    def compile(
+        self, model: Model, nid: str, inputs: ModelInputs, settings: Settings
+    ) -> CompiledModel:
+        settings_key = self._settings_key(settings)
+        seen = self.last.get(nid)
+        if (
+            seen is not None
+            and seen[0] is model
+            and seen[2] == settings_key
+            and _same_inputs(seen[1], inputs)
+        ):
+            self.hits += 1
+            return seen[3]
+        compiled = super().compile(model, nid, inputs, settings)
+        self.last[nid] = (model, inputs, settings_key, compiled)
+        return compiled
+
+
+def _same_inputs(a: ModelInputs, b: ModelInputs) -> bool:
+    return (
+        a.refs == b.refs
+        and a.from_ids == b.from_ids
+        and a.feeds_connector == b.feeds_connector
+        and a.feeds_models == b.feeds_models
+        and a.models == b.models
+        and len(a.sources) == len(b.sources)
+        and all(
+            x.id == y.id and x.source is y.source and x.schema == y.schema
+            for x, y in zip(a.sources, b.sources, strict=True)
+        )
+    )
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 

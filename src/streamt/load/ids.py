@@ -10,6 +10,7 @@ back only with the project it belongs to (`NodeId.parse`). Pure.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 
@@ -42,6 +43,8 @@ class NodeId:
 _KINDS = frozenset(k.value for k in NodeKind)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def node_id(kind: NodeKind, project: str, name: str) -> str:
-    """The text id of a node (`str(NodeId(kind, project, name))`)."""
+    """The text id of a node (`str(NodeId(kind, project, name))`; remembered: every room asks
+    for the same ids many times)."""
     return str(NodeId(kind, project, name))

@@ -16,6 +16,7 @@ from typing import Any
 from streamt.config.environments import EnvironmentConfig
 from streamt.config.runtime import RuntimeConfig, local_runtime
 from streamt.diagnostics import Diagnostic, Location, has_errors, sorted_diagnostics
+from streamt.load.chunks import ChunkReader
 from streamt.load.discover import (
     PROJECT_FILES,
     discover,
@@ -52,8 +53,12 @@ class LoadResult:
         return self.project is not None and not has_errors(self.diagnostics)
 
 
-def load_project(path: Path, env: str | None = None) -> LoadResult:
-    """Load the project at `path` (a directory or its `stream_project.yml`)."""
+def load_project(
+    path: Path, env: str | None = None, reader: ChunkReader | None = None
+) -> LoadResult:
+    """Load the project at `path` (a directory or its `stream_project.yml`). A `reader` kept
+    between loads (a resident process's) re-reads only the entries of YAML files that changed
+    (`streamt.load.chunks`); the result is the one a load without it gives."""
     project_file = find_project_file(Path(path))
     if project_file is None:
         return LoadResult(
@@ -77,9 +82,9 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
         _no_environment(collector, root)
     for link in files.outside:
         collector.add(outside_diagnostic(root, link))
-    _read(collector, root, files.project_file, PROJECT_KEYS, ())
+    _read(collector, root, files.project_file, PROJECT_KEYS, (), reader)
     for file in files.yaml_files:
-        _read(collector, root, file, NODE_FILE_KEYS, ("version",))
+        _read(collector, root, file, NODE_FILE_KEYS, ("version",), reader)
     models = _attach_sql(collector, root, files.sql_files)
     collector.diagnostics.extend(collector.overlay.unused())
     project = _assemble(collector, root, models, env, environment)
@@ -93,14 +98,20 @@ def load_project(path: Path, env: str | None = None) -> LoadResult:
 
 
 def _read(
-    c: Collector, root: Path, file: Path, allowed: tuple[str, ...], ignored: tuple[str, ...]
+    c: Collector,
+    root: Path,
+    file: Path,
+    allowed: tuple[str, ...],
+    ignored: tuple[str, ...],
+    reader: ChunkReader | None,
 ) -> None:
     display = display_name(root, file)
     text, diags = read_text(file, display)
     c.diagnostics.extend(diags)
     if text is None:
         return
-    c.read_file(parse(text, display), allowed, ignored)
+    if reader is None or not reader.read(c, text, display, allowed, ignored):
+        c.read_file(parse(text, display), allowed, ignored)
 
 
 def _attach_sql(c: Collector, root: Path, sql_files: tuple[Path, ...]) -> list[Model]:

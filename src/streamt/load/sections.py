@@ -91,14 +91,31 @@ class Collector:
                 self.add(duplicate_key(key, doc.location(key_node)))
                 continue  # neither value wins silently: the file is in error
             seen.add(str(key))
-            if not isinstance(key, str) or key not in allowed:
-                self._unknown_section(doc, key_node, str(key), allowed)
-            elif key in LIST_SECTIONS and self.patching:
-                self._read_patches(doc, key, value_node)
-            elif key in LIST_SECTIONS:
-                self._read_list(doc, key, value_node)
-            else:
-                self._read_header(doc, key, value_node)
+            self.read_section(doc, key_node, value_node, allowed)
+
+    def read_section(
+        self, doc: Document, key_node: Node, value_node: Node, allowed: tuple[str, ...]
+    ) -> None:
+        """One top-level entry of a file (its key already checked for repeats)."""
+        key = key_node.value if isinstance(key_node, ScalarNode) else None
+        if not isinstance(key, str) or key not in allowed:
+            self._unknown_section(doc, key_node, str(key), allowed)
+        elif key in LIST_SECTIONS and self.patching:
+            self._read_patches(doc, key, value_node)
+        elif key in LIST_SECTIONS:
+            self._read_list(doc, key, value_node)
+        else:
+            self._read_header(doc, key, value_node)
+
+    def absorb(self, other: Collector) -> None:
+        """Add what `other` read (one entry of a file, read alone) as if read here."""
+        base = len(self.diagnostics)
+        self.diagnostics.extend(other.diagnostics)
+        self.owned.extend((base + i, kind, name) for i, kind, name in other.owned)
+        self.failed |= other.failed
+        for section, built in other.nodes.items():
+            self.nodes[section].extend(built)
+        self.headers.update(other.headers)
 
     def _unknown_section(
         self, doc: Document, node: Node, key: str, allowed: tuple[str, ...]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from streamt.cli import render
 from streamt.cli.annotations import github_errors
+
+if TYPE_CHECKING:
+    from streamt.context import Context, Session, ValidationReport
 
 
 @click.command("validate")
@@ -15,6 +19,11 @@ from streamt.cli.annotations import github_errors
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.option("--flink", is_flag=True, help="Also EXPLAIN every compiled job on the SQL Gateway.")
 @click.option("--no-cache", is_flag=True, help="Ignore the result cache.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Stay running: validate again each time a project file is saved (Ctrl-C stops).",
+)
 @render.selection_options
 @render.format_option("text", "json", "github")
 @render.verbose_option
@@ -25,6 +34,7 @@ def validate(
     strict: bool,
     flink: bool,
     no_cache: bool,
+    watch: bool,
     selector: str | None,
     exclude: str | None,
     state_dir: Path | None,
@@ -34,8 +44,25 @@ def validate(
     """Check the project: references, cycles, names, SQL, and governance rules (all of it;
     --select/--exclude only narrow which nodes' problems are reported)."""
 
-    ctx = render.context(project_dir, env, state_dir=state_dir, exclude=exclude)
-    report = ctx.validate(strict=strict, flink=flink, use_cache=not no_cache, select=selector)
+    def once(ctx: Context) -> int:
+        report = ctx.validate(strict=strict, flink=flink, use_cache=not no_cache, select=selector)
+        return _render(report, project_dir, fmt, strict, verbose)
+
+    def make(session: Session | None = None) -> Context:
+        return render.context(
+            project_dir, env, state_dir=state_dir, exclude=exclude, session=session
+        )
+
+    if watch:
+        from streamt.cli.watch import watch as watching
+
+        return watching(project_dir, make, once, fmt=fmt)
+    return once(make())
+
+
+def _render(
+    report: ValidationReport, project_dir: Path, fmt: str, strict: bool, verbose: bool
+) -> int:
     if fmt == "json":
         render.emit_json(report.to_dict())
         return 0 if report.ok else 1

@@ -1,0 +1,179 @@
+"""Re-reading a project file entry by entry, for a resident process (`validate --watch`).
+
+`split(text)` cuts a YAML file by its text alone into its top-level entries and, in a list
+section written as a block sequence (`models:` then `- name: ...` items), into one chunk per
+item, each with the line it starts on. It answers None for anything it cannot cut with
+certainty — anchors (`&`), tabs, other line breaks than `\\n`, document markers, directives, a
+column-0 line that is not a plain `key:`, an item line less indented than its list's items —
+and the caller then parses the whole file as usual.
+
+`ChunkReader` keeps, for each chunk of the last run (file, allowed keys, text, first line),
+what reading it alone gave (a `Collector` of its own: nodes, header, diagnostics), and reads a
+file by replaying those for unchanged chunks and parsing only the others, each alone and at its
+own line (blank lines put in front), so every position is the one a whole-file parse gives.
+A chunk that does not parse alone makes the whole file parsed as usual (a syntax error is
+reported once per file, as a whole-file parse does), and so does an environment overlay with
+node patches (those are marked used as nodes are read). Pure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode
+
+from streamt.diagnostics import Location
+from streamt.load.sections import LIST_SECTIONS, Collector
+from streamt.load.yaml_tree import duplicate_key, parse
+
+_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:( +#.*| *)$| )")
+_UNSURE = ("&", "\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    key: str  # the top-level key it belongs to
+    item: bool  # one item of the list section `key`, else the whole entry
+    start: int  # 0-based index of its first line
+    text: str
+
+
+def split(text: str) -> list[Chunk] | None:
+    """The file's chunks in file order, or None when the text cannot be cut with certainty."""
+    if any(c in text for c in _UNSURE):
+        return None
+    lines = text.split("\n")
+    heads: list[tuple[int, str, bool]] = []  # (line, key, a list section's bare key line)
+    for i, line in enumerate(lines):
+        if not line or line[0] in " #":
+            continue
+        if line.startswith(("---", "...", "%")):
+            return None
+        match = _ENTRY.match(line)
+        if match is None:
+            if line.startswith("-") and heads and heads[-1][2]:
+                continue  # an item of a list section written at column 0
+            return None
+        key = match.group(1)
+        heads.append((i, key, match.group(2) is not None and key in LIST_SECTIONS))
+    if not heads or _content(lines, 0, heads[0][0]):
+        return None
+
+    def text_of(first: int, after: int) -> str:  # the lines with their line breaks
+        return "\n".join(lines[first:after]) + ("\n" if after < len(lines) else "")
+
+    chunks: list[Chunk] = []
+    for n, (start, key, bare_list) in enumerate(heads):
+        end = heads[n + 1][0] if n + 1 < len(heads) else len(lines)
+        items = _items(lines, start + 1, end) if bare_list else []
+        if items is None:
+            return None
+        if not items:
+            chunks.append(Chunk(key, False, start, text_of(start, end)))
+            continue
+        chunks.append(Chunk(key, False, start, ""))  # its key line: nothing to read
+        bounds = [*items, end]
+        chunks.extend(
+            Chunk(key, True, first, text_of(first, after))
+            for first, after in itertools.pairwise(bounds)
+        )
+    return chunks
+
+
+def _content(lines: list[str], start: int, end: int) -> bool:
+    """Whether a line between `start` and `end` holds more than blanks or a comment."""
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines[start:end])
+
+
+def _items(lines: list[str], start: int, end: int) -> list[int] | None:
+    """The first line of each item of the block sequence between `start` and `end` ([] when
+    there is no content), or None when that text is not one with certainty."""
+    indent = -1
+    found: list[int] = []
+    for i in range(start, end):
+        line = lines[i]
+        body = line.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        at = len(line) - len(body)
+        is_item = body == "-" or body.startswith("- ")
+        if indent < 0:
+            if not is_item:
+                return None
+            indent = at
+        if at == indent and is_item:
+            found.append(i)
+        elif at <= indent:
+            return None
+    return found
+
+
+_Key = tuple[str, tuple[str, ...], bool, int, str]
+
+
+@dataclass
+class ChunkReader:
+    """What each chunk of the last read of each file read to (see the module docstring)."""
+
+    files: dict[str, dict[_Key, Collector]] = field(default_factory=dict)
+    parsed: int = 0  # chunks parsed (not replayed) since this reader was made
+
+    def read(
+        self,
+        c: Collector,
+        text: str,
+        display: str,
+        allowed: tuple[str, ...],
+        ignored: tuple[str, ...],
+    ) -> bool:
+        """Read `text` into `c` chunk by chunk; False (and `c` untouched) when the file must be
+        parsed whole."""
+        cut = split(text) if not (c.overlay.patches or c.patching) else None
+        if cut is None:
+            return False
+        known = self.files.get(display, {})
+        kept: dict[_Key, Collector] = {}
+        parts: list[Collector] = []
+        seen: set[str] = set()
+        skip = False
+        for chunk in cut:
+            if not chunk.item:
+                skip = chunk.key in ignored or chunk.key in seen
+                if chunk.key in seen and chunk.key not in ignored:
+                    repeated = Collector()
+                    repeated.add(duplicate_key(chunk.key, Location(display, chunk.start + 1, 1)))
+                    parts.append(repeated)
+                seen.add(chunk.key)
+            if skip or not chunk.text:
+                continue
+            if chunk.item and chunk.key not in allowed:
+                return False
+            key = (display, allowed, chunk.item, chunk.start, chunk.text)
+            read = kept.get(key) or known.get(key)
+            if read is None:
+                read = _read_alone(chunk, display, allowed)
+                if read is None:
+                    return False
+                self.parsed += 1
+            kept[key] = read
+            parts.append(read)
+        self.files[display] = kept
+        for part in parts:
+            c.absorb(part)
+        return True
+
+
+def _read_alone(chunk: Chunk, display: str, allowed: tuple[str, ...]) -> Collector | None:
+    """What reading `chunk` alone gives (an item as the only item of its section), at its own
+    lines; None when it does not parse alone (the whole file is parsed then)."""
+    head = [""] * (chunk.start - 1) + [f"{chunk.key}:"] if chunk.item else [""] * chunk.start
+    doc = parse("\n".join([*head, chunk.text]), display)
+    if doc.diagnostics or not isinstance(doc.root, MappingNode) or len(doc.root.value) != 1:
+        return None
+    doc._lines = head + chunk.text.splitlines()  # not the text's: its blank head split again
+    ((key_node, value_node),) = doc.root.value
+    sub = Collector()
+    sub.read_section(doc, key_node, value_node, allowed)
+    return sub

@@ -1,0 +1,175 @@
+"""A resident validate (`validate --watch`: one `Session` across runs) gives exactly what a cold
+validate gives after every edit, while re-reading only the entries an edit touched."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from streamt.context import Context, Session
+from streamt.load.chunks import split
+
+ENV = {"STREAMT_NO_CACHE": "1"}
+
+HEAD = """\
+project:
+  name: watched
+  version: '1.0.0'
+# the sources
+sources:
+"""
+
+
+def _source(i: int) -> str:
+    return f"""\
+  - name: src_{i}
+    topic: raw.src_{i}.v1
+    columns:
+      - name: id
+        type: STRING
+      - name: amount
+        type: DOUBLE
+      - name: ts
+        type: TIMESTAMP(3)
+"""
+
+
+def _model(i: int, reads: str) -> str:
+    return f"""\
+  - name: m_{i}
+    description: model {i}
+    sql: |
+      SELECT id, amount, ts FROM {reads} WHERE amount > {i}
+"""
+
+
+def _project(root: Path) -> None:
+    models = "".join(
+        _model(i, f'{{{{ ref("m_{i - 2}") }}}}' if i > 1 else f'{{{{ source("src_{i}") }}}}')
+        for i in range(8)
+    )
+    text = HEAD + _source(0) + _source(1) + "models:\n" + models
+    (root / "stream_project.yml").write_text(text)
+    (root / "models").mkdir()
+    (root / "models" / "more.yml").write_text(
+        "models:\n" + _model(20, '{{ ref("m_3") }}') + _model(21, '{{ source("src_1") }}')
+    )
+    (root / "models" / "m_22.sql").write_text('SELECT id, ts FROM {{ ref("m_20") }}\n')
+
+
+def _edit(rng: random.Random, root: Path, broken: list[tuple[Path, str]]) -> str:
+    """One random edit of the project's files; returns what it did (for the failure message)."""
+    if broken and rng.random() < 0.5:  # fix the file broken last
+        path, text = broken.pop()
+        path.write_text(text)
+        return f"fixed {path.name}"
+    path = rng.choice([root / "stream_project.yml", root / "models" / "more.yml"])
+    text = path.read_text()
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith("  - name: m_")]
+    if not starts:  # every model of the file was removed: add one back
+        path.write_text(text + _model(rng.randint(30, 90), '{{ source("src_0") }}'))
+        return f"add to the empty {path.name}"
+    at = rng.choice(starts)
+    name = lines[at].split(": ")[1]
+    sql = next(i for i in range(at, len(lines)) if "SELECT" in lines[i])
+    kind = rng.choice(
+        ["sql", "column", "rename", "add", "remove", "break", "blank", "comment", "header"]
+    )
+    if kind == "sql":
+        lines[sql] = lines[sql].replace("amount >", f"amount + {rng.randint(0, 9)} >", 1)
+    elif kind == "column":  # an unknown column: a compile error on this model
+        lines[sql] = lines[sql].replace("SELECT id", "SELECT idd", 1)
+    elif kind == "rename":  # its readers now read an unknown model
+        lines[at] = f"  - name: {name}_x"
+    elif kind == "add":
+        new = _model(rng.randint(30, 90), f'{{{{ ref("{name}") }}}}').rstrip("\n").split("\n")
+        lines[at:at] = new
+    elif kind == "remove":
+        end = next((i for i in starts if i > at), len(lines) - 1)
+        del lines[at:end]
+    elif kind == "break":
+        broken.append((path, text))
+        lines[at + 1] = rng.choice(["    description: [oops", "   description: bad indent"])
+    elif kind == "blank":  # every later entry moves down a line
+        lines.insert(at, "")
+    elif kind == "comment":
+        lines.insert(sql + 1, "    # a comment")
+    elif kind == "header" and path.name == "stream_project.yml":
+        lines[2] = f"  version: '1.0.{rng.randint(0, 9)}'"
+    path.write_text("\n".join(lines))
+    return f"{kind} {name} in {path.name}"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_incremental_validate_equals_cold_after_random_edits(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    _project(tmp_path)
+    session = Session()
+    broken: list[tuple[Path, str]] = []
+    done = []
+    for _ in range(25):
+        warm = Context(tmp_path, environ=ENV, session=session).validate()
+        cold = Context(tmp_path, environ=ENV).validate(use_cache=False)
+        assert warm.diagnostics == cold.diagnostics, done
+        assert (warm.project_name, dict(warm.counts)) == (cold.project_name, dict(cold.counts))
+        done.append(_edit(rng, tmp_path, broken))
+
+
+def test_an_edit_reads_one_entry_again_and_compiles_one_model(tmp_path: Path) -> None:
+    _project(tmp_path)
+    session = Session()
+    first = Context(tmp_path, environ=ENV, session=session).validate()
+    assert first.ok, first.diagnostics
+    parsed, compiled = session.reader.parsed, session.memo.misses
+    path = tmp_path / "stream_project.yml"
+    path.write_text(path.read_text().replace("amount > 7", "amount > 70"))
+    again = Context(tmp_path, environ=ENV, session=session).validate()
+    assert again.ok
+    assert session.reader.parsed - parsed == 1  # only m_7's entry
+    assert session.memo.misses - compiled == 1  # only m_7 (no model reads it)
+    path.write_text(
+        path.read_text().replace(
+            'SELECT id, amount, ts FROM {{ ref("m_5") }}',
+            'SELECT idd, amount, ts FROM {{ ref("m_5") }}',
+        )
+    )
+    broken = Context(tmp_path, environ=ENV, session=session).validate()
+    assert [d.code for d in broken.diagnostics if d.is_error] == [
+        d.code
+        for d in Context(tmp_path, environ=ENV).validate(use_cache=False).diagnostics
+        if d.is_error
+    ]
+    assert any(d.is_error and d.node == "model.watched.m_7" for d in broken.diagnostics)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",  # anchors: entries are not independent
+        "models:\n\t- name: a\n",  # a tab
+        "---\nmodels: []\n",  # a document marker
+        "models:\n  - name: a\n b: 1\n",  # less indented than the items
+        "'quoted': 1\n",  # a column-0 line that is not a plain key
+        "",  # nothing to cut
+        "# only a comment\n",
+    ],
+)
+def test_split_refuses_what_it_cannot_cut_with_certainty(text: str) -> None:
+    assert split(text) is None
+
+
+def test_split_cuts_entries_and_items_at_their_lines() -> None:
+    text = "project:\n  name: p\nmodels:\n  - name: a\n\n  - name: b\n    sql: x\nsources: []\n"
+    chunks = split(text)
+    assert chunks is not None
+    assert [(c.key, c.item, c.start, c.text) for c in chunks] == [
+        ("project", False, 0, "project:\n  name: p\n"),
+        ("models", False, 2, ""),
+        ("models", True, 3, "  - name: a\n\n"),
+        ("models", True, 5, "  - name: b\n    sql: x\n"),
+        ("sources", False, 7, "sources: []\n"),
+    ]
+    assert "".join(c.text or "models:\n" for c in chunks) + "" == text
