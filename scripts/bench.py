@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GENERATOR = ROOT.parent / "shared" / "bench" / "gen_project.py"
 DOCS_RATIO = 2.0  # docs generate may cost at most twice a cold validate (CPU)
+WATCH_TARGET = 0.1  # s from saving one model to `validate --watch`'s new report
 
 
 def streamt() -> list[str]:
@@ -73,6 +75,51 @@ def edit_one_model(project: Path, model: str) -> Callable[[], None]:
         path.write_text("".join(lines))
 
     return edit
+
+
+def watch_latency(
+    cmd: list[str], runs: int, env: dict[str, str], edit: Callable[[], None], pause: float = 0.5
+) -> tuple[list[float], list[float]]:
+    """Start `cmd` (a `--watch` command), then `runs` times: edit, and time until its next
+    `[watch]` line — wall time from the save, and the process's CPU time over the same span
+    (its polling included). `pause` lets the process finish collecting garbage, as it does
+    between a user's saves, before the next edit."""
+    import psutil
+
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, bufsize=1
+    )
+    assert proc.stdout is not None
+    walls, cpus = [], []
+    try:
+        _next_report(proc)
+        child = psutil.Process(proc.pid)
+        for _ in range(runs):
+            time.sleep(pause)
+            before = child.cpu_times()
+            start = time.perf_counter()
+            edit()
+            _next_report(proc)
+            walls.append(time.perf_counter() - start)
+            after = child.cpu_times()
+            cpus.append(after.user - before.user + after.system - before.system)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return walls, cpus
+
+
+def _next_report(proc: subprocess.Popen[str]) -> str:
+    """The next `[watch]` line the process prints (the end of one run's report)."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("[watch]"):
+            return line
+    raise SystemExit(f"the watch process ended (exit {proc.wait()}) before reporting")
 
 
 def distinct_shapes(src: Path, dst: Path) -> None:
@@ -171,6 +218,23 @@ def main() -> int:
                     "" if target is None else "ok" if ok else "SLOW",
                 )
             )
+        label = f"validate --watch, {args.edit} edited ({n})"
+        walls, cpus = watch_latency([*validate, "--watch"], args.runs, env, edit)
+        cpu[label] = statistics.median(cpus)
+        ok = statistics.median(walls) <= WATCH_TARGET
+        failed |= not ok
+        rows.append(
+            (
+                label,
+                f"{statistics.median(walls):.3f}",
+                f"{min(walls):.3f}",
+                f"{cpu[label]:.3f}",
+                f"{WATCH_TARGET:.2f}",
+                "ok" if ok else "SLOW",
+            )
+        )
+        cold = cpu[f"validate --no-cache ({n} models, cold)"]
+        rows.append(("watch / cold validate (cpu)", f"{cpu[label] / cold:.2f}x", "", "", "-", ""))
         help_ratio = cpu["streamt --help"] / cpu["streamt --version"]
         rows.append(("--help / --version (cpu)", f"{help_ratio:.2f}x", "", "", "-", ""))
         ratio = cpu[f"docs generate ({n} models)"] / cpu[f"validate --no-cache ({n} models, cold)"]

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from streamt.compile.specs import DesiredState
     from streamt.graph.dag import Graph
     from streamt.load.chunks import ChunkReader
+    from streamt.load.jinja import Refs
     from streamt.load.loader import LoadResult
     from streamt.load.model import Project
     from streamt.resources import Plan
@@ -159,12 +160,21 @@ class DebugReport:
 class Session:
     """What a resident process (`validate --watch`, `compile --watch`) keeps from one run to the
     next: each YAML file's entries as last read (`ChunkReader`: an edit re-reads only the
-    entries it touched) and every model's last compilation (`SessionMemo`: a model whose object
-    and inputs are those of last time is not compiled again). A run through a session gives the
+    entries it touched), what each model SQL text captured (its refs, var() reads) and every
+    model's last compilation (`SessionMemo`: a model whose object and inputs are those of last
+    time is not compiled again). A run through a session gives the
     result a cold run gives; the result caches on disk are neither read nor written."""
 
     reader: ChunkReader = field(default_factory=lambda: _chunk_reader())
     memo: SessionMemo = field(default_factory=lambda: _session_memo())
+    refs: dict[str, Refs] = field(default_factory=dict)  # what each model SQL text captured
+    inputs: object = None  # the environment, --vars and variables all of it was made with
+
+    def bind(self, inputs: object) -> None:
+        """Keep what was kept only if it was made with the same `inputs` (else start over)."""
+        if inputs != self.inputs:
+            fresh = Session()
+            self.reader, self.memo, self.refs, self.inputs = fresh.reader, fresh.memo, {}, inputs
 
 
 def _chunk_reader() -> ChunkReader:
@@ -210,6 +220,9 @@ class Context:
         from streamt.redact import remember_secrets, secret_names
 
         remember_secrets(self.environ[n] for n in secret_names(self.environ))
+        if self.session is not None:
+            given = sorted((k, repr(v)) for k, v in self.variables.items())
+            self.session.bind((self.env, given, sorted(self.environ.items())))
 
     @classmethod
     def load(
@@ -261,7 +274,8 @@ class Context:
             from streamt.load.jinja import Variables
 
             variables = Variables(self.variables, self.environ)
-            self._graph = build_graph(project, self.load_result().failed, variables)
+            refs = self.session.refs if self.session is not None else None
+            self._graph = build_graph(project, self.load_result().failed, variables, refs)
         return self._graph
 
     def graph(self) -> Graph:

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from streamt.compile.facts import CompiledModel, ModelInputs, Settings
+from streamt.compile.facts import CompiledModel, ModelFacts, ModelInputs, Settings, model_facts
 from streamt.compile.jobs import InputTable
 from streamt.compile.model import compile_model
 from streamt.compile.result import CompiledNode
@@ -68,6 +68,12 @@ class ModelMemo:
         self.used[key] = compiled
         return compiled
 
+    def facts(
+        self, settings: Settings, model: Model, node: CompiledNode, compiled: CompiledModel
+    ) -> ModelFacts:
+        """What `model`'s readers read of it (`model_facts`)."""
+        return model_facts(settings, model, node, compiled)
+
     def key(self, model: Model, nid: str, inputs: ModelInputs, settings: Settings) -> str:
         """A hash of every argument of `compile_model`."""
         parts = [self.salt, self._settings_key(settings), nid, _model_text(model)]
@@ -104,6 +110,9 @@ class SessionMemo(ModelMemo):
     result this memo has made."""
 
     last: dict[str, tuple[Model, ModelInputs, str, CompiledModel]] = field(default_factory=dict)
+    _facts: dict[str, tuple[Model, CompiledModel, str, ModelFacts]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.entries = self.used
@@ -129,6 +138,19 @@ class SessionMemo(ModelMemo):
         compiled = super().compile(model, nid, inputs, settings)
         self.last[nid] = (model, inputs, settings_key, compiled)
         return compiled
+
+    def facts(
+        self, settings: Settings, model: Model, node: CompiledNode, compiled: CompiledModel
+    ) -> ModelFacts:
+        """Last run's facts object while the model and its result are last run's (so its
+        readers' inputs compare by identity)."""
+        key = self._settings_key(settings)
+        seen = self._facts.get(node.id)
+        if seen is not None and seen[0] is model and seen[1] is compiled and seen[2] == key:
+            return seen[3]
+        made = model_facts(settings, model, node, compiled)
+        self._facts[node.id] = (model, compiled, key, made)
+        return made
 
 
 def _same_inputs(a: ModelInputs, b: ModelInputs) -> bool:

@@ -232,7 +232,9 @@ def _fold(
             result = compile_model(model, nid, inputs, settings)
         compiled.append(result)
         if result.node is not None and not result.query_failed:  # else its readers stay silent
-            facts[nid] = model_facts(settings, model, result.node, result)
+            facts[nid] = (memo.facts if memo is not None else model_facts)(
+                settings, model, result.node, result
+            )
     return compiled
 
 

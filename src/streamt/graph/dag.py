@@ -73,6 +73,7 @@ class _Builder:
     refs: dict[str, Refs] = field(default_factory=dict)
     names: dict[NodeKind, list[str]] = field(default_factory=dict)
     produced_by: dict[str, list[str]] = field(default_factory=dict)
+    captured: dict[str, Refs] = field(default_factory=dict)  # SQL text -> what it captured
 
     def id(self, kind: NodeKind, name: str) -> str:
         return node_id(kind, self.project.name, name)
@@ -143,13 +144,19 @@ def _call(kind: NodeKind, name: str) -> str:
 
 
 def build_graph(
-    project: Project, broken: frozenset[str] = frozenset(), variables: Variables | None = None
+    project: Project,
+    broken: frozenset[str] = frozenset(),
+    variables: Variables | None = None,
+    refs: dict[str, Refs] | None = None,
 ) -> tuple[Graph, list[Diagnostic]]:
     """The DAG and its diagnostics. `broken` ("model:x", "source:y") names entries that exist
     but failed to load: references to them are not reported again as unknown. `variables`:
     what var() / env_var() read (`--vars`, the environment); each model's reads are in its
-    `Refs.reads`, which compile renders it with."""
+    `Refs.reads`, which compile renders it with. `refs`: what each SQL text captured, kept by
+    a resident process between builds with the same `variables` (filled here)."""
     b = _Builder(project, broken=broken, variables=variables or Variables())
+    if refs is not None:
+        b.captured = refs
     b.add_nodes(NodeKind.SOURCE, project.sources)
     b.add_nodes(NodeKind.MODEL, project.models)
     b.add_nodes(NodeKind.TEST, project.tests)
@@ -195,7 +202,9 @@ def _link_model(b: _Builder, model: Located) -> None:
     assert isinstance(model, Model)
     nid = b.id(NodeKind.MODEL, model.name)
     if model.sql is not None:
-        refs = capture_refs(model.sql, b.variables)
+        refs = b.captured.get(model.sql)
+        if refs is None:
+            refs = b.captured[model.sql] = capture_refs(model.sql, b.variables)
         b.refs[nid] = refs
         for problem in refs.problems:
             b.diagnostics.append(

@@ -29,6 +29,8 @@ from streamt.load.sections import LIST_SECTIONS, Collector
 from streamt.load.yaml_tree import duplicate_key, parse
 
 _ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:( +#.*| *)$| )")
+_HEAD = re.compile(r"^[^ #\n].*$", re.M)  # a column-0 line that is not a comment
+_CONTENT = re.compile(r"^( *)[^ #\n]", re.M)  # a line with more than blanks or a comment
 _UNSURE = ("&", "\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
 
 
@@ -44,11 +46,9 @@ def split(text: str) -> list[Chunk] | None:
     """The file's chunks in file order, or None when the text cannot be cut with certainty."""
     if any(c in text for c in _UNSURE):
         return None
-    lines = text.split("\n")
-    heads: list[tuple[int, str, bool]] = []  # (line, key, a list section's bare key line)
-    for i, line in enumerate(lines):
-        if not line or line[0] in " #":
-            continue
+    heads: list[tuple[int, str, bool]] = []  # (offset, key, a list section's bare key line)
+    for found in _HEAD.finditer(text):
+        line = found.group()
         if line.startswith(("---", "...", "%")):
             return None
         match = _ENTRY.match(line)
@@ -57,56 +57,51 @@ def split(text: str) -> list[Chunk] | None:
                 continue  # an item of a list section written at column 0
             return None
         key = match.group(1)
-        heads.append((i, key, match.group(2) is not None and key in LIST_SECTIONS))
-    if not heads or _content(lines, 0, heads[0][0]):
+        heads.append((found.start(), key, match.group(2) is not None and key in LIST_SECTIONS))
+    if not heads or _CONTENT.search(text, 0, heads[0][0]):
         return None
-
-    def text_of(first: int, after: int) -> str:  # the lines with their line breaks
-        return "\n".join(lines[first:after]) + ("\n" if after < len(lines) else "")
-
     chunks: list[Chunk] = []
+    row, at = 0, 0  # the line number of offset `at`
     for n, (start, key, bare_list) in enumerate(heads):
-        end = heads[n + 1][0] if n + 1 < len(heads) else len(lines)
-        items = _items(lines, start + 1, end) if bare_list else []
+        end = heads[n + 1][0] if n + 1 < len(heads) else len(text)
+        row += text.count("\n", at, start)
+        at = start
+        body = text.find("\n", start, end) + 1 or end  # after the key line
+        items = _items(text, body, end) if bare_list else []
         if items is None:
             return None
         if not items:
-            chunks.append(Chunk(key, False, start, text_of(start, end)))
+            chunks.append(Chunk(key, False, row, text[start:end]))
             continue
-        chunks.append(Chunk(key, False, start, ""))  # its key line: nothing to read
-        bounds = [*items, end]
-        chunks.extend(
-            Chunk(key, True, first, text_of(first, after))
-            for first, after in itertools.pairwise(bounds)
-        )
+        chunks.append(Chunk(key, False, row, ""))  # its key line: nothing to read
+        for first, after in itertools.pairwise([*items, end]):
+            row += text.count("\n", at, first)
+            at = first
+            chunks.append(Chunk(key, True, row, text[first:after]))
     return chunks
 
 
-def _content(lines: list[str], start: int, end: int) -> bool:
-    """Whether a line between `start` and `end` holds more than blanks or a comment."""
-    return any(line.strip() and not line.lstrip().startswith("#") for line in lines[start:end])
+def _items(text: str, start: int, end: int) -> list[int] | None:
+    """The offset of each item of the block sequence between `start` and `end` ([] when there
+    is no content), or None when that text is not one with certainty."""
+    first = _CONTENT.search(text, start, end)
+    if first is None:
+        return []
+    indent = len(first.group(1))
+    item, stray = _ITEM_AT.get(indent) or _item_patterns(indent)
+    if not item.match(text, first.start(), end) or stray.search(text, start, end):
+        return None
+    return [m.start() for m in item.finditer(text, start, end)]
 
 
-def _items(lines: list[str], start: int, end: int) -> list[int] | None:
-    """The first line of each item of the block sequence between `start` and `end` ([] when
-    there is no content), or None when that text is not one with certainty."""
-    indent = -1
-    found: list[int] = []
-    for i in range(start, end):
-        line = lines[i]
-        body = line.lstrip(" ")
-        if not body or body.startswith("#"):
-            continue
-        at = len(line) - len(body)
-        is_item = body == "-" or body.startswith("- ")
-        if indent < 0:
-            if not is_item:
-                return None
-            indent = at
-        if at == indent and is_item:
-            found.append(i)
-        elif at <= indent:
-            return None
+_ITEM_AT: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _item_patterns(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """An item line at `indent`, and a content line at `indent` or less that is not one."""
+    item = rf"^ {{{indent}}}-(?: |$)"
+    found = (re.compile(item, re.M), re.compile(rf"^(?!{item[1:]}) {{0,{indent}}}[^ #\n]", re.M))
+    _ITEM_AT[indent] = found
     return found
 
 

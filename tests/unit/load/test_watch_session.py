@@ -173,3 +173,15 @@ def test_split_cuts_entries_and_items_at_their_lines() -> None:
         ("sources", False, 7, "sources: []\n"),
     ]
     assert "".join(c.text or "models:\n" for c in chunks) + "" == text
+
+
+def test_a_session_starts_over_when_the_variables_change(tmp_path: Path) -> None:
+    _project(tmp_path)
+    path = tmp_path / "stream_project.yml"
+    path.write_text(path.read_text().replace("amount > 7", "amount > {{ var('floor') }}"))
+    session = Session()
+    for given in ({"floor": 7}, {}, {"floor": 7}):  # without floor: an error on m_7
+        warm = Context(tmp_path, environ=ENV, session=session, variables=given).validate()
+        cold = Context(tmp_path, environ=ENV, variables=given).validate(use_cache=False)
+        assert warm.diagnostics == cold.diagnostics
+        assert warm.ok is bool(given)
