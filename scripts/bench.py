@@ -69,10 +69,12 @@ def edit_one_model(project: Path, model: str) -> Callable[[], None]:
     assert edited != original, f"{model} has no WHERE clause to edit"
     state = {"flip": False}
 
-    def edit() -> None:
+    def edit() -> None:  # saved as most editors save: a new file renamed over the old one
         state["flip"] = not state["flip"]
         lines[sql] = edited if state["flip"] else original
-        path.write_text("".join(lines))
+        saved = path.with_name(f"{path.name}.saving")
+        saved.write_text("".join(lines))
+        saved.replace(path)
 
     return edit
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from yaml.nodes import MappingNode
 
 from streamt.diagnostics import Location
+from streamt.load.model import Located
 from streamt.load.sections import LIST_SECTIONS, Collector
 from streamt.load.yaml_tree import duplicate_key, parse
 
@@ -34,8 +36,7 @@ _CONTENT = re.compile(r"^( *)[^ #\n]", re.M)  # a line with more than blanks or 
 _UNSURE = ("&", "\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):
     key: str  # the top-level key it belongs to
     item: bool  # one item of the list section `key`, else the whole entry
     start: int  # 0-based index of its first line
@@ -108,11 +109,27 @@ def _item_patterns(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _Key = tuple[str, tuple[str, ...], bool, int, str]
 
 
+class _Read(NamedTuple):
+    """What one chunk read to, and the one node it gave when that is all it gave (most items:
+    appended without going through `Collector.absorb`)."""
+
+    collector: Collector
+    single: tuple[str, Located] | None
+
+
+def _read(collector: Collector) -> _Read:
+    c = collector
+    built = [(k, v) for k, v in c.nodes.items() if v]
+    plain = not (c.diagnostics or c.owned or c.failed or c.headers)
+    one = plain and len(built) == 1 and len(built[0][1]) == 1
+    return _Read(c, (built[0][0], built[0][1][0]) if one else None)
+
+
 @dataclass
 class ChunkReader:
     """What each chunk of the last read of each file read to (see the module docstring)."""
 
-    files: dict[str, dict[_Key, Collector]] = field(default_factory=dict)
+    files: dict[str, dict[_Key, _Read]] = field(default_factory=dict)
     parsed: int = 0  # chunks parsed (not replayed) since this reader was made
 
     def read(
@@ -129,8 +146,8 @@ class ChunkReader:
         if cut is None:
             return False
         known = self.files.get(display, {})
-        kept: dict[_Key, Collector] = {}
-        parts: list[Collector] = []
+        kept: dict[_Key, _Read] = {}
+        parts: list[_Read] = []
         seen: set[str] = set()
         skip = False
         for chunk in cut:
@@ -139,7 +156,7 @@ class ChunkReader:
                 if chunk.key in seen and chunk.key not in ignored:
                     repeated = Collector()
                     repeated.add(duplicate_key(chunk.key, Location(display, chunk.start + 1, 1)))
-                    parts.append(repeated)
+                    parts.append(_Read(repeated, None))
                 seen.add(chunk.key)
             if skip or not chunk.text:
                 continue
@@ -148,15 +165,20 @@ class ChunkReader:
             key = (display, allowed, chunk.item, chunk.start, chunk.text)
             read = kept.get(key) or known.get(key)
             if read is None:
-                read = _read_alone(chunk, display, allowed)
-                if read is None:
+                alone = _read_alone(chunk, display, allowed)
+                if alone is None:
                     return False
+                read = _read(alone)
                 self.parsed += 1
             kept[key] = read
             parts.append(read)
         self.files[display] = kept
-        for part in parts:
-            c.absorb(part)
+        nodes = c.nodes
+        for part, single in parts:
+            if single is not None:
+                nodes[single[0]].append(single[1])
+            else:
+                c.absorb(part)
         return True
 
 

@@ -44,6 +44,16 @@ def check_topic_rules(project: Project, topics: Iterable[TopicSpec]) -> list[Dia
     rules = project.rules.topics
     models = {node_id(NodeKind.MODEL, project.name, m.name): m for m in project.models}
     pattern, out = _compile(project, "topics.naming_pattern", rules.naming_pattern)
+    bounds = (
+        rules.min_partitions,
+        rules.max_partitions,
+        rules.min_replication_factor,
+        rules.max_replication_factor,
+    )
+    named = (rules.required_config, pattern, rules.forbidden_prefixes, rules.forbidden_suffixes)
+    if all(b is None for b in bounds) and not any(named):
+        return out  # no topic rule: nothing to check per topic
+    rule_at = f"rule at {project.where('rules.topics')}"
     for spec in topics:
         model = models.get(spec.node)
         out += _bounds(project, spec, model)
@@ -52,7 +62,6 @@ def check_topic_rules(project: Project, topics: Iterable[TopicSpec]) -> list[Dia
             if model and model.advanced.topic.name
             else (model.where("name") if model else Location())
         )
-        rule_at = f"rule at {project.where('rules.topics')}"
         for key in rules.required_config:
             if key not in spec.config:
                 out.append(

@@ -9,6 +9,7 @@ V022 ambiguous bare name in `from:` (a model and a source share it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from streamt.compile.result import CompiledNode
@@ -31,6 +32,7 @@ _BAD_IDENT = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def identifier_problem(name: str) -> str:
     """Why `name` cannot be a streamt identifier, or "" when it can."""
     if not name:
@@ -47,6 +49,7 @@ def identifier_problem(name: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def topic_problem(name: str) -> str:
     """Why `name` is not a legal Kafka topic name (Kafka's own rules), or ""."""
     if not name:
