@@ -2,13 +2,13 @@
 
 One `streamt.context.Session` lives as long as the process: a run reads again only the YAML
 entries an edit touched and compiles again only the models whose object or inputs changed; its
-result is the one a cold run gives. The project's files (YAML, SQL, `.env`) are polled by
-modification time and size (`streamt.docs.serve.snapshot`) every `INTERVAL` seconds (longer
-for a project whose listing takes longer, so polling stays a small share of a core), and a run
-starts as soon as one changed; a save caught half-written is run again when it completes (its
-size or time changes again). A change of `.env*`, `schemas.lock` or `environments/` starts
-a fresh session. After each run one line goes to stdout, `[watch] <result> in <s> s (cpu <s> s)`,
-then garbage is collected while waiting. Ctrl-C stops (exit 0).
+result is the one a cold run gives. The files a run reads (`files`: YAML, SQL, `.env`,
+`schemas.lock`, user-function jars) are polled by modification time and size every `INTERVAL`
+seconds (longer for a project whose listing takes longer, so polling stays a small share of a
+core), and a run starts as soon as one changed; a save caught half-written is run again when
+it completes (its size or time changes again). A change of `.env*` or `environments/` starts a
+fresh session. After each run one line goes to stdout, `[watch] <result> in <s> s (cpu <s>
+s)`, then garbage is collected while waiting. Ctrl-C stops (exit 0).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from streamt.context import Context, Session
 from streamt.diagnostics import StreamtError
 
 INTERVAL = 0.02  # seconds between two looks at the files (at least)
-FRESH = (".env", "schemas.lock", "environments")  # what every cached entry may depend on
+FRESH = (".env", "environments")  # what every entry kept may depend on
 
 
 def watch(
@@ -37,8 +37,6 @@ def watch(
     """Run `run(make(session))` now and after every change under the project, until Ctrl-C."""
     import click
 
-    from streamt.docs.serve import snapshot
-
     if fmt == "json":
         raise click.UsageError(
             "--watch prints a report per run as text (or --format github); --format json is "
@@ -48,11 +46,11 @@ def watch(
     root = make(Session()).project_root()
     session = Session()
     try:
-        seen = snapshot(root, skip)
+        seen = files(root, skip)
         while True:
             _once(make(session), run, root)
             gc.collect()  # the run's garbage, while nothing waits on us
-            seen, changed = _wait(root, skip, seen, snapshot)
+            seen, changed = _wait(root, skip, seen)
             if any(Path(name).parts[0].startswith(FRESH) for name in changed):
                 session = Session()
     except KeyboardInterrupt:
@@ -72,16 +70,29 @@ def _once(ctx: Context, run: Callable[[Context], int], root: Path) -> None:
     sys.stdout.flush()
 
 
+def files(root: Path, skip: Path | None) -> dict[str, tuple[int, int]]:
+    """(modification time, size) of every file a run reads: the project's YAML, SQL and `.env`
+    files (`snapshot`), `schemas.lock` and the user-function jars (as the result cache's key,
+    `streamt.load.fingerprint`)."""
+    from streamt.docs.serve import snapshot
+
+    found = snapshot(root, skip)
+    for path in (root / "schemas.lock", *root.glob("*.jar"), *root.glob("*/*.jar")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        found[str(path.relative_to(root))] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
 def _wait(
-    root: Path,
-    skip: Path | None,
-    seen: dict[str, tuple[int, int]],
-    snapshot: Callable[[Path, Path | None], dict[str, tuple[int, int]]],
+    root: Path, skip: Path | None, seen: dict[str, tuple[int, int]]
 ) -> tuple[dict[str, tuple[int, int]], set[str]]:
-    """The next snapshot that differs from `seen`, and the files that changed."""
+    """The next look at the files that differs from `seen`, and the files that changed."""
     while True:
         started = time.perf_counter()
-        now = snapshot(root, skip)
+        now = files(root, skip)
         if now != seen:
             changed = {k for k in now.keys() | seen.keys() if now.get(k) != seen.get(k)}
             return now, changed
