@@ -20,6 +20,11 @@ different inputs with different filter values, which the shape memo analyses onc
 every query made distinct (a `'<n>' AS shape_tag` column added to each SELECT): the cost when
 nothing can be shared.
 
+`validate --watch` (one resident process) is measured from the save of the same one-model edit
+(written as editors save: a new file renamed over the old one) to the `[watch]` line ending its
+report: wall time and the process's CPU time over that span (its polling included); its target
+is 0.1 s, and its CPU time is reported as a ratio to the cold validate's measured in this run.
+
 `docs generate` (the whole site: every page, the laid-out graph, column lineage) is measured
 right after the cold validate, into the same output folder each run (the first run creates the
 files, the measured ones rewrite them); its CPU time may be at most twice the cold validate's
