@@ -36,12 +36,12 @@ def _source(i: int) -> str:
 """
 
 
-def _model(i: int, reads: str) -> str:
+def _model(i: int, reads: str, pad: str = "  ") -> str:
     return f"""\
-  - name: m_{i}
-    description: model {i}
-    sql: |
-      SELECT id, amount, ts FROM {reads} WHERE amount > {i}
+{pad}- name: m_{i}
+{pad}  description: model {i}
+{pad}  sql: |
+{pad}    SELECT id, amount, ts FROM {reads} WHERE amount > {i}
 """
 
 
@@ -57,6 +57,12 @@ def _project(root: Path) -> None:
         "models:\n" + _model(20, '{{ ref("m_3") }}') + _model(21, '{{ source("src_1") }}')
     )
     (root / "models" / "m_22.sql").write_text('SELECT id, ts FROM {{ ref("m_20") }}\n')
+    (root / "models" / "flat.yml").write_text(  # items at column 0, an ignored key
+        "version: 2\nmodels:\n"
+        + _model(23, '{{ ref("m_21") }}', pad="")
+        + "# a comment at column 0\n"
+        + _model(24, '{{ ref("m_23") }}', pad="")
+    )
 
 
 def _edit(rng: random.Random, root: Path, broken: list[tuple[Path, str]]) -> str:
@@ -65,45 +71,50 @@ def _edit(rng: random.Random, root: Path, broken: list[tuple[Path, str]]) -> str
         path, text = broken.pop()
         path.write_text(text)
         return f"fixed {path.name}"
-    path = rng.choice([root / "stream_project.yml", root / "models" / "more.yml"])
+    files = ["stream_project.yml", "models/more.yml", "models/flat.yml"]
+    path = root / rng.choice(files)
     text = path.read_text()
     lines = text.split("\n")
-    starts = [i for i, line in enumerate(lines) if line.startswith("  - name: m_")]
+    starts = [i for i, line in enumerate(lines) if line.lstrip().startswith("- name: m_")]
+    pad = "" if path.name == "flat.yml" else "  "
     if not starts:  # every model of the file was removed: add one back
-        path.write_text(text + _model(rng.randint(30, 90), '{{ source("src_0") }}'))
+        path.write_text(text + _model(rng.randint(30, 90), '{{ source("src_0") }}', pad))
         return f"add to the empty {path.name}"
     at = rng.choice(starts)
     name = lines[at].split(": ")[1]
     sql = next(i for i in range(at, len(lines)) if "SELECT" in lines[i])
-    kind = rng.choice(
-        ["sql", "column", "rename", "add", "remove", "break", "blank", "comment", "header"]
-    )
+    end = next((i for i in starts if i > at), len(lines) - 1)
+    kinds = "sql column rename add remove break blank comment header copy section"
+    kind = rng.choice(kinds.split())
     if kind == "sql":
         lines[sql] = lines[sql].replace("amount >", f"amount + {rng.randint(0, 9)} >", 1)
     elif kind == "column":  # an unknown column: a compile error on this model
         lines[sql] = lines[sql].replace("SELECT id", "SELECT idd", 1)
     elif kind == "rename":  # its readers now read an unknown model
-        lines[at] = f"  - name: {name}_x"
+        lines[at] = f"{pad}- name: {name}_x"
     elif kind == "add":
-        new = _model(rng.randint(30, 90), f'{{{{ ref("{name}") }}}}').rstrip("\n").split("\n")
-        lines[at:at] = new
+        new = _model(rng.randint(30, 90), f'{{{{ ref("{name}") }}}}', pad)
+        lines[at:at] = new.rstrip("\n").split("\n")
     elif kind == "remove":
-        end = next((i for i in starts if i > at), len(lines) - 1)
         del lines[at:end]
+    elif kind == "copy":  # the same model twice
+        lines[end:end] = lines[at:end]
+    elif kind == "section":  # a second `models:` key in the file
+        lines.append("models: []")
     elif kind == "break":
         broken.append((path, text))
-        lines[at + 1] = rng.choice(["    description: [oops", "   description: bad indent"])
+        lines[at + 1] = rng.choice([f"{pad}  description: [oops", f"{pad} description: bad"])
     elif kind == "blank":  # every later entry moves down a line
         lines.insert(at, "")
     elif kind == "comment":
-        lines.insert(sql + 1, "    # a comment")
+        lines.insert(sql + 1, f"{pad}  # a comment")
     elif kind == "header" and path.name == "stream_project.yml":
         lines[2] = f"  version: '1.0.{rng.randint(0, 9)}'"
     path.write_text("\n".join(lines))
     return f"{kind} {name} in {path.name}"
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_incremental_validate_equals_cold_after_random_edits(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     _project(tmp_path)
