@@ -8,7 +8,8 @@ seconds (longer for a project whose listing takes longer, so polling stays a sma
 core), and a run starts as soon as one changed; a save caught half-written is run again when
 it completes (its size or time changes again). A change of `.env*` or `environments/` starts a
 fresh session. After each run one line goes to stdout, `[watch] <result> in <s> s (cpu <s>
-s)`, then garbage is collected while waiting. Ctrl-C stops (exit 0).
+s)`, then garbage is collected while waiting (the survivors frozen, so the next collection
+looks only at what later runs made). Ctrl-C stops (exit 0).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def watch(
         seen = files(root, skip)
         while True:
             _once(make(session), run, root)
-            gc.collect()  # the run's garbage, while nothing waits on us
+            gc.collect()  # the run's garbage, while nothing waits on us;
+            gc.freeze()  # what survived is the kept state: later collections skip it
             seen, changed = _wait(root, skip, seen)
             if any(Path(name).parts[0].startswith(FRESH) for name in changed):
                 session = Session()
