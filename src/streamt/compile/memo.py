@@ -51,6 +51,7 @@ class ModelMemo:
     used: dict[str, CompiledModel] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    rounds: bool = False  # also answer the inference rounds of sources without columns
     _settings: dict[int, tuple[Settings, str]] = field(default_factory=dict, repr=False)
     _reprs: dict[int, tuple[object, str]] = field(default_factory=dict, repr=False)
 
@@ -109,8 +110,12 @@ class SessionMemo(ModelMemo):
     hashing anything; any other goes through `ModelMemo.compile`, whose entries are every
     result this memo has made."""
 
-    last: dict[str, tuple[Model, ModelInputs, str, CompiledModel]] = field(default_factory=dict)
-    _facts: dict[str, tuple[Model, CompiledModel, str, ModelFacts]] = field(
+    # (node id, settings key) -> the model object, inputs and result of its last compilation
+    last: dict[tuple[str, str], tuple[Model, ModelInputs, CompiledModel]] = field(
+        default_factory=dict
+    )
+    rounds: bool = True  # inference rounds too (their settings key differs: `infer_only`)
+    _facts: dict[tuple[str, str], tuple[Model, CompiledModel, ModelFacts]] = field(
         default_factory=dict, repr=False
     )
 
@@ -126,17 +131,12 @@ class SessionMemo(ModelMemo):
         self, model: Model, nid: str, inputs: ModelInputs, settings: Settings
     ) -> CompiledModel:
         settings_key = self._settings_key(settings)
-        seen = self.last.get(nid)
-        if (
-            seen is not None
-            and seen[0] is model
-            and seen[2] == settings_key
-            and _same_inputs(seen[1], inputs)
-        ):
+        seen = self.last.get((nid, settings_key))
+        if seen is not None and seen[0] is model and _same_inputs(seen[1], inputs):
             self.hits += 1
-            return seen[3]
+            return seen[2]
         compiled = super().compile(model, nid, inputs, settings)
-        self.last[nid] = (model, inputs, settings_key, compiled)
+        self.last[nid, settings_key] = (model, inputs, compiled)
         return compiled
 
     def facts(
@@ -144,12 +144,12 @@ class SessionMemo(ModelMemo):
     ) -> ModelFacts:
         """Last run's facts object while the model and its result are last run's (so its
         readers' inputs compare by identity)."""
-        key = self._settings_key(settings)
-        seen = self._facts.get(node.id)
-        if seen is not None and seen[0] is model and seen[1] is compiled and seen[2] == key:
-            return seen[3]
+        key = (node.id, self._settings_key(settings))
+        seen = self._facts.get(key)
+        if seen is not None and seen[0] is model and seen[1] is compiled:
+            return seen[2]
         made = model_facts(settings, model, node, compiled)
-        self._facts[node.id] = (model, compiled, key, made)
+        self._facts[key] = (model, compiled, made)
         return made
 
 

@@ -84,7 +84,10 @@ def compile_project(
     if open_sources:
         wanted = demand_of_tests(project, tests() if tests is not None else {})
         inferring = settings_of(project, functions, with_jobs=False, infer_only=True, shapes=shapes)
-        inferred, star_from = _infer(project, graph, schemas, inferring, open_sources, wanted)
+        rounds = memo if memo is not None and memo.rounds else None
+        inferred, star_from = _infer(
+            project, graph, schemas, inferring, open_sources, wanted, rounds
+        )
         for name in open_sources:
             closed = close_inferred(by_name[name], schemas[name], inferred.get(name, ()))
             diags.append(inferred_warning(by_name[name], closed.columns, sid(name)))
@@ -120,6 +123,7 @@ def _infer(
     settings: Settings,
     open_sources: list[str],
     tests: dict[InputKey, list[Column]],
+    memo: ModelMemo | None = None,
 ) -> tuple[dict[str, tuple[Column, ...]], dict[str, InputKey]]:
     """The columns of each open source: what its readers touch, directly or through `*`
     (demand passed back by `streamt.compile.demand`), compiled again until none is new."""
@@ -138,7 +142,8 @@ def _infer(
         for name in open_sources:  # seeded with what earlier rounds found; still open
             seeded = close_inferred(by_name[name], schemas[name], known.get(name, ()))
             sources[name] = replace(seeded, open=True)
-        compiled = [c for c in _fold(project, graph, sources, settings) if c.node is not None]
+        folded = _fold(project, graph, sources, settings, memo)
+        compiled = [c for c in folded if c.node is not None]
         demand = {k: list(v) for k, v in tests.items()}
         inferred: dict[str, list[Column]] = {}
         star_from = {}
@@ -226,7 +231,7 @@ def _fold(
         inputs = _inputs(
             graph, model, nid, sources, facts, feeds_connector=nid in feeding, read=nid in read
         )
-        if memo is not None and not settings.infer_only:
+        if memo is not None and (memo.rounds or not settings.infer_only):
             result = memo.compile(model, nid, inputs, settings)
         else:
             result = compile_model(model, nid, inputs, settings)
