@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import queue
 import signal
 import statistics
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -40,15 +42,33 @@ def _save(path: Path, text: str) -> None:
     saving.replace(path)
 
 
-def _report(proc: subprocess.Popen[str]) -> list[str]:
+class _Lines:
+    """A watch process's output lines, read by a thread (so a missing report fails, not hangs)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.queue.put(line.rstrip("\n"))
+        self.queue.put(None)
+
+
+LINES: dict[int, _Lines] = {}
+
+
+def _report(proc: subprocess.Popen[str], timeout: float = 120) -> list[str]:
     """The lines of the next run's report, its `[watch]` line last."""
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line.rstrip("\n"))
+    lines: list[str] = []
+    while True:
+        line = LINES[proc.pid].queue.get(timeout=timeout)  # queue.Empty: no report came
+        if line is None:
+            raise AssertionError(f"the watch process ended (exit {proc.wait()}): {lines}")
+        lines.append(line)
         if line.startswith("[watch]"):
             return lines
-    raise AssertionError(f"the watch process ended (exit {proc.wait()}): {lines}")
 
 
 PROJECT = """\
@@ -73,7 +93,7 @@ models:
 
 
 def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [*STREAMT, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -81,6 +101,8 @@ def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
         env=_env(),
         cwd=cwd,
     )
+    LINES[proc.pid] = _Lines(proc)
+    return proc
 
 
 def _stop(proc: subprocess.Popen[str]) -> int:
@@ -115,6 +137,20 @@ def test_validate_watch_reports_each_save(tmp_path: Path) -> None:
     finally:
         code = _stop(proc)
     assert code == 0
+
+
+def test_validate_watch_reads_schemas_lock_again_when_it_changes(tmp_path: Path) -> None:
+    (tmp_path / "stream_project.yml").write_text(PROJECT)
+    proc = _start(["validate", "--watch", "-p", str(tmp_path)], tmp_path)
+    try:
+        assert _report(proc)[-1].startswith("[watch] ok")
+        _save(tmp_path / "schemas.lock", '{"version": 999}')
+        broken = "\n".join(_report(proc))
+        assert "L020" in broken and "schemas.lock" in broken, broken
+        (tmp_path / "schemas.lock").unlink()
+        assert _report(proc)[-1].startswith("[watch] ok")
+    finally:
+        assert _stop(proc) == 0
 
 
 def test_compile_watch_writes_the_artifacts_of_each_save(tmp_path: Path) -> None:
