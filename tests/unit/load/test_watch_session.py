@@ -196,3 +196,27 @@ def test_a_session_starts_over_when_the_variables_change(tmp_path: Path) -> None
         cold = Context(tmp_path, environ=ENV, variables=given).validate(use_cache=False)
         assert warm.diagnostics == cold.diagnostics
         assert warm.ok is bool(given)
+
+
+@pytest.mark.parametrize(
+    "overlay",
+    [
+        'environment: {prefix: "dev-"}\nproject: {description: "from dev"}\n',
+        'environment: {prefix: "dev-"}\nmodels:\n  - name: m_3\n    description: patched\n'
+        "  - name: m_nope\n    description: unused patch\n",
+    ],
+)
+def test_incremental_validate_equals_cold_in_an_environment(tmp_path: Path, overlay: str) -> None:
+    _project(tmp_path)
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "dev.yml").write_text(overlay)
+    rng = random.Random(len(overlay))
+    session = Session()
+    broken: list[tuple[Path, str]] = []
+    done = []
+    for _ in range(12):
+        warm = Context(tmp_path, "dev", environ=ENV, session=session).validate()
+        cold = Context(tmp_path, "dev", environ=ENV).validate(use_cache=False)
+        assert warm.diagnostics == cold.diagnostics, done
+        assert warm.project_name == cold.project_name
+        done.append(_edit(rng, tmp_path, broken))
