@@ -167,6 +167,10 @@ class Session:
 
     reader: ChunkReader = field(default_factory=lambda: _chunk_reader())
     memo: SessionMemo = field(default_factory=lambda: _session_memo())
+
+    def __post_init__(self) -> None:
+        self.memo.moved = self.reader.moved  # what a load moved, the memo moves along
+
     refs: dict[str, Refs] = field(default_factory=dict)  # what each model SQL text captured
     inputs: object = None  # the environment, --vars and variables all of it was made with
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from streamt.compile.facts import CompiledModel, ModelFacts, ModelInputs, Settings, model_facts
 from streamt.compile.jobs import InputTable
@@ -28,6 +28,7 @@ from streamt.compile.model import compile_model
 from streamt.compile.result import CompiledNode
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.load.chunks import Moved, shifted
 from streamt.load.model import Model
 from streamt.resources import (
     ConnectorSpec,
@@ -115,6 +116,8 @@ class SessionMemo(ModelMemo):
         default_factory=dict
     )
     rounds: bool = True  # inference rounds too (their settings key differs: `infer_only`)
+    moved: list[Moved] = field(default_factory=list)  # the load's moved nodes (`ChunkReader`)
+    _moves: dict[int, Moved] | None = field(default=None, repr=False)
     _facts: dict[tuple[str, str], tuple[Model, CompiledModel, ModelFacts]] = field(
         default_factory=dict, repr=False
     )
@@ -126,15 +129,19 @@ class SessionMemo(ModelMemo):
         """Forget the objects held for the last run's keys (settings, reprs)."""
         self._settings.clear()
         self._reprs.clear()
+        self._moves = None
 
     def compile(
         self, model: Model, nid: str, inputs: ModelInputs, settings: Settings
     ) -> CompiledModel:
         settings_key = self._settings_key(settings)
         seen = self.last.get((nid, settings_key))
-        if seen is not None and seen[0] is model and _same_inputs(seen[1], inputs):
-            self.hits += 1
-            return seen[2]
+        if seen is not None and _same_inputs(seen[1], inputs):
+            again = seen[2] if seen[0] is model else self._moved(model, seen[0], seen[2])
+            if again is not None:
+                self.hits += 1
+                self.last[nid, settings_key] = (model, inputs, again)
+                return again
         compiled = super().compile(model, nid, inputs, settings)
         self.last[nid, settings_key] = (model, inputs, compiled)
         return compiled
@@ -151,6 +158,26 @@ class SessionMemo(ModelMemo):
         made = model_facts(settings, model, node, compiled)
         self._facts[key] = (model, compiled, made)
         return made
+
+    def _moved(self, model: Model, was: Model, compiled: CompiledModel) -> CompiledModel | None:
+        """`compiled` (of `was`) for `model`, when the load only moved `was` down or up to
+        `model` (`ChunkReader`): its diagnostics in that file moved with it. None when they
+        point anywhere else in the file (then it is compiled again)."""
+        if self._moves is None:
+            self._moves = {id(m.node): m for m in self.moved}
+        move = self._moves.get(id(model))
+        if move is None or move.was is not was:
+            return None
+        file = was.location.file
+        diags = []
+        for d in compiled.diags:
+            where = d.location
+            if where.file == file and where.line:
+                if not move.first <= where.line <= move.last:
+                    return None
+                d = replace(d, location=shifted(where, move.delta))
+            diags.append(d)
+        return replace(compiled, diags=tuple(diags))
 
 
 def _same_inputs(a: ModelInputs, b: ModelInputs) -> bool:

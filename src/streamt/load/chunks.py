@@ -7,10 +7,13 @@ certainty — anchors (`&`), tabs, other line breaks than `\\n`, document marker
 column-0 line that is not a plain `key:`, an item line less indented than its list's items —
 and the caller then parses the whole file as usual.
 
-`ChunkReader` keeps, for each chunk of the last run (file, allowed keys, text, first line),
-what reading it alone gave (a `Collector` of its own: nodes, header, diagnostics), and reads a
-file by replaying those for unchanged chunks and parsing only the others, each alone and at its
-own line (blank lines put in front), so every position is the one a whole-file parse gives.
+`ChunkReader` keeps, for each chunk of the last run (file, allowed keys, text, and for a
+section its first line), what reading it alone gave (a `Collector` of its own: nodes, header,
+diagnostics), and reads a file by replaying those for unchanged chunks and parsing only the
+others, each alone and at its own line (blank lines put in front), so every position is the one
+a whole-file parse gives. An item found at another line (an edit above it added or removed
+lines) is given back moved: its nodes' and diagnostics' lines shifted, each node recorded as
+`Moved` so the compile memo can shift that node's last result alike.
 A chunk that does not parse alone makes the whole file parsed as usual (a syntax error is
 reported once per file, as a whole-file parse does), and so does an environment overlay with
 node patches (those are marked used as nodes are read). Pure.
@@ -20,13 +23,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from yaml.nodes import MappingNode
 
 from streamt.diagnostics import Location
-from streamt.load.model import Located
+from streamt.load.model import Located, Model
 from streamt.load.sections import LIST_SECTIONS, Collector
 from streamt.load.yaml_tree import duplicate_key, parse
 
@@ -110,19 +113,66 @@ _Key = tuple[str, tuple[str, ...], bool, int, str]
 
 
 class _Read(NamedTuple):
-    """What one chunk read to, and the one node it gave when that is all it gave (most items:
-    appended without going through `Collector.absorb`)."""
+    """What one chunk read to, the one node it gave when that is all it gave (most items:
+    appended without going through `Collector.absorb`), and the line it was read at."""
 
     collector: Collector
     single: tuple[str, Located] | None
+    start: int
 
 
-def _read(collector: Collector) -> _Read:
+def _read(collector: Collector, start: int) -> _Read:
     c = collector
     built = [(k, v) for k, v in c.nodes.items() if v]
     plain = not (c.diagnostics or c.owned or c.failed or c.headers)
     one = plain and len(built) == 1 and len(built[0][1]) == 1
-    return _Read(c, (built[0][0], built[0][1][0]) if one else None)
+    return _Read(c, (built[0][0], built[0][1][0]) if one else None, start)
+
+
+class Moved(NamedTuple):
+    """A node given back from an item read at another line: `node` is `was` moved by `delta`
+    lines; `first`..`last` are the lines (1-based) the item spanned before."""
+
+    node: Located
+    was: Located
+    delta: int
+    first: int
+    last: int
+
+
+def _moved(read: _Read, start: int, lines: int, moved: list[Moved]) -> _Read | None:
+    """`read` as if read at `start` (positions of its nodes and diagnostics shifted), its
+    nodes' moves added to `moved`; None when it holds a header (read it again)."""
+    c = read.collector
+    if c.headers:
+        return None
+    delta = start - read.start
+    sub = Collector(
+        diagnostics=[replace(d, location=shifted(d.location, delta)) for d in c.diagnostics],
+        owned=list(c.owned),
+        failed=set(c.failed),
+    )
+    for section, built in c.nodes.items():
+        for node in built:
+            new = _move(node, delta)
+            sub.nodes[section].append(new)
+            moved.append(Moved(new, node, delta, read.start + 1, read.start + lines))
+    return _read(sub, start)
+
+
+def shifted(where: Location, delta: int) -> Location:
+    """`where` `delta` lines further down (a location without a line stays as it is)."""
+    return replace(where, line=where.line + delta) if where.line else where
+
+
+def _move(node: Located, delta: int) -> Located:
+    update: dict[str, object] = {
+        "location": shifted(node.location, delta),
+        "spans": {k: shifted(v, delta) for k, v in node.spans.items()},
+    }
+    if isinstance(node, Model):
+        update["sql_location"] = shifted(node.sql_location, delta)
+    return node.model_copy(update=update)
 
 
 @dataclass
@@ -131,6 +181,7 @@ class ChunkReader:
 
     files: dict[str, dict[_Key, _Read]] = field(default_factory=dict)
     parsed: int = 0  # chunks parsed (not replayed) since this reader was made
+    moved: list[Moved] = field(default_factory=list)  # the nodes the last load moved
 
     def read(
         self,
@@ -156,25 +207,29 @@ class ChunkReader:
                 if chunk.key in seen and chunk.key not in ignored:
                     repeated = Collector()
                     repeated.add(duplicate_key(chunk.key, Location(display, chunk.start + 1, 1)))
-                    parts.append(_Read(repeated, None))
+                    parts.append(_Read(repeated, None, chunk.start))
                 seen.add(chunk.key)
             if skip or not chunk.text:
                 continue
             if chunk.item and chunk.key not in allowed:
                 return False
-            key = (display, allowed, chunk.item, chunk.start, chunk.text)
+            # an item is found again wherever it moved to; a section only where it was
+            key = (display, allowed, chunk.item, -1 if chunk.item else chunk.start, chunk.text)
             read = kept.get(key) or known.get(key)
+            if read is not None and read.start != chunk.start:
+                lines = chunk.text.count("\n") + (not chunk.text.endswith("\n"))
+                read = _moved(read, chunk.start, lines, self.moved)
             if read is None:
                 alone = _read_alone(chunk, display, allowed)
                 if alone is None:
                     return False
-                read = _read(alone)
+                read = _read(alone, chunk.start)
                 self.parsed += 1
             kept[key] = read
             parts.append(read)
         self.files[display] = kept
         nodes = c.nodes
-        for part, single in parts:
+        for part, single, _ in parts:
             if single is not None:
                 nodes[single[0]].append(single[1])
             else:

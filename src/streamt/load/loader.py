@@ -75,6 +75,8 @@ def load_project(
     files = discover(project_file.resolve())
     root = files.root
     collector = Collector()
+    if reader is not None:
+        reader.moved.clear()
     if env is None and environment_names(root):
         env = default_environment(root)  # `project.default_environment`, as Context picks it
     environment = _environment(collector, root, env) if env else None
