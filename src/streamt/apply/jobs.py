@@ -18,6 +18,7 @@ from typing import NoReturn
 from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
 from streamt.adapters.udf_jar import ensure_built
+from streamt.adapters.waiting import Interrupted
 from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
 from streamt.apply.step import StepContext, StepError
@@ -87,7 +88,7 @@ def _start(
             _fail(ctx, pending, None, str(exc), restore_from)
         note = f"submitted {job_id}" + (f" from {restore_from}" if restore_from else "")
     try:
-        await_running(ctx, job_id)
+        await_running(ctx, job_id, label=f"job {change.name}")
     except StepError as exc:
         _fail(ctx, pending, job_id, str(exc), restore_from)
     _record_running(ctx, pending, payload, job_id, restore_from)
@@ -95,30 +96,34 @@ def _start(
 
 
 def submit_job(ctx: StepContext, payload: JobSpec, restore_from: str | None) -> str:
+    """Interrupted (Ctrl-C) while the SQL Gateway runs the statements: `Interrupted`; the job
+    may still start, and the next apply finds it by its pipeline name."""
     env = ctx.options.environ
     config = {**bound_config(payload.config, env), "pipeline.name": payload.pipeline_name}
     if restore_from:
         config[SAVEPOINT_KEY] = restore_from
     try:
         ensure_built(payload.statements, env)  # streamt's own function, if the job uses it
-        return ctx.flink.submit(bound_statements(payload.statements, env), config)
+        statements = bound_statements(payload.statements, env)
+        waits = ctx.options.waits(f"job {payload.name or payload.pipeline_name}")
+        return ctx.flink.submit(statements, config, waits)
     except AdapterError as exc:
         raise StepError(f"submitting the job failed: {exc}") from None
 
 
-def await_running(ctx: StepContext, job_id: str) -> None:
+def await_running(ctx: StepContext, job_id: str, label: str = "") -> None:
+    """Until the job has run `job_stable_s`; beats `"<label>: <state>, <elapsed> s"` (label:
+    `job <model>`, by default `job <id>`)."""
     opts = ctx.options
     deadline = time.monotonic() + opts.job_start_timeout_s
     running_since: float | None = None
     restarting_since: float | None = None
     waiting_since: float | None = None
     state = "UNKNOWN"
-    started = last_beat = time.monotonic()
+    watch = opts.waits(label or f"job {job_id}").watch()
     while time.monotonic() < deadline:
         state = next((j.state for j in ctx.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
-        if opts.heartbeat is not None and time.monotonic() - last_beat >= opts.heartbeat_s:
-            last_beat = time.monotonic()
-            opts.heartbeat(f"job {job_id}: {state}, {last_beat - started:.0f} s")
+        watch.tick(state)
         if state in {"FAILED", "CANCELED", "FINISHED", "FAILING"}:
             raise StepError(f"job {job_id} went {state} right after submission")
         if state == "RUNNING" and not _tasks_started(ctx, job_id):
@@ -235,8 +240,15 @@ def _upgrade(ctx: StepContext, change: Change, payload: JobSpec) -> str:
             update={"status": EntryStatus.PENDING, "target": payload, "previous_job_id": old_job}
         )
     )
+    waits = ctx.options.waits(f"job {change.name}")
     try:
-        savepoint = ctx.flink.stop_with_savepoint(old_job, ctx.options.savepoint_dir)
+        savepoint = ctx.flink.stop_with_savepoint(old_job, ctx.options.savepoint_dir, waits)
+    except Interrupted:
+        raise StepError(
+            f"interrupted (Ctrl-C) while job {old_job} was being stopped with a savepoint: "
+            "Flink goes on; the next apply resumes the new SQL from that savepoint, or upgrades "
+            "again if it failed"
+        ) from None
     except AdapterError as exc:
         raise StepError(
             f"stop-with-savepoint of job {old_job} failed (it keeps running): {exc}"

@@ -20,7 +20,7 @@ from streamt.diagnostics import UNREACHABLE, Diagnostic, StreamtError
 from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
-from streamt.resources import InterceptorState, JobSpec, JobState, ResourceKind
+from streamt.resources import EntryStatus, InterceptorState, JobSpec, JobState, ResourceKind
 from streamt.state.systems import Systems
 
 
@@ -117,7 +117,28 @@ def _observe(
         interceptors=_interceptors(desired, ledger, systems),
         messages=_unowned_counts(unowned, systems),
         samples=_samples(unowned, columns, systems),
+        stopped_savepoints=_stopped_savepoints(ledger, jobs, systems),
     )
+
+
+def _stopped_savepoints(
+    ledger: Ledger, jobs: Mapping[str, list[JobState]], systems: Systems
+) -> dict[str, str]:
+    """The savepoint each interrupted upgrade's old job stopped with: the ledger says the job
+    was being stopped (`previous_job_id`) but holds no savepoint, and Flink shows it FINISHED.
+    One call per such job, usually none."""
+    finished = {j.job_id for listed in jobs.values() for j in listed if j.state == "FINISHED"}
+    ask = getattr(systems.flink, "stopped_savepoint", None)
+    out: dict[str, str] = {}
+    for entry in ledger.of_kind(ResourceKind.JOB):
+        old = entry.previous_job_id
+        if ask is None or entry.status is EntryStatus.APPLIED or entry.savepoint:
+            continue
+        if old in finished:
+            path = str(ask(old))
+            if path:
+                out[old] = path
+    return out
 
 
 def _unowned_counts(names: list[str], systems: Systems) -> Mapping[str, int]:
