@@ -42,6 +42,7 @@ class StepLines:
         self.stream = stream
         self.rich = stream is not None and use_rich(stream)
         self._lock = threading.Lock()
+        self._begun = False  # a blank line parts the plan above from the first step
 
     @classmethod
     def for_run(cls, plan: Plan) -> StepLines:
@@ -84,6 +85,9 @@ class StepLines:
         if self.stream is None:
             return
         with self._lock:
+            if not self._begun:
+                self._begun = True
+                click.echo("", file=self.stream)
             if not self.rich:
                 click.echo("".join(text for text, _ in parts), file=self.stream)
                 return

@@ -419,6 +419,25 @@ def test_interrupted_upgrade_after_savepoint_resumes_from_it():
     assert change.action is Action.CREATE and change.restore_from == "file:///sp/1"
 
 
+def test_upgrade_interrupted_while_flink_took_the_savepoint_resumes_from_what_the_job_left():
+    """Ctrl-C while the savepoint was taken: the ledger never heard of it, but the old job
+    FINISHED with it; without it (Flink forgot the job) the plan refuses, never starts empty."""
+    from dataclasses import replace
+
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    pending = applied_job_entry(
+        old, "j1", status=EntryStatus.PENDING, previous_job_id="j1", target=new
+    )
+    finished = live(jobs=(running(old, "j1", "FINISHED"),))
+    found = replace(finished, stopped_savepoints={"j1": "file:///sp/left"})
+    change = _one(build_plan(desired(jobs=(new,)), found, ledger(pending), OPTS))
+    assert change.action is Action.CREATE and change.restore_from == "file:///sp/left"
+    other = replace(finished, stopped_savepoints={"j9": "file:///sp/other"})
+    change = _one(build_plan(desired(jobs=(new,)), other, ledger(pending), OPTS))
+    assert change.action is Action.REFUSED and change.restore_from is None
+    assert "would start without its state" in change.reason
+
+
 def test_interrupted_upgrade_before_stop_upgrades_again():
     old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
     pending = applied_job_entry(
