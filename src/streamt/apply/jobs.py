@@ -179,7 +179,8 @@ def cancel_and_explain(
     with contextlib.suppress(AdapterError):  # already terminal
         ctx.flink.cancel(job_id)
     _await_stopped(ctx, job_id)
-    cause = explain_failure(ctx.flink, job_id, ctx.options.history_wait_s, ctx.options.poll_s)
+    opts = ctx.options
+    cause = explain_failure(ctx.flink, job_id, opts.history_wait_s, opts.poll_s, opts.pause)
     cause = with_position(ctx.systems.kafka, payload, cause, ctx.systems.registry)
     return f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
 
