@@ -39,6 +39,15 @@ class StopSpy:
         return getattr(self.inner, name)
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():  # type: ignore[no-untyped-def]
+    """SIGINT raises KeyboardInterrupt, also where the runner was started with it ignored (a
+    shell's background job)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture
 def names(local_stack):  # type: ignore[no-untyped-def]
     name = unique("it-sp-int")
