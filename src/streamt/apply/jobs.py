@@ -6,7 +6,10 @@ resumed by the next plan (see `streamt.plan.jobs`): the entry goes `pending` wit
 (and the job being replaced), then records the savepoint as soon as it exists, then becomes
 `applied` with the new job id once the job is verified RUNNING. Before submitting, the
 cluster is asked again for a job with the same `pipeline.name`, so no step ever starts a
-duplicate.
+duplicate. Ctrl-C (`ApplyOptions.stop`) ends every wait within a poll — the job starting, its
+savepoint, its statements on the SQL Gateway — and the next plan picks up from the ledger (an
+upgrade cut short while Flink took the savepoint resumes from the savepoint its old job stopped
+with, `streamt.plan.jobs`).
 """
 
 from __future__ import annotations
