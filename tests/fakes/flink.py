@@ -13,8 +13,9 @@ What it answers, as Flink does:
 - `POST /jobs/{id}/stop` -> 202 `{"request-id"}`; the trigger reads IN_PROGRESS for
   `savepoint_polls` polls (1), then COMPLETED with `operation.location` (the job goes FINISHED)
   or, for a job not RUNNING, a `failure-cause`; Flink finishes a stop nobody polls any more
-  too (`finish_stops`), and `GET /jobs/{id}/checkpoints` of a job stopped with a savepoint
-  shows it as `latest.savepoint` (`checkpoint_type` SYNC_SAVEPOINT, as Flink 2.2 answers);
+  too (`finish_stops`); `GET /jobs/{id}/checkpoints` shows a stop's savepoint in `history`
+  (`checkpoint_type` SYNC_SAVEPOINT, IN_PROGRESS while the job runs, then COMPLETED with its
+  `external_path`, also as `latest.savepoint`), as Flink 2.2 answers;
 - sessions: `POST /v2/sessions` -> `{"sessionHandle"}`; `DELETE` -> `{"status": "CLOSED"}`;
   statements -> `{"operationHandle"}`, status RUNNING once then FINISHED or ERROR; results
   need `rowFormat` from v2 on (400 without it); an ERROR operation's result fetch -> 500 with
@@ -200,6 +201,7 @@ class FlinkServer:
         self.triggers: dict[str, tuple[str, str]] = {}  # request id -> (job id, target dir)
         self.trigger_polls: dict[str, int] = {}
         self.savepoint_polls = 1  # how many polls a stop's savepoint reads IN_PROGRESS
+        self.failed_stops: set[str] = set()  # triggers whose savepoint failed (job runs on)
         self.slots_total = slots
         self.slots_available: int | None = None  # None: total minus the running jobs' slots
         self.savepoint_dir = savepoint_dir
@@ -341,14 +343,19 @@ class FlinkServer:
         if missing:
             return missing
         restored, stopped = self.jobs[jid].restored_from, self.jobs[jid].stopped_with
+        mine = [t for t, (j, _) in self.triggers.items() if j == jid]
+        failed = bool(mine) and all(t in self.failed_stops for t in mine)
+        stopping = self.jobs[jid].state == "RUNNING" and bool(mine) and not failed
+        status = "COMPLETED" if stopped else "FAILED" if failed else "IN_PROGRESS"
         savepoint = {
-            "className": "completed",
-            "status": "COMPLETED",
+            "className": status.lower(),
+            "id": 1,
+            "status": status,
             "is_savepoint": True,
             "checkpoint_type": "SYNC_SAVEPOINT",
-            "external_path": stopped,
-            "discarded": False,
+            **({"external_path": stopped, "discarded": False} if stopped else {}),
         }
+        history = [savepoint] if mine else []
         latest = {
             "completed": None,
             "savepoint": savepoint if stopped else None,
@@ -362,7 +369,8 @@ class FlinkServer:
             "completed": 0,
             "failed": 0,
         }
-        return reply(200, {"counts": counts, "summary": {}, "latest": latest, "history": []})
+        counts["in_progress"] = int(stopping)
+        return reply(200, {"counts": counts, "summary": {}, "latest": latest, "history": history})
 
     def _stop(self, request: httpx.Request, jid: str) -> httpx.Response:
         missing = self._unknown_job(jid)
@@ -380,7 +388,7 @@ class FlinkServer:
                 404, {"errors": ["There is no savepoint operation with triggerId=" + trigger]}
             )
         self.trigger_polls[trigger] += 1
-        if self.trigger_polls[trigger] <= self.savepoint_polls:
+        if self.trigger_polls[trigger] <= self.savepoint_polls and trigger not in self.failed_stops:
             return reply(200, {"status": {"id": "IN_PROGRESS"}})
         location = self._stop_now(trigger)
         if not location:
@@ -407,7 +415,7 @@ class FlinkServer:
         job = self.jobs[jid]
         if job.stopped_with:
             return job.stopped_with
-        if job.state != "RUNNING":
+        if job.state != "RUNNING" or trigger in self.failed_stops:
             return ""
         location = f"{directory}/savepoint-{jid[:6]}-{uuid.uuid4().hex[:12]}"
         self.savepoints.add(location)
@@ -419,6 +427,12 @@ class FlinkServer:
         ends the job all the same."""
         for trigger in self.triggers:
             self._stop_now(trigger)
+
+    def fail_stops(self) -> None:
+        """Every stop not finished yet fails its savepoint: the jobs keep running."""
+        self.failed_stops |= {
+            t for t, (j, _) in self.triggers.items() if not self.jobs[j].stopped_with
+        }
 
     # ------------------------------------------------------------ SQL Gateway
 

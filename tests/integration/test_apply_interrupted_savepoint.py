@@ -66,6 +66,18 @@ def _wait_until_stopped(stack, job_id: str, timeout: float = 60.0) -> str:  # ty
     return str(state)
 
 
+def _stop_savepoint(stack, job_id: str, timeout: float = 30.0) -> str:  # type: ignore[no-untyped-def]
+    """Where Flink's REST says the job's stop put its savepoint, read without streamt."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = httpx.get(f"{stack.flink_rest_url}/jobs/{job_id}/checkpoints", timeout=10).json()
+        savepoint = body["latest"].get("savepoint") or {}
+        if savepoint.get("status") == "COMPLETED" or time.monotonic() > deadline:
+            assert savepoint.get("checkpoint_type") == "SYNC_SAVEPOINT", body["latest"]
+            return str(savepoint["external_path"])
+        time.sleep(0.5)
+
+
 def test_ctrl_c_while_the_savepoint_is_taken_then_apply_resumes_the_new_sql_from_it(
     names, local_stack
 ):  # type: ignore[no-untyped-def]
@@ -115,10 +127,9 @@ def test_ctrl_c_while_the_savepoint_is_taken_then_apply_resumes_the_new_sql_from
     assert entry.previous_job_id == old and entry.savepoint is None
     assert [jid for jid, _ in jobs(local_stack, pipeline)] == [old]  # nothing new submitted
 
-    # Flink finishes the stop it was asked for, alone
+    # Flink finishes the stop it was asked for, alone (its statistics show it a moment later)
     assert _wait_until_stopped(local_stack, old) == "FINISHED"
-    latest = httpx.get(f"{local_stack.flink_rest_url}/jobs/{old}/checkpoints", timeout=10).json()
-    left = latest["latest"]["savepoint"]["external_path"]
+    left = _stop_savepoint(local_stack, old)
 
     plan, report = deploy(counting_project(name, events, counts, V2))
     (change,) = plan.pending

@@ -11,8 +11,8 @@
   a planner error.
 - `stop_with_savepoint`: `POST /jobs/{id}/stop`, polls `GET /jobs/{id}/savepoints/{trigger}`,
   then waits for the job to leave RUNNING; returns the savepoint path.
-- `stopped_savepoint`: the savepoint a FINISHED job stopped with (`GET /jobs/{id}/checkpoints`,
-  `latest.savepoint` of type `SYNC_SAVEPOINT`), or "".
+- `stop_savepoint`: the status and path of the savepoint a stop-with-savepoint of a job took
+  (`GET /jobs/{id}/checkpoints`, type `SYNC_SAVEPOINT`): in progress, completed, failed.
 - Every wait (the savepoint, the job leaving RUNNING, a SQL Gateway statement) takes the
   caller's `Waits` (`adapters/waiting.py`): it beats every 10 s and ends within a poll with
   `Interrupted` when the caller's stop event is set (Ctrl-C).
@@ -107,7 +107,7 @@ class FlinkClient:
         self, job_id: str, directory: str | None = None, waits: Waits | None = None
     ) -> str:
         """Interrupted (`waits.stop`) while the savepoint is taken, Flink goes on: the job then
-        ends FINISHED with it (`stopped_savepoint`), or keeps running if it fails."""
+        ends FINISHED with it (`stop_savepoint`), or keeps running if it fails."""
         waits = waits or Waits()
         body: dict[str, object] = {"drain": False}
         if directory:
@@ -161,21 +161,27 @@ class FlinkClient:
             waits.pause(delay, self.sleep)
             delay = min(delay * 2, 1.0)
 
-    def stopped_savepoint(self, job_id: str) -> str:
-        """The savepoint a FINISHED job stopped with: its latest savepoint if that is the
-        synchronous one of a stop-with-savepoint, completed; "" otherwise (no such savepoint,
-        or a job Flink no longer remembers)."""
+    def stop_savepoint(self, job_id: str) -> tuple[str, str]:
+        """(status, path) of the newest savepoint a stop-with-savepoint of the job took
+        (`GET /jobs/{id}/checkpoints`, the newest `SYNC_SAVEPOINT` of its history, else
+        `latest.savepoint`): status IN_PROGRESS, COMPLETED or FAILED; ("", "") for none or a
+        job Flink does not know. Flink's statistics lag the job by a moment: a job just
+        FINISHED may still read IN_PROGRESS."""
         reply = self.rest.request("GET", f"/jobs/{job_id}/checkpoints", ok=(200,), allow=(404,))
         if reply.status == 404:
-            return ""
+            return "", ""
         shape = Shape(REST, reply.url)
-        latest = shape.obj(shape.obj(reply.json()).get("latest") or {}, "latest")
-        savepoint = shape.obj(latest.get("savepoint") or {}, "latest.savepoint")
-        if shape.opt_str(savepoint, "checkpoint_type") != "SYNC_SAVEPOINT":
-            return ""
-        if shape.opt_str(savepoint, "status") != "COMPLETED":
-            return ""
-        return shape.opt_str(savepoint, "external_path")
+        body = shape.obj(reply.json())
+        latest = shape.obj(body.get("latest") or {}, "latest")
+        entries = [
+            shape.obj(item, "checkpoint")
+            for item in [*shape.arr(body.get("history") or [], "history"), latest.get("savepoint")]
+            if item
+        ]
+        for entry in entries:
+            if shape.opt_str(entry, "checkpoint_type") == "SYNC_SAVEPOINT":
+                return shape.opt_str(entry, "status"), shape.opt_str(entry, "external_path")
+        return "", ""
 
     def cancel(self, job_id: str) -> None:
         """Cancel without savepoint; a job that is gone (404) or already terminal (409) is fine."""

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from streamt.adapters.protocols import AdapterError
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, StreamtError
+from streamt.plan.inputs import ACTIVE_JOB_STATES as ACTIVE
 from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
@@ -106,6 +107,7 @@ def _observe(
             c.name: c for c in systems.connect.list_connectors() if c.name in connector_names
         }
     live = LiveState(topics=topics, subjects=subjects, jobs=jobs, connectors=connectors)
+    stopped, stopping = _cut_short_stops(ledger, jobs, systems)
     mine = _names(ledger, ResourceKind.TOPIC)
     unowned = sorted(t.name for t in desired.topics if t.name in topics and t.name not in mine)
     return LiveState(
@@ -117,28 +119,34 @@ def _observe(
         interceptors=_interceptors(desired, ledger, systems),
         messages=_unowned_counts(unowned, systems),
         samples=_samples(unowned, columns, systems),
-        stopped_savepoints=_stopped_savepoints(ledger, jobs, systems),
+        stopped_savepoints=stopped,
+        stops_in_progress=stopping,
     )
 
 
-def _stopped_savepoints(
+def _cut_short_stops(
     ledger: Ledger, jobs: Mapping[str, list[JobState]], systems: Systems
-) -> dict[str, str]:
-    """The savepoint each interrupted upgrade's old job stopped with: the ledger says the job
-    was being stopped (`previous_job_id`) but holds no savepoint, and Flink shows it FINISHED.
+) -> tuple[dict[str, str], frozenset[str]]:
+    """For each upgrade the ledger shows cut short before it recorded its savepoint (pending,
+    `previous_job_id`, no savepoint): the savepoint its old job stopped with once FINISHED, or
+    the old job when its stop is still under way (Flink's statistics lag its end a moment).
     One call per such job, usually none."""
-    finished = {j.job_id for listed in jobs.values() for j in listed if j.state == "FINISHED"}
-    ask = getattr(systems.flink, "stopped_savepoint", None)
-    out: dict[str, str] = {}
+    listed = {j.job_id: j.state for js in jobs.values() for j in js}
+    ask = getattr(systems.flink, "stop_savepoint", None)
+    stopped: dict[str, str] = {}
+    stopping: set[str] = set()
     for entry in ledger.of_kind(ResourceKind.JOB):
         old = entry.previous_job_id
         if ask is None or entry.status is EntryStatus.APPLIED or entry.savepoint:
             continue
-        if old in finished:
-            path = str(ask(old))
-            if path:
-                out[old] = path
-    return out
+        if old not in listed:
+            continue
+        status, path = ask(old)
+        if status == "COMPLETED" and path and listed[old] == "FINISHED":
+            stopped[old] = path
+        elif status == "IN_PROGRESS" or (status == "COMPLETED" and listed[old] in ACTIVE):
+            stopping.add(old)
+    return stopped, frozenset(stopping)
 
 
 def _unowned_counts(names: list[str], systems: Systems) -> Mapping[str, int]:

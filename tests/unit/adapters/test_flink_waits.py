@@ -103,10 +103,13 @@ def test_stop_ends_a_savepoint_wait_at_the_next_poll_and_flink_finishes_the_stop
         flink.stop_with_savepoint(job.jid, waits=Waits(stop))
     (trigger,) = server.triggers
     assert server.trigger_polls[trigger] == 5  # no poll after the stop request
-    assert server.jobs[job.jid].state == "RUNNING" and flink.stopped_savepoint(job.jid) == ""
+    assert server.jobs[job.jid].state == "RUNNING"
+    assert flink.stop_savepoint(job.jid) == ("IN_PROGRESS", "")
     server.finish_stops()  # Flink takes the savepoint all the same and ends the job
-    assert flink.stopped_savepoint(job.jid) == server.jobs[job.jid].stopped_with != ""
-    assert flink.stopped_savepoint("f" * 32) == ""  # a job Flink does not know: none
+    left = server.jobs[job.jid].stopped_with
+    assert left and flink.stop_savepoint(job.jid) == ("COMPLETED", left)
+    assert flink.stop_savepoint(server.add_job("q").jid) == ("", "")  # never stopped
+    assert flink.stop_savepoint("f" * 32) == ("", "")  # a job Flink does not know
 
 
 def test_a_stop_requested_before_the_wait_ends_it_without_sleeping():

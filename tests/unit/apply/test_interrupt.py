@@ -128,9 +128,13 @@ def _upgrade_interrupted_during_its_savepoint() -> tuple[Systems, FakeFlink, str
 
 def test_ctrl_c_while_the_savepoint_is_taken_then_apply_resumes_from_it():
     systems, flink, old = _upgrade_interrupted_during_its_savepoint()
+    new = project("SELECT id FROM orders WHERE id > ''")
+    plan, _ = plan_for(systems, new)  # planned again at once: the stop is still under way
+    (refused,) = plan.refused  # a second stop would abort the savepoint Flink is taking
+    assert f"job {old} is still being stopped with a savepoint" in refused.reason
+    assert refused.hint.startswith("plan again in a few seconds")
     flink.server.finish_stops()  # Flink goes on: the old job ends FINISHED with its savepoint
     left = flink.server.jobs[old].stopped_with
-    new = project("SELECT id FROM orders WHERE id > ''")
     plan, _ = plan_for(systems, new)
     (change,) = plan.pending
     assert change.action is Action.CREATE and change.restore_from == left
@@ -141,10 +145,11 @@ def test_ctrl_c_while_the_savepoint_is_taken_then_apply_resumes_from_it():
     assert not plan_for(systems, new)[0].has_changes
 
 
-def test_ctrl_c_while_the_savepoint_is_taken_that_never_completes_upgrades_again():
+def test_ctrl_c_while_the_savepoint_is_taken_that_then_fails_upgrades_again():
     systems, flink, old = _upgrade_interrupted_during_its_savepoint()
+    flink.server.fail_stops()  # the savepoint fails: Flink keeps the old job running
     new = project("SELECT id FROM orders WHERE id > ''")
-    plan, _ = plan_for(systems, new)  # the old job still runs: its stop came to nothing
+    plan, _ = plan_for(systems, new)
     (change,) = plan.pending
     assert change.action is Action.UPGRADE and change.live_job_id == old
     _, report = cycle(systems, new, environ=ENVIRON)
