@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from streamt.resources import Action, EntryStatus, ResourceKind
+from tests.ctrl_c import ctrl_c_raises  # noqa: F401  (applies to every test here)
 from tests.integration.test_apply_upgrade import V1, Producer, counting_project, final_counts
 
 from .test_apply_support import cleanup, deploy, jobs, session, systems, unique
@@ -37,15 +38,6 @@ class StopSpy:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
-
-
-@pytest.fixture(autouse=True)
-def ctrl_c_raises():  # type: ignore[no-untyped-def]
-    """SIGINT raises KeyboardInterrupt, also where the runner was started with it ignored (a
-    shell's background job)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

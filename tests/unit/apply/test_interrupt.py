@@ -9,25 +9,15 @@ import threading
 import time
 from collections.abc import Callable
 
-import pytest
-
 from streamt.apply.executor import ApplyReport, execute_plan
 from streamt.apply.step import ApplyOptions, StepContext
 from streamt.resources import Action, EntryStatus, Plan, ResourceKind
 from streamt.state import LedgerWriter, Systems, read_ledger
+from tests.ctrl_c import ctrl_c_raises  # noqa: F401  (applies to every test here)
 
 from ..plan.factories import ENV, PROJECT
 from .fakes import FakeFlink, fake_systems
 from .test_execute import ENVIRON, _flink, cycle, plan_for, project
-
-
-@pytest.fixture(autouse=True)
-def ctrl_c_raises():  # type: ignore[no-untyped-def]
-    """SIGINT raises KeyboardInterrupt, also where the runner was started with it ignored (a
-    shell's background job)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
 
 
 def _interrupted(
