@@ -767,7 +767,7 @@ class Context:
     ) -> ApplyOptions:
         """The options `plan` runs with (the environment's `safety:` may allow destruction);
         refuses (preflight) a plan that would destroy what is not allowed. `heartbeat` hears
-        how a job being waited for is doing, every 10 s."""
+        how a wait is going every 10 s (a job starting, a savepoint, a gateway statement)."""
         from streamt.apply.executor import preflight
         from streamt.apply.step import ApplyOptions
 

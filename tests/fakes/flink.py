@@ -10,9 +10,12 @@ What it answers, as Flink does:
   `GET /jobs/{id}/exceptions` (`exceptionHistory.entries`), `GET /jobs/{id}/checkpoints`;
   an unknown job -> 404 `{"errors": [...]}`;
 - `PATCH /jobs/{id}?mode=cancel` -> 202 and CANCELED; a job already terminal -> 409;
-- `POST /jobs/{id}/stop` -> 202 `{"request-id"}`; the trigger reads IN_PROGRESS once, then
-  COMPLETED with `operation.location` (the job goes FINISHED) or, for a job not RUNNING, a
-  `failure-cause`;
+- `POST /jobs/{id}/stop` -> 202 `{"request-id"}`; the trigger reads IN_PROGRESS for
+  `savepoint_polls` polls (1), then COMPLETED with `operation.location` (the job goes FINISHED)
+  or, for a job not RUNNING, a `failure-cause`; Flink finishes a stop nobody polls any more
+  too (`finish_stops`); `GET /jobs/{id}/checkpoints` shows a stop's savepoint in `history`
+  (`checkpoint_type` SYNC_SAVEPOINT, IN_PROGRESS while the job runs, then COMPLETED with its
+  `external_path`, also as `latest.savepoint`), as Flink 2.2 answers;
 - sessions: `POST /v2/sessions` -> `{"sessionHandle"}`; `DELETE` -> `{"status": "CLOSED"}`;
   statements -> `{"operationHandle"}`, status RUNNING once then FINISHED or ERROR; results
   need `rowFormat` from v2 on (400 without it); an ERROR operation's result fetch -> 500 with
@@ -139,6 +142,7 @@ class Job:
     restored_from: str = ""
     exceptions: list[str] = field(default_factory=list)  # stack traces, newest first
     end: int = -1
+    stopped_with: str = ""  # the savepoint a stop-with-savepoint ended it with
 
 
 @dataclass
@@ -196,6 +200,8 @@ class FlinkServer:
         self.savepoints: set[str] = set()  # locations written by stop-with-savepoint
         self.triggers: dict[str, tuple[str, str]] = {}  # request id -> (job id, target dir)
         self.trigger_polls: dict[str, int] = {}
+        self.savepoint_polls = 1  # how many polls a stop's savepoint reads IN_PROGRESS
+        self.failed_stops: set[str] = set()  # triggers whose savepoint failed (job runs on)
         self.slots_total = slots
         self.slots_available: int | None = None  # None: total minus the running jobs' slots
         self.savepoint_dir = savepoint_dir
@@ -336,10 +342,23 @@ class FlinkServer:
         missing = self._unknown_job(jid)
         if missing:
             return missing
-        restored = self.jobs[jid].restored_from
+        restored, stopped = self.jobs[jid].restored_from, self.jobs[jid].stopped_with
+        mine = [t for t, (j, _) in self.triggers.items() if j == jid]
+        failed = bool(mine) and all(t in self.failed_stops for t in mine)
+        stopping = self.jobs[jid].state == "RUNNING" and bool(mine) and not failed
+        status = "COMPLETED" if stopped else "FAILED" if failed else "IN_PROGRESS"
+        savepoint = {
+            "className": status.lower(),
+            "id": 1,
+            "status": status,
+            "is_savepoint": True,
+            "checkpoint_type": "SYNC_SAVEPOINT",
+            **({"external_path": stopped, "discarded": False} if stopped else {}),
+        }
+        history = [savepoint] if mine else []
         latest = {
             "completed": None,
-            "savepoint": None,
+            "savepoint": savepoint if stopped else None,
             "failed": None,
             "restored": {"external_path": restored, "is_savepoint": True} if restored else None,
         }
@@ -350,7 +369,8 @@ class FlinkServer:
             "completed": 0,
             "failed": 0,
         }
-        return reply(200, {"counts": counts, "summary": {}, "latest": latest, "history": []})
+        counts["in_progress"] = int(stopping)
+        return reply(200, {"counts": counts, "summary": {}, "latest": latest, "history": history})
 
     def _stop(self, request: httpx.Request, jid: str) -> httpx.Response:
         missing = self._unknown_job(jid)
@@ -368,12 +388,11 @@ class FlinkServer:
                 404, {"errors": ["There is no savepoint operation with triggerId=" + trigger]}
             )
         self.trigger_polls[trigger] += 1
-        if self.trigger_polls[trigger] == 1:
+        if self.trigger_polls[trigger] <= self.savepoint_polls and trigger not in self.failed_stops:
             return reply(200, {"status": {"id": "IN_PROGRESS"}})
-        job, directory = self.jobs[jid], self.triggers[trigger][1]
-        if job.state != "RUNNING" and not any(
-            s.startswith(f"{directory}/savepoint-{jid[:6]}") for s in self.savepoints
-        ):
+        location = self._stop_now(trigger)
+        if not location:
+            job = self.jobs[jid]
             cause = f"java.util.concurrent.CompletionException: org.apache.flink.runtime.checkpoint.CheckpointException: Job {jid} is not running (state {job.state})"
             return reply(
                 200,
@@ -387,14 +406,33 @@ class FlinkServer:
                     },
                 },
             )
-        location = next(
-            (s for s in self.savepoints if s.startswith(f"{directory}/savepoint-{jid[:6]}")), ""
-        )
-        if not location:
-            location = f"{directory}/savepoint-{jid[:6]}-{uuid.uuid4().hex[:12]}"
-            self.savepoints.add(location)
-            job.state, job.end = "FINISHED", next(self._clock)
         return reply(200, {"status": {"id": "COMPLETED"}, "operation": {"location": location}})
+
+    def _stop_now(self, trigger: str) -> str:
+        """Take the trigger's savepoint and end its job FINISHED (once); "" for a job that was
+        not RUNNING."""
+        jid, directory = self.triggers[trigger]
+        job = self.jobs[jid]
+        if job.stopped_with:
+            return job.stopped_with
+        if job.state != "RUNNING" or trigger in self.failed_stops:
+            return ""
+        location = f"{directory}/savepoint-{jid[:6]}-{uuid.uuid4().hex[:12]}"
+        self.savepoints.add(location)
+        job.state, job.end, job.stopped_with = "FINISHED", next(self._clock), location
+        return location
+
+    def finish_stops(self) -> None:
+        """What Flink does with a stop whose caller stopped polling: takes the savepoint and
+        ends the job all the same."""
+        for trigger in self.triggers:
+            self._stop_now(trigger)
+
+    def fail_stops(self) -> None:
+        """Every stop not finished yet fails its savepoint: the jobs keep running."""
+        self.failed_stops |= {
+            t for t, (j, _) in self.triggers.items() if not self.jobs[j].stopped_with
+        }
 
     # ------------------------------------------------------------ SQL Gateway
 

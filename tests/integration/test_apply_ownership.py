@@ -66,7 +66,7 @@ def test_a_model_topic_another_project_owns_is_refused_even_with_adopt(
         wait_for_slots(1)
         applied = streamt("apply", "-p", str(b), "--auto-approve")
         assert applied.returncode == 0, applied.stdout + applied.stderr
-        assert f"topic b.{model}: create ok" in applied.stdout
+        assert f"] create topic b.{model}  done [" in applied.stdout
         assert "V161" not in applied.stderr  # prefixed: not the default name
         assert [s for _, s in jobs(local_stack, f"streamt.b.{second}.{model}") if s in ACTIVE] == [
             "RUNNING"
@@ -121,7 +121,7 @@ def test_a_foreign_topic_is_adopted_only_explicitly_and_destroy_keeps_it(
         # the saved plan carries the adoption: applying it needs no --adopt again
         adopted = streamt("apply", "-p", str(path), "--plan", str(saved), "--auto-approve")
         assert adopted.returncode == 0, adopted.stdout + adopted.stderr
-        assert f"topic {model}: adopt ok" in adopted.stdout
+        assert f"] adopt topic {model}  done [" in adopted.stdout
         assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
         again = streamt("plan", "-p", str(path), "--detailed-exitcode")
         assert again.returncode == 0 and "No changes." in again.stdout, again.stdout + again.stderr

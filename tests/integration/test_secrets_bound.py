@@ -60,9 +60,11 @@ class SpyFlink:
         self.inner = inner
         self.submitted: list[tuple[list[str], dict[str, str]]] = []
 
-    def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
+    def submit(
+        self, statements: Sequence[str], config: Mapping[str, str], waits: object = None
+    ) -> str:
         self.submitted.append((list(statements), dict(config)))
-        return self.inner.submit(statements, config)  # type: ignore[attr-defined,no-any-return]
+        return self.inner.submit(statements, config, waits)  # type: ignore[attr-defined,no-any-return]
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)

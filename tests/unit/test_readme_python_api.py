@@ -39,7 +39,7 @@ def test_readme_python_example_plans_applies_and_reports_status(
     monkeypatch.setattr("streamt.apply.deployment.systems_from_runtime", lambda r, e: systems)
     # the fakes answer, so nothing is probed (the project's runtime names no stack of this run)
     monkeypatch.setattr("streamt.apply.deployment.preflight", lambda *args, **kw: None)
-    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id, label="": None)
     project = tmp_path / "quickstart"
     shutil.copytree(REPO / "examples" / "quickstart", project)
     code = _example().replace('"examples/quickstart"', repr(str(project)))
@@ -88,7 +88,7 @@ def test_destroy_through_the_python_api_removes_what_apply_created(
     systems = fake_systems()
     assert isinstance(systems.kafka, FakeKafka) and isinstance(systems.flink, FakeFlink)
     systems.kafka.topics["events.raw.v1"] = TopicState("events.raw.v1", 1, 1, {})
-    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id, label="": None)
     ctx = Context.load(REPO / "examples" / "quickstart", systems=systems, environ={})
     assert ctx.apply(ctx.plan()).ok
     plan = ctx.destroy_plan()

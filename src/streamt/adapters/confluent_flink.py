@@ -46,6 +46,7 @@ import httpx
 from streamt.adapters._json import Shape
 from streamt.adapters.http import HttpApi, RetryPolicy
 from streamt.adapters.protocols import AdapterError, CheckpointState
+from streamt.adapters.waiting import Waits
 from streamt.resources import JobState
 from streamt.sql.confluent import NotForConfluent, cloud_statement
 
@@ -194,7 +195,9 @@ class ConfluentFlinkClient:
 
     # ------------------------------------------------------------ writing
 
-    def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
+    def submit(
+        self, statements: Sequence[str], config: Mapping[str, str], waits: Waits | None = None
+    ) -> str:
         try:
             sql = cloud_statement(statements).sql
         except NotForConfluent as exc:
@@ -219,7 +222,7 @@ class ConfluentFlinkClient:
             "POST", self._path(), json_body=body, ok=(200, 201, 202), allow=(409,)
         )
         if reply.status == 409:
-            return self._existing(name, body)
+            return self._existing(name, body, waits or Waits())
         return name
 
     def properties(self, config: Mapping[str, str]) -> dict[str, str]:
@@ -246,7 +249,7 @@ class ConfluentFlinkClient:
             )
         return out
 
-    def _existing(self, name: str, body: Mapping[str, object]) -> str:
+    def _existing(self, name: str, body: Mapping[str, object], waits: Waits) -> str:
         doc = self.statement(name)
         phase = self._phase(doc) if doc is not None else ""
         if phase == "STOPPED":
@@ -254,7 +257,7 @@ class ConfluentFlinkClient:
         elif phase in ("FAILED", "COMPLETED", ""):
             if doc is not None:
                 self.delete(name)
-                self._await_gone(name)
+                self._await_gone(name, waits)
             self.api.request("POST", self._path(), json_body=body, ok=(200, 201, 202))
         return name  # PENDING / RUNNING / DEGRADED: the same statement is already there
 
@@ -276,18 +279,21 @@ class ConfluentFlinkClient:
     def cancel(self, job_id: str) -> None:
         self.delete(job_id)
 
-    def _await_gone(self, name: str) -> None:
+    def _await_gone(self, name: str, waits: Waits) -> None:
         """A deleted statement is DELETING for a while: its name is free once it is gone."""
         deadline, delay = self.clock() + self.timeout_s, 0.1
         while self.statement(name) is not None:
             if self.clock() > deadline:
                 raise AdapterError(SYSTEM, f"statement {name} is still being deleted")
-            self.api.sleep(delay)
+            waits.pause(delay, self.api.sleep)
             delay = min(delay * 2, 1.0)
 
-    def stop_with_savepoint(self, job_id: str, directory: str | None = None) -> str:
+    def stop_with_savepoint(
+        self, job_id: str, directory: str | None = None, waits: Waits | None = None
+    ) -> str:
         self.stop(job_id)
-        deadline, delay = self.clock() + self.timeout_s, 0.1
+        waits = waits or Waits()
+        deadline, delay, watch = self.clock() + self.timeout_s, 0.1, waits.watch(self.clock)
         while True:
             doc = self.statement(job_id)
             phase = self._phase(doc) if doc is not None else "gone"
@@ -295,7 +301,8 @@ class ConfluentFlinkClient:
                 return CARRY_OVER + job_id
             if phase in ("FAILED", "COMPLETED", "gone") or self.clock() > deadline:
                 raise AdapterError(SYSTEM, f"statement {job_id} is {phase}, not STOPPED")
-            self.api.sleep(delay)
+            watch.tick(f"statement {phase}, stopping")
+            waits.pause(delay, self.api.sleep)
             delay = min(delay * 2, 1.0)
 
 

@@ -11,6 +11,11 @@
   a planner error.
 - `stop_with_savepoint`: `POST /jobs/{id}/stop`, polls `GET /jobs/{id}/savepoints/{trigger}`,
   then waits for the job to leave RUNNING; returns the savepoint path.
+- `stop_savepoint`: the status and path of the savepoint a stop-with-savepoint of a job took
+  (`GET /jobs/{id}/checkpoints`, type `SYNC_SAVEPOINT`): in progress, completed, failed.
+- Every wait (the savepoint, the job leaving RUNNING, a SQL Gateway statement) takes the
+  caller's `Waits` (`adapters/waiting.py`): it beats every 10 s and ends within a poll with
+  `Interrupted` when the caller's stop event is set (Ctrl-C).
 - `cancel`: `PATCH /jobs/{id}?mode=cancel`.
 - `job_exceptions`: `GET /jobs/{id}/exceptions`, the meaningful cause of each failure, newest
   first (Flink 2.x: `exceptionHistory.entries[].stacktrace` + `taskName`, read by
@@ -33,6 +38,7 @@ from streamt.adapters.http import HttpApi, RetryPolicy
 from streamt.adapters.java_trace import meaningful_cause
 from streamt.adapters.protocols import AdapterError, CheckpointState
 from streamt.adapters.sql_gateway import SqlGateway, StatementError
+from streamt.adapters.waiting import Waits
 from streamt.resources import JobState
 
 REST = "flink"
@@ -51,15 +57,20 @@ class FlinkClient:
         retry: RetryPolicy | None = None,
         gateway_api_version: str = "v2",
         timeout_s: float = 180.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.rest = HttpApi(REST, rest, retry=retry, sleep=sleep)
-        self.gateway_api = HttpApi(GATEWAY, gateway, retry=retry, sleep=sleep)
+        """`sleep` (tests): how waits sleep between polls, instead of on the stop event."""
+        self.rest = HttpApi(REST, rest, retry=retry, sleep=sleep or time.sleep)
+        self.gateway_api = HttpApi(GATEWAY, gateway, retry=retry, sleep=sleep or time.sleep)
         self.gateway = SqlGateway(
-            self.gateway_api, api_version=gateway_api_version, timeout_s=timeout_s, clock=clock
+            self.gateway_api,
+            api_version=gateway_api_version,
+            timeout_s=timeout_s,
+            clock=clock,
+            sleep=sleep,
         )
-        self.timeout_s, self.clock = timeout_s, clock
+        self.timeout_s, self.clock, self.sleep = timeout_s, clock, sleep
 
     @property
     def calls(self) -> int:
@@ -92,19 +103,24 @@ class FlinkClient:
         shape = Shape(REST, reply.url)
         return shape.str_(shape.obj(reply.json()), "state")
 
-    def stop_with_savepoint(self, job_id: str, directory: str | None = None) -> str:
+    def stop_with_savepoint(
+        self, job_id: str, directory: str | None = None, waits: Waits | None = None
+    ) -> str:
+        """Interrupted (`waits.stop`) while the savepoint is taken, Flink goes on: the job then
+        ends FINISHED with it (`stop_savepoint`), or keeps running if it fails."""
+        waits = waits or Waits()
         body: dict[str, object] = {"drain": False}
         if directory:
             body["targetDirectory"] = directory
         reply = self.rest.request("POST", f"/jobs/{job_id}/stop", json_body=body, ok=(200, 202))
         shape = Shape(REST, reply.url)
         trigger = shape.str_(shape.obj(reply.json()), "request-id")
-        location = self._await_savepoint(job_id, trigger)
-        self._await_terminal(job_id)
+        location = self._await_savepoint(job_id, trigger, waits)
+        self._await_terminal(job_id, waits)
         return location
 
-    def _await_savepoint(self, job_id: str, trigger: str) -> str:
-        deadline, delay = self.clock() + self.timeout_s, 0.1
+    def _await_savepoint(self, job_id: str, trigger: str, waits: Waits) -> str:
+        deadline, delay, watch = self.clock() + self.timeout_s, 0.1, waits.watch(self.clock)
         while True:
             reply = self.rest.request("GET", f"/jobs/{job_id}/savepoints/{trigger}", ok=(200,))
             shape = Shape(REST, reply.url)
@@ -114,7 +130,8 @@ class FlinkClient:
                 return self._savepoint_location(shape, body.get("operation"), job_id)
             if self.clock() > deadline:
                 raise AdapterError(REST, f"savepoint of job {job_id} still {status}", url=reply.url)
-            self.rest.sleep(delay)
+            watch.tick("savepoint in progress")
+            waits.pause(delay, self.sleep)
             delay = min(delay * 2, 1.0)
 
     @staticmethod
@@ -132,16 +149,39 @@ class FlinkClient:
             REST, f"stop-with-savepoint of job {job_id} failed: {first}", url=shape.url
         )
 
-    def _await_terminal(self, job_id: str) -> str:
-        deadline, delay = self.clock() + self.timeout_s, 0.1
+    def _await_terminal(self, job_id: str, waits: Waits) -> str:
+        deadline, delay, watch = self.clock() + self.timeout_s, 0.1, waits.watch(self.clock)
         while True:
             state = self.job_state(job_id)
             if state in TERMINAL_JOB_STATES:
                 return state
             if self.clock() > deadline:
                 raise AdapterError(REST, f"job {job_id} still {state} after stop")
-            self.rest.sleep(delay)
+            watch.tick(f"{state} after its savepoint, stopping")
+            waits.pause(delay, self.sleep)
             delay = min(delay * 2, 1.0)
+
+    def stop_savepoint(self, job_id: str) -> tuple[str, str]:
+        """(status, path) of the newest savepoint a stop-with-savepoint of the job took
+        (`GET /jobs/{id}/checkpoints`, the newest `SYNC_SAVEPOINT` of its history, else
+        `latest.savepoint`): status IN_PROGRESS, COMPLETED or FAILED; ("", "") for none or a
+        job Flink does not know. Flink's statistics lag the job by a moment: a job just
+        FINISHED may still read IN_PROGRESS."""
+        reply = self.rest.request("GET", f"/jobs/{job_id}/checkpoints", ok=(200,), allow=(404,))
+        if reply.status == 404:
+            return "", ""
+        shape = Shape(REST, reply.url)
+        body = shape.obj(reply.json())
+        latest = shape.obj(body.get("latest") or {}, "latest")
+        entries = [
+            shape.obj(item, "checkpoint")
+            for item in [*shape.arr(body.get("history") or [], "history"), latest.get("savepoint")]
+            if item
+        ]
+        for entry in entries:
+            if shape.opt_str(entry, "checkpoint_type") == "SYNC_SAVEPOINT":
+                return shape.opt_str(entry, "status"), shape.opt_str(entry, "external_path")
+        return "", ""
 
     def cancel(self, job_id: str) -> None:
         """Cancel without savepoint; a job that is gone (404) or already terminal (409) is fine."""
@@ -216,14 +256,16 @@ class FlinkClient:
 
     # ------------------------------------------------------------ statements (SQL Gateway)
 
-    def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
+    def submit(
+        self, statements: Sequence[str], config: Mapping[str, str], waits: Waits | None = None
+    ) -> str:
         if not statements:
             raise ValueError("submit() needs at least one statement")
         session = self.gateway.open_session(config)
         try:
             result = None
             for statement in statements:
-                result = self.gateway.run(session, statement)
+                result = self.gateway.run(session, statement, waits)
         finally:
             self.gateway.close_session(session)
         if result is None or not result.job_id:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from streamt.redact import redact, redact_url
 from streamt.resources import (
@@ -25,6 +25,9 @@ from streamt.resources import (
     TopicSpec,
     TopicState,
 )
+
+if TYPE_CHECKING:
+    from streamt.adapters.waiting import Waits
 
 
 class AdapterError(Exception):
@@ -128,9 +131,14 @@ class FlinkCluster(Protocol):
     def calls(self) -> int: ...  # network calls made so far
 
     def list_jobs(self) -> Sequence[JobState]: ...  # one call: GET /jobs/overview
-    def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str: ...  # -> job id
+    # `waits`: the caller's stop event (Ctrl-C ends a wait with `Interrupted`) and heartbeat
+    def submit(
+        self, statements: Sequence[str], config: Mapping[str, str], waits: Waits | None = None
+    ) -> str: ...  # -> job id
     def explain(self, statements: Sequence[str]) -> list[str]: ...  # -> errors, [] when valid
-    def stop_with_savepoint(self, job_id: str, directory: str | None = None) -> str: ...  # -> path
+    def stop_with_savepoint(
+        self, job_id: str, directory: str | None = None, waits: Waits | None = None
+    ) -> str: ...  # -> path
     def cancel(self, job_id: str) -> None: ...
     def checkpoint_stats(self, job_id: str) -> CheckpointState: ...
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from streamt.adapters._json import Shape
 from streamt.adapters.http import NO_RETRY, HttpApi, Reply
 from streamt.adapters.protocols import AdapterError
+from streamt.adapters.waiting import Waits
 
 log = logging.getLogger("streamt.adapters")
 TERMINAL_OK = "FINISHED"
@@ -80,8 +81,11 @@ class SqlGateway:
         api_version: str = "v2",
         timeout_s: float = 180.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
+        """`sleep` (tests): how polls sleep, instead of on the caller's stop event."""
         self.api, self.prefix, self.timeout_s, self.clock = api, f"/{api_version}", timeout_s, clock
+        self.sleep = sleep
 
     def open_session(self, properties: Mapping[str, str], name: str = "streamt") -> str:
         body = {"sessionName": name, "properties": dict(properties)}
@@ -97,8 +101,10 @@ class SqlGateway:
         except AdapterError as exc:
             log.debug("could not close SQL Gateway session: %s", exc)
 
-    def run(self, session: str, statement: str) -> OperationResult:
-        """Execute one statement, wait for it, fetch its results; errors raise AdapterError."""
+    def run(self, session: str, statement: str, waits: Waits | None = None) -> OperationResult:
+        """Execute one statement, wait for it, fetch its results; errors raise AdapterError,
+        `waits.stop` ends the wait with `Interrupted` (the statement may still start its job)."""
+        waits = waits or Waits()
         base = f"{self.prefix}/sessions/{session}"
         reply = self.api.request(
             "POST",
@@ -111,14 +117,14 @@ class SqlGateway:
             raise self._failure(reply)
         shape = Shape(self.api.system, reply.url)
         operation = shape.str_(shape.obj(reply.json()), "operationHandle")
-        status = self._wait(f"{base}/operations/{operation}")
+        status = self._wait(f"{base}/operations/{operation}", waits)
         if status != TERMINAL_OK:
             fetched = self._fetch(f"{base}/operations/{operation}/result/0")
             raise self._failure(fetched, f"statement ended {status}")
-        return self._results(f"{base}/operations/{operation}/result/0")
+        return self._results(f"{base}/operations/{operation}/result/0", waits)
 
-    def _wait(self, operation_path: str) -> str:
-        deadline, delay = self.clock() + self.timeout_s, 0.05
+    def _wait(self, operation_path: str, waits: Waits) -> str:
+        deadline, delay, watch = self.clock() + self.timeout_s, 0.05, waits.watch(self.clock)
         while True:
             reply = self.api.request("GET", f"{operation_path}/status", ok=(200,))
             shape = Shape(self.api.system, reply.url)
@@ -128,7 +134,8 @@ class SqlGateway:
             if self.clock() > deadline:
                 message = f"statement still {status} after {self.timeout_s:.0f}s"
                 raise AdapterError(self.api.system, message, url=reply.url)
-            self.api.sleep(delay)
+            watch.tick(f"statement {status}")
+            waits.pause(delay, self.sleep)
             delay = min(delay * 2, 1.0)
 
     def _fetch(self, path: str) -> Reply:
@@ -137,7 +144,7 @@ class SqlGateway:
             path = f"{path}{sep}rowFormat=JSON"
         return self.api.request("GET", path, ok=(200,), allow=(500,), retry=NO_RETRY)
 
-    def _results(self, path: str) -> OperationResult:
+    def _results(self, path: str, waits: Waits) -> OperationResult:
         rows: list[tuple[object, ...]] = []
         job_id, deadline, delay = "", self.clock() + self.timeout_s, 0.05
         next_path: str | None = path
@@ -156,7 +163,7 @@ class SqlGateway:
             if result_type == "NOT_READY":
                 if self.clock() > deadline:
                     raise AdapterError(self.api.system, "results not ready in time", url=reply.url)
-                self.api.sleep(delay)
+                waits.pause(delay, self.sleep)
                 delay = min(delay * 2, 1.0)
             next_path = following
         if not job_id and rows and self._is_job_id(rows[0]):

@@ -16,6 +16,7 @@ The calls are a Protocol of their own (`FlinkDiagnostics`): `FlinkClient` has th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from streamt.adapters.protocols import AdapterError
@@ -34,16 +35,23 @@ class FlinkDiagnostics(Protocol):
     def free_slots(self) -> tuple[int, int]: ...
 
 
-def explain_failure(flink: object, job_id: str, wait_s: float = 0.0, poll_s: float = 0.5) -> str:
+def explain_failure(
+    flink: object,
+    job_id: str,
+    wait_s: float = 0.0,
+    poll_s: float = 0.5,
+    pause: Callable[[float], None] = time.sleep,
+) -> str:
     """Flink adds a failure to the job's exception history a few seconds after the job went
-    RESTARTING or FAILED: an empty history is asked again for up to `wait_s`."""
+    RESTARTING or FAILED: an empty history is asked again for up to `wait_s`, `pause`ing
+    between (apply's pause: Ctrl-C ends the wait)."""
     if not isinstance(flink, FlinkDiagnostics):
         return ""
     deadline = time.monotonic() + wait_s
     try:
         causes = flink.job_exceptions(job_id)
         while not causes and time.monotonic() < deadline:
-            time.sleep(poll_s)
+            pause(poll_s)
             causes = flink.job_exceptions(job_id)
         if not causes:
             return ""

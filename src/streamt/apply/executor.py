@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from streamt.adapters.protocols import AdapterError
+from streamt.adapters.waiting import Interrupted
 from streamt.apply.jobs import apply_job, delete_job
 from streamt.apply.resources import (
     apply_connector,
@@ -31,7 +32,7 @@ from streamt.apply.resources import (
     delete_topic,
 )
 from streamt.apply.secrets import check_variables
-from streamt.apply.step import ApplyOptions, StepContext, StepError
+from streamt.apply.step import INTERRUPTED, ApplyOptions, StepContext, StepError
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.resources import Action, Change, Plan, ResourceKind
 from streamt.state.ledger_store import LedgerError
@@ -187,6 +188,8 @@ def _run(ctx: StepContext, change: Change, events: Progress) -> StepResult:
         message, ok = step_for(change)(ctx, change), True
     except (StepError, AdapterError, LedgerError) as exc:
         message, ok = str(exc), False
+    except Interrupted:  # an adapter's wait, stopped by Ctrl-C (ApplyOptions.stop)
+        message, ok = INTERRUPTED, False
     result = StepResult(change, ok, message, time.monotonic() - start)
     events.finished(result)
     return result

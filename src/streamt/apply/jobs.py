@@ -6,7 +6,10 @@ resumed by the next plan (see `streamt.plan.jobs`): the entry goes `pending` wit
 (and the job being replaced), then records the savepoint as soon as it exists, then becomes
 `applied` with the new job id once the job is verified RUNNING. Before submitting, the
 cluster is asked again for a job with the same `pipeline.name`, so no step ever starts a
-duplicate.
+duplicate. Ctrl-C (`ApplyOptions.stop`) ends every wait within a poll — the job starting, its
+savepoint, its statements on the SQL Gateway — and the next plan picks up from the ledger (an
+upgrade cut short while Flink took the savepoint resumes from the savepoint its old job stopped
+with, `streamt.plan.jobs`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import NoReturn
 from streamt.adapters.located import with_position
 from streamt.adapters.protocols import AdapterError
 from streamt.adapters.udf_jar import ensure_built
+from streamt.adapters.waiting import Interrupted
 from streamt.apply.diagnose import explain_failure, waiting_for_slots
 from streamt.apply.secrets import bound_config, bound_statements
 from streamt.apply.step import StepContext, StepError
@@ -87,7 +91,7 @@ def _start(
             _fail(ctx, pending, None, str(exc), restore_from)
         note = f"submitted {job_id}" + (f" from {restore_from}" if restore_from else "")
     try:
-        await_running(ctx, job_id)
+        await_running(ctx, job_id, label=f"job {change.name}")
     except StepError as exc:
         _fail(ctx, pending, job_id, str(exc), restore_from)
     _record_running(ctx, pending, payload, job_id, restore_from)
@@ -95,30 +99,34 @@ def _start(
 
 
 def submit_job(ctx: StepContext, payload: JobSpec, restore_from: str | None) -> str:
+    """Interrupted (Ctrl-C) while the SQL Gateway runs the statements: `Interrupted`; the job
+    may still start, and the next apply finds it by its pipeline name."""
     env = ctx.options.environ
     config = {**bound_config(payload.config, env), "pipeline.name": payload.pipeline_name}
     if restore_from:
         config[SAVEPOINT_KEY] = restore_from
     try:
         ensure_built(payload.statements, env)  # streamt's own function, if the job uses it
-        return ctx.flink.submit(bound_statements(payload.statements, env), config)
+        statements = bound_statements(payload.statements, env)
+        waits = ctx.options.waits(f"job {payload.name or payload.pipeline_name}")
+        return ctx.flink.submit(statements, config, waits)
     except AdapterError as exc:
         raise StepError(f"submitting the job failed: {exc}") from None
 
 
-def await_running(ctx: StepContext, job_id: str) -> None:
+def await_running(ctx: StepContext, job_id: str, label: str = "") -> None:
+    """Until the job has run `job_stable_s`; beats `"<label>: <state>, <elapsed> s"` (label:
+    `job <model>`, by default `job <id>`)."""
     opts = ctx.options
     deadline = time.monotonic() + opts.job_start_timeout_s
     running_since: float | None = None
     restarting_since: float | None = None
     waiting_since: float | None = None
     state = "UNKNOWN"
-    started = last_beat = time.monotonic()
+    watch = opts.waits(label or f"job {job_id}").watch()
     while time.monotonic() < deadline:
         state = next((j.state for j in ctx.flink.list_jobs() if j.job_id == job_id), "UNKNOWN")
-        if opts.heartbeat is not None and time.monotonic() - last_beat >= opts.heartbeat_s:
-            last_beat = time.monotonic()
-            opts.heartbeat(f"job {job_id}: {state}, {last_beat - started:.0f} s")
+        watch.tick(state)
         if state in {"FAILED", "CANCELED", "FINISHED", "FAILING"}:
             raise StepError(f"job {job_id} went {state} right after submission")
         if state == "RUNNING" and not _tasks_started(ctx, job_id):
@@ -174,7 +182,8 @@ def cancel_and_explain(
     with contextlib.suppress(AdapterError):  # already terminal
         ctx.flink.cancel(job_id)
     _await_stopped(ctx, job_id)
-    cause = explain_failure(ctx.flink, job_id, ctx.options.history_wait_s, ctx.options.poll_s)
+    opts = ctx.options
+    cause = explain_failure(ctx.flink, job_id, opts.history_wait_s, opts.poll_s, opts.pause)
     cause = with_position(ctx.systems.kafka, payload, cause, ctx.systems.registry)
     return f"{why}: {cause}" if cause else f"{why} (see its exceptions in the Flink UI)"
 
@@ -235,8 +244,15 @@ def _upgrade(ctx: StepContext, change: Change, payload: JobSpec) -> str:
             update={"status": EntryStatus.PENDING, "target": payload, "previous_job_id": old_job}
         )
     )
+    waits = ctx.options.waits(f"job {change.name}")
     try:
-        savepoint = ctx.flink.stop_with_savepoint(old_job, ctx.options.savepoint_dir)
+        savepoint = ctx.flink.stop_with_savepoint(old_job, ctx.options.savepoint_dir, waits)
+    except Interrupted:
+        raise StepError(
+            f"interrupted (Ctrl-C) while job {old_job} was being stopped with a savepoint: "
+            "Flink goes on; the next apply resumes the new SQL from that savepoint, or upgrades "
+            "again if it failed"
+        ) from None
     except AdapterError as exc:
         raise StepError(
             f"stop-with-savepoint of job {old_job} failed (it keeps running): {exc}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from streamt.adapters.protocols import FlinkCluster, KafkaAdmin, KafkaConnect, SchemaRegistry
+from streamt.adapters.waiting import Waits
 from streamt.plan.ledger import Ledger
 from streamt.resources import Change, LedgerEntry
 from streamt.state.ledger import LedgerWriter
@@ -16,6 +17,9 @@ from streamt.state.systems import Systems
 
 class StepError(Exception):
     """A step failed; the message says what happened and what to do."""
+
+
+INTERRUPTED = "interrupted (Ctrl-C): the next apply converges from here"
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,8 @@ class ApplyOptions:
     savepoint_dir: str | None = None
     history_wait_s: float = 15.0  # how long a failed job's exception history may take to fill
     poll_s: float = 0.5
-    # called every `heartbeat_s` while a job is being waited for ("job J: RESTARTING, 30 s")
+    # called every `heartbeat_s` while a job, its savepoint or its submission is being waited
+    # for ("job payments_clean: RESTARTING, 30 s", "job payments_clean: savepoint in progress")
     heartbeat: Callable[[str], None] | None = None
     heartbeat_s: float = 10.0
     # set on Ctrl-C: every wait returns within one poll, the step fails as interrupted
@@ -38,7 +43,15 @@ class ApplyOptions:
     def pause(self, seconds: float) -> None:
         """Sleep between polls; raises StepError at once when the apply is interrupted."""
         if self.stop.wait(seconds) or self.stop.is_set():
-            raise StepError("interrupted (Ctrl-C): the next apply converges from here")
+            raise StepError(INTERRUPTED)
+
+    def waits(self, label: str) -> Waits:
+        """How an adapter waits on this apply's behalf: stopped by its Ctrl-C, beating to its
+        heartbeat as `"<label>: <how it goes>"` (label: `job payments_clean`)."""
+        beat = self.heartbeat
+        if beat is None:
+            return Waits(self.stop, None, self.heartbeat_s)
+        return Waits(self.stop, lambda line: beat(f"{label}: {line}"), self.heartbeat_s)
 
 
 @dataclass

@@ -50,6 +50,11 @@ class LiveState:
     messages: Mapping[str, int] = field(default_factory=dict)
     # for those topics: (records whose JSON fields are the model's columns, records sampled)
     samples: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    # job id -> the savepoint it stopped with, asked only for the old job of an upgrade the
+    # ledger shows interrupted before it recorded its savepoint (Ctrl-C during the savepoint)
+    stopped_savepoints: Mapping[str, str] = field(default_factory=dict)
+    # those old jobs whose stop with savepoint Flink has not finished yet
+    stops_in_progress: frozenset[str] = frozenset()
 
     def active_jobs(self, pipeline_name: str) -> list[JobState]:
         return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]

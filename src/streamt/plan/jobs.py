@@ -9,6 +9,10 @@
 | one active job, new id    | pending, target == desired     | adopt: finish the interrupted apply    |
 | none                      | none / never ran               | create                                 |
 | none                      | pending upgrade with savepoint | create from that savepoint (resume)    |
+| none (old job FINISHED)   | pending upgrade, no savepoint  | create from the savepoint the old job  |
+|                           |                                | stopped with (apply interrupted while  |
+|                           |                                | Flink took it)                         |
+| old job still stopping    | pending upgrade, no savepoint  | refused: plan again in a few seconds   |
 | none                      | savepoint of `local down`      | create from that savepoint (resume)    |
 | none (FAILED or vanished) | ran before                     | refused; `--reset-state` -> replace    |
 | removed from project      | owned                          | delete (destructive, state-breaking)   |
@@ -52,9 +56,36 @@ def plan_job(ctx: JobContext, live: LiveState) -> Change:
             f"{len(active)} jobs are running as pipeline.name {ctx.desired.pipeline_name!r} ({ids})",
             hint="cancel the duplicates (Flink UI or `flink cancel <id>`), then plan again",
         )
+    stopping = _stop_under_way(ctx, live)
+    if stopping is not None:
+        return stopping
     if active:
         return _plan_running(ctx, active[0])
-    return _plan_not_running(ctx, live.latest_job(ctx.desired.pipeline_name))
+    return _plan_not_running(
+        ctx, live.latest_job(ctx.desired.pipeline_name), _savepoint(ctx.entry, live)
+    )
+
+
+def _stop_under_way(ctx: JobContext, live: LiveState) -> Change | None:
+    """An upgrade cut short while Flink stopped the old job with a savepoint, the stop not
+    finished yet: a second stop now would abort the first savepoint."""
+    entry = ctx.entry
+    if entry is None or entry.previous_job_id not in live.stops_in_progress:
+        return None
+    return _change(
+        ctx,
+        Action.REFUSED,
+        f"job {entry.previous_job_id} is still being stopped with a savepoint (an upgrade was "
+        "cut short); another stop now would abort that savepoint",
+        hint="plan again in a few seconds: the new SQL then starts from that savepoint",
+    )
+
+
+def _savepoint(entry: LedgerEntry | None, live: LiveState) -> str | None:
+    """The ledger's savepoint, else the one an interrupted upgrade's old job stopped with."""
+    if entry is None:
+        return None
+    return entry.savepoint or live.stopped_savepoints.get(entry.previous_job_id) or None
 
 
 def _plan_running(ctx: JobContext, job: JobState) -> Change:
@@ -102,12 +133,12 @@ def _plan_running(ctx: JobContext, job: JobState) -> Change:
     )
 
 
-def _plan_not_running(ctx: JobContext, latest: JobState | None) -> Change:
+def _plan_not_running(ctx: JobContext, latest: JobState | None, savepoint: str | None) -> Change:
     entry = ctx.entry
-    if entry is None or (not entry.job_id and entry.savepoint is None):
+    if entry is None or (not entry.job_id and savepoint is None):
         return _change(ctx, Action.CREATE, "new job", attributes=_diff(None, ctx.desired))
-    if entry.savepoint and not ctx.reset_state:
-        return _resume(ctx, entry, entry.savepoint)
+    if savepoint and not ctx.reset_state:
+        return _resume(ctx, entry, savepoint)
     where = f"{latest.state} (job {latest.job_id})" if latest else "not found on the cluster"
     if ctx.reset_state:
         return Change(

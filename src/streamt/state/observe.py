@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from streamt.adapters.protocols import AdapterError
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, StreamtError
+from streamt.plan.inputs import ACTIVE_JOB_STATES as ACTIVE
 from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
-from streamt.resources import InterceptorState, JobSpec, JobState, ResourceKind
+from streamt.resources import EntryStatus, InterceptorState, JobSpec, JobState, ResourceKind
 from streamt.state.systems import Systems
 
 
@@ -106,6 +107,7 @@ def _observe(
             c.name: c for c in systems.connect.list_connectors() if c.name in connector_names
         }
     live = LiveState(topics=topics, subjects=subjects, jobs=jobs, connectors=connectors)
+    stopped, stopping = _cut_short_stops(ledger, jobs, systems)
     mine = _names(ledger, ResourceKind.TOPIC)
     unowned = sorted(t.name for t in desired.topics if t.name in topics and t.name not in mine)
     return LiveState(
@@ -117,7 +119,34 @@ def _observe(
         interceptors=_interceptors(desired, ledger, systems),
         messages=_unowned_counts(unowned, systems),
         samples=_samples(unowned, columns, systems),
+        stopped_savepoints=stopped,
+        stops_in_progress=stopping,
     )
+
+
+def _cut_short_stops(
+    ledger: Ledger, jobs: Mapping[str, list[JobState]], systems: Systems
+) -> tuple[dict[str, str], frozenset[str]]:
+    """For each upgrade the ledger shows cut short before it recorded its savepoint (pending,
+    `previous_job_id`, no savepoint): the savepoint its old job stopped with once FINISHED, or
+    the old job when its stop is still under way (Flink's statistics lag its end a moment).
+    One call per such job, usually none."""
+    listed = {j.job_id: j.state for js in jobs.values() for j in js}
+    ask = getattr(systems.flink, "stop_savepoint", None)
+    stopped: dict[str, str] = {}
+    stopping: set[str] = set()
+    for entry in ledger.of_kind(ResourceKind.JOB):
+        old = entry.previous_job_id
+        if ask is None or entry.status is EntryStatus.APPLIED or entry.savepoint:
+            continue
+        if old not in listed:
+            continue
+        status, path = ask(old)
+        if status == "COMPLETED" and path and listed[old] == "FINISHED":
+            stopped[old] = path
+        elif status == "IN_PROGRESS" or (status == "COMPLETED" and listed[old] in ACTIVE):
+            stopping.add(old)
+    return stopped, frozenset(stopping)
 
 
 def _unowned_counts(names: list[str], systems: Systems) -> Mapping[str, int]:

@@ -15,6 +15,7 @@ from streamt.adapters.gateway import ConduktorGatewayClient
 from streamt.adapters.http import NO_RETRY
 from streamt.adapters.protocols import AdapterError, GroupLag
 from streamt.adapters.schema_registry import SchemaRegistryClient
+from streamt.adapters.waiting import Waits
 from streamt.resources import JobState, TopicSpec, TopicState
 from streamt.state import MemoryLedgerStore, Systems
 from tests.fakes.connect import ConnectServer
@@ -107,7 +108,9 @@ class FakeFlink(FlinkClient):
         self.crash_on_submit: int | None = None  # raise on the n-th submit from now (1 = next)
         self.dead = False
 
-    def submit(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
+    def submit(
+        self, statements: Sequence[str], config: Mapping[str, str], waits: Waits | None = None
+    ) -> str:
         if self.crash_on_submit is not None:
             self.crash_on_submit -= 1
             if self.crash_on_submit == 0:
@@ -115,7 +118,7 @@ class FakeFlink(FlinkClient):
                 self.dead = True
         if self.dead:  # the apply process was killed: nothing after that point happens
             raise KeyboardInterrupt("simulated kill of the apply process")
-        return super().submit(statements, config)
+        return super().submit(statements, config, waits)
 
     @property
     def jobs(self) -> dict[str, JobState]:

@@ -28,7 +28,7 @@ def systems(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(
         "streamt.apply.deployment.systems_from_runtime", lambda runtime, environ: chosen
     )
-    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id, label="": None)
     # the fakes stand in for every system: nothing on the network to probe first
     monkeypatch.setattr("streamt.apply.deployment.preflight", lambda *args, **kw: None)
     return chosen
@@ -106,7 +106,7 @@ def test_plan_and_apply_fail_with_p020_when_the_source_topic_is_missing(
 
 
 def test_a_failed_step_exits_1(systems: Systems, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    def never_starts(ctx: object, job_id: str) -> None:
+    def never_starts(ctx: object, job_id: str, label: str = "") -> None:
         raise StepError(f"job {job_id} went FAILED right after submission")
 
     monkeypatch.setattr(apply_jobs, "await_running", never_starts)

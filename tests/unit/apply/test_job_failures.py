@@ -66,6 +66,24 @@ def test_a_cluster_without_the_diagnostic_calls_gives_no_explanation():
     assert explain_failure(flink, "unknown") == ""
 
 
+def test_ctrl_c_ends_the_wait_for_a_failed_jobs_exception_history():
+    """Flink fills the history seconds after a failure; apply waits for it up to
+    history_wait_s, but not past a Ctrl-C."""
+    import re
+    import time
+
+    from streamt.apply.step import INTERRUPTED, ApplyOptions
+
+    flink = FakeFlink()
+    job = flink.server.add_job("p", "FAILED")  # its history stays empty
+    options = ApplyOptions()
+    options.stop.set()
+    started = time.monotonic()
+    with pytest.raises(StepError, match=re.escape(INTERRUPTED)):
+        explain_failure(flink, job.jid, wait_s=60, poll_s=0.5, pause=options.pause)
+    assert time.monotonic() - started < 0.5
+
+
 def test_a_rollback_whose_job_fails_is_cancelled_and_explained():
     systems = fake_systems()
     cycle(systems, project(with_sink=False))

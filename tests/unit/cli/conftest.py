@@ -20,6 +20,6 @@ def systems(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(
         "streamt.apply.deployment.systems_from_runtime", lambda runtime, environ: chosen
     )
-    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id, label="": None)
     monkeypatch.setattr("streamt.apply.deployment.preflight", lambda *args, **kw: None)
     return chosen

@@ -419,6 +419,49 @@ def test_interrupted_upgrade_after_savepoint_resumes_from_it():
     assert change.action is Action.CREATE and change.restore_from == "file:///sp/1"
 
 
+def test_upgrade_interrupted_while_flink_took_the_savepoint_resumes_from_what_the_job_left():
+    """Ctrl-C while the savepoint was taken: the ledger never heard of it, but the old job
+    FINISHED with it; without it (Flink forgot the job) the plan refuses, never starts empty."""
+    from dataclasses import replace
+
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    pending = applied_job_entry(
+        old, "j1", status=EntryStatus.PENDING, previous_job_id="j1", target=new
+    )
+    finished = live(jobs=(running(old, "j1", "FINISHED"),))
+    found = replace(finished, stopped_savepoints={"j1": "file:///sp/left"})
+    change = _one(build_plan(desired(jobs=(new,)), found, ledger(pending), OPTS))
+    assert change.action is Action.CREATE and change.restore_from == "file:///sp/left"
+    other = replace(finished, stopped_savepoints={"j9": "file:///sp/other"})
+    change = _one(build_plan(desired(jobs=(new,)), other, ledger(pending), OPTS))
+    assert change.action is Action.REFUSED and change.restore_from is None
+    assert "would start without its state" in change.reason
+
+
+def test_a_cut_short_upgrade_whose_stop_is_still_under_way_is_refused_until_it_ends():
+    """A second stop-with-savepoint aborts the one in progress (Flink 2.2: "Checkpoint
+    Coordinator is suspending", measured): plan refuses rather than upgrade again, both while
+    the old job runs and while it just FINISHED but Flink's statistics lag."""
+    from dataclasses import replace
+
+    old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
+    pending = applied_job_entry(
+        old, "j1", status=EntryStatus.PENDING, previous_job_id="j1", target=new
+    )
+    for state in ("RUNNING", "FINISHED"):
+        stopping = replace(
+            live(jobs=(running(old, "j1", state),)), stops_in_progress=frozenset({"j1"})
+        )
+        change = _one(build_plan(desired(jobs=(new,)), stopping, ledger(pending), OPTS))
+        assert change.action is Action.REFUSED, state
+        assert "job j1 is still being stopped with a savepoint" in change.reason
+        assert change.hint.startswith("plan again in a few seconds")
+    applied = applied_job_entry(old, "j1")  # nothing cut short: a stop elsewhere is no concern
+    elsewhere = replace(live(jobs=(running(old, "j1"),)), stops_in_progress=frozenset({"j1"}))
+    change = _one(build_plan(desired(jobs=(new,)), elsewhere, ledger(applied), OPTS))
+    assert change.action is Action.UPGRADE
+
+
 def test_interrupted_upgrade_before_stop_upgrades_again():
     old, new = job("orders_clean", "SELECT 1"), job("orders_clean", "SELECT 2")
     pending = applied_job_entry(

@@ -292,7 +292,7 @@ def test_every_output_channel_of_a_deployment_is_free_of_secrets(
     monkeypatch.setattr(
         "streamt.apply.deployment.preflight", lambda *args, **kw: None
     )  # fakes: no probe
-    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id, label="": None)
     p = str(project)
     runs = [
         ["validate", "-p", p, "--format", "json"],

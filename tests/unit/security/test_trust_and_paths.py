@@ -39,7 +39,7 @@ def systems(monkeypatch: pytest.MonkeyPatch) -> Systems:
     monkeypatch.setattr(
         "streamt.apply.deployment.preflight", lambda *args, **kw: None
     )  # fakes: no probe
-    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id: None)
+    monkeypatch.setattr(apply_jobs, "await_running", lambda ctx, job_id, label="": None)
     return chosen
 
 

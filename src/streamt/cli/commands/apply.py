@@ -10,7 +10,6 @@ aborted or any step failed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,28 +17,11 @@ import click
 
 from streamt.cli import render
 from streamt.cli.confirm import CONFIRM_ENV_HELP, confirmation
+from streamt.cli.progress import StepLines
 
 if TYPE_CHECKING:
     from streamt.context import Context
     from streamt.resources import Plan
-
-
-class _Progress:
-    def phase(self, name: str, changes: Sequence[object]) -> None:
-        render.echo(f"-- {name} ({len(changes)})")
-
-    def started(self, change: object) -> None:
-        return None
-
-    def finished(self, result: object) -> None:
-        from streamt.apply.executor import StepResult
-
-        assert isinstance(result, StepResult)
-        mark = "ok" if result.ok else "FAILED"
-        render.echo(
-            f"   {result.change.kind.value} {result.change.name}: {result.change.action.value} "
-            f"{mark} ({result.seconds:.1f}s) - {result.message}"
-        )
 
 
 def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
@@ -122,7 +104,8 @@ def apply_command(
     render.emit_json(execution(plan, dry_run))
     if not plan.has_changes:
         return 0
-    options = ctx.apply_options(plan, allow_destructive, render.live_lines(fmt))
+    lines = StepLines.for_run(plan)  # each step as it starts and ends, the waits' heartbeats
+    options = ctx.apply_options(plan, allow_destructive, lines.heartbeat)
     _check_blocking_tests(ctx, ignore_blocking_tests)
     if dry_run:
         return _dry_run(plan)
@@ -130,7 +113,7 @@ def apply_command(
     environment = ctx.deployment().environment
     needs = ctx.requires_name()
     confirm = confirmation(needs, environment, confirm_env, auto_approve, question, "apply")
-    return report_outcome(plan, ctx.apply(plan, options, _Progress(), confirm), "Apply", "applied")
+    return report_outcome(plan, ctx.apply(plan, options, lines, confirm), "Apply", "applied")
 
 
 def _plan(

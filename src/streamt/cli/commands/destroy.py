@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from streamt.cli import render
-from streamt.cli.commands.apply import _Progress, execution, report_outcome
+from streamt.cli.commands.apply import execution, report_outcome
 from streamt.cli.confirm import CONFIRM_ENV_HELP, confirmation
+from streamt.cli.progress import StepLines
 
 
 @click.command("destroy")
@@ -40,4 +41,5 @@ def destroy_command(
         ),
         "destroy",
     )
-    return report_outcome(plan, ctx.destroy(plan, _Progress(), confirm), "Destroy", "destroyed")
+    lines = StepLines.for_run(plan)
+    return report_outcome(plan, ctx.destroy(plan, lines, confirm), "Destroy", "destroyed")
