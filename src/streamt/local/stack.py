@@ -20,7 +20,7 @@ from streamt.local import procs
 from streamt.local.bundles import Bundle, BundleSet, bundles_for
 from streamt.local.config import StackConfig
 from streamt.local.describe import describe
-from streamt.local.fetch import bundle_dir, ensure_bundles
+from streamt.local.fetch import Source, bundle_dir, ensure_bundles
 from streamt.local.flink import prepare_flink
 from streamt.local.health import probe
 from streamt.local.javacheck import check_java
@@ -136,7 +136,7 @@ class Stack:
         needed = bundles_needed(self.bundles, comps)
         if Component.SCHEMA_REGISTRY in comps and java_major < REGISTRY_MIN_JAVA:
             needed.append(self.bundles.registry_jre)
-        ensure_bundles(self.cfg.cache, needed, self.progress)
+        ensure_bundles(self.cfg.cache, needed, self.progress, Source.of(self.cfg))
         with self._locked():
             for d in (self.cfg.log_dir, self.cfg.data_dir, self.cfg.tmp_dir):
                 d.mkdir(parents=True, exist_ok=True)

@@ -88,7 +88,7 @@ def test_a_component_never_healthy_is_K005(tmp_path):
 
 
 def test_checksum_mismatch_is_K003(tmp_path):
-    (tmp_path / "flink-sql-gateway-2.2.0.jar").write_bytes(b"not the real jar")
+    (tmp_path / "apache_flink_libraries-2.2.0-py2.py3-none-any.whl").write_bytes(b"not it")
     with pytest.raises(StreamtError) as err:
         _verify_pins(tmp_path)
     assert err.value.diagnostics[0].code == "K003"
@@ -105,7 +105,6 @@ def test_failed_download_is_K003(tmp_path, monkeypatch):
         layout=Layout.FLAT,
         maven=(MavenDep("invalid group", "no artifact", "0"),),
     )
-    monkeypatch.setattr(fetch.shutil, "which", lambda _name: "/bin/false")
     with pytest.raises(StreamtError) as err:
         fetch.ensure_bundles(tmp_path, [bundle], lambda _m: None)
     assert err.value.diagnostics[0].code == "K003"
