@@ -326,10 +326,16 @@ _ENTRIES = (
           "Another process listens on a port a component needs.",
           "streamt local up   # something else on :9092",
           "Stop that process, or move the stack with --port-offset."),
-    Entry("K003", "a download's checksum does not match",
-          "A jar of the local stack is corrupted or was tampered with.",
-          "streamt local up   # a truncated download in the cache",
-          "Run again to fetch it anew."),
+    Entry("K003", "a download of the local stack failed or did not match its lock",
+          "A file of the local stack could not be fetched (the message names its URL: a 404, "
+          "or connection errors, a truncated body, HTTP 429/5xx still failing after 4 "
+          "attempts), its size or sha256 differs from jars.lock.json (a broken mirror or "
+          "tampering; nothing is written to the cache), or the lock does not cover the "
+          "versions asked for (STREAMT_LOCAL_VERSION_*).",
+          "STREAMT_MAVEN_REPOSITORY=https://mirror.invalid/maven2 streamt local up",
+          "Check network access to the repository (Maven Central, or the mirror in "
+          "STREAMT_MAVEN_REPOSITORY) and run again: verified files are kept. For other versions "
+          "make a lock with scripts/lock-jars --output FILE and set STREAMT_LOCAL_JARS_LOCK."),
     Entry("K004", "Flink could not compute its memory settings",
           "Flink's configuration script failed for the heaps configured.",
           "STREAMT_LOCAL_HEAP_FLINK=10m streamt local up",

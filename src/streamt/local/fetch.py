@@ -223,20 +223,20 @@ class _Fetcher:
                 stale.unlink()  # a partial file of an interrupted attempt
         failed = threading.Event()
 
-        def one(f: LockedFile) -> StreamtError | None:
+        def one(f: LockedFile) -> tuple[LockedFile, _Failed] | None:
             if failed.is_set():
                 return None
             try:
                 self.fetch(f, downloads / f.name)
             except _Failed as exc:
                 failed.set()
-                return _url_error(bundle, self.source, f, str(exc), _hint(self.source, exc))
+                return f, exc
             return None
 
         with ThreadPoolExecutor(PARALLEL_FILES, thread_name_prefix="fetch") as pool:
-            errors = [e for e in pool.map(one, self.files) if e is not None]
-        if errors:
-            raise StreamtError([d for e in errors for d in e.diagnostics])
+            failures = [r for r in pool.map(one, self.files) if r is not None]
+        if failures:
+            raise StreamtError(_failure_diagnostics(bundle, self.source, failures))
 
     def fetch(self, f: LockedFile, dest: Path) -> None:
         """`dest` holds exactly the locked bytes afterwards, or does not exist."""
@@ -299,23 +299,40 @@ def _check_status(resp: httpx.Response) -> None:
     raise _Failed(what)
 
 
+def _failure_diagnostics(
+    bundle: Bundle, source: Source, failures: list[tuple[LockedFile, _Failed]]
+) -> list[Diagnostic]:
+    """One diagnostic per distinct failure (files failing alike, e.g. with no connection,
+    are counted, not repeated), naming the first file's URL."""
+    alike: dict[str, list[LockedFile]] = {}
+    kinds: dict[str, _Failed] = {}
+    for f, exc in failures:
+        alike.setdefault(str(exc), []).append(f)
+        kinds.setdefault(str(exc), exc)
+    out = []
+    for what, files in alike.items():
+        more = f" (and {len(files) - 1} more file(s) alike)" if len(files) > 1 else ""
+        message = f"could not fetch {bundle.label}: {source.url(files[0])}: {what}{more}"
+        out.append(Diagnostic("K003", message, hint=_hint(source, kinds[what])))
+    return out
+
+
 def _hint(source: Source, exc: _Failed) -> str:
     if isinstance(exc, _Corrupt):
         return (
             "the repository served other bytes than the locked ones (a broken mirror or "
             "tampering); nothing was written to the cache"
         )
-    where = f"the repository {source.repository}"
-    if source.repository.rstrip("/") != MAVEN_CENTRAL:
-        where += f" ({REPOSITORY_ENV})"
+    retry = "rerun `streamt local up` to retry (verified files are kept)"
+    if source.repository.rstrip("/") == MAVEN_CENTRAL:
+        return (
+            f"check network access to Maven Central ({MAVEN_CENTRAL}), or set "
+            f"{REPOSITORY_ENV} to a mirror of it; {retry}"
+        )
     return (
-        f"check network access to {where}, or set {REPOSITORY_ENV} to a mirror of Maven "
-        "Central; rerun `streamt local up` to retry (verified files are kept)"
+        f"check network access to {source.repository} (set by {REPOSITORY_ENV}; unset it to "
+        f"use Maven Central) and that it mirrors Maven Central; {retry}"
     )
-
-
-def _url_error(bundle: Bundle, source: Source, f: LockedFile, what: str, hint: str) -> StreamtError:
-    return _fetch_error(bundle, f"{source.url(f)}: {what}", hint)
 
 
 def _pip_download(bundle: Bundle, downloads: Path, tmp: Path) -> None:

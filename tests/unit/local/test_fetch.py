@@ -345,3 +345,20 @@ def test_a_full_disk_is_K003_and_a_bug_in_a_fetch_thread_is_not_lost(tmp_path, m
     with pytest.raises(ZeroDivisionError):
         _ensure(tmp_path, FakeRepository(), (LIB,))
     assert not fetch.is_complete(tmp_path / "cache", LIB)
+
+
+def test_files_failing_alike_make_one_diagnostic_with_a_count():
+    files = LOCK.bundles["lib-1"].files
+    offline = fetch._Failed("ConnectError: [Errno -2] Name or service not known (after 4 attempts)")
+    missing = fetch._Failed("HTTP 404 Not Found")
+    failures = [(files[0], offline), (files[1], missing), (files[2], offline)]
+    central = fetch._failure_diagnostics(LIB, fetch.Source(), failures)
+    assert [d.message for d in central] == [
+        f"could not fetch Lib 1 with its dependencies: {fetch.MAVEN_CENTRAL}/{files[0].path}: "
+        f"{offline} (and 1 more file(s) alike)",
+        f"could not fetch Lib 1 with its dependencies: {fetch.MAVEN_CENTRAL}/{files[1].path}: "
+        f"{missing}",
+    ]
+    assert "Maven Central" in central[0].hint and "set STREAMT_MAVEN_REPOSITORY" in central[0].hint
+    mirror = fetch._failure_diagnostics(LIB, fetch.Source(BASE), failures[:1])
+    assert f"{BASE} (set by STREAMT_MAVEN_REPOSITORY; unset it" in mirror[0].hint
