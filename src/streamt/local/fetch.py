@@ -265,9 +265,9 @@ class _Fetcher:
                 _check_status(resp)
                 with part.open("wb") as out:
                     for chunk in resp.iter_raw(1 << 16):
-                        size += len(chunk)
-                        if size > f.size:
+                        if size + len(chunk) > f.size:
                             raise _Corrupt(f"the body is longer than the locked {f.size} bytes")
+                        size += len(chunk)
                         digest.update(chunk)
                         out.write(chunk)
                         self._count(len(chunk))
@@ -275,7 +275,7 @@ class _Fetcher:
             raise _Failed(str(exc)) from exc
         except httpx.TransportError as exc:
             self._uncount(part, size)
-            raise _Transient(f"{type(exc).__name__}: {exc or 'no detail'}") from exc
+            raise _Transient(f"{type(exc).__name__}: {str(exc) or 'no detail'}") from exc
         except _Failed:
             self._uncount(part, size)
             raise

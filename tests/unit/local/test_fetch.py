@@ -284,6 +284,22 @@ def test_a_bundle_missing_from_the_lock_is_K003_before_any_request(tmp_path):
     assert repo.requests == []
 
 
+def test_progress_counts_each_verified_byte_once(tmp_path, sleeps):
+    """Bytes of failed attempts are taken back: after a truncated, a longer and a good body
+    the counter holds the file's size."""
+    path = "org/example/dep/3.0/dep-3.0.jar"
+    f = next(x for x in LOCK.bundles["lib-1"].files if x.path == path)
+    client = httpx.Client(
+        transport=httpx.MockTransport(FakeRepository(script={path: ["truncated", "longer"]}))
+    )
+    fetcher = fetch._Fetcher(fetch.Source(BASE), client, (f,))
+    with pytest.raises(fetch._Corrupt):
+        fetcher.fetch(f, tmp_path / "dep-3.0.jar")
+    assert fetcher.received() == 0 and list(tmp_path.iterdir()) == []
+    fetcher.fetch(f, tmp_path / "dep-3.0.jar")
+    assert fetcher.received() == f.size == (tmp_path / "dep-3.0.jar").stat().st_size
+
+
 def test_the_heartbeat_reports_bytes_of_the_total():
     lines: list[str] = []
     received = iter([1_000_000, *[13_000_000] * 10_000])  # at start, then later
