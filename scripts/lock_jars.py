@@ -30,6 +30,7 @@ import httpx
 from streamt.local.bundles import Bundle, Layout, MavenDep, bundles_for
 from streamt.local.config import load_config
 from streamt.local.lock import LOCK_FILE, JarsLock, LockedBundle, LockedFile, lock_json, read_lock
+from streamt.local.versions import DEFAULT_VERSIONS
 
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
@@ -126,6 +127,11 @@ def main() -> int:
     if shutil.which("mvn") is None:
         raise SystemExit("scripts/lock-jars needs Maven (`mvn`) on PATH")
     cfg = load_config()
+    if cfg.versions != DEFAULT_VERSIONS and args.output.resolve() == LOCK_FILE.resolve():
+        raise SystemExit(
+            "STREAMT_LOCAL_VERSION_* overrides versions.py: write that lock elsewhere with "
+            "--output FILE (and point STREAMT_LOCAL_JARS_LOCK at it)"
+        )
     repository = cfg.maven_repository.rstrip("/")
     bundles = [b for b in bundles_for(cfg.versions).all() if b.layout is not Layout.WHEEL]
     previous = read_lock(args.output) if args.output.exists() else None
