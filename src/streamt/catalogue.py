@@ -495,6 +495,12 @@ _ENTRIES = (
           "derives others: --env pr-123 is pr.yml's overlay with the prefix pr-123-.",
           "streamt apply --env pr   # environments/pr.yml has template: true",
           "Select a derived environment, e.g. --env pr-123."),
+    Entry("L170", "the local stack's data was made for another number of brokers",
+          "`streamt local up --brokers N` formats each broker's storage for a controller quorum "
+          "of N; a stack's data cannot join another quorum. TaskManagers keep no data, so "
+          "their number may change.",
+          "streamt local up --brokers 3   # on a home made with one broker",
+          "`streamt local down --purge` (deletes the stack's data) or use another --home."),
     Entry("L150", "var() of a name without a value or default",
           "var('k') in a model's SQL reads the value given for k; there is none.",
           "sql: SELECT * FROM t WHERE region = {{ var('region') }}",
@@ -1003,6 +1009,21 @@ _ENTRIES = (
           "The name written in the SQL has characters a topic column should not have.",
           "sql: SELECT amount * 2 AS `double amount` FROM ...",
           "Alias it with letters, digits, '_', '-' or '.'."),
+    Entry("V210", "an exactly_once model without exactly-once checkpoints",
+          "An exactly-once job's Kafka transactions commit when a checkpoint completes. With "
+          "checkpointing turned off they never commit (readers see nothing); with AT_LEAST_ONCE "
+          "checkpoints a restart counts again what the committed output already holds.",
+          "advanced: {flink: {delivery: exactly_once, config: "
+          "{execution.checkpointing.mode: AT_LEAST_ONCE}}}",
+          "Remove the checkpointing setting (streamt checkpoints every job exactly once), or "
+          "use delivery: at_least_once."),
+    Entry("V211", "an exactly_once model checkpointing too rarely for its transaction timeout",
+          "Its transactions stay open for a checkpoint interval; streamt asks for Kafka's "
+          "default transaction.max.timeout.ms (15 min) as their timeout, and a transaction the "
+          "broker aborts before the checkpoint commits it loses its rows. The interval must "
+          "leave room for a restart: at most half the timeout.",
+          "advanced: {flink: {delivery: exactly_once, checkpoint_interval_ms: 600000}}",
+          "Checkpoint more often (the default is every 10 s)."),
 )  # fmt: skip
 
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _ENTRIES}

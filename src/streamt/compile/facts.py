@@ -119,6 +119,7 @@ class ModelFacts:
     idle_timeout_ms: int = 0  # how its watermarked readers go idle (rowtime set)
     partitions: int = 1  # its topic's partitions as configured (rowtime set)
     open_star: bool = False  # inferring: passes an input's columns through `*`
+    exactly_once: bool = False  # its job writes its topic in Kafka transactions
 
 
 def model_facts(
@@ -143,6 +144,8 @@ def model_facts(
         idle_timeout_ms=idle_timeout_ms(project, model.event_time) if timed else 0,
         partitions=_configured_partitions(project, model, node.id, own) if timed else 1,
         open_star=compiled.star_from is not None,
+        exactly_once=node.materialization is Materialization.FLINK
+        and project.delivery_of(model) == "exactly_once",
     )
 
 

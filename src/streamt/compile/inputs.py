@@ -17,7 +17,7 @@ from streamt.compile.bad_records import (
 )
 from streamt.compile.eventtime import idle_options, idle_timeout_ms
 from streamt.compile.facts import ModelFacts, Settings, SourceFacts
-from streamt.compile.jobs import InputTable
+from streamt.compile.jobs import READ_COMMITTED, InputTable
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_options, topic_options, versioned_source_options
 from streamt.diagnostics import Diagnostic
@@ -72,6 +72,8 @@ def ref_inputs(
         key=() if upsert else upstream.primary_key,
         group_id=group,
     )
+    if upstream.exactly_once:  # only the rows of committed transactions
+        options += READ_COMMITTED
     if upstream.rowtime is not None:
         options += idle_options(upstream.idle_timeout_ms)
         options += _source_parallelism(upstream, parallelism)

@@ -17,6 +17,11 @@ from streamt.sql.ddl import Rewrite, statement_set
 from streamt.sql.schema import TableSchema
 
 DEFAULT_CHECKPOINT_MS = 10_000
+# an exactly-once sink's Kafka transaction timeout: Kafka's default `transaction.max.timeout.ms`
+# (a broker refuses a producer asking for more; Flink's own default, 1 h, is more). A
+# transaction stays open for one checkpoint interval plus any restart: validate (V211) wants
+# the interval well below it
+TRANSACTION_TIMEOUT_MS = 900_000
 # Flink options streamt owns: a job is found by its pipeline.name; apply sets the restore path
 RESERVED_FLINK_OPTIONS = frozenset(
     {"pipeline.name", "execution.savepoint.path", "execution.state-recovery.path"}
@@ -62,6 +67,25 @@ def bounded_input(table: InputTable) -> InputTable:
 
 def pipeline_name(project: str, model: str) -> str:
     return f"streamt.{project}.{model}"
+
+
+def transactional_id_prefix(pipeline: str) -> str:
+    """The Kafka transactional-id prefix of an exactly-once job: its pipeline name, stable
+    across deploys and upgrades (a restored job aborts what its predecessor left open) and
+    unique per job on a cluster."""
+    return pipeline
+
+
+def exactly_once_sink(pipeline: str) -> tuple[tuple[str, str], ...]:
+    """The Kafka sink options of an exactly-once job (its writes commit at each checkpoint)."""
+    return (
+        ("sink.delivery-guarantee", "exactly-once"),
+        ("sink.transactional-id-prefix", transactional_id_prefix(pipeline)),
+        ("properties.transaction.timeout.ms", str(TRANSACTION_TIMEOUT_MS)),
+    )
+
+
+READ_COMMITTED = (("properties.isolation.level", "read_committed"),)
 
 
 def job_config(

@@ -25,7 +25,14 @@ from streamt.compile.inputs import (
     source_input,
     source_policies,
 )
-from streamt.compile.jobs import BOUNDED_CONFIG, InputTable, bounded_input, build_job, pipeline_name
+from streamt.compile.jobs import (
+    BOUNDED_CONFIG,
+    InputTable,
+    bounded_input,
+    build_job,
+    exactly_once_sink,
+    pipeline_name,
+)
 from streamt.compile.masking import masks
 from streamt.compile.materialize import decide_with_sql, wants_virtual_topic
 from streamt.compile.ml import ml_problems
@@ -286,6 +293,8 @@ def _flink(
         key=() if updating else key,
         group_id=None,
     )
+    if project.delivery_of(model) == "exactly_once" and not settings.bounded:
+        options += exactly_once_sink(group)
     fns = settings.functions
     job = build_job(
         node=nid,

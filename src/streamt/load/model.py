@@ -249,11 +249,19 @@ class ProjectInfo(Declared):
     )
 
 
+Delivery = Literal["exactly_once", "at_least_once"]  # how a model's job writes its topic
+
+
 class ModelDefaults(Declared):
     cluster: str | None = Field(
         default=None,
         description="the Flink cluster models run on, a key of runtime.flink.clusters",
         examples=["main"],
+    )
+    delivery: Delivery = Field(
+        default="at_least_once",
+        description="the delivery of every model's job that does not set advanced.flink.delivery",
+        examples=["exactly_once"],
     )
     topic: TopicOptions = Field(
         default_factory=_shared(TopicOptions),
@@ -678,6 +686,13 @@ class FlinkOptions(Declared):
         default=None,
         description="the Flink cluster, a key of runtime.flink.clusters",
         examples=["main"],
+    )
+    delivery: Delivery | None = Field(
+        default=None,
+        description="how the job writes its topic: exactly_once (Kafka transactions committed "
+        "at each checkpoint; readers read committed rows only) or at_least_once (a restart "
+        "may write rows again); default: defaults.models.delivery, else at_least_once",
+        examples=["exactly_once"],
     )
     # any Flink option for this job only (`SET` in its script), applied after the ones above;
     # streamt's own keys (pipeline.name, the restore path) are refused by `streamt validate`
@@ -1263,6 +1278,10 @@ class Project(Declared):
     def topic_of(self, model: Model) -> str:
         """A model's output topic: the name prefix + `advanced.topic.name` or the model name."""
         return self.name_prefix + model.topic_name
+
+    def delivery_of(self, model: Model) -> Delivery:
+        """How a model's job writes its topic: its own setting, else the project default."""
+        return model.advanced.flink.delivery or self.defaults.models.delivery
 
     @property
     def job_scope(self) -> str:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from streamt.diagnostics import Diagnostic, StreamtError
-from streamt.local.config import StackConfig, load_config
+from streamt.local.config import (
+    MAX_BROKERS,
+    MAX_TASKMANAGERS,
+    StackConfig,
+    Topology,
+    load_config,
+)
 from streamt.local.describe import describe
 from streamt.local.spec import Component
 from streamt.local.stack import ProcessStatus, Stack, resolve
@@ -52,9 +59,32 @@ def local(ctx: click.Context, home: Path | None, port_offset: int | None) -> Non
 @click.option(
     "--timeout", type=float, default=240.0, show_default=True, help="Seconds to wait for health."
 )
+@click.option(
+    "--brokers",
+    type=click.IntRange(1, MAX_BROKERS),
+    default=None,
+    help="Kafka brokers (3: replication factor 3, min.insync.replicas 2). Default: as the "
+    "stack was made, else $STREAMT_LOCAL_BROKERS or 1.",
+)
+@click.option(
+    "--taskmanagers",
+    type=click.IntRange(1, MAX_TASKMANAGERS),
+    default=None,
+    help="Flink TaskManagers (slots spread over them). Default: as the stack was made, "
+    "else $STREAMT_LOCAL_TASKMANAGERS or 1.",
+)
 @click.pass_obj
-def up(cfg: StackConfig, wait: bool, only: tuple[str, ...], timeout: float) -> None:
+def up(
+    cfg: StackConfig,
+    wait: bool,
+    only: tuple[str, ...],
+    timeout: float,
+    brokers: int | None,
+    taskmanagers: int | None,
+) -> None:
     """Start the stack (reuses components already running)."""
+    topology = Topology(brokers or cfg.topology.brokers, taskmanagers or cfg.topology.taskmanagers)
+    cfg = replace(cfg, topology=topology)
     started = time.monotonic()
     selected = resolve(tuple(Component(c) for c in only))
     Stack(cfg, _echo).up(selected, wait=wait, timeout=timeout)

@@ -4,7 +4,7 @@ the command line."""
 
 from __future__ import annotations
 
-from streamt.local.config import StackConfig
+from streamt.local.config import StackConfig, broker_name, taskmanager_name
 from streamt.local.spec import Component, Health, HealthKind, ProcessLaunch
 
 CCOMPAT_PREFIX = "/apis/ccompat/v7"
@@ -18,9 +18,35 @@ def describe(cfg: StackConfig) -> list[ProcessLaunch]:
              health: Health, log: str) -> ProcessLaunch:  # fmt: skip
         return ProcessLaunch(name, comp, version, (), port, binds, health, logs / log)
 
+    def broker(n: int) -> ProcessLaunch:
+        port, controller = cfg.broker_ports(n)
+        return spec(
+            broker_name(n),
+            Component.KAFKA,
+            v.kafka,
+            port,
+            (port, controller),
+            Health(HealthKind.KAFKA, f"localhost:{port}"),
+            f"{broker_name(n)}.log",
+        )
+
+    def taskmanager(n: int) -> ProcessLaunch:
+        # several TaskManagers: each found by its resource id (its process name)
+        name = taskmanager_name(n)
+        named = name if cfg.topology.taskmanagers > 1 else ""
+        return spec(
+            name,
+            Component.FLINK,
+            v.flink,
+            0,
+            (),
+            Health(HealthKind.FLINK_TASKMANAGER, f"{rest}/overview", named),
+            f"{name}.log",
+        )
+
+    tms = range(1, cfg.topology.taskmanagers + 1)
     return [
-        spec("kafka", Component.KAFKA, v.kafka, p.kafka, (p.kafka, p.kafka_controller),
-             Health(HealthKind.KAFKA, f"localhost:{p.kafka}"), "kafka.log"),
+        *(broker(n) for n in cfg.brokers),
         spec("registry", Component.SCHEMA_REGISTRY, v.apicurio, p.registry_backend,
              (p.registry_backend, p.registry_management),
              Health(HealthKind.HTTP, f"http://127.0.0.1:{p.registry_backend}{CCOMPAT_PREFIX}/subjects"),
@@ -31,13 +57,17 @@ def describe(cfg: StackConfig) -> list[ProcessLaunch]:
              "registry-proxy.log"),
         spec("jobmanager", Component.FLINK, v.flink, p.flink_rest, (p.flink_rest, p.flink_rpc),
              Health(HealthKind.HTTP, f"{rest}/overview"), "jobmanager.log"),
-        spec("taskmanager", Component.FLINK, v.flink, 0, (),
-             Health(HealthKind.FLINK_TASKMANAGER, f"{rest}/overview"), "taskmanager.log"),
+        *(taskmanager(n) for n in tms),
         spec("sql-gateway", Component.SQL_GATEWAY, v.flink, p.sql_gateway, (p.sql_gateway,),
              Health(HealthKind.HTTP, f"http://127.0.0.1:{p.sql_gateway}/v1/info"), "sql-gateway.log"),
         spec("connect", Component.CONNECT, v.kafka, p.connect, (p.connect,),
              Health(HealthKind.HTTP, f"http://127.0.0.1:{p.connect}/health"), "connect.log"),
     ]  # fmt: skip
+
+
+def process_order(cfg: StackConfig) -> tuple[str, ...]:
+    """The processes' start order; `down` goes in reverse."""
+    return tuple(s.name for s in describe(cfg))
 
 
 def described(cfg: StackConfig, name: str) -> ProcessLaunch:

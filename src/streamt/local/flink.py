@@ -1,4 +1,9 @@
-"""Flink 2.2 session cluster from the PyPI wheel: JobManager, TaskManager and SQL Gateway.
+"""Flink 2.2 session cluster from the PyPI wheel: JobManager, TaskManager(s) and SQL Gateway.
+
+With several TaskManagers (`Topology.taskmanagers`), each is named by its resource id (its
+process name), slots are spread over all of them (`taskmanager.load-balance.mode: slots`, so a
+job of parallelism 2 runs on two machines), and heartbeats are short so that a lost
+TaskManager is noticed, and its jobs restarted from their checkpoints, in seconds.
 
 The Kafka SQL connector and the Avro / Avro-Confluent formats (json and debezium-json are in
 the wheel's flink-json) are on the JM, TM and gateway classpaths. Memory parameters come
@@ -16,7 +21,7 @@ from pathlib import Path
 
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local.bundles import BundleSet
-from streamt.local.config import StackConfig
+from streamt.local.config import StackConfig, taskmanager_name
 from streamt.local.describe import described
 from streamt.local.fetch import bundle_dir
 from streamt.local.jvm import COMMON_FLAGS, classpath, log_flags, write_if_changed, write_log4j
@@ -82,6 +87,12 @@ def flink_config(cfg: StackConfig) -> str:
         "sql-gateway.endpoint.rest.bind-address": "127.0.0.1",
         "sql-gateway.endpoint.rest.port": str(p.sql_gateway),
     }
+    if cfg.topology.taskmanagers > 1:
+        entries |= {
+            "taskmanager.load-balance.mode": "slots",
+            "heartbeat.interval": "2000",
+            "heartbeat.timeout": "10000",
+        }
     return "".join(f"{k}: {json.dumps(v)}\n" for k, v in entries.items())
 
 
@@ -151,18 +162,30 @@ def prepare_flink(cfg: StackConfig, bundles: BundleSet) -> list[ProcessLaunch]:
     params = _resource_params(cfg, layout, conf)
     cp = classpath(layout.cluster_jars)
     jm_log = described(cfg, "jobmanager").log_file
-    tm_log = described(cfg, "taskmanager").log_file
     env = (("FLINK_CONF_DIR", str(conf)),)
     jm_argv = (
         cfg.java, *params["jm_jvm"], *COMMON_FLAGS, *JDK17_FLAGS, *log_flags(jm_log, log4j),
         "-classpath", cp, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
         *params["jm_dyn"], "--configDir", str(conf), "--executionMode", "cluster",
     )  # fmt: skip
-    tm_argv = (
-        cfg.java, *params["tm_jvm"], *COMMON_FLAGS, *JDK17_FLAGS, *log_flags(tm_log, log4j),
-        "-classpath", cp, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-        "--configDir", str(conf), *params["tm_dyn"],
-    )  # fmt: skip
+
+    def taskmanager(n: int) -> ProcessLaunch:
+        name = taskmanager_name(n)
+        named = ("-D", f"taskmanager.resource-id={name}") if cfg.topology.taskmanagers > 1 else ()
+        tm_log = described(cfg, name).log_file
+        argv = (
+            cfg.java, *params["tm_jvm"], *COMMON_FLAGS, *JDK17_FLAGS, *log_flags(tm_log, log4j),
+            "-classpath", cp, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+            "--configDir", str(conf), *params["tm_dyn"], *named,
+        )  # fmt: skip
+        return replace(
+            described(cfg, name),
+            argv=argv,
+            env=env,
+            stop_timeout=10.0,
+            config_files=(conf / "config.yaml",),
+        )
+
     return [
         replace(
             described(cfg, "jobmanager"),
@@ -171,13 +194,7 @@ def prepare_flink(cfg: StackConfig, bundles: BundleSet) -> list[ProcessLaunch]:
             stop_timeout=10.0,
             config_files=(conf / "config.yaml",),
         ),
-        replace(
-            described(cfg, "taskmanager"),
-            argv=tm_argv,
-            env=env,
-            stop_timeout=10.0,
-            config_files=(conf / "config.yaml",),
-        ),
+        *(taskmanager(n) for n in range(1, cfg.topology.taskmanagers + 1)),
         _gateway(cfg, layout, conf, log4j),
     ]
 

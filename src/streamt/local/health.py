@@ -13,6 +13,8 @@ def probe(health: Health, timeout: float = 2.0) -> bool:
     try:
         if health.kind is HealthKind.HTTP:
             return _http_ok(health.target, timeout)
+        if health.kind is HealthKind.FLINK_TASKMANAGER and health.resource_id:
+            return health.resource_id in taskmanager_ids(health.target, timeout)
         if health.kind is HealthKind.FLINK_TASKMANAGER:
             return _taskmanagers(health.target, timeout) >= 1
         if health.kind is HealthKind.KAFKA:
@@ -31,6 +33,15 @@ def _taskmanagers(url: str, timeout: float) -> int:
     if response.status_code != 200:
         return 0
     return int(response.json().get("taskmanagers", 0))
+
+
+def taskmanager_ids(overview_url: str, timeout: float = 2.0) -> set[str]:
+    """The ids of the TaskManagers registered with the JobManager of `overview_url`."""
+    url = overview_url.rsplit("/", 1)[0] + "/taskmanagers"
+    response = httpx.get(url, timeout=timeout)
+    if response.status_code != 200:
+        return set()
+    return {str(tm.get("id")) for tm in response.json().get("taskmanagers", [])}
 
 
 def _kafka_ok(bootstrap: str, timeout: float) -> bool:

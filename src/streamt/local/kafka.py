@@ -1,8 +1,14 @@
-"""Kafka: one KRaft broker+controller, and the Kafka Connect distributed worker.
+"""Kafka: KRaft brokers, and the Kafka Connect distributed worker.
 
-Both run from the same `lib/` of the Kafka bundle (one consistent set of jars), with
-replication factor 1 everywhere and settings for fast tests (1-partition offsets topic,
-no initial rebalance delay). The storage is formatted once per data dir.
+Both run from the same `lib/` of the Kafka bundle (one consistent set of jars), with settings
+for fast tests (1-partition offsets topic, no initial rebalance delay). The storage is
+formatted once per data dir.
+
+One broker by default, with replication factor 1 everywhere. The multi-broker profile
+(`Topology.brokers` > 1) runs every broker in combined mode (broker + controller, node ids
+1..n, a static controller quorum of all of them: with 3, one may die and the quorum still has
+a majority), default replication factor min(n, 3) and `min.insync.replicas` one less, for
+topics created on it as for Kafka's internal topics (offsets, transactions) and Connect's.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from pathlib import Path
 
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local.bundles import BundleSet
-from streamt.local.config import StackConfig
+from streamt.local.config import StackConfig, broker_name
 from streamt.local.describe import described
 from streamt.local.fetch import bundle_dir
 from streamt.local.jvm import COMMON_FLAGS, classpath, log_flags, write_if_changed, write_log4j
@@ -26,29 +32,35 @@ def _lib_jars(cfg: StackConfig, bundles: BundleSet) -> list[Path]:
     return sorted((bundle_dir(cfg.cache, bundles.kafka) / "lib").glob("*.jar"))
 
 
-def server_properties(cfg: StackConfig) -> str:
-    p = cfg.ports
-    data = cfg.data_dir / "kafka"
+def _data(cfg: StackConfig, n: int) -> Path:
+    return cfg.data_dir / broker_name(n)
+
+
+def server_properties(cfg: StackConfig, n: int = 1) -> str:
+    """The configuration of broker n (1-based)."""
+    port, controller = cfg.broker_ports(n)
+    voters = ",".join(f"{i}@127.0.0.1:{cfg.broker_ports(i)[1]}" for i in cfg.brokers)
+    rf, isr = cfg.topology.replication_factor, cfg.topology.min_insync_replicas
     lines = [
         "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@127.0.0.1:{p.kafka_controller}",
-        f"listeners=PLAINTEXT://127.0.0.1:{p.kafka},CONTROLLER://127.0.0.1:{p.kafka_controller}",
-        f"advertised.listeners=PLAINTEXT://localhost:{p.kafka}",
+        f"node.id={n}",
+        f"controller.quorum.voters={voters}",
+        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+        f"advertised.listeners=PLAINTEXT://localhost:{port}",
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        f"log.dirs={data}",
+        f"log.dirs={_data(cfg, n)}",
         "num.partitions=1",
-        "default.replication.factor=1",
-        "min.insync.replicas=1",
-        "offsets.topic.replication.factor=1",
+        f"default.replication.factor={rf}",
+        f"min.insync.replicas={isr}",
+        f"offsets.topic.replication.factor={rf}",
         "offsets.topic.num.partitions=1",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
+        f"transaction.state.log.replication.factor={rf}",
+        f"transaction.state.log.min.isr={isr}",
         "transaction.state.log.num.partitions=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
+        f"share.coordinator.state.topic.replication.factor={rf}",
+        f"share.coordinator.state.topic.min.isr={isr}",
         "share.coordinator.state.topic.num.partitions=1",
         "group.initial.rebalance.delay.ms=0",
         "auto.create.topics.enable=true",
@@ -74,29 +86,33 @@ def _cluster_id(cfg: StackConfig) -> str:
     return cid
 
 
-def prepare_kafka(cfg: StackConfig, bundles: BundleSet) -> ProcessLaunch:
-    conf = cfg.conf_dir / "kafka"
-    props = write_if_changed(conf / "server.properties", server_properties(cfg))
+def prepare_kafka(cfg: StackConfig, bundles: BundleSet) -> list[ProcessLaunch]:
+    """One launch per broker, each with its storage formatted."""
+    return [_prepare_broker(cfg, bundles, n) for n in cfg.brokers]
+
+
+def _prepare_broker(cfg: StackConfig, bundles: BundleSet, n: int) -> ProcessLaunch:
+    name = broker_name(n)
+    conf = cfg.conf_dir / name
+    props = write_if_changed(conf / "server.properties", server_properties(cfg, n))
     log4j = write_log4j(conf)
-    log_file = described(cfg, "kafka").log_file
+    log_file = described(cfg, name).log_file
     cp = classpath(_lib_jars(cfg, bundles))
-    _format_storage(cfg, cp, props, log4j)
+    _format_storage(cfg, cp, props, log4j, n)
     argv = [
         cfg.java, f"-Xms{cfg.heaps.kafka}", f"-Xmx{cfg.heaps.kafka}", *COMMON_FLAGS,
         *log_flags(log_file, log4j), f"-Dkafka.logs.dir={cfg.log_dir}",
         "-cp", cp, "kafka.Kafka", str(props),
     ]  # fmt: skip
-    return replace(
-        described(cfg, "kafka"), argv=tuple(argv), stop_timeout=20.0, config_files=(props,)
-    )
+    return replace(described(cfg, name), argv=tuple(argv), stop_timeout=20.0, config_files=(props,))
 
 
-def _format_storage(cfg: StackConfig, cp: str, props: Path, log4j: Path) -> None:
-    if (cfg.data_dir / "kafka" / "meta.properties").exists():
+def _format_storage(cfg: StackConfig, cp: str, props: Path, log4j: Path, n: int) -> None:
+    if (_data(cfg, n) / "meta.properties").exists():
         return
     argv = [
         cfg.java, "-Xmx256m", *COMMON_FLAGS,
-        *log_flags(cfg.log_dir / "kafka-format.log", log4j),
+        *log_flags(cfg.log_dir / f"{broker_name(n)}-format.log", log4j),
         "-cp", cp, "kafka.tools.StorageTool", "format",
         "--cluster-id", _cluster_id(cfg), "--config", str(props), "--ignore-formatted",
     ]  # fmt: skip
@@ -106,31 +122,31 @@ def _format_storage(cfg: StackConfig, cp: str, props: Path, log4j: Path) -> None
         raise StreamtError(
             Diagnostic(
                 "K004",
-                f"formatting the Kafka storage in {cfg.data_dir / 'kafka'} failed:\n{tail}",
+                f"formatting the Kafka storage in {_data(cfg, n)} failed:\n{tail}",
                 hint="`streamt local down --purge` resets the stack's data",
             )
         )
 
 
 def worker_properties(cfg: StackConfig, bundles: BundleSet) -> str:
-    p = cfg.ports
+    p, rf = cfg.ports, cfg.topology.replication_factor
     plugin_path = ",".join(
         str(bundle_dir(cfg.cache, b)) for b in (bundles.connect_file, bundles.jdbc_sink)
     )
     lines = [
-        f"bootstrap.servers=localhost:{p.kafka}",
+        f"bootstrap.servers={cfg.endpoints.kafka_bootstrap}",
         "group.id=streamt-local-connect",
         "key.converter=org.apache.kafka.connect.json.JsonConverter",
         "value.converter=org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable=false",
         "value.converter.schemas.enable=false",
         "offset.storage.topic=_connect-offsets",
-        "offset.storage.replication.factor=1",
+        f"offset.storage.replication.factor={rf}",
         "offset.storage.partitions=1",
         "config.storage.topic=_connect-configs",
-        "config.storage.replication.factor=1",
+        f"config.storage.replication.factor={rf}",
         "status.storage.topic=_connect-status",
-        "status.storage.replication.factor=1",
+        f"status.storage.replication.factor={rf}",
         "status.storage.partitions=1",
         "offset.flush.interval.ms=1000",
         f"listeners=http://127.0.0.1:{p.connect}",
@@ -157,7 +173,7 @@ def prepare_connect(cfg: StackConfig, bundles: BundleSet) -> ProcessLaunch:
     return replace(
         described(cfg, "connect"),
         argv=tuple(argv),
-        after=("kafka",),
+        after=tuple(broker_name(n) for n in cfg.brokers),
         stop_timeout=20.0,
         config_files=(props,),
     )

@@ -28,6 +28,8 @@ class HealthKind(str, enum.Enum):
 class Health:
     kind: HealthKind
     target: str  # url or bootstrap servers
+    # a TaskManager of several: its resource id, which the JM's /taskmanagers must list
+    resource_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@
 for if still starting); anything else is started after checking its ports are free. A file
 lock on the home serialises concurrent `up`/`down` calls. `down` stops exactly the processes
 recorded in PID files, in reverse start order.
+
+The process list follows the stack's topology (`kafka`, `kafka-2`, ..., `taskmanager`,
+`taskmanager-2`, ...); `up` records the topology in the stack's data and refuses (L170) one
+that differs from the topology its data was formatted for.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from streamt.diagnostics import StreamtError
+from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local import procs
 from streamt.local.bundles import Bundle, BundleSet, bundles_for
-from streamt.local.config import StackConfig
-from streamt.local.describe import describe
+from streamt.local.config import StackConfig, Topology, recorded_topology
+from streamt.local.describe import describe, process_order
 from streamt.local.fetch import Source, bundle_dir, ensure_bundles
 from streamt.local.flink import prepare_flink
 from streamt.local.health import probe
@@ -32,10 +36,6 @@ from streamt.local.spec import Component, ProcessLaunch
 Progress = Callable[[str], None]
 REGISTRY_MIN_JAVA = 21
 
-# start order; `down` goes in reverse
-PROCESS_ORDER = (
-    "kafka", "registry", "registry-proxy", "jobmanager", "taskmanager", "sql-gateway", "connect",
-)  # fmt: skip
 _REQUIRES: dict[Component, tuple[Component, ...]] = {
     Component.KAFKA: (),
     Component.CONNECT: (Component.KAFKA,),
@@ -112,7 +112,7 @@ class Stack:
         built: list[ProcessLaunch] = []
         for comp in comps:
             if comp is Component.KAFKA:
-                built.append(prepare_kafka(self.cfg, self.bundles))
+                built += prepare_kafka(self.cfg, self.bundles)
             elif comp is Component.CONNECT:
                 built.append(prepare_connect(self.cfg, self.bundles))
             elif comp is Component.FLINK:
@@ -125,7 +125,8 @@ class Stack:
                 ]
             elif comp is Component.SCHEMA_REGISTRY:
                 built += prepare_registry(self.cfg, self.bundles, self.registry_java(java_major))
-        return sorted(built, key=lambda s: PROCESS_ORDER.index(s.name))
+        order = process_order(self.cfg)
+        return sorted(built, key=lambda s: order.index(s.name))
 
     def up(
         self, only: tuple[Component, ...] = (), wait: bool = True, timeout: float = 240.0
@@ -140,6 +141,7 @@ class Stack:
         with self._locked():
             for d in (self.cfg.log_dir, self.cfg.data_dir, self.cfg.tmp_dir):
                 d.mkdir(parents=True, exist_ok=True)
+            self._record_topology()
             specs = self.specs(comps, java_major)
             launcher = Launcher(self.cfg, specs, self.progress)
             try:
@@ -147,7 +149,27 @@ class Stack:
             except (StreamtError, KeyboardInterrupt):
                 self._stop_names(launcher.started)  # leave nothing half-started behind
                 raise
-            return tuple(n for n in PROCESS_ORDER if n in launcher.started)
+            return tuple(n for n in process_order(self.cfg) if n in launcher.started)
+
+    def _record_topology(self) -> None:
+        """Write the topology into the data; refuse another number of brokers than its Kafka
+        data was formatted for (TaskManagers keep no data: their number may change)."""
+        wanted = self.cfg.topology
+        formatted = (self.cfg.data_dir / "kafka" / "meta.properties").exists()
+        recorded = recorded_topology(self.cfg.home) or (Topology() if formatted else None)
+        if recorded is not None and recorded.brokers != wanted.brokers:
+            raise StreamtError(
+                Diagnostic(
+                    "L170",
+                    f"the stack in {self.cfg.home} was made with {recorded.brokers} Kafka "
+                    f"broker(s), not {wanted.brokers}: its data belongs to that controller quorum",
+                    hint="`streamt local down --purge` first (deletes its data), or use another "
+                    "--home",
+                )
+            )
+        if recorded != wanted:
+            self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
+            self.cfg.profile_file.write_text(wanted.to_json() + "\n")
 
     def stop(self, names: tuple[str, ...]) -> list[str]:
         """Stop only the named processes (e.g. those one `up` call started)."""
@@ -156,7 +178,7 @@ class Stack:
 
     def _stop_names(self, names: set[str]) -> list[str]:
         stopped: list[str] = []
-        for name in reversed(PROCESS_ORDER):
+        for name in reversed(self._known_names()):
             if name not in names:
                 continue
             record = procs.read_pid(self.cfg.run_dir, name)
@@ -172,7 +194,7 @@ class Stack:
 
     def down(self, purge: bool = False) -> list[str]:
         with self._locked():
-            stopped = self._stop_names(set(PROCESS_ORDER))
+            stopped = self._stop_names(set(self._known_names()))
             shutil.rmtree(self.cfg.tmp_dir, ignore_errors=True)
             if purge:
                 for d in (
@@ -186,6 +208,12 @@ class Stack:
             shutil.rmtree(self.cfg.run_dir, ignore_errors=True)
             _rmdir_if_empty(self.cfg.home)
         return stopped
+
+    def _known_names(self) -> tuple[str, ...]:
+        """The topology's processes in start order, then any other one with a PID file."""
+        order = process_order(self.cfg)
+        recorded = sorted(p.stem for p in self.cfg.run_dir.glob("*.pid") if p.stem not in order)
+        return (*order, *recorded)
 
     def status(self, only: tuple[Component, ...] = ()) -> list[ProcessStatus]:
         comps = resolve(only)

@@ -19,6 +19,7 @@ from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Project
 from streamt.validate import governance, names, nodes, reserved
 from streamt.validate.confluent import check_confluent_clusters
+from streamt.validate.delivery import check_delivery
 from streamt.validate.derived_masking import check_derived_masking
 from streamt.validate.idleness import check_idleness
 from streamt.validate.topics import check_min_insync, fallback_topics
@@ -43,6 +44,7 @@ def validate_project(
     out += nodes.check_exposures(project)
     out += governance.check_topic_rules(project, topics)
     out += check_min_insync(project, topics)
+    out += check_delivery(project)
     out += governance.check_model_rules(project, graph)
     out += governance.check_source_rules(project)
     out += governance.check_security_rules(project, graph)
