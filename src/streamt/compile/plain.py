@@ -28,7 +28,7 @@ def model_without_sql(
     ids = inputs.from_ids
     if mat is Materialization.SINK:
         topics = [t for t in (_topic_of(inputs, i) for i in ids) if t]
-        defaults: Mapping[str, str] = {}
+        defaults: Mapping[str, str] = _read_committed(inputs, ids)
         envelope = None
         if needs_envelope(model):
             envelope = add_envelope(settings, inputs, model, nid)
@@ -71,6 +71,15 @@ def model_without_sql(
         tags=tuple(model.tags),
     )
     return CompiledModel(node, diags, topics=(topic_spec(settings.project, model, nid),))
+
+
+def _read_committed(inputs: ModelInputs, ids: tuple[str, ...]) -> Mapping[str, str]:
+    """A connector reading an exactly-once model's topic reads committed rows only (Kafka
+    Connect's consumers read uncommitted ones by default: an aborted write would reach the
+    sink); the user's `config:` may say otherwise."""
+    if any(getattr(inputs.by_id(i), "exactly_once", False) for i in ids):
+        return {"consumer.override.isolation.level": "read_committed"}
+    return {}
 
 
 def _topic_of(inputs: ModelInputs, node_id: str) -> str | None:

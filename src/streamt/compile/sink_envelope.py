@@ -16,7 +16,7 @@ from streamt.compile.envelope import (
     envelope_topic_spec,
 )
 from streamt.compile.facts import ModelFacts, ModelInputs, Settings, SourceFacts
-from streamt.compile.jobs import InputTable, pipeline_name
+from streamt.compile.jobs import READ_COMMITTED, InputTable, pipeline_name
 from streamt.compile.specs import ChangelogMode, Materialization
 from streamt.compile.tables import source_options, topic_options
 from streamt.diagnostics import Diagnostic
@@ -99,4 +99,6 @@ def _upstream(
         key=() if updating else found.primary_key,
         group_id=group,
     )
+    if found.exactly_once:  # only the rows of committed transactions
+        options += READ_COMMITTED
     return Upstream(InputTable(found.name, columns, options, pk, topic=found.topic), updating)

@@ -111,3 +111,28 @@ def test_the_prefix_follows_the_name_prefix_so_environments_never_share_one(
     result = compile_yaml(tmp_path, text)
     sink = _table(_job(result, "counts"), "counts")
     assert sink["sink.transactional-id-prefix"] == "streamt.dev-shop.counts"
+
+
+def test_a_sink_connector_reading_an_exactly_once_topic_reads_committed_rows(
+    tmp_path: Path,
+) -> None:
+    """A connector reading the topic itself (a file sink) asks Kafka Connect for committed
+    rows; the JDBC sink reads an envelope job's topic, and that job reads committed rows."""
+    sinks = """
+  - name: to_file
+    from: [{ref: counts}]
+    advanced: {connector: {type: file-sink, config: {file: /tmp/x}}}
+  - name: plain_to_file
+    from: [{ref: plain}]
+    advanced: {connector: {type: file-sink, config: {file: /tmp/y}}}
+  - name: to_db
+    from: [{ref: counts}]
+    advanced: {connector: {type: jdbc-sink, config: {connection.url: "jdbc:postgresql://db/x"}}}
+"""
+    text = PROJECT.format(counts="delivery: exactly_once", defaults="") + sinks
+    result = compile_yaml(tmp_path, text)
+    connectors = {c.name: c.config for c in result.desired.connectors}
+    assert connectors["to_file"]["consumer.override.isolation.level"] == "read_committed"
+    assert "consumer.override.isolation.level" not in connectors["plain_to_file"]
+    envelope = next(j for j in result.desired.jobs if j.sink_topic == connectors["to_db"]["topics"])
+    assert _table(envelope, "counts")["properties.isolation.level"] == "read_committed"
