@@ -84,7 +84,7 @@ def multinode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]
         stack.up(COMPONENTS, wait=True, timeout=480.0)
         yield cfg
     finally:  # a throwaway stack: no graceful shutdown (a last broker waits for a quorum)
-        for name in reversed(stack._known_names()):
+        for name in reversed(stack.known_names()):
             record = procs.read_pid(cfg.run_dir, name)
             if record is not None:
                 procs.stop(record, cfg.run_dir, 2.0)

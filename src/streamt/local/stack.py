@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local import procs
 from streamt.local.bundles import Bundle, BundleSet, bundles_for
-from streamt.local.config import StackConfig, Topology, recorded_topology
+from streamt.local.config import StackConfig, Topology, broker_name, recorded_topology
 from streamt.local.describe import describe, process_order
 from streamt.local.fetch import Source, bundle_dir, ensure_bundles
 from streamt.local.flink import prepare_flink
@@ -177,24 +178,31 @@ class Stack:
             return self._stop_names(set(names))
 
     def _stop_names(self, names: set[str]) -> list[str]:
-        stopped: list[str] = []
-        for name in reversed(self._known_names()):
-            if name not in names:
-                continue
-            record = procs.read_pid(self.cfg.run_dir, name)
-            if record is None:
-                continue
-            if procs.is_running(record):
-                self.progress(f"stopping {name} (pid {record.pid})")
-                procs.stop(record, self.cfg.run_dir, _STOP_TIMEOUT.get(name, 15.0))
-                stopped.append(name)
-            else:
-                procs.pid_file(self.cfg.run_dir, name).unlink(missing_ok=True)
-        return stopped
+        order = [n for n in reversed(self.known_names()) if n in names]
+        # the brokers (last in start order) all at once: one stopped after the others would
+        # wait for a controller quorum that is gone
+        brokers = {broker_name(n) for n in self.cfg.brokers}
+        together = [n for n in order if n in brokers]
+        stopped = [n for n in order if n not in brokers and self._stop_one(n)]
+        with ThreadPoolExecutor(max(1, len(together))) as pool:
+            done = list(pool.map(self._stop_one, together))
+        return stopped + [n for n, ok in zip(together, done, strict=True) if ok]
+
+    def _stop_one(self, name: str) -> bool:
+        record = procs.read_pid(self.cfg.run_dir, name)
+        if record is None:
+            return False
+        if not procs.is_running(record):
+            procs.pid_file(self.cfg.run_dir, name).unlink(missing_ok=True)
+            return False
+        self.progress(f"stopping {name} (pid {record.pid})")
+        timeout = 20.0 if name.startswith("kafka") else _STOP_TIMEOUT.get(name, 15.0)
+        procs.stop(record, self.cfg.run_dir, timeout)
+        return True
 
     def down(self, purge: bool = False) -> list[str]:
         with self._locked():
-            stopped = self._stop_names(set(self._known_names()))
+            stopped = self._stop_names(set(self.known_names()))
             shutil.rmtree(self.cfg.tmp_dir, ignore_errors=True)
             if purge:
                 for d in (
@@ -209,7 +217,7 @@ class Stack:
             _rmdir_if_empty(self.cfg.home)
         return stopped
 
-    def _known_names(self) -> tuple[str, ...]:
+    def known_names(self) -> tuple[str, ...]:
         """The topology's processes in start order, then any other one with a PID file."""
         order = process_order(self.cfg)
         recorded = sorted(p.stem for p in self.cfg.run_dir.glob("*.pid") if p.stem not in order)
@@ -237,7 +245,7 @@ class Stack:
         return [s for s in describe(self.cfg) if s.component in comps]
 
 
-_STOP_TIMEOUT = {"kafka": 20.0, "connect": 20.0}
+_STOP_TIMEOUT = {"connect": 20.0}
 
 
 def _rmdir_if_empty(path: Path) -> None:

@@ -94,4 +94,4 @@ def test_down_knows_every_process_with_a_pid_file(tmp_path: Path) -> None:
     cfg = load_config(home=tmp_path, env={})
     cfg.run_dir.mkdir(parents=True)
     (cfg.run_dir / "kafka-3.pid").write_text("{}")
-    assert Stack(cfg)._known_names()[-1] == "kafka-3"
+    assert Stack(cfg).known_names()[-1] == "kafka-3"
