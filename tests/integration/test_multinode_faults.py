@@ -20,9 +20,9 @@ output back with `read_committed`, as the rows a reader of the topic sees:
 
 Run it alone: `.venv/bin/python -m pytest tests/integration/test_multinode_faults.py -s`
 (`-s` shows what each fault lost or duplicated; `STREAMT_MULTINODE_PORT_OFFSET` moves the
-stack from offset 23000). The whole module takes about 8 minutes on a busy 2-core machine;
+stack from offset 23000). The whole module takes 8-10 minutes on a busy 2-core machine;
 `-m "not multinode_full"` runs the CI subset (replication, spread, the exactly-once
-TaskManager kill: about 3 minutes).
+TaskManager kill: 3-5 minutes).
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ from streamt.local import procs
 from streamt.local.config import StackConfig, broker_name, load_config
 from streamt.local.spec import Component
 from streamt.local.stack import Stack
+
+from .test_apply_support import streamt
 
 pytestmark = pytest.mark.integration
 
@@ -92,16 +94,6 @@ def multinode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]
 
 
 # --- the CLI on a project of this stack --------------------------------------------------------
-
-
-def streamt(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "streamt", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
 
 
 @dataclass(frozen=True)
