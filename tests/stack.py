@@ -23,7 +23,7 @@ from streamt.config.runtime import (
     RuntimeConfig,
     SchemaRegistryConfig,
 )
-from streamt.local.config import Ports, load_config
+from streamt.local.config import MAX_BROKERS, Ports, load_config
 from streamt.local.endpoints import Endpoints
 
 
@@ -110,6 +110,7 @@ WORKER_PORT_STRIDE = 100
 PRIVATE_STACK_OFFSETS = {
     "test_local_lifecycle": 20000,
     "test_local_restart_keeps_jobs": 18000,
+    "test_multinode_faults": 23000,
 }
 
 
@@ -121,4 +122,5 @@ def private_offset(module: str) -> int:
 def stack_ports(offset: int) -> set[int]:
     """Every port a local stack with `offset` listens on."""
     ports = Ports().shifted(offset)
-    return {getattr(ports, name) for name in ports.__dataclass_fields__}
+    extra_brokers = range(ports.kafka_extra, ports.kafka_extra + 2 * (MAX_BROKERS - 1))
+    return {getattr(ports, name) for name in ports.__dataclass_fields__} | set(extra_brokers)

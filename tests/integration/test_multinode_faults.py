@@ -49,15 +49,16 @@ from streamt.local import procs
 from streamt.local.config import StackConfig, broker_name, load_config
 from streamt.local.spec import Component
 from streamt.local.stack import Stack
+from tests.stack import private_offset
 
 from .test_apply_support import streamt
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-# a stack at offset N + 1000 would bind this one's Kafka port (its registry's management port):
-# STREAMT_MULTINODE_PORT_OFFSET moves it
-PORT_OFFSET = int(os.environ.get("STREAMT_MULTINODE_PORT_OFFSET", "23000"))
+# tests/stack.py's offset for this module (23000); STREAMT_MULTINODE_PORT_OFFSET moves it, e.g.
+# away from a private stack at 24000 whose registry management port is this one's Kafka port
+PORT_OFFSET = int(os.environ.get("STREAMT_MULTINODE_PORT_OFFSET") or private_offset(__name__))
 HEAPS = {
     "STREAMT_LOCAL_HEAP_KAFKA": "256m",
     "STREAMT_LOCAL_HEAP_JOBMANAGER_PROCESS": "768m",
