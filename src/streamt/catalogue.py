@@ -1024,6 +1024,13 @@ _ENTRIES = (
           "leave room for a restart: at most half the timeout.",
           "advanced: {flink: {delivery: exactly_once, checkpoint_interval_ms: 600000}}",
           "Checkpoint more often (the default is every 10 s)."),
+    Entry("V212", "delivery set on a model without a Flink job (warning)",
+          "A model without SQL is a topic or a sink connector: no job writes its topic, so "
+          "advanced.flink.delivery changes nothing.",
+          "- name: to_db\n  from: [{ref: counts}]\n  advanced: {flink: {delivery: exactly_once}, "
+          "connector: {type: jdbc-sink}}",
+          "Set delivery on the model whose job writes the topic (a connector reading an "
+          "exactly_once topic reads committed rows by itself)."),
 )  # fmt: skip
 
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _ENTRIES}

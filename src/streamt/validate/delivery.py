@@ -2,14 +2,15 @@
 
 An exactly-once job writes its topic in Kafka transactions that commit when a checkpoint
 completes, so it needs exactly-once checkpoints (V210) and a checkpoint interval well inside
-the transaction timeout (V211: a transaction the broker aborts loses its rows). Checkpointing
+the transaction timeout (V211: a transaction the broker aborts loses its rows). A model without
+SQL runs no job: its `delivery` is a warning (V212). Checkpointing
 itself is always on: every job gets `execution.checkpointing.interval` (10 s by default). Pure.
 """
 
 from __future__ import annotations
 
 from streamt.compile.jobs import DEFAULT_CHECKPOINT_MS, TRANSACTION_TIMEOUT_MS
-from streamt.diagnostics import Diagnostic, Location
+from streamt.diagnostics import Diagnostic, Location, Severity
 from streamt.load.durations import format_ms, parse_duration_ms
 from streamt.load.model import Model, Project
 
@@ -20,11 +21,25 @@ _MODE = "execution.checkpointing.mode"
 def check_delivery(project: Project) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for model in project.models:
+        if model.sql is None and model.advanced.flink.delivery is not None:
+            out.append(_no_job(model))
         if project.delivery_of(model) != "exactly_once" or model.sql is None:
             continue
         out += _mode(project, model)
         out += _interval(project, model)
     return out
+
+
+def _no_job(model: Model) -> Diagnostic:
+    return Diagnostic(
+        "V212",
+        f"model '{model.name}' sets advanced.flink.delivery but has no SQL, so no Flink job "
+        "writes its topic: the setting does nothing",
+        severity=Severity.WARNING,
+        location=model.where("advanced.flink.delivery"),
+        hint="set delivery on the model whose job writes the topic this one reads (a sink "
+        "connector reading an exactly_once topic reads committed rows by itself)",
+    )
 
 
 def _origin(project: Project, model: Model) -> str:

@@ -85,3 +85,17 @@ def test_the_project_default_is_checked_too(tmp_path: Path) -> None:
     found = [d for d in check(tmp_path, text) if d.code == "V210"]
     assert len(found) == 1
     assert "defaults.models.delivery" in found[0].message
+
+
+def test_delivery_on_a_model_without_a_job_is_a_warning(tmp_path: Path) -> None:
+    text = PROJECT.format(flink="", delivery="exactly_once") + (
+        "  - name: to_file\n"
+        "    from: [{ref: m}]\n"
+        "    advanced:\n"
+        "      connector: {type: file-sink, config: {file: /tmp/x}}\n"
+        "      flink:\n"
+        "        delivery: exactly_once\n"
+    )
+    found = [d for d in check(tmp_path, text) if d.code == "V212"]
+    assert [(d.severity.value, d.location.line) for d in found] == [("warning", 18)]
+    assert "to_file" in found[0].message
