@@ -20,7 +20,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from streamt.state import Systems
     from streamt.state.probe import Probe
     from streamt.testing.results import TestResult
+    from streamt.testing.runner import RunOptions
 
 
 @dataclass(frozen=True)
@@ -720,8 +721,9 @@ class Context:
         state are read on first use); with `destroy`, the deployment of nothing."""
         if destroy not in self._deployments:
             from streamt.apply.deployment import deployment_of
+            from streamt.testing.deployed import with_test_jobs
 
-            result = None if destroy else self.compile()
+            result = None if destroy else with_test_jobs(self.project(), self.compile())
             self._deployments[destroy] = deployment_of(
                 self.project(), result, self.environ, self.env, self.systems
             )
@@ -859,6 +861,8 @@ class Context:
             start=start,
         )
         self.preflight(session.systems_needed(project, options))
+        if deploy:
+            options = replace(options, deployed=self._deploy_tests(options))
         results = session.run_project_tests(
             project, self.compile(), self.environ, options, progress
         )
@@ -867,6 +871,19 @@ class Context:
             session.write_junit(junit_xml, results, project.name)
             session.write_results(junit_xml.parent, results, project.name)
         return results
+
+    def _deploy_tests(self, options: RunOptions) -> dict[str, tuple[bool, str]]:
+        """Plan and apply the selected continuous tests' jobs and topics (`test --deploy`):
+        test name -> (deployed?, what apply did)."""
+        from streamt.testing import session
+
+        nodes = session.continuous_nodes(self.project(), options)
+        if not nodes:
+            return {}
+        plan = self.deployment().plan(nodes, tests=True)
+        report = self.apply(plan)
+        done = {r.change.address: (r.ok, r.message) for r in report.results}
+        return session.deploy_outcomes(plan, done)
 
     def lineage(
         self,
