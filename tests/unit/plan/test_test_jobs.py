@@ -142,7 +142,7 @@ def test_changed_sql_replaces_the_running_job(compiled: CompileResult) -> None:
     job = _test_job(desired)
     old = dataclasses.replace(
         job,
-        statements=job.statements[:-1] + ("INSERT INTO `violations` SELECT 1",),
+        statements=(*job.statements[:-1], "INSERT INTO `violations` SELECT 1"),
         data_fingerprint="",
     )
     running = JobState("t1", job.pipeline_name, "RUNNING", 1)
