@@ -401,7 +401,12 @@ class Context:
         problems = [*result.diagnostics, *validate_project(project, graph, result.desired)]
         if has_errors(problems):
             raise StreamtError(sorted_diagnostics(d for d in problems if d.is_error))
-        return result
+        if not jobs:
+            return result
+        from streamt.testing.deployed import with_test_jobs
+
+        # continuous tests' jobs and topics: compiled with the project, planned once deployed
+        return with_test_jobs(project, result)
 
     def validate(
         self,
@@ -721,9 +726,8 @@ class Context:
         state are read on first use); with `destroy`, the deployment of nothing."""
         if destroy not in self._deployments:
             from streamt.apply.deployment import deployment_of
-            from streamt.testing.deployed import with_test_jobs
 
-            result = None if destroy else with_test_jobs(self.project(), self.compile())
+            result = None if destroy else self.compile()
             self._deployments[destroy] = deployment_of(
                 self.project(), result, self.environ, self.env, self.systems
             )
