@@ -884,7 +884,9 @@ class Context:
         nodes = session.continuous_nodes(self.project(), options)
         if not nodes:
             return {}
-        plan = self.deployment().plan(nodes, tests=True)
+        # a test's topic that exists already (a DLQ topic the project names) is used as it is:
+        # adopted, not owned (destroy keeps it)
+        plan = self.deployment().plan(nodes, tests=True, adopt=nodes)
         report = self.apply(plan)
         done = {r.change.address: (r.ok, r.message) for r in report.results}
         return session.deploy_outcomes(plan, done)

@@ -50,9 +50,10 @@ def _test_topics(desired: DesiredState) -> list[str]:
     return [t.name for t in desired.topics if t.node == _test_job(desired).node]
 
 
-def _plan(desired: DesiredState, *entries, jobs=(), topics=(), tests=False) -> Plan:  # type: ignore[no-untyped-def]
+def _plan(desired: DesiredState, *entries, jobs=(), topics=(), tests=False, adopt=()) -> Plan:  # type: ignore[no-untyped-def]
     observed = live(topics=tuple(topics), jobs=tuple(jobs))
-    return build_plan(desired, observed, ledger(*entries), PlanOptions(ENV, tests=tests))
+    opts = PlanOptions(ENV, tests=tests, adopt=frozenset(adopt))
+    return build_plan(desired, observed, ledger(*entries), opts)
 
 
 def _mine(plan: Plan, desired: DesiredState) -> list[Change]:
@@ -196,6 +197,28 @@ def test_a_removed_test_loses_its_job_and_topics(compiled: CompileResult) -> Non
     assert removed == {
         (ResourceKind.TEST_JOB, TEST): (Action.DELETE, "t1"),
         **{(ResourceKind.TOPIC, t): (Action.DELETE, None) for t in _test_topics(desired)},
+    }
+
+
+def test_an_existing_dlq_topic_is_adopted_by_test_deploy_never_taken(
+    compiled: CompileResult,
+) -> None:
+    """`streamt test --deploy` plans with the tests adopted: a DLQ topic that exists outside
+    the ledger is used as it is (recorded, not owned: destroy keeps it); without the adoption
+    the plan refuses it, as any existing topic."""
+    desired = _desired(compiled)
+    job = _test_job(desired)
+    existing = [TopicState("datatests.orders.dlq", 1, 1)]
+    refused = _plan(desired, topics=existing, tests=True)
+    assert [c.action for c in refused.changes if c.name == "datatests.orders.dlq"] == [
+        Action.REFUSED
+    ]
+    plan = _plan(desired, topics=existing, tests=True, adopt=[job.node])
+    actions = {c.name: c.action for c in _mine(plan, desired)}
+    assert actions == {
+        TEST: Action.CREATE,
+        violations_topic(compiled.desired.project, TEST): Action.CREATE,
+        "datatests.orders.dlq": Action.ADOPT,
     }
 
 
