@@ -401,8 +401,8 @@ class Context:
         problems = [*result.diagnostics, *validate_project(project, graph, result.desired)]
         if has_errors(problems):
             raise StreamtError(sorted_diagnostics(d for d in problems if d.is_error))
-        if not jobs:
-            return result
+        if not jobs or not any(t.type.value == "continuous" for t in project.tests):
+            return result  # (the testing room, and the HTTP client it loads, not imported)
         from streamt.testing.deployed import with_test_jobs
 
         # continuous tests' jobs and topics: compiled with the project, planned once deployed

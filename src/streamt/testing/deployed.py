@@ -51,8 +51,8 @@ def dlq_topic(spec: ParsedTest, model_topics: Mapping[str, str]) -> str | None:
 def with_test_jobs(project: Project, compiled: CompileResult) -> CompileResult:
     """`compiled` with its continuous tests' jobs and topics in the desired state (none when
     a test is invalid: `streamt test` and `validate` report that)."""
-    if compiled.desired.test_jobs:
-        return compiled  # added already
+    if compiled.desired.test_jobs or not any(t.type is TestType.CONTINUOUS for t in project.tests):
+        return compiled  # added already, or nothing to add
     jobs, topics = test_resources(project, compiled)
     if not jobs:
         return compiled
