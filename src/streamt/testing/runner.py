@@ -147,7 +147,7 @@ def run_tests(
             progress(progress_line(index, len(specs), what))
         started = time.monotonic()
         dlq = dlq_topic(spec, topics)
-        result = _run_one(spec, tables, env, options, dlq, unit_runner)
+        result = _run_one(spec, tables, env, options, unit_runner)
         if spec.type is TestType.SAMPLE and (trouble := troubles.of(spec.target)):
             result = replace(result, message=f"{result.message} ({trouble})".lstrip())
         node = str(spec.node) if spec.node is not None else ""
@@ -223,7 +223,6 @@ def _run_one(
     tables: Mapping[str, TargetTable],
     env: TestEnv,
     options: RunOptions,
-    dlq: str | None,
     unit_runner: UnitRunner | None,
 ) -> TestResult:
     target = tables.get(spec.target)
