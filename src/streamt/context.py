@@ -20,7 +20,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from streamt.state import Systems
     from streamt.state.probe import Probe
     from streamt.testing.results import TestResult
+    from streamt.testing.runner import RunOptions
 
 
 @dataclass(frozen=True)
@@ -400,7 +401,12 @@ class Context:
         problems = [*result.diagnostics, *validate_project(project, graph, result.desired)]
         if has_errors(problems):
             raise StreamtError(sorted_diagnostics(d for d in problems if d.is_error))
-        return result
+        if not jobs or not any(t.type.value == "continuous" for t in project.tests):
+            return result  # (the testing room, and the HTTP client it loads, not imported)
+        from streamt.testing.deployed import with_test_jobs
+
+        # continuous tests' jobs and topics: compiled with the project, planned once deployed
+        return with_test_jobs(project, result)
 
     def validate(
         self,
@@ -859,6 +865,8 @@ class Context:
             start=start,
         )
         self.preflight(session.systems_needed(project, options))
+        if deploy:
+            options = replace(options, deployed=self._deploy_tests(options))
         results = session.run_project_tests(
             project, self.compile(), self.environ, options, progress
         )
@@ -867,6 +875,21 @@ class Context:
             session.write_junit(junit_xml, results, project.name)
             session.write_results(junit_xml.parent, results, project.name)
         return results
+
+    def _deploy_tests(self, options: RunOptions) -> dict[str, tuple[bool, str]]:
+        """Plan and apply the selected continuous tests' jobs and topics (`test --deploy`):
+        test name -> (deployed?, what apply did)."""
+        from streamt.testing import session
+
+        nodes = session.continuous_nodes(self.project(), options)
+        if not nodes:
+            return {}
+        # a test's topic that exists already (a DLQ topic the project names) is used as it is:
+        # adopted, not owned (destroy keeps it)
+        plan = self.deployment().plan(nodes, tests=True, adopt=nodes)
+        report = self.apply(plan)
+        done = {r.change.address: (r.ok, r.message) for r in report.results}
+        return session.deploy_outcomes(plan, done)
 
     def lineage(
         self,

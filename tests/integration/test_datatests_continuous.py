@@ -24,6 +24,7 @@ import pytest
 
 from streamt.adapters.protocols import FlinkCluster
 from streamt.compile import compile_project
+from streamt.context import Context
 from streamt.graph.dag import build_graph
 from streamt.local.endpoints import Endpoints
 from streamt.testing.env import env_from_project
@@ -191,7 +192,7 @@ def test_continuous_test_catches_violations_after_deployment(
     compiled = compile_project(project, build_graph(project)[0])
     env = env_from_project(project, {"HOOK_URL": webhook})
     assert env.flink is not None
-    options = RunOptions(tests=frozenset({"watch"}), violations_topic=unique("dt_violations"))
+    options = RunOptions(tests=frozenset({"watch"}))
 
     pipeline = next(j for j in compiled.desired.jobs if j.name == "orders_clean")
     wait_for_slots(2)  # the pipeline and the continuous test job
@@ -211,8 +212,9 @@ def test_continuous_test_catches_violations_after_deployment(
         )
         time.sleep(1)
 
-        deployed = run_tests(
-            project, compiled, env, RunOptions(**{**options.__dict__, "deploy": True})
+        # deployed as `streamt test --deploy` does: the test's job and topics planned, applied
+        deployed = Context(tmp_path, environ={"HOOK_URL": webhook}).test(
+            types=("continuous",), deploy=True
         )
         assert deployed[0].status is Status.PASS, deployed[0].message
         test_job = _running(env.flink, f"streamt-test.{project.name}.watch")
@@ -250,7 +252,7 @@ def test_continuous_test_catches_violations_after_deployment(
             if "foreign_key[17]" not in found:  # more rows move event time on; then go quiet
                 tick += 1
                 produce_rows(local_stack.kafka_bootstrap, raw, [_row(f"tick{tick}", amount=20.0)])
-            rows = violations(env, "watch", 0, options.violations_topic)
+            rows = violations(env, "watch", 0)
             found = {}
             for v in rows:
                 found.setdefault(str(v["assertion"]), []).append(v)
@@ -300,6 +302,7 @@ def test_continuous_test_catches_violations_after_deployment(
         state = next(j.state for j in env.flink.list_jobs() if j.job_id == pipeline_job)
         assert state == "FINISHED"
     finally:
+        Context(tmp_path).destroy(Context(tmp_path).destroy_plan())  # the test's job and topics
         for job in (test_job, pipeline_job):
             states = {j.job_id: j.state for j in env.flink.list_jobs()}
             if job and states.get(job) not in (None, "FINISHED", "CANCELED", "FAILED"):

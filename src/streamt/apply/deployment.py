@@ -30,7 +30,7 @@ from streamt.load.model import Project
 from streamt.plan import LiveState, PlanOptions, SourceOrigin, plan_with_problems
 from streamt.plan.ledger import Ledger
 from streamt.plan.names import DefaultName, foreign_default_names
-from streamt.resources import Plan, PlanMetadata, ResourceKind
+from streamt.resources import Action, Plan, PlanMetadata, ResourceKind
 from streamt.state import (
     ApplyLock,
     LedgerStore,
@@ -99,7 +99,10 @@ class Deployment:
         *,
         reset_state: bool = False,
         adopt: frozenset[str] = frozenset(),
+        tests: bool = False,
     ) -> Plan:
+        """`tests`: also deploy the continuous tests not deployed yet (`streamt test --deploy`);
+        deployed ones are planned in any case."""
         meta = PlanMetadata(
             streamt_version=__version__,
             generated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -111,6 +114,7 @@ class Deployment:
             metadata=meta,
             sources=self.sources,
             adopt=adopt,
+            tests=tests,
         )
         ledger, live = self.observed()
         plan, problems = plan_with_problems(self.desired, live, ledger, opts)
@@ -123,7 +127,10 @@ class Deployment:
         """`plan` made again now (its scope, resets and adoptions), refused unless it has the
         same changes against the same world (A005 stale, A030 different)."""
         fresh = self.plan(
-            tuple_to_scope(plan.scope), reset_state=has_reset(plan), adopt=frozenset(plan.adopt)
+            tuple_to_scope(plan.scope),
+            reset_state=has_reset(plan),
+            adopt=frozenset(plan.adopt),
+            tests=deploys_tests(plan, self.ledger),
         )
         ensure_fresh(plan, fresh, source)
         return fresh
@@ -193,9 +200,14 @@ def tuple_to_scope(scope: tuple[str, ...] | None) -> frozenset[str] | None:
 
 
 def has_reset(plan: Plan) -> bool:
-    from streamt.resources import Action, ResourceKind
-
     return any(c.kind is ResourceKind.JOB and c.action is Action.REPLACE for c in plan.changes)
+
+
+def deploys_tests(plan: Plan, ledger: Ledger) -> bool:
+    """Whether `plan` deploys a continuous test the ledger does not hold (made with `tests`)."""
+    return any(
+        c.kind is ResourceKind.TEST_JOB and ledger.get(c.kind, c.name) is None for c in plan.changes
+    )
 
 
 def ensure_fresh(plan: Plan, fresh: Plan, source: str = "") -> None:

@@ -1,7 +1,8 @@
 """`execute_plan(plan, ...)`: run a plan's changes in dependency order, in parallel within a phase.
 
-Phases: delete connectors -> delete jobs -> subjects -> topics -> jobs -> connectors ->
-delete topics -> delete subjects. Steps inside a phase are independent and run on a thread pool;
+Phases: delete connectors -> delete gateway rules -> delete jobs -> delete test jobs ->
+subjects -> topics -> gateway rules -> jobs -> test jobs -> connectors -> delete topics ->
+delete subjects. Steps inside a phase are independent and run on a thread pool;
 a failed step stops the apply after its phase (later phases depend on earlier ones), and the
 ledger records how far it got, so the next `plan` picks up exactly there.
 
@@ -43,10 +44,12 @@ PHASES: tuple[tuple[str, K, bool], ...] = (
     ("delete connectors", K.CONNECTOR, True),
     ("delete gateway rules", K.GATEWAY_RULE, True),
     ("delete jobs", K.JOB, True),
+    ("delete test jobs", K.TEST_JOB, True),
     ("subjects", K.SUBJECT, False),
     ("topics", K.TOPIC, False),
     ("gateway rules", K.GATEWAY_RULE, False),
     ("jobs", K.JOB, False),
+    ("test jobs", K.TEST_JOB, False),
     ("connectors", K.CONNECTOR, False),
     ("delete topics", K.TOPIC, True),
     ("delete subjects", K.SUBJECT, True),
@@ -60,7 +63,7 @@ def step_for(change: Change) -> Step:
             return delete_subject if deleting else apply_subject
         case ResourceKind.TOPIC:
             return delete_topic if deleting else apply_topic
-        case ResourceKind.JOB:
+        case ResourceKind.JOB | ResourceKind.TEST_JOB:
             return delete_job if deleting else apply_job
         case ResourceKind.CONNECTOR:
             return delete_connector if deleting else apply_connector

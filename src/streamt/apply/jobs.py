@@ -1,4 +1,4 @@
-"""Apply steps for Flink jobs: create, upgrade (stop with savepoint -> resubmit from it),
+"""Apply steps for Flink jobs (a model's, and a continuous test's: the same steps): create, upgrade (stop with savepoint -> resubmit from it),
 replace (without state), adopt, delete, and rollback to a previous version.
 
 Every step writes the ledger before and after touching the cluster, so an interrupted apply is
@@ -28,6 +28,7 @@ from streamt.apply.step import StepContext, StepError
 from streamt.plan.inputs import ACTIVE_JOB_STATES
 from streamt.resources import Action, Change, EntryStatus, JobSpec, JobVersion, LedgerEntry
 from streamt.resources.ledger import MAX_PREVIOUS
+from streamt.sql.options import bound_start
 from streamt.state.ledger import now_ms
 
 SAVEPOINT_KEY = "execution.savepoint.path"
@@ -43,8 +44,9 @@ def apply_job(ctx: StepContext, change: Change) -> str:
         case Action.UPGRADE:
             return _upgrade(ctx, change, payload)
         case Action.REPLACE:
-            if change.live_job_id:
+            if change.live_job_id:  # stopped first: a CANCELLING job still counts as running
                 ctx.flink.cancel(change.live_job_id)
+                _await_stopped(ctx, change.live_job_id)
             return _start(ctx, change, payload, restore_from=None)
         case Action.ADOPT:
             return _adopt(ctx, change, payload)
@@ -107,7 +109,7 @@ def submit_job(ctx: StepContext, payload: JobSpec, restore_from: str | None) -> 
         config[SAVEPOINT_KEY] = restore_from
     try:
         ensure_built(payload.statements, env)  # streamt's own function, if the job uses it
-        statements = bound_statements(payload.statements, env)
+        statements = bound_start(bound_statements(payload.statements, env), now_ms())
         waits = ctx.options.waits(f"job {payload.name or payload.pipeline_name}")
         return ctx.flink.submit(statements, config, waits)
     except AdapterError as exc:

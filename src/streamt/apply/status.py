@@ -3,7 +3,8 @@
 Drift is anything that differs from what streamt last applied: a ledger-owned resource that is
 missing, a job not running or running under another job id than the ledger's (resubmitted
 outside streamt), a connector whose public config was edited outside streamt, a topic with
-other partitions. Pending (project changed, not applied) is reported separately.
+other partitions. Pending (project changed, not applied) is reported separately. A continuous
+test's job (`test_job`) and topics are shown once the test is deployed.
 
 A job that restarts, is failing or failed shows `cause`: the newest meaningful cause from
 Flink's exception history (the record, the field, the operator), or the ledger's error of the
@@ -31,6 +32,7 @@ from streamt.compile.specs import DesiredState
 from streamt.plan.connectors import live_config_digest
 from streamt.plan.inputs import LiveState
 from streamt.plan.ledger import Ledger
+from streamt.plan.test_jobs import deployed_tests, planned_topic
 from streamt.resources import (
     ConnectorSpec,
     EntryStatus,
@@ -99,12 +101,14 @@ def collect_status(
     nodes: frozenset[str] | None = None,
 ) -> StatusReport:
     """Every resource of the project (`nodes`: only those of these node ids)."""
+    desired = _deployed(desired, ledger)
     if nodes is not None:
         desired, ledger = _of_nodes(desired, ledger, nodes)
     rows = [
         *_topics(desired, ledger, live, systems, lag),
         *(_subject(name, ledger, live) for name in _names(desired, ledger, ResourceKind.SUBJECT)),
         *_jobs(desired, ledger, live, systems, lag),
+        *_jobs(desired, ledger, live, systems, lag, ResourceKind.TEST_JOB),
         *_connectors(desired, ledger, live, systems, lag),
         *_virtual_topics(desired, ledger, live),
     ]
@@ -121,6 +125,17 @@ class _HasNode(Protocol):
 _Spec = TypeVar("_Spec", bound=_HasNode)
 
 
+def _deployed(desired: DesiredState, ledger: Ledger) -> DesiredState:
+    """Without the continuous tests not deployed (their jobs and topics exist only once
+    `streamt test --deploy` made them)."""
+    deployed = deployed_tests(desired.test_jobs, ledger, asked=False)
+    return replace(
+        desired,
+        topics=tuple(t for t in desired.topics if planned_topic(t, deployed, ledger)),
+        test_jobs=tuple(j for j in desired.test_jobs if j.node in deployed),
+    )
+
+
 def _of_nodes(
     desired: DesiredState, ledger: Ledger, nodes: frozenset[str]
 ) -> tuple[DesiredState, Ledger]:
@@ -134,6 +149,7 @@ def _of_nodes(
         topics=keep(desired.topics),
         subjects=keep(desired.subjects),
         jobs=keep(desired.jobs),
+        test_jobs=keep(desired.test_jobs),
         connectors=keep(desired.connectors),
         gateway_rules=keep(desired.gateway_rules),
     )
@@ -146,6 +162,7 @@ def _names(desired: DesiredState, ledger: Ledger, kind: ResourceKind) -> list[st
         ResourceKind.SUBJECT: [s.subject for s in desired.subjects],
         ResourceKind.TOPIC: [t.name for t in desired.topics],
         ResourceKind.JOB: [j.name for j in desired.jobs],
+        ResourceKind.TEST_JOB: [j.name for j in desired.test_jobs],
         ResourceKind.CONNECTOR: [c.name for c in desired.connectors],
         ResourceKind.GATEWAY_RULE: [g.name for g in desired.gateway_rules],
     }[kind]
@@ -197,19 +214,28 @@ def _subject(name: str, ledger: Ledger, live: LiveState) -> ResourceStatus:
 
 
 def _jobs(
-    desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems, lag: bool
+    desired: DesiredState,
+    ledger: Ledger,
+    live: LiveState,
+    systems: Systems,
+    lag: bool,
+    kind: ResourceKind = ResourceKind.JOB,
 ) -> list[ResourceStatus]:
-    specs = {j.name: j for j in desired.jobs}
+    """Models' jobs, or (`kind` TEST_JOB) continuous tests' jobs."""
+    specs = {
+        j.name: j for j in (desired.test_jobs if kind is ResourceKind.TEST_JOB else desired.jobs)
+    }
     bad = _bad_records(desired, live, systems)
     rows = []
-    for name in _names(desired, ledger, ResourceKind.JOB):
-        entry = ledger.get(ResourceKind.JOB, name)
+    for name in _names(desired, ledger, kind):
+        entry = ledger.get(kind, name)
         payload = specs.get(name) or (
             entry.spec if entry and isinstance(entry.spec, JobSpec) else None
         )
         if payload is None:
             continue
         row = _job(name, payload, entry, live, systems, lag, name in specs)
+        row = replace(row, kind=kind.value)
         counts = bad.get(payload.sink_topic, {})
         rows.append(replace(row, details={**row.details, **counts}) if counts else row)
     return rows

@@ -103,6 +103,9 @@ class Manifest(FrozenModel):
     flink_jobs: tuple[Artifact[JobSpec], ...] = ()
     connectors: tuple[Artifact[ConnectorSpec], ...] = ()
     gateway_rules: tuple[Artifact[GatewayRuleSpec], ...] = ()
+    # continuous tests' jobs (written only when the project has some: `manifest_text` leaves
+    # out an empty list, so a project without them has the manifest it always had)
+    test_jobs: tuple[Artifact[JobSpec], ...] = ()
 
     def files(self) -> list[str]:
         return [
@@ -111,6 +114,7 @@ class Manifest(FrozenModel):
             *(e.file for e in self.flink_jobs),
             *(e.file for e in self.connectors),
             *(e.file for e in self.gateway_rules),
+            *(e.file for e in self.test_jobs),
         ]
 
 
@@ -127,6 +131,7 @@ def build_manifest(result: CompileResult, generator: str) -> Manifest:
         flink_jobs=_artifacts(d.jobs, "flink", "sql"),
         connectors=_artifacts(d.connectors, "connectors", "json"),
         gateway_rules=_artifacts(d.gateway_rules, "gateway", "json"),
+        test_jobs=_artifacts(d.test_jobs, "tests", "sql"),
     )
 
 

@@ -1,7 +1,7 @@
 """Write a compile's artifacts: `manifest.json` plus one file per artifact.
 
 Files: topics/<topic>.json, subjects/<subject>.json, flink/<model>.sql, connectors/<name>.json,
-gateway/<name>.json. File names are sanitised (no path traversal). Files listed by a previous
+gateway/<name>.json, tests/<continuous test>.sql. File names are sanitised (no path traversal). Files listed by a previous
 manifest in the same directory that this compile no longer produces are removed; nothing else
 is touched. Writes only inside `out_dir`: a file that a symlink would lead outside it (a linked
 `flink/` folder or file) makes the whole write fail with V131 before anything is written.
@@ -64,7 +64,12 @@ def render_artifacts(result: CompileResult) -> dict[str, str]:
                 "statement": rule.statement,
             }
         )
-    files[MANIFEST] = manifest_text(manifest.model_dump(mode="json"))
+    for t_entry, test_job in zip(manifest.test_jobs, d.test_jobs, strict=True):
+        files[t_entry.file] = f"-- streamt test job {test_job.pipeline_name}\n" + test_job.script
+    doc = manifest.model_dump(mode="json")
+    if not doc["test_jobs"]:
+        del doc["test_jobs"]
+    files[MANIFEST] = manifest_text(doc)
     return files
 
 

@@ -33,6 +33,9 @@ class DesiredState:
     jobs: tuple[JobSpec, ...] = ()
     connectors: tuple[ConnectorSpec, ...] = ()
     gateway_rules: tuple[GatewayRuleSpec, ...] = ()
+    # continuous tests' jobs, planned once deployed (`streamt test --deploy`); their violations
+    # and DLQ topics are among `topics`, named after the test node
+    test_jobs: tuple[JobSpec, ...] = ()
 
 
 __all__ = ["ChangelogMode", "DesiredState", "Materialization"]

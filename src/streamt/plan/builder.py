@@ -3,7 +3,9 @@
 Every desired resource gets exactly one `Change` (no-ops included, so the plan is a complete
 account); ledger-owned resources missing from the project get deletes. A scoped plan
 (`--select` / `--target`) keeps only changes of the selected nodes and never deletes.
-Order is deterministic: subjects -> topics -> jobs -> connectors -> gateway rules, then name.
+Order is deterministic: subjects -> topics -> jobs -> test jobs -> connectors -> gateway rules,
+then name. A continuous test's resources (its job, its topics) are planned once it is deployed
+(`PlanOptions.tests`, or its job in the ledger; `streamt.plan.test_jobs`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from streamt.plan.jobs import JobContext, plan_job, plan_job_removal
 from streamt.plan.ledger import Ledger
 from streamt.plan.sources import SourceOrigin, missing_sources, refuse_jobs
 from streamt.plan.subjects import plan_subject, plan_subject_removal
+from streamt.plan.test_jobs import (
+    deployed_tests,
+    plan_test_job,
+    plan_test_job_removal,
+    planned_topic,
+)
 from streamt.plan.topics import plan_topic, plan_topic_removal
 from streamt.resources import (
     KIND_ORDER,
@@ -43,6 +51,7 @@ class PlanOptions:
     metadata: PlanMetadata = field(default_factory=PlanMetadata)
     sources: Mapping[str, SourceOrigin] = field(default_factory=dict)  # topic -> its source
     adopt: frozenset[str] = frozenset()  # node ids whose existing resources the user adopts
+    tests: bool = False  # deploy continuous tests not deployed yet (`streamt test --deploy`)
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
@@ -53,6 +62,10 @@ def desired_fingerprint(desired: DesiredState) -> str:
             "jobs": [j.as_json() for j in desired.jobs],
             "connectors": [c.as_json() for c in desired.connectors],
             "gateway": [g.as_json() for g in desired.gateway_rules],
+            # only when there are some: a project without continuous tests keeps its fingerprint
+            **(
+                {"test_jobs": [j.as_json() for j in desired.test_jobs]} if desired.test_jobs else {}
+            ),
         }
     )
 
@@ -119,7 +132,8 @@ def _desired_changes(
                 f"version {registered.version}" if registered else "",
             ),
         )
-    for t in desired.topics:
+    deployed = deployed_tests(desired.test_jobs, ledger, opts.tests)
+    for t in (t for t in desired.topics if planned_topic(t, deployed, ledger)):
         yield plan_topic(
             t,
             live.topics.get(t.name),
@@ -134,6 +148,8 @@ def _desired_changes(
             own=own(ResourceKind.JOB, j.name, j.node),
         )
         yield plan_job(ctx, live)
+    for j in (j for j in desired.test_jobs if j.node in deployed):
+        yield plan_test_job(j, ledger.get(ResourceKind.TEST_JOB, j.name), live)
     for c in desired.connectors:
         running = live.connectors.get(c.name)
         yield plan_connector(
@@ -173,6 +189,7 @@ def _removals(
         ResourceKind.SUBJECT: {s.subject for s in desired.subjects},
         ResourceKind.TOPIC: {t.name for t in desired.topics},
         ResourceKind.JOB: {j.name for j in desired.jobs},
+        ResourceKind.TEST_JOB: {j.name for j in desired.test_jobs},
         ResourceKind.CONNECTOR: {c.name for c in desired.connectors},
         ResourceKind.GATEWAY_RULE: {g.name for g in desired.gateway_rules},
     }
@@ -192,6 +209,8 @@ def _removal(entry: LedgerEntry, live: LiveState) -> Change | None:
             return plan_topic_removal(entry, live.topics.get(entry.name))
         case ResourceKind.JOB:
             return plan_job_removal(entry, live) if entry.owned else None
+        case ResourceKind.TEST_JOB:
+            return plan_test_job_removal(entry, live)
         case ResourceKind.CONNECTOR:
             return plan_connector_removal(entry, live.connectors.get(entry.name))
         case ResourceKind.GATEWAY_RULE:

@@ -20,6 +20,7 @@ class ResourceKind(str, enum.Enum):
     SUBJECT = "subject"
     TOPIC = "topic"
     JOB = "flink_job"
+    TEST_JOB = "test_job"  # a continuous test's Flink job (a `JobSpec` named after the test)
     CONNECTOR = "connector"
     GATEWAY_RULE = "gateway_rule"
 

@@ -31,8 +31,9 @@ from streamt.sql.dialect import (
 )
 from streamt.sql.emitted import emitted_token_problems
 from streamt.sql.generate import rewrite
-from streamt.sql.relations import Analyzer, Rel
+from streamt.sql.relations import Analyzer
 from streamt.sql.schema import Column, TableSchema
+from streamt.sql.scope import Rel
 from streamt.sql.tree import location_of
 from streamt.sql.types import SqlType
 

@@ -79,6 +79,33 @@ def bound_statements(statements: Iterable[str], environ: Mapping[str, str]) -> l
     return [rebind_options(s, lambda k, v: bound_value(k, v, environ)) for s in statements]
 
 
+START_TIMESTAMP = "scan.startup.timestamp-millis"
+DEPLOY_TIME = "deploy-time"
+"""A start timestamp relative to when apply submits the job (`deploy-time`, `deploy-time-60000`):
+a continuous test judges records from the moment it is deployed, and its statements (and so
+its fingerprint, and the plan) stay the same from one compile to the next."""
+
+
+def at_deploy_time(offset_ms: int = 0) -> str:
+    """The start option value `offset_ms` from the deployment (negative: before it)."""
+    return DEPLOY_TIME if offset_ms == 0 else f"{DEPLOY_TIME}{offset_ms:+d}"
+
+
+def bound_start(statements: Iterable[str], now_ms: int) -> list[str]:
+    """Each statement with its `deploy-time[+-N]` start timestamps bound to `now_ms` (+-N),
+    as epoch milliseconds (never before 0); any other option value untouched."""
+
+    def bind(key: str, value: str) -> str:
+        if key != START_TIMESTAMP or not value.startswith(DEPLOY_TIME):
+            return value
+        offset = value[len(DEPLOY_TIME) :]
+        if offset and not (offset[0] in "+-" and offset[1:].isdigit()):
+            return value
+        return str(max(now_ms + int(offset or "0"), 0))
+
+    return [rebind_options(s, bind) for s in statements]
+
+
 def unset_variables(
     statements: Iterable[str], config: Mapping[str, str], environ: Mapping[str, str]
 ) -> list[str]:

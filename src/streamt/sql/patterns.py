@@ -1,6 +1,6 @@
 """Streaming patterns the analyser recognises beyond plain relations: MATCH_RECOGNIZE, temporal
 joins against versioned tables, anti joins, and cascaded windows that make a model's TIMESTAMP
-column the event time of the reading job's table. Functions over the `Analyzer`'s state (they
+column the event time of the reading job's table. Functions over the analysis state (`streamt.sql.scope`) (they
 add diagnostics, stateful/changelog reasons and the per-table facts compile needs). No I/O.
 """
 
@@ -15,20 +15,19 @@ from streamt.diagnostics import Diagnostic, Severity
 from streamt.sql.exprtypes import ExprTyper, function_args, function_name
 from streamt.sql.functions import WINDOW_TVFS
 from streamt.sql.generate import render
-from streamt.sql.relations import Analyzer, Rel, Scope
 from streamt.sql.schema import Column
+from streamt.sql.scope import AnalysisState, Rel, Scope
+from streamt.sql.select import SelectList
 from streamt.sql.tree import location_of
 
 _NAVIGATION = frozenset({"FIRST", "LAST", "PREV", "NEXT"})
 
 
 def match_recognize(
-    a: Analyzer, match: exp.MatchRecognize, node: exp.Select, source: tuple[str, Rel]
+    a: AnalysisState, match: exp.MatchRecognize, node: exp.Select, source: tuple[str, Rel]
 ) -> tuple[str, Rel]:
     """`FROM t MATCH_RECOGNIZE (...) AS x`: one row per match, the PARTITION BY columns then
     the MEASURES; append-only, over an append-only input ordered by a time attribute."""
-    from streamt.sql.select import SelectList
-
     alias, rel = source
     a.stateful.append("MATCH_RECOGNIZE")
     if rel.updating:
@@ -59,7 +58,7 @@ def match_recognize(
 
 
 def _match_order(
-    a: Analyzer, match: exp.MatchRecognize, resolve: Callable[[exp.Column], Column]
+    a: AnalysisState, match: exp.MatchRecognize, resolve: Callable[[exp.Column], Column]
 ) -> None:
     order = match.args.get("order")
     first = order.expressions[0] if order is not None and order.expressions else None
@@ -76,7 +75,7 @@ def _match_order(
     )
 
 
-def _measure(a: Analyzer, measure: exp.Expr, typer: ExprTyper) -> Column | None:
+def _measure(a: AnalysisState, measure: exp.Expr, typer: ExprTyper) -> Column | None:
     expr = measure.this if isinstance(measure, exp.MatchRecognizeMeasure) else measure
     if not isinstance(expr, exp.Alias):
         a.error("S006", "a MATCH_RECOGNIZE measure needs a name", measure, "add AS <name>")
@@ -100,7 +99,7 @@ def _measure(a: Analyzer, measure: exp.Expr, typer: ExprTyper) -> Column | None:
     return column.plain().renamed(str(expr.alias))
 
 
-def retime(a: Analyzer, rel: Rel, col: Column, fn: str, node: exp.Expr) -> Column:
+def retime(a: AnalysisState, rel: Rel, col: Column, fn: str, node: exp.Expr) -> Column:
     """A window over a plain TIMESTAMP column of a model's topic (cascaded windows): that
     column becomes the event time of the table this job reads the topic as."""
     assert rel.retimable is not None
@@ -131,7 +130,7 @@ def retime(a: Analyzer, rel: Rel, col: Column, fn: str, node: exp.Expr) -> Colum
     return timed
 
 
-def versioned_join(a: Analyzer, join: exp.Join, target: exp.Table, scope: Scope) -> None:
+def versioned_join(a: AnalysisState, join: exp.Join, target: exp.Table, scope: Scope) -> None:
     """`JOIN t FOR SYSTEM_TIME AS OF probe.time`: an event-time temporal join needs `t` to
     be a versioned table (a key in the join's equalities and an event time); the job then
     reads it as upsert-kafka with that key. Processing time needs a lookup source."""
@@ -193,7 +192,7 @@ def _probe_time(as_of: exp.Expr, probe: Scope) -> Column | None:
     return None
 
 
-def anti_join(a: Analyzer, sub: exp.Expr, scope: Scope, inner: Rel) -> None:
+def anti_join(a: AnalysisState, sub: exp.Expr, scope: Scope, inner: Rel) -> None:
     """NOT IN / NOT EXISTS: a row sent when nothing matches yet is retracted when a match
     arrives, except in a window anti join (both sides windowed, correlated on the window)."""
     outer = {alias for alias, rel in scope if rel.window_tvf}

@@ -1,26 +1,26 @@
 """The walk behind `analyze_query`: relations (FROM items, joins, window TVFs, subqueries) and
-select lists, with statefulness, changelog and upsert-key propagation. No I/O.
+select lists (`streamt.sql.select`), with statefulness, changelog and upsert-key propagation. No I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from sqlglot import exp
 
-from streamt.diagnostics import Diagnostic, Severity, closest, did_you_mean
+from streamt.diagnostics import closest, did_you_mean
 from streamt.sql.dialect import JSON_CLAUSE, TABLE_ARG
-from streamt.sql.exprtypes import ExprTyper, function_name, ml_model_name
+from streamt.sql.exprtypes import function_name, ml_model_name
 from streamt.sql.functions import BUILTINS, ML_FUNCTIONS, WINDOW_TVFS
-from streamt.sql.generate import render
-from streamt.sql.schema import Column, TableSchema
+from streamt.sql.patterns import anti_join, match_recognize, retime, versioned_join
+from streamt.sql.schema import Column
+from streamt.sql.scope import AnalysisState, Rel, Scope
+from streamt.sql.select import SelectList
 from streamt.sql.tree import (
-    aggregate_calls,
     hint_rank,
     is_interval_join,
     is_window_join,
-    location_of,
     nested_subqueries,
     split_args,
     usage_hint,
@@ -28,67 +28,13 @@ from streamt.sql.tree import (
 from streamt.sql.types import STRING, TIMESTAMP3, SqlType, common_type
 
 _MARKERS = frozenset({TABLE_ARG, JSON_CLAUSE})  # the dialect's stand-ins for Flink syntax
-
-
-@dataclass(frozen=True)
-class RowNum:
-    column: str
-    partition: tuple[str, ...]
-    time_ascending: bool
-
-
-@dataclass
-class Rel:
-    columns: list[Column]
-    updating: bool = False
-    key: tuple[str, ...] | None = None
-    rownum: RowNum | None = None
-    window_tvf: bool = False
-    open_name: str | None = None  # an input whose columns are inferred from usage
-    retimable: str | None = None  # a model's topic: a window may pick its event-time column
-    table: str | None = None  # the input table this relation reads (not a CTE or subquery)
-
-    def find(self, name: str) -> Column | None:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        return None
-
-
-Scope = list[tuple[str, Rel]]
 _WINDOW_COLUMNS = ("window_start", "window_end", "window_time")
 
 
-@dataclass
-class Analyzer:
-    inputs: Mapping[str, TableSchema]
-    ml_outputs: Mapping[str, Mapping[str, SqlType]]
-    functions: Mapping[str, SqlType] = field(default_factory=dict)  # user-defined, upper-case
-    aggregates: frozenset[str] = frozenset()  # the user-defined ones that aggregate
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    stateful: list[str] = field(default_factory=list)
-    changelog: list[str] = field(default_factory=list)
-    tables: list[str] = field(default_factory=list)
-    ml: list[str] = field(default_factory=list)
-    ml_models: list[str] = field(default_factory=list)  # the models ML_PREDICT / ML_EVALUATE name
-    inferred: dict[str, dict[str, Column]] = field(default_factory=dict)
-    event_times: dict[str, str] = field(default_factory=dict)
-    versioned: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    hints: dict[str, SqlType] = field(default_factory=dict)
-    outer: list[Scope] = field(default_factory=list)  # enclosing scopes (correlated subqueries)
-    top: exp.Expr | None = None  # the SELECT whose columns are the query's output names
-
-    # ---- diagnostics -------------------------------------------------------------------
-    def error(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
-        self._add(Diagnostic(code, message, Severity.ERROR, location_of(node), hint))
-
-    def warn(self, code: str, message: str, node: exp.Expr | None, hint: str = "") -> None:
-        self._add(Diagnostic(code, message, Severity.WARNING, location_of(node), hint))
-
-    def _add(self, diagnostic: Diagnostic) -> None:
-        # a column is resolved once per clause that reads it: say each problem once
-        if diagnostic not in self.diagnostics:
-            self.diagnostics.append(diagnostic)
+class Analyzer(AnalysisState):
+    """The walk: queries, FROM items, joins and window TVFs over the shared state; select
+    lists (`streamt.sql.select`) and streaming patterns (`streamt.sql.patterns`) are its
+    helpers, typed against `AnalysisState` alone."""
 
     def check_calls(self, tree: exp.Expr) -> None:
         """S030: a call to a function that is neither a Flink built-in nor declared."""
@@ -172,15 +118,11 @@ class Analyzer:
             scope.append(self.source(from_.this, ctes))
         match = node.args.get("match")
         if isinstance(match, exp.MatchRecognize) and scope:
-            from streamt.sql.patterns import match_recognize
-
             scope = [match_recognize(self, match, node, scope[-1])]
         joins = list(node.args.get("joins") or [])
         for join in joins:
             scope.append(self.source(join.this, ctes))
             if isinstance(join.this, exp.Lateral):  # its arguments read the tables before it
-                from streamt.sql.select import SelectList
-
                 SelectList(self, node, scope[:-1]).check(join.this.this)
             if isinstance(join.this, exp.Unnest):
                 self._type_unnest(join.this, node, scope)
@@ -190,13 +132,9 @@ class Analyzer:
             for sub in nested_subqueries(node):
                 inner = self.query(sub, ctes)
                 if sub.find_ancestor(exp.Not) is not None:
-                    from streamt.sql.patterns import anti_join
-
                     anti_join(self, sub, scope, inner)
         finally:
             self.outer.pop()
-        from streamt.sql.select import SelectList
-
         return SelectList(self, node, scope).build()
 
     # ---- FROM items -----------------------------------------------------------------------
@@ -257,8 +195,6 @@ class Analyzer:
 
     def _type_unnest(self, unnest: exp.Unnest, node: exp.Select, scope: Scope) -> None:
         """Element types of `CROSS JOIN UNNEST(arr) AS t(x)` from the array's type."""
-        from streamt.sql.select import SelectList
-
         typer = SelectList(self, node, scope[:-1]).typer
         _, rel = scope[-1]
         element_types: list[SqlType] = []
@@ -375,30 +311,8 @@ class Analyzer:
             self.error("S003", f"unknown column {name!r} in DESCRIPTOR", cols[0])
             return None
         if not (col.rowtime or col.proctime) and base.retimable and _watermarkable(col.type):
-            from streamt.sql.patterns import retime
-
             return retime(self, base, col, fn, cols[0])
         self.require_time_attribute(col, fn, cols[0])
-        return col
-
-    def require_time_attribute(self, col: Column, fn: str, node: exp.Expr) -> None:
-        if col.rowtime or col.proctime:
-            return
-        self.error(
-            "S005",
-            f"{fn} window over column {col.name!r}, which is not an event-time attribute",
-            node,
-            "declare event_time (with a watermark) on the source, or window over a column "
-            "that keeps its rowtime through ref()",
-        )
-
-    def infer_column(self, rel: Rel, name: str) -> Column:
-        assert rel.open_name is not None
-        col = Column(name, self.hints.get(name, STRING))
-        table = self.inferred.setdefault(rel.open_name, {})
-        col = table.setdefault(name, col)
-        if rel.find(name) is None:
-            rel.columns.append(col)
         return col
 
     def _join(self, join: exp.Join, scope: Scope, where: exp.Expr | None) -> None:
@@ -411,8 +325,6 @@ class Analyzer:
             # the versioned side's changelog is consumed by the join: the result follows
             # the probe side (append-only when the probe side is)
             self.stateful.append("temporal join")
-            from streamt.sql.patterns import versioned_join
-
             versioned_join(self, join, target, scope)
             right.columns = [c.plain() for c in right.columns]
             right.updating, right.key = False, None
@@ -474,4 +386,4 @@ def _watermarkable(sql_type: SqlType) -> bool:
     return sql_type.is_timestamp and (not sql_type.params or sql_type.params[0] <= 3)
 
 
-__all__ = ["Analyzer", "ExprTyper", "Rel", "RowNum", "aggregate_calls", "render"]
+__all__ = ["Analyzer"]

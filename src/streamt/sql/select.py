@@ -1,6 +1,7 @@
 """One SELECT list over its scope: output columns, aggregation kind, changelog and upsert key.
 
-Used by `streamt.sql.relations.Analyzer`; no I/O.
+Used by the walk (`streamt.sql.relations`) and the patterns (`streamt.sql.patterns`) over the
+shared `streamt.sql.scope.AnalysisState`; no I/O.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from sqlglot import exp
 from streamt.sql.exprtypes import ExprTyper, function_args, function_name, is_unit_argument
 from streamt.sql.functions import GROUP_WINDOW_AUX, GROUP_WINDOWS
 from streamt.sql.generate import render
-from streamt.sql.relations import Analyzer, Rel, RowNum, Scope, aggregate_calls
 from streamt.sql.schema import Column
-from streamt.sql.tree import did_you_mean_or_known, output_name, rank_limit
+from streamt.sql.scope import AnalysisState, Rel, RowNum, Scope
+from streamt.sql.tree import aggregate_calls, did_you_mean_or_known, output_name, rank_limit
 from streamt.sql.types import STRING
 
 
@@ -26,7 +27,7 @@ class _Projection:
 
 
 class SelectList:
-    def __init__(self, analyzer: Analyzer, node: exp.Select, scope: Scope) -> None:
+    def __init__(self, analyzer: AnalysisState, node: exp.Select, scope: Scope) -> None:
         self.a = analyzer
         self.node = node
         self.scope = scope

@@ -93,7 +93,7 @@ def _foreign_owner(value: bytes) -> tuple[tuple[ResourceKind, str], str] | None:
         owned = raw.get("owned", True) is True
     except (ValueError, KeyError, TypeError):
         return None  # not a ledger entry at all: it owns nothing
-    if not owned or kind is ResourceKind.JOB:  # jobs: by pipeline name
+    if not owned or kind in (ResourceKind.JOB, ResourceKind.TEST_JOB):  # by pipeline name
         return None
     return (kind, name), f"{project}/{environment}"
 

@@ -30,8 +30,8 @@ def _names(ledger: Ledger, kind: ResourceKind) -> set[str]:
 
 
 def _pipelines(desired: DesiredState, ledger: Ledger) -> set[str]:
-    names = {j.pipeline_name for j in desired.jobs}
-    for e in ledger.of_kind(ResourceKind.JOB):
+    names = {j.pipeline_name for j in (*desired.jobs, *desired.test_jobs)}
+    for e in (*ledger.of_kind(ResourceKind.JOB), *ledger.of_kind(ResourceKind.TEST_JOB)):
         for payload in (e.spec, e.target):
             if isinstance(payload, JobSpec):
                 names.add(payload.pipeline_name)

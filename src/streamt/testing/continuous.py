@@ -1,11 +1,11 @@
-"""Continuous tests on a Flink cluster: deploy the violation job, report violations.
+"""Continuous tests on a Flink cluster: report violations.
 
-`deploy(...)` creates the violations (and DLQ) topics if missing, cancels a previous job of the
-same test (found by its pipeline name) and submits the job through the SQL Gateway, judging
-records from now on. `report(...)` reads the violations topic from `since_ms` (default: when
-the running job started) and fails the test when it holds violations of this test; a test whose
-job is not running is reported as skipped (deploy it with `streamt test --deploy`), a failed
-job as an error.
+A test's job and topics are planned resources (`streamt.testing.deployed`): `streamt test
+--deploy` plans and applies them, `apply` keeps them in step, `destroy` removes them.
+`report(...)` reads the test's violations topic from `since_ms` (default: when the running job
+started) and fails the test when it holds violations of this test; a test whose job is not
+running is reported as skipped (deploy it with `streamt test --deploy`), a failed job as an
+error.
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ from collections.abc import Mapping, Sequence
 
 from streamt.adapters.flink import newest_cause
 from streamt.adapters.protocols import AdapterError
-from streamt.resources import JobState, TopicSpec
-from streamt.testing.continuous_sql import (
-    VIOLATIONS_TOPIC,
-    JobSettings,
-    TargetTable,
-    continuous_job,
-    pipeline_name_of_test,
-)
+from streamt.resources import JobState
+from streamt.testing.continuous_sql import pipeline_name_of_test
+from streamt.testing.deployed import violations_topic
 from streamt.testing.env import TestEnv
 from streamt.testing.kafka_io import StartAt, read_records
 from streamt.testing.records import Outcome
@@ -33,48 +28,12 @@ ACTIVE = frozenset({"RUNNING", "CREATED", "INITIALIZING", "RESTARTING", "RECONCI
 MAX_VIOLATIONS_READ = 100_000
 
 
-def deploy(
-    spec: ParsedTest,
-    target: TargetTable,
-    tables: Mapping[str, TargetTable],
-    env: TestEnv,
-    dlq_topic: str | None = None,
-    violations_topic: str = VIOLATIONS_TOPIC,
-) -> str:
-    """Submit the test's job (replacing a previous one); returns the Flink job id."""
-    if env.flink is None:
-        raise AdapterError(
-            "flink", "no Flink cluster with a SQL Gateway is configured (runtime.flink)"
-        )
-    settings = JobSettings(env.project, env.bootstrap, env.now_ms(), violations_topic, dlq_topic)
-    job = continuous_job(spec.name, spec.assertions, target, tables, settings)
-    _ensure_topics(env, [violations_topic, *([dlq_topic] if dlq_topic else [])])
-    for old in _jobs(env, job.pipeline_name):
-        if old.state in ACTIVE:
-            env.flink.cancel(old.job_id)
-    return env.flink.submit(job.statements, job.config)
-
-
-def _ensure_topics(env: TestEnv, names: Sequence[str]) -> None:
-    if env.kafka_admin is None:
-        return
-    existing = {t.name for t in env.kafka_admin.list_topics()}
-    missing = [TopicSpec(n, 1, 1) for n in names if n not in existing]
-    if missing:
-        env.kafka_admin.create_topics(missing)
-
-
 def _jobs(env: TestEnv, name: str) -> list[JobState]:
     assert env.flink is not None
     return [j for j in env.flink.list_jobs() if j.name == name]
 
 
-def report(
-    spec: ParsedTest,
-    env: TestEnv,
-    since_ms: int | None = None,
-    violations_topic: str = VIOLATIONS_TOPIC,
-) -> TestResult:
+def report(spec: ParsedTest, env: TestEnv, since_ms: int | None = None) -> TestResult:
     def result(
         status: Status, message: str, outcomes: tuple[Outcome, ...] = (), unreachable: bool = False
     ) -> TestResult:
@@ -97,7 +56,7 @@ def report(
         return result(Status.SKIPPED, "not deployed: run `streamt test --type continuous --deploy`")
     since = since_ms if since_ms is not None else running[-1].start_time_ms
     try:
-        found = violations(env, spec.name, since, violations_topic)
+        found = violations(env, spec.name, since)
     except AdapterError as exc:
         return result(Status.ERROR, str(exc), unreachable=exc.unreachable)
     outcomes = _outcomes(spec, found)
@@ -110,14 +69,12 @@ def report(
     )
 
 
-def violations(
-    env: TestEnv, test: str, since_ms: int, topic: str = VIOLATIONS_TOPIC
-) -> list[dict[str, object]]:
+def violations(env: TestEnv, test: str, since_ms: int) -> list[dict[str, object]]:
     """Violation records of `test` (this project) written at or after `since_ms`."""
     try:
         records = read_records(
             env.bootstrap,
-            topic,
+            violations_topic(env.project, test),
             max_records=MAX_VIOLATIONS_READ,
             timeout_s=30.0,
             start=StartAt("time", since_ms),

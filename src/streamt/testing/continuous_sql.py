@@ -8,8 +8,9 @@ violations topic, its sources the target's and references' topics):
   not dropped) plus the Kafka record timestamp (processing time of the producing pipeline) and a
   processing-time attribute; a view `typed` casts columns to their compiled types (TRY_CAST)
   for custom_sql and the DLQ (nested ROW / ARRAY / MAP columns stay JSON text);
-* it starts at the deployment time (`scan.startup.mode = timestamp`), so it judges what arrives
-  after `streamt test --deploy`;
+* it starts at the deployment time (`scan.startup.mode = timestamp`, the value `deploy-time`
+  that apply binds when it submits the job), so it judges what arrives after
+  `streamt test --deploy`;
 * row-level assertions become `WHERE` filters; unique_key (per occurrence: an OVER count;
   with a window: duplicate rate per tumbling window), distribution, throughput and freshness
   become processing-time windows;
@@ -43,6 +44,7 @@ from streamt.load.durations import format_ms
 from streamt.load.ids import NodeKind, node_id
 from streamt.resources import JobSpec
 from streamt.sql.ddl import Metadata, TableDDL, create_kafka_table, create_table
+from streamt.sql.options import START_TIMESTAMP, at_deploy_time
 from streamt.sql.schema import Column
 from streamt.sql.types import STRING, TIMESTAMP_LTZ3, parse_type
 from streamt.testing.assertions import (
@@ -118,7 +120,7 @@ class TargetTable:
 class JobSettings:
     project: str
     bootstrap_servers: str
-    start_ms: int  # judge records from this Kafka timestamp on
+    start_ms: int | None  # judge records from this Kafka timestamp on (None: from deployment)
     violations_topic: str = VIOLATIONS_TOPIC
     dlq_topic: str | None = None
 
@@ -135,17 +137,17 @@ def continuous_job(
     settings: JobSettings,
 ) -> JobSpec:
     name = pipeline_name_of_test(settings.project, test)
-    group = f"streamt-test-{settings.project}-{test}"
+    group = name  # the consumer group removing the job deletes, as for a model's job
     fks = [a.spec for a in assertions if isinstance(a.spec, ForeignKey)]
     ddl = [
-        _source("src", target, settings, group, settings.start_ms, bool(fks)),
+        _source("src", target, settings, group, _start(settings, 0), bool(fks)),
         _typed_view("typed", "src", target),
         _violations(settings),
     ]
     for ref in sorted({fk.ref for fk in fks}):
         lookback = max(fk.window_ms for fk in fks if fk.ref == ref)
         ddl.append(
-            _source(f"ref_{ref}", refs[ref], settings, group, settings.start_ms - lookback, True)
+            _source(f"ref_{ref}", refs[ref], settings, group, _start(settings, lookback), True)
         )
     for a in assertions:
         if isinstance(a.spec, ForeignKey) and a.spec.match_rate < 1.0:
@@ -178,8 +180,15 @@ def continuous_job(
     )
 
 
+def _start(settings: JobSettings, lookback_ms: int) -> str:
+    """The start timestamp option: `lookback_ms` before deployment (or before `start_ms`)."""
+    if settings.start_ms is None:
+        return at_deploy_time(-lookback_ms)
+    return str(max(settings.start_ms - lookback_ms, 0))
+
+
 def _source(
-    name: str, target: TargetTable, settings: JobSettings, group: str, start_ms: int, rowtime: bool
+    name: str, target: TargetTable, settings: JobSettings, group: str, start: str, rowtime: bool
 ) -> str:
     """The topic as text columns + Kafka timestamp (an event-time attribute when `rowtime`)."""
     columns = [Column(c, STRING) for c, _ in target.columns]
@@ -191,7 +200,7 @@ def _source(
         "properties.bootstrap.servers": settings.bootstrap_servers,
         "properties.group.id": group,
         "scan.startup.mode": "timestamp",
-        "scan.startup.timestamp-millis": str(max(start_ms, 0)),
+        START_TIMESTAMP: start,
         "format": "json",
         "json.ignore-parse-errors": "true",
     }

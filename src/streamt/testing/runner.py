@@ -24,14 +24,15 @@ from streamt.resources import JobSpec
 from streamt.testing.actions import apply_actions
 from streamt.testing.assertions import Assertion, AssertionKind, Freshness
 from streamt.testing.check import check_tests
-from streamt.testing.continuous import deploy, report
-from streamt.testing.continuous_sql import VIOLATIONS_TOPIC, TargetTable
+from streamt.testing.continuous import report
+from streamt.testing.continuous_sql import TargetTable
+from streamt.testing.deployed import dlq_topic
 from streamt.testing.env import TestEnv, targets_from_compile, targets_from_project
 from streamt.testing.kafka_io import StartAt
 from streamt.testing.results import Status, TestResult, progress_line
 from streamt.testing.sample_tests import run_sample_test
 from streamt.testing.schema_tests import run_schema_test
-from streamt.testing.spec import BlockDeployAction, DlqAction, ParsedTest, parse_test
+from streamt.testing.spec import BlockDeployAction, ParsedTest, parse_test
 
 UnitRunner = Callable[[ParsedTest, TestEnv], TestResult]
 
@@ -43,10 +44,11 @@ class RunOptions:
     targets: frozenset[str] = (
         frozenset()
     )  # ... and the tests of these models / sources; both empty = all
-    deploy: bool = False  # (re)deploy continuous tests before reporting
+    deploy: bool = False  # report how deploying the continuous tests went (`deployed`)
+    # continuous test -> (deployed?, what apply did): `Context.test` plans and applies them
+    deployed: Mapping[str, tuple[bool, str]] = field(default_factory=dict)
     since_ms: int | None = None  # continuous: report violations since (default: job start)
     start: StartAt = field(default_factory=StartAt)  # sample: where reading starts
-    violations_topic: str = VIOLATIONS_TOPIC  # continuous: where violation records go
     take_actions: bool = True  # False: no alert / pause_model (apply checking block_deploy)
 
 
@@ -144,8 +146,8 @@ def run_tests(
         if progress is not None:
             progress(progress_line(index, len(specs), what))
         started = time.monotonic()
-        dlq = _dlq_topic(spec, topics)
-        result = _run_one(spec, tables, env, options, dlq, unit_runner)
+        dlq = dlq_topic(spec, topics)
+        result = _run_one(spec, tables, env, options, unit_runner)
         if spec.type is TestType.SAMPLE and (trouble := troubles.of(spec.target)):
             result = replace(result, message=f"{result.message} ({trouble})".lstrip())
         node = str(spec.node) if spec.node is not None else ""
@@ -203,11 +205,17 @@ class _Troubles:
         return f"the model's job {job_id} is {state}" + (f": {cause}" if cause else "")
 
 
-def _dlq_topic(spec: ParsedTest, topics: Mapping[str, str]) -> str | None:
-    for action in spec.actions:
-        if isinstance(action, DlqAction):
-            return action.topic or topics.get(action.model or "")
-    return None
+def _deployed(
+    spec: ParsedTest, target: TargetTable | None, outcome: tuple[bool, str] | None
+) -> TestResult:
+    """A continuous test after `streamt test --deploy` planned and applied its job."""
+    if target is None:
+        status, message = Status.ERROR, "no topic to watch"
+    elif outcome is None:
+        status, message = Status.ERROR, "not deployed: the plan has no job for it"
+    else:
+        status, message = (Status.PASS if outcome[0] else Status.ERROR), outcome[1]
+    return TestResult(spec.name, "continuous", spec.target, status, message)
 
 
 def _run_one(
@@ -215,7 +223,6 @@ def _run_one(
     tables: Mapping[str, TargetTable],
     env: TestEnv,
     options: RunOptions,
-    dlq: str | None,
     unit_runner: UnitRunner | None,
 ) -> TestResult:
     target = tables.get(spec.target)
@@ -226,19 +233,8 @@ def _run_one(
             return run_sample_test(spec, target, tables, env, options.start)
         if spec.type is TestType.CONTINUOUS:
             if options.deploy:
-                if target is None:
-                    return TestResult(
-                        spec.name, "continuous", spec.target, Status.ERROR, "no topic to watch"
-                    )
-                job_id = deploy(spec, target, tables, env, dlq, options.violations_topic)
-                return TestResult(
-                    spec.name,
-                    "continuous",
-                    spec.target,
-                    Status.PASS,
-                    f"deployed as Flink job {job_id}",
-                )
-            return report(spec, env, options.since_ms, options.violations_topic)
+                return _deployed(spec, target, options.deployed.get(spec.name))
+            return report(spec, env, options.since_ms)
         if spec.type is TestType.UNIT:
             if unit_runner is None:
                 return TestResult(

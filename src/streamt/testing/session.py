@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from streamt.compile.result import CompileResult
 from streamt.diagnostics import Diagnostic
 from streamt.load.ids import NodeId, NodeKind
-from streamt.load.model import Project
+from streamt.load.model import Project, TestType
 from streamt.redact import redact
+from streamt.resources import Action, Plan, ResourceKind
 from streamt.testing.env import env_from_project
 from streamt.testing.junit import to_junit_xml
 from streamt.testing.results import TestResult, blocking_failures
-from streamt.testing.runner import RunOptions, blocking_tests, run_tests
+from streamt.testing.runner import RunOptions, blocking_tests, run_tests, selected_specs
 from streamt.testing.unit import UnitRunner
 
 
@@ -35,6 +37,29 @@ def run_project_tests(
     return run_tests(
         project, compiled, env, options, unit_runner=UnitRunner(project), progress=progress
     )
+
+
+def continuous_nodes(project: Project, options: RunOptions) -> frozenset[str]:
+    """Node ids of the continuous tests `options` choose (what `test --deploy` plans)."""
+    chosen = selected_specs(project, replace(options, types=frozenset({TestType.CONTINUOUS})))
+    return frozenset(str(s.node) for s in chosen if s.node is not None)
+
+
+def deploy_outcomes(
+    plan: Plan, done: Mapping[str, tuple[bool, str]]
+) -> dict[str, tuple[bool, str]]:
+    """Test name -> (deployed?, what apply did) for the test jobs of `plan`, from each applied
+    change's (ok, step message) in `done`, keyed by its address."""
+    out: dict[str, tuple[bool, str]] = {}
+    for change in plan.changes:
+        if change.kind is not ResourceKind.TEST_JOB:
+            continue
+        if change.action is Action.NOOP:
+            out[change.name] = (True, "deployed: its job runs, up to date")
+            continue
+        ok, message = done.get(change.address, (False, "not applied: an earlier step failed"))
+        out[change.name] = (ok, f"deployed ({change.action.value}): {message}" if ok else message)
+    return out
 
 
 def systems_needed(project: Project, options: RunOptions) -> frozenset[str]:

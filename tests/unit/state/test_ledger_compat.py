@@ -17,14 +17,17 @@ from streamt.compile import compile_project
 from streamt.graph import build_graph
 from streamt.load import load_project
 from streamt.plan import PlanOptions, build_plan
+from streamt.plan.test_jobs import KIND
 from streamt.resources import (
     LEDGER_SCHEMA_VERSION,
+    Action,
     JobSpec,
     LedgerEntry,
     ResourceKind,
     TopicState,
 )
 from streamt.state import MemoryLedgerStore, Systems, observe, read_ledger
+from streamt.testing.deployed import violations_topic, with_test_jobs
 from tests.fakes.connect import Connector
 from tests.fakes.flink import Job
 from tests.unit.apply.fakes import FakeConnect, FakeFlink, FakeKafka, FakeRegistry, fake_systems
@@ -159,3 +162,32 @@ def test_a_version_1_previous_job_version_is_migrated_to_the_job_value_it_ran() 
     assert entry.schema_version == LEDGER_SCHEMA_VERSION
     again = LedgerEntry.model_validate_json(entry.model_dump_json())
     assert again == entry and again.previous[0].spec.name == entry.name
+
+
+def test_a_continuous_test_deployed_before_it_was_planned_plans_empty_until_asked() -> None:
+    """The datatests deployment as an earlier streamt left it, with the continuous test's job
+    that `streamt test --deploy` started outside the plan (and the shared violations topic it
+    wrote): planned with the test jobs in the desired state, as `Context` plans, nothing is
+    to do; asked to deploy the tests, the plan takes that job over (replace) and creates the
+    test's own topics."""
+    loaded = load_project(REPO / "examples" / "datatests")
+    assert loaded.project is not None
+    compiled = compile_project(loaded.project, build_graph(loaded.project)[0])
+    desired = with_test_jobs(loaded.project, compiled).desired
+    (test_job,) = desired.test_jobs
+    systems = _systems("datatests")
+    assert isinstance(systems.flink, FakeFlink) and isinstance(systems.kafka, FakeKafka)
+    systems.flink.server.jobs["old"] = Job("old", test_job.pipeline_name, "RUNNING", 9)
+    systems.kafka.topics["_streamt_violations"] = TopicState("_streamt_violations", 1, 1, {})
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, desired.project, "dev")
+    live = observe(desired, ledger, systems)
+    plan = build_plan(desired, live, ledger, PlanOptions("dev"))
+    assert not plan.has_changes, [(c.address, c.action.value, c.reason) for c in plan.pending]
+
+    asked = build_plan(desired, live, ledger, PlanOptions("dev", tests=True))
+    assert {(c.address, c.action, c.live_job_id) for c in asked.pending} == {
+        (f"{KIND.value}.{test_job.name}", Action.REPLACE, "old"),
+        (f"topic.{violations_topic(desired.project, test_job.name)}", Action.CREATE, None),
+        ("topic.datatests.orders.dlq", Action.CREATE, None),
+    }

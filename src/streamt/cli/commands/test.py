@@ -22,7 +22,11 @@ from streamt.cli.annotations import github_errors, result_lines
     type=click.Choice(render.TEST_TYPES),
     help="Only tests of this type.",
 )
-@click.option("--deploy", is_flag=True, help="(Re)deploy continuous tests as Flink jobs.")
+@click.option(
+    "--deploy",
+    is_flag=True,
+    help="Plan and apply the continuous tests' Flink jobs and topics (then owned by plan/apply).",
+)
 @click.option(
     "--since",
     default=None,

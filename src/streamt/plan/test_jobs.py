@@ -1,0 +1,100 @@
+"""Continuous test jobs. A test's job judges records from the moment it starts and keeps no
+state worth a savepoint: a change of its SQL replaces it (cancel, submit the new version), and
+it is never refused for running outside the ledger when it is this project's test's job (found
+by its `pipeline.name`, which only `streamt test --deploy` of this project gives a job).
+
+A test is deployed when asked (`streamt test --deploy`, `PlanOptions.tests`); from then on its
+ledger entry keeps it planned like every resource. Its topics (violations, DLQ) are named after
+the test's node and follow it.
+
+| live                      | ledger                   | plan                                    |
+|---------------------------|--------------------------|-----------------------------------------|
+| none                      | none, not asked          | nothing (not deployed)                  |
+| none                      | none, asked              | create                                  |
+| active (an earlier deploy)| none, asked              | replace: cancel it, submit the planned  |
+| active                    | same data fingerprint    | no-op                                   |
+| active                    | other data fingerprint   | replace: cancel, submit the new SQL     |
+| none (FAILED or gone)     | any                      | replace: submit again                   |
+| removed from the project  | in the ledger            | delete: cancel the job                  |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from streamt.load.ids import NodeKind
+from streamt.plan.inputs import LiveState
+from streamt.plan.ledger import Ledger
+from streamt.resources import Action, Change, JobSpec, LedgerEntry, ResourceKind, TopicSpec
+
+KIND = ResourceKind.TEST_JOB
+
+
+def deployed_tests(tests: Iterable[JobSpec], ledger: Ledger, asked: bool) -> frozenset[str]:
+    """Node ids of the tests whose resources the plan covers: all when `asked`, else those
+    already in the ledger."""
+    return frozenset(j.node for j in tests if asked or ledger.get(KIND, j.name) is not None)
+
+
+def planned_topic(topic: TopicSpec, deployed: frozenset[str], ledger: Ledger) -> bool:
+    """Whether `topic` is planned: a model's always, a test's when its test is deployed (or
+    the topic is already in the ledger)."""
+    if topic.node.partition(".")[0] != NodeKind.TEST.value:
+        return True
+    return topic.node in deployed or ledger.get(ResourceKind.TOPIC, topic.name) is not None
+
+
+def plan_test_job(desired: JobSpec, entry: LedgerEntry | None, live: LiveState) -> Change:
+    active = live.active_jobs(desired.pipeline_name)
+    running = active[0].job_id if active else None
+    if entry is None and running is not None:
+        why = f"job {running} runs outside the ledger (an earlier `streamt test --deploy`)"
+        return _change(desired, Action.REPLACE, f"{why}: replaced by the planned job", running)
+    if entry is None:
+        return _change(
+            desired, Action.CREATE, "new continuous test job: judges records from when it starts"
+        )
+    if running is None:
+        latest = live.latest_job(desired.pipeline_name)
+        where = f"{latest.state} (job {latest.job_id})" if latest else "not found on the cluster"
+        return _change(desired, Action.REPLACE, f"test job is {where}: submit it again")
+    if entry.data_fingerprint == desired.data_fingerprint:
+        return _change(desired, Action.NOOP, "up to date")
+    return _change(
+        desired,
+        Action.REPLACE,
+        "test SQL changed: cancel the job, submit the new version (it judges records from then on)",
+        running,
+    )
+
+
+def plan_test_job_removal(entry: LedgerEntry, live: LiveState) -> Change:
+    pipeline = entry.spec.pipeline_name if isinstance(entry.spec, JobSpec) else ""
+    active = live.active_jobs(pipeline) if pipeline else []
+    reason = (
+        "test removed from the project: cancel its job"
+        if active
+        else ("test removed from the project and its job not running: forget its ledger entry")
+    )
+    return Change(
+        kind=KIND,
+        name=entry.name,
+        action=Action.DELETE,
+        reason=reason,
+        node=entry.node,
+        live_job_id=active[0].job_id if active else None,
+    )
+
+
+def _change(
+    desired: JobSpec, action: Action, reason: str, live_job_id: str | None = None
+) -> Change:
+    return Change(
+        kind=KIND,
+        name=desired.name,
+        action=action,
+        reason=reason,
+        node=desired.node,
+        desired=desired,
+        live_job_id=live_job_id,
+    )
