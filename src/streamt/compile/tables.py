@@ -19,10 +19,14 @@ Options = tuple[tuple[str, str], ...]
 CHANGELOG_FORMATS = frozenset(
     {"debezium-json", "debezium-avro-confluent", "canal-json", "maxwell-json", "ogg-json"}
 )
+# Flink's Kafka SQL connector jar (flink-sql-connector-kafka) relocates the Kafka client under
+# this package: a JAAS config naming the client's own login module class fails in a job with
+# "No LoginModule found" (Flink's Kafka connector docs, "Security").
+FLINK_KAFKA_SHADED = "org.apache.flink.kafka.shaded."
 _JAAS = {
-    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
-    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
-    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "PLAIN": FLINK_KAFKA_SHADED + "org.apache.kafka.common.security.plain.PlainLoginModule",
+    "SCRAM-SHA-256": FLINK_KAFKA_SHADED + "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-512": FLINK_KAFKA_SHADED + "org.apache.kafka.common.security.scram.ScramLoginModule",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local.config import StackConfig, load_config
 from streamt.local.describe import describe
+from streamt.local.secure import librdkafka_client, secure_files
 from streamt.local.spec import Component
 from streamt.local.stack import ProcessStatus, Stack, resolve
 
@@ -52,10 +54,17 @@ def local(ctx: click.Context, home: Path | None, port_offset: int | None) -> Non
 @click.option(
     "--timeout", type=float, default=240.0, show_default=True, help="Seconds to wait for health."
 )
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="The secure profile: Kafka SASL_SSL (SCRAM-SHA-512), the registry over HTTPS with "
+    "basic auth, credentials and a CA of the home's own (a home made secure stays secure).",
+)
 @click.pass_obj
-def up(cfg: StackConfig, wait: bool, only: tuple[str, ...], timeout: float) -> None:
+def up(cfg: StackConfig, wait: bool, only: tuple[str, ...], timeout: float, secure: bool) -> None:
     """Start the stack (reuses components already running)."""
     started = time.monotonic()
+    cfg = replace(cfg, secure=cfg.secure or secure)
     selected = resolve(tuple(Component(c) for c in only))
     Stack(cfg, _echo).up(selected, wait=wait, timeout=timeout)
     ep = cfg.endpoints
@@ -72,6 +81,11 @@ def up(cfg: StackConfig, wait: bool, only: tuple[str, ...], timeout: float) -> N
     for comp in selected:
         label, value = endpoints[comp]
         _echo(f"  {label:<16} {value}")
+    if cfg.secure:
+        files = secure_files(cfg.home)
+        _echo(f"secure profile: a project's runtime is in {files.runtime}, its passwords in")
+        _echo(f"{files.env} (0600; copy it to the project's .env):\n")
+        _echo(files.runtime.read_text())
 
 
 @local.command()
@@ -161,7 +175,8 @@ def down(cfg: StackConfig, purge: bool) -> None:
     if not purge:
         from streamt.local.suspend import suspend_jobs
 
-        suspended = suspend_jobs(cfg.endpoints, _echo)
+        security = librdkafka_client(cfg.home) if cfg.secure else None
+        suspended = suspend_jobs(cfg.endpoints, _echo, kafka_security=security)
     stopped = Stack(cfg, _echo).down(purge=purge)
     _echo(f"stopped {len(stopped)} process(es)" + (f"; purged {cfg.home}" if purge else ""))
     if suspended:
@@ -181,7 +196,8 @@ def produce(cfg: StackConfig, topic: str, key: str | None) -> None:
 
     from streamt.local.records import produce_lines
 
-    count = produce_lines(cfg.endpoints.kafka_bootstrap, topic, sys.stdin, key)
+    security = librdkafka_client(cfg.home) if cfg.secure else None
+    count = produce_lines(cfg.endpoints.kafka_bootstrap, topic, sys.stdin, key, security)
     _echo(f"produced {count} record(s) to {topic}")
 
 
@@ -194,5 +210,6 @@ def consume(cfg: StackConfig, topic: str, limit: int, timeout: float) -> None:
     """Print TOPIC's records as JSON lines, from the earliest offset."""
     from streamt.local.records import consume_lines
 
-    for line in consume_lines(cfg.endpoints.kafka_bootstrap, topic, limit, timeout):
+    security = librdkafka_client(cfg.home) if cfg.secure else None
+    for line in consume_lines(cfg.endpoints.kafka_bootstrap, topic, limit, timeout, security):
         click.echo(line)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from streamt.local.endpoints import Endpoints
 from streamt.local.lock import LOCK_FILE, MAVEN_CENTRAL, REPOSITORY_ENV, lock_path
+from streamt.local.secure import is_secure_home
 from streamt.local.versions import Versions, versions_from_env
 
 
@@ -66,13 +67,15 @@ class StackConfig:
     taskmanager_slots: int = 8
     maven_repository: str = MAVEN_CENTRAL  # base URL the locked jars are fetched from
     jars_lock: Path = LOCK_FILE
+    secure: bool = False  # the secure profile (`streamt.local.secure`): SASL_SSL, HTTPS
 
     @property
     def endpoints(self) -> Endpoints:
         p = self.ports
+        scheme = "https" if self.secure else "http"
         return Endpoints(
             kafka_bootstrap=f"localhost:{p.kafka}",
-            schema_registry_url=f"http://localhost:{p.schema_registry}",
+            schema_registry_url=f"{scheme}://localhost:{p.schema_registry}",
             flink_rest_url=f"http://localhost:{p.flink_rest}",
             connect_url=f"http://localhost:{p.connect}",
             sql_gateway_url=f"http://localhost:{p.sql_gateway}",
@@ -131,7 +134,8 @@ def load_config(
     port_offset: int | None = None,
     env: dict[str, str] | None = None,
 ) -> StackConfig:
-    """The stack configuration from explicit options, then the environment, then defaults."""
+    """The stack configuration from explicit options, then the environment, then defaults.
+    A home made secure (`streamt local up --secure`) stays secure."""
     source = dict(os.environ if env is None else env)
     home_dir = home or Path(source.get("STREAMT_LOCAL_HOME") or default_home())
     cache_dir = Path(source.get("STREAMT_CACHE_DIR") or default_cache())
@@ -151,4 +155,5 @@ def load_config(
         taskmanager_slots=int(source.get("STREAMT_LOCAL_TASKMANAGER_SLOTS", "8")),
         maven_repository=source.get(REPOSITORY_ENV) or MAVEN_CENTRAL,
         jars_lock=lock_path(source),
+        secure=is_secure_home(home_dir.expanduser().absolute()),
     )

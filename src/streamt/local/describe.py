@@ -13,6 +13,12 @@ CCOMPAT_PREFIX = "/apis/ccompat/v7"
 def describe(cfg: StackConfig) -> list[ProcessLaunch]:
     p, v, logs = cfg.ports, cfg.versions, cfg.log_dir
     rest = f"http://127.0.0.1:{p.flink_rest}"
+    secured = cfg.home if cfg.secure else None  # Kafka and the registry's front door
+    registry = (
+        f"https://localhost:{p.schema_registry}"
+        if secured
+        else f"http://127.0.0.1:{p.schema_registry}"
+    )
 
     def spec(name: str, comp: Component, version: str, port: int, binds: tuple[int, ...],
              health: Health, log: str) -> ProcessLaunch:  # fmt: skip
@@ -20,14 +26,14 @@ def describe(cfg: StackConfig) -> list[ProcessLaunch]:
 
     return [
         spec("kafka", Component.KAFKA, v.kafka, p.kafka, (p.kafka, p.kafka_controller),
-             Health(HealthKind.KAFKA, f"localhost:{p.kafka}"), "kafka.log"),
+             Health(HealthKind.KAFKA, f"localhost:{p.kafka}", secured), "kafka.log"),
         spec("registry", Component.SCHEMA_REGISTRY, v.apicurio, p.registry_backend,
              (p.registry_backend, p.registry_management),
              Health(HealthKind.HTTP, f"http://127.0.0.1:{p.registry_backend}{CCOMPAT_PREFIX}/subjects"),
              "registry.log"),
         spec("registry-proxy", Component.SCHEMA_REGISTRY, v.apicurio, p.schema_registry,
              (p.schema_registry,),
-             Health(HealthKind.HTTP, f"http://127.0.0.1:{p.schema_registry}/subjects"),
+             Health(HealthKind.HTTP, f"{registry}/subjects", secured),
              "registry-proxy.log"),
         spec("jobmanager", Component.FLINK, v.flink, p.flink_rest, (p.flink_rest, p.flink_rpc),
              Health(HealthKind.HTTP, f"{rest}/overview"), "jobmanager.log"),

@@ -28,6 +28,7 @@ class HealthKind(str, enum.Enum):
 class Health:
     kind: HealthKind
     target: str  # url or bootstrap servers
+    secure_home: Path | None = None  # probe with the credentials and CA of this secure home
 
 
 @dataclass(frozen=True)

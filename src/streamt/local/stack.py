@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from streamt.diagnostics import StreamtError
+from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local import procs
 from streamt.local.bundles import Bundle, BundleSet, bundles_for
 from streamt.local.config import StackConfig
@@ -24,9 +24,18 @@ from streamt.local.fetch import Source, bundle_dir, ensure_bundles
 from streamt.local.flink import prepare_flink
 from streamt.local.health import probe
 from streamt.local.javacheck import check_java
+from streamt.local.jvm import write_if_changed
 from streamt.local.kafka import prepare_connect, prepare_kafka
 from streamt.local.launcher import Launcher
 from streamt.local.registry import prepare_registry
+from streamt.local.secure import (
+    ensure_material,
+    env_text,
+    is_secure_home,
+    runtime_block,
+    secure_files,
+    write_private,
+)
 from streamt.local.spec import Component, ProcessLaunch
 
 Progress = Callable[[str], None]
@@ -140,6 +149,8 @@ class Stack:
         with self._locked():
             for d in (self.cfg.log_dir, self.cfg.data_dir, self.cfg.tmp_dir):
                 d.mkdir(parents=True, exist_ok=True)
+            if self.cfg.secure:
+                self._secure_material()
             specs = self.specs(comps, java_major)
             launcher = Launcher(self.cfg, specs, self.progress)
             try:
@@ -148,6 +159,31 @@ class Stack:
                 self._stop_names(launcher.started)  # leave nothing half-started behind
                 raise
             return tuple(n for n in PROCESS_ORDER if n in launcher.started)
+
+    def _secure_material(self) -> None:
+        """The home's CA, certificates and credentials (made once), and what a project needs
+        to use them: `secure/runtime.yml` and `secure/streamt.env` (0600)."""
+        if not is_secure_home(self.cfg.home) and (self.cfg.data_dir / "kafka").exists():
+            raise StreamtError(
+                Diagnostic(
+                    "C071",
+                    f"{self.cfg.home} holds a stack of the default (plaintext) profile",
+                    hint="give the secure profile a home of its own: "
+                    "`streamt local --home DIR up --secure`",
+                )
+            )
+        creds = ensure_material(self.cfg.home)
+        ep, files = self.cfg.endpoints, secure_files(self.cfg.home)
+        block = runtime_block(
+            ep.kafka_bootstrap,
+            ep.schema_registry_url,
+            ep.flink_rest_url,
+            ep.sql_gateway_url,
+            ep.connect_url,
+            self.cfg.home,
+        )
+        write_if_changed(files.runtime, block)
+        write_private(files.env, env_text(creds))
 
     def stop(self, names: tuple[str, ...]) -> list[str]:
         """Stop only the named processes (e.g. those one `up` call started)."""
