@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
@@ -167,12 +168,19 @@ class FilterProject:
 
 
 def read_all(
-    bootstrap: str, topic: str, *, expect: int, timeout: float = 90.0, settle: float = 2.0
+    bootstrap: str,
+    topic: str,
+    *,
+    expect: int,
+    timeout: float = 90.0,
+    settle: float = 2.0,
+    config: Mapping[str, Any] | None = None,
 ) -> list[tuple[object, object]]:
     """(key, value) JSON pairs from the start of `topic`; waits for `expect` records, then
-    keeps reading `settle` seconds to catch anything extra."""
+    keeps reading `settle` seconds to catch anything extra. `config`: more client settings."""
     consumer = Consumer(
         {
+            **(config or {}),
             "bootstrap.servers": bootstrap,
             "group.id": unique("it-read"),
             "auto.offset.reset": "earliest",
@@ -275,11 +283,12 @@ def quiet_period(started: float) -> float:
     return max(3.0, min(30.0, time.monotonic() - started))
 
 
-def wait_for_slots(needed: int, timeout: float = 180.0) -> None:
-    """The local TaskManager has few slots and other tests run jobs too: wait for `needed`."""
+def wait_for_slots(needed: int, timeout: float = 180.0, flink_rest: str | None = None) -> None:
+    """The local TaskManager has few slots and other tests run jobs too: wait for `needed`
+    (on this run's stack, or the Flink at `flink_rest`)."""
     import httpx
 
-    overview = f"{endpoints().flink_rest_url}/overview"
+    overview = f"{flink_rest or endpoints().flink_rest_url}/overview"
     deadline = time.monotonic() + timeout
     free = 0
     while time.monotonic() < deadline:
