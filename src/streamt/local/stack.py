@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,25 +191,30 @@ class Stack:
         with self._locked():
             return self._stop_names(set(names))
 
-    def _stop_names(self, names: set[str]) -> list[str]:
-        stopped: list[str] = []
+    def _stop_names(self, names: set[str], at_once: bool = False) -> list[str]:
+        """Stop in reverse start order; `at_once` (a purge: the data goes anyway) signals every
+        process together, so the slowest shutdown bounds the wait, not their sum."""
+        running: list[procs.PidRecord] = []
         for name in reversed(PROCESS_ORDER):
-            if name not in names:
-                continue
-            record = procs.read_pid(self.cfg.run_dir, name)
-            if record is None:
-                continue
-            if procs.is_running(record):
-                self.progress(f"stopping {name} (pid {record.pid})")
-                procs.stop(record, self.cfg.run_dir, _STOP_TIMEOUT.get(name, 15.0))
-                stopped.append(name)
-            else:
+            record = procs.read_pid(self.cfg.run_dir, name) if name in names else None
+            if record is not None and procs.is_running(record):
+                running.append(record)
+            elif record is not None:
                 procs.pid_file(self.cfg.run_dir, name).unlink(missing_ok=True)
-        return stopped
+
+        def stop(record: procs.PidRecord) -> str:
+            self.progress(f"stopping {record.name} (pid {record.pid})")
+            procs.stop(record, self.cfg.run_dir, _STOP_TIMEOUT.get(record.name, 15.0))
+            return record.name
+
+        if at_once and running:
+            with ThreadPoolExecutor(len(running)) as pool:
+                return list(pool.map(stop, running))
+        return [stop(record) for record in running]
 
     def down(self, purge: bool = False) -> list[str]:
         with self._locked():
-            stopped = self._stop_names(set(PROCESS_ORDER))
+            stopped = self._stop_names(set(PROCESS_ORDER), at_once=purge)
             shutil.rmtree(self.cfg.tmp_dir, ignore_errors=True)
             if purge:
                 for d in (
