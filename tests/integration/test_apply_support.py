@@ -142,14 +142,7 @@ class FilterProject:
         connectors = (
             ConnectorSpec(
                 f"{self.name}-file",
-                {
-                    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-                    "topics": self.clean,
-                    "file": self.out_file,
-                    "tasks.max": "1",
-                    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-                    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-                },
+                file_sink_config(self.clean, self.out_file),
                 topics=(self.clean,),
                 node=f"model.{self.name}.file",
             ),
@@ -281,6 +274,31 @@ def quiet_period(started: float) -> float:
     fixed: as long as those rows took to come since `started` (at least 3 s, at most 30 s), so
     a slow or loaded cluster gets a longer wait."""
     return max(3.0, min(30.0, time.monotonic() - started))
+
+
+def file_sink_config(topic: str, out: str) -> dict[str, str]:
+    """Connect's FileStreamSink: `topic`'s values, as text lines, appended to the file `out`."""
+    return {
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "topics": topic,
+        "file": out,
+        "tasks.max": "1",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    }
+
+
+# examples/payments' input scenario: (id, customer, amount, currency, status, seconds after the
+# run's origin); the last one only moves the watermark past every window
+PAYMENTS = (
+    ("p1", "c1", 10.0, "EUR", "paid", 0),
+    ("p2", "c1", 5.5, "EUR", "paid", 10),
+    ("p3", "c2", -3.0, "EUR", "paid", 20),
+    ("p4", "c2", 7.25, "USD", "paid", 30),
+    ("p5", "c2", 2.0, "EUR", None, 40),
+    ("p6", "c3", 1.0, "EUR", "refunded", 70),
+    ("flush", "c9", 0.01, "EUR", "paid", 7200),
+)
 
 
 def wait_for_slots(needed: int, timeout: float = 180.0, flink_rest: str | None = None) -> None:

@@ -39,7 +39,7 @@ from streamt.adapters import probe as reach
 from streamt.local.secure import CLIENT_USER, MECHANISM, read_credentials, secure_files
 from tests.kafka_helpers import create_topic, produce_json
 
-from .test_apply_support import read_all, wait_for_slots
+from .test_apply_support import PAYMENTS, file_sink_config, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,15 +272,7 @@ def flows_tests_and_status(
     produce_json(
         secure.bootstrap,
         project.source,
-        [
-            pay("p1", "c1", 10.0, "EUR", "paid", 0),
-            pay("p2", "c1", 5.5, "EUR", "paid", 10),
-            pay("p3", "c2", -3.0, "EUR", "paid", 20),
-            pay("p4", "c2", 7.25, "USD", "paid", 30),
-            pay("p5", "c2", 2.0, "EUR", None, 40),
-            pay("p6", "c3", 1.0, "EUR", "refunded", 70),
-            pay("flush", "c9", 0.01, "EUR", "paid", 7200),
-        ],
+        [pay(*payment) for payment in PAYMENTS],
         config=as_user,
     )
     mine = lambda v: str(v.get("payment_id", "")).startswith(tag)  # noqa: E731
@@ -389,14 +381,7 @@ def test_credentials_are_private_and_never_on_a_command_line(secure: SecureStack
 def test_a_connect_sink_consumes_over_sasl_ssl(secure: SecureStack, tmp_path: Path) -> None:
     topic, name = f"it-sink-{uuid.uuid4().hex[:8]}", f"it-file-{uuid.uuid4().hex[:8]}"
     out = tmp_path / "sink.txt"
-    config = {
-        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-        "tasks.max": "1",
-        "topics": topic,
-        "file": str(out),
-        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-    }
+    config = file_sink_config(topic, str(out))
     rows = [{"n": n} for n in range(3)]
     produce_json(secure.bootstrap, topic, rows, config=secure.client)
     put = httpx.put(f"{secure.connect_url}/connectors/{name}/config", json=config, timeout=30)
