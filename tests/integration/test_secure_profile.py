@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import ssl
 import stat
 import subprocess
@@ -143,16 +144,24 @@ class Project:
         return f"{self.env}-{model}"
 
 
-def secure_project(stack: SecureStack, into: Path, runtime: str | None = None) -> Project:
-    """examples/payments with a name, source topic and environment of this run, the runtime
-    block `up --secure` wrote (or `runtime`) and its streamt.env as the project's .env."""
+def secure_project(
+    stack: SecureStack, into: Path, runtime: str | None = None, example: str = "payments"
+) -> Project:
+    """An example (its one source) with a name, source topic and environment of this run, the
+    runtime block `up --secure` wrote (or `runtime`) in place of its own, and its streamt.env
+    as the project's .env."""
     run = uuid.uuid4().hex[:8]
-    path = into / f"payments-{run}"
+    path = into / f"{example}-{run}"
     path.mkdir()
-    text = (ROOT / "examples" / "payments" / "stream_project.yml").read_text()
-    source = f"payments.raw.v1.{run}"
-    text = text.replace("name: payments\n", f"name: secpay{run}\n", 1)
-    text = text.replace("topic: payments.raw.v1\n", f"topic: {source}\n", 1)
+    text = (ROOT / "examples" / example / "stream_project.yml").read_text()
+    if "\nruntime:\n" in text:
+        start = text.index("\nruntime:\n") + 1
+        text = text[:start] + text[text.index("\nsources:\n", start) + 1 :]
+    text = re.sub(r"(?m)^  name: .*$", f"  name: sec{run}", text, count=1)
+    topic = re.search(r"(?m)^    topic: (.*)$", text)
+    assert topic is not None
+    source = f"{topic[1]}.{run}"
+    text = text.replace(topic[0], f"    topic: {source}", 1)
     (path / "stream_project.yml").write_text(text + "\n" + (runtime or stack.runtime))
     (path / ".env").write_text(stack.dotenv)
     env = f"it{run}"
@@ -299,6 +308,48 @@ def flows_tests_and_status(
 
     plan = cli("plan", *project.cli, "--detailed-exitcode", env=env)  # the ledger, over SASL_SSL
     assert plan.returncode == 0 and "No changes." in plan.stdout, plan.stdout + plan.stderr
+
+
+def test_an_avro_source_read_through_the_https_registry(
+    secure: SecureStack, tmp_path: Path
+) -> None:
+    """examples/avro_orders: its subject registered over HTTPS with basic auth at apply, its
+    records decoded by Flink's avro-confluent format, which fetches the writer schema from the
+    registry with the project's CA and credentials."""
+    import io
+    import struct
+
+    import fastavro
+
+    project = secure_project(secure, tmp_path, example="avro_orders")
+    create_topic(secure.bootstrap, project.source, config=secure.client)
+    wait_for_slots(2, flink_rest=secure.flink_rest)
+    try:
+        applied = cli("apply", *project.cli, "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        creds = read_credentials(secure.home)
+        tls = ssl.create_default_context(cafile=str(secure_files(secure.home).ca_cert))
+        auth = (creds.registry_user, creds.registry_password)
+        subject = f"{secure.registry_url}/subjects/{project.source}-value/versions/latest"
+        registered = httpx.get(subject, verify=tls, auth=auth).json()
+        schema = json.loads(registered["schema"])
+        frame = io.BytesIO()
+        frame.write(b"\x00" + struct.pack(">I", registered["id"]))  # Confluent's framing
+        order = {"order_id": project.env, "customer_id": "c1", "amount": 5.0, "status": None,
+                 "order_ts": 1767229200000}  # fmt: skip
+        fastavro.schemaless_writer(frame, fastavro.parse_schema(schema), order)
+        from confluent_kafka import Producer
+
+        producer = Producer({**secure.client, "bootstrap.servers": secure.bootstrap})
+        producer.produce(project.source, value=frame.getvalue())
+        assert producer.flush(15) == 0
+        rows = rows_of(secure, project.topic("orders_clean"), lambda v: True, 1)
+        status = "" if rows else cli("status", *project.cli).stdout
+        assert rows == [{"order_id": project.env, "customer_id": "c1", "amount": 5.0,
+                         "status": "new", "order_ts": "2026-01-01 01:00:00"}], status  # fmt: skip
+    finally:
+        destroyed = cli("destroy", *project.cli, "--auto-approve")
+    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
 
 
 def timed(*args: str, env: Mapping[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:

@@ -93,6 +93,11 @@ def format_options(fmt: str, runtime: RuntimeConfig, prefix: str = "") -> Option
                     f"{registry.username}:{registry.password or ''}",
                 )
             )
+        if registry and registry.ssl_ca_location:  # the registry client's own TLS settings
+            ca = registry.ssl_ca_location
+            out.append((f"{prefix}{fmt}.ssl.truststore.location", ca))
+            store_type = f"{prefix}{fmt}.properties.schema.registry.ssl.truststore.type"
+            out.append((store_type, truststore_type(ca)))
     return tuple(out)
 
 

@@ -242,6 +242,24 @@ def test_the_runtime_block_compiles_to_flinks_relocated_scram_login(tmp_path: Pa
     assert env_text(creds) == "STREAMT_LOCAL_KAFKA_PASSWORD=k\nSTREAMT_LOCAL_REGISTRY_PASSWORD=r\n"
 
 
+def test_avro_tables_reach_the_https_registry_with_its_ca_and_basic_auth(tmp_path: Path) -> None:
+    from streamt.compile.tables import format_options
+
+    block = runtime_block(
+        "localhost:9192", "https://localhost:8181", "http://f", "http://g", "http://c", tmp_path
+    )
+    runtime = RuntimeConfig(**yaml.safe_load(block)["runtime"])
+    ca = str(secure_files(tmp_path).ca_cert)
+    assert dict(format_options("avro-confluent", runtime, "value.")) == {
+        "value.format": "avro-confluent",
+        "value.avro-confluent.url": "https://localhost:8181",
+        "value.avro-confluent.basic-auth.credentials-source": "USER_INFO",
+        "value.avro-confluent.basic-auth.user-info": "streamt:${STREAMT_LOCAL_REGISTRY_PASSWORD}",
+        "value.avro-confluent.ssl.truststore.location": ca,
+        "value.avro-confluent.properties.schema.registry.ssl.truststore.type": "PEM",
+    }
+
+
 def test_a_plaintext_home_is_not_made_secure(tmp_path: Path) -> None:
     cfg = replace(load_config(home=tmp_path / "h", env={}), secure=True)
     (cfg.data_dir / "kafka").mkdir(parents=True)
