@@ -110,6 +110,7 @@ WORKER_PORT_STRIDE = 100
 PRIVATE_STACK_OFFSETS = {
     "test_local_lifecycle": 20000,
     "test_local_restart_keeps_jobs": 18000,
+    "test_secure_profile": 22000,
 }
 
 

@@ -1,5 +1,4 @@
-"""The secure local profile end to end: `streamt local up --secure` in a home of its own (port
-offset 22000), then examples/payments applied over SASL_SSL with the `runtime:` block the
+"""The secure local profile end to end: `streamt local up --secure` in a home of its own, then examples/payments applied over SASL_SSL with the `runtime:` block the
 command printed, rows produced and read back exactly, a data test, status, the ledger
 (`plan` says nothing changed), destroy; a Connect sink whose consumer logs in through the
 worker's settings; a wrong password told in seconds, naming the system; plaintext clients
@@ -9,7 +8,8 @@ The project logs in as a user this module creates whose password holds quotes, a
 and a semicolon: the Flink jobs' JAAS configs are bound with it at apply, so the rows read
 back prove that Kafka's own JAAS parser reads the escaped value as the password.
 
-The stack is started once per module and purged after. For development,
+The stack is started once per module (port offset: `tests/stack.py` PRIVATE_STACK_OFFSETS)
+and purged after. For development,
 STREAMT_SECURE_TEST_HOME / STREAMT_SECURE_TEST_PORT_OFFSET point the module at a secure stack
 that is already running (it is then left running).
 """
@@ -37,14 +37,15 @@ import pytest
 import yaml
 
 from streamt.adapters import probe as reach
-from streamt.local.secure import CLIENT_USER, MECHANISM, read_credentials, secure_files
+from streamt.local.config import load_config
+from streamt.local.secure import CLIENT_USER, librdkafka_client, read_credentials, secure_files
 from tests.kafka_helpers import create_topic, produce_json
+from tests.stack import private_offset
 
 from .test_apply_support import PAYMENTS, file_sink_config, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-OFFSET = 22000
 HEAPS = {  # a third stack next to CI's two: smaller JVMs
     "STREAMT_LOCAL_HEAP_KAFKA": "512m",
     "STREAMT_LOCAL_HEAP_CONNECT": "512m",
@@ -99,30 +100,25 @@ def stack_env() -> dict[str, str]:
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
     given = os.environ.get("STREAMT_SECURE_TEST_HOME")
     home = Path(given) if given else tmp_path_factory.mktemp("secure") / "home"
-    offset = int(os.environ.get("STREAMT_SECURE_TEST_PORT_OFFSET", OFFSET))
+    offset = int(os.environ.get("STREAMT_SECURE_TEST_PORT_OFFSET", private_offset(__name__)))
     local = ["local", "--home", str(home), "--port-offset", str(offset)]
     started = time.monotonic()
     up = cli(*local, "up", "--secure", "--wait", env=stack_env(), timeout=420)
     assert up.returncode == 0, up.stdout + up.stderr[-4000:]
     sys.stderr.write(f"secure stack up in {time.monotonic() - started:.1f} s\n")
     files = secure_files(home)
+    ep = load_config(home=home, port_offset=offset, env=stack_env()).endpoints
     try:
         yield SecureStack(
             home=home,
             printed=up.stderr,
             runtime=files.runtime.read_text(),
             dotenv=files.env.read_text(),
-            bootstrap=f"localhost:{9092 + offset}",
-            registry_url=f"https://localhost:{8081 + offset}",
-            flink_rest=f"http://localhost:{8082 + offset}",
-            connect_url=f"http://localhost:{8083 + offset}",
-            client={
-                "security.protocol": "SASL_SSL",
-                "sasl.mechanism": MECHANISM,
-                "sasl.username": CLIENT_USER,
-                "sasl.password": read_credentials(home).kafka[CLIENT_USER],
-                "ssl.ca.location": str(files.ca_cert),
-            },
+            bootstrap=ep.kafka_bootstrap,
+            registry_url=ep.schema_registry_url,
+            flink_rest=ep.flink_rest_url,
+            connect_url=ep.connect_url,
+            client=librdkafka_client(home),
         )
     finally:
         if not given:
