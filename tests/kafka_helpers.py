@@ -17,8 +17,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-def create_topic(bootstrap: str, topic: str, partitions: int = 1, timeout: float = 10.0) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+def create_topic(
+    bootstrap: str,
+    topic: str,
+    partitions: int = 1,
+    timeout: float = 10.0,
+    config: Mapping[str, Any] | None = None,
+) -> None:
+    admin = AdminClient({**(config or {}), "bootstrap.servers": bootstrap})
     futures = admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=timeout)
     for future in futures.values():
         future.result(timeout=timeout)
@@ -30,9 +36,11 @@ def produce_json(
     rows: Iterable[Mapping[str, Any]],
     key: str | Callable[[Mapping[str, Any]], Any] | None = None,
     timeout: float = 15.0,
+    config: Mapping[str, Any] | None = None,
 ) -> int:
-    """Produce rows as JSON values; key is a field name or a function of the row (JSON too)."""
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    """Produce rows as JSON values; key is a field name or a function of the row (JSON too);
+    `config`: more client settings (a secure stack's SASL/TLS)."""
+    producer = Producer({**(config or {}), "bootstrap.servers": bootstrap, "linger.ms": 5})
     count = 0
     for row in rows:
         key_value = None

@@ -111,6 +111,7 @@ PRIVATE_STACK_OFFSETS = {
     "test_local_lifecycle": 20000,
     "test_local_restart_keeps_jobs": 18000,
     "test_multinode_faults": 23000,
+    "test_secure_profile": 16000,
 }
 
 

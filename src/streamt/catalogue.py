@@ -240,6 +240,24 @@ _ENTRIES = (
           "advanced.flink_cluster naming another one is not honoured.",
           "advanced: {flink_cluster: cloud}   # runtime.flink.default: local",
           "Set runtime.flink.default to that cluster, or remove advanced.flink_cluster."),
+    Entry("C070", "the secure local profile could not make its certificates",
+          "`streamt local up --secure` makes a certificate authority and the servers' key and "
+          "certificate with `openssl`; it is missing or failed.",
+          "streamt local --home /tmp/sec up --secure   # no openssl on PATH",
+          "Install OpenSSL; remove <home>/secure after a failed run and start again."),
+    Entry("C071", "the secure profile asked of a plaintext stack's home",
+          "A home keeps one profile: its Kafka storage was formatted for plaintext clients and "
+          "its credentials are the home's own.",
+          "streamt local up --secure   # the default home already runs the plaintext stack",
+          "Give the secure profile its own home: `streamt local --home DIR up --secure`."),
+    Entry("C072", "a system refused the credentials or the TLS handshake",
+          "Kafka or the Schema Registry answered but refused the connection: wrong SASL user or "
+          "password (Kafka), a 401/403 (the registry), or a certificate the CA file does not "
+          "verify. Told by the preflight of plan / apply / test and by `streamt debug`, in a "
+          "second, instead of after retries.",
+          "runtime: {kafka: {sasl_password: ${KAFKA_PASSWORD}}}   # KAFKA_PASSWORD is stale",
+          "Fix the credentials or ssl_ca_location (or the variables they name); a secure local "
+          "stack writes its own to <home>/secure/streamt.env."),
     Entry("C064", "an ml_outputs type that is not Flink SQL",
           "A column of ml_outputs has a type Flink SQL does not have.",
           "ml_outputs: {FraudModel: {score: DUBBLE}}",

@@ -146,7 +146,7 @@ class DebugReport:
             (
                 p.label,
                 p.endpoint,
-                "ok" if p.ok else "UNREACHABLE",
+                "ok" if p.ok else "REFUSED" if p.refused else "UNREACHABLE",
                 f"{p.rtt_ms:.0f} ms" if p.rtt_ms is not None else "-",
                 p.version or "-",
                 "; ".join(

@@ -23,7 +23,7 @@ from tests.kafka_helpers import produce_json
 from tests.stack import endpoints
 
 from .isolation import deployed_copy
-from .test_apply_support import quiet_period, read_all, wait_for_slots
+from .test_apply_support import PAYMENTS, quiet_period, read_all, wait_for_slots
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,15 +94,7 @@ def test_payments_filter_chain_and_tumbling_windows_over_refs(payments, local_st
             "paid_at": ts(base + timedelta(seconds=sec)),
         }
 
-    rows = [
-        pay("p1", "c1", 10.0, "EUR", "paid", 0),
-        pay("p2", "c1", 5.5, "EUR", "paid", 10),
-        pay("p3", "c2", -3.0, "EUR", "paid", 20),
-        pay("p4", "c2", 7.25, "USD", "paid", 30),
-        pay("p5", "c2", 2.0, "EUR", None, 40),
-        pay("p6", "c3", 1.0, "EUR", "refunded", 70),
-        pay("flush", "c9", 0.01, "EUR", "paid", 7200),
-    ]
+    rows = [pay(*payment) for payment in PAYMENTS]
     produce_json(endpoints().kafka_bootstrap, payments.source("payments.raw.v1"), rows)
     mine = lambda v: str(v.get("payment_id", "")).startswith(tag)  # noqa: E731
 

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
@@ -141,14 +142,7 @@ class FilterProject:
         connectors = (
             ConnectorSpec(
                 f"{self.name}-file",
-                {
-                    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-                    "topics": self.clean,
-                    "file": self.out_file,
-                    "tasks.max": "1",
-                    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-                    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-                },
+                file_sink_config(self.clean, self.out_file),
                 topics=(self.clean,),
                 node=f"model.{self.name}.file",
             ),
@@ -167,12 +161,19 @@ class FilterProject:
 
 
 def read_all(
-    bootstrap: str, topic: str, *, expect: int, timeout: float = 90.0, settle: float = 2.0
+    bootstrap: str,
+    topic: str,
+    *,
+    expect: int,
+    timeout: float = 90.0,
+    settle: float = 2.0,
+    config: Mapping[str, Any] | None = None,
 ) -> list[tuple[object, object]]:
     """(key, value) JSON pairs from the start of `topic`; waits for `expect` records, then
-    keeps reading `settle` seconds to catch anything extra."""
+    keeps reading `settle` seconds to catch anything extra. `config`: more client settings."""
     consumer = Consumer(
         {
+            **(config or {}),
             "bootstrap.servers": bootstrap,
             "group.id": unique("it-read"),
             "auto.offset.reset": "earliest",
@@ -275,11 +276,37 @@ def quiet_period(started: float) -> float:
     return max(3.0, min(30.0, time.monotonic() - started))
 
 
-def wait_for_slots(needed: int, timeout: float = 180.0) -> None:
-    """The local TaskManager has few slots and other tests run jobs too: wait for `needed`."""
+def file_sink_config(topic: str, out: str) -> dict[str, str]:
+    """Connect's FileStreamSink: `topic`'s values, as text lines, appended to the file `out`."""
+    return {
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "topics": topic,
+        "file": out,
+        "tasks.max": "1",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    }
+
+
+# examples/payments' input scenario: (id, customer, amount, currency, status, seconds after the
+# run's origin); the last one only moves the watermark past every window
+PAYMENTS = (
+    ("p1", "c1", 10.0, "EUR", "paid", 0),
+    ("p2", "c1", 5.5, "EUR", "paid", 10),
+    ("p3", "c2", -3.0, "EUR", "paid", 20),
+    ("p4", "c2", 7.25, "USD", "paid", 30),
+    ("p5", "c2", 2.0, "EUR", None, 40),
+    ("p6", "c3", 1.0, "EUR", "refunded", 70),
+    ("flush", "c9", 0.01, "EUR", "paid", 7200),
+)
+
+
+def wait_for_slots(needed: int, timeout: float = 180.0, flink_rest: str | None = None) -> None:
+    """The local TaskManager has few slots and other tests run jobs too: wait for `needed`
+    (on this run's stack, or the Flink at `flink_rest`)."""
     import httpx
 
-    overview = f"{endpoints().flink_rest_url}/overview"
+    overview = f"{flink_rest or endpoints().flink_rest_url}/overview"
     deadline = time.monotonic() + timeout
     free = 0
     while time.monotonic() < deadline:

@@ -32,6 +32,7 @@ class Reach:
     rtt_ms: float | None = None
     detail: str = ""  # why not, when not ok
     facts: Mapping[str, Any] = field(default_factory=dict)
+    refused: bool = False  # it answered, but refused the credentials or the TLS handshake
 
 
 def _ms(start: float) -> float:
@@ -75,6 +76,13 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+_KAFKA_WAIT_S = 0.25
+_KAFKA_REFUSALS = {
+    "_AUTHENTICATION": "the brokers refused the credentials",
+    "_SSL": "the TLS handshake failed",
+}
+
+
 def kafka_metadata(
     bootstrap: str,
     properties: Mapping[str, str],
@@ -84,21 +92,34 @@ def kafka_metadata(
     """One metadata request: broker count, cluster id, whether `topic` exists and every topic
     name (facts `brokers`, `cluster_id`, `topic_exists`, `topics`)."""
 
-    from confluent_kafka import KafkaException
+    from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import AdminClient
 
+    errors: list[KafkaError] = []
     config = client_config(
         {
             **properties,
             "bootstrap.servers": bootstrap,
             "socket.connection.setup.timeout.ms": int(timeout_s * 1000),
+            "error_cb": errors.append,
         }
     )
     start = time.perf_counter()
-    try:
-        metadata = AdminClient(config).list_topics(timeout=timeout_s)
-    except KafkaException as exc:
-        return Reach(False, _ms(start), detail=str(exc.args[0] if exc.args else exc))
+    admin = AdminClient(config)
+    deadline = start + timeout_s
+    while True:  # short waits, so that a refusal is told at once, not after the timeout
+        wait = max(0.05, min(_KAFKA_WAIT_S, deadline - time.perf_counter()))
+        try:
+            metadata = admin.list_topics(timeout=wait)
+            break
+        except KafkaException as exc:
+            admin.poll(0)  # serves error_cb
+            refusal = next((e for e in errors if e.name() in _KAFKA_REFUSALS), None)
+            if refusal is not None:
+                why = f"{_KAFKA_REFUSALS[refusal.name()]} ({refusal.str()})"
+                return Reach(False, _ms(start), detail=why, refused=True)
+            if time.perf_counter() >= deadline:
+                return Reach(False, _ms(start), detail=str(exc.args[0] if exc.args else exc))
     return Reach(
         True,
         _ms(start),
@@ -139,10 +160,15 @@ def http_get(
     except httpx.TimeoutException:
         return Reach(False, detail="no answer (timed out)")
     except httpx.HTTPError as exc:
-        return Reach(False, detail=_http_reason(exc))
+        reason = _http_reason(exc)
+        refused = "CERTIFICATE_VERIFY_FAILED" in reason or "SSL" in reason
+        return Reach(False, detail=reason, refused=refused)
     except AdapterError as exc:  # a URL that is malformed once resolved
         return Reach(False, detail=exc.message)
     rtt = _ms(start)
+    if reply.status_code in (401, 403):
+        why = f"HTTP {reply.status_code} on GET {path}: the credentials were refused"
+        return Reach(False, rtt, detail=why, refused=True)
     if not reply.is_success:
         return Reach(False, rtt, detail=f"HTTP {reply.status_code} on GET {path}")
     try:

@@ -19,10 +19,14 @@ Options = tuple[tuple[str, str], ...]
 CHANGELOG_FORMATS = frozenset(
     {"debezium-json", "debezium-avro-confluent", "canal-json", "maxwell-json", "ogg-json"}
 )
+# Flink's Kafka SQL connector jar (flink-sql-connector-kafka) relocates the Kafka client under
+# this package: a JAAS config naming the client's own login module class fails in a job with
+# "No LoginModule found" (Flink's Kafka connector docs, "Security").
+FLINK_KAFKA_SHADED = "org.apache.flink.kafka.shaded."
 _JAAS = {
-    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
-    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
-    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "PLAIN": FLINK_KAFKA_SHADED + "org.apache.kafka.common.security.plain.PlainLoginModule",
+    "SCRAM-SHA-256": FLINK_KAFKA_SHADED + "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-512": FLINK_KAFKA_SHADED + "org.apache.kafka.common.security.scram.ScramLoginModule",
 }
 
 
@@ -89,6 +93,11 @@ def format_options(fmt: str, runtime: RuntimeConfig, prefix: str = "") -> Option
                     f"{registry.username}:{registry.password or ''}",
                 )
             )
+        if registry and registry.ssl_ca_location:  # the registry client's own TLS settings
+            ca = registry.ssl_ca_location
+            out.append((f"{prefix}{fmt}.ssl.truststore.location", ca))
+            store_type = f"{prefix}{fmt}.properties.schema.registry.ssl.truststore.type"
+            out.append((store_type, truststore_type(ca)))
     return tuple(out)
 
 

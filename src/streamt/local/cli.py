@@ -18,6 +18,7 @@ from streamt.local.config import (
     load_config,
 )
 from streamt.local.describe import describe
+from streamt.local.secure import librdkafka_client, secure_files
 from streamt.local.spec import Component
 from streamt.local.stack import ProcessStatus, Stack, resolve
 
@@ -73,6 +74,12 @@ def local(ctx: click.Context, home: Path | None, port_offset: int | None) -> Non
     help="Flink TaskManagers (slots spread over them). Default: as the stack was made, "
     "else $STREAMT_LOCAL_TASKMANAGERS or 1.",
 )
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="The secure profile: Kafka SASL_SSL (SCRAM-SHA-512), the registry over HTTPS with "
+    "basic auth, credentials and a CA of the home's own (a home made secure stays secure).",
+)
 @click.pass_obj
 def up(
     cfg: StackConfig,
@@ -81,11 +88,13 @@ def up(
     timeout: float,
     brokers: int | None,
     taskmanagers: int | None,
+    secure: bool,
 ) -> None:
     """Start the stack (reuses components already running)."""
     topology = Topology(brokers or cfg.topology.brokers, taskmanagers or cfg.topology.taskmanagers)
     cfg = replace(cfg, topology=topology)
     started = time.monotonic()
+    cfg = replace(cfg, secure=cfg.secure or secure)
     selected = resolve(tuple(Component(c) for c in only))
     Stack(cfg, _echo).up(selected, wait=wait, timeout=timeout)
     ep = cfg.endpoints
@@ -102,6 +111,11 @@ def up(
     for comp in selected:
         label, value = endpoints[comp]
         _echo(f"  {label:<16} {value}")
+    if cfg.secure:
+        files = secure_files(cfg.home)
+        _echo(f"secure profile: a project's runtime is in {files.runtime}, its passwords in")
+        _echo(f"{files.env} (0600; copy it to the project's .env):\n")
+        _echo(files.runtime.read_text())
 
 
 @local.command()
@@ -191,7 +205,8 @@ def down(cfg: StackConfig, purge: bool) -> None:
     if not purge:
         from streamt.local.suspend import suspend_jobs
 
-        suspended = suspend_jobs(cfg.endpoints, _echo)
+        security = librdkafka_client(cfg.home) if cfg.secure else None
+        suspended = suspend_jobs(cfg.endpoints, _echo, kafka_security=security)
     stopped = Stack(cfg, _echo).down(purge=purge)
     _echo(f"stopped {len(stopped)} process(es)" + (f"; purged {cfg.home}" if purge else ""))
     if suspended:
@@ -211,7 +226,8 @@ def produce(cfg: StackConfig, topic: str, key: str | None) -> None:
 
     from streamt.local.records import produce_lines
 
-    count = produce_lines(cfg.endpoints.kafka_bootstrap, topic, sys.stdin, key)
+    security = librdkafka_client(cfg.home) if cfg.secure else None
+    count = produce_lines(cfg.endpoints.kafka_bootstrap, topic, sys.stdin, key, security)
     _echo(f"produced {count} record(s) to {topic}")
 
 
@@ -224,5 +240,6 @@ def consume(cfg: StackConfig, topic: str, limit: int, timeout: float) -> None:
     """Print TOPIC's records as JSON lines, from the earliest offset."""
     from streamt.local.records import consume_lines
 
-    for line in consume_lines(cfg.endpoints.kafka_bootstrap, topic, limit, timeout):
+    security = librdkafka_client(cfg.home) if cfg.secure else None
+    for line in consume_lines(cfg.endpoints.kafka_bootstrap, topic, limit, timeout, security):
         click.echo(line)

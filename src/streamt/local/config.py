@@ -21,6 +21,7 @@ from pathlib import Path
 
 from streamt.local.endpoints import Endpoints
 from streamt.local.lock import LOCK_FILE, MAVEN_CENTRAL, REPOSITORY_ENV, lock_path
+from streamt.local.secure import is_secure_home
 from streamt.local.versions import Versions, versions_from_env
 
 
@@ -113,6 +114,7 @@ class StackConfig:
     maven_repository: str = MAVEN_CENTRAL  # base URL the locked jars are fetched from
     jars_lock: Path = LOCK_FILE
     topology: Topology = field(default_factory=Topology)
+    secure: bool = False  # the secure profile (`streamt.local.secure`): SASL_SSL, HTTPS
 
     def broker_ports(self, n: int) -> tuple[int, int]:
         """(listener, controller) ports of broker n (1-based)."""
@@ -129,9 +131,10 @@ class StackConfig:
     @property
     def endpoints(self) -> Endpoints:
         p = self.ports
+        scheme = "https" if self.secure else "http"
         return Endpoints(
             kafka_bootstrap=",".join(f"localhost:{self.broker_ports(n)[0]}" for n in self.brokers),
-            schema_registry_url=f"http://localhost:{p.schema_registry}",
+            schema_registry_url=f"{scheme}://localhost:{p.schema_registry}",
             flink_rest_url=f"http://localhost:{p.flink_rest}",
             connect_url=f"http://localhost:{p.connect}",
             sql_gateway_url=f"http://localhost:{p.sql_gateway}",
@@ -218,7 +221,8 @@ def load_config(
     taskmanagers: int | None = None,
 ) -> StackConfig:
     """The stack configuration from explicit options, then the environment, then what the
-    stack's data records (its topology), then defaults."""
+    stack's data records (its topology), then defaults. A home made secure (`streamt local up
+    --secure`) stays secure."""
     source = dict(os.environ if env is None else env)
     home_dir = home or Path(source.get("STREAMT_LOCAL_HOME") or default_home())
     cache_dir = Path(source.get("STREAMT_CACHE_DIR") or default_cache())
@@ -240,4 +244,5 @@ def load_config(
         maven_repository=source.get(REPOSITORY_ENV) or MAVEN_CENTRAL,
         jars_lock=lock_path(source),
         topology=_topology(home_dir, source, brokers, taskmanagers),
+        secure=is_secure_home(home_dir.expanduser().absolute()),
     )

@@ -13,6 +13,12 @@ CCOMPAT_PREFIX = "/apis/ccompat/v7"
 def describe(cfg: StackConfig) -> list[ProcessLaunch]:
     p, v, logs = cfg.ports, cfg.versions, cfg.log_dir
     rest = f"http://127.0.0.1:{p.flink_rest}"
+    secured = cfg.home if cfg.secure else None  # Kafka and the registry's front door
+    registry = (
+        f"https://localhost:{p.schema_registry}"
+        if secured
+        else f"http://127.0.0.1:{p.schema_registry}"
+    )
 
     def spec(name: str, comp: Component, version: str, port: int, binds: tuple[int, ...],
              health: Health, log: str) -> ProcessLaunch:  # fmt: skip
@@ -26,7 +32,7 @@ def describe(cfg: StackConfig) -> list[ProcessLaunch]:
             v.kafka,
             port,
             (port, controller),
-            Health(HealthKind.KAFKA, f"localhost:{port}"),
+            Health(HealthKind.KAFKA, f"localhost:{port}", secure_home=secured),
             f"{broker_name(n)}.log",
         )
 
@@ -40,7 +46,7 @@ def describe(cfg: StackConfig) -> list[ProcessLaunch]:
             v.flink,
             0,
             (),
-            Health(HealthKind.FLINK_TASKMANAGER, f"{rest}/overview", named),
+            Health(HealthKind.FLINK_TASKMANAGER, f"{rest}/overview", resource_id=named),
             f"{name}.log",
         )
 
@@ -53,7 +59,7 @@ def describe(cfg: StackConfig) -> list[ProcessLaunch]:
              "registry.log"),
         spec("registry-proxy", Component.SCHEMA_REGISTRY, v.apicurio, p.schema_registry,
              (p.schema_registry,),
-             Health(HealthKind.HTTP, f"http://127.0.0.1:{p.schema_registry}/subjects"),
+             Health(HealthKind.HTTP, f"{registry}/subjects", secure_home=secured),
              "registry-proxy.log"),
         spec("jobmanager", Component.FLINK, v.flink, p.flink_rest, (p.flink_rest, p.flink_rpc),
              Health(HealthKind.HTTP, f"{rest}/overview"), "jobmanager.log"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # Small heaps, 2 cores: SerialGC costs the least CPU and memory at start.
@@ -53,8 +54,14 @@ def log_flags(log_file: Path, log4j_conf: Path) -> list[str]:
     ]
 
 
-def write_if_changed(path: Path, text: str) -> Path:
+def write_if_changed(path: Path, text: str, private: bool = False) -> Path:
+    """Write `text` unless the file holds it; `private`: a file only its owner reads (0600),
+    for a configuration with credentials."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if private:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        path.chmod(0o600)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path

@@ -19,12 +19,24 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from streamt.config import jaas
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.local.bundles import BundleSet
 from streamt.local.config import StackConfig, broker_name
 from streamt.local.describe import described
 from streamt.local.fetch import bundle_dir
 from streamt.local.jvm import COMMON_FLAGS, classpath, log_flags, write_if_changed, write_log4j
+from streamt.local.secure import (
+    BROKER_USER,
+    CONNECT_USER,
+    MECHANISM,
+    SCRAM_LOGIN,
+    java_client,
+    properties_text,
+    read_credentials,
+    scram_arguments,
+    secure_files,
+)
 from streamt.local.spec import ProcessLaunch
 
 
@@ -41,15 +53,16 @@ def server_properties(cfg: StackConfig, n: int = 1) -> str:
     port, controller = cfg.broker_ports(n)
     voters = ",".join(f"{i}@127.0.0.1:{cfg.broker_ports(i)[1]}" for i in cfg.brokers)
     rf, isr = cfg.topology.replication_factor, cfg.topology.min_insync_replicas
+    listener = "SASL_SSL" if cfg.secure else "PLAINTEXT"
     lines = [
         "process.roles=broker,controller",
         f"node.id={n}",
         f"controller.quorum.voters={voters}",
-        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
-        f"advertised.listeners=PLAINTEXT://localhost:{port}",
+        f"listeners={listener}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+        f"advertised.listeners={listener}://localhost:{port}",
         "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        f"inter.broker.listener.name={listener}",
+        f"listener.security.protocol.map=CONTROLLER:PLAINTEXT,{listener}:{listener}",
         f"log.dirs={_data(cfg, n)}",
         "num.partitions=1",
         f"default.replication.factor={rf}",
@@ -70,7 +83,31 @@ def server_properties(cfg: StackConfig, n: int = 1) -> str:
         "background.threads=2",
         "log.cleaner.threads=1",
     ]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return text + _broker_security(cfg) if cfg.secure else text
+
+
+def _broker_security(cfg: StackConfig) -> str:
+    """The SASL_SSL listener: SCRAM-SHA-512 (the broker logs in to itself as `broker`), TLS
+    with the home's PEM key store. The controller listener stays on 127.0.0.1 in plaintext:
+    only the broker's own controller traffic uses it."""
+    files = secure_files(cfg.home)
+    broker = read_credentials(cfg.home).kafka[BROKER_USER]
+    credentials = {"username": BROKER_USER, "password": broker}
+    return properties_text(
+        {
+            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": MECHANISM,
+            f"listener.name.sasl_ssl.{MECHANISM.lower()}.sasl.jaas.config": jaas.login(
+                SCRAM_LOGIN, credentials
+            ),
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(files.server_pem),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(files.ca_cert),
+            "ssl.client.auth": "none",
+        }
+    )
 
 
 def _cluster_id(cfg: StackConfig) -> str:
@@ -94,7 +131,7 @@ def prepare_kafka(cfg: StackConfig, bundles: BundleSet) -> list[ProcessLaunch]:
 def _prepare_broker(cfg: StackConfig, bundles: BundleSet, n: int) -> ProcessLaunch:
     name = broker_name(n)
     conf = cfg.conf_dir / name
-    props = write_if_changed(conf / "server.properties", server_properties(cfg, n))
+    props = write_if_changed(conf / "server.properties", server_properties(cfg, n), cfg.secure)
     log4j = write_log4j(conf)
     log_file = described(cfg, name).log_file
     cp = classpath(_lib_jars(cfg, bundles))
@@ -115,6 +152,7 @@ def _format_storage(cfg: StackConfig, cp: str, props: Path, log4j: Path, n: int)
         *log_flags(cfg.log_dir / f"{broker_name(n)}-format.log", log4j),
         "-cp", cp, "kafka.tools.StorageTool", "format",
         "--cluster-id", _cluster_id(cfg), "--config", str(props), "--ignore-formatted",
+        *(scram_arguments(read_credentials(cfg.home)) if cfg.secure else ()),
     ]  # fmt: skip
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -156,12 +194,24 @@ def worker_properties(cfg: StackConfig, bundles: BundleSet) -> str:
         "plugin.discovery=service_load",
         "scheduled.rebalance.max.delay.ms=0",
     ]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return text + _worker_security(cfg) if cfg.secure else text
+
+
+def _worker_security(cfg: StackConfig) -> str:
+    """The worker and its connectors' producers, consumers and admins log in as `connect`."""
+    password = read_credentials(cfg.home).kafka[CONNECT_USER]
+    client = java_client(secure_files(cfg.home), CONNECT_USER, password)
+    prefixed = {f"{prefix}{k}": v for prefix in ("", "producer.", "consumer.", "admin.")
+                for k, v in client.items()}  # fmt: skip
+    return properties_text(prefixed)
 
 
 def prepare_connect(cfg: StackConfig, bundles: BundleSet) -> ProcessLaunch:
     conf = cfg.conf_dir / "connect"
-    props = write_if_changed(conf / "worker.properties", worker_properties(cfg, bundles))
+    props = write_if_changed(
+        conf / "worker.properties", worker_properties(cfg, bundles), cfg.secure
+    )
     log4j = write_log4j(conf)
     log_file = described(cfg, "connect").log_file
     argv = [

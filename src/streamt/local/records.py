@@ -9,19 +9,28 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from streamt.adapters.librdkafka import client_config
 from streamt.diagnostics import Diagnostic, StreamtError
 
 
-def produce_lines(bootstrap: str, topic: str, lines: Iterable[str], key: str | None) -> int:
+def produce_lines(
+    bootstrap: str,
+    topic: str,
+    lines: Iterable[str],
+    key: str | None,
+    security: Mapping[str, str] | None = None,
+) -> int:
+    """`security`: the client's SASL/TLS settings (a secure stack's), else none."""
     from confluent_kafka import Producer
 
     records = [(text, _parse(text, n)) for n, line in enumerate(lines, 1) if (text := line.strip())]
-    ensure_topic(bootstrap, topic)  # every line parsed first: bad input produces nothing
-    producer = Producer(client_config({"bootstrap.servers": bootstrap, "linger.ms": 5}))
+    ensure_topic(bootstrap, topic, security)  # every line parsed first: bad input produces nothing
+    producer = Producer(
+        client_config({**(security or {}), "bootstrap.servers": bootstrap, "linger.ms": 5})
+    )
     for text, value in records:
         key_bytes = json.dumps(value.get(key)).encode() if key and isinstance(value, dict) else None
         producer.produce(topic, value=text.encode(), key=key_bytes)
@@ -30,12 +39,19 @@ def produce_lines(bootstrap: str, topic: str, lines: Iterable[str], key: str | N
     return len(records)
 
 
-def consume_lines(bootstrap: str, topic: str, limit: int, timeout: float) -> Iterator[str]:
+def consume_lines(
+    bootstrap: str,
+    topic: str,
+    limit: int,
+    timeout: float,
+    security: Mapping[str, str] | None = None,
+) -> Iterator[str]:
     from confluent_kafka import Consumer
 
     consumer = Consumer(
         client_config(
             {
+                **(security or {}),
                 "bootstrap.servers": bootstrap,
                 "group.id": f"streamt-local-consume-{uuid.uuid4().hex[:8]}",
                 "auto.offset.reset": "earliest",
@@ -57,12 +73,12 @@ def consume_lines(bootstrap: str, topic: str, limit: int, timeout: float) -> Ite
         consumer.close()
 
 
-def ensure_topic(bootstrap: str, topic: str) -> None:
+def ensure_topic(bootstrap: str, topic: str, security: Mapping[str, str] | None = None) -> None:
     from confluent_kafka import admin as _admin
 
     ck: Any = _admin
 
-    admin = ck.AdminClient(client_config({"bootstrap.servers": bootstrap}))
+    admin = ck.AdminClient(client_config({**(security or {}), "bootstrap.servers": bootstrap}))
     if topic in admin.list_topics(timeout=10).topics:
         return
     for future in admin.create_topics([ck.NewTopic(topic, 1, 1)]).values():

@@ -2,6 +2,8 @@
 `/apis/ccompat/v7`) behind streamt's small reverse proxy, which serves that API at the root
 of the registry port so Confluent clients and Flink's avro-confluent format use a plain URL.
 Schemas are kept in an H2 file database under the stack home, so they survive restarts.
+In the secure profile the proxy serves HTTPS with basic auth; Apicurio itself listens on
+127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,19 @@ from streamt.local.config import StackConfig
 from streamt.local.describe import CCOMPAT_PREFIX, described
 from streamt.local.fetch import bundle_dir
 from streamt.local.jvm import COMMON_FLAGS
+from streamt.local.secure import secure_files
 from streamt.local.spec import ProcessLaunch
+
+
+def _secure_front(cfg: StackConfig) -> tuple[str, ...]:
+    """The secure profile's front door: HTTPS with the home's certificate, basic auth."""
+    if not cfg.secure:
+        return ()
+    files = secure_files(cfg.home)
+    return (
+        "--tls-cert", str(files.server_cert), "--tls-key", str(files.server_key),
+        "--users", str(files.registry_users),
+    )  # fmt: skip
 
 
 def prepare_registry(cfg: StackConfig, bundles: BundleSet, java: str) -> list[ProcessLaunch]:
@@ -46,6 +60,7 @@ def prepare_registry(cfg: StackConfig, bundles: BundleSet, java: str) -> list[Pr
         "--listen", str(p.schema_registry),
         "--upstream", f"127.0.0.1:{p.registry_backend}",
         "--prefix", CCOMPAT_PREFIX,
+        *_secure_front(cfg),
     )  # fmt: skip
     return [
         replace(described(cfg, "registry"), argv=backend_argv, stop_timeout=10.0),

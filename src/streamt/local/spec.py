@@ -30,6 +30,7 @@ class Health:
     target: str  # url or bootstrap servers
     # a TaskManager of several: its resource id, which the JM's /taskmanagers must list
     resource_id: str = ""
+    secure_home: Path | None = None  # probe with the credentials and CA of this secure home
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,18 @@ from streamt.local.fetch import Source, bundle_dir, ensure_bundles
 from streamt.local.flink import prepare_flink
 from streamt.local.health import probe
 from streamt.local.javacheck import check_java
+from streamt.local.jvm import write_if_changed
 from streamt.local.kafka import prepare_connect, prepare_kafka
 from streamt.local.launcher import Launcher
 from streamt.local.registry import prepare_registry
+from streamt.local.secure import (
+    ensure_material,
+    env_text,
+    is_secure_home,
+    runtime_block,
+    secure_files,
+    write_private,
+)
 from streamt.local.spec import Component, ProcessLaunch
 
 Progress = Callable[[str], None]
@@ -143,6 +152,8 @@ class Stack:
             for d in (self.cfg.log_dir, self.cfg.data_dir, self.cfg.tmp_dir):
                 d.mkdir(parents=True, exist_ok=True)
             self._record_topology()
+            if self.cfg.secure:
+                self._secure_material()
             specs = self.specs(comps, java_major)
             launcher = Launcher(self.cfg, specs, self.progress)
             try:
@@ -172,18 +183,45 @@ class Stack:
             self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
             self.cfg.profile_file.write_text(wanted.to_json() + "\n")
 
+    def _secure_material(self) -> None:
+        """The home's CA, certificates and credentials (made once), and what a project needs
+        to use them: `secure/runtime.yml` and `secure/streamt.env` (0600)."""
+        if not is_secure_home(self.cfg.home) and (self.cfg.data_dir / "kafka").exists():
+            raise StreamtError(
+                Diagnostic(
+                    "C071",
+                    f"{self.cfg.home} holds a stack of the default (plaintext) profile",
+                    hint="give the secure profile a home of its own: "
+                    "`streamt local --home DIR up --secure`",
+                )
+            )
+        creds = ensure_material(self.cfg.home)
+        ep, files = self.cfg.endpoints, secure_files(self.cfg.home)
+        block = runtime_block(
+            ep.kafka_bootstrap,
+            ep.schema_registry_url,
+            ep.flink_rest_url,
+            ep.sql_gateway_url,
+            ep.connect_url,
+            self.cfg.home,
+        )
+        write_if_changed(files.runtime, block)
+        write_private(files.env, env_text(creds))
+
     def stop(self, names: tuple[str, ...]) -> list[str]:
         """Stop only the named processes (e.g. those one `up` call started)."""
         with self._locked():
             return self._stop_names(set(names))
 
-    def _stop_names(self, names: set[str]) -> list[str]:
+    def _stop_names(self, names: set[str], at_once: bool = False) -> list[str]:
+        """Stop in reverse start order, the brokers (last in start order) all at once: one
+        stopped after the others would wait for a controller quorum that is gone. `at_once`
+        (a purge: the data goes anyway) signals every process together, so the slowest
+        shutdown bounds the wait, not their sum."""
         order = [n for n in reversed(self.known_names()) if n in names]
-        # the brokers (last in start order) all at once: one stopped after the others would
-        # wait for a controller quorum that is gone
         brokers = {broker_name(n) for n in self.cfg.brokers}
-        together = [n for n in order if n in brokers]
-        stopped = [n for n in order if n not in brokers and self._stop_one(n)]
+        together = order if at_once else [n for n in order if n in brokers]
+        stopped = [n for n in order if n not in together and self._stop_one(n)]
         with ThreadPoolExecutor(max(1, len(together))) as pool:
             done = list(pool.map(self._stop_one, together))
         return stopped + [n for n, ok in zip(together, done, strict=True) if ok]
@@ -202,7 +240,7 @@ class Stack:
 
     def down(self, purge: bool = False) -> list[str]:
         with self._locked():
-            stopped = self._stop_names(set(self.known_names()))
+            stopped = self._stop_names(set(self.known_names()), at_once=purge)
             shutil.rmtree(self.cfg.tmp_dir, ignore_errors=True)
             if purge:
                 for d in (

@@ -11,7 +11,7 @@ ledger does not know are left alone, as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,9 +33,11 @@ def suspend_jobs(
     endpoints: Endpoints,
     echo: Callable[[str], None],
     projects: Collection[str] | None = None,
+    kafka_security: Mapping[str, str] | None = None,
 ) -> list[Suspended]:
     """Stop the ledger's running jobs (of `projects`, default all) on the local stack with
-    savepoints and record them; never raises."""
+    savepoints and record them; never raises. `kafka_security`: the ledger's client settings
+    on a secure stack."""
     import httpx
 
     from streamt.adapters.flink import FlinkClient
@@ -53,7 +55,7 @@ def suspend_jobs(
         return []  # Flink is not up: nothing is running
     if not running:
         return []
-    store = KafkaLedgerStore(endpoints.kafka_bootstrap, timeout_s=10.0)
+    store = KafkaLedgerStore(endpoints.kafka_bootstrap, kafka_security, timeout_s=10.0)
     try:
         return suspend(flink, store, running, echo, projects)
     finally:

@@ -43,6 +43,13 @@ _LABEL = {
     SQL_GATEWAY: "Flink SQL Gateway",
     CONNECT: "Kafka Connect",
 }
+_CREDENTIALS = {
+    KAFKA: "runtime.kafka.sasl_username / sasl_password / ssl_ca_location",
+    REGISTRY: "runtime.schema_registry.username / password / ssl_ca_location",
+    FLINK_REST: "the Flink cluster's api_key / api_secret",
+    SQL_GATEWAY: "the Flink cluster's settings",
+    CONNECT: "the Connect cluster's username / password",
+}
 _CODE = {KAFKA: "A060", REGISTRY: "A061", FLINK_REST: "A062", SQL_GATEWAY: "A063", CONNECT: "A064"}
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
@@ -59,13 +66,24 @@ class Probe:
     location: Location = field(default_factory=Location)
     local: bool = False  # the endpoint is on this machine (the local stack's kind of address)
     plugins: tuple[str, ...] = ()  # Connect: installed connector classes
+    refused: bool = False  # it answered but refused the credentials or the TLS handshake
 
     @property
     def label(self) -> str:
         return _LABEL[self.system]
 
     def diagnostic(self, environment: str) -> Diagnostic:
-        """A060-A064: this system could not be reached (only meaningful when not `ok`)."""
+        """A060-A064: this system could not be reached; C072: it refused the credentials or
+        the TLS handshake (only meaningful when not `ok`)."""
+        if self.refused:
+            return Diagnostic(
+                "C072",
+                f"{self.label} at {self.endpoint} refused the connection: {self.detail}",
+                location=self.location,
+                hint=f"check the credentials ({_CREDENTIALS[self.system]}) and the CA file for "
+                f"environment '{environment}' and the variables they name (.env); a secure "
+                "local stack writes its own to <home>/secure/streamt.env",
+            )
         if self.local:
             hint = (
                 f"nothing answers at {self.endpoint} on this machine: start the local stack "
@@ -266,6 +284,7 @@ def _with(
         version=version,
         detail=redact(detail or seen.detail),
         plugins=plugins,
+        refused=seen.refused,
     )
 
 

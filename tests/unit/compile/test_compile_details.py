@@ -87,8 +87,8 @@ def test_kafka_security_settings_become_the_tables_client_properties() -> None:
         ("properties.sasl.mechanism", "PLAIN"),
         (
             "properties.sasl.jaas.config",
-            "org.apache.kafka.common.security.plain.PlainLoginModule required "
-            'username="${KAFKA_USER}" password="${KAFKA_PASSWORD}";',
+            "org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule"
+            ' required username="${KAFKA_USER}" password="${KAFKA_PASSWORD}";',
         ),
         ("properties.ssl.truststore.location", "/etc/kafka/ca.pem"),
         ("properties.ssl.truststore.type", "PEM"),

@@ -109,7 +109,8 @@ def test_local_down_suspends_before_it_stops_and_purge_does_not(tmp_path, monkey
 
     order: list[str] = []
 
-    def fake_suspend(endpoints, echo, projects=None):  # type: ignore[no-untyped-def]
+    def fake_suspend(endpoints, echo, projects=None, kafka_security=None):  # type: ignore[no-untyped-def]
+        assert kafka_security is None  # a plaintext home's ledger client has no settings
         order.append(f"suspend {endpoints.flink_rest_url}")
         return ["one"]
 
