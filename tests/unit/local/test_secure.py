@@ -111,7 +111,7 @@ def test_the_storage_format_gets_every_user_and_no_password(tmp_path, monkeypatc
     monkeypatch.setattr(
         kafka_module.subprocess, "run", lambda argv, **kw: seen.append(argv) or Done()
     )
-    kafka_module._format_storage(cfg, "cp", tmp_path / "server.properties", tmp_path / "l4j")
+    kafka_module._format_storage(cfg, "cp", tmp_path / "server.properties", tmp_path / "l4j", 1)
     argv = seen[0]
     users = [argv[i + 1].split(",")[0] for i, a in enumerate(argv) if a == "--add-scram"]
     assert users == ["SCRAM-SHA-512=[name=broker", "SCRAM-SHA-512=[name=connect",
