@@ -161,6 +161,16 @@ _ENTRIES = (
           "message.",
           "any command that stops with 'internal error'",
           "Report it with the crash file; nothing else is wrong with the project."),
+    Entry("A140", "an upgrade that cannot keep the job's state, without --allow-state-loss",
+          "The new SQL of a running job changes its stateful operators: Flink maps a savepoint's "
+          "state to operators by the shape of the job's graph, so an operator that moved cannot "
+          "get its state back (Flink refuses the savepoint), and one that computes something "
+          "else at the same place would get the old state with the wrong meaning. The plan "
+          "names each stateful operator whose state would not restore; apply changes nothing.",
+          "SELECT region, COUNT(*) ... GROUP BY region  ->  ... GROUP BY city",
+          "Keep the stateful part of the query as it is (add filters and columns around it), "
+          "or accept the loss: `streamt apply --allow-state-loss` stops the job with a "
+          "savepoint (kept for `streamt rollback`) and starts the new SQL without state."),
     # ----------------------------------------------------------------- C: compile
     Entry("C002", "an updating result without a primary key",
           "The query emits updates (an aggregation, a join of changelogs) and Flink writes it with "

@@ -770,16 +770,24 @@ class Context:
         plan: Plan,
         allow_destructive: bool = False,
         heartbeat: Callable[[str], None] | None = None,
+        *,
+        allow_state_loss: bool = False,
     ) -> ApplyOptions:
         """The options `plan` runs with (the environment's `safety:` may allow destruction);
-        refuses (preflight) a plan that would destroy what is not allowed. `heartbeat` hears
-        how a wait is going every 10 s (a job starting, a savepoint, a gateway statement)."""
+        refuses (preflight) a plan that would destroy what is not allowed, or lose a job's
+        state without `allow_state_loss` (A140). `heartbeat` hears how a wait is going every
+        10 s (a job starting, a savepoint, a gateway statement)."""
         from streamt.apply.executor import preflight
         from streamt.apply.step import ApplyOptions
 
         env_cfg = self.project().environment_config
         allowed = allow_destructive or bool(env_cfg and env_cfg.safety.allow_destructive)
-        options = ApplyOptions(allow_destructive=allowed, environ=self.environ, heartbeat=heartbeat)
+        options = ApplyOptions(
+            allow_destructive=allowed,
+            allow_state_loss=allow_state_loss,
+            environ=self.environ,
+            heartbeat=heartbeat,
+        )
         preflight(plan, options)
         return options
 

@@ -272,6 +272,23 @@ class FlinkClient:
             raise AdapterError(GATEWAY, "the last statement started no job (is it an INSERT?)")
         return result.job_id
 
+    def stream_graph(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
+        """The stream graph Flink would run for this job script (`EXPLAIN JSON_EXECUTION_PLAN`
+        of its INSERT, in a session with the job's config): planned, never executed."""
+        if not statements:
+            raise ValueError("stream_graph() needs at least one statement")
+        *setup, last = statements
+        session = self.gateway.open_session(config)
+        try:
+            for statement in setup:
+                self.gateway.run(session, statement)
+            result = self.gateway.run(
+                session, f"EXPLAIN JSON_EXECUTION_PLAN {last.strip().rstrip(';')}"
+            )
+        finally:
+            self.gateway.close_session(session)
+        return "\n".join(str(cell) for row in result.rows for cell in row)
+
     def explain(self, statements: Sequence[str]) -> list[str]:
         if not statements:
             return []

@@ -141,6 +141,19 @@ def preflight(plan: Plan, options: ApplyOptions) -> None:
                 for c in destructive
             ]
         )
+    losing = [c for c in plan.pending if c.action is Action.UPGRADE and c.state_breaking]
+    if losing and not options.allow_state_loss:
+        raise StreamtError(
+            [
+                Diagnostic(
+                    "A140",
+                    f"{c.address}: the upgrade cannot keep the job's state ({c.reason})",
+                    hint=f"{c.hint}; nothing was applied",
+                    node=c.node,
+                )
+                for c in losing
+            ]
+        )
     check_variables(plan, options.environ)
 
 

@@ -75,7 +75,10 @@ def _start(
     *,
     restore_from: str | None,
     base: LedgerEntry | None = None,
+    kept: str | None = None,
 ) -> str:
+    """Start `payload` (from `restore_from`); `kept`: the savepoint of the version it replaces
+    when it starts without it (an upgrade allowed to lose state), recorded for rollback."""
     entry = base or _entry(ctx, change)
     pending = ctx.writer.put(
         entry.model_copy(
@@ -96,7 +99,7 @@ def _start(
         await_running(ctx, job_id, label=f"job {change.name}")
     except StepError as exc:
         _fail(ctx, pending, job_id, str(exc), restore_from)
-    _record_running(ctx, pending, payload, job_id, restore_from)
+    _record_running(ctx, pending, payload, job_id, restore_from or kept)
     return note
 
 
@@ -260,6 +263,9 @@ def _upgrade(ctx: StepContext, change: Change, payload: JobSpec) -> str:
             f"stop-with-savepoint of job {old_job} failed (it keeps running): {exc}"
         ) from None
     entry = ctx.writer.put(entry.model_copy(update={"savepoint": savepoint}))
+    if change.state_breaking:  # --allow-state-loss: the new SQL cannot restore it
+        note = _start(ctx, change, payload, restore_from=None, base=entry, kept=savepoint)
+        return f"stopped {old_job} with savepoint {savepoint} (kept for rollback); {note} without state"
     note = _start(ctx, change, payload, restore_from=savepoint, base=entry)
     return f"stopped {old_job} with savepoint {savepoint}; {note}"
 

@@ -25,6 +25,7 @@ INTERRUPTED = "interrupted (Ctrl-C): the next apply converges from here"
 @dataclass(frozen=True)
 class ApplyOptions:
     allow_destructive: bool = False
+    allow_state_loss: bool = False  # run upgrades whose new SQL cannot restore the old state
     environ: Mapping[str, str] = field(default_factory=dict)
     max_workers: int = 4
     job_start_timeout_s: float = 120.0

@@ -146,6 +146,7 @@ def _desired_changes(
             entry=ledger.get(ResourceKind.JOB, j.name),
             reset_state=opts.reset_state,
             own=own(ResourceKind.JOB, j.name, j.node),
+            state=live.state_checks.get(j.name),
         )
         yield plan_job(ctx, live)
     for j in (j for j in desired.test_jobs if j.node in deployed):

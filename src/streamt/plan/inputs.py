@@ -4,7 +4,8 @@ The values are `streamt.resources`' observed states (`TopicState`, `SubjectState
 `JobState`, `ConnectorState`, `InterceptorState`), as the adapters return them;
 `streamt.state.observe` fills a `LiveState` with them. `compatibility` holds the Schema Registry's verdict for each subject whose schema
 differs from the registered one (asked at observe time, so an incompatible schema fails the
-plan rather than half an apply).
+plan rather than half an apply); `state_checks` whether a changed job's new SQL can restore
+its running version's savepoint (`plan/state_compat.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from streamt.plan.secrets import public_config
+from streamt.plan.state_compat import StateCheck
 from streamt.resources import (
     ConnectorState,
     InterceptorState,
@@ -55,6 +57,9 @@ class LiveState:
     stopped_savepoints: Mapping[str, str] = field(default_factory=dict)
     # those old jobs whose stop with savepoint Flink has not finished yet
     stops_in_progress: frozenset[str] = frozenset()
+    # job name -> whether its new SQL can restore the running job's savepoint (asked at
+    # observe time for each running job whose SQL or config changed)
+    state_checks: Mapping[str, StateCheck] = field(default_factory=dict)
 
     def active_jobs(self, pipeline_name: str) -> list[JobState]:
         return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]
@@ -65,8 +70,10 @@ class LiveState:
 
     def fingerprint(self) -> str:
         """Digest of what the plan depends on (job ids and states, configs, schema versions)."""
+        state = {n: [c.compatible, list(c.lost)] for n, c in sorted(self.state_checks.items())}
         return digest(
             {
+                **({"state": state} if state else {}),  # absent: earlier plans' digests hold
                 "topics": {
                     n: [t.partitions, t.replication_factor, dict(sorted(t.config.items()))]
                     for n, t in sorted(self.topics.items())

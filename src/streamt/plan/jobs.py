@@ -6,6 +6,8 @@
 | one active job            | none                           | refused; `--adopt` -> adopt as is      |
 | one active job            | same data fingerprint          | no-op (metadata-only changes included) |
 | one active job            | other data fingerprint         | upgrade: stop with savepoint, resubmit |
+|                           |   state not restorable         | state-breaking upgrade: new SQL starts |
+|                           |   (`plan/state_compat.py`)     | without state (--allow-state-loss)     |
 | one active job, new id    | pending, target == desired     | adopt: finish the interrupted apply    |
 | none                      | none / never ran               | create                                 |
 | none                      | pending upgrade with savepoint | create from that savepoint (resume)    |
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 
 from streamt.plan.common import Ownership, reconfigure_refusal, unowned_refusal
 from streamt.plan.inputs import LiveState
+from streamt.plan.state_compat import StateCheck
 from streamt.resources import (
     Action,
     AttributeChange,
@@ -44,6 +47,7 @@ class JobContext:
     entry: LedgerEntry | None
     reset_state: bool
     own: Ownership = field(default_factory=Ownership)
+    state: StateCheck | None = None  # can the new SQL restore the running job's savepoint?
 
 
 def plan_job(ctx: JobContext, live: LiveState) -> Change:
@@ -121,15 +125,43 @@ def _plan_running(ctx: JobContext, job: JobState) -> Change:
     why = reconfigure_refusal(entry, ctx.own)
     if why is not None:
         return _change(ctx, Action.REFUSED, why[0], hint=why[1], attributes=_diff(entry, desired))
+    reason, breaking = _upgrade_reason(ctx.state)
     return Change(
         kind=KIND,
         name=ctx.desired.name,
         action=Action.UPGRADE,
-        reason="SQL or job config changed: stop with savepoint, resubmit from it",
+        reason=reason,
         node=ctx.desired.node,
+        state_breaking=breaking,
         attributes=_diff(entry, desired),
         desired=desired,
         live_job_id=job.job_id,
+        hint=LOSS_HINT if breaking else "",
+    )
+
+
+LOSS_HINT = (
+    "keep the stateful part of the query as it is (add columns and filters after it), or "
+    "accept the loss: streamt apply --allow-state-loss"
+)
+
+
+def _upgrade_reason(check: StateCheck | None) -> tuple[str, bool]:
+    """(reason, state-breaking) of an upgrade, from the state check of the new SQL."""
+    base = "SQL or job config changed: stop with savepoint, resubmit from it"
+    if check is None:
+        return base, False
+    if check.compatible is None:
+        return f"{base} (whether its state restores could not be checked: {check.unknown})", False
+    if check.compatible:
+        return f"{base}; the state of its {check.kept} stateful operator(s) restores", False
+    lost = "; ".join(check.lost)
+    return (
+        f"SQL changed so that the running job's state cannot be restored: {lost}. With "
+        "--allow-state-loss: stop with savepoint (kept for rollback), start the new SQL "
+        "without state, reading its inputs from their startup position (by default the "
+        "earliest offset: rows are processed again)",
+        True,
     )
 
 

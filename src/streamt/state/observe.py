@@ -6,7 +6,9 @@ fingerprint). The only per-resource calls are Schema Registry compatibility chec
 for subjects whose schema differs from the registered one, and one message count (two
 `list_offsets`) and a sample of the newest records (20, read without committing: do their JSON
 fields equal the model's columns?) for the project's topics that exist but are not in its
-ledger, which the plan shows as "exists, not owned by this project".
+ledger, which the plan shows as "exists, not owned by this project"; and for each running job
+whose SQL or config changed, the stream graphs of its old and new versions (two `EXPLAIN
+JSON_EXECUTION_PLAN` on the SQL Gateway, nothing executed), compared by `plan/state_compat.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from streamt.plan.inputs import ACTIVE_JOB_STATES as ACTIVE
 from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
+from streamt.plan.state_compat import LayoutError, StateCheck, StateLayout, compare, layout
 from streamt.resources import EntryStatus, InterceptorState, JobSpec, JobState, ResourceKind
 from streamt.state.systems import Systems
 
@@ -121,6 +124,7 @@ def _observe(
         samples=_samples(unowned, columns, systems),
         stopped_savepoints=stopped,
         stops_in_progress=stopping,
+        state_checks=_state_checks(desired, ledger, live, systems),
     )
 
 
@@ -210,3 +214,35 @@ def _compatibility(
         )
         verdicts[spec.subject] = Compatibility(ok, tuple(messages))
     return verdicts
+
+
+def _state_checks(
+    desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems
+) -> dict[str, StateCheck]:
+    """Can each changed running job's new SQL restore its savepoint? A cluster that cannot
+    explain (Confluent Cloud: no savepoints) is not asked."""
+    graph = getattr(systems.flink, "stream_graph", None)
+    checks: dict[str, StateCheck] = {}
+    for spec in desired.jobs:
+        entry = ledger.get(ResourceKind.JOB, spec.name)
+        old = entry.spec if entry is not None else None
+        if (
+            graph is None
+            or not isinstance(old, JobSpec)
+            or not live.active_jobs(spec.pipeline_name)
+        ):
+            continue
+        if old.data_fingerprint == spec.data_fingerprint:
+            continue
+        try:
+            before, after = (_layout(graph, s) for s in (old, spec))
+        except (AdapterError, LayoutError) as exc:
+            checks[spec.name] = StateCheck(None, unknown=str(exc))
+            continue
+        checks[spec.name] = compare(before, after)
+    return checks
+
+
+def _layout(graph: object, spec: JobSpec) -> StateLayout:
+    assert callable(graph)
+    return layout(str(graph(spec.statements, dict(spec.config))))

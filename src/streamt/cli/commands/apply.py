@@ -64,6 +64,12 @@ def _check_blocking_tests(ctx: Context, ignore: bool) -> None:
     "--reset-state", is_flag=True, help="Restart failed/vanished jobs without their state."
 )
 @click.option(
+    "--allow-state-loss",
+    is_flag=True,
+    help="Run upgrades whose new SQL cannot restore the running job's state (they start "
+    "without it; the old state stays in a savepoint for rollback).",
+)
+@click.option(
     "--adopt",
     "adopt",
     multiple=True,
@@ -90,6 +96,7 @@ def apply_command(
     confirm_env: str | None,
     allow_destructive: bool,
     reset_state: bool,
+    allow_state_loss: bool,
     adopt: tuple[str, ...],
     ignore_blocking_tests: bool,
     fmt: str,
@@ -105,7 +112,9 @@ def apply_command(
     if not plan.has_changes:
         return 0
     lines = StepLines.for_run(plan)  # each step as it starts and ends, the waits' heartbeats
-    options = ctx.apply_options(plan, allow_destructive, lines.heartbeat)
+    options = ctx.apply_options(
+        plan, allow_destructive, lines.heartbeat, allow_state_loss=allow_state_loss
+    )
     _check_blocking_tests(ctx, ignore_blocking_tests)
     if dry_run:
         return _dry_run(plan)
