@@ -95,7 +95,10 @@ def layout(text: str) -> StateLayout:
     nodes = graph.get("nodes") if isinstance(graph, dict) else None
     if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
         raise LayoutError("the stream graph has no node list")
-    return _layout(nodes)
+    try:
+        return _layout(nodes)
+    except (KeyError, ValueError) as exc:
+        raise LayoutError(f"the stream graph has a node without a valid id: {exc}") from None
 
 
 def _layout(nodes: Sequence[Mapping[str, object]]) -> StateLayout:

@@ -116,6 +116,8 @@ def test_text_without_a_stream_graph_is_a_layout_error():
         layout("== Abstract Syntax Tree ==\nLogicalSink(...)")
     with pytest.raises(LayoutError):
         layout('== Physical Execution Plan ==\n{"nodes": 3}')
+    with pytest.raises(LayoutError):
+        layout('== Physical Execution Plan ==\n{"nodes": [{"contents": "[1]:Calc(select=[k])"}]}')
 
 
 # --- plan and apply ----------------------------------------------------------------------
