@@ -6,7 +6,7 @@ from), savepoint triggers, completed savepoints, task slots, and per SQL Gateway
 properties, its in-memory catalog (tables, views, temporary functions) and its operations.
 
 What it answers, as Flink does:
-- `GET /overview` (slots), `GET /jobs/overview`, `GET /jobs/{id}` (vertices with task counts),
+- `GET /overview` (slots), `GET /jobs/overview`, `GET /jobs/{id}` (vertices with task counts and max parallelism),
   `GET /jobs/{id}/exceptions` (`exceptionHistory.entries`), `GET /jobs/{id}/checkpoints`;
   an unknown job -> 404 `{"errors": [...]}`;
 - `PATCH /jobs/{id}?mode=cancel` -> 202 and CANCELED; a job already terminal -> 409;
@@ -143,6 +143,9 @@ class Job:
     exceptions: list[str] = field(default_factory=list)  # stack traces, newest first
     end: int = -1
     stopped_with: str = ""  # the savepoint a stop-with-savepoint ended it with
+    max_parallelism: int = (
+        128  # `pipeline.max-parallelism`, else Flink's default for the parallelism
+    )
 
 
 @dataclass
@@ -299,6 +302,7 @@ class FlinkServer:
                 "id": f"v{i}",
                 "name": name,
                 "parallelism": job.parallelism,
+                "maxParallelism": job.max_parallelism,
                 "status": task_state,
                 "tasks": {task_state: job.parallelism},
             }
@@ -619,6 +623,9 @@ class FlinkServer:
             [*session.statements, statement],
             config,
         )
+        job.max_parallelism = int(
+            config.get("pipeline.max-parallelism") or default_max_parallelism(parallelism)
+        )
         restore = next((config[k] for k in RESTORE_KEYS if config.get(k)), "")
         if restore:
             job.restored_from = restore
@@ -633,3 +640,13 @@ class FlinkServer:
         self.jobs[job.jid] = job
         self.submitted.append((job.statements, config))
         return job.jid
+
+
+def default_max_parallelism(parallelism: int) -> int:
+    """Flink's `KeyGroupRangeAssignment.computeDefaultMaxParallelism`: the parallelism plus
+    half, rounded up to a power of two, within [128, 32768]."""
+    wanted = parallelism + parallelism // 2
+    power = 1
+    while power < wanted:
+        power *= 2
+    return min(max(power, 128), 32768)

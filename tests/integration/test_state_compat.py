@@ -23,6 +23,7 @@ from streamt.compile.specs import ChangelogMode, DesiredState
 from streamt.diagnostics import StreamtError
 from streamt.resources import Action, Change, ResourceKind, TopicSpec
 from tests.kafka_helpers import produce_json
+from tests.stack import endpoints
 
 from .test_apply_support import (
     cleanup,
@@ -86,7 +87,9 @@ EDITS = {
 }
 
 
-def project(name: str, query: str, columns: tuple[tuple[str, str], ...]) -> DesiredState:
+def project(
+    name: str, query: str, columns: tuple[tuple[str, str], ...], **config: str
+) -> DesiredState:
     events, counts = f"{name}.events", f"{name}.counts"
     src = table_ddl(
         "events",
@@ -102,7 +105,7 @@ def project(name: str, query: str, columns: tuple[tuple[str, str], ...]) -> Desi
         dst,
         query,
         "counts",
-        config={"execution.checkpointing.interval": "2s"},
+        config={"execution.checkpointing.interval": "2s", **config},
         changelog=ChangelogMode.UPSERT,
     )
     return DesiredState(
@@ -249,5 +252,147 @@ def test_allow_state_loss_starts_the_new_sql_from_the_earliest_offset(local_stac
         assert entry is not None and entry.job_id != before.job_id
         assert entry.previous[-1].savepoint  # the old state, kept for `streamt rollback`
         assert not session(new).plan().has_changes
+    finally:
+        cleanup([old, new])
+
+
+def test_rescaling_through_a_savepoint_keeps_the_pinned_max_parallelism(local_stack):  # type: ignore[no-untyped-def]
+    columns = EDITS["add a filter"].columns
+    name = unique("it-rescale")
+    old = project(name, V1, columns)
+    wider = project(name, V1, columns, **{"parallelism.default": "2"})
+    bootstrap = local_stack.kafka_bootstrap
+    events = Events(bootstrap, f"{name}.events")
+    try:
+        _, report = deploy(old)
+        assert report.ok, [(r.change.address, r.message) for r in report.failed]
+        events.send(50)
+        assert counts_now(bootstrap, f"{name}.counts", _count("k")(events.rows)) == _count("k")(
+            events.rows
+        )
+        entry = session(old).ledger.get(ResourceKind.JOB, "counts")
+        assert entry is not None and entry.max_parallelism == 128  # Flink's default, read back
+
+        pinned_elsewhere = project(name, V1, columns, **{"pipeline.max-parallelism": "64"})
+        change = job_change(pinned_elsewhere)
+        assert change.state_breaking and "cannot be restored with pipeline.max-parallelism 64" in (
+            change.reason
+        )
+
+        change = job_change(wider)
+        assert change.action is Action.UPGRADE and not change.state_breaking, change.reason
+        wait_for_slots(2)
+        _, report = deploy(wider)
+        assert report.ok, [(r.change.address, r.message) for r in report.failed]
+        events.send(50)
+        expected = _count("k")(events.rows)
+        assert counts_now(bootstrap, f"{name}.counts", expected) == expected  # state restored
+        entry = session(wider).ledger.get(ResourceKind.JOB, "counts")
+        assert entry is not None and entry.max_parallelism == 128
+        flink = systems().flink
+        assert flink is not None
+        assert flink.job_parallelism(entry.job_id) == 2  # type: ignore[attr-defined]
+        assert flink.max_parallelism(entry.job_id) == 128  # type: ignore[attr-defined]
+    finally:
+        cleanup([old, wider])
+
+
+WINDOW = (
+    "SELECT `k`, `window_start`, `window_end`, COUNT(*) AS `c` FROM TABLE(TUMBLE(TABLE `events`, "
+    "DESCRIPTOR(`ts`), INTERVAL '{size}' SECOND)) GROUP BY `k`, `window_start`, `window_end`"
+)
+
+
+def window_project(name: str, size: int) -> DesiredState:
+    events, windows = f"{name}.events", f"{name}.windows"
+    servers = endpoints().kafka_bootstrap
+    src = (
+        "CREATE TABLE `events` (`k` STRING, `ts` TIMESTAMP(3), "
+        "WATERMARK FOR `ts` AS `ts` - INTERVAL '1' SECOND) WITH ('connector' = 'kafka', "
+        f"'topic' = '{events}', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset', "
+        f"'properties.bootstrap.servers' = '{servers}', "
+        f"'properties.group.id' = 'streamt.{name}.windows')"
+    )
+    dst = table_ddl(
+        "windows",
+        windows,
+        [
+            ("k", "STRING"),
+            ("window_start", "TIMESTAMP(3)"),
+            ("window_end", "TIMESTAMP(3)"),
+            ("c", "BIGINT"),
+        ],
+    )
+    job = flink_job(
+        name,
+        "windows",
+        src,
+        dst,
+        WINDOW.format(size=size),
+        "windows",
+        config={"execution.checkpointing.interval": "2s"},
+    )
+    return DesiredState(
+        project=name,
+        topics=(
+            TopicSpec(events, 1, 1, {}, node=f"source.{name}.events"),
+            TopicSpec(windows, 1, 1, {}, node=f"model.{name}.windows"),
+        ),
+        jobs=(job,),
+    )
+
+
+def _window_row(value: object) -> tuple[str, str, str, int]:
+    assert isinstance(value, dict)
+    start, end = (str(value[f"window_{x}"])[11:19] for x in ("start", "end"))
+    return str(value["k"]), start, end, int(value["c"])
+
+
+def _at(second: int) -> str:
+    return f"2026-01-01 00:{second // 60:02d}:{second % 60:02d}"
+
+
+def test_a_window_of_another_size_is_predicted_state_breaking_and_flink_proves_it(local_stack):  # type: ignore[no-untyped-def]
+    name = unique("it-statewin")
+    old, new = window_project(name, 10), window_project(name, 20)
+    bootstrap = local_stack.kafka_bootstrap
+    sent: list[Row] = []
+
+    def send(seconds: list[int]) -> None:
+        rows: list[Row] = [{"k": k, "ts": _at(t)} for t in seconds for k in ("a", "b")]
+        produce_json(bootstrap, f"{name}.events", rows, key="k")
+        sent.extend(rows)
+
+    try:
+        _, report = deploy(old)
+        assert report.ok, [(r.change.address, r.message) for r in report.failed]
+        send([1, 2, 3, 11, 12])  # window [0, 10) fires; [10, 20) stays open in the state
+        first = read_all(bootstrap, f"{name}.windows", expect=2, timeout=60)
+        assert sorted(_window_row(v) for _, v in first) == [
+            ("a", "00:00:00", "00:00:10", 3),
+            ("b", "00:00:00", "00:00:10", 3),
+        ]
+
+        change = job_change(new)
+        assert change.state_breaking and "size=[10 s]" in change.reason, change.reason
+        with pytest.raises(StreamtError) as refused:
+            deploy(new)
+        assert [d.code for d in refused.value.diagnostics] == ["A140"]
+
+        assert change.live_job_id
+        wait_for_slots(1)
+        new_job, savepoint, error = force_restore(new, change.live_job_id)
+        if not new_job:
+            assert "Failed to rollback to checkpoint/savepoint" in error, error
+            return
+        flink = systems().flink
+        assert flink is not None
+        assert flink.checkpoint_stats(new_job).restored_path.rstrip("/") == savepoint.rstrip("/")  # type: ignore[attr-defined]
+        send([15, 45])  # the watermark passes 40 s
+        got = read_all(bootstrap, f"{name}.windows", expect=4, timeout=60, settle=5.0)
+        rows = [_window_row(v) for _, v in got[2:]]  # what the restored job wrote
+        # the new SQL over every row sent: [0 s, 20 s) holds 1, 2, 3, 11, 12 and 15 per key
+        right = [("a", "00:00:00", "00:00:20", 6), ("b", "00:00:00", "00:00:20", 6)]
+        assert rows and sorted(rows) != right, rows
     finally:
         cleanup([old, new])

@@ -217,6 +217,15 @@ class FlinkClient:
             (shape.int_(shape.obj(v, "vertex"), "parallelism", 1) for v in vertices), default=1
         )
 
+    def max_parallelism(self, job_id: str) -> int:
+        """The max parallelism (key groups) of the job's vertices; 0 when none says."""
+        reply = self.rest.request("GET", f"/jobs/{job_id}", ok=(200,))
+        shape = Shape(REST, reply.url)
+        vertices = shape.arr(shape.obj(reply.json()).get("vertices") or [], "vertices")
+        return max(
+            (shape.int_(shape.obj(v, "vertex"), "maxParallelism", 0) for v in vertices), default=0
+        )
+
     def tasks_started(self, job_id: str) -> bool:
         """Whether every vertex of the job runs (or finished): a job is RUNNING while its
         tasks still wait for task slots, so RUNNING alone does not mean it started."""

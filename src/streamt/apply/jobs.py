@@ -32,6 +32,7 @@ from streamt.sql.options import bound_start
 from streamt.state.ledger import now_ms
 
 SAVEPOINT_KEY = "execution.savepoint.path"
+MAX_PARALLELISM_KEY = "pipeline.max-parallelism"
 
 
 def apply_job(ctx: StepContext, change: Change) -> str:
@@ -80,9 +81,16 @@ def _start(
     """Start `payload` (from `restore_from`); `kept`: the savepoint of the version it replaces
     when it starts without it (an upgrade allowed to lose state), recorded for rollback."""
     entry = base or _entry(ctx, change)
+    # a restored job keeps the key groups of its savepoint; a fresh one gets Flink's choice
+    pinned = entry.max_parallelism if restore_from else None
     pending = ctx.writer.put(
         entry.model_copy(
-            update={"status": EntryStatus.PENDING, "target": payload, "savepoint": restore_from}
+            update={
+                "status": EntryStatus.PENDING,
+                "target": payload,
+                "savepoint": restore_from,
+                "max_parallelism": pinned,
+            }
         )
     )
     running = active_job_ids(ctx, payload.pipeline_name)
@@ -91,7 +99,7 @@ def _start(
         note = f"already running as {job_id}: adopted"
     else:
         try:
-            job_id = submit_job(ctx, payload, restore_from)
+            job_id = submit_job(ctx, payload, restore_from, pinned)
         except StepError as exc:
             _fail(ctx, pending, None, str(exc), restore_from)
         note = f"submitted {job_id}" + (f" from {restore_from}" if restore_from else "")
@@ -99,15 +107,37 @@ def _start(
         await_running(ctx, job_id, label=f"job {change.name}")
     except StepError as exc:
         _fail(ctx, pending, job_id, str(exc), restore_from)
-    _record_running(ctx, pending, payload, job_id, restore_from or kept)
+    if pinned is None:
+        pinned = _max_parallelism(ctx, job_id)
+    _record_running(ctx, pending, payload, job_id, restore_from or kept, pinned)
     return note
 
 
-def submit_job(ctx: StepContext, payload: JobSpec, restore_from: str | None) -> str:
-    """Interrupted (Ctrl-C) while the SQL Gateway runs the statements: `Interrupted`; the job
+def _max_parallelism(ctx: StepContext, job_id: str) -> int | None:
+    """The max parallelism Flink gave a job that started without state (None: unknown)."""
+    ask = getattr(ctx.flink, "max_parallelism", None)
+    if ask is None:
+        return None
+    try:
+        return int(ask(job_id)) or None
+    except AdapterError:
+        return None
+
+
+def submit_job(
+    ctx: StepContext,
+    payload: JobSpec,
+    restore_from: str | None,
+    max_parallelism: int | None = None,
+) -> str:
+    """Submit `payload` (from `restore_from`); `max_parallelism`: the value pinned when the
+    job first started, unless its config sets one (the plan checks that they agree).
+    Interrupted (Ctrl-C) while the SQL Gateway runs the statements: `Interrupted`; the job
     may still start, and the next apply finds it by its pipeline name."""
     env = ctx.options.environ
     config = {**bound_config(payload.config, env), "pipeline.name": payload.pipeline_name}
+    if max_parallelism and MAX_PARALLELISM_KEY not in config:
+        config[MAX_PARALLELISM_KEY] = str(max_parallelism)
     if restore_from:
         config[SAVEPOINT_KEY] = restore_from
     try:
@@ -210,6 +240,7 @@ def _record_running(
     payload: JobSpec,
     job_id: str,
     restore_from: str | None,
+    max_parallelism: int | None = None,
 ) -> None:
     previous = list(pending.previous)
     old = pending.spec
@@ -235,6 +266,7 @@ def _record_running(
                 "savepoint": None,
                 "previous": tuple(previous[-MAX_PREVIOUS:]),
                 "error": "",
+                "max_parallelism": max_parallelism or pending.max_parallelism,
             }
         )
     )

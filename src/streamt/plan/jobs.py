@@ -7,7 +7,8 @@
 | one active job            | same data fingerprint          | no-op (metadata-only changes included) |
 | one active job            | other data fingerprint         | upgrade: stop with savepoint, resubmit |
 |                           |   state not restorable         | state-breaking upgrade: new SQL starts |
-|                           |   (`plan/state_compat.py`)     | without state (--allow-state-loss)     |
+|                           |   (`plan/state_compat.py`, or  | without state (--allow-state-loss)     |
+|                           |   max parallelism != pinned)   |                                        |
 | one active job, new id    | pending, target == desired     | adopt: finish the interrupted apply    |
 | none                      | none / never ran               | create                                 |
 | none                      | pending upgrade with savepoint | create from that savepoint (resume)    |
@@ -125,7 +126,7 @@ def _plan_running(ctx: JobContext, job: JobState) -> Change:
     why = reconfigure_refusal(entry, ctx.own)
     if why is not None:
         return _change(ctx, Action.REFUSED, why[0], hint=why[1], attributes=_diff(entry, desired))
-    reason, breaking = _upgrade_reason(ctx.state)
+    reason, breaking = _upgrade_reason(ctx.state, _rescale_losses(entry, desired))
     return Change(
         kind=KIND,
         name=ctx.desired.name,
@@ -146,16 +147,43 @@ LOSS_HINT = (
 )
 
 
-def _upgrade_reason(check: StateCheck | None) -> tuple[str, bool]:
-    """(reason, state-breaking) of an upgrade, from the state check of the new SQL."""
+def _rescale_losses(entry: LedgerEntry, desired: JobSpec) -> tuple[str, ...]:
+    """Why the new config cannot restore a savepoint taken with the job's pinned max
+    parallelism (its key groups): another explicit max parallelism, or a parallelism above it."""
+    pinned = entry.max_parallelism
+    if not pinned:
+        return ()
+    lost = []
+    explicit = _int(desired.config.get("pipeline.max-parallelism"))
+    if explicit is not None and explicit != pinned:
+        lost.append(
+            f"keyed state of {pinned} key groups (pipeline.max-parallelism pinned at the first "
+            f"deploy) cannot be restored with pipeline.max-parallelism {explicit}"
+        )
+    parallelism = _int(desired.config.get("parallelism.default"))
+    if parallelism is not None and parallelism > (explicit or pinned):
+        lost.append(
+            f"parallelism {parallelism} exceeds the max parallelism {explicit or pinned} the "
+            "job's state was taken with"
+        )
+    return tuple(lost)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
+def _upgrade_reason(check: StateCheck | None, rescale: tuple[str, ...]) -> tuple[str, bool]:
+    """(reason, state-breaking) of an upgrade, from the state check of the new SQL and the
+    rescaling rule."""
     base = "SQL or job config changed: stop with savepoint, resubmit from it"
-    if check is None:
+    if check is None and not rescale:
         return base, False
-    if check.compatible is None:
+    if check is not None and check.compatible is None and not rescale:
         return f"{base} (whether its state restores could not be checked: {check.unknown})", False
-    if check.compatible:
+    if check is not None and check.compatible and not rescale:
         return f"{base}; the state of its {check.kept} stateful operator(s) restores", False
-    lost = "; ".join(check.lost)
+    lost = "; ".join([*(check.lost if check is not None else ()), *rescale])
     return (
         f"SQL changed so that the running job's state cannot be restored: {lost}. With "
         "--allow-state-loss: stop with savepoint (kept for rollback), start the new SQL "

@@ -67,6 +67,9 @@ class LedgerEntry(FrozenModel):
     error: str = ""
     created_at_ms: int = 0
     updated_at_ms: int = 0
+    # jobs: the max parallelism Flink gave the job when it started without state; its
+    # savepoints hold that many key groups, so every later version is submitted with it
+    max_parallelism: int | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -78,7 +81,8 @@ class LedgerEntry(FrozenModel):
         return ledger_key(self.project, self.environment, self.kind, self.name)
 
     def content_digest(self) -> str:
-        return digest(self.model_dump(mode="json", exclude={"updated_at_ms"}))
+        unset = {"max_parallelism"} if self.max_parallelism is None else set()
+        return digest(self.model_dump(mode="json", exclude={"updated_at_ms", *unset}))
 
 
 _VERSION_FIELDS = ("statements", "config", "query", "data_fingerprint")

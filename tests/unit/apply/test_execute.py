@@ -336,3 +336,63 @@ def test_observe_makes_one_listing_call_per_system():
         "ledger": 1,
         "gateway": 0,  # the project has no virtual topics: the Gateway is not asked
     }
+
+
+def test_the_max_parallelism_of_the_first_start_is_pinned_for_every_later_version():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    assert systems.ledger is not None
+    entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")
+    assert entry is not None and entry.max_parallelism == 128  # what Flink chose, read back
+    flink = _flink(systems)
+    assert "pipeline.max-parallelism" not in flink.submitted[-1][1]
+
+    wider = dataclasses.replace(
+        project("SELECT id FROM orders WHERE id <> ''"),
+        jobs=(
+            job(
+                "orders_clean",
+                "SELECT id FROM orders WHERE id <> ''",
+                **{"parallelism.default": "2"},
+            ),
+        ),
+    )
+    plan, report = cycle(systems, wider, environ=ENVIRON)
+    assert [c.action for c in plan.pending] == [Action.UPGRADE] and report.ok, report.failed
+    assert not plan.pending[0].state_breaking
+    _, config = flink.submitted[-1]
+    assert config["pipeline.max-parallelism"] == "128" and config["parallelism.default"] == "2"
+    entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")
+    assert entry is not None and entry.max_parallelism == 128
+
+
+@pytest.mark.parametrize(
+    ("config", "lost"),
+    [
+        (
+            {"pipeline.max-parallelism": "256"},
+            "keyed state of 128 key groups (pipeline.max-parallelism pinned at the first deploy) "
+            "cannot be restored with pipeline.max-parallelism 256",
+        ),
+        (
+            {"parallelism.default": "200"},
+            "parallelism 200 exceeds the max parallelism 128 the job's state was taken with",
+        ),
+    ],
+)
+def test_a_rescale_that_breaks_the_restore_is_state_breaking(config, lost):  # type: ignore[no-untyped-def]
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    rescaled = dataclasses.replace(
+        project(), jobs=(job("orders_clean", "SELECT id FROM orders", **config),)
+    )
+    with pytest.raises(StreamtError) as refused:
+        cycle(systems, rescaled, environ=ENVIRON)
+    (diag,) = refused.value.diagnostics
+    assert diag.code == "A140" and lost in diag.message
+    plan, report = cycle(systems, rescaled, environ=ENVIRON, allow_state_loss=True)
+    assert plan.pending[0].state_breaking and report.ok, report.failed
+    _, config_sent = _flink(systems).submitted[-1]
+    assert "execution.savepoint.path" not in config_sent  # started without state
+    entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")  # type: ignore[arg-type]
+    assert entry is not None and entry.previous[-1].savepoint  # the old state, for rollback
