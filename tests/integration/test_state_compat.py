@@ -147,6 +147,17 @@ def counts_now(bootstrap: str, topic: str, expected: dict[str, int]) -> dict[str
     return latest
 
 
+def start_counting(old: DesiredState, events: Events) -> dict[str, int]:
+    """Deploy the first version, send 50 rows, wait for their exact counts per k."""
+    _, report = deploy(old)
+    assert report.ok, [(r.change.address, r.message) for r in report.failed]
+    events.send(50)
+    first = _count("k")(events.rows)
+    counts = f"{old.project}.counts"
+    assert counts_now(events.bootstrap, counts, first) == first
+    return first
+
+
 def job_change(desired: DesiredState) -> Change:
     (change,) = [c for c in session(desired).plan().pending if c.kind is ResourceKind.JOB]
     return change
@@ -182,12 +193,7 @@ def test_prediction_matches_what_flink_does_on_restore(edit_name, local_stack): 
     bootstrap = local_stack.kafka_bootstrap
     events = Events(bootstrap, f"{name}.events")
     try:
-        _, report = deploy(old)
-        assert report.ok, [(r.change.address, r.message) for r in report.failed]
-        events.send(50)
-        assert counts_now(bootstrap, f"{name}.counts", _count("k")(events.rows)) == _count("k")(
-            events.rows
-        )
+        start_counting(old, events)
 
         change = job_change(new)
         assert change.action is Action.UPGRADE
@@ -231,11 +237,7 @@ def test_allow_state_loss_starts_the_new_sql_from_the_earliest_offset(local_stac
     bootstrap = local_stack.kafka_bootstrap
     events = Events(bootstrap, f"{name}.events")
     try:
-        _, report = deploy(old)
-        assert report.ok, [(r.change.address, r.message) for r in report.failed]
-        events.send(50)
-        first = _count("k")(events.rows)
-        assert counts_now(bootstrap, f"{name}.counts", first) == first
+        first = start_counting(old, events)
         before = session(old).ledger.get(ResourceKind.JOB, "counts")
         assert before is not None
 
@@ -264,12 +266,7 @@ def test_rescaling_through_a_savepoint_keeps_the_pinned_max_parallelism(local_st
     bootstrap = local_stack.kafka_bootstrap
     events = Events(bootstrap, f"{name}.events")
     try:
-        _, report = deploy(old)
-        assert report.ok, [(r.change.address, r.message) for r in report.failed]
-        events.send(50)
-        assert counts_now(bootstrap, f"{name}.counts", _count("k")(events.rows)) == _count("k")(
-            events.rows
-        )
+        start_counting(old, events)
         entry = session(old).ledger.get(ResourceKind.JOB, "counts")
         assert entry is not None and entry.max_parallelism == 128  # Flink's default, read back
 

@@ -71,6 +71,8 @@ class FlinkClient:
             sleep=sleep,
         )
         self.timeout_s, self.clock, self.sleep = timeout_s, clock, sleep
+        # (statements, config) -> the stream graph explained for them (`stream_graph`)
+        self._graphs: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], str] = {}
 
     @property
     def calls(self) -> int:
@@ -209,33 +211,30 @@ class FlinkClient:
             causes.append(meaningful_cause(legacy))
         return [c for c in causes if c]
 
-    def job_parallelism(self, job_id: str) -> int:
+    def _vertices(self, job_id: str) -> tuple[Shape, list[Mapping[str, object]]]:
+        """`GET /jobs/{id}`'s vertices."""
         reply = self.rest.request("GET", f"/jobs/{job_id}", ok=(200,))
         shape = Shape(REST, reply.url)
         vertices = shape.arr(shape.obj(reply.json()).get("vertices") or [], "vertices")
-        return max(
-            (shape.int_(shape.obj(v, "vertex"), "parallelism", 1) for v in vertices), default=1
-        )
+        return shape, [shape.obj(v, "vertex") for v in vertices]
+
+    def job_parallelism(self, job_id: str) -> int:
+        shape, vertices = self._vertices(job_id)
+        return max((shape.int_(v, "parallelism", 1) for v in vertices), default=1)
 
     def max_parallelism(self, job_id: str) -> int:
         """The max parallelism (key groups) of the job's vertices; 0 when none says."""
-        reply = self.rest.request("GET", f"/jobs/{job_id}", ok=(200,))
-        shape = Shape(REST, reply.url)
-        vertices = shape.arr(shape.obj(reply.json()).get("vertices") or [], "vertices")
-        return max(
-            (shape.int_(shape.obj(v, "vertex"), "maxParallelism", 0) for v in vertices), default=0
-        )
+        shape, vertices = self._vertices(job_id)
+        return max((shape.int_(v, "maxParallelism", 0) for v in vertices), default=0)
 
     def tasks_started(self, job_id: str) -> bool:
         """Whether every vertex of the job runs (or finished): a job is RUNNING while its
         tasks still wait for task slots, so RUNNING alone does not mean it started."""
-        reply = self.rest.request("GET", f"/jobs/{job_id}", ok=(200,))
-        shape = Shape(REST, reply.url)
-        vertices = shape.arr(shape.obj(reply.json()).get("vertices") or [], "vertices")
+        shape, vertices = self._vertices(job_id)
         if not vertices:
             return False
         for vertex in vertices:  # a vertex reads RUNNING while some of its subtasks wait
-            tasks = shape.obj(shape.obj(vertex, "vertex").get("tasks") or {}, "tasks")
+            tasks = shape.obj(vertex.get("tasks") or {}, "tasks")
             waiting = [n for st, n in tasks.items() if st not in ("RUNNING", "FINISHED")]
             if any(isinstance(n, int) and n > 0 for n in waiting):
                 return False
@@ -283,9 +282,16 @@ class FlinkClient:
 
     def stream_graph(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
         """The stream graph Flink would run for this job script (`EXPLAIN JSON_EXECUTION_PLAN`
-        of its INSERT, in a session with the job's config): planned, never executed."""
+        of its INSERT, in a session with the job's config): planned, never executed. Kept per
+        script: a plan and the replan of its apply ask for the same graphs."""
         if not statements:
             raise ValueError("stream_graph() needs at least one statement")
+        key = (tuple(statements), tuple(sorted(config.items())))
+        if key not in self._graphs:
+            self._graphs[key] = self._explain_graph(statements, config)
+        return self._graphs[key]
+
+    def _explain_graph(self, statements: Sequence[str], config: Mapping[str, str]) -> str:
         *setup, last = statements
         session = self.gateway.open_session(config)
         try:

@@ -14,7 +14,8 @@ JSON_EXECUTION_PLAN` on the SQL Gateway, nothing executed), compared by `plan/st
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from streamt.adapters.protocols import AdapterError
 from streamt.compile.specs import DesiredState
@@ -220,29 +221,31 @@ def _state_checks(
     desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems
 ) -> dict[str, StateCheck]:
     """Can each changed running job's new SQL restore its savepoint? A cluster that cannot
-    explain (Confluent Cloud: no savepoints) is not asked."""
+    explain (Confluent Cloud: no savepoints) is not asked; the jobs are asked in parallel."""
     graph = getattr(systems.flink, "stream_graph", None)
-    checks: dict[str, StateCheck] = {}
+    if graph is None:
+        return {}
+    pairs: dict[str, tuple[JobSpec, JobSpec]] = {}
     for spec in desired.jobs:
         entry = ledger.get(ResourceKind.JOB, spec.name)
         old = entry.spec if entry is not None else None
-        if (
-            graph is None
-            or not isinstance(old, JobSpec)
-            or not live.active_jobs(spec.pipeline_name)
-        ):
+        if not isinstance(old, JobSpec) or old.data_fingerprint == spec.data_fingerprint:
             continue
-        if old.data_fingerprint == spec.data_fingerprint:
-            continue
-        try:
-            before, after = (_layout(graph, s) for s in (old, spec))
-        except (AdapterError, LayoutError) as exc:
-            checks[spec.name] = StateCheck(None, unknown=str(exc))
-            continue
-        checks[spec.name] = compare(before, after)
-    return checks
+        if live.active_jobs(spec.pipeline_name):
+            pairs[spec.name] = (old, spec)
+    if not pairs:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(4, len(pairs))) as pool:
+        checks = pool.map(lambda pair: _check(graph, *pair), pairs.values())
+        return dict(zip(pairs, checks, strict=True))
 
 
-def _layout(graph: object, spec: JobSpec) -> StateLayout:
-    assert callable(graph)
+def _check(graph: Callable[..., object], old: JobSpec, new: JobSpec) -> StateCheck:
+    try:
+        return compare(_layout(graph, old), _layout(graph, new))
+    except (AdapterError, LayoutError) as exc:
+        return StateCheck(None, unknown=str(exc))
+
+
+def _layout(graph: Callable[..., object], spec: JobSpec) -> StateLayout:
     return layout(str(graph(spec.statements, dict(spec.config))))

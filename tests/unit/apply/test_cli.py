@@ -168,3 +168,23 @@ def test_no_v161_for_a_topic_this_project_created(systems: Systems, capsys) -> N
     assert main(["apply", "-p", QUICKSTART, "--auto-approve"]) == 0
     assert main(["plan", "-p", QUICKSTART]) == 0
     assert "V161" not in capsys.readouterr().err
+
+
+def test_an_upgrade_that_cannot_keep_the_state_needs_allow_state_loss(
+    systems: Systems, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    project = tmp_path / "stream_project.yml"
+    project.write_text((Path(QUICKSTART) / "stream_project.yml").read_text())
+    assert main(["apply", "-p", str(tmp_path), "--auto-approve"]) == 0
+    capsys.readouterr()
+    # a parallelism above the max parallelism pinned at the first start (Flink's 128)
+    project.write_text(project.read_text() + "      flink:\n        parallelism: 200\n")
+    assert main(["plan", "-p", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "upgrade - " in out and "[state-breaking]" in out and "--allow-state-loss" in out
+    assert main(["apply", "-p", str(tmp_path), "--auto-approve"]) == 1
+    err = capsys.readouterr().err
+    assert "A140" in err and "parallelism 200 exceeds the max parallelism 128" in err
+    assert main(["apply", "-p", str(tmp_path), "--auto-approve", "--allow-state-loss"]) == 0
+    assert "without state" in capsys.readouterr().out
+    assert main(["plan", "-p", str(tmp_path), "--detailed-exitcode"]) == 0

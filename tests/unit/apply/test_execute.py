@@ -396,3 +396,14 @@ def test_a_rescale_that_breaks_the_restore_is_state_breaking(config, lost):  # t
     assert "execution.savepoint.path" not in config_sent  # started without state
     entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")  # type: ignore[arg-type]
     assert entry is not None and entry.previous[-1].savepoint  # the old state, for rollback
+
+
+def test_the_stream_graph_of_one_script_is_explained_once_per_client():
+    flink = _flink(fake_systems())
+    spec = job("orders_clean")
+    first = flink.stream_graph(spec.statements, {"parallelism.default": "2"})
+    calls = flink.calls
+    assert flink.stream_graph(spec.statements, {"parallelism.default": "2"}) == first
+    assert flink.calls == calls  # the plan and its apply's replan ask the gateway once
+    flink.stream_graph(spec.statements, {"parallelism.default": "3"})
+    assert flink.calls > calls  # another config is another graph
