@@ -11,8 +11,11 @@ from collections import Counter
 
 import pytest
 
+from streamt.adapters.flink import FlinkClient
+from streamt.adapters.protocols import AdapterError
 from streamt.apply.step import ApplyOptions
 from streamt.compile.specs import ChangelogMode, DesiredState
+from streamt.diagnostics import StreamtError
 from streamt.resources import Action, ResourceKind, TopicSpec
 from tests.kafka_helpers import produce_json
 
@@ -59,6 +62,10 @@ def counting_project(name: str, events: str, counts: str, select: str) -> Desire
 V1 = "SELECT `k`, COUNT(*) AS `c` FROM `events` GROUP BY `k`"
 V2 = "SELECT `k`, COUNT(*) AS `c` FROM `events` WHERE `k` <> '' GROUP BY `k`"
 BROKEN = "SELECT `k`, COUNT(DISTINCT `id`) + COUNT(*) AS `c` FROM `events` GROUP BY `k`"
+
+
+def _no_stream_graph(statements: object, config: object) -> str:
+    raise AdapterError("flink-sql-gateway", "EXPLAIN is not available")
 
 
 class Producer:
@@ -157,7 +164,20 @@ def test_upgrade_that_cannot_restore_fails_clearly_and_rollback_restores_the_cou
     producer.send(50)
     assert final_counts(bootstrap, counts, producer.sent) == dict(producer.sent)
 
-    _, report = deploy(counting_project(name, events, counts, BROKEN), job_start_timeout_s=90.0)
+    # streamt sees it coming: the plan makes the upgrade state-breaking and apply refuses it
+    broken = counting_project(name, events, counts, BROKEN)
+    (change,) = session(broken).plan().pending
+    assert change.state_breaking and "cannot be restored" in change.reason
+    with pytest.raises(StreamtError) as refused_early:
+        deploy(broken)
+    assert [d.code for d in refused_early.value.diagnostics] == ["A140"]
+
+    # a cluster that cannot say (its gateway does not explain): the upgrade is tried, Flink
+    # refuses the savepoint, and the failure is clear
+    unexplained = systems()
+    assert isinstance(unexplained.flink, FlinkClient)
+    unexplained.flink.stream_graph = _no_stream_graph  # type: ignore[method-assign]
+    _, report = deploy(broken, chosen=unexplained, job_start_timeout_s=90.0)
     assert not report.ok
     message = report.failed[0].message
     assert "could not start from savepoint" in message and "streamt rollback counts" in message
