@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import model_validator
+from pydantic import SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from streamt.resources.fingerprint import digest
 from streamt.resources.frozen import FrozenModel
@@ -76,13 +76,22 @@ class LedgerEntry(FrozenModel):
     def _node_of_specs(cls, data: object) -> object:
         return with_node(_migrated(data), "spec", "target")
 
+    @model_serializer(mode="wrap")
+    def _without_unset_max_parallelism(
+        self, handler: SerializerFunctionWrapHandler
+    ) -> dict[str, object]:
+        """An entry without a pinned max parallelism is written (and digested) as before."""
+        data: dict[str, object] = handler(self)
+        if self.max_parallelism is None:
+            data.pop("max_parallelism", None)
+        return data
+
     @property
     def key(self) -> str:
         return ledger_key(self.project, self.environment, self.kind, self.name)
 
     def content_digest(self) -> str:
-        unset = {"max_parallelism"} if self.max_parallelism is None else set()
-        return digest(self.model_dump(mode="json", exclude={"updated_at_ms", *unset}))
+        return digest(self.model_dump(mode="json", exclude={"updated_at_ms"}))
 
 
 _VERSION_FIELDS = ("statements", "config", "query", "data_fingerprint")

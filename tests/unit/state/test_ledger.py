@@ -140,3 +140,14 @@ def test_this_projects_unreadable_entry_is_a_clear_refusal_not_a_crash():
         read_ledger(store, "p", "dev")
     (diag,) = err.value.diagnostics
     assert diag.code == "A080" and mine.key in diag.message and "newer streamt" in diag.hint
+
+
+def test_a_pinned_max_parallelism_is_kept_and_an_unpinned_entry_is_written_as_before():
+    store = MemoryLedgerStore()
+    writer = LedgerWriter(store, "p", "dev")
+    job = LedgerEntry(project="p", environment="dev", kind=ResourceKind.JOB, name="counts")
+    assert "max_parallelism" not in json.loads(job.model_dump_json())
+    writer.put(job.model_copy(update={"max_parallelism": 128}))
+    entry = read_ledger(store, "p", "dev").get(ResourceKind.JOB, "counts")
+    assert entry is not None and entry.max_parallelism == 128
+    assert entry.content_digest() != job.content_digest()
