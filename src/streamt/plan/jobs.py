@@ -161,10 +161,10 @@ def _rescale_losses(entry: LedgerEntry, desired: JobSpec) -> tuple[str, ...]:
             f"deploy) cannot be restored with pipeline.max-parallelism {explicit}"
         )
     parallelism = _int(desired.config.get("parallelism.default"))
-    if parallelism is not None and parallelism > (explicit or pinned):
+    if parallelism is not None and parallelism > pinned and explicit in (None, pinned):
         lost.append(
-            f"parallelism {parallelism} exceeds the max parallelism {explicit or pinned} the "
-            "job's state was taken with"
+            f"parallelism {parallelism} exceeds the max parallelism {pinned} the job's state "
+            "was taken with"
         )
     return tuple(lost)
 
@@ -185,7 +185,8 @@ def _upgrade_reason(check: StateCheck | None, rescale: tuple[str, ...]) -> tuple
         return f"{base}; the state of its {check.kept} stateful operator(s) restores", False
     lost = "; ".join([*(check.lost if check is not None else ()), *rescale])
     return (
-        f"SQL changed so that the running job's state cannot be restored: {lost}. With "
+        f"SQL or job config changed so that the running job's state cannot be restored: "
+        f"{lost}. With "
         "--allow-state-loss: stop with savepoint (kept for rollback), start the new SQL "
         "without state, reading its inputs from their startup position (by default the "
         "earliest offset: rows are processed again)",
