@@ -108,13 +108,14 @@ def _start(
     except StepError as exc:
         _fail(ctx, pending, job_id, str(exc), restore_from)
     if pinned is None:
-        pinned = _max_parallelism(ctx, job_id)
+        pinned = read_max_parallelism(ctx, job_id)
     _record_running(ctx, pending, payload, job_id, restore_from or kept, pinned)
     return note
 
 
-def _max_parallelism(ctx: StepContext, job_id: str) -> int | None:
-    """The max parallelism Flink gave a job that started without state (None: unknown)."""
+def read_max_parallelism(ctx: StepContext, job_id: str) -> int | None:
+    """The max parallelism Flink gave a running job (None: unknown): a job started without
+    state, or one restored without a pinned value (Flink then takes its savepoint's)."""
     ask = getattr(ctx.flink, "max_parallelism", None)
     if ask is None:
         return None

@@ -8,7 +8,13 @@ project is reverted: that is said in the result, not hidden.
 from __future__ import annotations
 
 from streamt.adapters.protocols import AdapterError
-from streamt.apply.jobs import active_job_ids, await_running, cancel_and_explain, submit_job
+from streamt.apply.jobs import (
+    active_job_ids,
+    await_running,
+    cancel_and_explain,
+    read_max_parallelism,
+    submit_job,
+)
 from streamt.apply.step import StepContext, StepError
 from streamt.diagnostics import Diagnostic, StreamtError
 from streamt.resources import EntryStatus, JobSpec, JobVersion, LedgerEntry, ResourceKind
@@ -78,6 +84,8 @@ def _restore(
                 "savepoint": None,
                 "previous": keep,
                 "error": "",
+                # the old version's savepoint brings its own key groups back
+                "max_parallelism": read_max_parallelism(ctx, job_id),
             }
         )
     )

@@ -396,6 +396,14 @@ def test_a_rescale_that_breaks_the_restore_is_state_breaking(config, lost):  # t
     assert "execution.savepoint.path" not in config_sent  # started without state
     entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")  # type: ignore[arg-type]
     assert entry is not None and entry.previous[-1].savepoint  # the old state, for rollback
+    assert entry.max_parallelism == int(config.get("pipeline.max-parallelism", "512"))
+    ctx = StepContext(
+        systems, read_ledger(systems.ledger, PROJECT, ENV),  # type: ignore[arg-type]
+        LedgerWriter(systems.ledger, PROJECT, ENV), _opts(environ=ENVIRON),  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert "restored the previous version" in rollback_job(ctx, "orders_clean")
+    entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.JOB, "orders_clean")  # type: ignore[arg-type]
+    assert entry is not None and entry.max_parallelism == 128  # the old savepoint's key groups
 
 
 def test_the_stream_graph_of_one_script_is_explained_once_per_client():
