@@ -141,7 +141,9 @@ def preflight(plan: Plan, options: ApplyOptions) -> None:
                 for c in destructive
             ]
         )
-    losing = [c for c in plan.pending if c.action is Action.UPGRADE and c.state_breaking]
+    losing = [
+        c for c in plan.pending if c.action in (Action.UPGRADE, Action.CREATE) and c.state_breaking
+    ]
     if losing and not options.allow_state_loss:
         raise StreamtError(
             [

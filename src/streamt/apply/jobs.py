@@ -41,7 +41,9 @@ def apply_job(ctx: StepContext, change: Change) -> str:
         raise StepError(f"{change.address}: plan carries no job payload")
     match change.action:
         case Action.CREATE:
-            return _start(ctx, change, payload, restore_from=change.restore_from)
+            entry = ctx.entry(change)
+            kept = entry.savepoint if change.state_breaking and entry is not None else None
+            return _start(ctx, change, payload, restore_from=change.restore_from, kept=kept)
         case Action.UPGRADE:
             return _upgrade(ctx, change, payload)
         case Action.REPLACE:
@@ -88,8 +90,9 @@ def _start(
             update={
                 "status": EntryStatus.PENDING,
                 "target": payload,
-                "savepoint": restore_from,
-                "max_parallelism": pinned,
+                "savepoint": restore_from or kept,
+                # the key groups of the savepoint an interrupted start would come back to
+                "max_parallelism": entry.max_parallelism if restore_from or kept else None,
             }
         )
     )
@@ -107,7 +110,7 @@ def _start(
         await_running(ctx, job_id, label=f"job {change.name}")
     except StepError as exc:
         _fail(ctx, pending, job_id, str(exc), restore_from)
-    if pinned is None:
+    if restore_from is None:
         pinned = read_max_parallelism(ctx, job_id)
     _record_running(ctx, pending, payload, job_id, restore_from or kept, pinned)
     return note

@@ -17,6 +17,8 @@
 |                           |                                | Flink took it)                         |
 | old job still stopping    | pending upgrade, no savepoint  | refused: plan again in a few seconds   |
 | none                      | savepoint of `local down`      | create from that savepoint (resume)    |
+|                           |   (any of these three) that    | state-breaking create without it       |
+|                           |   the new SQL cannot take      | (--allow-state-loss)                   |
 | none (FAILED or vanished) | ran before                     | refused; `--reset-state` -> replace    |
 | removed from project      | owned                          | delete (destructive, state-breaking)   |
 """
@@ -223,6 +225,26 @@ def _plan_not_running(ctx: JobContext, latest: JobState | None, savepoint: str |
 
 
 def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
+    check = ctx.state  # the savepoint's SQL (the ledger's) against the desired one
+    lost = [*(check.lost if check is not None else ()), *_rescale_losses(entry, ctx.desired)]
+    if lost:
+        return Change(
+            kind=KIND,
+            name=ctx.desired.name,
+            action=Action.CREATE,
+            reason=f"not running; its savepoint {savepoint} cannot be restored into the new "
+            f"SQL: {'; '.join(lost)}. With --allow-state-loss: start the new SQL without "
+            "state (the savepoint stays for rollback)",
+            node=ctx.desired.node,
+            state_breaking=True,
+            attributes=_diff(entry, ctx.desired),
+            desired=ctx.desired,
+            hint=LOSS_HINT,
+        )
+    return _restore(ctx, entry, savepoint)
+
+
+def _restore(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
     failed_same = (
         entry.status is EntryStatus.FAILED
         and isinstance(entry.target, JobSpec)

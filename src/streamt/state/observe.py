@@ -220,7 +220,8 @@ def _compatibility(
 def _state_checks(
     desired: DesiredState, ledger: Ledger, live: LiveState, systems: Systems
 ) -> dict[str, StateCheck]:
-    """Can each changed running job's new SQL restore its savepoint? A cluster that cannot
+    """Can each changed job's new SQL restore the savepoint of the version the ledger holds
+    (running, or stopped with a savepoint an apply would resume from)? A cluster that cannot
     explain (Confluent Cloud: no savepoints) is not asked; the jobs are asked in parallel."""
     graph = getattr(systems.flink, "stream_graph", None)
     if graph is None:
@@ -231,7 +232,10 @@ def _state_checks(
         old = entry.spec if entry is not None else None
         if not isinstance(old, JobSpec) or old.data_fingerprint == spec.data_fingerprint:
             continue
-        if live.active_jobs(spec.pipeline_name):
+        resumable = entry is not None and (
+            entry.savepoint or (entry.status is not EntryStatus.APPLIED and entry.previous_job_id)
+        )  # the plan would restore the savepoint the ledger's version took
+        if live.active_jobs(spec.pipeline_name) or resumable:
             pairs[spec.name] = (old, spec)
     if not pairs:
         return {}

@@ -415,3 +415,35 @@ def test_the_stream_graph_of_one_script_is_explained_once_per_client():
     assert flink.calls == calls  # the plan and its apply's replan ask the gateway once
     flink.stream_graph(spec.statements, {"parallelism.default": "3"})
     assert flink.calls > calls  # another config is another graph
+
+
+def test_an_interrupted_state_breaking_upgrade_never_restores_the_old_state_into_the_new_sql():
+    systems = fake_systems()
+    cycle(systems, project(), environ=ENVIRON)
+    flink = _flink(systems)
+    (old,) = flink.running()
+    rescaled = dataclasses.replace(
+        project(),
+        jobs=(job("orders_clean", "SELECT id FROM orders", **{"parallelism.default": "200"}),),
+    )
+    flink.crash_on_submit = 1  # the apply process dies once the old job stopped
+    with pytest.raises(KeyboardInterrupt):
+        cycle(systems, rescaled, environ=ENVIRON, allow_state_loss=True)
+    flink.dead = False
+    savepoint = _savepoint(flink)
+    plan, _ = plan_for(systems, rescaled)
+    (change,) = [c for c in plan.changes if c.kind is ResourceKind.JOB]
+    assert change.action is Action.CREATE and change.restore_from is None  # not resumed
+    assert change.state_breaking and "exceeds the max parallelism 128" in change.reason
+    with pytest.raises(StreamtError) as refused:
+        cycle(systems, rescaled, environ=ENVIRON)
+    assert [d.code for d in refused.value.diagnostics] == ["A140"]
+    assert systems.ledger is not None
+    ledger = read_ledger(systems.ledger, PROJECT, ENV)
+    ctx = StepContext(
+        systems, ledger, LedgerWriter(systems.ledger, PROJECT, ENV), _opts(environ=ENVIRON)
+    )
+    assert "restored the previous version" in rollback_job(ctx, "orders_clean")
+    _, config = flink.submitted[-1]
+    assert config["execution.savepoint.path"] == savepoint and "parallelism.default" not in config
+    assert old.job_id not in {j.job_id for j in flink.running()}

@@ -171,3 +171,29 @@ def test_an_unchecked_upgrade_says_so_and_keeps_todays_savepoint_upgrade():
 def test_a_verdict_that_changed_since_the_plan_makes_the_plan_stale():
     ok, bad = _upgrade(StateCheck(True, kept=1))[0], _upgrade(StateCheck(False, ("x",)))[0]
     assert ok.fingerprint.live != bad.fingerprint.live
+
+
+def test_a_savepoint_is_never_resumed_into_sql_that_cannot_take_it():
+    """A job stopped with a savepoint (`local down`, an interrupted upgrade) whose SQL changed
+    meanwhile: the resume is state-breaking and starts without the savepoint."""
+    deployed = job("counts", "SELECT k, COUNT(*) FROM orders GROUP BY k")
+    now = job("counts", "SELECT k2, COUNT(*) FROM orders GROUP BY k2")
+    entry = applied_job_entry(deployed, "j1", savepoint="file:/sp/1")
+    lost = ("state of GroupAggregate(...) would be restored into ...",)
+
+    def resume(check: StateCheck | None):  # type: ignore[no-untyped-def]
+        state = live(jobs=(running(deployed, "j1", "FINISHED"),))
+        if check is not None:
+            state = dataclasses.replace(state, state_checks={"counts": check})
+        (change,) = build_plan(
+            desired(jobs=(now,)), state, ledger(entry), PlanOptions(environment=ENV)
+        ).changes
+        return change
+
+    breaking = resume(StateCheck(False, lost))
+    assert breaking.action is Action.CREATE and breaking.restore_from is None
+    assert (
+        breaking.state_breaking and lost[0] in breaking.reason and "file:/sp/1" in breaking.reason
+    )
+    assert resume(StateCheck(True, kept=2)).restore_from == "file:/sp/1"
+    assert resume(None).restore_from == "file:/sp/1"  # not checked: resumed as before
