@@ -182,6 +182,16 @@ def force_restore(desired: DesiredState, job_id: str) -> tuple[str, str, str]:
     return new_job, savepoint, ""
 
 
+def refused_then_forced(new: DesiredState, change: Change) -> tuple[str, str, str]:
+    """Apply refuses the state-breaking upgrade (A140); then `force_restore` does it anyway."""
+    with pytest.raises(StreamtError) as refused:
+        deploy(new)
+    assert [d.code for d in refused.value.diagnostics] == ["A140"]
+    assert change.live_job_id
+    wait_for_slots(1)
+    return force_restore(new, change.live_job_id)
+
+
 @pytest.mark.parametrize("edit_name", list(EDITS))
 def test_prediction_matches_what_flink_does_on_restore(edit_name, local_stack):  # type: ignore[no-untyped-def]
     edit = EDITS[edit_name]
@@ -208,14 +218,8 @@ def test_prediction_matches_what_flink_does_on_restore(edit_name, local_stack): 
             return
 
         assert "cannot be restored" in change.reason and "state of " in change.reason
-        with pytest.raises(StreamtError) as refused:
-            deploy(new)
-        assert [d.code for d in refused.value.diagnostics] == ["A140"]
-
-        # what Flink itself does when the savepoint is restored anyway
-        assert change.live_job_id
-        wait_for_slots(1)
-        new_job, savepoint, error = force_restore(new, change.live_job_id)
+        # apply refuses it; what Flink itself does when the savepoint is restored anyway
+        new_job, savepoint, error = refused_then_forced(new, change)
         if new_job:  # Flink took the savepoint: the old state now means something else
             flink = systems().flink
             assert flink is not None
@@ -372,13 +376,7 @@ def test_a_window_of_another_size_is_predicted_state_breaking_and_flink_proves_i
 
         change = job_change(new)
         assert change.state_breaking and "size=[10 s]" in change.reason, change.reason
-        with pytest.raises(StreamtError) as refused:
-            deploy(new)
-        assert [d.code for d in refused.value.diagnostics] == ["A140"]
-
-        assert change.live_job_id
-        wait_for_slots(1)
-        new_job, savepoint, error = force_restore(new, change.live_job_id)
+        new_job, savepoint, error = refused_then_forced(new, change)
         if not new_job:
             assert "Failed to rollback to checkpoint/savepoint" in error, error
             return

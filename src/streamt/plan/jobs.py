@@ -225,6 +225,19 @@ def _plan_not_running(ctx: JobContext, latest: JobState | None, savepoint: str |
 
 
 def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
+    failed_same = (
+        entry.status is EntryStatus.FAILED
+        and isinstance(entry.target, JobSpec)
+        and entry.target.data_fingerprint == ctx.desired.data_fingerprint
+    )
+    if failed_same:
+        return _change(
+            ctx,
+            Action.REFUSED,
+            f"the last upgrade of this job failed: {entry.error or 'unknown error'}",
+            hint=f"`streamt rollback {ctx.desired.name}` restores the previous SQL from {savepoint}; "
+            "or change the SQL; or `streamt apply --reset-state` to start without state",
+        )
     check = ctx.state  # the savepoint's SQL (the ledger's) against the desired one
     lost = [*(check.lost if check is not None else ()), *_rescale_losses(entry, ctx.desired)]
     if lost:
@@ -240,23 +253,6 @@ def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
             attributes=_diff(entry, ctx.desired),
             desired=ctx.desired,
             hint=LOSS_HINT,
-        )
-    return _restore(ctx, entry, savepoint)
-
-
-def _restore(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
-    failed_same = (
-        entry.status is EntryStatus.FAILED
-        and isinstance(entry.target, JobSpec)
-        and entry.target.data_fingerprint == ctx.desired.data_fingerprint
-    )
-    if failed_same:
-        return _change(
-            ctx,
-            Action.REFUSED,
-            f"the last upgrade of this job failed: {entry.error or 'unknown error'}",
-            hint=f"`streamt rollback {ctx.desired.name}` restores the previous SQL from {savepoint}; "
-            "or change the SQL; or `streamt apply --reset-state` to start without state",
         )
     return Change(
         kind=KIND,
