@@ -30,7 +30,7 @@ from streamt.load.model import Project
 from streamt.plan import LiveState, PlanOptions, SourceOrigin, plan_with_problems
 from streamt.plan.ledger import Ledger
 from streamt.plan.names import DefaultName, foreign_default_names
-from streamt.resources import Action, Plan, PlanMetadata, ResourceKind
+from streamt.resources import Action, Change, Plan, PlanMetadata, ResourceKind
 from streamt.state import (
     ApplyLock,
     LedgerStore,
@@ -224,12 +224,32 @@ def ensure_fresh(plan: Plan, fresh: Plan, source: str = "") -> None:
         raise StreamtError(
             Diagnostic(
                 "A005",
-                f"the plan is stale: {' and '.join(moved)} changed since it was made",
+                f"the plan is stale: {' and '.join(moved)} changed since it was made; "
+                + changes_since(plan, fresh),
                 location=Location(source),
-                hint="run `streamt plan` again and review the new plan",
+                hint="nothing was applied; run `streamt plan` again and review the new plan",
             )
         )
     ensure_same_changes(plan, fresh, source)
+
+
+def changes_since(plan: Plan, fresh: Plan) -> str:
+    """What a plan made now does differently from `plan`, change by change (a job a restarted
+    JobManager lost: "job.counts: was noop (up to date), now create (... checkpoint ...)")."""
+    mine = {c.address: c for c in plan.changes}
+    now = {c.address: c for c in fresh.changes}
+
+    def shown(change: Change | None) -> str:
+        return f"{change.action.value} ({change.reason})" if change else "nothing"
+
+    moved = [
+        f"{a}: was {shown(mine.get(a))}, now {shown(now.get(a))}"
+        for a in sorted(mine.keys() | now.keys())
+        if mine.get(a) != now.get(a)
+    ]
+    if not moved:
+        return "a plan made now has the same changes"
+    return "a plan made now differs: " + "; ".join(moved)
 
 
 def ensure_same_changes(plan: Plan, fresh: Plan, source: str = "") -> None:

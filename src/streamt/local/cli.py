@@ -97,6 +97,8 @@ def up(
     cfg = replace(cfg, secure=cfg.secure or secure)
     selected = resolve(tuple(Component(c) for c in only))
     Stack(cfg, _echo).up(selected, wait=wait, timeout=timeout)
+    if wait and Component.FLINK in selected:
+        _recover(cfg)
     ep = cfg.endpoints
     took = time.monotonic() - started
     state = "up" if wait else "starting (`streamt local status` shows health)"
@@ -190,6 +192,37 @@ def _follow(files: list[Path]) -> None:
                     click.echo(fh.read().decode(errors="replace"), nl=False)
                 positions[f] = size
         time.sleep(0.5)
+
+
+def _recover(cfg: StackConfig) -> None:
+    from streamt.local.suspend import recover_jobs
+
+    security = librdkafka_client(cfg.home) if cfg.secure else None
+    recover_jobs(cfg, _echo, kafka_security=security)
+
+
+_PROCESSES = [s.name for s in describe(StackConfig())]
+
+
+@local.command()
+@click.argument("names", nargs=-1, required=True, type=click.Choice(_COMPONENTS + _PROCESSES))
+@click.option("--kill", is_flag=True, help="SIGKILL (a crash: no shutdown hook) instead of a stop.")
+@click.option(
+    "--timeout", type=float, default=240.0, show_default=True, help="Seconds to wait for health."
+)
+@click.pass_obj
+def restart(cfg: StackConfig, names: tuple[str, ...], kill: bool, timeout: float) -> None:
+    """Stop (or --kill) processes or components and start them again; the rest keeps running.
+
+    A restarted JobManager forgets its jobs (no HA): jobs the deployment ledger knows are
+    recorded with their last checkpoint, and `streamt apply` resumes them from it.
+    """
+    specs = describe(cfg)
+    chosen = tuple(s.name for s in specs if s.name in names or s.component.value in names)
+    Stack(cfg, _echo).restart(chosen, kill=kill, timeout=timeout)
+    if "jobmanager" in chosen:
+        _recover(cfg)
+    _echo(f"restarted {', '.join(chosen)}")
 
 
 @local.command()

@@ -79,6 +79,9 @@ def flink_config(cfg: StackConfig) -> str:
         "cluster.registration.error-delay": "500ms",
         "state.backend.type": "hashmap",
         "execution.checkpointing.interval": "10s",
+        # kept when the JobManager stops or crashes (no HA here: it forgets its jobs), deleted
+        # when a job is cancelled or stopped: `streamt local up` resumes lost jobs from them
+        "execution.checkpointing.externalized-checkpoint-retention": "DELETE_ON_CANCELLATION",
         "execution.checkpointing.dir": (state / "checkpoints").as_uri(),
         "execution.checkpointing.savepoint-dir": (state / "savepoints").as_uri(),
         "state.checkpoints.dir": (state / "checkpoints").as_uri(),

@@ -147,6 +147,14 @@ def stop(record: PidRecord, run_dir: Path, timeout: float) -> bool:
     return killed
 
 
+def kill(record: PidRecord, run_dir: Path) -> None:
+    """SIGKILL, as a crash: no shutdown hook runs."""
+    if is_running(record):
+        _signal(record.pid, signal.SIGKILL)
+        _wait_gone(record, 10.0)
+    pid_file(run_dir, record.name).unlink(missing_ok=True)
+
+
 def _signal(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)

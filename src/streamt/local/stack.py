@@ -238,6 +238,25 @@ class Stack:
         procs.stop(record, self.cfg.run_dir, timeout)
         return True
 
+    def restart(
+        self, names: tuple[str, ...], *, kill: bool = False, timeout: float = 240.0
+    ) -> tuple[str, ...]:
+        """Stop the named processes (with `kill`, SIGKILL: a crash, no shutdown hook runs) and
+        start them again, leaving every other process running; waits until they are healthy
+        and returns the processes started."""
+        specs = {s.name: s for s in describe(self.cfg)}
+        with self._locked():
+            for name in reversed(PROCESS_ORDER):
+                record = procs.read_pid(self.cfg.run_dir, name) if name in names else None
+                if record is not None and kill:
+                    self.progress(f"killing {name} (pid {record.pid})")
+                    procs.kill(record, self.cfg.run_dir)
+                elif record is not None:
+                    self.progress(f"stopping {name} (pid {record.pid})")
+                    procs.stop(record, self.cfg.run_dir, _STOP_TIMEOUT.get(name, 15.0))
+        comps = tuple(dict.fromkeys(specs[n].component for n in names))
+        return self.up(comps, wait=True, timeout=timeout)
+
     def down(self, purge: bool = False) -> list[str]:
         with self._locked():
             stopped = self._stop_names(set(self.known_names()), at_once=purge)

@@ -17,7 +17,8 @@
 |                           |                                | Flink took it)                         |
 | old job still stopping    | pending upgrade, no savepoint  | refused: plan again in a few seconds   |
 | none                      | savepoint of `local down`      | create from that savepoint (resume)    |
-|                           |   (any of these three) that    | state-breaking create without it       |
+| none (JobManager restart) | checkpoint `local up` recorded | create from that checkpoint (resume)   |
+|                           |   (any of these four) that     | state-breaking create without it       |
 |                           |   the new SQL cannot take      | (--allow-state-loss)                   |
 | none (FAILED or vanished) | ran before                     | refused; `--reset-state` -> replace    |
 | removed from project      | owned                          | delete (destructive, state-breaking)   |
@@ -258,12 +259,23 @@ def _resume(ctx: JobContext, entry: LedgerEntry, savepoint: str) -> Change:
         kind=KIND,
         name=ctx.desired.name,
         action=Action.CREATE,
-        reason="not running: resubmitting from its savepoint (taken by an interrupted upgrade "
-        "or `streamt local down`)",
+        reason=_resume_reason(savepoint),
         node=ctx.desired.node,
         attributes=_diff(entry, ctx.desired),
         desired=ctx.desired,
         restore_from=savepoint,
+    )
+
+
+def _resume_reason(savepoint: str) -> str:
+    if savepoint.rstrip("/").rsplit("/", 1)[-1].startswith("chk-"):  # Flink's checkpoint dirs
+        return (
+            f"lost by a JobManager restart: resubmitting from its last checkpoint {savepoint} "
+            "(what it wrote after that checkpoint is written again)"
+        )
+    return (
+        "not running: resubmitting from its savepoint (taken by an interrupted upgrade "
+        "or `streamt local down`)"
     )
 
 

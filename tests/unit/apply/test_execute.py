@@ -303,6 +303,9 @@ def test_stale_plan_is_refused():
     diag = err.value.diagnostics[0]
     assert diag.code == "A005"
     assert "live infrastructure and the deployment ledger changed" in diag.message
+    # what changed, change by change: the topic the other apply created is no longer planned
+    assert "a plan made now differs: topic.orders: was create (" in diag.message
+    assert "now noop (" in diag.message and diag.hint.startswith("nothing was applied")
     ensure_fresh(fresh, plan_for(systems, project())[0])
 
 
