@@ -18,7 +18,9 @@ key (the value holds only schema + payload); the connector upserts on `primary.k
 from the record value. An upsert-kafka sink writes a tombstone only for a DELETE row; the JDBC
 sink skips tombstones while `delete.enabled` is false (its default), so deletes are not
 propagated (a GROUP BY over an append-only input never deletes). Append upstream: `kafka` in and
-out, `insert.mode=insert`. Pure.
+out; Debezium's sink upserts on the records' Kafka coordinates (`primary.key.mode=kafka`), so
+rows Connect redelivers after a crash are not written twice (other sinks: `insert.mode=insert`).
+Pure.
 """
 
 from __future__ import annotations
@@ -233,6 +235,12 @@ def connector_defaults(sink: Model, key: Sequence[str], prefix: str) -> Mapping[
     if key:
         out["primary.key.mode"] = "record_value"
         out["primary.key.fields"] = ",".join(key)
+    elif sink_class(sink) == DEBEZIUM_JDBC:
+        # Connect redelivers what it wrote after its last offset commit when it crashes: keyed
+        # on the record's Kafka coordinates (`__connect_topic`, `__connect_partition`,
+        # `__connect_offset` columns), a redelivered row overwrites itself instead of doubling
+        out["insert.mode"] = "upsert"
+        out["primary.key.mode"] = "kafka"
     return out
 
 
