@@ -58,7 +58,9 @@ _ENTRIES = (
           "config: {connection.password: ${PG_PASSWORD}}   # PG_PASSWORD unset",
           "Export the variable or put it in .env."),
     Entry("A005", "the plan file is stale",
-          "The live state or the ledger changed since `plan --out` wrote the file.",
+          "The live state or the ledger changed since `plan --out` wrote the file (another "
+          "apply, a job that failed, a JobManager restart that lost a job). The message lists "
+          "each change a plan made now does differently; nothing was applied.",
           "streamt plan --out plan.json; (someone applies); streamt apply --plan plan.json",
           "Run `streamt plan` again and review the new plan."),
     Entry("A006", "the plan file cannot be read",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -32,6 +33,7 @@ from streamt.local.javacheck import check_java
 from streamt.local.jvm import write_if_changed
 from streamt.local.kafka import prepare_connect, prepare_kafka
 from streamt.local.launcher import Launcher
+from streamt.local.ports import port_is_free
 from streamt.local.registry import prepare_registry
 from streamt.local.secure import (
     ensure_material,
@@ -254,8 +256,21 @@ class Stack:
                 elif record is not None:
                     self.progress(f"stopping {name} (pid {record.pid})")
                     procs.stop(record, self.cfg.run_dir, _STOP_TIMEOUT.get(name, 15.0))
+        for name in names:
+            for port in specs[name].bind_ports:
+                self._released(port)
         comps = tuple(dict.fromkeys(specs[n].component for n in names))
         return self.up(comps, wait=True, timeout=timeout)
+
+    def _released(self, port: int, timeout: float = 90.0) -> None:
+        """Wait until a port a stopped process listened on can be bound again: connections it
+        accepted linger in FIN_WAIT after a kill (up to the kernel's 60 s `tcp_fin_timeout`)
+        while their peers keep them open, and block the bind."""
+        deadline = time.monotonic() + timeout
+        if not port_is_free(port):
+            self.progress(f"waiting for port {port} to be released")
+        while not port_is_free(port) and time.monotonic() < deadline:
+            time.sleep(0.5)
 
     def down(self, purge: bool = False) -> list[str]:
         with self._locked():
