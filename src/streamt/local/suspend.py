@@ -108,7 +108,7 @@ def recover(
 ) -> list[Suspended]:
     """`recover_jobs` over a given ledger: `known` are the job ids Flink knows, `checkpoints`
     the cluster's checkpoint directory."""
-    from streamt.state.ledger import LedgerWriter, all_entries
+    from streamt.state.ledger import all_entries
     from streamt.state.ledger_store import LedgerError
 
     try:
@@ -121,19 +121,34 @@ def recover(
         checkpoint = latest_checkpoint(checkpoints / entry.job_id)
         if checkpoint is None:
             continue
-        name = f"{entry.project}/{entry.environment}/{entry.name}"
-        writer = LedgerWriter(store, entry.project, entry.environment)
-        try:
-            recorded = writer.put(entry.model_copy(update={"savepoint": checkpoint}))
-        except LedgerError as exc:
-            echo(f"warning: {name}: checkpoint {checkpoint} not recorded ({exc})")
-            continue
-        done.append(Suspended(recorded, checkpoint))
-        echo(
-            f"recovered {name}: job {entry.job_id} was lost by a JobManager restart; "
-            f"`streamt apply` resumes it from its last checkpoint {checkpoint}"
-        )
+        recorded = _record(store, entry, checkpoint, "checkpoint", echo)
+        if recorded is not None:
+            done.append(recorded)
+            echo(
+                f"recovered {_name(entry)}: job {entry.job_id} was lost by a JobManager "
+                f"restart; `streamt apply` resumes it from its last checkpoint {checkpoint}"
+            )
     return done
+
+
+def _name(entry: LedgerEntry) -> str:
+    return f"{entry.project}/{entry.environment}/{entry.name}"
+
+
+def _record(
+    store: LedgerStore, entry: LedgerEntry, path: str, what: str, echo: Callable[[str], None]
+) -> Suspended | None:
+    """`entry` recorded with `path` as the savepoint its job resumes from; None (said) when the
+    ledger cannot be written."""
+    from streamt.state.ledger import LedgerWriter
+    from streamt.state.ledger_store import LedgerError
+
+    writer = LedgerWriter(store, entry.project, entry.environment)
+    try:
+        return Suspended(writer.put(entry.model_copy(update={"savepoint": path})), path)
+    except LedgerError as exc:
+        echo(f"warning: {_name(entry)}: {what} {path} not recorded ({exc})")
+        return None
 
 
 def latest_checkpoint(job_dir: Path) -> str | None:
@@ -154,7 +169,7 @@ def suspend(
     projects: Collection[str] | None = None,
 ) -> list[Suspended]:
     """`suspend_jobs` over given clients: `running` are the job ids Flink runs."""
-    from streamt.state.ledger import LedgerWriter, all_entries
+    from streamt.state.ledger import all_entries
     from streamt.state.ledger_store import LedgerError
 
     try:
@@ -168,20 +183,16 @@ def suspend(
         return []
     done: list[Suspended] = []
     for entry in entries:
-        name = f"{entry.project}/{entry.environment}/{entry.name}"
+        name = _name(entry)
         try:
             savepoint = flink.stop_with_savepoint(entry.job_id)
         except Exception as exc:  # one job's failure must not stop the others
             echo(f"warning: {name}: no savepoint ({exc}); `streamt apply` will refuse it (A002)")
             continue
-        writer = LedgerWriter(store, entry.project, entry.environment)
-        try:
-            recorded = writer.put(entry.model_copy(update={"savepoint": savepoint}))
-        except LedgerError as exc:
-            echo(f"warning: {name}: savepoint {savepoint} taken but not recorded ({exc})")
-            continue
-        done.append(Suspended(recorded, savepoint))
-        echo(f"suspended {name} (job {entry.job_id}) with savepoint {savepoint}")
+        recorded = _record(store, entry, savepoint, "savepoint", echo)
+        if recorded is not None:
+            done.append(recorded)
+            echo(f"suspended {name} (job {entry.job_id}) with savepoint {savepoint}")
     return done
 
 
