@@ -107,6 +107,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Private]:
         **os.environ,
         "STREAMT_LOCAL_HOME": str(home),
         "STREAMT_LOCAL_PORT_OFFSET": str(OFFSET),
+        "STREAMT_LOCAL_CDS": "0",  # a throwaway home: no class-data archive to dump at each stop
     }
     private = Private(env, load_config(home=home, port_offset=OFFSET).endpoints)
     only = ("--only", "kafka", "--only", "flink", "--only", "sql-gateway", "--only", "connect")
@@ -272,7 +273,10 @@ def orders(first: int, last: int) -> list[dict[str, object]]:
     return [{"order_id": f"o{i:03d}", "amount": i} for i in range(first, last)]
 
 
-def test_connect_killed_while_a_jdbc_sink_writes(stack: Private, postgres, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_connect_killed_while_a_jdbc_sink_writes(
+    stack: Private, postgres, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("STREAMT_LOCAL_CDS", stack.env["STREAMT_LOCAL_CDS"])  # restart in-process
     s = suffix()
     name, topic = f"cn_{s}", f"cn_{s}.orders"
     append, keyed = f"pga_{s}", f"pgk_{s}"
