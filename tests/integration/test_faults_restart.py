@@ -215,7 +215,8 @@ def test_jobmanager_killed_between_plan_and_apply(stack: Private, tmp_path: Path
     )
     assert "A005" in refused and "live infrastructure" in refused, refused
     assert (
-        f"job.{model}: was noop (up to date), now create (lost by a JobManager restart" in refused
+        f"flink_job.{model}: was noop (up to date), now create (lost by a JobManager restart"
+        in refused
     )
     assert stack.running(pipeline) == []  # the stale plan submitted nothing
 

@@ -235,7 +235,7 @@ def ensure_fresh(plan: Plan, fresh: Plan, source: str = "") -> None:
 
 def changes_since(plan: Plan, fresh: Plan) -> str:
     """What a plan made now does differently from `plan`, change by change (a job a restarted
-    JobManager lost: "job.counts: was noop (up to date), now create (... checkpoint ...)")."""
+    JobManager lost: "flink_job.counts: was noop (up to date), now create (... checkpoint ...)")."""
     mine = {c.address: c for c in plan.changes}
     now = {c.address: c for c in fresh.changes}
 
