@@ -196,20 +196,17 @@ def suspend(
     return done
 
 
-def _lost(entry: LedgerEntry, known: Collection[str]) -> bool:
+def _applied_job(entry: LedgerEntry) -> bool:
     return (
         entry.kind is ResourceKind.JOB
         and entry.status is EntryStatus.APPLIED
         and bool(entry.job_id)
-        and entry.savepoint is None
-        and entry.job_id not in known
     )
+
+
+def _lost(entry: LedgerEntry, known: Collection[str]) -> bool:
+    return _applied_job(entry) and entry.savepoint is None and entry.job_id not in known
 
 
 def _suspendable(entry: LedgerEntry, running: Collection[str]) -> bool:
-    return (
-        entry.kind is ResourceKind.JOB
-        and entry.status is EntryStatus.APPLIED
-        and bool(entry.job_id)
-        and entry.job_id in running
-    )
+    return _applied_job(entry) and entry.job_id in running
