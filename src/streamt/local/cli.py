@@ -201,11 +201,8 @@ def _recover(cfg: StackConfig) -> None:
     recover_jobs(cfg, _echo, kafka_security=security)
 
 
-_PROCESSES = [s.name for s in describe(StackConfig())]
-
-
 @local.command()
-@click.argument("names", nargs=-1, required=True, type=click.Choice(_COMPONENTS + _PROCESSES))
+@click.argument("names", nargs=-1, required=True)
 @click.option("--kill", is_flag=True, help="SIGKILL (a crash: no shutdown hook) instead of a stop.")
 @click.option(
     "--timeout", type=float, default=240.0, show_default=True, help="Seconds to wait for health."
@@ -218,6 +215,14 @@ def restart(cfg: StackConfig, names: tuple[str, ...], kill: bool, timeout: float
     recorded with their last checkpoint, and `streamt apply` resumes them from it.
     """
     specs = describe(cfg)
+    known = sorted({s.name for s in specs} | set(_COMPONENTS))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise StreamtError(
+            Diagnostic(
+                "K006", f"unknown component {unknown[0]!r}", hint="one of: " + ", ".join(known)
+            )
+        )
     chosen = tuple(s.name for s in specs if s.name in names or s.component.value in names)
     Stack(cfg, _echo).restart(chosen, kill=kill, timeout=timeout)
     if "jobmanager" in chosen:

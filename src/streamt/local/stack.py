@@ -248,14 +248,13 @@ class Stack:
         and returns the processes started."""
         specs = {s.name: s for s in describe(self.cfg)}
         with self._locked():
-            for name in reversed(PROCESS_ORDER):
+            if not kill:
+                self._stop_names(set(names))
+            for name in reversed(process_order(self.cfg)) if kill else ():
                 record = procs.read_pid(self.cfg.run_dir, name) if name in names else None
-                if record is not None and kill:
+                if record is not None:
                     self.progress(f"killing {name} (pid {record.pid})")
                     procs.kill(record, self.cfg.run_dir)
-                elif record is not None:
-                    self.progress(f"stopping {name} (pid {record.pid})")
-                    procs.stop(record, self.cfg.run_dir, _STOP_TIMEOUT.get(name, 15.0))
         for name in names:
             for port in specs[name].bind_ports:
                 self._released(port)
