@@ -191,7 +191,9 @@ def test_local_restart_stops_or_kills_only_the_named_processes_then_recovers(  #
         return names
 
     monkeypatch.setattr(stack.Stack, "restart", fake_restart)
-    monkeypatch.setattr(suspend_module, "recover_jobs", lambda cfg, echo: calls.append("recover"))
+    monkeypatch.setattr(
+        suspend_module, "recover_jobs", lambda cfg, echo, **kw: calls.append("recover")
+    )
     home = str(tmp_path / "h")
     assert main(["local", "--home", home, "restart", "sql-gateway", "--kill"]) == 0
     assert main(["local", "--home", home, "restart", "flink"]) == 0
