@@ -112,6 +112,7 @@ PRIVATE_STACK_OFFSETS = {
     "test_local_restart_keeps_jobs": 18000,
     "test_multinode_faults": 23000,
     "test_secure_profile": 16000,
+    "test_faults_restart": 12000,
 }
 
 

@@ -1,4 +1,4 @@
-"""Faults on a private stack (its own home, ports shifted by 24000; restarting a component of
+"""Faults on a private stack (its own home, ports shifted by the offset `tests/stack.py` names for it; restarting a component of
 the shared stack would break every other test): the SQL Gateway and the JobManager restarted
 between `plan --out` and `apply --plan`, and Kafka Connect killed while a JDBC sink writes into
 PostgreSQL. Components are restarted the way a user does it, `streamt local restart NAME
@@ -36,11 +36,12 @@ from streamt.local.config import load_config
 from streamt.local.endpoints import Endpoints
 from streamt.local.stack import Stack
 from tests.kafka_helpers import create_topic, produce_json
+from tests.stack import private_offset
 
 from .test_apply_support import read_all, wait_for
 
 pytestmark = pytest.mark.integration
-OFFSET = 24000
+OFFSET = private_offset(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 
 

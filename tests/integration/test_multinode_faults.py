@@ -56,8 +56,8 @@ from .test_apply_support import streamt
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-# tests/stack.py's offset for this module (23000); STREAMT_MULTINODE_PORT_OFFSET moves it, e.g.
-# away from a private stack at 24000 whose registry management port is this one's Kafka port
+# tests/stack.py's offset for this module; STREAMT_MULTINODE_PORT_OFFSET moves it, e.g. away
+# from a stack a developer runs on those ports
 PORT_OFFSET = int(os.environ.get("STREAMT_MULTINODE_PORT_OFFSET") or private_offset(__name__))
 HEAPS = {
     "STREAMT_LOCAL_HEAP_KAFKA": "256m",
