@@ -42,8 +42,8 @@ def test_destroy_removes_owned_resources_and_keeps_sources(local_stack, tmp_path
     assert applied.returncode == 0, applied.stdout + applied.stderr
     destroyed = streamt("destroy")
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
-    assert f"topic {model}: delete ok" in destroyed.stdout
-    assert f"flink_job {model}: delete ok" in destroyed.stdout
+    assert f"] delete topic {model}  done [" in destroyed.stdout
+    assert f"] delete flink_job {model}  done [" in destroyed.stdout
 
     topics = AdminClient({"bootstrap.servers": local_stack.kafka_bootstrap}).list_topics(timeout=10)
     assert model not in topics.topics and source_topic in topics.topics  # the source is not ours

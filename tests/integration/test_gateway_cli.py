@@ -97,5 +97,5 @@ def test_a_virtual_topic_is_applied_listed_and_destroyed_through_the_cli(  # typ
 
     destroyed = streamt("destroy", "--auto-approve")
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
-    assert f"gateway_rule {name}: delete ok" in destroyed.stdout
+    assert f"] delete gateway_rule {name}  done [" in destroyed.stdout
     assert model.interceptors == {}
