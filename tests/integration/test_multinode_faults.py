@@ -21,8 +21,8 @@ output back with `read_committed`, as the rows a reader of the topic sees:
 Run it alone: `.venv/bin/python -m pytest tests/integration/test_multinode_faults.py -s`
 (`-s` shows what each fault lost or duplicated; `STREAMT_MULTINODE_PORT_OFFSET` moves the
 stack from offset 23000). The whole module takes 4.5 minutes on a quiet 2-core machine (8-10 busy);
-`-m "not multinode_full"` runs the CI subset (replication, spread, the exactly-once
-TaskManager kill: about 2 minutes quiet, 4-5 busy).
+`scripts/test` (CI) runs all of it; `-m "not multinode_full"` keeps a quick subset
+(replication, spread, the exactly-once TaskManager kill: about 2 minutes quiet, 4-5 busy).
 """
 
 from __future__ import annotations
