@@ -19,7 +19,8 @@ from the record value. An upsert-kafka sink writes a tombstone only for a DELETE
 sink skips tombstones while `delete.enabled` is false (its default), so deletes are not
 propagated (a GROUP BY over an append-only input never deletes). Append upstream: `kafka` in and
 out; Debezium's sink upserts on the records' Kafka coordinates (`primary.key.mode=kafka`), so
-rows Connect redelivers after a crash are not written twice (other sinks: `insert.mode=insert`).
+rows Connect redelivers after a crash are not written twice; Confluent's JDBC sink the same
+under its own names (`pk.mode=kafka`).
 Pure.
 """
 
@@ -42,7 +43,7 @@ SCHEMA_VALUE_CONNECTORS = frozenset(
         "io.debezium.connector.jdbc.JdbcSinkConnector",
         "io.confluent.connect.jdbc.JdbcSinkConnector",
     }
-)
+)  # the JDBC sinks: JDBC_NAMES below spells their settings
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
 SCHEMA_COLUMN, PAYLOAD_COLUMN = "schema", "payload"
@@ -53,6 +54,7 @@ _FIELD = SqlType(
     fields=("field", "type", "optional", "name"),  # name: a logical type, or null
 )
 DEBEZIUM_JDBC = "io.debezium.connector.jdbc.JdbcSinkConnector"
+CONFLUENT_JDBC = "io.confluent.connect.jdbc.JdbcSinkConnector"
 ZONED_TIMESTAMP = "io.debezium.time.ZonedTimestamp"
 _TIMESTAMPS = frozenset({"TIMESTAMP", "TIMESTAMP_LTZ"})
 _ISO_UTC = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"  # Flink DATE_FORMAT pattern
@@ -222,25 +224,45 @@ def sink_table(sink: Model, prefix: str) -> str:
     return prefix.replace(".", "_").replace("-", "_") + sink.name
 
 
+@dataclass(frozen=True)
+class JdbcNames:
+    """One JDBC sink's spelling of the settings streamt gives it."""
+
+    pk_mode: str
+    pk_fields: str
+    evolution: Mapping[str, str]  # create the table and add columns as the records need
+
+
+JDBC_NAMES = {
+    DEBEZIUM_JDBC: JdbcNames(
+        "primary.key.mode", "primary.key.fields", {"schema.evolution": "basic"}
+    ),
+    CONFLUENT_JDBC: JdbcNames(
+        "pk.mode", "pk.fields", {"auto.create": "true", "auto.evolve": "true"}
+    ),
+}
+
+
 def connector_defaults(sink: Model, key: Sequence[str], prefix: str) -> Mapping[str, str]:
-    """Settings the connector gets unless the user set them in `config:`."""
+    """Settings the connector gets unless the user set them in `config:`, each under the name
+    its connector class reads (Debezium's `primary.key.mode`, Confluent's `pk.mode`)."""
+    names = JDBC_NAMES[sink_class(sink)]
     out = {
         "key.converter": STRING_CONVERTER,
         "value.converter": JSON_CONVERTER,
         "value.converter.schemas.enable": "true",
-        "schema.evolution": "basic",
+        **names.evolution,
         "table.name.format": sink_table(sink, prefix),
-        "insert.mode": "upsert" if key else "insert",
+        "insert.mode": "upsert",
     }
     if key:
-        out["primary.key.mode"] = "record_value"
-        out["primary.key.fields"] = ",".join(key)
-    elif sink_class(sink) == DEBEZIUM_JDBC:
+        out[names.pk_mode] = "record_value"
+        out[names.pk_fields] = ",".join(key)
+    else:
         # Connect redelivers what it wrote after its last offset commit when it crashes: keyed
         # on the record's Kafka coordinates (`__connect_topic`, `__connect_partition`,
         # `__connect_offset` columns), a redelivered row overwrites itself instead of doubling
-        out["insert.mode"] = "upsert"
-        out["primary.key.mode"] = "kafka"
+        out[names.pk_mode] = "kafka"
     return out
 
 

@@ -92,6 +92,52 @@ def test_updating_upstream_is_upserted_by_its_key(tmp_path: Path) -> None:
     assert conn.config["table.name.format"] == "totals"  # the user's setting wins
 
 
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+CONFLUENT = ", connector.class: io.confluent.connect.jdbc.JdbcSinkConnector"
+DEBEZIUM_ONLY = {"primary.key.mode", "primary.key.fields", "schema.evolution"}
+
+
+def test_confluents_jdbc_sink_gets_the_settings_under_its_own_names(tmp_path: Path) -> None:
+    """Confluent's JdbcSinkConnector reads pk.mode / pk.fields / auto.create / auto.evolve
+    (its documented names); Debezium's names would be ignored there, leaving an upsert
+    without a key."""
+    keyed = compile_yaml(
+        _folder(tmp_path / "keyed"),
+        with_sink(
+            """\
+            - name: counts
+              sql: SELECT customer_id, COUNT(*) AS n FROM {{ source("orders") }} GROUP BY customer_id
+            """,
+            "counts",
+            CONFLUENT,
+        ),
+    )
+    (conn,) = keyed.desired.connectors
+    assert conn.config["insert.mode"] == "upsert"
+    assert conn.config["pk.mode"] == "record_value" and conn.config["pk.fields"] == "customer_id"
+    assert conn.config["auto.create"] == conn.config["auto.evolve"] == "true"
+    assert not DEBEZIUM_ONLY & set(conn.config)
+    append = compile_yaml(
+        _folder(tmp_path / "append"),
+        with_sink(
+            """\
+            - name: big
+              sql: SELECT order_id, amount FROM {{ source("orders") }}
+            """,
+            "big",
+            CONFLUENT,
+        ),
+    )
+    (conn,) = append.desired.connectors
+    # keyed on the Kafka coordinates, as Debezium's: a redelivered row overwrites itself
+    assert conn.config["insert.mode"] == "upsert" and conn.config["pk.mode"] == "kafka"
+    assert "pk.fields" not in conn.config and not DEBEZIUM_ONLY & set(conn.config)
+
+
 def test_a_user_value_converter_reads_the_topic_as_it_is(tmp_path: Path) -> None:
     result = compile_yaml(
         tmp_path,
