@@ -15,6 +15,7 @@ from streamt.context import Context
 from streamt.local.endpoints import Endpoints
 from streamt.resources import ResourceKind
 from streamt.testing.continuous import violations
+from streamt.testing.continuous_sql import pipeline_name_of_test
 from streamt.testing.deployed import violations_topic
 from streamt.testing.env import env_from_project
 from streamt.testing.kafka_io import OutRow, produce_rows
@@ -63,8 +64,8 @@ def test_a_continuous_test_is_planned_applied_and_destroyed(
     raw, out, dlq = unique("ct_raw"), unique("ct_clean"), unique("ct_dlq")
     create_topics(local_stack.kafka_bootstrap, raw)
     project = write_project(tmp_path, local_stack, PROJECT.format(raw=raw, out=out, dlq=dlq))
-    pipeline = f"streamt-test.{project.name}.watch"
-    side = violations_topic(project.name, "watch")
+    pipeline = pipeline_name_of_test(project.job_scope, "watch")
+    side = violations_topic(project.name_prefix, project.name, "watch")
     try:
         wait_for_slots(2)  # the model's job and the test's
         ctx = Context(tmp_path)

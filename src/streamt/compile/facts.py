@@ -144,9 +144,17 @@ def model_facts(
         idle_timeout_ms=idle_timeout_ms(project, model.event_time) if timed else 0,
         partitions=_configured_partitions(project, model, node.id, own) if timed else 1,
         open_star=compiled.star_from is not None,
-        exactly_once=node.materialization is Materialization.FLINK
-        and project.delivery_of(model) == "exactly_once",
+        exactly_once=writes_in_transactions(project, model, node.materialization),
     )
+
+
+def writes_in_transactions(
+    project: Project, model: Model, materialization: Materialization | None
+) -> bool:
+    """Whether `model`'s job writes its topic in Kafka transactions (`exactly_once`): whatever
+    reads the topic (a model's job, a sink connector, a continuous test's job) reads committed
+    rows only, never those of an aborted transaction."""
+    return materialization is Materialization.FLINK and project.delivery_of(model) == "exactly_once"
 
 
 def _configured_partitions(project: Project, model: Model, nid: str, own: int | None) -> int:

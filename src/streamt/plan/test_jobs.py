@@ -5,7 +5,8 @@ by its `pipeline.name`, which only `streamt test --deploy` of this project gives
 
 A test is deployed when asked (`streamt test --deploy`, `PlanOptions.tests`); from then on its
 ledger entry keeps it planned like every resource. Its topics (violations, DLQ) are named after
-the test's node and follow it.
+the test's node and follow it. A job's name moves when the test's names do (an environment's
+prefix, which test jobs once ignored): the job running under the ledger's name is cancelled.
 
 | live                      | ledger                   | plan                                    |
 |---------------------------|--------------------------|-----------------------------------------|
@@ -14,6 +15,8 @@ the test's node and follow it.
 | active (an earlier deploy)| none, asked              | replace: cancel it, submit the planned  |
 | active                    | same data fingerprint    | no-op                                   |
 | active                    | other data fingerprint   | replace: cancel, submit the new SQL     |
+| none; active as the       | another pipeline name    | replace: cancel the job running by its  |
+| ledger's pipeline name    |                          | old name, submit it by the new one      |
 | none (FAILED or gone)     | any                      | replace: submit again                   |
 | removed from the project  | in the ledger            | delete: cancel the job                  |
 """
@@ -54,6 +57,11 @@ def plan_test_job(desired: JobSpec, entry: LedgerEntry | None, live: LiveState) 
         return _change(
             desired, Action.CREATE, "new continuous test job: judges records from when it starts"
         )
+    renamed = _running_by_old_name(entry, desired, live)
+    if running is None and renamed is not None:
+        before, job_id = renamed
+        why = f"job {job_id} runs as {before!r}: cancel it, submit it as {desired.pipeline_name!r}"
+        return _change(desired, Action.REPLACE, f"test job renamed: {why}", job_id)
     if running is None:
         latest = live.latest_job(desired.pipeline_name)
         where = f"{latest.state} (job {latest.job_id})" if latest else "not found on the cluster"
@@ -66,6 +74,18 @@ def plan_test_job(desired: JobSpec, entry: LedgerEntry | None, live: LiveState) 
         "test SQL changed: cancel the job, submit the new version (it judges records from then on)",
         running,
     )
+
+
+def _running_by_old_name(
+    entry: LedgerEntry, desired: JobSpec, live: LiveState
+) -> tuple[str, str] | None:
+    """(pipeline name, job id) of the test's job running under the name its ledger entry
+    records, when that is not the planned job's name."""
+    before = entry.spec.pipeline_name if isinstance(entry.spec, JobSpec) else ""
+    if not before or before == desired.pipeline_name:
+        return None
+    active = live.active_jobs(before)
+    return (before, active[0].job_id) if active else None
 
 
 def plan_test_job_removal(entry: LedgerEntry, live: LiveState) -> Change:

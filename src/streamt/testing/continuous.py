@@ -44,7 +44,7 @@ def report(spec: ParsedTest, env: TestEnv, since_ms: int | None = None) -> TestR
     if env.flink is None:
         return result(Status.ERROR, "no Flink cluster configured (runtime.flink)")
     try:
-        jobs = _jobs(env, pipeline_name_of_test(env.project, spec.name))
+        jobs = _jobs(env, pipeline_name_of_test(env.job_scope or env.project, spec.name))
     except AdapterError as exc:
         return result(Status.ERROR, str(exc), unreachable=exc.unreachable)
     running = [j for j in jobs if j.state in ACTIVE]
@@ -74,7 +74,7 @@ def violations(env: TestEnv, test: str, since_ms: int) -> list[dict[str, object]
     try:
         records = read_records(
             env.bootstrap,
-            violations_topic(env.project, test),
+            violations_topic(env.name_prefix, env.project, test),
             max_records=MAX_VIOLATIONS_READ,
             timeout_s=30.0,
             start=StartAt("time", since_ms),

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from streamt.compile.jobs import READ_COMMITTED
 from streamt.load.durations import format_ms
 from streamt.load.ids import NodeKind, node_id
 from streamt.resources import JobSpec
@@ -109,24 +110,31 @@ WATERMARK_DELAY_MS = 1000  # foreign_key joins: Kafka timestamps may arrive this
 
 @dataclass(frozen=True)
 class TargetTable:
-    """A topic a test reads: its name in the project, topic, and columns (name, Flink type|None)."""
+    """A topic a test reads: its name in the project, topic, and columns (name, Flink type|None);
+    `read_committed` when a job writes it in Kafka transactions (an `exactly_once` model): the
+    test then judges committed rows only, as the model's readers do."""
 
     name: str
     topic: str
     columns: tuple[tuple[str, str | None], ...]
+    read_committed: bool = False
 
 
 @dataclass(frozen=True)
 class JobSettings:
-    project: str
+    project: str  # the project's name: the test's node id, the `project` of each violation
     bootstrap_servers: str
     start_ms: int | None  # judge records from this Kafka timestamp on (None: from deployment)
     violations_topic: str = VIOLATIONS_TOPIC
     dlq_topic: str | None = None
+    job_scope: str | None = None  # the project's `job_scope` (None: its name, no prefix)
 
 
-def pipeline_name_of_test(project: str, test: str) -> str:
-    return f"streamt-test.{project}.{test}"
+def pipeline_name_of_test(job_scope: str, test: str) -> str:
+    """A test's job name and consumer group, scoped as a model's job is
+    (`streamt.<job scope>.<model>`, `Project.job_scope`: the environment's and the project's
+    prefix, then the project's name), so two environments of a project never share one."""
+    return f"streamt-test.{job_scope}.{test}"
 
 
 def continuous_job(
@@ -136,7 +144,7 @@ def continuous_job(
     refs: Mapping[str, TargetTable],
     settings: JobSettings,
 ) -> JobSpec:
-    name = pipeline_name_of_test(settings.project, test)
+    name = pipeline_name_of_test(settings.job_scope or settings.project, test)
     group = name  # the consumer group removing the job deletes, as for a model's job
     fks = [a.spec for a in assertions if isinstance(a.spec, ForeignKey)]
     ddl = [
@@ -204,6 +212,8 @@ def _source(
         "format": "json",
         "json.ignore-parse-errors": "true",
     }
+    if target.read_committed:  # not the rows of a transaction the model's job aborted
+        options.update(READ_COMMITTED)
     return create_kafka_table(
         name,
         columns,

@@ -1,7 +1,12 @@
 """Continuous tests as planned resources: each one's Flink job (a `JobSpec` of kind
 `ResourceKind.TEST_JOB`, named after the test) and the topics it writes (its violations topic,
 and its DLQ topic unless that is a model's), added to the compiled desired state so that plan,
-apply, status and destroy handle them like every resource.
+apply, status and destroy handle them like every resource. Their names follow the models'
+policy (`Project.job_scope`, `Project.name_prefix`): the job and its consumer group
+`streamt-test.<job scope>.<test>` as a model's are `streamt.<job scope>.<model>`, the topics
+after the name prefix, so two environments of one project never share one. The topics get
+`defaults.topic` as every topic streamt creates (replication factor, `min.insync.replicas`,
+config) and one partition: the job writes them with one task.
 
 The job's statements start reading at `deploy-time` (`streamt.sql.options.at_deploy_time`),
 bound to the wall clock only when apply submits it: the value, its fingerprint and the plan are
@@ -15,6 +20,7 @@ from dataclasses import replace
 
 from streamt.compile.result import CompileResult
 from streamt.compile.tables import bootstrap
+from streamt.compile.topics import keyless_topic_spec
 from streamt.diagnostics import has_errors
 from streamt.load.model import Project, TestType
 from streamt.resources import JobSpec, TopicSpec, digest
@@ -31,20 +37,28 @@ from streamt.testing.spec import DlqAction, ParsedTest, parse_test
 MAX_TOPIC = 249  # Kafka's limit on a topic name
 
 
-def violations_topic(project: str, test: str) -> str:
+def violations_topic(name_prefix: str, project: str, test: str) -> str:
     """The topic a test's job writes its violations to (its own: destroy removes it with the
-    job); a name over Kafka's limit keeps its start and a digest of the whole."""
-    name = f"{VIOLATIONS_TOPIC}.{project}.{test}"
+    job), after the name prefix as every topic streamt creates (`Project.name_prefix`: two
+    environments never share one); a name over Kafka's limit keeps its start and a digest of
+    the whole."""
+    name = f"{name_prefix}{VIOLATIONS_TOPIC}.{project}.{test}"
     if len(name) <= MAX_TOPIC:
         return name
     return f"{name[: MAX_TOPIC - 13]}.{digest(name)[:12]}"
 
 
-def dlq_topic(spec: ParsedTest, model_topics: Mapping[str, str]) -> str | None:
-    """The topic a test's `dlq` action writes violating records to, if it has one."""
+def dlq_topic(spec: ParsedTest, project: Project) -> str | None:
+    """The topic a test's `dlq` action writes violating records to, if it has one: a `topic`
+    after the name prefix, as a model's `advanced.topic.name` is, or a `model`'s topic."""
+    models = {m.name: m for m in project.models}
     for action in spec.actions:
-        if isinstance(action, DlqAction):
-            return action.topic or model_topics.get(action.model or "")
+        if not isinstance(action, DlqAction):
+            continue
+        if action.topic:
+            return project.name_prefix + action.topic
+        model = models.get(action.model or "")
+        return project.topic_of(model) if model is not None else None
     return None
 
 
@@ -64,11 +78,10 @@ def with_test_jobs(project: Project, compiled: CompileResult) -> CompileResult:
 def test_resources(
     project: Project, compiled: CompileResult
 ) -> tuple[tuple[JobSpec, ...], tuple[TopicSpec, ...]]:
-    tables = targets_from_compile(compiled)
+    tables = targets_from_compile(compiled, project)
     columns = {name: [c for c, _ in t.columns] for name, t in tables.items() if t.columns}
     if has_errors(check_tests(project, columns)):
         return (), ()
-    model_topics = {m.name: project.topic_of(m) for m in project.models}
     have = {t.name for t in compiled.desired.topics}
     jobs: list[JobSpec] = []
     topics: dict[str, TopicSpec] = {}
@@ -77,11 +90,13 @@ def test_resources(
         target = tables.get(spec.target)
         if spec.type is not TestType.CONTINUOUS or target is None:
             continue
-        job = _job(project, spec, target, tables, dlq_topic(spec, model_topics))
+        dlq = dlq_topic(spec, project)
+        job = _job(project, spec, target, tables, dlq)
         jobs.append(job)
-        for name in (job.sink_topic, dlq_topic(spec, model_topics)):
+        for name in (job.sink_topic, dlq):
             if name and name not in have:
-                topics.setdefault(name, TopicSpec(name, 1, 1, node=job.node))
+                # one partition: the test's job writes with one task (`parallelism.default`)
+                topics.setdefault(name, keyless_topic_spec(project, name, job.node))
     return tuple(sorted(jobs, key=lambda j: j.name)), tuple(topics.values())
 
 
@@ -96,7 +111,8 @@ def _job(
         project.name,
         bootstrap(project.runtime),
         None,
-        violations_topic(project.name, spec.name),
+        violations_topic(project.name_prefix, project.name, spec.name),
         dlq,
+        job_scope=project.job_scope,
     )
     return continuous_job(spec.name, spec.assertions, target, tables, settings)

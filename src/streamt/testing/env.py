@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from streamt.adapters.protocols import AdapterError, FlinkCluster, KafkaAdmin, SchemaRegistry
+from streamt.compile.facts import writes_in_transactions
 from streamt.compile.result import CompiledNode, CompileResult
 from streamt.config.env import resolve
 from streamt.load.model import Project
@@ -40,6 +41,10 @@ class TestEnv:
 
     project: str
     bootstrap: str
+    # where the project's names live (`Project.job_scope`, `Project.name_prefix`): a continuous
+    # test's job and violations topic are named by them (None: the project's name, no prefix)
+    job_scope: str | None = None
+    name_prefix: str = ""
     kafka_properties: Mapping[str, str] = field(default_factory=dict)
     registry_url: str | None = None
     registry: SchemaRegistry | None = None
@@ -82,6 +87,8 @@ def env_from_project(project: Project, environ: Mapping[str, str]) -> TestEnv:
     return TestEnv(
         project=project.name,
         bootstrap=bootstrap,
+        job_scope=project.job_scope,
+        name_prefix=project.name_prefix,
         kafka_properties=kafka_properties(kafka, environ) if kafka else {},
         registry_url=registry_url,
         registry=systems.registry,
@@ -91,20 +98,26 @@ def env_from_project(project: Project, environ: Mapping[str, str]) -> TestEnv:
     )
 
 
-def _table(node: CompiledNode) -> TargetTable | None:
+def _table(node: CompiledNode, read_committed: bool) -> TargetTable | None:
     if not node.topic:
         return None
     cols = tuple(
         (c.name, c.type.sql(with_nullability=False)) for c in node.columns if not c.proctime
     )
-    return TargetTable(node.name, node.topic, cols)
+    return TargetTable(node.name, node.topic, cols, read_committed)
 
 
-def targets_from_compile(compiled: CompileResult) -> dict[str, TargetTable]:
-    """Name -> table for every source and model with a topic; a model wins over a same-named source."""
+def targets_from_compile(compiled: CompileResult, project: Project) -> dict[str, TargetTable]:
+    """Name -> table for every source and model with a topic; a model wins over a same-named
+    source. The topic of a model whose job writes in transactions is read committed."""
+    models = {m.name: m for m in project.models}
     out: dict[str, TargetTable] = {}
     for node in sorted(compiled.nodes.values(), key=lambda n: n.kind != "source"):
-        table = _table(node)
+        model = models.get(node.name) if node.kind == "model" else None
+        committed = model is not None and writes_in_transactions(
+            project, model, node.materialization
+        )
+        table = _table(node, committed)
         if table is not None:
             out[node.name] = table
     return out

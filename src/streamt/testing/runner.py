@@ -128,12 +128,11 @@ def run_tests(
     """Run the selected tests in order; `progress` gets a START line before each test and its
     outcome line after it (dbt's `1 of 7 START ... / 1 of 7 PASS ... [PASS in 0.5 s]`)."""
     tables = (
-        targets_from_compile(compiled) if compiled is not None else targets_from_project(project)
+        targets_from_compile(compiled, project) if compiled is not None else targets_from_project(project)
     )
     model_jobs = (
         {j.name: j.pipeline_name for j in compiled.desired.jobs} if compiled is not None else {}
     )
-    topics = {m.name: project.topic_of(m) for m in project.models}
     results = []
     columns = {name: [c for c, _ in t.columns] for name, t in tables.items() if t.columns}
     payloads = {j.pipeline_name: j for j in compiled.desired.jobs} if compiled else {}
@@ -146,7 +145,7 @@ def run_tests(
         if progress is not None:
             progress(progress_line(index, len(specs), what))
         started = time.monotonic()
-        dlq = dlq_topic(spec, topics)
+        dlq = dlq_topic(spec, project)
         result = _run_one(spec, tables, env, options, unit_runner)
         if spec.type is TestType.SAMPLE and (trouble := troubles.of(spec.target)):
             result = replace(result, message=f"{result.message} ({trouble})".lstrip())

@@ -81,10 +81,10 @@ def test_the_compiled_test_job_and_its_topics(compiled: CompileResult) -> None:
     assert job.node == f"test.{project}.{TEST}"
     assert job.pipeline_name == f"streamt-test.{project}.{TEST}"
     assert (
-        job.sink_topic == violations_topic(project, TEST) == f"_streamt_violations.{project}.{TEST}"
+        job.sink_topic == violations_topic("", project, TEST) == f"_streamt_violations.{project}.{TEST}"
     )
     assert sorted(_test_topics(compiled.desired)) == sorted(
-        [violations_topic(project, TEST), "datatests.orders.dlq"]
+        [violations_topic("", project, TEST), "datatests.orders.dlq"]
     )
     starts = [o.value for s in job.statements for o in option_values(s) if o.key == START_TIMESTAMP]
     assert starts == [DEPLOY_TIME], "the test reads from when it is deployed, not from compile time"
@@ -217,7 +217,7 @@ def test_an_existing_dlq_topic_is_adopted_by_test_deploy_never_taken(
     actions = {c.name: c.action for c in _mine(plan, desired)}
     assert actions == {
         TEST: Action.CREATE,
-        violations_topic(compiled.desired.project, TEST): Action.CREATE,
+        violations_topic("", compiled.desired.project, TEST): Action.CREATE,
         "datatests.orders.dlq": Action.ADOPT,
     }
 

@@ -290,7 +290,7 @@ def _continuous_jobs(project: Path) -> list[tuple[JobSpec, dict[str, TargetTable
     loaded = load_project(project)
     if result is None or loaded.project is None:
         return []
-    tables = targets_from_compile(result)
+    tables = targets_from_compile(result, loaded.project)
     jobs = []
     for test in loaded.project.tests:
         if test.type is not NodeTestType.CONTINUOUS:

@@ -188,6 +188,6 @@ def test_a_continuous_test_deployed_before_it_was_planned_plans_empty_until_aske
     asked = build_plan(desired, live, ledger, PlanOptions("dev", tests=True))
     assert {(c.address, c.action, c.live_job_id) for c in asked.pending} == {
         (f"{KIND.value}.{test_job.name}", Action.REPLACE, "old"),
-        (f"topic.{violations_topic(desired.project, test_job.name)}", Action.CREATE, None),
+        (f"topic.{violations_topic('', desired.project, test_job.name)}", Action.CREATE, None),
         ("topic.datatests.orders.dlq", Action.CREATE, None),
     }
