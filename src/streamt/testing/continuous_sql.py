@@ -1,13 +1,16 @@
 """Continuous tests -> one Flink SQL job per test that writes one record per violation.
 
 `continuous_job(test, target, refs, settings) -> JobSpec` builds the job (the resource value
-every Flink job is, named after the test node `test.<project>.<name>`; its sink the
-violations topic, its sources the target's and references' topics):
+every Flink job is, named after the test node `test.<project>.<name>`, its pipeline name and
+consumer group `streamt-test.<job scope>.<name>`; its sink the violations topic, its sources
+the target's and references' topics):
 
 * the target topic is read as a raw table (every column STRING, so a badly typed value is seen,
   not dropped) plus the Kafka record timestamp (processing time of the producing pipeline) and a
   processing-time attribute; a view `typed` casts columns to their compiled types (TRY_CAST)
-  for custom_sql and the DLQ (nested ROW / ARRAY / MAP columns stay JSON text);
+  for custom_sql and the DLQ (nested ROW / ARRAY / MAP columns stay JSON text); a topic an
+  `exactly_once` model's job writes (and a foreign_key ref's) is read `read_committed`, as the
+  model's readers read it;
 * it starts at the deployment time (`scan.startup.mode = timestamp`, the value `deploy-time`
   that apply binds when it submits the job), so it judges what arrives after
   `streamt test --deploy`;

@@ -128,7 +128,9 @@ def run_tests(
     """Run the selected tests in order; `progress` gets a START line before each test and its
     outcome line after it (dbt's `1 of 7 START ... / 1 of 7 PASS ... [PASS in 0.5 s]`)."""
     tables = (
-        targets_from_compile(compiled, project) if compiled is not None else targets_from_project(project)
+        targets_from_compile(compiled, project)
+        if compiled is not None
+        else targets_from_project(project)
     )
     model_jobs = (
         {j.name: j.pipeline_name for j in compiled.desired.jobs} if compiled is not None else {}

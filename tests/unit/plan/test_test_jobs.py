@@ -81,7 +81,9 @@ def test_the_compiled_test_job_and_its_topics(compiled: CompileResult) -> None:
     assert job.node == f"test.{project}.{TEST}"
     assert job.pipeline_name == f"streamt-test.{project}.{TEST}"
     assert (
-        job.sink_topic == violations_topic("", project, TEST) == f"_streamt_violations.{project}.{TEST}"
+        job.sink_topic
+        == violations_topic("", project, TEST)
+        == f"_streamt_violations.{project}.{TEST}"
     )
     assert sorted(_test_topics(compiled.desired)) == sorted(
         [violations_topic("", project, TEST), "datatests.orders.dlq"]

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from tests.unit.plan.factories import live
 
 from streamt.compile.specs import DesiredState
 from streamt.context import Context
+from streamt.load.ids import NodeKind
 from streamt.plan import Ledger, PlanOptions, build_plan
 from streamt.resources import (
     Action,
@@ -29,14 +31,11 @@ from streamt.resources import (
     TopicState,
 )
 from streamt.sql.options import option_values
-from streamt.load.ids import NodeKind
 from streamt.testing import continuous
 from streamt.testing.deployed import with_test_jobs
 from streamt.testing.env import env_from_project
 from streamt.testing.results import Status
 from streamt.testing.spec import parse_test
-
-from tests.unit.plan.factories import live
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "datatests"
 TEST = "orders_clean_continuous"  # over the model orders_clean
