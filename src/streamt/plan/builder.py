@@ -25,11 +25,12 @@ from streamt.plan.sources import SourceOrigin, missing_sources, refuse_jobs
 from streamt.plan.subjects import plan_subject, plan_subject_removal
 from streamt.plan.test_jobs import (
     deployed_tests,
+    plan_desired_topic,
     plan_test_job,
     plan_test_job_removal,
     planned_topic,
 )
-from streamt.plan.topics import plan_topic, plan_topic_removal
+from streamt.plan.topics import plan_topic_removal
 from streamt.resources import (
     KIND_ORDER,
     Action,
@@ -134,7 +135,7 @@ def _desired_changes(
         )
     deployed = deployed_tests(desired.test_jobs, ledger, opts.tests)
     for t in (t for t in desired.topics if planned_topic(t, deployed, ledger)):
-        yield plan_topic(
+        yield plan_desired_topic(
             t,
             live.topics.get(t.name),
             ledger.get(ResourceKind.TOPIC, t.name),

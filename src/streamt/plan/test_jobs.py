@@ -19,16 +19,30 @@ prefix, which test jobs once ignored): the job running under the ledger's name i
 | ledger's pipeline name    |                          | old name, submit it by the new one      |
 | none (FAILED or gone)     | any                      | replace: submit again                   |
 | removed from the project  | in the ledger            | delete: cancel the job                  |
+
+A test's topic is planned as every topic (`streamt.plan.topics`), except that one this project
+created keeps its replication factor when `defaults.topic` asks another (noted in the reason).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from streamt.load.ids import NodeKind
+from streamt.plan.common import Ownership
 from streamt.plan.inputs import LiveState
 from streamt.plan.ledger import Ledger
-from streamt.resources import Action, Change, JobSpec, LedgerEntry, ResourceKind, TopicSpec
+from streamt.plan.topics import plan_topic
+from streamt.resources import (
+    Action,
+    Change,
+    JobSpec,
+    LedgerEntry,
+    ResourceKind,
+    TopicSpec,
+    TopicState,
+)
 
 KIND = ResourceKind.TEST_JOB
 
@@ -42,9 +56,37 @@ def deployed_tests(tests: Iterable[JobSpec], ledger: Ledger, asked: bool) -> fro
 def planned_topic(topic: TopicSpec, deployed: frozenset[str], ledger: Ledger) -> bool:
     """Whether `topic` is planned: a model's always, a test's when its test is deployed (or
     the topic is already in the ledger)."""
-    if topic.node.partition(".")[0] != NodeKind.TEST.value:
+    if _kind(topic) != NodeKind.TEST.value:
         return True
     return topic.node in deployed or ledger.get(ResourceKind.TOPIC, topic.name) is not None
+
+
+def plan_desired_topic(
+    desired: TopicSpec, live: TopicState | None, entry: LedgerEntry | None, own: Ownership
+) -> Change:
+    """`desired` planned as every topic is, except that a test's topic this project created
+    keeps the replication factor it has: Kafka changes it only by a partition reassignment, and
+    test topics were created with replication factor 1 before they took `defaults.topic`;
+    refusing that change would refuse the whole plan over a test's topic. The reason says so."""
+    if (
+        live is None
+        or entry is None
+        or not entry.owned
+        or _kind(desired) != NodeKind.TEST.value
+        or live.replication_factor == desired.replication_factor
+    ):
+        return plan_topic(desired, live, entry, own)
+    kept = dataclasses.replace(desired, replication_factor=live.replication_factor)
+    change = plan_topic(kept, live, entry, own)
+    note = (
+        f"keeps replication factor {live.replication_factor} (defaults.topic: "
+        f"{desired.replication_factor}; delete the topic to have it created so)"
+    )
+    return change.model_copy(update={"reason": f"{change.reason}; {note}"})
+
+
+def _kind(topic: TopicSpec) -> str:
+    return topic.node.partition(".")[0]
 
 
 def plan_test_job(desired: JobSpec, entry: LedgerEntry | None, live: LiveState) -> Change:

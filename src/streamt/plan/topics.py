@@ -7,6 +7,8 @@
 | partitions up      | update in place (add partitions)                                |
 | partitions down    | refused: Kafka cannot remove partitions                         |
 | replication factor | refused: needs a partition reassignment streamt does not run    |
+|                    | (a continuous test's own topic keeps its own, noted:           |
+|                    | `streamt.plan.test_jobs.plan_desired_topic`)                   |
 | config key set     | update in place, compared only on keys the user set, so broker  |
 |                    | defaults never show as perpetual drift                          |
 | removed + owned    | delete (destructive)                                            |

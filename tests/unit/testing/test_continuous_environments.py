@@ -264,6 +264,43 @@ def test_the_tests_topics_take_the_projects_topic_defaults(with_envs: Path) -> N
         assert spec.config == expected and "retention.ms" in expected
 
 
+def test_a_tests_topic_created_with_another_replication_factor_keeps_it(with_envs: Path) -> None:
+    """`prod` deployed its test when test topics were created with replication factor 1: the
+    plan keeps the topics as they are (no refusal of a change Kafka cannot make in place, which
+    would refuse the whole plan) and says why; a topic not this project's is refused as ever."""
+    desired = _desired(with_envs, "prod")
+    mine = _test_topics(desired)
+    assert {t.replication_factor for t in mine.values()} == {3}
+    job = _test_job(desired)
+    entries = [
+        _entry("prod", ResourceKind.TEST_JOB, TEST, job),
+        *(
+            _entry("prod", ResourceKind.TOPIC, t.name, dataclasses.replace(t, replication_factor=1))
+            for t in mine.values()
+        ),
+    ]
+    observed = {
+        "jobs": (JobState("old", job.pipeline_name, "RUNNING", 1),),
+        "topics": tuple(TopicState(t.name, 1, 1, dict(t.config)) for t in mine.values()),
+    }
+    plan = build_plan(
+        desired, live(**observed), Ledger("datatests", "prod", entries), PlanOptions("prod")
+    )
+    changes = _mine(plan, desired)
+    for name in mine:
+        change = changes[ResourceKind.TOPIC, name]
+        assert change.action is Action.NOOP, (change.action, change.reason)
+        assert "keeps replication factor 1" in change.reason
+    assert changes[ResourceKind.TEST_JOB, TEST].action is Action.NOOP
+
+    unowned = build_plan(
+        desired, live(**observed), Ledger("datatests", "prod", entries[:1]), PlanOptions("prod")
+    )
+    assert {c.action for c in _mine(unowned, desired).values() if c.kind is ResourceKind.TOPIC} == {
+        Action.REFUSED
+    }
+
+
 EXACTLY_ONCE = """\
 project: {name: eos}
 sources:
