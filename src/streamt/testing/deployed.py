@@ -3,8 +3,9 @@
 and its DLQ topic unless that is a model's), added to the compiled desired state so that plan,
 apply, status and destroy handle them like every resource. Their names follow the models'
 policy (`Project.job_scope`, `Project.name_prefix`): the job and its consumer group
-`streamt-test.<job scope>.<test>` as a model's are `streamt.<job scope>.<model>`, the topics
-after the name prefix, so two environments of one project never share one. The topics get
+`streamt-test.<job scope>.<test>` as a model's are `streamt.<job scope>.<model>`, the
+violations topic `_streamt_violations.<prefix><project>.<test>` (reserved: no model writes it),
+a `dlq` topic after the name prefix, so two environments of one project never share one. The topics get
 `defaults.topic` as every topic streamt creates (replication factor, `min.insync.replicas`,
 config) and one partition: the job writes them with one task.
 
@@ -39,10 +40,11 @@ MAX_TOPIC = 249  # Kafka's limit on a topic name
 
 def violations_topic(name_prefix: str, project: str, test: str) -> str:
     """The topic a test's job writes its violations to (its own: destroy removes it with the
-    job), after the name prefix as every topic streamt creates (`Project.name_prefix`: two
-    environments never share one); a name over Kafka's limit keeps its start and a digest of
-    the whole."""
-    name = f"{name_prefix}{VIOLATIONS_TOPIC}.{project}.{test}"
+    job). It stays in streamt's reserved `_streamt_violations.` family (no model may own or
+    write it: `validate/reserved.py`) with the environment's name prefix inside
+    (`Project.name_prefix`: two environments never share one); a name over Kafka's limit keeps
+    its start and a digest of the whole."""
+    name = f"{VIOLATIONS_TOPIC}.{name_prefix}{project}.{test}"
     if len(name) <= MAX_TOPIC:
         return name
     return f"{name[: MAX_TOPIC - 13]}.{digest(name)[:12]}"

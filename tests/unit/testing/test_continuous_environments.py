@@ -36,6 +36,7 @@ from streamt.testing.deployed import with_test_jobs
 from streamt.testing.env import env_from_project
 from streamt.testing.results import Status
 from streamt.testing.spec import parse_test
+from streamt.validate.reserved import reserved_reason
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "datatests"
 TEST = "orders_clean_continuous"  # over the model orders_clean
@@ -121,9 +122,11 @@ def test_a_test_is_named_by_the_policy_of_the_environments_models(
     assert job.pipeline_name == f"streamt-test.{scope}.{TEST}"
     assert job.config["pipeline.name"] == job.pipeline_name
     assert sorted(_test_topics(desired)) == sorted(
-        [f"{prefix}_streamt_violations.{project}.{TEST}", f"{prefix}{DLQ}"]
+        [f"_streamt_violations.{prefix}{project}.{TEST}", f"{prefix}{DLQ}"]
     )
-    assert job.sink_topic == f"{prefix}_streamt_violations.{project}.{TEST}"
+    assert job.sink_topic == f"_streamt_violations.{prefix}{project}.{TEST}"
+    # in every environment a topic of streamt's reserved family: no model may own or write it
+    assert reserved_reason(job.sink_topic) == "one of streamt's own topics"
     assert (job.name, job.node) == (TEST, f"test.{project}.{TEST}")  # the ledger's key
     if env is None:  # the default environment: no prefix, the names a deployment has today
         assert (scope, prefix) == (project, "")
