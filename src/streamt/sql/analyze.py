@@ -21,6 +21,7 @@ from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
 
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.sql.arity import arity_problems
 from streamt.sql.dialect import (
     MAX_SQL_NESTING,
     FlinkTokenizer,
@@ -31,7 +32,6 @@ from streamt.sql.dialect import (
     tokenize,
     written_calls,
 )
-from streamt.sql.arity import arity_problems
 from streamt.sql.emitted import emitted_token_problems
 from streamt.sql.generate import rewrite
 from streamt.sql.relations import Analyzer

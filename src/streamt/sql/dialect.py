@@ -562,9 +562,7 @@ def _called(tokens: list[Token], paren: int) -> Token | None:
     before = tokens[paren - 2] if paren >= 2 else None
     if tok.token_type in _NOT_A_NAME or not tok.text.replace("_", "").isalnum():
         return None
-    if before is not None and (
-        before.token_type in _NOT_A_NAME or before.text.upper() == "TO"
-    ):
+    if before is not None and (before.token_type in _NOT_A_NAME or before.text.upper() == "TO"):
         return None
     return tok
 

@@ -119,10 +119,7 @@ NOT_ABOUT_COUNT = {
     "APPROX_COUNT_DISTINCT": "does not support yet for streaming",
 }
 CHECKED: dict[str, Builtin] = {
-    name: fn
-    for table in (AGGREGATES, RANKING, SCALARS)
-    for name, fn in table.items()
-    if fn.checked
+    name: fn for table in (AGGREGATES, RANKING, SCALARS) for name, fn in table.items() if fn.checked
 }
 
 
@@ -148,16 +145,17 @@ def _counts(fn: Builtin) -> list[int]:
     return list(range(max(low - 1, 0), (low + 3 if fn.more else high + 2)))
 
 
-def _probes() -> dict[str, tuple[Builtin, int, bool, str]]:
-    """script name -> (function, count, streamt refuses it (S031), the SQL Flink gets)."""
-    probes: dict[str, tuple[Builtin, int, bool, str]] = {}
+def _probes() -> dict[str, tuple[Builtin, bool, str]]:
+    """script name (function_count) -> (function, streamt refuses it (S031), the SQL Flink
+    gets)."""
+    probes: dict[str, tuple[Builtin, bool, str]] = {}
     for fn in CHECKED.values():
         for count in _counts(fn):
             query = _query(fn, count)
             analysis = analyze_query(query, {"t": T})
             refused = any(d.code == "S031" for d in analysis.diagnostics)
             sql = analysis.canonical if analysis.ok else query
-            probes[f"{fn.name}_{count}"] = (fn, count, refused, sql)
+            probes[f"{fn.name}_{count}"] = (fn, refused, sql)
     return probes
 
 
@@ -173,15 +171,19 @@ def _explain(scripts: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]
 
 
 def test_every_checked_builtin_has_probe_arguments_for_each_count() -> None:
-    short = {n: len(ARGS.get(n, ())) for n, fn in CHECKED.items() if len(ARGS.get(n, ())) < max(_counts(fn))}
+    short = {
+        n: len(ARGS.get(n, ()))
+        for n, fn in CHECKED.items()
+        if len(ARGS.get(n, ())) < max(_counts(fn))
+    }
     assert short == {}
 
 
 def test_planner_agrees_with_every_arity_verdict(tmp_path: Path) -> None:
     probes = _probes()
-    verdicts = _explain({name: sql for name, (_, _, _, sql) in probes.items()}, tmp_path / "q")
+    verdicts = _explain({name: sql for name, (_, _, sql) in probes.items()}, tmp_path / "q")
     disagreements: dict[str, str] = {}
-    for name, (fn, count, refused, _) in sorted(probes.items()):
+    for name, (fn, refused, _) in sorted(probes.items()):
         verdict = verdicts[name]
         if refused and verdict["ok"]:
             disagreements[name] = "streamt refuses, Flink plans it"
