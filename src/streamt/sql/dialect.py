@@ -92,6 +92,8 @@ VERBATIM_FUNCTIONS = frozenset(
         "ARRAY_JOIN",
         "VAR_POP",
         "TYPEOF",
+        # sqlglot keeps two of ARRAY_SORT's three arguments (the nulls-first flag was lost)
+        "ARRAY_SORT",
     }
 )
 
