@@ -303,7 +303,9 @@ SCALARS: dict[str, Builtin] = _table(
     *_each(_STRING, "BIN(integer)", "HEX(numeric_or_string)"),
     # strings
     *_each(_STRING, "UPPER(string)", "LOWER(string)",
-           "TRIM(string)",  # and TRIM([BOTH | LEADING | TRAILING] [chars] FROM string)
+           # TRIM([BOTH | LEADING | TRAILING] [chars] FROM string); TRIM(s, chars) is written
+           # back as TRIM(BOTH chars FROM s), which Flink accepts: not counted
+           "TRIM",
            "LTRIM(string[, chars])", "RTRIM(string[, chars])", "BTRIM(string[, chars])",
            "CONCAT(string1, ...)", "CONCAT_WS(separator[, string1, ...])",
            "REPLACE(string1, string2, string3)", "REGEXP_REPLACE(string1, regex, replacement)",

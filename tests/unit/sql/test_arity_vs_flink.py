@@ -56,7 +56,7 @@ ARGS: dict[str, tuple[str, ...]] = {
     "NTILE": ("4", "4"), "LAG": ("i", "1", "0", "0"), "LEAD": ("i", "1", "0", "0"),
     "COALESCE": ("i", "b", "i"), "IFNULL": ("i", "5", "5"), "NULLIF": ("i", "0", "0"),
     "GREATEST": ("i", "b", "i"), "LEAST": ("i", "b", "i"), "IF": ("bo", "i", "b", "i"),
-    **{n: ("s", "s") for n in ("IS_ALPHA", "IS_DECIMAL", "IS_DIGIT", "UPPER", "LOWER", "TRIM",
+    **{n: ("s", "s") for n in ("IS_ALPHA", "IS_DECIMAL", "IS_DIGIT", "UPPER", "LOWER",
        "INITCAP", "FROM_BASE64", "TO_BASE64", "JSON_QUOTE", "JSON_UNQUOTE", "REVERSE",
        "URL_DECODE", "URL_ENCODE", "ASCII", "UNHEX", "MD5", "SHA1", "SHA224", "SHA256",
        "SHA384", "SHA512", "CHAR_LENGTH", "CHARACTER_LENGTH", "LENGTH", "HASH_CODE", "JSON")},
