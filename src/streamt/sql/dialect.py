@@ -522,6 +522,8 @@ _CALL_SYNTAX = frozenset(
     {"FROM", "IN", "FOR", "PLACING", "TO", "AS", "BOTH", "LEADING", "TRAILING", "KEY", "VALUE",
      "DISTINCT", "ALL", "ORDER", "ON", "RESPECT", "IGNORE", "=>"}
 )  # fmt: skip
+_LONGEST_SYNTAX_WORD = max(map(len, _CALL_SYNTAX))
+_NOT_SYNTAX = frozenset({TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER})
 _NOT_A_NAME = frozenset({TokenType.STRING, TokenType.NUMBER, TokenType.DOT})
 
 
@@ -571,14 +573,13 @@ def _called(tokens: list[Token], paren: int) -> Token | None:
 
 def _read(open_: _Open, tok: Token) -> None:
     open_.items = True
-    if tok.token_type == TokenType.COMMA:
+    kind, text = tok.token_type, tok.text
+    if kind == TokenType.COMMA:
         open_.commas += 1
-    elif tok.text.upper() == JSON_CLAUSE:
+    elif text == JSON_CLAUSE:  # the tokenizer's own marker, written in capitals
         open_.clauses += 1
-    elif tok.token_type not in (TokenType.IDENTIFIER, TokenType.STRING) and (
-        tok.text.upper() in _CALL_SYNTAX
-    ):
-        open_.syntax = True
+    elif len(text) <= _LONGEST_SYNTAX_WORD and kind not in _NOT_SYNTAX:
+        open_.syntax = open_.syntax or text.upper() in _CALL_SYNTAX
 
 
 def _close(open_: _Open, calls: list[WrittenCall]) -> None:
