@@ -629,6 +629,13 @@ _ENTRIES = (
           "Not a Flink 2.2 built-in and not declared in functions:.",
           "sql: SELECT my_score(x) AS s FROM ...",
           "Fix the name, or declare the UDF in functions: (name, class, jar, returns)."),
+    Entry("S031", "a built-in function called with the wrong number of arguments",
+          "Flink 2.2 refuses the call when the job is submitted; the count is checked against "
+          "the function's documented signature (the hint), as written. Calls in a function's own "
+          "syntax (TRIM(BOTH ... FROM ...), POSITION(a IN b), CAST, EXTRACT, JSON_OBJECT(KEY ... "
+          "VALUE ...), COUNT(DISTINCT ...)) and user-defined functions are not counted.",
+          "sql: SELECT SHA2(card_number) AS h FROM ...",
+          "Give the arguments the signature asks for: SHA2(card_number, 256)."),
     Entry("S040", "a window re-reads a column as event time (info)",
           "Read back from its topic, the column becomes the table's event time in this job.",
           "TUMBLE over window_end of an upstream windowed model",

@@ -21,13 +21,16 @@ from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
 
 from streamt.diagnostics import Diagnostic, Location, Severity
+from streamt.sql.arity import arity_problems
 from streamt.sql.dialect import (
     MAX_SQL_NESTING,
     FlinkTokenizer,
     SqlLimitError,
     UnsupportedSql,
     generate,
-    parse,
+    parse_tokens,
+    tokenize,
+    written_calls,
 )
 from streamt.sql.emitted import emitted_token_problems
 from streamt.sql.generate import rewrite
@@ -92,14 +95,19 @@ def analyze_query(
 ) -> QueryAnalysis:
     """`functions`: the project's user-defined functions (upper-case name -> return type);
     `aggregates`: those of them that are aggregate functions."""
+    user = (functions or {}).keys()
+    tokens = None
     try:
-        tree = parse(sql)
+        tokens = tokenize(sql)
+        tree = parse_tokens(tokens, sql)
     except SqlLimitError as err:
         return QueryAnalysis(diagnostics=(_limit_diagnostic(err),))
     except UnsupportedSql as err:
         return QueryAnalysis(diagnostics=(_unsupported_diagnostic(err),))
     except sqlglot.errors.ParseError as err:
-        return QueryAnalysis(diagnostics=(_syntax_diagnostic(err),))
+        # sqlglot refuses some wrong argument counts itself (`UPPER(a, b)`): said as S031
+        wrong = arity_problems(written_calls(tokens), user) if tokens is not None else []
+        return QueryAnalysis(diagnostics=tuple(wrong) or (_syntax_diagnostic(err),))
     except sqlglot.errors.TokenError:
         unclosed = (
             "SQL syntax error: a string ('...'), a quoted name (`...`) or a comment (/* */) "
@@ -118,11 +126,12 @@ def analyze_query(
             )
         )
     try:
-        tokens = emitted_token_problems(tree)
-        if tokens:
-            return QueryAnalysis(diagnostics=tuple(_token_diagnostic(*p) for p in tokens))
+        emitted = emitted_token_problems(tree)
+        if emitted:
+            return QueryAnalysis(diagnostics=tuple(_token_diagnostic(*p) for p in emitted))
         analyzer = Analyzer(inputs, ml_outputs or {}, functions or {}, aggregates)
         analyzer.check_calls(tree)
+        analyzer.diagnostics.extend(arity_problems(written_calls(tokens), user))
         analyzer.top = _output_select(tree)
         analyzer.collect_hints(tree)
         rel = analyzer.query(tree, {})

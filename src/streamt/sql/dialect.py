@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import sqlglot
@@ -91,6 +92,8 @@ VERBATIM_FUNCTIONS = frozenset(
         "ARRAY_JOIN",
         "VAR_POP",
         "TYPEOF",
+        # sqlglot keeps two of ARRAY_SORT's three arguments (the nulls-first flag was lost)
+        "ARRAY_SORT",
     }
 )
 
@@ -501,6 +504,93 @@ def _partition_keys(tokens: list[Token], at: int) -> tuple[list[list[Token]], in
     return keys, i + parens
 
 
+@dataclass(frozen=True)
+class WrittenCall:
+    """A call `NAME(...)` as the query writes it: the name (upper case, as Flink resolves it),
+    where the name starts, and how many arguments it is given, or None when an argument uses
+    the function's own syntax (`a IN b`, `s FROM 2`, `KEY k VALUE v`, `DISTINCT x`, `p => v`)
+    and the commas do not count them."""
+
+    name: str
+    line: int
+    col: int
+    args: int | None
+
+
+# Words that make an argument list the function's own syntax rather than a list of values.
+_CALL_SYNTAX = frozenset(
+    {"FROM", "IN", "FOR", "PLACING", "TO", "AS", "BOTH", "LEADING", "TRAILING", "KEY", "VALUE",
+     "DISTINCT", "ALL", "ORDER", "ON", "RESPECT", "IGNORE", "=>"}
+)  # fmt: skip
+_LONGEST_SYNTAX_WORD = max(map(len, _CALL_SYNTAX))
+_NOT_SYNTAX = frozenset({TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER})
+_NOT_A_NAME = frozenset({TokenType.STRING, TokenType.NUMBER, TokenType.DOT})
+
+
+@dataclass
+class _Open:
+    """A parenthesis or bracket being read; `name` is the called function's name token."""
+
+    name: Token | None
+    commas: int = 0
+    items: bool = False  # something stands between the parentheses
+    syntax: bool = False  # a word of the function's own syntax at this level
+    clauses: int = 0  # a SQL/JSON clause marker among the arguments (not an argument)
+
+
+def written_calls(tokens: list[Token]) -> list[WrittenCall]:
+    """Every call in `tokens` (this dialect's, markers included) with its argument count as
+    written: what the parser may regroup, default or drop (`ARRAY_APPEND(a, b, c)` keeps two)."""
+    calls: list[WrittenCall] = []
+    stack: list[_Open] = []
+    for i, tok in enumerate(tokens):
+        kind = tok.token_type
+        if kind in (TokenType.L_PAREN, TokenType.L_BRACKET):
+            if stack:
+                stack[-1].items = True
+            stack.append(_Open(_called(tokens, i) if kind == TokenType.L_PAREN else None))
+        elif kind in (TokenType.R_PAREN, TokenType.R_BRACKET):
+            if stack:
+                _close(stack.pop(), calls)
+        elif stack:
+            _read(stack[-1], tok)
+    return calls
+
+
+def _called(tokens: list[Token], paren: int) -> Token | None:
+    """The function name before the `(` at `paren`, if it is one: a word not after a dot (a
+    qualified name), a string or TO (`INTERVAL '1' SECOND(3)` is a precision)."""
+    if paren == 0:
+        return None
+    tok = tokens[paren - 1]
+    before = tokens[paren - 2] if paren >= 2 else None
+    if tok.token_type in _NOT_A_NAME or not tok.text.replace("_", "").isalnum():
+        return None
+    if before is not None and (before.token_type in _NOT_A_NAME or before.text.upper() == "TO"):
+        return None
+    return tok
+
+
+def _read(open_: _Open, tok: Token) -> None:
+    open_.items = True
+    kind, text = tok.token_type, tok.text
+    if kind == TokenType.COMMA:
+        open_.commas += 1
+    elif text == JSON_CLAUSE:  # the tokenizer's own marker, written in capitals
+        open_.clauses += 1
+    elif len(text) <= _LONGEST_SYNTAX_WORD and kind not in _NOT_SYNTAX:
+        open_.syntax = open_.syntax or text.upper() in _CALL_SYNTAX
+
+
+def _close(open_: _Open, calls: list[WrittenCall]) -> None:
+    name = open_.name
+    if name is None:
+        return
+    args = None if open_.syntax else (open_.commas + 1 if open_.items else 0) - open_.clauses
+    text = name.text.upper().removeprefix(VERBATIM_PREFIX)
+    calls.append(WrittenCall(text, name.line, _start_col(name), args))
+
+
 def _like(tok: Token, token_type: TokenType, text: str) -> Token:
     return Token(
         token_type, text, line=tok.line, col=tok.col, start=tok.start, end=tok.end, comments=[]
@@ -516,10 +606,23 @@ DIALECT = Flink()
 
 def parse(sql: str) -> exp.Expr:
     """Parse one Flink SQL statement (raises sqlglot.errors.ParseError with line/col)."""
+    return parse_tokens(tokenize(sql), sql)
+
+
+def tokenize(sql: str) -> list[Token]:
+    """The dialect's tokens of `sql` (markers included; raises like `parse`)."""
+    return DIALECT.tokenize(sql)
+
+
+def parse_tokens(tokens: list[Token], sql: str) -> exp.Expr:
+    """`parse` over tokens already read by `tokenize` (as sqlglot.parse_one does)."""
     try:
-        return sqlglot.parse_one(sql, read=DIALECT)
+        result = DIALECT.parser().parse(tokens, sql)
     except RecursionError:
         raise SqlLimitError("S060", "SQL is nested too deeply to parse") from None
+    if not result or result[0] is None:
+        raise sqlglot.errors.ParseError(f"No expression was parsed from '{sql}'")
+    return exp.Block(expressions=result) if len(result) > 1 else result[0]
 
 
 @functools.lru_cache(maxsize=2)
