@@ -43,6 +43,7 @@ from sqlglot import exp
 from streamt.compile import udf
 from streamt.compile.jobs import InputTable
 from streamt.compile.tables import is_changelog, source_format
+from streamt.compile.topics import keyless_topic_spec
 from streamt.diagnostics import Diagnostic, Location
 from streamt.load.model import Project, Source
 from streamt.resources import TopicSpec
@@ -440,5 +441,5 @@ def _field_checks(
 
 
 def side_topic_spec(project: Project, name: str, node: str) -> TopicSpec:
-    replication = project.defaults.topic.replication_factor or 1
-    return TopicSpec(name, 1, replication, {}, node=node)
+    """A guard's side topic: `defaults.topic` as every topic streamt creates for no model."""
+    return keyless_topic_spec(project, name, node)

@@ -33,6 +33,7 @@ from streamt.compile.connectors import connector_class
 from streamt.compile.jobs import InputTable, build_job
 from streamt.compile.specs import ChangelogMode
 from streamt.compile.tables import topic_options
+from streamt.compile.topics import keyless_topic_spec
 from streamt.load.model import Model, Project
 from streamt.resources import JobSpec, TopicSpec
 from streamt.sql import Column, TableSchema, quote_identifier, quote_string
@@ -267,6 +268,8 @@ def connector_defaults(sink: Model, key: Sequence[str], prefix: str) -> Mapping[
 
 
 def envelope_topic_spec(project: Project, sink: Model, node: str, partitions: int) -> TopicSpec:
-    replication = project.defaults.topic.replication_factor or 1
-    name = envelope_topic(sink.name, project.name_prefix)
-    return TopicSpec(name, partitions, replication, {}, node=node)
+    """The envelope job's topic: `defaults.topic` as every topic streamt creates for no model
+    (an append model's envelope records have no key: no `cleanup.policy` from the defaults)."""
+    return keyless_topic_spec(
+        project, envelope_topic(sink.name, project.name_prefix), node, partitions
+    )

@@ -23,10 +23,11 @@ def topic_spec(project: Project, model: Model, node: str) -> TopicSpec:
 
 
 def keyless_topic_spec(project: Project, name: str, node: str, partitions: int = 1) -> TopicSpec:
-    """A topic of keyless records streamt creates for no model (a continuous test's violations
-    or DLQ topic): the replication factor, `min.insync.replicas` and config of
-    `defaults.topic`, as a model's topic gets them when it sets none of its own, except a
-    `cleanup.policy` (compaction refuses a record without a key). `partitions` is the
+    """A topic streamt creates for no model of its own (a continuous test's violations or DLQ
+    topic, a bad-record guard's side topic, a JDBC sink's envelope topic): the replication
+    factor, `min.insync.replicas` and config of `defaults.topic`, as a model's topic gets them
+    when it sets none of its own, except a `cleanup.policy` (compaction refuses a record
+    without a key). `partitions` is the
     caller's: the topic's writer decides what more would buy."""
     spec = _layered(name, partitions, (project.defaults.topic,), node)
     config = {k: v for k, v in spec.config.items() if k not in _KEYLESS_REFUSES}

@@ -418,3 +418,28 @@ def test_a_not_null_columns_reason_names_its_type_without_the_constraint(tmp_pat
     checked = next(s for s in result.desired.jobs[0].statements if "`raw__checked` AS" in s)
     assert "THEN 'field amount: not of type INT'" in checked
     assert "NOT NULL'" not in checked
+
+
+def test_the_side_topic_takes_the_projects_topic_defaults(tmp_path: Path) -> None:
+    """The topics streamt creates for no model of their own (a guard's side topic, a JDBC sink's
+    envelope topic) get `defaults.topic` as the model's topic does: the replication factor,
+    `min.insync.replicas` and config (a cluster refusing RF 1 / acks=all below min ISR gets
+    neither), but no `cleanup.policy` (a compacted topic refuses their keyless records)."""
+    defaults = (
+        "  topic:\n    replication_factor: 3\n    min_insync_replicas: 2\n"
+        "    config: {retention.ms: 3600000, cleanup.policy: compact}\n"
+    )
+    text = project("skip").replace("defaults:\n", "defaults:\n" + defaults)
+    text += (
+        "  - name: to_pg\n    from: clean\n    advanced:\n      connector:\n"
+        '        type: jdbc-sink\n        config: {connection.url: "jdbc:postgresql://db/x"}\n'
+    )
+    result = compile_yaml(tmp_path, text)
+    topics = {t.name: t for t in result.desired.topics}
+    model = topics["clean"]
+    assert (model.replication_factor, model.config["min.insync.replicas"]) == (3, "2")
+    assert model.config["cleanup.policy"] == "compact"
+    expected = {k: v for k, v in model.config.items() if k != "cleanup.policy"}
+    for name in ("clean.skipped", "to_pg.connect"):
+        spec = topics[name]
+        assert (spec.replication_factor, spec.config) == (3, expected), name
