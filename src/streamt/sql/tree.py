@@ -118,7 +118,13 @@ def location_of(node: exp.Expr | None) -> Location:
             target = ident
     line = int(target.meta.get("line") or 0)
     col = int(target.meta.get("col") or 0)
-    length = len(target.name) if isinstance(target, exp.Identifier) else 0
+    # sqlglot's `col` is where the node's token ends: step back to where it starts (a call's
+    # token is its name, so a call is shown at its name, not at its `(`)
+    if isinstance(target, exp.Identifier):
+        length = len(target.name)
+    else:
+        start, end = target.meta.get("start"), target.meta.get("end")
+        length = end - start + 1 if isinstance(start, int) and isinstance(end, int) else 0
     return Location("", line, max(col - length + 1, 1) if line else 0)
 
 

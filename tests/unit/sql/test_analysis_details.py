@@ -95,7 +95,10 @@ def test_a_navigation_measure_without_its_column_is_a_syntax_error() -> None:
         "write PREV(A.column) or PREV(A.column, n)",
     )
     # placed at the call's parenthesis, like every diagnostic on a function call (S030)
-    assert (diag.location.line, diag.location.column) == (1, query.index("PREV()") + 5)
+    assert (diag.location.line, diag.location.column) == (
+        1,
+        query.index("PREV()") + 1,
+    )  # at the name
     ok = query.replace("PREV()", "PREV(A.amount)")
     result = analyze_query(ok, INPUTS)
     assert result.diagnostics == ()

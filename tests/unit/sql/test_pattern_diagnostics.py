@@ -256,7 +256,7 @@ def test_an_over_aggregate_cannot_read_a_changelog() -> None:
         (
             "S011",
             Severity.ERROR,
-            (1, 16),  # the SUM call
+            (1, 13),  # the SUM call, at its name
             "an OVER window (SUM) cannot read an updating input (cdc)",
             "aggregate with GROUP BY (or a window TVF) instead, or read an append-only topic",
         )
@@ -329,7 +329,7 @@ def test_window_table_function_arguments_flink_refuses(
             (
                 "S006",
                 Severity.WARNING,
-                (1, 13),
+                (1, 8),  # the call, at its name
                 "expression 'UPPER(`id`)' has no name; Flink calls it EXPR$0",
             ),
         ),
@@ -382,7 +382,7 @@ def test_an_over_aggregate_ordered_by_event_time_is_accepted(sql: str) -> None:
             "`amount`",
             87,  # the named window's ORDER BY
         ),
-        ("SELECT id, SUM(amount) OVER (PARTITION BY cid) AS s FROM orders", "nothing", 15),
+        ("SELECT id, SUM(amount) OVER (PARTITION BY cid) AS s FROM orders", "nothing", 12),
         (
             "SELECT id, SUM(amount) OVER (PARTITION BY cid ORDER BY ts, id) AS s FROM orders",
             "`ts`, `id`",
@@ -398,7 +398,7 @@ def test_over_windows_not_ordered_by_exactly_one_time_attribute(
     assert message.startswith(f"OVER window (SUM) ordered by {shown}: ")
 
 
-@pytest.mark.parametrize(("fn", "column"), [("RANK()", 16), ("NTILE(4)", 17)])
+@pytest.mark.parametrize(("fn", "column"), [("RANK()", 12), ("NTILE(4)", 12)])
 def test_ranking_functions_flink_does_not_stream_are_refused(fn: str, column: int) -> None:
     sql = f"SELECT id, {fn} OVER (PARTITION BY cid ORDER BY ts) AS r FROM orders"
     name = fn.split("(")[0]
@@ -435,3 +435,12 @@ def test_join_using_reads_the_column_from_both_sides() -> None:
         ("S003", "unknown column 'nope'", "known: amount, cid, id, ts"),
         ("S003", "unknown column 'nope'", "known: cid, rate, uts"),
     ]
+
+
+@pytest.mark.parametrize("gap", ["", " ", "  "])
+def test_an_unknown_function_is_placed_on_its_name(gap: str) -> None:
+    """A call is shown at its name (the column of its first letter), not at its `(`, however
+    far the `(` stands from it."""
+    sql = f"SELECT id, nope{gap}(id) AS n FROM orders"
+    ((code, _, place, _, _),) = diagnostics(sql)
+    assert (code, place) == ("S030", (1, sql.index("nope") + 1))
