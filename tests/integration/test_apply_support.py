@@ -375,13 +375,13 @@ sources:
 def produce_values(  # type: ignore[no-untyped-def]
     stack,
     topic: str,
-    values: Sequence[bytes],
+    values: Sequence[bytes | None],
     *,
     create: bool = True,
     keys: Sequence[bytes | None] | None = None,
 ) -> None:
-    """Produce raw record values (in order, one partition, with `keys` if given) to `topic`,
-    creating it first."""
+    """Produce raw record values (in order, one partition, with `keys` if given; None: a
+    tombstone) to `topic`, creating it first."""
     if create:
         from tests.kafka_helpers import create_topic
 

@@ -374,3 +374,79 @@ models:
     finally:
         destroy(project, "default")
         drop_topics(local_stack, topic, model, side)
+
+
+@pytest.mark.parametrize("event_time", [False, True])
+def test_tombstones_are_no_records_for_a_guarded_source_as_for_flinks_format(
+    event_time: bool,
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    """A tombstone (a record without a value) is skipped by Flink's JSON format: a `fail`
+    source reading one shows the good rows and keeps running. A guarded source must read the
+    same rows and route only the bad record: it once dead-lettered (and counted) every tombstone
+    as "not a JSON object", with or without an event time."""
+    tag = uuid.uuid4().hex[:8]
+    project = f"tomb{tag}"
+    guarded, plain = f"tomb.guarded.{tag}", f"tomb.plain.{tag}"
+    # not tomb_guarded_<tag>: Kafka refuses a name equal to another's with '.' read as '_'
+    out_guarded, out_plain = f"tomb_gout_{tag}", f"tomb_pout_{tag}"
+    side = f"{out_guarded}.dead_letters"
+    ts = ',"paid_at":"2026-01-01 00:00:0{}"' if event_time else ""
+
+    def value(text: str, second: int) -> bytes:
+        return ("{" + text + ts.format(second) + "}").encode()
+
+    good = [value('"id":"g1","amount":1', 1), value('"id":"g2","amount":2', 2)]
+    bad = value('"id":"b1","amount":"abc"', 3)
+    produce_values(local_stack, guarded, [good[0], None, bad, None, good[1]])
+    produce_values(local_stack, plain, [good[0], None, good[1]])
+    time_column = "      - {name: paid_at, type: TIMESTAMP(3)}\n" if event_time else ""
+    time_attr = "    event_time: {column: paid_at}\n" if event_time else ""
+    selected = "id, amount" + (", paid_at" if event_time else "")
+
+    def source(name: str, topic: str, policy: str) -> str:
+        return (
+            f"  - name: {name}\n    topic: {topic}\n    on_bad_record: {policy}\n"
+            "    columns:\n      - {name: id, type: STRING}\n      - {name: amount, type: INT}\n"
+            f"{time_column}{time_attr}"
+        )
+
+    def model(name: str, src: str) -> str:
+        return (
+            f'  - name: {name}\n    sql: SELECT {selected} FROM {{{{ source("{src}") }}}}\n'
+            "    advanced:\n      topic: {partitions: 1}\n"
+        )
+
+    body = (
+        "sources:\n" + source("g", guarded, "dead_letter") + source("p", plain, "fail")
+        + "models:\n" + model(out_guarded, "g") + model(out_plain, "p")
+    )  # fmt: skip
+    path = write_cli_project(tmp_path, local_stack, project, body)
+    expected = [
+        {"id": "g1", "amount": 1} | ({"paid_at": "2026-01-01 00:00:01"} if event_time else {}),
+        {"id": "g2", "amount": 2} | ({"paid_at": "2026-01-01 00:00:02"} if event_time else {}),
+    ]
+    try:
+        wait_for_slots(2)
+        applied = streamt("apply", "-p", str(path), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        # Flink's own format: the tombstone is no row, the job runs on
+        assert sorted(rows(out_plain, 2), key=lambda r: r["id"]) == expected
+        # the guard reads the same rows; only the bad record is routed
+        assert sorted(rows(out_guarded, 2), key=lambda r: r["id"]) == expected
+        assert rows(side, 1) == [
+            {
+                "topic": guarded,
+                "partition": 0,
+                "offset": 2,
+                "error": "field amount: not of type INT",
+                "record": bad.decode(),
+            }
+        ]
+        for out in (out_guarded, out_plain):
+            pipeline = f"streamt.{project}.{out}"
+            assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == ["RUNNING"]
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, guarded, plain, out_guarded, out_plain, side)

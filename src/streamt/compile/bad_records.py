@@ -13,7 +13,8 @@ the other scalars, a ROW built field by field (`CAST(ROW(...) AS ROW<...>)`), an
 `JSON_QUERY(... RETURNING ARRAY<STRING>)` cast to its element type.
 A record is bad when it is not a JSON object, when a field holds a value that is
 not of its column's type (a string where INT is declared, an object where a scalar is), or
-when its event time is missing, NULL or unparsable. The model reads a view of the good records
+when its event time is missing, NULL or unparsable. A tombstone (a record without a value)
+is no record, as for Flink's JSON and Avro formats: neither a row nor a bad record. The model reads a view of the good records
 under the source's table name (its event time and watermark kept: the rowtime column is
 computed in the table with a 1970 placeholder for bad records, which are filtered out before
 any window sees them). In the same job (a STATEMENT SET) one more INSERT writes every bad
@@ -234,9 +235,13 @@ def guarded_input(
     )
     key_fields = given.get("key.fields", "").split(";") if given.get("key.format") == "json" else []
     key_columns = [c for c in columns if c.name in key_fields]
+    # a tombstone (no value) is no record: Flink's JSON and Avro formats skip it, so does the
+    # guard (not a bad record, and never a row of NULLs)
+    present = f"{quote_identifier(raw[0])} IS NOT NULL"
+    source = _decoded(records, present) if avro else f"{quote_identifier(records)} WHERE {present}"
     check = (
         f"SELECT {', '.join(values)}, {meta}, {_error(columns, key_columns, decoded=avro)} AS "
-        f"{quote_identifier(ERROR)} FROM {_decoded(records, keyed) if avro else quote_identifier(records)}"
+        f"{quote_identifier(ERROR)} FROM {source}"
     )
     names = ", ".join(quote_identifier(c.name) for c in table.columns if not c.proctime)
     proctime = [c for c in table.columns if c.proctime]
@@ -271,10 +276,14 @@ def _decode() -> str:
     return f"{quote_identifier(udf.FUNCTION)}({quote_identifier(BYTES_COLUMN)})"
 
 
-def _decoded(records: str, keyed: bool) -> str:
-    """The raw Avro table with each record decoded once (`streamt_record`: JSON or the reason):
-    a subquery, as the function is not deterministic the planner keeps it one call."""
-    return f"(SELECT {_decode()} AS {quote_identifier(RECORD)}, * FROM {quote_identifier(records)})"
+def _decoded(records: str, present: str) -> str:
+    """The raw Avro table's records (`present`: the condition that keeps all but tombstones),
+    each decoded once (`streamt_record`: JSON or the reason): a subquery, as the function is
+    not deterministic the planner keeps it one call."""
+    return (
+        f"(SELECT {_decode()} AS {quote_identifier(RECORD)}, * FROM {quote_identifier(records)} "
+        f"WHERE {present})"
+    )
 
 
 def _side_columns(chosen: str) -> tuple[Column, ...]:
