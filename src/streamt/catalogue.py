@@ -821,6 +821,12 @@ _ENTRIES = (
           "from: names it; the model is used.",
           "from: [orders]   # a model and a source named orders",
           "Write {ref: orders} or {source: orders}."),
+    Entry("V023", "a topic name Kafka takes for another's",
+          "Kafka refuses to create a topic whose name equals an existing topic's once every '.' "
+          "is read as '_' (their metrics would share one name): the model's topic could not be "
+          "created, and its job would fail writing to it.",
+          "sources: [{name: p, topic: orders.paid}]\nmodels: [{name: orders_paid, ...}]",
+          "Give the model another topic name (advanced.topic.name) or another name."),
     Entry("V030", "fewer partitions than rules.topics.min_partitions",
           "A governance rule of the project.",
           "rules: {topics: {min_partitions: 3}}\nadvanced: {topic: {partitions: 1}}",

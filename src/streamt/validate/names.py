@@ -143,7 +143,9 @@ def check_topics(project: Project, topics: Iterable[TopicSpec]) -> list[Diagnost
                 )
             )
     models = {node_id(NodeKind.MODEL, project.name, m.name): m for m in project.models}
+    created: set[str] = set()
     for spec in topics:
+        created.add(spec.name)
         model = models.get(spec.node)
         where = _topic_where(model)
         label = f"model '{model.name}'" if model else spec.node or "a topic"
@@ -164,6 +166,42 @@ def check_topics(project: Project, topics: Iterable[TopicSpec]) -> list[Diagnost
                         "source instead of writing into it",
                     )
                 )
+    return out + _collisions(owners, created)
+
+
+def kafka_collision_key(topic: str) -> str:
+    """Kafka refuses a topic whose name equals an existing one's once every '.' is read as
+    '_' (their metric names would be the same): `a.b` and `a_b` cannot both exist."""
+    return topic.replace(".", "_")
+
+
+def _collisions(
+    owners: dict[str, list[tuple[str, Location]]], created: set[str]
+) -> list[Diagnostic]:
+    """V023: a topic streamt creates whose name collides (`kafka_collision_key`) with another
+    topic of the project: Kafka would refuse to create it."""
+    out: list[Diagnostic] = []
+    by_key: dict[str, list[str]] = {}
+    for topic in sorted(owners):
+        by_key.setdefault(kafka_collision_key(topic), []).append(topic)
+    for names in by_key.values():
+        for topic in names:
+            others = [n for n in names if n != topic]
+            if topic not in created or not others:
+                continue
+            label, where = owners[topic][0]
+            other = others[0]
+            out.append(
+                Diagnostic(
+                    "V023",
+                    f"output topic '{topic}' of {label} collides with topic '{other}' of "
+                    f"{owners[other][0][0]}: Kafka refuses two topic names that differ only in "
+                    "'.' and '_'",
+                    location=where,
+                    hint="give the model another topic name (advanced.topic.name) or another "
+                    "model name",
+                )
+            )
     return out
 
 

@@ -39,7 +39,14 @@ class FakeKafka:
         self.calls += 1
         for t in topics:
             if t.name in self.topics:
-                raise AdapterError("kafka", f"topic {t.name} already exists")
+                continue  # TOPIC_ALREADY_EXISTS: the real adapter takes it as done
+            collides = [n for n in self.topics if n.replace(".", "_") == t.name.replace(".", "_")]
+            if collides:  # Kafka's INVALID_TOPIC_EXCEPTION, as the adapter reports it
+                raise AdapterError(
+                    "kafka",
+                    f"create_topics failed for 1 of 1: {t.name}: KafkaError{{code=TOPIC_EXCEPTION,"
+                    f"val=17,str=\"Topic '{t.name}' collides with existing topic: {collides[0]}\"}}",
+                )
             self.topics[t.name] = TopicState(
                 t.name, t.partitions, t.replication_factor, dict(t.config)
             )

@@ -13,7 +13,7 @@ from streamt.apply.step import ApplyOptions, StepContext
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import StreamtError
 from streamt.plan import PlanOptions, build_plan
-from streamt.resources import Action, EntryStatus, ResourceKind
+from streamt.resources import Action, EntryStatus, ResourceKind, TopicState
 from streamt.state import LedgerWriter, Systems, observe, read_ledger
 
 from ..plan.factories import ENV, PROJECT, connector, job, subject, topic
@@ -450,3 +450,23 @@ def test_an_interrupted_state_breaking_upgrade_never_restores_the_old_state_into
     _, config = flink.submitted[-1]
     assert config["execution.savepoint.path"] == savepoint and "parallelism.default" not in config
     assert old.job_id not in {j.job_id for j in flink.running()}
+
+
+def test_a_topic_kafka_refuses_as_colliding_fails_its_step_and_starts_no_job():
+    """Another project's `orders.clean` on the cluster: Kafka refuses `orders_clean` ("collides
+    with existing topic"). Apply once took that refusal for "already exists" by its text, said
+    "created", recorded the topic and submitted a job that failed writing to it."""
+    systems = fake_systems()
+    assert isinstance(systems.kafka, FakeKafka)
+    systems.kafka.topics["orders.clean"] = TopicState("orders.clean", 1, 1, {})
+    plan, report = cycle(systems, project(with_sink=False), environ=ENVIRON)
+    assert "orders_clean" in [c.name for c in plan.pending if c.kind is ResourceKind.TOPIC]
+    assert not report.ok
+    (failed,) = report.failed
+    assert failed.change.name == "orders_clean"
+    assert "collides with existing topic: orders.clean" in failed.message
+    assert "orders_clean" not in systems.kafka.topics
+    assert _flink(systems).submitted == []
+    assert systems.ledger is not None
+    entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.TOPIC, "orders_clean")
+    assert entry is None or entry.status is not EntryStatus.APPLIED

@@ -190,3 +190,47 @@ def test_event_time_may_name_a_column_of_the_inline_avro_schema(tmp_path: Path) 
     assert check(tmp_path, text.replace("EVENT", "order_ts")) == []
     (typo,) = check(tmp_path, text.replace("EVENT", "order_tss"))
     assert (typo.code, typo.hint) == ("V004", "did you mean 'order_ts'?")
+
+
+def test_a_model_topic_kafka_takes_for_a_source_topic_is_refused(tmp_path: Path) -> None:
+    """Kafka refuses `orders_paid` beside `orders.paid` (their metric names are one): the
+    model's topic would never be created (apply once said "created": the refusal's text holds
+    "existing") and its job would fail writing to it."""
+    diag = one(
+        tmp_path,
+        """
+        project: {name: p}
+        sources: [{name: paid, topic: orders.paid}]
+        models:
+          - {name: orders_paid, sql: 'SELECT * FROM {{ source("paid") }}'}
+        """,
+        "V023",
+    )
+    assert diag.severity is Severity.ERROR
+    assert diag.message == (
+        "output topic 'orders_paid' of model 'orders_paid' collides with topic 'orders.paid' "
+        "of source 'paid': Kafka refuses two topic names that differ only in '.' and '_'"
+    )
+    assert diag.location == Location("stream_project.yml", 4, 6)
+    assert "advanced.topic.name" in diag.hint
+
+
+@pytest.mark.parametrize(
+    ("topic", "collides"),
+    [("a.b_c", True), ("a_b.c", True), ("a_b_c", True), ("a.b.c2", False), ("a-b-c", False)],
+)
+def test_two_model_topics_that_differ_only_in_dots_and_underscores(
+    tmp_path: Path, topic: str, collides: bool
+) -> None:
+    result = check(
+        tmp_path,
+        f"""
+        project: {{name: p}}
+        sources: [{{name: s, topic: src}}]
+        models:
+          - {{name: one, sql: 'SELECT * FROM {{{{ source("s") }}}}', advanced: {{topic: {{name: a.b.c}}}}}}
+          - {{name: two, sql: 'SELECT * FROM {{{{ source("s") }}}}', advanced: {{topic: {{name: {topic}}}}}}}
+        """,
+    )
+    found = sorted(d.message.split("'")[1] for d in result if d.code == "V023")
+    assert found == (["a.b.c", topic] if collides else [])
