@@ -132,3 +132,34 @@ def test_a_foreign_topic_is_adopted_only_explicitly_and_destroy_keeps_it(
         assert [s for _, s in jobs(local_stack, pipeline) if s in ACTIVE] == []
     finally:
         drop_topics(local_stack, source_topic, model)
+
+
+def test_a_model_topic_kafka_takes_for_a_foreign_topic_is_refused_by_the_plan(
+    tmp_path: Path,
+    local_stack,  # type: ignore[no-untyped-def]
+) -> None:
+    """Another team's `coll.out.<tag>` on the cluster: Kafka refuses to create `coll_out_<tag>`
+    beside it. The plan refuses the model's topic and apply changes nothing; apply once said
+    "created" (it took Kafka's "collides with existing topic" for "already exists") and left a
+    job failing on a topic that never existed."""
+    tag = uuid.uuid4().hex[:8]
+    project, source_topic, model = f"coll{tag}", f"coll.raw.{tag}", f"coll_out_{tag}"
+    foreign = f"coll.out.{tag}"
+    create_topic(local_stack.kafka_bootstrap, source_topic)
+    create_topic(local_stack.kafka_bootstrap, foreign)
+    path = write_project(tmp_path, local_stack, project, source_topic, model, ONE_PARTITION)
+    try:
+        plan = streamt("plan", "-p", str(path))
+        assert plan.returncode == 1, plan.stdout + plan.stderr
+        assert (
+            f"! topic {model}: refused - Kafka refuses this name: it collides with the existing "
+            f"topic '{foreign}'"
+        ) in plan.stdout, plan.stdout
+        refused = streamt("apply", "-p", str(path), "--auto-approve")
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert f"error A002: topic.{model}: Kafka refuses this name" in refused.stderr
+        assert model not in topics(local_stack)
+        assert jobs(local_stack, f"streamt.{project}.{model}") == []  # nothing submitted
+    finally:
+        destroy(project, "default")
+        drop_topics(local_stack, source_topic, foreign, model)

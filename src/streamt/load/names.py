@@ -64,6 +64,13 @@ def name_problem(kind: NameKind, name: str) -> str:
     return ""
 
 
+def kafka_collision_key(topic: str) -> str:
+    """Kafka refuses to create a topic whose name equals an existing one's once every '.' is
+    read as '_' (their metric names would be one): `a.b` and `a_b` cannot both exist. Two
+    names with the same key collide."""
+    return topic.replace(".", "_")
+
+
 def hint_for(kind: NameKind) -> str:
     dot = "" if kind in _NO_DOT else ", '.'"
     return (

@@ -30,7 +30,7 @@ from streamt.plan.test_jobs import (
     plan_test_job_removal,
     planned_topic,
 )
-from streamt.plan.topics import plan_topic_removal
+from streamt.plan.topics import plan_topic_removal, refuse_colliding
 from streamt.resources import (
     KIND_ORDER,
     Action,
@@ -88,6 +88,7 @@ def plan_with_problems(
     ]
     if opts.scope is not None:
         changes = [c for c in changes if c.node in opts.scope and c.action is not Action.DELETE]
+    changes = refuse_colliding(changes, live.collisions)
     missing = missing_sources(desired.jobs, changes, live, opts.sources)
     changes = refuse_jobs(changes, missing)
     changes.sort(key=_order)

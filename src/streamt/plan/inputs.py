@@ -60,6 +60,9 @@ class LiveState:
     # job name -> whether its new SQL can restore the running job's savepoint (asked at
     # observe time for each running job whose SQL or config changed)
     state_checks: Mapping[str, StateCheck] = field(default_factory=dict)
+    # a desired topic that does not exist -> the live topic whose name Kafka takes for its
+    # (`kafka_collision_key`): creating it would be refused
+    collisions: Mapping[str, str] = field(default_factory=dict)
 
     def active_jobs(self, pipeline_name: str) -> list[JobState]:
         return [j for j in self.jobs.get(pipeline_name, ()) if j.state in ACTIVE_JOB_STATES]

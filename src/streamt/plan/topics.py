@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from streamt.plan.common import (
     Ownership,
     change,
@@ -130,3 +132,21 @@ def _attribute_changes(desired: TopicSpec, live: TopicState) -> tuple[AttributeC
 
 def plan_topic_removal(entry: LedgerEntry, live: TopicState | None) -> Change | None:
     return owned_removal(KIND, entry, live)
+
+
+def refuse_colliding(changes: Sequence[Change], collisions: Mapping[str, str]) -> list[Change]:
+    """Topic creations Kafka would refuse: their name collides with a live topic's
+    (`LiveState.collisions`), REFUSED before anything is applied."""
+    out = []
+    for c in changes:
+        other = collisions.get(c.name) if c.kind is KIND and c.action is Action.CREATE else None
+        if other is None:
+            out.append(c)
+            continue
+        reason = (
+            f"Kafka refuses this name: it collides with the existing topic {other!r} (names "
+            "that differ only in '.' and '_' cannot both exist)"
+        )
+        hint = "give the model another topic name (advanced.topic.name) or another name"
+        out.append(c.model_copy(update={"action": Action.REFUSED, "reason": reason, "hint": hint}))
+    return out

@@ -14,18 +14,26 @@ JSON_EXECUTION_PLAN` on the SQL Gateway, nothing executed), compared by `plan/st
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from streamt.adapters.protocols import AdapterError
 from streamt.compile.specs import DesiredState
 from streamt.diagnostics import UNREACHABLE, Diagnostic, StreamtError
+from streamt.load.names import kafka_collision_key
 from streamt.plan.inputs import ACTIVE_JOB_STATES as ACTIVE
 from streamt.plan.inputs import Compatibility, LiveState
 from streamt.plan.ledger import Ledger
 from streamt.plan.payloads import canonical_schema
 from streamt.plan.state_compat import LayoutError, StateCheck, StateLayout, compare, layout
-from streamt.resources import EntryStatus, InterceptorState, JobSpec, JobState, ResourceKind
+from streamt.resources import (
+    EntryStatus,
+    InterceptorState,
+    JobSpec,
+    JobState,
+    ResourceKind,
+    TopicState,
+)
 from streamt.state.systems import Systems
 
 
@@ -40,6 +48,17 @@ def _pipelines(desired: DesiredState, ledger: Ledger) -> set[str]:
             if isinstance(payload, JobSpec):
                 names.add(payload.pipeline_name)
     return names
+
+
+def _collisions(missing: set[str], listed: Iterable[TopicState]) -> dict[str, str]:
+    """Each of the `missing` topics -> a listed topic Kafka takes for it (another name, the
+    same `kafka_collision_key`): Kafka would refuse to create it."""
+    wanted = {kafka_collision_key(n): n for n in missing}
+    return {
+        wanted[key]: t.name
+        for t in listed
+        if (key := kafka_collision_key(t.name)) in wanted and t.name != wanted[key]
+    }
 
 
 def _missing(system: str) -> StreamtError:
@@ -84,11 +103,13 @@ def _observe(
     pipelines = _pipelines(desired, ledger)
     connector_names = {c.name for c in desired.connectors} | _names(ledger, ResourceKind.CONNECTOR)
 
-    topics = {}
+    topics, collisions = {}, {}
     if topic_names:
         if systems.kafka is None:
             raise _missing("kafka")
-        topics = {t.name: t for t in systems.kafka.list_topics() if t.name in topic_names}
+        listed = systems.kafka.list_topics()
+        topics = {t.name: t for t in listed if t.name in topic_names}
+        collisions = _collisions({t.name for t in desired.topics} - topics.keys(), listed)
     subjects = {}
     if subject_names:
         if systems.registry is None:
@@ -126,6 +147,7 @@ def _observe(
         stopped_savepoints=stopped,
         stops_in_progress=stopping,
         state_checks=_state_checks(desired, ledger, live, systems),
+        collisions=collisions,
     )
 
 

@@ -17,6 +17,7 @@ from streamt.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from streamt.graph.dag import Graph
 from streamt.load.ids import NodeKind, node_id
 from streamt.load.model import Located, Model, Project, Source
+from streamt.load.names import kafka_collision_key
 from streamt.resources import TopicSpec
 
 MAX_IDENTIFIER = 128
@@ -167,12 +168,6 @@ def check_topics(project: Project, topics: Iterable[TopicSpec]) -> list[Diagnost
                     )
                 )
     return out + _collisions(owners, created)
-
-
-def kafka_collision_key(topic: str) -> str:
-    """Kafka refuses a topic whose name equals an existing one's once every '.' is read as
-    '_' (their metric names would be the same): `a.b` and `a_b` cannot both exist."""
-    return topic.replace(".", "_")
 
 
 def _collisions(

@@ -452,21 +452,40 @@ def test_an_interrupted_state_breaking_upgrade_never_restores_the_old_state_into
     assert old.job_id not in {j.job_id for j in flink.running()}
 
 
-def test_a_topic_kafka_refuses_as_colliding_fails_its_step_and_starts_no_job():
-    """Another project's `orders.clean` on the cluster: Kafka refuses `orders_clean` ("collides
-    with existing topic"). Apply once took that refusal for "already exists" by its text, said
-    "created", recorded the topic and submitted a job that failed writing to it."""
+def test_a_topic_whose_name_kafka_takes_for_a_live_ones_is_refused_by_the_plan():
+    """Another project's `orders.clean` on the cluster: Kafka would refuse `orders_clean`
+    ("collides with existing topic"). The plan refuses its creation, so apply changes nothing."""
     systems = fake_systems()
     assert isinstance(systems.kafka, FakeKafka)
     systems.kafka.topics["orders.clean"] = TopicState("orders.clean", 1, 1, {})
-    plan, report = cycle(systems, project(with_sink=False), environ=ENVIRON)
+    plan, _ = plan_for(systems, project(with_sink=False))
+    (refused,) = plan.refused
+    assert (refused.kind, refused.name) == (ResourceKind.TOPIC, "orders_clean")
+    assert "collides with the existing topic 'orders.clean'" in refused.reason
+    assert "advanced.topic.name" in refused.hint
+    with pytest.raises(StreamtError) as err:
+        cycle(systems, project(with_sink=False), environ=ENVIRON)
+    assert [d.code for d in err.value.diagnostics] == ["A002"]
+    assert "orders_clean" not in systems.kafka.topics and _flink(systems).submitted == []
+
+
+def test_a_colliding_topic_that_appears_after_the_plan_fails_its_step_and_starts_no_job():
+    """`orders.clean` created by someone else between plan and apply: Kafka refuses
+    `orders_clean`. Apply once took that refusal for "already exists" by its text ("existing"),
+    said "created", recorded the topic and submitted a job that failed writing to it."""
+    systems = fake_systems()
+    assert isinstance(systems.kafka, FakeKafka)
+    plan, ledger = plan_for(systems, project(with_sink=False))
     assert "orders_clean" in [c.name for c in plan.pending if c.kind is ResourceKind.TOPIC]
+    systems.kafka.topics["orders.clean"] = TopicState("orders.clean", 1, 1, {})
+    assert systems.ledger is not None
+    writer = LedgerWriter(systems.ledger, PROJECT, ENV)
+    report = execute_plan(plan, StepContext(systems, ledger, writer, _opts()))
     assert not report.ok
     (failed,) = report.failed
     assert failed.change.name == "orders_clean"
     assert "collides with existing topic: orders.clean" in failed.message
     assert "orders_clean" not in systems.kafka.topics
     assert _flink(systems).submitted == []
-    assert systems.ledger is not None
     entry = read_ledger(systems.ledger, PROJECT, ENV).get(ResourceKind.TOPIC, "orders_clean")
     assert entry is None or entry.status is not EntryStatus.APPLIED
