@@ -1,8 +1,9 @@
 """Topic settings. A model's output topic: `advanced.topic`, then `defaults.models.topic`, then
 `defaults.topic`, then 1 partition / replication factor 1. Config maps merge in the same order;
 `min_insync_replicas` is the `min.insync.replicas` config key of its layer. A topic streamt
-creates for no model (a continuous test's violations and DLQ topics) takes the project-wide
-layer, `defaults.topic`, the same way. Pure.
+creates for no model (a continuous test's violations and DLQ topics, a bad-record guard's side
+topic, a JDBC sink's envelope topic) takes the project-wide layer, `defaults.topic`, the same
+way. Pure.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def keyless_topic_spec(project: Project, name: str, node: str, partitions: int =
     topic, a bad-record guard's side topic, a JDBC sink's envelope topic): the replication
     factor, `min.insync.replicas` and config of `defaults.topic`, as a model's topic gets them
     when it sets none of its own, except a `cleanup.policy` (compaction refuses a record
-    without a key). `partitions` is the
-    caller's: the topic's writer decides what more would buy."""
+    without a key). `partitions` is the caller's: the topic's writer decides what more would
+    buy."""
     spec = _layered(name, partitions, (project.defaults.topic,), node)
     config = {k: v for k, v in spec.config.items() if k not in _KEYLESS_REFUSES}
     return TopicSpec(spec.name, spec.partitions, spec.replication_factor, config, node=node)
