@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from confluent_kafka import Producer
@@ -28,7 +26,7 @@ from streamt.testing.continuous import violations
 from streamt.testing.deployed import with_test_jobs
 from streamt.testing.env import env_from_project
 from streamt.testing.results import Status
-from tests.integration.test_apply_support import jobs, topics, wait_for_slots
+from tests.integration.test_apply_support import jobs, topics, wait_for, wait_for_slots
 from tests.kafka_helpers import create_topic, produce_json
 from tests.stack import runtime_yaml
 
@@ -51,18 +49,6 @@ tests:
     assertions:
       - not_null: {{columns: [customer_id]}}
 """
-
-T = TypeVar("T")
-
-
-def _wait(predicate: Callable[[], T], what: str, timeout: float = 120.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _aborted_write(bootstrap: str, topic: str, row: dict[str, object]) -> None:
@@ -122,7 +108,8 @@ def test_two_environments_deploy_their_continuous_tests_side_by_side(
         )
         for env in prefixes:
             test_env = env_from_project(Context(tmp_path, env=env).project(), {})
-            found = _wait(lambda e=test_env: violations(e, "watch", 0), f"{env}'s violation")
+            found = wait_for(lambda e=test_env: violations(e, "watch", 0), timeout=120.0)
+            assert found, f"timed out waiting for {env}'s violation"
             time.sleep(3)  # a second (the aborted row's, or the other environment's) shows now
             found = violations(test_env, "watch", 0)
             assert [json.loads(str(v["row"]))["order_id"] for v in found] == ["o2"], (env, found)

@@ -20,7 +20,7 @@ from streamt.testing.deployed import violations_topic
 from streamt.testing.env import env_from_project
 from streamt.testing.kafka_io import OutRow, produce_rows
 from streamt.testing.results import Status
-from tests.integration.test_apply_support import jobs, topics, wait_for_slots
+from tests.integration.test_apply_support import jobs, topics, wait_for, wait_for_slots
 from tests.integration.test_datatests_support import create_topics, unique, write_project
 
 pytestmark = pytest.mark.integration
@@ -46,16 +46,6 @@ tests:
       actions:
         - dlq: {{topic: {dlq}}}
 """
-
-
-def _wait(predicate, what: str, timeout: float = 90.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_continuous_test_is_planned_applied_and_destroyed(
@@ -94,7 +84,8 @@ def test_a_continuous_test_is_planned_applied_and_destroyed(
         rows = [OutRow({"order_id": "o1", "customer_id": "c1"}), OutRow({"order_id": "o2"})]
         produce_rows(local_stack.kafka_bootstrap, raw, rows)
         env = env_from_project(project, {})
-        found = _wait(lambda: violations(env, "watch", 0), "the violation of o2")
+        found = wait_for(lambda: violations(env, "watch", 0), timeout=90.0)
+        assert found, "timed out waiting for the violation of o2"
         assert [
             (v["project"], v["test"], v["target"], v["assertion"], json.loads(str(v["row"])))
             for v in found
@@ -119,6 +110,7 @@ def test_a_continuous_test_is_planned_applied_and_destroyed(
         }
         assert ctx.destroy(gone).ok
         assert [s for _, s in jobs(local_stack, pipeline) if s == "RUNNING"] == []
-        _wait(lambda: not ({side, dlq, out} & topics(local_stack)), "the topics to go")
+        gone = wait_for(lambda: not ({side, dlq, out} & topics(local_stack)), timeout=90.0)
+        assert gone, "timed out waiting for the topics to go"
     finally:
         Context(tmp_path).destroy(Context(tmp_path).destroy_plan())
