@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -96,7 +97,7 @@ def _framing(schema_id: int) -> bytes:
 
 
 def _assert_routed(
-    side: str, topic: str, records: list[tuple[bytes, str | None]], policy: str
+    side: str, topic: str, records: Sequence[tuple[bytes | None, str | None]], policy: str
 ) -> int:
     """The side topic holds exactly the records with an error (dead-lettered: and their bytes
     as base64); their number."""
@@ -104,7 +105,7 @@ def _assert_routed(
     routed = sorted(rows(side, len(bad)), key=lambda r: r["offset"])
     assert routed == [
         {"topic": topic, "partition": 0, "offset": offset, "error": error}
-        | ({"record": base64.b64encode(value).decode()} if policy == "dead_letter" else {})
+        | ({"record": base64.b64encode(value or b"").decode()} if policy == "dead_letter" else {})
         for offset, value, error in bad
     ]
     return len(bad)
@@ -120,8 +121,9 @@ def test_bad_avro_records_are_routed_and_counted_and_the_job_keeps_running(
     registry = local_stack.schema_registry_url
     schema, schema_id = _register(registry, topic, f"P{tag}")
     header = _framing(schema_id)
-    records: list[tuple[bytes, str | None]] = [  # value, the error it is routed with
+    records: list[tuple[bytes | None, str | None]] = [  # value, the error it is routed with
         (header + _body("g1", 1, PAID_AT), None),
+        (None, None),  # a tombstone: no record, neither a row nor a bad record
         *FOREIGN,
         (
             header + b"\x10ab",  # a string of 8 bytes cut short after 2
@@ -178,8 +180,9 @@ def test_an_avro_source_with_an_event_time_is_guarded_and_its_windows_close(
     registry = local_stack.schema_registry_url
     schema, schema_id = _register(registry, topic, f"T{tag}")
     header = _framing(schema_id)
-    records: list[tuple[bytes, str | None]] = [  # value, the error it is routed with
+    records: list[tuple[bytes | None, str | None]] = [  # value, the error it is routed with
         (header + _body("g1", 1, PAID_AT), None),
+        (None, None),  # a tombstone: no record, neither a row nor a bad record
         *FOREIGN,
         (header + _body("g2", 4, PAID_AT + 30_000), None),
         (header + _body("g3", None, PAID_AT + 120_000), None),  # closes 00:00's window
